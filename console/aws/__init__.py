@@ -1,0 +1,1 @@
+"""AWS plumbing shared by every service: the one session factory and API metrics."""

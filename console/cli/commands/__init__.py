@@ -1,0 +1,1 @@
+"""One module per area; each registers its commands on import (see ``main.COMMAND_MODULES``)."""

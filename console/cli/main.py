@@ -1,0 +1,96 @@
+"""Entry point of the ``smconsole`` script: the one place errors become exit codes.
+
+User mistakes and AWS refusals arrive here as :class:`SmError` and are printed as one
+``error:`` line (plus a ``hint:`` line) with a non-zero exit; no traceback. Anything else
+is a bug: one line too, with the traceback only under ``SMCONSOLE_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+
+import click
+
+from console.cli.root import cli
+from console.errors import SmError
+
+# Command modules, in --help order within their sections. Each registers its commands
+# on import through ``console.cli.root.command``.
+COMMAND_MODULES = (
+    "console.cli.commands.console_cmds",
+    "console.cli.commands.terraform",
+    "console.cli.commands.training",
+    "console.cli.commands.processing",
+    "console.cli.commands.notebooks",
+    "console.cli.commands.models",
+    "console.cli.commands.endpoints",
+    "console.cli.commands.experiments",
+    "console.cli.commands.registry",
+    "console.cli.commands.iam",
+    "console.cli.commands.hyperpod",
+    "console.cli.commands.status",
+)
+
+_loaded = False
+
+
+def load_commands() -> click.Group:
+    global _loaded
+    if not _loaded:
+        for module in COMMAND_MODULES:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+        _loaded = True
+    return cli
+
+
+def report(error: SmError) -> None:
+    click.secho(f"error: {error.message}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    group = load_commands()
+    try:
+        group.main(args=argv, prog_name="smconsole", standalone_mode=False)
+    except SmError as error:
+        report(error)
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        # `smconsole training-list | head`: the reader went away; not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as error:  # a bug: say so in one line, keep the traceback opt-in
+        if os.environ.get("SMCONSOLE_DEBUG"):
+            traceback.print_exc()
+        click.secho(f"internal error: {type(error).__name__}: {error}", fg="red", err=True)
+        click.echo("hint: run with SMCONSOLE_DEBUG=1 for the traceback and report it", err=True)
+        return 70
+    return 0
+
+
+def run() -> None:  # pragma: no cover - thin wrapper for the console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

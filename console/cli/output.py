@@ -1,0 +1,161 @@
+"""CLI output: aligned tables with status colours for people, stable JSON for scripts.
+
+``--json`` output is the records' ``to_dict()`` shape: ISO 8601 times, lists for
+collections, one JSON document per invocation (an array for list commands).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from console.records import to_plain
+
+# Status words -> rich styles. Unknown statuses are printed plain.
+_GOOD = {"completed", "inservice", "approved", "running", "active", "created", "ok", "idle"}
+_BAD = {
+    "failed",
+    "rejected",
+    "failure",
+    "deleting",
+    "outofservice",
+    "updaterollbackfailed",
+    "rollingback",
+    "notfound",
+    "down",
+    "drain",
+    "error",
+}
+_BUSY = {
+    "inprogress",
+    "creating",
+    "updating",
+    "stopping",
+    "pending",
+    "pendingmanualapproval",
+    "systemupdating",
+    "starting",
+    "deephealthcheckinprogress",
+    "shuttingdown",
+}
+_MUTED = {"stopped", "deleted"}
+
+
+def status_style(status: str) -> str:
+    key = status.replace("_", "").replace(" ", "").lower()
+    if key in _GOOD:
+        return "green"
+    if key in _BAD:
+        return "bold red"
+    if key in _BUSY:
+        return "yellow"
+    if key in _MUTED:
+        return "dim"
+    return ""
+
+
+Column = tuple[str, Callable[[Any], Any]]
+
+
+def field_col(header: str, name: str) -> Column:
+    return header, lambda row: getattr(row, name)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value) or "-"
+    text = str(value)
+    return text if text else "-"
+
+
+def print_json(data: Any) -> None:
+    json.dump(to_plain(data), sys.stdout, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(
+    rows: Iterable[Any],
+    columns: Sequence[Column],
+    *,
+    status_column: str | None = "Status",
+    empty: str = "nothing found",
+) -> int:
+    """Print rows as an aligned table; return the row count."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from console.sanitize import inert
+
+    console = Console(highlight=False, soft_wrap=False)
+    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    for header, _ in columns:
+        table.add_column(header, overflow="fold")
+    count = 0
+    for row in rows:
+        cells = []
+        for header, get in columns:
+            text = inert(_cell(get(row)))
+            style = status_style(text) if header == status_column else ""
+            cells.append(Text(text, style=style))
+        table.add_row(*cells)
+        count += 1
+    if count == 0:
+        click_echo_err(empty)
+        return 0
+    console.print(table)
+    return count
+
+
+def print_fields(pairs: Sequence[tuple[str, Any]]) -> None:
+    """A describe view: one ``label: value`` per line, labels aligned."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from console.sanitize import inert
+
+    console = Console(highlight=False)
+    width = max((len(label) for label, _ in pairs), default=0)
+    for label, value in pairs:
+        text = inert(_cell(value))
+        line = Text(f"{label:<{width}}  ", style="bold")
+        line.append(text, style=status_style(text) if label == "Status" else "")
+        console.print(line)
+
+
+def click_echo_err(message: str) -> None:
+    import click
+
+    click.echo(message, err=True)
+
+
+def emit(
+    inv_json: bool,
+    data: Any,
+    *,
+    columns: Sequence[Column] | None = None,
+    fields: Callable[[Any], Sequence[tuple[str, Any]]] | None = None,
+    empty: str = "nothing found",
+) -> None:
+    """Print ``data`` (a record or an iterable of records) as JSON or for people."""
+    if inv_json:
+        print_json(list(data) if columns is not None else data)
+    elif columns is not None:
+        print_table(data, columns, empty=empty)
+    elif fields is not None:
+        print_fields(fields(data))
+    else:
+        print_json(data)

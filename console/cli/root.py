@@ -1,0 +1,183 @@
+"""The root ``smconsole`` group: global options, grouped help, shared helpers for commands.
+
+Commands register themselves with :func:`command` and a ``section`` so ``--help`` lists
+them grouped like the seed's table. Each command gets an :class:`Invocation` holding the
+config, a lazily built :class:`ConsoleContext` and the output mode.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from console import __version__
+from console.config import Config, load_config
+from console.errors import AbortedError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Section order for --help; commands name one of these.
+SECTIONS = (
+    "Console",
+    "Terraform",
+    "Training jobs",
+    "Processing jobs",
+    "Tuning jobs",
+    "Notebooks",
+    "Models",
+    "Endpoint configs",
+    "Endpoints",
+    "Experiments and trials",
+    "Model registry",
+    "IAM roles",
+    "HyperPod",
+    "Logs and status",
+)
+
+
+class SectionedGroup(click.Group):
+    """A group whose help lists commands under section headings, in section order."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        by_section: dict[str, list[tuple[str, click.Command]]] = {}
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            section = getattr(cmd, "section", "Other")
+            by_section.setdefault(section, []).append((name, cmd))
+        order = [*SECTIONS, *sorted(set(by_section) - set(SECTIONS))]
+        width = formatter.width - 6 if formatter.width else 80
+        for section in order:
+            rows = by_section.get(section)
+            if not rows:
+                continue
+            with formatter.section(section):
+                formatter.write_dl(
+                    [(name, cmd.get_short_help_str(limit=width - 30)) for name, cmd in rows]
+                )
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # registration order, grouped by module
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # Allow grouped aliases such as `smconsole training list` for `training-list`.
+        if len(args) >= 2 and args[0] not in self.commands:
+            joined = f"{args[0]}-{args[1]}"
+            if joined in self.commands:
+                args = [joined, *args[2:]]
+        return super().resolve_command(ctx, args)
+
+
+@dataclass
+class Invocation:
+    """Per-run state shared by all commands (the click ``obj``)."""
+
+    overrides: dict[str, Any]
+    config_path: str | None
+    json_output: bool = False
+    _config: Config | None = None
+    _context: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from pathlib import Path
+
+            path = Path(self.config_path).expanduser() if self.config_path else None
+            self._config = load_config(path, overrides=self.overrides)
+        return self._config
+
+    @property
+    def console(self) -> Any:
+        """The :class:`ConsoleContext` (services); built on first use."""
+        if self._context is None:
+            from console.context import ConsoleContext
+
+            self._context = ConsoleContext(self.config, source="cli")
+        return self._context
+
+
+pass_invocation = click.make_pass_decorator(Invocation)
+
+
+@click.group(cls=SectionedGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or config).")
+@click.option("--region", metavar="REGION", help="AWS region (default: AWS_REGION or config).")
+@click.option("--endpoint-url", metavar="URL", help="Custom endpoint, e.g. a local moto server.")
+@click.option("--read-only", is_flag=True, default=None, help="Refuse every mutation.")
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable output (read commands).")
+@click.option("--config", "config_path", metavar="FILE", envvar="SMCONSOLE_CONFIG", help="Config file (default: XDG config path).")
+@click.version_option(__version__, "--version", prog_name="smconsole")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    read_only: bool | None,
+    json_output: bool,
+    config_path: str | None,
+) -> None:
+    """smconsole: a keyboard-driven operations console for Amazon SageMaker.
+
+    Run with no command to open the full-screen console; `smconsole demo` runs it on an
+    embedded local stack with no AWS account.
+    """
+    overrides = {
+        "profile": profile,
+        "region": region,
+        "endpoint_url": endpoint_url,
+        "read_only": read_only,
+    }
+    ctx.obj = Invocation(overrides=overrides, config_path=config_path, json_output=json_output)
+    if ctx.invoked_subcommand is None:
+        from console.cli.tui import open_tui
+
+        open_tui(ctx.obj)
+
+
+def command(name: str, section: str, **kwargs: Any) -> Callable[[F], click.Command]:
+    """Register a subcommand of ``smconsole`` under a help section."""
+
+    def decorator(fn: F) -> click.Command:
+        cmd = cli.command(name, **kwargs)(fn)
+        cmd.section = section  # type: ignore[attr-defined]
+        return cmd
+
+    return decorator
+
+
+json_option = click.option(
+    "--json", "json_output", is_flag=True, default=False, help="Machine-readable output."
+)
+yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+
+
+def wants_json(inv: Invocation, json_output: bool = False) -> bool:
+    return inv.json_output or json_output
+
+
+def confirm(inv: Invocation, action: str, target: str, *, yes: bool, prompt: str | None = None) -> None:
+    """Ask before a stop/delete. Refuses in read-only mode before asking.
+
+    With no terminal to ask on (CI, a pipe) and no ``--yes`` it refuses rather than guess.
+    """
+    inv.console.gate.check(action, target)
+    if yes:
+        return
+    question = prompt or f"{action} {target}?"
+    if not sys.stdin.isatty():
+        raise AbortedError(
+            f"{action} {target} needs confirmation and there is no terminal to ask on",
+            "pass --yes to confirm",
+        )
+    if not click.confirm(question, default=False, err=True):
+        raise AbortedError(f"{action} {target}: cancelled")

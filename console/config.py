@@ -1,0 +1,289 @@
+"""The console's settings: one typed model, loaded from TOML, environment and CLI flags.
+
+Precedence, highest first: command-line flags, environment variables, the config file,
+defaults. The AWS conventions are honoured (``AWS_PROFILE``, ``AWS_REGION`` /
+``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``, ``MLFLOW_TRACKING_URI``) so the console
+behaves like the AWS CLI an operator already uses. Every ``SMCONSOLE_*`` variable maps
+onto a key of the file (``SMCONSOLE_READ_ONLY=1``, ``SMCONSOLE_POLL_JOBS=5``, …).
+
+The file lives at the XDG config path (``~/.config/smconsole/config.toml``), or wherever
+``SMCONSOLE_CONFIG`` / ``--config`` says. Tests point ``SMCONSOLE_CONFIG`` and the XDG
+variables at temporary directories so they never read a developer's real config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from console.errors import ConfigError
+
+APP_NAME = "smconsole"
+
+
+@dataclass
+class PollIntervals:
+    """Seconds between polls per resource; ``transitional`` applies while anything shown
+    is InProgress/Creating/Updating/Stopping, so operators see changes quickly without
+    hammering the account's shared API quota the rest of the time."""
+
+    jobs: float = 15.0
+    endpoints: float = 30.0
+    notebooks: float = 60.0
+    experiments: float = 30.0
+    registry: float = 30.0
+    hyperpod: float = 30.0
+    status: float = 60.0
+    logs: float = 3.0
+    transitional: float = 5.0
+    max_backoff: float = 120.0
+
+
+@dataclass
+class SshSettings:
+    """How to reach the cluster's login node (used by the HyperPod pane)."""
+
+    transport: str = "ssh"  # ssh | ssm | local
+    host: str = ""
+    user: str = ""
+    port: int = 22
+    jump: str = ""
+    identity_file: str = ""
+    known_hosts: str = ""
+    accept_new_host_keys: bool = False
+    keepalive: int = 30
+    cluster: str = ""
+    remote_dir: str = "~/.smconsole/jobs"
+
+
+@dataclass
+class Buckets:
+    input: str = ""
+    output: str = ""
+    models: str = ""
+
+
+@dataclass
+class Config:
+    """Everything the console can be told. Field names are the TOML keys."""
+
+    profile: str = ""
+    region: str = ""
+    endpoint_url: str = ""
+    mlflow_tracking_uri: str = ""
+    mlflow_registry_uri: str = ""
+    read_only: bool = False
+    theme: str = "smconsole-dark"
+    execution_role_arn: str = ""
+    audit_log: str = ""
+    terraform_dir: str = ""
+    terraform_outputs_file: str = ""
+    poll: PollIntervals = field(default_factory=PollIntervals)
+    ssh: SshSettings = field(default_factory=SshSettings)
+    buckets: Buckets = field(default_factory=Buckets)
+    keymap: dict[str, str] = field(default_factory=dict)
+    # Where this config was read from (not a TOML key).
+    source: str = field(default="", metadata={"internal": True})
+
+    @property
+    def is_local_endpoint(self) -> bool:
+        """True when talking to a custom endpoint (moto, LocalStack) rather than AWS."""
+        return bool(self.endpoint_url)
+
+    def audit_path(self) -> Path:
+        if self.audit_log:
+            return Path(self.audit_log).expanduser()
+        return state_dir() / "audit.jsonl"
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The config as TOML-ready data (internal fields and empty values left out)."""
+        data = dataclasses.asdict(self)
+        data.pop("source", None)
+        return _prune(data)
+
+
+def _prune(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = _prune(value)
+            if value:
+                out[key] = value
+        elif value not in ("", None):
+            out[key] = value
+    return out
+
+
+def config_dir() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def state_dir() -> Path:
+    from platformdirs import user_state_path
+
+    return user_state_path(APP_NAME, appauthor=False)
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    explicit = env.get("SMCONSOLE_CONFIG")
+    return Path(explicit).expanduser() if explicit else config_dir() / "config.toml"
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(value: Any, kind: Any, where: str) -> Any:
+    """Check/convert one value against its declared type, with a one-line error."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if kind is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}") from None
+    if kind is float:
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+        if not number > 0 or number != number or number == float("inf"):
+            raise ConfigError(f"{where}: expected a positive number, got {value!r}")
+        return number
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    if kind == dict[str, str]:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ConfigError(f"{where}: expected a table of strings")
+        return dict(value)
+    raise ConfigError(f"{where}: unsupported setting type")  # pragma: no cover
+
+
+def _apply(target: Any, data: Mapping[str, Any], prefix: str) -> None:
+    """Set fields of dataclass ``target`` from ``data``, refusing unknown keys."""
+    hints = get_type_hints(type(target))
+    names = {f.name for f in fields(target) if not f.metadata.get("internal")}
+    for key, value in data.items():
+        where = f"{prefix}{key}"
+        if key not in names:
+            raise ConfigError(f"unknown setting {where!r}", f"known: {', '.join(sorted(names))}")
+        kind = hints[key]
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table")
+            _apply(current, value, f"{where}.")
+        else:
+            setattr(target, key, _coerce(value, kind, where))
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """Settings from the environment, as a nested dict shaped like the TOML file."""
+    out: dict[str, Any] = {}
+    # AWS and MLflow conventions first; SMCONSOLE_* below take precedence over them.
+    if env.get("AWS_PROFILE"):
+        out["profile"] = env["AWS_PROFILE"]
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if region:
+        out["region"] = region
+    if env.get("AWS_ENDPOINT_URL"):
+        out["endpoint_url"] = env["AWS_ENDPOINT_URL"]
+    if env.get("MLFLOW_TRACKING_URI"):
+        out["mlflow_tracking_uri"] = env["MLFLOW_TRACKING_URI"]
+    if env.get("MLFLOW_REGISTRY_URI"):
+        out["mlflow_registry_uri"] = env["MLFLOW_REGISTRY_URI"]
+    sections = {f.name for f in fields(Config) if f.name in {"poll", "ssh", "buckets"}}
+    for name, value in env.items():
+        if not name.startswith("SMCONSOLE_") or name == "SMCONSOLE_CONFIG":
+            continue
+        key = name[len("SMCONSOLE_") :].lower()
+        section, _, rest = key.partition("_")
+        if section in sections and rest:
+            out.setdefault(section, {})[rest] = value
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read the config file (if any), then apply environment and explicit overrides.
+
+    A missing file is fine (defaults); a malformed one is a :class:`ConfigError` naming
+    the file and the problem in one line.
+    """
+    env = os.environ if env is None else env
+    path = path or default_config_path(env)
+    config = Config(source=str(path))
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+        _apply(config, data, f"{path.name}: ")
+    env_data = _env_overrides(env)
+    try:
+        _apply(config, env_data, "environment: ")
+    except ConfigError as exc:
+        raise ConfigError(exc.message.replace("environment: ", "environment SMCONSOLE_"), exc.hint) from None
+    if overrides:
+        _apply(config, {k: v for k, v in overrides.items() if v is not None}, "option ")
+    _check(config)
+    return config
+
+
+_TRANSPORTS = {"ssh", "ssm", "local"}
+
+
+def _check(config: Config) -> None:
+    """Cross-field checks that a type alone cannot express."""
+    if config.ssh.transport not in _TRANSPORTS:
+        raise ConfigError(
+            f"ssh.transport must be one of {', '.join(sorted(_TRANSPORTS))}, "
+            f"got {config.ssh.transport!r}"
+        )
+    if not 0 < config.ssh.port < 65536:
+        raise ConfigError(f"ssh.port must be 1-65535, got {config.ssh.port}")
+    if config.endpoint_url and not config.endpoint_url.startswith(("http://", "https://")):
+        raise ConfigError(f"endpoint_url must start with http:// or https://, got {config.endpoint_url!r}")
+
+
+def save_config(config: Config, path: Path | None = None) -> Path:
+    """Write the config as TOML with mode 0600 (it may name profiles and hosts)."""
+    import tomli_w
+
+    path = path or default_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        tomli_w.dump(config.to_toml_dict(), handle)
+    os.replace(tmp, path)
+    os.chmod(path, 0o600)
+    return path

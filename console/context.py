@@ -1,0 +1,116 @@
+"""One object that wires config -> session factory -> gate -> services.
+
+The CLI builds one per invocation; the TUI builds one per AWS context (profile/region)
+and swaps it on a switch, so results from the old context can be told apart and dropped.
+Services are created lazily: a command that lists endpoints never imports the code for
+HyperPod.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from console.audit import AuditLog
+from console.aws.metrics import ApiMetrics
+from console.aws.session import AwsContext, SessionFactory
+from console.config import Config
+from console.gate import MutationGate
+
+if TYPE_CHECKING:
+    from console.services.endpoints import EndpointsService
+    from console.services.experiments import ExperimentsService
+    from console.services.hyperpod import HyperPodService
+    from console.services.iam import IamService
+    from console.services.identity import IdentityService
+    from console.services.jobs import JobsService
+    from console.services.logs import LogsService
+    from console.services.models import ModelsService
+    from console.services.notebooks import NotebooksService
+    from console.services.registry import RegistryService
+    from console.services.status import StatusService
+
+
+class ConsoleContext:
+    def __init__(
+        self, config: Config, *, source: str = "cli", metrics: ApiMetrics | None = None
+    ) -> None:
+        self.config = config
+        self.aws = AwsContext(
+            profile=config.profile, region=config.region, endpoint_url=config.endpoint_url
+        )
+        self.sessions = SessionFactory(self.aws, metrics)
+        self.audit = AuditLog(config.audit_path())
+        self.gate = MutationGate(
+            self.audit,
+            self.aws,
+            read_only=config.read_only,
+            caller=lambda: self.identity.caller().arn,
+            source=source,
+        )
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        from console.services.identity import IdentityService
+
+        return IdentityService(self.sessions, self.gate)
+
+    @cached_property
+    def jobs(self) -> JobsService:
+        from console.services.jobs import JobsService
+
+        return JobsService(self.sessions, self.gate)
+
+    @cached_property
+    def logs(self) -> LogsService:
+        from console.services.logs import LogsService
+
+        return LogsService(self.sessions, self.gate)
+
+    @cached_property
+    def models(self) -> ModelsService:
+        from console.services.models import ModelsService
+
+        return ModelsService(self.sessions, self.gate)
+
+    @cached_property
+    def endpoints(self) -> EndpointsService:
+        from console.services.endpoints import EndpointsService
+
+        return EndpointsService(self.sessions, self.gate)
+
+    @cached_property
+    def notebooks(self) -> NotebooksService:
+        from console.services.notebooks import NotebooksService
+
+        return NotebooksService(self.sessions, self.gate)
+
+    @cached_property
+    def experiments(self) -> ExperimentsService:
+        from console.services.experiments import ExperimentsService
+
+        return ExperimentsService(self.sessions, self.gate)
+
+    @cached_property
+    def registry(self) -> RegistryService:
+        from console.services.registry import RegistryService
+
+        return RegistryService(self.sessions, self.gate)
+
+    @cached_property
+    def iam(self) -> IamService:
+        from console.services.iam import IamService
+
+        return IamService(self.sessions, self.gate)
+
+    @cached_property
+    def hyperpod(self) -> HyperPodService:
+        from console.services.hyperpod import HyperPodService
+
+        return HyperPodService(self.sessions, self.gate)
+
+    @cached_property
+    def status(self) -> StatusService:
+        from console.services.status import StatusService
+
+        return StatusService(self)

@@ -1,0 +1,565 @@
+"""Training, processing and hyperparameter tuning jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from console import validate
+from console.errors import ValidationError
+from console.records import Record, as_datetime
+from console.services.base import Service
+from console.services.incremental import IncrementalLister
+
+TRAINING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
+PROCESSING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
+TUNING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
+TRANSITIONAL_STATUSES = frozenset({"InProgress", "Stopping", "Deleting"})
+
+
+def _status(value: str | None, allowed: tuple[str, ...], kind: str) -> str | None:
+    if value is None:
+        return None
+    for candidate in allowed:
+        if candidate.lower() == value.lower():
+            return candidate
+    raise ValidationError(f"unknown {kind} status {value!r}", f"one of {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class JobSummary(Record):
+    """One row of the Jobs view: training, processing and tuning jobs alike."""
+
+    kind: str  # training | processing | tuning
+    name: str
+    status: str
+    arn: str
+    created: datetime | None
+    modified: datetime | None
+    ended: datetime | None
+    secondary_status: str = ""
+
+    @property
+    def transitional(self) -> bool:
+        return self.status in TRANSITIONAL_STATUSES
+
+
+@dataclass(frozen=True)
+class StatusTransition(Record):
+    status: str
+    start: datetime | None
+    end: datetime | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Metric(Record):
+    name: str
+    value: float
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
+class Channel(Record):
+    name: str
+    s3_uri: str
+
+
+@dataclass(frozen=True)
+class TrainingJob(Record):
+    """The describe view of a training job: everything the describe pane shows."""
+
+    name: str
+    arn: str
+    status: str
+    secondary_status: str
+    failure_reason: str
+    created: datetime | None
+    started: datetime | None
+    ended: datetime | None
+    modified: datetime | None
+    image: str
+    role_arn: str
+    instance_type: str
+    instance_count: int
+    volume_gb: int
+    max_runtime_seconds: int | None
+    max_wait_seconds: int | None
+    spot: bool
+    training_seconds: int | None
+    billable_seconds: int | None
+    hyperparameters: dict[str, str]
+    environment: dict[str, str]
+    inputs: tuple[Channel, ...]
+    output_path: str
+    model_artifacts: str
+    checkpoint_uri: str
+    final_metrics: tuple[Metric, ...]
+    transitions: tuple[StatusTransition, ...]
+    mlflow_experiment_id: str = ""
+    mlflow_run_id: str = ""
+    output_model_package_arn: str = ""
+    warm_pool_status: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def spot_savings(self) -> float | None:
+        """1 - billable/training, the fraction saved by managed spot training."""
+        if not self.spot or not self.training_seconds or self.billable_seconds is None:
+            return None
+        return max(0.0, 1.0 - self.billable_seconds / self.training_seconds)
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> TrainingJob:
+        resources = d.get("ResourceConfig", {})
+        stopping = d.get("StoppingCondition", {})
+        mlflow = d.get("MlflowDetails") or {}
+        return cls(
+            name=d["TrainingJobName"],
+            arn=d.get("TrainingJobArn", ""),
+            status=d.get("TrainingJobStatus", ""),
+            secondary_status=d.get("SecondaryStatus", ""),
+            failure_reason=d.get("FailureReason", ""),
+            created=as_datetime(d.get("CreationTime")),
+            started=as_datetime(d.get("TrainingStartTime")),
+            ended=as_datetime(d.get("TrainingEndTime")),
+            modified=as_datetime(d.get("LastModifiedTime")),
+            image=d.get("AlgorithmSpecification", {}).get("TrainingImage", ""),
+            role_arn=d.get("RoleArn", ""),
+            instance_type=resources.get("InstanceType", ""),
+            instance_count=int(resources.get("InstanceCount", 0) or 0),
+            volume_gb=int(resources.get("VolumeSizeInGB", 0) or 0),
+            max_runtime_seconds=stopping.get("MaxRuntimeInSeconds"),
+            max_wait_seconds=stopping.get("MaxWaitTimeInSeconds"),
+            spot=bool(d.get("EnableManagedSpotTraining")),
+            training_seconds=d.get("TrainingTimeInSeconds"),
+            billable_seconds=d.get("BillableTimeInSeconds"),
+            hyperparameters=dict(d.get("HyperParameters") or {}),
+            environment=dict(d.get("Environment") or {}),
+            inputs=tuple(
+                Channel(
+                    c.get("ChannelName", ""),
+                    c.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri", ""),
+                )
+                for c in d.get("InputDataConfig") or []
+            ),
+            output_path=d.get("OutputDataConfig", {}).get("S3OutputPath", ""),
+            model_artifacts=(d.get("ModelArtifacts") or {}).get("S3ModelArtifacts", ""),
+            checkpoint_uri=(d.get("CheckpointConfig") or {}).get("S3Uri", ""),
+            final_metrics=tuple(
+                Metric(m.get("MetricName", ""), float(m.get("Value", 0.0)), as_datetime(m.get("Timestamp")))
+                for m in d.get("FinalMetricDataList") or []
+            ),
+            transitions=tuple(
+                StatusTransition(
+                    t.get("Status", ""),
+                    as_datetime(t.get("StartTime")),
+                    as_datetime(t.get("EndTime")),
+                    t.get("StatusMessage", ""),
+                )
+                for t in d.get("SecondaryStatusTransitions") or []
+            ),
+            mlflow_experiment_id=str(mlflow.get("MlflowExperimentId", "") or ""),
+            mlflow_run_id=str(mlflow.get("MlflowRunId", "") or ""),
+            output_model_package_arn=d.get("OutputModelPackageArn", "") or "",
+            warm_pool_status=(d.get("WarmPoolStatus") or {}).get("Status", ""),
+        )
+
+
+@dataclass(frozen=True)
+class ProcessingJob(Record):
+    name: str
+    arn: str
+    status: str
+    failure_reason: str
+    exit_message: str
+    created: datetime | None
+    started: datetime | None
+    ended: datetime | None
+    modified: datetime | None
+    image: str
+    role_arn: str
+    instance_type: str
+    instance_count: int
+    volume_gb: int
+    max_runtime_seconds: int | None
+    inputs: tuple[Channel, ...]
+    outputs: tuple[Channel, ...]
+    environment: dict[str, str]
+    training_job_arn: str = ""
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> ProcessingJob:
+        cluster = d.get("ProcessingResources", {}).get("ClusterConfig", {})
+        return cls(
+            name=d["ProcessingJobName"],
+            arn=d.get("ProcessingJobArn", ""),
+            status=d.get("ProcessingJobStatus", ""),
+            failure_reason=d.get("FailureReason", ""),
+            exit_message=d.get("ExitMessage", ""),
+            created=as_datetime(d.get("CreationTime")),
+            started=as_datetime(d.get("ProcessingStartTime")),
+            ended=as_datetime(d.get("ProcessingEndTime")),
+            modified=as_datetime(d.get("LastModifiedTime")),
+            image=d.get("AppSpecification", {}).get("ImageUri", ""),
+            role_arn=d.get("RoleArn", ""),
+            instance_type=cluster.get("InstanceType", ""),
+            instance_count=int(cluster.get("InstanceCount", 0) or 0),
+            volume_gb=int(cluster.get("VolumeSizeInGB", 0) or 0),
+            max_runtime_seconds=(d.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds"),
+            inputs=tuple(
+                Channel(i.get("InputName", ""), (i.get("S3Input") or {}).get("S3Uri", ""))
+                for i in d.get("ProcessingInputs") or []
+            ),
+            outputs=tuple(
+                Channel(o.get("OutputName", ""), (o.get("S3Output") or {}).get("S3Uri", ""))
+                for o in (d.get("ProcessingOutputConfig") or {}).get("Outputs") or []
+            ),
+            environment=dict(d.get("Environment") or {}),
+            training_job_arn=d.get("TrainingJobArn", "") or "",
+        )
+
+
+@dataclass(frozen=True)
+class TuningJob(Record):
+    name: str
+    arn: str
+    status: str
+    strategy: str
+    failure_reason: str
+    created: datetime | None
+    ended: datetime | None
+    modified: datetime | None
+    counters: dict[str, int]
+    best_training_job: str
+    objective: str
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> TuningJob:
+        config = d.get("HyperParameterTuningJobConfig", {})
+        objective = config.get("HyperParameterTuningJobObjective", {})
+        return cls(
+            name=d["HyperParameterTuningJobName"],
+            arn=d.get("HyperParameterTuningJobArn", ""),
+            status=d.get("HyperParameterTuningJobStatus", ""),
+            strategy=config.get("Strategy", ""),
+            failure_reason=d.get("FailureReason", ""),
+            created=as_datetime(d.get("CreationTime")),
+            ended=as_datetime(d.get("HyperParameterTuningEndTime")),
+            modified=as_datetime(d.get("LastModifiedTime")),
+            counters={k: int(v) for k, v in (d.get("TrainingJobStatusCounters") or {}).items()},
+            best_training_job=(d.get("BestTrainingJob") or {}).get("TrainingJobName", ""),
+            objective=" ".join(
+                x for x in (objective.get("Type", ""), objective.get("MetricName", "")) if x
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """What ``training-create`` (CLI and TUI form) needs; validated by :meth:`validated`."""
+
+    name: str
+    image: str
+    s3_input: str
+    s3_output: str
+    role_arn: str
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = 1
+    volume_gb: int = 30
+    max_runtime_seconds: int = 86400
+    spot: bool = False
+    max_wait_seconds: int | None = None
+    checkpoint_uri: str = ""
+    hyperparameters: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+
+    def validated(self) -> TrainingSpec:
+        validate.name(self.name, "training job name")
+        validate.image_uri(self.image)
+        validate.s3_uri(self.s3_input, "input S3 URI")
+        validate.s3_uri(self.s3_output, "output S3 URI")
+        if not self.role_arn:
+            raise ValidationError(
+                "no execution role given",
+                "pass --role ARN or set execution_role_arn in the config",
+            )
+        validate.role_arn(self.role_arn)
+        validate.instance_type(self.instance_type)
+        validate.positive_int(self.instance_count, "instance count", maximum=100)
+        validate.positive_int(self.volume_gb, "volume size (GB)", maximum=16384)
+        validate.positive_int(self.max_runtime_seconds, "max runtime (s)", maximum=28 * 86400)
+        if self.spot:
+            if self.max_wait_seconds is None:
+                raise ValidationError("spot training needs --max-wait (seconds)")
+            validate.positive_int(self.max_wait_seconds, "max wait (s)")
+            if self.max_wait_seconds < self.max_runtime_seconds:
+                raise ValidationError(
+                    f"max wait ({self.max_wait_seconds}s) must be >= max runtime "
+                    f"({self.max_runtime_seconds}s)"
+                )
+        elif self.max_wait_seconds is not None:
+            raise ValidationError("--max-wait only applies with --spot")
+        if self.checkpoint_uri:
+            validate.s3_uri(self.checkpoint_uri, "checkpoint S3 URI")
+        return self
+
+    def to_api(self) -> dict[str, Any]:
+        stopping: dict[str, int] = {"MaxRuntimeInSeconds": self.max_runtime_seconds}
+        request: dict[str, Any] = {
+            "TrainingJobName": self.name,
+            "AlgorithmSpecification": {"TrainingImage": self.image, "TrainingInputMode": "File"},
+            "RoleArn": self.role_arn,
+            "InputDataConfig": [
+                {
+                    "ChannelName": "training",
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": self.s3_input,
+                            "S3DataDistributionType": "FullyReplicated",
+                        }
+                    },
+                }
+            ],
+            "OutputDataConfig": {"S3OutputPath": self.s3_output},
+            "ResourceConfig": {
+                "InstanceType": self.instance_type,
+                "InstanceCount": self.instance_count,
+                "VolumeSizeInGB": self.volume_gb,
+            },
+            "StoppingCondition": stopping,
+        }
+        if self.hyperparameters:
+            request["HyperParameters"] = dict(self.hyperparameters)
+        if self.environment:
+            request["Environment"] = dict(self.environment)
+        if self.spot:
+            request["EnableManagedSpotTraining"] = True
+            stopping["MaxWaitTimeInSeconds"] = int(self.max_wait_seconds or 0)
+        if self.checkpoint_uri:
+            request["CheckpointConfig"] = {"S3Uri": self.checkpoint_uri}
+        return request
+
+
+@dataclass(frozen=True)
+class ProcessingSpec:
+    name: str
+    image: str
+    s3_input: str
+    s3_output: str
+    role_arn: str
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = 1
+    volume_gb: int = 30
+    max_runtime_seconds: int = 86400
+    environment: dict[str, str] = field(default_factory=dict)
+    entrypoint: tuple[str, ...] = ()
+
+    def validated(self) -> ProcessingSpec:
+        validate.name(self.name, "processing job name")
+        validate.image_uri(self.image)
+        validate.s3_uri(self.s3_input, "input S3 URI")
+        validate.s3_uri(self.s3_output, "output S3 URI")
+        if not self.role_arn:
+            raise ValidationError(
+                "no execution role given",
+                "pass --role ARN or set execution_role_arn in the config",
+            )
+        validate.role_arn(self.role_arn)
+        validate.instance_type(self.instance_type)
+        validate.positive_int(self.instance_count, "instance count", maximum=100)
+        validate.positive_int(self.volume_gb, "volume size (GB)", maximum=16384)
+        validate.positive_int(self.max_runtime_seconds, "max runtime (s)", maximum=5 * 86400)
+        return self
+
+    def to_api(self) -> dict[str, Any]:
+        app: dict[str, Any] = {"ImageUri": self.image}
+        if self.entrypoint:
+            app["ContainerEntrypoint"] = list(self.entrypoint)
+        request: dict[str, Any] = {
+            "ProcessingJobName": self.name,
+            "RoleArn": self.role_arn,
+            "AppSpecification": app,
+            "ProcessingInputs": [
+                {
+                    "InputName": "input",
+                    "S3Input": {
+                        "S3Uri": self.s3_input,
+                        "LocalPath": "/opt/ml/processing/input",
+                        "S3DataType": "S3Prefix",
+                        "S3InputMode": "File",
+                    },
+                }
+            ],
+            "ProcessingOutputConfig": {
+                "Outputs": [
+                    {
+                        "OutputName": "output",
+                        "S3Output": {
+                            "S3Uri": self.s3_output,
+                            "LocalPath": "/opt/ml/processing/output",
+                            "S3UploadMode": "EndOfJob",
+                        },
+                    }
+                ]
+            },
+            "ProcessingResources": {
+                "ClusterConfig": {
+                    "InstanceType": self.instance_type,
+                    "InstanceCount": self.instance_count,
+                    "VolumeSizeInGB": self.volume_gb,
+                }
+            },
+            "StoppingCondition": {"MaxRuntimeInSeconds": self.max_runtime_seconds},
+        }
+        if self.environment:
+            request["Environment"] = dict(self.environment)
+        return request
+
+
+def _summary(kind: str, prefix: str, d: dict[str, Any]) -> JobSummary:
+    return JobSummary(
+        kind=kind,
+        name=d[f"{prefix}Name"],
+        status=d.get(f"{prefix}Status", ""),
+        arn=d.get(f"{prefix}Arn", ""),
+        created=as_datetime(d.get("CreationTime")),
+        modified=as_datetime(d.get("LastModifiedTime")),
+        ended=as_datetime(
+            d.get("TrainingEndTime") or d.get("ProcessingEndTime") or d.get("HyperParameterTuningEndTime")
+        ),
+        secondary_status=d.get("SecondaryStatus", ""),
+    )
+
+
+class JobsService(Service):
+    """Training, processing and tuning jobs: list, describe, create, stop."""
+
+    # --- training -----------------------------------------------------------------
+    def list_training_jobs(
+        self,
+        *,
+        status: str | None = None,
+        name_contains: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[JobSummary]:
+        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
+        if (s := _status(status, TRAINING_STATUSES, "training job")) is not None:
+            params["StatusEquals"] = s
+        if name_contains:
+            params["NameContains"] = name_contains
+        if since is not None:
+            params["LastModifiedTimeAfter"] = since
+        for item in self.paginate("list_training_jobs", "TrainingJobSummaries", limit=limit, **params):
+            yield _summary("training", "TrainingJob", item)
+
+    def training_lister(self) -> IncrementalLister[JobSummary]:
+        """A keyed snapshot of all training jobs refreshed with LastModifiedTimeAfter."""
+        return IncrementalLister(
+            lambda since: self.list_training_jobs(since=since),
+            key=lambda job: job.name,
+            modified=lambda job: job.modified,
+        )
+
+    def describe_training_job(self, name: str) -> TrainingJob:
+        validate.name(name, "training job name")
+        data = self.call(self.client.describe_training_job, TrainingJobName=name)
+        return TrainingJob.from_api(data)
+
+    def create_training_job(self, spec: TrainingSpec) -> str:
+        spec = spec.validated()
+        request = spec.to_api()
+        audit = {k: v for k, v in request.items() if k != "Environment"}
+        audit["EnvironmentKeys"] = sorted(spec.environment)
+        result = self.mutate(
+            "training-create", spec.name, audit, self.client.create_training_job, **request
+        )
+        return str(result.get("TrainingJobArn", ""))
+
+    def stop_training_job(self, name: str) -> None:
+        validate.name(name, "training job name")
+        self.mutate("training-stop", name, {}, self.client.stop_training_job, TrainingJobName=name)
+
+    # --- processing ---------------------------------------------------------------
+    def list_processing_jobs(
+        self,
+        *,
+        status: str | None = None,
+        name_contains: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[JobSummary]:
+        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
+        if (s := _status(status, PROCESSING_STATUSES, "processing job")) is not None:
+            params["StatusEquals"] = s
+        if name_contains:
+            params["NameContains"] = name_contains
+        if since is not None:
+            params["LastModifiedTimeAfter"] = since
+        for item in self.paginate(
+            "list_processing_jobs", "ProcessingJobSummaries", limit=limit, **params
+        ):
+            yield _summary("processing", "ProcessingJob", item)
+
+    def processing_lister(self) -> IncrementalLister[JobSummary]:
+        return IncrementalLister(
+            lambda since: self.list_processing_jobs(since=since),
+            key=lambda job: job.name,
+            modified=lambda job: job.modified,
+        )
+
+    def describe_processing_job(self, name: str) -> ProcessingJob:
+        validate.name(name, "processing job name")
+        data = self.call(self.client.describe_processing_job, ProcessingJobName=name)
+        return ProcessingJob.from_api(data)
+
+    def create_processing_job(self, spec: ProcessingSpec) -> str:
+        spec = spec.validated()
+        request = spec.to_api()
+        audit = {k: v for k, v in request.items() if k != "Environment"}
+        result = self.mutate(
+            "processing-create", spec.name, audit, self.client.create_processing_job, **request
+        )
+        return str(result.get("ProcessingJobArn", ""))
+
+    def stop_processing_job(self, name: str) -> None:
+        validate.name(name, "processing job name")
+        self.mutate(
+            "processing-stop", name, {}, self.client.stop_processing_job, ProcessingJobName=name
+        )
+
+    # --- tuning -------------------------------------------------------------------
+    def list_tuning_jobs(
+        self, *, status: str | None = None, limit: int | None = None
+    ) -> Iterator[JobSummary]:
+        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
+        if (s := _status(status, TUNING_STATUSES, "tuning job")) is not None:
+            params["StatusEquals"] = s
+        for item in self.paginate(
+            "list_hyper_parameter_tuning_jobs",
+            "HyperParameterTuningJobSummaries",
+            limit=limit,
+            **params,
+        ):
+            yield _summary("tuning", "HyperParameterTuningJob", item)
+
+    def describe_tuning_job(self, name: str) -> TuningJob:
+        validate.name(name, "tuning job name", max_len=32)
+        data = self.call(
+            self.client.describe_hyper_parameter_tuning_job, HyperParameterTuningJobName=name
+        )
+        return TuningJob.from_api(data)
+
+    def stop_tuning_job(self, name: str) -> None:
+        validate.name(name, "tuning job name", max_len=32)
+        self.mutate(
+            "tuning-stop",
+            name,
+            {},
+            self.client.stop_hyper_parameter_tuning_job,
+            HyperParameterTuningJobName=name,
+        )
