@@ -70,8 +70,13 @@ class AuditLog:
         line = json.dumps(asdict(record), sort_keys=True, default=str) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
+                size = os.fstat(fd).st_size
+                # A crash may have left a torn last line: start ours on a fresh one so
+                # only the torn record is lost, never the next.
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = "\n" + line
                 os.write(fd, line.encode("utf-8"))
                 os.fsync(fd)
             finally:

@@ -179,22 +179,27 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
     raise ConfigError(f"{where}: unsupported setting type")  # pragma: no cover
 
 
-def _apply(target: Any, data: Mapping[str, Any], prefix: str) -> None:
-    """Set fields of dataclass ``target`` from ``data``, refusing unknown keys."""
+def _apply(target: Any, data: Mapping[str, Any], source: str, path: str = "") -> None:
+    """Set fields of dataclass ``target`` from ``data``, refusing unknown keys.
+
+    ``source`` says where the values came from (a file name, "environment", "option")
+    and ``path`` is the dotted key prefix, so errors read ``c.toml: poll.jobs: …``.
+    """
     hints = get_type_hints(type(target))
     names = {f.name for f in fields(target) if not f.metadata.get("internal")}
     for key, value in data.items():
-        where = f"{prefix}{key}"
+        dotted = f"{path}{key}"
         if key not in names:
-            raise ConfigError(f"unknown setting {where!r}", f"known: {', '.join(sorted(names))}")
-        kind = hints[key]
+            raise ConfigError(
+                f"{source}: unknown setting {dotted!r}", f"known: {', '.join(sorted(names))}"
+            )
         current = getattr(target, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
-                raise ConfigError(f"{where}: expected a table")
-            _apply(current, value, f"{where}.")
+                raise ConfigError(f"{source}: {dotted}: expected a table")
+            _apply(current, value, source, f"{dotted}.")
         else:
-            setattr(target, key, _coerce(value, kind, where))
+            setattr(target, key, _coerce(value, hints[key], f"{source}: {dotted}"))
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -246,14 +251,10 @@ def load_config(
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from None
-        _apply(config, data, f"{path.name}: ")
-    env_data = _env_overrides(env)
-    try:
-        _apply(config, env_data, "environment: ")
-    except ConfigError as exc:
-        raise ConfigError(exc.message.replace("environment: ", "environment SMCONSOLE_"), exc.hint) from None
+        _apply(config, data, str(path))
+    _apply(config, _env_overrides(env), "environment (AWS_*/SMCONSOLE_*)")
     if overrides:
-        _apply(config, {k: v for k, v in overrides.items() if v is not None}, "option ")
+        _apply(config, {k: v for k, v in overrides.items() if v is not None}, "command line")
     _check(config)
     return config
 

@@ -1,0 +1,58 @@
+"""The core stays headless and light: no Textual, MLflow or SageMaker SDK at import."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("textual", "mlflow", "sagemaker", "screens", "themes", "pandas", "moto")
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = (
+        f"{code}\nimport sys\n"
+        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return set(out.stdout.split())
+
+
+def test_core_and_cli_import_without_heavy_modules() -> None:
+    modules = loaded_after(
+        "import console, console.config, console.context, console.gate, console.errors\n"
+        "import console.services.jobs\n"
+        "from console.cli.main import load_commands; load_commands()"
+    )
+    assert not modules & set(FORBIDDEN), modules & set(FORBIDDEN)
+
+
+def test_help_runs_without_heavy_modules() -> None:
+    modules = loaded_after(
+        "from console.cli.main import main\n"
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])"
+    )
+    assert not modules & set(FORBIDDEN)
+    assert "boto3" not in modules  # --help must not pay for boto3 either
+
+
+def test_no_module_level_ui_imports_in_core() -> None:
+    offenders = []
+    for path in (ROOT / "console").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only; lazy imports inside functions are fine
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.split(".")[0] in {"textual", "screens", "themes", "mlflow", "sagemaker"}:
+                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []

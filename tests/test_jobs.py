@@ -1,0 +1,231 @@
+"""Training/processing/tuning jobs through our services and the training-* CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from console.config import load_config
+from console.context import ConsoleContext
+from console.errors import NotFoundError, ValidationError
+from console.services.jobs import TrainingJob, TrainingSpec
+
+ROLE = "arn:aws:iam::123456789012:role/sm"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1"
+
+
+def create_job(sm, name: str, **extra) -> None:
+    sm.create_training_job(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        RoleArn=ROLE,
+        OutputDataConfig={"S3OutputPath": "s3://output-bkt/x"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 60},
+        **extra,
+    )
+
+
+@pytest.fixture
+def ctx(aws) -> ConsoleContext:
+    return ConsoleContext(load_config())
+
+
+def test_list_matches_boto3(aws, ctx) -> None:
+    sm = aws.client("sagemaker")
+    for i in range(5):
+        create_job(sm, f"job-{i}")
+    ours = [job.name for job in ctx.jobs.list_training_jobs()]
+    theirs = [
+        s["TrainingJobName"]
+        for s in sm.list_training_jobs(SortBy="CreationTime", SortOrder="Descending")["TrainingJobSummaries"]
+    ]
+    assert ours == theirs
+    assert [job.name for job in ctx.jobs.list_training_jobs(limit=2)] == theirs[:2]
+    assert [job.name for job in ctx.jobs.list_training_jobs(name_contains="job-3")] == ["job-3"]
+
+
+def test_list_status_filter_is_case_insensitive_and_checked(aws, ctx) -> None:
+    create_job(aws.client("sagemaker"), "done-1")
+    assert [j.status for j in ctx.jobs.list_training_jobs(status="completed")] == ["Completed"]
+    with pytest.raises(ValidationError, match="unknown training job status"):
+        list(ctx.jobs.list_training_jobs(status="Running"))
+
+
+def test_describe_record(aws, ctx) -> None:
+    create_job(
+        aws.client("sagemaker"),
+        "spot-1",
+        HyperParameters={"lr": "0.1"},
+        EnableManagedSpotTraining=True,
+        CheckpointConfig={"S3Uri": "s3://ckpt/x"},
+    )
+    job = ctx.jobs.describe_training_job("spot-1")
+    assert isinstance(job, TrainingJob)
+    assert (job.name, job.spot, job.hyperparameters) == ("spot-1", True, {"lr": "0.1"})
+    assert job.checkpoint_uri == "s3://ckpt/x"
+    assert job.to_dict()["created"].endswith("+00:00")
+    with pytest.raises(NotFoundError):
+        ctx.jobs.describe_training_job("nope")
+
+
+def test_spot_savings() -> None:
+    base = TrainingJob.from_api(
+        {
+            "TrainingJobName": "x",
+            "EnableManagedSpotTraining": True,
+            "TrainingTimeInSeconds": 1000,
+            "BillableTimeInSeconds": 300,
+        }
+    )
+    assert base.spot_savings == pytest.approx(0.7)
+    on_demand = TrainingJob.from_api({"TrainingJobName": "y", "TrainingTimeInSeconds": 10})
+    assert on_demand.spot_savings is None
+
+
+def test_incremental_lister_costs_follow_changes(aws, ctx) -> None:
+    sm = aws.client("sagemaker")
+    for i in range(12):
+        create_job(sm, f"inc-{i}")
+    lister = ctx.jobs.training_lister()
+    first = lister.refresh()
+    assert first.full and len(first.items) == 12
+    # Nothing changed: the second refresh only asks for what changed since the high water.
+    second = lister.refresh()
+    assert not second.full and len(second.items) == 12
+    assert {job.name for job in second.changed} <= {job.name for job in first.items}
+    create_job(sm, "inc-new")
+    third = lister.refresh()
+    assert "inc-new" in {job.name for job in third.changed}
+    assert len(third.items) == 13
+
+
+def test_incremental_lister_sends_last_modified_filter(aws, ctx) -> None:
+    sent = []
+    client = ctx.sessions.client("sagemaker")
+    client.meta.events.register(
+        "provide-client-params.sagemaker.ListTrainingJobs", lambda params, **_: sent.append(dict(params))
+    )
+    create_job(aws.client("sagemaker"), "f-1")
+    lister = ctx.jobs.training_lister()
+    lister.refresh()
+    lister.refresh()
+    assert "LastModifiedTimeAfter" not in sent[0]
+    since = sent[-1]["LastModifiedTimeAfter"]
+    assert datetime.now(UTC) - since < timedelta(minutes=5)
+
+
+def test_spec_validation_before_sending(ctx) -> None:
+    good = dict(name="ok-1", image=IMAGE, s3_input="s3://input-bkt/x", s3_output="s3://output-bkt/y", role_arn=ROLE)
+    TrainingSpec(**good).validated()
+    cases = {
+        "name": ("bad_name", "valid SageMaker name"),
+        "s3_input": ("in/x", "must start with s3://"),
+        "role_arn": ("", "no execution role"),
+        "instance_type": ("m5.large", "instance type"),
+        "instance_count": (0, "instance count"),
+    }
+    for field, (value, fragment) in cases.items():
+        with pytest.raises(ValidationError, match=fragment):
+            TrainingSpec(**{**good, field: value}).validated()
+    with pytest.raises(ValidationError, match="--max-wait"):
+        TrainingSpec(**good, spot=True).validated()
+    with pytest.raises(ValidationError, match="must be >= max runtime"):
+        TrainingSpec(**good, spot=True, max_wait_seconds=10, max_runtime_seconds=100).validated()
+    with pytest.raises(ValidationError, match="only applies with --spot"):
+        TrainingSpec(**good, max_wait_seconds=10).validated()
+
+
+def test_spec_to_api_spot() -> None:
+    spec = TrainingSpec(
+        name="s", image=IMAGE, s3_input="s3://input-bkt/x", s3_output="s3://output-bkt/y", role_arn=ROLE,
+        spot=True, max_wait_seconds=7200, max_runtime_seconds=3600, checkpoint_uri="s3://ckpt/k",
+        hyperparameters={"epochs": "3"},
+    ).validated()
+    request = spec.to_api()
+    assert request["EnableManagedSpotTraining"] is True
+    assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200}
+    assert request["CheckpointConfig"] == {"S3Uri": "s3://ckpt/k"}
+    assert request["HyperParameters"] == {"epochs": "3"}
+
+
+def test_tuning_and_processing_listing(aws, ctx) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_processing_job(
+        ProcessingJobName="proc-1",
+        ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}},
+        AppSpecification={"ImageUri": IMAGE},
+        RoleArn=ROLE,
+    )
+    (proc,) = ctx.jobs.list_processing_jobs()
+    assert (proc.kind, proc.name) == ("processing", "proc-1")
+    assert ctx.jobs.describe_processing_job("proc-1").image == IMAGE
+    assert list(ctx.jobs.list_tuning_jobs()) == []
+
+
+# --- CLI --------------------------------------------------------------------------------
+
+
+def test_cli_training_create_list_describe(aws, run_cli) -> None:
+    created = run_cli(
+        "training-create", "cli-job", IMAGE, "s3://input-bkt/data", "s3://output-bkt/o", "--role", ROLE,
+        "--instance-type", "ml.g5.xlarge", "--hp", "lr=0.01", "--spot", "--max-wait", "90000",
+        "--checkpoint-s3", "s3://ckpt/cli-job",
+    )
+    assert created.exit_code == 0, created.stderr
+    assert "created training job cli-job" in created.stdout
+    described = aws.client("sagemaker").describe_training_job(TrainingJobName="cli-job")
+    assert described["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"
+    assert described["HyperParameters"] == {"lr": "0.01"}
+    listing = run_cli("training-list")
+    assert listing.exit_code == 0 and "cli-job" in listing.stdout
+    detail = run_cli("training-describe", "cli-job", "--json")
+    assert detail.json()["instance_type"] == "ml.g5.xlarge"
+    assert detail.json()["arn"] == described["TrainingJobArn"]
+
+
+def test_cli_training_create_uses_config_role(aws, run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("SMCONSOLE_EXECUTION_ROLE_ARN", ROLE)
+    result = run_cli("training-create", "cfg-role", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o")
+    assert result.exit_code == 0, result.stderr
+    assert aws.client("sagemaker").describe_training_job(TrainingJobName="cfg-role")["RoleArn"] == ROLE
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("training-create", "bad_name", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", "--role", ROLE), "valid SageMaker name"),
+        (("training-create", "n", IMAGE, "in/d", "s3://output-bkt/o", "--role", ROLE), "must start with s3://"),
+        (("training-create", "n", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o"), "no execution role"),
+        (("training-create", "n", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", "--role", ROLE, "--hp", "lr"), "KEY=VALUE"),
+        (("training-describe", "missing"), "Could not find"),
+        (("training-describe", "a;b"), "valid SageMaker name"),
+    ],
+)
+def test_cli_training_bad_input(aws, run_cli, args, fragment) -> None:
+    result = run_cli(*args)
+    assert result.exit_code != 0
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    # Nothing was created by a refused create.
+    assert aws.client("sagemaker").list_training_jobs()["TrainingJobSummaries"] == []
+
+
+def test_cli_training_list_bad_status(aws, run_cli) -> None:
+    result = run_cli("training-list", "--status", "Running")
+    assert result.exit_code == 2
+    assert "Invalid value for '--status'" in result.stderr
+
+
+def test_cli_stop_needs_confirmation_without_terminal(aws, run_cli) -> None:
+    create_job(aws.client("sagemaker"), "to-stop")
+    result = run_cli("training-stop", "to-stop")
+    assert result.exit_code == 4
+    assert "pass --yes" in result.stderr
+
+
+def test_cli_stop_read_only_refused_before_asking(aws, run_cli) -> None:
+    result = run_cli("--read-only", "training-stop", "to-stop", "--yes")
+    assert result.exit_code == 3
+    assert "read-only" in result.stderr
