@@ -53,7 +53,7 @@ def venv_bin(name: str) -> str:
 def run_demo(args: list[str]) -> int:
     uv = uv_command()
     sync(uv)
-    os.execv(venv_bin("smconsole"), [venv_bin("smconsole"), "demo", *args])
+    os.execv(venv_bin("smconsole"), [venv_bin("smconsole"), "demo", *args])  # noqa: S606
     return 0  # pragma: no cover - execv does not return
 
 
@@ -75,9 +75,7 @@ def run_tests(args: list[str]) -> int:
         return 1
     say("pytest")
     workers = ["-n", "2"] if (os.cpu_count() or 1) >= 2 else []
-    return subprocess.run(
-        [venv_bin("pytest"), *workers, *args], cwd=ROOT, check=False
-    ).returncode
+    return subprocess.run([venv_bin("pytest"), *workers, *args], cwd=ROOT, check=False).returncode
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ variables at temporary directories so they never read a developer's real config.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -111,9 +112,9 @@ def _prune(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):
-            value = _prune(value)
-            if value:
-                out[key] = value
+            nested = _prune(value)
+            if nested:
+                out[key] = nested
         elif value not in ("", None):
             out[key] = value
     return out
@@ -163,7 +164,7 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: expected a number, got {value!r}") from None
-        if not number > 0 or number != number or number == float("inf"):
+        if not (math.isfinite(number) and number > 0):
             raise ConfigError(f"{where}: expected a positive number, got {value!r}")
         return number
     if kind is str:
@@ -272,7 +273,9 @@ def _check(config: Config) -> None:
     if not 0 < config.ssh.port < 65536:
         raise ConfigError(f"ssh.port must be 1-65535, got {config.ssh.port}")
     if config.endpoint_url and not config.endpoint_url.startswith(("http://", "https://")):
-        raise ConfigError(f"endpoint_url must start with http:// or https://, got {config.endpoint_url!r}")
+        raise ConfigError(
+            f"endpoint_url must start with http:// or https://, got {config.endpoint_url!r}"
+        )
 
 
 def save_config(config: Config, path: Path | None = None) -> Path:

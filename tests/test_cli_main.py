@@ -11,19 +11,58 @@ from console.cli.root import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SEED_COMMANDS = """
-tf-init tf-plan tf-apply tf-destroy tf-output
-training-create training-list training-describe training-stop training-logs
-processing-create processing-list processing-describe processing-stop
-notebook-create notebook-list notebook-describe notebook-start notebook-stop notebook-delete notebook-url
-model-create model-list model-describe model-delete
-endpoint-config-create endpoint-config-list endpoint-config-delete
-endpoint-create endpoint-list endpoint-describe endpoint-update endpoint-delete endpoint-invoke
-experiment-create experiment-list experiment-describe experiment-delete
-trial-create trial-list trial-delete
-model-package-group-create model-package-group-list model-package-group-delete model-package-list
-role-create role-delete role-list status images
-""".split()
+SEED_COMMANDS = [
+    "tf-init",
+    "tf-plan",
+    "tf-apply",
+    "tf-destroy",
+    "tf-output",
+    "training-create",
+    "training-list",
+    "training-describe",
+    "training-stop",
+    "training-logs",
+    "processing-create",
+    "processing-list",
+    "processing-describe",
+    "processing-stop",
+    "notebook-create",
+    "notebook-list",
+    "notebook-describe",
+    "notebook-start",
+    "notebook-stop",
+    "notebook-delete",
+    "notebook-url",
+    "model-create",
+    "model-list",
+    "model-describe",
+    "model-delete",
+    "endpoint-config-create",
+    "endpoint-config-list",
+    "endpoint-config-delete",
+    "endpoint-create",
+    "endpoint-list",
+    "endpoint-describe",
+    "endpoint-update",
+    "endpoint-delete",
+    "endpoint-invoke",
+    "experiment-create",
+    "experiment-list",
+    "experiment-describe",
+    "experiment-delete",
+    "trial-create",
+    "trial-list",
+    "trial-delete",
+    "model-package-group-create",
+    "model-package-group-list",
+    "model-package-group-delete",
+    "model-package-list",
+    "role-create",
+    "role-delete",
+    "role-list",
+    "status",
+    "images",
+]
 
 
 def test_every_seed_command_is_listed_in_help(run_cli) -> None:
@@ -35,7 +74,11 @@ def test_every_seed_command_is_listed_in_help(run_cli) -> None:
 
 def test_help_is_grouped_in_section_order(run_cli) -> None:
     out = run_cli("--help").stdout
-    headings = [line.rstrip(":") for line in out.splitlines() if line.endswith(":") and not line.startswith(" ")]
+    headings = [
+        line.rstrip(":")
+        for line in out.splitlines()
+        if line.endswith(":") and not line.startswith(" ")
+    ]
     known = [h for h in headings if h in SECTIONS]
     assert known == sorted(known, key=SECTIONS.index)
     assert {"Training jobs", "Endpoints", "Model registry", "Terraform"} <= set(known)
@@ -78,22 +121,41 @@ def test_read_command_json_shape(run_cli, aws) -> None:
 def test_no_traceback_as_real_process(tmp_path: Path) -> None:
     """The installed console script itself: bad input -> one line, exit 2, no traceback."""
     exe = Path(sys.executable).parent / "smconsole"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1",
-           "XDG_CONFIG_HOME": str(tmp_path / "c"), "XDG_STATE_HOME": str(tmp_path / "s")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_REGION": "us-east-1",
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "XDG_STATE_HOME": str(tmp_path / "s"),
+    }
     result = subprocess.run(
-        [str(exe), "training-describe", "not_valid!"], capture_output=True, text=True, env=env, check=False
+        [str(exe), "training-describe", "not_valid!"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("error: training job name 'not_valid!' is not a valid SageMaker name")
+    assert result.stderr.startswith(
+        "error: training job name 'not_valid!' is not a valid SageMaker name"
+    )
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 2  # error + hint
 
 
 def test_no_arguments_gives_one_line_until_tui_exists(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "smconsole"
-    result = subprocess.run([str(exe)], capture_output=True, text=True, check=False,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [str(exe)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+    )
     if (ROOT / "screens" / "app.py").exists():
         assert "Traceback" not in result.stderr
     else:

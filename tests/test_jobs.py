@@ -39,7 +39,9 @@ def test_list_matches_boto3(aws, ctx) -> None:
     ours = [job.name for job in ctx.jobs.list_training_jobs()]
     theirs = [
         s["TrainingJobName"]
-        for s in sm.list_training_jobs(SortBy="CreationTime", SortOrder="Descending")["TrainingJobSummaries"]
+        for s in sm.list_training_jobs(SortBy="CreationTime", SortOrder="Descending")[
+            "TrainingJobSummaries"
+        ]
     ]
     assert ours == theirs
     assert [job.name for job in ctx.jobs.list_training_jobs(limit=2)] == theirs[:2]
@@ -84,7 +86,7 @@ def test_spot_savings() -> None:
     assert on_demand.spot_savings is None
 
 
-def test_incremental_lister_costs_follow_changes(aws, ctx) -> None:
+def test_incremental_lister_finds_new_jobs(aws, ctx) -> None:
     sm = aws.client("sagemaker")
     for i in range(12):
         create_job(sm, f"inc-{i}")
@@ -101,23 +103,102 @@ def test_incremental_lister_costs_follow_changes(aws, ctx) -> None:
     assert len(third.items) == 13
 
 
-def test_incremental_lister_sends_last_modified_filter(aws, ctx) -> None:
-    sent = []
-    client = ctx.sessions.client("sagemaker")
-    client.meta.events.register(
-        "provide-client-params.sagemaker.ListTrainingJobs", lambda params, **_: sent.append(dict(params))
+def count_list_calls(ctx) -> list[int]:
+    calls: list[int] = []
+    ctx.sessions.client("sagemaker").meta.events.register(
+        "before-call.sagemaker.ListTrainingJobs", lambda **_: calls.append(1)
     )
-    create_job(aws.client("sagemaker"), "f-1")
+    return calls
+
+
+def test_incremental_refresh_is_correct_on_mis_sorted_listings(aws, ctx) -> None:
+    """moto ignores SortBy (oldest first): the early stop must notice and read on."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    sm = aws.client("sagemaker")
+    backend = sagemaker_backends["123456789012"]["us-east-1"]
+    for i in range(150):
+        create_job(sm, f"old-{i:03d}")
+    for job in backend.training_jobs.values():  # make history really old
+        job.creation_time = job.creation_time - timedelta(days=3)
     lister = ctx.jobs.training_lister()
+    assert len(lister.refresh().items) == 150
+    for i in range(3):
+        create_job(sm, f"new-{i}")
+    delta = lister.refresh()
+    assert {job.name for job in delta.changed} == {"new-0", "new-1", "new-2"}
+    assert len(delta.items) == 153
+
+
+def _summaries(stamps: list[datetime], status: str = "Completed") -> list:
+    from console.services.jobs import JobSummary
+
+    return [
+        JobSummary("training", f"j{i}", status, "", stamp, stamp, None)
+        for i, stamp in enumerate(stamps)
+    ]
+
+
+def test_early_stop_reads_one_page_on_a_newest_first_service() -> None:
+    from console.services.jobs import _newest_first_until
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    pages = [
+        _summaries([now - timedelta(minutes=m) for m in range(p * 100, p * 100 + 100)])
+        for p in range(50)
+    ]
+    consumed = []
+
+    def source():
+        for page in pages:
+            consumed.append(page)
+            yield page
+
+    out = list(_newest_first_until(now - timedelta(minutes=10), source()))
+    assert len(consumed) == 1 and len(out) == 100
+    consumed.clear()
+    out = list(_newest_first_until(now - timedelta(minutes=250), source()))
+    assert len(consumed) == 3
+    # Ascending order (a service ignoring SortBy): no early stop, nothing missed.
+    consumed.clear()
+    ascending = [list(reversed(page)) for page in reversed(pages)]
+    pages[:] = ascending
+    out = list(_newest_first_until(now - timedelta(minutes=10), source()))
+    assert len(consumed) == 50 and len(out) == 5000
+
+
+def test_lister_rereads_from_the_oldest_job_that_can_change() -> None:
+    from console.services.incremental import OVERLAP, IncrementalLister
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    jobs = _summaries([now, now - timedelta(days=2)])
+    jobs[1] = jobs[1].__class__(**{**jobs[1].__dict__, "status": "InProgress"})
+    asked = []
+
+    def fetch(since):
+        asked.append(since)
+        return jobs
+
+    lister = IncrementalLister(
+        fetch, lambda j: j.name, lambda j: j.created, lambda j: j.transitional
+    )
     lister.refresh()
     lister.refresh()
-    assert "LastModifiedTimeAfter" not in sent[0]
-    since = sent[-1]["LastModifiedTimeAfter"]
-    assert datetime.now(UTC) - since < timedelta(minutes=5)
+    assert asked == [None, now - timedelta(days=2) - OVERLAP]
+    jobs[1] = jobs[1].__class__(**{**jobs[1].__dict__, "status": "Completed"})
+    lister.refresh()
+    lister.refresh()
+    assert asked[-1] == now - OVERLAP
 
 
 def test_spec_validation_before_sending(ctx) -> None:
-    good = dict(name="ok-1", image=IMAGE, s3_input="s3://input-bkt/x", s3_output="s3://output-bkt/y", role_arn=ROLE)
+    good = dict(
+        name="ok-1",
+        image=IMAGE,
+        s3_input="s3://input-bkt/x",
+        s3_output="s3://output-bkt/y",
+        role_arn=ROLE,
+    )
     TrainingSpec(**good).validated()
     cases = {
         "name": ("bad_name", "valid SageMaker name"),
@@ -139,13 +220,23 @@ def test_spec_validation_before_sending(ctx) -> None:
 
 def test_spec_to_api_spot() -> None:
     spec = TrainingSpec(
-        name="s", image=IMAGE, s3_input="s3://input-bkt/x", s3_output="s3://output-bkt/y", role_arn=ROLE,
-        spot=True, max_wait_seconds=7200, max_runtime_seconds=3600, checkpoint_uri="s3://ckpt/k",
+        name="s",
+        image=IMAGE,
+        s3_input="s3://input-bkt/x",
+        s3_output="s3://output-bkt/y",
+        role_arn=ROLE,
+        spot=True,
+        max_wait_seconds=7200,
+        max_runtime_seconds=3600,
+        checkpoint_uri="s3://ckpt/k",
         hyperparameters={"epochs": "3"},
     ).validated()
     request = spec.to_api()
     assert request["EnableManagedSpotTraining"] is True
-    assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200}
+    assert request["StoppingCondition"] == {
+        "MaxRuntimeInSeconds": 3600,
+        "MaxWaitTimeInSeconds": 7200,
+    }
     assert request["CheckpointConfig"] == {"S3Uri": "s3://ckpt/k"}
     assert request["HyperParameters"] == {"epochs": "3"}
 
@@ -154,7 +245,13 @@ def test_tuning_and_processing_listing(aws, ctx) -> None:
     sm = aws.client("sagemaker")
     sm.create_processing_job(
         ProcessingJobName="proc-1",
-        ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}},
+        ProcessingResources={
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 10,
+            }
+        },
         AppSpecification={"ImageUri": IMAGE},
         RoleArn=ROLE,
     )
@@ -169,9 +266,22 @@ def test_tuning_and_processing_listing(aws, ctx) -> None:
 
 def test_cli_training_create_list_describe(aws, run_cli) -> None:
     created = run_cli(
-        "training-create", "cli-job", IMAGE, "s3://input-bkt/data", "s3://output-bkt/o", "--role", ROLE,
-        "--instance-type", "ml.g5.xlarge", "--hp", "lr=0.01", "--spot", "--max-wait", "90000",
-        "--checkpoint-s3", "s3://ckpt/cli-job",
+        "training-create",
+        "cli-job",
+        IMAGE,
+        "s3://input-bkt/data",
+        "s3://output-bkt/o",
+        "--role",
+        ROLE,
+        "--instance-type",
+        "ml.g5.xlarge",
+        "--hp",
+        "lr=0.01",
+        "--spot",
+        "--max-wait",
+        "90000",
+        "--checkpoint-s3",
+        "s3://ckpt/cli-job",
     )
     assert created.exit_code == 0, created.stderr
     assert "created training job cli-job" in created.stdout
@@ -189,16 +299,48 @@ def test_cli_training_create_uses_config_role(aws, run_cli, monkeypatch) -> None
     monkeypatch.setenv("SMCONSOLE_EXECUTION_ROLE_ARN", ROLE)
     result = run_cli("training-create", "cfg-role", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o")
     assert result.exit_code == 0, result.stderr
-    assert aws.client("sagemaker").describe_training_job(TrainingJobName="cfg-role")["RoleArn"] == ROLE
+    assert (
+        aws.client("sagemaker").describe_training_job(TrainingJobName="cfg-role")["RoleArn"] == ROLE
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("training-create", "bad_name", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", "--role", ROLE), "valid SageMaker name"),
-        (("training-create", "n", IMAGE, "in/d", "s3://output-bkt/o", "--role", ROLE), "must start with s3://"),
-        (("training-create", "n", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o"), "no execution role"),
-        (("training-create", "n", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", "--role", ROLE, "--hp", "lr"), "KEY=VALUE"),
+        (
+            (
+                "training-create",
+                "bad_name",
+                IMAGE,
+                "s3://input-bkt/d",
+                "s3://output-bkt/o",
+                "--role",
+                ROLE,
+            ),
+            "valid SageMaker name",
+        ),
+        (
+            ("training-create", "n", IMAGE, "in/d", "s3://output-bkt/o", "--role", ROLE),
+            "must start with s3://",
+        ),
+        (
+            ("training-create", "n", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o"),
+            "no execution role",
+        ),
+        (
+            (
+                "training-create",
+                "n",
+                IMAGE,
+                "s3://input-bkt/d",
+                "s3://output-bkt/o",
+                "--role",
+                ROLE,
+                "--hp",
+                "lr",
+            ),
+            "KEY=VALUE",
+        ),
         (("training-describe", "missing"), "Could not find"),
         (("training-describe", "a;b"), "valid SageMaker name"),
     ],

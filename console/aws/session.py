@@ -68,7 +68,7 @@ def in_gate() -> bool:
     return getattr(_gate_state, "depth", 0) > 0
 
 
-class gate_scope:  # noqa: N801 - used as a context manager, reads like a statement
+class gate_scope:
     """Marks the current thread as inside the mutation gate."""
 
     def __enter__(self) -> None:
@@ -99,6 +99,9 @@ class SessionFactory:
     CONNECT_TIMEOUT = 5
     READ_TIMEOUT = 30
     MAX_ATTEMPTS = 4
+    # Local stacks (moto, LocalStack) neither throttle nor fail transiently; their 500s
+    # mean "not implemented", so retrying only delays the one-line error.
+    MAX_ATTEMPTS_LOCAL = 2
 
     def __init__(self, context: AwsContext, metrics: ApiMetrics | None = None) -> None:
         self.context = context
@@ -140,7 +143,12 @@ class SessionFactory:
 
             session = self._session_locked()
             config = BotoConfig(
-                retries={"mode": "adaptive", "max_attempts": self.MAX_ATTEMPTS},
+                retries={
+                    "mode": "adaptive",
+                    "max_attempts": (
+                        self.MAX_ATTEMPTS_LOCAL if self.context.endpoint_url else self.MAX_ATTEMPTS
+                    ),
+                },
                 connect_timeout=self.CONNECT_TIMEOUT,
                 read_timeout=self.READ_TIMEOUT,
                 user_agent_extra="smconsole",

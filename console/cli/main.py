@@ -7,6 +7,7 @@ is a bug: one line too, with the traceback only under ``SMCONSOLE_DEBUG=1``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -34,19 +35,15 @@ COMMAND_MODULES = (
     "console.cli.commands.status",
 )
 
-_loaded = False
-
-
+@functools.cache
 def load_commands() -> click.Group:
-    global _loaded
-    if not _loaded:
-        for module in COMMAND_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name != module:
-                    raise
-        _loaded = True
+    """Import every command module once (each registers its commands on ``cli``)."""
+    for module in COMMAND_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # TEMPORARY while helpers build the modules
+            if exc.name != module:
+                raise
     return cli
 
 

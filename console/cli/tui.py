@@ -10,7 +10,7 @@ from console.errors import SmError
 def open_tui(inv: Any, *, demo: Any = None) -> None:
     """Open the Textual app. ``screens`` is imported here, lazily, and nowhere else."""
     try:
-        from screens.app import run_app  # type: ignore[import-not-found]
+        from screens.app import run_app
     except ImportError:
         raise SmError(
             "the full-screen console is not built yet",

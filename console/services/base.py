@@ -31,6 +31,22 @@ class Service:
         except Exception as exc:
             raise self.sessions.translate(exc) from exc
 
+    def pages(
+        self, operation: str, result_key: str, *, client: Any = None, **params: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield each page's items of ``result_key``, one API call per page.
+
+        ``PageSize`` is set because moto returns everything in one page without it (real
+        AWS defaults to 10). Closing the generator early requests no further pages.
+        """
+        client = client or self.client
+        try:
+            paginator = client.get_paginator(operation)
+            for page in paginator.paginate(**params, PaginationConfig={"PageSize": 100}):
+                yield list(page.get(result_key, []))
+        except Exception as exc:
+            raise self.sessions.translate(exc) from exc
+
     def paginate(
         self,
         operation: str,
@@ -40,27 +56,17 @@ class Service:
         client: Any = None,
         **params: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Yield items of ``result_key`` across all pages, stopping after ``limit``.
+        """Yield items across all pages, lazily, stopping after ``limit`` items.
 
-        Reads lazily, page by page, so a caller that wants the newest 50 never pays for
-        the whole account history. ``PageSize`` is set because moto returns everything
-        in one page without it (real AWS defaults to 10).
+        A caller that wants the newest 50 never pays for the whole account history.
         """
-        client = client or self.client
-        try:
-            paginator = client.get_paginator(operation)
-            config: dict[str, Any] = {"PageSize": 100}
-            if limit is not None:
-                config["MaxItems"] = limit
-            count = 0
-            for page in paginator.paginate(**params, PaginationConfig=config):
-                for item in page.get(result_key, []):
-                    yield item
-                    count += 1
-                    if limit is not None and count >= limit:
-                        return
-        except Exception as exc:
-            raise self.sessions.translate(exc) from exc
+        count = 0
+        for page in self.pages(operation, result_key, client=client, **params):
+            for item in page:
+                yield item
+                count += 1
+                if limit is not None and count >= limit:
+                    return
 
     def mutate(
         self,

@@ -1,9 +1,12 @@
-"""Incremental listing: refresh a keyed snapshot with only what changed since last time.
+"""Incremental listing: refresh a keyed snapshot at a cost proportional to what can change.
 
 A naive poll relists the whole account history every time; with thousands of jobs that
-is dozens of throttled calls per poll, shared by every operator of the account. Instead
-the first refresh lists everything once and later refreshes ask only for items modified
-after the newest modification time seen (minus a small overlap for clock skew).
+is dozens of throttled calls per poll, shared by every operator of the account. Jobs in a
+terminal state (Completed, Failed, Stopped) never change again, so after one full listing
+a refresh only needs the items created since the oldest one that can still change (or
+since the newest one seen, if none can). Lists are read newest-first and paging stops
+there: one call in a steady state, on real AWS and on local stacks alike (moto filters
+after slicing pages, so its ``LastModifiedTimeAfter`` would still walk every page).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Generic, TypeVar
 
 R = TypeVar("R")
 
-OVERLAP = timedelta(seconds=2)
+# Clock skew allowance between the service's timestamps and ours.
+OVERLAP = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -29,32 +33,50 @@ class Delta(Generic[R]):
 
 
 class IncrementalLister(Generic[R]):
-    """Keeps ``{key: record}`` up to date from a ``fetch(since)`` function.
+    """Keeps ``{key: record}`` up to date from a ``fetch(created_since)`` function.
 
-    ``fetch(None)`` must list everything; ``fetch(t)`` items modified after ``t``.
+    ``fetch(None)`` lists everything; ``fetch(t)`` must list at least every item created
+    at or after ``t`` (newest first, stopping early is the point).
     """
 
     def __init__(
         self,
         fetch: Callable[[datetime | None], Iterable[R]],
         key: Callable[[R], Hashable],
-        modified: Callable[[R], datetime | None],
+        created: Callable[[R], datetime | None],
+        can_change: Callable[[R], bool],
     ) -> None:
         self._fetch = fetch
         self._key = key
-        self._modified = modified
+        self._created = created
+        self._can_change = can_change
         self._items: dict[Hashable, R] = {}
-        self._high_water: datetime | None = None
+        self._listed_once = False
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
             self._items.clear()
-            self._high_water = None
+            self._listed_once = False
+
+    def _since(self) -> datetime | None:
+        if not self._listed_once:
+            return None
+        stamps = [self._created(item) for item in self._items.values()]
+        known = [s for s in stamps if s is not None]
+        if not known:
+            return None
+        newest = max(known)
+        live = [
+            stamp
+            for item in self._items.values()
+            if self._can_change(item) and (stamp := self._created(item)) is not None
+        ]
+        return min([newest, *live]) - OVERLAP
 
     def refresh(self) -> Delta[R]:
         with self._lock:
-            since = self._high_water - OVERLAP if self._high_water else None
+            since = self._since()
         fetched = list(self._fetch(since))
         with self._lock:
             changed = []
@@ -63,7 +85,5 @@ class IncrementalLister(Generic[R]):
                 if self._items.get(key) != item:
                     changed.append(item)
                 self._items[key] = item
-                stamp = self._modified(item)
-                if stamp and (self._high_water is None or stamp > self._high_water):
-                    self._high_water = stamp
+            self._listed_once = True
             return Delta(tuple(changed), tuple(self._items.values()), full=since is None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -149,7 +149,11 @@ class TrainingJob(Record):
             model_artifacts=(d.get("ModelArtifacts") or {}).get("S3ModelArtifacts", ""),
             checkpoint_uri=(d.get("CheckpointConfig") or {}).get("S3Uri", ""),
             final_metrics=tuple(
-                Metric(m.get("MetricName", ""), float(m.get("Value", 0.0)), as_datetime(m.get("Timestamp")))
+                Metric(
+                    m.get("MetricName", ""),
+                    float(m.get("Value", 0.0)),
+                    as_datetime(m.get("Timestamp")),
+                )
                 for m in d.get("FinalMetricDataList") or []
             ),
             transitions=tuple(
@@ -429,9 +433,48 @@ def _summary(kind: str, prefix: str, d: dict[str, Any]) -> JobSummary:
         created=as_datetime(d.get("CreationTime")),
         modified=as_datetime(d.get("LastModifiedTime")),
         ended=as_datetime(
-            d.get("TrainingEndTime") or d.get("ProcessingEndTime") or d.get("HyperParameterTuningEndTime")
+            d.get("TrainingEndTime")
+            or d.get("ProcessingEndTime")
+            or d.get("HyperParameterTuningEndTime")
         ),
         secondary_status=d.get("SecondaryStatus", ""),
+    )
+
+
+def _newest_first_until(
+    since: datetime | None, pages: Iterator[list[JobSummary]]
+) -> Iterator[JobSummary]:
+    """Yield jobs page by page, stopping after a page that ends before ``since``.
+
+    Only safe when the service really returns newest first: each page is checked, and
+    if the order is anything else (moto ignores SortBy) the early stop is disabled and
+    the listing is read to the end rather than missing jobs.
+    """
+    previous: datetime | None = None
+    for page in pages:
+        yield from page
+        if since is None:
+            continue
+        stamps = [job.created for job in page if job.created is not None]
+        if not stamps:
+            continue
+        ordered = all(a >= b for a, b in zip(stamps, stamps[1:], strict=False))
+        if not ordered or (previous is not None and stamps[0] > previous):
+            since = None
+            continue
+        previous = stamps[-1]
+        if previous < since:
+            return
+
+
+def _job_lister(
+    fetch: Callable[[datetime | None], Iterator[JobSummary]],
+) -> IncrementalLister[JobSummary]:
+    return IncrementalLister(
+        fetch,
+        key=lambda job: job.name,
+        created=lambda job: job.created,
+        can_change=lambda job: job.transitional,
     )
 
 
@@ -444,26 +487,29 @@ class JobsService(Service):
         *,
         status: str | None = None,
         name_contains: str | None = None,
-        since: datetime | None = None,
+        created_since: datetime | None = None,
         limit: int | None = None,
     ) -> Iterator[JobSummary]:
+        """Newest first; with ``created_since``, paging stops past that creation time."""
         params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
         if (s := _status(status, TRAINING_STATUSES, "training job")) is not None:
             params["StatusEquals"] = s
         if name_contains:
             params["NameContains"] = name_contains
-        if since is not None:
-            params["LastModifiedTimeAfter"] = since
-        for item in self.paginate("list_training_jobs", "TrainingJobSummaries", limit=limit, **params):
-            yield _summary("training", "TrainingJob", item)
+        if created_since is None:
+            items = self.paginate(
+                "list_training_jobs", "TrainingJobSummaries", limit=limit, **params
+            )
+            yield from (_summary("training", "TrainingJob", item) for item in items)
+            return
+        pages = self.pages("list_training_jobs", "TrainingJobSummaries", **params)
+        yield from _newest_first_until(
+            created_since, ([_summary("training", "TrainingJob", i) for i in p] for p in pages)
+        )
 
     def training_lister(self) -> IncrementalLister[JobSummary]:
-        """A keyed snapshot of all training jobs refreshed with LastModifiedTimeAfter."""
-        return IncrementalLister(
-            lambda since: self.list_training_jobs(since=since),
-            key=lambda job: job.name,
-            modified=lambda job: job.modified,
-        )
+        """A keyed snapshot of all training jobs, refreshed incrementally."""
+        return _job_lister(lambda since: self.list_training_jobs(created_since=since))
 
     def describe_training_job(self, name: str) -> TrainingJob:
         validate.name(name, "training job name")
@@ -490,27 +536,30 @@ class JobsService(Service):
         *,
         status: str | None = None,
         name_contains: str | None = None,
-        since: datetime | None = None,
+        created_since: datetime | None = None,
         limit: int | None = None,
     ) -> Iterator[JobSummary]:
+        """Newest first; with ``created_since``, paging stops past that creation time."""
         params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
         if (s := _status(status, PROCESSING_STATUSES, "processing job")) is not None:
             params["StatusEquals"] = s
         if name_contains:
             params["NameContains"] = name_contains
-        if since is not None:
-            params["LastModifiedTimeAfter"] = since
-        for item in self.paginate(
-            "list_processing_jobs", "ProcessingJobSummaries", limit=limit, **params
-        ):
-            yield _summary("processing", "ProcessingJob", item)
+        if created_since is None:
+            items = self.paginate(
+                "list_processing_jobs", "ProcessingJobSummaries", limit=limit, **params
+            )
+            yield from (_summary("processing", "ProcessingJob", item) for item in items)
+            return
+        pages = self.pages("list_processing_jobs", "ProcessingJobSummaries", **params)
+        yield from _newest_first_until(
+            created_since,
+            ([_summary("processing", "ProcessingJob", i) for i in p] for p in pages),
+        )
 
     def processing_lister(self) -> IncrementalLister[JobSummary]:
-        return IncrementalLister(
-            lambda since: self.list_processing_jobs(since=since),
-            key=lambda job: job.name,
-            modified=lambda job: job.modified,
-        )
+        """A keyed snapshot of all processing jobs, refreshed incrementally."""
+        return _job_lister(lambda since: self.list_processing_jobs(created_since=since))
 
     def describe_processing_job(self, name: str) -> ProcessingJob:
         validate.name(name, "processing job name")
