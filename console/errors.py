@@ -243,7 +243,9 @@ def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bo
     op = getattr(exc, "operation_name", "") or "the call"
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code in _THROTTLE_CODES:
-        return ThrottledError(f"{op} is being throttled by AWS", "the console backs off and retries")
+        return ThrottledError(
+            f"{op} is being throttled by AWS", "the console backs off and retries"
+        )
     if code in _EXPIRED_CODES:
         return CredentialsError(
             f"AWS credentials are expired or invalid ({code})", _relogin_hint(profile)
@@ -253,7 +255,9 @@ def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bo
             f"access denied for {op}: {message}",
             "ask for the permission, or switch profile with --profile",
         )
-    if code in _NOT_FOUND_CODES or (code == "ValidationException" and _NOT_FOUND_TEXT.search(message)):
+    if code in _NOT_FOUND_CODES or (
+        code == "ValidationException" and _NOT_FOUND_TEXT.search(message)
+    ):
         return NotFoundError(message or f"{op}: not found")
     if code in {"NotImplemented", "NotImplementedError", "UnsupportedOperation"} or (
         local_endpoint and (code in {"500", "InternalFailure", "InternalError"} or status == 500)

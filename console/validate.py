@@ -36,9 +36,7 @@ def name(value: str, field: str = "name", max_len: int = NAME_MAX) -> str:
     if not isinstance(value, str) or not value:
         raise ValidationError(f"{field} is empty", "use 1-63 letters, digits and hyphens")
     if len(value) > max_len:
-        raise ValidationError(
-            f"{field} is {len(value)} characters long, at most {max_len} allowed"
-        )
+        raise ValidationError(f"{field} is {len(value)} characters long, at most {max_len} allowed")
     if not NAME_RE.match(value):
         raise ValidationError(
             f"{field} {_show(value)} is not a valid SageMaker name",
@@ -134,7 +132,9 @@ def json_payload(text: str, field: str = "payload") -> Any:
 def json_object(text: str, field: str = "JSON") -> dict[str, Any]:
     value = json_payload(text, field)
     if not isinstance(value, dict):
-        raise ValidationError(f"{field} must be a JSON object ({{...}}), got {type(value).__name__}")
+        raise ValidationError(
+            f"{field} must be a JSON object ({{...}}), got {type(value).__name__}"
+        )
     return value
 
 

@@ -68,7 +68,9 @@ def test_precedence_flags_over_env_over_file(tmp_path: Path) -> None:
 
 
 def test_aws_region_wins_over_default_region() -> None:
-    config = load_config(Path("/nonexistent"), env={"AWS_REGION": "a-1", "AWS_DEFAULT_REGION": "b-2"})
+    config = load_config(
+        Path("/nonexistent"), env={"AWS_REGION": "a-1", "AWS_DEFAULT_REGION": "b-2"}
+    )
     assert config.region == "a-1"
 
 

@@ -36,7 +36,10 @@ def stubbed_factory(code: str, message: str, status: int = 400) -> SessionFactor
     client = factory.client("sagemaker")
     stub = Stubber(client)
     stub.add_client_error(
-        "list_training_jobs", service_error_code=code, service_message=message, http_status_code=status
+        "list_training_jobs",
+        service_error_code=code,
+        service_message=message,
+        http_status_code=status,
     )
     stub.activate()
     return factory
@@ -67,7 +70,9 @@ def test_client_error_shapes(code: str, kind: type, fragment: str) -> None:
 
 
 def test_expired_token_hint_names_the_profile() -> None:
-    factory = stubbed_factory("ExpiredToken", "The security token included in the request is expired")
+    factory = stubbed_factory(
+        "ExpiredToken", "The security token included in the request is expired"
+    )
     from console.services.jobs import JobsService
 
     with pytest.raises(errors.CredentialsError) as info:
@@ -101,7 +106,10 @@ def _client_error(code: str, message: str, status: int):
     from botocore.exceptions import ClientError
 
     return ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
         "StopTrainingJob",
     )
 

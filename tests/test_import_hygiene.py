@@ -13,8 +13,7 @@ FORBIDDEN = ("textual", "mlflow", "sagemaker", "screens", "themes", "pandas", "m
 
 def loaded_after(code: str) -> set[str]:
     probe = (
-        f"{code}\nimport sys\n"
-        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))"
+        f"{code}\nimport sys\nprint('\\n'.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT

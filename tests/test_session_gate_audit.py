@@ -33,7 +33,9 @@ def test_clients_are_cached_and_counted(aws) -> None:
 
 
 def test_client_policy_has_adaptive_retries_and_timeouts(aws) -> None:
-    client = SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url)).client("sagemaker")
+    client = SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url)).client(
+        "sagemaker"
+    )
     config = client.meta.config
     assert config.retries["mode"] == "adaptive"
     assert config.connect_timeout == SessionFactory.CONNECT_TIMEOUT
@@ -44,7 +46,9 @@ def test_client_policy_has_adaptive_retries_and_timeouts(aws) -> None:
 def test_client_creation_is_thread_safe(aws) -> None:
     factory = SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url))
     seen = []
-    threads = [threading.Thread(target=lambda: seen.append(factory.client("logs"))) for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: seen.append(factory.client("logs"))) for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -160,7 +164,14 @@ def test_redact_keys_and_values() -> None:
     }
     out = redact(planted)
     text = json.dumps(out)
-    for secret in ("AKIAABCDEFGHIJKLMNOP", "wJalrXUtnFEMI", "hunter2", "abc\\n", "FwoGZXIv", "ASIA"):
+    for secret in (
+        "AKIAABCDEFGHIJKLMNOP",
+        "wJalrXUtnFEMI",
+        "hunter2",
+        "abc\\n",
+        "FwoGZXIv",
+        "ASIA",
+    ):
         assert secret not in text
     assert out["Environment"]["MODE"] == "fast"
 
@@ -168,7 +179,9 @@ def test_redact_keys_and_values() -> None:
 def test_audit_is_thread_safe(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.jsonl")
     record = AuditRecord("t", "c", "p", "r", "a", "x", {"n": 1}, "ok")
-    threads = [threading.Thread(target=lambda: [log.write(record) for _ in range(25)]) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: [log.write(record) for _ in range(25)]) for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -51,7 +51,9 @@ def test_s3_refused(bad: str) -> None:
         validate.s3_uri(bad)
 
 
-@pytest.mark.parametrize("good", ["ml.m5.xlarge", "ml.p4d.24xlarge", "ml.g5.2xlarge", "ml.t3.medium"])
+@pytest.mark.parametrize(
+    "good", ["ml.m5.xlarge", "ml.p4d.24xlarge", "ml.g5.2xlarge", "ml.t3.medium"]
+)
 def test_instance_types(good: str) -> None:
     assert validate.instance_type(good) == good
 
@@ -110,7 +112,10 @@ VALIDATORS = [
 
 
 @settings(max_examples=200)
-@given(st.sampled_from(VALIDATORS), st.one_of(st.text(max_size=300), st.binary().map(lambda b: b.decode("latin-1"))))
+@given(
+    st.sampled_from(VALIDATORS),
+    st.one_of(st.text(max_size=300), st.binary().map(lambda b: b.decode("latin-1"))),
+)
 def test_validators_never_crash(fn, text: str) -> None:
     try:
         fn(text)
@@ -119,7 +124,13 @@ def test_validators_never_crash(fn, text: str) -> None:
 
 
 @settings(max_examples=200)
-@given(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        max_leaves=20,
+    )
+)
 def test_json_payload_round_trips(value) -> None:
     import json
 

@@ -108,13 +108,25 @@ class Invocation:
 pass_invocation = click.make_pass_decorator(Invocation)
 
 
-@click.group(cls=SectionedGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=SectionedGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or config).")
 @click.option("--region", metavar="REGION", help="AWS region (default: AWS_REGION or config).")
 @click.option("--endpoint-url", metavar="URL", help="Custom endpoint, e.g. a local moto server.")
 @click.option("--read-only", is_flag=True, default=None, help="Refuse every mutation.")
-@click.option("--json", "json_output", is_flag=True, help="Machine-readable output (read commands).")
-@click.option("--config", "config_path", metavar="FILE", envvar="SMCONSOLE_CONFIG", help="Config file (default: XDG config path).")
+@click.option(
+    "--json", "json_output", is_flag=True, help="Machine-readable output (read commands)."
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    envvar="SMCONSOLE_CONFIG",
+    help="Config file (default: XDG config path).",
+)
 @click.version_option(__version__, "--version", prog_name="smconsole")
 @click.pass_context
 def cli(
@@ -165,7 +177,9 @@ def wants_json(inv: Invocation, json_output: bool = False) -> bool:
     return inv.json_output or json_output
 
 
-def confirm(inv: Invocation, action: str, target: str, *, yes: bool, prompt: str | None = None) -> None:
+def confirm(
+    inv: Invocation, action: str, target: str, *, yes: bool, prompt: str | None = None
+) -> None:
     """Ask before a stop/delete. Refuses in read-only mode before asking.
 
     With no terminal to ask on (CI, a pipe) and no ``--yes`` it refuses rather than guess.

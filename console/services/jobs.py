@@ -458,7 +458,7 @@ def _newest_first_until(
         stamps = [job.created for job in page if job.created is not None]
         if not stamps:
             continue
-        ordered = all(a >= b for a, b in zip(stamps, stamps[1:], strict=False))
+        ordered = all(a >= b for a, b in itertools.pairwise(stamps))
         if not ordered or (previous is not None and stamps[0] > previous):
             since = None
             continue

@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from console.cli.output import emit, field_col
-from console.cli.root import Invocation, command, confirm, json_option, pass_invocation, wants_json, yes_option
+from console.cli.root import (
+    Invocation,
+    command,
+    confirm,
+    json_option,
+    pass_invocation,
+    wants_json,
+    yes_option,
+)
 from console.services.jobs import TRAINING_STATUSES, TrainingJob, TrainingSpec
 from console.validate import key_values
 
@@ -41,7 +49,10 @@ def training_fields(job: TrainingJob) -> list[tuple[str, object]]:
         ("Model artifacts", job.model_artifacts or None),
         ("Final metrics", [f"{m.name}={m.value:g}" for m in job.final_metrics]),
         ("MLflow run", job.mlflow_run_id or None),
-        ("Timeline", [f"{t.status}: {t.message}" if t.message else t.status for t in job.transitions]),
+        (
+            "Timeline",
+            [f"{t.status}: {t.message}" if t.message else t.status for t in job.transitions],
+        ),
         ("ARN", job.arn),
     ]
 
@@ -59,8 +70,20 @@ def training_fields(job: TrainingJob) -> list[tuple[str, object]]:
 @click.option("--spot", is_flag=True, help="Managed spot training.")
 @click.option("--max-wait", type=int, help="Seconds to wait for spot capacity (>= max runtime).")
 @click.option("--checkpoint-s3", metavar="S3_URI", default="", help="Checkpoint location (spot).")
-@click.option("--hp", "hyperparameters", multiple=True, metavar="KEY=VALUE", help="Hyperparameter (repeatable).")
-@click.option("--env", "environment", multiple=True, metavar="KEY=VALUE", help="Environment variable (repeatable).")
+@click.option(
+    "--hp",
+    "hyperparameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Hyperparameter (repeatable).",
+)
+@click.option(
+    "--env",
+    "environment",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Environment variable (repeatable).",
+)
 @json_option
 @pass_invocation
 def training_create(
@@ -111,9 +134,15 @@ def training_create(
 @json_option
 @pass_invocation
 def training_list(
-    inv: Invocation, status: str | None, name_contains: str | None, limit: int | None, json_output: bool
+    inv: Invocation,
+    status: str | None,
+    name_contains: str | None,
+    limit: int | None,
+    json_output: bool,
 ) -> None:
-    jobs = inv.console.jobs.list_training_jobs(status=status, name_contains=name_contains, limit=limit)
+    jobs = inv.console.jobs.list_training_jobs(
+        status=status, name_contains=name_contains, limit=limit
+    )
     emit(wants_json(inv, json_output), jobs, columns=JOB_COLUMNS, empty="no training jobs")
 
 
@@ -139,7 +168,13 @@ def training_stop(inv: Invocation, name: str, yes: bool) -> None:
 @command("training-logs", SECTION, short_help="Print a training job's logs (all hosts, merged).")
 @click.argument("name")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until the job ends.")
-@click.option("--since", "since_minutes", type=click.IntRange(min=1), default=None, help="Only the last N minutes.")
+@click.option(
+    "--since",
+    "since_minutes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the last N minutes.",
+)
 @pass_invocation
 def training_logs(inv: Invocation, name: str, follow: bool, since_minutes: int | None) -> None:
     from console.cli.logs_output import print_job_logs
