@@ -168,7 +168,9 @@ _NOT_FOUND_CODES = frozenset(
     }
 )
 _CONFLICT_CODES = frozenset({"ResourceInUse", "ConflictException", "ResourceLimitExceeded"})
-_NOT_FOUND_TEXT = re.compile(r"could not find|not found|does not exist|cannot find", re.I)
+_NOT_FOUND_TEXT = re.compile(
+    r"could not find|not found|does not exist|cannot find|RecordNotFound", re.I
+)
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 

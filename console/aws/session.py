@@ -8,6 +8,7 @@ API budget and refuses any mutating call made outside the mutation gate.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,18 @@ class gate_scope:
 _THROTTLE_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "SlowDown"}
 
 
+_LOADER_LOCK = threading.Lock()
+
+
+@functools.cache
+def _shared_loader() -> Any:
+    """One botocore data loader for every session: parsing the SageMaker service model
+    (~1 MB of JSON) once per process instead of once per profile/region switch."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
 @dataclass(frozen=True)
 class AwsContext:
     """Which account view the console is looking at. Changing it means new clients."""
@@ -119,12 +132,20 @@ class SessionFactory:
     def _session_locked(self) -> Any:
         if self._session is None:
             import boto3
+            import botocore.session
 
             try:
-                self._session = boto3.session.Session(
-                    profile_name=self.context.profile or None,
-                    region_name=self.context.region or None,
-                )
+                with _LOADER_LOCK:
+                    loader = _shared_loader()
+                    core = botocore.session.get_session()
+                    core.register_component("data_loader", loader)
+                    self._session = boto3.session.Session(
+                        botocore_session=core,
+                        profile_name=self.context.profile or None,
+                        region_name=self.context.region or None,
+                    )
+                    # boto3 appends its own data path on every session: keep one copy.
+                    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
             except Exception as exc:
                 raise translate(exc, profile=self.context.profile) from exc
         return self._session

@@ -1,0 +1,354 @@
+"""endpoint-*: the seed's endpoint commands, plus invoke and A/B traffic weights."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from console import validate
+from console.cli.output import emit, field_col
+from console.cli.root import (
+    Invocation,
+    command,
+    confirm,
+    json_option,
+    pass_invocation,
+    wants_json,
+    yes_option,
+)
+from console.errors import ValidationError
+from console.services.endpoints import (
+    ENDPOINT_STATUSES,
+    Endpoint,
+    EndpointVariant,
+    InvocationResult,
+    is_json_type,
+)
+
+SECTION = "Endpoints"
+MAX_PAYLOAD_FILE_BYTES = 25 * 1024 * 1024  # refuse to slurp anything bigger into memory
+
+ENDPOINT_COLUMNS = [
+    field_col("Name", "name"),
+    field_col("Status", "status"),
+    field_col("Created", "created"),
+    field_col("Modified", "modified"),
+]
+
+
+def _weight(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _variant_line(variant: EndpointVariant, share: float) -> str:
+    line = (
+        f"{share:.0%} of traffic, weight {_weight(variant.current_weight)}, "
+        f"{_count(variant.current_instance_count)} instance(s)"
+    )
+    current = (variant.current_weight, variant.current_instance_count)
+    if (variant.desired_weight, variant.desired_instance_count) != current:
+        line += (
+            f" -> weight {_weight(variant.desired_weight)}, "
+            f"{_count(variant.desired_instance_count)} instance(s)"
+        )
+    if variant.status:
+        line += f" [{variant.status}]"
+    return line
+
+
+def endpoint_fields(endpoint: Endpoint) -> list[tuple[str, object]]:
+    split = endpoint.traffic_split()
+    return [
+        ("Name", endpoint.name),
+        ("Status", endpoint.status),
+        ("Failure reason", endpoint.failure_reason or None),
+        ("Config", endpoint.config_name),
+        ("Created", endpoint.created),
+        ("Modified", endpoint.modified),
+        # One row per variant: the traffic split is what operators look for.
+        *[
+            (f"Variant {v.name}", _variant_line(v, split.get(v.name, 0.0)))
+            for v in endpoint.variants
+        ],
+        ("ARN", endpoint.arn),
+    ]
+
+
+@command("endpoint-create", SECTION, short_help="Create an endpoint from an endpoint config.")
+@click.argument("name")
+@click.argument("config")
+@json_option
+@pass_invocation
+def endpoint_create(inv: Invocation, name: str, config: str, json_output: bool) -> None:
+    arn = inv.console.endpoints.create_endpoint(name, config)
+    if wants_json(inv, json_output):
+        emit(True, {"name": name, "arn": arn})
+    else:
+        click.echo(f"creating endpoint {name} from config {config}: {arn}")
+
+
+@command("endpoint-list", SECTION, short_help="List endpoints, newest first.")
+@click.option("--status", type=click.Choice(ENDPOINT_STATUSES, case_sensitive=False))
+@click.option("--name-contains", metavar="TEXT")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@json_option
+@pass_invocation
+def endpoint_list(
+    inv: Invocation,
+    *,
+    status: str | None,
+    name_contains: str | None,
+    limit: int | None,
+    json_output: bool,
+) -> None:
+    endpoints = inv.console.endpoints.list_endpoints(
+        status=status, name_contains=name_contains, limit=limit
+    )
+    emit(
+        wants_json(inv, json_output),
+        endpoints,
+        columns=ENDPOINT_COLUMNS,
+        empty="no endpoints",
+    )
+
+
+@command(
+    "endpoint-describe",
+    SECTION,
+    short_help="Show an endpoint, its variants and traffic.",
+)
+@click.argument("name")
+@json_option
+@pass_invocation
+def endpoint_describe(inv: Invocation, name: str, json_output: bool) -> None:
+    endpoint = inv.console.endpoints.describe_endpoint(name)
+    emit(wants_json(inv, json_output), endpoint, fields=endpoint_fields)
+
+
+@command(
+    "endpoint-update",
+    SECTION,
+    short_help="Move an endpoint to another config (asks first).",
+)
+@click.argument("name")
+@click.argument("config")
+@yes_option
+@pass_invocation
+def endpoint_update(inv: Invocation, name: str, config: str, yes: bool) -> None:
+    validate.name(name, "endpoint name")
+    validate.name(config, "endpoint config name")
+    confirm(
+        inv,
+        "endpoint-update",
+        name,
+        yes=yes,
+        prompt=f"Update endpoint {name} to config {config}? (traffic moves to the new config)",
+    )
+    inv.console.endpoints.update_endpoint(name, config)
+    click.echo(f"updating endpoint {name} to config {config}")
+
+
+@command("endpoint-delete", SECTION, short_help="Delete an endpoint (asks first).")
+@click.argument("name")
+@yes_option
+@pass_invocation
+def endpoint_delete(inv: Invocation, name: str, yes: bool) -> None:
+    validate.name(name, "endpoint name")
+    confirm(inv, "endpoint-delete", name, yes=yes, prompt=f"Delete endpoint {name}?")
+    inv.console.endpoints.delete_endpoint(name)
+    click.echo(f"deleting endpoint {name}")
+
+
+def read_payload(payload: str) -> str:
+    """PAYLOAD as given: inline text, ``@file`` to read a file, ``-`` for stdin."""
+    if payload == "-":
+        return sys.stdin.read()
+    if payload.startswith("@"):
+        path = Path(payload[1:]).expanduser()
+        if not payload[1:]:
+            raise ValidationError("payload file name is empty", "use @path/to/file.json")
+        try:
+            if path.stat().st_size > MAX_PAYLOAD_FILE_BYTES:
+                raise ValidationError(
+                    f"payload file {path} is larger than {MAX_PAYLOAD_FILE_BYTES // 2**20} MiB"
+                )
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ValidationError(f"payload file {path} does not exist") from None
+        except UnicodeDecodeError:
+            raise ValidationError(f"payload file {path} is not UTF-8 text") from None
+        except OSError as exc:
+            raise ValidationError(f"cannot read payload file {path}: {exc.strerror}") from None
+    return payload
+
+
+def _print_invocation(result: InvocationResult, output: str | None) -> None:
+    from console.sanitize import strip_escapes
+
+    if output:
+        Path(output).expanduser().write_bytes(result.body)
+        click.echo(f"wrote {len(result.body)} bytes to {output}", err=True)
+    else:
+        text = result.text
+        if text is None:
+            click.echo(
+                f"({len(result.body)} bytes of {result.content_type or 'binary data'}; "
+                "use --output FILE to save them)"
+            )
+        else:
+            click.echo(strip_escapes(text))
+    click.echo(f"variant {result.invoked_variant or '-'}, {result.latency_ms:.1f} ms", err=True)
+
+
+@command("endpoint-invoke", SECTION, short_help="Send one request to an endpoint.")
+@click.argument("name")
+@click.argument("payload")
+@click.option("--content-type", default="application/json", show_default=True)
+@click.option("--accept", default=None, help="Response type to ask for, e.g. application/json.")
+@click.option(
+    "--target-variant",
+    default=None,
+    metavar="VARIANT",
+    help="Bypass the traffic split.",
+)
+@click.option("--output", "-o", default=None, metavar="FILE", help="Save the response body.")
+@json_option
+@pass_invocation
+def endpoint_invoke(
+    inv: Invocation,
+    *,
+    name: str,
+    payload: str,
+    content_type: str,
+    accept: str | None,
+    target_variant: str | None,
+    output: str | None,
+    json_output: bool,
+) -> None:
+    """Invoke endpoint NAME with PAYLOAD: JSON text, @file.json, or - for stdin."""
+    validate.name(name, "endpoint name")
+    body = read_payload(payload)
+    if is_json_type(content_type):
+        validate.json_payload(body)
+    result = inv.console.endpoints.invoke(
+        name,
+        body,
+        content_type=content_type,
+        accept=accept,
+        target_variant=target_variant,
+    )
+    if wants_json(inv, json_output):
+        if output:
+            Path(output).expanduser().write_bytes(result.body)
+        emit(
+            True,
+            {
+                "endpoint": result.endpoint,
+                "body": result.text,
+                "body_bytes": len(result.body),
+                "content_type": result.content_type,
+                "variant": result.invoked_variant,
+                "latency_ms": result.latency_ms,
+            },
+        )
+    else:
+        _print_invocation(result, output)
+
+
+def parse_weights(pairs: tuple[str, ...]) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for pair in pairs:
+        variant, sep, text = pair.partition("=")
+        if not sep or not variant:
+            raise ValidationError(
+                f"{pair!r} must look like VARIANT=WEIGHT", "e.g. blue=90 green=10"
+            )
+        try:
+            weight = float(text)
+        except ValueError:
+            raise ValidationError(f"weight of {variant} must be a number, got {text!r}") from None
+        if math.isnan(weight) or math.isinf(weight) or weight < 0:
+            raise ValidationError(f"weight of {variant} must be >= 0, got {text!r}")
+        if variant in weights:
+            raise ValidationError(f"variant {variant} is given twice")
+        weights[validate.name(variant, "variant name")] = weight
+    return weights
+
+
+def parse_counts(pairs: tuple[str, ...]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        variant, sep, text = pair.partition("=")
+        if not sep or not variant:
+            raise ValidationError(f"--count {pair!r} must look like VARIANT=N")
+        counts[validate.name(variant, "variant name")] = validate.positive_int(
+            text, f"instance count of {variant}", maximum=100
+        )
+    return counts
+
+
+@command("endpoint-weights", SECTION, short_help="Shift traffic between variants (A/B).")
+@click.argument("name")
+@click.argument("weights", nargs=-1, metavar="VARIANT=WEIGHT...")
+@click.option(
+    "--count",
+    "counts",
+    multiple=True,
+    metavar="VARIANT=N",
+    help="Also set instances (repeatable).",
+)
+@yes_option
+@json_option
+@pass_invocation
+def endpoint_weights(
+    inv: Invocation,
+    *,
+    name: str,
+    weights: tuple[str, ...],
+    counts: tuple[str, ...],
+    yes: bool,
+    json_output: bool,
+) -> None:
+    """Set the traffic weights of endpoint NAME's variants, e.g. `blue=90 green=10`.
+
+    Variants not named keep their weight; shares are weight / sum of weights.
+    """
+    validate.name(name, "endpoint name")
+    parsed = parse_weights(weights)
+    parsed_counts = parse_counts(counts)
+    if not parsed and not parsed_counts:
+        raise ValidationError("give at least one VARIANT=WEIGHT", "e.g. blue=90 green=10")
+    service = inv.console.endpoints
+    current = service.describe_endpoint(name)
+    planned = service.plan_variant_weights(current, parsed, parsed_counts)
+    after = {v.name: v.desired_weight or 0.0 for v in current.variants}
+    after.update({entry["VariantName"]: entry["DesiredWeight"] for entry in planned})
+    total = sum(after.values())
+    change = ", ".join(f"{v} {w / total:.0%}" for v, w in after.items())
+    confirm(
+        inv,
+        "endpoint-weights",
+        name,
+        yes=yes,
+        prompt=f"Shift endpoint {name} traffic to {change}?",
+    )
+    endpoint = service.update_variant_weights(name, parsed, parsed_counts)
+    if wants_json(inv, json_output):
+        emit(True, endpoint)
+        return
+    split = endpoint.traffic_split(desired=True)
+    click.echo(f"endpoint {name} traffic split ({endpoint.status}):")
+    width = max((len(v.name) for v in endpoint.variants), default=0)
+    for variant in endpoint.variants:
+        click.echo(
+            f"  {variant.name:<{width}}  {split.get(variant.name, 0.0):>6.1%}  "
+            f"weight {_weight(variant.desired_weight)}, "
+            f"{_count(variant.desired_instance_count)} instance(s)"
+        )
