@@ -146,21 +146,20 @@ def test_no_traceback_as_real_process(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 2  # error + hint
 
 
-def test_no_arguments_gives_one_line_until_tui_exists(tmp_path: Path) -> None:
+def test_no_arguments_without_terminal_is_one_line(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "smconsole"
     result = subprocess.run(
         [str(exe)],
         capture_output=True,
         text=True,
         check=False,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         stdin=subprocess.DEVNULL,
     )
-    if (ROOT / "screens" / "app.py").exists():
-        assert "Traceback" not in result.stderr
-    else:
-        assert result.returncode == 1
-        assert "not built yet" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: the full-screen console needs a terminal")
+    assert "Traceback" not in result.stderr
 
 
 def test_unreachable_endpoint_exit_code(run_cli, monkeypatch) -> None:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from console.errors import SmError
 
 
 def open_tui(inv: Any, *, demo: Any = None) -> None:
-    """Open the Textual app. ``screens`` is imported here, lazily, and nowhere else."""
+    """Open the Textual app. ``screens`` is imported here, lazily, and nowhere else.
+
+    With no terminal (a pipe, cron, CI) a full-screen app cannot work: say so in one line
+    instead of drawing into the void.
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise SmError(
+            "the full-screen console needs a terminal",
+            "run it in a terminal, or use a command: `smconsole --help`",
+        )
     try:
         from screens.app import run_app
     except ImportError:
