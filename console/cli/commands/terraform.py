@@ -1,0 +1,102 @@
+"""tf-*: create, inspect and destroy the console's stack with terraform (or tofu).
+
+tf-apply and tf-destroy change real infrastructure: they show the plan, ask (unless
+--yes), and run through the mutation gate, so read-only mode refuses them and the audit
+log records them like any other mutation.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from console.cli.output import print_json
+from console.cli.root import (
+    Invocation,
+    command,
+    confirm,
+    json_option,
+    pass_invocation,
+    wants_json,
+    yes_option,
+)
+from console.terraform import Terraform, check_stack, terraform_dir
+
+SECTION = "Terraform"
+
+
+def _terraform(inv: Invocation) -> Terraform:
+    directory = terraform_dir(inv.config.terraform_dir)
+    return Terraform(directory, echo=click.echo, color=sys.stdout.isatty())
+
+
+def _change(inv: Invocation, stack: str, *, destroy: bool, yes: bool) -> None:
+    """Plan to a file, show it, confirm, then apply exactly that plan through the gate."""
+    action = "tf-destroy" if destroy else "tf-apply"
+    check_stack(stack)
+    inv.console.gate.check(action, stack)  # refuse before planning in read-only mode
+    tf = _terraform(inv)
+    plan = tf.plan_file(stack, destroy=destroy)
+    try:
+        tf.plan(stack, destroy=destroy, out=plan)
+        verb = "Destroy" if destroy else "Apply"
+        confirm(inv, action, stack, yes=yes, prompt=f"{verb} this plan to stack {stack}?")
+        params = {"stack_name": stack, "directory": str(tf.directory)}
+        inv.console.gate.run(action, stack, params, lambda: tf.apply_plan(plan))
+    finally:
+        plan.unlink(missing_ok=True)
+
+
+@command("tf-init", SECTION, short_help="terraform init in the stack directory.")
+@pass_invocation
+def tf_init(inv: Invocation) -> None:
+    _terraform(inv).init()
+
+
+@command("tf-plan", SECTION, short_help="Show what tf-apply STACK would change.")
+@click.argument("stack")
+@pass_invocation
+def tf_plan(inv: Invocation, stack: str) -> None:
+    check_stack(stack)
+    _terraform(inv).plan(stack)
+
+
+@command("tf-apply", SECTION, short_help="Create or update stack STACK (asks first).")
+@click.argument("stack")
+@yes_option
+@pass_invocation
+def tf_apply(inv: Invocation, stack: str, yes: bool) -> None:
+    _change(inv, stack, destroy=False, yes=yes)
+
+
+@command("tf-destroy", SECTION, short_help="Destroy stack STACK (asks first).")
+@click.argument("stack")
+@yes_option
+@pass_invocation
+def tf_destroy(inv: Invocation, stack: str, yes: bool) -> None:
+    _change(inv, stack, destroy=True, yes=yes)
+
+
+@command("tf-output", SECTION, short_help="Print the stack's outputs.")
+@json_option
+@pass_invocation
+def tf_output(inv: Invocation, json_output: bool) -> None:
+    outputs = _terraform(inv).outputs()
+    if wants_json(inv, json_output):
+        print_json({name: output.value for name, output in outputs.items()})
+        return
+    if not outputs:
+        click.echo("no outputs (has the stack been applied?)", err=True)
+        return
+    from console.sanitize import inert
+
+    for name, output in outputs.items():
+        if output.sensitive:
+            shown = "(sensitive)"
+        elif isinstance(output.value, str):
+            shown = output.value
+        else:
+            shown = json.dumps(output.value)
+        click.echo(f"{inert(name)} = {inert(shown)}")

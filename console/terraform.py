@@ -1,0 +1,217 @@
+"""Driving ``terraform`` (or OpenTofu's ``tofu``) on the console's own stack definition.
+
+The stack lives in a directory of ``.tf`` files (config ``terraform_dir``; by default the
+``tf/`` directory shipped next to the package, else ``./tf``). Every stack-specific run
+passes ``-var stack_name=STACK``. Apply and destroy first write a plan file and show it,
+so what the operator confirms is exactly what is applied.
+
+Output is streamed line by line through a callback (the CLI echoes it; the TUI can show
+it in a log pane) rather than inherited, so it can be captured and tested.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from console.errors import ConfigError, SmError, ToolMissingError, ValidationError
+
+BINARIES = ("terraform", "tofu")
+_STACK_MAX = 40
+
+
+class TerraformError(SmError):
+    """terraform ran and failed; its own output (already shown) says why."""
+
+    kind = "terraform"
+
+
+def find_binary(path: str | None = None) -> str:
+    """The full path of ``terraform``, else ``tofu``; ToolMissingError when neither is."""
+    for name in BINARIES:
+        found = shutil.which(name, path=path)
+        if found:
+            return found
+    raise ToolMissingError(
+        "neither terraform nor tofu is installed (or on PATH)",
+        "install Terraform (https://developer.hashicorp.com/terraform/install) or OpenTofu",
+    )
+
+
+def default_dir() -> Path:
+    """``tf/`` next to the package when it exists (a source checkout), else ``./tf``."""
+    import console
+
+    shipped = Path(console.__file__).resolve().parent.parent / "tf"
+    return shipped if shipped.is_dir() else Path.cwd() / "tf"
+
+
+def terraform_dir(configured: str = "") -> Path:
+    """The stack directory: the configured one, or :func:`default_dir`; it must hold .tf."""
+    path = Path(configured).expanduser() if configured else default_dir()
+    if not path.is_dir():
+        raise ConfigError(
+            f"terraform directory {path} does not exist", "set terraform_dir in the config"
+        )
+    if not any(path.glob("*.tf")) and not any(path.glob("*.tf.json")):
+        raise ConfigError(
+            f"no Terraform configuration (*.tf) in {path}", "set terraform_dir in the config"
+        )
+    return path
+
+
+def check_stack(name: str) -> str:
+    """A stack name: it prefixes resource names, so the SageMaker name rules apply."""
+    from console import validate
+
+    return validate.name(name, "stack name", max_len=_STACK_MAX)
+
+
+@dataclass(frozen=True)
+class TerraformOutput:
+    name: str
+    value: Any
+    sensitive: bool
+
+
+def parse_outputs(text: str) -> dict[str, TerraformOutput]:
+    """Parse ``terraform output -json`` (or a plain ``{"name": value}`` JSON object)."""
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"terraform outputs are not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise ValidationError("terraform outputs must be a JSON object")
+    out: dict[str, TerraformOutput] = {}
+    for name, entry in data.items():
+        if isinstance(entry, dict) and "value" in entry:
+            out[name] = TerraformOutput(name, entry["value"], bool(entry.get("sensitive")))
+        else:
+            out[name] = TerraformOutput(name, entry, False)
+    return out
+
+
+def read_outputs(source: str | Path, *, binary: str | None = None) -> dict[str, Any]:
+    """Output values by name, from a saved ``terraform output -json`` file or a stack dir.
+
+    A directory runs ``terraform output -json`` in it (no state yet: an empty dict).
+    """
+    path = Path(source).expanduser()
+    if path.is_dir():
+        text = Terraform(path, binary=binary).output_json()
+    elif path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read terraform outputs {path}: {exc}") from None
+    else:
+        raise ConfigError(f"terraform outputs {path} do not exist")
+    return {name: output.value for name, output in parse_outputs(text).items()}
+
+
+Echo = Callable[[str], None]
+
+
+class Terraform:
+    """Runs terraform subcommands in one directory, streaming output to ``echo``."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        binary: str | None = None,
+        echo: Echo = print,
+        color: bool = False,
+    ) -> None:
+        self.directory = directory
+        self.binary = binary or find_binary()
+        self.echo = echo
+        self.color = color
+
+    def _args(self, *args: str) -> list[str]:
+        extra = ["-input=false"] if args[0] in {"init", "plan", "apply"} else []
+        if not self.color:
+            extra.append("-no-color")
+        return [self.binary, *args[:1], *extra, *args[1:]]
+
+    def run(self, *args: str) -> None:
+        """Run ``terraform ARGS``, echoing every line; TerraformError on a non-zero exit."""
+        command = self._args(*args)
+        env = {**os.environ, "TF_IN_AUTOMATION": "1"}
+        try:
+            process = subprocess.Popen(
+                command,
+                cwd=self.directory,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                errors="replace",
+                env=env,
+            )
+        except OSError as exc:
+            raise ToolMissingError(f"cannot run {self.binary}: {exc.strerror or exc}") from None
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:
+                self.echo(line.rstrip("\n"))
+        except KeyboardInterrupt:
+            # terraform got the same SIGINT: let it stop cleanly (and unlock its state).
+            process.wait()
+            raise
+        code = process.wait()
+        if code != 0:
+            raise TerraformError(f"terraform {args[0]} failed (exit {code})")
+
+    def capture(self, *args: str) -> str:
+        """Run ``terraform ARGS`` and return its stdout (stderr goes into the error)."""
+        try:
+            done = subprocess.run(
+                self._args(*args),
+                cwd=self.directory,
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                errors="replace",
+                env={**os.environ, "TF_IN_AUTOMATION": "1"},
+                check=False,
+            )
+        except OSError as exc:
+            raise ToolMissingError(f"cannot run {self.binary}: {exc.strerror or exc}") from None
+        if done.returncode != 0:
+            detail = " ".join(done.stderr.split())[:300]
+            raise TerraformError(f"terraform {args[0]} failed: {detail or done.returncode}")
+        return done.stdout
+
+    # --- the commands -------------------------------------------------------------
+    def init(self) -> None:
+        self.run("init")
+
+    def plan(self, stack: str, *, destroy: bool = False, out: Path | None = None) -> None:
+        args = ["plan", "-var", f"stack_name={check_stack(stack)}"]
+        if destroy:
+            args.append("-destroy")
+        if out is not None:
+            args.append(f"-out={out}")
+        self.run(*args)
+
+    def plan_file(self, stack: str, *, destroy: bool = False) -> Path:
+        """Where the plan shown to the operator is kept until it is applied."""
+        suffix = "destroy" if destroy else "apply"
+        return self.directory / f".smconsole-{check_stack(stack)}-{suffix}.tfplan"
+
+    def apply_plan(self, plan: Path) -> None:
+        """Apply a saved plan (no prompt: the operator confirmed the plan already)."""
+        self.run("apply", str(plan))
+
+    def output_json(self) -> str:
+        return self.capture("output", "-json")
+
+    def outputs(self) -> dict[str, TerraformOutput]:
+        return parse_outputs(self.output_json())
