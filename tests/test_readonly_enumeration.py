@@ -1,0 +1,266 @@
+"""Every mutation the console can make: refused in read-only mode, audited when allowed.
+
+The list of mutations is not kept by hand: ``tests/support/mutations.py`` reads every
+``mutate(...)`` / ``gate.run(...)`` call in ``console/``. A new mutation without a case
+here fails ``test_every_gated_action_has_a_case``. Each case runs twice against the moto
+server: read-only (ReadOnlyError, a "refused" audit record, no mutating call sent) and
+allowed (an audit record with the real outcome, "ok" or "error").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.config import load_config
+from console.context import ConsoleContext
+from console.errors import ReadOnlyError, SmError
+from console.services.jobs import ProcessingSpec, TrainingSpec
+from console.services.models import ModelSpec, VariantSpec
+from tests.support.mutations import gated_actions
+
+ROLE = "arn:aws:iam::123456789012:role/sm"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1"
+CLUSTER_SPEC = {
+    "ClusterName": "hp-new",
+    "InstanceGroups": [
+        {
+            "InstanceGroupName": "workers",
+            "InstanceType": "ml.c5.xlarge",
+            "InstanceCount": 1,
+            "ExecutionRole": ROLE,
+            "ThreadsPerCore": 1,
+            "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lc/x", "OnCreate": "on_create.sh"},
+        }
+    ],
+}
+
+Case = Callable[[ConsoleContext, dict[str, str]], Any]
+
+CASES: dict[str, Case] = {
+    "training-create": lambda c, s: c.jobs.create_training_job(
+        TrainingSpec("t-new", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", ROLE)
+    ),
+    "training-stop": lambda c, s: c.jobs.stop_training_job("job-1"),
+    "processing-create": lambda c, s: c.jobs.create_processing_job(
+        ProcessingSpec("p-new", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", ROLE)
+    ),
+    "processing-stop": lambda c, s: c.jobs.stop_processing_job("proc-1"),
+    "tuning-stop": lambda c, s: c.jobs.stop_tuning_job("tune-1"),
+    "model-create": lambda c, s: c.models.create_model(
+        ModelSpec("m-new", IMAGE, "s3://models-bkt/model.tar.gz", ROLE)
+    ),
+    "model-delete": lambda c, s: c.models.delete_model("model-1"),
+    "endpoint-config-create": lambda c, s: c.models.create_endpoint_config(
+        "cfg-new", [VariantSpec(model="model-1")]
+    ),
+    "endpoint-config-delete": lambda c, s: c.models.delete_endpoint_config("cfg-1"),
+    "endpoint-create": lambda c, s: c.endpoints.create_endpoint("ep-new", "cfg-1"),
+    "endpoint-update": lambda c, s: c.endpoints.update_endpoint("ep-1", "cfg-1"),
+    "endpoint-delete": lambda c, s: c.endpoints.delete_endpoint("ep-1"),
+    "endpoint-invoke": lambda c, s: c.endpoints.invoke("ep-1", '{"x": 1}'),
+    "endpoint-weights": lambda c, s: c.endpoints.update_variant_weights("ep-1", {"AllTraffic": 1}),
+    "notebook-create": lambda c, s: c.notebooks.create_notebook("nb-new", ROLE),
+    "notebook-start": lambda c, s: c.notebooks.start_notebook("nb-1"),
+    "notebook-stop": lambda c, s: c.notebooks.stop_notebook("nb-1"),
+    "notebook-delete": lambda c, s: c.notebooks.delete_notebook("nb-1"),
+    "experiment-create": lambda c, s: c.experiments.create_experiment("exp-new"),
+    "experiment-delete": lambda c, s: c.experiments.delete_experiment("exp-empty"),
+    "trial-create": lambda c, s: c.experiments.create_trial("trial-new", "exp-1"),
+    "trial-delete": lambda c, s: c.experiments.delete_trial("trial-1"),
+    "model-package-group-create": lambda c, s: c.registry.create_group("grp-new"),
+    "model-package-group-delete": lambda c, s: c.registry.delete_group("grp-empty"),
+    "model-package-approve": lambda c, s: c.registry.update_approval(s["package"], "Approved"),
+    "model-package-reject": lambda c, s: c.registry.update_approval(s["package"], "Rejected"),
+    "model-package-update": lambda c, s: c.registry.update_approval(
+        s["package"], "PendingManualApproval"
+    ),
+    "role-create": lambda c, s: c.iam.create_execution_role("role-new"),
+    "role-delete": lambda c, s: c.iam.delete_role("role-1"),
+    "cluster-create": lambda c, s: c.hyperpod.create_cluster(CLUSTER_SPEC),
+    "cluster-node-reboot": lambda c, s: c.hyperpod.reboot_nodes("hp-1", ["workers-0"]),
+    "cluster-node-replace": lambda c, s: c.hyperpod.replace_nodes("hp-1", ["workers-0"]),
+}
+
+# Calls whose action name is computed: where they are, and which actions they produce.
+DYNAMIC = {
+    "console.services.base:mutate": set(),  # the helper itself, not a call site
+    "console.services.notebooks:_mutate": set(),  # forwards literal names (counted above)
+    "console.services.registry:update_approval": {
+        "model-package-approve",
+        "model-package-reject",
+        "model-package-update",
+    },
+    "console.services.hyperpod:_node_action": {"cluster-node-reboot", "cluster-node-replace"},
+    "console.cli.commands.terraform:_change": {"tf-apply", "tf-destroy"},
+}
+# Terraform runs a local binary, not an AWS call: covered through the CLI below.
+CLI_ONLY = {"tf-apply", "tf-destroy"}
+
+
+def test_every_gated_action_has_a_case() -> None:
+    literal, dynamic = gated_actions()
+    assert dynamic == set(DYNAMIC), "a computed action name: add it to DYNAMIC with its actions"
+    every = literal | set().union(*DYNAMIC.values())
+    assert every - CLI_ONLY == set(CASES), "a mutation without a read-only/audit case"
+
+
+def seed(aws) -> dict[str, str]:
+    """Resources the cases act on (reads that precede a mutation must succeed)."""
+    sm = aws.client("sagemaker")
+    common = {"RoleArn": ROLE}
+    sm.create_training_job(
+        TrainingJobName="job-1",
+        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        OutputDataConfig={"S3OutputPath": "s3://output-bkt/o"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 60},
+        **common,
+    )
+    sm.create_model(
+        ModelName="model-1",
+        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models-bkt/m.tar.gz"},
+        ExecutionRoleArn=ROLE,
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="cfg-1",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "model-1",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="ep-1", EndpointConfigName="cfg-1")
+    sm.create_notebook_instance(NotebookInstanceName="nb-1", InstanceType="ml.t3.medium", **common)
+    sm.stop_notebook_instance(NotebookInstanceName="nb-1")
+    sm.create_experiment(ExperimentName="exp-1")
+    sm.create_experiment(ExperimentName="exp-empty")
+    sm.create_trial(TrialName="trial-1", ExperimentName="exp-1")
+    sm.create_model_package_group(ModelPackageGroupName="grp-1")
+    sm.create_model_package_group(ModelPackageGroupName="grp-empty")
+    package = sm.create_model_package(
+        ModelPackageGroupName="grp-1",
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://models-bkt/m.tar.gz"}],
+            "SupportedContentTypes": ["application/json"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )["ModelPackageArn"]
+    aws.client("iam").create_role(
+        RoleName="role-1",
+        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+    )
+    sm.create_cluster(ClusterName="hp-1", InstanceGroups=[{**CLUSTER_SPEC["InstanceGroups"][0]}])
+    return {"package": package}
+
+
+def mutating_calls(context: ConsoleContext) -> list[str]:
+    """Operation names of mutating calls that reach the wire through this context."""
+    from console.aws.session import is_mutating
+
+    sent: list[str] = []
+    for service in ("sagemaker", "sagemaker-runtime", "iam"):
+        client = context.sessions.client(service)
+        client.meta.events.register(
+            "before-call",
+            lambda model, **_: sent.append(model.name) if is_mutating(model.name) else None,
+        )
+    return sent
+
+
+@pytest.fixture
+def seeded(aws) -> dict[str, str]:
+    return seed(aws)
+
+
+@pytest.mark.parametrize("action", sorted(CASES))
+def test_read_only_refuses(action: str, seeded, monkeypatch) -> None:
+    monkeypatch.setenv("SMCONSOLE_READ_ONLY", "true")
+    context = ConsoleContext(load_config())
+    sent = mutating_calls(context)
+    with pytest.raises(ReadOnlyError):
+        CASES[action](context, seeded)
+    assert sent == []
+    records = list(context.audit.records())
+    assert [(r.action, r.outcome) for r in records] == [(action, "refused")]
+
+
+@pytest.mark.parametrize("action", sorted(CASES))
+def test_allowed_mutation_is_audited(action: str, seeded) -> None:
+    context = ConsoleContext(load_config())
+    try:
+        CASES[action](context, seeded)
+        expected = "ok"
+    except SmError:
+        expected = "error"  # e.g. not supported by moto: still audited, as an error
+    records = [r for r in context.audit.records() if r.action == action]
+    assert records, f"{action} left no audit record"
+    assert records[-1].outcome == expected
+    assert records[-1].caller.startswith("arn:aws:")
+
+
+# --- the CLI: every mutating command refused in read-only mode, before asking -----------
+
+CLI_ARGS: dict[str, tuple[str, ...]] = {
+    "training-create": ("t", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", "--role", ROLE),
+    "training-stop": ("job-1", "--yes"),
+    "processing-create": ("p", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", "--role", ROLE),
+    "processing-stop": ("proc-1", "--yes"),
+    "model-create": ("m", IMAGE, "s3://models-bkt/m.tar.gz", "--role", ROLE),
+    "model-delete": ("model-1", "--yes"),
+    "endpoint-config-create": ("cfg-2", "model-1"),
+    "endpoint-config-delete": ("cfg-1", "--yes"),
+    "endpoint-create": ("ep-2", "cfg-1"),
+    "endpoint-update": ("ep-1", "cfg-1", "--yes"),
+    "endpoint-delete": ("ep-1", "--yes"),
+    "endpoint-invoke": ("ep-1", '{"x": 1}'),
+    "endpoint-weights": ("ep-1", "AllTraffic=1", "--yes"),
+    "notebook-create": ("nb-2", "--role", ROLE),
+    "notebook-start": ("nb-1",),
+    "notebook-stop": ("nb-1", "--yes"),
+    "notebook-delete": ("nb-1", "--yes"),
+    "experiment-create": ("exp-2",),
+    "experiment-delete": ("exp-empty", "--yes"),
+    "trial-create": ("trial-2", "exp-1"),
+    "trial-delete": ("trial-1", "--yes"),
+    "model-package-group-create": ("grp-2",),
+    "model-package-group-delete": ("grp-empty", "--yes"),
+    "model-package-approve": ("{package}", "--yes"),
+    "model-package-reject": ("{package}", "--yes"),
+    "role-create": ("role-2",),
+    "role-delete": ("role-1", "--yes"),
+    "cluster-create": ("{spec}",),
+    "tf-apply": ("stack-a", "--yes"),
+    "tf-destroy": ("stack-a", "--yes"),
+}
+
+
+def test_every_mutating_cli_command_has_a_case() -> None:
+    from console.cli.main import load_commands
+
+    commands = set(load_commands().commands)
+    literal, _ = gated_actions()
+    every = literal | set().union(*DYNAMIC.values())
+    assert (every & commands) - set(CLI_ARGS) == set()
+
+
+@pytest.mark.parametrize("command", sorted(CLI_ARGS))
+def test_cli_read_only_refuses(command: str, seeded, run_cli, tmp_path: Path) -> None:
+    import json
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(CLUSTER_SPEC))
+    fill = {"{package}": seeded["package"], "{spec}": str(spec)}
+    args = [fill.get(a, a) for a in CLI_ARGS[command]]
+    result = run_cli("--read-only", command, *args)
+    assert result.exit_code == 3, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: read-only mode:")
