@@ -68,8 +68,9 @@ def run_tests(args: list[str]) -> int:
             say(f"system set-up failed (exit {code})")
             return code
     say("ruff")
-    if subprocess.run([venv_bin("ruff"), "check", "."], cwd=ROOT, check=False).returncode:
-        return 1
+    for check in (["check", "."], ["format", "--check", "."]):
+        if subprocess.run([venv_bin("ruff"), *check], cwd=ROOT, check=False).returncode:
+            return 1
     say("mypy")
     if subprocess.run([venv_bin("mypy")], cwd=ROOT, check=False).returncode:
         return 1

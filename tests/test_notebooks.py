@@ -16,6 +16,8 @@ from tests.support.moto_server import MotoServer
 ROLE = "arn:aws:iam::123456789012:role/NotebookRole"
 
 _CLIENTS: dict[str, Any] = {}
+
+
 def sm(aws: MotoServer) -> Any:
     if aws.url not in _CLIENTS:
         _CLIENTS[aws.url] = aws.client("sagemaker")

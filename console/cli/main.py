@@ -35,15 +35,12 @@ COMMAND_MODULES = (
     "console.cli.commands.status",
 )
 
+
 @functools.cache
 def load_commands() -> click.Group:
     """Import every command module once (each registers its commands on ``cli``)."""
     for module in COMMAND_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # TEMPORARY while helpers build the modules
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     return cli
 
 

@@ -19,11 +19,6 @@ def open_tui(inv: Any, *, demo: Any = None) -> None:
             "the full-screen console needs a terminal",
             "run it in a terminal, or use a command: `smconsole --help`",
         )
-    try:
-        from screens.app import run_app
-    except ImportError:
-        raise SmError(
-            "the full-screen console is not built yet",
-            "use the commands listed by `smconsole --help`; the TUI arrives with issue #3",
-        ) from None
+    from screens.app import run_app
+
     run_app(inv.config, demo=demo)

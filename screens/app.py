@@ -1,0 +1,202 @@
+"""The full-screen console: app factory for tests, ``run_app`` for the CLI.
+
+The app owns the :class:`ConsoleContext` (services) and its ``generation``; views reach
+them through :mod:`screens.host`. Global keys: ``q``/``ctrl+c`` quit, ``?`` help, ``:``
+command palette, ``1``-``7`` tabs, ``ctrl+t`` next theme. Every binding has an id, so
+``[keymap]`` in the config remaps it (``"jobs.stop" = "ctrl+x"``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from console.config import Config
+from console.context import ConsoleContext
+from screens.confirm import ConfirmDialog
+from screens.filter_bar import FilterBar
+from screens.help import HelpScreen, binding_rows
+from screens.job_detail import JobDetailScreen
+from screens.jobs import JobsView
+from screens.jobs_feed import JobsSnapshot
+from screens.jobs_table import JobsTable
+from screens.main import TABS, MainScreen
+from screens.palette import ConsoleCommands, PaletteCommand
+from screens.status import StatusView
+from themes import STYLESHEETS
+from themes.registry import (
+    THEME_NAMES,
+    choose_theme,
+    next_theme,
+    no_color_requested,
+    register_themes,
+)
+
+
+class SmConsoleApp(App[None]):
+    """smconsole's Textual app."""
+
+    TITLE = "smconsole"
+    CSS_PATH = list(STYLESHEETS)
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("colon", "command_palette", "Commands", id="app.palette"),
+        Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
+        *(
+            Binding(str(number), f"show_tab('{tab}')", title, show=False, id=f"app.tab.{tab}")
+            for number, (tab, title) in enumerate(TABS, start=1)
+        ),
+    ]
+
+    def __init__(self, context: ConsoleContext, *, demo_label: str | None = None) -> None:
+        super().__init__()
+        self._console_context = context
+        self._generation = 0
+        self.demo_label = demo_label
+        self.jobs_snapshot: JobsSnapshot | None = None
+        self.keymap: dict[str, str] = dict(context.config.keymap)
+        register_themes(self)
+        theme, self._theme_warning = choose_theme(
+            context.config.theme,
+            set(self.available_themes),
+            no_color=no_color_requested(os.environ),
+        )
+        self.theme = theme
+
+    # --- ConsoleHost ---------------------------------------------------------------------
+    @property
+    def context(self) -> ConsoleContext:
+        return self._console_context
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def switch_context(self, context: ConsoleContext) -> None:
+        """Look at another profile/region: results still in flight for the old one drop."""
+        self._generation += 1
+        self._console_context = context
+        self.jobs_snapshot = None
+        if isinstance(self.main_screen, MainScreen):
+            self.main_screen.context_switched()
+
+    # --- screens --------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(self._console_context.config, demo_label=self.demo_label)
+
+    @property
+    def main_screen(self) -> Screen[Any]:
+        return self.screen_stack[0]
+
+    def on_mount(self) -> None:
+        unknown = sorted(set(self.keymap) - known_binding_ids())
+        if unknown:
+            self.notify(
+                f"unknown key binding id(s) in [keymap]: {', '.join(unknown)}",
+                severity="warning",
+                title="config",
+            )
+        self.set_keymap(self.keymap)
+        if self._theme_warning:
+            self.notify(self._theme_warning, severity="warning", title="config")
+
+    # --- actions ------------------------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        main = self.main_screen
+        if self.screen is main and isinstance(main, MainScreen):
+            main.show_tab(tab)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(binding_rows(self, BINDING_OWNERS, self.keymap)))
+
+    def action_cycle_theme(self) -> None:
+        self.theme = next_theme(self.theme)
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Everything the `:` palette offers (see :mod:`screens.palette`)."""
+        commands: list[PaletteCommand] = [
+            (
+                f"Go to {title}",
+                f"switch to the {title} tab (key {number})",
+                _call(self.action_show_tab, tab),
+            )
+            for number, (tab, title) in enumerate(TABS, start=1)
+        ]
+        commands += [
+            (f"Theme: {name}", "switch the colour theme", _call(self._set_theme, name))
+            for name in THEME_NAMES
+        ]
+        commands += [
+            ("Jobs: filter", "filter the jobs table (/)", _call(self._jobs_action, "filter")),
+            ("Jobs: refresh now", "poll the jobs again (r)", _call(self._jobs_action, "refresh")),
+            ("Jobs: next sort column", "sort the jobs table (s)", _call(self._jobs_action, "sort")),
+            (
+                "Jobs: stop selected job",
+                "stop the highlighted job (ctrl+k)",
+                _call(self._jobs_action, "stop"),
+            ),
+            ("Help: keys", "list every key (?)", self.action_help),
+            ("Quit", "leave smconsole (q)", self.exit),
+        ]
+        return commands
+
+    def _set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def _jobs_action(self, action: str) -> None:
+        main = self.main_screen
+        if not isinstance(main, MainScreen):
+            return
+        main.show_tab("jobs")
+        view = main.query_one(JobsView)
+        getattr(view, f"action_{action}")()
+
+
+def _call(fn: Any, *args: Any) -> Any:
+    return lambda: fn(*args)
+
+
+# Where each binding works, for the help screen (order = order shown).
+BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
+    ("Everywhere", SmConsoleApp),
+    ("Main screen", MainScreen),
+    ("Jobs", JobsView),
+    ("Jobs table", JobsTable),
+    ("Filter input", FilterBar),
+    ("Job details", JobDetailScreen),
+    ("Confirm dialog", ConfirmDialog),
+    ("Status", StatusView),
+    ("Help", HelpScreen),
+)
+
+
+def known_binding_ids() -> set[str]:
+    ids: set[str] = set()
+    for _where, owner in BINDING_OWNERS:
+        for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", [])):
+            if binding.id:
+                ids.add(binding.id)
+    return ids
+
+
+def create_app(context: ConsoleContext, *, demo_label: str | None = None) -> SmConsoleApp:
+    """The app on an existing context (tests inject one built on the moto server)."""
+    return SmConsoleApp(context, demo_label=demo_label)
+
+
+def run_app(config: Config, demo: object | None = None) -> None:
+    """Open the console on ``config`` (``demo``: the running demo stack, if any)."""
+    context = ConsoleContext(config, source="tui")
+    label = None
+    if demo is not None:
+        label = str(getattr(demo, "label", "") or "local stack")
+    create_app(context, demo_label=label).run()

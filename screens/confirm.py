@@ -1,0 +1,99 @@
+"""The one confirmation dialog for every mutation (stop, delete, update...).
+
+Cancel is focused, so a reflexive ``enter`` does nothing harmful. ``y`` confirms, ``n``,
+``q``, ``escape`` and ``ctrl+c`` cancel: never Esc alone, which tmux delays. For the
+worst actions (deletes) the operator must type the resource's name before the confirm
+button enables; in that mode ``y`` is just a letter in the input.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask a yes/no question; dismisses with True only on an explicit confirmation."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Confirm", id="confirm.yes"),
+        Binding("n,q", "cancel", "Cancel", id="confirm.no"),
+        Binding("escape", "cancel", "Cancel", show=False, id="confirm.escape"),
+        # Priority: in typed-name mode the input would otherwise take ctrl+c as "copy".
+        Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True, id="confirm.ctrl_c"),
+        Binding("left,h", "app.focus_previous", "Previous", show=False),
+        Binding("right,l", "app.focus_next", "Next", show=False),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        *,
+        confirm_label: str = "Confirm",
+        typed_name: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.confirm_label = confirm_label
+        self.typed_name = typed_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Label(Content(self.title_text), id="confirm-title")
+            yield Static(Content(self.message), id="confirm-message")
+            if self.typed_name is not None:
+                yield Static(
+                    Content.assemble("Type ", (self.typed_name, "bold"), " to confirm:"),
+                    id="confirm-prompt",
+                )
+                yield Input(placeholder=self.typed_name, id="confirm-name")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Cancel", id="cancel", variant="default")
+                yield Button(
+                    self.confirm_label,
+                    id="confirm",
+                    variant="error",
+                    disabled=self.typed_name is not None,
+                )
+
+    def on_mount(self) -> None:
+        if self.typed_name is not None:
+            self.query_one("#confirm-name", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    @property
+    def name_matches(self) -> bool:
+        if self.typed_name is None:
+            return True
+        return self.query_one("#confirm-name", Input).value == self.typed_name
+
+    @on(Input.Changed, "#confirm-name")
+    def _name_typed(self) -> None:
+        self.query_one("#confirm", Button).disabled = not self.name_matches
+
+    @on(Input.Submitted, "#confirm-name")
+    def _name_submitted(self) -> None:
+        if self.name_matches:
+            self.dismiss(True)
+        else:
+            self.notify("the name does not match", severity="warning", timeout=3)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm" and self.name_matches)
+
+    def action_confirm(self) -> None:
+        if self.name_matches:
+            self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,66 @@
+"""The `/` filter input shared by table views.
+
+Typing filters live; ``enter`` keeps the filter and returns to the table (an empty input
+clears it); ``escape`` or ``ctrl+g`` restores the filter that was there before. Esc is
+never the only way out: tmux delays a lone Esc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+
+class FilterBar(Input):
+    """One-line filter input; hidden by the owning view while not in use."""
+
+    BINDINGS = [
+        Binding("escape,ctrl+g", "cancel", "Cancel filter", id="filter.cancel"),
+    ]
+
+    @dataclass
+    class Edited(Message):
+        """The text changed (filter live while typing)."""
+
+        text: str
+
+    @dataclass
+    class Closed(Message):
+        """The bar should close; ``text`` is the filter now in force."""
+
+        text: str
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            placeholder="filter: text, re:regex, status:Failed, !invert — enter keeps, esc undoes",
+            id=id,
+        )
+        self._before = ""
+
+    def open(self) -> None:
+        """Show and focus, remembering the filter to restore on cancel."""
+        self._before = self.value
+        self.display = True
+        self.focus()
+        self.cursor_position = len(self.value)
+
+    def set_invalid(self, invalid: bool) -> None:
+        self.set_class(invalid, "-invalid")
+
+    @on(Input.Changed)
+    def _edited(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Edited(event.value))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Closed(self.value.strip()))
+
+    def action_cancel(self) -> None:
+        self.value = self._before
+        self.post_message(self.Closed(self._before))

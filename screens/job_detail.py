@@ -1,0 +1,110 @@
+"""The describe screen for one job: why it failed, what it cost, what it was given.
+
+Opened with ``enter`` on a Jobs row. The describe call runs in a thread worker and comes
+back as a :class:`~screens.messages.JobDescribed` message; the layout (sections of
+key/value grids) is built by :mod:`screens.job_sections`, which knows the records.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from console.errors import SmError, translate
+from screens.formatting import StatusPalette
+from screens.host import console_host
+from screens.job_sections import sections_for
+from screens.messages import JobDescribed
+
+if TYPE_CHECKING:
+    from console.context import ConsoleContext
+
+KIND_TITLES = {"training": "Training job", "processing": "Processing job", "tuning": "Tuning job"}
+
+
+def describe_job(context: ConsoleContext, kind: str, name: str) -> Any:
+    """The service call for one kind (runs in a worker thread)."""
+    jobs = context.jobs
+    if kind == "training":
+        return jobs.describe_training_job(name)
+    if kind == "processing":
+        return jobs.describe_processing_job(name)
+    if kind == "tuning":
+        return jobs.describe_tuning_job(name)
+    raise SmError(f"unknown job type {kind!r}")
+
+
+class JobDetailScreen(Screen[None]):
+    """Full-screen describe view; ``escape``, ``q``, ``backspace`` or ``ctrl+c`` go back."""
+
+    BINDINGS = [
+        Binding("q", "close", "Back", id="detail.close"),
+        Binding("escape,backspace,ctrl+c", "close", "Back", show=False, id="detail.close_alt"),
+        Binding("r", "reload", "Reload", id="detail.reload"),
+    ]
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.job_name = name
+        self.record: Any = None
+        self.error: SmError | None = None
+
+    def compose(self) -> ComposeResult:
+        title = f"{KIND_TITLES.get(self.kind, 'Job')} {self.job_name}"
+        yield Static(Content(title), id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            yield Static("loading…", classes="detail-loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-body").focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        host = console_host(self)
+        generation, context = host.generation, host.context
+        kind, name = self.kind, self.job_name
+
+        def work() -> None:
+            try:
+                record = describe_job(context, kind, name)
+            except Exception as exc:
+                self.post_message(JobDescribed(generation, kind, name, error=translate(exc)))
+            else:
+                self.post_message(JobDescribed(generation, kind, name, record=record))
+
+        self.run_worker(
+            work,
+            name="describe",
+            group="describe",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    @on(JobDescribed)
+    async def _described(self, message: JobDescribed) -> None:
+        if message.generation != console_host(self).generation:
+            return
+        body = self.query_one("#detail-body", VerticalScroll)
+        await body.remove_children()
+        if message.error is not None:
+            self.error = message.error
+            await body.mount(Static(Content(message.error.one_line()), classes="failure"))
+            self.notify(message.error.one_line(), severity="error", title="describe failed")
+            return
+        self.record = message.record
+        self.error = None
+        palette = StatusPalette.from_variables(self.app.theme_variables)
+        await body.mount_all(sections_for(message.record, palette))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

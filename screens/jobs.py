@@ -1,0 +1,297 @@
+"""The Jobs tab: training, processing and tuning jobs in one filterable, sortable table.
+
+Keys: `/` filter, `s` sort column (`S` reverses), `enter` describe, `ctrl+k` stop (asks
+first), `r` refresh now. All AWS I/O runs in workers: the poller lists, the detail
+screen describes, a one-off worker stops. On wide screens a preview of the highlighted
+row sits beside the table (no extra API call: it shows what the listing returned).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.theme import Theme
+from textual.widgets import DataTable, Static
+
+from console.errors import SmError, translate
+from screens.confirm import ConfirmDialog
+from screens.filter_bar import FilterBar
+from screens.formatting import StatusPalette, elapsed_seconds, format_duration, format_timestamp
+from screens.host import console_host
+from screens.job_detail import JobDetailScreen
+from screens.job_sections import grid
+from screens.jobs_feed import JobsFeed, JobsSnapshot
+from screens.jobs_table import COLUMN_KEYS, JobsTable
+from screens.messages import JobsListed, JobStopFinished
+from screens.poller import Poller, schedule_for
+from screens.row_filter import RowFilter
+
+if TYPE_CHECKING:
+    from console.config import PollIntervals
+    from console.context import ConsoleContext
+    from console.services.jobs import JobSummary
+
+# Width from which the preview pane is shown beside the table.
+WIDE_WIDTH = 150
+STOPPABLE = frozenset({"InProgress"})
+
+
+def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
+    """The gated stop call for one kind (runs in a worker thread)."""
+    jobs = context.jobs
+    if kind == "training":
+        jobs.stop_training_job(name)
+    elif kind == "processing":
+        jobs.stop_processing_job(name)
+    elif kind == "tuning":
+        jobs.stop_tuning_job(name)
+    else:
+        raise SmError(f"unknown job type {kind!r}")
+
+
+class JobPreview(Static):
+    """Summary of the highlighted job, shown on wide screens only."""
+
+    def show_job(self, job: JobSummary | None, palette: StatusPalette) -> None:
+        if job is None:
+            self.update(Content("no job selected"))
+            return
+        self.update(
+            grid(
+                [
+                    ("Type", job.kind),
+                    ("Name", job.name),
+                    ("Status", palette.text(job.status)),
+                    ("Secondary", job.secondary_status),
+                    ("Created", format_timestamp(job.created)),
+                    ("Modified", format_timestamp(job.modified)),
+                    ("Ended", format_timestamp(job.ended)),
+                    ("Duration", format_duration(elapsed_seconds(job.created, job.ended))),
+                    ("ARN", job.arn),
+                    ("", Text("enter: describe   ctrl+k: stop")),
+                ]
+            )
+        )
+
+
+class JobsView(Vertical):
+    """Everything on the Jobs tab."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="jobs.filter"),
+        Binding("s", "sort", "Sort", id="jobs.sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="jobs.sort_reverse"),
+        Binding("ctrl+k", "stop", "Stop job", id="jobs.stop"),
+        Binding("r", "refresh", "Refresh", id="jobs.refresh"),
+    ]
+
+    def __init__(self, poll: PollIntervals, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._poll = poll
+        self._feed: JobsFeed | None = None
+        self.snapshot: JobsSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="jobs-main"):
+            yield JobsTable(id="jobs-table")
+            yield JobPreview(id="jobs-preview")
+        bar = FilterBar(id="jobs-filter")
+        bar.display = False
+        yield bar
+        yield Poller[JobsSnapshot](
+            "jobs",
+            self._fetch,
+            result=JobsListed,
+            transitional=lambda snapshot: snapshot.transitional,
+            schedule=schedule_for(self._poll, "jobs"),
+            id="jobs-poller",
+        )
+        yield Static(Content("loading jobs…"), id="jobs-info")
+
+    @property
+    def table(self) -> JobsTable:
+        return self.query_one(JobsTable)
+
+    @property
+    def poller(self) -> Poller[JobsSnapshot]:
+        return self.query_one("#jobs-poller", Poller)
+
+    def on_mount(self) -> None:
+        self._feed = JobsFeed(console_host(self).context)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._apply_palette()
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    # --- polling -----------------------------------------------------------------------
+    def _fetch(self, context: ConsoleContext) -> JobsSnapshot:
+        """Runs in the poller's thread, reading (never replacing) the view's feed.
+
+        The feed keeps the incremental listers of one context and is swapped on the UI
+        thread by :meth:`reset`; a poll that raced a switch lists its own context in
+        full and its result is dropped as stale anyway.
+        """
+        feed = self._feed
+        if feed is None or feed.context is not context:
+            feed = JobsFeed(context)
+        return feed.fetch()
+
+    @on(JobsListed)
+    def _jobs_listed(self, message: JobsListed) -> None:
+        # Not stopped: the screen above uses it for tab counts and the Status tab.
+        if message.generation != console_host(self).generation:
+            return
+        self.snapshot = message.snapshot
+        self.table.sync(message.snapshot.items)
+        self._show_info()
+        self._show_preview()
+
+    def reset(self) -> None:
+        """Context switched: forget rows and listers, poll the new context from scratch."""
+        self._feed = JobsFeed(console_host(self).context)
+        self.snapshot = None
+        self.table.sync(())
+        self.poller.reset()
+        self._show_info()
+
+    def action_refresh(self) -> None:
+        self.poller.refresh_now()
+        self.notify("refreshing jobs…", timeout=2)
+
+    # --- filter and sort -----------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    @on(FilterBar.Edited)
+    def _filter_edited(self, message: FilterBar.Edited) -> None:
+        parsed = RowFilter.parse(message.text, COLUMN_KEYS)
+        bar = self.query_one(FilterBar)
+        bar.set_invalid(parsed.error is not None)
+        if parsed.error is None:
+            self.table.set_filter(parsed)
+            self._show_info()
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self, message: FilterBar.Closed) -> None:
+        parsed = RowFilter.parse(message.text, COLUMN_KEYS)
+        bar = self.query_one(FilterBar)
+        if parsed.error is not None:
+            self.notify(parsed.error, severity="error", title="filter not applied")
+            bar.set_invalid(False)
+            bar.value = self.table.row_filter.text
+        else:
+            self.table.set_filter(parsed)
+        bar.display = False
+        self.table.focus()
+        self._show_info()
+
+    def action_sort(self) -> None:
+        self.table.set_sort(self.table.ordering.cycled())
+        self._show_info()
+
+    def action_sort_reverse(self) -> None:
+        self.table.set_sort(self.table.ordering.flipped())
+        self._show_info()
+
+    # --- describe --------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#jobs-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        job = self.table.jobs.get(str(event.row_key.value))
+        if job is not None:
+            self.app.push_screen(JobDetailScreen(job.kind, job.name))
+
+    @on(DataTable.RowHighlighted, "#jobs-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_preview()
+
+    # --- stop -------------------------------------------------------------------------------
+    def action_stop(self) -> None:
+        job = self.table.cursor_job()
+        if job is None:
+            self.notify("no job selected", severity="warning")
+            return
+        context = console_host(self).context
+        try:
+            # Refuse in read-only mode before asking, like the CLI does.
+            context.gate.check(f"{job.kind}-stop", job.name)
+        except SmError as exc:
+            self.notify(exc.one_line(), severity="error", title="refused")
+            return
+        if job.status not in STOPPABLE:
+            self.notify(
+                f"{job.kind} job {job.name} is {job.status}: only running jobs can be stopped",
+                severity="warning",
+            )
+            return
+        dialog = ConfirmDialog(
+            f"Stop {job.kind} job?",
+            f"{job.name} is {job.status}. Stopping ends it; the work done so far is kept "
+            "only if the job saves checkpoints.",
+            confirm_label="Stop job",
+        )
+        self.app.push_screen(dialog, partial(self._stop_confirmed, job.kind, job.name))
+
+    def _stop_confirmed(self, kind: str, name: str, confirmed: bool | None) -> None:
+        if not confirmed:
+            self.notify(f"stop {name}: cancelled", timeout=3)
+            return
+        context = console_host(self).context
+
+        def work() -> None:
+            try:
+                stop_job(context, kind, name)
+            except Exception as exc:
+                self.post_message(JobStopFinished(kind, name, translate(exc)))
+            else:
+                self.post_message(JobStopFinished(kind, name))
+
+        self.run_worker(
+            work, name=f"stop {name}", group="jobs-stop", thread=True, exit_on_error=False
+        )
+
+    @on(JobStopFinished)
+    def _stop_finished(self, message: JobStopFinished) -> None:
+        message.stop()
+        if message.error is not None:
+            self.notify(message.error.one_line(), severity="error", title=f"stop {message.name}")
+            return
+        self.notify(f"stopping {message.kind} job {message.name}", title="stop requested")
+        self.poller.refresh_now()
+
+    # --- presentation ---------------------------------------------------------------------
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE_WIDTH, "-wide")
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        self.table.set_palette(StatusPalette.from_variables(self.app.get_css_variables()))
+        self._show_preview()
+
+    def _show_preview(self) -> None:
+        if self.has_class("-wide"):
+            self.query_one(JobPreview).show_job(self.table.cursor_job(), self.table.palette)
+
+    def _show_info(self) -> None:
+        table = self.table
+        parts = [f"{table.shown_count}/{table.total_count} jobs"]
+        if table.row_filter.active:
+            parts.append(f"filter: {table.row_filter.describe()}")
+        parts.append(f"sort: {table.ordering.describe()}")
+        snapshot = self.snapshot
+        if snapshot is not None:
+            parts.append(f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}")
+            if snapshot.unsupported:
+                parts.append(f"not listed here: {', '.join(snapshot.unsupported)}")
+        self.query_one("#jobs-info", Static).update(Content(" · ".join(parts)))

@@ -1,0 +1,86 @@
+"""Fetching the Jobs view's rows: training, processing and tuning jobs in one snapshot.
+
+Runs in a worker thread (blocking boto3 calls). Training and processing jobs come from
+the services' incremental listers, so a steady-state poll costs calls in proportion to
+what changed; tuning jobs are few and listed newest-first with a cap. No Textual here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from console.errors import NotSupportedError
+
+if TYPE_CHECKING:
+    from console.context import ConsoleContext
+    from console.services.incremental import IncrementalLister
+    from console.services.jobs import JobSummary
+
+TUNING_LIMIT = 200
+KINDS = ("training", "processing", "tuning")
+
+
+@dataclass(frozen=True)
+class JobsSnapshot:
+    """Every job the console knows about at ``fetched_at``."""
+
+    items: tuple[JobSummary, ...]
+    fetched_at: datetime
+    # Kinds this endpoint cannot list (e.g. a local stack without tuning jobs).
+    unsupported: tuple[str, ...] = ()
+
+    @property
+    def transitional(self) -> bool:
+        return any(job.transitional for job in self.items)
+
+    def counts(self) -> dict[str, Counter[str]]:
+        """``{kind: Counter(status)}`` for the Status tab, every kind present."""
+        return count_jobs(self.items)
+
+
+def count_jobs(items: Iterable[JobSummary]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
+    for job in items:
+        counts.setdefault(job.kind, Counter())[job.status] += 1
+    return counts
+
+
+@dataclass
+class JobsFeed:
+    """Keeps the incremental listers of one :class:`ConsoleContext` between polls.
+
+    One feed per context: after a profile/region switch a new feed starts from scratch.
+    Polls never overlap (see the poller), so the listers are not shared between threads.
+    """
+
+    context: ConsoleContext
+    _training: IncrementalLister[JobSummary] | None = None
+    _processing: IncrementalLister[JobSummary] | None = None
+    _unsupported: set[str] = field(default_factory=set)
+
+    def fetch(self) -> JobsSnapshot:
+        jobs = self.context.jobs
+        if self._training is None:
+            self._training = jobs.training_lister()
+        if self._processing is None:
+            self._processing = jobs.processing_lister()
+        items: list[JobSummary] = []
+        training, processing = self._training, self._processing
+        loaders: tuple[tuple[str, Callable[[], Iterable[JobSummary]]], ...] = (
+            ("training", lambda: training.refresh().items),
+            ("processing", lambda: processing.refresh().items),
+            ("tuning", lambda: tuple(jobs.list_tuning_jobs(limit=TUNING_LIMIT))),
+        )
+        for kind, load in loaders:
+            if kind in self._unsupported:
+                continue
+            try:
+                items.extend(load())
+            except NotSupportedError:
+                # Say so once in the view; keep showing the kinds that work.
+                self._unsupported.add(kind)
+        return JobsSnapshot(tuple(items), datetime.now(UTC), tuple(sorted(self._unsupported)))

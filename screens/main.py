@@ -1,0 +1,190 @@
+"""The main screen: header, the seven tabs, footer; and who is shown/polling when.
+
+It owns visibility: a poller runs only while its tab is the active one and no other
+screen (dialog, describe, palette, help) covers this one. It also routes what views
+report upwards (job snapshots, poll health, identity) to the header and the Status tab.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import ScreenResume, ScreenSuspend
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from console.errors import translate
+from screens.header import ContextBar
+from screens.host import console_host
+from screens.jobs import JobsView
+from screens.messages import IdentityResolved, JobsListed, PollHealthChanged
+from screens.placeholder import ComingSoon
+from screens.poller import Poller
+from screens.status import StatusView
+
+if TYPE_CHECKING:
+    from console.config import Config
+
+# (tab id, title), in the order of the number keys 1-7.
+TABS: tuple[tuple[str, str], ...] = (
+    ("jobs", "Jobs"),
+    ("endpoints", "Endpoints"),
+    ("experiments", "Experiments"),
+    ("registry", "Registry"),
+    ("hyperpod", "HyperPod"),
+    ("notebooks", "Notebooks"),
+    ("status", "Status"),
+)
+TAB_TITLES = dict(TABS)
+COMING_SOON = {
+    "endpoints": "SageMaker endpoints and variants (ListEndpoints, DescribeEndpoint)",
+    "experiments": "MLflow experiments and runs (the tracking server in the config)",
+    "registry": "SageMaker Model Registry (model package groups and versions)",
+    "hyperpod": "SageMaker HyperPod clusters and nodes (ListClusters, ListClusterNodes)",
+    "notebooks": "SageMaker notebook instances (ListNotebookInstances)",
+}
+
+
+class MainScreen(Screen[None]):
+    """The console's base screen."""
+
+    BINDINGS = [
+        # Replaces Screen's ctrl+c (copy selection): on the main screen ctrl+c quits.
+        Binding("ctrl+c", "app.quit", "Quit", show=False, id="app.quit_ctrl_c"),
+    ]
+
+    def __init__(self, config: Config, *, demo_label: str | None = None) -> None:
+        super().__init__()
+        self._config = config
+        self._demo_label = demo_label
+        self._covered = False
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar(self._config, demo_label=self._demo_label)
+        with TabbedContent(initial="jobs", id="tabs"):
+            for tab, title in TABS:
+                with TabPane(title, id=tab):
+                    if tab == "jobs":
+                        yield JobsView(self._config.poll, id="jobs-view")
+                    elif tab == "status":
+                        yield StatusView(id="status-view")
+                    else:
+                        yield ComingSoon(title, COMING_SOON[tab], id=f"{tab}-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.fetch_identity()
+        self._update_visibility()
+        self.query_one(JobsView).focus_main()
+
+    # --- visibility -------------------------------------------------------------------------
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def show_tab(self, tab: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != tab:
+            tabs.active = tab
+        else:
+            self._focus_tab(tab)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._update_visibility()
+        if event.pane.id:
+            self._focus_tab(event.pane.id)
+
+    def _focus_tab(self, tab: str) -> None:
+        view = self.query_one(f"#{tab}-view")
+        focus_main = getattr(view, "focus_main", None)
+        if callable(focus_main):
+            focus_main()
+
+    def on_screen_suspend(self, _event: ScreenSuspend) -> None:
+        self._covered = True
+        self._update_visibility()
+
+    def on_screen_resume(self, _event: ScreenResume) -> None:
+        self._covered = False
+        self._update_visibility()
+
+    def _update_visibility(self) -> None:
+        if not self.is_mounted:
+            return
+        active = self.active_tab
+        for pane in self.query(TabPane):
+            shown = not self._covered and pane.id == active
+            for poller in pane.query(Poller):
+                poller.set_shown(shown)
+            for status in pane.query(StatusView):
+                status.set_shown(shown)
+
+    # --- what views report --------------------------------------------------------------------
+    @on(JobsListed)
+    def _jobs_listed(self, message: JobsListed) -> None:
+        host = console_host(self)
+        if message.generation != host.generation:
+            return
+        host.jobs_snapshot = message.snapshot
+        self.set_tab_count("jobs", len(message.snapshot.items))
+        self.query_one(StatusView).show_jobs(message.snapshot)
+        self.query_one(ContextBar).set_health("jobs", None)
+
+    @on(PollHealthChanged)
+    def _poll_health(self, message: PollHealthChanged) -> None:
+        self.query_one(ContextBar).set_health(message.resource, message.problem)
+        self.query_one(StatusView).set_health(message.resource, message.problem)
+
+    def set_tab_count(self, tab: str, count: int | None) -> None:
+        """Show a live row count in a tab's title ("Jobs 42")."""
+        title = TAB_TITLES[tab]
+        label = title if count is None else f"{title} {count}"
+        self.query_one(TabbedContent).get_tab(tab).label = label
+
+    # --- identity -----------------------------------------------------------------------------
+    def fetch_identity(self) -> None:
+        """One STS call per context, for the header and the Status tab (worker thread)."""
+        host = console_host(self)
+        generation, context = host.generation, host.context
+
+        def work() -> None:
+            try:
+                identity = context.identity.caller()
+                region = context.sessions.region
+            except Exception as exc:
+                self.post_message(
+                    IdentityResolved(generation, None, context.config.region, translate(exc))
+                )
+            else:
+                self.post_message(IdentityResolved(generation, identity, region))
+
+        self.run_worker(
+            work,
+            name="identity",
+            group="identity",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    @on(IdentityResolved)
+    def _identity_resolved(self, message: IdentityResolved) -> None:
+        if message.generation != console_host(self).generation:
+            return
+        self.query_one(ContextBar).set_identity(message.identity, message.region)
+        self.query_one(StatusView).set_identity(message.identity, message.region, message.error)
+        if message.error is not None:
+            self.query_one(ContextBar).set_health("sts", message.error.message)
+            self.notify(message.error.one_line(), severity="error", title="who am I?")
+        else:
+            self.query_one(ContextBar).set_health("sts", None)
+
+    def context_switched(self) -> None:
+        """The app swapped its context: start every view and the identity afresh."""
+        self.query_one(JobsView).reset()
+        self.set_tab_count("jobs", None)
+        self.fetch_identity()

@@ -1,0 +1,72 @@
+"""Typed messages that carry worker results back to the UI thread (named in past tense).
+
+Each carries the context ``generation`` it was produced under, so a handler can drop a
+result that belongs to a profile/region the operator has already switched away from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from console.errors import SmError
+    from console.services.identity import CallerIdentity
+    from screens.jobs_feed import JobsSnapshot
+
+
+@dataclass
+class JobsListed(Message):
+    """The Jobs poller fetched a fresh snapshot."""
+
+    generation: int
+    snapshot: JobsSnapshot
+
+
+@dataclass
+class PollFailed(Message):
+    """A poll failed; the poller has already scheduled the retry."""
+
+    resource: str
+    generation: int
+    error: SmError
+
+
+@dataclass
+class PollHealthChanged(Message):
+    """A poller became degraded (``problem`` set) or recovered (``problem`` None)."""
+
+    resource: str
+    problem: str | None
+
+
+@dataclass
+class IdentityResolved(Message):
+    """STS told us who we are, and the session which region we are in."""
+
+    generation: int
+    identity: CallerIdentity | None
+    region: str
+    error: SmError | None = None
+
+
+@dataclass
+class JobDescribed(Message):
+    """A describe call for the job detail screen returned (record or error)."""
+
+    generation: int
+    kind: str
+    name: str
+    record: Any = None
+    error: SmError | None = None
+
+
+@dataclass
+class JobStopFinished(Message):
+    """A stop request went through the gate (``error`` None) or was refused/failed."""
+
+    kind: str
+    name: str
+    error: SmError | None = None

@@ -1,0 +1,210 @@
+"""The one reusable poller: a self-rescheduling fetch loop with a degraded-state banner.
+
+Each view that shows a polled resource mounts one :class:`Poller`. The poller runs the
+view's blocking ``fetch(context)`` in a thread worker, posts the typed result message the
+view asked for (it bubbles up to the view and beyond), and schedules the next poll with a
+one-shot timer only after the last one finished, so polls never overlap. The timing rules
+live in :class:`screens.poll_schedule.PollSchedule`; this class is the Textual glue.
+
+While a poll is failing the widget shows one line ("endpoint unreachable, retrying in
+8 s") counting down; the line disappears by itself on the next success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from console.config import PollIntervals
+from console.errors import SmError, translate
+from screens.host import console_host
+from screens.messages import PollFailed, PollHealthChanged
+from screens.poll_schedule import PollSchedule
+
+if TYPE_CHECKING:
+    from console.context import ConsoleContext
+
+T = TypeVar("T")
+MIN_DELAY = 0.01
+
+
+def schedule_for(poll: PollIntervals, resource: str) -> Callable[[], PollSchedule]:
+    """A schedule factory for ``resource`` from the config's ``[poll]`` table."""
+    return partial(
+        PollSchedule,
+        float(getattr(poll, resource)),
+        transitional_interval=poll.transitional,
+        max_backoff=poll.max_backoff,
+    )
+
+
+class Poller(Static, Generic[T]):
+    """Polls one resource while its view is shown; visible only while degraded."""
+
+    DEFAULT_CSS = """
+    Poller { display: none; height: auto; }
+    Poller.-degraded { display: block; }
+    """
+
+    def __init__(
+        self,
+        resource: str,
+        fetch: Callable[[ConsoleContext], T],
+        *,
+        result: Callable[[int, T], Message],
+        transitional: Callable[[T], bool],
+        schedule: Callable[[], PollSchedule],
+        id: str | None = None,
+    ) -> None:
+        super().__init__("", id=id)
+        self.resource = resource
+        self._fetch = fetch
+        self._result = result
+        self._transitional = transitional
+        self._new_schedule = schedule
+        self.schedule = schedule()
+        self._shown = False
+        self._timer: Timer | None = None
+        self._countdown: Timer | None = None
+        self._inflight: tuple[Worker[T], int] | None = None
+        self.banner_text = ""
+        """The degraded banner's text, "" while healthy."""
+
+    # --- control from the view / screen ------------------------------------------------
+    @property
+    def shown(self) -> bool:
+        return self._shown
+
+    def set_shown(self, shown: bool) -> None:
+        """Resume when the view becomes visible; pause when hidden or covered by a modal."""
+        if shown == self._shown:
+            return
+        self._shown = shown
+        if shown:
+            delay = self.schedule.resume()
+            if delay is not None:
+                self._arm(delay)
+        else:
+            self.schedule.pause()
+            self._disarm()
+
+    def refresh_now(self) -> None:
+        """Poll as soon as possible (manual refresh, or after a mutation)."""
+        self.schedule.request_now()
+        if self._shown and not self.schedule.running:
+            self._arm(0)
+
+    def reset(self) -> None:
+        """Forget all state (context switch): the next poll starts from scratch."""
+        if self._inflight is not None:
+            self._inflight[0].cancel()
+        self._inflight = None
+        self._disarm()
+        self.schedule = self._new_schedule()
+        was_degraded = self.has_class("-degraded")
+        self._show_banner()
+        if was_degraded:
+            self.post_message(PollHealthChanged(self.resource, None))
+        if self._shown:
+            self.schedule.resume()
+            self._arm(0)
+
+    # --- the loop ----------------------------------------------------------------------
+    def _arm(self, delay: float) -> None:
+        self._disarm()
+        # Textual timers divide by their interval: "at once" is the next few milliseconds.
+        delay = max(MIN_DELAY, delay)
+        self._timer = self.set_timer(delay, self._fire, name=f"poll:{self.resource}")
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _fire(self) -> None:
+        self._timer = None
+        if not self.schedule.try_start():
+            return
+        host = console_host(self)
+        generation, context = host.generation, host.context
+        worker = self.run_worker(
+            partial(self._fetch, context),
+            name=f"poll:{self.resource}",
+            group=f"poll:{self.resource}",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self._inflight = (worker, generation)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        inflight = self._inflight
+        if inflight is None or event.worker is not inflight[0]:
+            return
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        self._inflight = None
+        worker, generation = inflight
+        if event.state is WorkerState.CANCELLED or generation != console_host(self).generation:
+            # A result for a context the operator left: drop it, poll the new one.
+            delay = self.schedule.abandoned()
+        elif event.state is WorkerState.SUCCESS:
+            value: T = worker.result  # type: ignore[assignment]
+            recovered = self.schedule.degraded is not None
+            delay = self.schedule.succeeded(transitional=self._transitional(value))
+            self.post_message(self._result(generation, value))
+            if recovered:
+                self.post_message(PollHealthChanged(self.resource, None))
+        else:
+            error = _as_sm_error(worker.error)
+            delay = self.schedule.failed(error.kind, error.message)
+            self.post_message(PollFailed(self.resource, generation, error))
+            degraded = self.schedule.degraded
+            self.post_message(
+                PollHealthChanged(self.resource, degraded.message if degraded else error.message)
+            )
+        self._show_banner()
+        if self._shown:
+            self._arm(delay)
+
+    # --- the degraded banner -------------------------------------------------------------
+    def _show_banner(self) -> None:
+        degraded = self.schedule.degraded
+        self.set_class(degraded is not None, "-degraded")
+        if degraded is None:
+            if self._countdown is not None:
+                self._countdown.stop()
+                self._countdown = None
+            self._set_banner("")
+            return
+        self._tick_banner()
+        if self._countdown is None:
+            self._countdown = self.set_interval(1.0, self._tick_banner, name="poll-countdown")
+
+    def _tick_banner(self) -> None:
+        degraded = self.schedule.degraded
+        if degraded is None:
+            return
+        if self.schedule.running:
+            self._set_banner(f"{degraded.message}, retrying now…")
+        elif not self._shown:
+            self._set_banner(f"{degraded.message}, paused while hidden")
+        else:
+            self._set_banner(degraded.describe(self.schedule.now()))
+
+    def _set_banner(self, text: str) -> None:
+        self.banner_text = text
+        self.update(Content(text))  # plain text: error messages may contain "[...]"
+
+
+def _as_sm_error(error: BaseException | None) -> SmError:
+    if error is None:
+        return SmError("the poll failed for an unknown reason")
+    return translate(error)

@@ -1,0 +1,171 @@
+"""The Status tab: who we are, where, how many jobs in which state, and the API budget.
+
+Nothing here lists resources again: job counts come from the Jobs poller's last snapshot
+(handed over by the main screen), the identity from the one STS call the main screen
+makes per context, and the budget from the session factory's in-memory counters, which
+cost no API call, re-read every few seconds while the tab is shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Static
+
+from console.aws.metrics import BudgetSnapshot
+from console.errors import SmError
+from console.services.identity import CallerIdentity
+from screens.formatting import MISSING, StatusPalette
+from screens.host import console_host
+from screens.job_sections import grid
+from screens.jobs_feed import KINDS, JobsSnapshot
+
+BUDGET_REFRESH_SECONDS = 3.0
+STATE_ORDER = ("InProgress", "Stopping", "Completed", "Failed", "Stopped", "Deleting")
+
+
+def counts_table(counts: dict[str, Counter[str]], palette: StatusPalette) -> Table:
+    """Kinds down, states across (known states first), with totals."""
+    seen = {state for counter in counts.values() for state in counter}
+    states = [s for s in STATE_ORDER if s in seen] + sorted(seen - set(STATE_ORDER))
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("Kind")
+    for state in states:
+        table.add_column(palette.text(state), justify="right")
+    table.add_column("Total", justify="right")
+    for kind in KINDS:
+        counter = counts.get(kind, Counter())
+        table.add_row(kind, *(str(counter.get(s, 0)) for s in states), str(sum(counter.values())))
+    return table
+
+
+def budget_table(budget: BudgetSnapshot) -> Table:
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    for header in ("Service", "Calls/min", "Total", "Throttled", "Errors"):
+        table.add_column(header, justify="left" if header == "Service" else "right")
+    for row in budget.services:
+        table.add_row(
+            Text(row.service),
+            str(row.calls_last_minute),
+            str(row.calls_total),
+            str(row.throttles_total),
+            str(row.errors_total),
+        )
+    if not budget.services:
+        table.add_row("(no calls yet)", "", "", "", "")
+    return table
+
+
+class StatusView(VerticalScroll):
+    """Everything on the Status tab."""
+
+    BINDINGS = [Binding("r", "refresh", "Refresh", id="status.refresh")]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._identity: CallerIdentity | None = None
+        self._identity_error: SmError | None = None
+        self._region = ""
+        self._health: dict[str, str | None] = {}
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Identity"), classes="section-title")
+        yield Static(Content("looking up caller identity…"), id="status-identity")
+        yield Static(Content("Jobs by state"), classes="section-title")
+        yield Static(Content("no jobs listed yet (open the Jobs tab)"), id="status-jobs")
+        yield Static(Content("API budget (this console)"), classes="section-title")
+        yield Static(id="status-budget")
+        yield Static(Content(""), id="status-health")
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(BUDGET_REFRESH_SECONDS, self.show_budget, pause=True)
+        self.show_identity()
+        self.show_budget()
+        snapshot = console_host(self).jobs_snapshot
+        if snapshot is not None:
+            self.show_jobs(snapshot)
+
+    def focus_main(self) -> None:
+        self.focus()
+
+    def set_shown(self, shown: bool) -> None:
+        """Re-read the budget only while the tab is visible."""
+        if self._timer is None:
+            return
+        if shown:
+            self.show_budget()
+            self._timer.resume()
+        else:
+            self._timer.pause()
+
+    def action_refresh(self) -> None:
+        self.show_budget()
+        snapshot = console_host(self).jobs_snapshot
+        if snapshot is not None:
+            self.show_jobs(snapshot)
+
+    # --- inputs from the main screen ---------------------------------------------------------
+    def set_identity(
+        self, identity: CallerIdentity | None, region: str, error: SmError | None
+    ) -> None:
+        self._identity, self._region, self._identity_error = identity, region, error
+        if self.is_mounted:
+            self.show_identity()
+
+    def set_health(self, resource: str, problem: str | None) -> None:
+        self._health[resource] = problem
+        if self.is_mounted:
+            self.show_budget()
+
+    # --- rendering ----------------------------------------------------------------------------
+    def show_identity(self) -> None:
+        context = console_host(self).context
+        config = context.config
+        identity = self._identity
+        rows: list[tuple[str, str | Text]] = [
+            ("Account", identity.account if identity else MISSING),
+            ("Caller", identity.arn if identity else MISSING),
+            ("Profile", config.profile or "default"),
+            ("Region", self._region or config.region or MISSING),
+            ("Endpoint", config.endpoint_url or "AWS (default endpoints)"),
+            ("Read-only", "yes" if config.read_only else "no"),
+            ("Audit log", str(config.audit_path())),
+        ]
+        if self._identity_error is not None:
+            rows.insert(0, ("Error", Text(self._identity_error.one_line())))
+        self.query_one("#status-identity", Static).update(grid(rows))
+
+    def show_jobs(self, snapshot: JobsSnapshot) -> None:
+        palette = StatusPalette.from_variables(self.app.get_css_variables())
+        table = counts_table(snapshot.counts(), palette)
+        stamp = snapshot.fetched_at.astimezone()
+        caption = f"as of {stamp:%H:%M:%S}, from the Jobs tab's last poll"
+        if snapshot.unsupported:
+            caption += f"; not listed by this endpoint: {', '.join(snapshot.unsupported)}"
+        table.caption = Text(caption)
+        self.query_one("#status-jobs", Static).update(table)
+
+    def show_budget(self) -> None:
+        budget = console_host(self).context.sessions.metrics.snapshot()
+        table = budget_table(budget)
+        if budget.last_error:
+            when = ""
+            if budget.last_error_at is not None:
+                ago = max(0, int(time.time() - budget.last_error_at))
+                when = f" ({ago} s ago, {datetime.fromtimestamp(budget.last_error_at):%H:%M:%S})"
+            table.caption = Text(f"last error: {budget.last_error}{when}")
+        self.query_one("#status-budget", Static).update(table)
+        problems = [f"{name}: {problem}" for name, problem in self._health.items() if problem]
+        health = "polling healthy" if not problems else "degraded — " + "; ".join(problems)
+        self.query_one("#status-health", Static).update(Content(health))
+        self.query_one("#status-health", Static).set_class(bool(problems), "-degraded")

@@ -1,0 +1,103 @@
+"""The one confirm dialog: Cancel by default, explicit keys, typed-name mode."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+from textual.widgets import Button
+
+from screens.confirm import ConfirmDialog
+
+
+class DialogApp(App[None]):
+    def __init__(self, dialog: ConfirmDialog) -> None:
+        super().__init__()
+        self.dialog = dialog
+        self.results: list[bool | None] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dialog, self.results.append)
+
+
+def plain() -> ConfirmDialog:
+    return ConfirmDialog("Stop training job?", "stop llama-ft?", confirm_label="Stop job")
+
+
+async def test_cancel_is_focused_so_enter_cancels() -> None:
+    app = DialogApp(plain())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == [False]
+
+
+async def test_y_confirms() -> None:
+    app = DialogApp(plain())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.results == [True]
+
+
+@pytest.mark.parametrize("key", ["n", "q", "escape", "ctrl+c"])
+async def test_cancel_keys(key: str) -> None:
+    app = DialogApp(plain())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+    assert app.results == [False]
+
+
+async def test_tab_to_confirm_then_enter() -> None:
+    app = DialogApp(plain())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("right")
+        assert app.focused is not None and app.focused.id == "confirm"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == [True]
+
+
+async def test_typed_name_mode_needs_the_exact_name() -> None:
+    dialog = ConfirmDialog(
+        "Delete endpoint?", "delete prod-ep", confirm_label="Delete", typed_name="prod-ep"
+    )
+    app = DialogApp(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        confirm = dialog.query_one("#confirm", Button)
+        assert confirm.disabled
+        await pilot.press("y")  # just a letter in the name input here
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results == []  # wrong name: still open
+        await pilot.press("backspace")
+        await pilot.press(*"prod-ep")
+        assert not confirm.disabled
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == [True]
+
+
+async def test_typed_name_mode_ctrl_c_cancels() -> None:
+    dialog = ConfirmDialog("Delete?", "delete x", typed_name="x")
+    app = DialogApp(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.results == [False]
+
+
+async def test_fits_at_80x24() -> None:
+    app = DialogApp(plain())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        box = app.screen.query_one("#confirm-box")
+        assert box.region.width <= 80 and box.region.height <= 24
+        assert app.screen.query_one("#confirm", Button).region.width > 0

@@ -1,0 +1,192 @@
+"""The shell: header, tabs and number keys, help, palette, themes, keymap, sizes,
+pausing, degraded state and context switches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Static, TabbedContent
+
+from console.config import load_config
+from console.context import ConsoleContext
+from screens.app import create_app, known_binding_ids
+from screens.filter_bar import FilterBar
+from screens.header import ContextBar
+from screens.help import HelpScreen
+from screens.jobs import JobPreview
+from screens.main import MainScreen
+from screens.placeholder import ComingSoon
+from screens.status import StatusView
+from themes.registry import ANSI_THEME, DEFAULT_THEME, choose_theme, next_theme
+
+from .conftest import (
+    create_training_job,
+    jobs_table,
+    jobs_view,
+    make_app,
+    static_text,
+    wait_for_rows,
+    wait_until,
+)
+
+
+def tabs(app: Any) -> TabbedContent:
+    return app.main_screen.query_one(TabbedContent)
+
+
+async def test_tabs_status_help_and_palette_by_keyboard(sm: Any) -> None:
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        header = app.main_screen.query_one(ContextBar)
+        await wait_until(pilot, lambda: "account 123456789012" in header.text, what="identity")
+        assert "default@us-east-1" in header.text and "API ok" in header.text
+        poller = jobs_view(app).poller
+        assert poller.shown
+
+        # Number keys switch tabs; hidden tabs do not poll.
+        await pilot.press("2")
+        assert tabs(app).active == "endpoints"
+        assert not poller.shown
+        placeholder = app.main_screen.query_one("#endpoints-view", ComingSoon)
+        assert placeholder.state_text.startswith("coming soon: SageMaker endpoints")
+
+        await pilot.press("7")
+        assert tabs(app).active == "status"
+        status = app.main_screen.query_one(StatusView)
+        identity = static_text(status.query_one("#status-identity", Static))
+        assert "123456789012" in identity
+        jobs = static_text(status.query_one("#status-jobs", Static))
+        assert "training" in jobs and "Completed" in jobs  # from the Jobs poller, not refetched
+        budget = static_text(status.query_one("#status-budget", Static))
+        assert "sagemaker" in budget and "sts" in budget
+
+        await pilot.press("1")
+        assert tabs(app).active == "jobs" and poller.shown
+        assert jobs_table(app).has_focus
+
+        # Help lists every key with its id; the poller pauses under it.
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        ids = {binding_id for *_, binding_id in help_screen.rows}
+        assert {"jobs.stop", "jobs.filter", "app.tab.status", "confirm.yes"} <= ids
+        assert ("Jobs", "^k", "Stop job", "jobs.stop") in help_screen.rows
+        assert not poller.shown
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="help closed")
+        assert poller.shown
+
+        # ":" opens the command palette, which can jump to a tab.
+        await pilot.press("colon")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        await pilot.press(*"go to stat")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: tabs(app).active == "status", what="palette jump")
+
+        # ctrl+c quits from the main screen (q does too; both remappable).
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_themes_keymap_and_theme_switch(sm: Any) -> None:
+    create_training_job(sm, "alpha")
+    app = make_app(theme="high-contrast", keymap={"jobs.filter": "f", "nope.bad": "x"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        assert app.theme == "smconsole-high-contrast"
+        assert any(
+            "unknown key binding id(s) in [keymap]: nope.bad" in n.message
+            for n in app._notifications
+        )
+        await pilot.press("f")
+        assert app.main_screen.query_one(FilterBar).has_focus
+        await pilot.press("escape")
+        before = jobs_table(app).palette
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.2)
+        assert app.theme == next_theme("smconsole-high-contrast") == "smconsole-ansi"
+        after = jobs_table(app).palette
+        assert after != before  # status cells re-coloured from the new theme
+        cell = jobs_table(app).get_row("training:alpha")[2]
+        assert cell.style.color is not None and cell.style.color.is_system_defined
+
+
+def test_keymap_ids_are_unique_and_namespaced() -> None:
+    ids = known_binding_ids()
+    assert all("." in binding_id for binding_id in ids)
+    assert {"app.quit", "app.help", "app.palette", "jobs.describe", "jobs.sort"} <= ids
+
+
+@pytest.mark.parametrize(
+    ("requested", "no_color", "expected"),
+    [
+        ("smconsole-dark", False, "smconsole-dark"),
+        ("light", False, "smconsole-light"),
+        ("ansi", False, ANSI_THEME),
+        ("nord", False, "nord"),  # Textual's built-ins stay available
+        ("smconsole-light", True, ANSI_THEME),
+        ("does-not-exist", False, DEFAULT_THEME),
+    ],
+)
+def test_choose_theme(requested: str, no_color: bool, expected: str) -> None:
+    available = {"smconsole-dark", "smconsole-light", ANSI_THEME, "nord"}
+    name, warning = choose_theme(requested, available, no_color=no_color)
+    assert name == expected
+    assert (warning is not None) == (requested == "does-not-exist")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_mounts_at_small_and_large_sizes(sm: Any, size: tuple[int, int]) -> None:
+    create_training_job(sm, "a-job-with-a-rather-long-name-for-the-narrow-screen-0001")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        await pilot.pause(0.1)
+        table = jobs_table(app)
+        labels = [str(column.label) for column in table.columns.values()]
+        preview = app.main_screen.query_one(JobPreview)
+        if size == (80, 24):
+            assert table.compact and "Secondary" not in labels
+            assert not preview.display or preview.region.width == 0
+            assert table.region.right <= 80
+        else:
+            assert not table.compact and "Secondary" in labels
+            assert preview.region.width > 0
+        assert isinstance(table, DataTable)
+
+
+async def test_unreachable_endpoint_shows_degraded_state_and_ansi_under_no_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No moto here: the isolated environment points AWS_ENDPOINT_URL at a closed port.
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = create_app(ConsoleContext(load_config(), source="tui"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == ANSI_THEME
+        poller = jobs_view(app).poller
+        await wait_until(pilot, lambda: poller.banner_text, timeout=15, what="degraded banner")
+        assert poller.banner_text.startswith("endpoint unreachable (could not connect to")
+        assert "retrying in" in poller.banner_text
+        header = app.main_screen.query_one(ContextBar)
+        assert "API degraded" in header.text
+
+
+async def test_context_switch_drops_old_results_and_reloads(sm: Any) -> None:
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        create_training_job(sm, "bravo")
+        app.switch_context(ConsoleContext(load_config(), source="tui"))
+        assert app.generation == 1
+        assert jobs_table(app).total_count == 0  # old rows gone at once
+        await wait_for_rows(pilot, app, 2)
+        await wait_until(pilot, lambda: app.jobs_snapshot is not None, what="shared snapshot")
+        assert app.jobs_snapshot is not None and len(app.jobs_snapshot.items) == 2
