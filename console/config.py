@@ -203,6 +203,11 @@ def _apply(target: Any, data: Mapping[str, Any], source: str, path: str = "") ->
             setattr(target, key, _coerce(value, hints[key], f"{source}: {dotted}"))
 
 
+# SMCONSOLE_* variables that are not config keys: the config path itself, the demo's
+# marker and the CLI's traceback switch.
+_NOT_SETTINGS = frozenset({"SMCONSOLE_CONFIG", "SMCONSOLE_DEMO", "SMCONSOLE_DEBUG"})
+
+
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     """Settings from the environment, as a nested dict shaped like the TOML file."""
     out: dict[str, Any] = {}
@@ -220,7 +225,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         out["mlflow_registry_uri"] = env["MLFLOW_REGISTRY_URI"]
     sections = {f.name for f in fields(Config) if f.name in {"poll", "ssh", "buckets"}}
     for name, value in env.items():
-        if not name.startswith("SMCONSOLE_") or name == "SMCONSOLE_CONFIG":
+        if not name.startswith("SMCONSOLE_") or name in _NOT_SETTINGS:
             continue
         key = name[len("SMCONSOLE_") :].lower()
         section, _, rest = key.partition("_")

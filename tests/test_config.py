@@ -146,3 +146,8 @@ def test_cli_reports_bad_config_in_one_line(tmp_path: Path, run_cli, monkeypatch
     assert result.exit_code == 2
     assert "invalid TOML" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_non_setting_variables_are_ignored() -> None:
+    env = {"SMCONSOLE_DEMO": "1", "SMCONSOLE_DEBUG": "1", "SMCONSOLE_CONFIG": "/x.toml"}
+    assert load_config(Path("/nonexistent"), env=env).source == "/nonexistent"

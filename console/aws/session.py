@@ -94,6 +94,25 @@ def _shared_loader() -> Any:
     return create_loader()
 
 
+def new_boto3_session(**kwargs: Any) -> Any:
+    """A boto3 session that shares the process-wide botocore data loader.
+
+    Every boto3 session in the console (and the demo's seeding) is made here, so service
+    models are parsed once per process. ``kwargs`` go to ``boto3.session.Session``.
+    """
+    import boto3
+    import botocore.session
+
+    with _LOADER_LOCK:
+        loader = _shared_loader()
+        core = botocore.session.get_session()
+        core.register_component("data_loader", loader)
+        session = boto3.session.Session(botocore_session=core, **kwargs)
+        # boto3 appends its own data path on every session: keep one copy.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
+
+
 @dataclass(frozen=True)
 class AwsContext:
     """Which account view the console is looking at. Changing it means new clients."""
@@ -131,21 +150,11 @@ class SessionFactory:
 
     def _session_locked(self) -> Any:
         if self._session is None:
-            import boto3
-            import botocore.session
-
             try:
-                with _LOADER_LOCK:
-                    loader = _shared_loader()
-                    core = botocore.session.get_session()
-                    core.register_component("data_loader", loader)
-                    self._session = boto3.session.Session(
-                        botocore_session=core,
-                        profile_name=self.context.profile or None,
-                        region_name=self.context.region or None,
-                    )
-                    # boto3 appends its own data path on every session: keep one copy.
-                    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+                self._session = new_boto3_session(
+                    profile_name=self.context.profile or None,
+                    region_name=self.context.region or None,
+                )
             except Exception as exc:
                 raise translate(exc, profile=self.context.profile) from exc
         return self._session

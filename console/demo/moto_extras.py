@@ -1,0 +1,570 @@
+"""What moto lacks, supplied in demo mode only, so every console command works on the demo.
+
+moto's server dispatches an action by looking up a method named after it in snake_case on
+:class:`moto.sagemaker.responses.SageMakerResponse` (``moto/core/responses.py``,
+``call_action``). :func:`install` adds methods for the calls moto does not implement
+(StopTrainingJob, UpdateEndpoint, CreatePresignedNotebookInstanceUrl, the HyperPod node
+actions, ...) and wraps a few it does implement so that things move the way AWS moves them
+(a new job starts InProgress, a stop goes through Stopping, lists honour SortBy) instead
+of jumping to a final state. The simulator finishes those transitions a few ticks later.
+
+Only :class:`console.demo.stack.DemoStack` installs this, and :func:`uninstall` restores
+moto exactly as it was (tests run other suites against plain moto in the same process).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from moto.core.responses import ActionResult, EmptyResult
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import ClusterNode
+from moto.sagemaker.responses import SageMakerResponse
+
+from console.demo.seed import patch, start_in_progress, transition, utc_now
+
+
+@dataclass
+class DemoState:
+    """State shared by these handlers (server threads) and the simulator (its own thread).
+
+    ``lock`` serialises our changes to moto's objects, so a stop and a simulated finish
+    of the same job can never interleave.
+    """
+
+    notebook_url_base: str
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    # endpoint name -> endpoint config it is being updated to (applied when InService)
+    pending_endpoint_configs: dict[str, str] = field(default_factory=dict)
+
+
+# The installed state (at most one) and the moto methods we replaced, to restore them.
+_installed: dict[str, DemoState] = {}
+_saved: dict[str, Any] = {}
+_MISSING = object()
+
+
+def state() -> DemoState:
+    if "state" not in _installed:  # pragma: no cover - handlers only exist while installed
+        raise RuntimeError("demo moto extras are not installed")
+    return _installed["state"]
+
+
+def installed() -> bool:
+    return "state" in _installed
+
+
+def install(demo_state: DemoState) -> None:
+    """Add the demo handlers to moto's SageMaker responses (once per process)."""
+    if installed():
+        raise RuntimeError("demo moto extras are already installed (one demo per process)")
+    for name, handler in HANDLERS.items():
+        _saved[name] = SageMakerResponse.__dict__.get(name, _MISSING)
+        setattr(SageMakerResponse, name, handler)
+    _installed["state"] = demo_state
+
+
+def uninstall() -> None:
+    """Put moto back exactly as it was."""
+    for name, original in _saved.items():
+        if original is _MISSING:
+            delattr(SageMakerResponse, name)
+        else:
+            setattr(SageMakerResponse, name, original)
+    _saved.clear()
+    _installed.clear()
+
+
+def _not_found(kind: str, name: str) -> ValidationError:
+    return ValidationError(message=f"Could not find {kind} '{name}'.")
+
+
+def _stop_job(status: str, kind: str, name: str) -> None:
+    if status != "InProgress":
+        raise ValidationError(
+            message=f"The request was rejected because the {kind} {name} is in status {status}."
+        )
+
+
+# ------------------------------------------------------------------------------ jobs
+def stop_training_job(self: Any) -> ActionResult:
+    name = self._get_param("TrainingJobName")
+    with state().lock:
+        job = self.sagemaker_backend.training_jobs.get(name)
+        if job is None:
+            raise _not_found("training job", name)
+        _stop_job(job.training_job_status, "training job", name)
+        now = utc_now()
+        transitions = [dict(t) for t in job.secondary_status_transitions]
+        if transitions and "EndTime" not in transitions[-1]:
+            transitions[-1]["EndTime"] = now
+        patch(
+            job,
+            training_job_status="Stopping",
+            secondary_status="Stopping",
+            secondary_status_transitions=[*transitions, transition("Stopping", now)],
+            last_modified_time=now,
+        )
+    return EmptyResult()
+
+
+def stop_processing_job(self: Any) -> ActionResult:
+    # moto has this one, but it jumps straight to Stopped even for a finished job.
+    name = self._get_param("ProcessingJobName")
+    with state().lock:
+        job = self.sagemaker_backend.processing_jobs.get(name)
+        if job is None:
+            raise _not_found("processing job", name)
+        _stop_job(job.processing_job_status, "processing job", name)
+        patch(job, processing_job_status="Stopping", last_modified_time=utc_now())
+    return EmptyResult()
+
+
+def stop_hyper_parameter_tuning_job(self: Any) -> ActionResult:
+    name = self._get_param("HyperParameterTuningJobName")
+    with state().lock:
+        tuning = self.sagemaker_backend.hyper_parameter_tuning_jobs.get(name)
+        if tuning is None:
+            raise _not_found("hyper-parameter tuning job", name)
+        _stop_job(tuning.hyper_parameter_tuning_job_status, "tuning job", name)
+        patch(tuning, hyper_parameter_tuning_job_status="Stopping", last_modified_time=utc_now())
+    return EmptyResult()
+
+
+def _wrap_create(original: Callable[[Any], ActionResult], after: Callable[[Any, Any], None]) -> Any:
+    """A create handler that runs moto's, then puts the new object in a starting state."""
+
+    def handler(self: Any) -> ActionResult:
+        result = original(self)
+        with state().lock:
+            after(self, self.sagemaker_backend)
+        return result
+
+    return handler
+
+
+def _training_started(self: Any, backend: Any) -> None:
+    start_in_progress(backend.training_jobs[self._get_param("TrainingJobName")], utc_now())
+
+
+def _processing_started(self: Any, backend: Any) -> None:
+    now = utc_now()
+    job = backend.processing_jobs[self._get_param("ProcessingJobName")]
+    patch(
+        job,
+        processing_job_status="InProgress",
+        processing_start_time=None,
+        processing_end_time=None,
+        last_modified_time=now,
+        processing_resources=self._get_param("ProcessingResources"),
+        failure_reason=None,
+        exit_message=None,
+    )
+
+
+def _endpoint_created(self: Any, backend: Any) -> None:
+    patch(backend.endpoints[self._get_param("EndpointName")], endpoint_status="Creating")
+
+
+_SORT_KEYS: dict[str, Callable[[Any, str], Any]] = {
+    "Name": lambda job, kind: getattr(job, f"{kind}_job_name"),
+    "CreationTime": lambda job, kind: job.creation_time,
+    "Status": lambda job, kind: getattr(job, f"{kind}_job_status"),
+}
+
+
+def _sorted_list(kind: str) -> Any:
+    """ListTrainingJobs / ListProcessingJobs that honour SortBy and SortOrder.
+
+    moto ignores both and pages in insertion order, so "newest first" (what the console
+    asks for) would show the oldest jobs. moto's own listing code runs unchanged on a
+    sorted copy of the jobs, so filters and paging behave exactly as moto's do.
+    """
+    attribute = f"{kind}_jobs"
+
+    def handler(self: Any) -> ActionResult:
+        backend = self.sagemaker_backend
+        sort_by = self._get_param("SortBy", "CreationTime")
+        descending = self._get_param("SortOrder", "Ascending") == "Descending"
+        key = _SORT_KEYS.get(sort_by, _SORT_KEYS["CreationTime"])
+        jobs = sorted(
+            getattr(backend, attribute).values(), key=lambda j: key(j, kind), reverse=descending
+        )
+        view = types.SimpleNamespace(
+            **{attribute: {getattr(j, f"{kind}_job_name"): j for j in jobs}}
+        )
+        lister = getattr(type(backend), f"list_{attribute}")
+        status = self._get_param("StatusEquals")
+        response = lister(
+            view,
+            next_token=self._get_param("NextToken"),
+            max_results=self._get_int_param("MaxResults"),
+            creation_time_after=self._get_param("CreationTimeAfter"),
+            creation_time_before=self._get_param("CreationTimeBefore"),
+            last_modified_time_after=self._get_param("LastModifiedTimeAfter"),
+            last_modified_time_before=self._get_param("LastModifiedTimeBefore"),
+            name_contains=self._get_param("NameContains"),
+            status_equals=status,
+        )
+        if kind == "training":
+            by_name = getattr(backend, attribute)
+            for summary in response["TrainingJobSummaries"]:
+                job = by_name.get(summary["TrainingJobName"])
+                if job is not None:  # AWS lists the secondary status too; moto leaves it out
+                    summary["SecondaryStatus"] = job.secondary_status
+        return ActionResult(response)
+
+    return handler
+
+
+def list_training_jobs_for_hyper_parameter_tuning_job(self: Any) -> ActionResult:
+    name = self._get_param("HyperParameterTuningJobName")
+    backend = self.sagemaker_backend
+    tuning = backend.hyper_parameter_tuning_jobs.get(name)
+    if tuning is None:
+        raise _not_found("hyper-parameter tuning job", name)
+    status = self._get_param("StatusEquals")
+    summaries = [
+        {
+            "TrainingJobName": job.training_job_name,
+            "TrainingJobArn": job.arn,
+            "TuningJobName": name,
+            "CreationTime": job.creation_time,
+            "TrainingStartTime": job.training_start_time,
+            "TrainingEndTime": job.training_end_time,
+            "TrainingJobStatus": job.training_job_status,
+            "TunedHyperParameters": dict(job.hyper_parameters or {}),
+            "FailureReason": job.failure_reason,
+        }
+        for job in list(backend.training_jobs.values())
+        if getattr(job, "tuning_job_arn", None) == tuning.arn
+        and (status is None or job.training_job_status == status)
+    ]
+    summaries.sort(key=lambda s: s["CreationTime"], reverse=True)
+    return ActionResult({"TrainingJobSummaries": summaries})
+
+
+# ------------------------------------------------------------------------- endpoints
+def update_endpoint(self: Any) -> ActionResult:
+    name = self._get_param("EndpointName")
+    config_name = self._get_param("EndpointConfigName")
+    backend = self.sagemaker_backend
+    with state().lock:
+        endpoint = backend.endpoints.get(name)
+        if endpoint is None:
+            raise _not_found("endpoint", name)
+        if config_name not in backend.endpoint_configs:
+            raise _not_found("endpoint configuration", config_name)
+        if endpoint.endpoint_status != "InService":
+            raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
+        state().pending_endpoint_configs[name] = config_name
+        patch(endpoint, endpoint_status="Updating", last_modified_time=utc_now())
+    return ActionResult({"EndpointArn": endpoint.arn})
+
+
+def apply_endpoint_config(backend: Any, endpoint: Any, config_name: str) -> None:
+    """Finish an update: the endpoint now serves the new config's variants."""
+    config = backend.endpoint_configs.get(config_name)
+    if config is None:  # deleted meanwhile: AWS would roll back
+        patch(endpoint, endpoint_status="InService", last_modified_time=utc_now())
+        return
+    patch(
+        endpoint,
+        endpoint_config_name=config_name,
+        production_variants=endpoint._process_production_variants(config.production_variants),
+        endpoint_status="InService",
+        last_modified_time=utc_now(),
+    )
+
+
+# ------------------------------------------------------------------------- notebooks
+def create_presigned_notebook_instance_url(self: Any) -> ActionResult:
+    name = self._get_param("NotebookInstanceName")
+    if name not in self.sagemaker_backend.notebook_instances:
+        raise _not_found("notebook instance", name)
+    # Well-formed like AWS's, but on the demo's own loopback address: nothing leaves the host.
+    token = secrets.token_urlsafe(24)
+    url = f"{state().notebook_url_base}/demo-notebook/{name}?authToken={token}"
+    return ActionResult({"AuthorizedUrl": url})
+
+
+def _notebook(self: Any) -> Any:
+    name = self._get_param("NotebookInstanceName")
+    notebook = self.sagemaker_backend.notebook_instances.get(name)
+    if notebook is None:
+        raise _not_found("notebook instance", name)
+    return notebook
+
+
+def _require(notebook: Any, allowed: set[str], action: str) -> None:
+    if notebook.status not in allowed:
+        raise ValidationError(
+            message=f"Status ({notebook.status}) not in ([{', '.join(sorted(allowed))}]). "
+            f"Unable to {action} the notebook instance {notebook.notebook_instance_name}."
+        )
+
+
+def start_notebook_instance(self: Any) -> ActionResult:
+    with state().lock:
+        notebook = _notebook(self)
+        _require(notebook, {"Stopped", "Failed"}, "start")
+        patch(notebook, status="Pending", last_modified_time=utc_now())
+    return EmptyResult()
+
+
+def stop_notebook_instance(self: Any) -> ActionResult:
+    with state().lock:
+        notebook = _notebook(self)
+        _require(notebook, {"InService"}, "stop")
+        patch(notebook, status="Stopping", last_modified_time=utc_now())
+    return EmptyResult()
+
+
+def update_notebook_instance(self: Any) -> ActionResult:
+    with state().lock:
+        notebook = _notebook(self)
+        _require(notebook, {"Stopped"}, "update")
+        changes: dict[str, Any] = {"status": "Updating", "last_modified_time": utc_now()}
+        for param, attribute in (
+            ("InstanceType", "instance_type"),
+            ("VolumeSizeInGB", "volume_size_in_gb"),
+            ("RoleArn", "role_arn"),
+            ("LifecycleConfigName", "lifecycle_config_name"),
+        ):
+            value = self._get_param(param)
+            if value is not None:
+                changes[attribute] = value
+        patch(notebook, **changes)
+    return EmptyResult()
+
+
+# -------------------------------------------------------------------------- HyperPod
+class DemoClusterNode(ClusterNode):
+    """A cluster node that answers like AWS: private IP and hostname, a real status message.
+
+    The "private" addresses are on 127.0.0.0/8 on purpose: the demo must never make
+    anything try a host off this machine, even by accident.
+    """
+
+    private_ip: str
+    hostname: str
+    status_message: str
+
+    def describe(self) -> dict[str, Any]:
+        data = super().describe()
+        data["InstanceStatus"] = {"Status": self.status, "Message": self.status_message}
+        data["PrivatePrimaryIp"] = self.private_ip
+        data["PrivateDnsHostname"] = self.hostname
+        data["Placement"] = {"AvailabilityZone": "us-east-1a", "AvailabilityZoneId": "use1-az4"}
+        return data
+
+    def summary(self) -> dict[str, Any]:
+        data = super().summary()
+        data["InstanceStatus"] = {"Status": self.status, "Message": self.status_message}
+        return data
+
+
+def demo_cluster_node(node: Any, instance_id: str, index: int, launched: datetime) -> None:
+    """Give a moto cluster node a realistic id, address and status message."""
+    ip = f"127.31.{index // 200 + 1}.{index % 200 + 10}"
+    patch(
+        node,
+        instance_id=instance_id,
+        launch_time=launched,
+        private_ip=ip,
+        hostname=f"ip-{ip.replace('.', '-')}.ec2.internal",
+        status_message="",
+    )
+    node.__class__ = DemoClusterNode
+
+
+def _cluster(self: Any) -> Any:
+    name = self._get_param("ClusterName") or ""
+    name = name.rsplit("/", 1)[-1]
+    cluster = self.sagemaker_backend.clusters.get(name)
+    if cluster is None:
+        raise _not_found("cluster", name)
+    return cluster
+
+
+def _node_action(status: str, message: str) -> Any:
+    """BatchReboot/BatchReplaceClusterNodes: the nodes leave Running for a few ticks."""
+
+    def handler(self: Any) -> ActionResult:
+        successful: list[str] = []
+        failed: list[dict[str, str]] = []
+        with state().lock:
+            cluster = _cluster(self)
+            for node_id in self._get_param("NodeIds") or []:
+                node = cluster.nodes.get(node_id)
+                if node is None:
+                    failed.append(
+                        {
+                            "NodeId": node_id,
+                            "ErrorCode": "InstanceIdNotFound",
+                            "Message": f"Node {node_id} not found",
+                        }
+                    )
+                    continue
+                patch(node, status=status, status_message=message)
+                successful.append(node_id)
+        return ActionResult({"Successful": successful, "Failed": failed})
+
+    return handler
+
+
+def batch_delete_cluster_nodes(self: Any) -> ActionResult:
+    successful: list[str] = []
+    failed: list[dict[str, str]] = []
+    with state().lock:
+        cluster = _cluster(self)
+        nodes = dict(cluster.nodes)
+        for node_id in self._get_param("NodeIds") or []:
+            if nodes.pop(node_id, None) is None:
+                failed.append(
+                    {
+                        "NodeId": node_id,
+                        "Code": "NodeIdNotFound",
+                        "Message": f"Node {node_id} not found",
+                    }
+                )
+            else:
+                successful.append(node_id)
+        counts: dict[str, int] = {}
+        for node in nodes.values():
+            counts[node.instance_group_name] = counts.get(node.instance_group_name, 0) + 1
+        groups = [
+            {
+                **g,
+                "CurrentCount": counts.get(g["InstanceGroupName"], 0),
+                "TargetCount": counts.get(g["InstanceGroupName"], 0),
+            }
+            for g in cluster.instance_groups
+        ]
+        patch(cluster, nodes=nodes, instance_groups=groups)
+    return ActionResult({"Successful": successful, "Failed": failed})
+
+
+def update_cluster(self: Any) -> ActionResult:
+    """Scale instance groups: new nodes come up Pending, extra ones are shut down."""
+    with state().lock:
+        cluster = _cluster(self)
+        wanted = {g["InstanceGroupName"]: g for g in self._get_param("InstanceGroups") or []}
+        unknown = set(wanted) - {g["InstanceGroupName"] for g in cluster.instance_groups}
+        if unknown:
+            raise ValidationError(
+                message=f"Instance group(s) not found: {', '.join(sorted(unknown))}"
+            )
+        nodes = dict(cluster.nodes)
+        groups = []
+        for group in cluster.instance_groups:
+            spec = wanted.get(group["InstanceGroupName"])
+            if spec is None:
+                groups.append(group)
+                continue
+            members = [
+                n for n in nodes.values() if n.instance_group_name == group["InstanceGroupName"]
+            ]
+            target = int(spec["InstanceCount"])
+            for node in members[target:]:
+                patch(node, status="ShuttingDown", status_message="Scaling down")
+            for index in range(len(members), target):
+                node = ClusterNode(
+                    region_name=cluster.region_name,
+                    account_id=cluster.account_id,
+                    cluster_name=cluster.cluster_name,
+                    instance_group_name=group["InstanceGroupName"],
+                    instance_type=group["InstanceType"],
+                    life_cycle_config=group["LifeCycleConfig"],
+                    execution_role=group["ExecutionRole"],
+                    node_id="",
+                    threads_per_core=group.get("ThreadsPerCore"),
+                )
+                instance_id = f"i-0{secrets.token_hex(8)}"
+                demo_cluster_node(node, instance_id, len(nodes) + index, utc_now())
+                patch(node, status="Pending", status_message="Provisioning the instance")
+                nodes[instance_id] = node
+            groups.append({**group, "TargetCount": target})
+        patch(cluster, nodes=nodes, instance_groups=groups, status="Updating")
+    return ActionResult({"ClusterArn": cluster.arn})
+
+
+def start_cluster_health_check(self: Any) -> ActionResult:
+    with state().lock:
+        cluster = _cluster(self)
+        for node in list(cluster.nodes.values()):
+            if node.status == "Running":
+                patch(
+                    node,
+                    status="DeepHealthCheckInProgress",
+                    status_message="Running deep health checks",
+                )
+    return ActionResult({"ClusterArn": cluster.arn})
+
+
+# ---------------------------------------------------------------------- registry, studio
+def delete_model_package(self: Any) -> ActionResult:
+    name = self._get_param("ModelPackageName")
+    backend = self.sagemaker_backend
+    with state().lock:
+        arn = backend.model_package_name_mapping.get(name, name)
+        if backend.model_packages.pop(arn, None) is None:
+            raise _not_found("model package", name)
+    return EmptyResult()
+
+
+def delete_model_package_group(self: Any) -> ActionResult:
+    name = self._get_param("ModelPackageGroupName")
+    backend = self.sagemaker_backend
+    with state().lock:
+        if name not in backend.model_package_groups:
+            raise _not_found("model package group", name)
+        if any(p.model_package_group_name == name for p in backend.model_packages.values()):
+            raise ValidationError(message=f"Model package group {name} still has model packages.")
+        del backend.model_package_groups[name]
+    return EmptyResult()
+
+
+def list_spaces(self: Any) -> ActionResult:
+    return ActionResult({"Spaces": []})
+
+
+def list_apps(self: Any) -> ActionResult:
+    return ActionResult({"Apps": []})
+
+
+HANDLERS: dict[str, Any] = {
+    "stop_training_job": stop_training_job,
+    "stop_processing_job": stop_processing_job,
+    "stop_hyper_parameter_tuning_job": stop_hyper_parameter_tuning_job,
+    "create_training_job": _wrap_create(SageMakerResponse.create_training_job, _training_started),
+    "create_processing_job": _wrap_create(
+        SageMakerResponse.create_processing_job, _processing_started
+    ),
+    "create_endpoint": _wrap_create(SageMakerResponse.create_endpoint, _endpoint_created),
+    "list_training_jobs": _sorted_list("training"),
+    "list_processing_jobs": _sorted_list("processing"),
+    "list_training_jobs_for_hyper_parameter_tuning_job": (
+        list_training_jobs_for_hyper_parameter_tuning_job
+    ),
+    "update_endpoint": update_endpoint,
+    "create_presigned_notebook_instance_url": create_presigned_notebook_instance_url,
+    "start_notebook_instance": start_notebook_instance,
+    "stop_notebook_instance": stop_notebook_instance,
+    "update_notebook_instance": update_notebook_instance,
+    "batch_reboot_cluster_nodes": _node_action("Pending", "Rebooting the instance"),
+    "batch_replace_cluster_nodes": _node_action("Pending", "Replacing the instance"),
+    "batch_delete_cluster_nodes": batch_delete_cluster_nodes,
+    "update_cluster": update_cluster,
+    "start_cluster_health_check": start_cluster_health_check,
+    "delete_model_package": delete_model_package,
+    "delete_model_package_group": delete_model_package_group,
+    "list_spaces": list_spaces,
+    "list_apps": list_apps,
+}

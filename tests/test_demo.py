@@ -1,0 +1,606 @@
+"""The demo stack: a seeded, simulated SageMaker account on loopback (`smconsole demo`).
+
+One stack serves the whole file (it takes a few seconds to start). Everything is checked
+over HTTP with plain boto3 clients and through the real CLI entry point, as an operator
+pointed at the demo would see it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.demo.seed import TRAINING_LOG_GROUP
+from console.demo.stack import DemoStack, is_loopback_url
+from console.errors import SmError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[DemoStack]:
+    # mlflow's store module warns about sqlalchemy internals when imported. The demo
+    # filters that for real runs, but pytest resets filters around every test phase and
+    # the import happens on the demo's background thread, between phases: import it here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+    stack = DemoStack(tick_seconds=0.25, seed=7)
+    started = time.perf_counter()
+    stack.start()
+    stack.startup_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    try:
+        yield stack
+    finally:
+        stack.stop()
+    from moto.sagemaker.responses import SageMakerResponse
+
+    # moto is back to itself for the rest of the suite: no demo handlers left behind.
+    assert "stop_training_job" not in SageMakerResponse.__dict__
+    # The MLflow thread may still be migrating its store; once it ends, nothing is left.
+    assert stack.mlflow_done.wait(120)
+    assert stack.tmpdir is not None and not stack.tmpdir.exists()
+
+
+@pytest.fixture
+def client(demo: DemoStack) -> Callable[[str], Any]:
+    import boto3
+
+    factory: Any = boto3.client  # typed per service name; ours is a plain str
+
+    def make(service: str) -> Any:
+        return factory(
+            service,
+            endpoint_url=demo.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    return make
+
+
+@pytest.fixture
+def on_demo(demo: DemoStack, monkeypatch: pytest.MonkeyPatch) -> DemoStack:
+    """Point the in-process CLI at the demo (conftest already set fake credentials)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", demo.url)
+    return demo
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+def all_training_jobs(sm: Any) -> list[dict[str, Any]]:
+    jobs: list[dict[str, Any]] = []
+    for page in sm.get_paginator("list_training_jobs").paginate(PaginationConfig={"PageSize": 100}):
+        jobs.extend(page["TrainingJobSummaries"])
+    return jobs
+
+
+def test_starts_fast_and_labels_itself(demo: DemoStack) -> None:
+    assert demo.world.seconds < 6.0  # < 2 s on an idle machine; CI boxes are busier
+    assert demo.startup_seconds < 15.0  # type: ignore[attr-defined]
+    assert "fake data" in demo.label
+    assert demo.shell_lines()[0].startswith("# smconsole DEMO")
+
+
+def test_training_jobs_in_every_state(on_demo: DemoStack, client: Any, run_cli: Any) -> None:
+    jobs = all_training_jobs(client("sagemaker"))
+    assert len(jobs) >= 50
+    states = Counter(j["TrainingJobStatus"] for j in jobs)
+    assert {"InProgress", "Completed", "Failed", "Stopped"} <= set(states)
+    assert states["Completed"] > states["Failed"]
+    names = {j["TrainingJobName"] for j in jobs}
+    assert any(n.startswith("llama-ft-20") for n in names)
+    assert any(n.startswith("xgb-churn-") for n in names)
+    assert any(n.startswith("resnet50-") for n in names)
+
+    result = run_cli("training-list", "--json")
+    assert result.exit_code == 0, result.stderr
+    listed = result.json()
+    assert len(listed) >= 50
+    assert {"InProgress", "Completed", "Failed", "Stopped"} <= {j["status"] for j in listed}
+    created = [j["created"] for j in listed]
+    assert created == sorted(created, reverse=True)  # newest first, as on AWS
+    assert {j["name"] for j in listed} >= names  # jobs are only ever added
+
+
+def test_history_has_failures_spot_savings_and_transitions(
+    on_demo: DemoStack, client: Any, run_cli: Any
+) -> None:
+    sm = client("sagemaker")
+    oom = sm.describe_training_job(TrainingJobName=on_demo.world.oom_job)
+    assert oom["TrainingJobStatus"] == "Failed"
+    assert oom["FailureReason"].startswith("AlgorithmError")
+    assert "CUDA out of memory" in oom["FailureReason"]
+    assert [t["Status"] for t in oom["SecondaryStatusTransitions"]][-1] == "Failed"
+
+    spot = []
+    for job in all_training_jobs(sm):
+        if job["TrainingJobStatus"] != "Completed":
+            continue
+        detail = sm.describe_training_job(TrainingJobName=job["TrainingJobName"])
+        if detail.get("EnableManagedSpotTraining"):
+            spot.append(detail)
+    assert spot, "no completed spot jobs"
+    assert all(d["BillableTimeInSeconds"] < d["TrainingTimeInSeconds"] for d in spot)
+    assert any(
+        "Interrupted" in [t["Status"] for t in d["SecondaryStatusTransitions"]] for d in spot
+    )
+    completed = spot[0]
+    assert {m["MetricName"] for m in completed["FinalMetricDataList"]}
+    assert completed["ModelArtifacts"]["S3ModelArtifacts"].endswith("model.tar.gz")
+
+    result = run_cli("training-describe", completed["TrainingJobName"], "--json")
+    assert result.exit_code == 0, result.stderr
+    shown = result.json()
+    assert shown["billable_seconds"] < shown["training_seconds"]
+    assert [t["status"] for t in shown["transitions"]][-1] == "Completed"
+
+
+def test_multi_host_logs(demo: DemoStack, client: Any) -> None:
+    logs = client("logs")
+    job = demo.world.multi_host_job
+    streams = logs.describe_log_streams(
+        logGroupName=TRAINING_LOG_GROUP, logStreamNamePrefix=f"{job}/"
+    )
+    names = sorted(s["logStreamName"] for s in streams["logStreams"])
+    assert [n.split("/")[1].rsplit("-", 1)[0] for n in names] == ["algo-1", "algo-2"]
+    lines = {
+        name: [
+            e["message"]
+            for e in logs.get_log_events(
+                logGroupName=TRAINING_LOG_GROUP, logStreamName=name, startFromHead=True
+            )["events"]
+        ]
+        for name in names
+    }
+    assert all(len(v) > 10 for v in lines.values())
+    assert any("NCCL INFO" in line for line in lines[names[1]])
+    assert any("'loss'" in line for line in lines[names[0]])
+    merged = logs.filter_log_events(logGroupName=TRAINING_LOG_GROUP, logStreamNames=names)["events"]
+    hosts = [
+        e["logStreamName"].split("/")[1][:6] for e in sorted(merged, key=lambda e: e["timestamp"])
+    ]
+    assert "algo-1" in hosts[:20] and "algo-2" in hosts[:20]  # interleaved, not one after the other
+
+    oom_streams = logs.describe_log_streams(
+        logGroupName=TRAINING_LOG_GROUP, logStreamNamePrefix=f"{demo.world.oom_job}/"
+    )
+    text = "\n".join(
+        e["message"]
+        for s in oom_streams["logStreams"]
+        for e in logs.get_log_events(
+            logGroupName=TRAINING_LOG_GROUP, logStreamName=s["logStreamName"]
+        )["events"]
+    )
+    assert "torch.OutOfMemoryError: CUDA out of memory" in text
+    assert "Traceback (most recent call last):" in text
+
+
+def test_endpoints_and_ab_split(
+    demo: DemoStack, client: Any, run_cli: Any, on_demo: DemoStack
+) -> None:
+    sm = client("sagemaker")
+    endpoints = sm.list_endpoints()["Endpoints"]
+    assert sorted(e["EndpointName"] for e in endpoints) == sorted(demo.world.endpoints)
+    assert len(endpoints) == 3
+    ab = sm.describe_endpoint(EndpointName=demo.world.ab_endpoint)
+    weights = [v["CurrentWeight"] for v in ab["ProductionVariants"]]
+    assert weights == [0.5, 0.5]
+    # The endpoint created last comes up a few ticks after the demo starts.
+    wait_for(
+        lambda: all(
+            sm.describe_endpoint(EndpointName=n)["EndpointStatus"] == "InService"
+            for n in demo.world.endpoints
+        )
+    )
+    assert run_cli("training-list", "--status", "Failed", "--json").exit_code == 0
+
+
+def test_registry_has_every_approval_state(demo: DemoStack, client: Any) -> None:
+    sm = client("sagemaker")
+    groups = [
+        g["ModelPackageGroupName"]
+        for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"]
+    ]
+    assert sorted(groups) == sorted(demo.world.package_groups)
+    statuses: Counter[str] = Counter()
+    for group in groups:
+        for package in sm.list_model_packages(ModelPackageGroupName=group)[
+            "ModelPackageSummaryList"
+        ]:
+            statuses[package["ModelApprovalStatus"]] += 1
+            detail = sm.describe_model_package(ModelPackageName=package["ModelPackageArn"])
+            assert detail["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"].startswith("s3://")
+            assert detail["CustomerMetadataProperties"]
+    assert {"Approved", "Rejected", "PendingManualApproval"} <= set(statuses)
+    experiments = {e["ExperimentName"] for e in sm.list_experiments()["ExperimentSummaries"]}
+    assert {"churn-xgb", "llama3-finetune"} <= experiments
+    trials = sm.list_trials(ExperimentName="churn-xgb")["TrialSummaries"]
+    assert trials
+
+
+def test_hyperpod_cluster(demo: DemoStack, client: Any) -> None:
+    sm = client("sagemaker")
+    cluster = sm.describe_cluster(ClusterName=demo.world.cluster_name)
+    groups = {g["InstanceGroupName"]: g for g in cluster["InstanceGroups"]}
+    assert len(groups) == 3
+    assert {g["SlurmConfig"]["NodeType"] for g in groups.values()} == {
+        "Controller",
+        "Login",
+        "Compute",
+    }
+    nodes = sm.list_cluster_nodes(ClusterName=demo.world.cluster_name)["ClusterNodeSummaries"]
+    assert len(nodes) == sum(g["CurrentCount"] for g in groups.values()) == 6
+    assert all(n["InstanceId"].startswith("i-0") for n in nodes)
+    detail = sm.describe_cluster_node(
+        ClusterName=demo.world.cluster_name, NodeId=nodes[0]["InstanceId"]
+    )["NodeDetails"]
+    assert detail["PrivateDnsHostname"].startswith("ip-127-")
+    assert is_loopback_url(f"http://{detail['PrivatePrimaryIp']}/")
+
+
+def test_hyperpod_notebook_and_tuning_actions_move_like_aws(demo: DemoStack, client: Any) -> None:
+    sm, cluster = client("sagemaker"), demo.world.cluster_name
+    nodes = sm.list_cluster_nodes(ClusterName=cluster)["ClusterNodeSummaries"]
+    failed = [n["InstanceId"] for n in nodes if n["InstanceStatus"]["Status"] == "Failure"]
+    assert len(failed) == 1  # the demo's "which node is bad?" case
+    replaced = sm.batch_replace_cluster_nodes(ClusterName=cluster, NodeIds=[*failed, "i-0missing"])
+    assert replaced["Successful"] == failed
+    assert replaced["Failed"][0]["NodeId"] == "i-0missing"
+    workers = next(
+        g
+        for g in sm.describe_cluster(ClusterName=cluster)["InstanceGroups"]
+        if g["InstanceGroupName"] == "gpu-workers"
+    )
+    grow = {
+        k: workers[k]
+        for k in ("InstanceGroupName", "InstanceType", "LifeCycleConfig", "ExecutionRole")
+    }
+    sm.update_cluster(ClusterName=cluster, InstanceGroups=[{**grow, "InstanceCount": 5}])
+    assert sm.describe_cluster(ClusterName=cluster)["ClusterStatus"] == "Updating"
+    wait_for(lambda: sm.describe_cluster(ClusterName=cluster)["ClusterStatus"] == "InService")
+    nodes = sm.list_cluster_nodes(ClusterName=cluster)["ClusterNodeSummaries"]
+    assert len(nodes) == 7 and {n["InstanceStatus"]["Status"] for n in nodes} == {"Running"}
+
+    sm.stop_notebook_instance(NotebookInstanceName="ds-exploration")
+    assert (
+        sm.describe_notebook_instance(NotebookInstanceName="ds-exploration")[
+            "NotebookInstanceStatus"
+        ]
+        == "Stopping"
+    )
+    wait_for(
+        lambda: (
+            sm.describe_notebook_instance(NotebookInstanceName="ds-exploration")[
+                "NotebookInstanceStatus"
+            ]
+            == "Stopped"
+        )
+    )
+    sm.start_notebook_instance(NotebookInstanceName="ds-exploration")
+    wait_for(
+        lambda: (
+            sm.describe_notebook_instance(NotebookInstanceName="ds-exploration")[
+                "NotebookInstanceStatus"
+            ]
+            == "InService"
+        )
+    )
+
+    tuning = "xgb-churn-hpo-1123-0140"
+    children = sm.list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=tuning
+    )["TrainingJobSummaries"]
+    assert len(children) >= 4 and all(c["TrainingJobName"].startswith(tuning) for c in children)
+    sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=tuning)
+    wait_for(
+        lambda: (
+            sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=tuning)[
+                "HyperParameterTuningJobStatus"
+            ]
+            == "Stopped"
+        )
+    )
+
+
+def test_demo_only_calls_moto_lacks(demo: DemoStack, client: Any) -> None:
+    sm = client("sagemaker")
+    url = sm.create_presigned_notebook_instance_url(NotebookInstanceName="ds-exploration")[
+        "AuthorizedUrl"
+    ]
+    assert url.startswith(demo.url) and "authToken=" in url
+    notebooks = {
+        n["NotebookInstanceName"]: n["NotebookInstanceStatus"]
+        for n in sm.list_notebook_instances()["NotebookInstances"]
+    }
+    assert notebooks == {"ds-exploration": "InService", "gpu-prototyping": "Stopped"}
+
+    sm.update_endpoint(EndpointName="churn-xgb-prod", EndpointConfigName="churn-xgb-prod-config-v4")
+    assert sm.describe_endpoint(EndpointName="churn-xgb-prod")["EndpointStatus"] == "Updating"
+    done = wait_for(
+        lambda: (
+            (d := sm.describe_endpoint(EndpointName="churn-xgb-prod"))["EndpointStatus"]
+            == "InService"
+            and d
+        )
+    )
+    assert done["EndpointConfigName"] == "churn-xgb-prod-config-v4"
+
+    # A job created during the demo starts InProgress (moto alone makes it Completed at once).
+    request = {
+        "TrainingJobName": "demo-made-by-hand",
+        "AlgorithmSpecification": {
+            "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "TrainingInputMode": "File",
+        },
+        "RoleArn": demo.world.role_arn,
+        "OutputDataConfig": {"S3OutputPath": f"s3://{demo.world.buckets['output']}/by-hand/"},
+        "ResourceConfig": {
+            "InstanceType": "ml.m5.xlarge",
+            "InstanceCount": 1,
+            "VolumeSizeInGB": 30,
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    }
+    sm.create_training_job(**request)
+    assert (
+        sm.describe_training_job(TrainingJobName="demo-made-by-hand")["TrainingJobStatus"]
+        == "InProgress"
+    )
+
+    # ... and the simulator walks it through its secondary statuses.
+    wait_for(
+        lambda: (
+            len(
+                sm.describe_training_job(TrainingJobName="demo-made-by-hand")[
+                    "SecondaryStatusTransitions"
+                ]
+            )
+            >= 3
+        )
+    )
+
+    # Stopping a processing job goes through Stopping (moto alone jumps to Stopped).
+    sm.create_processing_job(
+        ProcessingJobName="demo-preprocess-by-hand",
+        RoleArn=demo.world.role_arn,
+        AppSpecification={"ImageUri": request["AlgorithmSpecification"]["TrainingImage"]},
+        ProcessingResources={
+            "ClusterConfig": {
+                "InstanceType": "ml.m5.xlarge",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 30,
+            }
+        },
+    )
+    described = sm.describe_processing_job(ProcessingJobName="demo-preprocess-by-hand")
+    assert described["ProcessingJobStatus"] == "InProgress"
+    assert described["ProcessingResources"]["ClusterConfig"]["InstanceType"] == "ml.m5.xlarge"
+    sm.stop_processing_job(ProcessingJobName="demo-preprocess-by-hand")
+    assert (
+        sm.describe_processing_job(ProcessingJobName="demo-preprocess-by-hand")[
+            "ProcessingJobStatus"
+        ]
+        == "Stopping"
+    )
+    wait_for(
+        lambda: (
+            sm.describe_processing_job(ProcessingJobName="demo-preprocess-by-hand")[
+                "ProcessingJobStatus"
+            ]
+            == "Stopped"
+        )
+    )
+
+
+def test_simulator_moves_an_in_progress_job(demo: DemoStack, client: Any) -> None:
+    sm, logs = client("sagemaker"), client("logs")
+    job = demo.world.long_running_job
+    stream = next(iter(demo.world.plans[job].streams))
+
+    def snapshot() -> tuple[int, str]:
+        events = logs.get_log_events(
+            logGroupName=TRAINING_LOG_GROUP, logStreamName=stream, startFromHead=True
+        )["events"]
+        return len(events), str(sm.describe_training_job(TrainingJobName=job)["LastModifiedTime"])
+
+    before = snapshot()
+    after = wait_for(lambda: (s := snapshot())[0] > before[0] and s[1] != before[1] and s)
+    assert after[0] > before[0]
+    assert demo.simulator.last_error == ""
+
+
+def test_simulator_brings_new_work(demo: DemoStack, client: Any) -> None:
+    from console.demo.simulator import Simulator
+
+    sm = client("sagemaker")
+
+    def pending() -> int:
+        return sum(
+            len(
+                sm.list_model_packages(
+                    ModelPackageGroupName=g, ModelApprovalStatus="PendingManualApproval"
+                )["ModelPackageSummaryList"]
+            )
+            for g in demo.world.package_groups
+        )
+
+    names_before, pending_before = {j["TrainingJobName"] for j in all_training_jobs(sm)}, pending()
+    # A second simulator on the same world, told to add work on every tick, ticked by hand.
+    # (">=": the demo's own simulator may add work meanwhile too.)
+    eager = Simulator(demo.world, demo.state, new_job_every=1, new_package_every=1, seed=99)
+    eager.tick()
+    assert eager.new_jobs == 1 and eager.last_error == ""
+    new = [j for j in all_training_jobs(sm) if j["TrainingJobName"] not in names_before]
+    assert new and all(j["TrainingJobStatus"] == "InProgress" for j in new)
+    assert {j["SecondaryStatus"] for j in new} & {"Starting", "Downloading"}
+    assert pending() >= pending_before + 1
+
+
+def test_training_stop_on_the_demo(on_demo: DemoStack, client: Any, run_cli: Any) -> None:
+    sm = client("sagemaker")
+    job = on_demo.world.long_running_job
+    assert sm.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress"
+    result = run_cli("training-stop", job, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "stopping training job" in result.stdout
+    assert sm.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] in {
+        "Stopping",
+        "Stopped",
+    }
+    stopped = wait_for(
+        lambda: (
+            (d := sm.describe_training_job(TrainingJobName=job))["TrainingJobStatus"] == "Stopped"
+            and d
+        )
+    )
+    assert [t["Status"] for t in stopped["SecondaryStatusTransitions"]][-2:] == [
+        "Stopping",
+        "Stopped",
+    ]
+    assert stopped["TrainingTimeInSeconds"] > 0
+
+    again = run_cli("training-stop", job, "--yes")  # already stopped: AWS refuses, so do we
+    assert again.exit_code != 0
+    assert again.stderr.startswith("error:") and "Traceback" not in again.stderr
+    assert "Stopped" in again.stderr
+
+
+def test_env_points_only_at_loopback(demo: DemoStack) -> None:
+    env = demo.env()
+    assert is_loopback_url(env["AWS_ENDPOINT_URL"])
+    assert env["AWS_ENDPOINT_URL"] == demo.url
+    assert env["AWS_REGION"] == "us-east-1"
+    assert env["SMCONSOLE_DEMO"] == "1"
+    assert env["MLFLOW_TRACKING_URI"] == f"sqlite:///{demo.tmpdir}/mlflow.db"
+    assert "testing" not in env["AWS_ACCESS_KEY_ID"] and "not-real" in env["AWS_SECRET_ACCESS_KEY"]
+    assert all(
+        is_loopback_url(value) for name, value in env.items() if name.startswith("AWS_ENDPOINT_URL")
+    )
+    config = demo.config()
+    assert config.endpoint_url == demo.url and config.execution_role_arn == demo.world.role_arn
+    assert config.buckets.output and config.audit_log.startswith(str(demo.tmpdir))
+
+    real = {
+        "AWS_PROFILE": "prod",
+        "AWS_SESSION_TOKEN": "x",
+        "AWS_ENDPOINT_URL_SAGEMAKER": "https://api.sagemaker.us-east-1.amazonaws.com",
+        "SMCONSOLE_PROFILE": "prod",
+        "PATH": "/bin",
+    }
+    child = demo.child_env(real)
+    assert not {
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL_SAGEMAKER",
+        "SMCONSOLE_PROFILE",
+    } & set(child)
+    assert child["PATH"] == "/bin" and child["AWS_ENDPOINT_URL"] == demo.url
+
+
+def test_refuses_anything_but_loopback(demo: DemoStack) -> None:
+    for host in ("0.0.0.0", "10.1.2.3", "example.com"):
+        with pytest.raises(SmError, match="loopback"):
+            DemoStack(host=host).start()
+    with pytest.raises(SmError, match="already running"):
+        DemoStack().start()
+    assert is_loopback_url("http://127.0.0.1:5000") and is_loopback_url("http://[::1]:1")
+    assert not is_loopback_url("https://sagemaker.us-east-1.amazonaws.com")
+
+
+def test_demo_command_rejects_bad_options(run_cli: Any) -> None:
+    result = run_cli("demo", "--tick", "0")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr and "--tick" in result.stderr
+
+
+def test_demo_serve_as_a_real_process(tmp_path: Path) -> None:
+    env_file = tmp_path / "demo.env"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "console.cli.main",
+            "demo",
+            "--serve",
+            "--env-file",
+            str(env_file),
+            "--no-mlflow",
+            "--tick",
+            "0.5",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: env_file.exists() and "SMCONSOLE_DEMO" in env_file.read_text(), timeout=60)
+        exports = env_file.read_text()
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert exports.startswith("# smconsole DEMO")
+    assert exports.strip() == stdout.strip()
+    endpoint = next(
+        line.split("=", 1)[1]
+        for line in exports.splitlines()
+        if line.startswith("export AWS_ENDPOINT_URL=")
+    )
+    assert is_loopback_url(endpoint)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("[demo]") for line in lines)
+    assert "source " in stderr and "demo stopped" in lines[-1]
+    assert "Traceback" not in stderr
+    assert not env_file.exists()  # stale exports are not left behind
+    config = next(
+        line.split("=", 1)[1]
+        for line in exports.splitlines()
+        if line.startswith("export SMCONSOLE_CONFIG=")
+    )
+    assert not Path(config).parent.exists()
+
+
+def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:
+    # Last: it fills in the background while the tests above run.
+    assert demo.wait_for_mlflow(timeout=120), demo.mlflow_error
+    from mlflow.tracking import MlflowClient
+
+    mlflow = MlflowClient(tracking_uri=demo.mlflow_uri, registry_uri=demo.mlflow_uri)
+    experiments = {e.name: e.experiment_id for e in mlflow.search_experiments()}
+    assert {"churn-xgb", "llama3-finetune", "resnet50-defects"} <= set(experiments)
+    runs = mlflow.search_runs([experiments["churn-xgb"]], "attributes.status = 'FINISHED'")
+    assert runs
+    job = runs[0].data.tags["sagemaker.training_job"]
+    assert job in demo.world.training_jobs
+    history = mlflow.get_metric_history(runs[0].info.run_id, "validation:auc")
+    assert len(history) >= 40
+    champion = mlflow.get_model_version_by_alias("churn-xgb", "champion")
+    assert champion.run_id in {r.info.run_id for r in runs}
+    linked = client("sagemaker").describe_training_job(TrainingJobName=job)
+    assert linked["MlflowDetails"]["MlflowRunId"] == runs[0].info.run_id
