@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from pathlib import Path
@@ -61,14 +60,6 @@ def assert_one_error(result: Any, code: int, text: str = "") -> None:
     assert text in lines[0]
 
 
-@functools.cache
-def _full_access_policy_data() -> dict[str, Any]:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    data: dict[str, Any] = json.loads(aws_managed_policies_data)["AmazonSageMakerFullAccess"]
-    return data
-
-
 @pytest.fixture
 def iam_aws(aws: Any) -> Any:
     """moto with the AWS managed policy AmazonSageMakerFullAccess in IAM.
@@ -77,12 +68,9 @@ def iam_aws(aws: Any) -> Any:
     loading all ~1,600 costs seconds per test; the in-process server's backend gets the
     one policy we attach instead.
     """
-    from moto.iam.models import AWSManagedPolicy, iam_backends
+    from console.demo.moto_extras import add_managed_policies
 
-    data = _full_access_policy_data()
-    backend = iam_backends[ACCOUNT]["global"]
-    policy = AWSManagedPolicy.from_data("AmazonSageMakerFullAccess", ACCOUNT, "us-east-1", data)
-    backend.managed_policies[policy.arn] = policy
+    add_managed_policies(account_id=ACCOUNT)
     return aws
 
 

@@ -81,6 +81,27 @@ def uninstall() -> None:
     _installed.clear()
 
 
+# AWS managed policies the console attaches (role-create). moto only knows them with
+# MOTO_IAM_LOAD_MANAGED_POLICIES=true, which loads ~1,600 and costs seconds.
+MANAGED_POLICIES = ("AmazonSageMakerFullAccess",)
+
+
+def add_managed_policies(
+    names: tuple[str, ...] = MANAGED_POLICIES, account_id: str = "123456789012"
+) -> None:
+    """Give the in-process IAM backend the AWS managed policies named (from moto's data)."""
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    data = json.loads(aws_managed_policies_data)
+    backend = iam_backends[account_id]["global"]
+    for name in names:
+        policy = AWSManagedPolicy.from_data(name, account_id, "us-east-1", data[name])
+        backend.managed_policies[policy.arn] = policy
+
+
 def _not_found(kind: str, name: str) -> ValidationError:
     return ValidationError(message=f"Could not find {kind} '{name}'.")
 
