@@ -72,8 +72,9 @@ def client(demo: DemoStack) -> Callable[[str], Any]:
 
 @pytest.fixture
 def on_demo(demo: DemoStack, monkeypatch: pytest.MonkeyPatch) -> DemoStack:
-    """Point the in-process CLI at the demo (conftest already set fake credentials)."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", demo.url)
+    """The environment an operator gets by sourcing `demo --serve --env-file`."""
+    for name, value in demo.env().items():
+        monkeypatch.setenv(name, value)
     return demo
 
 
@@ -604,3 +605,81 @@ def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:
     assert champion.run_id in {r.info.run_id for r in runs}
     linked = client("sagemaker").describe_training_job(TrainingJobName=job)
     assert linked["MlflowDetails"]["MlflowRunId"] == runs[0].info.run_id
+
+
+def test_every_seed_command_works_on_the_demo(
+    on_demo: DemoStack, client: Any, run_cli: Any
+) -> None:
+    """The foundation's promise: each seed script command runs against the demo endpoint.
+
+    tf-* are not here: they drive a local terraform binary, not the endpoint
+    (tests/test_images_terraform.py covers them).
+    """
+    sm = client("sagemaker")
+
+    def first(command: str, *args: str) -> str:
+        result = run_cli("--json", command, *args)
+        assert result.exit_code == 0, result.stderr
+        return str(result.json()[0]["name"])
+
+    def ok(*args: str) -> str:
+        result = run_cli(*args)
+        assert result.exit_code == 0, f"{' '.join(args)}: {result.stderr}"
+        return result.stdout
+
+    running = first("training-list", "--status", "InProgress", "--limit", "1")
+    done = first("training-list", "--status", "Completed", "--limit", "1")
+    proc = first("processing-list", "--limit", "1")
+    endpoint, notebook = first("endpoint-list"), first("notebook-list")
+    model, experiment = first("model-list"), first("experiment-list")
+    group = first("model-package-group-list")
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    inputs = ("s3://demo-input-bkt/d", "s3://demo-output-bkt/o")
+
+    ok("status")
+    assert done in ok("training-list")
+    assert done in ok("training-describe", done)
+    assert ok("training-logs", done).strip()
+    ok("training-create", "tour-job", image, *inputs)
+    ok("training-stop", running, "--yes")
+    assert proc in ok("processing-describe", proc)
+    ok("processing-create", "tour-proc", image, *inputs)
+    ok("processing-stop", "tour-proc", "--yes")
+    ok("notebook-describe", notebook)
+    assert "http" in ok("notebook-url", notebook)
+    ok("notebook-create", "tour-nb")
+    ok("notebook-stop", "tour-nb", "--yes")
+    wait_for(
+        lambda: (
+            sm.describe_notebook_instance(NotebookInstanceName="tour-nb")["NotebookInstanceStatus"]
+            == "Stopped"
+        )
+    )
+    ok("notebook-start", "tour-nb")
+    ok("model-describe", model)
+    ok("model-create", "tour-model", image, "s3://demo-models-bkt/m.tar.gz")
+    ok("endpoint-config-create", "tour-cfg", "tour-model", "ml.m5.large", "1")
+    assert "tour-cfg" in ok("endpoint-config-list")
+    ok("endpoint-create", "tour-ep", "tour-cfg")
+    ok("endpoint-describe", endpoint)
+    ok("endpoint-invoke", endpoint, '{"instances": [1, 2]}')
+    wait_for(lambda: sm.describe_endpoint(EndpointName="tour-ep")["EndpointStatus"] == "InService")
+    ok("endpoint-update", "tour-ep", "tour-cfg", "--yes")
+    wait_for(lambda: sm.describe_endpoint(EndpointName="tour-ep")["EndpointStatus"] == "InService")
+    ok("endpoint-delete", "tour-ep", "--yes")
+    ok("endpoint-config-delete", "tour-cfg", "--yes")
+    ok("model-delete", "tour-model", "--yes")
+    ok("experiment-describe", experiment)
+    ok("experiment-create", "tour-exp")
+    ok("trial-create", "tour-trial", "tour-exp")
+    assert "tour-trial" in ok("trial-list", "tour-exp")
+    ok("trial-delete", "tour-trial", "--yes")
+    ok("experiment-delete", "tour-exp", "--yes")
+    ok("model-package-list", group)
+    ok("model-package-group-create", "tour-grp")
+    ok("model-package-group-delete", "tour-grp", "--yes")
+    ok("role-create", "tour-role")
+    assert "tour-role" in ok("role-list")
+    ok("role-delete", "tour-role", "--yes")
+    assert "pytorch" in ok("images", "pytorch", "--latest", "1")
+    ok("cluster-list")

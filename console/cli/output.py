@@ -59,6 +59,19 @@ def status_style(status: str) -> str:
 
 Column = tuple[str, Callable[[Any], Any]]
 
+# Wide enough that no table row is ever folded when output goes to a pipe or file.
+_PIPE_WIDTH = 10_000
+
+
+def _console() -> Any:
+    """A rich console: the terminal's width on a terminal; never wrapping into a pipe,
+    so `smconsole training-list | grep NAME` sees whole names on one line."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, width=_PIPE_WIDTH, color_system=None)
+
 
 def field_col(header: str, name: str) -> Column:
     return header, lambda row: getattr(row, name)
@@ -94,13 +107,12 @@ def print_table(
     empty: str = "nothing found",
 ) -> int:
     """Print rows as an aligned table; return the row count."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from console.sanitize import inert
 
-    console = Console(highlight=False, soft_wrap=False)
+    console = _console()
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     for header, _ in columns:
         table.add_column(header, overflow="fold")
@@ -122,12 +134,11 @@ def print_table(
 
 def print_fields(pairs: Sequence[tuple[str, Any]]) -> None:
     """A describe view: one ``label: value`` per line, labels aligned."""
-    from rich.console import Console
     from rich.text import Text
 
     from console.sanitize import inert
 
-    console = Console(highlight=False)
+    console = _console()
     width = max((len(label) for label, _ in pairs), default=0)
     for label, value in pairs:
         text = inert(_cell(value))
