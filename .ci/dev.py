@@ -31,11 +31,15 @@ def uv_command() -> list[str]:
     )
     if probe.returncode == 0:
         return [sys.executable, "-m", "uv"]
-    say("installing uv with pip (user site)")
-    base = [sys.executable, "-m", "pip", "install", "--user", "--quiet", "uv"]
-    # Debian's system Python refuses user installs without this flag (PEP 668).
-    for extra in ([], ["--break-system-packages"]):
-        if subprocess.run([*base, *extra], check=False).returncode == 0:
+    say("installing uv with pip")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "uv"]
+    attempts = (
+        [*pip, "--user"],  # a plain system Python
+        [*pip, "--user", "--break-system-packages"],  # Debian's Python (PEP 668)
+        pip,  # inside a virtualenv, where --user is refused
+    )
+    for attempt in attempts:
+        if subprocess.run(attempt, check=False, capture_output=True).returncode == 0:
             return [sys.executable, "-m", "uv"]
     sys.exit("[dev] could not install uv with pip; install it and run again")
 
