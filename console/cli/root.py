@@ -177,6 +177,32 @@ def wants_json(inv: Invocation, json_output: bool = False) -> bool:
     return inv.json_output or json_output
 
 
+def list_options(statuses: tuple[str, ...] | None = None) -> Callable[[F], F]:
+    """The options every list command shares: [--status], --name-contains, --limit, --json."""
+
+    def decorator(fn: F) -> F:
+        fn = json_option(fn)
+        fn = click.option(
+            "--limit", type=click.IntRange(min=1), default=None, help="At most this many."
+        )(fn)
+        fn = click.option("--name-contains", metavar="TEXT")(fn)
+        if statuses:
+            fn = click.option("--status", type=click.Choice(statuses, case_sensitive=False))(fn)
+        return fn
+
+    return decorator
+
+
+def report_created(inv: Invocation, json_output: bool, message: str, **fields: str) -> None:
+    """What a create command made: ``message: ARN`` for people, an object for scripts."""
+    if wants_json(inv, json_output):
+        from console.cli.output import print_json
+
+        print_json(fields)
+    else:
+        click.echo(f"{message}: {fields['arn']}")
+
+
 def confirm(
     inv: Invocation, action: str, target: str, *, yes: bool, prompt: str | None = None
 ) -> None:

@@ -15,7 +15,9 @@ from console.cli.root import (
     command,
     confirm,
     json_option,
+    list_options,
     pass_invocation,
+    report_created,
     wants_json,
     yes_option,
 )
@@ -88,17 +90,13 @@ def endpoint_fields(endpoint: Endpoint) -> list[tuple[str, object]]:
 @pass_invocation
 def endpoint_create(inv: Invocation, name: str, config: str, json_output: bool) -> None:
     arn = inv.console.endpoints.create_endpoint(name, config)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"creating endpoint {name} from config {config}: {arn}")
+    report_created(
+        inv, json_output, f"creating endpoint {name} from config {config}", name=name, arn=arn
+    )
 
 
 @command("endpoint-list", SECTION, short_help="List endpoints, newest first.")
-@click.option("--status", type=click.Choice(ENDPOINT_STATUSES, case_sensitive=False))
-@click.option("--name-contains", metavar="TEXT")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
-@json_option
+@list_options(ENDPOINT_STATUSES)
 @pass_invocation
 def endpoint_list(
     inv: Invocation,

@@ -11,6 +11,7 @@ from console.cli.root import (
     confirm,
     json_option,
     pass_invocation,
+    report_created,
     wants_json,
     yes_option,
 )
@@ -53,10 +54,7 @@ def experiment_fields(data: tuple[Experiment, list[Trial]]) -> list[tuple[str, o
 @pass_invocation
 def experiment_create(inv: Invocation, name: str, description: str, json_output: bool) -> None:
     arn = inv.console.experiments.create_experiment(name, description)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"created experiment {name}: {arn}")
+    report_created(inv, json_output, f"created experiment {name}", name=name, arn=arn)
 
 
 @command("experiment-list", SECTION, short_help="List experiments, newest first.")
@@ -107,10 +105,14 @@ def experiment_delete(inv: Invocation, name: str, yes: bool) -> None:
 @pass_invocation
 def trial_create(inv: Invocation, name: str, experiment: str, json_output: bool) -> None:
     arn = inv.console.experiments.create_trial(name, experiment)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "experiment": experiment, "arn": arn})
-    else:
-        click.echo(f"created trial {name} in experiment {experiment}: {arn}")
+    report_created(
+        inv,
+        json_output,
+        f"created trial {name} in experiment {experiment}",
+        name=name,
+        experiment=experiment,
+        arn=arn,
+    )
 
 
 @command("trial-list", SECTION, short_help="List an experiment's trials, newest first.")

@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from console.cli.output import emit, field_col
-from console.cli.root import Invocation, command, json_option, pass_invocation, wants_json
+from console.cli.root import (
+    Invocation,
+    command,
+    json_option,
+    pass_invocation,
+    report_created,
+    wants_json,
+)
 from console.errors import ValidationError
 from console.services.hyperpod import Cluster, InstanceGroup
 
@@ -166,7 +173,4 @@ def cluster_create(inv: Invocation, spec: str, json_output: bool) -> None:
     request = load_spec(spec)
     arn = inv.console.hyperpod.create_cluster(request)
     name = str(request.get("ClusterName", ""))
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"creating cluster {name}: {arn}")
+    report_created(inv, json_output, f"creating cluster {name}", name=name, arn=arn)

@@ -11,7 +11,9 @@ from console.cli.root import (
     command,
     confirm,
     json_option,
+    list_options,
     pass_invocation,
+    report_created,
     wants_json,
     yes_option,
 )
@@ -96,16 +98,11 @@ def model_create(
         environment=validate.key_values(environment, "--env"),
     ).validated()
     arn = inv.console.models.create_model(spec)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"created model {name}: {arn}")
+    report_created(inv, json_output, f"created model {name}", name=name, arn=arn)
 
 
 @command("model-list", MODELS, short_help="List models, newest first.")
-@click.option("--name-contains", metavar="TEXT")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
-@json_option
+@list_options()
 @pass_invocation
 def model_list(
     inv: Invocation, name_contains: str | None, limit: int | None, json_output: bool
@@ -199,16 +196,11 @@ def endpoint_config_create(
         *_extra_variants(extra, instance_type, instances),
     ]
     arn = inv.console.models.create_endpoint_config(name, variants)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"created endpoint config {name}: {arn}")
+    report_created(inv, json_output, f"created endpoint config {name}", name=name, arn=arn)
 
 
 @command("endpoint-config-list", CONFIGS, short_help="List endpoint configs, newest first.")
-@click.option("--name-contains", metavar="TEXT")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
-@json_option
+@list_options()
 @pass_invocation
 def endpoint_config_list(
     inv: Invocation, name_contains: str | None, limit: int | None, json_output: bool

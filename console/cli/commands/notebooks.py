@@ -10,7 +10,9 @@ from console.cli.root import (
     command,
     confirm,
     json_option,
+    list_options,
     pass_invocation,
+    report_created,
     wants_json,
     yes_option,
 )
@@ -74,17 +76,11 @@ def notebook_create(
         instance_type=instance_type,
         volume_gb=volume_gb,
     )
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"creating notebook instance {name}: {arn}")
+    report_created(inv, json_output, f"creating notebook instance {name}", name=name, arn=arn)
 
 
 @command("notebook-list", SECTION, short_help="List notebook instances, newest first.")
-@click.option("--status", type=click.Choice(NOTEBOOK_STATUSES, case_sensitive=False))
-@click.option("--name-contains", metavar="TEXT")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
-@json_option
+@list_options(NOTEBOOK_STATUSES)
 @pass_invocation
 def notebook_list(
     inv: Invocation,

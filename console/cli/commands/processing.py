@@ -12,7 +12,9 @@ from console.cli.root import (
     command,
     confirm,
     json_option,
+    list_options,
     pass_invocation,
+    report_created,
     wants_json,
     yes_option,
 )
@@ -131,17 +133,11 @@ def processing_create(
         entrypoint=_entrypoint(entrypoint) if entrypoint else (),
     ).validated()
     arn = inv.console.jobs.create_processing_job(spec)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"created processing job {name}: {arn}")
+    report_created(inv, json_output, f"created processing job {name}", name=name, arn=arn)
 
 
 @command("processing-list", SECTION, short_help="List processing jobs, newest first.")
-@click.option("--status", type=click.Choice(PROCESSING_STATUSES, case_sensitive=False))
-@click.option("--name-contains", metavar="TEXT")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
-@json_option
+@list_options(PROCESSING_STATUSES)
 @pass_invocation
 def processing_list(
     inv: Invocation,

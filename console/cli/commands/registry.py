@@ -11,6 +11,7 @@ from console.cli.root import (
     confirm,
     json_option,
     pass_invocation,
+    report_created,
     wants_json,
     yes_option,
 )
@@ -50,10 +51,7 @@ PACKAGE_COLUMNS = [
 @pass_invocation
 def group_create(inv: Invocation, name: str, description: str, json_output: bool) -> None:
     arn = inv.console.registry.create_group(name, description)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"created model package group {name}: {arn}")
+    report_created(inv, json_output, f"created model package group {name}", name=name, arn=arn)
 
 
 @command("model-package-group-list", SECTION, short_help="List model package groups, newest first.")

@@ -10,7 +10,9 @@ from console.cli.root import (
     command,
     confirm,
     json_option,
+    list_options,
     pass_invocation,
+    report_created,
     wants_json,
     yes_option,
 )
@@ -121,17 +123,11 @@ def training_create(
         environment=key_values(environment, "--env"),
     ).validated()
     arn = inv.console.jobs.create_training_job(spec)
-    if wants_json(inv, json_output):
-        emit(True, {"name": name, "arn": arn})
-    else:
-        click.echo(f"created training job {name}: {arn}")
+    report_created(inv, json_output, f"created training job {name}", name=name, arn=arn)
 
 
 @command("training-list", SECTION, short_help="List training jobs, newest first.")
-@click.option("--status", type=click.Choice(TRAINING_STATUSES, case_sensitive=False))
-@click.option("--name-contains", metavar="TEXT")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
-@json_option
+@list_options(TRAINING_STATUSES)
 @pass_invocation
 def training_list(
     inv: Invocation,
