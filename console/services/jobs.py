@@ -479,8 +479,45 @@ def _job_lister(
     )
 
 
+# kind -> (API name prefix, list operation, result key, statuses)
+_LISTINGS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "training": ("TrainingJob", "list_training_jobs", "TrainingJobSummaries", TRAINING_STATUSES),
+    "processing": (
+        "ProcessingJob",
+        "list_processing_jobs",
+        "ProcessingJobSummaries",
+        PROCESSING_STATUSES,
+    ),
+}
+
+
 class JobsService(Service):
     """Training, processing and tuning jobs: list, describe, create, stop."""
+
+    def _list_jobs(
+        self,
+        kind: str,
+        *,
+        status: str | None,
+        name_contains: str | None,
+        created_since: datetime | None,
+        limit: int | None,
+    ) -> Iterator[JobSummary]:
+        """Newest first; with ``created_since``, paging stops past that creation time."""
+        prefix, operation, result_key, statuses = _LISTINGS[kind]
+        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
+        if (s := _status(status, statuses, f"{kind} job")) is not None:
+            params["StatusEquals"] = s
+        if name_contains:
+            params["NameContains"] = name_contains
+        if created_since is None:
+            items = self.paginate(operation, result_key, limit=limit, **params)
+            yield from (_summary(kind, prefix, item) for item in items)
+            return
+        pages = self.pages(operation, result_key, **params)
+        yield from _newest_first_until(
+            created_since, ([_summary(kind, prefix, i) for i in page] for page in pages)
+        )
 
     # --- training -----------------------------------------------------------------
     def list_training_jobs(
@@ -491,21 +528,13 @@ class JobsService(Service):
         created_since: datetime | None = None,
         limit: int | None = None,
     ) -> Iterator[JobSummary]:
-        """Newest first; with ``created_since``, paging stops past that creation time."""
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if (s := _status(status, TRAINING_STATUSES, "training job")) is not None:
-            params["StatusEquals"] = s
-        if name_contains:
-            params["NameContains"] = name_contains
-        if created_since is None:
-            items = self.paginate(
-                "list_training_jobs", "TrainingJobSummaries", limit=limit, **params
-            )
-            yield from (_summary("training", "TrainingJob", item) for item in items)
-            return
-        pages = self.pages("list_training_jobs", "TrainingJobSummaries", **params)
-        yield from _newest_first_until(
-            created_since, ([_summary("training", "TrainingJob", i) for i in p] for p in pages)
+        """Training jobs, newest first (see ``_list_jobs``)."""
+        return self._list_jobs(
+            "training",
+            status=status,
+            name_contains=name_contains,
+            created_since=created_since,
+            limit=limit,
         )
 
     def training_lister(self) -> IncrementalLister[JobSummary]:
@@ -540,22 +569,13 @@ class JobsService(Service):
         created_since: datetime | None = None,
         limit: int | None = None,
     ) -> Iterator[JobSummary]:
-        """Newest first; with ``created_since``, paging stops past that creation time."""
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if (s := _status(status, PROCESSING_STATUSES, "processing job")) is not None:
-            params["StatusEquals"] = s
-        if name_contains:
-            params["NameContains"] = name_contains
-        if created_since is None:
-            items = self.paginate(
-                "list_processing_jobs", "ProcessingJobSummaries", limit=limit, **params
-            )
-            yield from (_summary("processing", "ProcessingJob", item) for item in items)
-            return
-        pages = self.pages("list_processing_jobs", "ProcessingJobSummaries", **params)
-        yield from _newest_first_until(
-            created_since,
-            ([_summary("processing", "ProcessingJob", i) for i in p] for p in pages),
+        """Processing jobs, newest first (see ``_list_jobs``)."""
+        return self._list_jobs(
+            "processing",
+            status=status,
+            name_contains=name_contains,
+            created_since=created_since,
+            limit=limit,
         )
 
     def processing_lister(self) -> IncrementalLister[JobSummary]:
