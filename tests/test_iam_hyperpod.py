@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from console.config import load_config
-from console.context import ConsoleContext
 from console.errors import (
     ConflictError,
     NotFoundError,
@@ -26,6 +24,7 @@ from console.services.iam import (
     s3_policy,
     trusts_sagemaker,
 )
+from tests.support.helpers import assert_one_error, audit_records, context
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/hyperpod-exec"
@@ -33,33 +32,6 @@ FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
 
 
 # --- helpers --------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich wraps tables at 80 columns; tests read whole cells."""
-    monkeypatch.setenv("COLUMNS", "250")
-
-
-def context(**overrides: Any) -> ConsoleContext:
-    return ConsoleContext(load_config(overrides=overrides))
-
-
-def audit_records() -> list[dict[str, Any]]:
-    path = load_config().audit_path()
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def assert_one_error(result: Any, code: int, text: str = "") -> None:
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("error: ")
-    assert all(line.startswith("hint: ") for line in lines[1:])
-    assert len(lines) <= 2
-    assert "Traceback" not in result.stderr
-    assert text in lines[0]
-
-
 @pytest.fixture
 def iam_aws(aws: Any) -> Any:
     """moto with the AWS managed policy AmazonSageMakerFullAccess in IAM.

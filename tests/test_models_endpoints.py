@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from console.config import load_config
-from console.context import ConsoleContext
 from console.errors import NotFoundError, NotSupportedError, ValidationError
 from console.services.endpoints import EndpointsService
 from console.services.models import ModelSpec, ModelsService, VariantSpec
+from tests.support.helpers import audit_records, context
 from tests.support.moto_server import MotoServer
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
@@ -23,36 +22,17 @@ PACKAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/3"
 
 
 # --- helpers ------------------------------------------------------------------------
-_CLIENTS: dict[str, Any] = {}
-
-
-def sm(aws: MotoServer) -> Any:
-    """A plain boto3 SageMaker client on the moto server, built once (~70 ms each)."""
-    if aws.url not in _CLIENTS:
-        _CLIENTS[aws.url] = aws.client("sagemaker")
-    return _CLIENTS[aws.url]
-
-
-def context() -> ConsoleContext:
-    return ConsoleContext(load_config())
-
-
-def audit_records() -> list[dict[str, Any]]:
-    path = load_config().audit_path()
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
-
-
 def make_model(aws: MotoServer, name: str = "fraud-v1", **container: Any) -> None:
     primary = {"Image": IMAGE, "ModelDataUrl": DATA, "Environment": {"API_TOKEN": "s3cr3t"}}
     primary.update(container)
-    sm(aws).create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer=primary)
+    aws.client("sagemaker").create_model(
+        ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer=primary
+    )
 
 
 def make_ab_endpoint(aws: MotoServer, name: str = "fraud") -> None:
     """An endpoint with two variants (blue, green) serving two models, 1:1."""
-    client = sm(aws)
+    client = aws.client("sagemaker")
     make_model(aws, "fraud-v1")
     make_model(aws, "fraud-v2", ModelPackageName=PACKAGE_ARN)
     client.create_endpoint_config(
@@ -131,7 +111,7 @@ def test_create_model_records_environment_names_only(aws: MotoServer) -> None:
     spec = ModelSpec("fraud-v1", IMAGE, DATA, ROLE, environment={"API_TOKEN": "s3cr3t", "A": "1"})
     arn = context().models.create_model(spec)
 
-    raw = sm(aws).describe_model(ModelName="fraud-v1")
+    raw = aws.client("sagemaker").describe_model(ModelName="fraud-v1")
     assert arn == raw["ModelArn"]
     model = context().models.describe_model("fraud-v1")
     assert model.image == IMAGE
@@ -161,7 +141,7 @@ def test_create_model_refuses_bad_input_before_sending(
 ) -> None:
     with pytest.raises(ValidationError, match=message):
         context().models.create_model(spec)
-    assert sm(aws).list_models()["Models"] == []
+    assert aws.client("sagemaker").list_models()["Models"] == []
     assert audit_records() == []
 
 
@@ -180,7 +160,7 @@ def test_endpoint_config_variant_checks(aws: MotoServer) -> None:
         models.create_endpoint_config("c", [VariantSpec("m", instance_type="m5.large")])
     with pytest.raises(ValidationError, match="at least one variant"):
         models.create_endpoint_config("c", [])
-    assert sm(aws).list_endpoint_configs()["EndpointConfigs"] == []
+    assert aws.client("sagemaker").list_endpoint_configs()["EndpointConfigs"] == []
 
 
 def test_endpoint_config_roundtrip(aws: MotoServer) -> None:
@@ -219,7 +199,7 @@ def test_update_variant_weights_shifts_traffic_and_audits(aws: MotoServer) -> No
         "fraud", {"blue": 3, "green": 1}, {"green": 2}
     )
     assert endpoint.traffic_split(desired=True) == {"blue": 0.75, "green": 0.25}
-    raw = sm(aws).describe_endpoint(EndpointName="fraud")["ProductionVariants"]
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")["ProductionVariants"]
     assert [(v["DesiredWeight"], v["DesiredInstanceCount"]) for v in raw] == [(3.0, 1), (1.0, 2)]
     (record,) = audit_records()
     assert record["action"] == "endpoint-weights"
@@ -327,7 +307,7 @@ def test_cli_model_create_and_describe_match_boto3(aws: MotoServer, run_cli: Any
 
     described = run_cli("model-describe", "fraud-v1", "--json")
     assert described.exit_code == 0, described.stderr
-    raw = sm(aws).describe_model(ModelName="fraud-v1")
+    raw = aws.client("sagemaker").describe_model(ModelName="fraud-v1")
     data = described.json()
     assert data["name"] == raw["ModelName"]
     assert data["arn"] == raw["ModelArn"]
@@ -350,7 +330,7 @@ def test_cli_model_create_uses_config_role(
     monkeypatch.setenv("SMCONSOLE_EXECUTION_ROLE_ARN", ROLE)
     result = run_cli("model-create", "fraud-v1", IMAGE, DATA)
     assert result.exit_code == 0, result.stderr
-    assert sm(aws).describe_model(ModelName="fraud-v1")["ExecutionRoleArn"] == ROLE
+    assert aws.client("sagemaker").describe_model(ModelName="fraud-v1")["ExecutionRoleArn"] == ROLE
 
 
 def test_cli_model_create_without_role_is_a_clear_error(aws: MotoServer, run_cli: Any) -> None:
@@ -363,7 +343,7 @@ def test_cli_model_create_without_role_is_a_clear_error(aws: MotoServer, run_cli
 def test_cli_model_create_bad_s3_uri(aws: MotoServer, run_cli: Any) -> None:
     result = run_cli("model-create", "fraud-v1", IMAGE, "model.tar.gz", "--role", ROLE)
     assert_one_line_error(result, exit_code=2)
-    assert sm(aws).list_models()["Models"] == []
+    assert aws.client("sagemaker").list_models()["Models"] == []
 
 
 def test_cli_model_list_json_matches_boto3(aws: MotoServer, run_cli: Any) -> None:
@@ -371,7 +351,7 @@ def test_cli_model_list_json_matches_boto3(aws: MotoServer, run_cli: Any) -> Non
     make_model(aws, "fraud-v2")
     result = run_cli("--json", "model-list")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).list_models()["Models"]
+    raw = aws.client("sagemaker").list_models()["Models"]
     assert sorted(m["name"] for m in result.json()) == sorted(m["ModelName"] for m in raw)
     assert {m["arn"] for m in result.json()} == {m["ModelArn"] for m in raw}
     table = run_cli("model-list", "--limit", "1")
@@ -394,7 +374,7 @@ def test_cli_model_delete(aws: MotoServer, run_cli: Any) -> None:
     make_model(aws)
     result = run_cli("model-delete", "fraud-v1", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert sm(aws).list_models()["Models"] == []
+    assert aws.client("sagemaker").list_models()["Models"] == []
     assert [r["action"] for r in audit_records()] == ["model-delete"]
 
 
@@ -402,7 +382,7 @@ def test_cli_model_delete_needs_confirmation(aws: MotoServer, run_cli: Any) -> N
     make_model(aws)
     result = run_cli("model-delete", "fraud-v1")
     assert_one_line_error(result, exit_code=4)
-    assert len(sm(aws).list_models()["Models"]) == 1
+    assert len(aws.client("sagemaker").list_models()["Models"]) == 1
 
 
 def test_cli_model_delete_bad_name(aws: MotoServer, run_cli: Any) -> None:
@@ -414,7 +394,7 @@ def test_cli_read_only_refuses_model_create_and_audits(aws: MotoServer, run_cli:
     result = run_cli("--read-only", "model-create", "fraud-v1", IMAGE, DATA, "--role", ROLE)
     assert_one_line_error(result, exit_code=3)
     assert "read-only" in result.stderr
-    assert sm(aws).list_models()["Models"] == []
+    assert aws.client("sagemaker").list_models()["Models"] == []
     (record,) = audit_records()
     assert (record["action"], record["outcome"]) == ("model-create", "refused")
 
@@ -424,7 +404,7 @@ def test_cli_endpoint_config_create_defaults(aws: MotoServer, run_cli: Any) -> N
     make_model(aws)
     result = run_cli("endpoint-config-create", "fraud-cfg", "fraud-v1")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).describe_endpoint_config(EndpointConfigName="fraud-cfg")
+    raw = aws.client("sagemaker").describe_endpoint_config(EndpointConfigName="fraud-cfg")
     (variant,) = raw["ProductionVariants"]
     assert variant["InstanceType"] == "ml.m5.large"
     assert variant["InitialInstanceCount"] == 1
@@ -448,7 +428,7 @@ def test_cli_endpoint_config_create_ab(aws: MotoServer, run_cli: Any) -> None:
     assert result.exit_code == 0, result.stderr
     described = run_cli("endpoint-config-describe", "fraud-ab", "--json")
     assert described.exit_code == 0
-    raw = sm(aws).describe_endpoint_config(EndpointConfigName="fraud-ab")
+    raw = aws.client("sagemaker").describe_endpoint_config(EndpointConfigName="fraud-ab")
     assert [
         (v["name"], v["model"], v["instance_type"], v["initial_count"], v["initial_weight"])
         for v in described.json()["variants"]
@@ -482,7 +462,7 @@ def test_cli_endpoint_config_create_bad_input(
     make_model(aws)
     result = run_cli("endpoint-config-create", *args)
     assert_one_line_error(result, exit_code=2)
-    assert sm(aws).list_endpoint_configs()["EndpointConfigs"] == []
+    assert aws.client("sagemaker").list_endpoint_configs()["EndpointConfigs"] == []
 
 
 def test_cli_endpoint_config_create_missing_model(aws: MotoServer, run_cli: Any) -> None:
@@ -496,7 +476,7 @@ def test_cli_endpoint_config_list_json_matches_boto3(aws: MotoServer, run_cli: A
     make_ab_endpoint(aws)
     result = run_cli("endpoint-config-list", "--json")
     assert result.exit_code == 0
-    raw = sm(aws).list_endpoint_configs()["EndpointConfigs"]
+    raw = aws.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]
     assert [(c["name"], c["arn"]) for c in result.json()] == [
         (c["EndpointConfigName"], c["EndpointConfigArn"]) for c in raw
     ]
@@ -518,7 +498,7 @@ def test_cli_endpoint_config_delete(aws: MotoServer, run_cli: Any) -> None:
     make_ab_endpoint(aws)
     result = run_cli("endpoint-config-delete", "fraud-ab", "-y")
     assert result.exit_code == 0, result.stderr
-    assert sm(aws).list_endpoint_configs()["EndpointConfigs"] == []
+    assert aws.client("sagemaker").list_endpoint_configs()["EndpointConfigs"] == []
 
 
 def test_cli_endpoint_config_delete_missing(aws: MotoServer, run_cli: Any) -> None:
@@ -531,14 +511,14 @@ def test_cli_endpoint_create(aws: MotoServer, run_cli: Any) -> None:
     run_cli("endpoint-config-create", "fraud-cfg", "fraud-v1")
     result = run_cli("endpoint-create", "fraud", "fraud-cfg", "--json")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).describe_endpoint(EndpointName="fraud")
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")
     assert result.json() == {"name": "fraud", "arn": raw["EndpointArn"]}
 
 
 def test_cli_endpoint_create_missing_config(aws: MotoServer, run_cli: Any) -> None:
     result = run_cli("endpoint-create", "fraud", "nope")
     assert_one_line_error(result, exit_code=5)
-    assert sm(aws).list_endpoints()["Endpoints"] == []
+    assert aws.client("sagemaker").list_endpoints()["Endpoints"] == []
 
 
 def test_cli_endpoint_create_bad_name(aws: MotoServer, run_cli: Any) -> None:
@@ -550,7 +530,7 @@ def test_cli_endpoint_list_json_matches_boto3(aws: MotoServer, run_cli: Any) -> 
     make_ab_endpoint(aws, "churn")
     result = run_cli("endpoint-list", "--json", "--status", "inservice")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).list_endpoints()["Endpoints"]
+    raw = aws.client("sagemaker").list_endpoints()["Endpoints"]
     assert sorted((e["name"], e["status"], e["arn"]) for e in result.json()) == sorted(
         (e["EndpointName"], e["EndpointStatus"], e["EndpointArn"]) for e in raw
     )
@@ -569,7 +549,7 @@ def test_cli_endpoint_describe_json_matches_boto3(aws: MotoServer, run_cli: Any)
     make_ab_endpoint(aws)
     result = run_cli("endpoint-describe", "fraud", "--json")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).describe_endpoint(EndpointName="fraud")
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")
     data = result.json()
     assert (data["name"], data["status"], data["config_name"]) == (
         raw["EndpointName"],
@@ -594,7 +574,7 @@ def test_cli_endpoint_describe_missing(aws: MotoServer, run_cli: Any) -> None:
 
 def test_cli_endpoint_update(aws: MotoServer, run_cli: Any, moto_update_endpoint: None) -> None:
     make_ab_endpoint(aws)
-    sm(aws).create_endpoint_config(
+    aws.client("sagemaker").create_endpoint_config(
         EndpointConfigName="fraud-v2-only",
         ProductionVariants=[
             {
@@ -608,7 +588,7 @@ def test_cli_endpoint_update(aws: MotoServer, run_cli: Any, moto_update_endpoint
     )
     result = run_cli("endpoint-update", "fraud", "fraud-v2-only", "--yes")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).describe_endpoint(EndpointName="fraud")
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")
     assert raw["EndpointConfigName"] == "fraud-v2-only"
     (record,) = audit_records()
     assert record["params"] == {"EndpointConfigName": "fraud-v2-only"}
@@ -630,7 +610,7 @@ def test_cli_endpoint_delete(aws: MotoServer, run_cli: Any) -> None:
     make_ab_endpoint(aws)
     result = run_cli("endpoint-delete", "fraud", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert sm(aws).list_endpoints()["Endpoints"] == []
+    assert aws.client("sagemaker").list_endpoints()["Endpoints"] == []
     assert [r["action"] for r in audit_records()] == ["endpoint-delete"]
 
 
@@ -708,7 +688,7 @@ def test_cli_endpoint_weights_prints_new_split(aws: MotoServer, run_cli: Any) ->
     assert result.exit_code == 0, result.stderr
     assert "blue" in result.stdout and "90.0%" in result.stdout
     assert "green" in result.stdout and "10.0%" in result.stdout
-    raw = sm(aws).describe_endpoint(EndpointName="fraud")["ProductionVariants"]
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")["ProductionVariants"]
     assert [v["DesiredWeight"] for v in raw] == [90.0, 10.0]
 
     as_json = run_cli("endpoint-weights", "fraud", "green=30", "--count", "green=2", "-y", "--json")
@@ -725,7 +705,7 @@ def test_cli_endpoint_weights_asks_first(aws: MotoServer, run_cli: Any) -> None:
     make_ab_endpoint(aws)
     result = run_cli("endpoint-weights", "fraud", "blue=90", "green=10")
     assert_one_line_error(result, exit_code=4)
-    raw = sm(aws).describe_endpoint(EndpointName="fraud")["ProductionVariants"]
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")["ProductionVariants"]
     assert [v["DesiredWeight"] for v in raw] == [1.0, 1.0]
 
 
@@ -755,7 +735,7 @@ def test_cli_read_only_refuses_endpoint_weights(aws: MotoServer, run_cli: Any) -
     make_ab_endpoint(aws)
     result = run_cli("--read-only", "endpoint-weights", "fraud", "blue=2", "--yes")
     assert_one_line_error(result, exit_code=3)
-    raw = sm(aws).describe_endpoint(EndpointName="fraud")["ProductionVariants"]
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")["ProductionVariants"]
     assert [v["DesiredWeight"] for v in raw] == [1.0, 1.0]
 
 

@@ -2,50 +2,31 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from console.config import load_config
-from console.context import ConsoleContext
 from console.errors import ConflictError, NotFoundError, NotSupportedError, ValidationError
 from console.services.notebooks import NotebooksService, console_url
+from tests.support.helpers import audit_records, context
 from tests.support.moto_server import MotoServer
 
 ROLE = "arn:aws:iam::123456789012:role/NotebookRole"
 
-_CLIENTS: dict[str, Any] = {}
-
-
-def sm(aws: MotoServer) -> Any:
-    if aws.url not in _CLIENTS:
-        _CLIENTS[aws.url] = aws.client("sagemaker")
-    return _CLIENTS[aws.url]
-
-
-def context() -> ConsoleContext:
-    return ConsoleContext(load_config())
-
-
-def audit_records() -> list[dict[str, Any]]:
-    path = load_config().audit_path()
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
-
 
 def make_notebook(aws: MotoServer, name: str = "research", stopped: bool = False) -> None:
-    sm(aws).create_notebook_instance(
+    aws.client("sagemaker").create_notebook_instance(
         NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE
     )
     if stopped:
-        sm(aws).stop_notebook_instance(NotebookInstanceName=name)
+        aws.client("sagemaker").stop_notebook_instance(NotebookInstanceName=name)
 
 
 def status_of(aws: MotoServer, name: str = "research") -> str:
     return str(
-        sm(aws).describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
+        aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName=name)[
+            "NotebookInstanceStatus"
+        ]
     )
 
 
@@ -86,7 +67,7 @@ def test_create_and_describe_notebook(aws: MotoServer) -> None:
     assert isinstance(service, NotebooksService)
     arn = service.create_notebook("research", ROLE, instance_type="ml.t3.large", volume_gb=20)
     notebook = service.describe_notebook("research")
-    raw = sm(aws).describe_notebook_instance(NotebookInstanceName="research")
+    raw = aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="research")
     assert arn == notebook.arn == raw["NotebookInstanceArn"]
     assert notebook.status == raw["NotebookInstanceStatus"]
     assert (notebook.instance_type, notebook.volume_gb, notebook.role_arn) == (
@@ -121,7 +102,7 @@ def test_create_notebook_refuses_bad_input(
     name, role = args.pop("name"), args.pop("role_arn")
     with pytest.raises(ValidationError, match=message):
         context().notebooks.create_notebook(name, role, **args)
-    assert sm(aws).list_notebook_instances()["NotebookInstances"] == []
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
     assert audit_records() == []
 
 
@@ -148,7 +129,7 @@ def test_start_stop_delete(aws: MotoServer) -> None:
     assert status_of(aws) == "InService"
     service.stop_notebook("research")
     service.delete_notebook("research")
-    assert sm(aws).list_notebook_instances()["NotebookInstances"] == []
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
     assert [r["action"] for r in audit_records()] == [
         "notebook-stop",
         "notebook-start",
@@ -191,7 +172,7 @@ def test_console_url() -> None:
 def test_cli_notebook_create(aws: MotoServer, run_cli: Any) -> None:
     result = run_cli("notebook-create", "research", "--role", ROLE)
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).describe_notebook_instance(NotebookInstanceName="research")
+    raw = aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="research")
     assert raw["InstanceType"] == "ml.t3.medium"
     assert raw["NotebookInstanceArn"] in result.stdout
 
@@ -202,7 +183,7 @@ def test_cli_notebook_create_with_type_and_config_role(
     monkeypatch.setenv("SMCONSOLE_EXECUTION_ROLE_ARN", ROLE)
     result = run_cli("notebook-create", "research", "ml.t3.large", "--json")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).describe_notebook_instance(NotebookInstanceName="research")
+    raw = aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="research")
     assert result.json() == {"name": "research", "arn": raw["NotebookInstanceArn"]}
     assert (raw["InstanceType"], raw["RoleArn"]) == ("ml.t3.large", ROLE)
 
@@ -216,13 +197,13 @@ def test_cli_notebook_create_without_role(aws: MotoServer, run_cli: Any) -> None
 def test_cli_notebook_create_bad_instance_type(aws: MotoServer, run_cli: Any) -> None:
     result = run_cli("notebook-create", "research", "t3.medium", "--role", ROLE)
     assert_one_line_error(result, exit_code=2)
-    assert sm(aws).list_notebook_instances()["NotebookInstances"] == []
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
 
 
 def test_cli_read_only_refuses_notebook_create(aws: MotoServer, run_cli: Any) -> None:
     result = run_cli("--read-only", "notebook-create", "research", "--role", ROLE)
     assert_one_line_error(result, exit_code=3)
-    assert sm(aws).list_notebook_instances()["NotebookInstances"] == []
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
     (record,) = audit_records()
     assert (record["action"], record["outcome"]) == ("notebook-create", "refused")
 
@@ -232,7 +213,7 @@ def test_cli_notebook_list_json_matches_boto3(aws: MotoServer, run_cli: Any) -> 
     make_notebook(aws, "scratch", stopped=True)
     result = run_cli("--json", "notebook-list")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).list_notebook_instances()["NotebookInstances"]
+    raw = aws.client("sagemaker").list_notebook_instances()["NotebookInstances"]
     assert sorted(
         (n["name"], n["status"], n["instance_type"], n["arn"]) for n in result.json()
     ) == sorted(
@@ -259,7 +240,7 @@ def test_cli_notebook_describe_json_matches_boto3(aws: MotoServer, run_cli: Any)
     make_notebook(aws)
     result = run_cli("notebook-describe", "research", "--json")
     assert result.exit_code == 0, result.stderr
-    raw = sm(aws).describe_notebook_instance(NotebookInstanceName="research")
+    raw = aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="research")
     data = result.json()
     assert (data["name"], data["status"], data["url"], data["role_arn"], data["volume_gb"]) == (
         raw["NotebookInstanceName"],
@@ -312,7 +293,7 @@ def test_cli_notebook_delete(aws: MotoServer, run_cli: Any) -> None:
     make_notebook(aws, stopped=True)
     result = run_cli("notebook-delete", "research", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert sm(aws).list_notebook_instances()["NotebookInstances"] == []
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
     assert [r["action"] for r in audit_records()] == ["notebook-delete"]
 
 

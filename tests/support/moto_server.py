@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -13,6 +13,7 @@ class MotoServer:
     host: str
     port: int
     _server: Any
+    _clients: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -24,16 +25,19 @@ class MotoServer:
             response.read()
 
     def client(self, service: str) -> Any:
-        """A plain boto3 client on this server (for cross-checking our services)."""
+        """A plain boto3 client on this server (for cross-checking our services), cached."""
+        if service in self._clients:
+            return self._clients[service]
         import boto3
 
-        return boto3.client(
+        self._clients[service] = boto3.client(
             service,
             endpoint_url=self.url,
             region_name="us-east-1",
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
+        return self._clients[service]
 
     def stop(self) -> None:
         self._server.stop()

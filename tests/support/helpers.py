@@ -1,0 +1,33 @@
+"""Small helpers shared by the service and CLI tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from console.config import load_config
+from console.context import ConsoleContext
+
+
+def context(**overrides: Any) -> ConsoleContext:
+    """A console context from the (isolated) environment, like one CLI invocation."""
+    return ConsoleContext(load_config(overrides=overrides))
+
+
+def audit_records() -> list[dict[str, Any]]:
+    """Every record of the audit log the current config writes to."""
+    path = load_config().audit_path()
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def assert_one_error(result: Any, code: int, text: str = "") -> None:
+    """A refused command: exit ``code``, one ``error:`` line (+ ``hint:``), no traceback."""
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ")
+    assert all(line.startswith("hint: ") for line in lines[1:])
+    assert len(lines) <= 2
+    assert "Traceback" not in result.stderr
+    assert text in lines[0]
