@@ -683,3 +683,30 @@ def test_every_seed_command_works_on_the_demo(
     ok("role-delete", "tour-role", "--yes")
     assert "pytorch" in ok("images", "pytorch", "--latest", "1")
     ok("cluster-list")
+
+
+def test_invoke_answers_like_a_model_and_follows_the_weights(
+    on_demo: DemoStack, client: Any, run_cli: Any
+) -> None:
+    sm = client("sagemaker")
+    split = next(
+        e["EndpointName"]
+        for e in sm.list_endpoints()["Endpoints"]
+        if len(sm.describe_endpoint(EndpointName=e["EndpointName"])["ProductionVariants"]) == 2
+    )
+    variants = [
+        v["VariantName"] for v in sm.describe_endpoint(EndpointName=split)["ProductionVariants"]
+    ]
+    seen = set()
+    for _ in range(30):
+        result = run_cli("--json", "endpoint-invoke", split, '{"inputs": "hi"}')
+        assert result.exit_code == 0, result.stderr
+        answer = result.json()
+        seen.add(answer["variant"])
+        assert "demo" in answer["body"]
+    assert seen == set(variants)  # a 50/50 split answers from both variants
+    pinned = run_cli("--json", "endpoint-invoke", split, "{}", "--target-variant", variants[1])
+    assert pinned.json()["variant"] == variants[1]
+    missing = run_cli("endpoint-invoke", "no-such-endpoint", "{}")
+    assert missing.exit_code != 0
+    assert "not found" in missing.stderr

@@ -46,7 +46,7 @@ class DemoState:
 
 # The installed state (at most one) and the moto methods we replaced, to restore them.
 _installed: dict[str, DemoState] = {}
-_saved: dict[str, Any] = {}
+_saved: dict[str, tuple[type, str, Any]] = {}
 _MISSING = object()
 
 
@@ -60,23 +60,30 @@ def installed() -> bool:
     return "state" in _installed
 
 
+def _patched() -> list[tuple[type, dict[str, Any]]]:
+    from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+    return [(SageMakerResponse, HANDLERS), (SageMakerRuntimeResponse, RUNTIME_HANDLERS)]
+
+
 def install(demo_state: DemoState) -> None:
     """Add the demo handlers to moto's SageMaker responses (once per process)."""
     if installed():
         raise RuntimeError("demo moto extras are already installed (one demo per process)")
-    for name, handler in HANDLERS.items():
-        _saved[name] = SageMakerResponse.__dict__.get(name, _MISSING)
-        setattr(SageMakerResponse, name, handler)
+    for cls, handlers in _patched():
+        for name, handler in handlers.items():
+            _saved[f"{cls.__name__}.{name}"] = (cls, name, cls.__dict__.get(name, _MISSING))
+            setattr(cls, name, handler)
     _installed["state"] = demo_state
 
 
 def uninstall() -> None:
     """Put moto back exactly as it was."""
-    for name, original in _saved.items():
+    for cls, name, original in _saved.values():
         if original is _MISSING:
-            delattr(SageMakerResponse, name)
+            delattr(cls, name)
         else:
-            setattr(SageMakerResponse, name, original)
+            setattr(cls, name, original)
     _saved.clear()
     _installed.clear()
 
@@ -589,3 +596,66 @@ HANDLERS: dict[str, Any] = {
     "list_spaces": list_spaces,
     "list_apps": list_apps,
 }
+
+
+# --- sagemaker-runtime ------------------------------------------------------------------
+
+
+def invoke_endpoint(self: Any) -> tuple[int, dict[str, str], str]:
+    """A demo prediction instead of moto's fixed "body".
+
+    Like SageMaker: an unknown or not-InService endpoint is refused; the variant is the
+    requested TargetVariant or one drawn by the variants' current weights, so a 90/10
+    split shows up in the answers; the body looks like what the model family returns.
+    """
+    import json
+    import random
+    from urllib.parse import unquote
+
+    from moto.sagemaker.models import sagemaker_backends
+
+    # /endpoints/<name>/invocations (moto's own handler never parses the name)
+    name = unquote(str(self.path).split("?")[0].split("/")[2])
+    backend = sagemaker_backends[self.current_account][self.region]
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None or endpoint.endpoint_status not in {"InService", "Updating"}:
+        why = "not found" if endpoint is None else f"is {endpoint.endpoint_status}"
+        return _runtime_error(f"Endpoint {name} of account {self.current_account} {why}.")
+    variants = [v for v in endpoint.production_variants if v.get("VariantName")]
+    target = self.headers.get("X-Amzn-SageMaker-Target-Variant")
+    if target:
+        chosen = next((v for v in variants if v["VariantName"] == target), None)
+        if chosen is None:
+            return _runtime_error(f"Variant {target} not found for endpoint {name}.")
+    else:
+        weights = [float(v.get("CurrentWeight") or 0.0) for v in variants]
+        if not variants or not any(weights):
+            return _runtime_error(f"Endpoint {name} has no variant taking traffic.")
+        chosen = random.choices(variants, weights=weights)[0]
+    variant = str(chosen["VariantName"])
+    if any(word in name for word in ("llama", "chat", "gen")):
+        body: dict[str, Any] = {
+            "generated_text": "Hello from the smconsole demo: this answer is fake.",
+            "details": {"finish_reason": "eos_token", "generated_tokens": 12},
+        }
+    else:
+        score = random.random()
+        body = {"predictions": [{"score": round(score, 4), "label": int(score > 0.5)}]}
+    body["demo"] = {"endpoint": name, "variant": variant}
+    headers = {"Content-Type": "application/json", "x-Amzn-Invoked-Production-Variant": variant}
+    return 200, headers, json.dumps(body)
+
+
+def _runtime_error(message: str) -> tuple[int, dict[str, str], str]:
+    import json
+
+    # moto takes the HTTP status from a "status" header, not from the tuple.
+    headers = {
+        "Content-Type": "application/json",
+        "x-amzn-ErrorType": "ValidationError",
+        "status": "400",
+    }
+    return 400, headers, json.dumps({"message": message})
+
+
+RUNTIME_HANDLERS: dict[str, Any] = {"invoke_endpoint": invoke_endpoint}

@@ -51,7 +51,8 @@ async def test_jobs_of_all_kinds_listed_then_updated_in_place(sm: Any) -> None:
         assert set(table.shown_keys()) == expected
         assert table.shown_keys()[0] == "tuning:sweep-echo"  # newest first
         tab = app.main_screen.query_one("#tabs").get_tab("jobs")  # type: ignore[attr-defined]
-        assert str(tab.label) == "Jobs 5"
+        # The main screen retitles the tab one message after the table fills.
+        await wait_until(pilot, lambda: str(tab.label) == "Jobs 5", what="the tab count")
         assert "5/5 jobs" in static_text(app.main_screen.query_one("#jobs-info", Static))
 
         await pilot.press("down", "down")
