@@ -84,6 +84,8 @@ class Config:
     audit_log: str = ""
     terraform_dir: str = ""
     terraform_outputs_file: str = ""
+    # Lines a log view keeps (older ones are dropped): memory stays bounded.
+    log_max_lines: int = 50_000
     poll: PollIntervals = field(default_factory=PollIntervals)
     ssh: SshSettings = field(default_factory=SshSettings)
     buckets: Buckets = field(default_factory=Buckets)
@@ -275,6 +277,8 @@ def _check(config: Config) -> None:
             f"ssh.transport must be one of {', '.join(sorted(_TRANSPORTS))}, "
             f"got {config.ssh.transport!r}"
         )
+    if not 1_000 <= config.log_max_lines <= 5_000_000:
+        raise ConfigError(f"log_max_lines must be 1000-5000000, got {config.log_max_lines}")
     if not 0 < config.ssh.port < 65536:
         raise ConfigError(f"ssh.port must be 1-65535, got {config.ssh.port}")
     if config.endpoint_url and not config.endpoint_url.startswith(("http://", "https://")):

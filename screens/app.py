@@ -18,13 +18,23 @@ from textual.screen import Screen
 from console.config import Config
 from console.context import ConsoleContext
 from screens.confirm import ConfirmDialog
+from screens.endpoints import EndpointsView
+from screens.endpoints_detail import EndpointDetailScreen
+from screens.endpoints_invoke import InvokeScreen
+from screens.endpoints_table import EndpointsTable
+from screens.endpoints_update import ConfigPicker
+from screens.endpoints_weights import WeightsDialog
 from screens.filter_bar import FilterBar
 from screens.help import HelpScreen, binding_rows
 from screens.job_detail import JobDetailScreen
 from screens.jobs import JobsView
 from screens.jobs_feed import JobsSnapshot
 from screens.jobs_table import JobsTable
+from screens.log_view import LogPanel, LogScreen, SearchBar
 from screens.main import TABS, MainScreen
+from screens.notebooks import NotebooksView
+from screens.notebooks_table import NotebooksTable
+from screens.notebooks_url import NotebookUrlScreen
 from screens.palette import ConsoleCommands, PaletteCommand
 from screens.status import StatusView
 from themes import STYLESHEETS
@@ -174,6 +184,18 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Filter input", FilterBar),
     ("Job details", JobDetailScreen),
     ("Confirm dialog", ConfirmDialog),
+    ("Endpoints", EndpointsView),
+    ("Endpoints table", EndpointsTable),
+    ("Endpoint details", EndpointDetailScreen),
+    ("Invoke panel", InvokeScreen),
+    ("Traffic weights", WeightsDialog),
+    ("Endpoint config picker", ConfigPicker),
+    ("Notebooks", NotebooksView),
+    ("Notebooks table", NotebooksTable),
+    ("Notebook URL", NotebookUrlScreen),
+    ("Logs", LogScreen),
+    ("Log panel", LogPanel),
+    ("Log search", SearchBar),
     ("Status", StatusView),
     ("Help", HelpScreen),
 )

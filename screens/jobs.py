@@ -1,9 +1,10 @@
 """The Jobs tab: training, processing and tuning jobs in one filterable, sortable table.
 
-Keys: `/` filter, `s` sort column (`S` reverses), `enter` describe, `ctrl+k` stop (asks
-first), `r` refresh now. All AWS I/O runs in workers: the poller lists, the detail
-screen describes, a one-off worker stops. On wide screens a preview of the highlighted
-row sits beside the table (no extra API call: it shows what the listing returned).
+Keys: `/` filter, `s` sort column (`S` reverses), `enter` describe, `l` live logs,
+`ctrl+k` stop (asks first), `r` refresh now. All AWS I/O runs in workers: the poller
+lists, the detail screen describes, the log screen tails, a one-off worker stops. On wide
+screens a preview of the highlighted row sits beside the table (no extra API call: it
+shows what the listing returned).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 # Width from which the preview pane is shown beside the table.
 WIDE_WIDTH = 150
 STOPPABLE = frozenset({"InProgress"})
+LOG_KINDS = frozenset({"training", "processing"})
 
 
 def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
@@ -75,7 +77,7 @@ class JobPreview(Static):
                     ("Ended", format_timestamp(job.ended)),
                     ("Duration", format_duration(elapsed_seconds(job.created, job.ended))),
                     ("ARN", job.arn),
-                    ("", Text("enter: describe   ctrl+k: stop")),
+                    ("", Text("enter: describe   l: logs   ctrl+k: stop")),
                 ]
             )
         )
@@ -88,6 +90,7 @@ class JobsView(Vertical):
         Binding("slash", "filter", "Filter", id="jobs.filter"),
         Binding("s", "sort", "Sort", id="jobs.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="jobs.sort_reverse"),
+        Binding("l", "logs", "Logs", id="jobs.logs"),
         Binding("ctrl+k", "stop", "Stop job", id="jobs.stop"),
         Binding("r", "refresh", "Refresh", id="jobs.refresh"),
     ]
@@ -213,6 +216,30 @@ class JobsView(Vertical):
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_preview()
+
+    # --- logs -------------------------------------------------------------------------------
+    def action_logs(self) -> None:
+        """Open the highlighted job's live logs (every host merged by time)."""
+        job = self.table.cursor_job()
+        if job is None:
+            self.notify("no job selected", severity="warning")
+            return
+        if job.kind not in LOG_KINDS:
+            self.notify(
+                f"{job.kind} job {job.name} has no logs of its own: open one of its training jobs",
+                severity="warning",
+            )
+            return
+        # Imported on first use: ~30 ms that the start-up path does not need.
+        from screens.log_view import LogScreen, max_lines_from
+        from screens.log_view_feed import CloudWatchLogs, FeedTiming
+
+        context = console_host(self).context
+        timing = FeedTiming(interval=self._poll.logs, max_backoff=self._poll.max_backoff)
+        source = CloudWatchLogs(context, job.kind, job.name, status_hint=job.status)
+        self.app.push_screen(
+            LogScreen(source, max_lines=max_lines_from(context.config), timing=timing)
+        )
 
     # --- stop -------------------------------------------------------------------------------
     def action_stop(self) -> None:

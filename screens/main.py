@@ -17,10 +17,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.errors import translate
+from screens.endpoints import EndpointsListed, EndpointsView
 from screens.header import ContextBar
 from screens.host import console_host
 from screens.jobs import JobsView
 from screens.messages import IdentityResolved, JobsListed, PollHealthChanged
+from screens.notebooks import NotebooksListed, NotebooksView
+from screens.palette import PaletteCommand
 from screens.placeholder import ComingSoon
 from screens.poller import Poller
 from screens.status import StatusView
@@ -40,11 +43,9 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 TAB_TITLES = dict(TABS)
 COMING_SOON = {
-    "endpoints": "SageMaker endpoints and variants (ListEndpoints, DescribeEndpoint)",
     "experiments": "MLflow experiments and runs (the tracking server in the config)",
     "registry": "SageMaker Model Registry (model package groups and versions)",
     "hyperpod": "SageMaker HyperPod clusters and nodes (ListClusters, ListClusterNodes)",
-    "notebooks": "SageMaker notebook instances (ListNotebookInstances)",
 }
 
 
@@ -69,6 +70,10 @@ class MainScreen(Screen[None]):
                 with TabPane(title, id=tab):
                     if tab == "jobs":
                         yield JobsView(self._config.poll, id="jobs-view")
+                    elif tab == "endpoints":
+                        yield EndpointsView(self._config.poll, id="endpoints-view")
+                    elif tab == "notebooks":
+                        yield NotebooksView(self._config.poll, id="notebooks-view")
                     elif tab == "status":
                         yield StatusView(id="status-view")
                     else:
@@ -134,6 +139,18 @@ class MainScreen(Screen[None]):
         self.query_one(StatusView).show_jobs(message.snapshot)
         self.query_one(ContextBar).set_health("jobs", None)
 
+    @on(EndpointsListed)
+    def _endpoints_listed(self, message: EndpointsListed) -> None:
+        if message.generation == console_host(self).generation:
+            self.set_tab_count("endpoints", len(message.snapshot.items))
+            self.query_one(ContextBar).set_health("endpoints", None)
+
+    @on(NotebooksListed)
+    def _notebooks_listed(self, message: NotebooksListed) -> None:
+        if message.generation == console_host(self).generation:
+            self.set_tab_count("notebooks", len(message.snapshot.items))
+            self.query_one(ContextBar).set_health("notebooks", None)
+
     @on(PollHealthChanged)
     def _poll_health(self, message: PollHealthChanged) -> None:
         self.query_one(ContextBar).set_health(message.resource, message.problem)
@@ -186,5 +203,15 @@ class MainScreen(Screen[None]):
     def context_switched(self) -> None:
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(JobsView).reset()
-        self.set_tab_count("jobs", None)
+        self.query_one(EndpointsView).reset()
+        self.query_one(NotebooksView).reset()
+        for tab in ("jobs", "endpoints", "notebooks"):
+            self.set_tab_count(tab, None)
         self.fetch_identity()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The palette entries of the tabs' views (the app adds its own)."""
+        return [
+            *self.query_one(EndpointsView).palette_commands(),
+            *self.query_one(NotebooksView).palette_commands(),
+        ]

@@ -1,7 +1,8 @@
 """Command-palette provider (`:` or ctrl+p): jump to any tab, run any console action.
 
-The commands themselves are listed by the app (:meth:`SmConsoleApp.palette_commands`),
-so the palette, the keys and the help screen describe the same actions.
+The commands themselves are listed by the app (:meth:`SmConsoleApp.palette_commands`)
+and by the main screen for its views (:meth:`MainScreen.palette_commands`), so the
+palette, the keys and the help screen describe the same actions.
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ class ConsoleCommands(Provider):
     """Tabs, themes and actions of smconsole."""
 
     def _commands(self) -> Sequence[PaletteCommand]:
-        source = getattr(self.app, "palette_commands", None)
-        return source() if callable(source) else ()
+        commands: list[PaletteCommand] = []
+        # The app's own commands, then those of the views on its main screen.
+        for owner in (self.app, getattr(self.app, "main_screen", None)):
+            source = getattr(owner, "palette_commands", None)
+            if callable(source):
+                commands.extend(source())
+        return commands
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():

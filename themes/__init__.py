@@ -9,6 +9,9 @@ STYLE_DIR = Path(__file__).parent
 STYLESHEETS = (
     STYLE_DIR / "base.tcss",
     STYLE_DIR / "jobs.tcss",
+    STYLE_DIR / "endpoints.tcss",
+    STYLE_DIR / "notebooks.tcss",
     STYLE_DIR / "status.tcss",
     STYLE_DIR / "dialogs.tcss",
+    STYLE_DIR / "logs.tcss",
 )

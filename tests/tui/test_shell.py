@@ -48,11 +48,11 @@ async def test_tabs_status_help_and_palette_by_keyboard(sm: Any) -> None:
         assert poller.shown
 
         # Number keys switch tabs; hidden tabs do not poll.
-        await pilot.press("2")
-        assert tabs(app).active == "endpoints"
+        await pilot.press("3")
+        assert tabs(app).active == "experiments"
         assert not poller.shown
-        placeholder = app.main_screen.query_one("#endpoints-view", ComingSoon)
-        assert placeholder.state_text.startswith("coming soon: SageMaker endpoints")
+        placeholder = app.main_screen.query_one("#experiments-view", ComingSoon)
+        assert placeholder.state_text.startswith("coming soon: MLflow experiments")
 
         await pilot.press("7")
         assert tabs(app).active == "status"

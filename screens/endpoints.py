@@ -1,0 +1,324 @@
+"""The Endpoints tab: endpoints with their traffic split; invoke, shift traffic, update, delete.
+
+Keys: `/` filter, `s`/`S` sort, `enter` describe, `i` invoke panel, `w` A/B traffic
+weights (preview, then confirm), `u` move to another endpoint config (confirm),
+`ctrl+d` delete (type the name), `r` refresh now. Every change is refused up front in
+read-only mode, confirmed through the one confirm dialog, run in a worker through the
+gated service, and reported as a notification. On tall screens a preview of the
+highlighted endpoint's variants sits under the table (no extra API call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from screens.confirm import ConfirmDialog
+from screens.endpoints_detail import EndpointDetailScreen
+from screens.endpoints_feed import EndpointsFeed, EndpointsSnapshot
+from screens.endpoints_invoke import InvokeScreen, PayloadHistory
+from screens.endpoints_render import split_summary, variants_table
+from screens.endpoints_table import EndpointsTable
+from screens.endpoints_update import ConfigPicker
+from screens.endpoints_weights import WeightPlan, WeightsDialog
+from screens.filter_bar import FilterBar
+from screens.host import console_host
+from screens.palette import PaletteCommand
+from screens.poller import Poller, schedule_for
+from screens.table_view import TableView
+
+if TYPE_CHECKING:
+    from console.config import PollIntervals
+    from console.context import ConsoleContext
+    from console.services.endpoints import Endpoint
+
+# Height from which the variants preview is shown under the table.
+TALL_HEIGHT = 36
+# SageMaker refuses updates and weight changes while an endpoint is not InService.
+CHANGEABLE = frozenset({"InService"})
+
+
+@dataclass
+class EndpointsListed(Message):
+    """The Endpoints poller fetched a fresh snapshot."""
+
+    generation: int
+    snapshot: EndpointsSnapshot
+
+
+class EndpointPreview(Static):
+    """The highlighted endpoint's variants, on tall screens only."""
+
+    def show_endpoint(self, endpoint: Endpoint | None, view: EndpointsView) -> None:
+        if endpoint is None:
+            self.update(Content("no endpoint selected"))
+            return
+        self.update(variants_table(endpoint, view.table.palette))
+        self.border_title = f"{endpoint.name} · config {endpoint.config_name}"
+
+
+class EndpointsView(TableView):
+    """Everything on the Endpoints tab."""
+
+    NOUN = "endpoints"
+    TAB = "endpoints"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="endpoints.filter"),
+        Binding("s", "sort", "Sort", id="endpoints.sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="endpoints.sort_reverse"),
+        Binding("i", "invoke", "Invoke", id="endpoints.invoke"),
+        Binding("w", "weights", "Traffic", id="endpoints.weights"),
+        Binding("u", "update", "Config", id="endpoints.update"),
+        Binding("ctrl+d", "delete", "Delete", id="endpoints.delete"),
+        Binding("r", "refresh", "Refresh", id="endpoints.refresh"),
+    ]
+
+    def __init__(self, poll: PollIntervals, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._poll = poll
+        self.feed: EndpointsFeed | None = None
+        self.snapshot: EndpointsSnapshot | None = None
+        self.history = PayloadHistory()
+
+    def compose(self) -> ComposeResult:
+        yield EndpointsTable(id="endpoints-table")
+        yield EndpointPreview(id="endpoints-preview")
+        bar = FilterBar(id="endpoints-filter")
+        bar.display = False
+        yield bar
+        yield Poller[EndpointsSnapshot](
+            "endpoints",
+            self._fetch,
+            result=EndpointsListed,
+            transitional=lambda snapshot: snapshot.transitional,
+            schedule=schedule_for(self._poll, "endpoints"),
+            id="endpoints-poller",
+        )
+        yield Static(Content("loading endpoints…"), id="endpoints-info", classes="view-info")
+
+    @property
+    def table(self) -> EndpointsTable:
+        return self.query_one(EndpointsTable)
+
+    def on_mount(self) -> None:
+        self.feed = EndpointsFeed(console_host(self).context)
+
+    # --- polling -----------------------------------------------------------------------
+    def _fetch(self, context: ConsoleContext) -> EndpointsSnapshot:
+        """Runs in the poller's thread; a poll that raced a context switch lists afresh."""
+        feed = self.feed
+        if feed is None or feed.context is not context:
+            feed = EndpointsFeed(context)
+        return feed.fetch()
+
+    @on(EndpointsListed)
+    def _listed(self, message: EndpointsListed) -> None:
+        # Not stopped: the main screen counts the rows for the tab title.
+        if message.generation != console_host(self).generation:
+            return
+        self.snapshot = message.snapshot
+        self.table.sync(message.snapshot.items)
+        self.show_info()
+        self.show_preview()
+
+    def reset(self) -> None:
+        """Context switched: forget rows and descriptions, poll the new context."""
+        self.feed = EndpointsFeed(console_host(self).context)
+        self.snapshot = None
+        self.table.sync(())
+        self.poller.reset()
+        self.show_info()
+
+    def action_refresh(self) -> None:
+        if self.feed is not None:
+            self.feed.request_full()
+        super().action_refresh()
+
+    def info_extra(self) -> list[str]:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return []
+        return [f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]
+
+    # --- presentation --------------------------------------------------------------------
+    def on_resize(self) -> None:
+        # Textual then runs TableView.on_resize too (handlers run for every class).
+        self.set_class(self.size.height >= TALL_HEIGHT, "-tall")
+
+    def show_preview(self) -> None:
+        if self.has_class("-tall"):
+            self.query_one(EndpointPreview).show_endpoint(self.table.cursor_item(), self)
+
+    # --- describe ------------------------------------------------------------------------
+    def open_item(self, key: str) -> None:
+        if key in self.table.items:
+            self.app.push_screen(EndpointDetailScreen(key, self))
+
+    def _selected(self) -> Endpoint | None:
+        endpoint = self.table.cursor_item()
+        if endpoint is None:
+            self.notify("no endpoint selected", severity="warning", timeout=3)
+        return endpoint
+
+    def _changeable(self, endpoint: Endpoint, what: str) -> bool:
+        if endpoint.status in CHANGEABLE:
+            return True
+        self.notify(
+            f"endpoint {endpoint.name} is {endpoint.status}: {what} needs it InService",
+            severity="warning",
+        )
+        return False
+
+    def _changed(self, name: str) -> None:
+        """After a change: describe it again on the next poll, and in an open detail."""
+        if self.feed is not None:
+            self.feed.invalidate(name)
+        screen = self.app.screen
+        if isinstance(screen, EndpointDetailScreen) and screen.endpoint_name == name:
+            screen.action_reload()
+
+    # --- invoke --------------------------------------------------------------------------
+    def action_invoke(self) -> None:
+        if (endpoint := self._selected()) is not None:
+            self.open_invoke(endpoint)
+
+    def open_invoke(self, endpoint: Endpoint) -> None:
+        if self.gate_allows("endpoint-invoke", endpoint.name):
+            self.app.push_screen(InvokeScreen(endpoint, self.history))
+
+    # --- A/B traffic ---------------------------------------------------------------------
+    def action_weights(self) -> None:
+        if (endpoint := self._selected()) is not None:
+            self.open_weights(endpoint)
+
+    def open_weights(self, endpoint: Endpoint) -> None:
+        if not self.gate_allows("endpoint-weights", endpoint.name):
+            return
+        if not self._changeable(endpoint, "a traffic change"):
+            return
+        if not endpoint.variants:
+            self.notify(f"endpoint {endpoint.name} has no variants", severity="warning")
+            return
+        planner = console_host(self).context.endpoints.plan_variant_weights
+
+        def planned(plan: WeightPlan | None) -> None:
+            if plan is not None:
+                self._confirm_weights(endpoint, plan)
+
+        self.app.push_screen(WeightsDialog(endpoint, planner), planned)
+
+    def _confirm_weights(self, endpoint: Endpoint, plan: WeightPlan) -> None:
+        name = endpoint.name
+        dialog = ConfirmDialog(
+            f"Shift traffic on {name}?",
+            f"{plan.summary}\n\nThe new split applies to live requests at once.",
+            confirm_label="Shift traffic",
+        )
+        self.ask(dialog, lambda: self._run_weights(name, plan), what=f"traffic change on {name}")
+
+    def _run_weights(self, name: str, plan: WeightPlan) -> None:
+        context = console_host(self).context
+
+        def done(endpoint: Endpoint) -> None:
+            self._changed(name)
+            self.notify(
+                split_summary(endpoint) + f" ({endpoint.status})", title=f"traffic of {name}"
+            )
+
+        self.run_change(
+            f"traffic of {name}",
+            lambda: context.endpoints.update_variant_weights(name, plan.weights, plan.counts),
+            done,
+        )
+
+    # --- update to another config --------------------------------------------------------
+    def action_update(self) -> None:
+        if (endpoint := self._selected()) is not None:
+            self.open_update(endpoint)
+
+    def open_update(self, endpoint: Endpoint) -> None:
+        if not self.gate_allows("endpoint-update", endpoint.name):
+            return
+        if not self._changeable(endpoint, "a config change"):
+            return
+
+        def picked(config: str | None) -> None:
+            if config:
+                self._confirm_update(endpoint, config)
+
+        self.app.push_screen(ConfigPicker(endpoint), picked)
+
+    def _confirm_update(self, endpoint: Endpoint, config: str) -> None:
+        name = endpoint.name
+        dialog = ConfirmDialog(
+            f"Move {name} to {config}?",
+            f"{name} serves {endpoint.config_name} now. SageMaker starts the fleet of "
+            f"{config}, shifts traffic to it, then removes the old one; the endpoint is "
+            "Updating meanwhile and cannot take other changes.",
+            confirm_label="Update endpoint",
+        )
+        self.ask(dialog, lambda: self._run_update(name, config), what=f"update of {name}")
+
+    def _run_update(self, name: str, config: str) -> None:
+        context = console_host(self).context
+
+        def done(_arn: Any) -> None:
+            self._changed(name)
+            self.notify(f"{name} is moving to {config}", title="update requested")
+
+        self.run_change(
+            f"update {name}", lambda: context.endpoints.update_endpoint(name, config), done
+        )
+
+    # --- delete --------------------------------------------------------------------------
+    def action_delete(self) -> None:
+        endpoint = self._selected()
+        if endpoint is None or not self.gate_allows("endpoint-delete", endpoint.name):
+            return
+        name = endpoint.name
+        dialog = ConfirmDialog(
+            "Delete endpoint?",
+            f"{name} ({endpoint.status}, config {endpoint.config_name}) stops serving at "
+            "once; callers get errors. The config and models are kept.",
+            confirm_label="Delete",
+            typed_name=name,
+        )
+        self.ask(dialog, lambda: self._run_delete(name), what=f"delete {name}")
+
+    def _run_delete(self, name: str) -> None:
+        context = console_host(self).context
+
+        def done(_none: Any) -> None:
+            self.notify(f"endpoint {name} is being deleted", title="delete requested")
+
+        self.run_change(f"delete {name}", lambda: context.endpoints.delete_endpoint(name), done)
+
+    # --- palette -------------------------------------------------------------------------
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            self.palette_command("Endpoints: filter", "filter the endpoints table (/)", "filter"),
+            self.palette_command(
+                "Endpoints: refresh now", "list and describe again (r)", "refresh"
+            ),
+            self.palette_command("Endpoints: invoke selected", "send a test request (i)", "invoke"),
+            self.palette_command(
+                "Endpoints: shift traffic (A/B weights)",
+                "change variant weights, preview first (w)",
+                "weights",
+            ),
+            self.palette_command(
+                "Endpoints: update to another config",
+                "move the endpoint to another endpoint config (u)",
+                "update",
+            ),
+            self.palette_command(
+                "Endpoints: delete selected", "delete the endpoint (ctrl+d)", "delete"
+            ),
+        ]

@@ -1,0 +1,189 @@
+"""The describe screen of one endpoint: status, why it failed, its variants, what they serve.
+
+Opened with ``enter`` on an Endpoints row. One worker describes the endpoint (fresh, not
+the table's copy) and follows it to its config and models for the "Serving" section;
+that second part is best effort (a model may be gone), the describe is what matters.
+``i``, ``w`` and ``u`` open the invoke panel, the traffic dialog and the config picker
+for this endpoint, as on the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from console.errors import SmError, translate
+from screens.endpoints_render import variants_table
+from screens.formatting import StatusPalette, format_timestamp
+from screens.host import console_host
+from screens.job_sections import grid, section
+
+if TYPE_CHECKING:
+    from console.services.endpoints import Endpoint, ServingModel
+
+
+class EndpointActions(Protocol):
+    """What the detail screen can ask the Endpoints view to do."""
+
+    def open_invoke(self, endpoint: Endpoint) -> None: ...
+
+    def open_weights(self, endpoint: Endpoint) -> None: ...
+
+    def open_update(self, endpoint: Endpoint) -> None: ...
+
+
+@dataclass
+class EndpointDescribed(Message):
+    generation: int
+    name: str
+    record: Endpoint | None = None
+    serving: tuple[ServingModel, ...] = ()
+    serving_error: SmError | None = None
+    error: SmError | None = None
+
+
+def endpoint_sections(
+    endpoint: Endpoint,
+    serving: tuple[ServingModel, ...],
+    serving_error: SmError | None,
+    palette: StatusPalette,
+) -> list[Widget]:
+    widgets = section(
+        "Endpoint",
+        grid(
+            [
+                ("Status", palette.text(endpoint.status)),
+                ("Config", endpoint.config_name),
+                ("Created", format_timestamp(endpoint.created)),
+                ("Modified", format_timestamp(endpoint.modified)),
+                ("ARN", endpoint.arn),
+            ]
+        ),
+    )
+    if endpoint.failure_reason:
+        widgets += section("Failure reason", endpoint.failure_reason, classes="failure")
+    widgets += section("Traffic (now → desired)", variants_table(endpoint, palette))
+    if serving:
+        # One small grid per variant: image and S3 URIs are long, columns would fold.
+        rows: list[tuple[str, str]] = []
+        for item in serving:
+            rows += [
+                (item.variant, item.model),
+                ("  image", item.image),
+                ("  model data", item.model_data_url),
+            ]
+            if item.model_package_arn:
+                rows.append(("  package", item.model_package_arn))
+        widgets += section("Serving", grid(rows))
+    elif serving_error is not None:
+        widgets += section("Serving", f"not available: {serving_error.one_line()}")
+    return widgets
+
+
+class EndpointDetailScreen(Screen[None]):
+    """Full-screen describe view; ``q``, ``escape``, ``backspace`` or ``ctrl+c`` go back."""
+
+    BINDINGS = [
+        Binding("q", "close", "Back", id="endpoint_detail.close"),
+        Binding(
+            "escape,backspace,ctrl+c", "close", "Back", show=False, id="endpoint_detail.close_alt"
+        ),
+        Binding("r", "reload", "Reload", id="endpoint_detail.reload"),
+        Binding("i", "invoke", "Invoke", id="endpoint_detail.invoke"),
+        Binding("w", "weights", "Traffic", id="endpoint_detail.weights"),
+        Binding("u", "update", "Config", id="endpoint_detail.update"),
+    ]
+
+    def __init__(self, name: str, actions: EndpointActions) -> None:
+        super().__init__()
+        self.endpoint_name = name
+        self.actions = actions
+        self.record: Endpoint | None = None
+        self.error: SmError | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"Endpoint {self.endpoint_name}"), id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            yield Static("loading…", classes="detail-loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-body").focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        host = console_host(self)
+        generation, context, name = host.generation, host.context, self.endpoint_name
+
+        def work() -> None:
+            try:
+                record = context.endpoints.describe_endpoint(name)
+            except Exception as exc:
+                self.post_message(EndpointDescribed(generation, name, error=translate(exc)))
+                return
+            try:
+                serving = tuple(context.endpoints.serving_model_data(name))
+            except Exception as exc:
+                self.post_message(
+                    EndpointDescribed(generation, name, record, serving_error=translate(exc))
+                )
+            else:
+                self.post_message(EndpointDescribed(generation, name, record, serving))
+
+        self.run_worker(
+            work,
+            name="describe",
+            group="describe",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    @on(EndpointDescribed)
+    async def _described(self, message: EndpointDescribed) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        body = self.query_one("#detail-body", VerticalScroll)
+        await body.remove_children()
+        if message.error is not None or message.record is None:
+            self.error = message.error
+            text = message.error.one_line() if message.error else "no answer"
+            await body.mount(Static(Content(text), classes="failure"))
+            self.notify(text, severity="error", title="describe failed")
+            return
+        self.record, self.error = message.record, None
+        palette = StatusPalette.from_variables(self.app.theme_variables)
+        await body.mount_all(
+            endpoint_sections(message.record, message.serving, message.serving_error, palette)
+        )
+
+    def _with_record(self) -> Endpoint | None:
+        if self.record is None:
+            self.notify("still loading", severity="warning", timeout=2)
+        return self.record
+
+    def action_invoke(self) -> None:
+        if (record := self._with_record()) is not None:
+            self.actions.open_invoke(record)
+
+    def action_weights(self) -> None:
+        if (record := self._with_record()) is not None:
+            self.actions.open_weights(record)
+
+    def action_update(self) -> None:
+        if (record := self._with_record()) is not None:
+            self.actions.open_update(record)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,199 @@
+"""The A/B traffic dialog: new weights (and instances) per variant, with a live preview.
+
+Weights are relative (``90`` and ``10`` send 90 % and 10 %). Every edit re-plans the
+change with the service's pure planner (``plan_variant_weights``: no AWS call), so the
+preview shows exactly the split that would be requested and a bad value (negative,
+every variant at 0) is explained before anything is sent. ``enter`` or ``ctrl+s`` hands
+the plan back to the view, which asks for confirmation through the one confirm dialog.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from console.errors import SmError, ValidationError
+from screens.endpoints_render import plan_summary, plan_table
+
+if TYPE_CHECKING:
+    from console.services.endpoints import Endpoint
+
+Planner = Callable[["Endpoint", Mapping[str, float], Mapping[str, int]], Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class WeightPlan:
+    """What the operator asked for, checked, and how to say it in the confirm dialog."""
+
+    weights: dict[str, float]
+    counts: dict[str, int] = field(default_factory=dict)
+    summary: str = ""
+
+
+def parse_weight(variant: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValidationError(f"weight of {variant} must be a number, got {text!r}") from None
+    if math.isnan(value) or math.isinf(value) or value < 0:
+        raise ValidationError(f"weight of {variant} must be >= 0, got {text!r}")
+    return value
+
+
+def parse_count(variant: str, text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValidationError(
+            f"instances of {variant} must be a whole number, got {text!r}"
+        ) from None
+    if value < 1:
+        raise ValidationError(f"instances of {variant} must be at least 1, got {value}")
+    return value
+
+
+class WeightsDialog(ModalScreen[WeightPlan | None]):
+    """Edit the weights of ``endpoint``'s variants; dismisses with the plan or None."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "Review change", id="weights.apply"),
+        Binding("ctrl+g,escape", "cancel", "Cancel", id="weights.cancel"),
+        Binding("down", "move(1)", "Next variant", show=False, id="weights.next"),
+        Binding("up", "move(-1)", "Previous variant", show=False, id="weights.previous"),
+    ]
+
+    def __init__(self, endpoint: Endpoint, planner: Planner) -> None:
+        super().__init__()
+        self.endpoint = endpoint
+        self._planner = planner
+        self.plan: WeightPlan | None = None
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        endpoint = self.endpoint
+        with VerticalScroll(id="weights-box"):
+            yield Label(Content(f"Traffic split of {endpoint.name}"), id="weights-title")
+            yield Static(
+                Content(
+                    "Weights are relative: 90 and 10 send 90% and 10% of requests.\n"
+                    "tab next field · ↑↓ next variant · enter review · ctrl+g cancel"
+                ),
+                id="weights-hint",
+            )
+            with Grid(id="weights-grid"):
+                yield Label("Variant", classes="weights-head")
+                yield Label("Weight", classes="weights-head")
+                yield Label("Instances", classes="weights-head")
+                for index, variant in enumerate(endpoint.variants):
+                    yield Label(Content(variant.name), classes="weights-variant")
+                    weight = variant.desired_weight
+                    yield Input(
+                        "" if weight is None else f"{weight:g}",
+                        type="number",
+                        compact=True,
+                        id=f"weight-{index}",
+                        classes="weights-input",
+                    )
+                    count = variant.desired_instance_count
+                    yield Input(
+                        "" if count is None else str(count),
+                        type="integer",
+                        compact=True,
+                        id=f"count-{index}",
+                        classes="weights-input",
+                    )
+            yield Static(id="weights-preview")
+            yield Static(Content(""), id="weights-error")
+            with Horizontal(id="weights-buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Review change", id="apply", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self._replan()
+        if self.endpoint.variants:
+            first = self.query_one("#weight-0", Input)
+            first.focus()
+            first.select_all()
+
+    # --- planning ---------------------------------------------------------------------------
+    def _inputs(self) -> tuple[dict[str, float], dict[str, int]]:
+        weights: dict[str, float] = {}
+        counts: dict[str, int] = {}
+        for index, variant in enumerate(self.endpoint.variants):
+            weights[variant.name] = parse_weight(
+                variant.name, self.query_one(f"#weight-{index}", Input).value
+            )
+            count_text_ = self.query_one(f"#count-{index}", Input).value.strip()
+            if count_text_:
+                count = parse_count(variant.name, count_text_)
+                if count != variant.desired_instance_count:
+                    counts[variant.name] = count
+        return weights, counts
+
+    def _replan(self) -> None:
+        endpoint = self.endpoint
+        preview = self.query_one("#weights-preview", Static)
+        try:
+            weights, counts = self._inputs()
+            self._planner(endpoint, weights, counts)
+        except SmError as exc:
+            self.plan = None
+            self.error = exc.one_line()
+        else:
+            self.error = ""
+            self.plan = WeightPlan(weights, counts, plan_summary(endpoint, weights, counts))
+            preview.update(plan_table(endpoint, weights, counts))
+        self.query_one("#weights-error", Static).update(Content(self.error))
+        self.query_one("#apply", Button).disabled = self.plan is None
+
+    @on(Input.Changed)
+    def _edited(self, event: Input.Changed) -> None:
+        event.stop()
+        self._replan()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "apply":
+            self.action_apply()
+        else:
+            self.action_cancel()
+
+    def action_apply(self) -> None:
+        self._replan()
+        if self.plan is None:
+            self.notify(self.error, severity="warning", title="not valid", timeout=4)
+            return
+        if not self.plan.counts and all(
+            self.plan.weights.get(v.name) == v.desired_weight for v in self.endpoint.variants
+        ):
+            self.notify("nothing changed yet: edit a weight", severity="warning", timeout=4)
+            return
+        self.dismiss(self.plan)
+
+    def action_move(self, step: int) -> None:
+        """Up/down: the same field (weight or instances) of the next/previous variant."""
+        focused = self.focused
+        if not isinstance(focused, Input) or not focused.id or not self.endpoint.variants:
+            return
+        field_name, _, index = focused.id.partition("-")
+        target = (int(index) + step) % len(self.endpoint.variants)
+        self.query_one(f"#{field_name}-{target}", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
