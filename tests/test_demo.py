@@ -78,7 +78,7 @@ def on_demo(demo: DemoStack, monkeypatch: pytest.MonkeyPatch) -> DemoStack:
     return demo
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -627,7 +627,6 @@ def test_every_seed_command_works_on_the_demo(
         assert result.exit_code == 0, f"{' '.join(args)}: {result.stderr}"
         return result.stdout
 
-    running = first("training-list", "--status", "InProgress", "--limit", "1")
     done = first("training-list", "--status", "Completed", "--limit", "1")
     proc = first("processing-list", "--limit", "1")
     endpoint, notebook = first("endpoint-list"), first("notebook-list")
@@ -641,7 +640,7 @@ def test_every_seed_command_works_on_the_demo(
     assert done in ok("training-describe", done)
     assert ok("training-logs", done).strip()
     ok("training-create", "tour-job", image, *inputs)
-    ok("training-stop", running, "--yes")
+    ok("training-stop", "tour-job", "--yes")  # just created: the simulator can't finish it first
     assert proc in ok("processing-describe", proc)
     ok("processing-create", "tour-proc", image, *inputs)
     ok("processing-stop", "tour-proc", "--yes")

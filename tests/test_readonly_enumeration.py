@@ -40,6 +40,17 @@ CLUSTER_SPEC = {
 
 Case = Callable[[ConsoleContext, dict[str, str]], Any]
 
+
+def slurm(context: ConsoleContext) -> Any:
+    """A Slurm client whose transport cannot connect (port 9): allowed, its mutations fail
+    (and are audited as errors); read-only, they are refused before any connection."""
+    from console.remote.ssh import SshTarget, SshTransport
+    from console.slurm.client import SlurmClient
+
+    target = SshTarget("127.0.0.1", 9, "nobody", allow_agent=False, look_for_keys=False)
+    return SlurmClient(SshTransport(target), context.gate)
+
+
 CASES: dict[str, Case] = {
     "training-create": lambda c, s: c.jobs.create_training_job(
         TrainingSpec("t-new", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", ROLE)
@@ -83,6 +94,8 @@ CASES: dict[str, Case] = {
     "cluster-create": lambda c, s: c.hyperpod.create_cluster(CLUSTER_SPEC),
     "cluster-node-reboot": lambda c, s: c.hyperpod.reboot_nodes("hp-1", ["workers-0"]),
     "cluster-node-replace": lambda c, s: c.hyperpod.replace_nodes("hp-1", ["workers-0"]),
+    "slurm-submit": lambda c, s: slurm(c).submit("#!/bin/bash\ntrue\n", name="ro-case"),
+    "slurm-cancel": lambda c, s: slurm(c).cancel("999999"),
 }
 
 # Calls whose action name is computed: where they are, and which actions they produce.
@@ -239,6 +252,8 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "role-create": ("role-2",),
     "role-delete": ("role-1", "--yes"),
     "cluster-create": ("{spec}",),
+    "slurm-submit": ("{script}", "--local"),
+    "slurm-cancel": ("999999", "--yes", "--local"),
     "tf-apply": ("stack-a", "--yes"),
     "tf-destroy": ("stack-a", "--yes"),
 }
@@ -259,7 +274,9 @@ def test_cli_read_only_refuses(command: str, seeded, run_cli, tmp_path: Path) ->
 
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(CLUSTER_SPEC))
-    fill = {"{package}": seeded["package"], "{spec}": str(spec)}
+    script = tmp_path / "job.sbatch"
+    script.write_text("#!/bin/bash\ntrue\n")
+    fill = {"{package}": seeded["package"], "{spec}": str(spec), "{script}": str(script)}
     args = [fill.get(a, a) for a in CLI_ARGS[command]]
     result = run_cli("--read-only", command, *args)
     assert result.exit_code == 3, (result.stdout, result.stderr)

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "console.cli.commands.registry",
     "console.cli.commands.iam",
     "console.cli.commands.hyperpod",
+    "console.cli.commands.slurm",
     "console.cli.commands.status",
 )
 

@@ -1,0 +1,435 @@
+"""slurm-*: the cluster's Slurm, over SSH, SSH over SSM, or on this machine.
+
+Every command takes the same connection options: ``--ssh HOST`` (an alias from
+``~/.ssh/config`` works, with its HostName/User/Port/IdentityFile/ProxyJump), ``--jump``,
+``--ssm CLUSTER`` (a HyperPod cluster: SSH over SSM to its login node) or ``--local``.
+Without one, the config's ``[ssh]`` section decides. Host keys are checked against
+known_hosts; ``--accept-new-host-key`` records an unknown one (a changed key is always
+refused).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from console.cli.output import emit, field_col
+from console.cli.root import (
+    Invocation,
+    command,
+    confirm,
+    json_option,
+    pass_invocation,
+    wants_json,
+    yes_option,
+)
+from console.errors import SmError, ValidationError
+from console.sanitize import inert, strip_escapes
+
+SECTION = "HyperPod"
+SCRIPT_MAX_BYTES = 1024 * 1024
+JOB_CHECK_SECONDS = 2.0
+DRAIN_QUIET_SECONDS = 1.0  # after the job ended: stop once no line came for this long
+DRAIN_MAX_SECONDS = 15.0
+
+_CONNECTION_OPTIONS = (
+    click.option(
+        "--ssh",
+        "ssh_host",
+        metavar="HOST",
+        help="SSH to HOST: an alias from ~/.ssh/config or [user@]host[:port].",
+    ),
+    click.option("--jump", metavar="HOST[,HOST]", help="Jump host(s) on the way, like ssh -J."),
+    click.option(
+        "--ssm",
+        "ssm_cluster",
+        metavar="CLUSTER",
+        help="HyperPod cluster: SSH over SSM to its login (or controller) node.",
+    ),
+    click.option("--local", is_flag=True, help="Run Slurm's commands on this machine."),
+    click.option("--user", "-l", "ssh_user", metavar="USER", help="Remote user."),
+    click.option("--port", "-p", type=click.IntRange(1, 65535), help="SSH port."),
+    click.option("--identity", "-i", metavar="KEY", help="Private key file."),
+    click.option("--known-hosts", metavar="FILE", help="known_hosts file to check keys against."),
+    click.option(
+        "--accept-new-host-key",
+        is_flag=True,
+        default=None,
+        help="Record an unknown host key (a changed one is always refused).",
+    ),
+    click.option("--ssm-group", metavar="GROUP", help="Instance group to land on (--ssm)."),
+    click.option("--ssm-node", metavar="INSTANCE", help="Instance to land on (--ssm)."),
+)
+_CONNECTION_KEYS = (
+    "ssh_host",
+    "jump",
+    "ssm_cluster",
+    "local",
+    "ssh_user",
+    "port",
+    "identity",
+    "known_hosts",
+    "accept_new_host_key",
+    "ssm_group",
+    "ssm_node",
+)
+
+
+def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the connection options; the command receives them as ``connection``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        connection = {key: kwargs.pop(key, None) for key in _CONNECTION_KEYS}
+        return fn(*args, connection=connection, **kwargs)
+
+    decorated: Callable[..., Any] = wrapper
+    for option in reversed(_CONNECTION_OPTIONS):
+        decorated = option(decorated)
+    return decorated
+
+
+def open_client(inv: Invocation, connection: dict[str, Any], *, hyperpod: bool = False) -> Any:
+    """A :class:`SlurmClient` on the transport the options (or the config) describe."""
+    from console.remote.connect import ConnectionSpec, open_transport
+    from console.slurm.client import SlurmClient
+
+    config = inv.config
+    spec = ConnectionSpec.from_settings(
+        config.ssh, region=config.region, profile=config.profile
+    ).with_options(
+        ssh=connection.get("ssh_host"),
+        ssm=connection.get("ssm_cluster"),
+        local=bool(connection.get("local")),
+        user=connection.get("ssh_user"),
+        port=connection.get("port"),
+        jump=connection.get("jump"),
+        identity_file=connection.get("identity"),
+        known_hosts=connection.get("known_hosts"),
+        accept_new_host_keys=connection.get("accept_new_host_key"),
+        ssm_group=connection.get("ssm_group"),
+        ssm_node=connection.get("ssm_node"),
+    )
+    transport = open_transport(spec, hyperpod=lambda: inv.console.hyperpod)
+    return SlurmClient(
+        transport,
+        inv.console.gate,
+        remote_dir=config.ssh.remote_dir,
+        hyperpod=hyperpod or spec.kind == "ssm",
+    )
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours:d}:{minutes:02d}:{secs:02d}"
+    return f"{days}-{text}" if days else text
+
+
+def _limit(minutes: int | None) -> str:
+    return "unlimited" if minutes is None else _duration(minutes * 60)
+
+
+JOB_COLUMNS = [
+    field_col("JobID", "job_id"),
+    field_col("Name", "name"),
+    field_col("User", "user"),
+    ("Status", lambda j: j.display_state),
+    field_col("Partition", "partition"),
+    ("Nodes/Reason", lambda j: j.nodes or (f"({j.reason})" if j.reason else "")),
+    ("Time", lambda j: _duration(j.elapsed_seconds)),
+    ("Limit", lambda j: _limit(j.time_limit_minutes)),
+    ("GPUs", lambda j: j.gpus or ""),
+]
+NODE_COLUMNS = [
+    field_col("Node", "name"),
+    ("Status", lambda n: n.display_state),
+    ("CPUs", lambda n: f"{n.cpus_allocated or 0}/{n.cpus_total or '?'}"),
+    ("GPUs", lambda n: f"{n.gpus_used}/{n.gpus_total}" if n.gpus_total else ""),
+    ("Memory MB", lambda n: n.memory_mb),
+    ("Partitions", lambda n: n.partitions),
+    field_col("Reason", "reason"),
+]
+
+
+def _joined_reason(row: Any) -> str:
+    slurm = row.slurm.reason if row.slurm else ""
+    return slurm or (row.instance.message if row.instance else "")
+
+
+JOINED_COLUMNS = [
+    field_col("Node", "name"),
+    ("Status", lambda r: r.slurm.display_state if r.slurm else "not in Slurm"),
+    ("GPUs", lambda r: f"{r.slurm.gpus_used}/{r.slurm.gpus_total}" if r.slurm else ""),
+    ("Instance", lambda r: r.instance.instance_id if r.instance else ""),
+    ("Group", lambda r: r.instance.group if r.instance else ""),
+    ("AWS status", lambda r: r.instance.status if r.instance else "no instance"),
+    ("Reason", _joined_reason),
+]
+
+
+HISTORY_COLUMNS = [
+    field_col("JobID", "job_id"),
+    field_col("Name", "name"),
+    field_col("User", "user"),
+    field_col("Status", "state"),
+    ("Exit", lambda j: f"signal {j.signal}" if j.signal else j.exit_code),
+    ("Elapsed", lambda j: _duration(j.elapsed_seconds)),
+    field_col("Partition", "partition"),
+    field_col("Nodes", "nodes"),
+    field_col("Submitted", "submitted"),
+]
+
+
+@command("slurm-connect", SECTION, short_help="Check the connection to the cluster's Slurm.")
+@json_option
+@connection_options
+@pass_invocation
+def slurm_connect(inv: Invocation, json_output: bool, connection: dict[str, Any]) -> None:
+    """Connect, ask Slurm its version, and show the equivalent ssh command."""
+    client = open_client(inv, connection)
+    try:
+        info = client.connection_info()
+    finally:
+        client.transport.close()
+    if wants_json(inv, json_output):
+        emit(True, info)
+        return
+    click.echo(f"connected to {info.destination} as {info.user}: {info.slurm_version}")
+    click.echo(f"equivalent: {info.equivalent_command}")
+
+
+@command("slurm-queue", SECTION, short_help="List Slurm jobs in the queue (yours, or --all).")
+@click.option("--all", "all_users", is_flag=True, help="Every user's jobs, not only yours.")
+@click.option("--finished", is_flag=True, help="Include jobs that ended in the last minutes.")
+@json_option
+@connection_options
+@pass_invocation
+def slurm_queue(
+    inv: Invocation,
+    all_users: bool,
+    finished: bool,
+    json_output: bool,
+    connection: dict[str, Any],
+) -> None:
+    client = open_client(inv, connection)
+    try:
+        jobs = client.queue(all_users=all_users, include_finished=finished)
+    finally:
+        client.transport.close()
+    emit(wants_json(inv, json_output), jobs, columns=JOB_COLUMNS, empty="no jobs in the queue")
+
+
+@command("slurm-nodes", SECTION, short_help="List Slurm nodes (joined with HyperPod with --ssm).")
+@json_option
+@connection_options
+@pass_invocation
+def slurm_nodes(inv: Invocation, json_output: bool, connection: dict[str, Any]) -> None:
+    """Nodes with state, CPUs and GPUs. With --ssm CLUSTER each row also shows the
+    HyperPod instance the node runs on, matched by host name."""
+    client = open_client(inv, connection)
+    try:
+        nodes = client.nodes()
+    finally:
+        client.transport.close()
+    cluster = connection.get("ssm_cluster")
+    if not cluster:
+        emit(wants_json(inv, json_output), nodes, columns=NODE_COLUMNS, empty="no nodes")
+        return
+    from console.slurm.join import join_nodes
+
+    instances = list(inv.console.hyperpod.list_nodes(cluster, addresses=True))
+    rows = join_nodes(nodes, instances)
+    emit(wants_json(inv, json_output), rows, columns=JOINED_COLUMNS, empty="no nodes")
+
+
+@command("slurm-history", SECTION, short_help="Jobs from Slurm accounting (sacct).")
+@click.option("--all", "all_users", is_flag=True, help="Every user's jobs, not only yours.")
+@click.option(
+    "--since", default="now-1days", show_default=True, help="Slurm time: now-2hours, 2024-05-01."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@json_option
+@connection_options
+@pass_invocation
+def slurm_history(
+    inv: Invocation,
+    all_users: bool,
+    since: str,
+    limit: int | None,
+    json_output: bool,
+    connection: dict[str, Any],
+) -> None:
+    client = open_client(inv, connection)
+    try:
+        jobs = client.history(all_users=all_users, since=since, limit=limit)
+    finally:
+        client.transport.close()
+    emit(wants_json(inv, json_output), jobs, columns=HISTORY_COLUMNS, empty="no jobs")
+
+
+def _read_script(path: str) -> str:
+    file = Path(path).expanduser()
+    try:
+        if file.stat().st_size > SCRIPT_MAX_BYTES:
+            raise ValidationError(f"{path}: the script is larger than 1 MiB")
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValidationError(f"{path}: is a directory, not a script") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path}: not a text file") from None
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+@command("slurm-submit", SECTION, short_help="Lint and submit an sbatch script.")
+@click.argument("script", metavar="SCRIPT")
+@click.option("--name", metavar="NAME", help="Name for the uploaded copy (default: file name).")
+@click.option("--job-name", metavar="NAME", help="Set the job's name (sbatch --job-name).")
+@click.option("--chdir", metavar="DIR", help="The job's working directory (sbatch --chdir).")
+@click.option("--hyperpod", is_flag=True, help="Lint for HyperPod (implied by --ssm).")
+@click.option("--no-lint", is_flag=True, help="Skip the linter (errors included).")
+@json_option
+@connection_options
+@pass_invocation
+def slurm_submit(
+    inv: Invocation,
+    script: str,
+    name: str | None,
+    job_name: str | None,
+    chdir: str | None,
+    hyperpod: bool,
+    no_lint: bool,
+    json_output: bool,
+    connection: dict[str, Any],
+) -> None:
+    """Upload SCRIPT to the cluster (SFTP, atomically) and sbatch it, at most once.
+
+    The linter runs first against the cluster's partitions: errors refuse the
+    submission, warnings are shown.
+    """
+    label = name or Path(script).name
+    inv.console.gate.check("slurm-submit", label)  # read-only: refuse before connecting
+    text = _read_script(script)
+    client = open_client(inv, connection, hyperpod=hyperpod)
+    try:
+        issues = [] if no_lint else client.lint(text)
+        for issue in issues:
+            where = f"line {issue.line}: " if issue.line else ""
+            click.echo(f"lint {issue.severity}: {where}{issue.message} [{issue.code}]", err=True)
+        errors = [i for i in issues if i.severity == "error"]
+        if errors:
+            raise ValidationError(
+                f"{script}: {len(errors)} lint error(s); nothing was submitted",
+                "fix them (or pass --no-lint to submit anyway)",
+            )
+        result = client.submit(text, name=label, workdir=chdir or "", job_name=job_name or "")
+    finally:
+        client.transport.close()
+    if wants_json(inv, json_output):
+        emit(True, {**result.to_dict(), "warnings": [i.to_dict() for i in issues]})
+        return
+    note = " (found again after a dropped connection)" if result.recovered else ""
+    click.echo(f"submitted batch job {result.job_id}{note}")
+    click.echo(f"script: {result.script_path}")
+
+
+@command("slurm-cancel", SECTION, short_help="Cancel a Slurm job (asks first).")
+@click.argument("job_id", metavar="JOBID")
+@yes_option
+@connection_options
+@pass_invocation
+def slurm_cancel(inv: Invocation, job_id: str, yes: bool, connection: dict[str, Any]) -> None:
+    from console.slurm.client import check_job_id
+
+    job_id = check_job_id(job_id)
+    confirm(inv, "slurm-cancel", job_id, yes=yes, prompt=f"Cancel Slurm job {job_id}?")
+    client = open_client(inv, connection)
+    try:
+        job = client.cancel(job_id)
+    finally:
+        client.transport.close()
+    click.echo(f"cancelled job {job_id} ({inert(job.name, 80)}, was {job.display_state})")
+
+
+@command("slurm-tail", SECTION, short_help="Print a job's output; --follow to stream it.")
+@click.argument("job_id", metavar="JOBID")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines until the job ends.")
+@click.option("--lines", "-n", type=click.IntRange(min=0), default=100, show_default=True)
+@click.option("--stderr", "use_stderr", is_flag=True, help="The job's stderr file instead.")
+@json_option
+@connection_options
+@pass_invocation
+def slurm_tail(
+    inv: Invocation,
+    job_id: str,
+    follow: bool,
+    lines: int,
+    use_stderr: bool,
+    json_output: bool,
+    connection: dict[str, Any],
+) -> None:
+    from console.slurm.client import check_job_id
+
+    job_id = check_job_id(job_id)
+    if follow and wants_json(inv, json_output):
+        raise ValidationError("--json cannot be combined with --follow")
+    stream = "stderr" if use_stderr else "stdout"
+    client = open_client(inv, connection)
+    try:
+        if not follow:
+            path = client.output_path(job_id, stream=stream)
+            output = client.tail(job_id, lines=lines, stream=stream)
+            if wants_json(inv, json_output):
+                emit(True, {"job_id": job_id, "path": path, "lines": output})
+            else:
+                for line in output:
+                    click.echo(strip_escapes(line))
+            return
+        _follow(client, job_id, lines=lines, stream=stream)
+    finally:
+        client.transport.close()
+
+
+def _follow(client: Any, job_id: str, *, lines: int, stream: str) -> None:
+    """Stream until the job ends and its last lines are out (or Ctrl-C)."""
+    from console.slurm.tail import Gap
+
+    with client.follow(job_id, lines=lines, stream=stream) as follower:
+        next_check = time.monotonic() + JOB_CHECK_SECONDS
+        ended_at: float | None = None
+        quiet_since = time.monotonic()
+        while True:
+            items = follower.poll(0.5)
+            now = time.monotonic()
+            if items:
+                quiet_since = now
+            for item in items:
+                if isinstance(item, Gap):
+                    click.echo(f"-- {item.message} --", err=True)
+                else:
+                    click.echo(strip_escapes(item))
+            if follower.closed:
+                raise SmError(f"lost the connection while following job {job_id}")
+            if ended_at is not None and (
+                now - quiet_since > DRAIN_QUIET_SECONDS or now - ended_at > DRAIN_MAX_SECONDS
+            ):
+                return  # the job has ended and its output has gone quiet
+            if ended_at is None and now >= next_check:
+                next_check = now + JOB_CHECK_SECONDS
+                try:
+                    ended = not client.job(job_id).active
+                except SmError:
+                    ended = True  # forgotten by Slurm: it ended long ago
+                if ended:
+                    ended_at = quiet_since = now

@@ -1,0 +1,480 @@
+"""Slurm through a transport: queue, nodes, partitions, history, submit, cancel, logs.
+
+Reads try the JSON output first and fall back to text when this Slurm has no JSON
+(older releases, or built without the openapi plugins); the choice is remembered per
+client. Reads are idempotent, so a dropped connection is re-established and the read
+repeated once. Changes (submit, cancel) go through the mutation gate: refused in
+read-only mode, audited either way.
+
+Submission is at most once. The script is uploaded by SFTP (temp name, then rename), then
+``sbatch`` runs inside a tiny remote wrapper keyed by a random token: the wrapper takes a
+``mkdir`` lock named after the token, so running it again (after a dropped connection)
+never submits twice; it reports the first run's outcome instead. Before re-running it,
+the client also looks for a job carrying the token as its comment (``squeue``), which
+finds the job even if the wrapper's files were lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from console.errors import ConflictError, NotFoundError, SmError, ValidationError
+from console.gate import MutationGate
+from console.records import Record
+from console.remote.base import Result, Transport
+from console.remote.errors import ConnectionLostError, RemoteCommandError, RemoteTimeoutError
+from console.sanitize import inert
+from console.slurm import parse
+from console.slurm.lint import LintIssue, lint, read_directives
+from console.slurm.records import AccountingJob, Partition, SlurmJob, SlurmNode
+from console.slurm.tail import LogFollower
+
+T = TypeVar("T")
+JOB_ID = re.compile(r"^\d{1,12}(?:_\d{1,9})?$")
+SUBMIT_TIMEOUT = 120.0
+TOKEN_PREFIX = "smconsole-"
+
+# The at-most-once wrapper. $1 token (also a separator no output can contain), $2 marker
+# path prefix, then sbatch's argv. All values arrive as positional parameters: nothing is
+# pasted into this text. HUP/PIPE are ignored so a dropped connection cannot stop it
+# between submitting and recording the outcome.
+SUBMIT_SCRIPT = r"""
+tok=$1; m=$2; shift 2
+trap '' HUP PIPE
+if mkdir -- "$m.lock" 2>/dev/null; then
+  "$@" >"$m.out" 2>"$m.err"
+  echo "$?" >"$m.rc.tmp" && mv -f -- "$m.rc.tmp" "$m.rc"
+fi
+i=0
+while [ ! -f "$m.rc" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+if [ -f "$m.rc" ]; then
+  cat -- "$m.rc"; echo "$tok"; cat -- "$m.out"; echo "$tok"; cat -- "$m.err"
+else
+  echo pending
+fi
+"""
+
+
+class AccountingDisabledError(SmError):
+    """This cluster keeps no job accounting: sacct has nothing to show."""
+
+    kind = "accounting-off"
+
+
+@dataclass(frozen=True)
+class SubmitResult(Record):
+    job_id: str
+    script_path: str
+    token: str  # also the job's --comment: how a lost submission is found again
+    recovered: bool  # True when the job was found again after a dropped connection
+
+
+@dataclass(frozen=True)
+class ConnectionInfo(Record):
+    destination: str
+    user: str
+    slurm_version: str
+    equivalent_command: str
+
+
+def check_job_id(value: str) -> str:
+    if not isinstance(value, str) or not JOB_ID.match(value.strip()):
+        raise ValidationError(
+            f"{value!r} is not a Slurm job id", "a number such as 1234 (or 1234_5 for arrays)"
+        )
+    return value.strip()
+
+
+def check_job_name(value: str) -> str:
+    """Slurm takes nearly anything as a name; we refuse only what breaks its output."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("the job name is empty")
+    if len(value) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationError(
+            f"job name {inert(value, 60)!r} is too long or holds control characters",
+            "use at most 200 printable characters",
+        )
+    return value
+
+
+class SlurmClient:
+    """Slurm commands on the machine ``transport`` reaches."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        gate: MutationGate | None = None,
+        *,
+        remote_dir: str = "~/.smconsole/jobs",
+        hyperpod: bool = False,
+    ) -> None:
+        self.transport = transport
+        self.gate = gate
+        self.remote_dir = remote_dir
+        self.hyperpod = hyperpod
+        self._json: bool | None = None  # None: not tried yet
+        self._user: str | None = None
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _read(self, argv: Sequence[str], *, timeout: float = 60.0) -> Result:
+        """Run a read-only command; after a dropped connection, reconnect and run it again."""
+        try:
+            return self.transport.run(argv, timeout=timeout)
+        except ConnectionLostError:
+            self.transport.reconnect()
+            return self.transport.run(argv, timeout=timeout)
+
+    def _json_or_text(
+        self,
+        json_argv: Sequence[str],
+        text_argv: Sequence[str],
+        parse_json: Callable[[str], T],
+        parse_text: Callable[[str], T],
+        what: str,
+    ) -> T:
+        if self._json is not False:
+            result = self._read(json_argv)
+            if result.ok:
+                try:
+                    value = parse_json(result.stdout)
+                    self._json = True
+                    return value
+                except parse.SlurmOutputError:
+                    if self._json:
+                        raise
+            elif not _no_json_support(result):
+                _checked(result, what)  # raises: Slurm's own error, or "not installed"
+            self._json = False
+        return parse_text(_checked(self._read(text_argv), what).stdout)
+
+    def user(self) -> str:
+        """The login user on the cluster (``id -un``), asked once."""
+        if self._user is None:
+            result = _checked(self._read(["id", "-un"]), "id -un")
+            self._user = result.stdout.strip()
+        return self._user
+
+    def connection_info(self) -> ConnectionInfo:
+        version = _checked(self._read(["sinfo", "--version"]), "sinfo --version").stdout
+        return ConnectionInfo(
+            destination=self.transport.destination,
+            user=self.user(),
+            slurm_version=inert(version.strip(), 80),
+            equivalent_command=self.transport.describe(),
+        )
+
+    # --- reads -------------------------------------------------------------------------
+
+    def queue(self, *, all_users: bool = False, include_finished: bool = False) -> list[SlurmJob]:
+        """Jobs in the queue, mine unless ``all_users`` (finished ones only if asked:
+        ``squeue --json`` lists them for a few minutes after they end)."""
+        user_args = [] if all_users else ["-u", self.user()]
+        state_args = ["-t", "all"] if include_finished else []
+        jobs = self._json_or_text(
+            ["squeue", "--json", *user_args, *state_args],
+            ["squeue", "-h", "-o", parse.SQUEUE_FORMAT, *user_args, *state_args],
+            parse.parse_squeue_json,
+            parse.parse_squeue_text,
+            "squeue",
+        )
+        if not all_users:  # Slurm 22.05 ignores filters with --json
+            jobs = [j for j in jobs if j.user == self.user()]
+        if not include_finished:
+            jobs = [j for j in jobs if j.active]
+        return jobs
+
+    def nodes(self) -> list[SlurmNode]:
+        return self._json_or_text(
+            ["sinfo", "-N", "--json"],
+            ["sinfo", "-h", "-N", "-o", parse.SINFO_FORMAT],
+            parse.parse_sinfo_json,
+            parse.parse_sinfo_text,
+            "sinfo",
+        )
+
+    def partitions(self, nodes: Sequence[SlurmNode] | None = None) -> list[Partition]:
+        """Partitions with the most GPUs any of their nodes has (for the linter)."""
+        result = _checked(
+            self._read(["scontrol", "show", "partition", "-o"]), "scontrol show partition"
+        )
+        partitions = parse.parse_partitions(result.stdout)
+        nodes = self.nodes() if nodes is None else nodes
+        return [
+            replace(
+                p,
+                gpus_per_node=max(
+                    (n.gpus_total for n in nodes if p.name in n.partitions), default=0
+                ),
+            )
+            for p in partitions
+        ]
+
+    def history(
+        self, *, all_users: bool = False, since: str = "now-1days", limit: int | None = None
+    ) -> list[AccountingJob]:
+        """Finished and running jobs from accounting (text: Slurm 22.05's JSON has wrong
+        exit codes). Raises :class:`AccountingDisabledError` when accounting is off."""
+        if not re.fullmatch(r"[\w:+\-]{1,40}", since):
+            raise ValidationError(f"{since!r} is not a Slurm time (e.g. now-1days, 2024-05-01)")
+        argv = ["sacct", "-P", "-X", "-n", "-S", since, "-o", ",".join(parse.SACCT_FIELDS)]
+        argv += ["-a"] if all_users else ["-u", self.user()]
+        result = self._read(argv)
+        if not result.ok and "accounting storage is disabled" in result.stderr.lower():
+            raise AccountingDisabledError(
+                "Slurm accounting is off on this cluster: there is no job history",
+                "the queue and nodes still work; history needs slurmdbd",
+            )
+        jobs = parse.parse_sacct_text(_checked(result, "sacct").stdout)
+        jobs.sort(key=lambda j: j.submitted or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return jobs[:limit] if limit else jobs
+
+    def job(self, job_id: str) -> SlurmJob:
+        """One job with its expanded output paths (``scontrol show job -o``)."""
+        job_id = check_job_id(job_id)
+        result = self._read(["scontrol", "show", "job", "-o", job_id])
+        if not result.ok and "invalid job id" in (result.stderr + result.stdout).lower():
+            raise NotFoundError(
+                f"job {job_id} is not known to Slurm",
+                "finished jobs are forgotten after a few minutes; see slurm-history",
+            )
+        return parse.job_from_scontrol(_checked(result, "scontrol show job").stdout)
+
+    def find_by_token(self, token: str) -> SlurmJob | None:
+        """The job whose comment is ``token`` (a submission of ours), if Slurm has it."""
+        result = self._read(["squeue", "-h", "-t", "all", "-u", self.user(), "-o", "%i|%k"])
+        for line in _checked(result, "squeue").stdout.splitlines():
+            job_id, _, comment = line.partition("|")
+            if comment.strip() == token and JOB_ID.match(job_id.strip()):
+                return self.job(job_id.strip())
+        return None
+
+    # --- lint and submit ---------------------------------------------------------------
+
+    def lint(self, script: str) -> list[LintIssue]:
+        """The linter with this cluster's partitions (and HyperPod checks when on one)."""
+        return lint(script, partitions=self.partitions(), hyperpod=self.hyperpod)
+
+    def submit(
+        self, script: str, *, name: str, workdir: str = "", job_name: str = ""
+    ) -> SubmitResult:
+        """Upload ``script`` and submit it, at most once (see the module docstring).
+
+        ``name`` names the uploaded file (and the audit record); ``job_name`` sets
+        ``--job-name`` when given. Slurm's own message is the error on a refusal.
+        """
+        if not script.startswith("#!"):
+            raise ValidationError(
+                "the script must start with #! and an interpreter", "e.g. #!/bin/bash"
+            )
+        check_job_name(name)
+        if job_name:
+            check_job_name(job_name)
+        if not job_name and not {"job-name", "J"} & set(read_directives(script).options):
+            job_name = name  # not the uploaded file's generated name
+        token = f"{TOKEN_PREFIX}{secrets.token_hex(8)}"
+        stem = re.sub(r"\.(sbatch|slurm|sh|bash)$", "", name)
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:60] or "job"
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        directory = self.remote_dir.rstrip("/")
+        # The token is the job's comment (not a secret; "token" keys are redacted in audit).
+        params = {"name": name, "host": self.transport.destination, "comment": token}
+
+        def run() -> SubmitResult:
+            base = self.transport.expand_path(directory)
+            path = f"{base}/{stamp}-{token[-8:]}-{safe}.sbatch"
+            self._idempotent(lambda: self.transport.put_file(path, script.encode("utf-8")))
+            argv = ["sbatch", "--parsable", f"--comment={token}"]
+            if job_name:
+                argv.append(f"--job-name={job_name}")
+            if workdir:
+                argv.append(f"--chdir={self.transport.expand_path(workdir)}")
+            argv.append(path)
+            return self._submit_once(token, f"{base}/.submit/{token}", argv, path)
+
+        target = f"{self.transport.destination}:{name}"
+        if self.gate is None:
+            return run()
+        return self.gate.run("slurm-submit", target, params, run)
+
+    def _idempotent(self, fn: Callable[[], T]) -> T:
+        """Run a step that is safe to repeat, once more after a dropped connection."""
+        try:
+            return fn()
+        except ConnectionLostError:
+            self.transport.reconnect()
+            return fn()
+
+    def _submit_once(self, token: str, marker: str, argv: list[str], path: str) -> SubmitResult:
+        self._idempotent(
+            lambda: _checked(
+                self.transport.run(["mkdir", "-p", "--", marker.rsplit("/", 1)[0]]), "mkdir"
+            )
+        )
+        wrapper = ["sh", "-c", SUBMIT_SCRIPT, "sh", token, marker, *argv]
+        recovered = False
+        for attempt in range(3):
+            try:
+                result = self.transport.run(wrapper, timeout=SUBMIT_TIMEOUT)
+                break
+            except (ConnectionLostError, RemoteTimeoutError) as exc:
+                if attempt == 2:
+                    raise self._unknown_outcome(token, exc) from None
+                recovered = True
+                if isinstance(exc, ConnectionLostError):
+                    self.transport.reconnect()
+                # Before running the wrapper again: is the job already there?
+                existing = self.find_by_token(token)
+                if existing is not None:
+                    self._cleanup(marker)
+                    return SubmitResult(existing.job_id, path, token, recovered=True)
+        else:  # pragma: no cover - the loop either breaks or raises
+            raise self._unknown_outcome(token, None)
+        job_id = self._parse_submission(result, token)
+        self._cleanup(marker)
+        return SubmitResult(job_id, path, token, recovered)
+
+    def _parse_submission(self, result: Result, token: str) -> str:
+        if not result.ok:
+            raise _command_error(result, "the submit wrapper")
+        if result.stdout.strip() == "pending":
+            existing = self.find_by_token(token)
+            if existing is not None:
+                return existing.job_id
+            raise self._unknown_outcome(token, None)
+        parts = result.stdout.split(token, 2)  # rc, sbatch's stdout, its stderr
+        if len(parts) != 3:
+            raise RemoteCommandError(
+                f"the submit wrapper printed something unexpected: {inert(result.stdout, 120)}"
+            )
+        rc_text, out, err = parts
+        if not rc_text.strip().isdigit():
+            raise RemoteCommandError(
+                f"the submit wrapper printed something unexpected: {inert(result.stdout, 120)}"
+            )
+        if int(rc_text.strip()) != 0:
+            lines = [line.strip() for line in err.splitlines() if line.strip()]
+            failed = [line for line in lines if "error" in line.lower()]
+            message = (failed or lines or [f"sbatch exit status {rc_text.strip()}"])[-1]
+            raise RemoteCommandError(
+                f"sbatch refused the job: {inert(message, 300)}",
+                "nothing was submitted; fix the script or options and submit again",
+                rc=int(rc_text.strip()),
+                stderr=err,
+            )
+        match = re.search(r"^(\d+)(?:;\S*)?\s*$", out.strip(), re.M)
+        if not match:
+            raise RemoteCommandError(
+                f"sbatch printed no job id: {inert(out.strip(), 120) or '(nothing)'}"
+            )
+        return match.group(1)
+
+    def _cleanup(self, marker: str) -> None:
+        suffixes = (".lock", ".rc", ".out", ".err", ".rc.tmp")
+        with contextlib.suppress(SmError):  # leftover marker files are harmless (tiny)
+            self.transport.run(["rm", "-rf", "--", *(marker + s for s in suffixes)], timeout=15)
+
+    def _unknown_outcome(self, token: str, exc: SmError | None) -> SmError:
+        why = f" ({exc.message})" if exc is not None else ""
+        return SmError(
+            f"the submission's outcome is unknown{why}; it was not repeated",
+            f"look for it with `squeue --me -o '%i %k'` (comment {token}) before submitting again",
+        )
+
+    # --- cancel ------------------------------------------------------------------------
+
+    def cancel(self, job_id: str) -> SlurmJob:
+        """Cancel an active job (read-only aware, audited). Returns the job as it was."""
+        job_id = check_job_id(job_id)
+        target = f"{self.transport.destination}:{job_id}"
+
+        def run() -> SlurmJob:
+            job = self.job(job_id)
+            if not job.active:
+                raise ConflictError(f"job {job_id} has already ended ({job.state})")
+            _checked(self.transport.run(["scancel", job_id]), "scancel")
+            return job
+
+        if self.gate is None:
+            return run()
+        return self.gate.run(
+            "slurm-cancel", target, {"job_id": job_id, "host": self.transport.destination}, run
+        )
+
+    def wait_until(
+        self,
+        job_id: str,
+        done: Callable[[SlurmJob], bool],
+        *,
+        timeout: float,
+        interval: float = 0.3,
+    ) -> SlurmJob:
+        """Poll ``scontrol show job`` until ``done(job)`` (or raise after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.job(job_id)
+            if done(job):
+                return job
+            if time.monotonic() > deadline:
+                raise RemoteTimeoutError(
+                    f"job {job_id} is still {job.display_state} after {timeout:.0f} s"
+                )
+            time.sleep(interval)
+
+    # --- output ------------------------------------------------------------------------
+
+    def output_path(self, job_id: str, *, stream: str = "stdout") -> str:
+        job = self.job(job_id)
+        path = job.stdout if stream == "stdout" else job.stderr
+        if not path:
+            raise NotFoundError(f"Slurm reports no {stream} path for job {job_id}")
+        return path
+
+    def tail(self, job_id: str, *, lines: int = 100, stream: str = "stdout") -> list[str]:
+        """The last ``lines`` lines of the job's output file."""
+        path = self.output_path(job_id, stream=stream)
+        result = self._read(["tail", "-n", str(max(lines, 1)), "--", path])
+        if not result.ok:
+            if "no such file" in result.stderr.lower():
+                raise NotFoundError(
+                    f"job {job_id} has written no output yet ({inert(path, 200)})",
+                    "pending jobs have none; use --follow to wait for it",
+                )
+            raise _command_error(result, "tail")
+        return result.stdout.splitlines()
+
+    def follow(self, job_id: str, *, lines: int = 100, stream: str = "stdout") -> LogFollower:
+        """A live ``tail -F`` of the job's output (close it to stop the remote tail)."""
+        return LogFollower(self.transport, self.output_path(job_id, stream=stream), lines=lines)
+
+
+def _no_json_support(result: Result) -> bool:
+    text = (result.stderr + result.stdout).lower()
+    return any(
+        marker in text
+        for marker in ("unrecognized option", "invalid option", "unknown option", "plugin")
+    )
+
+
+def _command_error(result: Result, what: str) -> RemoteCommandError:
+    return RemoteCommandError(f"{what} failed: {result.first_error()}", rc=result.rc)
+
+
+def _checked(result: Result, what: str) -> Result:
+    if not result.ok:
+        if result.rc == 127:
+            raise RemoteCommandError(
+                f"`{what.split(maxsplit=1)[0]}` was not found on the cluster side: "
+                f"{result.first_error()}",
+                "is this a Slurm login node? Check the host, or PATH in your shell profile",
+                rc=127,
+            )
+        raise _command_error(result, what)
+    return result

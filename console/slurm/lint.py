@@ -1,0 +1,229 @@
+"""An sbatch linter: the mistakes that cost an operator a queue wait or a lost run.
+
+It reads the script's ``#SBATCH`` directives (only those before the first command, as
+sbatch does) and its commands, and reports:
+
+* errors (the submission would fail or run somewhere else than meant): no ``#!`` line,
+  an unknown partition, more GPUs per node than the partition's nodes have;
+* warnings: no ``--output`` (the log lands as ``slurm-%j.out`` in whatever directory
+  sbatch ran from), on HyperPod an ``srun`` without ``--auto-resume=1`` (a node failure
+  then kills the job instead of resuming it), no checkpoint directory (a requeued or
+  resumed job starts from scratch).
+
+The partition facts come from the cluster (``scontrol show partition`` + ``sinfo``); with
+none known, the partition checks are skipped rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from console.records import Record
+from console.slurm.parse import gpu_count
+from console.slurm.records import Partition
+
+MAX_SCRIPT_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LintIssue(Record):
+    severity: str  # error | warning
+    code: str  # stable id: no-shebang, unknown-partition, too-many-gpus, no-output, …
+    line: int  # 1-based; 0 for the script as a whole
+    message: str
+
+
+@dataclass(frozen=True)
+class Directives:
+    """What the ``#SBATCH`` lines ask for (the options the linter cares about)."""
+
+    options: dict[str, str]  # long option name -> value ("" for flags), last one wins
+    lines: dict[str, int]  # long option name -> line number
+
+
+# Short options sbatch accepts in #SBATCH lines, mapped to their long names.
+_SHORT = {
+    "o": "output",
+    "e": "error",
+    "p": "partition",
+    "J": "job-name",
+    "N": "nodes",
+    "n": "ntasks",
+    "G": "gpus",
+    "t": "time",
+    "c": "cpus-per-task",
+    "D": "chdir",
+    "A": "account",
+}
+_TAKES_VALUE = set(_SHORT)
+
+
+def read_directives(script: str) -> Directives:
+    """``#SBATCH`` options up to the first command line (sbatch ignores later ones)."""
+    options: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    for number, raw in enumerate(script.splitlines(), start=1):
+        line = raw.strip()
+        if number == 1 and line.startswith("#!"):
+            continue
+        if not line or (line.startswith("#") and not line.startswith("#SBATCH")):
+            continue
+        if not line.startswith("#SBATCH"):
+            break  # the first command: no more directives
+        body = line[len("#SBATCH") :]
+        body = re.split(r"\s#", body, maxsplit=1)[0]  # a trailing comment
+        try:
+            words = shlex.split(body)
+        except ValueError:
+            words = body.split()
+        index = 0
+        while index < len(words):
+            word = words[index]
+            index += 1
+            if word.startswith("--"):
+                name, has_value, value = word[2:].partition("=")
+                if not has_value and index < len(words) and not words[index].startswith("-"):
+                    value = words[index]
+                    index += 1
+                options[name], lines[name] = value, number
+            elif word.startswith("-") and len(word) >= 2:
+                letter, value = word[1], word[2:]
+                if letter in _TAKES_VALUE and not value and index < len(words):
+                    value = words[index]
+                    index += 1
+                name = _SHORT.get(letter, letter)
+                options[name], lines[name] = value.removeprefix("="), number
+    return Directives(options, lines)
+
+
+def _gpus_per_node(directives: Directives) -> tuple[int, int]:
+    """(GPUs asked per node, line) from --gres, --gpus-per-node or --gpus / --nodes."""
+    options, lines = directives.options, directives.lines
+    if "gpus-per-node" in options:
+        return gpu_count(f"gpu:{options['gpus-per-node']}"), lines["gpus-per-node"]
+    if "gres" in options:
+        return gpu_count(options["gres"]), lines["gres"]
+    if "gpus" in options:
+        total = gpu_count(f"gpu:{options['gpus']}")
+        nodes_text = options.get("nodes", "1").split("-")[0]
+        nodes = int(nodes_text) if nodes_text.isdigit() and int(nodes_text) > 0 else 1
+        return -(-total // nodes), lines["gpus"]
+    return 0, 0
+
+
+_SRUN = re.compile(r"(?:^|[\s;&|(`$])srun(?=\s|$)")
+_CHECKPOINT = re.compile(r"checkpoint|ckpt|save[_-]?dir|resume[_-]?from", re.I)
+
+
+def lint(
+    script: str,
+    *,
+    partitions: Sequence[Partition] = (),
+    hyperpod: bool = False,
+) -> list[LintIssue]:
+    """Issues in ``script``, errors first, each with a line number and a fix-it message."""
+    issues: list[LintIssue] = []
+    if len(script.encode("utf-8", "replace")) > MAX_SCRIPT_BYTES:
+        return [LintIssue("error", "too-large", 0, "the script is larger than 1 MiB")]
+    if "\x00" in script:
+        return [LintIssue("error", "binary", 0, "the script contains NUL bytes (binary file?)")]
+    lines = script.splitlines()
+    if not lines or not lines[0].startswith("#!"):
+        issues.append(
+            LintIssue(
+                "error",
+                "no-shebang",
+                1,
+                "the first line must be #! and an interpreter (e.g. #!/bin/bash): "
+                "sbatch refuses the script otherwise",
+            )
+        )
+    directives = read_directives(script)
+    options = directives.options
+    issues.extend(_partition_issues(directives, partitions))
+    if "output" not in options:
+        issues.append(
+            LintIssue(
+                "warning",
+                "no-output",
+                0,
+                "no #SBATCH --output: the log goes to slurm-%j.out in the directory sbatch "
+                "ran from; set e.g. --output=logs/%x-%j.out",
+            )
+        )
+    body = [(n, line) for n, line in enumerate(lines, start=1) if not line.lstrip().startswith("#")]
+    if hyperpod:
+        sruns = [(n, line) for n, line in body if _SRUN.search(line)]
+        if not sruns:
+            issues.append(
+                LintIssue(
+                    "warning",
+                    "no-auto-resume",
+                    0,
+                    "HyperPod resumes a job after a node failure only for steps started with "
+                    "`srun --auto-resume=1`; this script has no srun",
+                )
+            )
+        for number, line in sruns:
+            if not re.search(r"--auto-resume(?:=|\s+)1\b", line):
+                issues.append(
+                    LintIssue(
+                        "warning",
+                        "no-auto-resume",
+                        number,
+                        "srun without --auto-resume=1: on HyperPod a node failure kills this "
+                        "step instead of replacing the node and resuming",
+                    )
+                )
+    if not any(_CHECKPOINT.search(line) for _, line in body):
+        issues.append(
+            LintIssue(
+                "warning",
+                "no-checkpoint",
+                0,
+                "no checkpoint directory in the script: a requeued or auto-resumed job starts "
+                "from scratch; pass one to the training program (e.g. --checkpoint-dir)",
+            )
+        )
+    return sorted(issues, key=lambda i: (i.severity != "error", i.line))
+
+
+def _partition_issues(directives: Directives, partitions: Sequence[Partition]) -> list[LintIssue]:
+    if not partitions:
+        return []
+    options, lines = directives.options, directives.lines
+    known = {p.name: p for p in partitions}
+    issues = []
+    asked = [p.strip() for p in options.get("partition", "").split(",") if p.strip()]
+    chosen: list[Partition] = []
+    for name in asked:
+        if name in known:
+            chosen.append(known[name])
+        else:
+            issues.append(
+                LintIssue(
+                    "error",
+                    "unknown-partition",
+                    lines.get("partition", 0),
+                    f"partition {name!r} does not exist here (known: {', '.join(sorted(known))})",
+                )
+            )
+    if not asked:
+        chosen = [p for p in partitions if p.default][:1]
+    gpus, line = _gpus_per_node(directives)
+    for partition in chosen:
+        if gpus > partition.gpus_per_node:
+            have = (
+                f"the nodes of partition {partition.name!r} have {partition.gpus_per_node}"
+                if partition.gpus_per_node
+                else f"partition {partition.name!r} has no GPUs"
+            )
+            issues.append(
+                LintIssue(
+                    "error", "too-many-gpus", line, f"asks for {gpus} GPU(s) per node, but {have}"
+                )
+            )
+    return issues

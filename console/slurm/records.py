@@ -1,0 +1,139 @@
+"""Typed records for what Slurm reports: jobs in the queue, nodes, accounting, partitions.
+
+Frozen dataclasses like the AWS side's records, so the CLI's ``--json`` and the TUI's
+tables get one shape whatever the Slurm version or output format they were parsed from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from console.records import Record
+
+# Job states from squeue/sacct (the base state; flags such as REQUEUED ride along).
+ACTIVE_JOB_STATES = frozenset(
+    {
+        "PENDING",
+        "RUNNING",
+        "SUSPENDED",
+        "COMPLETING",
+        "CONFIGURING",
+        "RESIZING",
+        "REQUEUED",
+        "REQUEUE_FED",
+        "REQUEUE_HOLD",
+        "SIGNALING",
+        "STAGE_OUT",
+        "STOPPED",
+        "RESV_DEL_HOLD",
+        "SPECIAL_EXIT",
+    }
+)
+FINISHED_JOB_STATES = frozenset(
+    {
+        "COMPLETED",
+        "CANCELLED",
+        "FAILED",
+        "TIMEOUT",
+        "NODE_FAIL",
+        "PREEMPTED",
+        "BOOT_FAIL",
+        "DEADLINE",
+        "OUT_OF_MEMORY",
+        "REVOKED",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SlurmJob(Record):
+    """A job as the controller knows it (squeue / scontrol)."""
+
+    job_id: str
+    name: str
+    user: str
+    state: str  # the base state, upper case: RUNNING, PENDING, COMPLETED, …
+    flags: tuple[str, ...]  # further states reported alongside (COMPLETING, REQUEUED, …)
+    reason: str  # why pending/failed ("" for None)
+    partition: str
+    nodes: str  # Slurm's node list expression ("" while pending)
+    node_count: int | None
+    cpus: int | None
+    gpus: int  # GPUs requested/allocated over all nodes (0 when none)
+    time_limit_minutes: int | None  # None: unlimited or unknown
+    elapsed_seconds: int | None
+    submitted: datetime | None
+    started: datetime | None
+    ended: datetime | None
+    exit_code: int | None
+    signal: int | None
+    comment: str = ""
+    workdir: str = ""
+    stdout: str = ""  # as reported: squeue's may be a pattern (slurm-%j.out), scontrol's a path
+    stderr: str = ""
+    command: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.state not in FINISHED_JOB_STATES
+
+    @property
+    def display_state(self) -> str:
+        return "+".join((self.state, *self.flags)) if self.flags else self.state
+
+
+@dataclass(frozen=True)
+class SlurmNode(Record):
+    """A node as sinfo reports it, partitions merged."""
+
+    name: str
+    hostname: str
+    address: str
+    state: str  # base state, upper case: IDLE, MIXED, ALLOCATED, DOWN, …
+    flags: tuple[str, ...]  # DRAIN, NOT_RESPONDING, …
+    reason: str
+    cpus_total: int | None
+    cpus_allocated: int | None
+    gres: str  # configured GRES, e.g. gpu:a100:8(S:0-1)
+    gres_used: str
+    gpus_total: int
+    gpus_used: int
+    memory_mb: int | None
+    free_memory_mb: int | None
+    partitions: tuple[str, ...]
+
+    @property
+    def display_state(self) -> str:
+        return "+".join((self.state, *self.flags)) if self.flags else self.state
+
+
+@dataclass(frozen=True)
+class AccountingJob(Record):
+    """A job from accounting (sacct): finished jobs too."""
+
+    job_id: str
+    name: str
+    user: str
+    state: str
+    exit_code: int | None
+    signal: int | None
+    elapsed_seconds: int | None
+    partition: str
+    nodes: str
+    alloc_tres: str
+    submitted: datetime | None
+    started: datetime | None
+    ended: datetime | None
+
+
+@dataclass(frozen=True)
+class Partition(Record):
+    name: str
+    default: bool
+    state: str
+    nodes: str
+    max_time_minutes: int | None  # None: unlimited
+    total_nodes: int | None
+    total_cpus: int | None
+    gpus_per_node: int = 0  # the most any of its nodes has (filled in from sinfo)

@@ -1,0 +1,1 @@
+"""The real parts the HyperPod/Slurm tests talk to: set-up, description, helpers."""

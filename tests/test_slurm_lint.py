@@ -1,0 +1,102 @@
+"""The sbatch linter: each check, line numbers, and what it must not flag."""
+
+from __future__ import annotations
+
+from console.slurm.lint import lint, read_directives
+from console.slurm.records import Partition
+
+
+def partition(name: str, gpus: int, default: bool = False) -> Partition:
+    return Partition(name, default, "UP", "n[1-4]", None, 4, 384, gpus_per_node=gpus)
+
+
+PARTITIONS = [partition("dev", 8, default=True), partition("cpu", 0)]
+GOOD = """#!/bin/bash
+#SBATCH --job-name=train
+#SBATCH --partition=dev
+#SBATCH --nodes=2
+#SBATCH --gres=gpu:8
+#SBATCH --output=logs/%x-%j.out
+srun --auto-resume=1 python train.py --checkpoint-dir /fsx/ckpt
+"""
+
+
+def codes(script: str, **kwargs: object) -> list[tuple[str, str, int]]:
+    return [(i.severity, i.code, i.line) for i in lint(script, **kwargs)]  # type: ignore[arg-type]
+
+
+def test_a_good_script_has_no_issues() -> None:
+    assert codes(GOOD, partitions=PARTITIONS, hyperpod=True) == []
+
+
+def test_each_warning() -> None:
+    script = "#!/bin/bash\n#SBATCH -p dev\nsrun python train.py\n"
+    assert codes(script, partitions=PARTITIONS, hyperpod=True) == [
+        ("warning", "no-output", 0),
+        ("warning", "no-checkpoint", 0),
+        ("warning", "no-auto-resume", 3),
+    ]
+    # Not on HyperPod: auto-resume is not a thing there.
+    assert ("warning", "no-auto-resume", 3) not in codes(script, partitions=PARTITIONS)
+    no_srun = "#!/bin/bash\n#SBATCH -o out.log\npython train.py --ckpt x\n"
+    assert codes(no_srun, hyperpod=True) == [("warning", "no-auto-resume", 0)]
+
+
+def test_errors_come_first_with_their_lines() -> None:
+    script = (
+        "#!/bin/bash\n#SBATCH -o o.log\n#SBATCH -p gpuz\n#SBATCH --gpus-per-node=16\nx --ckpt y\n"
+    )
+    issues = lint(script, partitions=PARTITIONS)
+    assert [(i.code, i.line) for i in issues] == [("unknown-partition", 3)]
+    assert "known: cpu, dev" in issues[0].message
+    too_many = "#!/bin/bash\n#SBATCH -o o.log\n#SBATCH --gpus-per-node=16\nx --ckpt y\n"
+    (issue,) = lint(too_many, partitions=PARTITIONS)  # the default partition, dev: 8 GPUs
+    assert (issue.severity, issue.code, issue.line) == ("error", "too-many-gpus", 3)
+    assert "16 GPU(s) per node" in issue.message and "'dev' have 8" in issue.message
+    on_cpu = "#!/bin/bash\n#SBATCH -o o.log -p cpu\n#SBATCH -G 1\nx --ckpt y\n"
+    assert [i.message for i in lint(on_cpu, partitions=PARTITIONS)] == [
+        "asks for 1 GPU(s) per node, but partition 'cpu' has no GPUs"
+    ]
+
+
+def test_gpus_over_nodes_and_typed_gres() -> None:
+    spread = "#!/bin/bash\n#SBATCH -o o -N 4 --gpus=32\nx --ckpt y\n"
+    assert codes(spread, partitions=PARTITIONS) == []  # 8 per node
+    typed = "#!/bin/bash\n#SBATCH -o o\n#SBATCH --gres=gpu:a100:9\nx --ckpt y\n"
+    assert codes(typed, partitions=PARTITIONS) == [("error", "too-many-gpus", 3)]
+
+
+def test_no_shebang_is_an_error() -> None:
+    assert codes("#SBATCH -o x\necho hi --ckpt\n")[0] == ("error", "no-shebang", 1)
+    assert codes("")[0] == ("error", "no-shebang", 1)
+
+
+def test_directives_after_the_first_command_are_ignored_like_sbatch_does() -> None:
+    script = "#!/bin/bash\n# a comment\n#SBATCH -J a\necho start\n#SBATCH --output=late.log\n"
+    directives = read_directives(script)
+    assert directives.options == {"job-name": "a"}
+    assert ("warning", "no-output", 0) in codes(script)
+
+
+def test_directive_forms() -> None:
+    script = (
+        "#!/bin/bash\n"
+        "#SBATCH --output out.log   # trailing comment\n"
+        "#SBATCH -pdev\n"
+        "#SBATCH -J 'my job' --time=1:00:00\n"
+    )
+    options = read_directives(script).options
+    assert options["output"] == "out.log"
+    assert options["partition"] == "dev"
+    assert options["job-name"] == "my job"
+    assert options["time"] == "1:00:00"
+
+
+def test_without_cluster_facts_partition_checks_are_skipped() -> None:
+    script = "#!/bin/bash\n#SBATCH -o o -p anything --gres=gpu:99\nx --ckpt y\n"
+    assert codes(script) == []
+
+
+def test_huge_or_binary_scripts_are_refused() -> None:
+    assert codes("#!/bin/bash\n" + "x" * (1024 * 1024 + 1))[0][1] == "too-large"
+    assert codes("#!/bin/bash\n\x00\x01")[0][1] == "binary"
