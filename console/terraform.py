@@ -2,8 +2,11 @@
 
 The stack lives in a directory of ``.tf`` files (config ``terraform_dir``; by default the
 ``tf/`` directory shipped next to the package, else ``./tf``). Every stack-specific run
-passes ``-var stack_name=STACK``. Apply and destroy first write a plan file and show it,
-so what the operator confirms is exactly what is applied.
+passes ``-var stack_name=STACK`` and runs in the Terraform *workspace* named after the
+stack, so each stack has its own state: destroying stack B can never touch stack A (with
+one shared state, a plan for B would replace or destroy A's resources). Apply and destroy
+first write a plan file and show it, so what the operator confirms is exactly what is
+applied.
 
 Output is streamed line by line through a callback (the CLI echoes it; the TUI can show
 it in a log pane) rather than inherited, so it can be captured and tested.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -20,10 +24,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from console.errors import ConfigError, SmError, ToolMissingError, ValidationError
+from console.errors import (
+    ConfigError,
+    NotFoundError,
+    SmError,
+    ToolMissingError,
+    ValidationError,
+)
 
 BINARIES = ("terraform", "tofu")
-_STACK_MAX = 40
+# The same rule as tf/variables.tf: the stack name becomes part of S3 bucket names
+# ({stack}-models-{account_id}, at most 63 characters), so lower case and at most 32.
+_STACK_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+DEFAULT_WORKSPACE = "default"
 
 
 class TerraformError(SmError):
@@ -67,10 +80,15 @@ def terraform_dir(configured: str = "") -> Path:
 
 
 def check_stack(name: str) -> str:
-    """A stack name: it prefixes resource names, so the SageMaker name rules apply."""
-    from console import validate
+    """A stack name: it names buckets and the Terraform workspace, so S3's rules apply."""
+    if not isinstance(name, str) or not _STACK_RE.match(name) or "--" in name:
+        from console.sanitize import inert
 
-    return validate.name(name, "stack name", max_len=_STACK_MAX)
+        raise ValidationError(
+            f"stack name {inert(repr(name), 60)} is not valid",
+            "use 3-32 lower-case letters, digits and single hyphens, starting with a letter",
+        )
+    return name
 
 
 @dataclass(frozen=True)
@@ -97,14 +115,17 @@ def parse_outputs(text: str) -> dict[str, TerraformOutput]:
     return out
 
 
-def read_outputs(source: str | Path, *, binary: str | None = None) -> dict[str, Any]:
+def read_outputs(
+    source: str | Path, *, stack: str = "", binary: str | None = None
+) -> dict[str, Any]:
     """Output values by name, from a saved ``terraform output -json`` file or a stack dir.
 
-    A directory runs ``terraform output -json`` in it (no state yet: an empty dict).
+    A directory runs ``terraform output -json`` in it, for ``stack``'s workspace when one
+    is named, else the selected one (no state yet: an empty dict).
     """
     path = Path(source).expanduser()
     if path.is_dir():
-        text = Terraform(path, binary=binary).output_json()
+        text = Terraform(path, binary=binary).output_json(stack)
     elif path.is_file():
         try:
             text = path.read_text(encoding="utf-8")
@@ -116,6 +137,11 @@ def read_outputs(source: str | Path, *, binary: str | None = None) -> dict[str, 
 
 
 Echo = Callable[[str], None]
+
+
+def _name(args: tuple[str, ...]) -> str:
+    """The subcommand, for messages: ``plan``, ``workspace select``."""
+    return " ".join(args[:2]) if args[0] == "workspace" else args[0]
 
 
 class Terraform:
@@ -135,15 +161,26 @@ class Terraform:
         self.color = color
 
     def _args(self, *args: str) -> list[str]:
+        # Subcommands with their own subcommand ("workspace select") take flags after both.
+        head = 2 if args[0] == "workspace" else 1
         extra = ["-input=false"] if args[0] in {"init", "plan", "apply"} else []
         if not self.color:
             extra.append("-no-color")
-        return [self.binary, *args[:1], *extra, *args[1:]]
+        return [self.binary, *args[:head], *extra, *args[head:]]
+
+    @staticmethod
+    def _env(workspace: str | None = None) -> dict[str, str]:
+        env = {**os.environ, "TF_IN_AUTOMATION": "1"}
+        if workspace is not None:
+            env["TF_WORKSPACE"] = workspace  # this run only; the selection stays as it is
+        else:
+            env.pop("TF_WORKSPACE", None)  # an inherited one would override our select
+        return env
 
     def run(self, *args: str) -> None:
         """Run ``terraform ARGS``, echoing every line; TerraformError on a non-zero exit."""
         command = self._args(*args)
-        env = {**os.environ, "TF_IN_AUTOMATION": "1"}
+        env = self._env()
         try:
             process = subprocess.Popen(
                 command,
@@ -167,9 +204,9 @@ class Terraform:
             raise
         code = process.wait()
         if code != 0:
-            raise TerraformError(f"terraform {args[0]} failed (exit {code})")
+            raise TerraformError(f"terraform {_name(args)} failed (exit {code})")
 
-    def capture(self, *args: str) -> str:
+    def capture(self, *args: str, workspace: str | None = None) -> str:
         """Run ``terraform ARGS`` and return its stdout (stderr goes into the error)."""
         try:
             done = subprocess.run(
@@ -179,22 +216,50 @@ class Terraform:
                 stdin=subprocess.DEVNULL,
                 text=True,
                 errors="replace",
-                env={**os.environ, "TF_IN_AUTOMATION": "1"},
+                env=self._env(workspace),
                 check=False,
             )
         except OSError as exc:
             raise ToolMissingError(f"cannot run {self.binary}: {exc.strerror or exc}") from None
         if done.returncode != 0:
             detail = " ".join(done.stderr.split())[:300]
-            raise TerraformError(f"terraform {args[0]} failed: {detail or done.returncode}")
+            raise TerraformError(f"terraform {_name(args)} failed: {detail or done.returncode}")
         return done.stdout
+
+    # --- workspaces: one state per stack ----------------------------------------------
+    def workspaces(self) -> list[str]:
+        """The workspaces (stacks) that exist, ``default`` included."""
+        listing = self.capture("workspace", "list")
+        return [line.strip().lstrip("*").strip() for line in listing.splitlines() if line.strip()]
+
+    def use_stack(self, stack: str) -> None:
+        """Select the stack's workspace, creating it on first use."""
+        self.run("workspace", "select", "-or-create=true", check_stack(stack))
+
+    def forget_stack(self, stack: str) -> None:
+        """After a destroy: leave and delete the stack's (now empty) workspace.
+
+        Terraform refuses to delete a workspace whose state still tracks resources, so this
+        can never drop the record of something that still exists.
+        """
+        self.run("workspace", "select", DEFAULT_WORKSPACE)
+        self.run("workspace", "delete", check_stack(stack))
 
     # --- the commands -------------------------------------------------------------
     def init(self) -> None:
         self.run("init")
 
+    def stack_var_file(self, stack: str) -> Path:
+        """``stacks/STACK.tfvars``: settings of one stack (terraform.tfvars is for all)."""
+        return self.directory / "stacks" / f"{check_stack(stack)}.tfvars"
+
     def plan(self, stack: str, *, destroy: bool = False, out: Path | None = None) -> None:
+        """Plan in the stack's workspace (selected, or created, first), with the stack's
+        own variables file when there is one."""
+        self.use_stack(stack)
         args = ["plan", "-var", f"stack_name={check_stack(stack)}"]
+        if self.stack_var_file(stack).is_file():
+            args.append(f"-var-file={self.stack_var_file(stack)}")
         if destroy:
             args.append("-destroy")
         if out is not None:
@@ -210,8 +275,19 @@ class Terraform:
         """Apply a saved plan (no prompt: the operator confirmed the plan already)."""
         self.run("apply", str(plan))
 
-    def output_json(self) -> str:
-        return self.capture("output", "-json")
+    def output_json(self, stack: str = "") -> str:
+        """``terraform output -json`` of ``stack`` (else of the selected workspace).
 
-    def outputs(self) -> dict[str, TerraformOutput]:
-        return parse_outputs(self.output_json())
+        A named stack is read through ``TF_WORKSPACE`` so the operator's selection is left
+        alone; a stack that was never applied has no outputs (and gets no workspace).
+        """
+        if not stack:
+            return self.capture("output", "-json")
+        if check_stack(stack) not in self.workspaces():
+            raise NotFoundError(
+                f"no Terraform state for stack {stack}", f"tf-apply {stack} creates it"
+            )
+        return self.capture("output", "-json", workspace=stack)
+
+    def outputs(self, stack: str = "") -> dict[str, TerraformOutput]:
+        return parse_outputs(self.output_json(stack))

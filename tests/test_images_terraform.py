@@ -148,7 +148,9 @@ def tf_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory.mkdir()
     (directory / "main.tf").write_text(TF_CONFIG)
     monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(directory))
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "no.tfrc"))
+    empty_cli_config = tmp_path / "empty.tfrc"  # no provider installation settings needed
+    empty_cli_config.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(empty_cli_config))
     return directory
 
 
@@ -192,9 +194,48 @@ def test_tf_init_plan_apply_output_destroy(
     destroy = run_cli("tf-destroy", "demo", "--yes")
     assert destroy.exit_code == 0, destroy.stdout + destroy.stderr
     assert run_cli("tf-output", "--json").json() == {}
+    # The emptied workspace is gone too: the stack has no state left anywhere.
+    assert not (tf_dir / "terraform.tfstate.d" / "demo").exists()
 
     audit = [(r["action"], r["target"], r["outcome"]) for r in _audit(isolated_env)]
     assert audit == [("tf-apply", "demo", "ok"), ("tf-destroy", "demo", "ok")]
+
+
+def test_tf_stacks_keep_separate_state(
+    aws: Any, run_cli: Any, tf_dir: Path, isolated_env: Path
+) -> None:
+    """One workspace per stack: destroying stack B leaves stack A and its state alone."""
+    (tf_dir / "size.tf").write_text(
+        'variable "size" {\n  default = "small"\n}\noutput "size" {\n  value = var.size\n}\n'
+    )
+    (tf_dir / "stacks").mkdir()
+    (tf_dir / "stacks" / "beta.tfvars").write_text('size = "large"\n')  # beta's own settings
+    for stack in ("alpha", "beta"):
+        applied = run_cli("tf-apply", stack, "--yes")
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert (tf_dir / "terraform.tfstate.d" / "alpha" / "terraform.tfstate").is_file()
+    assert (tf_dir / "terraform.tfstate.d" / "beta" / "terraform.tfstate").is_file()
+    assert not (tf_dir / "terraform.tfstate").exists()  # nothing in the shared default
+
+    # Planning beta again changes nothing: its own state already has stack = "beta" and
+    # the size from stacks/beta.tfvars.
+    again = run_cli("tf-plan", "beta")
+    assert again.exit_code == 0 and "No changes" in again.stdout
+    assert run_cli("tf-output", "beta", "--json").json()["size"] == "large"
+
+    destroyed = run_cli("tf-destroy", "beta", "--yes")
+    assert destroyed.exit_code == 0, destroyed.stdout + destroyed.stderr
+    assert 'Deleted workspace "beta"!' in destroyed.stdout
+
+    alpha = run_cli("tf-output", "alpha", "--json")
+    assert alpha.exit_code == 0, alpha.stderr
+    assert alpha.json()["stack"] == "alpha" and alpha.json()["size"] == "small"
+    assert terraform.read_outputs(tf_dir, stack="alpha")["stack"] == "alpha"
+    gone = run_cli("tf-output", "beta", "--json")
+    assert gone.exit_code == 5 and gone.stderr.startswith(
+        "error: no Terraform state for stack beta"
+    )
+    assert not (tf_dir / "terraform.tfstate.d" / "beta").exists()  # reading created nothing
 
 
 def test_tf_apply_confirms_and_read_only_refuses(
@@ -209,7 +250,7 @@ def test_tf_apply_confirms_and_read_only_refuses(
     assert read_only.stdout == ""  # refused before planning
 
     assert _audit(isolated_env) == []
-    assert not (tf_dir / "terraform.tfstate").exists()
+    assert not list(tf_dir.glob("**/terraform.tfstate"))
     assert not list(tf_dir.glob(".smconsole-*.tfplan"))
 
 
@@ -218,11 +259,20 @@ def test_tf_bad_input(
 ) -> None:
     bad_stack = run_cli("tf-plan", "bad stack!")
     assert bad_stack.exit_code == 2 and "stack name" in bad_stack.stderr
+    # Stack names become bucket names and workspaces: lower case, 3-32, no "--".
+    for name in ("Demo", "ab", "a--b", "x" * 33, "9lives", "demo-"):
+        refused = run_cli("tf-apply", name, "--yes")
+        assert refused.exit_code == 2, name
+        assert refused.stderr.startswith("error: stack name"), refused.stderr
+    assert not (tf_dir / "terraform.tfstate.d").exists()  # refused before terraform ran
+    bad_output = run_cli("tf-output", "No Such")
+    assert bad_output.exit_code == 2 and "stack name" in bad_output.stderr
 
     (tf_dir / "broken.tf").write_text('output "z" {\n')
     failed = run_cli("tf-plan", "demo")
     assert failed.exit_code == 1
-    assert failed.stderr.splitlines()[0] == "error: terraform plan failed (exit 1)"
+    assert failed.stderr.splitlines()[0] == "error: terraform workspace select failed (exit 1)"
+    assert "broken.tf" in failed.stdout  # terraform's own diagnostic was shown
     (tf_dir / "broken.tf").unlink()
 
     monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(tmp_path / "missing"))
@@ -234,7 +284,7 @@ def test_tf_bad_input(
     monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(empty))
     no_tf = run_cli("tf-output")
     assert no_tf.exit_code == 2 and "no Terraform configuration" in no_tf.stderr
-    for result in (bad_stack, failed, missing, no_tf):
+    for result in (bad_stack, bad_output, failed, missing, no_tf):
         assert "Traceback" not in result.stderr
 
 
@@ -296,3 +346,120 @@ def test_default_dir_is_the_shipped_tf_directory() -> None:
 
     shipped = Path(console.__file__).resolve().parent.parent / "tf"
     assert terraform.default_dir() == (shipped if shipped.is_dir() else Path.cwd() / "tf")
+
+
+# --- defaults from the stack's outputs (console/tf_defaults.py) ----------------------------
+
+STACK_OUTPUTS = {
+    "stack_name": {"sensitive": False, "type": "string", "value": "prod"},
+    "region": {"sensitive": False, "type": "string", "value": "eu-west-1"},
+    "execution_role_arn": {
+        "sensitive": False,
+        "type": "string",
+        "value": "arn:aws:iam::123456789012:role/prod-sagemaker-execution",
+    },
+    "input_bucket": {"sensitive": False, "type": "string", "value": "prod-input-123456789012"},
+    "output_bucket": {"sensitive": False, "type": "string", "value": "prod-output-123456789012"},
+    "models_bucket": {"sensitive": False, "type": "string", "value": "prod-models-123456789012"},
+    "tracking_server_arn": {
+        "sensitive": False,
+        "type": "string",
+        "value": "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/prod-mlflow",
+    },
+    "cluster_name": {"sensitive": False, "type": "string", "value": "prod-hyperpod"},
+    "bucket_arns": {"sensitive": False, "type": ["map", "string"], "value": {"input": "arn"}},
+}
+
+
+def test_defaults_from_a_saved_outputs_file_fill_only_empty_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.config import load_config
+    from console.tf_defaults import apply_defaults, describe, load_defaults
+
+    saved = tmp_path / "outputs.json"
+    saved.write_text(json.dumps(STACK_OUTPUTS))
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(saved))
+    monkeypatch.setenv("SMCONSOLE_BUCKETS_MODELS", "my-own-models")  # set: must win
+    monkeypatch.delenv("AWS_REGION")
+    config = load_config()
+
+    defaults = load_defaults(config)
+    assert defaults is not None and defaults.source == str(saved)
+    applied = apply_defaults(config, defaults)
+
+    assert config.execution_role_arn == "arn:aws:iam::123456789012:role/prod-sagemaker-execution"
+    assert (config.buckets.input, config.buckets.output) == (
+        "prod-input-123456789012",
+        "prod-output-123456789012",
+    )
+    assert config.buckets.models == "my-own-models"
+    assert config.mlflow_tracking_uri.endswith(":mlflow-tracking-server/prod-mlflow")
+    assert config.ssh.cluster == "prod-hyperpod" and config.region == "eu-west-1"
+    assert applied.applied == (
+        "execution_role_arn",
+        "buckets.input",
+        "buckets.output",
+        "mlflow_tracking_uri",
+        "ssh.cluster",
+        "region",
+    )
+    assert describe(applied) == (
+        "from Terraform (prod): execution_role_arn, buckets.input, buckets.output, "
+        "mlflow_tracking_uri, ssh.cluster, region"
+    )
+    assert applied.to_dict()["cluster_name"] == "prod-hyperpod"
+
+
+def test_defaults_from_terraform_output_in_the_stack_dir(
+    aws: Any, run_cli: Any, tf_dir: Path, isolated_env: Path
+) -> None:
+    from console.config import load_config
+    from console.tf_defaults import load_defaults, safe_load
+
+    (tf_dir / "main.tf").write_text(
+        'variable "stack_name" {}\n'
+        'output "stack_name" {\n  value = var.stack_name\n}\n'
+        'output "execution_role_arn" {\n'
+        '  value = "arn:aws:iam::123456789012:role/${var.stack_name}-sagemaker-execution"\n}\n'
+        'output "tracking_server_arn" {\n  value = null\n}\n'
+    )
+    assert load_defaults(load_config()) is None  # no state yet: nothing to offer
+    assert run_cli("tf-apply", "qa-1", "--yes").exit_code == 0
+
+    defaults = load_defaults(load_config(), stack="qa-1")
+    assert defaults is not None
+    assert defaults.execution_role_arn == "arn:aws:iam::123456789012:role/qa-1-sagemaker-execution"
+    assert defaults.tracking_server_arn == ""  # a part switched off (null) offers nothing
+    assert defaults.source == f"terraform output in {tf_dir} (stack qa-1)"
+    assert load_defaults(load_config(), stack="other") is None  # never applied
+    assert safe_load(load_config(), stack="qa-1")[0] == defaults
+
+
+def test_defaults_when_there_is_nothing_to_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.config import load_config
+    from console.tf_defaults import describe, load_defaults, safe_load
+
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ConfigError, match="does not exist"):  # a directory named must exist
+        load_defaults(load_config())
+    defaults, error = safe_load(load_config())
+    assert defaults is None and "terraform directory" in error and "does not exist" in error
+
+    monkeypatch.delenv("SMCONSOLE_TERRAFORM_DIR")
+    monkeypatch.setenv("PATH", "")  # no terraform: no defaults, no error
+    monkeypatch.setattr("console.terraform.default_dir", lambda: tmp_path)
+    (tmp_path / "main.tf").write_text("")
+    assert load_defaults(load_config()) is None
+    assert describe(None) == "no Terraform stack found (tf-apply STACK creates one)"
+
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(tmp_path / "gone.json"))
+    with pytest.raises(ConfigError, match=r"terraform_outputs_file .* does not exist"):
+        load_defaults(load_config())
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(broken))
+    defaults, error = safe_load(load_config())
+    assert defaults is None and error.startswith("terraform outputs are not valid JSON")

@@ -2,7 +2,8 @@
 
 tf-apply and tf-destroy change real infrastructure: they show the plan, ask (unless
 --yes), and run through the mutation gate, so read-only mode refuses them and the audit
-log records them like any other mutation.
+log records them like any other mutation. Each stack is its own Terraform workspace (see
+console/terraform.py), so stacks never share state.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from console.cli.root import (
     wants_json,
     yes_option,
 )
-from console.terraform import Terraform, check_stack, terraform_dir
+from console.terraform import Terraform, TerraformError, check_stack, terraform_dir
 
 SECTION = "Terraform"
 
@@ -47,6 +48,11 @@ def _change(inv: Invocation, stack: str, *, destroy: bool, yes: bool) -> None:
         inv.console.gate.run(action, stack, params, lambda: tf.apply_plan(plan))
     finally:
         plan.unlink(missing_ok=True)
+    if destroy:
+        try:
+            tf.forget_stack(stack)
+        except TerraformError as exc:  # the stack is gone; only the bookkeeping is left
+            click.echo(f"note: workspace {stack} was kept: {exc}", err=True)
 
 
 @command("tf-init", SECTION, short_help="terraform init in the stack directory.")
@@ -79,11 +85,14 @@ def tf_destroy(inv: Invocation, stack: str, yes: bool) -> None:
     _change(inv, stack, destroy=True, yes=yes)
 
 
-@command("tf-output", SECTION, short_help="Print the stack's outputs.")
+@command("tf-output", SECTION, short_help="Print the outputs of STACK (default: the last used).")
+@click.argument("stack", required=False, default="")
 @json_option
 @pass_invocation
-def tf_output(inv: Invocation, json_output: bool) -> None:
-    outputs = _terraform(inv).outputs()
+def tf_output(inv: Invocation, stack: str, json_output: bool) -> None:
+    if stack:
+        check_stack(stack)
+    outputs = _terraform(inv).outputs(stack)
     if wants_json(inv, json_output):
         print_json({name: output.value for name, output in outputs.items()})
         return

@@ -1,0 +1,237 @@
+"""Run the real ``terraform`` on a copy of ``tf/`` against the test moto server, offline.
+
+The AWS provider comes from a filesystem mirror (``/opt/tf-plugins`` on these machines), so
+``terraform init`` needs no network. The copy gets a ``moto_override.tf`` that points the
+provider's endpoints at moto with fake credentials (an override file merges into the
+``provider "aws"`` block of main.tf), so ``tf/`` itself stays exactly what operators apply.
+
+Machines without Terraform or the mirror skip these tests with the reason; with ``CI`` set
+(CI sets ``CI=true``) the skip becomes a failure, so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TF_SOURCE = ROOT / "tf"
+PROVIDER = "registry.terraform.io/hashicorp/aws"
+# Where these machines keep the AWS provider; another mirror can be named with the variable.
+MIRROR = Path(os.environ.get("SMCONSOLE_TF_MIRROR", "/opt/tf-plugins"))
+# What the moto override points at moto; every service tf/ touches must be listed.
+MOTO_SERVICES = ("s3", "iam", "sts", "sagemaker", "logs", "ec2", "cloudformation", "kms")
+# Files of a working copy that must not be copied into the test's own copy.
+_NOT_COPIED = (
+    ".terraform",
+    "terraform.tfstate*",
+    ".terraform.lock.hcl",
+    "*_override.tf",
+    "*.tfplan",
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with ``reason``; in CI, fail instead (a skipped check proves nothing there)."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: this must run in CI)")
+    pytest.skip(f"{reason} (set CI=true to make this a failure)")
+
+
+def require_terraform() -> str:
+    """The terraform binary, when it and the provider mirror are present; else skip/fail."""
+    binary = shutil.which("terraform")
+    if binary is None:
+        skip_or_fail("terraform is not installed: the tf/ checks run the real terraform")
+    assert binary is not None
+    if not (MIRROR / PROVIDER).is_dir():
+        skip_or_fail(f"no AWS provider mirror at {MIRROR}: terraform init needs it offline")
+    return binary
+
+
+def write_cli_config(path: Path) -> Path:
+    """A CLI config that installs the AWS provider from the mirror and nothing from the net."""
+    path.write_text(
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f'    path    = "{MIRROR}"\n'
+        f'    include = ["{PROVIDER}"]\n'
+        "  }\n"
+        "  direct {\n"
+        f'    exclude = ["{PROVIDER}"]\n'
+        "  }\n"
+        "}\n"
+    )
+    return path
+
+
+def moto_override(url: str) -> str:
+    """The provider settings that send every call of tf/ to the moto server at ``url``."""
+    endpoints = "\n".join(f'    {name} = "{url}"' for name in MOTO_SERVICES)
+    return (
+        'provider "aws" {\n'
+        '  access_key                  = "testing"\n'
+        '  secret_key                  = "testing"\n'
+        "  skip_credentials_validation = true\n"
+        "  skip_metadata_api_check     = true\n"
+        "  skip_requesting_account_id  = true\n"
+        "  s3_use_path_style           = true\n"
+        "  endpoints {\n"
+        f"{endpoints}\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+@dataclass
+class TfWorkdir:
+    """An initialised copy of tf/ wired to one moto server."""
+
+    directory: Path
+    cli_config: Path
+    moto_url: str
+    binary: str
+
+    def env(self) -> dict[str, str]:
+        """The environment terraform (and smconsole's tf-* commands) must run with."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+        env.update(
+            TF_CLI_CONFIG_FILE=str(self.cli_config),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            CHECKPOINT_DISABLE="1",  # no version check call home
+            # A safety net: any client outside the override still lands on moto.
+            AWS_ENDPOINT_URL=self.moto_url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+        return env
+
+    def run(
+        self, *args: str, timeout: float = 240, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """``terraform ARGS`` in the copy; a failure shows terraform's whole output."""
+        done = subprocess.run(
+            [self.binary, *args],
+            cwd=self.directory,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and done.returncode != 0:
+            command = " ".join(args)
+            raise AssertionError(
+                f"terraform {command} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
+        return done
+
+    def plan_json(self, *args: str) -> dict[str, Any]:
+        """Plan (no refresh of existing state) and return ``terraform show -json`` of it."""
+        plan = self.directory / "check.tfplan"
+        self.run("plan", "-no-color", "-input=false", f"-out={plan}", *args)
+        shown = self.run("show", "-json", str(plan))
+        plan.unlink()
+        result: dict[str, Any] = json.loads(shown.stdout)
+        return result
+
+
+def make_workdir(destination: Path, moto_url: str, *, init: bool = True) -> TfWorkdir:
+    """Copy tf/ to ``destination``, add the moto override and run ``terraform init``."""
+    binary = require_terraform()
+    shutil.copytree(TF_SOURCE, destination, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    (destination / "moto_override.tf").write_text(moto_override(moto_url))
+    cli_config = write_cli_config(destination.parent / f"{destination.name}.tfrc")
+    workdir = TfWorkdir(destination, cli_config, moto_url, binary)
+    if init:
+        workdir.run("init", "-no-color", "-input=false")
+    return workdir
+
+
+# --- what moto 5.2.5 lacks for the AWS provider ------------------------------------------
+# The provider reads back every resource it creates and waits on states; three answers of
+# moto's SageMaker backend differ from AWS in ways that break that (each patched below,
+# in-process: the test moto server runs in the test process). Nothing else is patched.
+
+
+def patch_moto_for_terraform(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ResourceNotFound
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+
+    create_domain = SageMakerResponse.create_domain
+
+    def create_domain_with_id(self: Any) -> Any:
+        # AWS answers CreateDomain with DomainId too; the provider waits on that id.
+        result = create_domain(self)
+        arn = str(result.result["DomainArn"])
+        return ActionResult({**result.result, "DomainId": arn.rsplit("/", 1)[1]})
+
+    describe_domain = SageMakerModelBackend.describe_domain
+
+    def describe_domain_not_found(self: Any, domain_id: str) -> Any:
+        # AWS says ResourceNotFound for a deleted domain (moto: ValidationException), which
+        # is what the provider's delete waiter waits for.
+        if domain_id not in self.domains:
+            raise ResourceNotFound(f"Domain {domain_id} does not exist")
+        return describe_domain(self, domain_id)
+
+    resource_from_arn = SageMakerModelBackend._get_resource_from_arn
+
+    def resource_with_lifecycle_configs(self: Any, arn: str) -> Any:
+        # Notebook lifecycle configs are taggable in AWS; moto's ListTags answers 500 for
+        # them, which the provider retries for minutes.
+        kind, _, name = arn.rsplit(":", maxsplit=1)[-1].partition("/")
+        if kind == "notebook-instance-lifecycle-config":
+            config = self.notebook_instance_lifecycle_configurations[name]
+            if not hasattr(config, "tags"):
+                config.tags = []
+            return config
+        return resource_from_arn(self, arn)
+
+    monkeypatch.setattr(SageMakerResponse, "create_domain", create_domain_with_id)
+    monkeypatch.setattr(SageMakerModelBackend, "describe_domain", describe_domain_not_found)
+    monkeypatch.setattr(
+        SageMakerModelBackend, "_get_resource_from_arn", resource_with_lifecycle_configs
+    )
+
+
+def computed_once(factory: pytest.TempPathFactory, name: str, produce: Callable[[], str]) -> str:
+    """``produce()`` once per test session, shared by the xdist workers (a plan costs
+    seconds of CPU; two workers making the same one would only compete for the cores)."""
+    base = factory.getbasetemp()
+    # Under xdist each worker's base is a child of the session's directory.
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    result, lock = root / name, root / f"{name}.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if not result.exists():
+            result.write_text(produce())
+        return result.read_text()
+
+
+def resources(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every planned resource of a ``terraform show -json`` plan, child modules included."""
+
+    def walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield from module.get("resources", [])
+        for child in module.get("child_modules", []):
+            yield from walk(child)
+
+    yield from walk(plan["planned_values"]["root_module"])

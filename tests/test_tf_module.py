@@ -1,0 +1,681 @@
+"""tf/ checked for real, offline: terraform fmt/validate/plan on a copy of it against the test
+moto server, checkov over it, and one full apply -> console -> destroy through smconsole.
+
+Where Terraform or its provider mirror is missing the terraform tests skip with the reason
+(fail when CI=true); see tests/support/terraform.py. The apply runs once, with every
+optional part moto can serve switched on (notebook, Studio domain, access logging); managed
+MLflow and the HyperPod CloudFormation stack are planned only (moto has neither).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.moto_server import MotoServer
+from tests.support.terraform import (
+    TF_SOURCE,
+    TfWorkdir,
+    computed_once,
+    make_workdir,
+    patch_moto_for_terraform,
+    require_terraform,
+    resources,
+    skip_or_fail,
+)
+
+ACCOUNT = "123456789012"  # moto's account
+KMS_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0c0e2b67-9d3c-4f5e-8a6b-1b2c3d4e5f60"
+CHECKOV = "checkov==3.2.*"  # in its own environment: it pins boto3 and ships its own hcl2
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory, moto_server: MotoServer) -> TfWorkdir:
+    """One initialised copy of tf/ for the plans (they write no state)."""
+    return make_workdir(tmp_path_factory.mktemp("tfplan") / "tf", moto_server.url)
+
+
+@pytest.fixture(scope="module")
+def lifecycle_scripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scripts = tmp_path_factory.getbasetemp() / "lifecycle"  # the same path in every plan
+    if scripts.exists():
+        return scripts
+    scripts.mkdir()
+    (scripts / "on_create.sh").write_text("#!/bin/bash\nexec python3 lifecycle_script.py\n")
+    (scripts / "utils").mkdir()
+    (scripts / "utils" / "motd.txt").write_text("welcome\n")
+    (scripts / "provisioning_parameters.json").write_text("{}")  # replaced by the module's
+    return scripts
+
+
+def _tfvars(values: dict[str, Any]) -> list[str]:
+    return [
+        f"-var={name}={json.dumps(v) if not isinstance(v, str) else v}"
+        for name, v in values.items()
+    ]
+
+
+def everything_on(scripts: Path) -> dict[str, Any]:
+    return {
+        "stack_name": "full",
+        "create_notebook": True,
+        "create_domain": True,
+        "create_mlflow": True,
+        "create_hyperpod": True,
+        "hyperpod_lifecycle_scripts_dir": str(scripts),
+        "hyperpod_login_count": 1,
+        "vpc_id": "vpc-0123456789abcdef0",
+        "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba987654321f"],
+        "enable_access_logging": True,
+        "operator_manages_roles": True,
+        "kms_key_arn": KMS_KEY,
+    }
+
+
+@pytest.fixture(scope="module")
+def full_plan(
+    tmp_path_factory: pytest.TempPathFactory, moto_server: MotoServer, lifecycle_scripts: Path
+) -> dict[str, Any]:
+    """``terraform show -json`` of a plan with every optional part on (made once a session)."""
+
+    def produce() -> str:
+        work = make_workdir(tmp_path_factory.mktemp("tffull") / "tf", moto_server.url)
+        return json.dumps(work.plan_json(*_tfvars(everything_on(lifecycle_scripts))))
+
+    plan: dict[str, Any] = json.loads(computed_once(tmp_path_factory, "full-plan.json", produce))
+    return plan
+
+
+def _by_address(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["address"]: r["values"] for r in resources(plan)}
+
+
+def _policy(values: dict[str, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(values["policy"])
+    return document
+
+
+def _statement_resources(document: dict[str, Any]) -> Iterator[tuple[set[str], list[str]]]:
+    for statement in document["Statement"]:
+        actions = statement["Action"]
+        found = statement["Resource"]
+        yield (
+            {actions} if isinstance(actions, str) else set(actions),
+            [found] if isinstance(found, str) else found,
+        )
+
+
+# --- the files ----------------------------------------------------------------------------------
+
+
+def test_tf_files_are_formatted(tmp_path: Path) -> None:
+    binary = require_terraform()
+    checked = subprocess.run(
+        [binary, "fmt", "-check", "-recursive", "-diff", "-no-color", str(TF_SOURCE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The example is HCL too, just not named .tfvars (so terraform does not load it).
+    example = tmp_path / "example.tfvars"
+    shutil.copy(TF_SOURCE / "terraform.tfvars.example", example)
+    checked = subprocess.run(
+        [binary, "fmt", "-check", "-diff", "-no-color", str(example)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_tf_validates(workdir: TfWorkdir) -> None:
+    result = json.loads(workdir.run("validate", "-json", "-no-color").stdout)
+    assert result["valid"], result["diagnostics"]
+    assert result["error_count"] == 0 and result["warning_count"] == 0, result["diagnostics"]
+
+
+def _blocks(text: str, kind: str) -> dict[str, str]:
+    """``kind "name" { ... }`` blocks by name (top-level blocks end at a line "}")."""
+    pattern = re.compile(rf'^{kind} "([\w-]+)" \{{\n(.*?)^\}}', re.M | re.S)
+    return {m.group(1): m.group(2) for m in pattern.finditer(text)}
+
+
+@pytest.mark.parametrize("module", [TF_SOURCE, TF_SOURCE / "modules" / "secure-bucket"])
+def test_every_variable_is_declared_used_and_described(module: Path) -> None:
+    variables = _blocks((module / "variables.tf").read_text(), "variable")
+    assert variables
+    code = "\n".join(p.read_text() for p in sorted(module.glob("*.tf")) if p.name != "variables.tf")
+    code = re.sub(r"^\s*#.*$", "", code, flags=re.M)  # comments mention variables too
+    used = set(re.findall(r"\bvar\.(\w+)", code))
+
+    assert used <= set(variables), f"used but not declared: {used - set(variables)}"
+    assert set(variables) <= used, f"declared but never used: {set(variables) - used}"
+    for name, body in variables.items():
+        assert re.search(r'^\s+description\s+=\s+"[^"]{10,}"', body, re.M), f"{name}: description"
+        assert re.search(r"^\s+type\s+=", body, re.M), f"{name}: type"
+
+
+def test_readme_documents_every_variable_and_output() -> None:
+    readme = (TF_SOURCE / "README.md").read_text()
+    variables_section = readme.split("## Variables", 1)[1].split("\n## ", 1)[0]
+    outputs_section = readme.split("## Outputs", 1)[1].split("\n## ", 1)[0]
+    for name in _blocks((TF_SOURCE / "variables.tf").read_text(), "variable"):
+        assert f"| `{name}` |" in variables_section, f"README: variable {name}"
+    for name in _blocks((TF_SOURCE / "outputs.tf").read_text(), "output"):
+        assert f"`{name}`" in outputs_section, f"README: output {name}"
+
+
+# --- plans ----------------------------------------------------------------------------------------
+
+
+def test_plan_with_every_option_on(full_plan: dict[str, Any], lifecycle_scripts: Path) -> None:
+    planned = _by_address(full_plan)
+    buckets = {v["bucket"] for a, v in planned.items() if a.endswith(".aws_s3_bucket.this")}
+    assert buckets == {
+        f"full-input-{ACCOUNT}",
+        f"full-output-{ACCOUNT}",
+        f"full-models-{ACCOUNT}",
+        f"full-access-logs-{ACCOUNT}",
+        f"sagemaker-full-hp-{ACCOUNT}",
+    }
+    # The customer key on the data buckets; the log bucket stays SSE-S3 (log delivery).
+    sse = {
+        a.split(".aws_s3")[0]: v["rule"][0]["apply_server_side_encryption_by_default"][0]
+        for a, v in planned.items()
+        if a.endswith("aws_s3_bucket_server_side_encryption_configuration.this")
+    }
+    assert sse.pop("module.access_logs[0]")["sse_algorithm"] == "AES256"
+    assert {s["sse_algorithm"] for s in sse.values()} == {"aws:kms"}
+    assert {s["kms_master_key_id"] for s in sse.values()} == {KMS_KEY}
+    logged = {v["target_prefix"] for a, v in planned.items() if "aws_s3_bucket_logging" in a}
+    assert logged == {f"{b}/" for b in buckets - {f"full-access-logs-{ACCOUNT}"}}
+
+    notebook = planned["aws_sagemaker_notebook_instance.this[0]"]
+    assert notebook["direct_internet_access"] == "Disabled"  # in the VPC
+    assert notebook["root_access"] == "Disabled"
+    assert notebook["subnet_id"] == "subnet-0123456789abcdef0"
+    assert notebook["kms_key_id"] == KMS_KEY
+    assert notebook["lifecycle_config_name"] == "full-autostop"
+    autostop = planned["aws_sagemaker_notebook_instance_lifecycle_configuration.autostop[0]"]
+    import base64
+
+    script = base64.b64decode(autostop["on_start"]).decode()
+    assert "IDLE_SECONDS=$((60 * 60))" in script and "stop_notebook_instance" in script
+
+    domain = planned["aws_sagemaker_domain.this[0]"]
+    assert domain["app_network_access_type"] == "VpcOnly" and domain["auth_mode"] == "IAM"
+
+    mlflow = planned["aws_sagemaker_mlflow_tracking_server.this[0]"]
+    assert mlflow["artifact_store_uri"] == f"s3://full-models-{ACCOUNT}/mlflow"
+    # In the VPC: the cluster's template carries the security group id (known after apply).
+    assert "aws_cloudformation_stack.hyperpod[0]" in planned
+
+
+def _autostop_python(plan: dict[str, Any]) -> str:
+    """The Python checker inside the rendered on-start script of the notebook."""
+    import base64
+
+    values = _by_address(plan)[
+        "aws_sagemaker_notebook_instance_lifecycle_configuration.autostop[0]"
+    ]
+    script = base64.b64decode(values["on_start"]).decode()
+    return script.split("<<'PYTHON'\n", 1)[1].split("\nPYTHON\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("kernel", "idle_limit", "stops"),
+    [
+        ({"execution_state": "idle", "last_activity": "2000-01-01T00:00:00.000000Z"}, 1, True),
+        ({"execution_state": "busy", "last_activity": "2000-01-01T00:00:00.000000Z"}, 1, False),
+        ({"execution_state": "idle", "last_activity": "NOW"}, 3600, False),
+    ],
+)
+def test_notebook_stops_itself_only_when_idle(
+    full_plan: dict[str, Any], tmp_path: Path, kernel: dict[str, str], idle_limit: int, stops: bool
+) -> None:
+    import http.server
+    import sys
+    import threading
+    from datetime import UTC, datetime
+
+    if kernel["last_activity"] == "NOW":
+        kernel = {**kernel, "last_activity": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+    body = json.dumps([{"kernel": kernel}]).encode()
+
+    class Jupyter(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            assert self.path == "/api/sessions"
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Jupyter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fake = tmp_path / "fake" / "boto3"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "import json, os\n"
+        "class _SageMaker:\n"
+        "    def stop_notebook_instance(self, **request):\n"
+        "        with open(os.environ['STOPPED'], 'a') as log:\n"
+        "            log.write(json.dumps(request))\n"
+        "def client(service, region_name):\n"
+        "    assert (service, region_name) == ('sagemaker', 'eu-west-1')\n"
+        "    return _SageMaker()\n"
+    )
+    metadata = tmp_path / "resource-metadata.json"
+    metadata.write_text(
+        json.dumps(
+            {
+                "ResourceName": "full-notebook",
+                "ResourceArn": (
+                    f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:notebook-instance/full-notebook"
+                ),
+            }
+        )
+    )
+    checker = tmp_path / "autostop.py"
+    checker.write_text(_autostop_python(full_plan))
+    stopped = tmp_path / "stopped.json"
+    try:
+        done = subprocess.run(
+            [sys.executable, str(checker), str(idle_limit)],
+            env={
+                "PYTHONPATH": str(fake.parent),
+                "AUTOSTOP_SESSIONS_URL": f"http://127.0.0.1:{server.server_port}/api/sessions",
+                "AUTOSTOP_METADATA": str(metadata),
+                "STOPPED": str(stopped),
+            },
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr
+    if stops:
+        assert json.loads(stopped.read_text()) == {"NotebookInstanceName": "full-notebook"}
+        assert done.stdout.startswith("full-notebook: idle for ")
+    else:
+        assert not stopped.exists() and done.stdout == ""
+
+
+def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
+    planned = _by_address(full_plan)
+    policies = {a: v for a, v in planned.items() if a.startswith("aws_iam_policy.")}
+    # Built from names, every policy is known at plan time (reviewable, and checkov sees it).
+    assert set(policies) == {
+        "aws_iam_policy.execution",
+        "aws_iam_policy.mlflow[0]",
+        "aws_iam_policy.hyperpod[0]",
+        "aws_iam_policy.read_only",
+        "aws_iam_policy.operator",
+    }
+    stack_buckets = re.compile(rf"^arn:aws:s3:::(full-\w+|sagemaker-full-hp)-{ACCOUNT}(/.*)?$")
+    for address, values in policies.items():
+        for actions, found in _statement_resources(_policy(values)):
+            s3 = {a for a in actions if a.startswith("s3:")}
+            assert "s3:*" not in s3, address
+            if s3:
+                assert all(stack_buckets.match(r) for r in found), (address, found)
+    attachments = {v.get("policy_arn") for a, v in planned.items() if "policy_attachment" in a}
+    assert not [arn for arn in attachments if arn and "FullAccess" in arn]
+
+    # The operator policy is the read-only one plus the mutations; PassRole only for the
+    # stack's execution role and the operator-managed roles.
+    read_only = _policy(policies["aws_iam_policy.read_only"])["Statement"]
+    operator = _policy(policies["aws_iam_policy.operator"])["Statement"]
+    assert operator[: len(read_only)] == read_only
+    (pass_role,) = [s for s in operator if s["Sid"] == "PassExecutionRolesToSageMaker"]
+    assert pass_role["Resource"] == [
+        f"arn:aws:iam::{ACCOUNT}:role/full-sagemaker-execution",
+        f"arn:aws:iam::{ACCOUNT}:role/smconsole-*",
+    ]
+    assert "DecryptStackObjects" in {s["Sid"] for s in read_only}  # the KMS key, for reports
+
+    trust = json.loads(planned["aws_iam_role.execution"]["assume_role_policy"])
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_example_tfvars_plan_with_hyperpod_outside_a_vpc(
+    workdir: TfWorkdir, lifecycle_scripts: Path
+) -> None:
+    """The example's values are valid; HyperPod without a VPC shows its whole template."""
+    plan = workdir.plan_json(
+        f"-var-file={TF_SOURCE / 'terraform.tfvars.example'}",
+        *_tfvars(
+            {
+                "stack_name": "example",
+                "create_hyperpod": True,
+                "hyperpod_lifecycle_scripts_dir": str(lifecycle_scripts),
+                "hyperpod_login_count": 0,
+            }
+        ),
+    )
+    planned = _by_address(plan)
+    assert "aws_sagemaker_notebook_instance.this[0]" in planned  # the example turns it on
+    assert not [a for a in planned if "domain" in a or "mlflow" in a or "security_group" in a]
+    assert {v["bucket"] for a, v in planned.items() if a.endswith(".aws_s3_bucket.this")} == {
+        f"example-{p}-{ACCOUNT}" for p in ("input", "output", "models")
+    } | {f"sagemaker-example-hp-{ACCOUNT}"}
+    # Without a VPC the notebook needs direct internet access.
+    notebook = planned["aws_sagemaker_notebook_instance.this[0]"]
+    assert notebook["direct_internet_access"] == "Enabled"
+
+    # HyperPod: the CloudFormation template, the uploaded scripts, the generated parameters.
+    stack = planned["aws_cloudformation_stack.hyperpod[0]"]
+    template = json.loads(stack["template_body"])
+    cluster = template["Resources"]["Cluster"]
+    assert cluster["Type"] == "AWS::SageMaker::Cluster"
+    assert cluster["Properties"]["ClusterName"] == "example-hyperpod"
+    assert "VpcConfig" not in cluster["Properties"]  # HyperPod's own network without one
+    groups = {g["InstanceGroupName"]: g for g in cluster["Properties"]["InstanceGroups"]}
+    assert list(groups) == ["controller", "compute"]  # hyperpod_login_count = 0
+    assert (groups["controller"]["InstanceCount"], groups["compute"]["InstanceCount"]) == (1, 2)
+    assert groups["compute"]["InstanceType"] == "ml.g5.8xlarge"
+    assert {g["ThreadsPerCore"] for g in groups.values()} == {1}
+    assert {g["ExecutionRole"] for g in groups.values()} == {
+        f"arn:aws:iam::{ACCOUNT}:role/example-hyperpod-instance"
+    }
+    assert {json.dumps(g["LifeCycleConfig"], sort_keys=True) for g in groups.values()} == {
+        json.dumps(
+            {
+                "OnCreate": "on_create.sh",
+                "SourceS3Uri": f"s3://sagemaker-example-hp-{ACCOUNT}/lifecycle/",
+            },
+            sort_keys=True,
+        )
+    }
+    assert template["Outputs"]["ClusterArn"]["Value"] == {"Fn::GetAtt": ["Cluster", "ClusterArn"]}
+    uploaded = {v["key"] for a, v in planned.items() if a.startswith("aws_s3_object.")}
+    assert uploaded == {
+        "lifecycle/on_create.sh",
+        "lifecycle/utils/motd.txt",
+        "lifecycle/provisioning_parameters.json",  # generated; the directory's copy is not sent
+    }
+    parameters = json.loads(planned["aws_s3_object.hyperpod_provisioning[0]"]["content"])
+    assert parameters == {
+        "version": "1.0.0",
+        "workload_manager": "slurm",
+        "controller_group": "controller",
+        "worker_groups": [{"instance_group_name": "compute", "partition_name": "compute"}],
+    }
+    instance_role = planned["aws_iam_role_policy_attachment.hyperpod_managed[0]"]
+    assert instance_role["policy_arn"].endswith(":policy/AmazonSageMakerClusterInstanceRolePolicy")
+
+
+def test_terraform_test_suite(workdir: TfWorkdir) -> None:
+    """tf/tests/*.tftest.hcl: every bad value and every missing companion part is refused
+    at plan time (mocked provider: fast, and part of the module for its adopters)."""
+    runs = sum(
+        len(re.findall(r'^run "', path.read_text(), re.M))
+        for path in (TF_SOURCE / "tests").glob("*.tftest.hcl")
+    )
+    assert runs >= 5
+    done = workdir.run("test", "-no-color", check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Success! {runs} passed, 0 failed." in done.stdout
+
+
+# --- checkov ------------------------------------------------------------------------------------
+
+# checkov's plan mode cannot link a bucket to its versioning/lifecycle/encryption resources
+# when buckets are module instances made with for_each, so it reports those three as missing
+# on every bucket. They are judged by the directory scan (which links them) and asserted on
+# the plan and on moto above; the plan scan is there for what only it can see: the rendered
+# IAM policies (templates) and every resource with its real values.
+PLAN_MODE_BLIND = ("CKV2_AWS_61", "CKV_AWS_21", "CKV_AWS_145")
+
+
+def _checkov(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    uvx = shutil.which("uvx")
+    if uvx is None:
+        skip_or_fail("uvx is not installed: checkov runs isolated through it (pip install uv)")
+    assert uvx is not None
+    command = [uvx, "--from", CHECKOV, "checkov", *args]
+    command += ["--skip-download", "--quiet", "--compact", "--output", "json"]
+    return subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _failures(process: subprocess.Popen[str]) -> tuple[list[str], dict[str, int]]:
+    """Failed checks (one line each) and the summary counts of one checkov run."""
+    stdout, stderr = process.communicate(timeout=240)
+    assert process.returncode in (0, 1), stderr[-2000:]
+    reports = json.loads(stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']})"
+        for report in reports
+        for c in report["results"].get("failed_checks", [])
+    ]
+    totals: dict[str, int] = {}
+    for report in reports:
+        for key in ("passed", "failed", "skipped", "parsing_errors"):
+            totals[key] = totals.get(key, 0) + int(report["summary"][key])
+    return failed, totals
+
+
+def test_checkov_finds_nothing(full_plan: dict[str, Any], tmp_path: Path) -> None:
+    copy = tmp_path / "tf"
+    shutil.copytree(TF_SOURCE, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(full_plan))
+    # Both scans at once: each spends most of its time starting up.
+    directory = _checkov("-d", "tf", "--framework", "terraform", cwd=tmp_path)
+    planned = _checkov(
+        "-f",
+        "plan.json",
+        "--repo-root-for-plan-enrichment",
+        "tf",
+        "--framework",
+        "terraform_plan",
+        "--skip-check",
+        ",".join(PLAN_MODE_BLIND),
+        cwd=tmp_path,
+    )
+    failed, totals = _failures(directory)
+    assert failed == [], failed
+    assert totals["parsing_errors"] == 0 and totals["passed"] > 50, totals
+    assert totals["skipped"] > 0  # the inline skips were read (each with its reason in the source)
+    failed, totals = _failures(planned)
+    assert failed == [], failed
+    assert totals["parsing_errors"] == 0 and totals["passed"] > 100, totals
+
+
+def test_every_checkov_skip_has_a_reason() -> None:
+    skips = [
+        (path.name, line.strip())
+        for path in TF_SOURCE.rglob("*.tf")
+        for line in path.read_text().splitlines()
+        if "checkov:skip" in line
+    ]
+    assert skips
+    for name, line in skips:
+        match = re.search(r"checkov:skip=(CKV2?_AWS_\d+):(.+)$", line)
+        assert match, f"{name}: {line}"
+        assert len(match.group(2).split()) >= 8, f"{name}: give a reason a reviewer accepts"
+
+
+# --- the real thing: apply, read with the console, destroy ------------------------------
+
+
+def _audit(home: Path) -> list[tuple[str, str, str]]:
+    path = home / ".local/state/smconsole/audit.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return [(r["action"], r["target"], r["outcome"]) for r in rows]
+
+
+@pytest.mark.slow
+def test_apply_read_by_the_console_then_destroy(
+    aws: MotoServer,
+    run_cli: Any,
+    tmp_path: Path,
+    isolated_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    patch_moto_for_terraform(monkeypatch)
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    work = make_workdir(tmp_path / "tf", aws.url)
+    options = {
+        "create_notebook": True,
+        "create_domain": True,
+        "vpc_id": vpc,
+        "subnet_ids": [subnet],
+        "enable_access_logging": True,
+        "operator_manages_roles": True,
+        # The log bucket fills with moto's access logs, as it would on AWS.
+        "force_destroy_buckets": True,
+        "tags": {"team": "ml-platform"},
+    }
+    (work.directory / "terraform.tfvars").write_text(
+        "".join(f"{k} = {json.dumps(v)}\n" for k, v in options.items())
+    )
+    for name, value in work.env().items():
+        if name.startswith(("TF_", "CHECKPOINT")):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(work.directory))
+
+    applied = run_cli("tf-apply", "demo", "--yes")
+    assert applied.exit_code == 0, applied.stdout[-3000:] + applied.stderr
+    assert "Apply complete!" in applied.stdout
+    assert (work.directory / "terraform.tfstate.d" / "demo" / "terraform.tfstate").is_file()
+
+    # --- the buckets, as AWS (moto) sees them -------------------------------------------
+    s3 = aws.client("s3")
+    logs_bucket = f"demo-access-logs-{ACCOUNT}"
+    for purpose in ("input", "output", "models"):
+        bucket = f"demo-{purpose}-{ACCOUNT}"
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+            "Rules"
+        ]
+        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert block == dict.fromkeys(
+            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"),
+            True,
+        )
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        (tls,) = [s for s in policy["Statement"] if s["Sid"] == "DenyInsecureTransport"]
+        assert tls["Effect"] == "Deny" and tls["Condition"]["Bool"]["aws:SecureTransport"] in (
+            "false",
+            ["false"],
+        )
+        rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+        assert rules[0]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7
+        ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
+        assert ownership["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        logging_to = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+        assert logging_to == {"TargetBucket": logs_bucket, "TargetPrefix": f"{bucket}/"}
+        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+        assert tags["smconsole:stack"] == "demo" and tags["team"] == "ml-platform"
+
+    # --- roles and policies -----------------------------------------------------------------
+    iam = aws.client("iam")
+    role = iam.get_role(RoleName="demo-sagemaker-execution")["Role"]
+    attached = iam.list_attached_role_policies(RoleName="demo-sagemaker-execution")
+    assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == ["demo-sagemaker-execution"]
+    granted = {}
+    for name in ("read-only", "operator"):
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/demo-smconsole-{name}"
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+        granted[name] = {
+            a for actions, _ in _statement_resources(document["Document"]) for a in actions
+        }
+    from tests.test_tf_policies import OPERATOR, READ_ONLY, _actions, _statements
+
+    # What reached IAM is what the templates say (the test of the templates covers AWS).
+    assert granted["read-only"] == _actions(_statements(READ_ONLY))
+    assert granted["operator"] == granted["read-only"] | _actions(
+        [s for name in OPERATOR for s in _statements(name)]
+    )
+
+    # --- SageMaker, through the console --------------------------------------------------------
+    notebook = run_cli("notebook-describe", "demo-notebook", "--json")
+    assert notebook.exit_code == 0, notebook.stderr
+    plain = aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="demo-notebook")
+    assert plain["RoleArn"] == role["Arn"]
+    assert plain["NotebookInstanceLifecycleConfigName"] == "demo-autostop"
+    assert plain["DirectInternetAccess"] == "Disabled" and plain["RootAccess"] == "Disabled"
+    assert notebook.json()["name"] == "demo-notebook"
+    (domain,) = aws.client("sagemaker").list_domains()["Domains"]
+    assert domain["DomainName"] == "demo-studio"
+
+    # --- the outputs, read by the console ----------------------------------------------------
+    shown = run_cli("tf-output", "demo", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    outputs = shown.json()
+    assert outputs["execution_role_arn"] == role["Arn"]
+    assert outputs["models_bucket"] == f"demo-models-{ACCOUNT}"
+    assert outputs["notebook_name"] == "demo-notebook"
+    assert outputs["domain_id"] == domain["DomainId"]
+    # Outputs of parts switched off are null, which terraform output leaves out.
+    assert "tracking_server_arn" not in outputs and "cluster_name" not in outputs
+
+    from console.config import load_config
+    from console.tf_defaults import apply_defaults, describe, load_defaults
+
+    config = load_config()
+    assert config.execution_role_arn == "" and config.buckets.output == ""
+    defaults = load_defaults(config, stack="demo")
+    assert defaults is not None and defaults.execution_role_arn == role["Arn"]
+    applied = apply_defaults(config, defaults)
+    assert config.execution_role_arn == role["Arn"]
+    assert (config.buckets.input, config.buckets.output, config.buckets.models) == tuple(
+        f"demo-{p}-{ACCOUNT}" for p in ("input", "output", "models")
+    )
+    assert set(applied.applied) == {
+        "execution_role_arn",
+        "buckets.input",
+        "buckets.output",
+        "buckets.models",
+    }  # region came from the environment already; MLflow and HyperPod are off
+    assert describe(applied).startswith("from Terraform (demo): execution_role_arn")
+
+    # The same from a saved copy of the outputs (a machine without terraform or the state).
+    saved = tmp_path / "outputs.json"
+    saved.write_text(work.run("output", "-json", "-no-color").stdout)
+    # (the plain `terraform output` reads the selected workspace: the one tf-apply chose)
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(saved))
+    from_file = load_defaults(load_config())
+    assert from_file is not None and from_file.settings() == defaults.settings()
+
+    # --- destroy --------------------------------------------------------------------------------
+    destroyed = run_cli("tf-destroy", "demo", "--yes")
+    assert destroyed.exit_code == 0, destroyed.stdout[-3000:] + destroyed.stderr
+    # (a saved destroy plan reports as an apply)
+    assert re.search(
+        r"Apply complete! Resources: 0 added, 0 changed, \d+ destroyed", destroyed.stdout
+    )
+    assert not [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("demo-")]
+    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("demo-")]
+    assert not [
+        p
+        for p in iam.list_policies(Scope="Local")["Policies"]
+        if p["PolicyName"].startswith("demo-")
+    ]
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
+    assert aws.client("sagemaker").list_domains()["Domains"] == []
+    assert not (work.directory / "terraform.tfstate.d" / "demo").exists()
+
+    assert _audit(isolated_env) == [("tf-apply", "demo", "ok"), ("tf-destroy", "demo", "ok")]

@@ -1,0 +1,363 @@
+# Roles SageMaker assumes (execution, MLflow, HyperPod instances), each scoped to this
+# stack's buckets and the log groups it writes; and the two policies for the people who
+# run smconsole (read-only, operator). The operator policies are JSON templates under
+# policies/ so a test can check them against the AWS calls the console makes.
+
+data "aws_iam_policy_document" "sagemaker_trust" {
+  statement {
+    sid     = "SageMakerAssumesRole"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["sagemaker.amazonaws.com"]
+    }
+    # Confused-deputy guard: only SageMaker acting for this account.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+locals {
+  bucket_arns = { for purpose, name in local.data_buckets : purpose => "arn:${local.partition}:s3:::${name}" }
+  sagemaker_log_arns = [
+    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/sagemaker/*",
+    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/sagemaker/*:log-stream:*",
+  ]
+  sagemaker_arns = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:*"
+  # Built from names, not read from the resources, so every policy is known at plan time
+  # (reviewable in the plan, and checked by checkov on the plan).
+  execution_role_arn  = "arn:${local.partition}:iam::${local.account_id}:role/${var.stack_name}-sagemaker-execution"
+  hyperpod_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${var.stack_name}-hyperpod-instance"
+  tracking_server_arn = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:mlflow-tracking-server/${var.stack_name}-mlflow"
+}
+
+# --- the SageMaker execution role (jobs, endpoints, notebook, Studio users) -------------
+
+resource "aws_iam_role" "execution" {
+  name               = "${var.stack_name}-sagemaker-execution"
+  description        = "SageMaker execution role of smconsole stack ${var.stack_name}"
+  assume_role_policy = data.aws_iam_policy_document.sagemaker_trust.json
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "ListStackBuckets"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [for purpose in ["input", "output", "models"] : local.bucket_arns[purpose]]
+  }
+
+  statement {
+    sid     = "ReadInput"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${local.bucket_arns["input"]}/*",
+      "${local.bucket_arns["output"]}/*",
+      "${local.bucket_arns["models"]}/*",
+    ]
+  }
+
+  statement {
+    sid       = "WriteOutputAndModels"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    resources = ["${local.bucket_arns["output"]}/*", "${local.bucket_arns["models"]}/*"]
+  }
+
+  statement {
+    sid       = "SageMakerLogs"
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = local.sagemaker_log_arns
+  }
+
+  statement {
+    sid       = "SageMakerMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"] # PutMetricData has no resource type; the namespace condition scopes it
+    condition {
+      test     = "StringLike"
+      variable = "cloudwatch:namespace"
+      values   = ["/aws/sagemaker/*", "aws/sagemaker/*"]
+    }
+  }
+
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # GetAuthorizationToken has no resource type
+  }
+
+  statement {
+    sid     = "PullContainerImages"
+    actions = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    # AWS Deep Learning Containers live in AWS-owned accounts of the same region.
+    resources = ["arn:${local.partition}:ecr:${var.region}:*:repository/*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.create_notebook ? [1] : []
+    content {
+      sid       = "NotebookStopsItselfWhenIdle"
+      actions   = ["sagemaker:StopNotebookInstance"]
+      resources = ["arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:notebook-instance/${lower(local.notebook_name)}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_vpc ? [1] : []
+    content {
+      sid = "JobsInTheStackVpc"
+      actions = [
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+      ]
+      resources = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:*"]
+      condition {
+        test     = "ArnEquals"
+        variable = "ec2:Vpc"
+        values   = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:vpc/${var.vpc_id}"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_vpc ? [1] : []
+    content {
+      sid = "DescribeTheNetwork"
+      actions = [
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+      ]
+      resources = ["*"] # EC2 Describe* calls have no resource types
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.create_mlflow ? [1] : []
+    content {
+      sid       = "TrackToTheStackMlflow"
+      actions   = ["sagemaker-mlflow:*"]
+      resources = [local.tracking_server_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_kms ? [1] : []
+    content {
+      sid       = "UseTheStackKey"
+      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*"]
+      resources = [var.kms_key_arn]
+    }
+  }
+}
+
+resource "aws_iam_policy" "execution" {
+  name        = "${var.stack_name}-sagemaker-execution"
+  description = "What SageMaker jobs, endpoints and notebooks of stack ${var.stack_name} may do"
+  policy      = data.aws_iam_policy_document.execution.json
+}
+
+resource "aws_iam_role_policy_attachment" "execution" {
+  role       = aws_iam_role.execution.name
+  policy_arn = aws_iam_policy.execution.arn
+}
+
+# --- the MLflow tracking server's role --------------------------------------------------
+
+resource "aws_iam_role" "mlflow" {
+  count = var.create_mlflow ? 1 : 0
+
+  name               = "${var.stack_name}-mlflow"
+  description        = "Role of the managed MLflow tracking server of smconsole stack ${var.stack_name}"
+  assume_role_policy = data.aws_iam_policy_document.sagemaker_trust.json
+}
+
+data "aws_iam_policy_document" "mlflow" {
+  statement {
+    sid       = "ListModelsBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [local.bucket_arns["models"]]
+  }
+
+  statement {
+    sid       = "MlflowArtifacts"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = ["${local.bucket_arns["models"]}/mlflow/*"]
+  }
+
+  statement {
+    sid = "RegisterModels"
+    actions = [
+      "sagemaker:AddTags",
+      "sagemaker:CreateModelPackage",
+      "sagemaker:CreateModelPackageGroup",
+      "sagemaker:DescribeModelPackageGroup",
+      "sagemaker:UpdateModelPackage",
+    ]
+    resources = [local.sagemaker_arns]
+  }
+
+  dynamic "statement" {
+    for_each = local.use_kms ? [1] : []
+    content {
+      sid       = "UseTheStackKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
+  }
+}
+
+resource "aws_iam_policy" "mlflow" {
+  count = var.create_mlflow ? 1 : 0
+
+  name        = "${var.stack_name}-mlflow"
+  description = "What the MLflow tracking server of stack ${var.stack_name} may do"
+  policy      = data.aws_iam_policy_document.mlflow.json
+}
+
+resource "aws_iam_role_policy_attachment" "mlflow" {
+  count = var.create_mlflow ? 1 : 0
+
+  role       = aws_iam_role.mlflow[0].name
+  policy_arn = aws_iam_policy.mlflow[0].arn
+}
+
+# --- the HyperPod instances' role -------------------------------------------------------
+
+resource "aws_iam_role" "hyperpod" {
+  count = var.create_hyperpod ? 1 : 0
+
+  name               = "${var.stack_name}-hyperpod-instance"
+  description        = "Role of the HyperPod cluster nodes of smconsole stack ${var.stack_name}"
+  assume_role_policy = data.aws_iam_policy_document.sagemaker_trust.json
+}
+
+# The AWS managed policy made for exactly this role (lifecycle scripts from
+# s3://sagemaker-*, cluster logs and metrics, SSM agent channels): scoped, not FullAccess.
+resource "aws_iam_role_policy_attachment" "hyperpod_managed" {
+  count = var.create_hyperpod ? 1 : 0
+
+  role       = aws_iam_role.hyperpod[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSageMakerClusterInstanceRolePolicy"
+}
+
+data "aws_iam_policy_document" "hyperpod" {
+  statement {
+    sid       = "ReadStackData"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [for purpose in ["input", "output", "models"] : local.bucket_arns[purpose]]
+  }
+
+  statement {
+    sid       = "ReadInput"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arns["input"]}/*", "${local.bucket_arns["models"]}/*"]
+  }
+
+  statement {
+    sid       = "WriteCheckpointsAndModels"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = ["${local.bucket_arns["output"]}/*", "${local.bucket_arns["models"]}/*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.use_vpc ? [1] : []
+    content {
+      sid = "NodesInTheStackVpc"
+      actions = [
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterfacePermission",
+      ]
+      resources = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:*"]
+      condition {
+        test     = "ArnEquals"
+        variable = "ec2:Vpc"
+        values   = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:vpc/${var.vpc_id}"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.use_kms ? [1] : []
+    content {
+      sid       = "UseTheStackKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
+  }
+}
+
+resource "aws_iam_policy" "hyperpod" {
+  count = var.create_hyperpod ? 1 : 0
+
+  name        = "${var.stack_name}-hyperpod-instance"
+  description = "Stack data access of the HyperPod nodes of stack ${var.stack_name}"
+  policy      = data.aws_iam_policy_document.hyperpod.json
+}
+
+resource "aws_iam_role_policy_attachment" "hyperpod" {
+  count = var.create_hyperpod ? 1 : 0
+
+  role       = aws_iam_role.hyperpod[0].name
+  policy_arn = aws_iam_policy.hyperpod[0].arn
+}
+
+# --- policies for the people who run smconsole -----------------------------------------
+
+locals {
+  operator_roles = "arn:${local.partition}:iam::${local.account_id}:role/${var.operator_role_prefix}*"
+  policy_template_vars = {
+    partition  = local.partition
+    region     = var.region
+    account_id = local.account_id
+    # Model-quality reports the registry view reads live in the stack's output/models buckets.
+    report_object_arns = ["${local.bucket_arns["output"]}/*", "${local.bucket_arns["models"]}/*"]
+    passable_role_arns = concat(
+      [local.execution_role_arn],
+      var.operator_manages_roles ? [local.operator_roles] : [],
+    )
+    role_prefix = var.operator_role_prefix
+  }
+  read_only_policy = jsondecode(templatefile("${path.module}/policies/read-only.json.tftpl", local.policy_template_vars))
+  operator_actions = jsondecode(templatefile("${path.module}/policies/operator.json.tftpl", local.policy_template_vars))
+  role_actions     = jsondecode(templatefile("${path.module}/policies/operator-roles.json.tftpl", local.policy_template_vars))
+  # (for-filters rather than conditionals: the two branches would be tuples of different lengths)
+  kms_read = [for key in compact([var.kms_key_arn]) : {
+    Sid      = "DecryptStackObjects"
+    Effect   = "Allow"
+    Action   = ["kms:Decrypt"]
+    Resource = key
+  }]
+  role_statements = [for statement in local.role_actions.Statement : statement if var.operator_manages_roles]
+}
+
+resource "aws_iam_policy" "read_only" {
+  name        = "${var.stack_name}-smconsole-read-only"
+  description = "Everything smconsole reads (smconsole --read-only)"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = concat(local.read_only_policy.Statement, local.kms_read)
+  })
+}
+
+resource "aws_iam_policy" "operator" {
+  name        = "${var.stack_name}-smconsole-operator"
+  description = "Everything smconsole reads plus the changes it makes"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      local.read_only_policy.Statement,
+      local.kms_read,
+      local.operator_actions.Statement,
+      local.role_statements,
+    )
+  })
+}

@@ -1,0 +1,122 @@
+# What smconsole reads (terraform output -json) to fill in its defaults: the execution
+# role, the buckets, the MLflow tracking server and the HyperPod cluster.
+
+output "stack_name" {
+  description = "Name of the stack."
+  value       = var.stack_name
+}
+
+output "region" {
+  description = "Region of the stack."
+  value       = var.region
+}
+
+output "account_id" {
+  description = "AWS account of the stack."
+  value       = local.account_id
+}
+
+output "input_bucket" {
+  description = "Bucket for training and processing input."
+  value       = module.bucket["input"].id
+}
+
+output "output_bucket" {
+  description = "Bucket for job output and checkpoints."
+  value       = module.bucket["output"].id
+}
+
+output "models_bucket" {
+  description = "Bucket for model artifacts (and MLflow artifacts under mlflow/)."
+  value       = module.bucket["models"].id
+}
+
+output "bucket_arns" {
+  description = "ARNs of every bucket of the stack, by purpose."
+  value       = merge({ for purpose, bucket in module.bucket : purpose => bucket.arn }, { for log in module.access_logs : "access-logs" => log.arn })
+}
+
+output "access_logs_bucket" {
+  description = "Bucket receiving S3 access logs (null unless enable_access_logging)."
+  value       = one(module.access_logs[*].id)
+}
+
+output "execution_role_arn" {
+  description = "SageMaker execution role for jobs, models, endpoints, the notebook and Studio."
+  value       = aws_iam_role.execution.arn
+}
+
+output "execution_role_name" {
+  description = "Name of the SageMaker execution role."
+  value       = aws_iam_role.execution.name
+}
+
+output "read_only_policy_arn" {
+  description = "IAM policy for people running smconsole --read-only."
+  value       = aws_iam_policy.read_only.arn
+}
+
+output "operator_policy_arn" {
+  description = "IAM policy for people operating with smconsole (reads plus the changes it makes)."
+  value       = aws_iam_policy.operator.arn
+}
+
+output "mlflow_role_arn" {
+  description = "Role of the MLflow tracking server (null unless create_mlflow)."
+  value       = one(aws_iam_role.mlflow[*].arn)
+}
+
+output "hyperpod_instance_role_arn" {
+  description = "Role of the HyperPod nodes (null unless create_hyperpod)."
+  value       = one(aws_iam_role.hyperpod[*].arn)
+}
+
+output "security_group_id" {
+  description = "Security group of the stack's SageMaker resources in the VPC (null without vpc_id)."
+  value       = one(aws_security_group.sagemaker[*].id)
+}
+
+output "notebook_name" {
+  description = "Name of the notebook instance (null unless create_notebook)."
+  value       = one(aws_sagemaker_notebook_instance.this[*].name)
+}
+
+output "notebook_url" {
+  description = "URL of the notebook instance (null unless create_notebook)."
+  value       = one(aws_sagemaker_notebook_instance.this[*].url)
+}
+
+output "domain_id" {
+  description = "Id of the Studio domain (null unless create_domain)."
+  value       = one(aws_sagemaker_domain.this[*].id)
+}
+
+output "domain_url" {
+  description = "URL of the Studio domain (null unless create_domain)."
+  value       = one(aws_sagemaker_domain.this[*].url)
+}
+
+output "tracking_server_arn" {
+  description = "ARN of the managed MLflow tracking server: smconsole's MLflow tracking URI (null unless create_mlflow)."
+  value       = one(aws_sagemaker_mlflow_tracking_server.this[*].arn)
+}
+
+output "tracking_server_url" {
+  description = "URL of the managed MLflow tracking server (null unless create_mlflow)."
+  value       = one(aws_sagemaker_mlflow_tracking_server.this[*].tracking_server_url)
+}
+
+output "cluster_name" {
+  description = "Name of the HyperPod cluster (null unless create_hyperpod)."
+  value       = var.create_hyperpod ? local.cluster_name : null
+}
+
+output "cluster_arn" {
+  description = "ARN of the HyperPod cluster (null unless create_hyperpod)."
+  value       = one(aws_cloudformation_stack.hyperpod[*].outputs["ClusterArn"])
+}
+
+output "hyperpod_lifecycle_scripts_uri" {
+  description = "S3 prefix of the HyperPod lifecycle scripts (null unless create_hyperpod)."
+  value       = var.create_hyperpod ? local.hyperpod_lifecycle_uri : null
+}

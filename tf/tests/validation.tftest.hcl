@@ -1,0 +1,134 @@
+# terraform test (Terraform >= 1.7): every value with a known shape is refused at plan time,
+# and the parts that need each other say so. The provider is mocked: nothing is created and
+# no credentials are needed. Terraform checks every variable (and every precondition) of a
+# plan before it stops, so one run can expect many failures at once.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\": \"2012-10-17\", \"Statement\": []}"
+    }
+  }
+}
+
+variables {
+  stack_name = "demo"
+}
+
+run "defaults_plan" {
+  command = plan
+
+  assert {
+    condition     = length(module.bucket) == 3 && length(module.access_logs) == 0
+    error_message = "By default: the input, output and models buckets and nothing else."
+  }
+  assert {
+    condition     = length(aws_sagemaker_notebook_instance.this) + length(aws_sagemaker_domain.this) + length(aws_sagemaker_mlflow_tracking_server.this) + length(aws_cloudformation_stack.hyperpod) == 0
+    error_message = "Every optional part is off by default."
+  }
+  assert {
+    condition     = local.data_buckets["models"] == "demo-models-123456789012"
+    error_message = "Buckets are named {stack_name}-{purpose}-{account_id}."
+  }
+}
+
+run "every_bad_value_is_refused" {
+  command = plan
+  variables {
+    stack_name                             = "Bad_Stack"
+    region                                 = "mars-1"
+    kms_key_arn                            = "alias/mine"
+    noncurrent_version_expiration_days     = 0
+    abort_incomplete_multipart_upload_days = 1.5
+    access_log_retention_days              = -1
+    vpc_id                                 = "vpc-nope"
+    subnet_ids                             = ["sn-1"]
+    operator_role_prefix                   = "smconsole-*"
+    notebook_instance_type                 = "t3.medium"
+    notebook_volume_size                   = 2
+    notebook_idle_minutes                  = 2000
+    domain_network_access                  = "Open"
+    domain_efs_retention                   = "Keep"
+    mlflow_server_size                     = "Huge"
+    mlflow_version                         = "latest"
+    hyperpod_cluster_name                  = "-bad-"
+    hyperpod_controller_instance_type      = "m5.xlarge"
+    hyperpod_login_instance_type           = "ml.m5"
+    hyperpod_compute_instance_type         = "gpu"
+    hyperpod_login_count                   = 5
+    hyperpod_compute_count                 = 0
+    hyperpod_threads_per_core              = 4
+    hyperpod_node_recovery                 = "Sometimes"
+  }
+  expect_failures = [
+    var.stack_name,
+    var.region,
+    var.kms_key_arn,
+    var.noncurrent_version_expiration_days,
+    var.abort_incomplete_multipart_upload_days,
+    var.access_log_retention_days,
+    var.vpc_id,
+    var.subnet_ids,
+    var.operator_role_prefix,
+    var.notebook_instance_type,
+    var.notebook_volume_size,
+    var.notebook_idle_minutes,
+    var.domain_network_access,
+    var.domain_efs_retention,
+    var.mlflow_server_size,
+    var.mlflow_version,
+    var.hyperpod_cluster_name,
+    var.hyperpod_controller_instance_type,
+    var.hyperpod_login_instance_type,
+    var.hyperpod_compute_instance_type,
+    var.hyperpod_login_count,
+    var.hyperpod_compute_count,
+    var.hyperpod_threads_per_core,
+    var.hyperpod_node_recovery,
+  ]
+}
+
+# Stack names become bucket names ({stack_name}-access-logs-{account_id} <= 63 characters).
+run "stack_name_is_at_most_32_characters" {
+  command = plan
+  variables {
+    stack_name = "a-very-long-stack-name-that-is-too-long"
+  }
+  expect_failures = [var.stack_name]
+}
+
+run "stack_name_has_no_double_hyphen" {
+  command = plan
+  variables {
+    stack_name = "ab--cd"
+  }
+  expect_failures = [var.stack_name]
+}
+
+run "parts_that_need_each_other" {
+  command = plan
+  variables {
+    create_domain   = true # needs vpc_id and subnet_ids
+    create_hyperpod = true # needs hyperpod_lifecycle_scripts_dir
+  }
+  expect_failures = [aws_sagemaker_domain.this, aws_cloudformation_stack.hyperpod]
+}
+
+run "notebook_in_a_vpc_needs_a_subnet" {
+  command = plan
+  variables {
+    create_notebook = true
+    vpc_id          = "vpc-0123456789abcdef0"
+  }
+  expect_failures = [aws_sagemaker_notebook_instance.this]
+}
