@@ -31,6 +31,19 @@ class Service:
         except Exception as exc:
             raise self.sessions.translate(exc) from exc
 
+    @staticmethod
+    def newest_first(status: str | None = None, name_contains: str | None = None) -> dict[str, Any]:
+        """The request parameters of a SageMaker list call: newest first, optional filters.
+
+        ``status`` must already be checked (each service knows its own status words).
+        """
+        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
+        if status is not None:
+            params["StatusEquals"] = status
+        if name_contains:
+            params["NameContains"] = name_contains
+        return params
+
     def pages(
         self, operation: str, result_key: str, *, client: Any = None, **params: Any
     ) -> Iterator[list[dict[str, Any]]]:

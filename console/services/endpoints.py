@@ -204,11 +204,7 @@ class EndpointsService(Service):
         name_contains: str | None = None,
         limit: int | None = None,
     ) -> Iterator[EndpointSummary]:
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if (s := _status(status)) is not None:
-            params["StatusEquals"] = s
-        if name_contains:
-            params["NameContains"] = name_contains
+        params = self.newest_first(_status(status), name_contains)
         for item in self.paginate("list_endpoints", "Endpoints", limit=limit, **params):
             yield EndpointSummary.from_api(item)
 

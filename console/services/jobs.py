@@ -505,11 +505,7 @@ class JobsService(Service):
     ) -> Iterator[JobSummary]:
         """Newest first; with ``created_since``, paging stops past that creation time."""
         prefix, operation, result_key, statuses = _LISTINGS[kind]
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if (s := _status(status, statuses, f"{kind} job")) is not None:
-            params["StatusEquals"] = s
-        if name_contains:
-            params["NameContains"] = name_contains
+        params = self.newest_first(_status(status, statuses, f"{kind} job"), name_contains)
         if created_since is None:
             items = self.paginate(operation, result_key, limit=limit, **params)
             yield from (_summary(kind, prefix, item) for item in items)
@@ -606,9 +602,7 @@ class JobsService(Service):
     def list_tuning_jobs(
         self, *, status: str | None = None, limit: int | None = None
     ) -> Iterator[JobSummary]:
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if (s := _status(status, TUNING_STATUSES, "tuning job")) is not None:
-            params["StatusEquals"] = s
+        params = self.newest_first(_status(status, TUNING_STATUSES, "tuning job"))
         for item in self.paginate(
             "list_hyper_parameter_tuning_jobs",
             "HyperParameterTuningJobSummaries",

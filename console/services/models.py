@@ -217,9 +217,7 @@ class ModelsService(Service):
     def list_models(
         self, *, name_contains: str | None = None, limit: int | None = None
     ) -> Iterator[ModelSummary]:
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if name_contains:
-            params["NameContains"] = name_contains
+        params = self.newest_first(name_contains=name_contains)
         for item in self.paginate("list_models", "Models", limit=limit, **params):
             yield ModelSummary.from_api(item)
 
@@ -248,9 +246,7 @@ class ModelsService(Service):
     def list_endpoint_configs(
         self, *, name_contains: str | None = None, limit: int | None = None
     ) -> Iterator[EndpointConfigSummary]:
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if name_contains:
-            params["NameContains"] = name_contains
+        params = self.newest_first(name_contains=name_contains)
         for item in self.paginate(
             "list_endpoint_configs", "EndpointConfigs", limit=limit, **params
         ):

@@ -146,11 +146,7 @@ class NotebooksService(Service):
         name_contains: str | None = None,
         limit: int | None = None,
     ) -> Iterator[NotebookSummary]:
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-        if (s := _status(status)) is not None:
-            params["StatusEquals"] = s
-        if name_contains:
-            params["NameContains"] = name_contains
+        params = self.newest_first(_status(status), name_contains)
         for item in self.paginate(
             "list_notebook_instances", "NotebookInstances", limit=limit, **params
         ):
