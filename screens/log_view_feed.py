@@ -67,24 +67,6 @@ class LogFeedSource(Protocol):
     def status(self) -> str | None: ...
 
 
-class ResumableTail(LogTail):
-    """A :class:`LogTail` whose poll is all-or-nothing.
-
-    ``LogTail.poll`` moves each stream's token forward as pages arrive; if a later call in
-    the same poll fails, the events already read are lost with the exception. Here the
-    tokens are put back, so the retry reads them again: a broken stream resumes exactly
-    where it stopped. (Worth moving into the core's ``LogTail``.)
-    """
-
-    def poll(self) -> list[LogEvent]:
-        saved = dict(self._tokens)
-        try:
-            return super().poll()
-        except BaseException:
-            self._tokens = saved
-            raise
-
-
 @dataclass
 class CloudWatchLogs:
     """Logs of a training/processing job or an endpoint, read through the core's service."""
@@ -107,7 +89,7 @@ class CloudWatchLogs:
         return self.status_hint
 
     def open(self) -> LogPoll:
-        return ResumableTail(self.context.logs, log_source(self.kind, self.name))
+        return LogTail(self.context.logs, log_source(self.kind, self.name))
 
     def status(self) -> str | None:
         jobs = self.context.jobs

@@ -266,6 +266,28 @@ def test_tail_bounds_calls_per_poll_and_serves_every_stream(
     assert len(tail.streams) == 5
 
 
+def test_a_poll_that_fails_part_way_loses_nothing(writer: LogWriter, service: LogsService) -> None:
+    """Tokens move back on failure: the retry re-reads what the broken poll had fetched."""
+    base = _now_ms() - 10_000
+    for i, host in enumerate(("algo-1", "algo-2")):
+        writer.put(TRAINING_GROUP, f"rj/{host}-1700000000", [(base + i * 500, f"{host} line")])
+    calls = {"n": 0}
+    real = service.get_events
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second stream of the first poll
+            raise ThrottledError("rate exceeded")
+        return real(*args, **kwargs)
+
+    service.get_events = flaky  # type: ignore[method-assign]
+    tail = service.tail("training", "rj")
+    with pytest.raises(ThrottledError):
+        tail.poll()
+    assert [e.message for e in tail.poll()] == ["algo-1 line", "algo-2 line"]
+    assert tail.poll() == []
+
+
 # --- the CLI ------------------------------------------------------------------------
 
 

@@ -267,6 +267,10 @@ class LogTail:
     At most ``max_calls`` GetLogEvents calls are made per poll; when there are more
     streams than that, the rest are served first on the next poll, so none starves.
     A missing log group is not an error here: a starting job has none yet.
+
+    A poll is all-or-nothing: if a call fails part-way, the streams' tokens are put back,
+    so the retry reads the same events again instead of losing the ones already fetched
+    (the CLI's ``--follow`` and the TUI's log view both rely on this).
     """
 
     def __init__(
@@ -300,6 +304,14 @@ class LogTail:
 
     def poll(self) -> list[LogEvent]:
         """New events of every stream since the previous poll, merged by time."""
+        saved_tokens, saved_queue = dict(self._tokens), list(self._queue)
+        try:
+            return self._poll()
+        except BaseException:
+            self._tokens, self._queue = saved_tokens, saved_queue
+            raise
+
+    def _poll(self) -> list[LogEvent]:
         self._discover()
         calls = 0
         batches: list[list[LogEvent]] = []

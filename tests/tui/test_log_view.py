@@ -18,7 +18,7 @@ from textual.app import App
 from textual.message import Message
 
 from console.errors import ThrottledError, ValidationError
-from console.services.logs import LogEvent, LogsService, log_source
+from console.services.logs import LogEvent
 from screens.log_view import LogPanel, LogScreen, LogView
 from screens.log_view_feed import (
     CHUNK_LINES,
@@ -31,7 +31,6 @@ from screens.log_view_feed import (
     LogSourceStatus,
     LogStreamBroke,
     LogStreamResumed,
-    ResumableTail,
     post_lines,
     run_feed,
 )
@@ -473,34 +472,6 @@ def test_feed_waits_while_the_ui_has_not_taken_its_batches() -> None:
     assert post_lines(take, events, Backlog(limit=1), threading.Event()) == len(events)
     assert [m.lines[0].text for m in taken] == ["line 0", "line 5000", "line 10000"]
     assert taken[0].hosts == {"algo-1"} and taken[0].widest == len("line 4999")
-
-
-def test_resumable_tail_rereads_what_a_failed_poll_had_fetched(aws: Any) -> None:
-    from console.config import load_config
-    from console.context import ConsoleContext
-
-    logs = aws.client("logs")
-    logs.create_log_group(logGroupName="/aws/sagemaker/TrainingJobs")
-    t0 = int(datetime.now(UTC).timestamp() * 1000) - 60_000
-    for host in ("algo-1", "algo-2"):
-        stream = f"rj/{host}-1700000000"
-        logs.create_log_stream(logGroupName="/aws/sagemaker/TrainingJobs", logStreamName=stream)
-        put_events(logs, stream, [(t0 + (host == "algo-2") * 500, f"{host} line")])
-    service: LogsService = ConsoleContext(load_config(), source="tui").logs
-    calls = {"n": 0}
-    real = service.get_events
-
-    def flaky(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:  # the second stream of the first poll
-            raise ThrottledError("rate exceeded")
-        return real(*args, **kwargs)
-
-    service.get_events = flaky  # type: ignore[method-assign]
-    tail = ResumableTail(service, log_source("training", "rj"))
-    with pytest.raises(ThrottledError):
-        tail.poll()
-    assert [e.message for e in tail.poll()] == ["algo-1 line", "algo-2 line"]
 
 
 def test_line_buffer_wraps_locates_and_compacts() -> None:
