@@ -1,6 +1,7 @@
 """The Endpoints tab: endpoints with their traffic split; invoke, shift traffic, update, delete.
 
-Keys: `/` filter, `s`/`S` sort, `enter` describe, `i` invoke panel, `w` A/B traffic
+Keys: `/` filter, `s`/`S` sort, `enter` describe, `l` live logs (every instance merged by
+time, the same view as Jobs), `i` invoke panel, `w` A/B traffic
 weights (preview, then confirm), `u` move to another endpoint config (confirm),
 `ctrl+d` delete (type the name), `r` refresh now. Every change is refused up front in
 read-only mode, confirmed through the one confirm dialog, run in a worker through the
@@ -73,6 +74,7 @@ class EndpointsView(TableView):
         Binding("slash", "filter", "Filter", id="endpoints.filter"),
         Binding("s", "sort", "Sort", id="endpoints.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="endpoints.sort_reverse"),
+        Binding("l", "logs", "Logs", id="endpoints.logs"),
         Binding("i", "invoke", "Invoke", id="endpoints.invoke"),
         Binding("w", "weights", "Traffic", id="endpoints.weights"),
         Binding("u", "update", "Config", id="endpoints.update"),
@@ -183,6 +185,24 @@ class EndpointsView(TableView):
         screen = self.app.screen
         if isinstance(screen, EndpointDetailScreen) and screen.endpoint_name == name:
             screen.action_reload()
+
+    # --- logs ----------------------------------------------------------------------------
+    def action_logs(self) -> None:
+        """Open the highlighted endpoint's live logs; endpoints never end, so follow stays on."""
+        if (endpoint := self._selected()) is not None:
+            self.open_logs(endpoint.name)
+
+    def open_logs(self, name: str) -> None:
+        # Imported on first use: the start-up path does not need the log view.
+        from screens.log_view import LogScreen, max_lines_from
+        from screens.log_view_feed import CloudWatchLogs, FeedTiming
+
+        context = console_host(self).context
+        timing = FeedTiming(interval=self._poll.logs, max_backoff=self._poll.max_backoff)
+        source = CloudWatchLogs(context, "endpoint", name)
+        self.app.push_screen(
+            LogScreen(source, max_lines=max_lines_from(context.config), timing=timing)
+        )
 
     # --- invoke --------------------------------------------------------------------------
     def action_invoke(self) -> None:
@@ -306,6 +326,9 @@ class EndpointsView(TableView):
             self.palette_command("Endpoints: filter", "filter the endpoints table (/)", "filter"),
             self.palette_command(
                 "Endpoints: refresh now", "list and describe again (r)", "refresh"
+            ),
+            self.palette_command(
+                "Endpoints: logs of selected", "follow the endpoint's CloudWatch logs (l)", "logs"
             ),
             self.palette_command("Endpoints: invoke selected", "send a test request (i)", "invoke"),
             self.palette_command(

@@ -41,6 +41,8 @@ class EndpointActions(Protocol):
 
     def open_update(self, endpoint: Endpoint) -> None: ...
 
+    def open_logs(self, name: str) -> None: ...
+
 
 @dataclass
 class EndpointDescribed(Message):
@@ -99,6 +101,7 @@ class EndpointDetailScreen(Screen[None]):
             "escape,backspace,ctrl+c", "close", "Back", show=False, id="endpoint_detail.close_alt"
         ),
         Binding("r", "reload", "Reload", id="endpoint_detail.reload"),
+        Binding("l", "logs", "Logs", id="endpoint_detail.logs"),
         Binding("i", "invoke", "Invoke", id="endpoint_detail.invoke"),
         Binding("w", "weights", "Traffic", id="endpoint_detail.weights"),
         Binding("u", "update", "Config", id="endpoint_detail.update"),
@@ -172,6 +175,9 @@ class EndpointDetailScreen(Screen[None]):
         if self.record is None:
             self.notify("still loading", severity="warning", timeout=2)
         return self.record
+
+    def action_logs(self) -> None:
+        self.actions.open_logs(self.endpoint_name)
 
     def action_invoke(self) -> None:
         if (record := self._with_record()) is not None:

@@ -42,6 +42,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
 )
 TAB_TITLES = dict(TABS)
+PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
 COMING_SOON = {
     "experiments": "MLflow experiments and runs (the tracking server in the config)",
     "registry": "SageMaker Model Registry (model package groups and versions)",
@@ -84,6 +85,13 @@ class MainScreen(Screen[None]):
         self.fetch_identity()
         self._update_visibility()
         self.query_one(JobsView).focus_main()
+        # Hidden tabs poll once, after the shown tab had its head start, so every tab
+        # title carries its count (and Status its totals) without visiting each tab.
+        self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
+
+    def prime_hidden_tabs(self) -> None:
+        for poller in self.query(Poller):
+            poller.prime()
 
     # --- visibility -------------------------------------------------------------------------
     @property
@@ -143,12 +151,18 @@ class MainScreen(Screen[None]):
     def _endpoints_listed(self, message: EndpointsListed) -> None:
         if message.generation == console_host(self).generation:
             self.set_tab_count("endpoints", len(message.snapshot.items))
+            self.query_one(StatusView).show_counts(
+                "Endpoints", message.snapshot.counts(), message.snapshot.fetched_at
+            )
             self.query_one(ContextBar).set_health("endpoints", None)
 
     @on(NotebooksListed)
     def _notebooks_listed(self, message: NotebooksListed) -> None:
         if message.generation == console_host(self).generation:
             self.set_tab_count("notebooks", len(message.snapshot.items))
+            self.query_one(StatusView).show_counts(
+                "Notebooks", message.snapshot.counts(), message.snapshot.fetched_at
+            )
             self.query_one(ContextBar).set_health("notebooks", None)
 
     @on(PollHealthChanged)
@@ -207,7 +221,9 @@ class MainScreen(Screen[None]):
         self.query_one(NotebooksView).reset()
         for tab in ("jobs", "endpoints", "notebooks"):
             self.set_tab_count(tab, None)
+        self.query_one(StatusView).forget_counts()
         self.fetch_identity()
+        self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
 
     def palette_commands(self) -> list[PaletteCommand]:
         """The palette entries of the tabs' views (the app adds its own)."""

@@ -87,6 +87,18 @@ class PollSchedule:
         self.polls_started += 1
         return True
 
+    def try_start_first(self) -> bool:
+        """Start the very first poll even while paused (a hidden tab's count at start-up).
+
+        Only once and never beside a running poll; later polls wait for the view.
+        """
+        if self.running or self.polls_started:
+            return False
+        self.running = True
+        self.due_at = None
+        self.polls_started += 1
+        return True
+
     def is_due(self) -> bool:
         return self.due_at is not None and self._clock() >= self.due_at
 

@@ -95,6 +95,14 @@ class Poller(Static, Generic[T]):
             self.schedule.pause()
             self._disarm()
 
+    def prime(self) -> None:
+        """Poll once even while hidden, if it never polled: tab counts from the start.
+
+        The next polls wait until the view is shown, as usual.
+        """
+        if self.schedule.try_start_first():
+            self._launch()
+
     def refresh_now(self) -> None:
         """Poll as soon as possible (manual refresh, or after a mutation)."""
         self.schedule.request_now()
@@ -130,8 +138,10 @@ class Poller(Static, Generic[T]):
 
     def _fire(self) -> None:
         self._timer = None
-        if not self.schedule.try_start():
-            return
+        if self.schedule.try_start():
+            self._launch()
+
+    def _launch(self) -> None:
         host = console_host(self)
         generation, context = host.generation, host.context
         worker = self.run_worker(

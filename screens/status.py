@@ -48,6 +48,29 @@ def counts_table(counts: dict[str, Counter[str]], palette: StatusPalette) -> Tab
     return table
 
 
+def resource_counts_table(
+    counts: dict[str, tuple[Counter[str], datetime]], palette: StatusPalette
+) -> Table:
+    """One row per resource: its states with counts ("InService 3  Failed 1"), total, age."""
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    for header in ("Resource", "States", "Total", "As of"):
+        table.add_column(header, justify="right" if header == "Total" else "left")
+    for resource, (counter, fetched_at) in counts.items():
+        states = Text()
+        for state, count in sorted(counter.items(), key=lambda item: (-item[1], item[0])):
+            if states:
+                states.append("  ")
+            states.append_text(palette.text(state))
+            states.append(f" {count}")
+        table.add_row(
+            resource,
+            states or Text("none"),
+            str(sum(counter.values())),
+            f"{fetched_at.astimezone():%H:%M:%S}",
+        )
+    return table
+
+
 def budget_table(budget: BudgetSnapshot) -> Table:
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     for header in ("Service", "Calls/min", "Total", "Throttled", "Errors"):
@@ -76,6 +99,7 @@ class StatusView(VerticalScroll):
         self._identity_error: SmError | None = None
         self._region = ""
         self._health: dict[str, str | None] = {}
+        self._counts: dict[str, tuple[Counter[str], datetime]] = {}
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -83,6 +107,8 @@ class StatusView(VerticalScroll):
         yield Static(Content("looking up caller identity…"), id="status-identity")
         yield Static(Content("Jobs by state"), classes="section-title")
         yield Static(Content("no jobs listed yet (open the Jobs tab)"), id="status-jobs")
+        yield Static(Content("Other resources by state"), classes="section-title")
+        yield Static(Content("not listed yet"), id="status-resources")
         yield Static(Content("API budget (this console)"), classes="section-title")
         yield Static(id="status-budget")
         yield Static(Content(""), id="status-health")
@@ -127,7 +153,24 @@ class StatusView(VerticalScroll):
         if self.is_mounted:
             self.show_budget()
 
+    def show_counts(self, resource: str, counts: Counter[str], fetched_at: datetime) -> None:
+        """A tab's poll listed ``resource``: show its counts per state (no API call here)."""
+        self._counts[resource] = (counts, fetched_at)
+        if self.is_mounted:
+            self.show_resources()
+
+    def forget_counts(self) -> None:
+        """Context switched: the old account's counts must not linger."""
+        self._counts.clear()
+        if self.is_mounted:
+            self.query_one("#status-resources", Static).update(Content("not listed yet"))
+
     # --- rendering ----------------------------------------------------------------------------
+    def show_resources(self) -> None:
+        palette = StatusPalette.from_variables(self.app.get_css_variables())
+        ordered = dict(sorted(self._counts.items()))
+        self.query_one("#status-resources", Static).update(resource_counts_table(ordered, palette))
+
     def show_identity(self) -> None:
         context = console_host(self).context
         config = context.config

@@ -386,3 +386,47 @@ def test_feed_describes_only_what_changed(aws: Any, sm: Any) -> None:
     assert feed.fetch().described == 1
     feed.request_full()
     assert feed.fetch().described == 2
+
+
+async def test_l_follows_the_endpoint_logs_from_the_table_and_the_detail(sm: Any, aws: Any) -> None:
+    from datetime import UTC, datetime
+
+    from screens.log_view import LogScreen, LogView
+
+    make_ab_endpoint(sm)
+    logs = aws.client("logs")
+    group = "/aws/sagemaker/Endpoints/fraud"
+    logs.create_log_group(logGroupName=group)
+    t0 = int(datetime.now(UTC).timestamp() * 1000) - 60_000
+    for variant, offset in (("blue", 0), ("green", 1000)):
+        stream = f"{variant}/i-0{offset}"
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName=stream,
+            logEvents=[{"timestamp": t0 + offset, "message": f"{variant} ready"}],
+        )
+    app = make_app(poll={"logs": 0.1})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, app)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogScreen), what="log screen")
+        log = app.screen.query_one(LogView)
+        await wait_until(pilot, lambda: len(log.buffer) == 2, what="both instances")
+        assert [log.buffer.line(i).text for i in range(2)] == ["blue ready", "green ready"]
+        assert "endpoint fraud" in static_text(app.screen.query_one("#log-title", Static))
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="blue/i-00",
+            logEvents=[{"timestamp": t0 + 5000, "message": "blue request 1"}],
+        )
+        await wait_until(pilot, lambda: len(log.buffer) == 3, what="the followed line")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back")
+
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogScreen), what="logs again")
+        log = app.screen.query_one(LogView)
+        await wait_until(pilot, lambda: len(log.buffer) == 3, what="the whole log")

@@ -36,6 +36,19 @@ def test_nothing_polls_until_shown() -> None:
     assert schedule.try_start()
 
 
+def test_a_hidden_view_may_poll_once_then_waits_to_be_shown() -> None:
+    clock = FakeClock()
+    schedule = PollSchedule(15.0, clock=clock)
+    assert schedule.try_start_first()
+    assert not schedule.try_start_first()  # never beside the running one
+    schedule.succeeded(transitional=False)
+    assert not schedule.try_start_first()  # only the very first
+    clock.advance(20)
+    assert not schedule.try_start()  # still hidden: paused
+    assert schedule.resume() == 0.0  # shown later: due since 5 s, polls at once
+    assert schedule.try_start() and schedule.polls_started == 2
+
+
 def test_polls_never_overlap_even_when_asked_to_refresh() -> None:
     clock = FakeClock()
     schedule = make(clock)

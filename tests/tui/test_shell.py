@@ -22,6 +22,7 @@ from screens.status import StatusView
 from themes.registry import ANSI_THEME, DEFAULT_THEME, choose_theme, next_theme
 
 from .conftest import (
+    ROLE,
     create_training_job,
     jobs_table,
     jobs_view,
@@ -190,3 +191,37 @@ async def test_context_switch_drops_old_results_and_reloads(sm: Any) -> None:
         await wait_for_rows(pilot, app, 2)
         await wait_until(pilot, lambda: app.jobs_snapshot is not None, what="shared snapshot")
         assert app.jobs_snapshot is not None and len(app.jobs_snapshot.items) == 2
+
+
+async def test_hidden_tabs_poll_once_for_their_counts_and_feed_status(sm: Any) -> None:
+    create_training_job(sm, "alpha")
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb-one", InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        notebooks = tabs(app).get_tab("notebooks")
+        endpoints = tabs(app).get_tab("endpoints")
+        # Never visited, yet counted: each hidden tab polls once after start-up.
+        await wait_until(pilot, lambda: str(notebooks.label) == "Notebooks 1", what="count")
+        await wait_until(pilot, lambda: str(endpoints.label) == "Endpoints 0", what="count")
+        poller = app.main_screen.query_one("#notebooks-poller")
+        assert poller.schedule.polls_started == 1  # type: ignore[attr-defined]
+        await pilot.pause(0.5)
+        assert poller.schedule.polls_started == 1  # type: ignore[attr-defined]  # then rests
+
+        await pilot.press("7")
+        status = app.main_screen.query_one(StatusView)
+        resources = static_text(status.query_one("#status-resources", Static))
+        assert "Notebooks" in resources and "InService 1" in resources
+        assert "Endpoints" in resources and "none" in resources
+
+        app.switch_context(ConsoleContext(load_config(), source="tui"))
+        resources = static_text(status.query_one("#status-resources", Static))
+        assert resources.strip() == "not listed yet"  # the old context's counts are gone
+        await wait_until(
+            pilot,
+            lambda: "Notebooks" in static_text(status.query_one("#status-resources", Static)),
+            what="counts of the new context",
+        )
