@@ -9,6 +9,7 @@ command palette, ``1``-``7`` tabs, ``ctrl+t`` next theme. Every binding has an i
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from textual.app import App
@@ -18,6 +19,7 @@ from textual.screen import Screen
 from console.config import Config
 from console.context import ConsoleContext
 from screens.confirm import ConfirmDialog
+from screens.context_switch import ContextChoice, ContextDialog
 from screens.endpoints import EndpointsView
 from screens.endpoints_detail import EndpointDetailScreen
 from screens.endpoints_invoke import InvokeScreen
@@ -58,6 +60,7 @@ class SmConsoleApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("colon", "command_palette", "Commands", id="app.palette"),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
+        Binding("C", "switch_context", "Context", show=False, id="app.context"),
         *(
             Binding(str(number), f"show_tab('{tab}')", title, show=False, id=f"app.tab.{tab}")
             for number, (tab, title) in enumerate(TABS, start=1)
@@ -95,6 +98,26 @@ class SmConsoleApp(App[None]):
         self.jobs_snapshot = None
         if isinstance(self.main_screen, MainScreen):
             self.main_screen.context_switched()
+
+    def action_switch_context(self) -> None:
+        """Ask for a profile and region, then look at that account instead."""
+        if self.screen is not self.main_screen:
+            return
+        # Local files only (shared AWS config, botocore's endpoint data): no API call.
+        from console.aws.profiles import available_profiles, sagemaker_regions
+
+        config = self._console_context.config
+        current = ContextChoice(config.profile, self._console_context.sessions.region)
+        dialog = ContextDialog(available_profiles(), sagemaker_regions(), current)
+        self.push_screen(dialog, self._context_chosen)
+
+    def _context_chosen(self, choice: ContextChoice | None) -> None:
+        config = self._console_context.config
+        if choice is None or (choice.profile, choice.region) == (config.profile, config.region):
+            return
+        new_config = replace(config, profile=choice.profile, region=choice.region)
+        self.switch_context(ConsoleContext(new_config, source="tui"))
+        self.notify(f"now looking at {choice.profile or 'default'}@{choice.region}", timeout=4)
 
     # --- screens --------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -146,6 +169,11 @@ class SmConsoleApp(App[None]):
             for name in THEME_NAMES
         ]
         commands += [
+            (
+                "Context: switch profile or region",
+                "look at another AWS profile/region (C)",
+                self.action_switch_context,
+            ),
             ("Jobs: filter", "filter the jobs table (/)", _call(self._jobs_action, "filter")),
             ("Jobs: refresh now", "poll the jobs again (r)", _call(self._jobs_action, "refresh")),
             ("Jobs: next sort column", "sort the jobs table (s)", _call(self._jobs_action, "sort")),
@@ -184,6 +212,7 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Filter input", FilterBar),
     ("Job details", JobDetailScreen),
     ("Confirm dialog", ConfirmDialog),
+    ("Context switch", ContextDialog),
     ("Endpoints", EndpointsView),
     ("Endpoints table", EndpointsTable),
     ("Endpoint details", EndpointDetailScreen),

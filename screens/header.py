@@ -51,6 +51,13 @@ class ContextBar(Horizontal):
         static.update(Content(text))
         return static
 
+    def set_config(self, config: Config) -> None:
+        """The app switched context: show the new profile@region until STS answers."""
+        self._config = config
+        self._set("hdr-account", "account …")
+        self._set("hdr-where", self._where(config.region))
+        self.query_one("#hdr-read-only", Static).display = config.read_only
+
     def set_identity(self, identity: CallerIdentity | None, region: str) -> None:
         self._set("hdr-account", f"account {identity.account if identity else 'unknown'}")
         self._set("hdr-where", self._where(region))

@@ -216,6 +216,7 @@ class MainScreen(Screen[None]):
 
     def context_switched(self) -> None:
         """The app swapped its context: start every view and the identity afresh."""
+        self.query_one(ContextBar).set_config(console_host(self).context.config)
         self.query_one(JobsView).reset()
         self.query_one(EndpointsView).reset()
         self.query_one(NotebooksView).reset()
