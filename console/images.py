@@ -58,8 +58,10 @@ class ImageRecord(Record):
 def _image_uris() -> Any:
     from sagemaker.core import image_uris
 
-    # The SDK logs at INFO for every defaulted argument; nobody asked for that here.
-    logging.getLogger("sagemaker").setLevel(logging.WARNING)
+    # The SDK logs every defaulted argument (INFO) and every scope it falls back to
+    # (WARNING) while we enumerate the catalog; none of it is news to the operator, and
+    # under the TUI it would only be noise.
+    logging.getLogger("sagemaker").setLevel(logging.ERROR)
     return image_uris
 
 

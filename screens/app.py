@@ -39,6 +39,7 @@ from screens.notebooks_table import NotebooksTable
 from screens.notebooks_url import NotebookUrlScreen
 from screens.palette import ConsoleCommands, PaletteCommand
 from screens.status import StatusView
+from screens.training_form import TrainingForm
 from themes import STYLESHEETS
 from themes.registry import (
     THEME_NAMES,
@@ -178,6 +179,11 @@ class SmConsoleApp(App[None]):
             ("Jobs: refresh now", "poll the jobs again (r)", _call(self._jobs_action, "refresh")),
             ("Jobs: next sort column", "sort the jobs table (s)", _call(self._jobs_action, "sort")),
             (
+                "Jobs: new training job",
+                "fill in a training job; copy it as a CLI command (n)",
+                _call(self._jobs_action, "new_training"),
+            ),
+            (
                 "Jobs: stop selected job",
                 "stop the highlighted job (ctrl+k)",
                 _call(self._jobs_action, "stop"),
@@ -211,6 +217,7 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Jobs table", JobsTable),
     ("Filter input", FilterBar),
     ("Job details", JobDetailScreen),
+    ("New training job", TrainingForm),
     ("Confirm dialog", ConfirmDialog),
     ("Context switch", ContextDialog),
     ("Endpoints", EndpointsView),

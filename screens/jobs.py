@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
     from console.services.jobs import JobSummary
+    from screens.training_form import TrainingDraft
 
 # Width from which the preview pane is shown beside the table.
 WIDE_WIDTH = 150
@@ -77,7 +78,7 @@ class JobPreview(Static):
                     ("Ended", format_timestamp(job.ended)),
                     ("Duration", format_duration(elapsed_seconds(job.created, job.ended))),
                     ("ARN", job.arn),
-                    ("", Text("enter: describe   l: logs   ctrl+k: stop")),
+                    ("", Text("enter: describe   l: logs   n: new   ctrl+k: stop")),
                 ]
             )
         )
@@ -92,6 +93,7 @@ class JobsView(Vertical):
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="jobs.sort_reverse"),
         Binding("l", "logs", "Logs", id="jobs.logs"),
         Binding("ctrl+k", "stop", "Stop job", id="jobs.stop"),
+        Binding("n", "new_training", "New job", id="jobs.new_training"),
         Binding("r", "refresh", "Refresh", id="jobs.refresh"),
     ]
 
@@ -100,6 +102,7 @@ class JobsView(Vertical):
         self._poll = poll
         self._feed: JobsFeed | None = None
         self.snapshot: JobsSnapshot | None = None
+        self.training_draft: TrainingDraft | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="jobs-main"):
@@ -240,6 +243,24 @@ class JobsView(Vertical):
         self.app.push_screen(
             LogScreen(source, max_lines=max_lines_from(context.config), timing=timing)
         )
+
+    # --- create ---------------------------------------------------------------------------
+    def action_new_training(self) -> None:
+        """Open the create-training-job form (with the draft a cancel left, if any)."""
+        from screens.training_form import TrainingDraft, TrainingForm
+
+        config = console_host(self).context.config
+        if self.training_draft is None:
+            self.training_draft = TrainingDraft.from_config(config)
+        form = TrainingForm(self.training_draft, default_role=config.execution_role_arn)
+        self.app.push_screen(form, self._training_created)
+
+    def _training_created(self, name: str | None) -> None:
+        if name is None:
+            return
+        self.training_draft = None  # the next form starts afresh
+        self.notify(f"training job {name} created", title="created", timeout=5)
+        self.poller.refresh_now()
 
     # --- stop -------------------------------------------------------------------------------
     def action_stop(self) -> None:
