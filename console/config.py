@@ -84,6 +84,8 @@ class Config:
     audit_log: str = ""
     terraform_dir: str = ""
     terraform_outputs_file: str = ""
+    # The tf-* stack whose outputs fill empty settings (role, buckets, MLflow, cluster).
+    terraform_stack: str = ""
     # Lines a log view keeps (older ones are dropped): memory stays bounded.
     log_max_lines: int = 50_000
     poll: PollIntervals = field(default_factory=PollIntervals)

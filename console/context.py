@@ -29,13 +29,21 @@ if TYPE_CHECKING:
     from console.services.notebooks import NotebooksService
     from console.services.registry import RegistryService
     from console.services.status import StatusService
+    from console.tf_defaults import TerraformStatus
 
 
 class ConsoleContext:
     def __init__(
-        self, config: Config, *, source: str = "cli", metrics: ApiMetrics | None = None
+        self,
+        config: Config,
+        *,
+        source: str = "cli",
+        metrics: ApiMetrics | None = None,
+        terraform: TerraformStatus | None = None,
     ) -> None:
         self.config = config
+        # What the Terraform stack filled into ``config`` (see console.tf_defaults.prepare).
+        self.terraform = terraform
         self.aws = AwsContext(
             profile=config.profile, region=config.region, endpoint_url=config.endpoint_url
         )

@@ -149,3 +149,34 @@ def safe_load(config: Config, *, stack: str = "") -> tuple[TerraformDefaults | N
         return load_defaults(config, stack=stack), ""
     except SmError as exc:
         return None, exc.one_line()
+
+
+@dataclass(frozen=True)
+class TerraformStatus(Record):
+    """What reading the stack gave this run: defaults (or None) and an error line."""
+
+    defaults: TerraformDefaults | None = None
+    error: str = ""
+    wanted: bool = False  # False: no stack or outputs file configured, nothing was read
+
+    def describe(self) -> str:
+        if not self.wanted:
+            return "not used (set terraform_stack or terraform_outputs_file)"
+        if self.error:
+            return f"unavailable: {self.error}"
+        return describe(self.defaults)
+
+
+def prepare(config: Config) -> TerraformStatus:
+    """Fill ``config``'s empty settings from the configured stack, once per run.
+
+    Only when the operator named a stack (``terraform_stack``) or an outputs file: a
+    console that was not set up with ``tf/`` never runs Terraform. Never raises: a broken
+    stack is reported (Status tab, a CLI warning) and the console goes on without it.
+    """
+    if not (config.terraform_stack or config.terraform_outputs_file):
+        return TerraformStatus()
+    defaults, error = safe_load(config, stack=config.terraform_stack)
+    if defaults is not None:
+        defaults = apply_defaults(config, defaults)
+    return TerraformStatus(defaults, error, wanted=True)

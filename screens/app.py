@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from console.config import Config
 from console.context import ConsoleContext
+from console.tf_defaults import TerraformStatus
 from screens.confirm import ConfirmDialog
 from screens.context_switch import ContextChoice, ContextDialog
 from screens.endpoints import EndpointsView
@@ -117,7 +118,8 @@ class SmConsoleApp(App[None]):
         if choice is None or (choice.profile, choice.region) == (config.profile, config.region):
             return
         new_config = replace(config, profile=choice.profile, region=choice.region)
-        self.switch_context(ConsoleContext(new_config, source="tui"))
+        terraform = self._console_context.terraform
+        self.switch_context(ConsoleContext(new_config, source="tui", terraform=terraform))
         self.notify(f"now looking at {choice.profile or 'default'}@{choice.region}", timeout=4)
 
     # --- screens --------------------------------------------------------------------------
@@ -251,9 +253,12 @@ def create_app(context: ConsoleContext, *, demo_label: str | None = None) -> SmC
     return SmConsoleApp(context, demo_label=demo_label)
 
 
-def run_app(config: Config, demo: object | None = None) -> None:
-    """Open the console on ``config`` (``demo``: the running demo stack, if any)."""
-    context = ConsoleContext(config, source="tui")
+def run_app(
+    config: Config, demo: object | None = None, terraform: TerraformStatus | None = None
+) -> None:
+    """Open the console on ``config`` (``demo``: the running demo stack, if any;
+    ``terraform``: what the Terraform stack filled into ``config``)."""
+    context = ConsoleContext(config, source="tui", terraform=terraform)
     label = None
     if demo is not None:
         label = str(getattr(demo, "label", "") or "local stack")

@@ -183,10 +183,17 @@ class StatusView(VerticalScroll):
             ("Endpoint", config.endpoint_url or "AWS (default endpoints)"),
             ("Read-only", "yes" if config.read_only else "no"),
             ("Audit log", str(config.audit_path())),
+            ("Defaults", self._terraform_line()),
         ]
         if self._identity_error is not None:
             rows.insert(0, ("Error", Text(self._identity_error.one_line())))
         self.query_one("#status-identity", Static).update(grid(rows))
+
+    def _terraform_line(self) -> str:
+        terraform = console_host(self).context.terraform
+        if terraform is None or not terraform.wanted:
+            return "config only (no Terraform stack set: terraform_stack)"
+        return terraform.describe()
 
     def show_jobs(self, snapshot: JobsSnapshot) -> None:
         palette = StatusPalette.from_variables(self.app.get_css_variables())

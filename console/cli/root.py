@@ -85,14 +85,22 @@ class Invocation:
     _config: Config | None = None
     _context: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    terraform: Any = None  # console.tf_defaults.TerraformStatus, once the config is read
 
     @property
     def config(self) -> Config:
+        """The config, with empty settings filled from the Terraform stack if one is set."""
         if self._config is None:
             from pathlib import Path
 
+            from console.tf_defaults import prepare
+
             path = Path(self.config_path).expanduser() if self.config_path else None
-            self._config = load_config(path, overrides=self.overrides)
+            config = load_config(path, overrides=self.overrides)
+            self.terraform = prepare(config)
+            if self.terraform.error:
+                click.secho(f"warning: Terraform defaults {self.terraform.describe()}", err=True)
+            self._config = config
         return self._config
 
     @property
@@ -101,7 +109,8 @@ class Invocation:
         if self._context is None:
             from console.context import ConsoleContext
 
-            self._context = ConsoleContext(self.config, source="cli")
+            config = self.config
+            self._context = ConsoleContext(config, source="cli", terraform=self.terraform)
         return self._context
 
 

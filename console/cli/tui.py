@@ -21,4 +21,4 @@ def open_tui(inv: Any, *, demo: Any = None) -> None:
         )
     from screens.app import run_app
 
-    run_app(inv.config, demo=demo)
+    run_app(inv.config, demo=demo, terraform=inv.terraform)
