@@ -16,6 +16,7 @@ callers should do it once per context and off the UI thread, not on every comman
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,16 +168,81 @@ class TerraformStatus(Record):
         return describe(self.defaults)
 
 
-def prepare(config: Config) -> TerraformStatus:
-    """Fill ``config``'s empty settings from the configured stack, once per run.
+def local_stacks(config: Config) -> dict[str, Path]:
+    """Stacks with local state in the Terraform directory (tf-apply's workspaces): name ->
+    state file. A cheap directory listing: nothing runs."""
+    from console import terraform
 
-    Only when the operator named a stack (``terraform_stack``) or an outputs file: a
-    console that was not set up with ``tf/`` never runs Terraform. Never raises: a broken
+    try:
+        directory = terraform.terraform_dir(config.terraform_dir)
+    except ConfigError:
+        return {}
+    states = sorted(directory.glob("terraform.tfstate.d/*/terraform.tfstate"))
+    return {path.parent.name: path for path in states if path.stat().st_size > 0}
+
+
+def _cached_outputs(state: Path, cache: Path) -> dict[str, Any] | None:
+    """The outputs saved for this exact state file (same size and mtime), if any."""
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        stat = state.stat()
+    except (OSError, ValueError):
+        return None
+    if saved.get("key") != [str(state), stat.st_mtime_ns, stat.st_size]:
+        return None
+    outputs = saved.get("outputs")
+    return outputs if isinstance(outputs, dict) else None
+
+
+def _save_outputs(state: Path, cache: Path, defaults: TerraformDefaults) -> None:
+    stat = state.stat()
+    values = {name: getattr(defaults, name) for name in _OUTPUT_FIELDS}
+    payload = {"key": [str(state), stat.st_mtime_ns, stat.st_size], "outputs": values}
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(payload), encoding="utf-8")
+    except OSError:
+        pass  # a cache that cannot be written only costs a terraform run next time
+
+
+_OUTPUT_FIELDS = tuple(
+    f.name for f in dataclasses.fields(TerraformDefaults) if f.name not in ("source", "applied")
+)
+
+
+def prepare(config: Config) -> TerraformStatus:
+    """Fill ``config``'s empty settings from the Terraform stack, once per run.
+
+    Which stack: the saved outputs file when one is configured; else ``terraform_stack``;
+    else the only stack ``tf-apply`` left local state for (several: the operator must
+    choose). Outputs of a local state are cached until that state file changes, so a CLI
+    command does not pay for a ``terraform output`` run each time. Never raises: a broken
     stack is reported (Status tab, a CLI warning) and the console goes on without it.
     """
-    if not (config.terraform_stack or config.terraform_outputs_file):
-        return TerraformStatus()
-    defaults, error = safe_load(config, stack=config.terraform_stack)
+    from console.config import state_dir
+
+    stack = config.terraform_stack
+    state: Path | None = None
+    if not config.terraform_outputs_file:
+        stacks = local_stacks(config)
+        if not stack:
+            if not stacks:
+                return TerraformStatus()
+            if len(stacks) > 1:
+                names = ", ".join(sorted(stacks))
+                error = f"several stacks ({names}): set terraform_stack to choose one"
+                return TerraformStatus(None, error, wanted=True)
+            stack = next(iter(stacks))
+        state = stacks.get(stack)
+    cache = state_dir() / f"terraform-outputs-{stack}.json"
+    cached = _cached_outputs(state, cache) if state is not None else None
+    if cached is not None:
+        defaults: TerraformDefaults | None = defaults_from_outputs(cached, f"stack {stack}")
+        error = ""
+    else:
+        defaults, error = safe_load(config, stack=stack)
+        if defaults is not None and state is not None:
+            _save_outputs(state, cache, defaults)
     if defaults is not None:
         defaults = apply_defaults(config, defaults)
     return TerraformStatus(defaults, error, wanted=True)

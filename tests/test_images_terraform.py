@@ -4,6 +4,7 @@ a provider-free config, so it runs offline)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -434,6 +435,31 @@ def test_defaults_from_terraform_output_in_the_stack_dir(
     assert defaults.source == f"terraform output in {tf_dir} (stack qa-1)"
     assert load_defaults(load_config(), stack="other") is None  # never applied
     assert safe_load(load_config(), stack="qa-1")[0] == defaults
+
+    # The console picks the only stack with local state by itself, and caches its outputs
+    # until the state changes (a CLI command must not pay for `terraform output` each time).
+    from console.tf_defaults import local_stacks, prepare
+
+    config = load_config()
+    assert list(local_stacks(config)) == ["qa-1"]
+    status = prepare(config)
+    assert config.execution_role_arn.endswith(":role/qa-1-sagemaker-execution")
+    assert status.describe() == "from Terraform (qa-1): execution_role_arn"
+    monkeypatch_path = os.environ["PATH"]
+    os.environ["PATH"] = ""  # no terraform now: the cache answers
+    try:
+        again = load_config()
+        assert prepare(again).defaults is not None
+        assert again.execution_role_arn == config.execution_role_arn
+    finally:
+        os.environ["PATH"] = monkeypatch_path
+    result = run_cli("--json", "training-list")  # any command: the stack's role is picked up
+    assert result.exit_code == 0 and "warning" not in result.stderr
+
+    assert run_cli("tf-apply", "qa-2", "--yes").exit_code == 0
+    several = prepare(load_config())
+    assert several.defaults is None and "several stacks (qa-1, qa-2)" in several.error
+    assert prepare(load_config(overrides={"terraform_stack": "qa-2"})).defaults is not None
 
 
 def test_defaults_when_there_is_nothing_to_read(

@@ -29,12 +29,12 @@ def outputs_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return saved
 
 
-def test_nothing_is_read_unless_a_stack_or_file_is_configured() -> None:
+def test_nothing_is_read_without_a_stack_file_or_local_state() -> None:
     config = load_config()
     status = prepare(config)
     assert not status.wanted and status.defaults is None
     assert config.execution_role_arn == ""
-    assert "not used" in status.describe()
+    assert "not used" in status.describe()  # the repo's tf/ has no state in tests
 
 
 def test_a_configured_file_fills_empty_settings_once(outputs_file: Path) -> None:
