@@ -142,34 +142,61 @@ def test_tf_validates(workdir: TfWorkdir) -> None:
     assert result["error_count"] == 0 and result["warning_count"] == 0, result["diagnostics"]
 
 
-def _blocks(text: str, kind: str) -> dict[str, str]:
-    """``kind "name" { ... }`` blocks by name (top-level blocks end at a line "}")."""
-    pattern = re.compile(rf'^{kind} "([\w-]+)" \{{\n(.*?)^\}}', re.M | re.S)
-    return {m.group(1): m.group(2) for m in pattern.finditer(text)}
+def _parse(path: Path) -> dict[str, Any]:
+    """One .tf file through python-hcl2 (the classic dict shape; a syntax error raises)."""
+    import hcl2
+
+    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    parsed: dict[str, Any] = hcl2.loads(path.read_text(), serialization_options=options)
+    return parsed
+
+
+def _blocks(path: Path, kind: str) -> dict[str, dict[str, Any]]:
+    """``kind "name" { ... }`` blocks of a file by name (variables, outputs)."""
+    return {name: body for block in _parse(path).get(kind, []) for name, body in block.items()}
+
+
+def _references(node: Any) -> set[str]:
+    """Every ``var.x`` in the parsed expressions of a file (comments are not expressions)."""
+    if isinstance(node, dict):
+        return set().union(*(_references(v) for k, v in node.items() if k != "__comments__"))
+    if isinstance(node, list):
+        return set().union(*(_references(v) for v in node))
+    return set(re.findall(r"\bvar\.(\w+)", node)) if isinstance(node, str) else set()
+
+
+def test_every_tf_file_parses() -> None:
+    files = sorted(TF_SOURCE.rglob("*.tf"))
+    assert len(files) >= 8
+    for path in files:
+        assert isinstance(_parse(path), dict), path
 
 
 @pytest.mark.parametrize("module", [TF_SOURCE, TF_SOURCE / "modules" / "secure-bucket"])
 def test_every_variable_is_declared_used_and_described(module: Path) -> None:
-    variables = _blocks((module / "variables.tf").read_text(), "variable")
+    variables = _blocks(module / "variables.tf", "variable")
     assert variables
-    code = "\n".join(p.read_text() for p in sorted(module.glob("*.tf")) if p.name != "variables.tf")
-    code = re.sub(r"^\s*#.*$", "", code, flags=re.M)  # comments mention variables too
-    used = set(re.findall(r"\bvar\.(\w+)", code))
+    used: set[str] = set()
+    for path in sorted(module.glob("*.tf")):
+        parsed = _parse(path)
+        if path.name == "variables.tf":  # validations refer to their own variable
+            parsed = {k: v for k, v in parsed.items() if k != "variable"}
+        used |= _references(parsed)
 
     assert used <= set(variables), f"used but not declared: {used - set(variables)}"
     assert set(variables) <= used, f"declared but never used: {set(variables) - used}"
     for name, body in variables.items():
-        assert re.search(r'^\s+description\s+=\s+"[^"]{10,}"', body, re.M), f"{name}: description"
-        assert re.search(r"^\s+type\s+=", body, re.M), f"{name}: type"
+        assert len(body.get("description", "")) >= 10, f"{name}: description"
+        assert "type" in body, f"{name}: type"
 
 
 def test_readme_documents_every_variable_and_output() -> None:
     readme = (TF_SOURCE / "README.md").read_text()
     variables_section = readme.split("## Variables", 1)[1].split("\n## ", 1)[0]
     outputs_section = readme.split("## Outputs", 1)[1].split("\n## ", 1)[0]
-    for name in _blocks((TF_SOURCE / "variables.tf").read_text(), "variable"):
+    for name in _blocks(TF_SOURCE / "variables.tf", "variable"):
         assert f"| `{name}` |" in variables_section, f"README: variable {name}"
-    for name in _blocks((TF_SOURCE / "outputs.tf").read_text(), "output"):
+    for name in _blocks(TF_SOURCE / "outputs.tf", "output"):
         assert f"`{name}`" in outputs_section, f"README: output {name}"
 
 
