@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from console.errors import ValidationError
@@ -139,6 +140,17 @@ def json_object(text: str, field: str = "JSON") -> dict[str, Any]:
 
 
 KV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,255}$")
+
+
+def choice(value: str | None, allowed: Sequence[str], field: str) -> str | None:
+    """``value`` matched case-insensitively to one of ``allowed`` (its canonical spelling);
+    None passes through (no filter). Status filters of every list command use this."""
+    if value is None:
+        return None
+    for candidate in allowed:
+        if candidate.lower() == str(value).strip().lower():
+            return candidate
+    raise ValidationError(f"unknown {field} {_show(value)}", f"one of {', '.join(allowed)}")
 
 
 def key_values(pairs: list[str] | tuple[str, ...], field: str) -> dict[str, str]:

@@ -140,3 +140,14 @@ def test_json_payload_round_trips(value) -> None:
 def test_json_payload_deep_nesting_is_one_line() -> None:
     with pytest.raises(ValidationError, match="nested too deeply"):
         validate.json_payload("[" * 100_000 + "]" * 100_000)
+
+
+def test_choice_matches_case_insensitively_and_names_the_field() -> None:
+    from console.errors import ValidationError
+    from console.validate import choice
+
+    assert choice(None, ("InService", "Failed"), "endpoint status") is None
+    assert choice(" inservice ", ("InService", "Failed"), "endpoint status") == "InService"
+    with pytest.raises(ValidationError, match="unknown endpoint status 'Running'") as info:
+        choice("Running", ("InService", "Failed"), "endpoint status")
+    assert info.value.hint == "one of InService, Failed"

@@ -38,17 +38,6 @@ TRANSITIONAL_STATUSES = frozenset(
 CONTENT_TYPE_RE = re.compile(r"^[\w.+*-]+/[\w.+*-]+(?:\s*;\s*[\w.+-]+=[\w.+\"-]+)*$")
 
 
-def _status(value: str | None) -> str | None:
-    if value is None:
-        return None
-    for candidate in ENDPOINT_STATUSES:
-        if candidate.lower() == value.lower():
-            return candidate
-    raise ValidationError(
-        f"unknown endpoint status {value!r}", f"one of {', '.join(ENDPOINT_STATUSES)}"
-    )
-
-
 def mime_type(value: str, field: str = "content type") -> str:
     """A MIME type such as ``application/json`` or ``text/csv; charset=utf-8``."""
     if not isinstance(value, str) or not CONTENT_TYPE_RE.match(value.strip()):
@@ -204,7 +193,9 @@ class EndpointsService(Service):
         name_contains: str | None = None,
         limit: int | None = None,
     ) -> Iterator[EndpointSummary]:
-        params = self.newest_first(_status(status), name_contains)
+        params = self.newest_first(
+            validate.choice(status, ENDPOINT_STATUSES, "endpoint status"), name_contains
+        )
         for item in self.paginate("list_endpoints", "Endpoints", limit=limit, **params):
             yield EndpointSummary.from_api(item)
 

@@ -20,15 +20,6 @@ TUNING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "
 TRANSITIONAL_STATUSES = frozenset({"InProgress", "Stopping", "Deleting"})
 
 
-def _status(value: str | None, allowed: tuple[str, ...], kind: str) -> str | None:
-    if value is None:
-        return None
-    for candidate in allowed:
-        if candidate.lower() == value.lower():
-            return candidate
-    raise ValidationError(f"unknown {kind} status {value!r}", f"one of {', '.join(allowed)}")
-
-
 @dataclass(frozen=True)
 class JobSummary(Record):
     """One row of the Jobs view: training, processing and tuning jobs alike."""
@@ -505,7 +496,9 @@ class JobsService(Service):
     ) -> Iterator[JobSummary]:
         """Newest first; with ``created_since``, paging stops past that creation time."""
         prefix, operation, result_key, statuses = _LISTINGS[kind]
-        params = self.newest_first(_status(status, statuses, f"{kind} job"), name_contains)
+        params = self.newest_first(
+            validate.choice(status, statuses, f"{kind} job status"), name_contains
+        )
         if created_since is None:
             items = self.paginate(operation, result_key, limit=limit, **params)
             yield from (_summary(kind, prefix, item) for item in items)
@@ -602,7 +595,7 @@ class JobsService(Service):
     def list_tuning_jobs(
         self, *, status: str | None = None, limit: int | None = None
     ) -> Iterator[JobSummary]:
-        params = self.newest_first(_status(status, TUNING_STATUSES, "tuning job"))
+        params = self.newest_first(validate.choice(status, TUNING_STATUSES, "tuning job status"))
         for item in self.paginate(
             "list_hyper_parameter_tuning_jobs",
             "HyperParameterTuningJobSummaries",

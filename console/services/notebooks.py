@@ -37,18 +37,6 @@ MIN_SESSION_SECONDS = 1800
 MAX_SESSION_SECONDS = 12 * 3600
 
 
-def _status(value: str | None) -> str | None:
-    if value is None:
-        return None
-    for candidate in NOTEBOOK_STATUSES:
-        if candidate.lower() == value.lower():
-            return candidate
-    raise ValidationError(
-        f"unknown notebook instance status {value!r}",
-        f"one of {', '.join(NOTEBOOK_STATUSES)}",
-    )
-
-
 def console_url(region: str, name: str) -> str:
     """The AWS console page of a notebook instance (works without any API call)."""
     region = region or "us-east-1"
@@ -146,7 +134,9 @@ class NotebooksService(Service):
         name_contains: str | None = None,
         limit: int | None = None,
     ) -> Iterator[NotebookSummary]:
-        params = self.newest_first(_status(status), name_contains)
+        params = self.newest_first(
+            validate.choice(status, NOTEBOOK_STATUSES, "notebook instance status"), name_contains
+        )
         for item in self.paginate(
             "list_notebook_instances", "NotebookInstances", limit=limit, **params
         ):
