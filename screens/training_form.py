@@ -166,6 +166,11 @@ class TrainingCreated(Message):
 _CATALOG: dict[str, tuple[ImageRecord, ...]] = {}
 
 
+def spot_label(on: bool) -> str:
+    """Spelled out: a compact checkbox shows its state by colour alone (not on a bastion)."""
+    return "yes: spot capacity (needs max wait)" if on else "no: on-demand capacity"
+
+
 def image_label(image: ImageRecord) -> str:
     processor = f" {image.processor}" if image.processor else ""
     python = f" ({image.py_version})" if image.py_version else ""
@@ -206,7 +211,9 @@ class TrainingForm(ModalScreen[str | None]):
                         yield Label(label, classes="tf-label")
                         yield self._input(input_id, attribute, values)
                     yield Label("Managed spot", classes="tf-label")
-                    yield Checkbox("use spot capacity", self.draft.spot, id="tf-spot", compact=True)
+                    yield Checkbox(
+                        spot_label(self.draft.spot), self.draft.spot, id="tf-spot", compact=True
+                    )
                     for input_id, label, attribute in SPOT_FIELDS:
                         yield Label(label, classes="tf-label tf-spot-only")
                         yield self._input(input_id, attribute, values, spot_only=True)
@@ -298,6 +305,7 @@ class TrainingForm(ModalScreen[str | None]):
     def _spot_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
         self.draft.spot = event.value
+        event.checkbox.label = spot_label(event.value)
         for widget in self.query(".tf-spot-only").results(Input):
             widget.disabled = not event.value
         self._check()
