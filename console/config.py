@@ -86,6 +86,9 @@ class Config:
     terraform_outputs_file: str = ""
     # The tf-* stack whose outputs fill empty settings (role, buckets, MLflow, cluster).
     terraform_stack: str = ""
+    # Seconds to wait for an AWS connection / answer (slow bastion links may want more).
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
     # Lines a log view keeps (older ones are dropped): memory stays bounded.
     log_max_lines: int = 50_000
     poll: PollIntervals = field(default_factory=PollIntervals)
@@ -281,6 +284,9 @@ def _check(config: Config) -> None:
         )
     if not 1_000 <= config.log_max_lines <= 5_000_000:
         raise ConfigError(f"log_max_lines must be 1000-5000000, got {config.log_max_lines}")
+    for name in ("connect_timeout", "read_timeout"):
+        if not 0.1 <= getattr(config, name) <= 600:
+            raise ConfigError(f"{name} must be 0.1-600 seconds, got {getattr(config, name)}")
     if not 0 < config.ssh.port < 65536:
         raise ConfigError(f"ssh.port must be 1-65535, got {config.ssh.port}")
     if config.endpoint_url and not config.endpoint_url.startswith(("http://", "https://")):

@@ -47,7 +47,12 @@ class ConsoleContext:
         self.aws = AwsContext(
             profile=config.profile, region=config.region, endpoint_url=config.endpoint_url
         )
-        self.sessions = SessionFactory(self.aws, metrics)
+        self.sessions = SessionFactory(
+            self.aws,
+            metrics,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+        )
         self.audit = AuditLog(config.audit_path())
         self.gate = MutationGate(
             self.audit,

@@ -103,6 +103,14 @@ class ConflictError(SmError):
     kind = "conflict"
 
 
+class ResponseLostError(UnreachableError):
+    """A change was sent but its answer never came back: it may or may not have happened.
+
+    Raised instead of letting botocore retry the call (a retried stop or approval could act
+    twice); the gate then reads the state back to tell which (see MutationGate.run).
+    """
+
+
 class ToolMissingError(SmError):
     """An external program we drive (terraform, aws, session-manager-plugin) is absent."""
 
@@ -152,6 +160,9 @@ _EXPIRED_CODES = frozenset(
         "InvalidToken",
         "TokenRefreshRequired",
     }
+)
+_UNAVAILABLE_CODES = frozenset(
+    {"ServiceUnavailable", "ServiceUnavailableException", "ServiceFailure", "ServerUnavailable"}
 )
 _DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"}
@@ -224,6 +235,11 @@ def translate(
             f"timed out talking to {getattr(exc, 'kwargs', {}).get('endpoint_url', 'AWS')}",
             "check the network or proxy; retrying later may help",
         )
+    if isinstance(exc, bce.IncompleteReadError):
+        return UnreachableError(
+            "the answer from AWS was cut short (connection dropped)",
+            "check the network or proxy; the console retries",
+        )
     if isinstance(exc, bce.EndpointConnectionError | bce.ConnectionClosedError):
         url = getattr(exc, "kwargs", {}).get("endpoint_url", "the endpoint")
         return UnreachableError(
@@ -247,6 +263,11 @@ def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bo
     if code in _THROTTLE_CODES:
         return ThrottledError(
             f"{op} is being throttled by AWS", "the console backs off and retries"
+        )
+    if code in _UNAVAILABLE_CODES or status == 503:
+        return UnreachableError(
+            f"{op}: the service is unavailable ({code or status})",
+            "AWS is having trouble; the console backs off and retries",
         )
     if code in _EXPIRED_CODES:
         return CredentialsError(

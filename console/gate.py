@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from console.audit import AuditLog, AuditRecord, now_iso, redact
 from console.aws.session import AwsContext, gate_scope
-from console.errors import ReadOnlyError, SmError, translate
+from console.errors import ConflictError, ReadOnlyError, ResponseLostError, SmError, translate
 
 T = TypeVar("T")
 
@@ -60,11 +60,18 @@ class MutationGate:
         target: str,
         params: Mapping[str, Any] | None,
         fn: Callable[[], T],
+        *,
+        reconcile: Callable[[], bool | None] | None = None,
     ) -> T:
         """Run ``fn`` as the mutation ``action`` on ``target``; audit the outcome.
 
         Errors are translated to :class:`SmError` (one line for the operator) after the
         failure is recorded, so the audit log holds the real outcome.
+
+        If the answer is lost on the way back (:class:`ResponseLostError`: the change may
+        have happened), ``reconcile`` reads the state back — True: it took effect, False:
+        it did not, None: cannot tell — and that is what is returned and audited. The
+        change is never sent a second time behind the operator's back.
         """
         params = dict(params or {})
         try:
@@ -75,6 +82,9 @@ class MutationGate:
         try:
             with gate_scope():
                 result = fn()
+        except ResponseLostError as lost:
+            # Confirmed applied: the call's own result is gone; callers get None.
+            return cast(T, self._reconciled(action, target, params, lost, reconcile))
         except Exception as exc:
             error: SmError = translate(
                 exc, profile=self.context.profile, local_endpoint=bool(self.context.endpoint_url)
@@ -85,6 +95,35 @@ class MutationGate:
             raise error from exc
         self._write(action, target, params, "ok", "")
         return result
+
+    def _reconciled(
+        self,
+        action: str,
+        target: str,
+        params: dict[str, Any],
+        lost: ResponseLostError,
+        reconcile: Callable[[], bool | None] | None,
+    ) -> Any:
+        """Settle a mutation whose answer was lost by reading the state back."""
+        verdict: bool | None = None
+        if reconcile is not None:
+            try:
+                verdict = reconcile()
+            except Exception:
+                verdict = None  # the read failed too: say we cannot tell
+        if verdict is True:
+            self._write(action, target, params, "ok", "answer lost; confirmed by reading back")
+            return None
+        if verdict is False:
+            detail = "answer lost; reading back shows it did not take effect"
+            self._write(action, target, params, "error", detail)
+            raise ConflictError(
+                f"{action} {target}: the connection dropped and the change did not take "
+                "effect (nothing was sent again)",
+                "check the network, then try again",
+            ) from lost
+        self._write(action, target, params, "unknown", "answer lost; state could not be read")
+        raise lost
 
     def _write(
         self, action: str, target: str, params: dict[str, Any], outcome: str, detail: str

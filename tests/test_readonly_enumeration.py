@@ -101,6 +101,7 @@ CASES: dict[str, Case] = {
 # Calls whose action name is computed: where they are, and which actions they produce.
 DYNAMIC = {
     "console.services.base:mutate": set(),  # the helper itself, not a call site
+    "console.services.base:mutate_checked": set(),  # likewise
     "console.services.notebooks:_mutate": set(),  # forwards literal names (counted above)
     "console.services.registry:update_approval": {
         "model-package-approve",

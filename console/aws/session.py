@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.aws.metrics import ApiMetrics
-from console.errors import UngatedMutationError, translate
+from console.errors import CredentialsError, ResponseLostError, UngatedMutationError, translate
 
 # Operation-name prefixes that change something. Calls with these names must run inside
 # ``MutationGate.run`` (read-only check + audit); the guard below enforces it.
@@ -125,6 +125,51 @@ class AwsContext:
         return f"{self.profile or 'default'}@{self.region or '?'}"
 
 
+def _check_complete(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """Refuse an answer cut short (fewer bytes than its Content-Length).
+
+    botocore does not check the length of non-streaming bodies, and its JSON parser turns
+    an unparseable body into an empty result: a listing cut short by a flaky link would
+    read as "no jobs" and empty the table. Raised here, it becomes an "unreachable" error
+    that the poller retries with backoff.
+    """
+    body = response_dict.get("body")
+    expected = response_dict.get("headers", {}).get("content-length")
+    if not isinstance(body, bytes | bytearray) or expected is None:
+        return
+    try:
+        wanted = int(expected)
+    except ValueError:
+        return
+    if len(body) < wanted:
+        from botocore.exceptions import IncompleteReadError
+
+        raise IncompleteReadError(actual_bytes=len(body), expected_bytes=wanted)
+
+
+def _no_blind_resend(
+    caught_exception: BaseException | None = None, operation: Any = None, **_: Any
+) -> None:
+    """Stop retries of a mutating call once a request may have reached AWS.
+
+    Connect failures are safe to retry (nothing was sent); a read timeout or a connection
+    dropped mid-answer is not: raise :class:`ResponseLostError` so the gate reconciles.
+    """
+    if caught_exception is None:
+        return
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    if not isinstance(caught_exception, ReadTimeoutError | ConnectionClosedError):
+        return
+    name = str(getattr(operation, "name", ""))
+    if name and is_mutating(name):
+        raise ResponseLostError(
+            f"{name}: the connection dropped before AWS answered; "
+            "it may or may not have taken effect",
+            "the console reads the state back instead of sending it again",
+        ) from caught_exception
+
+
 class SessionFactory:
     """Builds and caches boto3 clients for one :class:`AwsContext`."""
 
@@ -135,9 +180,18 @@ class SessionFactory:
     # mean "not implemented", so retrying only delays the one-line error.
     MAX_ATTEMPTS_LOCAL = 2
 
-    def __init__(self, context: AwsContext, metrics: ApiMetrics | None = None) -> None:
+    def __init__(
+        self,
+        context: AwsContext,
+        metrics: ApiMetrics | None = None,
+        *,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+    ) -> None:
         self.context = context
         self.metrics = metrics or ApiMetrics()
+        self.connect_timeout = connect_timeout or self.CONNECT_TIMEOUT
+        self.read_timeout = read_timeout or self.READ_TIMEOUT
         self._lock = threading.Lock()
         self._session: Any = None
         self._clients: dict[str, Any] = {}
@@ -179,8 +233,8 @@ class SessionFactory:
                         self.MAX_ATTEMPTS_LOCAL if self.context.endpoint_url else self.MAX_ATTEMPTS
                     ),
                 },
-                connect_timeout=self.CONNECT_TIMEOUT,
-                read_timeout=self.READ_TIMEOUT,
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
                 user_agent_extra="smconsole",
                 tcp_keepalive=True,
             )
@@ -216,9 +270,29 @@ class SessionFactory:
 
         events.register("before-call.*.*", before_call)
         events.register("after-call.*.*", after_call)
+        events.register("before-parse.*.*", _check_complete)
+        # Before botocore's own retry handler: it must not resend a change whose answer
+        # was lost (it may have been applied already).
+        events.register_first("needs-retry.*.*", _no_blind_resend)
+
+    def forget_credentials(self) -> None:
+        """Drop the session and its clients: the next call resolves credentials afresh.
+
+        After ``aws sso login`` (or new keys in the environment/files) a long-running
+        console picks the new credentials up by itself, without a restart.
+        """
+        with self._lock:
+            self._session = None
+            self._clients.clear()
 
     def translate(self, exc: BaseException) -> Any:
-        """Translate with this context's profile and local-endpoint knowledge."""
-        return translate(
+        """Translate with this context's profile and local-endpoint knowledge.
+
+        Expired or missing credentials also make the next call start a fresh session.
+        """
+        error = translate(
             exc, profile=self.context.profile, local_endpoint=bool(self.context.endpoint_url)
         )
+        if isinstance(error, CredentialsError):
+            self.forget_credentials()
+        return error

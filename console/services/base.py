@@ -93,3 +93,18 @@ class Service:
     ) -> T:
         """Run a mutating API call through the gate (read-only check + audit)."""
         return self.gate.run(action, target, params, lambda: fn(*args, **kwargs))
+
+    def mutate_checked(
+        self,
+        action: str,
+        target: str,
+        params: dict[str, Any] | None,
+        call: Callable[[], T],
+        reconcile: Callable[[], bool | None],
+    ) -> T:
+        """:meth:`mutate` for changes that can be confirmed by reading state back.
+
+        ``reconcile`` answers "did it take effect?" (True/False/None) when the answer to
+        ``call`` is lost; see :meth:`MutationGate.run`.
+        """
+        return self.gate.run(action, target, params, call, reconcile=reconcile)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from console import validate
-from console.errors import ValidationError
+from console.errors import NotFoundError, ValidationError
 from console.records import Record, as_datetime
 from console.services.base import Service
 from console.services.models import ModelsService
@@ -244,19 +244,34 @@ class EndpointsService(Service):
         """Move ``name`` to another endpoint config (a blue/green deployment in AWS)."""
         validate.name(name, "endpoint name")
         validate.name(config_name, "endpoint config name")
-        result = self.mutate(
+        result = self.mutate_checked(
             "endpoint-update",
             name,
             {"EndpointConfigName": config_name},
-            self.client.update_endpoint,
-            EndpointName=name,
-            EndpointConfigName=config_name,
+            lambda: self.client.update_endpoint(EndpointName=name, EndpointConfigName=config_name),
+            lambda: self._moving_to(name, config_name),
         )
-        return str(result.get("EndpointArn", ""))
+        return str((result or {}).get("EndpointArn", ""))
+
+    def _moving_to(self, name: str, config_name: str) -> bool:
+        endpoint = self.describe_endpoint(name)
+        return endpoint.config_name == config_name or endpoint.status == "Updating"
+
+    def _gone_or_going(self, name: str) -> bool:
+        try:
+            return self.describe_endpoint(name).status == "Deleting"
+        except NotFoundError:
+            return True
 
     def delete_endpoint(self, name: str) -> None:
         validate.name(name, "endpoint name")
-        self.mutate("endpoint-delete", name, {}, self.client.delete_endpoint, EndpointName=name)
+        self.mutate_checked(
+            "endpoint-delete",
+            name,
+            {},
+            lambda: self.client.delete_endpoint(EndpointName=name),
+            lambda: self._gone_or_going(name),
+        )
 
     def invoke(
         self,
@@ -374,12 +389,25 @@ class EndpointsService(Service):
         described after the change.
         """
         desired = self.plan_variant_weights(self.describe_endpoint(name), weights, counts)
-        self.mutate(
+
+        def applied() -> bool:
+            now = {v.name: v for v in self.describe_endpoint(name).variants}
+            return all(
+                d["VariantName"] in now
+                and (
+                    "DesiredWeight" not in d
+                    or now[d["VariantName"]].desired_weight == d["DesiredWeight"]
+                )
+                for d in desired
+            )
+
+        self.mutate_checked(
             "endpoint-weights",
             name,
             {"DesiredWeightsAndCapacities": desired},
-            self.client.update_endpoint_weights_and_capacities,
-            EndpointName=name,
-            DesiredWeightsAndCapacities=desired,
+            lambda: self.client.update_endpoint_weights_and_capacities(
+                EndpointName=name, DesiredWeightsAndCapacities=desired
+            ),
+            applied,
         )
         return self.describe_endpoint(name)

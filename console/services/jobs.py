@@ -18,6 +18,8 @@ TRAINING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped",
 PROCESSING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 TUNING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
 TRANSITIONAL_STATUSES = frozenset({"InProgress", "Stopping", "Deleting"})
+# A stop whose answer was lost took effect if the job now reads as one of these.
+STOP_APPLIED = frozenset({"Stopping", "Stopped"})
 
 
 @dataclass(frozen=True)
@@ -547,7 +549,13 @@ class JobsService(Service):
 
     def stop_training_job(self, name: str) -> None:
         validate.name(name, "training job name")
-        self.mutate("training-stop", name, {}, self.client.stop_training_job, TrainingJobName=name)
+        self.mutate_checked(
+            "training-stop",
+            name,
+            {},
+            lambda: self.client.stop_training_job(TrainingJobName=name),
+            lambda: self.describe_training_job(name).status in STOP_APPLIED,
+        )
 
     # --- processing ---------------------------------------------------------------
     def list_processing_jobs(
@@ -587,8 +595,12 @@ class JobsService(Service):
 
     def stop_processing_job(self, name: str) -> None:
         validate.name(name, "processing job name")
-        self.mutate(
-            "processing-stop", name, {}, self.client.stop_processing_job, ProcessingJobName=name
+        self.mutate_checked(
+            "processing-stop",
+            name,
+            {},
+            lambda: self.client.stop_processing_job(ProcessingJobName=name),
+            lambda: self.describe_processing_job(name).status in STOP_APPLIED,
         )
 
     # --- tuning -------------------------------------------------------------------

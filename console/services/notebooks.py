@@ -185,11 +185,15 @@ class NotebooksService(Service):
 
     def start_notebook(self, name: str) -> None:
         validate.name(name, "notebook instance name")
-        self._mutate("notebook-start", name, self.client.start_notebook_instance)
+        self._mutate(
+            "notebook-start", name, self.client.start_notebook_instance, {"Pending", "InService"}
+        )
 
     def stop_notebook(self, name: str) -> None:
         validate.name(name, "notebook instance name")
-        self._mutate("notebook-stop", name, self.client.stop_notebook_instance)
+        self._mutate(
+            "notebook-stop", name, self.client.stop_notebook_instance, {"Stopping", "Stopped"}
+        )
 
     def delete_notebook(self, name: str) -> None:
         """Delete a stopped (or failed) notebook; SageMaker refuses running ones."""
@@ -200,7 +204,9 @@ class NotebooksService(Service):
                 "instances can be deleted",
                 f"stop it first: smconsole notebook-stop {name}",
             )
-        self._mutate("notebook-delete", name, self.client.delete_notebook_instance)
+        self._mutate(
+            "notebook-delete", name, self.client.delete_notebook_instance, {"Deleting", "gone"}
+        )
 
     def presigned_url(self, name: str, *, session_seconds: int | None = None) -> str:
         """A URL that opens Jupyter without the console login (read-like: not gated)."""
@@ -226,5 +232,20 @@ class NotebooksService(Service):
         validate.name(name, "notebook instance name")
         return console_url(self.sessions.region, name)
 
-    def _mutate(self, action: str, name: str, fn: Callable[..., Any]) -> None:
-        _not_found(name, lambda: self.mutate(action, name, {}, fn, NotebookInstanceName=name))
+    def _mutate(self, action: str, name: str, fn: Callable[..., Any], applied: set[str]) -> None:
+        """One gated call; ``applied``: the statuses that show it took effect ("gone":
+        the instance no longer exists), read back if the answer is lost."""
+
+        def reconcile() -> bool:
+            try:
+                status = self.describe_notebook(name).status
+            except NotFoundError:
+                status = "gone"
+            return status in applied
+
+        _not_found(
+            name,
+            lambda: self.mutate_checked(
+                action, name, {}, lambda: fn(NotebookInstanceName=name), reconcile
+            ),
+        )

@@ -1,7 +1,7 @@
 """Find every mutation action the core can perform, by reading its source.
 
-A call ``*.mutate("action", …)``, ``*._mutate("action", …)`` or ``*.gate.run("action", …)``
-names an action with a string literal. Calls whose action is computed are reported with
+A call ``*.mutate("action", …)``, ``*.mutate_checked("action", …)``, ``*._mutate("action", …)``
+or ``*.gate.run("action", …)`` names an action with a string literal. Calls whose action is computed are reported with
 the enclosing function, so the enumerating test must account for them explicitly.
 """
 
@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CALL_NAMES = {"mutate", "_mutate", "run"}
+CALL_NAMES = {"mutate", "mutate_checked", "_mutate", "run"}
 
 
 def gated_actions() -> tuple[set[str], set[str]]:

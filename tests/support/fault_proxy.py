@@ -1,0 +1,270 @@
+"""A fault-injecting HTTP proxy on loopback, in front of the moto server.
+
+The console talks to it as its AWS endpoint (``endpoint_url``). Every request is
+forwarded to moto unless a :class:`Fault` matches it (by AWS service and API action);
+then the proxy misbehaves the way real networks and real AWS do: it drops the
+connection, hangs, answers slowly, answers 500/503, throttles, cuts the body short,
+or says the credentials expired / access is denied. Used by the hardening tests and by
+``bench/faults.py``.
+
+The service comes from the SigV4 credential scope (``…/us-east-1/sagemaker/aws4_request``),
+the action from ``X-Amz-Target`` (JSON services), the ``Action=`` form field (query
+services such as STS) or the path (``/endpoints/NAME/invocations`` is InvokeEndpoint).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+KINDS = (
+    "refuse",  # accept, then close without answering (connection reset / closed)
+    "hang",  # hold the request for ``delay`` seconds, then close (client read timeout)
+    "slow",  # answer correctly after ``delay`` seconds
+    "500",  # InternalFailure
+    "503",  # ServiceUnavailable
+    "throttle",  # ThrottlingException (HTTP 400)
+    "truncate",  # the real answer, cut in half (Content-Length says more)
+    "expired",  # ExpiredTokenException (HTTP 400)
+    "denied",  # AccessDeniedException (HTTP 400)
+    "lose_response",  # forward (the change happens), then drop the answer
+)
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_INVOKE = re.compile(r"^/endpoints/[^/]+/invocations")
+
+_JSON_ERRORS = {
+    "500": (500, "InternalFailure", "injected internal failure"),
+    "503": (503, "ServiceUnavailable", "injected service unavailable"),
+    "throttle": (400, "ThrottlingException", "Rate exceeded"),
+    "expired": (
+        400,
+        "ExpiredTokenException",
+        "The security token included in the request is expired",
+    ),
+    "denied": (400, "AccessDeniedException", "User is not authorized to perform this action"),
+}
+_QUERY_CODES = {
+    "throttle": "Throttling",
+    "expired": "ExpiredToken",
+    "denied": "AccessDenied",
+    "500": "InternalFailure",
+    "503": "ServiceUnavailable",
+}
+
+
+@dataclass
+class Fault:
+    """What to do to matching requests. ``times``: how many (None: until cleared)."""
+
+    kind: str
+    service: str | None = None
+    action: str | None = None
+    times: int | None = None
+    delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}")
+
+    def matches(self, service: str, action: str) -> bool:
+        return (self.service in (None, service)) and (self.action in (None, action))
+
+
+@dataclass(frozen=True)
+class Seen:
+    service: str
+    action: str
+    fault: str  # "" when forwarded untouched
+
+
+class FaultProxy:
+    """Start with :meth:`start`; ``url`` is the endpoint the console should use."""
+
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        self.upstream_host = parts.hostname or "127.0.0.1"
+        self.upstream_port = parts.port or 80
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self.injected: Counter[str] = Counter()
+        self.seen: list[Seen] = []
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- control ------------------------------------------------------------------------
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def active(self) -> int:
+        with self._lock:
+            return len(self._faults)
+
+    @property
+    def total_injected(self) -> int:
+        with self._lock:
+            return sum(self.injected.values())
+
+    def calls(self, action: str, *, faulted: bool | None = None) -> int:
+        with self._lock:
+            return sum(
+                1
+                for seen in self.seen
+                if seen.action == action and (faulted is None or bool(seen.fault) == faulted)
+            )
+
+    def _take(self, service: str, action: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(service, action):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self._faults.remove(fault)
+                    self.injected[fault.kind] += 1
+                    self.seen.append(Seen(service, action, fault.kind))
+                    return fault
+            self.seen.append(Seen(service, action, ""))
+            return None
+
+    # --- server -------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> FaultProxy:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                service, action = identify(self.path, dict(self.headers), body)
+                fault = proxy._take(service, action)
+                if fault is None:
+                    self._forward(body)
+                    return
+                proxy._misbehave(self, fault, service, body)
+
+            def _forward(self, body: bytes, *, cut: bool = False, drop: bool = False) -> None:
+                status, headers, payload = proxy._upstream(
+                    self.command, self.path, self.headers, body
+                )
+                if drop:  # the change happened upstream; the client never hears of it
+                    self.close_connection = True
+                    return
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if cut:
+                    self.wfile.write(payload[: len(payload) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                return  # broken pipes are the point here, not news
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def _upstream(
+        self, method: str, path: str, headers: Any, body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        connection = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
+        try:
+            forwarded = {k: v for k, v in headers.items() if k.lower() != "connection"}
+            connection.request(method, path, body=body, headers=forwarded)
+            response = connection.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            connection.close()
+
+    def _misbehave(self, handler: Any, fault: Fault, service: str, body: bytes) -> None:
+        kind = fault.kind
+        if kind == "refuse":
+            handler.close_connection = True
+            return
+        if kind == "hang":
+            time.sleep(fault.delay or 5.0)
+            handler.close_connection = True
+            return
+        if kind == "slow":
+            time.sleep(fault.delay or 1.0)
+            handler._forward(body)
+            return
+        if kind == "truncate":
+            handler._forward(body, cut=True)
+            return
+        if kind == "lose_response":
+            handler._forward(body, drop=True)
+            return
+        status, code, message = _JSON_ERRORS[kind]
+        if service in ("sts", "iam"):  # query protocol: XML errors
+            payload = (
+                "<ErrorResponse><Error><Type>Sender</Type>"
+                f"<Code>{_QUERY_CODES[kind]}</Code><Message>{message}</Message>"
+                "</Error><RequestId>fault</RequestId></ErrorResponse>"
+            ).encode()
+            content_type = "text/xml"
+        else:
+            payload = json.dumps({"__type": code, "message": message}).encode()
+            content_type = "application/x-amz-json-1.1"
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("x-amzn-ErrorType", code)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+
+def identify(path: str, headers: dict[str, str], body: bytes) -> tuple[str, str]:
+    """(AWS service, API action) of a request, as far as the wire tells."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    scope = _SCOPE.search(lowered.get("authorization", ""))
+    service = scope.group(1) if scope else ""
+    target = lowered.get("x-amz-target", "")
+    if target:
+        return service, target.rsplit(".", 1)[-1]
+    if _INVOKE.match(path):
+        return "sagemaker-runtime", "InvokeEndpoint"
+    if body:
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+        if action:
+            return service, action
+    return service, ""

@@ -1,0 +1,181 @@
+"""Faults between the console and AWS, injected by a real proxy in front of the moto server:
+every kind becomes the right one-line error, retries absorb what they should, expired
+credentials are picked up afresh, and a lost mutation answer is never blindly repeated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from console.config import load_config
+from console.context import ConsoleContext
+from console.errors import (
+    AccessDeniedError,
+    CredentialsError,
+    SmError,
+    ThrottledError,
+    UnreachableError,
+)
+from tests.support.fault_proxy import Fault, FaultProxy, identify
+from tests.support.helpers import audit_records
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
+
+
+@pytest.fixture
+def proxy(aws: Any) -> Iterator[FaultProxy]:
+    fault_proxy = FaultProxy(aws.url).start()
+    yield fault_proxy
+    fault_proxy.stop()
+
+
+def context_via(proxy: FaultProxy, **overrides: Any) -> ConsoleContext:
+    settings = {"endpoint_url": proxy.url, "read_timeout": 0.5, "connect_timeout": 0.5}
+    return ConsoleContext(load_config(overrides=settings | overrides))
+
+
+def test_identify_reads_service_and_action_off_the_wire() -> None:
+    auth = "AWS4-HMAC-SHA256 Credential=testing/20261123/us-east-1/sagemaker/aws4_request, x"
+    json_call = {"Authorization": auth, "X-Amz-Target": "SageMaker.ListTrainingJobs"}
+    assert identify("/", json_call, b"{}") == ("sagemaker", "ListTrainingJobs")
+    sts = {"Authorization": auth.replace("/sagemaker/", "/sts/")}
+    assert identify("/", sts, b"Action=GetCallerIdentity&Version=2011-06-15") == (
+        "sts",
+        "GetCallerIdentity",
+    )
+    assert identify("/endpoints/e/invocations", {"Authorization": auth}, b"{}") == (
+        "sagemaker-runtime",
+        "InvokeEndpoint",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "words"),
+    [
+        ("refuse", UnreachableError, "could not connect"),
+        ("hang", UnreachableError, "timed out"),
+        ("503", UnreachableError, "unavailable"),
+        ("throttle", ThrottledError, "throttled"),
+        ("expired", CredentialsError, "expired"),
+        ("denied", AccessDeniedError, "access denied"),
+        ("truncate", UnreachableError, "cut short"),
+    ],
+)
+def test_each_fault_is_one_clear_line(
+    proxy: FaultProxy, kind: str, error: type[SmError], words: str
+) -> None:
+    context = context_via(proxy)
+    proxy.add(Fault(kind, "sagemaker", "ListTrainingJobs", delay=2.0))
+    with pytest.raises(SmError) as info:
+        list(context.jobs.list_training_jobs())
+    assert isinstance(info.value, error), info.value
+    line = info.value.one_line()
+    assert words in line.lower() and "\n" not in line and "Traceback" not in line
+    proxy.clear()
+    assert list(context.jobs.list_training_jobs()) == []  # and the next call works
+
+
+def test_a_single_throttle_is_absorbed_by_the_retry(proxy: FaultProxy) -> None:
+    context = context_via(proxy)
+    proxy.add(Fault("throttle", "sagemaker", "ListEndpoints", times=1))
+    assert list(context.endpoints.list_endpoints()) == []
+    assert proxy.calls("ListEndpoints") == 2 and proxy.injected["throttle"] == 1
+
+
+def test_expired_credentials_say_what_to_do_and_are_picked_up_afresh(
+    proxy: FaultProxy,
+) -> None:
+    context = context_via(proxy, profile="")
+    list(context.jobs.list_training_jobs())
+    before = context.sessions.session
+    proxy.add(Fault("expired", "sagemaker"))
+    with pytest.raises(CredentialsError) as info:
+        list(context.jobs.list_training_jobs())
+    assert "aws sso login" in (info.value.hint or "")
+    proxy.clear()  # the operator ran `aws sso login`
+    assert list(context.jobs.list_training_jobs()) == []
+    assert context.sessions.session is not before  # a new session: credentials re-read
+
+
+def test_sts_faults_use_the_query_protocol_shape(proxy: FaultProxy) -> None:
+    context = context_via(proxy)
+    proxy.add(Fault("denied", "sts", "GetCallerIdentity"))
+    with pytest.raises(AccessDeniedError, match="GetCallerIdentity"):
+        context.identity.caller()
+
+
+def test_a_failed_mutation_is_audited_with_its_real_outcome(proxy: FaultProxy, aws: Any) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    context = context_via(proxy)
+    proxy.add(Fault("denied", "sagemaker", "StopNotebookInstance"))
+    with pytest.raises(AccessDeniedError):
+        context.notebooks.stop_notebook("nb")
+    (record,) = [r for r in audit_records() if r["action"] == "notebook-stop"]
+    assert record["outcome"] == "error" and "access denied" in record["detail"]
+    assert sm.describe_notebook_instance(NotebookInstanceName="nb")["NotebookInstanceStatus"] == (
+        "InService"
+    )
+
+
+def _notebook(aws: Any, name: str = "nb") -> Any:
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    return sm
+
+
+def test_a_lost_answer_is_reconciled_by_reading_back_never_resent(
+    proxy: FaultProxy, aws: Any
+) -> None:
+    sm = _notebook(aws)
+    context = context_via(proxy)
+    proxy.add(Fault("lose_response", "sagemaker", "StopNotebookInstance", times=1))
+    context.notebooks.stop_notebook("nb")  # no error: the stop did happen
+
+    assert proxy.calls("StopNotebookInstance") == 1  # sent once, never repeated
+    status = sm.describe_notebook_instance(NotebookInstanceName="nb")["NotebookInstanceStatus"]
+    assert status in ("Stopping", "Stopped")
+    (record,) = [r for r in audit_records() if r["action"] == "notebook-stop"]
+    assert record["outcome"] == "ok" and "confirmed by reading back" in record["detail"]
+
+
+def test_a_dropped_change_that_never_arrived_is_reported_not_resent(
+    proxy: FaultProxy, aws: Any
+) -> None:
+    sm = _notebook(aws)
+    context = context_via(proxy)
+    proxy.add(Fault("refuse", "sagemaker", "StopNotebookInstance", times=1))
+    with pytest.raises(SmError, match="did not take effect") as info:
+        context.notebooks.stop_notebook("nb")
+    assert "try again" in (info.value.hint or "")
+    assert proxy.calls("StopNotebookInstance") == 1
+    status = sm.describe_notebook_instance(NotebookInstanceName="nb")["NotebookInstanceStatus"]
+    assert status == "InService"
+    (record,) = [r for r in audit_records() if r["action"] == "notebook-stop"]
+    assert record["outcome"] == "error" and "did not take effect" in record["detail"]
+
+
+def test_when_the_state_cannot_be_read_either_the_outcome_is_unknown(
+    proxy: FaultProxy, aws: Any
+) -> None:
+    _notebook(aws)
+    context = context_via(proxy)
+    proxy.add(Fault("lose_response", "sagemaker", "StopNotebookInstance", times=1))
+    proxy.add(Fault("refuse", "sagemaker", "DescribeNotebookInstance"))
+    with pytest.raises(UnreachableError, match="may or may not have taken effect"):
+        context.notebooks.stop_notebook("nb")
+    (record,) = [r for r in audit_records() if r["action"] == "notebook-stop"]
+    assert record["outcome"] == "unknown"
+
+
+def test_reads_are_still_retried_after_a_dropped_connection(proxy: FaultProxy) -> None:
+    context = context_via(proxy)
+    proxy.add(Fault("refuse", "sagemaker", "ListNotebookInstances", times=1))
+    assert list(context.notebooks.list_notebooks()) == []
+    assert proxy.calls("ListNotebookInstances") == 2
