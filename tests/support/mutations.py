@@ -1,8 +1,9 @@
 """Find every mutation action the core can perform, by reading its source.
 
-A call ``*.mutate("action", …)``, ``*.mutate_checked("action", …)``, ``*._mutate("action", …)``
-or ``*.gate.run("action", …)`` names an action with a string literal. Calls whose action is computed are reported with
-the enclosing function, so the enumerating test must account for them explicitly.
+A call ``*.mutate("action", …)``, ``*.mutate_checked("action", …)``,
+``*._mutate("action", …)`` or ``*.gate.run("action", …)`` names an action with a string
+literal. Calls whose action is computed are reported with the enclosing function, so the
+enumerating test must account for them explicitly.
 """
 
 from __future__ import annotations
