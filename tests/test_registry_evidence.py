@@ -1,0 +1,311 @@
+"""Evidence (candidate vs approved vs serving), approval history and batch approvals.
+
+Against the moto server: the serving version is found through a real endpoint -> config
+-> model chain, by model data and by package ARN.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from console.audit import AuditRecord
+from console.errors import ValidationError
+from console.services.approval_history import approval_history, split_package_arn
+from console.services.evidence import (
+    BETTER,
+    SAME,
+    WORSE,
+    build_evidence,
+    compare,
+    lower_is_better,
+)
+from console.services.registry import ModelPackage
+from tests.support.helpers import audit_records, context
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:1"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/sm"
+
+
+def add_version(
+    aws: Any, group: str, version: int, status: str, metrics: dict[str, float] | None
+) -> str:
+    sm, s3 = aws.client("sagemaker"), aws.client("s3")
+    params: dict[str, Any] = {
+        "ModelPackageGroupName": group,
+        "ModelApprovalStatus": status,
+        "InferenceSpecification": {
+            "Containers": [{"Image": IMAGE, "ModelDataUrl": f"s3://models/{group}/v{version}.tgz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    }
+    if metrics is not None:
+        key = f"{group}/v{version}/statistics.json"
+        report = {"binary_classification_metrics": {k: {"value": v} for k, v in metrics.items()}}
+        s3.put_object(Bucket="reports", Key=key, Body=json.dumps(report).encode())
+        params["ModelMetrics"] = {
+            "ModelQuality": {
+                "Statistics": {"ContentType": "application/json", "S3Uri": f"s3://reports/{key}"}
+            }
+        }
+    return str(sm.create_model_package(**params)["ModelPackageArn"])
+
+
+def serve(aws: Any, endpoint: str, container: dict[str, str]) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_model(
+        ModelName=f"{endpoint}-model",
+        PrimaryContainer={"Image": IMAGE, **container},
+        ExecutionRoleArn=ROLE,
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{endpoint}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": f"{endpoint}-model",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"{endpoint}-config")
+
+
+@pytest.fixture
+def churn(aws: Any) -> dict[str, str]:
+    """v1 Approved and serving on churn-prod (by model data); v2 Rejected; v3 pending."""
+    aws.client("s3").create_bucket(Bucket="reports")
+    aws.client("sagemaker").create_model_package_group(ModelPackageGroupName="churn")
+    arns = {
+        "v1": add_version(aws, "churn", 1, "Approved", {"auc": 0.90, "logloss": 0.30}),
+        "v2": add_version(aws, "churn", 2, "Rejected", {"auc": 0.80, "logloss": 0.50}),
+        "v3": add_version(aws, "churn", 3, "PendingManualApproval", {"auc": 0.93, "logloss": 0.35}),
+    }
+    serve(aws, "churn-prod", {"ModelDataUrl": "s3://models/churn/v1.tgz"})
+    return arns
+
+
+# --- the better/worse rule ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "lower"),
+    [
+        ("validation:logloss", True),
+        ("eval_loss", True),
+        ("train:loss", True),
+        ("rmse", True),
+        ("mse", True),
+        ("MeanAbsoluteError", True),
+        ("eval:perplexity", True),
+        ("p99_latency", True),
+        ("validation:error", True),
+        ("auc", False),
+        ("validation:accuracy", False),
+        ("eval:f1", False),
+        ("r2", False),
+        ("precision", False),
+    ],
+)
+def test_lower_is_better_by_name(name: str, lower: bool) -> None:
+    assert lower_is_better(name) is lower
+
+
+def test_compare_directions_and_unknowns() -> None:
+    assert compare(0.9, 0.8, lower=False) == BETTER
+    assert compare(0.9, 0.8, lower=True) == WORSE
+    assert compare(0.3, 0.3 + 1e-15, lower=True) == SAME
+    assert compare(None, 0.8, lower=False) == ""
+    assert compare(0.8, None, lower=False) == ""
+    assert compare(float("nan"), 0.8, lower=False) == ""
+
+
+# --- evidence -------------------------------------------------------------------------------
+def test_evidence_against_approved_and_serving_by_model_data(churn: dict[str, str]) -> None:
+    evidence = context().evidence.evidence(churn["v3"])
+    assert evidence.candidate.version == 3
+    assert evidence.approved is not None and evidence.approved.version == 1
+    assert evidence.serving is not None and evidence.serving.version == 1
+    [place] = evidence.serving_at
+    assert (place.endpoint, place.variant, place.matched_by) == (
+        "churn-prod",
+        "AllTraffic",
+        "model data",
+    )
+    rows = {m.name: m for m in evidence.metrics}
+    assert (rows["auc"].vs_approved, rows["auc"].vs_serving) == (BETTER, BETTER)
+    assert rows["logloss"].lower_is_better
+    assert (rows["logloss"].candidate, rows["logloss"].approved) == (0.35, 0.30)
+    assert rows["logloss"].vs_approved == WORSE
+    assert (evidence.better_count, evidence.worse_count) == (1, 1)
+    assert evidence.notes == ()
+
+
+def test_serving_found_by_package_arn_and_cached_until_endpoint_changes(
+    aws: Any, churn: dict[str, str]
+) -> None:
+    serve(aws, "churn-canary", {"ModelPackageName": churn["v2"]})
+    ctx = context()
+    evidence = ctx.evidence.evidence(churn["v3"])
+    places = {(p.endpoint, p.version, p.matched_by) for p in evidence.serving_at}
+    assert places == {("churn-prod", 1, "model data"), ("churn-canary", 2, "package")}
+    # A tie (one variant each): the newer version is "the serving one".
+    assert evidence.serving is not None and evidence.serving.version == 2
+    assert {m.name: m.vs_serving for m in evidence.metrics} == {"auc": BETTER, "logloss": BETTER}
+    before = ctx.sessions.metrics.calls_total()
+    ctx.evidence.serving_models()
+    # Unchanged endpoints: one ListEndpoints, no describes.
+    assert ctx.sessions.metrics.calls_total() - before == 1
+
+
+def test_evidence_notes_when_nothing_to_compare(aws: Any) -> None:
+    aws.client("s3").create_bucket(Bucket="reports")
+    aws.client("sagemaker").create_model_package_group(ModelPackageGroupName="fresh")
+    arn = add_version(aws, "fresh", 1, "PendingManualApproval", None)
+    evidence = context().evidence.evidence(arn)
+    assert (evidence.approved, evidence.serving, evidence.metrics) == (None, None, ())
+    assert evidence.notes == (
+        "no other version of this group is Approved",
+        "no endpoint serves a version of this group",
+        "the candidate has no ModelMetrics report",
+    )
+
+
+def _package(version: int, status: str, metrics: dict[str, float]) -> ModelPackage:
+    return ModelPackage(
+        group="g",
+        version=version,
+        arn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/g/{version}",
+        approval_status=status,
+        status="Completed",
+        created=None,
+        modified=None,
+        modified_by="",
+        description="",
+        approval_description="",
+        model_data_url=f"s3://m/{version}",
+        image="",
+        metric_reports={},
+        metrics=metrics,
+    )
+
+
+def test_build_evidence_lists_metrics_of_every_side() -> None:
+    candidate = _package(3, "PendingManualApproval", {"rmse": 1.0})
+    approved = _package(2, "Approved", {"rmse": 1.2, "r2": 0.7})
+    older = _package(1, "Approved", {"rmse": 9.0})
+    evidence = build_evidence(candidate, [candidate, approved, older], [])
+    assert evidence.approved == approved  # the newest Approved one
+    assert [(m.name, m.candidate, m.vs_approved) for m in evidence.metrics] == [
+        ("rmse", 1.0, BETTER),
+        ("r2", None, ""),
+    ]
+
+
+# --- batch ----------------------------------------------------------------------------------
+def test_batch_reports_each_package_and_a_conflict_hides_nothing(
+    aws: Any, churn: dict[str, str]
+) -> None:
+    sm = aws.client("sagemaker")
+    v4 = add_version(aws, "churn", 4, "PendingManualApproval", {"auc": 0.91})
+    ghost = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn/99"
+    # Another operator rejects v4 after our operator saw it pending.
+    sm.update_model_package(ModelPackageArn=v4, ModelApprovalStatus="Rejected")
+    results = context().registry.update_approvals(
+        [
+            (churn["v3"], "PendingManualApproval"),
+            (v4, "PendingManualApproval"),
+            (ghost, "PendingManualApproval"),
+        ],
+        "Approved",
+        "beats v1 on AUC",
+    )
+    assert [r.outcome for r in results] == ["ok", "conflict", "error"]
+    assert results[0].package is not None and results[0].package.approval_status == "Approved"
+    assert "changed meanwhile: now Rejected" in results[1].message
+    assert sm.describe_model_package(ModelPackageName=churn["v3"])["ApprovalDescription"] == (
+        "beats v1 on AUC"
+    )
+    assert sm.describe_model_package(ModelPackageName=v4)["ModelApprovalStatus"] == "Rejected"
+    approvals = [r for r in audit_records() if r["action"] == "model-package-approve"]
+    assert [(r["target"], r["outcome"]) for r in approvals] == [(churn["v3"], "ok")]
+
+
+def test_batch_read_only_refuses_each_and_audits_each(
+    churn: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMCONSOLE_READ_ONLY", "true")
+    results = context().registry.update_approvals(
+        [(churn["v3"], None), (churn["v2"], None)], "Rejected"
+    )
+    assert [r.outcome for r in results] == ["refused", "refused"]
+    assert [(r["target"], r["outcome"]) for r in audit_records()] == [
+        (churn["v3"], "refused"),
+        (churn["v2"], "refused"),
+    ]
+
+
+def test_batch_validates_the_whole_batch_first(churn: dict[str, str]) -> None:
+    ctx = context()
+    with pytest.raises(ValidationError):
+        ctx.registry.update_approvals([(churn["v3"], None)], "Shipped")
+    with pytest.raises(ValidationError):
+        ctx.registry.update_approvals([(churn["v3"], None)], "Approved", "x" * 1025)
+    assert audit_records() == []
+
+
+# --- history --------------------------------------------------------------------------------
+def test_history_merges_audit_and_registry_newest_first(aws: Any, churn: dict[str, str]) -> None:
+    ctx = context()
+    ctx.registry.update_approval(
+        churn["v3"], "Approved", "AUC up", expected_status="PendingManualApproval"
+    )
+    history = ctx.evidence.history("churn")
+    # Our approval of v3 is one event from both sources, on top.
+    top = history[0]
+    assert (top.version, top.action, top.comment, top.source) == (
+        3,
+        "Approved",
+        "AUC up",
+        "audit+registry",
+    )
+    assert top.by.startswith("arn:aws:") and top.previous == "PendingManualApproval"
+    # Decisions made elsewhere (the registry's own fields) are there too, once each.
+    decided = [(e.version, e.action) for e in history if e.action != "Registered"]
+    assert sorted(decided) == [(1, "Approved"), (2, "Rejected"), (3, "Approved")]
+    assert sorted(e.version for e in history if e.action == "Registered") == [1, 2, 3]
+    times = [e.time for e in history if e.time is not None]
+    assert times == sorted(times, reverse=True)
+
+
+def test_history_keeps_refused_attempts_and_ignores_other_groups() -> None:
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/g/1"
+
+    def record(action: str, target: str, outcome: str, minutes: int) -> AuditRecord:
+        return AuditRecord(
+            time=(now + timedelta(minutes=minutes)).isoformat(),
+            caller="arn:aws:iam::1:user/ops",
+            profile="",
+            region=REGION,
+            action=action,
+            target=target,
+            params={"ModelApprovalStatus": "Approved", "ApprovalDescription": "ok"},
+            outcome=outcome,
+        )
+
+    records = [
+        record("model-package-approve", arn, "refused", 0),
+        record("model-package-approve", arn.replace("/g/", "/other/"), "ok", 1),
+        record("endpoint-delete", "ep", "ok", 2),
+    ]
+    history = approval_history([], records, "g")
+    assert [(e.version, e.outcome, e.source) for e in history] == [(1, "refused", "audit")]
+    assert split_package_arn(arn) == ("g", 1)
+    assert split_package_arn("arn:aws:sagemaker:r:1:model/x") == ("", None)
