@@ -24,7 +24,7 @@ from console.services.evidence import (
     lower_is_better,
 )
 from console.services.registry import ModelPackage
-from tests.support.helpers import audit_records, context
+from tests.support.helpers import assert_one_error, audit_records, context
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -309,3 +309,102 @@ def test_history_keeps_refused_attempts_and_ignores_other_groups() -> None:
     assert [(e.version, e.outcome, e.source) for e in history] == [(1, "refused", "audit")]
     assert split_package_arn(arn) == ("g", 1)
     assert split_package_arn("arn:aws:sagemaker:r:1:model/x") == ("", None)
+
+
+# --- CLI ------------------------------------------------------------------------------------
+def test_cli_describe_shows_evidence(run_cli: Any, churn: dict[str, str]) -> None:
+    result = run_cli("model-package-describe", churn["v3"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "churn/3" in out and "PendingManualApproval" in out
+    assert "churn-prod/AllTraffic serves v1 (by model data)" in out
+    assert "Approved v1" in out and "Serving v1" in out
+    auc = next(line for line in out.splitlines() if line.startswith("auc"))
+    assert auc.split() == ["auc", "0.93", "0.9", "better", "0.9", "better"]
+    logloss = next(line for line in out.splitlines() if line.startswith("logloss"))
+    assert "(lower is better)" in logloss and "worse" in logloss
+    data = run_cli("model-package-describe", churn["v3"], "--json").json()
+    assert data["approved"]["version"] == 1 and data["serving_at"][0]["endpoint"] == "churn-prod"
+    assert {m["name"]: m["vs_approved"] for m in data["metrics"]} == {
+        "auc": "better",
+        "logloss": "worse",
+    }
+
+
+def test_cli_history(run_cli: Any, churn: dict[str, str]) -> None:
+    assert (
+        run_cli("model-package-approve", churn["v3"], "--comment", "AUC up", "--yes").exit_code == 0
+    )
+    history = run_cli("model-package-history", "churn", "--json").json()
+    assert (history[0]["version"], history[0]["action"], history[0]["comment"]) == (
+        3,
+        "Approved",
+        "AUC up",
+    )
+    table = run_cli("model-package-history", "churn")
+    assert table.exit_code == 0 and "audit+registry" in table.stdout
+    assert_one_error(run_cli("model-package-history", "ghost"), 5)
+
+
+def test_cli_batch_reject_with_a_conflict_exits_10(
+    aws: Any, run_cli: Any, churn: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sm = aws.client("sagemaker")
+    v4 = add_version(aws, "churn", 4, "PendingManualApproval", None)
+    import console.cli.commands.registry as commands
+
+    asked: list[str] = []
+    confirm = commands.confirm
+
+    def colleague_approves_while_asked(*args: Any, **kwargs: Any) -> None:
+        asked.append(kwargs["prompt"])
+        sm.update_model_package(ModelPackageArn=v4, ModelApprovalStatus="Approved")
+        confirm(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "confirm", colleague_approves_while_asked)
+    result = run_cli("model-package-reject", churn["v3"], v4, "--comment", "drift", "--yes")
+    assert asked == [
+        "Reject 2 model packages?\n  churn/3 (now PendingManualApproval)\n"
+        "  churn/4 (now PendingManualApproval)"
+    ]
+    assert "rejected model package churn/3" in result.stdout
+    assert result.exit_code == 10
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("conflict: churn/4: package changed meanwhile: now Approved")
+    assert lines[1] == (
+        "error: 1 of 2 model packages not rejected: changed by someone else meanwhile"
+    )
+    assert sm.describe_model_package(ModelPackageName=v4)["ModelApprovalStatus"] == "Approved"
+    assert sm.describe_model_package(ModelPackageName=churn["v3"])["ModelApprovalStatus"] == (
+        "Rejected"
+    )
+
+
+def test_cli_single_conflict_is_one_line_exit_10(
+    aws: Any, run_cli: Any, churn: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sm = aws.client("sagemaker")
+    import console.cli.commands.registry as commands
+
+    confirm = commands.confirm
+
+    def colleague_rejects_while_asked(*args: Any, **kwargs: Any) -> None:
+        sm.update_model_package(ModelPackageArn=churn["v3"], ModelApprovalStatus="Rejected")
+        confirm(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "confirm", colleague_rejects_while_asked)
+    result = run_cli("model-package-approve", churn["v3"], "--yes")
+    assert_one_error(result, 10, "package changed meanwhile: now Rejected")
+
+
+def test_cli_batch_needs_a_terminal_or_yes_and_respects_read_only(
+    run_cli: Any, churn: dict[str, str]
+) -> None:
+    assert_one_error(
+        run_cli("model-package-approve", churn["v3"], churn["v2"]), 4, "needs confirmation"
+    )
+    assert_one_error(
+        run_cli("--read-only", "model-package-approve", churn["v3"], churn["v2"], "--yes"), 3
+    )
+    assert_one_error(run_cli("model-package-approve", churn["v3"], "bad", "--yes"), 2)
+    assert [r["outcome"] for r in audit_records()] == []
