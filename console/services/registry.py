@@ -326,6 +326,15 @@ class RegistryService(Service):
             packages = [ModelPackage.from_api(s) for s in summaries]
         return sorted(packages, key=_newest_first)
 
+    def count_packages(self, group: str, *, status: str | None = None, limit: int = 1000) -> int:
+        """How many versions of ``group`` have ``status`` (list calls only, no describes).
+
+        For counters polled often (pending approvals per group in the TUI's tab title).
+        """
+        _group_name(group)
+        wanted = approval_status(status) if status is not None else None
+        return len(self._package_summaries(group, wanted, limit))
+
     def describe_package(self, arn: str, *, metrics: bool = True) -> ModelPackage:
         package_arn(arn)
         data = self.call(self.client.describe_model_package, ModelPackageName=arn)
