@@ -144,10 +144,14 @@ class RegistryView(TableView):
         if message.generation != console_host(self).generation:
             return
         snapshot = message.snapshot
+        wanted = self.feed.group if self.feed is not None else None
+        if wanted is not None and snapshot.group != wanted:
+            # Started before the operator opened another group: only its groups are news.
+            self.groups.sync(snapshot.groups)
+            return
         self.snapshot = snapshot
         self.group = snapshot.group
-        if self.feed is not None and self.feed.group is None:
-            self.feed.group = snapshot.group
+        self.groups.open_group = snapshot.group
         self.groups.sync(snapshot.groups, keep=snapshot.group)
         self._show_packages()
         if snapshot.serving_error:
@@ -214,6 +218,7 @@ class RegistryView(TableView):
             if self.feed is not None:
                 self.feed.group = name
             self.table.marked.clear()
+            self.groups.set_open(name)
             self.snapshot = None
             self.table.sync(())
             self._title_packages()

@@ -90,6 +90,7 @@ class RegistryFeed:
         if group is None or all(g.name != group for g in rows):
             # First look (or the group went away): the first group with work waiting.
             group = next((g.name for g in rows if g.pending), rows[0].name if rows else None)
+            self.group = group
         packages: tuple[ModelPackage, ...] = ()
         serving: tuple[ServingVersion, ...] = ()
         serving_error = ""

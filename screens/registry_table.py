@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from screens.registry_feed import GroupRow
 
 MARK = "●"
+OPEN = "▸"
 # Status words as the narrow table shows them.
 SHORT_STATUS = {"PendingManualApproval": "Pending"}
 KEY_METRICS = 3
@@ -49,11 +50,24 @@ class GroupsTable(KeyedTable["GroupRow"]):
     DEFAULT_SORT = "name"
     COMPACT_WIDTH = 0  # a narrow pane by design: columns size to their content
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.open_group: str | None = None
+
     def key_of(self, item: GroupRow) -> str:
         return item.name
 
     def cell_values(self, item: GroupRow, now: datetime) -> Mapping[str, str]:
-        return {"name": item.name, "pending": str(item.pending) if item.pending else MISSING}
+        # The open group is marked: the cursor of an unfocused table is easy to miss.
+        mark = OPEN if item.name == self.open_group else " "
+        return {
+            "name": f"{mark}{item.name}",
+            "pending": str(item.pending) if item.pending else MISSING,
+        }
+
+    def set_open(self, name: str | None) -> None:
+        self.open_group = name
+        self.sync(keep=name)
 
     def filter_fields(self, item: GroupRow) -> Mapping[str, str]:
         return {"name": item.name, "pending": str(item.pending)}

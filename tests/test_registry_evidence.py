@@ -234,7 +234,13 @@ def test_batch_reports_each_package_and_a_conflict_hides_nothing(
     )
     assert sm.describe_model_package(ModelPackageName=v4)["ModelApprovalStatus"] == "Rejected"
     approvals = [r for r in audit_records() if r["action"] == "model-package-approve"]
-    assert [(r["target"], r["outcome"]) for r in approvals] == [(churn["v3"], "ok")]
+    # One record per package the gate saw: the conflict is audited as a failed attempt;
+    # the unknown ARN failed its read, before anything could be attempted.
+    assert [(r["target"], r["outcome"]) for r in approvals] == [
+        (churn["v3"], "ok"),
+        (v4, "error"),
+    ]
+    assert approvals[1]["detail"].startswith("package changed meanwhile: now Rejected")
 
 
 def test_batch_read_only_refuses_each_and_audits_each(

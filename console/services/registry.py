@@ -385,17 +385,26 @@ class RegistryService(Service):
         if len(comment) > APPROVAL_DESCRIPTION_MAX:
             raise ValidationError(f"comment is longer than {APPROVAL_DESCRIPTION_MAX} characters")
         current = self.describe_package(package, metrics=False)
-        if expected is not None and current.approval_status != expected:
-            by = f" ({current.modified_by})" if current.modified_by else ""
-            raise ConflictError(
-                f"package changed meanwhile: now {current.approval_status or 'unset'} "
-                f"by someone else{by}",
-                "look at it again and decide on its current state",
-            )
         request: dict[str, Any] = {"ModelPackageArn": package, "ModelApprovalStatus": target}
         if comment:
             request["ApprovalDescription"] = comment
         audited = {**request, "PreviousStatus": current.approval_status}
+        if expected is not None and current.approval_status != expected:
+            by = f" ({current.modified_by})" if current.modified_by else ""
+            conflict = ConflictError(
+                f"package changed meanwhile: now {current.approval_status or 'unset'} "
+                f"by someone else{by}",
+                "look at it again and decide on its current state",
+            )
+
+            def refuse() -> None:
+                raise conflict
+
+            # Through the gate all the same: the attempt is audited (outcome "error", the
+            # conflict as detail), and read-only mode still answers "refused" first.
+            self.gate.run(
+                _ACTIONS[target], package, {**audited, "ExpectedStatus": expected}, refuse
+            )
         self.mutate(_ACTIONS[target], package, audited, self.client.update_model_package, **request)
         return self.describe_package(package)
 
