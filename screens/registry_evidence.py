@@ -58,12 +58,9 @@ def evidence_renderable(evidence: Evidence, palette: StatusPalette) -> Renderabl
     """Heading, where it serves, the metrics table, and the notes."""
     candidate = evidence.candidate
     status = palette.text(candidate.approval_status or MISSING)
-    heading = Text.assemble(
-        (candidate.label, "bold"),
-        " · ",
-        status,
-        f" · {format_time(candidate.created)}",
-    )
+    heading = Text.assemble((candidate.label, "bold"), " · ", status)
+    if candidate.created is not None:
+        heading.append(f" · {format_time(candidate.created)}")
     parts: list[RenderableType] = [heading]
     if candidate.model_data_url:
         parts.append(Text(candidate.model_data_url, style=Style(dim=True), overflow="ellipsis"))
