@@ -169,9 +169,7 @@ async def test_read_only_refuses_before_asking(aws: Any, churn: dict[str, str]) 
     assert status_in_moto(aws, churn["v4"])[0] == "PendingManualApproval"
 
 
-async def test_history_screen_shows_decisions_newest_first(
-    aws: Any, churn: dict[str, str]
-) -> None:
+async def test_history_screen_shows_decisions_newest_first(aws: Any, churn: dict[str, str]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_tab(pilot, app, 2)
