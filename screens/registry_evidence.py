@@ -38,12 +38,15 @@ def _value(value: float | None) -> str:
     return MISSING if value is None else f"{value:.4g}"
 
 
-def verdict_text(value: float | None, verdict: str, palette: StatusPalette) -> Text:
-    """``0.898 ▲ better`` with the mark and word in the verdict's semantic colour."""
+def verdict_text(
+    value: float | None, verdict: str, palette: StatusPalette, *, compact: bool = False
+) -> Text:
+    """``0.898 ▲ better`` (``0.898 ▲`` when compact), the verdict in its semantic colour."""
     text = Text(_value(value), no_wrap=True)
     if verdict:
         style = palette.styles.get(ROLES[verdict], Style())
-        text.append(f" {MARKS[verdict]} {verdict}", style=style)
+        mark = MARKS[verdict]
+        text.append(f" {mark}" if compact else f" {mark} {verdict}", style=style)
     return text
 
 
@@ -54,12 +57,18 @@ def _metric_name(metric: MetricComparison) -> Text:
     return text
 
 
-def evidence_renderable(evidence: Evidence, palette: StatusPalette) -> RenderableType:
-    """Heading, where it serves, the metrics table, and the notes."""
+def evidence_renderable(
+    evidence: Evidence, palette: StatusPalette, *, compact: bool = False
+) -> RenderableType:
+    """Heading, where it serves, the metrics table, and the notes.
+
+    ``compact`` (narrow panes) keeps the marks and drops the words and the creation time,
+    so every metric stays on one line at 80 columns.
+    """
     candidate = evidence.candidate
     status = palette.text(candidate.approval_status or MISSING)
     heading = Text.assemble((candidate.label, "bold"), " · ", status)
-    if candidate.created is not None:
+    if candidate.created is not None and not compact:
         heading.append(f" · {format_time(candidate.created)}")
     parts: list[RenderableType] = [heading]
     if candidate.model_data_url:
@@ -70,7 +79,7 @@ def evidence_renderable(evidence: Evidence, palette: StatusPalette) -> Renderabl
         parts.append(Text(f"serving: {where}" + (f" (+{more} more)" if more > 0 else "")))
     if evidence.metrics:
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
-        table.add_column("Metric", no_wrap=True, max_width=28)
+        table.add_column("Metric", no_wrap=True, max_width=18 if compact else 28)
         table.add_column(f"This {_version(candidate)}", no_wrap=True, justify="right")
         table.add_column(f"Approved {_version(evidence.approved)}", no_wrap=True)
         table.add_column(f"Serving {_version(evidence.serving)}", no_wrap=True)
@@ -78,13 +87,19 @@ def evidence_renderable(evidence: Evidence, palette: StatusPalette) -> Renderabl
             table.add_row(
                 _metric_name(metric),
                 Text(_value(metric.candidate), style="bold"),
-                verdict_text(metric.approved, metric.vs_approved, palette),
-                verdict_text(metric.serving, metric.vs_serving, palette),
+                verdict_text(metric.approved, metric.vs_approved, palette, compact=compact),
+                verdict_text(metric.serving, metric.vs_serving, palette, compact=compact),
             )
         parts.append(table)
+        if compact:
+            parts.append(Text("▲ better  ▼ worse  ↓ lower is better", style=Style(dim=True)))
     for note in evidence.notes:
         parts.append(Text(f"· {note}", style=Style(dim=True)))
     return Group(*parts)
+
+
+# Below this width the pane drops the verdict words (the marks stay).
+COMPACT_WIDTH = 76
 
 
 class EvidencePane(Static):
@@ -95,7 +110,14 @@ class EvidencePane(Static):
             self.border_title = "Evidence"
             self.update(Text(empty, style=Style(dim=True)))
             return
-        self.border_title = f"Evidence · {evidence.candidate.label}"
-        worse, better = evidence.worse_count, evidence.better_count
-        self.border_subtitle = f"{better} better · {worse} worse" if evidence.metrics else ""
-        self.update(evidence_renderable(evidence, palette))
+        versus = "approved" if evidence.approved is not None else "serving"
+        verdicts = [
+            m.vs_approved if evidence.approved is not None else m.vs_serving
+            for m in evidence.metrics
+        ]
+        better, worse = verdicts.count(BETTER), verdicts.count(WORSE)
+        # In the title: the pane has only a top border, so a subtitle would never show.
+        summary = f" · vs {versus}: {better} better, {worse} worse" if any(verdicts) else ""
+        self.border_title = f"Evidence · {evidence.candidate.label}{summary}"
+        compact = 0 < self.size.width < COMPACT_WIDTH
+        self.update(evidence_renderable(evidence, palette, compact=compact))

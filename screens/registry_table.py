@@ -34,9 +34,10 @@ def key_metrics(package: ModelPackage, count: int = KEY_METRICS) -> str:
     return " · ".join(parts) or MISSING
 
 
+# The count first: the pane is narrow and a long group name must not push it out of view.
 GROUP_COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("name", "Group", flex=True),
-    TableColumn("pending", "Pend", compact_width=4, descending_first=True),
+    TableColumn("pending", "#", compact_width=3, descending_first=True),
+    TableColumn("name", "Group (# pending)", flex=True),
 )
 
 

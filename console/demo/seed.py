@@ -1605,7 +1605,14 @@ class _Seeder:
             for version, status in enumerate(statuses, start=1):
                 job = jobs[version - 1] if version - 1 < len(jobs) else None
                 metrics = (
-                    {m["MetricName"]: m["Value"] for m in job.final_metric_data_list} if job else {}
+                    {m["MetricName"]: m["Value"] for m in job.final_metric_data_list}
+                    if job
+                    # An older version whose job is gone: its evaluation numbers remain.
+                    # (Its own generator: the rest of the seed stays as it was.)
+                    else {
+                        m.name: round(random.Random(f"{group}/{version}").uniform(*m.final), 4)
+                        for m in fam.metrics
+                    }
                 )
                 self._package(group, fam, version, status, job, metrics, models_bucket)
             self.world.package_groups.append(group)

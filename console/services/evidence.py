@@ -224,7 +224,7 @@ def build_evidence(
         notes.append("this version is the one serving")
     if not candidate.metrics:
         if candidate.metric_reports:
-            notes.append("the candidate's metric report could not be read")
+            notes.append("no numbers in the candidate's metric report (unreadable or empty)")
         else:
             notes.append("the candidate has no ModelMetrics report")
     return Evidence(

@@ -81,7 +81,7 @@ async def test_pending_by_default_with_evidence_and_count(aws: Any, churn: dict[
         assert versions(app) == [4, 3]  # pending only, newest first
         await wait_until(pilot, lambda: tab_label(app) == "Registry 2", what="tab count")
         groups = app.main_screen.query_one(GroupsTable)
-        assert groups.get_row("churn")[0].plain == "▸churn"
+        assert [c.plain for c in groups.get_row("churn")] == ["2", "▸churn"]
         text = static_text(app.main_screen.query_one(EvidencePane))
         assert "churn/4" in text and "serving: churn-prod/AllTraffic v1" in text
         assert "Approved v1" in text and "▼ worse" in text  # auc 0.85 < 0.90
