@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Input
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Static
 
 from console.services.evidence import build_evidence
 from console.services.registry import ModelPackage
@@ -21,8 +22,6 @@ from screens.registry_table import GroupsTable, PackagesTable
 from tests.support.helpers import audit_records
 from tests.support.registry import ACCOUNT, REGION, add_version, seed_churn
 from tests.tui.conftest import make_app, notifications, static_text, wait_until
-
-SNAPSHOT_CSS = "../../themes"
 
 
 def view(app: Any) -> RegistryView:
@@ -230,12 +229,17 @@ def _package(version: int, status: str, metrics: dict[str, float]) -> ModelPacka
 
 
 class EvidenceApp(App[None]):
-    """The pane alone, on the real stylesheet and theme, with a fixed record."""
+    """The pane on the real stylesheet and theme, with a fixed record, where the tab puts
+    it: right of the groups pane (a quarter of the width), so 80 columns show its compact
+    form and 160 its full one."""
 
     CSS_PATH = ["../../themes/base.tcss", "../../themes/model_registry.tcss"]
+    CSS = "#groups-stand-in { width: 25%; } #registry-evidence { width: 1fr; }"
 
     def compose(self) -> ComposeResult:
-        yield EvidencePane(id="registry-evidence")
+        with Horizontal():
+            yield Static("groups", id="groups-stand-in")
+            yield EvidencePane(id="registry-evidence")
 
     def on_mount(self) -> None:
         from console.services.evidence import ServingVersion
@@ -250,7 +254,9 @@ class EvidenceApp(App[None]):
         )
         evidence = build_evidence(candidate, [candidate, approved], [serving])
         palette = StatusPalette.from_variables(self.get_css_variables())
-        self.query_one(EvidencePane).show(evidence, palette, empty="")
+        pane = self.query_one(EvidencePane)
+        # After layout: the pane picks its compact form from its own width.
+        self.call_after_refresh(pane.show, evidence, palette, empty="")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
