@@ -286,6 +286,15 @@ class RegistryView(TableView):
         if not packages:
             self.notify(f"no version to {verb}", severity="warning", timeout=3)
             return
+        # Deciding again what is already decided would only overwrite the comment of
+        # whoever decided it: leave those out, and say so.
+        already = [p for p in packages if p.approval_status == status]
+        if already:
+            names = ", ".join(p.label for p in already[:DIALOG_NAMES])
+            self.notify(f"already {status}: {names}", severity="warning", timeout=5)
+            packages = [p for p in packages if p.approval_status != status]
+            if not packages:
+                return
         label = packages[0].label if len(packages) == 1 else f"{len(packages)} versions"
         if not self.gate_allows(ACTIONS[status], label):
             return

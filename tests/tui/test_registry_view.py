@@ -262,3 +262,17 @@ class EvidenceApp(App[None]):
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 def test_evidence_pane_snapshot(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(EvidenceApp(), terminal_size=size)
+
+
+async def test_deciding_again_what_is_decided_is_left_out(aws: Any, churn: dict[str, str]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, app, 2)
+        await pilot.press("p")  # all: v1 (Approved) is listed
+        table = packages(app)
+        table.move_cursor(row=table.get_row_index(churn["v1"]))
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert any("already Approved: churn/1" in n for n in notifications(app))
+    assert audit_records() == []
