@@ -350,12 +350,8 @@ class RegistryView(TableView):
             if not failed:
                 self.notify(summary, title=f"{done_word} ({len(results)})")
             elif any(r.outcome == "conflict" for r in failed):
-                self.notify(
-                    summary + "\nchanged by another operator meanwhile: look again and decide",
-                    severity="error",
-                    title="conflict",
-                    timeout=12,
-                )
+                # Each conflict line already says who changed it and what to do.
+                self.notify(summary, severity="error", title="conflict", timeout=12)
             else:
                 self.notify(summary, severity="error", title=f"not all {done_word}", timeout=12)
             self._show_packages()

@@ -149,7 +149,7 @@ async def test_conflict_when_another_operator_decided_meanwhile(
         )
         message = next(n for n in notifications(app) if "conflict: churn/4" in n)
         assert "package changed meanwhile: now Rejected" in message
-        assert "changed by another operator meanwhile" in message
+        assert "look at it again" in message
     assert status_in_moto(aws, churn["v4"]) == ("Rejected", "bad drift")
     [record] = [r for r in audit_records() if r["action"] == "model-package-approve"]
     assert record["outcome"] == "error" and "changed meanwhile" in record["detail"]
