@@ -93,7 +93,9 @@ async def test_pending_by_default_with_evidence_and_count(aws: Any, churn: dict[
         assert versions(app) == [4, 3]
 
 
-async def test_approve_one_with_a_comment_is_audited(aws: Any, churn: dict[str, str]) -> None:
+async def test_approve_one_with_a_comment_is_audited_and_in_history(
+    aws: Any, churn: dict[str, str]
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_tab(pilot, app, 2)
@@ -105,6 +107,15 @@ async def test_approve_one_with_a_comment_is_audited(aws: Any, churn: dict[str, 
         await wait_until(pilot, lambda: versions(app) == [4], what="row left the pending list")
         assert any("approved churn/3" in n for n in notifications(app))
         await wait_until(pilot, lambda: tab_label(app) == "Registry 1", what="tab count")
+        # The group's history: this decision on top, from the audit log and the registry.
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history")
+        history = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: history.row_count > 0, what="history rows")
+        first = [cell.plain for cell in history.get_row_at(0)]
+        assert first[1:3] == ["3", "Approved"] and first[4:] == ["AUC up", "audit+registry"]
+        await pilot.press("q")
+        assert isinstance(app.screen, MainScreen)
     [record] = [r for r in audit_records() if r["action"] == "model-package-approve"]
     assert (record["target"], record["outcome"], record["source"]) == (churn["v3"], "ok", "tui")
     assert record["params"]["ApprovalDescription"] == "AUC up"
@@ -166,27 +177,6 @@ async def test_read_only_refuses_before_asking(aws: Any, churn: dict[str, str]) 
             assert any(f"read-only mode: {action} churn/4 refused" in n for n in notifications(app))
     assert audit_records() == []
     assert status_in_moto(aws, churn["v4"])[0] == "PendingManualApproval"
-
-
-async def test_history_screen_shows_decisions_newest_first(aws: Any, churn: dict[str, str]) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, app, 2)
-        await pilot.press("a")
-        await confirm_with_comment(pilot, app, "AUC ok")
-        await wait_until(
-            pilot, lambda: status_in_moto(aws, churn["v4"])[0] == "Approved", what="approved"
-        )
-        await pilot.press("h")
-        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history")
-        screen = app.screen
-        table = screen.query_one(DataTable)
-        await wait_until(pilot, lambda: table.row_count > 0, what="history rows")
-        first = [cell.plain for cell in table.get_row_at(0)]
-        assert first[1:3] == ["4", "Approved"] and first[4] == "AUC ok"
-        assert first[5] == "audit+registry"
-        await pilot.press("q")
-        assert isinstance(app.screen, MainScreen)
 
 
 async def test_enter_on_a_group_opens_its_versions(aws: Any, churn: dict[str, str]) -> None:
