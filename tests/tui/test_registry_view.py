@@ -266,3 +266,12 @@ async def test_deciding_again_what_is_decided_is_left_out(aws: Any, churn: dict[
         assert isinstance(app.screen, MainScreen)
         assert any("already Approved: churn/1" in n for n in notifications(app))
     assert audit_records() == []
+
+
+async def test_tab_title_counts_pending_before_the_tab_is_opened(
+    aws: Any, churn: dict[str, str]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: tab_label(app) == "Registry 2", what="count on start")
+        assert app.main_screen.active_tab == "jobs"
