@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, ModelPackage
 from screens.confirm import ConfirmDialog
@@ -275,10 +275,6 @@ class RegistryView(TableView):
             self.evidence_pane.show(None, self.table.palette, empty=empty)
             return
         self.evidence_pane.show(snapshot.evidence(package.arn), self.table.palette, empty="")
-
-    @on(DataTable.RowHighlighted, "#registry-packages")
-    def _package_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_preview()
 
     @on(PackagesTable.MarksChanged)
     def _marks_changed(self, message: PackagesTable.MarksChanged) -> None:

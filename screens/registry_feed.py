@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from console.errors import translate
 from console.services.evidence import Evidence, ServingVersion, build_evidence, serving_versions
 
 if TYPE_CHECKING:
@@ -99,8 +100,6 @@ class RegistryFeed:
             try:
                 serving = serving_versions(packages, self.context.evidence.serving_models())
             except Exception as exc:  # evidence is a help, not a reason to hide the table
-                from console.errors import translate
-
                 serving_error = translate(exc).one_line()
         return RegistrySnapshot(rows, group, packages, serving, datetime.now(UTC), serving_error)
 
