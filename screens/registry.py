@@ -331,12 +331,19 @@ class RegistryView(TableView):
         self.ask(dialog, confirmed, what=f"{verb} {label}")
 
     def _dialog_message(self, packages: list[ModelPackage], status: str) -> str:
-        lines = [
-            f"{p.label}: {p.approval_status or 'unset'} → {status}" for p in packages[:DIALOG_NAMES]
-        ]
+        snapshot = self.snapshot
+        serving: dict[str, list[str]] = {}
+        for place in snapshot.serving if snapshot is not None else ():
+            serving.setdefault(place.package_arn, []).append(f"{place.endpoint}/{place.variant}")
+        lines = []
+        for package in packages[:DIALOG_NAMES]:
+            line = f"{package.label}: {package.approval_status or 'unset'} → {status}"
+            if package.arn in serving:
+                # Rejecting what production serves deserves a second look.
+                line += f" (serving on {', '.join(serving[package.arn])})"
+            lines.append(line)
         if len(packages) > DIALOG_NAMES:
             lines.append(f"… and {len(packages) - DIALOG_NAMES} more")
-        snapshot = self.snapshot
         if len(packages) == 1 and snapshot is not None:
             evidence = snapshot.evidence(packages[0].arn)
             if evidence is not None and evidence.metrics:

@@ -37,7 +37,7 @@ def key_metrics(package: ModelPackage, count: int = KEY_METRICS) -> str:
 # The count first: the pane is narrow and a long group name must not push it out of view.
 GROUP_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("pending", "#", compact_width=3, descending_first=True),
-    TableColumn("name", "Group (# pending)", flex=True),
+    TableColumn("name", "Group", flex=True),
 )
 
 

@@ -81,6 +81,7 @@ async def test_pending_by_default_with_evidence_and_count(aws: Any, churn: dict[
         await wait_until(pilot, lambda: tab_label(app) == "Registry 2", what="tab count")
         groups = app.main_screen.query_one(GroupsTable)
         assert [c.plain for c in groups.get_row("churn")] == ["2", "▸churn"]
+        assert [str(c.label) for c in groups.columns.values()] == ["#", "Group"]
         text = static_text(app.main_screen.query_one(EvidencePane))
         assert "churn/4" in text and "serving: churn-prod/AllTraffic v1" in text
         assert "Approved v1" in text and "▼ worse" in text  # auc 0.85 < 0.90
@@ -131,6 +132,7 @@ async def test_batch_reject_selected_versions(aws: Any, churn: dict[str, str]) -
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="dialog")
         assert "Reject 2 versions?" in str(app.screen.title_text)
+        assert "churn/4: PendingManualApproval → Rejected" in app.screen.message
         await confirm_with_comment(pilot, app, "drift")
         await wait_until(pilot, lambda: versions(app) == [], what="both rejected")
         assert table.marked == set()
@@ -275,3 +277,22 @@ async def test_tab_title_counts_pending_before_the_tab_is_opened(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: tab_label(app) == "Registry 2", what="count on start")
         assert app.main_screen.active_tab == "jobs"
+
+
+async def test_rejecting_the_serving_version_says_so(aws: Any, churn: dict[str, str]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, app, 2)
+        await pilot.press("p")
+        table = packages(app)
+        table.move_cursor(row=table.get_row_index(churn["v1"]))
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="dialog")
+        assert (
+            "churn/1: Approved → Rejected (serving on churn-prod/AllTraffic)" in app.screen.message
+        )
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert any("reject churn/1: cancelled" in n for n in notifications(app))
+    assert status_in_moto(aws, churn["v1"])[0] == "Approved"
+    assert audit_records() == []
