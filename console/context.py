@@ -19,6 +19,7 @@ from console.gate import MutationGate
 
 if TYPE_CHECKING:
     from console.services.endpoints import EndpointsService
+    from console.services.evidence import EvidenceService
     from console.services.experiments import ExperimentsService
     from console.services.hyperpod import HyperPodService
     from console.services.iam import IamService
@@ -109,6 +110,12 @@ class ConsoleContext:
         from console.services.registry import RegistryService
 
         return RegistryService(self.sessions, self.gate)
+
+    @cached_property
+    def evidence(self) -> EvidenceService:
+        from console.services.evidence import EvidenceService
+
+        return EvidenceService(self)
 
     @cached_property
     def iam(self) -> IamService:

@@ -39,6 +39,9 @@ from screens.notebooks import NotebooksView
 from screens.notebooks_table import NotebooksTable
 from screens.notebooks_url import NotebookUrlScreen
 from screens.palette import ConsoleCommands, PaletteCommand
+from screens.registry import RegistryView
+from screens.registry_history import HistoryScreen
+from screens.registry_table import GroupsTable, PackagesTable
 from screens.status import StatusView
 from screens.training_form import TrainingForm
 from themes import STYLESHEETS
@@ -231,6 +234,10 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Notebooks", NotebooksView),
     ("Notebooks table", NotebooksTable),
     ("Notebook URL", NotebookUrlScreen),
+    ("Registry", RegistryView),
+    ("Registry groups", GroupsTable),
+    ("Registry versions", PackagesTable),
+    ("Approval history", HistoryScreen),
     ("Logs", LogScreen),
     ("Log panel", LogPanel),
     ("Log search", SearchBar),

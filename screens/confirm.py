@@ -4,6 +4,11 @@ Cancel is focused, so a reflexive ``enter`` does nothing harmful. ``y`` confirms
 ``q``, ``escape`` and ``ctrl+c`` cancel: never Esc alone, which tmux delays. For the
 worst actions (deletes) the operator must type the resource's name before the confirm
 button enables; in that mode ``y`` is just a letter in the input.
+
+Decisions that deserve a reason (approve/reject a model) add a comment field
+(``comment=``): it has the focus, ``enter`` in it moves to the confirm button (a second,
+deliberate ``enter`` confirms), and the caller reads :attr:`ConfirmDialog.comment` after a
+confirmation. The result stays a plain ``bool``: one dialog, one contract.
 """
 
 from __future__ import annotations
@@ -37,12 +42,19 @@ class ConfirmDialog(ModalScreen[bool]):
         *,
         confirm_label: str = "Confirm",
         typed_name: str | None = None,
+        comment: str | None = None,
+        comment_max: int | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.message = message
         self.confirm_label = confirm_label
         self.typed_name = typed_name
+        # The comment field's prompt; None: no comment field.
+        self.comment_prompt = comment
+        self.comment_max = comment_max
+        self.comment = ""
+        """The comment typed (stripped), readable after the dialog closed."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
@@ -54,6 +66,13 @@ class ConfirmDialog(ModalScreen[bool]):
                     id="confirm-prompt",
                 )
                 yield Input(placeholder=self.typed_name, id="confirm-name")
+            if self.comment_prompt is not None:
+                yield Static(Content(self.comment_prompt), id="confirm-comment-prompt")
+                yield Input(
+                    placeholder="comment (enter: go to the confirm button)",
+                    max_length=self.comment_max or 0,
+                    id="confirm-comment",
+                )
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel", variant="default")
                 yield Button(
@@ -66,6 +85,8 @@ class ConfirmDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.typed_name is not None:
             self.query_one("#confirm-name", Input).focus()
+        elif self.comment_prompt is not None:
+            self.query_one("#confirm-comment", Input).focus()
         else:
             self.query_one("#cancel", Button).focus()
 
@@ -82,18 +103,32 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Input.Submitted, "#confirm-name")
     def _name_submitted(self) -> None:
         if self.name_matches:
-            self.dismiss(True)
+            self._answer(True)
         else:
             self.notify("the name does not match", severity="warning", timeout=3)
+
+    @on(Input.Changed, "#confirm-comment")
+    def _comment_typed(self, event: Input.Changed) -> None:
+        self.comment = event.value.strip()
+
+    @on(Input.Submitted, "#confirm-comment")
+    def _comment_submitted(self) -> None:
+        # Never confirms by itself: a reflexive enter only reaches the confirm button.
+        self.query_one("#confirm", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "confirm" and self.name_matches)
+        self._answer(event.button.id == "confirm" and self.name_matches)
 
     def action_confirm(self) -> None:
         if self.name_matches:
-            self.dismiss(True)
+            self._answer(True)
+
+    def _answer(self, confirmed: bool) -> None:
+        if not confirmed:
+            self.comment = ""  # nothing to act on: never leak a half-typed reason
+        self.dismiss(confirmed)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self._answer(False)

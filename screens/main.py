@@ -26,6 +26,7 @@ from screens.notebooks import NotebooksListed, NotebooksView
 from screens.palette import PaletteCommand
 from screens.placeholder import ComingSoon
 from screens.poller import Poller
+from screens.registry import RegistryListed, RegistryView
 from screens.status import StatusView
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ TAB_TITLES = dict(TABS)
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
 COMING_SOON = {
     "experiments": "MLflow experiments and runs (the tracking server in the config)",
-    "registry": "SageMaker Model Registry (model package groups and versions)",
     "hyperpod": "SageMaker HyperPod clusters and nodes (ListClusters, ListClusterNodes)",
 }
 
@@ -75,6 +75,8 @@ class MainScreen(Screen[None]):
                         yield EndpointsView(self._config.poll, id="endpoints-view")
                     elif tab == "notebooks":
                         yield NotebooksView(self._config.poll, id="notebooks-view")
+                    elif tab == "registry":
+                        yield RegistryView(self._config.poll, id="registry-view")
                     elif tab == "status":
                         yield StatusView(id="status-view")
                     else:
@@ -165,6 +167,13 @@ class MainScreen(Screen[None]):
             )
             self.query_one(ContextBar).set_health("notebooks", None)
 
+    @on(RegistryListed)
+    def _registry_listed(self, message: RegistryListed) -> None:
+        # The tab title counts the work waiting: versions pending approval, all groups.
+        if message.generation == console_host(self).generation:
+            self.set_tab_count("registry", message.snapshot.pending_total)
+            self.query_one(ContextBar).set_health("registry", None)
+
     @on(PollHealthChanged)
     def _poll_health(self, message: PollHealthChanged) -> None:
         self.query_one(ContextBar).set_health(message.resource, message.problem)
@@ -220,7 +229,8 @@ class MainScreen(Screen[None]):
         self.query_one(JobsView).reset()
         self.query_one(EndpointsView).reset()
         self.query_one(NotebooksView).reset()
-        for tab in ("jobs", "endpoints", "notebooks"):
+        self.query_one(RegistryView).reset()
+        for tab in ("jobs", "endpoints", "notebooks", "registry"):
             self.set_tab_count(tab, None)
         self.query_one(StatusView).forget_counts()
         self.fetch_identity()
@@ -231,4 +241,5 @@ class MainScreen(Screen[None]):
         return [
             *self.query_one(EndpointsView).palette_commands(),
             *self.query_one(NotebooksView).palette_commands(),
+            *self.query_one(RegistryView).palette_commands(),
         ]

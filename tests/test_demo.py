@@ -7,6 +7,7 @@ pointed at the demo would see it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -240,6 +241,24 @@ def test_registry_has_every_approval_state(demo: DemoStack, client: Any) -> None
     assert trials
 
 
+def test_registry_evidence_has_something_to_show(on_demo: DemoStack) -> None:
+    """churn-xgb: v3 Approved and serving churn-xgb-prod; v4 pending, with metrics to compare."""
+    from tests.support.helpers import context
+
+    ctx = context()
+    pending = ctx.registry.list_packages("churn-xgb", status="pending")
+    candidate = next(p for p in pending if p.version == 4)
+    evidence = ctx.evidence.evidence(candidate.arn)
+    assert evidence.approved is not None and evidence.approved.version == 3
+    assert evidence.serving is not None and evidence.serving.version == 3
+    assert any(s.endpoint == "churn-xgb-prod" for s in evidence.serving_at)
+    names = {m.name for m in evidence.metrics}
+    assert {"auc", "logloss"} <= names
+    assert all(m.vs_approved in {"better", "worse", "same"} for m in evidence.metrics)
+    history = ctx.evidence.history("churn-xgb")
+    assert any(e.by == "ml-platform-lead" and e.action == "Approved" for e in history)
+
+
 def test_hyperpod_cluster(demo: DemoStack, client: Any) -> None:
     sm = client("sagemaker")
     cluster = sm.describe_cluster(ClusterName=demo.world.cluster_name)
@@ -456,6 +475,20 @@ def test_simulator_brings_new_work(demo: DemoStack, client: Any) -> None:
     assert new and all(j["TrainingJobStatus"] == "InProgress" for j in new)
     assert {j["SecondaryStatus"] for j in new} & {"Starting", "Downloading"}
     assert pending() >= pending_before + 1
+    # The new candidate carries its evaluation report: the evidence pane has numbers.
+    newest = max(
+        (
+            p
+            for g in demo.world.package_groups
+            for p in sm.list_model_packages(ModelPackageGroupName=g)["ModelPackageSummaryList"]
+        ),
+        key=lambda p: p["CreationTime"],
+    )
+    detail = sm.describe_model_package(ModelPackageName=newest["ModelPackageArn"])
+    uri = detail["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    report = json.loads(client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert any(values for values in report.values())
 
 
 def test_training_stop_on_the_demo(on_demo: DemoStack, client: Any, run_cli: Any) -> None:

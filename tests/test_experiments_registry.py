@@ -375,7 +375,11 @@ def test_update_approval_refuses_when_changed_meanwhile(aws: Any) -> None:
     )
     boto = sm.describe_model_package(ModelPackageName=arn)
     assert (boto["ModelApprovalStatus"], boto["ApprovalDescription"]) == ("Approved", "ship it")
-    assert [r for r in audit_records() if "PreviousStatus" in r["params"]] == []
+    # The attempt is audited as such: nothing was written, and why.
+    [record] = [r for r in audit_records() if "PreviousStatus" in r["params"]]
+    assert (record["action"], record["outcome"]) == ("model-package-reject", "error")
+    assert record["detail"].startswith("package changed meanwhile: now Approved")
+    assert record["params"]["ExpectedStatus"] == "PendingManualApproval"
 
 
 def test_update_approval_validates_before_sending(aws: Any) -> None:

@@ -67,6 +67,32 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
 
 
+# The "operator" of the seeded approvals (a Studio user profile, as the registry keeps it).
+DEMO_APPROVER = {"UserProfileName": "ml-platform-lead", "DomainId": "d-demo"}
+
+
+_REPORT_AREAS = {
+    "xgb": "binary_classification_metrics",
+    "cv": "multiclass_classification_metrics",
+    "llm": "language_model_metrics",
+}
+
+
+def evaluation_report(fam: Family, metrics: dict[str, float]) -> bytes:
+    """A model-quality statistics report (Model Monitor's shape) for a package's ModelMetrics.
+
+    Only held-out metrics (validation/eval) go in: those decide an approval, and their
+    short names (``auc``, ``logloss``) must not collide with the training ones.
+    """
+    held_out = {
+        name.split(":", 1)[1]: {"value": value}
+        for name, value in metrics.items()
+        if ":" in name and not name.startswith("train:")
+    }
+    area = _REPORT_AREAS.get(fam.style, "metrics")
+    return json.dumps({area: held_out}).encode()
+
+
 def patch(obj: Any, **values: Any) -> None:
     """Set attributes on a live moto object in one atomic step.
 
@@ -1579,7 +1605,14 @@ class _Seeder:
             for version, status in enumerate(statuses, start=1):
                 job = jobs[version - 1] if version - 1 < len(jobs) else None
                 metrics = (
-                    {m["MetricName"]: m["Value"] for m in job.final_metric_data_list} if job else {}
+                    {m["MetricName"]: m["Value"] for m in job.final_metric_data_list}
+                    if job
+                    # An older version whose job is gone: its evaluation numbers remain.
+                    # (Its own generator: the rest of the seed stays as it was.)
+                    else {
+                        m.name: round(random.Random(f"{group}/{version}").uniform(*m.final), 4)
+                        for m in fam.metrics
+                    }
                 )
                 self._package(group, fam, version, status, job, metrics, models_bucket)
             self.world.package_groups.append(group)
@@ -1595,12 +1628,7 @@ class _Seeder:
         bucket: str,
     ) -> None:
         key = f"evaluation/{group}/v{version}/evaluation.json"
-        report = {
-            fam.metrics[1].name.split(":")[0] + "_metrics": {
-                k.split(":", 1)[1]: {"value": v} for k, v in metrics.items()
-            }
-        }
-        self.s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(report).encode())
+        self.s3.put_object(Bucket=bucket, Key=key, Body=evaluation_report(fam, metrics))
         metadata = {k: f"{v:.4f}" for k, v in metrics.items()}
         if job is not None:
             metadata["training_job"] = job.training_job_name
@@ -1651,6 +1679,8 @@ class _Seeder:
             package,
             creation_time=created,
             last_modified_time=created + timedelta(hours=3) if note else None,
+            # Who decided, as Studio records it: the approval history shows it.
+            last_modified_by=DEMO_APPROVER if note else None,
             approval_description=note,
         )
 

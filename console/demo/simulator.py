@@ -35,6 +35,7 @@ from console.demo.seed import (
     draw_finals,
     epoch_ms,
     eval_line,
+    evaluation_report,
     failure_lines,
     family_of,
     metric_values,
@@ -545,6 +546,21 @@ class Simulator:
         job = max(jobs, key=lambda j: j.creation_time)
         metrics = {m["MetricName"]: m["Value"] for m in job.final_metric_data_list}
         bucket = self.world.buckets["models"]
+        from moto.s3.models import s3_backends
+
+        # Its evaluation report, so the evidence pane has numbers for the new candidate.
+        report_key = f"evaluation/{group}/{job.training_job_name}/evaluation.json"
+        s3_backends[self.world.account_id]["global"].put_object(
+            bucket, report_key, evaluation_report(family, metrics)
+        )
+        model_metrics = {
+            "ModelQuality": {
+                "Statistics": {
+                    "ContentType": "application/json",
+                    "S3Uri": f"s3://{bucket}/{report_key}",
+                }
+            }
+        }
         arn = backend.create_model_package(
             model_package_name=None,
             model_package_group_name=group,
@@ -565,7 +581,7 @@ class Simulator:
             tags=None,
             model_approval_status="PendingManualApproval",
             metadata_properties=None,
-            model_metrics=None,
+            model_metrics=model_metrics,
             client_token=None,
             customer_metadata_properties={
                 **{k: f"{v:.4f}" for k, v in metrics.items()},

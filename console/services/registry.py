@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from console import validate
-from console.errors import ConflictError, NotFoundError, ValidationError
+from console.errors import ConflictError, NotFoundError, SmError, ValidationError, translate
 from console.records import Record, as_datetime
 from console.services.base import Service
 
@@ -31,6 +32,8 @@ _ACTIONS = {
     "Rejected": "model-package-reject",
     "PendingManualApproval": "model-package-update",
 }
+# SmError kinds -> batch outcomes (anything else is "error").
+_OUTCOMES = {"conflict": "conflict", "read-only": "refused"}
 GROUP_NAME_MAX = 63
 GROUP_DESCRIPTION_MAX = 1024
 APPROVAL_DESCRIPTION_MAX = 1024
@@ -158,6 +161,7 @@ class ModelPackage(Record):
     image: str
     metric_reports: dict[str, str]
     metrics: dict[str, float]
+    created_by: str = ""
 
     @property
     def label(self) -> str:
@@ -186,7 +190,26 @@ class ModelPackage(Record):
             image=str(first.get("Image", "") or ""),
             metric_reports=_metric_reports(d.get("ModelMetrics")),
             metrics=dict(metrics or {}),
+            created_by=_who(d, "CreatedBy"),
         )
+
+
+@dataclass(frozen=True)
+class ApprovalResult(Record):
+    """How one package of a batch approval ended.
+
+    ``outcome`` is ``ok``, ``conflict`` (changed by someone else since it was read: nothing
+    written), ``refused`` (read-only mode) or ``error`` (anything else, ``message`` says).
+    """
+
+    arn: str
+    outcome: str
+    message: str
+    package: ModelPackage | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
 
 
 def _newest_first(package: ModelPackage) -> tuple[float, int]:
@@ -283,21 +306,34 @@ class RegistryService(Service):
         status: str | None = None,
         limit: int | None = None,
         details: bool = True,
+        metrics: bool = True,
     ) -> list[ModelPackage]:
         """The group's versions, newest first, optionally filtered by approval status.
 
         With ``details`` each version is described (model data URL, metric reports) and its
-        model-quality report read once from S3; without, only the list summary is used.
+        model-quality report read once from S3 (unless ``metrics`` is false); without,
+        only the list summary is used.
         """
         _group_name(group)
         wanted = approval_status(status) if status is not None else None
         self.describe_group(group)  # "group not found" rather than an empty list
         summaries = self._package_summaries(group, wanted, limit)
         if details:
-            packages = [self.describe_package(s["ModelPackageArn"]) for s in summaries]
+            packages = [
+                self.describe_package(s["ModelPackageArn"], metrics=metrics) for s in summaries
+            ]
         else:
             packages = [ModelPackage.from_api(s) for s in summaries]
         return sorted(packages, key=_newest_first)
+
+    def count_packages(self, group: str, *, status: str | None = None, limit: int = 1000) -> int:
+        """How many versions of ``group`` have ``status`` (list calls only, no describes).
+
+        For counters polled often (pending approvals per group in the TUI's tab title).
+        """
+        _group_name(group)
+        wanted = approval_status(status) if status is not None else None
+        return len(self._package_summaries(group, wanted, limit))
 
     def describe_package(self, arn: str, *, metrics: bool = True) -> ModelPackage:
         package_arn(arn)
@@ -349,16 +385,54 @@ class RegistryService(Service):
         if len(comment) > APPROVAL_DESCRIPTION_MAX:
             raise ValidationError(f"comment is longer than {APPROVAL_DESCRIPTION_MAX} characters")
         current = self.describe_package(package, metrics=False)
-        if expected is not None and current.approval_status != expected:
-            by = f" ({current.modified_by})" if current.modified_by else ""
-            raise ConflictError(
-                f"package changed meanwhile: now {current.approval_status or 'unset'} "
-                f"by someone else{by}",
-                "look at it again and decide on its current state",
-            )
         request: dict[str, Any] = {"ModelPackageArn": package, "ModelApprovalStatus": target}
         if comment:
             request["ApprovalDescription"] = comment
         audited = {**request, "PreviousStatus": current.approval_status}
+        if expected is not None and current.approval_status != expected:
+            by = f" ({current.modified_by})" if current.modified_by else ""
+            conflict = ConflictError(
+                f"package changed meanwhile: now {current.approval_status or 'unset'} "
+                f"by someone else{by}",
+                "look at it again and decide on its current state",
+            )
+
+            def refuse() -> None:
+                raise conflict
+
+            # Through the gate all the same: the attempt is audited (outcome "error", the
+            # conflict as detail), and read-only mode still answers "refused" first.
+            self.gate.run(
+                _ACTIONS[target], package, {**audited, "ExpectedStatus": expected}, refuse
+            )
         self.mutate(_ACTIONS[target], package, audited, self.client.update_model_package, **request)
         return self.describe_package(package)
+
+    def update_approvals(
+        self,
+        packages: Sequence[tuple[str, str | None]],
+        status: str,
+        comment: str = "",
+    ) -> list[ApprovalResult]:
+        """Approve or reject several packages, each on its own (one audit record each).
+
+        ``packages`` pairs each ARN with the status the operator saw. Every package is
+        re-read and updated separately: a conflict or error on one is reported in its
+        result and never stops, or hides, the others. Input errors that concern the whole
+        batch (status, comment) are raised before anything is sent.
+        """
+        approval_status(status)
+        if len(comment) > APPROVAL_DESCRIPTION_MAX:
+            raise ValidationError(f"comment is longer than {APPROVAL_DESCRIPTION_MAX} characters")
+        results: list[ApprovalResult] = []
+        for arn, expected in packages:
+            try:
+                updated = self.update_approval(arn, status, comment, expected_status=expected)
+            except SmError as exc:
+                outcome = _OUTCOMES.get(exc.kind, "error")
+                results.append(ApprovalResult(arn, outcome, exc.one_line()))
+            except Exception as exc:  # one broken package must not hide the others' results
+                results.append(ApprovalResult(arn, "error", translate(exc).one_line()))
+            else:
+                results.append(ApprovalResult(arn, "ok", "", updated))
+        return results

@@ -101,3 +101,36 @@ async def test_fits_at_80x24() -> None:
         box = app.screen.query_one("#confirm-box")
         assert box.region.width <= 80 and box.region.height <= 24
         assert app.screen.query_one("#confirm", Button).region.width > 0
+
+
+def with_comment() -> ConfirmDialog:
+    return ConfirmDialog(
+        "Approve churn/3?", "churn/3: Pending → Approved", confirm_label="Approve", comment="Why:"
+    )
+
+
+async def test_comment_mode_letters_type_and_enter_only_reaches_the_button() -> None:
+    dialog = with_comment()
+    app = DialogApp(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "confirm-comment"
+        await pilot.press("y", "e", "s", "n", "q")  # letters, not shortcuts
+        assert app.results == []
+        await pilot.press("enter")
+        assert app.results == [] and app.focused is not None and app.focused.id == "confirm"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == [True]
+    assert dialog.comment == "yesnq"
+
+
+async def test_comment_mode_cancel_forgets_the_comment() -> None:
+    dialog = with_comment()
+    app = DialogApp(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("o", "k", "ctrl+c")
+        await pilot.pause()
+    assert app.results == [False]
+    assert dialog.comment == ""

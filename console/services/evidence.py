@@ -1,0 +1,292 @@
+"""Evidence before an approval: the candidate beside the approved and the serving version.
+
+An operator asked to approve ``churn-xgb/4`` wants to know two things first: is it better
+than the version the group currently approves, and better than what production actually
+serves (the two differ whenever somebody deployed by hand or a rollout is half done)?
+
+The serving version is found the way SageMaker wires it: endpoint -> endpoint config ->
+production variants -> model -> container. A container names its package
+(``ModelPackageName``, when the model was made from a package ARN) or only its model data
+(``ModelDataUrl``), which is then matched to the package with the same model data.
+
+**Better or worse.** Each metric is compared by its name: names that measure a loss, an
+error or a cost are lower-is-better, every other metric (accuracy, AUC, F1, R², …) is
+higher-is-better. A name is lower-is-better when one of its words (split on anything
+that is not a letter or digit, e.g. ``validation:logloss`` -> ``validation``,
+``logloss``) is in :data:`LOWER_IS_BETTER_WORDS`, or ends in ``loss`` or ``error``
+(``eval_loss``, ``meanabsoluteerror``). Values equal within 1e-9 (relative) are ``same``.
+A metric missing on either side is not compared (empty verdict), never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from console.errors import SmError
+from console.records import Record
+from console.services.approval_history import HistoryEntry, approval_history
+from console.services.registry import ModelPackage, package_arn
+
+if TYPE_CHECKING:
+    from console.context import ConsoleContext
+    from console.services.endpoints import ServingModel
+
+# Words of a metric name that mean "smaller is better".
+LOWER_IS_BETTER_WORDS = frozenset(
+    {
+        "loss",
+        "logloss",
+        "error",
+        "err",
+        "rmse",
+        "mse",
+        "mae",
+        "mape",
+        "smape",
+        "rmsle",
+        "msle",
+        "wer",
+        "cer",
+        "perplexity",
+        "ppl",
+        "latency",
+        "fpr",
+        "fnr",
+        "brier",
+        "hamming",
+        "cost",
+    }
+)
+_WORDS = re.compile(r"[a-z0-9]+")
+BETTER, WORSE, SAME = "better", "worse", "same"
+# Endpoints looked at for the serving version (newest first); each one costs a few
+# describe calls the first time and none afterwards until it changes.
+SERVING_ENDPOINT_LIMIT = 100
+# Versions of a group read for the evidence (newest first).
+EVIDENCE_PACKAGE_LIMIT = 100
+
+
+def lower_is_better(metric: str) -> bool:
+    """Whether a smaller value of ``metric`` is better (see the module docstring)."""
+    words = _WORDS.findall(metric.lower())
+    if any(word in LOWER_IS_BETTER_WORDS for word in words):
+        return True
+    return bool(words) and words[-1].endswith(("loss", "error"))
+
+
+def compare(candidate: float | None, other: float | None, *, lower: bool) -> str:
+    """``better``/``worse``/``same`` for the candidate against ``other``; ``""`` if unknown."""
+    if candidate is None or other is None or math.isnan(candidate) or math.isnan(other):
+        return ""
+    if math.isclose(candidate, other, rel_tol=1e-9, abs_tol=1e-12):
+        return SAME
+    if (candidate < other) == lower:
+        return BETTER
+    return WORSE
+
+
+@dataclass(frozen=True)
+class ServingVersion(Record):
+    """One endpoint variant serving a version of the group, and how it was recognised."""
+
+    endpoint: str
+    variant: str
+    model: str
+    package_arn: str
+    version: int | None
+    matched_by: str  # "package" (ModelPackageName) | "model data" (ModelDataUrl)
+
+
+@dataclass(frozen=True)
+class MetricComparison(Record):
+    """One metric of the candidate beside the approved and serving versions."""
+
+    name: str
+    lower_is_better: bool
+    candidate: float | None
+    approved: float | None
+    serving: float | None
+    vs_approved: str  # better | worse | same | "" (not comparable)
+    vs_serving: str
+
+
+@dataclass(frozen=True)
+class Evidence(Record):
+    """What an operator reads before approving ``candidate``."""
+
+    candidate: ModelPackage
+    approved: ModelPackage | None
+    serving: ModelPackage | None
+    serving_at: tuple[ServingVersion, ...]
+    metrics: tuple[MetricComparison, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def better_count(self) -> int:
+        return sum(1 for m in self.metrics if BETTER in (m.vs_approved, m.vs_serving))
+
+    @property
+    def worse_count(self) -> int:
+        return sum(1 for m in self.metrics if WORSE in (m.vs_approved, m.vs_serving))
+
+
+def serving_versions(
+    packages: Iterable[ModelPackage], serving: Iterable[ServingModel]
+) -> tuple[ServingVersion, ...]:
+    """The endpoint variants that serve one of ``packages`` (a package ARN wins over data)."""
+    by_arn = {p.arn: p for p in packages}
+    by_data: dict[str, ModelPackage] = {}
+    for known in sorted(by_arn.values(), key=lambda p: p.version or 0):
+        if known.model_data_url:
+            by_data.setdefault(known.model_data_url, known)
+    found: list[ServingVersion] = []
+    for model in serving:
+        package: ModelPackage | None = by_arn.get(model.model_package_arn)
+        how = "package"
+        if package is None and model.model_data_url:
+            package, how = by_data.get(model.model_data_url), "model data"
+        if package is not None:
+            found.append(
+                ServingVersion(
+                    endpoint=model.endpoint,
+                    variant=model.variant,
+                    model=model.model,
+                    package_arn=package.arn,
+                    version=package.version,
+                    matched_by=how,
+                )
+            )
+    return tuple(sorted(found, key=lambda s: (s.endpoint, s.variant)))
+
+
+def current_approved(packages: Iterable[ModelPackage], exclude: str = "") -> ModelPackage | None:
+    """The group's newest Approved version other than ``exclude``."""
+    approved = [p for p in packages if p.approval_status == "Approved" and p.arn != exclude]
+    if not approved:
+        return None
+    return max(approved, key=lambda p: (p.version or 0, p.created or datetime.min))
+
+
+def build_evidence(
+    candidate: ModelPackage,
+    packages: Sequence[ModelPackage],
+    serving_at: Sequence[ServingVersion],
+) -> Evidence:
+    """Compare ``candidate`` with the approved and serving versions among ``packages``.
+
+    Pure: the caller fetched everything, so the TUI can redraw evidence for every
+    highlighted row from one poll's data without another API call.
+    """
+    by_arn = {p.arn: p for p in packages}
+    approved = current_approved(packages, exclude=candidate.arn)
+    # The serving version: the one on most variants; ties go to the newest version.
+    counts: dict[str, int] = {}
+    for place in serving_at:
+        counts[place.package_arn] = counts.get(place.package_arn, 0) + 1
+    serving = None
+    if counts:
+        best = max(counts, key=lambda arn: (counts[arn], by_arn[arn].version or 0))
+        serving = by_arn.get(best)
+    names = list(candidate.metrics)
+    for other in (approved, serving):
+        for name in other.metrics if other else ():
+            if name not in names:
+                names.append(name)
+    rows = []
+    for name in names:
+        lower = lower_is_better(name)
+        value = candidate.metrics.get(name)
+        approved_value = approved.metrics.get(name) if approved else None
+        serving_value = serving.metrics.get(name) if serving else None
+        rows.append(
+            MetricComparison(
+                name=name,
+                lower_is_better=lower,
+                candidate=value,
+                approved=approved_value,
+                serving=serving_value,
+                vs_approved=compare(value, approved_value, lower=lower),
+                vs_serving=compare(value, serving_value, lower=lower),
+            )
+        )
+    notes: list[str] = []
+    if approved is None:
+        notes.append("no other version of this group is Approved")
+    if not serving_at:
+        notes.append("no endpoint serves a version of this group")
+    elif serving is not None and serving.arn == candidate.arn:
+        notes.append("this version is the one serving")
+    if not candidate.metrics:
+        if candidate.metric_reports:
+            notes.append("no numbers in the candidate's metric report (unreadable or empty)")
+        else:
+            notes.append("the candidate has no ModelMetrics report")
+    return Evidence(
+        candidate=candidate,
+        approved=approved,
+        serving=serving,
+        serving_at=tuple(serving_at),
+        metrics=tuple(rows),
+        notes=tuple(notes),
+    )
+
+
+class EvidenceService:
+    """Finds what endpoints serve and builds :class:`Evidence` (over the other services)."""
+
+    def __init__(self, context: ConsoleContext) -> None:
+        self.context = context
+        # endpoint name -> (LastModifiedTime, what it serves): an endpoint that did not
+        # change since the last look is not described again.
+        self._serving: dict[str, tuple[datetime | None, tuple[ServingModel, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def serving_models(self, *, limit: int = SERVING_ENDPOINT_LIMIT) -> tuple[ServingModel, ...]:
+        """What every endpoint variant serves (newest ``limit`` endpoints).
+
+        Best effort per endpoint: one being deleted, or whose model is gone, is skipped
+        rather than failing the whole lookup.
+        """
+        endpoints = self.context.endpoints
+        found: list[ServingModel] = []
+        seen: set[str] = set()
+        for summary in endpoints.list_endpoints(limit=limit):
+            seen.add(summary.name)
+            with self._lock:
+                cached = self._serving.get(summary.name)
+            if cached is not None and cached[0] == summary.modified and summary.modified:
+                found.extend(cached[1])
+                continue
+            try:
+                models = tuple(endpoints.serving_model_data(summary.name))
+            except SmError:
+                continue
+            with self._lock:
+                self._serving[summary.name] = (summary.modified, models)
+            found.extend(models)
+        with self._lock:
+            for gone in set(self._serving) - seen:
+                del self._serving[gone]
+        return tuple(found)
+
+    def evidence(self, arn: str) -> Evidence:
+        """The evidence for one package, read fresh (the CLI's ``model-package-describe``)."""
+        package_arn(arn)
+        registry = self.context.registry
+        candidate = registry.describe_package(arn)
+        packages = registry.list_packages(candidate.group, limit=EVIDENCE_PACKAGE_LIMIT)
+        if all(p.arn != candidate.arn for p in packages):
+            packages.append(candidate)  # older than the newest EVIDENCE_PACKAGE_LIMIT
+        places = serving_versions(packages, self.serving_models())
+        return build_evidence(candidate, packages, places)
+
+    def history(self, group: str, *, limit: int = EVIDENCE_PACKAGE_LIMIT) -> list[HistoryEntry]:
+        """The group's approval history, newest first (audit log merged with the registry)."""
+        packages = self.context.registry.list_packages(group, limit=limit, metrics=False)
+        return approval_history(packages, self.context.audit.records(), group)

@@ -1,0 +1,123 @@
+"""The evidence pane: the highlighted version beside the approved and the serving version.
+
+Drawn from an :class:`~console.services.evidence.Evidence` record alone (no I/O): the
+feed fetched everything, so moving the cursor redraws at once. Better is marked ``▲`` in
+the theme's success colour, worse ``▼`` in its error colour, equal ``=`` dimmed; the
+words are there too, for terminals without colour. ``↓`` after a metric's name says a
+lower value is better (loss, error, rmse…; the rule is in :mod:`console.services.evidence`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from console.services.evidence import BETTER, SAME, WORSE
+from screens.formatting import MISSING, StatusPalette, format_time
+
+if TYPE_CHECKING:
+    from console.services.evidence import Evidence, MetricComparison
+    from console.services.registry import ModelPackage
+
+MARKS = {BETTER: "▲", WORSE: "▼", SAME: "="}
+ROLES = {BETTER: "success", WORSE: "error", SAME: "muted"}
+
+
+def _version(package: ModelPackage | None) -> str:
+    if package is None or package.version is None:
+        return MISSING
+    return f"v{package.version}"
+
+
+def _value(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.4g}"
+
+
+def verdict_text(
+    value: float | None, verdict: str, palette: StatusPalette, *, compact: bool = False
+) -> Text:
+    """``0.898 ▲ better`` (``0.898 ▲`` when compact), the verdict in its semantic colour."""
+    text = Text(_value(value), no_wrap=True)
+    if verdict:
+        style = palette.styles.get(ROLES[verdict], Style())
+        mark = MARKS[verdict]
+        text.append(f" {mark}" if compact else f" {mark} {verdict}", style=style)
+    return text
+
+
+def _metric_name(metric: MetricComparison) -> Text:
+    text = Text(metric.name, no_wrap=True, overflow="ellipsis")
+    if metric.lower_is_better:
+        text.append(" ↓", style=Style(dim=True))
+    return text
+
+
+def evidence_renderable(
+    evidence: Evidence, palette: StatusPalette, *, compact: bool = False
+) -> RenderableType:
+    """Heading, where it serves, the metrics table, and the notes.
+
+    ``compact`` (narrow panes) keeps the marks and drops the words and the creation time,
+    so every metric stays on one line at 80 columns.
+    """
+    candidate = evidence.candidate
+    status = palette.text(candidate.approval_status or MISSING)
+    heading = Text.assemble((candidate.label, "bold"), " · ", status)
+    if candidate.created is not None and not compact:
+        heading.append(f" · {format_time(candidate.created)}")
+    parts: list[RenderableType] = [heading]
+    if candidate.model_data_url:
+        parts.append(Text(candidate.model_data_url, style=Style(dim=True), overflow="ellipsis"))
+    if evidence.serving_at:
+        where = ", ".join(f"{s.endpoint}/{s.variant} v{s.version}" for s in evidence.serving_at[:3])
+        more = len(evidence.serving_at) - 3
+        parts.append(Text(f"serving: {where}" + (f" (+{more} more)" if more > 0 else "")))
+    if evidence.metrics:
+        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
+        table.add_column("Metric", no_wrap=True, max_width=18 if compact else 28)
+        table.add_column(f"This {_version(candidate)}", no_wrap=True, justify="right")
+        table.add_column(f"Approved {_version(evidence.approved)}", no_wrap=True)
+        table.add_column(f"Serving {_version(evidence.serving)}", no_wrap=True)
+        for metric in evidence.metrics:
+            table.add_row(
+                _metric_name(metric),
+                Text(_value(metric.candidate), style="bold"),
+                verdict_text(metric.approved, metric.vs_approved, palette, compact=compact),
+                verdict_text(metric.serving, metric.vs_serving, palette, compact=compact),
+            )
+        parts.append(table)
+        if compact:
+            parts.append(Text("▲ better  ▼ worse  ↓ lower is better", style=Style(dim=True)))
+    for note in evidence.notes:
+        parts.append(Text(f"· {note}", style=Style(dim=True)))
+    return Group(*parts)
+
+
+# Below this width the pane drops the verdict words (the marks stay).
+COMPACT_WIDTH = 76
+
+
+class EvidencePane(Static):
+    """Evidence for the highlighted version (or why there is none)."""
+
+    def show(self, evidence: Evidence | None, palette: StatusPalette, *, empty: str) -> None:
+        if evidence is None:
+            self.border_title = "Evidence"
+            self.update(Text(empty, style=Style(dim=True)))
+            return
+        versus = "approved" if evidence.approved is not None else "serving"
+        verdicts = [
+            m.vs_approved if evidence.approved is not None else m.vs_serving
+            for m in evidence.metrics
+        ]
+        better, worse = verdicts.count(BETTER), verdicts.count(WORSE)
+        # In the title: the pane has only a top border, so a subtitle would never show.
+        summary = f" · vs {versus}: {better} better, {worse} worse" if any(verdicts) else ""
+        self.border_title = f"Evidence · {evidence.candidate.label}{summary}"
+        compact = 0 < self.size.width < COMPACT_WIDTH
+        self.update(evidence_renderable(evidence, palette, compact=compact))

@@ -1,0 +1,119 @@
+"""A group's approval history: who approved or rejected which version, when, and why.
+
+Opened with ``h`` on the Registry tab. One worker reads the group's versions and the
+audit log (:meth:`console.services.evidence.EvidenceService.history`); entries are newest
+first. ``Source`` says where an event comes from: the registry's own fields (any tool),
+our audit log (smconsole only, refused and failed attempts too), or both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from console.errors import SmError, translate
+from console.services.approval_history import HistoryEntry
+from screens.formatting import MISSING, StatusPalette, format_time
+from screens.host import console_host
+
+COLUMNS = ("When", "Ver", "Action", "By", "Comment", "Source")
+
+
+@dataclass
+class HistoryLoaded(Message):
+    generation: int
+    group: str
+    entries: list[HistoryEntry] = field(default_factory=list)
+    error: SmError | None = None
+
+
+def _who(by: str) -> str:
+    """``assumed-role/ops/alice`` rather than the whole ARN (the table is narrow)."""
+    if by.startswith("arn:"):
+        return by.split(":", 5)[-1]
+    return by or MISSING
+
+
+class HistoryScreen(Screen[None]):
+    """Full-screen history of one group; ``q``, ``escape`` or ``backspace`` go back."""
+
+    BINDINGS = [
+        Binding("q", "close", "Back", id="registry_history.close"),
+        Binding(
+            "escape,backspace,ctrl+c", "close", "Back", show=False, id="registry_history.close_alt"
+        ),
+        Binding("r", "reload", "Reload", id="registry_history.reload"),
+    ]
+
+    def __init__(self, group: str) -> None:
+        super().__init__()
+        self.group = group
+        self.entries: list[HistoryEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"Approval history of {self.group}"), id="detail-title")
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Content("loading…"), id="history-info", classes="view-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in COLUMNS:
+            table.add_column(label, key=label.lower())
+        table.focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        host = console_host(self)
+        generation, context, group = host.generation, host.context, self.group
+
+        def work() -> None:
+            try:
+                entries = context.evidence.history(group)
+            except Exception as exc:
+                self.post_message(HistoryLoaded(generation, group, error=translate(exc)))
+            else:
+                self.post_message(HistoryLoaded(generation, group, entries))
+
+        self.run_worker(
+            work, name="history", group="history", thread=True, exclusive=True, exit_on_error=False
+        )
+
+    @on(HistoryLoaded)
+    def _loaded(self, message: HistoryLoaded) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        info = self.query_one("#history-info", Static)
+        if message.error is not None:
+            info.update(Content(message.error.one_line()))
+            self.notify(message.error.one_line(), severity="error", title="history")
+            return
+        self.entries = message.entries
+        palette = StatusPalette.from_variables(self.app.theme_variables)
+        table = self.query_one(DataTable)
+        table.clear()
+        for index, entry in enumerate(message.entries):
+            action = entry.action if entry.outcome == "ok" else f"{entry.action} ({entry.outcome})"
+            table.add_row(
+                Text(format_time(entry.time)),
+                Text(str(entry.version) if entry.version is not None else MISSING),
+                palette.text(action) if entry.outcome == "ok" else Text(action, style="dim"),
+                Text(_who(entry.by)),
+                Text(entry.comment or MISSING),
+                Text(entry.source),
+                key=str(index),
+            )
+        decided = sum(1 for e in message.entries if e.action != "Registered")
+        info.update(Content(f"{len(message.entries)} events · {decided} decisions · newest first"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
