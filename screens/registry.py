@@ -129,27 +129,6 @@ class RegistryView(TableView):
         self.feed = RegistryFeed(console_host(self).context)
         self.groups.border_title = "Groups"
         self._title_packages()
-        self.look_once()
-
-    def look_once(self) -> None:
-        """One fetch while the tab is still hidden, so its title counts pending approvals
-        from the start (the poller takes over once the tab is shown). Failures stay quiet
-        here: the poller reports them where the operator looks."""
-        host = console_host(self)
-        generation, feed = host.generation, self.feed
-        if feed is None:
-            return
-
-        def work() -> None:
-            try:
-                snapshot = feed.fetch()
-            except Exception:
-                return
-            self.post_message(RegistryListed(generation, snapshot))
-
-        self.run_worker(
-            work, name="registry:first", group="registry-first", thread=True, exit_on_error=False
-        )
 
     # --- polling -----------------------------------------------------------------------
     def _fetch(self, context: ConsoleContext) -> RegistrySnapshot:
@@ -218,8 +197,6 @@ class RegistryView(TableView):
         self.poller.reset()
         self.show_info()
         self.show_preview()
-        if not self.poller.shown:
-            self.look_once()
 
     def info_extra(self) -> list[str]:
         parts = ["all" if self.show_all else "pending only (p: all)"]
