@@ -9,6 +9,8 @@ command palette, ``1``-``7`` tabs, ``ctrl+t`` next theme. Every binding has an i
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -32,6 +34,7 @@ from screens.jobs_feed import JobsSnapshot
 from screens.jobs_table import JobsTable
 from screens.log_view import LogPanel, LogScreen, SearchBar
 from screens.main import TABS, MainScreen
+from screens.messages import JobsListed
 from screens.notebooks import NotebooksView
 from screens.notebooks_table import NotebooksTable
 from screens.notebooks_url import NotebookUrlScreen
@@ -45,6 +48,11 @@ from themes.registry import (
     no_color_requested,
     register_themes,
 )
+
+
+# bench/startup.py: when set, the app writes the wall-clock time of the first frame that
+# shows jobs to this file, then exits (process start to first data, measured outside).
+BENCH_READY_ENV = "BENCH_SMCONSOLE_READY_FILE"
 
 
 class SmConsoleApp(App[None]):
@@ -78,6 +86,7 @@ class SmConsoleApp(App[None]):
             no_color=no_color_requested(os.environ),
         )
         self.theme = theme
+        self._bench_ready = os.environ.get(BENCH_READY_ENV)
 
     # --- ConsoleHost ---------------------------------------------------------------------
     @property
@@ -115,6 +124,16 @@ class SmConsoleApp(App[None]):
         self.set_keymap(self.keymap)
         if self._theme_warning:
             self.notify(self._theme_warning, severity="warning", title="config")
+
+    def on_jobs_listed(self, message: JobsListed) -> None:
+        """Only for ``bench/startup.py`` (see ``BENCH_READY_ENV``)."""
+        if self._bench_ready and message.snapshot.items:
+            path, self._bench_ready = self._bench_ready, None
+            self.call_after_refresh(self._bench_first_data_drawn, path)
+
+    def _bench_first_data_drawn(self, path: str) -> None:
+        Path(path).write_text(f"{time.time():.6f}\n", encoding="utf-8")
+        self.exit()
 
     # --- actions ------------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
