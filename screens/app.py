@@ -49,7 +49,6 @@ from themes.registry import (
     register_themes,
 )
 
-
 # bench/startup.py: when set, the app writes the wall-clock time of the first frame that
 # shows jobs to this file, then exits (process start to first data, measured outside).
 BENCH_READY_ENV = "BENCH_SMCONSOLE_READY_FILE"
