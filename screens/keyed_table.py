@@ -125,6 +125,8 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
         Binding("home", "first", "First row", show=False, id="table.first"),
         Binding("end", "last", "Last row", show=False, id="table.last"),
+        # Views bind enter themselves, with their own id and label ("Describe").
+        Binding("enter", "select_cursor", "Open", show=False, id="table.open"),
     ]
 
     class RowHighlighted(Message):
@@ -319,7 +321,8 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
 
     def _fit(self, width: int) -> Layout:
         """Widths that fit ``width``: the flex column shrinks first, then the widest."""
-        compact = width < self.COMPACT_WIDTH
+        # Compact by the widget's width (as before), fitted to the width inside the gutter.
+        compact = self.size.width < self.COMPACT_WIDTH
         columns = tuple(c for c in self.COLUMNS if not (compact and c.hide_when_compact))
         floors = [len(c.label) if c.flex else _compact_width(c) for c in columns]
         widths = [
