@@ -30,6 +30,7 @@ import fcntl
 import json
 import os
 import pty
+import resource
 import statistics
 import struct
 import subprocess
@@ -136,8 +137,12 @@ def child_env(home: Path, endpoint: str) -> dict[str, str]:
     return env
 
 
-def timed_start(argv: list[str], env: dict[str, str], size: tuple[int, int], ready: Path) -> float:
-    """Seconds from spawning ``argv`` on a new pty to the time it writes to ``ready``."""
+def timed_start(
+    argv: list[str], env: dict[str, str], size: tuple[int, int], ready: Path
+) -> tuple[float, float]:
+    """Seconds from spawning ``argv`` on a new pty to the time it writes to ``ready``,
+    and the CPU seconds the process used in all (start to exit)."""
+    cpu_before = _children_cpu()
     ready.unlink(missing_ok=True)
     leader, follower = pty.openpty()
     columns, rows = size
@@ -182,7 +187,12 @@ def timed_start(argv: list[str], env: dict[str, str], size: tuple[int, int], rea
             f"{argv[-1]} exited ({process.returncode}) without drawing data: "
             f"{tail.decode(errors='replace')[-500:]}"
         )
-    return float(ready.read_text().strip()) - started
+    return float(ready.read_text().strip()) - started, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 def main() -> None:
@@ -218,11 +228,17 @@ def main() -> None:
             hello = [python, str(hello_py), str(home / "ready-hello")]
             console_s: list[float] = []
             hello_s: list[float] = []
+            console_cpu: list[float] = []
+            hello_cpu: list[float] = []
             for _ in range(args.runs):
-                hello_s.append(timed_start(hello, env, (size[0], size[1]), home / "ready-hello"))
-                console_s.append(
-                    timed_start(smconsole, env, (size[0], size[1]), home / "ready-smconsole")
+                wall, cpu = timed_start(hello, env, (size[0], size[1]), home / "ready-hello")
+                hello_s.append(wall)
+                hello_cpu.append(cpu)
+                wall, cpu = timed_start(
+                    smconsole, env, (size[0], size[1]), home / "ready-smconsole"
                 )
+                console_s.append(wall)
+                console_cpu.append(cpu)
     finally:
         server.stop()
     first_data = statistics.median(console_s)
@@ -242,6 +258,9 @@ def main() -> None:
                 "target_ratio": TARGET_RATIO,
                 "first_data_runs_s": [round(v, 3) for v in console_s],
                 "hello_world_runs_s": [round(v, 3) for v in hello_s],
+                # CPU seconds each process used, start to exit (an idle machine's floor).
+                "first_data_cpu_s": round(statistics.median(console_cpu), 3),
+                "hello_world_cpu_s": round(statistics.median(hello_cpu), 3),
                 "bytecode_compiled": not args.no_compile,
                 "load_average_1m": round(os.getloadavg()[0], 2),
                 "meets_target": first_data <= TARGET_SECONDS and ratio <= TARGET_RATIO,
