@@ -32,6 +32,7 @@ from screens.job_detail import JobDetailScreen
 from screens.jobs import JobsView
 from screens.jobs_feed import JobsSnapshot
 from screens.jobs_table import JobsTable
+from screens.keyed_table import KeyedTable
 from screens.log_view import LogPanel, LogScreen, SearchBar
 from screens.main import TABS, MainScreen
 from screens.messages import JobsListed
@@ -198,6 +199,7 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Everywhere", SmConsoleApp),
     ("Main screen", MainScreen),
     ("Jobs", JobsView),
+    ("Tables", KeyedTable),
     ("Jobs table", JobsTable),
     ("Filter input", FilterBar),
     ("Job details", JobDetailScreen),

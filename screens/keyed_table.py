@@ -467,6 +467,7 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         """Keep the cursor on ``keep``; if it left, stay at the same index."""
         rows = self._rows
         found = self._find(keep) if keep is not None else None
+        old_index = self._cursor_index
         if not rows:
             self._cursor_key, self._cursor_index = None, 0
         elif found is not None:
@@ -474,7 +475,10 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         else:
             index = min(max(self._cursor_index, 0), len(rows) - 1) if before else 0
             self._cursor_key, self._cursor_index = rows[index], index
-        self._scroll_to_cursor()
+        # Follow the cursor when its row moved; a view scrolled away by the mouse wheel
+        # stays where it is on a poll that moved nothing.
+        if self._cursor_index != old_index or int(self.scroll_y) > self.max_scroll_y:
+            self._scroll_to_cursor()
         self._announce()
 
     def _find(self, key: str) -> int | None:

@@ -302,3 +302,24 @@ async def test_jobs_columns_fit_the_width(width: int) -> None:
         else:
             assert LONG in failed
         assert name_width >= table.MIN_FLEX_WIDTH
+
+
+async def test_a_poll_does_not_scroll_a_view_the_wheel_moved() -> None:
+    table = RowsTable()
+    app = TableApp(table)
+    async with app.run_test(size=(80, 24)) as pilot:
+        items = rows(500)
+        table.sync(items)
+        await pilot.pause()
+        table.scroll_to(y=60, animate=False)  # what the mouse wheel does
+        await pilot.pause()
+        top = table.scroll_y
+        assert top > 20 and table.cursor_key == "row-0000"
+        table.sync([replace(r, status="Stopped") if r.name == "row-0001" else r for r in items])
+        await pilot.pause()
+        assert table.scroll_y == top
+        # A row arriving above the cursor moves it: then the view follows the cursor.
+        table.sync([Row("aaa-first", "InProgress", 1), *items])
+        await pilot.pause()
+        assert table.cursor_key == "row-0000" and table.cursor_row == 1
+        assert table.scroll_y <= 1
