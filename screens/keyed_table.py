@@ -50,7 +50,7 @@ CELL_PADDING = 2
 # measuring all 100,000 would cost a second.
 MEASURE_ROWS = 200
 # Filter fields are prepared this many items at a time while the UI is idle.
-WARM_CHUNK = 5000
+WARM_CHUNK = 10_000
 # Rendered lines kept; a screenful of each row kind is a few dozen.
 STRIP_CACHE_LIMIT = 2000
 ELLIPSIS = "…"
