@@ -54,6 +54,8 @@ from themes.registry import (
 # bench/startup.py: when set, the app writes the wall-clock time of the first frame that
 # shows jobs to this file, then exits (process start to first data, measured outside).
 BENCH_READY_ENV = "BENCH_SMCONSOLE_READY_FILE"
+# Seconds after which start-up counts as over even if no jobs came (see _freeze_startup).
+STARTUP_GC_DEADLINE = 10.0
 
 
 class SmConsoleApp(App[None]):
@@ -124,6 +126,8 @@ class SmConsoleApp(App[None]):
                 title="config",
             )
         self.set_keymap(self.keymap)
+        # Without data (an unreachable endpoint), start-up still ends some time.
+        self.set_timer(STARTUP_GC_DEADLINE, self._freeze_startup)
         if self._theme_warning:
             self.notify(self._theme_warning, severity="warning", title="config")
 
@@ -133,7 +137,6 @@ class SmConsoleApp(App[None]):
             path, self._bench_ready = self._bench_ready, None
             self.call_after_refresh(self._bench_first_data_drawn, path)
         if not self._startup_frozen:
-            self._startup_frozen = True
             self.call_after_refresh(self._freeze_startup)
 
     def _freeze_startup(self) -> None:
@@ -142,10 +145,15 @@ class SmConsoleApp(App[None]):
         Textual, botocore's service models and the modules live for the whole session.
         Frozen, they are not walked by full collections, which a streaming log makes
         frequent: pauses of 150-650 ms on keys measured by bench/keypress.py drop to
-        tens of ms. Garbage is collected first, so nothing dead is kept.
+        tens of ms. Garbage is collected first, so nothing dead is kept. The CLI turned
+        the GC off for start-up (console/cli/tui.py): it is turned on again here.
         """
+        if self._startup_frozen:
+            return
+        self._startup_frozen = True
         gc.collect()
         gc.freeze()
+        gc.enable()
 
     def on_unmount(self) -> None:
         # Hand the frozen objects back (an app in a test process is not the last one).
