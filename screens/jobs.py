@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.theme import Theme
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from console.errors import SmError, translate
 from screens.confirm import ConfirmDialog
@@ -30,6 +30,7 @@ from screens.job_detail import JobDetailScreen
 from screens.job_sections import grid
 from screens.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs_table import COLUMN_KEYS, JobsTable
+from screens.keyed_table import KeyedTable
 from screens.messages import JobsListed, JobStopFinished
 from screens.poller import Poller, schedule_for
 from screens.row_filter import RowFilter
@@ -208,15 +209,15 @@ class JobsView(Vertical):
         self._show_info()
 
     # --- describe --------------------------------------------------------------------------
-    @on(DataTable.RowSelected, "#jobs-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(KeyedTable.RowSelected, "#jobs-table")
+    def _row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
-        job = self.table.jobs.get(str(event.row_key.value))
+        job = self.table.jobs.get(event.key)
         if job is not None:
             self.app.push_screen(JobDetailScreen(job.kind, job.name))
 
-    @on(DataTable.RowHighlighted, "#jobs-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(KeyedTable.RowHighlighted, "#jobs-table")
+    def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_preview()
 

@@ -53,6 +53,10 @@ COMING_SOON = {
 class MainScreen(Screen[None]):
     """The console's base screen."""
 
+    # Focus lands on the jobs table at once (not on the tabs first, then the table): each
+    # focus change rebuilds the footer, ~0.1 s of start-up.
+    AUTO_FOCUS = "#jobs-table"
+
     BINDINGS = [
         # Replaces Screen's ctrl+c (copy selection): on the main screen ctrl+c quits.
         Binding("ctrl+c", "app.quit", "Quit", show=False, id="app.quit_ctrl_c"),

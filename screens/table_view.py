@@ -25,7 +25,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.theme import Theme
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from console.errors import SmError, translate
 from screens.confirm import ConfirmDialog
@@ -144,13 +144,13 @@ class TableView(Vertical):
         self.notify(f"refreshing {self.NOUN}…", timeout=2)
 
     # --- rows -------------------------------------------------------------------------------
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(KeyedTable.RowSelected)
+    def _row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
-        self.open_item(str(event.row_key.value))
+        self.open_item(event.key)
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(KeyedTable.RowHighlighted)
+    def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self.show_preview()
 

@@ -8,6 +8,7 @@ STYLE_DIR = Path(__file__).parent
 # Loaded in this order by the app; later files may refine earlier ones.
 STYLESHEETS = (
     STYLE_DIR / "base.tcss",
+    STYLE_DIR / "tables.tcss",
     STYLE_DIR / "jobs.tcss",
     STYLE_DIR / "endpoints.tcss",
     STYLE_DIR / "notebooks.tcss",

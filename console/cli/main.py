@@ -52,7 +52,10 @@ def report(error: SmError) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    group = load_commands()
+    # Command modules load when a command is looked up (not for the full-screen console).
+    group = cli
+    if not group.commands:
+        group.loader = load_commands
     try:
         group.main(args=argv, prog_name="smconsole", standalone_mode=False)
     except SmError as error:

@@ -40,7 +40,23 @@ SECTIONS = (
 
 
 class SectionedGroup(click.Group):
-    """A group whose help lists commands under section headings, in section order."""
+    """A group whose help lists commands under section headings, in section order.
+
+    ``loader`` (set by :mod:`console.cli.main`) imports the command modules the first
+    time a command is looked up or listed: `smconsole` with no command opens the
+    full-screen console and never pays for them (~0.1 s of start-up).
+    """
+
+    loader: Callable[[], object] | None = None
+
+    def _load(self) -> None:
+        loader, self.loader = self.loader, None
+        if loader is not None:
+            loader()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         by_section: dict[str, list[tuple[str, click.Command]]] = {}
@@ -62,11 +78,13 @@ class SectionedGroup(click.Group):
                 )
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
         return list(self.commands)  # registration order, grouped by module
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        self._load()
         # Allow grouped aliases such as `smconsole training list` for `training-list`.
         if len(args) >= 2 and args[0] not in self.commands:
             joined = f"{args[0]}-{args[1]}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import Static, TabbedContent
 
 from console.config import load_config
 from console.context import ConsoleContext
@@ -16,6 +16,7 @@ from screens.filter_bar import FilterBar
 from screens.header import ContextBar
 from screens.help import HelpScreen
 from screens.jobs import JobPreview
+from screens.keyed_table import KeyedTable
 from screens.main import MainScreen
 from screens.placeholder import ComingSoon
 from screens.status import StatusView
@@ -160,7 +161,7 @@ async def test_mounts_at_small_and_large_sizes(sm: Any, size: tuple[int, int]) -
         else:
             assert not table.compact and "Secondary" in labels
             assert preview.region.width > 0
-        assert isinstance(table, DataTable)
+        assert isinstance(table, KeyedTable)
 
 
 async def test_unreachable_endpoint_shows_degraded_state_and_ansi_under_no_color(

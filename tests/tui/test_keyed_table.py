@@ -1,0 +1,325 @@
+"""The virtual keyed table: only visible rows are drawn; cursor, filter and sort by key.
+
+A small table of plain records in a small app: what is tested is the widget itself
+(screens/keyed_table.py), independent of AWS; the Jobs/Endpoints/Notebooks tests drive
+the same widget against the moto server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+
+from screens.jobs_table import JobsTable
+from screens.keyed_table import KeyedTable, SortOrder, TableColumn
+from screens.row_filter import RowFilter
+from themes import STYLESHEETS
+
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    status: str
+    size: int
+
+
+class RowsTable(KeyedTable[Row]):
+    COLUMNS = (
+        TableColumn("name", "Name", flex=True),
+        TableColumn("status", "Status", compact_width=10),
+        TableColumn("size", "Size", compact_width=6, descending_first=True),
+    )
+    DEFAULT_SORT = "name"
+
+    def key_of(self, item: Row) -> str:
+        return item.name
+
+    def cell_values(self, item: Row, now: datetime) -> Mapping[str, str]:
+        return {"name": item.name, "status": item.status, "size": str(item.size)}
+
+    def filter_fields(self, item: Row) -> Mapping[str, str]:
+        return {"name": item.name, "status": item.status}
+
+    def sort_value(self, item: Row, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "size":
+            return (item.size, item.name)
+        if column == "status":
+            return (item.status, item.name)
+        return (item.name,)
+
+
+STATES = ("Completed", "Failed", "InProgress", "Stopped")
+
+
+def rows(count: int) -> list[Row]:
+    return [Row(f"row-{i:04d}", STATES[i % 4], (i * 37) % 101) for i in range(count)]
+
+
+class TableApp(App[None]):
+    CSS_PATH = list(STYLESHEETS)
+
+    def __init__(self, table: KeyedTable[Any]) -> None:
+        super().__init__()
+        self.table = table
+        self.events: list[tuple[str, str | None]] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def on_keyed_table_row_highlighted(self, message: KeyedTable.RowHighlighted) -> None:
+        self.events.append(("highlighted", message.key))
+
+    def on_keyed_table_row_selected(self, message: KeyedTable.RowSelected) -> None:
+        self.events.append(("selected", message.key))
+
+
+def line(table: KeyedTable[Any], y: int) -> str:
+    return table.render_line(y).text
+
+
+async def test_only_visible_rows_are_rendered() -> None:
+    table = RowsTable()
+    app = TableApp(table)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table.sync(rows(5000))
+        await pilot.pause()
+        visible = table.page_rows
+        assert visible == 23  # 24 lines, one of them the header
+        first_page = {f"row-{i:04d}" for i in range(visible)}
+        assert table.rendered_keys and table.rendered_keys <= first_page
+        assert table.rows_rendered <= 2 * visible
+
+        table.rendered_keys.clear()
+        await pilot.press("end")
+        assert table.cursor_key == "row-4999"
+        last_page = {f"row-{i:04d}" for i in range(5000 - visible, 5000)}
+        assert table.rendered_keys and table.rendered_keys <= last_page
+        assert line(table, visible).startswith(" row-4999")
+
+        # A sync that changes nothing on screen redraws at most a screenful.
+        drawn = table.rows_rendered
+        table.sync(rows(5000))
+        await pilot.pause()
+        assert table.rows_rendered - drawn <= visible
+
+
+async def test_navigation_keys_and_enter() -> None:
+    table = RowsTable()
+    app = TableApp(table)
+    async with app.run_test(size=(80, 12)) as pilot:
+        table.sync(rows(100))
+        await pilot.pause()
+        page = table.page_rows
+        assert table.cursor_key == "row-0000"
+        await pilot.press("down", "down")
+        assert table.cursor_row == 2
+        await pilot.press("up")
+        assert table.cursor_key == "row-0001"
+        await pilot.press("pagedown")
+        assert table.cursor_row == 1 + page
+        assert table.scroll_y > 0  # scrolled to keep the cursor in view
+        await pilot.press("pageup")
+        assert table.cursor_row == 1
+        await pilot.press("end")
+        assert table.cursor_key == "row-0099"
+        await pilot.press("down")  # stays on the last row
+        assert table.cursor_key == "row-0099"
+        await pilot.press("home")
+        assert table.cursor_key == "row-0000" and table.scroll_y == 0
+        await pilot.press("up")
+        assert table.cursor_row == 0
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.events[-1] == ("selected", "row-0001")
+        highlighted = [key for kind, key in app.events if kind == "highlighted"]
+        assert highlighted[:3] == ["row-0000", "row-0001", "row-0002"]
+
+        # A click highlights a row; a click on the highlighted row opens it.
+        await pilot.click(table, offset=(3, 3))
+        assert table.cursor_key == "row-0002"
+        await pilot.click(table, offset=(3, 3))
+        await pilot.pause()
+        assert app.events[-1] == ("selected", "row-0002")
+
+
+async def test_cursor_keeps_its_key_across_sync_sort_and_filter() -> None:
+    table = RowsTable()
+    app = TableApp(table)
+    async with app.run_test(size=(80, 24)) as pilot:
+        items = rows(50)
+        table.sync(items)
+        await pilot.pause()
+        table.move_cursor(row=table.get_row_index("row-0030"))
+        assert table.cursor_key == "row-0030"
+
+        # New rows sort above the cursor, others go: the cursor stays on its row.
+        table.sync([Row("aaa-new", "InProgress", 5), *items[5:]])
+        assert table.cursor_key == "row-0030"
+        assert table.shown_keys()[0] == "aaa-new"
+        assert table.cursor_row == table.shown_keys().index("row-0030")
+
+        # Sort and filter changes keep it too, while it is shown.
+        table.set_sort(SortOrder("size", True, table.COLUMNS))
+        assert table.cursor_key == "row-0030"
+        table.set_filter(RowFilter.parse("row-003", table.column_keys()))
+        assert table.cursor_key == "row-0030"
+        assert table.shown_keys() == sorted(
+            [f"row-003{i}" for i in range(10)],
+            key=lambda k: ((int(k[-4:]) * 37) % 101, k),
+            reverse=True,
+        )
+
+        # An in-place change redraws the row and keeps the cursor.
+        changed = replace(next(i for i in items if i.name == "row-0030"), status="Stopping")
+        table.sync([changed if i.name == "row-0030" else i for i in items])
+        assert table.get_row("row-0030")[1].plain == "Stopping"
+        assert "Stopping" in line(table, table.cursor_row + 1)
+        assert table.cursor_key == "row-0030"
+
+        # When its row is filtered out, the cursor stays at the same place.
+        index = table.cursor_row
+        table.set_filter(RowFilter.parse("!row-0030", table.column_keys()))
+        assert "row-0030" not in table.shown_keys()
+        assert table.cursor_row == index
+        table.set_filter(RowFilter.parse("nothing-matches", table.column_keys()))
+        assert table.cursor_item() is None and table.cursor_row == -1
+        table.set_filter(RowFilter())
+        assert table.shown_count == 50
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["r", "ro", "row", "row-", "row-00", "row-004", "row-00"],
+        ["status:f", "status:fa", "status:failed", "status:faile", "status:"],
+        ["!c", "!co", "!comp", "!co", ""],
+        ["re:^row-00[12]", "^row-004[0-5]$", "re:(", "fail|stop"],
+        ["Failed", "failed", "status:inprogress", "name:row-01", "name:row-011"],
+    ],
+)
+async def test_filter_matches_the_filter_language_while_typing(steps: list[str]) -> None:
+    """Typed one key at a time (narrowing, then widening), rows equal a brute-force pass."""
+    table = RowsTable()
+    app = TableApp(table)
+    items = rows(300)
+    async with app.run_test(size=(80, 24)):
+        table.sync(items)
+        table.set_sort(SortOrder("size", False, table.COLUMNS))
+        ordered = sorted(items, key=lambda r: (r.size, r.name))
+        for text in steps:
+            parsed = RowFilter.parse(text, table.column_keys())
+            if parsed.error is not None:
+                continue
+            table.set_filter(parsed)
+            expected = [r.name for r in ordered if parsed.matches(table.filter_fields(r))]
+            assert table.shown_keys() == expected, text
+            assert table.shown_count == len(expected)
+
+
+async def test_sort_orders_and_info() -> None:
+    table = RowsTable()
+    app = TableApp(table)
+    items = rows(40)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table.sync(items)
+        await pilot.pause()
+        assert table.shown_keys() == sorted(r.name for r in items)
+        order = table.ordering.cycled()
+        assert (order.column, order.reverse) == ("status", False)
+        table.set_sort(order)
+        assert table.shown_keys() == [
+            r.name for r in sorted(items, key=lambda r: (r.status, r.name))
+        ]
+        table.set_sort(table.ordering.cycled())  # size: biggest first
+        assert table.ordering.describe() == "Size ↓"
+        sizes = [table.items[k].size for k in table.shown_keys()]
+        assert sizes == sorted(sizes, reverse=True)
+        table.set_sort(table.ordering.flipped())
+        assert [table.items[k].size for k in table.shown_keys()] == sorted(sizes)
+        # A changed sort value moves the row on the next sync.
+        smallest = table.shown_keys()[0]
+        table.sync([replace(r, size=1000) if r.name == smallest else r for r in items])
+        assert table.shown_keys()[-1] == smallest
+
+
+def job(name: str, status: str, minutes: int, **extra: Any) -> Any:
+    from console.services.jobs import JobSummary
+
+    created = NOW - timedelta(minutes=minutes)
+    ended = None if status == "InProgress" else created + timedelta(minutes=minutes // 2, seconds=7)
+    return JobSummary(
+        kind=extra.pop("kind", "training"),
+        name=name,
+        status=status,
+        arn=f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+        created=created,
+        modified=ended or created,
+        ended=ended,
+        secondary_status=extra.pop("secondary", status),
+    )
+
+
+LONG = "llama3-70b-instruct-finetune-with-a-very-long-experiment-suffix-0001"
+
+
+@pytest.mark.parametrize("width", [80, 90, 100, 110, 130])
+async def test_jobs_columns_fit_the_width(width: int) -> None:
+    """Every column, Duration last, fits from 80 columns up; the name gives way first."""
+    table = JobsTable(now=lambda: NOW)
+    app = TableApp(table)
+    async with app.run_test(size=(width, 12)) as pilot:
+        table.sync(
+            [
+                job(LONG, "Failed", 300),
+                job("short", "InProgress", 65, secondary="DownloadingTrainingImage"),
+                job("prep", "Completed", 20, kind="processing", secondary=""),
+            ]
+        )
+        await pilot.pause()
+        header = line(table, 0)
+        assert header.rstrip().endswith("Duration")
+        assert ("Secondary" in header) == (width >= table.COMPACT_WIDTH)
+        assert table.compact == (width < table.COMPACT_WIDTH)
+        content = table.scrollable_content_region.width
+        assert len(header) == content <= width
+        texts = {line(table, y) for y in (1, 2, 3)}
+        assert any(t.rstrip().endswith("1h05m") for t in texts)  # running: now - created
+        assert any(t.rstrip().endswith("2h30m") for t in texts)
+        failed = next(t for t in texts if "Failed" in t)
+        name_width = table.column_widths["name"]
+        if name_width < len(LONG):
+            assert f"{LONG[: name_width - 1]}…" in failed
+        else:
+            assert LONG in failed
+        assert name_width >= table.MIN_FLEX_WIDTH
+
+
+async def test_a_poll_does_not_scroll_a_view_the_wheel_moved() -> None:
+    table = RowsTable()
+    app = TableApp(table)
+    async with app.run_test(size=(80, 24)) as pilot:
+        items = rows(500)
+        table.sync(items)
+        await pilot.pause()
+        table.scroll_to(y=60, animate=False)  # what the mouse wheel does
+        await pilot.pause()
+        top = table.scroll_y
+        assert top > 20 and table.cursor_key == "row-0000"
+        table.sync([replace(r, status="Stopped") if r.name == "row-0001" else r for r in items])
+        await pilot.pause()
+        assert table.scroll_y == top
+        # A row arriving above the cursor moves it: then the view follows the cursor.
+        table.sync([Row("aaa-first", "InProgress", 1), *items])
+        await pilot.pause()
+        assert table.cursor_key == "row-0000" and table.cursor_row == 1
+        assert table.scroll_y <= 1

@@ -1,0 +1,19 @@
+"""Start-up objects leave the cyclic GC once the first jobs are drawn, and come back
+when the app ends (a test process runs many apps)."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from .conftest import create_training_job, make_app, wait_for_rows, wait_until
+
+
+async def test_startup_objects_frozen_after_first_data_and_released_on_exit(sm: Any) -> None:
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        await wait_until(pilot, lambda: gc.get_freeze_count() > 0, what="frozen")
+        assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
