@@ -49,7 +49,7 @@ class PollIntervals:
 class SshSettings:
     """How to reach the cluster's login node (used by the HyperPod pane)."""
 
-    transport: str = "ssh"  # ssh | ssm | local
+    transport: str = "ssh"  # ssh | ssm | local | demo (the demo's simulated cluster)
     host: str = ""
     user: str = ""
     port: int = 22
@@ -60,6 +60,7 @@ class SshSettings:
     keepalive: int = 30
     cluster: str = ""
     remote_dir: str = "~/.smconsole/jobs"
+    nvidia_smi: str = "nvidia-smi"  # the program on the nodes (a path if not on PATH)
 
 
 @dataclass
@@ -267,7 +268,7 @@ def load_config(
     return config
 
 
-_TRANSPORTS = {"ssh", "ssm", "local"}
+_TRANSPORTS = {"ssh", "ssm", "local", "demo"}
 
 
 def _check(config: Config) -> None:

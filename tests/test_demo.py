@@ -260,6 +260,25 @@ def test_hyperpod_cluster(demo: DemoStack, client: Any) -> None:
     assert is_loopback_url(f"http://{detail['PrivatePrimaryIp']}/")
 
 
+def test_simulated_slurm_joins_the_hyperpod_nodes(on_demo: DemoStack, run_cli: Any) -> None:
+    """The demo's config points the Slurm commands at a simulated cluster whose nodes are
+    the moto cluster's compute instances, matched by host name."""
+    rows = run_cli("slurm-nodes", "--json")
+    assert rows.exit_code == 0, rows.stderr
+    every = rows.json()
+    joined = [r for r in every if r["slurm"]]
+    assert len(joined) == 4 and all(r["instance"] for r in joined)
+    assert {r["instance"]["group"] for r in joined} == {"gpu-workers"}
+    # controller and login instances are no Slurm nodes: listed after, without Slurm state
+    assert {r["instance"]["group"] for r in every if not r["slurm"]} == {"controller", "login"}
+    failed = [r for r in joined if r["instance"]["status"] == "Failure"]
+    assert [r["slurm"]["state"] for r in failed] == ["DOWN"]
+    info = run_cli("slurm-connect", "--json").json()
+    assert "simulated cluster" in info["destination"]
+    queue = run_cli("slurm-queue", "--all", "--json").json()
+    assert "llama3-70b-pretrain" in {j["name"] for j in queue}
+
+
 def test_hyperpod_notebook_and_tuning_actions_move_like_aws(demo: DemoStack, client: Any) -> None:
     sm, cluster = client("sagemaker"), demo.world.cluster_name
     nodes = sm.list_cluster_nodes(ClusterName=cluster)["ClusterNodeSummaries"]

@@ -241,6 +241,8 @@ def slurm_nodes(inv: Invocation, json_output: bool, connection: dict[str, Any]) 
     finally:
         client.transport.close()
     cluster = connection.get("ssm_cluster")
+    if not cluster and client.transport.kind in {"ssm", "demo"}:
+        cluster = inv.config.ssh.cluster  # the configured HyperPod cluster
     if not cluster:
         emit(wants_json(inv, json_output), nodes, columns=NODE_COLUMNS, empty="no nodes")
         return
@@ -462,10 +464,10 @@ GPU_COLUMNS = [
 @click.option(
     "--nvidia-smi",
     "nvidia_smi",
-    default="nvidia-smi",
-    show_default=True,
+    default=None,
     metavar="PROGRAM",
-    help="The nvidia-smi program on the nodes (a path if it is not on PATH).",
+    help="The nvidia-smi program on the nodes, a path if not on PATH (default: the "
+    "config's ssh.nvidia_smi, else nvidia-smi).",
 )
 @json_option
 @connection_options
@@ -473,7 +475,7 @@ GPU_COLUMNS = [
 def slurm_gpus(
     inv: Invocation,
     target: str,
-    nvidia_smi: str,
+    nvidia_smi: str | None,
     json_output: bool,
     connection: dict[str, Any],
 ) -> None:
@@ -483,7 +485,7 @@ def slurm_gpus(
     is read on the login node itself, inside a running job of yours there, or over ssh."""
     client = open_client(inv, connection)
     try:
-        report = client.gpus(target, nvidia_smi=nvidia_smi)
+        report = client.gpus(target, nvidia_smi=nvidia_smi or inv.config.ssh.nvidia_smi)
     finally:
         client.transport.close()
     if wants_json(inv, json_output):
