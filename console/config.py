@@ -39,6 +39,8 @@ class PollIntervals:
     experiments: float = 30.0
     registry: float = 30.0
     hyperpod: float = 30.0
+    slurm: float = 10.0  # queue, history and the nodes joined with sinfo
+    gpus: float = 5.0  # the GPU panel of a running job
     status: float = 60.0
     logs: float = 3.0
     transitional: float = 5.0

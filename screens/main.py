@@ -20,6 +20,7 @@ from console.errors import translate
 from screens.endpoints import EndpointsListed, EndpointsView
 from screens.header import ContextBar
 from screens.host import console_host
+from screens.hyperpod import HyperPodView
 from screens.jobs import JobsView
 from screens.messages import IdentityResolved, JobsListed, PollHealthChanged
 from screens.notebooks import NotebooksListed, NotebooksView
@@ -45,7 +46,6 @@ TAB_TITLES = dict(TABS)
 COMING_SOON = {
     "experiments": "MLflow experiments and runs (the tracking server in the config)",
     "registry": "SageMaker Model Registry (model package groups and versions)",
-    "hyperpod": "SageMaker HyperPod clusters and nodes (ListClusters, ListClusterNodes)",
 }
 
 
@@ -76,6 +76,8 @@ class MainScreen(Screen[None]):
                         yield NotebooksView(self._config.poll, id="notebooks-view")
                     elif tab == "status":
                         yield StatusView(id="status-view")
+                    elif tab == "hyperpod":
+                        yield HyperPodView(self._config, id="hyperpod-view")
                     else:
                         yield ComingSoon(title, COMING_SOON[tab], id=f"{tab}-view")
         yield Footer()
@@ -214,4 +216,5 @@ class MainScreen(Screen[None]):
         return [
             *self.query_one(EndpointsView).palette_commands(),
             *self.query_one(NotebooksView).palette_commands(),
+            *self.query_one(HyperPodView).palette_commands(),
         ]

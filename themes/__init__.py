@@ -14,4 +14,5 @@ STYLESHEETS = (
     STYLE_DIR / "status.tcss",
     STYLE_DIR / "dialogs.tcss",
     STYLE_DIR / "logs.tcss",
+    STYLE_DIR / "hyperpod.tcss",
 )

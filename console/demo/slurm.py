@@ -725,6 +725,7 @@ def fallback_nodes(count: int = 4) -> list[DemoNode]:
 
 _CLUSTERS: dict[str, SimCluster] = {}
 _CLUSTERS_LOCK = threading.Lock()
+_LOGINS: dict[str, str] = {}
 
 
 def open_demo_transport(hyperpod: HyperPodService | None, cluster_name: str) -> DemoSlurmTransport:
@@ -733,8 +734,8 @@ def open_demo_transport(hyperpod: HyperPodService | None, cluster_name: str) -> 
     from console.errors import SmError
 
     compute: list[ClusterNode] = []
-    login = "login-node"
-    if hyperpod is not None and cluster_name:
+    login = _LOGINS.get(cluster_name, "login-node")
+    if cluster_name not in _CLUSTERS and hyperpod is not None and cluster_name:
         try:
             described = hyperpod.describe_cluster(cluster_name)
             instances = list(hyperpod.list_nodes(cluster_name, addresses=True))
@@ -744,7 +745,7 @@ def open_demo_transport(hyperpod: HyperPodService | None, cluster_name: str) -> 
         compute = [i for i in instances if kinds.get(i.group) == "Compute"]
         logins = [i.hostname for i in instances if kinds.get(i.group) == "Login" and i.hostname]
         if logins:
-            login = logins[0].split(".", 1)[0]
+            login = _LOGINS[cluster_name] = logins[0].split(".", 1)[0]
     with _CLUSTERS_LOCK:
         cluster = _CLUSTERS.get(cluster_name)
         if cluster is None:
