@@ -92,7 +92,7 @@ class HyperPodView(Vertical):
             yield HistoryPane(poll, self.state, id="hp-history")
 
     def on_mount(self) -> None:
-        self._activate(self.pane)
+        self._activate(self.pane, focus=False)  # the tab is not shown yet
 
     @property
     def session(self) -> SlurmSession:
@@ -110,13 +110,14 @@ class HyperPodView(Vertical):
         if pane in PANES:
             self._activate(pane)
 
-    def _activate(self, pane: str) -> None:
+    def _activate(self, pane: str, *, focus: bool = True) -> None:
         self.pane = pane
         self.query_one(ContentSwitcher).current = PANES[pane]
         for name, pane_id in PANES.items():
             self.query_one(f"#{pane_id}", HyperPodPane).pane_poller.set_active(name == pane)
         self.show_head()
-        self.current_pane().focus_main()
+        if focus:
+            self.current_pane().focus_main()
 
     def show_head(self) -> None:
         state = self.state
