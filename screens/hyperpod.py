@@ -2,10 +2,10 @@
 
 Panes (one on screen at a time, each polling only while shown): ``c`` clusters and their
 instance groups, ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs beside
-the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace), ``j`` the Slurm queue
-(``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its GPUs, ``ctrl+k`` scancel),
-``h`` history (sacct). ``b`` opens the sbatch editor; a submitted job's log opens by
-itself.
+the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health
+check), ``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
+GPUs, ``ctrl+k`` scancel), ``h`` history (sacct). ``b`` opens the sbatch editor; a
+submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
 simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a
@@ -104,6 +104,23 @@ class HyperPodView(Vertical):
 
     def focus_main(self) -> None:
         self.current_pane().focus_main()
+
+    def reset(self) -> None:
+        """Context switched (profile/region): a new session, every pane polled afresh."""
+        from console.slurm.session import SlurmSession
+
+        if self.state is None:
+            return
+        self.state.session.close()
+        self.state.session = SlurmSession.from_context(console_host(self).context)
+        self.state.clusters = {}
+        for pane_id in PANES.values():
+            pane = self.query_one(f"#{pane_id}", HyperPodPane)
+            pane.snapshot = None
+            pane.table.sync(())
+            pane.poller.reset()
+        self._asked_keys.clear()
+        self.show_head()
 
     # --- panes ----------------------------------------------------------------------------
     def action_pane(self, pane: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on
@@ -188,6 +189,10 @@ def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot
     return JobsSnapshot(tuple(jobs), all_users, "", datetime.now(UTC))
 
 
+def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
+    return str(service.start_health_check(cluster, group, ids))
+
+
 def _bind(fetch: Callable[[ConsoleContext, HyperPodState], T], state: HyperPodState) -> Any:
     return lambda context: fetch(context, state)
 
@@ -292,6 +297,7 @@ class NodesPane(HyperPodPane):
         Binding("r", "refresh", "Refresh", id="hyperpod.nodes.refresh"),
         Binding("ctrl+r", "reboot", "Reboot", id="hyperpod.nodes.reboot"),
         Binding("ctrl+e", "replace", "Replace", id="hyperpod.nodes.replace"),
+        Binding("H", "health_check", "Health check", id="hyperpod.nodes.health"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -361,12 +367,30 @@ class NodesPane(HyperPodPane):
             dialog, lambda: self._node_action("replace", node), what=f"replace {node.instance_id}"
         )
 
+    def action_health_check(self) -> None:
+        node = self._instance("cluster-node-health-check")
+        if node is None:
+            return
+        dialog = ConfirmDialog(
+            "Run deep health checks?",
+            f"{node.instance_id} (group {node.group}) leaves service while HyperPod stresses "
+            "its GPUs and network (about an hour); jobs on it are killed, and a node that "
+            "fails the checks is replaced.",
+            confirm_label="Start checks",
+        )
+        what = f"health check {node.instance_id}"
+        self.ask(dialog, lambda: self._node_action("health check", node), what=what)
+
     def _node_action(self, verb: str, node: Any) -> None:
         service = console_host(self).context.hyperpod
-        work = service.reboot_nodes if verb == "reboot" else service.replace_nodes
+        work: Callable[[str, list[str]], Any]
+        if verb == "health check":
+            work = partial(_health_check, service, node.group)
+        else:
+            work = service.reboot_nodes if verb == "reboot" else service.replace_nodes
 
         def done(result: Any) -> None:
-            if result.failed:
+            if getattr(result, "failed", None):
                 node_id, why = result.failed[0]
                 self.notify(f"{verb} {node_id} failed: {why}", severity="error", title=verb)
             else:

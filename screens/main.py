@@ -207,6 +207,7 @@ class MainScreen(Screen[None]):
         self.query_one(JobsView).reset()
         self.query_one(EndpointsView).reset()
         self.query_one(NotebooksView).reset()
+        self.query_one(HyperPodView).reset()
         for tab in ("jobs", "endpoints", "notebooks"):
             self.set_tab_count(tab, None)
         self.fetch_identity()

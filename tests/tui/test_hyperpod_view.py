@@ -342,3 +342,65 @@ async def test_input_name_field(cluster: str) -> None:
         await open_nodes(pilot, app)
         await pilot.press("b")
         assert app.screen.query_one("#sbatch-name", Input).value == "single-node.sbatch"
+
+
+async def test_replace_needs_the_typed_id_and_health_check_says_unsupported(
+    cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.responses import SageMakerResponse
+
+    replaced: list[list[str]] = []
+
+    def batch_replace_cluster_nodes(self: Any) -> ActionResult:
+        replaced.append(list(self._get_param("NodeIds")))
+        return ActionResult({"Successful": replaced[-1], "Failed": []})
+
+    monkeypatch.setattr(
+        SageMakerResponse, "batch_replace_cluster_nodes", batch_replace_cluster_nodes, raising=False
+    )
+    app = app_on(cluster)
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = await open_nodes(pilot, app)
+        key = next(k for k in table.shown_keys() if table.items[k].slurm is not None)
+        table.move_cursor(row=table.get_row_index(key))
+        instance = table.items[key].instance
+        assert instance is not None
+        await pilot.press("ctrl+e")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog) and dialog.typed_name == instance.instance_id
+        await pilot.press("y")  # a letter in the name box, not a confirmation
+        assert app.screen is dialog
+        dialog.query_one(Input).value = instance.instance_id
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: replaced == [[instance.instance_id]], what="replaced")
+        # moto has no StartClusterHealthCheck: the operator is told so, in one line
+        await pilot.press("H", "y")
+        await wait_until(
+            pilot,
+            lambda: any("not supported" in n for n in notifications(app)),
+            what="not supported",
+        )
+        assert any(r["action"] == "cluster-node-health-check" for r in audit_records())
+
+
+async def test_choose_a_cluster_from_the_clusters_pane(sm: Any, cluster: str) -> None:
+    app = make_app(ssh={"transport": "demo"}, poll={"slurm": 0.5})  # no cluster configured
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("5")
+        hyperpod = view(app)
+        await pilot.press("c")
+        clusters = app.main_screen.query_one("#hp-clusters-table")
+        await wait_until(pilot, lambda: cluster in clusters.items, what="the cluster")  # type: ignore[attr-defined]
+        clusters.move_cursor(row=clusters.get_row_index(cluster))  # type: ignore[attr-defined]
+        groups = str(app.main_screen.query_one("#hp-groups", Static).content)
+        assert "workers" in groups and "Compute" in groups
+        await pilot.press("enter")
+        assert hyperpod.pane == "nodes" and hyperpod.state is not None
+        assert hyperpod.state.cluster == cluster
+        table = app.main_screen.query_one("#hp-nodes-table", NodesTable)
+        await wait_until(
+            pilot,
+            lambda: any(table.items[k].instance for k in table.shown_keys()),
+            what="the chosen cluster's instances",
+        )
