@@ -404,3 +404,34 @@ async def test_choose_a_cluster_from_the_clusters_pane(sm: Any, cluster: str) ->
             lambda: any(table.items[k].instance for k in table.shown_keys()),
             what="the chosen cluster's instances",
         )
+
+
+FROZEN = 1_800_000_000.0  # a fixed clock: the simulated GPUs read the same every run
+
+
+def gpu_snapshot_app(cluster: str, clock: Clock) -> tuple[SmConsoleApp, Any]:
+    clock.now = FROZEN
+    demo_slurm._CLUSTERS[cluster] = SimCluster.seeded(demo_slurm._CLUSTERS[cluster].nodes, clock)
+    app = app_on(cluster, poll={"slurm": 0.5, "gpus": 0.5})
+
+    async def open_gpus(pilot: Any) -> None:
+        await open_nodes(pilot, app)
+        queue = await open_queue(pilot, app)
+        target = next(k for k in queue.shown_keys() if queue.items[k].name == "llama3-70b-pretrain")
+        queue.move_cursor(row=queue.get_row_index(target))
+        await pilot.press("g")
+        table = app.screen.query_one(GpuTable)
+        await wait_until(pilot, lambda: table.total_count == 16, what="16 GPUs")
+        await pilot.pause(0.2)
+
+    return app, open_gpus
+
+
+def test_gpu_panel_snapshot_small(cluster: str, clock: Clock, snap_compare: Any) -> None:
+    app, run_before = gpu_snapshot_app(cluster, clock)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_gpu_panel_snapshot_large(cluster: str, clock: Clock, snap_compare: Any) -> None:
+    app, run_before = gpu_snapshot_app(cluster, clock)
+    assert snap_compare(app, terminal_size=(160, 50), run_before=run_before)
