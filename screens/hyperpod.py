@@ -171,7 +171,9 @@ class HyperPodView(Vertical):
         if not isinstance(error, HostKeyError):
             return
         if error.changed or error.unknown is None:
-            self.notify(error.one_line(), severity="error", title="host key refused", timeout=15)
+            if error.message not in self._asked_keys:  # once, not on every poll
+                self._asked_keys.add(error.message)
+                self.notify(error.one_line(), severity="error", title="host key refused")
             return
         unknown = error.unknown
         if unknown.fingerprint in self._asked_keys:

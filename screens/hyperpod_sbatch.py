@@ -10,9 +10,8 @@ nothing typed here reaches a shell.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -272,6 +271,3 @@ class SbatchScreen(Screen[SbatchOutcome]):
 
     def action_close(self) -> None:
         self.dismiss(SbatchOutcome(self.editor.text, self.job_file_name))
-
-
-OutcomeHandler = Callable[[SbatchOutcome | None], Any]

@@ -15,11 +15,12 @@ from textual.widgets import TextArea
 
 from screens.confirm import ConfirmDialog
 from screens.hyperpod_jobs import SlurmLogScreen
+from screens.hyperpod_panes import NodesPane
 from screens.hyperpod_sbatch import SbatchScreen
 from screens.hyperpod_tables import NodesTable, QueueTable
 from tests.system.support import System, require_system
 
-from .conftest import make_app
+from .conftest import make_app, notifications
 from .conftest import wait_until as _wait_until
 
 WAIT = 60.0  # other workers' jobs may hold the test cluster's two CPUs for a while
@@ -117,3 +118,26 @@ async def test_unknown_key_submit_queue_log_cancel(
         await wait_until(
             pilot, lambda: queue.items[job_id].state == "CANCELLED", what="cancelled in squeue"
         )
+
+
+async def test_a_changed_host_key_is_refused_without_a_dialog(
+    system: System, tmp_path: Path
+) -> None:
+    known_hosts = tmp_path / "known_hosts"  # the bastion's key under the head's name
+    known_hosts.write_text(system.bastion.known_hosts_line(f"[127.0.0.1]:{system.head.port}"))
+    app = app_for(system, known_hosts)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5", "n")
+        await wait_until(
+            pilot,
+            lambda: any("CHANGED" in n for n in notifications(app)),
+            what="the changed-key warning",
+        )
+        pane = app.main_screen.query_one(NodesPane)
+        seen = pane.snapshot
+        # a later poll fails the same way: still one warning
+        await wait_until(pilot, lambda: pane.snapshot is not seen, what="another poll")
+        assert pane.snapshot is not None and pane.snapshot.slurm_error is not None
+        assert sum("CHANGED" in n for n in notifications(app)) == 1
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert known_hosts.read_text().count("\n") == 1  # nothing was written
