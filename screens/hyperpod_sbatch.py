@@ -1,11 +1,12 @@
 """The sbatch editor: a template, the linter's findings, then a confirmed submission.
 
-``ctrl+l`` lints against the cluster's partitions; ``ctrl+s`` lints again and submits
-only when there are no errors (warnings are shown first and need a second ``ctrl+s``),
-after the one confirm dialog, through the core's at-most-once submit. A refused
-submission shows Slurm's own error here and the script stays as typed; leaving the editor
-(``escape``) keeps the draft for next time. The script is only ever uploaded as a file:
-nothing typed here reaches a shell.
+``f2`` template, ``f3`` file name, ``f4`` back to the script (the editor keeps ``tab``
+for indenting). ``ctrl+l`` lints against the cluster's partitions; ``ctrl+s`` lints
+again and submits only when there are no errors (warnings are shown first and need a
+second ``ctrl+s``), after the one confirm dialog, through the core's at-most-once submit.
+A refused submission shows Slurm's own error here and the script stays as typed; leaving
+the editor (``escape``) keeps the draft for next time. The script is only ever uploaded
+as a file: nothing typed here reaches a shell.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ class SbatchScreen(Screen[SbatchOutcome]):
         Binding("ctrl+s", "submit", "Submit", priority=True, id="sbatch.submit"),
         Binding("ctrl+l", "lint", "Lint", priority=True, id="sbatch.lint"),
         Binding("escape", "close", "Back (keeps the draft)", priority=True, id="sbatch.close"),
+        # The editor takes tab (it indents): these reach the other fields by keyboard.
+        Binding("f2", "focus_field('sbatch-template')", "Template", id="sbatch.template"),
+        Binding("f3", "focus_field('sbatch-name')", "File name", id="sbatch.name"),
+        Binding("f4", "focus_field('sbatch-editor')", "Editor", id="sbatch.editor"),
     ]
 
     def __init__(
@@ -117,6 +122,9 @@ class SbatchScreen(Screen[SbatchOutcome]):
 
     def on_mount(self) -> None:
         self.editor.focus()
+
+    def action_focus_field(self, widget_id: str) -> None:
+        self.query_one(f"#{widget_id}").focus()
 
     @property
     def editor(self) -> TextArea:

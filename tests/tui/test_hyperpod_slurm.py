@@ -4,6 +4,7 @@ unknown host key dialog, then submit from the editor, the log, the queue, scance
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -48,7 +49,15 @@ def cleanup(system: System) -> Iterator[list[str]]:
         )
 
 
-def app_for(system: System, known_hosts: Path) -> Any:
+@pytest.fixture
+def remote_dir(system: System) -> Iterator[str]:
+    """Where the editor uploads scripts (in the test user's home), removed afterwards."""
+    name = f"tui-{uuid.uuid4().hex[:8]}"
+    yield f"~/e2e/{name}"
+    shutil.rmtree(Path(system.home, "e2e", name), ignore_errors=True)
+
+
+def app_for(system: System, known_hosts: Path, remote_dir: str = "~/e2e/tui") -> Any:
     return make_app(
         ssh={
             "transport": "ssh",
@@ -57,18 +66,18 @@ def app_for(system: System, known_hosts: Path) -> Any:
             "user": system.user,
             "identity_file": system.key,
             "known_hosts": str(known_hosts),
-            "remote_dir": f"~/e2e/tui-{uuid.uuid4().hex[:8]}",
+            "remote_dir": remote_dir,
         },
         poll={"slurm": 0.5},
     )
 
 
 async def test_unknown_key_submit_queue_log_cancel(
-    system: System, tmp_path: Path, cleanup: list[str]
+    system: System, tmp_path: Path, cleanup: list[str], remote_dir: str
 ) -> None:
     known_hosts = tmp_path / "known_hosts"  # empty: the head node's key is unknown
-    app = app_for(system, known_hosts)
-    output = f"/tmp/smconsole-tui-{uuid.uuid4().hex[:8]}-%j.out"
+    app = app_for(system, known_hosts, remote_dir)
+    output = f"{system.home}/{remote_dir[2:]}/%j.out"  # the upload directory exists by then
     script = (
         "#!/bin/bash\n#SBATCH --job-name=tui-e2e\n#SBATCH --cpus-per-task=1\n"
         f"#SBATCH --time=5\n#SBATCH --output={output}\n"

@@ -176,8 +176,13 @@ async def test_submit_from_a_template_with_a_lint_fix_opens_the_log(
         screen = app.screen
         assert isinstance(screen, SbatchScreen)
         editor = screen.query_one(TextArea)
-        screen.query_one(Select).value = "gpu"
+        await pilot.press("f2", "enter")  # keys only: open the template list
+        await pilot.press("down", "down", "down", "enter")  # blank, single, torchrun, GPU
         await wait_until(pilot, lambda: "gpu-job" in editor.text, what="GPU template")
+        assert screen.query_one(Select).value == "gpu"
+        assert screen.query_one("#sbatch-name", Input).value == "gpu-job.sbatch"
+        await pilot.press("f4")
+        assert editor.has_focus
         # a mistake: drop the --output line, then lint
         editor.load_text(editor.text.replace("#SBATCH --output=logs/%x-%j.out\n", ""))
         await pilot.press("ctrl+l")
