@@ -276,7 +276,10 @@ def test_simulated_slurm_joins_the_hyperpod_nodes(on_demo: DemoStack, run_cli: A
     info = run_cli("slurm-connect", "--json").json()
     assert "simulated cluster" in info["destination"]
     queue = run_cli("slurm-queue", "--all", "--json").json()
-    assert "llama3-70b-pretrain" in {j["name"] for j in queue}
+    pretrain = next(j for j in queue if j["name"] == "llama3-70b-pretrain")
+    gpus = run_cli("slurm-gpus", pretrain["job_id"], "--json").json()
+    flags = [g["flags"] for n in gpus["nodes"] for g in n["gpus"] if g["flags"]]
+    assert flags == [["straggler"]] and len(gpus["nodes"]) == 2
 
 
 async def test_tui_hyperpod_tab_is_alive_on_the_demo(on_demo: DemoStack) -> None:
