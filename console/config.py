@@ -39,6 +39,8 @@ class PollIntervals:
     experiments: float = 30.0
     registry: float = 30.0
     hyperpod: float = 30.0
+    slurm: float = 10.0  # queue, history and the nodes joined with sinfo
+    gpus: float = 5.0  # the GPU panel of a running job
     status: float = 60.0
     logs: float = 3.0
     transitional: float = 5.0
@@ -49,7 +51,7 @@ class PollIntervals:
 class SshSettings:
     """How to reach the cluster's login node (used by the HyperPod pane)."""
 
-    transport: str = "ssh"  # ssh | ssm | local
+    transport: str = "ssh"  # ssh | ssm | local | demo (the demo's simulated cluster)
     host: str = ""
     user: str = ""
     port: int = 22
@@ -60,6 +62,7 @@ class SshSettings:
     keepalive: int = 30
     cluster: str = ""
     remote_dir: str = "~/.smconsole/jobs"
+    nvidia_smi: str = "nvidia-smi"  # the program on the nodes (a path if not on PATH)
 
 
 @dataclass
@@ -272,7 +275,7 @@ def load_config(
     return config
 
 
-_TRANSPORTS = {"ssh", "ssm", "local"}
+_TRANSPORTS = {"ssh", "ssm", "local", "demo"}
 
 
 def _check(config: Config) -> None:

@@ -32,6 +32,10 @@ from screens.endpoints_update import ConfigPicker
 from screens.endpoints_weights import WeightsDialog
 from screens.filter_bar import FilterBar
 from screens.help import HelpScreen, binding_rows
+from screens.hyperpod import HyperPodView
+from screens.hyperpod_jobs import GpuScreen
+from screens.hyperpod_panes import ClustersPane, HistoryPane, NodesPane, QueuePane
+from screens.hyperpod_sbatch import SbatchScreen
 from screens.job_detail import JobDetailScreen
 from screens.jobs import JobsView
 from screens.jobs_feed import JobsSnapshot
@@ -287,6 +291,13 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Registry groups", GroupsTable),
     ("Registry versions", PackagesTable),
     ("Approval history", HistoryScreen),
+    ("HyperPod", HyperPodView),
+    ("HyperPod clusters", ClustersPane),
+    ("HyperPod nodes", NodesPane),
+    ("Slurm queue", QueuePane),
+    ("Slurm history", HistoryPane),
+    ("sbatch editor", SbatchScreen),
+    ("GPU panel", GpuScreen),
     ("Logs", LogScreen),
     ("Log panel", LogPanel),
     ("Log search", SearchBar),

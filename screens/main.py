@@ -20,6 +20,7 @@ from console.errors import translate
 from screens.endpoints import EndpointsListed, EndpointsView
 from screens.header import ContextBar
 from screens.host import console_host
+from screens.hyperpod import HyperPodView
 from screens.jobs import JobsView
 from screens.messages import IdentityResolved, JobsListed, PollHealthChanged
 from screens.notebooks import NotebooksListed, NotebooksView
@@ -46,7 +47,6 @@ TAB_TITLES = dict(TABS)
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
 COMING_SOON = {
     "experiments": "MLflow experiments and runs (the tracking server in the config)",
-    "hyperpod": "SageMaker HyperPod clusters and nodes (ListClusters, ListClusterNodes)",
 }
 
 
@@ -83,6 +83,8 @@ class MainScreen(Screen[None]):
                         yield RegistryView(self._config.poll, id="registry-view")
                     elif tab == "status":
                         yield StatusView(id="status-view")
+                    elif tab == "hyperpod":
+                        yield HyperPodView(self._config, id="hyperpod-view")
                     else:
                         yield ComingSoon(title, COMING_SOON[tab], id=f"{tab}-view")
         yield Footer()
@@ -234,6 +236,7 @@ class MainScreen(Screen[None]):
         self.query_one(EndpointsView).reset()
         self.query_one(NotebooksView).reset()
         self.query_one(RegistryView).reset()
+        self.query_one(HyperPodView).reset()
         for tab in ("jobs", "endpoints", "notebooks", "registry"):
             self.set_tab_count(tab, None)
         self.query_one(StatusView).forget_counts()
@@ -246,4 +249,5 @@ class MainScreen(Screen[None]):
             *self.query_one(EndpointsView).palette_commands(),
             *self.query_one(NotebooksView).palette_commands(),
             *self.query_one(RegistryView).palette_commands(),
+            *self.query_one(HyperPodView).palette_commands(),
         ]

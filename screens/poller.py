@@ -48,6 +48,10 @@ def schedule_for(poll: PollIntervals, resource: str) -> Callable[[], PollSchedul
 class Poller(Static, Generic[T]):
     """Polls one resource while its view is shown; visible only while degraded."""
 
+    # Whether :meth:`prime` may poll once while hidden (tab counts at start-up). Off for
+    # pollers whose first poll is costly or interactive (an SSH connection to a cluster).
+    PRIME_WHEN_HIDDEN = True
+
     DEFAULT_CSS = """
     Poller { display: none; height: auto; }
     Poller.-degraded { display: block; }
@@ -100,7 +104,7 @@ class Poller(Static, Generic[T]):
 
         The next polls wait until the view is shown, as usual.
         """
-        if self.schedule.try_start_first():
+        if self.PRIME_WHEN_HIDDEN and self.schedule.try_start_first():
             self._launch()
 
     def refresh_now(self) -> None:

@@ -279,6 +279,50 @@ def test_hyperpod_cluster(demo: DemoStack, client: Any) -> None:
     assert is_loopback_url(f"http://{detail['PrivatePrimaryIp']}/")
 
 
+def test_simulated_slurm_joins_the_hyperpod_nodes(on_demo: DemoStack, run_cli: Any) -> None:
+    """The demo's config points the Slurm commands at a simulated cluster whose nodes are
+    the moto cluster's compute instances, matched by host name."""
+    rows = run_cli("slurm-nodes", "--json")
+    assert rows.exit_code == 0, rows.stderr
+    every = rows.json()
+    joined = [r for r in every if r["slurm"]]
+    assert len(joined) == 4 and all(r["instance"] for r in joined)
+    assert {r["instance"]["group"] for r in joined} == {"gpu-workers"}
+    # controller and login instances are no Slurm nodes: listed after, without Slurm state
+    assert {r["instance"]["group"] for r in every if not r["slurm"]} == {"controller", "login"}
+    failed = [r for r in joined if r["instance"]["status"] == "Failure"]
+    assert [r["slurm"]["state"] for r in failed] == ["DOWN"]
+    info = run_cli("slurm-connect", "--json").json()
+    assert "simulated cluster" in info["destination"]
+    queue = run_cli("slurm-queue", "--all", "--json").json()
+    pretrain = next(j for j in queue if j["name"] == "llama3-70b-pretrain")
+    gpus = run_cli("slurm-gpus", pretrain["job_id"], "--json").json()
+    flags = [g["flags"] for n in gpus["nodes"] for g in n["gpus"] if g["flags"]]
+    assert flags == [["straggler"]] and len(gpus["nodes"]) == 2
+
+
+async def test_tui_hyperpod_tab_is_alive_on_the_demo(on_demo: DemoStack) -> None:
+    """`smconsole demo`: the HyperPod tab shows the simulated cluster, labelled as such,
+    its Slurm nodes joined with the moto cluster's instances."""
+    from console.context import ConsoleContext
+    from screens.app import create_app
+    from screens.hyperpod_tables import NodesTable, QueueTable
+    from tests.tui.conftest import wait_until
+
+    app = create_app(ConsoleContext(on_demo.config(), source="tui"), demo_label=on_demo.label)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("5")
+        nodes = app.main_screen.query_one("#hp-nodes-table", NodesTable)
+        await wait_until(pilot, lambda: nodes.total_count >= 6, timeout=30, what="nodes")
+        joined = [nodes.items[k] for k in nodes.shown_keys() if nodes.items[k].slurm]
+        assert len(joined) == 4 and all(r.instance for r in joined)
+        head = str(app.main_screen.query_one("#hyperpod-head").content)  # type: ignore[attr-defined]
+        assert "simulated cluster (demo)" in head
+        await pilot.press("j")
+        queue = app.main_screen.query_one("#hp-queue-table", QueueTable)
+        await wait_until(pilot, lambda: queue.total_count >= 2, timeout=30, what="jobs")
+
+
 def test_hyperpod_notebook_and_tuning_actions_move_like_aws(demo: DemoStack, client: Any) -> None:
     sm, cluster = client("sagemaker"), demo.world.cluster_name
     nodes = sm.list_cluster_nodes(ClusterName=cluster)["ClusterNodeSummaries"]

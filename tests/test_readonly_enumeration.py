@@ -94,6 +94,9 @@ CASES: dict[str, Case] = {
     "cluster-create": lambda c, s: c.hyperpod.create_cluster(CLUSTER_SPEC),
     "cluster-node-reboot": lambda c, s: c.hyperpod.reboot_nodes("hp-1", ["workers-0"]),
     "cluster-node-replace": lambda c, s: c.hyperpod.replace_nodes("hp-1", ["workers-0"]),
+    "cluster-node-health-check": lambda c, s: c.hyperpod.start_health_check(
+        "hp-1", "workers", ["workers-0"]
+    ),
     "slurm-submit": lambda c, s: slurm(c).submit("#!/bin/bash\ntrue\n", name="ro-case"),
     "slurm-cancel": lambda c, s: slurm(c).cancel("999999"),
 }

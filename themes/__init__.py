@@ -16,4 +16,5 @@ STYLESHEETS = (
     STYLE_DIR / "status.tcss",
     STYLE_DIR / "dialogs.tcss",
     STYLE_DIR / "logs.tcss",
+    STYLE_DIR / "hyperpod.tcss",
 )

@@ -229,7 +229,7 @@ class DemoStack:
             source=str(self.config_path),
         )
         config.ssh.cluster = world.cluster_name
-        config.ssh.transport = "ssm"
+        config.ssh.transport = "demo"  # a simulated Slurm: the demo has no machines
         return config
 
     def env(self) -> dict[str, str]:

@@ -19,7 +19,7 @@ from console.remote.base import Transport
 if TYPE_CHECKING:
     from console.services.hyperpod import HyperPodService
 
-KINDS = ("ssh", "ssm", "local")
+KINDS = ("ssh", "ssm", "local", "demo")
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,10 @@ def open_transport(
         from console.remote.local import LocalTransport
 
         return LocalTransport()
+    if spec.kind == "demo":  # the demo's simulated cluster: no connection at all
+        from console.demo.slurm import open_demo_transport
+
+        return open_demo_transport(hyperpod() if hyperpod else None, spec.cluster)
     from console.remote.ssh import SshTransport, load_ssh_config, resolve_target
 
     config = load_ssh_config(spec.ssh_config or None)

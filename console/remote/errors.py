@@ -9,7 +9,21 @@ possible attack, not a network hiccup).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from console.errors import AccessDeniedError, SmError, UnreachableError
+
+
+@dataclass(frozen=True)
+class UnknownHostKey:
+    """A host key seen for the first time: what an operator must check before trusting it
+    (the exact key is kept, so trusting it later records this key and no other)."""
+
+    hostname: str  # as known_hosts names it: host, or [host]:port
+    key_type: str
+    key_base64: str
+    fingerprint: str  # SHA256:…
+    known_hosts_file: str  # where trusting it writes the line
 
 
 class HostKeyError(SmError):
@@ -18,9 +32,17 @@ class HostKeyError(SmError):
     exit_code = 12
     kind = "host-key"
 
-    def __init__(self, message: str, hint: str | None = None, *, changed: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        changed: bool = False,
+        unknown: UnknownHostKey | None = None,
+    ) -> None:
         super().__init__(message, hint)
         self.changed = changed
+        self.unknown = unknown  # set for an unknown (not a changed) key
 
 
 class AuthenticationError(AccessDeniedError):

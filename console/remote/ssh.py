@@ -56,6 +56,7 @@ from console.remote.errors import (
     ConnectionLostError,
     HostKeyError,
     RemoteTimeoutError,
+    UnknownHostKey,
 )
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
@@ -243,23 +244,32 @@ class HostKeyPolicy:
         known = client.get_host_keys().lookup(hostname) or client._system_host_keys.lookup(hostname)
         if known:
             raise changed_key_error(hostname, key, self.target, list(known.keys()))
+        unknown = UnknownHostKey(
+            hostname, key.get_name(), key.get_base64(), fingerprint(key), self.known_hosts_file
+        )
         if not self.target.accept_new:
             raise HostKeyError(
                 f"the host key of {hostname} is not known ({key.get_name()} {fingerprint(key)})",
                 "check this fingerprint with the cluster's admin, then connect once with "
                 f"--accept-new-host-key (or add the key to {self.known_hosts_file})",
+                unknown=unknown,
             )
-        path = Path(self.known_hosts_file).expanduser()
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as handle:
-                handle.write(f"{hostname} {key.get_name()} {key.get_base64()}\n")
-        except OSError as exc:
-            raise HostKeyError(
-                f"cannot record the new host key of {hostname} in {path}: {exc.strerror or exc}"
-            ) from None
+        trust_host_key(unknown)
         client.get_host_keys().add(hostname, key.get_name(), key)
+
+
+def trust_host_key(unknown: UnknownHostKey) -> None:
+    """Append exactly this key to its known_hosts file (the operator checked it)."""
+    path = Path(unknown.known_hosts_file).expanduser()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(f"{unknown.hostname} {unknown.key_type} {unknown.key_base64}\n")
+    except OSError as exc:
+        raise HostKeyError(
+            f"cannot record the new host key of {unknown.hostname} in {path}: {exc.strerror or exc}"
+        ) from None
 
 
 def changed_key_error(

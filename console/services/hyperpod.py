@@ -41,6 +41,9 @@ NODE_STATUSES = (
     "NotFound",
 )
 NODE_BATCH_MAX = 25
+# Deep health checks HyperPod runs on request (MultiNodeTrainingValidation also exists,
+# but needs several nodes of a group at once).
+HEALTH_CHECKS = ("InstanceStress", "InstanceConnectivity")
 NODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _GROUP_KEYS = (
     "InstanceGroupName",
@@ -329,6 +332,41 @@ class HyperPodService(Service):
         return self._node_action(
             "cluster-node-replace", "batch_replace_cluster_nodes", cluster, node_ids
         )
+
+    def start_health_check(
+        self,
+        cluster: str,
+        group: str,
+        node_ids: Sequence[str],
+        *,
+        checks: Sequence[str] = HEALTH_CHECKS,
+    ) -> str:
+        """Deep health checks on nodes of one instance group (StartClusterHealthCheck).
+
+        The nodes leave service while the checks run (DeepHealthCheckInProgress); one
+        that fails them is replaced by HyperPod.
+        """
+        cluster_ref(cluster)
+        ids = list(dict.fromkeys(node_id(n) for n in node_ids))
+        if not ids:
+            raise ValidationError("no node ids given")
+        if not group:
+            raise ValidationError("no instance group given for the health check")
+        if len(ids) > NODE_BATCH_MAX:
+            raise ValidationError(f"at most {NODE_BATCH_MAX} nodes per health check")
+        configurations = [
+            {"InstanceGroupName": group, "InstanceIds": ids, "DeepHealthChecks": list(checks)}
+        ]
+        result = self.mutate(
+            "cluster-node-health-check",
+            cluster,
+            {"DeepHealthCheckConfigurations": configurations},
+            self.client.start_cluster_health_check,
+            ClusterName=cluster,
+            DeepHealthCheckConfigurations=configurations,
+        )
+        self.node_cache.forget(cluster, ids)
+        return str(result.get("ClusterArn", ""))
 
     def _node_action(
         self, action: str, operation: str, cluster: str, node_ids: Sequence[str]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -31,12 +32,15 @@ from console.records import Record
 from console.remote.base import Result, Transport
 from console.remote.errors import ConnectionLostError, RemoteCommandError, RemoteTimeoutError
 from console.sanitize import inert
+from console.slurm import gpu as gpu_probe
 from console.slurm import parse
 from console.slurm.lint import LintIssue, lint, read_directives
 from console.slurm.records import AccountingJob, Partition, SlurmJob, SlurmNode
 from console.slurm.tail import LogFollower
 
 T = TypeVar("T")
+NODE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+GPU_TIMEOUT = 45.0
 JOB_ID = re.compile(r"^\d{1,12}(?:_\d{1,9})?$")
 SUBMIT_TIMEOUT = 120.0
 TOKEN_PREFIX = "smconsole-"
@@ -121,6 +125,7 @@ class SlurmClient:
         self.hyperpod = hyperpod
         self._json: bool | None = None  # None: not tried yet
         self._user: str | None = None
+        self._login_host: str | None = None
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -450,9 +455,113 @@ class SlurmClient:
             raise _command_error(result, "tail")
         return result.stdout.splitlines()
 
+    # --- GPUs --------------------------------------------------------------------------
+
+    def gpus(self, target: str, *, nvidia_smi: str = "nvidia-smi") -> gpu_probe.GpuReport:
+        """GPUs of a running job (``target`` a job id) or of one node (a node name)."""
+        if JOB_ID.match(target.strip()):
+            return self.job_gpus(target.strip(), nvidia_smi=nvidia_smi)
+        return self.node_gpus(target.strip(), nvidia_smi=nvidia_smi)
+
+    def job_gpus(self, job_id: str, *, nvidia_smi: str = "nvidia-smi") -> gpu_probe.GpuReport:
+        """nvidia-smi on every node of a running job, as a step inside it
+        (``srun --overlap``: it shares the job's resources and needs no free ones)."""
+        job = self.job(job_id)
+        if job.state != "RUNNING" or not job.nodes:
+            raise ConflictError(
+                f"job {job.job_id} is {job.display_state}: GPUs are shown for running jobs",
+                "wait until it runs (slurm-queue shows its state)",
+            )
+        names = self.hostnames(job.nodes)
+        answers = self._probe_job(job.job_id, job.nodes, len(names) or 1, nvidia_smi)
+        nodes = _complete(answers, names)
+        return gpu_probe.GpuReport(
+            f"job {job.job_id}", job.job_id, tuple(gpu_probe.flag(nodes, in_job=True))
+        )
+
+    def node_gpus(self, node: str, *, nvidia_smi: str = "nvidia-smi") -> gpu_probe.GpuReport:
+        """nvidia-smi on one node: here when it is the login node itself, else inside a
+        running job of ours on it, else over an ``ssh`` hop from the login node."""
+        if not NODE_NAME.match(node):
+            raise ValidationError(f"{inert(node, 60)!r} is not a node name or a job id")
+        if node.split(".", 1)[0].lower() in {"localhost", self.login_host()}:
+            result = self._read(gpu_probe.probe_argv(nvidia_smi), timeout=GPU_TIMEOUT)
+            answers = gpu_probe.parse_probe(result.stdout, default_node=node)
+        else:
+            mine = self._read(
+                ["squeue", "-h", "-t", "R", "-u", self.user(), "-w", node, "-o", "%i"]
+            )
+            job_ids = [j for j in mine.stdout.split() if JOB_ID.match(j)] if mine.ok else []
+            if job_ids:
+                answers = self._probe_job(job_ids[0], node, 1, nvidia_smi)
+            else:
+                remote = shlex.join(gpu_probe.probe_argv(nvidia_smi))
+                argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", node]
+                result = self._read([*argv, remote], timeout=GPU_TIMEOUT)
+                answers = gpu_probe.parse_probe(result.stdout, default_node=node)
+                if not answers or (answers[0].status == "error" and result.rc == 255):
+                    raise RemoteCommandError(
+                        f"cannot reach node {node} from the login node: {result.first_error()}",
+                        "GPUs of a running job are read with srun instead: pass its job id",
+                    )
+        nodes = _complete(answers, [node])
+        return gpu_probe.GpuReport(f"node {node}", "", tuple(gpu_probe.flag(nodes, in_job=False)))
+
+    def _probe_job(
+        self, job_id: str, nodelist: str, count: int, nvidia_smi: str
+    ) -> list[gpu_probe.NodeGpus]:
+        argv = [
+            "srun",
+            "--overlap",
+            f"--jobid={job_id}",
+            f"--nodelist={nodelist}",
+            f"--nodes={count}",
+            f"--ntasks={count}",
+            "--ntasks-per-node=1",
+            "--label",
+            "--quiet",
+            *gpu_probe.probe_argv(nvidia_smi),
+        ]
+        result = self._read(argv, timeout=GPU_TIMEOUT)
+        answers = gpu_probe.parse_probe(result.stdout)
+        if not answers:
+            raise RemoteCommandError(
+                f"srun into job {job_id} failed: {result.first_error()}",
+                "only the job's owner (or root) can run a step in it",
+                rc=result.rc,
+            )
+        return answers
+
+    def login_host(self) -> str:
+        """The short host name of the machine commands run on (asked once)."""
+        if self._login_host is None:
+            result = self._read(["hostname", "-s"])
+            self._login_host = result.stdout.strip().lower() if result.ok else ""
+        return self._login_host
+
+    def hostnames(self, nodelist: str) -> list[str]:
+        """``ip-10-0-[1-3]`` expanded by Slurm (``scontrol show hostnames``)."""
+        result = self._read(["scontrol", "show", "hostnames", nodelist])
+        if not result.ok:
+            return [nodelist]
+        return [inert(n, 200) for n in result.stdout.split() if NODE_NAME.match(n)]
+
     def follow(self, job_id: str, *, lines: int = 100, stream: str = "stdout") -> LogFollower:
         """A live ``tail -F`` of the job's output (close it to stop the remote tail)."""
         return LogFollower(self.transport, self.output_path(job_id, stream=stream), lines=lines)
+
+
+def _complete(
+    answers: Sequence[gpu_probe.NodeGpus], names: Sequence[str]
+) -> list[gpu_probe.NodeGpus]:
+    """Answers plus an "error" entry for every expected node that did not answer."""
+    answered = {a.node.split(".", 1)[0].lower() for a in answers}
+    silent = [
+        gpu_probe.NodeGpus(n, "error", "the node did not answer", (), (), False)
+        for n in names
+        if n.split(".", 1)[0].lower() not in answered and len(answers) < len(names)
+    ]
+    return [*answers, *silent]
 
 
 def _no_json_support(result: Result) -> bool:

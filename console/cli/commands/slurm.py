@@ -241,6 +241,8 @@ def slurm_nodes(inv: Invocation, json_output: bool, connection: dict[str, Any]) 
     finally:
         client.transport.close()
     cluster = connection.get("ssm_cluster")
+    if not cluster and client.transport.kind in {"ssm", "demo"}:
+        cluster = inv.config.ssh.cluster  # the configured HyperPod cluster
     if not cluster:
         emit(wants_json(inv, json_output), nodes, columns=NODE_COLUMNS, empty="no nodes")
         return
@@ -433,3 +435,76 @@ def _follow(client: Any, job_id: str, *, lines: int, stream: str) -> None:
                     ended = True  # forgotten by Slurm: it ended long ago
                 if ended:
                     ended_at = quiet_since = now
+
+
+def _num(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.0f}{unit}"
+
+
+def _memory(gpu: Any) -> str:
+    if gpu.memory_used_mb is None and gpu.memory_total_mb is None:
+        return "-"
+    return f"{_num(gpu.memory_used_mb)}/{_num(gpu.memory_total_mb)} MiB"
+
+
+GPU_COLUMNS = [
+    field_col("Node", "node"),
+    ("GPU", lambda g: "-" if g.index is None else g.index),
+    ("Name", lambda g: f"{g.name} (MIG)" if g.mig and "MIG" not in g.name else g.name),
+    ("Util", lambda g: _num(g.utilization, "%")),
+    ("Memory", _memory),
+    ("Temp", lambda g: _num(g.temperature_c, "C")),
+    ("Power", lambda g: _num(g.power_w, "W")),
+    ("Flags", lambda g: ",".join(g.flags)),
+]
+
+
+@command("slurm-gpus", SECTION, short_help="GPUs of a running job's nodes (or of one node).")
+@click.argument("target", metavar="JOBID|NODE")
+@click.option(
+    "--nvidia-smi",
+    "nvidia_smi",
+    default=None,
+    metavar="PROGRAM",
+    help="The nvidia-smi program on the nodes, a path if not on PATH (default: the "
+    "config's ssh.nvidia_smi, else nvidia-smi).",
+)
+@json_option
+@connection_options
+@pass_invocation
+def slurm_gpus(
+    inv: Invocation,
+    target: str,
+    nvidia_smi: str | None,
+    json_output: bool,
+    connection: dict[str, Any],
+) -> None:
+    """Per-GPU utilization, memory, temperature and power from nvidia-smi, with idle GPUs
+    and stragglers of a job flagged and XID errors from the kernel log where users may
+    read it (dmesg). A job's nodes are read with ``srun --overlap --jobid``; a node name
+    is read on the login node itself, inside a running job of yours there, or over ssh."""
+    client = open_client(inv, connection)
+    try:
+        report = client.gpus(target, nvidia_smi=nvidia_smi or inv.config.ssh.nvidia_smi)
+    finally:
+        client.transport.close()
+    if wants_json(inv, json_output):
+        emit(True, report)
+        return
+    gpus = report.gpus
+    if gpus:
+        emit(False, gpus, columns=GPU_COLUMNS)
+    for node in report.nodes:
+        if node.status != "ok" or not node.gpus:
+            click.echo(f"{node.node}: {node.message}", err=node.status == "error")
+        for xid in node.xids:
+            click.echo(f"{node.node}: XID {xid.code} on {xid.pci}: {xid.text}")
+    visible = [n for n in report.nodes if n.status == "ok"]
+    if visible and not any(n.xid_visible for n in visible):
+        click.echo("XID errors: not visible (the kernel log is closed to this user)")
+    flagged = [g for g in gpus if g.flags]
+    if flagged:
+        click.echo(
+            f"{len(flagged)} GPU(s) flagged: "
+            + ", ".join(f"{g.node}/{g.index} {'+'.join(g.flags)}" for g in flagged)
+        )

@@ -1,0 +1,754 @@
+"""A simulated Slurm cluster behind the Transport interface, for the demo.
+
+The demo has a moto HyperPod cluster but no machines, so the HyperPod tab would be dead
+without this: :class:`DemoSlurmTransport` answers the commands :class:`SlurmClient`
+runs (squeue/sinfo/sacct/scontrol/sbatch via the submit wrapper/scancel/tail/nvidia-smi
+through srun) with output in the formats the real parsers read, generated from a small
+model of a cluster whose jobs progress with the clock: pending jobs start, running jobs
+write log lines and finish, GPUs are busy while a job runs. Its Slurm nodes are the
+cluster's compute instances, named by their private DNS host names, so the nodes table
+joins them with the AWS view as on a real HyperPod cluster.
+
+Everything says it is simulated: ``sinfo --version`` and the destination carry the word,
+and nothing here opens a socket or starts a process. The clock is injectable so tests
+can move time forward instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from console.remote.base import DEFAULT_TIMEOUT, Process, Result, Transport, command_line
+from console.slurm.client import SUBMIT_SCRIPT
+from console.slurm.gpu import PROBE_SCRIPT
+from console.slurm.lint import read_directives
+
+if TYPE_CHECKING:
+    from console.services.hyperpod import ClusterNode, HyperPodService
+
+DEMO_LABEL = "simulated cluster (demo)"
+USER = "demo"
+HOME = "/home/demo"
+VERSION = "slurm 23.11.10 (smconsole demo: simulated cluster, no real nodes)"
+GPUS_PER_NODE = 8
+CPUS_PER_NODE = 192
+MEMORY_MB = 2_000_000
+PARTITION = "gpu"
+LINE_SECONDS = 2.0  # a running job writes a log line this often
+PENDING_SECONDS = 4.0  # a new submission waits this long before it starts
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    """A compute instance as the simulated Slurm sees it."""
+
+    name: str  # short host name: ip-127-31-1-12
+    address: str
+    healthy: bool = True
+    reason: str = ""
+
+
+@dataclass
+class SimJob:
+    job_id: int
+    name: str
+    user: str
+    nodes: list[str]
+    gpus_per_node: int
+    cpus: int
+    submitted: float
+    start: float
+    duration: float
+    outcome: str = "COMPLETED"  # what it becomes when it ends: COMPLETED | FAILED
+    time_limit: int = 720  # minutes
+    workdir: str = HOME
+    comment: str = ""
+    stdout: str = ""
+    straggler: tuple[str, int] | None = None  # (node, gpu) that lags behind
+    cancelled_at: float | None = None
+    steps: int = 5000
+
+    def state(self, now: float) -> tuple[str, str]:
+        if self.cancelled_at is not None and self.cancelled_at <= now:
+            return "CANCELLED", ""
+        if now < self.start:
+            return "PENDING", "Resources" if self.nodes else "Priority"
+        if now < self.start + self.duration:
+            return "RUNNING", ""
+        return self.outcome, "NonZeroExitCode" if self.outcome == "FAILED" else ""
+
+    def ended_at(self, now: float) -> float | None:
+        state, _ = self.state(now)
+        if state == "CANCELLED":
+            return self.cancelled_at
+        if state in {"COMPLETED", "FAILED"}:
+            return self.start + self.duration
+        return None
+
+    def log_lines(self, now: float) -> list[str]:
+        """Every line the job has written by ``now`` (a training run's log)."""
+        if now < self.start:
+            return []
+        end = self.ended_at(now) or now
+        count = int((min(end, self.start + self.duration) - self.start) / LINE_SECONDS)
+        rng = random.Random(self.job_id)
+        stamp = datetime.fromtimestamp(self.start, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        ranks = len(self.nodes) * max(self.gpus_per_node, 1)
+        lines = [
+            f"[{stamp}] job {self.job_id} ({self.name}) on {','.join(self.nodes)}",
+            f"torchrun --nnodes={len(self.nodes)} --nproc-per-node={self.gpus_per_node or 1}",
+            f"world size {ranks}; NCCL version 2.21.5+cuda12.4",
+        ]
+        loss = 2.9
+        for i in range(1, count + 1):
+            loss = max(0.6, loss * (0.995 + rng.random() * 0.004))
+            step = i * 10
+            lines.append(
+                f"step {step:>5}/{self.steps} loss {loss:.4f} lr 3.0e-04 "
+                f"tokens/s {int(ranks * 3100 * (0.9 + rng.random() * 0.2))}"
+            )
+            if i % 25 == 0:
+                lines.append(f"saving checkpoint to /fsx/checkpoints/{self.name}/step_{step}")
+        state, _ = self.state(now)
+        if state == "COMPLETED":
+            lines.append("training finished")
+        elif state == "FAILED":
+            lines.append("RuntimeError: CUDA error: an illegal memory access was encountered")
+        elif state == "CANCELLED":
+            when = datetime.fromtimestamp(end, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            lines.append(
+                f"slurmstepd: error: *** JOB {self.job_id} ON {self.nodes[0]} "
+                f"CANCELLED AT {when} ***"
+            )
+        return lines
+
+
+@dataclass
+class SimCluster:
+    """The model: nodes, jobs and uploaded files, advanced by the clock."""
+
+    nodes: list[DemoNode]
+    clock: Callable[[], float] = time.time
+    jobs: dict[int, SimJob] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    next_id: int = 4101
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @classmethod
+    def seeded(
+        cls, nodes: Sequence[DemoNode], clock: Callable[[], float] = time.time
+    ) -> SimCluster:
+        """A cluster with a history and some work under way."""
+        cluster = cls(list(nodes), clock)
+        now = clock()
+        up = [n.name for n in nodes if n.healthy]
+        first, second, third = (up + up + up)[:3] if up else ("", "", "")
+        minute = 60.0
+
+        def add(**kw: object) -> None:
+            job = SimJob(job_id=cluster.next_id, **kw)  # type: ignore[arg-type]
+            job.stdout = job.stdout or f"{job.workdir}/slurm-{job.job_id}.out"
+            cluster.jobs[job.job_id] = job
+            cluster.next_id += 1
+
+        # history (finished)
+        for i, (name, user, outcome, ago, hours) in enumerate(
+            [
+                ("llama3-8b-sft", USER, "COMPLETED", 20, 3.0),
+                ("tokenize-c4", "sam", "COMPLETED", 16, 1.0),
+                ("mistral-7b-dpo", "priya", "FAILED", 12, 0.4),
+                ("llama3-8b-sft-v2", USER, "COMPLETED", 9, 4.0),
+                ("eval-humaneval", USER, "FAILED", 3, 0.1),
+            ]
+        ):
+            start = now - ago * 3600
+            add(
+                name=name,
+                user=user,
+                nodes=[(first, second, third)[i % 3]],
+                gpus_per_node=8,
+                cpus=96,
+                submitted=start - 120,
+                start=start,
+                duration=hours * 3600,
+                outcome=outcome,
+            )
+        # under way: a two-node run with a straggling GPU, an eval that ends soon, a queue
+        add(
+            name="llama3-70b-pretrain",
+            user=USER,
+            nodes=[first, second],
+            gpus_per_node=8,
+            cpus=384,
+            submitted=now - 40 * minute,
+            start=now - 35 * minute,
+            duration=6 * 3600,
+            straggler=(second, 5),
+            steps=60000,
+        )
+        add(
+            name="eval-mmlu",
+            user=USER,
+            nodes=[third],
+            gpus_per_node=4,
+            cpus=48,
+            submitted=now - 6 * minute,
+            start=now - 5 * minute,
+            duration=5 * minute + 90,
+        )
+        add(
+            name="mistral-7b-dpo",
+            user="priya",
+            nodes=[third],
+            gpus_per_node=8,
+            cpus=96,
+            submitted=now - 3 * minute,
+            start=now + 95,  # once eval-mmlu has freed the node
+            duration=45 * minute,
+        )
+        add(
+            name="tokenize-pile",
+            user="sam",
+            nodes=[third],
+            gpus_per_node=0,
+            cpus=16,
+            submitted=now - 10 * minute,
+            start=now - 9 * minute,
+            duration=2 * 3600,
+        )
+        return cluster
+
+    # --- model queries -----------------------------------------------------------------
+
+    def gpus_in_use(self, node: str, now: float) -> int:
+        return sum(
+            j.gpus_per_node
+            for j in self.jobs.values()
+            if node in j.nodes and j.state(now)[0] == "RUNNING"
+        )
+
+    def cpus_in_use(self, node: str, now: float) -> int:
+        return sum(
+            j.cpus // max(len(j.nodes), 1)
+            for j in self.jobs.values()
+            if node in j.nodes and j.state(now)[0] == "RUNNING"
+        )
+
+    def submit(self, script: str, options: dict[str, str]) -> SimJob:
+        now = self.clock()
+        directives = read_directives(script).options
+        merged = {**directives, **options}
+        count = _int(merged.get("nodes") or merged.get("N"), 1)
+        gpus = _gpus(merged)
+        up = [n.name for n in self.nodes if n.healthy]
+        free = sorted(up, key=lambda n: self.gpus_in_use(n, now))
+        with self.lock:
+            job = SimJob(
+                job_id=self.next_id,
+                name=merged.get("job-name") or merged.get("J") or "sbatch",
+                user=USER,
+                nodes=free[: max(count, 1)],
+                gpus_per_node=gpus,
+                cpus=_int(merged.get("cpus-per-task") or merged.get("c"), 1) * max(count, 1),
+                submitted=now,
+                start=now + PENDING_SECONDS,
+                # a few minutes at most, whatever the time limit: it is a demo
+                duration=min(_int(merged.get("time"), 2), 5) * 60.0,
+                workdir=options.get("chdir", HOME),
+                comment=options.get("comment", ""),
+                steps=200,
+            )
+            output = merged.get("output") or merged.get("o") or "slurm-%j.out"
+            output = output.replace("%j", str(job.job_id)).replace("%x", job.name)
+            job.stdout = output if output.startswith("/") else f"{job.workdir}/{output}"
+            self.jobs[job.job_id] = job
+            self.next_id += 1
+        return job
+
+
+def _int(value: str | None, default: int) -> int:
+    match = re.match(r"\s*(\d+)", value or "")
+    return int(match.group(1)) if match else default
+
+
+def _gpus(options: dict[str, str]) -> int:
+    for key in ("gres", "gpus-per-node", "gpus"):
+        value = options.get(key, "")
+        if value:
+            match = re.search(r"(\d+)\s*$", value)
+            return min(int(match.group(1)) if match else 1, GPUS_PER_NODE)
+    return 0
+
+
+# --- output in Slurm's formats ----------------------------------------------------------------
+
+
+def _number(value: int | None) -> dict[str, object]:
+    return {"set": value is not None, "infinite": False, "number": value or 0}
+
+
+def _meta() -> dict[str, object]:
+    return {
+        "plugin": {"type": "openapi/v0.0.40", "name": "Slurm OpenAPI v0.0.40"},
+        "slurm": {"version": {"major": 23, "micro": 10, "minor": 11}, "release": "23.11.10"},
+    }
+
+
+def _stamp(value: float | None) -> str:
+    if value is None:
+        return "Unknown"
+    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _elapsed(seconds: float) -> str:
+    seconds = max(int(seconds), 0)
+    days, rest = divmod(seconds, 86400)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{text}" if days else text
+
+
+class DemoSlurm:
+    """Turns argv into output, from a :class:`SimCluster`."""
+
+    def __init__(self, cluster: SimCluster) -> None:
+        self.cluster = cluster
+
+    def squeue_json(self) -> str:
+        now = self.cluster.clock()
+        jobs = []
+        for job in self.cluster.jobs.values():
+            state, reason = job.state(now)
+            ended = job.ended_at(now)
+            if ended is not None and now - ended > 300:  # MinJobAge
+                continue
+            running = state != "PENDING"
+            jobs.append(
+                {
+                    "job_id": job.job_id,
+                    "name": job.name,
+                    "user_name": job.user,
+                    "job_state": [state],
+                    "state_reason": reason or "None",
+                    "partition": PARTITION,
+                    "nodes": ",".join(job.nodes) if running else "",
+                    "node_count": _number(len(job.nodes)),
+                    "cpus": _number(job.cpus),
+                    "tres_per_node": f"gres/gpu:{job.gpus_per_node}" if job.gpus_per_node else "",
+                    "time_limit": _number(job.time_limit),
+                    "submit_time": _number(int(job.submitted)),
+                    "start_time": _number(int(job.start)),
+                    "end_time": _number(int(ended or job.start + job.duration)),
+                    "exit_code": {
+                        "status": ["FAILED" if state == "FAILED" else "SUCCESS"],
+                        "return_code": _number(1 if state == "FAILED" else 0),
+                    },
+                    "comment": job.comment,
+                    "current_working_directory": job.workdir,
+                    "standard_output": job.stdout,
+                    "standard_error": job.stdout,
+                }
+            )
+        return json.dumps({"meta": _meta(), "errors": [], "warnings": [], "jobs": jobs})
+
+    def sinfo_json(self) -> str:
+        now = self.cluster.clock()
+        entries = []
+        for node in self.cluster.nodes:
+            used = self.cluster.gpus_in_use(node.name, now) if node.healthy else 0
+            cpus = self.cluster.cpus_in_use(node.name, now) if node.healthy else 0
+            if not node.healthy:
+                state = ["DOWN", "DRAIN"]
+            elif used >= GPUS_PER_NODE:
+                state = ["ALLOCATED"]
+            elif used or cpus:
+                state = ["MIXED"]
+            else:
+                state = ["IDLE"]
+            entries.append(
+                {
+                    "nodes": {
+                        "nodes": [node.name],
+                        "hostnames": [node.name],
+                        "addresses": [node.address],
+                    },
+                    "node": {"state": state},
+                    "reason": {"description": node.reason},
+                    "cpus": {"allocated": cpus, "maximum": CPUS_PER_NODE, "total": CPUS_PER_NODE},
+                    "gres": {
+                        "total": f"gpu:h100:{GPUS_PER_NODE}(S:0-1)",
+                        "used": f"gpu:h100:{used}(IDX:0-{used - 1})" if used else "gpu:h100:0",
+                    },
+                    "memory": {"maximum": MEMORY_MB, "free": {"minimum": {"number": 1_500_000}}},
+                    "partition": {"name": PARTITION},
+                }
+            )
+            entries.append({**entries[-1], "partition": {"name": "dev"}})
+        return json.dumps({"meta": _meta(), "errors": [], "warnings": [], "sinfo": entries})
+
+    def scontrol_job(self, job_id: str) -> Result:
+        job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
+        if job is None:
+            return Result(1, "", "slurm_load_jobs error: Invalid job id specified\n")
+        now = self.cluster.clock()
+        state, reason = job.state(now)
+        ended = job.ended_at(now)
+        started = job.start if state != "PENDING" else None
+        run = (ended or now) - job.start if started is not None else 0
+        exit_code = "1:0" if state == "FAILED" else "0:15" if state == "CANCELLED" else "0:0"
+        fields = [
+            f"JobId={job.job_id}",
+            f"JobName={job.name}",
+            f"UserId={job.user}(1001)",
+            f"JobState={state}",
+            f"Reason={reason or 'None'}",
+            f"ExitCode={exit_code}",
+            f"RunTime={_elapsed(run)}",
+            f"TimeLimit={_elapsed(job.time_limit * 60)}",
+            f"SubmitTime={_stamp(job.submitted)}",
+            f"StartTime={_stamp(job.start)}",
+            f"EndTime={_stamp(ended or job.start + job.duration)}",
+            f"Partition={PARTITION}",
+            f"NodeList={','.join(job.nodes) if started is not None else '(null)'}",
+            f"NumNodes={len(job.nodes)}",
+            f"NumCPUs={job.cpus}",
+            f"TRES=cpu={job.cpus},node={len(job.nodes)}",
+            f"Command={job.workdir}/{job.name}.sbatch",
+            f"WorkDir={job.workdir}",
+            f"Comment={job.comment}",
+            f"StdErr={job.stdout}",
+            "StdIn=/dev/null",
+            f"StdOut={job.stdout}",
+        ]
+        if job.gpus_per_node:
+            fields.append(f"TresPerNode=gres:gpu:{job.gpus_per_node}")
+        return Result(0, " ".join(fields) + "\n", "")
+
+    def partitions(self) -> str:
+        names = ",".join(n.name for n in self.cluster.nodes)
+        count = len(self.cluster.nodes)
+        return (
+            f"PartitionName={PARTITION} AllowGroups=ALL Default=YES MaxTime=UNLIMITED "
+            f"Nodes={names} State=UP TotalCPUs={count * CPUS_PER_NODE} TotalNodes={count}\n"
+            f"PartitionName=dev AllowGroups=ALL Default=NO MaxTime=02:00:00 "
+            f"Nodes={names} State=UP TotalCPUs={count * CPUS_PER_NODE} TotalNodes={count}\n"
+        )
+
+    def sacct(self, all_users: bool) -> str:
+        now = self.cluster.clock()
+        lines = []
+        for job in self.cluster.jobs.values():
+            if not all_users and job.user != USER:
+                continue
+            state, _ = job.state(now)
+            ended = job.ended_at(now)
+            started = job.start if state != "PENDING" else None
+            run = (ended or now) - job.start if started is not None else 0
+            exit_code = "1:0" if state == "FAILED" else "0:0"
+            tres = f"cpu={job.cpus},gres/gpu={job.gpus_per_node * len(job.nodes)}"
+            lines.append(
+                "|".join(
+                    [
+                        str(job.job_id),
+                        job.user,
+                        state,
+                        exit_code,
+                        _elapsed(run),
+                        PARTITION,
+                        ",".join(job.nodes) if started is not None else "None assigned",
+                        tres,
+                        _stamp(job.submitted),
+                        _stamp(started),
+                        _stamp(ended),
+                        job.name,
+                    ]
+                )
+            )
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def gpu_probe(self, job_id: str | None, node: str | None) -> str:
+        """What the GPU probe prints, labelled per task as ``srun --label`` does."""
+        now = self.cluster.clock()
+        job = self.cluster.jobs.get(int(job_id)) if job_id and job_id.isdigit() else None
+        names = [node] if node else (job.nodes if job else [])
+        if job is not None and node is None:
+            names = list(job.nodes)
+        out = []
+        for task, name in enumerate(names):
+            healthy = next((n.healthy for n in self.cluster.nodes if n.name == name), True)
+            prefix = f"{task}: " if job is not None else ""
+            out.append(f"{prefix}@@host {name}")
+            rng = random.Random(f"{name}-{int(now // 5)}")
+            busy = self._busy_gpus(name, now)
+            for gpu in range(GPUS_PER_NODE):
+                owner = busy.get(gpu)
+                if owner is not None:
+                    util = 88 + rng.randint(0, 11)
+                    if owner.straggler == (name, gpu):
+                        util = 31 + rng.randint(0, 8)
+                    memory = 71000 + rng.randint(0, 900)
+                    temp, power = 62 + rng.randint(0, 8), 560 + rng.randint(0, 90)
+                else:
+                    util, memory, temp, power = 0, 4, 31 + rng.randint(0, 3), 70 + rng.randint(0, 5)
+                out.append(
+                    f"{prefix}{gpu}, GPU-{zlib.crc32(f'{name}/{gpu}'.encode()):08x}-demo, "
+                    f"NVIDIA H100 80GB HBM3, {util}, {memory}, 81559, {temp}, {power}.00"
+                )
+            out.append(f"{prefix}@@rc 0")
+            out.append(f"{prefix}@@xid-visible")
+            if not healthy:
+                out.append(
+                    f"{prefix}@@xid [1389921.101] NVRM: Xid (PCI:0000:9b:00): 79, pid=0, "
+                    "GPU has fallen off the bus."
+                )
+        return "\n".join(out) + "\n"
+
+    def _busy_gpus(self, node: str, now: float) -> dict[int, SimJob]:
+        busy: dict[int, SimJob] = {}
+        slot = 0
+        for job in self.cluster.jobs.values():
+            if node in job.nodes and job.state(now)[0] == "RUNNING":
+                for _ in range(job.gpus_per_node):
+                    if slot < GPUS_PER_NODE:
+                        busy[slot] = job
+                        slot += 1
+        return busy
+
+
+class DemoProcess(Process):
+    """``tail -F`` of a simulated job's log: new lines appear as the clock moves."""
+
+    def __init__(self, transport: DemoSlurmTransport, job: SimJob | None, lines: int) -> None:
+        super().__init__()
+        self.transport = transport
+        self.job = job
+        now = transport.cluster.clock()
+        written = job.log_lines(now) if job else []
+        self._sent = len(written)
+        self._pending = (written[-lines:] if lines else []) if written else []
+        self._closed = False
+
+    def read(self, timeout: float) -> bytes | None:
+        if self._closed:
+            return b""
+        if not self._pending and self.job is not None:
+            lines = self.job.log_lines(self.transport.cluster.clock())
+            self._pending, self._sent = lines[self._sent :], len(lines)
+        if self._pending:
+            chunk = "".join(f"{line}\n" for line in self._pending).encode()
+            self._pending = []
+            return chunk
+        self.transport.sleep(min(max(timeout, 0), 0.2))
+        return None
+
+    @property
+    def exit_status(self) -> int | None:
+        return 0 if self._closed else None
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class DemoSlurmTransport(Transport):
+    """The simulated cluster's login node. Clearly not a real one: see :data:`DEMO_LABEL`."""
+
+    kind = "demo"
+
+    def __init__(
+        self,
+        cluster: SimCluster,
+        *,
+        login_host: str = "login-node",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.cluster = cluster
+        self.slurm = DemoSlurm(cluster)
+        self.login_host = login_host
+        self.sleep = sleep
+        self.commands: list[list[str]] = []  # what was asked, for tests and curiosity
+
+    @property
+    def destination(self) -> str:
+        return f"{USER}@{self.login_host} ({DEMO_LABEL})"
+
+    def describe(self) -> str:
+        return f"(no connection: {DEMO_LABEL})"
+
+    def home(self) -> str:
+        return HOME
+
+    def put_file(self, path: str, data: bytes, *, mode: int = 0o600) -> str:
+        path = self.expand_path(path)
+        with self.cluster.lock:
+            self.cluster.files[path] = data
+        return path
+
+    def spawn(self, argv: Sequence[str], *, merge_stderr: bool = True) -> Process:
+        command_line(argv)
+        self.commands.append(list(argv))
+        if argv[0] == "tail" and "--" in argv:
+            path = argv[argv.index("--") + 1]
+            lines = _int(argv[argv.index("-n") + 1] if "-n" in argv else "10", 10)
+            job = next((j for j in self.cluster.jobs.values() if j.stdout == path), None)
+            return DemoProcess(self, job, lines)
+        return DemoProcess(self, None, 0)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        input: bytes | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Result:
+        command_line(argv)
+        self.commands.append(list(argv))
+        with self.cluster.lock:
+            return self._answer(list(argv))
+
+    def _answer(self, argv: list[str]) -> Result:
+        program, args = argv[0], argv[1:]
+        slurm = self.slurm
+        if program == "id":
+            return Result(0, f"{USER}\n", "")
+        if program == "hostname":
+            return Result(0, f"{self.login_host}\n", "")
+        if program == "sinfo":
+            if "--version" in args:
+                return Result(0, VERSION + "\n", "")
+            return Result(0, slurm.sinfo_json(), "")
+        if program == "squeue":
+            if "--json" in args:
+                return Result(0, slurm.squeue_json(), "")
+            return self._squeue_comments(args)
+        if program == "sacct":
+            return Result(0, slurm.sacct("-a" in args), "")
+        if program == "scontrol" and args[:2] == ["show", "job"]:
+            return slurm.scontrol_job(args[-1])
+        if program == "scontrol" and args[:2] == ["show", "partition"]:
+            return Result(0, slurm.partitions(), "")
+        if program == "scontrol" and args[:2] == ["show", "hostnames"]:
+            return Result(0, "\n".join(args[2].split(",")) + "\n", "")
+        if program == "scancel":
+            for job_id in args:
+                job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
+                if job is not None and job.ended_at(self.cluster.clock()) is None:
+                    job.cancelled_at = self.cluster.clock()
+            return Result(0, "", "")
+        if program in {"mkdir", "rm"}:
+            return Result(0, "", "")
+        if program == "tail":
+            return self._tail(args)
+        if program == "sh" and len(args) > 2 and args[1] == SUBMIT_SCRIPT:
+            return self._submit(args[3], args[5:])
+        if program == "ssh" and args:  # the GPU probe's hop to a compute node
+            node = args[args.index("--") + 1] if "--" in args else args[-2]
+            return Result(0, slurm.gpu_probe(None, node), "")
+        if program == "sh" and len(args) > 2 and args[1] == PROBE_SCRIPT:
+            return Result(0, slurm.gpu_probe(None, self.login_host), "")
+        if program == "srun" and PROBE_SCRIPT in args:
+            job_id = next((a.split("=", 1)[1] for a in args if a.startswith("--jobid=")), "")
+            nodelist = next((a.split("=", 1)[1] for a in args if a.startswith("--nodelist=")), "")
+            job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
+            whole = job is None or nodelist == ",".join(job.nodes)
+            return Result(0, slurm.gpu_probe(job_id, None if whole else nodelist), "")
+        return Result(127, "", f"sh: 1: {program}: not found (simulated cluster)\n")
+
+    def _squeue_comments(self, args: list[str]) -> Result:
+        now = self.cluster.clock()
+        if "-w" in args:  # running jobs of mine on a node: `-o %i`
+            node = args[args.index("-w") + 1]
+            ids = [
+                str(j.job_id)
+                for j in self.cluster.jobs.values()
+                if node in j.nodes and j.user == USER and j.state(now)[0] == "RUNNING"
+            ]
+            return Result(0, "\n".join(ids) + "\n", "")
+        lines = [f"{j.job_id}|{j.comment}" for j in self.cluster.jobs.values() if j.user == USER]
+        return Result(0, "\n".join(lines) + "\n", "")
+
+    def _tail(self, args: list[str]) -> Result:
+        path = args[-1]
+        lines = _int(args[args.index("-n") + 1] if "-n" in args else "10", 10)
+        job = next((j for j in self.cluster.jobs.values() if j.stdout == path), None)
+        if job is None or job.state(self.cluster.clock())[0] == "PENDING":
+            return Result(1, "", f"tail: cannot open '{path}' for reading: No such file\n")
+        written = job.log_lines(self.cluster.clock())
+        return Result(0, "".join(f"{line}\n" for line in written[-lines:]), "")
+
+    def _submit(self, token: str, sbatch: list[str]) -> Result:
+        options: dict[str, str] = {}
+        for word in sbatch[1:-1]:
+            key, _, value = word.removeprefix("--").partition("=")
+            options[key] = value
+        script = self.cluster.files.get(sbatch[-1], b"").decode("utf-8", "replace")
+        partition = read_directives(script).options.get("partition") or options.get("partition")
+        if partition and partition not in {PARTITION, "dev"}:
+            err = "sbatch: error: Batch job submission failed: Invalid partition name specified"
+            return Result(0, f"1\n{token}\n{token}\n{err}\n", "")
+        job = self.cluster.submit(script, options)
+        return Result(0, f"0\n{token}\n{job.job_id}\n{token}\n", "")
+
+
+def demo_nodes(instances: Sequence[object]) -> list[DemoNode]:
+    """Slurm nodes for the compute instances of a HyperPod cluster (its ClusterNodes)."""
+    nodes = []
+    for item in instances:
+        hostname = str(getattr(item, "hostname", "") or "")
+        if not hostname:
+            continue
+        status = str(getattr(item, "status", ""))
+        message = str(getattr(item, "message", ""))
+        healthy = status not in {"Failure", "NotFound", "ShuttingDown"}
+        nodes.append(
+            DemoNode(
+                name=hostname.split(".", 1)[0],
+                address=str(getattr(item, "private_ip", "") or ""),
+                healthy=healthy,
+                reason="" if healthy else (message[:60] or "node failure"),
+            )
+        )
+    return nodes
+
+
+def fallback_nodes(count: int = 4) -> list[DemoNode]:
+    """Nodes for a demo with no HyperPod cluster to copy (e.g. the API is unreachable)."""
+    return [DemoNode(f"ip-127-31-1-{10 + i}", f"127.31.1.{10 + i}") for i in range(count)]
+
+
+_CLUSTERS: dict[str, SimCluster] = {}
+_CLUSTERS_LOCK = threading.Lock()
+_LOGINS: dict[str, str] = {}
+
+
+def open_demo_transport(hyperpod: HyperPodService | None, cluster_name: str) -> DemoSlurmTransport:
+    """The simulated login node of ``cluster_name`` (one simulated cluster per name and
+    process, so every view of the console sees the same jobs)."""
+    from console.errors import SmError
+
+    compute: list[ClusterNode] = []
+    login = _LOGINS.get(cluster_name, "login-node")
+    if cluster_name not in _CLUSTERS and hyperpod is not None and cluster_name:
+        try:
+            described = hyperpod.describe_cluster(cluster_name)
+            instances = list(hyperpod.list_nodes(cluster_name, addresses=True))
+        except SmError:  # the demo API is unreachable: a cluster of our own still works
+            described, instances = None, []
+        kinds = {g.name: g.slurm_node_type for g in described.instance_groups} if described else {}
+        compute = [i for i in instances if kinds.get(i.group) == "Compute"]
+        logins = [i.hostname for i in instances if kinds.get(i.group) == "Login" and i.hostname]
+        if logins:
+            login = _LOGINS[cluster_name] = logins[0].split(".", 1)[0]
+    with _CLUSTERS_LOCK:
+        cluster = _CLUSTERS.get(cluster_name)
+        if cluster is None:
+            cluster = SimCluster.seeded(demo_nodes(compute) or fallback_nodes())
+            _CLUSTERS[cluster_name] = cluster
+    return DemoSlurmTransport(cluster, login_host=login)

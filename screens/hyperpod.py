@@ -1,0 +1,268 @@
+"""The HyperPod tab: a cluster's AWS view joined with its Slurm view.
+
+Panes (one on screen at a time, each polling only while shown): ``c`` clusters and their
+instance groups, ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs beside
+the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health
+check), ``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
+GPUs, ``ctrl+k`` scancel), ``h`` history (sacct). ``b`` opens the sbatch editor; a
+submitted job's log opens by itself.
+
+Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
+simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a
+worker on first use. An unknown SSH host key stops there: its fingerprint is shown in the
+confirm dialog and the key is recorded only if the operator accepts it; a changed key is
+refused with the warning, never offered.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import ContentSwitcher, Static
+
+from console.remote.errors import HostKeyError
+from screens.confirm import ConfirmDialog
+from screens.host import console_host
+from screens.hyperpod_jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
+from screens.hyperpod_panes import (
+    ClustersPane,
+    HistoryPane,
+    HyperPodPane,
+    HyperPodState,
+    NodesPane,
+    QueuePane,
+    SlurmUnreachable,
+)
+from screens.hyperpod_sbatch import SbatchOutcome, SbatchScreen
+from screens.log_view import max_lines_from
+from screens.log_view_feed import FeedTiming
+from screens.messages import PollFailed
+from screens.palette import PaletteCommand
+
+if TYPE_CHECKING:
+    from console.config import Config
+    from console.slurm.session import SlurmSession
+
+PANES = {
+    "clusters": "hp-clusters",
+    "nodes": "hp-nodes",
+    "queue": "hp-queue",
+    "history": "hp-history",
+}
+PANE_TITLES = {"clusters": "Clusters", "nodes": "Nodes", "queue": "Queue", "history": "History"}
+SLURM_LOG_INTERVAL = 1.0
+
+
+class HyperPodView(Vertical):
+    """Everything on the HyperPod tab."""
+
+    BINDINGS = [
+        Binding("c", "pane('clusters')", "Clusters", id="hyperpod.clusters"),
+        Binding("n", "pane('nodes')", "Nodes", id="hyperpod.nodes"),
+        Binding("j", "pane('queue')", "Queue", id="hyperpod.queue"),
+        Binding("h", "pane('history')", "History", id="hyperpod.history"),
+        Binding("b", "new_job", "New job", id="hyperpod.new_job"),
+    ]
+
+    def __init__(self, config: Config, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._config = config
+        self.state: HyperPodState | None = None
+        self.pane = "nodes" if config.ssh.cluster or config.ssh.transport == "demo" else "clusters"
+        self.draft: str | None = None
+        self.draft_name = ""
+        self._asked_keys: set[str] = set()  # fingerprints already offered (one dialog each)
+
+    def compose(self) -> ComposeResult:
+        from console.slurm.session import SlurmSession
+
+        session = SlurmSession.from_context(console_host(self).context)
+        self.state = HyperPodState(session, self._config.ssh.cluster)
+        poll = self._config.poll
+        yield Static("", id="hyperpod-head")
+        with ContentSwitcher(initial=PANES[self.pane], id="hyperpod-panes"):
+            yield ClustersPane(poll, self.state, id="hp-clusters")
+            yield NodesPane(poll, self.state, id="hp-nodes")
+            yield QueuePane(poll, self.state, id="hp-queue")
+            yield HistoryPane(poll, self.state, id="hp-history")
+
+    def on_mount(self) -> None:
+        self._activate(self.pane, focus=False)  # the tab is not shown yet
+
+    @property
+    def session(self) -> SlurmSession:
+        assert self.state is not None
+        return self.state.session
+
+    def current_pane(self) -> HyperPodPane:
+        return self.query_one(f"#{PANES[self.pane]}", HyperPodPane)
+
+    def focus_main(self) -> None:
+        self.current_pane().focus_main()
+
+    def reset(self) -> None:
+        """Context switched (profile/region): a new session, every pane polled afresh."""
+        from console.slurm.session import SlurmSession
+
+        if self.state is None:
+            return
+        self.state.session.close()
+        self.state.session = SlurmSession.from_context(console_host(self).context)
+        self.state.clusters = {}
+        for pane_id in PANES.values():
+            pane = self.query_one(f"#{pane_id}", HyperPodPane)
+            pane.snapshot = None
+            pane.table.sync(())
+            pane.poller.reset()
+        self._asked_keys.clear()
+        self.show_head()
+
+    # --- panes ----------------------------------------------------------------------------
+    def action_pane(self, pane: str) -> None:
+        if pane in PANES:
+            self._activate(pane)
+
+    def _activate(self, pane: str, *, focus: bool = True) -> None:
+        self.pane = pane
+        self.query_one(ContentSwitcher).current = PANES[pane]
+        for name, pane_id in PANES.items():
+            self.query_one(f"#{pane_id}", HyperPodPane).pane_poller.set_active(name == pane)
+        self.show_head()
+        if focus:
+            self.current_pane().focus_main()
+
+    def show_head(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        cluster = state.cluster or "no cluster chosen"
+        known = state.clusters.get(state.cluster)
+        status = f" ({known.status})" if known else ""
+        panes = " ".join(
+            f"[{title}]" if name == self.pane else title for name, title in PANE_TITLES.items()
+        )
+        text = (
+            f"{cluster}{status} · Slurm: {state.session.label} · {panes} · "
+            "c/n/j/h panes · b new job"
+        )
+        self.query_one("#hyperpod-head", Static).update(Content(text))
+
+    @on(ClustersPane.Chosen)
+    def _cluster_chosen(self, message: ClustersPane.Chosen) -> None:
+        assert self.state is not None
+        self.state.cluster = message.name
+        self.query_one(NodesPane).table.sync(())
+        self.query_one(NodesPane).poller.refresh_now()
+        self._activate("nodes")
+
+    # --- Slurm problems ---------------------------------------------------------------------
+    @on(SlurmUnreachable)
+    def _slurm_unreachable(self, message: SlurmUnreachable) -> None:
+        message.stop()
+        self.offer_host_key(message.error)
+
+    def offer_host_key(self, error: Any) -> None:
+        """An unknown host key: show its fingerprint, record it only if accepted."""
+        if not isinstance(error, HostKeyError):
+            return
+        if error.changed or error.unknown is None:
+            if error.message not in self._asked_keys:  # once, not on every poll
+                self._asked_keys.add(error.message)
+                self.notify(error.one_line(), severity="error", title="host key refused")
+            return
+        unknown = error.unknown
+        if unknown.fingerprint in self._asked_keys:
+            return
+        self._asked_keys.add(unknown.fingerprint)
+        dialog = ConfirmDialog(
+            "Unknown SSH host key",
+            f"{unknown.hostname} presents a key smconsole has not seen:\n\n"
+            f"  {unknown.key_type} {unknown.fingerprint}\n\n"
+            "Trust it only if this fingerprint matches the one your cluster admin gave you. "
+            f"Trusting writes it to {unknown.known_hosts_file}.",
+            confirm_label="Trust this key",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.notify("host key not trusted: Slurm stays disconnected", severity="warning")
+                return
+            self.session.trust(unknown)
+            self.notify(f"trusted {unknown.fingerprint} for {unknown.hostname}", title="host key")
+            self.current_pane().poller.refresh_now()
+
+        self.app.push_screen(dialog, answered)
+
+    @on(PollFailed)
+    def _poll_failed(self, message: PollFailed) -> None:
+        # Not stopped: the main screen shows poll health too.
+        if message.resource.startswith(("slurm", "hyperpod-nodes")):
+            self.offer_host_key(message.error)
+
+    # --- jobs: editor, log, GPUs ----------------------------------------------------------------
+    def action_new_job(self) -> None:
+        if not self.session.configured:
+            self.notify(
+                "no Slurm connection is configured: set [ssh] in the config",
+                severity="warning",
+            )
+            return
+        screen = SbatchScreen(self.session, draft=self.draft, name=self.draft_name)
+        self.app.push_screen(screen, self._editor_closed)
+
+    def _editor_closed(self, outcome: SbatchOutcome | None) -> None:
+        if outcome is None:
+            return
+        if outcome.submitted is None:
+            self.draft, self.draft_name = outcome.text, outcome.name
+            return
+        self.draft, self.draft_name = None, ""
+        self.query_one(QueuePane).poller.refresh_now()
+        self.open_log(outcome.submitted.job_id, outcome.name, None)
+
+    @on(QueuePane.JobAction)
+    def _job_action(self, message: QueuePane.JobAction) -> None:
+        message.stop()
+        job = message.job
+        if message.action == "gpus":
+            if job.state != "RUNNING":
+                self.notify(
+                    f"job {job.job_id} is {job.display_state}: GPUs are shown for running jobs",
+                    severity="warning",
+                )
+                return
+            self.app.push_screen(GpuScreen(self.session, job.job_id, self._config.poll))
+        else:
+            self.open_log(job.job_id, job.name, job.state)
+
+    def open_log(self, job_id: str, name: str, state: str | None) -> None:
+        source = SlurmJobLog(self.session, job_id, name, status_hint=state)
+        timing = FeedTiming(
+            interval=SLURM_LOG_INTERVAL,
+            max_backoff=self._config.poll.max_backoff,
+            status_every=5.0,
+        )
+        self.app.push_screen(
+            SlurmLogScreen(source, max_lines=max_lines_from(self._config), timing=timing)
+        )
+
+    # --- palette ----------------------------------------------------------------------------------
+    def palette_commands(self) -> list[PaletteCommand]:
+        def goto(pane: str) -> Any:
+            def run() -> None:
+                show_tab = getattr(self.screen, "show_tab", None)
+                if callable(show_tab):
+                    show_tab("hyperpod")
+                self._activate(pane)
+
+            return run
+
+        return [
+            (f"HyperPod: {title}", f"show the {title.lower()} pane", goto(name))
+            for name, title in PANE_TITLES.items()
+        ] + [("HyperPod: new Slurm job", "open the sbatch editor (b)", self.action_new_job)]

@@ -1,0 +1,233 @@
+"""A Slurm job's log in the console's one log view, and a running job's GPU panel.
+
+The log: :class:`SlurmJobLog` is a :class:`~screens.log_view_feed.LogFeedSource` over the
+core's ``tail -F`` follower, so the existing :class:`~screens.log_view.LogScreen` shows it
+(search, follow, wrap, bounded buffer). A dropped connection comes through as a marked
+line (the follower reconnects and says what may be missing). Closing the screen closes
+the follower, which ends the remote ``tail``.
+
+The GPU panel polls ``nvidia-smi`` on the job's nodes (``srun --overlap``) through the
+one poller, shows idle GPUs and stragglers, XIDs where the kernel log is readable, and a
+plain message for nodes without nvidia-smi.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from console.services.logs import LogEvent
+from screens.host import console_host
+from screens.hyperpod_tables import GpuTable
+from screens.log_view import LogScreen
+from screens.poller import Poller, schedule_for
+
+if TYPE_CHECKING:
+    from console.config import PollIntervals
+    from console.context import ConsoleContext
+    from console.slurm.gpu import GpuReport
+    from console.slurm.session import SlurmSession
+    from console.slurm.tail import LogFollower
+
+FOLLOW_READ_SECONDS = 0.3
+
+# Slurm's end states in the words the log feed knows (it stops following on these).
+_END_STATES = {
+    "COMPLETED": "Completed",
+    "CANCELLED": "Stopped",
+    "PREEMPTED": "Stopped",
+    "REVOKED": "Stopped",
+}
+
+
+def feed_status(state: str) -> str:
+    from console.slurm.records import FINISHED_JOB_STATES
+
+    if state in FINISHED_JOB_STATES:
+        return _END_STATES.get(state, "Failed")
+    return state
+
+
+class _FollowerPoll:
+    """One ``tail -F`` read at a time, as the feed loop asks."""
+
+    def __init__(self, owner: SlurmJobLog, follower: LogFollower, host: str) -> None:
+        self.owner = owner
+        self.follower = follower
+        self.host = host
+
+    def poll(self) -> Sequence[LogEvent]:
+        from console.slurm.tail import Gap
+
+        with self.owner.lock:
+            if self.owner.closed:
+                return []
+            items = self.follower.poll(FOLLOW_READ_SECONDS)
+        now = datetime.now(UTC)
+        events = []
+        for item in items:
+            text = f"··· {item.message} ···" if isinstance(item, Gap) else item
+            events.append(LogEvent(now, self.follower.path, self.host, text))
+        return events
+
+
+@dataclass
+class SlurmJobLog:
+    """The output file of a Slurm job, followed with ``tail -F`` (a log feed source)."""
+
+    session: SlurmSession
+    job_id: str
+    job_name: str = ""
+    status_hint: str | None = None
+    kind: str = "slurm"
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.job_id
+        self.lock = threading.Lock()
+        self.closed = False
+        self._follower: LogFollower | None = None
+
+    @property
+    def label(self) -> str:
+        return f"Slurm job {self.job_id}" + (f" ({self.job_name})" if self.job_name else "")
+
+    @property
+    def ends(self) -> bool:
+        return True
+
+    @property
+    def known_status(self) -> str | None:
+        return feed_status(self.status_hint) if self.status_hint else None
+
+    def open(self) -> _FollowerPoll:
+        client = self.session.client()
+        follower = client.follow(self.job_id, lines=1000)
+        with self.lock:
+            if self.closed:
+                follower.close()
+            previous, self._follower = self._follower, follower
+        if previous is not None:
+            previous.close()
+        return _FollowerPoll(self, follower, self.job_id)
+
+    def status(self) -> str | None:
+        return feed_status(self.session.client().job(self.job_id).state)
+
+    def close(self) -> None:
+        """Stop following: the remote tail ends (in a thread: closing may wait on I/O)."""
+        self.closed = True
+
+        def close_now() -> None:
+            with self.lock:
+                follower, self._follower = self._follower, None
+            if follower is not None:
+                follower.close()
+
+        threading.Thread(target=close_now, name=f"close-tail-{self.job_id}", daemon=True).start()
+
+
+class SlurmLogScreen(LogScreen):
+    """The log screen on a Slurm job; closing it also closes the remote tail."""
+
+    def on_unmount(self) -> None:
+        source = self.source
+        if isinstance(source, SlurmJobLog):
+            source.close()
+
+
+# --- the GPU panel ----------------------------------------------------------------------------
+
+
+@dataclass
+class GpusRead(Message):
+    generation: int
+    report: GpuReport
+
+
+class GpuScreen(Screen[None]):
+    """GPUs of one running job, refreshed by the poller; ``q`` goes back."""
+
+    BINDINGS = [
+        Binding("q", "close", "Back", id="hyperpod.gpus.close"),
+        Binding("escape,backspace", "close", "Back", show=False, id="hyperpod.gpus.close_alt"),
+        Binding("r", "refresh", "Refresh", id="hyperpod.gpus.refresh"),
+    ]
+
+    def __init__(self, session: SlurmSession, job_id: str, poll: PollIntervals) -> None:
+        super().__init__()
+        self.session = session
+        self.job_id = job_id
+        self._poll = poll
+        self.report: GpuReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"GPUs · Slurm job {self.job_id}"), id="gpu-title")
+        yield GpuTable(id="gpu-table")
+        yield Static(Content("reading nvidia-smi on the job's nodes…"), id="gpu-notes")
+        session, job_id = self.session, self.job_id
+
+        def fetch(_context: ConsoleContext) -> GpuReport:
+            return session.client().job_gpus(job_id, nvidia_smi=session.nvidia_smi)
+
+        yield Poller[Any](
+            "gpus",
+            fetch,
+            result=GpusRead,
+            transitional=lambda _report: False,
+            schedule=schedule_for(self._poll, "gpus"),
+            id="gpu-poller",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(GpuTable).focus()
+        self.query_one(Poller).set_shown(True)
+
+    @on(GpusRead)
+    def _read(self, message: GpusRead) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        self.report = message.report
+        self.query_one(GpuTable).sync(message.report.gpus)
+        self.query_one("#gpu-notes", Static).update(Content("\n".join(gpu_notes(message.report))))
+
+    def action_refresh(self) -> None:
+        self.query_one(Poller).refresh_now()
+
+    def action_close(self) -> None:
+        self.query_one(Poller).set_shown(False)  # no poll after leaving
+        self.dismiss(None)
+
+
+def gpu_notes(report: GpuReport) -> list[str]:
+    """Lines under the table: flagged GPUs, XIDs, nodes without nvidia-smi."""
+    notes = []
+    flagged = [g for g in report.gpus if g.flags]
+    if flagged:
+        notes.append(
+            "flagged: " + ", ".join(f"{g.node}/{g.index} {'+'.join(g.flags)}" for g in flagged)
+        )
+    for node in report.nodes:
+        if node.status != "ok" or not node.gpus:
+            notes.append(f"{node.node}: {node.message}")
+        for xid in node.xids:
+            notes.append(f"{node.node}: XID {xid.code} on {xid.pci}: {xid.text}")
+    answered = [n for n in report.nodes if n.status == "ok"]
+    if answered and not any(n.xid_visible for n in answered):
+        notes.append("XID errors: not visible (the kernel log is closed to this user)")
+    if not notes:
+        notes.append(f"{len(report.gpus)} GPUs, none idle or lagging")
+    return notes

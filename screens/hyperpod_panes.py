@@ -1,0 +1,530 @@
+"""The HyperPod tab's four panes: clusters, nodes (AWS joined with Slurm), queue, history.
+
+Each pane is a :class:`TableView` with its own :class:`PanePoller`: the poller runs only
+while its tab is shown *and* its pane is the one on screen, so the hidden panes cost no
+remote calls. Every fetch runs in the poller's thread worker: AWS through the core's
+HyperPod service, Slurm through the tab's one :class:`SlurmSession`. The nodes pane still
+shows the AWS side when Slurm cannot be reached (and says why), and the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from console.errors import SmError, translate
+from screens.confirm import ConfirmDialog
+from screens.filter_bar import FilterBar
+from screens.host import console_host
+from screens.hyperpod_tables import ClustersTable, HistoryTable, NodesTable, QueueTable
+from screens.poller import Poller, schedule_for
+from screens.table_view import TableView
+
+if TYPE_CHECKING:
+    from console.config import PollIntervals
+    from console.context import ConsoleContext
+    from console.services.hyperpod import Cluster
+    from console.slurm.join import JoinedNode
+    from console.slurm.records import SlurmJob
+    from console.slurm.session import SlurmSession
+
+T = TypeVar("T")
+CLUSTER_LIMIT = 50
+
+
+class HyperPodState:
+    """What the panes share with their worker threads: the session, the chosen cluster,
+    mine/all. Plain attributes, set on the UI thread and only read by workers."""
+
+    def __init__(self, session: SlurmSession, cluster: str) -> None:
+        self.session = session
+        self.cluster = cluster
+        self.all_users = False
+        self.clusters: dict[str, Cluster] = {}
+
+
+class PanePoller(Poller[T]):
+    """A poller that also needs its pane to be the one on screen.
+
+    Never primed while hidden: its first poll may open an SSH/SSM connection to the
+    cluster (and ask about a host key), which only a visit to the tab should do.
+    """
+
+    PRIME_WHEN_HIDDEN = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wanted = False
+        self.active = False
+
+    def set_shown(self, shown: bool) -> None:
+        self._wanted = shown
+        super().set_shown(shown and self.active)
+
+    def set_active(self, active: bool) -> None:
+        self.active = active
+        super().set_shown(self._wanted and active)
+
+
+# --- snapshots and messages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClustersSnapshot:
+    items: tuple[Cluster, ...]
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class NodesSnapshot:
+    cluster: str
+    items: tuple[JoinedNode, ...]
+    slurm_error: SmError | None
+    aws_error: SmError | None
+    fetched_at: datetime
+
+    @property
+    def transitional(self) -> bool:
+        return any(
+            r.instance is not None and r.instance.status not in {"Running", "Failure"}
+            for r in self.items
+        )
+
+
+@dataclass(frozen=True)
+class JobsSnapshot:
+    items: tuple[Any, ...]  # SlurmJob or AccountingJob
+    all_users: bool
+    note: str  # e.g. "accounting is off"
+    fetched_at: datetime
+
+    @property
+    def transitional(self) -> bool:
+        return any(getattr(j, "state", "") in {"PENDING", "COMPLETING"} for j in self.items)
+
+
+@dataclass
+class ClustersListed(Message):
+    generation: int
+    snapshot: ClustersSnapshot
+
+
+@dataclass
+class NodesListed(Message):
+    generation: int
+    snapshot: NodesSnapshot
+
+
+@dataclass
+class QueueListed(Message):
+    generation: int
+    snapshot: JobsSnapshot
+
+
+@dataclass
+class HistoryListed(Message):
+    generation: int
+    snapshot: JobsSnapshot
+
+
+@dataclass
+class SlurmUnreachable(Message):
+    """A Slurm read failed in a pane's worker: the tab decides what to show (a host-key
+    dialog, a banner)."""
+
+    error: SmError
+
+
+# --- fetches (worker threads) ---------------------------------------------------------------
+
+
+def fetch_clusters(context: ConsoleContext) -> ClustersSnapshot:
+    service = context.hyperpod
+    clusters = [
+        service.describe_cluster(c.name) for c in service.list_clusters(limit=CLUSTER_LIMIT)
+    ]
+    return ClustersSnapshot(tuple(clusters), datetime.now(UTC))
+
+
+def fetch_nodes(context: ConsoleContext, state: HyperPodState) -> NodesSnapshot:
+    from console.slurm.join import join_nodes
+
+    cluster = state.cluster
+    instances: list[Any] = []
+    slurm_nodes: list[Any] = []
+    aws_error = slurm_error = None
+    if cluster:
+        try:
+            instances = list(context.hyperpod.list_nodes(cluster, addresses=True))
+        except Exception as exc:
+            aws_error = translate(exc)
+    try:
+        slurm_nodes = state.session.client().nodes()
+    except Exception as exc:
+        slurm_error = translate(exc)
+    if aws_error is not None and slurm_error is not None:
+        raise aws_error
+    rows = tuple(join_nodes(slurm_nodes, instances))
+    return NodesSnapshot(cluster, rows, slurm_error, aws_error, datetime.now(UTC))
+
+
+def fetch_queue(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot:
+    all_users = state.all_users
+    jobs = state.session.client().queue(all_users=all_users, include_finished=True)
+    return JobsSnapshot(tuple(jobs), all_users, "", datetime.now(UTC))
+
+
+def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot:
+    from console.slurm.client import AccountingDisabledError
+
+    all_users = state.all_users
+    try:
+        jobs = state.session.client().history(all_users=all_users, limit=500)
+    except AccountingDisabledError as exc:
+        return JobsSnapshot((), all_users, exc.message, datetime.now(UTC))
+    return JobsSnapshot(tuple(jobs), all_users, "", datetime.now(UTC))
+
+
+def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
+    return str(service.start_health_check(cluster, group, ids))
+
+
+def _bind(fetch: Callable[[ConsoleContext, HyperPodState], T], state: HyperPodState) -> Any:
+    return lambda context: fetch(context, state)
+
+
+# --- panes -------------------------------------------------------------------------------------
+
+
+class HyperPodPane(TableView):
+    """Shared parts of the four panes."""
+
+    def __init__(self, poll: PollIntervals, state: HyperPodState, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._poll = poll
+        self.state = state
+        self.snapshot: Any = None
+
+    def compose_parts(self, table: Any, poller: Poller[Any]) -> ComposeResult:
+        yield table
+        bar = FilterBar(id=f"{self.id}-filter")
+        bar.display = False
+        yield bar
+        yield poller
+        yield Static(Content(f"loading {self.NOUN}…"), classes="view-info")
+
+    @property
+    def pane_poller(self) -> PanePoller[Any]:
+        poller = self.poller
+        assert isinstance(poller, PanePoller)
+        return poller
+
+    def accept(self, generation: int, snapshot: Any) -> bool:
+        if generation != console_host(self).generation:
+            return False
+        self.snapshot = snapshot
+        self.table.sync(snapshot.items)
+        self.show_info()
+        return True
+
+    def info_extra(self) -> list[str]:
+        if self.snapshot is None:
+            return []
+        return [f"updated {self.snapshot.fetched_at.astimezone():%H:%M:%S}"]
+
+
+class ClustersPane(HyperPodPane):
+    NOUN = "clusters"
+    TAB = "hyperpod"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="hyperpod.clusters.filter"),
+        Binding("s", "sort", "Sort", show=False, id="hyperpod.clusters.sort"),
+        Binding("r", "refresh", "Refresh", id="hyperpod.clusters.refresh"),
+    ]
+
+    @dataclass
+    class Chosen(Message):
+        """``enter`` on a cluster: the tab shows its nodes."""
+
+        name: str
+
+    def compose(self) -> ComposeResult:
+        poller = PanePoller[ClustersSnapshot](
+            "hyperpod",
+            fetch_clusters,
+            result=ClustersListed,
+            transitional=lambda s: any(c.status not in {"InService", "Failed"} for c in s.items),
+            schedule=schedule_for(self._poll, "hyperpod"),
+            id="hp-clusters-poller",
+        )
+        yield from self.compose_parts(ClustersTable(id="hp-clusters-table"), poller)
+        yield Static("", id="hp-groups")
+
+    @on(ClustersListed)
+    def _listed(self, message: ClustersListed) -> None:
+        if self.accept(message.generation, message.snapshot):
+            self.state.clusters = {c.name: c for c in message.snapshot.items}
+            self.show_preview()
+
+    def show_preview(self) -> None:
+        cluster = self.table.cursor_item() if self.table.row_count else None
+        groups = self.query_one("#hp-groups", Static)
+        if cluster is None:
+            groups.update("")
+            return
+        lines = [f"{cluster.name} · {cluster.status} · instance groups:"]
+        for g in cluster.instance_groups:
+            lines.append(
+                f"  {g.name:<16} {g.instance_type:<16} {g.current_count}/{g.target_count} "
+                f"{g.status or '-':<10} Slurm: {g.slurm_node_type or '-'}"
+            )
+        groups.update(Content("\n".join(lines)))
+
+    def open_item(self, key: str) -> None:
+        self.post_message(self.Chosen(key))
+
+
+class NodesPane(HyperPodPane):
+    NOUN = "nodes"
+    TAB = "hyperpod"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="hyperpod.nodes.filter"),
+        Binding("s", "sort", "Sort", show=False, id="hyperpod.nodes.sort"),
+        Binding("r", "refresh", "Refresh", id="hyperpod.nodes.refresh"),
+        Binding("ctrl+r", "reboot", "Reboot", id="hyperpod.nodes.reboot"),
+        Binding("ctrl+e", "replace", "Replace", id="hyperpod.nodes.replace"),
+        Binding("H", "health_check", "Health check", id="hyperpod.nodes.health"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        poller = PanePoller[NodesSnapshot](
+            "hyperpod-nodes",
+            _bind(fetch_nodes, self.state),
+            result=NodesListed,
+            transitional=lambda s: s.transitional,
+            schedule=schedule_for(self._poll, "slurm"),
+            id="hp-nodes-poller",
+        )
+        yield from self.compose_parts(NodesTable(id="hp-nodes-table"), poller)
+
+    @on(NodesListed)
+    def _listed(self, message: NodesListed) -> None:
+        snapshot = message.snapshot
+        if self.accept(message.generation, snapshot) and snapshot.slurm_error is not None:
+            self.post_message(SlurmUnreachable(snapshot.slurm_error))
+
+    def info_extra(self) -> list[str]:
+        parts = super().info_extra()
+        snapshot: NodesSnapshot | None = self.snapshot
+        if snapshot is not None:
+            if snapshot.slurm_error is not None:
+                parts.append(f"Slurm: {snapshot.slurm_error.message}")
+            if snapshot.aws_error is not None:
+                parts.append(f"AWS: {snapshot.aws_error.message}")
+            if not snapshot.cluster:
+                parts.append("no HyperPod cluster chosen (c: clusters)")
+        return parts
+
+    def _instance(self, action: str) -> Any:
+        row = self.table.cursor_item()
+        if row is None or row.instance is None:
+            self.notify("no HyperPod instance on this row", severity="warning", timeout=3)
+            return None
+        if not self.gate_allows(action, row.instance.cluster):
+            return None
+        return row.instance
+
+    def action_reboot(self) -> None:
+        node = self._instance("cluster-node-reboot")
+        if node is None:
+            return
+        dialog = ConfirmDialog(
+            "Reboot HyperPod node?",
+            f"{node.instance_id} (group {node.group}, {node.hostname or 'no host name'}) "
+            "reboots: every job step running on it is killed.",
+            confirm_label="Reboot",
+        )
+        self.ask(
+            dialog, lambda: self._node_action("reboot", node), what=f"reboot {node.instance_id}"
+        )
+
+    def action_replace(self) -> None:
+        node = self._instance("cluster-node-replace")
+        if node is None:
+            return
+        dialog = ConfirmDialog(
+            "Replace HyperPod node?",
+            f"{node.instance_id} (group {node.group}) is terminated and a new instance takes "
+            "its place: its local disks are lost and jobs on it are killed.",
+            confirm_label="Replace",
+            typed_name=node.instance_id,
+        )
+        self.ask(
+            dialog, lambda: self._node_action("replace", node), what=f"replace {node.instance_id}"
+        )
+
+    def action_health_check(self) -> None:
+        node = self._instance("cluster-node-health-check")
+        if node is None:
+            return
+        dialog = ConfirmDialog(
+            "Run deep health checks?",
+            f"{node.instance_id} (group {node.group}) leaves service while HyperPod stresses "
+            "its GPUs and network (about an hour); jobs on it are killed, and a node that "
+            "fails the checks is replaced.",
+            confirm_label="Start checks",
+        )
+        what = f"health check {node.instance_id}"
+        self.ask(dialog, lambda: self._node_action("health check", node), what=what)
+
+    def _node_action(self, verb: str, node: Any) -> None:
+        service = console_host(self).context.hyperpod
+        work: Callable[[str, list[str]], Any]
+        if verb == "health check":
+            work = partial(_health_check, service, node.group)
+        else:
+            work = service.reboot_nodes if verb == "reboot" else service.replace_nodes
+
+        def done(result: Any) -> None:
+            if getattr(result, "failed", None):
+                node_id, why = result.failed[0]
+                self.notify(f"{verb} {node_id} failed: {why}", severity="error", title=verb)
+            else:
+                self.notify(f"{verb} of {node.instance_id} requested", title=verb)
+
+        self.run_change(
+            f"{verb} {node.instance_id}", lambda: work(node.cluster, [node.instance_id]), done
+        )
+
+
+class QueuePane(HyperPodPane):
+    NOUN = "Slurm jobs"
+    TAB = "hyperpod"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="hyperpod.queue.filter"),
+        Binding("s", "sort", "Sort", show=False, id="hyperpod.queue.sort"),
+        Binding("r", "refresh", "Refresh", id="hyperpod.queue.refresh"),
+        Binding("a", "toggle_all", "Mine/all", id="hyperpod.queue.all"),
+        Binding("l", "logs", "Log", id="hyperpod.queue.logs"),
+        Binding("g", "gpus", "GPUs", id="hyperpod.queue.gpus"),
+        Binding("ctrl+k", "cancel_job", "Cancel job", id="hyperpod.queue.cancel"),
+    ]
+
+    @dataclass
+    class JobAction(Message):
+        """``l``/``g``/``enter`` on a job: the tab opens its log or its GPU panel."""
+
+        action: str
+        job: SlurmJob
+
+    def compose(self) -> ComposeResult:
+        poller = PanePoller[JobsSnapshot](
+            "slurm-queue",
+            _bind(fetch_queue, self.state),
+            result=QueueListed,
+            transitional=lambda s: s.transitional,
+            schedule=schedule_for(self._poll, "slurm"),
+            id="hp-queue-poller",
+        )
+        yield from self.compose_parts(QueueTable(id="hp-queue-table"), poller)
+
+    @on(QueueListed)
+    def _listed(self, message: QueueListed) -> None:
+        self.accept(message.generation, message.snapshot)
+
+    def info_extra(self) -> list[str]:
+        return ["everyone's" if self.state.all_users else "mine", *super().info_extra()]
+
+    def action_toggle_all(self) -> None:
+        self.state.all_users = not self.state.all_users
+        self.show_info()
+        self.poller.refresh_now()
+
+    def _job(self) -> SlurmJob | None:
+        job = self.table.cursor_item()
+        if job is None:
+            self.notify("no job selected", severity="warning", timeout=3)
+        return job
+
+    def open_item(self, key: str) -> None:
+        job = self.table.items.get(key)
+        if job is not None:
+            self.post_message(self.JobAction("logs", job))
+
+    def action_logs(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(self.JobAction("logs", job))
+
+    def action_gpus(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(self.JobAction("gpus", job))
+
+    def action_cancel_job(self) -> None:
+        job = self._job()
+        if job is None or not self.gate_allows("slurm-cancel", job.job_id):
+            return
+        if not job.active:
+            self.notify(f"job {job.job_id} has already ended ({job.state})", severity="warning")
+            return
+        dialog = ConfirmDialog(
+            "Cancel Slurm job?",
+            f"Job {job.job_id} ({job.name}, {job.user}) is {job.display_state}. scancel "
+            "ends it; what it has not checkpointed is lost.",
+            confirm_label="scancel",
+        )
+        self.ask(dialog, lambda: self._cancel(job.job_id), what=f"cancel job {job.job_id}")
+
+    def _cancel(self, job_id: str) -> None:
+        session = self.state.session
+
+        def done(_job: Any) -> None:
+            self.notify(f"job {job_id} cancelled", title="scancel")
+
+        self.run_change(f"cancel job {job_id}", lambda: session.client().cancel(job_id), done)
+
+
+class HistoryPane(HyperPodPane):
+    NOUN = "finished jobs"
+    TAB = "hyperpod"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="hyperpod.history.filter"),
+        Binding("s", "sort", "Sort", show=False, id="hyperpod.history.sort"),
+        Binding("r", "refresh", "Refresh", id="hyperpod.history.refresh"),
+        Binding("a", "toggle_all", "Mine/all", id="hyperpod.history.all"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        poller = PanePoller[JobsSnapshot](
+            "slurm-history",
+            _bind(fetch_history, self.state),
+            result=HistoryListed,
+            transitional=lambda s: False,
+            schedule=schedule_for(self._poll, "slurm"),
+            id="hp-history-poller",
+        )
+        yield from self.compose_parts(HistoryTable(id="hp-history-table"), poller)
+
+    @on(HistoryListed)
+    def _listed(self, message: HistoryListed) -> None:
+        self.accept(message.generation, message.snapshot)
+
+    def info_extra(self) -> list[str]:
+        parts = ["everyone's" if self.state.all_users else "mine", *super().info_extra()]
+        if self.snapshot is not None and self.snapshot.note:
+            parts.append(self.snapshot.note)
+        return parts
+
+    def action_toggle_all(self) -> None:
+        self.state.all_users = not self.state.all_users
+        self.show_info()
+        self.poller.refresh_now()

@@ -1,0 +1,256 @@
+"""The HyperPod tab's tables: clusters, nodes (AWS joined with Slurm), queue, history, GPUs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from screens.formatting import MISSING, format_time
+from screens.keyed_table import KeyedTable, TableColumn, epoch
+
+if TYPE_CHECKING:
+    from console.services.hyperpod import Cluster
+    from console.slurm.gpu import GpuSample
+    from console.slurm.join import JoinedNode
+    from console.slurm.records import AccountingJob, SlurmJob
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return MISSING
+    days, rest = divmod(max(seconds, 0), 86400)
+    text = f"{rest // 3600}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{text}" if days else text
+
+
+def groups_text(cluster: Cluster) -> str:
+    return " · ".join(
+        f"{g.name} {g.current_count}/{g.target_count}" for g in cluster.instance_groups
+    )
+
+
+class ClustersTable(KeyedTable["Cluster"]):
+    """HyperPod clusters with their instance groups in one cell."""
+
+    COLUMNS = (
+        TableColumn("name", "Cluster", flex=True),
+        TableColumn("status", "Status", compact_width=10),
+        TableColumn("orchestrator", "Orchestrator", compact_width=6, hide_when_compact=True),
+        TableColumn("groups", "Instance groups (current/target)", compact_width=24),
+        TableColumn("created", "Created", compact_width=11, descending_first=True),
+    )
+    DEFAULT_SORT = "created"
+
+    def key_of(self, item: Cluster) -> str:
+        return item.name
+
+    def cell_values(self, item: Cluster, now: datetime) -> Mapping[str, str]:
+        return {
+            "name": item.name,
+            "status": item.status,
+            "orchestrator": item.orchestrator or MISSING,
+            "groups": groups_text(item) or MISSING,
+            "created": format_time(item.created, compact=self.compact),
+        }
+
+    def filter_fields(self, item: Cluster) -> Mapping[str, str]:
+        return {"name": item.name, "status": item.status, "groups": groups_text(item)}
+
+    def sort_value(self, item: Cluster, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "created":
+            return (item.created or epoch(), item.name)
+        if column == "status":
+            return (item.status, item.name)
+        return (item.name.lower(),)
+
+
+def _gres(row: JoinedNode) -> str:
+    node = row.slurm
+    if node is None or not node.gpus_total:
+        return MISSING
+    return f"{node.gpus_used}/{node.gpus_total}"
+
+
+def _cpus(row: JoinedNode) -> str:
+    node = row.slurm
+    if node is None:
+        return MISSING
+    return f"{node.cpus_allocated or 0}/{node.cpus_total or '?'}"
+
+
+class NodesTable(KeyedTable["JoinedNode"]):
+    """One row per machine: Slurm state/reason/CPUs/GPUs beside the instance's AWS status."""
+
+    COLUMNS = (
+        TableColumn("name", "Node", flex=True),
+        TableColumn("slurm", "Slurm", compact_width=10),
+        TableColumn("reason", "Reason", compact_width=12, hide_when_compact=True),
+        TableColumn("cpus", "CPUs", compact_width=7),
+        TableColumn("gpus", "GPUs", compact_width=5),
+        TableColumn("instance", "Instance", compact_width=12, hide_when_compact=True),
+        TableColumn("group", "Group", compact_width=10),
+        TableColumn("status", "AWS status", compact_width=10),
+    )
+    DEFAULT_SORT = "name"
+    COMPACT_WIDTH = 120
+
+    def key_of(self, item: JoinedNode) -> str:
+        return item.name
+
+    def cell_values(self, item: JoinedNode, now: datetime) -> Mapping[str, str]:
+        slurm, instance = item.slurm, item.instance
+        reason = (slurm.reason if slurm else "") or (instance.message if instance else "")
+        return {
+            "name": item.name,
+            "slurm": slurm.display_state if slurm else "not in Slurm",
+            "reason": reason or MISSING,
+            "cpus": _cpus(item),
+            "gpus": _gres(item),
+            "instance": instance.instance_id if instance else MISSING,
+            "group": instance.group if instance else MISSING,
+            "status": instance.status if instance else "no instance",
+        }
+
+    def filter_fields(self, item: JoinedNode) -> Mapping[str, str]:
+        return {key: value for key, value in self.cell_values(item, epoch()).items()}
+
+    def sort_value(self, item: JoinedNode, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "name":
+            return (item.name,)
+        return (self.cell_values(item, now)[column], item.name)
+
+
+def job_sort_id(job_id: str) -> tuple[int, str]:
+    head = job_id.split("_", 1)[0]
+    return (int(head) if head.isdigit() else 0, job_id)
+
+
+class QueueTable(KeyedTable["SlurmJob"]):
+    """squeue: jobs with state, where (or why not yet) and for how long."""
+
+    COLUMNS = (
+        TableColumn("id", "JobID", compact_width=8, descending_first=True),
+        TableColumn("name", "Name", flex=True),
+        TableColumn("user", "User", compact_width=8),
+        TableColumn("status", "State", compact_width=10),
+        TableColumn("where", "Nodes/Reason", compact_width=16),
+        TableColumn("time", "Time", compact_width=9),
+        TableColumn("gpus", "GPUs", compact_width=4),
+    )
+    DEFAULT_SORT = "id"
+
+    def key_of(self, item: SlurmJob) -> str:
+        return item.job_id
+
+    def cell_values(self, item: SlurmJob, now: datetime) -> Mapping[str, str]:
+        where = item.nodes or (f"({item.reason})" if item.reason else MISSING)
+        return {
+            "id": item.job_id,
+            "name": item.name,
+            "user": item.user,
+            "status": item.display_state,
+            "where": where,
+            "time": duration(item.elapsed_seconds),
+            "gpus": str(item.gpus) if item.gpus else MISSING,
+        }
+
+    def filter_fields(self, item: SlurmJob) -> Mapping[str, str]:
+        return {
+            "id": item.job_id,
+            "name": item.name,
+            "user": item.user,
+            "status": item.display_state,
+            "where": item.nodes or item.reason,
+        }
+
+    def sort_value(self, item: SlurmJob, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "id":
+            return job_sort_id(item.job_id)
+        if column == "time":
+            return (item.elapsed_seconds or 0, job_sort_id(item.job_id))
+        return (self.cell_values(item, now)[column], job_sort_id(item.job_id))
+
+
+class HistoryTable(KeyedTable["AccountingJob"]):
+    """sacct: finished (and running) jobs with exit codes."""
+
+    COLUMNS = (
+        TableColumn("id", "JobID", compact_width=8, descending_first=True),
+        TableColumn("name", "Name", flex=True),
+        TableColumn("user", "User", compact_width=8),
+        TableColumn("status", "State", compact_width=10),
+        TableColumn("exit", "Exit", compact_width=5),
+        TableColumn("elapsed", "Elapsed", compact_width=9),
+        TableColumn("nodes", "Nodes", compact_width=14, hide_when_compact=True),
+        TableColumn("submitted", "Submitted", compact_width=11, descending_first=True),
+    )
+    DEFAULT_SORT = "id"
+
+    def key_of(self, item: AccountingJob) -> str:
+        return item.job_id
+
+    def cell_values(self, item: AccountingJob, now: datetime) -> Mapping[str, str]:
+        exit_text = f"sig {item.signal}" if item.signal else str(item.exit_code)
+        return {
+            "id": item.job_id,
+            "name": item.name,
+            "user": item.user,
+            "status": item.state,
+            "exit": MISSING if item.exit_code is None and not item.signal else exit_text,
+            "elapsed": duration(item.elapsed_seconds),
+            "nodes": item.nodes or MISSING,
+            "submitted": format_time(item.submitted, compact=self.compact),
+        }
+
+    def filter_fields(self, item: AccountingJob) -> Mapping[str, str]:
+        return {"id": item.job_id, "name": item.name, "user": item.user, "status": item.state}
+
+    def sort_value(self, item: AccountingJob, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "id":
+            return job_sort_id(item.job_id)
+        if column == "submitted":
+            return (item.submitted or epoch(), job_sort_id(item.job_id))
+        return (self.cell_values(item, now)[column], job_sort_id(item.job_id))
+
+
+def _num(value: float | None, unit: str = "") -> str:
+    return MISSING if value is None else f"{value:.0f}{unit}"
+
+
+class GpuTable(KeyedTable["GpuSample"]):
+    """One row per GPU of a job's nodes; idle GPUs and stragglers flagged."""
+
+    COLUMNS = (
+        TableColumn("gpu", "Node/GPU", flex=True),
+        TableColumn("util", "Util", compact_width=5),
+        TableColumn("memory", "Memory MiB", compact_width=13),
+        TableColumn("temp", "Temp", compact_width=5),
+        TableColumn("power", "Power", compact_width=6),
+        TableColumn("status", "Flags", compact_width=10),
+    )
+    DEFAULT_SORT = "gpu"
+
+    def key_of(self, item: GpuSample) -> str:
+        return f"{item.node}/{item.index if item.index is not None else item.uuid}"
+
+    def cell_values(self, item: GpuSample, now: datetime) -> Mapping[str, str]:
+        used, total = item.memory_used_mb, item.memory_total_mb
+        memory = MISSING if used is None and total is None else f"{_num(used)}/{_num(total)}"
+        flags = ",".join(item.flags) or ("MIG" if item.mig else "ok")
+        return {
+            "gpu": self.key_of(item),
+            "util": _num(item.utilization, "%"),
+            "memory": memory,
+            "temp": _num(item.temperature_c, "C"),
+            "power": _num(item.power_w, "W"),
+            "status": flags,
+        }
+
+    def filter_fields(self, item: GpuSample) -> Mapping[str, str]:
+        return {"gpu": self.key_of(item), "status": ",".join(item.flags)}
+
+    def sort_value(self, item: GpuSample, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "util":
+            return (item.utilization if item.utilization is not None else -1.0, item.node)
+        return (item.node, item.index if item.index is not None else -1)

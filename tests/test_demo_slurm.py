@@ -1,0 +1,154 @@
+"""The demo's simulated Slurm: the real client and parsers read it, and it moves with a
+clock the tests turn by hand (no sleeps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.demo.slurm import (
+    DEMO_LABEL,
+    DemoNode,
+    DemoSlurmTransport,
+    SimCluster,
+    demo_nodes,
+    fallback_nodes,
+)
+from console.errors import ConflictError
+from console.remote.errors import RemoteCommandError
+from console.services.hyperpod import ClusterNode
+from console.slurm.client import SlurmClient
+from console.slurm.join import join_nodes
+from console.slurm.tail import LogFollower
+
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def slurm(clock: Clock) -> SlurmClient:
+    nodes = [*fallback_nodes(3), DemoNode("ip-127-31-1-13", "127.31.1.13", False, "Xid 79")]
+    transport = DemoSlurmTransport(SimCluster.seeded(nodes, clock), sleep=lambda _: None)
+    return SlurmClient(transport, hyperpod=True)
+
+
+def names(jobs: list[object]) -> dict[str, str]:
+    return {j.name: j.display_state for j in jobs}  # type: ignore[attr-defined]
+
+
+def test_labelled_as_simulated(slurm: SlurmClient) -> None:
+    info = slurm.connection_info()
+    assert DEMO_LABEL in info.destination and "simulated" in info.slurm_version
+    assert "no connection" in info.equivalent_command
+
+
+def test_queue_nodes_and_history_in_real_formats(slurm: SlurmClient) -> None:
+    everyone = names(slurm.queue(all_users=True))
+    assert everyone == {
+        "llama3-70b-pretrain": "RUNNING",
+        "eval-mmlu": "RUNNING",
+        "mistral-7b-dpo": "PENDING",
+        "tokenize-pile": "RUNNING",
+    }
+    assert set(names(slurm.queue())) == {"llama3-70b-pretrain", "eval-mmlu"}  # mine
+    nodes = {n.name: n for n in slurm.nodes()}
+    assert nodes["ip-127-31-1-10"].display_state == "ALLOCATED"
+    assert nodes["ip-127-31-1-13"].display_state == "DOWN+DRAIN"
+    assert nodes["ip-127-31-1-13"].reason == "Xid 79"
+    assert nodes["ip-127-31-1-10"].partitions == ("gpu", "dev")
+    assert {p.name: p.gpus_per_node for p in slurm.partitions()} == {"gpu": 8, "dev": 8}
+    history = slurm.history(all_users=True)
+    assert {"COMPLETED", "FAILED", "RUNNING"} <= {j.state for j in history}
+
+
+def test_jobs_progress_with_the_clock(slurm: SlurmClient, clock: Clock) -> None:
+    clock.advance(100)  # eval-mmlu ends, the DPO run takes its node
+    states = names(slurm.queue(all_users=True, include_finished=True))
+    assert states["eval-mmlu"] == "COMPLETED" and states["mistral-7b-dpo"] == "RUNNING"
+    clock.advance(400)  # finished jobs leave squeue after MinJobAge
+    assert "eval-mmlu" not in names(slurm.queue(all_users=True, include_finished=True))
+
+
+def test_submit_tail_follow_cancel(slurm: SlurmClient, clock: Clock) -> None:
+    script = "#!/bin/bash\n#SBATCH --gres=gpu:8\n#SBATCH --output=logs/%x-%j.out\nsrun train\n"
+    result = slurm.submit(script, name="demo run; $(x)")
+    job = slurm.job(result.job_id)
+    assert job.state == "PENDING" and job.name == "demo run; $(x)"
+    assert job.stdout == f"/home/demo/logs/demo run; $(x)-{result.job_id}.out"
+    with pytest.raises(ConflictError, match="running jobs"):
+        slurm.gpus(result.job_id)
+    clock.advance(10)
+    assert slurm.job(result.job_id).state == "RUNNING"
+    assert slurm.tail(result.job_id, lines=1)[0].startswith("step ")
+    with LogFollower(slurm.transport, slurm.output_path(result.job_id), lines=1) as follower:
+        first = follower.poll(0.1)
+        clock.advance(4)
+        later = follower.poll(0.1)
+    assert len(first) == 1 and len(later) == 2 and first != later
+    slurm.cancel(result.job_id)
+    assert slurm.job(result.job_id).state == "CANCELLED"
+    assert "CANCELLED AT" in slurm.tail(result.job_id, lines=1)[0]
+    with pytest.raises(ConflictError, match="already ended"):
+        slurm.cancel(result.job_id)
+
+
+def test_a_refused_submission_shows_slurms_error(slurm: SlurmClient) -> None:
+    with pytest.raises(RemoteCommandError, match="Invalid partition name specified"):
+        slurm.submit("#!/bin/bash\n#SBATCH --partition=nope\nsrun x\n", name="bad")
+    codes = [i.code for i in slurm.lint("#!/bin/bash\n#SBATCH --partition=nope\n")]
+    assert "unknown-partition" in codes
+
+
+def test_gpus_of_a_job_show_a_straggler_and_a_node_shows_an_xid(slurm: SlurmClient) -> None:
+    pretrain = next(j for j in slurm.queue() if j.name == "llama3-70b-pretrain")
+    report = slurm.gpus(pretrain.job_id)
+    assert [n.node for n in report.nodes] == ["ip-127-31-1-10", "ip-127-31-1-11"]
+    assert len(report.gpus) == 16
+    flagged = [(g.node, g.index, g.flags) for g in report.gpus if g.flags]
+    assert flagged == [("ip-127-31-1-11", 5, ("straggler",))]
+    broken = slurm.gpus("ip-127-31-1-13")
+    assert [x.code for x in broken.xids] == [79]
+    eval_job = next(j for j in slurm.queue() if j.name == "eval-mmlu")
+    idle = [g.index for g in slurm.gpus(eval_job.job_id).gpus if "idle" in g.flags]
+    assert idle == [4, 5, 6, 7]  # the job holds 4 of the node's 8 GPUs
+
+
+def test_nodes_come_from_the_hyperpod_compute_instances() -> None:
+    def node(i: int, status: str = "Running", message: str = "") -> ClusterNode:
+        return ClusterNode(
+            "c", f"i-{i}", "gpu-workers", "ml.p5.48xlarge", status, message, None,
+            f"ip-127-31-1-{i}.ec2.internal", f"127.31.1.{i}",
+        )  # fmt: skip
+
+    instances = [node(10), node(11, "Failure", "GPU 5 reported Xid 79")]
+    nodes = demo_nodes(instances)
+    assert [(n.name, n.healthy) for n in nodes] == [
+        ("ip-127-31-1-10", True),
+        ("ip-127-31-1-11", False),
+    ]
+    slurm = SlurmClient(DemoSlurmTransport(SimCluster.seeded(nodes)))
+    rows = join_nodes(slurm.nodes(), instances)
+    assert [(r.name, r.instance.instance_id if r.instance else None) for r in rows] == [
+        ("ip-127-31-1-10", "i-10"),
+        ("ip-127-31-1-11", "i-11"),
+    ]
+    assert rows[1].slurm is not None and rows[1].slurm.state == "DOWN"
+
+
+def test_unknown_programs_say_so(slurm: SlurmClient) -> None:
+    result = slurm.transport.run(["rm-rf-everything"])
+    assert result.rc == 127 and "simulated cluster" in result.stderr
