@@ -18,6 +18,8 @@ from console.config import Config
 from console.gate import MutationGate
 
 if TYPE_CHECKING:
+    from console.mlflow.servers import TrackingServersService
+    from console.mlflow.service import MlflowService
     from console.services.endpoints import EndpointsService
     from console.services.experiments import ExperimentsService
     from console.services.hyperpod import HyperPodService
@@ -108,6 +110,19 @@ class ConsoleContext:
         from console.services.hyperpod import HyperPodService
 
         return HyperPodService(self.sessions, self.gate)
+
+    @cached_property
+    def mlflow(self) -> MlflowService:
+        """MLflow tracking + registry (mlflow itself is imported on the first call)."""
+        from console.mlflow.service import MlflowService
+
+        return MlflowService(self.config, self.sessions, self.gate)
+
+    @cached_property
+    def mlflow_servers(self) -> TrackingServersService:
+        from console.mlflow.servers import TrackingServersService
+
+        return TrackingServersService(self.sessions, self.gate)
 
     @cached_property
     def status(self) -> StatusService:

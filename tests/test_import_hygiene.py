@@ -30,6 +30,21 @@ def test_core_and_cli_import_without_heavy_modules() -> None:
     assert not modules & set(FORBIDDEN), modules & set(FORBIDDEN)
 
 
+def test_mlflow_core_imports_without_mlflow() -> None:
+    """Building the MLflow service (and its records, columns, errors) imports no mlflow:
+    only its methods do, in a worker thread."""
+    modules = loaded_after(
+        "import console.mlflow.service, console.mlflow.servers, console.mlflow.columns\n"
+        "import console.mlflow.records, console.mlflow.errors, console.mlflow.quiet\n"
+        "from console.config import Config\n"
+        "from console.context import ConsoleContext\n"
+        "c = ConsoleContext(Config(mlflow_tracking_uri='http://127.0.0.1:9'))\n"
+        "c.mlflow.describe_target(); c.mlflow_servers\n"
+        "from console.errors import translate; translate(ValueError('x'))"
+    )
+    assert not modules & set(FORBIDDEN), modules & set(FORBIDDEN)
+
+
 def test_help_runs_without_heavy_modules() -> None:
     modules = loaded_after(
         "from console.cli.main import main\n"
