@@ -24,6 +24,10 @@ from screens.endpoints_invoke import InvokeScreen
 from screens.endpoints_table import EndpointsTable
 from screens.endpoints_update import ConfigPicker
 from screens.endpoints_weights import WeightsDialog
+from screens.experiments import ExperimentsView
+from screens.experiments_detail import CompareScreen, RunDetailScreen
+from screens.experiments_runs import ColumnPicker, RunsView
+from screens.experiments_table import ExperimentsTable, RunsTable
 from screens.filter_bar import FilterBar
 from screens.help import HelpScreen, binding_rows
 from screens.job_detail import JobDetailScreen
@@ -190,6 +194,13 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Invoke panel", InvokeScreen),
     ("Traffic weights", WeightsDialog),
     ("Endpoint config picker", ConfigPicker),
+    ("Experiments", ExperimentsView),
+    ("Experiments table", ExperimentsTable),
+    ("MLflow runs", RunsView),
+    ("Runs table", RunsTable),
+    ("Run detail", RunDetailScreen),
+    ("Run compare", CompareScreen),
+    ("Run columns picker", ColumnPicker),
     ("Notebooks", NotebooksView),
     ("Notebooks table", NotebooksTable),
     ("Notebook URL", NotebookUrlScreen),

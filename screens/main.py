@@ -18,6 +18,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.errors import translate
 from screens.endpoints import EndpointsListed, EndpointsView
+from screens.experiments import ExperimentsView
 from screens.header import ContextBar
 from screens.host import console_host
 from screens.jobs import JobsView
@@ -43,7 +44,6 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 TAB_TITLES = dict(TABS)
 COMING_SOON = {
-    "experiments": "MLflow experiments and runs (the tracking server in the config)",
     "registry": "SageMaker Model Registry (model package groups and versions)",
     "hyperpod": "SageMaker HyperPod clusters and nodes (ListClusters, ListClusterNodes)",
 }
@@ -72,6 +72,8 @@ class MainScreen(Screen[None]):
                         yield JobsView(self._config.poll, id="jobs-view")
                     elif tab == "endpoints":
                         yield EndpointsView(self._config.poll, id="endpoints-view")
+                    elif tab == "experiments":
+                        yield ExperimentsView(self._config, id="experiments-view")
                     elif tab == "notebooks":
                         yield NotebooksView(self._config.poll, id="notebooks-view")
                     elif tab == "status":
@@ -205,6 +207,7 @@ class MainScreen(Screen[None]):
         self.query_one(JobsView).reset()
         self.query_one(EndpointsView).reset()
         self.query_one(NotebooksView).reset()
+        self.query_one(ExperimentsView).reset()
         for tab in ("jobs", "endpoints", "notebooks"):
             self.set_tab_count(tab, None)
         self.fetch_identity()
@@ -214,4 +217,5 @@ class MainScreen(Screen[None]):
         return [
             *self.query_one(EndpointsView).palette_commands(),
             *self.query_one(NotebooksView).palette_commands(),
+            *self.query_one(ExperimentsView).palette_commands(),
         ]

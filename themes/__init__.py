@@ -11,6 +11,7 @@ STYLESHEETS = (
     STYLE_DIR / "jobs.tcss",
     STYLE_DIR / "endpoints.tcss",
     STYLE_DIR / "notebooks.tcss",
+    STYLE_DIR / "experiments.tcss",
     STYLE_DIR / "status.tcss",
     STYLE_DIR / "dialogs.tcss",
     STYLE_DIR / "logs.tcss",

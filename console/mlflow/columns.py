@@ -93,7 +93,7 @@ def header(column: str) -> str:
     return column
 
 
-def _sort_key(v: Any) -> tuple[int, float, str]:
+def sort_key(v: Any) -> tuple[int, float, str]:
     """Numbers (and times, and numeric strings) before text; text case-insensitive."""
     if isinstance(v, datetime):
         return (0, v.timestamp(), "")
@@ -117,7 +117,7 @@ def sort_runs(
     """Sorted by one column; runs missing the value always go last."""
     present = [r for r in runs if not _missing(value(r, column))]
     missing = [r for r in runs if _missing(value(r, column))]
-    present.sort(key=lambda r: _sort_key(value(r, column)), reverse=descending)
+    present.sort(key=lambda r: sort_key(value(r, column)), reverse=descending)
     return present + missing
 
 
