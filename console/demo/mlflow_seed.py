@@ -136,8 +136,8 @@ def _seed(
         )
     for experiment, members in by_experiment.items():
         experiment_id = result.experiments[experiment]
-        newest = members[-RUNS_PER_EXPERIMENT:]
-        chosen = [r for r in members if r.job in packaged and r not in newest] + newest
+        latest = members[-RUNS_PER_EXPERIMENT:]
+        chosen = [r for r in members if r.job in packaged and r not in latest] + latest
         for run in chosen:
             if should_stop():
                 return result
