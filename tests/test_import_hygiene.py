@@ -70,3 +70,10 @@ def test_no_module_level_ui_imports_in_core() -> None:
                 if name.split(".")[0] in {"textual", "screens", "themes", "mlflow", "sagemaker"}:
                     offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert offenders == []
+
+
+def test_tui_start_up_imports_neither_mlflow_nor_charts() -> None:
+    """The Experiments tab is part of the app: mlflow comes with its first poll (a worker)
+    and textual-plotext with the first chart, not with start-up."""
+    modules = loaded_after("import screens.app")
+    assert not modules & {"mlflow", "textual_plotext", "plotext", "pandas", "sagemaker"}
