@@ -14,6 +14,11 @@ on loopback). Then it times, for the same experiment:
 
 The target (issue 4) is that 5,000 runs stay responsive: the service within 1.5x of raw
 mlflow and the whole listing in seconds, not the minutes the MLflow UI takes.
+
+``--tui``: instead, time the Experiments tab's runs table headless (no store needed):
+5,000 synthetic runs synced into :class:`screens.experiments_table.RunsTable` with two
+metric and two param columns, a re-sync with 50 changed runs (a poll), a sort by a metric
+column, and how long marking a run (`space`) takes to be handled and drawn.
 """
 
 from __future__ import annotations
@@ -64,13 +69,82 @@ def raw_listing(client: Any, experiment_id: str) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
+def tui_bench(count: int) -> dict[str, Any]:
+    """The runs table with ``count`` runs: sync, poll re-sync, sort, key latency."""
+    import asyncio
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from textual.app import App, ComposeResult
+
+    from console.mlflow.records import MlflowRun
+    from screens.experiments_table import RunsTable
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    runs = [
+        MlflowRun(
+            run_id=f"{i:032x}",
+            name=f"sweep-{i}",
+            experiment_id="1",
+            status="FINISHED" if i % 7 else "FAILED",
+            start=start + timedelta(minutes=i),
+            end=start + timedelta(minutes=i + 30),
+            user="alice",
+            artifact_uri="",
+            lifecycle_stage="active",
+            params={"lr": str(0.001 * (i % 10 + 1)), "depth": str(i % 8)},
+            metrics={"loss": 1.0 / (i + 1), "accuracy": i / count},
+        )
+        for i in range(count)
+    ]
+    out: dict[str, Any] = {"bench": "mlflow_runs_table", "runs": count}
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            table = RunsTable(id="runs-table")
+            table.set_columns(["metrics.loss", "metrics.accuracy", "params.lr", "params.depth"])
+            yield table
+
+    async def run() -> None:
+        app = TableApp()
+        async with app.run_test(size=(160, 50)) as pilot:
+            table = app.query_one(RunsTable)
+            started = time.perf_counter()
+            table.sync(runs)
+            await pilot.pause()
+            out["first_sync_s"] = round(time.perf_counter() - started, 3)
+            changed = [replace(r, metrics={**r.metrics, "loss": 0.5}) for r in runs[:50]]
+            started = time.perf_counter()
+            table.sync(changed + runs[50:])
+            await pilot.pause()
+            out["poll_resync_s"] = round(time.perf_counter() - started, 3)
+            started = time.perf_counter()
+            table.set_sort(type(table.ordering)("metrics.loss", False, table.COLUMNS))
+            await pilot.pause()
+            out["sort_by_metric_s"] = round(time.perf_counter() - started, 3)
+            latencies = []
+            for key in table.shown_keys()[:5]:
+                started = time.perf_counter()
+                table.toggle_mark(key)
+                await pilot.pause()
+                latencies.append(time.perf_counter() - started)
+            out["mark_run_s_median"] = round(sorted(latencies)[2], 3)
+
+    asyncio.run(run())
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5000)
     parser.add_argument("--uri", default="", help="an existing tracking URI to seed into")
     parser.add_argument("--server", action="store_true", help="start a loopback mlflow server")
     parser.add_argument("--repeat", type=int, default=3, help="best of N listings")
+    parser.add_argument("--tui", action="store_true", help="time the TUI runs table instead")
     args = parser.parse_args()
+    if args.tui:
+        print(json.dumps(tui_bench(args.runs)))
+        return
 
     from console.config import Config
     from console.context import ConsoleContext
