@@ -26,6 +26,7 @@ from screens.endpoints_update import ConfigPicker
 from screens.endpoints_weights import WeightsDialog
 from screens.experiments import ExperimentsView
 from screens.experiments_detail import CompareScreen, RunDetailScreen
+from screens.experiments_models import AliasPrompt, ModelsView, VersionsView
 from screens.experiments_runs import ColumnPicker, RunsView
 from screens.experiments_table import ExperimentsTable, RunsTable
 from screens.filter_bar import FilterBar
@@ -201,6 +202,9 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Run detail", RunDetailScreen),
     ("Run compare", CompareScreen),
     ("Run columns picker", ColumnPicker),
+    ("MLflow models", ModelsView),
+    ("MLflow model versions", VersionsView),
+    ("Alias prompt", AliasPrompt),
     ("Notebooks", NotebooksView),
     ("Notebooks table", NotebooksTable),
     ("Notebook URL", NotebookUrlScreen),

@@ -1,7 +1,8 @@
 """The Experiments tab: MLflow experiments -> runs -> run detail / compare, with charts.
 
 Keys here: `enter` opens an experiment's runs (see :mod:`screens.experiments_runs` for the
-runs keys), `/` filter, `s`/`S` sort, `r` refresh. The tracking server is the config's
+runs keys), `M` the MLflow Model Registry (:mod:`screens.experiments_models`: versions,
+aliases), `/` filter, `s`/`S` sort, `r` refresh. The tracking server is the config's
 ``mlflow_tracking_uri`` (or ``MLFLOW_TRACKING_URI``); without one, the tab says how to set
 it. mlflow itself is imported by the first poll, in a worker thread, never at start-up.
 
@@ -77,6 +78,7 @@ class ExperimentsView(TableView):
         Binding("s", "sort", "Sort", id="experiments.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="experiments.sort_reverse"),
         Binding("r", "refresh", "Refresh", id="experiments.refresh"),
+        Binding("M", "models", "Models", id="experiments.models"),
     ]
 
     def __init__(self, config: Config, *, id: str | None = None) -> None:
@@ -133,6 +135,12 @@ class ExperimentsView(TableView):
         experiment = self.table.items.get(key)
         if experiment is not None:
             self.app.push_screen(RunsScreen(experiment, self.config))
+
+    def action_models(self) -> None:
+        """The MLflow Model Registry: models, versions, aliases."""
+        from screens.experiments_models import ModelsScreen
+
+        self.app.push_screen(ModelsScreen(self.config))
 
     def show_run(self, run_id: str) -> None:
         """Open the detail screen of one MLflow run (for lineage jumps from other views)."""

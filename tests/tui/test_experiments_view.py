@@ -203,3 +203,63 @@ async def test_no_tracking_uri_says_how_to_set_it(aws: Any) -> None:
         await pilot.press("3")
         poller = app.main_screen.query_one("#experiments-poller")
         await wait_until(pilot, lambda: "MLflow tracking URI" in poller.banner_text)  # type: ignore[attr-defined]
+
+
+async def open_versions(pilot: Any, app: SmConsoleApp, model: str) -> Any:
+    from screens.experiments_models import ModelsTable, VersionsScreen, VersionsTable
+
+    await pilot.press("3")
+    await pilot.press("M")
+    models = app.screen.query_one(ModelsTable)
+    await wait_until(pilot, lambda: model in models.items, what="models")
+    models.move_cursor(row=models.get_row_index(model))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, VersionsScreen))
+    versions = app.screen.query_one(VersionsTable)
+    await wait_until(pilot, lambda: versions.total_count >= 2, what="versions")
+    return versions
+
+
+async def test_alias_set_from_the_registry_is_confirmed_and_audited(env: MlflowSeed) -> None:
+    from screens.confirm import ConfirmDialog
+    from screens.experiments_models import AliasPrompt
+    from tests.support.helpers import audit_records, context
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        versions = await open_versions(pilot, app, env.alias_model)
+        assert versions.shown_keys() == ["2", "1"]  # newest first
+        assert [c.plain for c in versions.get_row("1")][2] == "champion"
+        versions.move_cursor(row=versions.get_row_index("2"))
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AliasPrompt))
+        await pilot.press("ctrl+u", *"tui-test", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("n")  # Cancel first: nothing happens
+        assert "cancelled" in notifications(app)[-1]
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AliasPrompt))
+        await pilot.press("ctrl+u", *"tui-test", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: any("tui-test → version 2" in n for n in notifications(app))
+        )
+        await wait_until(pilot, lambda: "tui-test" in versions.items["2"].aliases, what="polled")
+    aliases = context().mlflow.get_registered_model(env.alias_model).aliases
+    assert aliases["tui-test"] == "2"
+    assert [(r["action"], r["outcome"], r["source"]) for r in audit_records()] == [
+        ("mlflow-alias", "ok", "tui")
+    ]
+
+
+async def test_alias_refused_read_only(env: MlflowSeed) -> None:
+    from screens.experiments_models import AliasPrompt
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_versions(pilot, app, env.alias_model)
+        await pilot.press("a")
+        await pilot.pause()
+        assert not isinstance(app.screen, AliasPrompt)
+        assert "read-only" in notifications(app)[-1]
