@@ -52,6 +52,10 @@ _ARN = re.compile(r"^arn:aws[\w-]*:sagemaker:[\w-]+:\d{12}:mlflow-(tracking-serv
 _ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _VERSION_ALIAS = re.compile(r"^v\d+$", re.I)
 _RUN_ID = re.compile(r"^[0-9a-fA-F]{8,64}$")
+# Run counts: only the most recently updated experiments are counted, and a count is
+# reused for COUNT_TTL seconds (counting lists runs; the Experiments tab polls).
+COUNTED_EXPERIMENTS = 50
+COUNT_TTL = 120.0
 # How far lineage looks for SageMaker model packages (each candidate costs a describe).
 PACKAGE_GROUPS_SCANNED = 30
 PACKAGES_PER_GROUP = 20
@@ -151,6 +155,7 @@ class MlflowService:
         self._lock = threading.Lock()
         self._client: Any = None
         self._sagemaker = Service(sessions, gate)
+        self._counts: dict[tuple[str, int], tuple[float, int]] = {}
 
     # --- connection -------------------------------------------------------------------
 
@@ -223,14 +228,28 @@ class MlflowService:
             if not token:
                 break
         if with_counts:
-            found = [self._with_count(e, count_cap) for e in found]
+            found = [
+                self._with_count(e, count_cap) if index < COUNTED_EXPERIMENTS else e
+                for index, e in enumerate(found)
+            ]
         return found
 
     def _with_count(self, experiment: MlflowExperiment, cap: int) -> MlflowExperiment:
+        """The experiment with its (capped) run count, cached for ``COUNT_TTL`` seconds:
+        a poll every 30 s must not list every experiment's runs every time."""
+        import time
         from dataclasses import replace
 
-        page = self._call(self.client.search_runs, [experiment.experiment_id], max_results=cap + 1)
-        count = len(page)
+        now = time.monotonic()
+        key = (experiment.experiment_id, cap)
+        cached = self._counts.get(key)
+        if cached is None or now - cached[0] > COUNT_TTL:
+            page = self._call(
+                self.client.search_runs, [experiment.experiment_id], max_results=cap + 1
+            )
+            cached = (now, len(page))
+            self._counts[key] = cached
+        count = cached[1]
         return replace(experiment, run_count=min(count, cap), runs_capped=count > cap)
 
     def get_experiment(self, ref: str) -> MlflowExperiment:
