@@ -18,7 +18,6 @@ from console.config import Config
 from console.gate import MutationGate
 
 if TYPE_CHECKING:
-    from console.mlflow.servers import TrackingServersService
     from console.mlflow.service import MlflowService
     from console.services.endpoints import EndpointsService
     from console.services.experiments import ExperimentsService
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from console.services.identity import IdentityService
     from console.services.jobs import JobsService
     from console.services.logs import LogsService
+    from console.services.mlflow_servers import TrackingServersService
     from console.services.models import ModelsService
     from console.services.notebooks import NotebooksService
     from console.services.registry import RegistryService
@@ -120,7 +120,7 @@ class ConsoleContext:
 
     @cached_property
     def mlflow_servers(self) -> TrackingServersService:
-        from console.mlflow.servers import TrackingServersService
+        from console.services.mlflow_servers import TrackingServersService
 
         return TrackingServersService(self.sessions, self.gate)
 

@@ -34,7 +34,7 @@ def test_mlflow_core_imports_without_mlflow() -> None:
     """Building the MLflow service (and its records, columns, errors) imports no mlflow:
     only its methods do, in a worker thread."""
     modules = loaded_after(
-        "import console.mlflow.service, console.mlflow.servers, console.mlflow.columns\n"
+        "import console.mlflow.service, console.services.mlflow_servers, console.mlflow.columns\n"
         "import console.mlflow.records, console.mlflow.errors, console.mlflow.quiet\n"
         "from console.config import Config\n"
         "from console.context import ConsoleContext\n"

@@ -225,7 +225,7 @@ def test_nothing_reaches_the_terminal(
 ) -> None:
     """set_terminated over HTTP prints "View run …": our calls keep stdout/stderr clean."""
     service = context().mlflow
-    client = service.client
+    client = service.mlflow_client
     from console.mlflow.quiet import quiet
 
     with quiet():

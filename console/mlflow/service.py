@@ -39,7 +39,6 @@ from console.mlflow.records import (
     RunLineage,
     version_str,
 )
-from console.services.base import Service
 
 T = TypeVar("T")
 
@@ -56,12 +55,6 @@ _RUN_ID = re.compile(r"^[0-9a-fA-F]{8,64}$")
 # reused for COUNT_TTL seconds (counting lists runs; the Experiments tab polls).
 COUNTED_EXPERIMENTS = 50
 COUNT_TTL = 120.0
-# How far lineage looks for SageMaker model packages (each candidate costs a describe).
-PACKAGE_GROUPS_SCANNED = 30
-PACKAGES_PER_GROUP = 20
-# CustomerMetadataProperties keys that tie a model package to its MLflow run / job.
-RUN_ID_KEYS = ("mlflow_run_id", "mlflow.run_id", "MlflowRunId")
-JOB_KEYS = ("training_job", "sagemaker.training_job", "TrainingJobName")
 # Tag on a run naming the model package group its packages go to (optional).
 GROUP_TAG = "sagemaker.model_package_group"
 
@@ -154,7 +147,6 @@ class MlflowService:
         self.gate = gate
         self._lock = threading.Lock()
         self._client: Any = None
-        self._sagemaker = Service(sessions, gate)
         self._counts: dict[tuple[str, int], tuple[float, int]] = {}
 
     # --- connection -------------------------------------------------------------------
@@ -178,8 +170,12 @@ class MlflowService:
         return display_uri(self.config.mlflow_tracking_uri or "(no tracking URI)")
 
     @property
-    def client(self) -> Any:
-        """The ``MlflowClient``, created (and mlflow imported) on first use."""
+    def mlflow_client(self) -> Any:
+        """The ``MlflowClient``, created (and mlflow imported) on first use.
+
+        Not called ``client``: the IAM policy scanner (tests/test_tf_policies.py) reads
+        ``self.client.<op>`` as a boto3 call.
+        """
         tracking, registry = self.tracking_uri, self.registry_uri
         with self._lock:
             if self._client is None:
@@ -211,7 +207,7 @@ class MlflowService:
     ) -> list[MlflowExperiment]:
         """Active experiments, most recently updated first; optionally with run counts
         (capped: counting a 5,000-run experiment exactly would list all of it)."""
-        client = self.client
+        client = self.mlflow_client
         filter_string = f"name LIKE {_quote('%' + name_contains + '%')}" if name_contains else ""
         found: list[MlflowExperiment] = []
         token: str | None = None
@@ -245,7 +241,7 @@ class MlflowService:
         cached = self._counts.get(key)
         if cached is None or now - cached[0] > COUNT_TTL:
             page = self._call(
-                self.client.search_runs, [experiment.experiment_id], max_results=cap + 1
+                self.mlflow_client.search_runs, [experiment.experiment_id], max_results=cap + 1
             )
             cached = (now, len(page))
             self._counts[key] = cached
@@ -257,7 +253,7 @@ class MlflowService:
         ref = ref.strip()
         if not ref:
             raise ValidationError("no experiment given")
-        client = self.client
+        client = self.mlflow_client
         found: Any = None
         if ref.isdigit():
             try:
@@ -283,7 +279,7 @@ class MlflowService:
         page_size: int = RUN_PAGE_SIZE,
     ) -> Iterator[list[MlflowRun]]:
         """Yield runs a page at a time (one request each), following page tokens."""
-        client = self.client
+        client = self.mlflow_client
         token: str | None = None
         while True:
             page = self._call(
@@ -320,14 +316,14 @@ class MlflowService:
         return runs
 
     def get_run(self, run: str) -> MlflowRun:
-        found = self._call(self.client.get_run, run_id(run))
+        found = self._call(self.mlflow_client.get_run, run_id(run))
         return MlflowRun.from_mlflow(found)
 
     def metric_history(self, run: str, key: str) -> list[MetricPoint]:
         """Every logged value of one metric, by step (then time)."""
         if not key.strip():
             raise ValidationError("no metric key given")
-        points = self._call(self.client.get_metric_history, run_id(run), key)
+        points = self._call(self.mlflow_client.get_metric_history, run_id(run), key)
         history = [MetricPoint.from_mlflow(m) for m in points]
         history.sort(key=lambda p: (p.step, p.timestamp.timestamp() if p.timestamp else 0.0))
         if not history:
@@ -348,13 +344,13 @@ class MlflowService:
         return out
 
     def list_artifacts(self, run: str, path: str = "") -> list[Artifact]:
-        found = self._call(self.client.list_artifacts, run_id(run), path or None)
+        found = self._call(self.mlflow_client.list_artifacts, run_id(run), path or None)
         return [Artifact.from_mlflow(f) for f in found]
 
     # --- registry ---------------------------------------------------------------------
 
     def list_registered_models(self, *, name_contains: str | None = None) -> list[RegisteredModel]:
-        client = self.client
+        client = self.mlflow_client
         filter_string = f"name LIKE {_quote('%' + name_contains + '%')}" if name_contains else None
         models: list[RegisteredModel] = []
         token: str | None = None
@@ -373,7 +369,7 @@ class MlflowService:
 
     def get_registered_model(self, name: str) -> RegisteredModel:
         return RegisteredModel.from_mlflow(
-            self._call(self.client.get_registered_model, model_name(name))
+            self._call(self.mlflow_client.get_registered_model, model_name(name))
         )
 
     def list_model_versions(self, name: str) -> list[ModelVersion]:
@@ -384,7 +380,7 @@ class MlflowService:
         return self._search_versions(f"run_id={_quote(run_id(run))}")
 
     def _search_versions(self, filter_string: str) -> list[ModelVersion]:
-        client = self.client
+        client = self.mlflow_client
         versions: list[ModelVersion] = []
         token: str | None = None
         while True:
@@ -426,13 +422,13 @@ class MlflowService:
         target = f"{model}@{alias}"
         current = ""
         if not self.gate.read_only:  # read-only: refused (and audited) below, no reads
-            self._call(self.client.get_model_version, model, version)  # "not found" first
+            self._call(self.mlflow_client.get_model_version, model, version)  # "not found" first
             current = self.get_registered_model(model).aliases.get(alias, "")
         params = {"model": model, "alias": alias, "version": version, "previous": current}
 
         def apply() -> None:
             with quiet():
-                self.client.set_registered_model_alias(model, alias, version)
+                self.mlflow_client.set_registered_model_alias(model, alias, version)
 
         self.gate.run("mlflow-alias", target, params, apply)
         return current
@@ -481,79 +477,13 @@ class MlflowService:
     def packages_for_run(
         self, run: MlflowRun, versions: Sequence[ModelVersion] = ()
     ) -> list[PackageLink]:
-        """SageMaker model packages made from ``run``.
+        """SageMaker model packages made from ``run`` (see
+        :class:`console.services.mlflow_lineage.PackageLinksService` for the rules)."""
+        from console.services.mlflow_lineage import PackageLinksService
 
-        A package counts when its ``CustomerMetadataProperties`` name the run id
-        (``mlflow_run_id``) or the run's training job (``training_job``), or its
-        model data URL contains the training job name (SageMaker's own output layout).
-        Groups searched: the registered model names of the run's versions (SageMaker's
-        MLflow auto-registration names the group after the model), the run's
-        ``sagemaker.model_package_group`` tag, else the newest groups of the account;
-        newest packages of each only, so the cost stays bounded
-        (``PACKAGE_GROUPS_SCANNED`` x ``PACKAGES_PER_GROUP`` describes at most).
-        """
-        sm = self._sagemaker
         groups: list[str] = []
         for name in [run.tags.get(GROUP_TAG, ""), *(v.name for v in versions)]:
             if name and name not in groups:
                 groups.append(name)
-        if not groups:
-            groups = [
-                g["ModelPackageGroupName"]
-                for g in sm.paginate(
-                    "list_model_package_groups",
-                    "ModelPackageGroupSummaryList",
-                    limit=PACKAGE_GROUPS_SCANNED,
-                    SortBy="CreationTime",
-                    SortOrder="Descending",
-                )
-            ]
-        job = run.training_job
-        links: list[PackageLink] = []
-        for group in groups[:PACKAGE_GROUPS_SCANNED]:
-            try:
-                summaries = list(
-                    sm.paginate(
-                        "list_model_packages",
-                        "ModelPackageSummaryList",
-                        limit=PACKAGES_PER_GROUP,
-                        ModelPackageGroupName=group,
-                        SortBy="CreationTime",
-                        SortOrder="Descending",
-                    )
-                )
-            except NotFoundError:
-                continue
-            for summary in summaries:
-                arn = summary["ModelPackageArn"]
-                d = sm.call(sm.client.describe_model_package, ModelPackageName=arn)
-                reason = _package_reason(d, run.run_id, job)
-                if reason:
-                    version = d.get("ModelPackageVersion")
-                    links.append(
-                        PackageLink(
-                            arn=arn,
-                            group=str(d.get("ModelPackageGroupName", group)),
-                            version=int(version) if version is not None else None,
-                            approval_status=str(d.get("ModelApprovalStatus", "") or ""),
-                            reason=reason,
-                        )
-                    )
-        return links
-
-
-def _package_reason(d: dict[str, Any], run: str, job: str) -> str:
-    """Why package ``d`` was made from this run/job ("" if it was not)."""
-    meta = d.get("CustomerMetadataProperties") or {}
-    for key in RUN_ID_KEYS:
-        if meta.get(key) == run:
-            return f"metadata {key}"
-    if job:
-        for key in JOB_KEYS:
-            if meta.get(key) == job:
-                return f"metadata {key}"
-        for container in (d.get("InferenceSpecification") or {}).get("Containers") or []:
-            url = str(container.get("ModelDataUrl") or "")
-            if f"/{job}/" in url:
-                return "model data from the training job"
-    return ""
+        links = PackageLinksService(self.sessions, self.gate)
+        return links.packages_for(run.run_id, run.training_job, groups)

@@ -308,7 +308,7 @@ def mlflow_servers(inv: Invocation, name: str | None, json_output: bool) -> None
 @yes_option
 @pass_invocation
 def mlflow_server_start(inv: Invocation, name: str, yes: bool) -> None:
-    from console.mlflow.servers import server_name
+    from console.services.mlflow_servers import server_name
 
     confirm(
         inv,
@@ -326,7 +326,7 @@ def mlflow_server_start(inv: Invocation, name: str, yes: bool) -> None:
 @yes_option
 @pass_invocation
 def mlflow_server_stop(inv: Invocation, name: str, yes: bool) -> None:
-    from console.mlflow.servers import server_name
+    from console.services.mlflow_servers import server_name
 
     confirm(
         inv,
