@@ -83,7 +83,7 @@ def load_histories(context: ConsoleContext, runs: Sequence[MlflowRun]) -> dict[s
     return out
 
 
-class _ChartScreen(Screen[None]):
+class ChartScreen(Screen[None]):
     """What both screens share: back, reload, metric key cycling, log scale."""
 
     BINDINGS = [
@@ -148,7 +148,7 @@ class _ChartScreen(Screen[None]):
         )
 
 
-class RunDetailScreen(_ChartScreen):
+class RunDetailScreen(ChartScreen):
     """One run: curves, params, latest metrics, tags, artifacts, registry versions."""
 
     def __init__(self, run_id: str) -> None:
@@ -242,7 +242,7 @@ class RunDetailScreen(_ChartScreen):
         await body.mount_all(widgets)
 
 
-class CompareScreen(_ChartScreen):
+class CompareScreen(ChartScreen):
     """2+ runs side by side: overlaid curves, params (differences highlighted), metrics."""
 
     BINDINGS = [

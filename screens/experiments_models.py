@@ -143,7 +143,7 @@ class AliasPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class _PolledScreen(Screen[None]):
+class PolledScreen(Screen[None]):
     BINDINGS = [
         Binding("q", "close", "Back", id="mlflow_models.close"),
         Binding("escape,backspace", "close", "Back", show=False, id="mlflow_models.close_alt"),
@@ -293,7 +293,7 @@ class VersionsView(TableView):
         )
 
 
-class ModelsScreen(_PolledScreen):
+class ModelsScreen(PolledScreen):
     """Registered models of the MLflow registry."""
 
     def __init__(self, config: Config) -> None:
@@ -306,7 +306,7 @@ class ModelsScreen(_PolledScreen):
         yield Footer()
 
 
-class VersionsScreen(_PolledScreen):
+class VersionsScreen(PolledScreen):
     """One registered model's versions; `a` sets an alias."""
 
     def __init__(self, model: str, config: Config) -> None:
