@@ -98,6 +98,9 @@ class Config:
     ssh: SshSettings = field(default_factory=SshSettings)
     buckets: Buckets = field(default_factory=Buckets)
     keymap: dict[str, str] = field(default_factory=dict)
+    # MLflow runs-table columns per experiment id, comma-separated ("status,params.lr,…"):
+    # the column picker's choice, kept across sessions.
+    mlflow_columns: dict[str, str] = field(default_factory=dict)
     # Where this config was read from (not a TOML key).
     source: str = field(default="", metadata={"internal": True})
 

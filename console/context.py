@@ -18,6 +18,7 @@ from console.config import Config
 from console.gate import MutationGate
 
 if TYPE_CHECKING:
+    from console.mlflow.service import MlflowService
     from console.services.endpoints import EndpointsService
     from console.services.evidence import EvidenceService
     from console.services.experiments import ExperimentsService
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from console.services.identity import IdentityService
     from console.services.jobs import JobsService
     from console.services.logs import LogsService
+    from console.services.mlflow_servers import TrackingServersService
     from console.services.models import ModelsService
     from console.services.notebooks import NotebooksService
     from console.services.registry import RegistryService
@@ -128,6 +130,19 @@ class ConsoleContext:
         from console.services.hyperpod import HyperPodService
 
         return HyperPodService(self.sessions, self.gate)
+
+    @cached_property
+    def mlflow(self) -> MlflowService:
+        """MLflow tracking + registry (mlflow itself is imported on the first call)."""
+        from console.mlflow.service import MlflowService
+
+        return MlflowService(self.config, self.sessions, self.gate)
+
+    @cached_property
+    def mlflow_servers(self) -> TrackingServersService:
+        from console.services.mlflow_servers import TrackingServersService
+
+        return TrackingServersService(self.sessions, self.gate)
 
     @cached_property
     def status(self) -> StatusService:

@@ -212,6 +212,12 @@ def translate(
     """
     if isinstance(exc, SmError):
         return exc
+    if type(exc).__module__.startswith(
+        ("mlflow", "sagemaker_mlflow", "requests", "urllib3", "sqlalchemy")
+    ):
+        from console.mlflow.errors import translate_mlflow  # MLflow's error codes
+
+        return translate_mlflow(exc)
     # botocore is imported here, not at module level, so this module stays cheap.
     from botocore import exceptions as bce
 

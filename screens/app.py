@@ -30,6 +30,11 @@ from screens.endpoints_invoke import InvokeScreen
 from screens.endpoints_table import EndpointsTable
 from screens.endpoints_update import ConfigPicker
 from screens.endpoints_weights import WeightsDialog
+from screens.experiments import ExperimentsView
+from screens.experiments_detail import ChartScreen, CompareScreen
+from screens.experiments_models import AliasPrompt, ModelsView, PolledScreen, VersionsView
+from screens.experiments_runs import ColumnPicker, RunsScreen, RunsView
+from screens.experiments_table import ExperimentsTable, RunsTable
 from screens.filter_bar import FilterBar
 from screens.help import HelpScreen, binding_rows
 from screens.hyperpod import HyperPodView
@@ -284,6 +289,18 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("Invoke panel", InvokeScreen),
     ("Traffic weights", WeightsDialog),
     ("Endpoint config picker", ConfigPicker),
+    ("Experiments", ExperimentsView),
+    ("Experiments table", ExperimentsTable),
+    ("MLflow runs", RunsView),
+    ("MLflow runs screen", RunsScreen),
+    ("Runs table", RunsTable),
+    ("Run detail and compare", ChartScreen),
+    ("Run compare", CompareScreen),
+    ("Run columns picker", ColumnPicker),
+    ("MLflow registry screens", PolledScreen),
+    ("MLflow models", ModelsView),
+    ("MLflow model versions", VersionsView),
+    ("Alias prompt", AliasPrompt),
     ("Notebooks", NotebooksView),
     ("Notebooks table", NotebooksTable),
     ("Notebook URL", NotebookUrlScreen),

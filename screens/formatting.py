@@ -17,7 +17,7 @@ from textual.color import Color, ColorParseError
 
 MISSING = "-"
 
-SUCCESS_STATES = frozenset({"Completed", "InService", "Approved", "Running"})
+SUCCESS_STATES = frozenset({"Completed", "InService", "Approved", "Running", "Finished"})
 ERROR_STATES = frozenset(
     {"Failed", "UpdateRollbackFailed", "Rejected", "Failure", "MaxRuntimeExceeded"}
 )
@@ -39,9 +39,12 @@ WARNING_STATES = frozenset(
         "PreparingTrainingStack",
         "DownloadingTrainingImage",
         "PendingManualApproval",
+        "Scheduled",
     }
 )
-MUTED_STATES = frozenset({"Stopped", "OutOfService", "Interrupted", "MaxWaitTimeExceeded"})
+MUTED_STATES = frozenset(
+    {"Stopped", "OutOfService", "Interrupted", "MaxWaitTimeExceeded", "Killed"}
+)
 
 
 def status_role(status: str) -> str | None:

@@ -674,6 +674,28 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
             else:
                 self.move_cursor(row=index)
 
+    # --- for subclasses whose rows or columns change outside sync ---------------------------
+    def redraw_rows(self, keys: Iterable[str]) -> None:
+        """Draw these rows again (their look changed, e.g. a mark, but not their item)."""
+        wanted = set(keys)
+        self._strips = {k: v for k, v in self._strips.items() if k[0] not in wanted}
+        self.refresh()
+
+    def columns_changed(self) -> None:
+        """``COLUMNS`` was replaced (a table whose columns the operator picks): measure,
+        fit and sort afresh, and redraw."""
+        self._measured.clear()
+        self._sortval.clear()
+        self._fieldmap.clear()
+        self._hay.clear()
+        self._aligned.clear()
+        self._sort_column = ""
+        self._layout = None
+        if self.is_mounted:
+            self._measure()
+            self._relayout()
+        self.sync()
+
     # --- rendering ---------------------------------------------------------------------
     def _redraw_all(self) -> None:
         self._generation += 1

@@ -7,6 +7,7 @@ report upwards (job snapshots, poll health, identity) to the header and the Stat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -14,10 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.errors import translate
 from screens.endpoints import EndpointsListed, EndpointsView
+from screens.experiments import ExperimentsView
 from screens.header import ContextBar
 from screens.host import console_host
 from screens.hyperpod import HyperPodView
@@ -25,7 +28,6 @@ from screens.jobs import JobsView
 from screens.messages import IdentityResolved, JobsListed, PollHealthChanged
 from screens.notebooks import NotebooksListed, NotebooksView
 from screens.palette import PaletteCommand
-from screens.placeholder import ComingSoon
 from screens.poller import Poller
 from screens.registry import RegistryListed, RegistryView
 from screens.status import StatusView
@@ -45,9 +47,6 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 TAB_TITLES = dict(TABS)
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
-COMING_SOON = {
-    "experiments": "MLflow experiments and runs (the tracking server in the config)",
-}
 
 
 class MainScreen(Screen[None]):
@@ -73,21 +72,22 @@ class MainScreen(Screen[None]):
         with TabbedContent(initial="jobs", id="tabs"):
             for tab, title in TABS:
                 with TabPane(title, id=tab):
-                    if tab == "jobs":
-                        yield JobsView(self._config.poll, id="jobs-view")
-                    elif tab == "endpoints":
-                        yield EndpointsView(self._config.poll, id="endpoints-view")
-                    elif tab == "notebooks":
-                        yield NotebooksView(self._config.poll, id="notebooks-view")
-                    elif tab == "registry":
-                        yield RegistryView(self._config.poll, id="registry-view")
-                    elif tab == "status":
-                        yield StatusView(id="status-view")
-                    elif tab == "hyperpod":
-                        yield HyperPodView(self._config, id="hyperpod-view")
-                    else:
-                        yield ComingSoon(title, COMING_SOON[tab], id=f"{tab}-view")
+                    yield self._view(tab)
         yield Footer()
+
+    def _view(self, tab: str) -> Widget:
+        """The content of one tab (ids ``<tab>-view``: the screen finds them by id)."""
+        config, poll, view_id = self._config, self._config.poll, f"{tab}-view"
+        views: dict[str, Callable[[], Widget]] = {
+            "jobs": lambda: JobsView(poll, id=view_id),
+            "endpoints": lambda: EndpointsView(poll, id=view_id),
+            "experiments": lambda: ExperimentsView(config, id=view_id),
+            "registry": lambda: RegistryView(poll, id=view_id),
+            "hyperpod": lambda: HyperPodView(config, id=view_id),
+            "notebooks": lambda: NotebooksView(poll, id=view_id),
+            "status": lambda: StatusView(id=view_id),
+        }
+        return views[tab]()
 
     def on_mount(self) -> None:
         self.fetch_identity()
@@ -237,6 +237,7 @@ class MainScreen(Screen[None]):
         self.query_one(NotebooksView).reset()
         self.query_one(RegistryView).reset()
         self.query_one(HyperPodView).reset()
+        self.query_one(ExperimentsView).reset()
         for tab in ("jobs", "endpoints", "notebooks", "registry"):
             self.set_tab_count(tab, None)
         self.query_one(StatusView).forget_counts()
@@ -250,4 +251,5 @@ class MainScreen(Screen[None]):
             *self.query_one(NotebooksView).palette_commands(),
             *self.query_one(RegistryView).palette_commands(),
             *self.query_one(HyperPodView).palette_commands(),
+            *self.query_one(ExperimentsView).palette_commands(),
         ]

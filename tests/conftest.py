@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.mlflow_seed import MlflowSeed
+from tests.support.mlflow_server import MlflowServer
 from tests.support.moto_server import MotoServer, start_moto_server
 
 
@@ -101,3 +103,49 @@ def run_cli() -> Any:
 @pytest.fixture(autouse=True)
 def _quiet_werkzeug() -> None:
     logging.getLogger("werkzeug").disabled = True
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """One real `mlflow server` per session (per xdist worker), started on first use."""
+    from tests.support.mlflow_server import start_mlflow_server
+
+    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_rest(
+    mlflow_server: MlflowServer, tmp_path_factory: pytest.TempPathFactory
+) -> MlflowSeed:
+    """The server, seeded once through the real mlflow client (REST)."""
+    from tests.support.mlflow_seed import seed_store
+
+    return seed_store(mlflow_server.url, tmp_path_factory.mktemp("mlflow-rest-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def mlflow_sqlite(tmp_path_factory: pytest.TempPathFactory) -> MlflowSeed:
+    """A sqlite store (no server), seeded once: version numbers come back as int here."""
+    from tests.support.mlflow_seed import seed_store
+
+    root = tmp_path_factory.mktemp("mlflow-sqlite")
+    return seed_store(f"sqlite:///{root / 'store.db'}", root / "artifacts")
+
+
+@pytest.fixture(params=["rest", "sqlite"])
+def mlflow_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> MlflowSeed:
+    """Each MLflow backend in turn, with MLFLOW_TRACKING_URI pointing at it."""
+    seed: MlflowSeed = request.getfixturevalue(f"mlflow_{request.param}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", seed.uri)
+    return seed
+
+
+@pytest.fixture
+def mlflow_env(mlflow_rest: MlflowSeed, monkeypatch: pytest.MonkeyPatch) -> MlflowSeed:
+    """The seeded tracking server, with MLFLOW_TRACKING_URI pointing at it."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_rest.uri)
+    return mlflow_rest

@@ -684,6 +684,29 @@ def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:
     assert linked["MlflowDetails"]["MlflowRunId"] == runs[0].info.run_id
 
 
+def test_demo_lineage_through_the_console(on_demo: DemoStack) -> None:
+    """Issue 4's story on the demo: a training job -> its MLflow run (MlflowDetails) ->
+    the registry versions and the SageMaker model package made from it."""
+    assert on_demo.wait_for_mlflow(timeout=120), on_demo.mlflow_error
+    from console.config import load_config
+    from console.context import ConsoleContext
+
+    context = ConsoleContext(load_config())
+    job_name = next(j for j in on_demo.world.packaged_jobs if j.startswith("xgb-churn"))
+    job = context.jobs.describe_training_job(job_name)
+    run = context.mlflow.training_job_run(job)
+    assert run is not None and run.run_id == job.mlflow_run_id
+    lineage = context.mlflow.lineage(run.run_id)
+    assert lineage.training_job == job_name
+    assert [v.name for v in lineage.model_versions] == ["churn-xgb"]
+    assert [(p.group, p.reason) for p in lineage.packages] == [
+        ("churn-xgb", "metadata training_job")
+    ]
+    assert len(context.mlflow.metric_history(run.run_id, "validation:auc")) >= 2
+    champion = context.mlflow.get_registered_model("churn-xgb").aliases["champion"]
+    assert champion.isdigit()
+
+
 def test_every_seed_command_works_on_the_demo(
     on_demo: DemoStack, client: Any, run_cli: Any
 ) -> None:

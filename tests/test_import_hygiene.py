@@ -30,6 +30,21 @@ def test_core_and_cli_import_without_heavy_modules() -> None:
     assert not modules & set(FORBIDDEN), modules & set(FORBIDDEN)
 
 
+def test_mlflow_core_imports_without_mlflow() -> None:
+    """Building the MLflow service (and its records, columns, errors) imports no mlflow:
+    only its methods do, in a worker thread."""
+    modules = loaded_after(
+        "import console.mlflow.service, console.services.mlflow_servers, console.mlflow.columns\n"
+        "import console.mlflow.records, console.mlflow.errors, console.mlflow.quiet\n"
+        "from console.config import Config\n"
+        "from console.context import ConsoleContext\n"
+        "c = ConsoleContext(Config(mlflow_tracking_uri='http://127.0.0.1:9'))\n"
+        "c.mlflow.describe_target(); c.mlflow_servers\n"
+        "from console.errors import translate; translate(ValueError('x'))"
+    )
+    assert not modules & set(FORBIDDEN), modules & set(FORBIDDEN)
+
+
 def test_help_runs_without_heavy_modules() -> None:
     modules = loaded_after(
         "from console.cli.main import main\n"
@@ -55,3 +70,10 @@ def test_no_module_level_ui_imports_in_core() -> None:
                 if name.split(".")[0] in {"textual", "screens", "themes", "mlflow", "sagemaker"}:
                     offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert offenders == []
+
+
+def test_tui_start_up_imports_neither_mlflow_nor_charts() -> None:
+    """The Experiments tab is part of the app: mlflow comes with its first poll (a worker)
+    and textual-plotext with the first chart, not with start-up."""
+    modules = loaded_after("import screens.app")
+    assert not modules & {"mlflow", "textual_plotext", "plotext", "pandas", "sagemaker"}

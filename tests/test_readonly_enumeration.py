@@ -99,6 +99,9 @@ CASES: dict[str, Case] = {
     ),
     "slurm-submit": lambda c, s: slurm(c).submit("#!/bin/bash\ntrue\n", name="ro-case"),
     "slurm-cancel": lambda c, s: slurm(c).cancel("999999"),
+    "mlflow-alias": lambda c, s: c.mlflow.set_alias(s["mlflow_model"], "ro-case", 1),
+    "mlflow-server-start": lambda c, s: c.mlflow_servers.start_server("ts-1"),
+    "mlflow-server-stop": lambda c, s: c.mlflow_servers.stop_server("ts-1"),
 }
 
 # Calls whose action name is computed: where they are, and which actions they produce.
@@ -195,8 +198,9 @@ def mutating_calls(context: ConsoleContext) -> list[str]:
 
 
 @pytest.fixture
-def seeded(aws) -> dict[str, str]:
-    return seed(aws)
+def seeded(aws, mlflow_sqlite, monkeypatch) -> dict[str, str]:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_sqlite.uri)
+    return {**seed(aws), "mlflow_model": mlflow_sqlite.alias_model}
 
 
 @pytest.mark.parametrize("action", sorted(CASES))
@@ -258,6 +262,9 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "cluster-create": ("{spec}",),
     "slurm-submit": ("{script}", "--local"),
     "slurm-cancel": ("999999", "--yes", "--local"),
+    "mlflow-alias": ("alias-target", "ro-case", "1", "--yes"),
+    "mlflow-server-start": ("ts-1", "--yes"),
+    "mlflow-server-stop": ("ts-1", "--yes"),
     "tf-apply": ("stack-a", "--yes"),
     "tf-destroy": ("stack-a", "--yes"),
 }

@@ -13,6 +13,7 @@ STYLESHEETS = (
     STYLE_DIR / "endpoints.tcss",
     STYLE_DIR / "notebooks.tcss",
     STYLE_DIR / "model_registry.tcss",
+    STYLE_DIR / "experiments.tcss",
     STYLE_DIR / "status.tcss",
     STYLE_DIR / "dialogs.tcss",
     STYLE_DIR / "logs.tcss",

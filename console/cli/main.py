@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "console.cli.commands.endpoints",
     "console.cli.commands.experiments",
     "console.cli.commands.registry",
+    "console.cli.commands.mlflow",
     "console.cli.commands.iam",
     "console.cli.commands.hyperpod",
     "console.cli.commands.slurm",

@@ -33,6 +33,7 @@ SECTIONS = (
     "Endpoints",
     "Experiments and trials",
     "Model registry",
+    "MLflow",
     "IAM roles",
     "HyperPod",
     "Logs and status",

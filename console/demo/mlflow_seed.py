@@ -16,7 +16,7 @@ import logging
 import os
 import random
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +55,13 @@ def seed_mlflow(
     *,
     seed: int = 5,
     should_stop: Callable[[], bool] = lambda: False,
+    packaged_jobs: Collection[str] = (),
 ) -> MlflowSeedResult:
-    """Fill the store at ``tracking_uri`` (a ``sqlite:///`` URI, passed explicitly)."""
+    """Fill the store at ``tracking_uri`` (a ``sqlite:///`` URI, passed explicitly).
+
+    ``packaged_jobs``: training jobs a SageMaker model package was made from; their runs
+    are always logged (and registered), so run -> package lineage has something to find.
+    """
     silence_mlflow()
     from mlflow.entities import Metric, Param, RunTag
     from mlflow.tracking import MlflowClient
@@ -71,6 +76,7 @@ def seed_mlflow(
             random.Random(seed),
             should_stop,
             (Metric, Param, RunTag),
+            frozenset(packaged_jobs),
         )
     finally:
         undo()
@@ -112,6 +118,7 @@ def _seed(
     rng: random.Random,
     should_stop: Callable[[], bool],
     entities: tuple[type, type, type],
+    packaged: frozenset[str] = frozenset(),
 ) -> MlflowSeedResult:
     metric_type, param_type, tag_type = entities
     result = MlflowSeedResult()
@@ -129,7 +136,9 @@ def _seed(
         )
     for experiment, members in by_experiment.items():
         experiment_id = result.experiments[experiment]
-        for run in members[-RUNS_PER_EXPERIMENT:]:
+        latest = members[-RUNS_PER_EXPERIMENT:]
+        chosen = [r for r in members if r.job in packaged and r not in latest] + latest
+        for run in chosen:
             if should_stop():
                 return result
             run_id = _log_run(client, experiment_id, run, rng, metric_type, param_type, tag_type)
@@ -147,7 +156,9 @@ def _seed(
         )
         versions: list[tuple[float, str]] = []
         objective = FAMILIES[family].metrics[1].name
-        for run in finished[-3:]:
+        picked = [r for r in finished if r.job in packaged]
+        picked += [r for r in finished[-3:] if r not in picked]
+        for run in sorted(picked, key=lambda r: r.start_ms):
             run_id = result.links[run.job][1]
             version = client.create_model_version(
                 model,

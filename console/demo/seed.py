@@ -596,6 +596,9 @@ class DemoWorld:
     ab_endpoint: str = ""
     cluster_name: str = CLUSTER_NAME
     package_groups: list[str] = field(default_factory=list)
+    # Training jobs a model package was made from (their MLflow runs are always logged,
+    # so lineage run -> package works in the demo).
+    packaged_jobs: list[str] = field(default_factory=list)
     notebooks: list[str] = field(default_factory=list)
     experiments: list[str] = field(default_factory=list)
     runs: list[RunSeed] = field(default_factory=list)
@@ -1632,6 +1635,7 @@ class _Seeder:
         metadata = {k: f"{v:.4f}" for k, v in metrics.items()}
         if job is not None:
             metadata["training_job"] = job.training_job_name
+            self.world.packaged_jobs.append(job.training_job_name)
         image = (
             TGI_IMAGE
             if fam.style == "llm"

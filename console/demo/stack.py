@@ -361,6 +361,7 @@ class DemoStack:
                 self._dir() / "mlartifacts",
                 self._world().runs,
                 should_stop=self._stopping.is_set,
+                packaged_jobs=self._world().packaged_jobs,
             )
             if self._stopping.is_set():
                 return

@@ -12,13 +12,13 @@ from textual.widgets import Static, TabbedContent
 from console.config import load_config
 from console.context import ConsoleContext
 from screens.app import create_app, known_binding_ids
+from screens.experiments import ExperimentsView
 from screens.filter_bar import FilterBar
 from screens.header import ContextBar
 from screens.help import HelpScreen
 from screens.jobs import JobPreview
 from screens.keyed_table import KeyedTable
 from screens.main import MainScreen
-from screens.placeholder import ComingSoon
 from screens.status import StatusView
 from themes.registry import ANSI_THEME, DEFAULT_THEME, choose_theme, next_theme
 
@@ -53,8 +53,8 @@ async def test_tabs_status_help_and_palette_by_keyboard(sm: Any) -> None:
         await pilot.press("3")
         assert tabs(app).active == "experiments"
         assert not poller.shown
-        placeholder = app.main_screen.query_one("#experiments-view", ComingSoon)
-        assert placeholder.state_text.startswith("coming soon: MLflow experiments")
+        experiments = app.main_screen.query_one("#experiments-view", ExperimentsView)
+        assert experiments.poller.shown and experiments.table.has_focus
 
         await pilot.press("7")
         assert tabs(app).active == "status"

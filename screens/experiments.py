@@ -1,0 +1,194 @@
+"""The Experiments tab: MLflow experiments -> runs -> run detail / compare, with charts.
+
+Keys here: `enter` opens an experiment's runs (see :mod:`screens.experiments_runs` for the
+runs keys), `M` the MLflow Model Registry (:mod:`screens.experiments_models`: versions,
+aliases), `/` filter, `s`/`S` sort, `r` refresh. The tracking server is the config's
+``mlflow_tracking_uri`` (or ``MLFLOW_TRACKING_URI``); without one, the tab says how to set
+it. mlflow itself is imported by the first poll, in a worker thread, never at start-up.
+
+Lineage entry points for other views: :meth:`ExperimentsView.show_run` opens a run's
+detail screen, :meth:`ExperimentsView.show_training_job_run` finds the run of a SageMaker
+training job (``MlflowDetails`` first, then run tags) and opens it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from console.errors import SmError, translate
+from console.mlflow.records import MlflowExperiment, MlflowRun
+from screens.experiments_table import ExperimentsTable
+from screens.filter_bar import FilterBar
+from screens.host import console_host
+from screens.palette import PaletteCommand
+from screens.poller import Poller, schedule_for
+from screens.table_view import TableView
+
+if TYPE_CHECKING:
+    from console.config import Config
+    from console.context import ConsoleContext
+
+# Run counts are capped (counting means listing runs): "200+" is enough to size a table.
+COUNT_CAP = 200
+
+
+@dataclass(frozen=True)
+class ExperimentsSnapshot:
+    items: tuple[MlflowExperiment, ...]
+    fetched_at: datetime
+    target: str
+
+
+def fetch_experiments(context: ConsoleContext) -> ExperimentsSnapshot:
+    """One listing with capped run counts (worker thread)."""
+    items = context.mlflow.list_experiments(with_counts=True, count_cap=COUNT_CAP)
+    return ExperimentsSnapshot(tuple(items), datetime.now(UTC), context.mlflow.describe_target())
+
+
+@dataclass
+class ExperimentsListed(Message):
+    generation: int
+    snapshot: ExperimentsSnapshot
+
+
+@dataclass
+class JobRunFound(Message):
+    generation: int
+    job: str
+    run: MlflowRun | None = None
+    error: SmError | None = None
+
+
+class ExperimentsView(TableView):
+    """Everything on the Experiments tab."""
+
+    NOUN = "experiments"
+    TAB = "experiments"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="experiments.filter"),
+        Binding("s", "sort", "Sort", id="experiments.sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="experiments.sort_reverse"),
+        Binding("r", "refresh", "Refresh", id="experiments.refresh"),
+        Binding("M", "models", "Models", id="experiments.models"),
+    ]
+
+    def __init__(self, config: Config, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.config = config
+        self.snapshot: ExperimentsSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ExperimentsTable(id="experiments-table")
+        bar = FilterBar(id="experiments-filter")
+        bar.display = False
+        yield bar
+        yield Poller[ExperimentsSnapshot](
+            "experiments",
+            fetch_experiments,
+            result=ExperimentsListed,
+            transitional=lambda snapshot: False,
+            schedule=schedule_for(self.config.poll, "experiments"),
+            id="experiments-poller",
+        )
+        yield Static(
+            Content("loading MLflow experiments…"), id="experiments-info", classes="view-info"
+        )
+
+    @property
+    def table(self) -> ExperimentsTable:
+        return self.query_one(ExperimentsTable)
+
+    @on(ExperimentsListed)
+    def _listed(self, message: ExperimentsListed) -> None:
+        if message.generation != console_host(self).generation:
+            return
+        self.snapshot = message.snapshot
+        self.table.sync(message.snapshot.items)
+        self.show_info()
+
+    def reset(self) -> None:
+        """Context switched: forget rows, poll the new context."""
+        self.snapshot = None
+        self.table.sync(())
+        self.poller.reset()
+        self.show_info()
+
+    def info_extra(self) -> list[str]:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return []
+        return [snapshot.target, f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]
+
+    # --- navigation ----------------------------------------------------------------------
+    def open_item(self, key: str) -> None:
+        from screens.experiments_runs import RunsScreen
+
+        experiment = self.table.items.get(key)
+        if experiment is not None:
+            self.app.push_screen(RunsScreen(experiment, self.config))
+
+    def action_models(self) -> None:
+        """The MLflow Model Registry: models, versions, aliases."""
+        from screens.experiments_models import ModelsScreen
+
+        self.app.push_screen(ModelsScreen(self.config))
+
+    def show_run(self, run_id: str) -> None:
+        """Open the detail screen of one MLflow run (for lineage jumps from other views)."""
+        from screens.experiments_detail import RunDetailScreen
+
+        self.app.push_screen(RunDetailScreen(run_id))
+
+    def show_training_job_run(self, job_name: str, mlflow_run_id: str = "") -> None:
+        """Find the run of a SageMaker training job in a worker, then open it.
+
+        ``mlflow_run_id`` is DescribeTrainingJob's ``MlflowDetails.MlflowRunId`` when the
+        caller has it; otherwise runs tagged with the job name are searched.
+        """
+        host = console_host(self)
+        generation, context = host.generation, host.context
+
+        def work() -> None:
+            try:
+                run = context.mlflow.run_for_training_job(job_name, mlflow_run_id=mlflow_run_id)
+            except Exception as exc:
+                self.post_message(JobRunFound(generation, job_name, error=translate(exc)))
+            else:
+                self.post_message(JobRunFound(generation, job_name, run))
+
+        self.run_worker(
+            work, name="job-run", group="job-run", thread=True, exclusive=True, exit_on_error=False
+        )
+
+    @on(JobRunFound)
+    def _job_run_found(self, message: JobRunFound) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        if message.error is not None:
+            self.notify(message.error.one_line(), severity="error", title="MLflow")
+        elif message.run is None:
+            self.notify(
+                f"no MLflow run found for training job {message.job}",
+                severity="warning",
+                timeout=5,
+            )
+        else:
+            self.show_run(message.run.run_id)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            self.palette_command("Experiments: filter", "filter MLflow experiments (/)", "filter"),
+            self.palette_command(
+                "Experiments: refresh now", "list experiments again (r)", "refresh"
+            ),
+        ]

@@ -1,0 +1,265 @@
+"""The Experiments tab against a real MLflow tracking server (and moto for the rest):
+experiments -> runs (columns, differing params, MLflow filter, sort, marks) -> run detail
+with a chart (metric cycling, log scale) -> compare; export; the lineage jump."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screens.app import SmConsoleApp
+from screens.experiments import ExperimentsView
+from screens.experiments_detail import CompareScreen, RunDetailScreen
+from screens.experiments_runs import ColumnPicker, RunsScreen, RunsView
+from screens.experiments_table import ExperimentsTable, RunsTable
+from tests.support.mlflow_seed import MlflowSeed
+
+from .conftest import make_app, notifications, static_text
+from .conftest import wait_until as _wait_until
+
+# MLflow answers over HTTP and CI boxes are shared: wait longer than for moto alone.
+TIMEOUT = 30.0
+
+
+async def wait_until(pilot: Any, predicate: Any, *, what: str = "") -> None:
+    await _wait_until(pilot, predicate, timeout=TIMEOUT, what=what)
+
+
+def experiments(app: SmConsoleApp) -> ExperimentsTable:
+    return app.main_screen.query_one(ExperimentsTable)
+
+
+async def open_runs(pilot: Any, app: SmConsoleApp, seed: MlflowSeed) -> RunsTable:
+    await pilot.press("3")
+    table = experiments(app)
+    await wait_until(pilot, lambda: seed.experiment_id in table.items, what="experiments")
+    assert table.has_focus
+    table.move_cursor(row=table.get_row_index(seed.experiment_id))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen), what="runs screen")
+    runs = app.screen.query_one(RunsTable)
+    await wait_until(pilot, lambda: runs.total_count >= 4, what="runs listed")
+    return runs
+
+
+def header(runs: RunsTable) -> list[str]:
+    return [str(c.label) for c in runs.columns.values()]
+
+
+@pytest.fixture
+def env(
+    aws: Any, mlflow_env: MlflowSeed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> MlflowSeed:
+    monkeypatch.chdir(tmp_path)  # exports land here
+    return mlflow_env
+
+
+async def test_experiments_list_runs_and_columns(env: MlflowSeed) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        runs = await open_runs(pilot, app, env)
+        assert header(runs)[:5] == ["Run", "Status", "Start", "Duration", "User"]
+        assert "m:loss" in header(runs) and "m:accuracy" in header(runs)
+        row = [c.plain for c in runs.get_row(env.runs[0])]
+        assert row[:2] == ["run-0", "Finished"] and row[4] == "alice"
+        # only differing params: depth and lr, not seed
+        await pilot.press("d")
+        assert "p:depth" in header(runs) and "p:lr" in header(runs)
+        assert "p:seed" not in header(runs)
+        await pilot.press("d")
+        assert "p:lr" not in header(runs)
+        # column picker: pick params.seed only, applied and saved per experiment
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ColumnPicker))
+        picker = app.screen
+        assert isinstance(picker, ColumnPicker)
+        picker.query_one("#columns-list").deselect_all()  # type: ignore[attr-defined]
+        picker.query_one("#columns-list").select("params.seed")  # type: ignore[attr-defined]
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+        assert header(runs)[5:] == ["p:seed"]
+        import tomllib
+
+        saved = tomllib.loads(Path(app.context.config.source).read_text())
+        assert saved == {"mlflow_columns": {env.experiment_id: "params.seed"}}
+
+
+async def test_sort_by_metric_filter_and_mark(env: MlflowSeed) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        runs = await open_runs(pilot, app, env)
+        view = app.screen.query_one(RunsView)
+        while runs.ordering.column != "metrics.loss":
+            await pilot.press("s")
+        losses = [runs.items[k].metrics["loss"] for k in runs.shown_keys()]
+        assert losses == sorted(losses, reverse=runs.ordering.reverse)
+        # MLflow search filter goes to the server
+        await pilot.press("f")
+        await pilot.press(*"attributes.status = 'FAILED'", "enter")
+        await wait_until(pilot, lambda: runs.total_count == 1, what="filtered")
+        assert runs.shown_keys() == [env.runs[2]]
+        assert "MLflow filter: attributes.status = 'FAILED'" in static_text(
+            view.query_one("#runs-info")  # type: ignore[arg-type]
+        )
+        # a bad filter: one notification, back to the last good listing
+        await pilot.press("f", "ctrl+u", *"params.lr = ", "enter")
+        await wait_until(
+            pilot, lambda: any("filter" in n.lower() for n in notifications(app)), what="error"
+        )
+        await wait_until(pilot, lambda: view.search == "attributes.status = 'FAILED'")
+        await pilot.press("f", "ctrl+u", "enter")
+        await wait_until(pilot, lambda: runs.total_count >= 4, what="unfiltered")
+        # marks, then compare needs two
+        await pilot.press("m")
+        assert "mark 2 or more runs" in notifications(app)[-1]
+        await pilot.press("space", "down", "space")
+        assert len(runs.marked) == 2
+        assert runs.get_row_at(0)[0].plain.startswith("● ")
+
+
+async def test_run_detail_chart_keys(env: MlflowSeed) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        runs = await open_runs(pilot, app, env)
+        runs.move_cursor(row=runs.get_row_index(env.runs[0]))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+        screen = app.screen
+        assert isinstance(screen, RunDetailScreen)
+        await wait_until(pilot, lambda: screen.run is not None, what="run loaded")
+        chart = screen.chart
+        assert chart.key == "loss" and chart.keys == ["accuracy", "loss"]
+        assert [len(s.points) for s in chart.histories["loss"]] == [20]
+        body = "\n".join(static_text(w) for w in screen.query("#run-body Static"))  # type: ignore[arg-type]
+        assert "lr" in body and "notes/" in body and "churn-model" in body
+        await pilot.press("k")
+        assert chart.key == "accuracy"
+        await pilot.press("l")
+        assert chart.log_scale and chart.title == "accuracy (log scale)"
+        await pilot.press("q")
+        assert isinstance(app.screen, RunsScreen)
+
+
+async def test_compare_highlights_differing_params(env: MlflowSeed) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        runs = await open_runs(pilot, app, env)
+        for run_id in (env.runs[0], env.runs[2]):
+            runs.move_cursor(row=runs.get_row_index(run_id))
+            await pilot.press("space")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await wait_until(pilot, lambda: len(screen.runs) == 2, what="compared")
+        assert screen.differing() == ["depth", "lr"]
+        assert len(screen.chart.histories["loss"]) == 2  # overlaid curves
+        await wait_until(pilot, lambda: len(screen.query("#run-body Static")) >= 6)
+        text = "\n".join(static_text(w) for w in screen.query("#run-body Static"))  # type: ignore[arg-type]
+        assert "≠ lr" in text and "  seed" in text
+        await pilot.press("d")
+        await wait_until(
+            pilot,
+            lambda: (
+                "seed" not in "\n".join(static_text(w) for w in screen.query("#run-body Static"))
+            ),  # type: ignore[arg-type]
+            what="only differing",
+        )
+
+
+async def test_export_csv(env: MlflowSeed, tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_runs(pilot, app, env)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: any("exported" in n for n in notifications(app)))
+        files = list(tmp_path.glob("mlflow-runs-churn-training-*.csv"))
+        assert len(files) == 1
+        rows = list(csv.reader(files[0].open()))
+        assert rows[0][:6] == ["run_id", "name", "status", "start", "duration", "user"]
+        assert "metrics.loss" in rows[0]
+        assert len(rows) == 5
+
+
+async def test_jump_from_training_job_to_run(env: MlflowSeed) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.main_screen.query_one(ExperimentsView)
+        view.show_training_job_run("train-job-1")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+        assert isinstance(app.screen, RunDetailScreen)
+        assert app.screen.run_id == env.runs[1]
+        await pilot.press("q")
+        view.show_training_job_run("no-such-job")
+        await wait_until(pilot, lambda: any("no MLflow run found" in n for n in notifications(app)))
+
+
+async def test_no_tracking_uri_says_how_to_set_it(aws: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("3")
+        poller = app.main_screen.query_one("#experiments-poller")
+        await wait_until(pilot, lambda: "MLflow tracking URI" in poller.banner_text)  # type: ignore[attr-defined]
+
+
+async def open_versions(pilot: Any, app: SmConsoleApp, model: str) -> Any:
+    from screens.experiments_models import ModelsTable, VersionsScreen, VersionsTable
+
+    await pilot.press("3")
+    await pilot.press("M")
+    models = app.screen.query_one(ModelsTable)
+    await wait_until(pilot, lambda: model in models.items, what="models")
+    models.move_cursor(row=models.get_row_index(model))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, VersionsScreen))
+    versions = app.screen.query_one(VersionsTable)
+    await wait_until(pilot, lambda: versions.total_count >= 2, what="versions")
+    return versions
+
+
+async def test_alias_set_from_the_registry_is_confirmed_and_audited(env: MlflowSeed) -> None:
+    from screens.confirm import ConfirmDialog
+    from screens.experiments_models import AliasPrompt
+    from tests.support.helpers import audit_records, context
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        versions = await open_versions(pilot, app, env.alias_model)
+        assert versions.shown_keys() == ["2", "1"]  # newest first
+        assert [c.plain for c in versions.get_row("1")][2] == "champion"
+        versions.move_cursor(row=versions.get_row_index("2"))
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AliasPrompt))
+        await pilot.press("ctrl+u", *"tui-test", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("n")  # Cancel first: nothing happens
+        assert "cancelled" in notifications(app)[-1]
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AliasPrompt))
+        await pilot.press("ctrl+u", *"tui-test", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: any("tui-test → version 2" in n for n in notifications(app))
+        )
+        await wait_until(pilot, lambda: "tui-test" in versions.items["2"].aliases, what="polled")
+    aliases = context().mlflow.get_registered_model(env.alias_model).aliases
+    assert aliases["tui-test"] == "2"
+    assert [(r["action"], r["outcome"], r["source"]) for r in audit_records()] == [
+        ("mlflow-alias", "ok", "tui")
+    ]
+
+
+async def test_alias_refused_read_only(env: MlflowSeed) -> None:
+    from screens.experiments_models import AliasPrompt
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_versions(pilot, app, env.alias_model)
+        await pilot.press("a")
+        await pilot.pause()
+        assert not isinstance(app.screen, AliasPrompt)
+        assert "read-only" in notifications(app)[-1]
