@@ -117,7 +117,9 @@ async def test_sort_by_metric_filter_and_mark(env: MlflowSeed) -> None:
         assert "mark 2 or more runs" in notifications(app)[-1]
         await pilot.press("space", "down", "space")
         assert len(runs.marked) == 2
-        assert runs.get_row_at(0)[0].plain.startswith("● ")
+        assert runs.get_row(runs.shown_keys()[0])[0].plain.startswith("● ")
+        await pilot.pause()
+        assert runs.render_line(1).text.lstrip().startswith("● ")  # drawn, not just known
 
 
 async def test_run_detail_chart_keys(env: MlflowSeed) -> None:
