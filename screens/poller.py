@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MIN_DELAY = 0.01
+NOT_HEALTH_KINDS = frozenset({"config"})
 
 
 def schedule_for(poll: PollIntervals, resource: str) -> Callable[[], PollSchedule]:
@@ -181,9 +182,14 @@ class Poller(Static, Generic[T]):
             delay = self.schedule.failed(error.kind, error.message)
             self.post_message(PollFailed(self.resource, generation, error))
             degraded = self.schedule.degraded
-            self.post_message(
-                PollHealthChanged(self.resource, degraded.message if degraded else error.message)
-            )
+            # A setting the operator has not made (no MLflow tracking URI...) is shown in
+            # the view's banner, but it is not the API being unhealthy: the header stays ok.
+            if error.kind not in NOT_HEALTH_KINDS:
+                self.post_message(
+                    PollHealthChanged(
+                        self.resource, degraded.message if degraded else error.message
+                    )
+                )
         self._show_banner()
         if self._shown:
             self._arm(delay)

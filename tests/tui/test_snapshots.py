@@ -20,6 +20,7 @@ from console.services.jobs import JobSummary
 from screens.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs_table import JobsTable
 from screens.keyed_table import KeyedTable
+from screens.poller import Poller
 
 from .conftest import jobs_table, make_app, wait_until
 
@@ -97,6 +98,13 @@ def test_jobs_tab(snap_compare: Any, fixed_world: None, theme: str, size: tuple[
             pilot,
             lambda: "account 123456789012" in header.text,  # type: ignore[attr-defined]
             what="identity",
+        )
+        # Hidden tabs poll once after start-up (tab counts): wait for that to settle.
+        pollers = [p for p in app.main_screen.query(Poller) if p.PRIME_WHEN_HIDDEN]
+        await wait_until(
+            pilot,
+            lambda: all(p.schedule.polls_started and not p.schedule.running for p in pollers),
+            what="hidden tabs primed",
         )
         await pilot.press("down")  # the cursor on the failed job
         await pilot.pause()
