@@ -48,6 +48,8 @@ class JobDetailScreen(Screen[None]):
         Binding("q", "close", "Back", id="detail.close"),
         Binding("escape,backspace,ctrl+c", "close", "Back", show=False, id="detail.close_alt"),
         Binding("r", "reload", "Reload", id="detail.reload"),
+        Binding("M", "mlflow_run", "MLflow run", id="detail.mlflow_run"),
+        Binding("P", "model_package", "Model package", id="detail.model_package"),
     ]
 
     def __init__(self, kind: str, name: str) -> None:
@@ -105,6 +107,46 @@ class JobDetailScreen(Screen[None]):
         self.error = None
         palette = StatusPalette.from_variables(self.app.theme_variables)
         await body.mount_all(sections_for(message.record, palette))
+
+    # --- lineage jumps ---------------------------------------------------------------------
+    def _training_record(self) -> Any:
+        if self.kind != "training":
+            self.notify("only training jobs link to MLflow runs and model packages", timeout=3)
+            return None
+        if self.record is None:
+            self.notify("still loading", severity="warning", timeout=2)
+        return self.record
+
+    def action_mlflow_run(self) -> None:
+        """The job's MLflow run (MlflowDetails, else runs tagged with the job's name)."""
+        from screens.experiments import ExperimentsView
+
+        job = self._training_record()
+        if job is not None:
+            view = self.app.screen_stack[0].query_one(ExperimentsView)
+            view.show_training_job_run(job.name, job.mlflow_run_id)
+
+    def action_model_package(self) -> None:
+        """The model package version the job registered, on the Registry tab."""
+        from screens.registry import RegistryView
+
+        job = self._training_record()
+        if job is None:
+            return
+        arn = job.output_model_package_arn
+        if not arn:
+            self.notify(
+                f"{job.name} registered no model package (OutputModelPackageArn is empty); "
+                "M finds its MLflow run and the versions made from it",
+                timeout=5,
+            )
+            return
+        main = self.app.screen_stack[0]
+        self.dismiss(None)
+        show_tab = getattr(main, "show_tab", None)
+        if callable(show_tab):
+            show_tab("registry")
+        main.query_one(RegistryView).show_package(arn)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -163,7 +163,7 @@ def training_sections(job: TrainingJob, palette: StatusPalette) -> list[Widget]:
         ("Output model package", job.output_model_package_arn),
     ]
     if any(value for _, value in links):
-        widgets += section("Links", grid(links))
+        widgets += section("Links (M: MLflow run, P: model package)", grid(links))
     if job.environment:
         # Values may hold secrets: show which variables are set, not what they hold.
         widgets += section("Environment (names only)", ", ".join(sorted(job.environment)))

@@ -67,6 +67,13 @@ def decision_summary(results: list[ApprovalResult], labels: dict[str, str], done
     return "\n".join(lines)
 
 
+def package_group_of(arn: str) -> str:
+    """``…:model-package/GROUP/VERSION`` -> GROUP ("" when the ARN has no group part)."""
+    _, _, resource = arn.partition(":model-package/")
+    group, _, version = resource.partition("/")
+    return group if version else ""
+
+
 class RegistryView(TableView):
     """Everything on the Registry tab."""
 
@@ -91,6 +98,8 @@ class RegistryView(TableView):
         self.snapshot: RegistrySnapshot | None = None
         self.group: str | None = None
         self.show_all = False
+        # A version another view asked to show (lineage jump), highlighted once listed.
+        self._wanted_package: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-body"):
@@ -171,6 +180,10 @@ class RegistryView(TableView):
             table.marked &= known
         shown = [p for p in packages if self.show_all or p.approval_status == PENDING]
         table.sync(shown)
+        wanted = self._wanted_package
+        if wanted is not None and wanted in table.items:
+            self._wanted_package = None
+            table.move_cursor(row=table.get_row_index(wanted))
         self._title_packages()
         self.show_info()
         self.show_preview()
@@ -226,6 +239,24 @@ class RegistryView(TableView):
             self.show_preview()
             self.poller.refresh_now()
         self.table.focus()
+
+    def show_package(self, arn: str) -> None:
+        """Open the group of the version ``arn`` and highlight it (lineage jump from a job).
+
+        Every version is shown (not only pending ones): the jump is about this version,
+        whatever its status.
+        """
+        group = package_group_of(arn)
+        if not group:
+            self.notify(f"not a model package version ARN: {arn}", severity="warning")
+            return
+        self._wanted_package = arn
+        if not self.show_all:
+            self.show_all = True
+            self._show_packages()
+        self.open_group(group)
+        if self.snapshot is not None and self.group == group:
+            self._show_packages()
 
     def action_focus_groups(self) -> None:
         self.groups.focus()

@@ -265,3 +265,26 @@ async def test_alias_refused_read_only(env: MlflowSeed) -> None:
         await pilot.pause()
         assert not isinstance(app.screen, AliasPrompt)
         assert "read-only" in notifications(app)[-1]
+
+
+async def test_job_detail_jumps_to_its_run_and_back(env: MlflowSeed, aws: Any) -> None:
+    from screens.job_detail import JobDetailScreen
+
+    from .conftest import create_training_job, jobs_table, wait_for_rows
+
+    create_training_job(aws.client("sagemaker"), "train-job-1")
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        assert jobs_table(app).cursor_key == "training:train-job-1"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
+        detail = app.screen
+        await wait_until(pilot, lambda: detail.record is not None, what="describe")  # type: ignore[attr-defined]
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen), what="the run")
+        assert app.screen.run_id == env.runs[1]  # type: ignore[attr-defined]
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is detail, what="back to the job")
+        await pilot.press("P")
+        assert any("registered no model package" in n for n in notifications(app))

@@ -296,3 +296,21 @@ async def test_rejecting_the_serving_version_says_so(aws: Any, churn: dict[str, 
         assert any("reject churn/1: cancelled" in n for n in notifications(app))
     assert status_in_moto(aws, churn["v1"])[0] == "Approved"
     assert audit_records() == []
+
+
+async def test_show_package_opens_its_group_and_highlights_it_whatever_its_status(
+    aws: Any, churn: dict[str, str]
+) -> None:
+    from screens.registry import RegistryView, package_group_of
+
+    assert package_group_of("arn:aws:sagemaker:us-east-1:1:model-package/churn/3") == "churn"
+    assert package_group_of("arn:aws:sagemaker:us-east-1:1:model-package-group/churn") == ""
+    approved = churn["v1"]
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.main_screen.query_one(RegistryView)
+        app.main_screen.show_tab("registry")  # type: ignore[attr-defined]
+        view.show_package(approved)
+        table = view.table
+        await wait_until(pilot, lambda: table.cursor_key == approved, what="highlighted")
+        assert view.show_all  # an approved version is shown, not only pending ones
