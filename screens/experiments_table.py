@@ -56,10 +56,6 @@ class ExperimentsTable(KeyedTable[MlflowExperiment]):
     COLUMNS = EXPERIMENT_COLUMNS
     DEFAULT_SORT = "updated"
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.ordering = self.ordering.flipped()  # newest first
-
     def key_of(self, item: MlflowExperiment) -> str:
         return item.experiment_id
 
@@ -94,7 +90,6 @@ class RunsTable(KeyedTable[MlflowRun]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.ordering = self.ordering.flipped()  # newest first
         self.marked: set[str] = set()
         self._extra: tuple[str, ...] = ()
 

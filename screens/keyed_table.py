@@ -324,7 +324,10 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         # Compact by the widget's width (as before), fitted to the width inside the gutter.
         compact = self.size.width < self.COMPACT_WIDTH
         columns = tuple(c for c in self.COLUMNS if not (compact and c.hide_when_compact))
-        floors = [len(c.label) if c.flex else _compact_width(c) for c in columns]
+        # The flex column (names) keeps enough to be told apart; others shrink to labels.
+        floors = [
+            max(len(c.label), self.MIN_FLEX_WIDTH) if c.flex else _compact_width(c) for c in columns
+        ]
         widths = [
             self.MIN_FLEX_WIDTH
             if c.flex
@@ -356,6 +359,21 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
             take = min(deficit, widths[i] - floors[i])
             widths[i] -= max(0, take)
             deficit -= max(0, take)
+        # Still too wide (many picked columns on a small screen): leave out whole columns
+        # from the right rather than cut one in the middle; the flex column stays.
+        kept = list(range(len(columns)))
+        while deficit > 0 and len(kept) > 2:
+            last = next((i for i in reversed(kept) if not columns[i].flex), None)
+            if last is None:
+                break
+            kept.remove(last)
+            deficit -= widths[last] + CELL_PADDING
+        if len(kept) < len(columns):
+            spare_now = -deficit
+            widths_kept = [widths[i] for i in kept]
+            if spare_now > 0 and flex and flex[0] in kept:
+                widths_kept[kept.index(flex[0])] += spare_now
+            return Layout(compact, tuple(columns[i] for i in kept), tuple(widths_kept))
         return Layout(compact, columns, tuple(widths))
 
     def _measure(self) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.errors import translate
 from screens.endpoints import EndpointsListed, EndpointsView
-from screens.experiments import ExperimentsView
+from screens.experiments import ExperimentsListed, ExperimentsView
 from screens.header import ContextBar
 from screens.host import console_host
 from screens.hyperpod import HyperPodView
@@ -164,6 +164,12 @@ class MainScreen(Screen[None]):
             )
             self.query_one(ContextBar).set_health("endpoints", None)
 
+    @on(ExperimentsListed)
+    def _experiments_listed(self, message: ExperimentsListed) -> None:
+        if message.generation == console_host(self).generation:
+            self.set_tab_count("experiments", len(message.snapshot.items))
+            self.query_one(ContextBar).set_health("experiments", None)
+
     @on(NotebooksListed)
     def _notebooks_listed(self, message: NotebooksListed) -> None:
         if message.generation == console_host(self).generation:
@@ -238,7 +244,7 @@ class MainScreen(Screen[None]):
         self.query_one(RegistryView).reset()
         self.query_one(HyperPodView).reset()
         self.query_one(ExperimentsView).reset()
-        for tab in ("jobs", "endpoints", "notebooks", "registry"):
+        for tab in ("jobs", "endpoints", "experiments", "notebooks", "registry"):
             self.set_tab_count(tab, None)
         self.query_one(StatusView).forget_counts()
         self.fetch_identity()

@@ -323,3 +323,31 @@ async def test_a_poll_does_not_scroll_a_view_the_wheel_moved() -> None:
         await pilot.pause()
         assert table.cursor_key == "row-0000" and table.cursor_row == 1
         assert table.scroll_y <= 1
+
+
+class WideTable(RowsTable):
+    """Many picked columns (as on the MLflow runs table) for a narrow screen."""
+
+    COLUMNS = (
+        TableColumn("name", "Name", flex=True),
+        *(TableColumn(f"metric{i}", f"m:validation:metric{i}", compact_width=10) for i in range(8)),
+    )
+
+    def cell_values(self, item: Row, now: datetime) -> Mapping[str, str]:
+        return {"name": item.name, **{f"metric{i}": f"0.{item.size:04d}{i}" for i in range(8)}}
+
+
+async def test_too_many_columns_leave_whole_columns_out_and_keep_names_readable() -> None:
+    table = WideTable()
+    app = TableApp(table)
+    async with app.run_test(size=(80, 10)) as pilot:
+        table.sync(rows(5))
+        await pilot.pause()
+        layout = table.columns
+        widths = table.column_widths
+        assert "name" in layout and widths["name"] >= table.MIN_FLEX_WIDTH
+        assert 1 < len(layout) < 9  # some metric columns left out, whole
+        assert sum(widths.values()) + 2 * len(layout) <= 80
+        last = list(layout)[-1]
+        assert last.startswith("metric") and f"0.0000{last[-1]}" in line(table, 1)  # whole
+        assert "row-0000" in line(table, 1)  # the name is readable, not "ro…"
