@@ -162,7 +162,16 @@ _EXPIRED_CODES = frozenset(
     }
 )
 _UNAVAILABLE_CODES = frozenset(
-    {"ServiceUnavailable", "ServiceUnavailableException", "ServiceFailure", "ServerUnavailable"}
+    {
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ServiceFailure",
+        "ServerUnavailable",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "InternalServerException",
+    }
 )
 _DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"}
@@ -289,7 +298,9 @@ def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bo
     ):
         return NotFoundError(message or f"{op}: not found")
     if code in {"NotImplemented", "NotImplementedError", "UnsupportedOperation"} or (
-        local_endpoint and (code in {"500", "InternalFailure", "InternalError"} or status == 500)
+        # moto answers a call it lacks with a bare HTML 500 (code "500"); a real AWS
+        # InternalFailure carries its code and is transient (handled above as unavailable).
+        local_endpoint and code in {"500", ""} and status == 500
     ):
         return NotSupportedError(
             f"{op} is not supported by this endpoint",

@@ -170,6 +170,8 @@ class JobsView(Vertical):
         self._show_info()
 
     def action_refresh(self) -> None:
+        if self._feed is not None:
+            self._feed.retry_unsupported()
         self.poller.refresh_now()
         self.notify("refreshing jobs…", timeout=2)
 

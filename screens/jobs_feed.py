@@ -7,6 +7,7 @@ what changed; tuning jobs are few and listed newest-first with a cap. No Textual
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,7 +61,14 @@ class JobsFeed:
     context: ConsoleContext
     _training: IncrementalLister[JobSummary] | None = None
     _processing: IncrementalLister[JobSummary] | None = None
-    _unsupported: set[str] = field(default_factory=set)
+    # Kinds the endpoint does not list (a local stack), and when to try them again: a
+    # "not supported" answer may be a misreading of a passing fault, so it is not forever.
+    _unsupported: dict[str, float] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
+
+    def retry_unsupported(self) -> None:
+        """Try every kind again on the next fetch (a manual refresh)."""
+        self._unsupported.clear()
 
     def fetch(self) -> JobsSnapshot:
         jobs = self.context.jobs
@@ -75,12 +83,18 @@ class JobsFeed:
             ("processing", lambda: processing.refresh().items),
             ("tuning", lambda: tuple(jobs.list_tuning_jobs(limit=TUNING_LIMIT))),
         )
+        now = self.clock()
         for kind, load in loaders:
-            if kind in self._unsupported:
+            if self._unsupported.get(kind, 0.0) > now:
                 continue
             try:
                 items.extend(load())
             except NotSupportedError:
-                # Say so once in the view; keep showing the kinds that work.
-                self._unsupported.add(kind)
+                # Say so in the view; keep showing the kinds that work; ask again later.
+                self._unsupported[kind] = now + UNSUPPORTED_RETRY_SECONDS
+            else:
+                self._unsupported.pop(kind, None)
         return JobsSnapshot(tuple(items), datetime.now(UTC), tuple(sorted(self._unsupported)))
+
+
+UNSUPPORTED_RETRY_SECONDS = 600.0

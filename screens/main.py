@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
@@ -47,6 +48,7 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 TAB_TITLES = dict(TABS)
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
+IDENTITY_RETRY_MAX = 60.0  # seconds between caller-identity retries, at most
 
 
 class MainScreen(Screen[None]):
@@ -66,6 +68,8 @@ class MainScreen(Screen[None]):
         self._config = config
         self._demo_label = demo_label
         self._covered = False
+        self._identity_failures = 0
+        self._identity_retry: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ContextBar(self._config, demo_label=self._demo_label)
@@ -199,7 +203,13 @@ class MainScreen(Screen[None]):
 
     # --- identity -----------------------------------------------------------------------------
     def fetch_identity(self) -> None:
-        """One STS call per context, for the header and the Status tab (worker thread)."""
+        """One STS call per context (retried while it fails), for the header and Status."""
+        if self._identity_retry is not None:
+            self._identity_retry.stop()
+            self._identity_retry = None
+        self._fetch_identity()
+
+    def _fetch_identity(self) -> None:
         host = console_host(self)
         generation, context = host.generation, host.context
 
@@ -231,13 +241,21 @@ class MainScreen(Screen[None]):
         self.query_one(StatusView).set_identity(message.identity, message.region, message.error)
         if message.error is not None:
             self.query_one(ContextBar).set_health("sts", message.error.message)
-            self.notify(message.error.one_line(), severity="error", title="who am I?")
+            if self._identity_failures == 0:  # say it once, not on every retry
+                self.notify(message.error.one_line(), severity="error", title="who am I?")
+            # Ask again later (a blip at start-up must not leave "account unknown" for
+            # the whole session): 2 s, 4 s, ... up to a minute.
+            delay = min(IDENTITY_RETRY_MAX, 2.0 * 2**self._identity_failures)
+            self._identity_failures += 1
+            self._identity_retry = self.set_timer(delay, self.fetch_identity)
         else:
+            self._identity_failures = 0
             self.query_one(ContextBar).set_health("sts", None)
 
     def context_switched(self) -> None:
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(ContextBar).set_config(console_host(self).context.config)
+        self._identity_failures = 0
         self.query_one(JobsView).reset()
         self.query_one(EndpointsView).reset()
         self.query_one(NotebooksView).reset()

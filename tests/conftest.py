@@ -145,7 +145,19 @@ def mlflow_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.fixture
-def mlflow_env(mlflow_rest: MlflowSeed, monkeypatch: pytest.MonkeyPatch) -> MlflowSeed:
-    """The seeded tracking server, with MLFLOW_TRACKING_URI pointing at it."""
+def mlflow_env(mlflow_rest: MlflowSeed, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowSeed]:
+    """The seeded tracking server, with MLFLOW_TRACKING_URI pointing at it.
+
+    The server lives for the session; aliases a test moves on the alias model are put
+    back afterwards (only ``champion`` -> version 1), so tests do not see each other's.
+    """
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_rest.uri)
-    return mlflow_rest
+    yield mlflow_rest
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=mlflow_rest.uri, registry_uri=mlflow_rest.uri)
+    name = mlflow_rest.alias_model
+    for alias in client.get_registered_model(name).aliases:
+        if alias != "champion":
+            client.delete_registered_model_alias(name, alias)
+    client.set_registered_model_alias(name, "champion", "1")

@@ -102,6 +102,13 @@ def test_local_endpoint_500_means_not_supported() -> None:
     assert "not supported by this endpoint" in err.message
 
 
+@pytest.mark.parametrize("local", [True, False])
+def test_an_aws_internal_failure_is_transient_even_on_a_local_endpoint(local: bool) -> None:
+    err = errors.translate(_client_error("InternalFailure", "oops", 500), local_endpoint=local)
+    assert isinstance(err, errors.UnreachableError) and err.kind == "unreachable"
+    assert "unavailable" in err.message and "backs off" in (err.hint or "")
+
+
 def _client_error(code: str, message: str, status: int):
     from botocore.exceptions import ClientError
 

@@ -81,7 +81,8 @@ def test_a_single_throttle_is_absorbed_by_the_retry(proxy: FaultProxy) -> None:
     context = context_via(proxy)
     proxy.add(Fault("throttle", "sagemaker", "ListEndpoints", times=1))
     assert list(context.endpoints.list_endpoints()) == []
-    assert proxy.calls("ListEndpoints") == 2 and proxy.injected["throttle"] == 1
+    assert proxy.injected["throttle"] == 1
+    assert proxy.calls("ListEndpoints", faulted=False) >= 1  # the retry answered
 
 
 def test_expired_credentials_say_what_to_do_and_are_picked_up_afresh(

@@ -235,3 +235,34 @@ async def test_stop_asks_and_goes_through_the_gate(sm: Any, tmp_path: Any) -> No
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert any("done is Completed: only running" in n for n in notifications(app))
+
+
+def test_a_kind_the_endpoint_did_not_list_is_asked_again_later() -> None:
+    from console.errors import NotSupportedError
+    from screens.jobs_feed import UNSUPPORTED_RETRY_SECONDS, JobsFeed
+
+    class Lister:
+        def __init__(self, fail: list[bool]) -> None:
+            self.fail = fail
+
+        def refresh(self) -> Any:
+            if self.fail.pop(0):
+                raise NotSupportedError("ListTrainingJobs is not supported by this endpoint")
+            return type("Snapshot", (), {"items": ("job",)})()
+
+    class Jobs:
+        def list_tuning_jobs(self, limit: int) -> tuple[()]:
+            return ()
+
+    now = [0.0]
+    feed = JobsFeed(type("Ctx", (), {"jobs": Jobs()})(), clock=lambda: now[0])  # type: ignore[arg-type]
+    feed._training = Lister([True, False, False])  # type: ignore[assignment]
+    feed._processing = Lister([False] * 5)  # type: ignore[assignment]
+    assert feed.fetch().unsupported == ("training",)
+    assert feed.fetch().unsupported == ("training",)  # not asked again yet
+    now[0] = UNSUPPORTED_RETRY_SECONDS + 1
+    snapshot = feed.fetch()
+    assert snapshot.unsupported == () and snapshot.items.count("job") == 2
+    feed._unsupported["training"] = 1e9  # type: ignore[index]
+    feed.retry_unsupported()  # `r`: every kind is asked again at once
+    assert "training" not in feed.fetch().unsupported

@@ -226,3 +226,24 @@ async def test_hidden_tabs_poll_once_for_their_counts_and_feed_status(sm: Any) -
             lambda: "Notebooks" in static_text(status.query_one("#status-resources", Static)),
             what="counts of the new context",
         )
+
+
+async def test_a_failed_identity_lookup_is_retried_until_it_answers(aws: Any) -> None:
+    from tests.support.fault_proxy import Fault, FaultProxy
+
+    proxy = FaultProxy(aws.url).start()
+    try:
+        proxy.add(Fault("refuse", "sts", "GetCallerIdentity"))
+        app = make_app(endpoint_url=proxy.url)
+        async with app.run_test(size=(80, 24)) as pilot:
+            header = app.main_screen.query_one(ContextBar)
+            await wait_until(pilot, lambda: "API degraded (sts)" in header.text, what="degraded")
+            assert "account unknown" in header.text
+            proxy.clear()  # the network is back
+            await wait_until(
+                pilot, lambda: "account 123456789012" in header.text, timeout=10, what="retried"
+            )
+            assert "API ok" in header.text
+            assert proxy.calls("GetCallerIdentity", faulted=False) == 1
+    finally:
+        proxy.stop()
