@@ -120,10 +120,7 @@ async def soak(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 "recovery_p50_s": round(statistics.median(recoveries), 3),
                 "recovery_p95_s": round(report.p95(recoveries), 3),
                 "recovery_max_s": round(max(recoveries), 3),
-                "rows_lost_or_extra": len(
-                    set(jobs) ^ {f"training:soak-{i:03d}" for i in range(args.jobs)}
-                )
-                + len(set(notebooks) ^ {"nb-a", "nb-b"}),
+                "rows_lost_or_extra": wrong_rows,
                 "app_running_at_end": app.return_code is None,
             }
     except Exception as exc:  # a crash is a figure here, not a traceback
