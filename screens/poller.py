@@ -79,6 +79,7 @@ class Poller(Static, Generic[T]):
         self._timer: Timer | None = None
         self._countdown: Timer | None = None
         self._inflight: tuple[Worker[T], int] | None = None
+        self._primed_unseen = False
         self.banner_text = ""
         """The degraded banner's text, "" while healthy."""
 
@@ -93,6 +94,10 @@ class Poller(Static, Generic[T]):
             return
         self._shown = shown
         if shown:
+            if self._primed_unseen:
+                # First visit after the start-up poll: that answer may be a while old.
+                self._primed_unseen = False
+                self.schedule.request_now()
             delay = self.schedule.resume()
             if delay is not None:
                 self._arm(delay)
@@ -106,6 +111,7 @@ class Poller(Static, Generic[T]):
         The next polls wait until the view is shown, as usual.
         """
         if self.PRIME_WHEN_HIDDEN and self.schedule.try_start_first():
+            self._primed_unseen = True
             self._launch()
 
     def refresh_now(self) -> None:

@@ -211,6 +211,12 @@ async def test_hidden_tabs_poll_once_for_their_counts_and_feed_status(sm: Any) -
         assert poller.schedule.polls_started == 1  # type: ignore[attr-defined]
         await pilot.pause(0.5)
         assert poller.schedule.polls_started == 1  # type: ignore[attr-defined]  # then rests
+        await pilot.press("6")  # the first visit polls at once: the start-up answer is old
+        await wait_until(
+            pilot,
+            lambda: poller.schedule.polls_started == 2,  # type: ignore[attr-defined]
+            what="a fresh poll on the first visit",
+        )
 
         await pilot.press("7")
         status = app.main_screen.query_one(StatusView)
