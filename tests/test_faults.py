@@ -180,3 +180,20 @@ def test_reads_are_still_retried_after_a_dropped_connection(proxy: FaultProxy) -
     proxy.add(Fault("refuse", "sagemaker", "ListNotebookInstances", times=1))
     assert list(context.notebooks.list_notebooks()) == []
     assert proxy.calls("ListNotebookInstances") == 2
+
+
+def test_the_length_check_leaves_bodiless_answers_alone() -> None:
+    from types import SimpleNamespace
+
+    import botocore.exceptions
+
+    from console.aws.session import _check_complete
+
+    head = SimpleNamespace(http={"method": "HEAD"})
+    post = SimpleNamespace(http={"method": "POST"})
+    answer = {"body": b"", "headers": {"content-length": "1234"}, "status_code": 200}
+    _check_complete(head, answer)  # HEAD: the length describes a body never sent
+    _check_complete(post, {**answer, "status_code": 304})
+    _check_complete(post, {"body": b"{}", "headers": {"content-length": "2"}, "status_code": 200})
+    with pytest.raises(botocore.exceptions.IncompleteReadError):
+        _check_complete(post, answer)

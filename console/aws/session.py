@@ -137,6 +137,10 @@ def _check_complete(operation_model: Any, response_dict: dict[str, Any], **_: An
     expected = response_dict.get("headers", {}).get("content-length")
     if not isinstance(body, bytes | bytearray) or expected is None:
         return
+    # A HEAD answer (and 204/304) has a Content-Length but, rightly, no body.
+    method = str(getattr(operation_model, "http", {}).get("method", "")).upper()
+    if method == "HEAD" or response_dict.get("status_code") in (204, 304):
+        return
     try:
         wanted = int(expected)
     except ValueError:
