@@ -226,7 +226,7 @@ def translate(
     ):
         from console.mlflow.errors import translate_mlflow  # MLflow's error codes
 
-        return translate_mlflow(exc)
+        return translate_mlflow(exc, profile=profile)
     # botocore is imported here, not at module level, so this module stays cheap.
     from botocore import exceptions as bce
 

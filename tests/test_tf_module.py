@@ -371,6 +371,14 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
         f"arn:aws:iam::{ACCOUNT}:role/smconsole-*",
     ]
     assert "DecryptStackObjects" in {s["Sid"] for s in read_only}  # the KMS key, for reports
+    # The stack's MLflow server: reads for both policies, alias moves for operators only;
+    # run artifacts are listed straight from its store.
+    by_sid = {s["Sid"]: s for s in operator}
+    server = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:mlflow-tracking-server/full-mlflow"
+    assert by_sid["MlflowRead"] in read_only and by_sid["MlflowRead"]["Resource"] == [server]
+    assert "MlflowMoveAliases" not in {s["Sid"] for s in read_only}
+    assert by_sid["MlflowMoveAliases"]["Resource"] == [server]
+    assert by_sid["MlflowArtifactsList"]["Resource"] == f"arn:aws:s3:::full-models-{ACCOUNT}"
 
     trust = json.loads(planned["aws_iam_role.execution"]["assume_role_policy"])
     (statement,) = trust["Statement"]
@@ -636,6 +644,7 @@ def test_apply_read_by_the_console_then_destroy(
     assert granted["operator"] == granted["read-only"] | _actions(
         [s for name in OPERATOR for s in _statements(name)]
     )
+    assert not [a for a in granted["operator"] if a.startswith("sagemaker-mlflow:")]  # no server
 
     # --- SageMaker, through the console --------------------------------------------------------
     notebook = run_cli("notebook-describe", "demo-notebook", "--json")

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.mlflow_seed import MlflowSeed
+
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "tf" / "policies"
 SCANNED = ROOT / "console"
@@ -277,3 +279,120 @@ def test_pass_role_is_limited_to_sagemaker() -> None:
     assert attach["Condition"]["ArnEquals"]["iam:PolicyARN"].endswith(
         ":iam::aws:policy/AmazonSageMakerFullAccess"
     )
+
+
+# --- MLflow at a SageMaker managed tracking server ---------------------------------------------
+#
+# With a tracking server ARN as the tracking URI, every MLflow REST call is signed and
+# checked as ``sagemaker-mlflow:<RPC name>`` (SearchRuns, GetMetricHistory, ...) on the
+# server's ARN. The console's only MLflow caller is MlflowService; the test below runs each
+# of its public methods through a recording proxy in front of a real `mlflow server`, names
+# every REST call from mlflow's own protobuf service definitions, and checks the MLflow
+# policy templates grant exactly those. Artifact listing does not go through the server:
+# the client lists the artifact store itself (S3 for a managed server: s3:ListBucket).
+
+MLFLOW_READ_ONLY = "mlflow-read-only.json.tftpl"
+MLFLOW_OPERATOR = "mlflow-operator.json.tftpl"
+ARTIFACT_LISTING = "s3:ListBucket"
+
+
+@pytest.fixture
+def recorded_mlflow_calls(
+    mlflow_env: MlflowSeed, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, set[str]]:
+    """MlflowService method -> the MLflow actions its REST calls need, from the wire."""
+    import inspect
+
+    from console.mlflow.service import MlflowService
+    from tests.support.fault_proxy import FaultProxy
+    from tests.support.helpers import context
+    from tests.support.mlflow_routes import rpc_name
+
+    proxy = FaultProxy(mlflow_env.uri).start()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.url)
+    service = context().mlflow
+    run = mlflow_env.runs[0]
+    found_run = service.get_run(run)
+    calls: dict[str, Any] = {
+        "describe_target": service.describe_target,
+        "list_experiments": lambda: service.list_experiments(with_counts=True),
+        "get_experiment": lambda: (
+            service.get_experiment(mlflow_env.experiment_id),
+            service.get_experiment(mlflow_env.experiment),
+        ),
+        "run_pages": lambda: list(service.run_pages([mlflow_env.experiment_id], page_size=2)),
+        "list_runs": lambda: service.list_runs(mlflow_env.experiment),
+        "get_run": lambda: service.get_run(run),
+        "metric_history": lambda: service.metric_history(run, "loss"),
+        "metric_histories": lambda: service.metric_histories([run], ["loss"]),
+        "list_artifacts": lambda: service.list_artifacts(run),
+        "list_registered_models": service.list_registered_models,
+        "get_registered_model": lambda: service.get_registered_model(mlflow_env.model),
+        "list_model_versions": lambda: service.list_model_versions(mlflow_env.model),
+        "model_versions_for_run": lambda: service.model_versions_for_run(run),
+        "set_alias": lambda: service.set_alias(mlflow_env.alias_model, "challenger", 1),
+        "run_for_training_job": lambda: service.run_for_training_job(mlflow_env.jobs[1]),
+        "training_job_run": lambda: service.run_for_training_job(mlflow_env.jobs[2]),
+        "lineage": lambda: service.lineage(run),
+        "packages_for_run": lambda: service.packages_for_run(found_run),
+    }
+    public = {
+        name
+        for name, value in inspect.getmembers(MlflowService, inspect.isfunction)
+        if not name.startswith("_")
+    }
+    assert public == set(calls), f"exercise every public method here: {public ^ set(calls)}"
+    needs: dict[str, set[str]] = {}
+    try:
+        for name, call in calls.items():
+            del proxy.seen[:]
+            call()
+            needs[name] = {
+                f"sagemaker-mlflow:{rpc_name(*s.action.split(' ', 1))}" for s in proxy.seen
+            }
+    finally:
+        proxy.stop()
+    needs["list_artifacts"].add(ARTIFACT_LISTING)
+    return needs
+
+
+def test_the_mlflow_policies_grant_exactly_what_the_console_calls(
+    recorded_mlflow_calls: dict[str, set[str]],
+) -> None:
+    needed = set().union(*recorded_mlflow_calls.values())
+    writes = {a for a in needed if not a.split(":")[1].startswith(READ_PREFIXES)}
+    assert writes == {"sagemaker-mlflow:SetRegisteredModelAlias"}
+    assert writes <= recorded_mlflow_calls["set_alias"]
+    reads = needed - writes
+    assert {"sagemaker-mlflow:SearchRuns", "sagemaker-mlflow:GetMetricHistory"} <= reads
+
+    read_only = _actions(_statements(MLFLOW_READ_ONLY))
+    assert read_only == reads, (
+        f"add {sorted(reads - read_only)}, remove {sorted(read_only - reads)}"
+    )
+    assert all(a.split(":")[1].startswith(READ_PREFIXES) for a in read_only)
+    operator = _actions(_statements(MLFLOW_OPERATOR))
+    assert operator == writes
+
+
+def _uses_mlflow(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "mlflow":
+            return True
+        if isinstance(node, ast.Import) and any(
+            a.name.split(".")[0] == "mlflow" for a in node.names
+        ):
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "mlflow_client":
+            return True
+    return False
+
+
+def test_only_the_mlflow_service_calls_mlflow() -> None:
+    """So exercising MlflowService's public methods (above) covers every MLflow call."""
+    callers = {
+        str(path.relative_to(ROOT))
+        for path in SCANNED.rglob("*.py")
+        if not any(path.is_relative_to(skip) for skip in NOT_SCANNED) and _uses_mlflow(path)
+    }
+    assert callers == {"console/mlflow/service.py"}

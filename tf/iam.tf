@@ -325,6 +325,10 @@ locals {
       var.operator_manages_roles ? [local.operator_roles] : [],
     )
     role_prefix = var.operator_role_prefix
+    # The stack's managed MLflow server: its REST calls are checked as sagemaker-mlflow:*
+    # on its ARN; the client lists run artifacts in its store itself (s3://models/mlflow).
+    tracking_server_arns   = [local.tracking_server_arn]
+    mlflow_artifact_bucket = local.data_buckets["models"]
   }
   read_only_policy = jsondecode(templatefile("${path.module}/policies/read-only.json.tftpl", local.policy_template_vars))
   operator_actions = jsondecode(templatefile("${path.module}/policies/operator.json.tftpl", local.policy_template_vars))
@@ -336,7 +340,11 @@ locals {
     Action   = ["kms:Decrypt"]
     Resource = key
   }]
-  role_statements = [for statement in local.role_actions.Statement : statement if var.operator_manages_roles]
+  role_statements           = [for statement in local.role_actions.Statement : statement if var.operator_manages_roles]
+  mlflow_read               = jsondecode(templatefile("${path.module}/policies/mlflow-read-only.json.tftpl", local.policy_template_vars))
+  mlflow_operate            = jsondecode(templatefile("${path.module}/policies/mlflow-operator.json.tftpl", local.policy_template_vars))
+  mlflow_read_statements    = [for statement in local.mlflow_read.Statement : statement if var.create_mlflow]
+  mlflow_operate_statements = [for statement in local.mlflow_operate.Statement : statement if var.create_mlflow]
 }
 
 resource "aws_iam_policy" "read_only" {
@@ -344,7 +352,7 @@ resource "aws_iam_policy" "read_only" {
   description = "Everything smconsole reads (smconsole --read-only)"
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = concat(local.read_only_policy.Statement, local.kms_read)
+    Statement = concat(local.read_only_policy.Statement, local.kms_read, local.mlflow_read_statements)
   })
 }
 
@@ -356,8 +364,10 @@ resource "aws_iam_policy" "operator" {
     Statement = concat(
       local.read_only_policy.Statement,
       local.kms_read,
+      local.mlflow_read_statements,
       local.operator_actions.Statement,
       local.role_statements,
+      local.mlflow_operate_statements,
     )
   })
 }

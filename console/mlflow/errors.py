@@ -21,6 +21,7 @@ from console.errors import (
     UnreachableError,
     ValidationError,
     _clean,
+    _relogin_hint,
 )
 
 _URL = re.compile(r"API request to (\S+?)(?:/api/|/ajax-api/|\s)")
@@ -30,19 +31,54 @@ _UNREACHABLE = re.compile(
     r"RemoteDisconnected|NameResolutionError",
     re.I,
 )
+# A SageMaker managed tracking server refuses a signed call with IAM's sentence, e.g.
+# "User: arn:... is not authorized to perform: sagemaker-mlflow:SearchRuns on resource: ...".
+_AWS_EXPIRED = re.compile(r"security token included in the request is expired|ExpiredToken", re.I)
+_IAM_DENIED = re.compile(r"not authorized to perform:? (sagemaker-mlflow:\w+)")
+# The client retried an HTTP error until it gave up (urllib3's MaxRetryError text).
+_GAVE_UP = re.compile(r"too many (\d{3}) error responses")
 _SERVER_HINT = "check mlflow_tracking_uri (or MLFLOW_TRACKING_URI) and that the server is up"
 
 
-def translate_mlflow(exc: BaseException) -> SmError:
+def translate_mlflow(exc: BaseException, *, profile: str | None = None) -> SmError:
     """One line for any mlflow / requests / sqlalchemy failure."""
     text = str(getattr(exc, "message", "") or exc)
     code = str(getattr(exc, "error_code", "") or "")
     name = type(exc).__name__
-    if _UNREACHABLE.search(text) or name in {"ConnectionError", "ConnectTimeout", "ReadTimeout"}:
+    gave_up = _GAVE_UP.search(text)
+    if gave_up:
+        found = _URL.search(text)
+        where = found.group(1) if found else "the MLflow tracking server"
+        if gave_up.group(1) == "429":
+            return ThrottledError(f"{where} is throttling us (HTTP 429)", "retry later")
+        return UnreachableError(
+            f"{where} keeps failing (HTTP {gave_up.group(1)})",
+            "the server answers but fails; check its logs (or the SageMaker console)",
+        )
+    if re.search(r"Read timed out", text) or name == "ReadTimeout":
+        found = _URL.search(text)
+        where = found.group(1) if found else "the MLflow tracking server"
+        return UnreachableError(
+            f"{where} did not answer in time",
+            "the server is slow or stuck; MLFLOW_HTTP_REQUEST_TIMEOUT sets how long to wait",
+        )
+    if _UNREACHABLE.search(text) or name in {"ConnectionError", "ConnectTimeout"}:
         found = _URL.search(text)
         where = found.group(1) if found else "the MLflow tracking server"
         return UnreachableError(f"could not connect to {where}", _SERVER_HINT)
     message = _clean(text, limit=200)
+    if _AWS_EXPIRED.search(text):
+        return CredentialsError(
+            "AWS credentials are expired (the MLflow tracking server refused them)",
+            _relogin_hint(profile),
+        )
+    denied = _IAM_DENIED.search(text)
+    if denied:
+        return AccessDeniedError(
+            f"MLflow: your AWS identity may not call {denied.group(1)}",
+            "attach the stack's smconsole-read-only or -operator policy (tf/, create_mlflow = "
+            "true), or switch profile with --profile",
+        )
     if code in {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"}:
         return NotFoundError(message)
     if code == "ENDPOINT_NOT_FOUND":

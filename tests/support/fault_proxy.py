@@ -10,6 +10,8 @@ or says the credentials expired / access is denied. Used by the hardening tests 
 The service comes from the SigV4 credential scope (``…/us-east-1/sagemaker/aws4_request``),
 the action from ``X-Amz-Target`` (JSON services), the ``Action=`` form field (query
 services such as STS) or the path (``/endpoints/NAME/invocations`` is InvokeEndpoint).
+In front of an MLflow tracking server the service is ``mlflow`` and the action is the
+HTTP method and path of the REST call (``POST /api/2.0/mlflow/runs/search``).
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ class FaultProxy:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                service, action = identify(self.path, dict(self.headers), body)
+                service, action = identify(self.path, dict(self.headers), body, self.command)
                 fault = proxy._take(service, action)
                 if fault is None:
                     self._forward(body)
@@ -234,6 +236,9 @@ class FaultProxy:
         if kind == "lose_response":
             handler._forward(body, drop=True)
             return
+        if service == "mlflow":
+            _mlflow_error(handler, kind)
+            return
         status, code, message = _JSON_ERRORS[kind]
         if service in ("sts", "iam"):  # query protocol: XML errors
             payload = (
@@ -253,8 +258,49 @@ class FaultProxy:
         handler.wfile.write(payload)
 
 
-def identify(path: str, headers: dict[str, str], body: bytes) -> tuple[str, str]:
+# How a SageMaker managed tracking server (or the gateway before it) answers, by kind.
+_MLFLOW_ERRORS = {
+    "500": (500, {"error_code": "INTERNAL_ERROR", "message": "injected internal failure"}),
+    "503": (503, {"error_code": "TEMPORARILY_UNAVAILABLE", "message": "injected: unavailable"}),
+    "throttle": (429, {"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "Rate exceeded"}),
+    "expired": (403, {"message": "The security token included in the request is expired"}),
+}
+
+
+def _mlflow_error(handler: Any, kind: str) -> None:
+    """An MLflow REST error; ``denied`` is IAM's sentence naming the sagemaker-mlflow action."""
+    if kind == "denied":
+        from tests.support.mlflow_routes import rpc_name
+
+        action = f"sagemaker-mlflow:{rpc_name(handler.command, handler.path)}"
+        server = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/demo-mlflow"
+        status, answer = (
+            403,
+            {
+                "message": (
+                    "User: arn:aws:sts::123456789012:assumed-role/viewer/me is not authorized to "
+                    f"perform: {action} on resource: {server} because no identity-based policy "
+                    f"allows the {action} action"
+                )
+            },
+        )
+    else:
+        status, answer = _MLFLOW_ERRORS[kind]
+    payload = json.dumps(answer).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
+def identify(
+    path: str, headers: dict[str, str], body: bytes, method: str = "POST"
+) -> tuple[str, str]:
     """(AWS service, API action) of a request, as far as the wire tells."""
+    route = urlsplit(path).path
+    if route.startswith(("/api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/")):
+        return "mlflow", f"{method} {route}"
     lowered = {k.lower(): v for k, v in headers.items()}
     scope = _SCOPE.search(lowered.get("authorization", ""))
     service = scope.group(1) if scope else ""

@@ -288,3 +288,30 @@ async def test_job_detail_jumps_to_its_run_and_back(env: MlflowSeed, aws: Any) -
         await wait_until(pilot, lambda: app.screen is detail, what="back to the job")
         await pilot.press("P")
         assert any("registered no model package" in n for n in notifications(app))
+
+
+async def test_mlflow_down_degrades_the_tab_and_it_recovers(
+    env: MlflowSeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screens.poller import Poller
+    from tests.support.fault_proxy import Fault, FaultProxy
+
+    proxy = FaultProxy(env.uri).start()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.url)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    try:
+        app = make_app(poll={"experiments": 0.2})
+        async with app.run_test(size=(120, 30)) as pilot:
+            app.action_show_tab("experiments")
+            table = experiments(app)
+            await wait_until(pilot, lambda: env.experiment_id in table.items, what="listed")
+            poller = app.main_screen.query_one("#experiments-poller", Poller)
+            proxy.add(Fault("refuse", "mlflow"))
+            await wait_until(pilot, lambda: poller.has_class("-degraded"), what="degraded")
+            assert f"could not connect to {proxy.url}" in str(poller.render())
+            assert env.experiment_id in table.items  # the last good rows stay on screen
+            proxy.clear()
+            await wait_until(pilot, lambda: not poller.has_class("-degraded"), what="recovered")
+            assert env.experiment_id in table.items
+    finally:
+        proxy.stop()
