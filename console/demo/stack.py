@@ -197,7 +197,7 @@ class DemoStack:
     @property
     def label(self) -> str:
         """Shown by the full-screen console next to "DEMO" in its header."""
-        return f"local stack {self.url.removeprefix('http://')}, fake data"
+        return f"fake data, local stack {self.url.removeprefix('http://')}"
 
     @property
     def mlflow_uri(self) -> str:
