@@ -682,6 +682,15 @@ def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:
     assert champion.run_id in {r.info.run_id for r in runs}
     linked = client("sagemaker").describe_training_job(TrainingJobName=job)
     assert linked["MlflowDetails"]["MlflowRunId"] == runs[0].info.run_id
+    # Every job that is training has its (running) run: the first jump an operator tries.
+    from console.demo.seed import FAMILIES
+
+    running = {
+        r.job for r in demo.world.runs if r.status == "RUNNING" and FAMILIES[r.family].experiment
+    }
+    assert running
+    found = mlflow.search_runs(list(experiments.values()), "attributes.status = 'RUNNING'")
+    assert {r.data.tags["sagemaker.training_job"] for r in found} >= running
 
 
 def test_demo_lineage_through_the_console(on_demo: DemoStack) -> None:
