@@ -366,6 +366,11 @@ class DemoStack:
             if self._stopping.is_set():
                 return
             self._link_runs(result.links)
+            if self.simulator is not None:  # runs follow the jobs from now on
+                from console.demo.mlflow_live import LiveRuns
+
+                known = {job: run for job, (_, run) in result.links.items()}
+                self.simulator.run_tracker = LiveRuns(self.mlflow_uri, result.experiments, known)
             self.mlflow_result = result
             self.mlflow_ready.set()
         except Exception as exc:  # never crash the demo: report it instead
