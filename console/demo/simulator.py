@@ -221,7 +221,9 @@ class Simulator:
         values = metric_values(family, fraction, plan.finals, self.rng)
         self._log_progress(plan, family, logs, now, values)
         point = (plan.name, plan.family, dict(values), plan.step, epoch_ms(now))
-        params = dict(family.hyperparameters)
+        params = {
+            str(k): str(v) for k, v in (job.hyper_parameters or family.hyperparameters).items()
+        }
         self._run_events.append(lambda tracker: tracker.progress(*point, params))
         patch(
             job,
