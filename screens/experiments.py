@@ -2,7 +2,9 @@
 
 Keys here: `enter` opens an experiment's runs (see :mod:`screens.experiments_runs` for the
 runs keys), `M` the MLflow Model Registry (:mod:`screens.experiments_models`: versions,
-aliases), `/` filter, `s`/`S` sort, `r` refresh. The tracking server is the config's
+aliases), `e` switches the source to SageMaker Experiments (:mod:`screens.sm_experiments`),
+`T` the managed MLflow tracking servers (:mod:`screens.mlflow_servers`), `/` filter,
+`s`/`S` sort, `r` refresh. The tracking server is the config's
 ``mlflow_tracking_uri`` (or ``MLFLOW_TRACKING_URI``); without one, the tab says how to set
 it. mlflow itself is imported by the first poll, in a worker thread, never at start-up.
 
@@ -79,6 +81,8 @@ class ExperimentsView(TableView):
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="experiments.sort_reverse"),
         Binding("r", "refresh", "Refresh", id="experiments.refresh"),
         Binding("M", "models", "Models", id="experiments.models"),
+        Binding("e", "sagemaker_experiments", "SageMaker Exps", id="experiments.sagemaker"),
+        Binding("T", "tracking_servers", "MLflow servers", id="experiments.servers"),
     ]
 
     def __init__(self, config: Config, *, id: str | None = None) -> None:
@@ -142,6 +146,18 @@ class ExperimentsView(TableView):
 
         self.app.push_screen(ModelsScreen(self.config))
 
+    def action_sagemaker_experiments(self) -> None:
+        """Switch the source: SageMaker Experiments -> trials -> components (`e` back)."""
+        from screens.sm_experiments import SmExperimentsScreen
+
+        self.app.push_screen(SmExperimentsScreen(self.config))
+
+    def action_tracking_servers(self) -> None:
+        """SageMaker managed MLflow tracking servers: status, start/stop, UI URL."""
+        from screens.mlflow_servers import ServersScreen
+
+        self.app.push_screen(ServersScreen(self.config))
+
     def show_run(self, run_id: str) -> None:
         """Open the detail screen of one MLflow run (for lineage jumps from other views)."""
         from screens.experiments_detail import RunDetailScreen
@@ -190,5 +206,15 @@ class ExperimentsView(TableView):
             self.palette_command("Experiments: filter", "filter MLflow experiments (/)", "filter"),
             self.palette_command(
                 "Experiments: refresh now", "list experiments again (r)", "refresh"
+            ),
+            self.palette_command(
+                "Experiments: SageMaker Experiments",
+                "SageMaker experiments, trials and trial components (e)",
+                "sagemaker_experiments",
+            ),
+            self.palette_command(
+                "Experiments: MLflow tracking servers",
+                "managed MLflow servers: start/stop, open the UI (T)",
+                "tracking_servers",
             ),
         ]
