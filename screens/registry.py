@@ -115,6 +115,7 @@ class RegistryView(TableView):
         self.runs: dict[str, RunMetrics] = {}
         self.run_note = ""
         self._runs_reading = False
+        self._runs_asked: set[str] = set()  # versions whose runs were looked up
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-body"):
@@ -228,6 +229,7 @@ class RegistryView(TableView):
         if not packages:
             return
         self._runs_reading = True
+        self._runs_asked.update(p.arn for p in packages)
 
         def work() -> None:
             try:
@@ -246,13 +248,15 @@ class RegistryView(TableView):
         self._runs_reading = False
         if message.generation != console_host(self).generation:
             return
-        if (message.runs, message.note) != (self.runs, self.run_note):
-            self.runs, self.run_note = message.runs, message.note
-            self.show_preview()
+        self.runs, self.run_note = message.runs, message.note
+        # Redrawn even if nothing changed: the cursor may have moved to a version the
+        # lookup did not cover, which this asks for.
+        self.show_preview()
 
     def reset(self) -> None:
         """Context switched: forget rows, poll the new context."""
         self.runs, self.run_note = {}, ""
+        self._runs_asked.clear()
         self.feed = RegistryFeed(console_host(self).context)
         self.snapshot = None
         self.group = None
@@ -336,6 +340,8 @@ class RegistryView(TableView):
             return
         evidence = snapshot.evidence(package.arn, self.runs, self.run_note)
         self.evidence_pane.show(evidence, self.table.palette, empty="")
+        if package.arn not in self._runs_asked:
+            self._read_runs()  # a version outside the last lookup (e.g. `p` shows all)
 
     @on(PackagesTable.MarksChanged)
     def _marks_changed(self, message: PackagesTable.MarksChanged) -> None:

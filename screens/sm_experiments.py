@@ -14,6 +14,7 @@ one list call; components still InProgress are described again on every poll.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -148,7 +149,18 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
     show_tab = getattr(main, "show_tab", None)
     if callable(show_tab):
         show_tab("jobs")
+    _highlight_job(main, job)
     app.push_screen(JobDetailScreen(*job))
+
+
+def _highlight_job(main: Screen[Any], job: tuple[str, str]) -> None:
+    """Put the Jobs table's cursor on the job, when it is listed (back lands on its row)."""
+    from screens.jobs_table import JobsTable
+
+    key = f"{job[0]}:{job[1]}"  # as screens.jobs_table.job_key
+    for table in main.query(JobsTable):
+        with contextlib.suppress(KeyError):  # not listed, or hidden by the filter
+            table.move_cursor(row=table.get_row_index(key))
 
 
 class SmLevelView(TableView):
@@ -279,11 +291,15 @@ class ComponentsView(SmLevelView):
 class SmExperimentsScreen(PolledScreen):
     """SageMaker Experiments: the Experiments tab's other source."""
 
-    BINDINGS = [Binding("e", "close", "MLflow", id="sm_experiments.mlflow")]
+    BINDINGS = [Binding("e", "mlflow", "MLflow", id="sm_experiments.mlflow")]
 
     def __init__(self, config: Config) -> None:
         super().__init__()
         self.config = config
+
+    def action_mlflow(self) -> None:
+        """Back to the MLflow source (its own action: the footer shows one key per action)."""
+        self.action_close()
 
     def compose(self) -> ComposeResult:
         yield Static(Content(SOURCE_HINT), id="runs-title")

@@ -32,6 +32,7 @@ from .conftest import (
     ACCOUNT,
     REGION,
     create_training_job,
+    jobs_table,
     make_app,
     notifications,
     static_text,
@@ -155,7 +156,10 @@ async def test_drill_down_filter_and_back(churn: dict[str, str]) -> None:
         assert app.main_screen.active_tab == "experiments"  # type: ignore[attr-defined]
 
 
-async def test_component_detail_and_jump_to_its_training_job(churn: dict[str, str]) -> None:
+async def test_component_detail_and_jump_to_its_training_job(
+    aws: Any, churn: dict[str, str]
+) -> None:
+    create_training_job(aws.client("sagemaker"), "a-newer-job")  # listed first
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         components = await open_components(pilot, app)
@@ -182,6 +186,7 @@ async def test_component_detail_and_jump_to_its_training_job(churn: dict[str, st
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
         assert app.main_screen.active_tab == "jobs"  # type: ignore[attr-defined]
+        assert jobs_table(app).cursor_key == f"training:{JOB}"  # on the job's row
 
 
 async def test_jump_from_a_component_without_a_job_says_why(churn: dict[str, str]) -> None:
