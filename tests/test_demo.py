@@ -239,6 +239,11 @@ def test_registry_has_every_approval_state(demo: DemoStack, client: Any) -> None
     assert {"churn-xgb", "llama3-finetune"} <= experiments
     trials = sm.list_trials(ExperimentName="churn-xgb")["TrialSummaries"]
     assert trials
+    components = sm.list_trial_components(TrialName=trials[0]["TrialName"])
+    name = components["TrialComponentSummaries"][0]["TrialComponentName"]
+    # The component names its training job: the Experiments tab jumps there with `j`.
+    source = sm.describe_trial_component(TrialComponentName=name)["Sources"][0]["SourceArn"]
+    assert source.split(":")[5].startswith("training-job/")
 
 
 def test_registry_evidence_has_something_to_show(on_demo: DemoStack) -> None:
