@@ -31,6 +31,7 @@ from console.mlflow.records import MlflowExperiment, MlflowRun
 from screens.experiments_table import ExperimentsTable
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.messages import PollFailed
 from screens.palette import PaletteCommand
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from console.config import Config
     from console.context import ConsoleContext
 
+# The info line without a tracking URI: the tab's other sources still work.
+NO_MLFLOW_HINT = "no MLflow: e SageMaker Experiments, T servers"
 # Run counts are capped (counting means listing runs): "200+" is enough to size a table.
 COUNT_CAP = 200
 
@@ -119,6 +122,13 @@ class ExperimentsView(TableView):
         self.table.sync(message.snapshot.items)
         self.show_info()
 
+    @on(PollFailed)
+    def _poll_failed(self, message: PollFailed) -> None:
+        # Not stopped: the header shows poll health. Without MLflow, the tab's other
+        # sources are what the operator can use: say which keys open them.
+        if message.resource == "experiments" and not console_host(self).context.mlflow.configured:
+            self.show_info()
+
     def reset(self) -> None:
         """Context switched: forget rows, poll the new context."""
         self.snapshot = None
@@ -128,6 +138,8 @@ class ExperimentsView(TableView):
 
     def info_extra(self) -> list[str]:
         snapshot = self.snapshot
+        if not console_host(self).context.mlflow.configured:
+            return [NO_MLFLOW_HINT]
         if snapshot is None:
             return []
         return [snapshot.target, f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]

@@ -202,7 +202,11 @@ async def test_jump_from_a_component_without_a_job_says_why(churn: dict[str, str
 async def test_no_experiments_and_missing_trial_are_one_line(aws: Any) -> None:
     app = make_app()
     async with app.run_test(size=(100, 24)) as pilot:
-        await pilot.press("3", "e")
+        await pilot.press("3")
+        hint = "no MLflow: e SageMaker Experiments, T servers"
+        info = app.main_screen.query_one("#experiments-info")
+        await wait_until(pilot, lambda: hint in static_text(info), what="hint")  # type: ignore[arg-type]
+        await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, SmExperimentsScreen))
         view = app.screen.query_one(".view-info")
         await wait_until(
