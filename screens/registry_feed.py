@@ -85,10 +85,13 @@ class RegistrySnapshot:
         """The versions whose MLflow runs the evidence may show: ``first`` (the row under
         the cursor), the pending ones, the approved one and the serving ones."""
         serving = {s.package_arn for s in self.serving}
-        approved = current_approved(self.packages)
+        # The newest approved one, and the one before it (what an approved row compares to).
+        newest = current_approved(self.packages)
+        older = current_approved(self.packages, exclude=newest.arn) if newest else None
+        approved = {p.arn for p in (newest, older) if p is not None}
         wanted = [p for p in self.packages if p.arn == first]
         wanted += [p for p in self.packages if p.approval_status == PENDING]
-        wanted += [p for p in self.packages if p is approved or p.arn in serving]
+        wanted += [p for p in self.packages if p.arn in approved or p.arn in serving]
         unique = {p.arn: p for p in wanted}
         return list(unique.values())[:RUN_LOOKUP_LIMIT]
 

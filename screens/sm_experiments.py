@@ -51,8 +51,8 @@ if TYPE_CHECKING:
     from console.context import ConsoleContext
 
 LIST_LIMIT = 1000
-# Components described per poll (the rest show their summary until scrolled into view
-# in a later version; trials rarely have more than a handful).
+# Components described per poll; any beyond show their summary (no parameters/metrics
+# until `enter`). Trials rarely have more than a handful.
 DESCRIBE_LIMIT = 50
 # Component states whose parameters/metrics still change.
 TRANSITIONAL = frozenset({"InProgress", "Stopping"})

@@ -120,3 +120,21 @@ def test_unreachable_mlflow_is_one_note(
     assert notes[0].startswith(
         f"MLflow run metrics unavailable: could not connect to {refused.url}"
     )
+
+
+def test_a_package_naming_no_valid_job_has_no_run(aws: Any, mlflow_env: MlflowSeed) -> None:
+    """Metadata that is not a job name is not a reason to give up on MLflow for the rest."""
+    arns = seed_linked(aws, mlflow_env)
+    odd = add_version(
+        aws, "churn", 3, "PendingManualApproval", {"auc": 0.91}, {"training_job": "not a job!"}
+    )
+    ctx = context()
+    evidence = ctx.evidence.evidence(odd)
+    assert evidence.run is None
+    assert not any("MLflow" in note for note in evidence.notes)
+    # ... and the approved version's run still counts in the same lookup
+    runs, note = ctx.evidence.runs.runs_for(
+        [ctx.registry.describe_package(odd), ctx.registry.describe_package(arns["v1"])]
+    )
+    assert note == "" and list(runs) == [arns["v1"]]
+    assert runs[arns["v1"]].found_by == "metadata mlflow_run_id"

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from console.errors import NotFoundError, SmError
+from console.errors import NotFoundError, SmError, ValidationError
 from console.records import Record
 from console.services.mlflow_lineage import JOB_KEYS, RUN_ID_KEYS
 
@@ -98,6 +98,8 @@ class RunEvidenceService:
             if not known:
                 try:
                     cached = self.run_for(package)
+                except ValidationError:
+                    cached = None  # what the package records is not a run id / job name
                 except SmError as exc:
                     return found, f"MLflow run metrics unavailable: {exc.one_line()}"
                 if cached is None or cached.status in ENDED:
