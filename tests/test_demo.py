@@ -482,6 +482,28 @@ def test_demo_only_calls_moto_lacks(demo: DemoStack, client: Any) -> None:
     )
 
 
+def test_managed_mlflow_servers_start_stop_and_url(on_demo: DemoStack, run_cli: Any) -> None:
+    """moto has no managed MLflow: the demo's servers list, start (Starting -> Started by
+    the simulator), refuse a start of a running one, and give a loopback presigned URL."""
+    from tests.support.helpers import context
+
+    service = context().mlflow_servers
+    servers = {s.name: s for s in service.list_servers()}
+    assert {n: s.status for n, s in servers.items()} == {
+        "team-tracking": "Started",
+        "research-sandbox": "Stopped",
+    }
+    assert service.describe_server("team-tracking").size == "Medium"
+    assert service.presigned_url("team-tracking").startswith(on_demo.url)
+    result = run_cli("mlflow-server-start", "team-tracking", "--yes")
+    assert result.exit_code != 0 and "in status Started" in result.stderr
+    service.start_server("research-sandbox")
+    assert service.describe_server("research-sandbox").status == "Starting"
+    wait_for(lambda: service.describe_server("research-sandbox").status == "Started")
+    service.stop_server("research-sandbox")
+    wait_for(lambda: service.describe_server("research-sandbox").status == "Stopped")
+
+
 def test_simulator_moves_an_in_progress_job(demo: DemoStack, client: Any) -> None:
     sm, logs = client("sagemaker"), client("logs")
     job = demo.world.long_running_job
