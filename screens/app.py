@@ -49,6 +49,7 @@ from screens.keyed_table import KeyedTable
 from screens.log_view import LogPanel, LogScreen, SearchBar
 from screens.main import TABS, MainScreen
 from screens.messages import JobsListed
+from screens.mlflow_servers import ServersTable, ServersView
 from screens.notebooks import NotebooksView
 from screens.notebooks_table import NotebooksTable
 from screens.notebooks_url import NotebookUrlScreen
@@ -56,6 +57,14 @@ from screens.palette import ConsoleCommands, PaletteCommand
 from screens.registry import RegistryView
 from screens.registry_history import HistoryScreen
 from screens.registry_table import GroupsTable, PackagesTable
+from screens.sm_experiments import (
+    ComponentDetailScreen,
+    ComponentsView,
+    SmExperimentsScreen,
+    SmExperimentsView,
+    TrialsView,
+)
+from screens.sm_experiments_table import ComponentsTable, SmExperimentsTable, TrialsTable
 from screens.status import StatusView
 from screens.training_form import TrainingForm
 from themes import STYLESHEETS
@@ -301,6 +310,16 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("MLflow models", ModelsView),
     ("MLflow model versions", VersionsView),
     ("Alias prompt", AliasPrompt),
+    ("SageMaker Experiments", SmExperimentsScreen),
+    ("SageMaker experiments", SmExperimentsView),
+    ("SageMaker experiments table", SmExperimentsTable),
+    ("SageMaker trials", TrialsView),
+    ("SageMaker trials table", TrialsTable),
+    ("Trial components", ComponentsView),
+    ("Trial components table", ComponentsTable),
+    ("Trial component detail", ComponentDetailScreen),
+    ("MLflow tracking servers", ServersView),
+    ("MLflow tracking servers table", ServersTable),
     ("Notebooks", NotebooksView),
     ("Notebooks table", NotebooksTable),
     ("Notebook URL", NotebookUrlScreen),

@@ -2,7 +2,9 @@
 
 Keys here: `enter` opens an experiment's runs (see :mod:`screens.experiments_runs` for the
 runs keys), `M` the MLflow Model Registry (:mod:`screens.experiments_models`: versions,
-aliases), `/` filter, `s`/`S` sort, `r` refresh. The tracking server is the config's
+aliases), `e` switches the source to SageMaker Experiments (:mod:`screens.sm_experiments`),
+`T` the managed MLflow tracking servers (:mod:`screens.mlflow_servers`), `/` filter,
+`s`/`S` sort, `r` refresh. The tracking server is the config's
 ``mlflow_tracking_uri`` (or ``MLFLOW_TRACKING_URI``); without one, the tab says how to set
 it. mlflow itself is imported by the first poll, in a worker thread, never at start-up.
 
@@ -29,6 +31,7 @@ from console.mlflow.records import MlflowExperiment, MlflowRun
 from screens.experiments_table import ExperimentsTable
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.messages import PollFailed
 from screens.palette import PaletteCommand
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
     from console.config import Config
     from console.context import ConsoleContext
 
+# The info line without a tracking URI: the tab's other sources still work.
+NO_MLFLOW_HINT = "no MLflow: e SageMaker Experiments, T servers"
 # Run counts are capped (counting means listing runs): "200+" is enough to size a table.
 COUNT_CAP = 200
 
@@ -79,6 +84,8 @@ class ExperimentsView(TableView):
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="experiments.sort_reverse"),
         Binding("r", "refresh", "Refresh", id="experiments.refresh"),
         Binding("M", "models", "Models", id="experiments.models"),
+        Binding("e", "sagemaker_experiments", "SageMaker Exps", id="experiments.sagemaker"),
+        Binding("T", "tracking_servers", "MLflow servers", id="experiments.servers"),
     ]
 
     def __init__(self, config: Config, *, id: str | None = None) -> None:
@@ -115,6 +122,13 @@ class ExperimentsView(TableView):
         self.table.sync(message.snapshot.items)
         self.show_info()
 
+    @on(PollFailed)
+    def _poll_failed(self, message: PollFailed) -> None:
+        # Not stopped: the header shows poll health. Without MLflow, the tab's other
+        # sources are what the operator can use: say which keys open them.
+        if message.resource == "experiments" and not console_host(self).context.mlflow.configured:
+            self.show_info()
+
     def reset(self) -> None:
         """Context switched: forget rows, poll the new context."""
         self.snapshot = None
@@ -124,6 +138,8 @@ class ExperimentsView(TableView):
 
     def info_extra(self) -> list[str]:
         snapshot = self.snapshot
+        if not console_host(self).context.mlflow.configured:
+            return [NO_MLFLOW_HINT]
         if snapshot is None:
             return []
         return [snapshot.target, f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]
@@ -141,6 +157,18 @@ class ExperimentsView(TableView):
         from screens.experiments_models import ModelsScreen
 
         self.app.push_screen(ModelsScreen(self.config))
+
+    def action_sagemaker_experiments(self) -> None:
+        """Switch the source: SageMaker Experiments -> trials -> components (`e` back)."""
+        from screens.sm_experiments import SmExperimentsScreen
+
+        self.app.push_screen(SmExperimentsScreen(self.config))
+
+    def action_tracking_servers(self) -> None:
+        """SageMaker managed MLflow tracking servers: status, start/stop, UI URL."""
+        from screens.mlflow_servers import ServersScreen
+
+        self.app.push_screen(ServersScreen(self.config))
 
     def show_run(self, run_id: str) -> None:
         """Open the detail screen of one MLflow run (for lineage jumps from other views)."""
@@ -190,5 +218,15 @@ class ExperimentsView(TableView):
             self.palette_command("Experiments: filter", "filter MLflow experiments (/)", "filter"),
             self.palette_command(
                 "Experiments: refresh now", "list experiments again (r)", "refresh"
+            ),
+            self.palette_command(
+                "Experiments: SageMaker Experiments",
+                "SageMaker experiments, trials and trial components (e)",
+                "sagemaker_experiments",
+            ),
+            self.palette_command(
+                "Experiments: MLflow tracking servers",
+                "managed MLflow servers: start/stop, open the UI (T)",
+                "tracking_servers",
             ),
         ]

@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from console.errors import translate
 from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, ModelPackage
 from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
@@ -41,11 +42,21 @@ from screens.table_view import TableView
 if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
+    from console.services.run_evidence import RunMetrics
 
 # How many packages a confirm dialog names before "and N more".
 DIALOG_NAMES = 6
 VERBS = {"Approved": ("approve", "approved"), "Rejected": ("reject", "rejected")}
 ACTIONS = {"Approved": "model-package-approve", "Rejected": "model-package-reject"}
+
+
+@dataclass
+class RunsRead(Message):
+    """The MLflow runs behind the shown versions were read (for the evidence pane)."""
+
+    generation: int
+    runs: dict[str, RunMetrics]
+    note: str
 
 
 @dataclass
@@ -100,6 +111,11 @@ class RegistryView(TableView):
         self.show_all = False
         # A version another view asked to show (lineage jump), highlighted once listed.
         self._wanted_package: str | None = None
+        # The shown versions' MLflow runs (by package ARN) and why some could not be read.
+        self.runs: dict[str, RunMetrics] = {}
+        self.run_note = ""
+        self._runs_reading = False
+        self._runs_asked: set[str] = set()  # versions whose runs were looked up
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="registry-body"):
@@ -163,6 +179,7 @@ class RegistryView(TableView):
         self.groups.open_group = snapshot.group
         self.groups.sync(snapshot.groups, keep=snapshot.group)
         self._show_packages()
+        self._read_runs()
         if snapshot.serving_error:
             self.notify(
                 f"serving versions unknown: {snapshot.serving_error}",
@@ -199,8 +216,47 @@ class RegistryView(TableView):
             f"{self.group} · {which} · {pending} pending of {len(snapshot.packages)}"
         )
 
+    # --- MLflow runs for the evidence ----------------------------------------------------
+    def _read_runs(self) -> None:
+        """Read the shown versions' MLflow runs apart from the poll (MLflow may be slow or
+        down: the table and the report evidence never wait for it). Only one at a time."""
+        host = console_host(self)
+        context, generation, snapshot = host.context, host.generation, self.snapshot
+        if snapshot is None or self._runs_reading or not context.mlflow.configured:
+            return
+        cursor = self.table.cursor_item()
+        packages = snapshot.run_candidates(cursor.arn if cursor is not None else None)
+        if not packages:
+            return
+        self._runs_reading = True
+        self._runs_asked.update(p.arn for p in packages)
+
+        def work() -> None:
+            try:
+                runs, note = context.evidence.runs.runs_for(packages)
+            except Exception as exc:  # one line in the pane, never a broken pane
+                runs, note = {}, f"MLflow run metrics unavailable: {translate(exc).one_line()}"
+            self.post_message(RunsRead(generation, runs, note))
+
+        self.run_worker(
+            work, name="run evidence", group="run-evidence", thread=True, exit_on_error=False
+        )
+
+    @on(RunsRead)
+    def _runs_read(self, message: RunsRead) -> None:
+        message.stop()
+        self._runs_reading = False
+        if message.generation != console_host(self).generation:
+            return
+        self.runs, self.run_note = message.runs, message.note
+        # Redrawn even if nothing changed: the cursor may have moved to a version the
+        # lookup did not cover, which this asks for.
+        self.show_preview()
+
     def reset(self) -> None:
         """Context switched: forget rows, poll the new context."""
+        self.runs, self.run_note = {}, ""
+        self._runs_asked.clear()
         self.feed = RegistryFeed(console_host(self).context)
         self.snapshot = None
         self.group = None
@@ -282,7 +338,10 @@ class RegistryView(TableView):
             )
             self.evidence_pane.show(None, self.table.palette, empty=empty)
             return
-        self.evidence_pane.show(snapshot.evidence(package.arn), self.table.palette, empty="")
+        evidence = snapshot.evidence(package.arn, self.runs, self.run_note)
+        self.evidence_pane.show(evidence, self.table.palette, empty="")
+        if package.arn not in self._runs_asked:
+            self._read_runs()  # a version outside the last lookup (e.g. `p` shows all)
 
     @on(PackagesTable.MarksChanged)
     def _marks_changed(self, message: PackagesTable.MarksChanged) -> None:

@@ -5,6 +5,10 @@ feed fetched everything, so moving the cursor redraws at once. Better is marked 
 the theme's success colour, worse ``▼`` in its error colour, equal ``=`` dimmed; the
 words are there too, for terminals without colour. ``↓`` after a metric's name says a
 lower value is better (loss, error, rmse…; the rule is in :mod:`console.services.evidence`).
+
+With MLflow configured, a "Run" column shows the final metrics of the MLflow run the
+version was made from, beside the report's values; a metric only the runs have is
+marked ``ᴹ`` and compared run against run. If MLflow cannot be read, one note line says so.
 """
 
 from __future__ import annotations
@@ -50,10 +54,15 @@ def verdict_text(
     return text
 
 
+RUN_MARK = "ᴹ"
+
+
 def _metric_name(metric: MetricComparison) -> Text:
     text = Text(metric.name, no_wrap=True, overflow="ellipsis")
     if metric.lower_is_better:
         text.append(" ↓", style=Style(dim=True))
+    if metric.source == "run":
+        text.append(f" {RUN_MARK}", style=Style(dim=True))
     return text
 
 
@@ -77,22 +86,45 @@ def evidence_renderable(
         where = ", ".join(f"{s.endpoint}/{s.variant} v{s.version}" for s in evidence.serving_at[:3])
         more = len(evidence.serving_at) - 3
         parts.append(Text(f"serving: {where}" + (f" (+{more} more)" if more > 0 else "")))
+    run = evidence.run
+    if run is not None:
+        parts.append(
+            Text(
+                f"MLflow run {run.label} ({run.run_id[:8]}, {run.status.lower()}; "
+                f"by {run.found_by})",
+                style=Style(dim=True),
+                overflow="ellipsis",
+                no_wrap=True,
+            )
+        )
     if evidence.metrics:
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
         table.add_column("Metric", no_wrap=True, max_width=18 if compact else 28)
         table.add_column(f"This {_version(candidate)}", no_wrap=True, justify="right")
+        if run is not None:
+            table.add_column("Run", no_wrap=True, justify="right")
         table.add_column(f"Approved {_version(evidence.approved)}", no_wrap=True)
         table.add_column(f"Serving {_version(evidence.serving)}", no_wrap=True)
         for metric in evidence.metrics:
-            table.add_row(
-                _metric_name(metric),
-                Text(_value(metric.candidate), style="bold"),
+            this = metric.candidate if metric.source == "report" else None
+            cells = [_metric_name(metric), Text(_value(this), style="bold")]
+            if run is not None:
+                cells.append(Text(_value(metric.run), style="bold"))
+            cells += [
                 verdict_text(metric.approved, metric.vs_approved, palette, compact=compact),
                 verdict_text(metric.serving, metric.vs_serving, palette, compact=compact),
-            )
+            ]
+            table.add_row(*cells)
         parts.append(table)
         if compact:
-            parts.append(Text("▲ better  ▼ worse  ↓ lower is better", style=Style(dim=True)))
+            legend = "▲ better  ▼ worse  ↓ lower is better"
+            if any(m.source == "run" for m in evidence.metrics):
+                legend += f"  {RUN_MARK} run vs run"
+            parts.append(Text(legend, style=Style(dim=True)))
+        elif any(m.source == "run" for m in evidence.metrics):
+            parts.append(
+                Text(f"{RUN_MARK} only in the MLflow runs: run vs run", style=Style(dim=True))
+            )
     for note in evidence.notes:
         parts.append(Text(f"· {note}", style=Style(dim=True)))
     return Group(*parts)

@@ -18,15 +18,27 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from console.errors import translate
-from console.services.evidence import Evidence, ServingVersion, build_evidence, serving_versions
+from console.services.evidence import (
+    Evidence,
+    ServingVersion,
+    build_evidence,
+    current_approved,
+    serving_versions,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from console.context import ConsoleContext
     from console.services.registry import ModelPackage
+    from console.services.run_evidence import RunMetrics
 
 GROUP_LIMIT = 100
 PACKAGE_LIMIT = 200
 PENDING = "PendingManualApproval"
+# Versions whose MLflow runs are looked up per poll (pending first; then the approved and
+# serving ones they are compared with). Found runs that ended are cached.
+RUN_LOOKUP_LIMIT = 30
 
 
 @dataclass(frozen=True)
@@ -59,11 +71,29 @@ class RegistrySnapshot:
     def package(self, arn: str) -> ModelPackage | None:
         return next((p for p in self.packages if p.arn == arn), None)
 
-    def evidence(self, arn: str) -> Evidence | None:
+    def evidence(
+        self, arn: str, runs: Mapping[str, RunMetrics] | None = None, run_note: str = ""
+    ) -> Evidence | None:
+        """The evidence for one version; ``runs``/``run_note`` as read by the view's
+        MLflow lookup (:meth:`run_candidates`), which runs apart from the poll."""
         candidate = self.package(arn)
         if candidate is None:
             return None
-        return build_evidence(candidate, self.packages, self.serving)
+        return build_evidence(candidate, self.packages, self.serving, runs, run_note)
+
+    def run_candidates(self, first: str | None = None) -> list[ModelPackage]:
+        """The versions whose MLflow runs the evidence may show: ``first`` (the row under
+        the cursor), the pending ones, the approved one and the serving ones."""
+        serving = {s.package_arn for s in self.serving}
+        # The newest approved one, and the one before it (what an approved row compares to).
+        newest = current_approved(self.packages)
+        older = current_approved(self.packages, exclude=newest.arn) if newest else None
+        approved = {p.arn for p in (newest, older) if p is not None}
+        wanted = [p for p in self.packages if p.arn == first]
+        wanted += [p for p in self.packages if p.approval_status == PENDING]
+        wanted += [p for p in self.packages if p.arn in approved or p.arn in serving]
+        unique = {p.arn: p for p in wanted}
+        return list(unique.values())[:RUN_LOOKUP_LIMIT]
 
 
 class RegistryFeed:

@@ -239,6 +239,11 @@ def test_registry_has_every_approval_state(demo: DemoStack, client: Any) -> None
     assert {"churn-xgb", "llama3-finetune"} <= experiments
     trials = sm.list_trials(ExperimentName="churn-xgb")["TrialSummaries"]
     assert trials
+    components = sm.list_trial_components(TrialName=trials[0]["TrialName"])
+    name = components["TrialComponentSummaries"][0]["TrialComponentName"]
+    # The component names its training job: the Experiments tab jumps there with `j`.
+    source = sm.describe_trial_component(TrialComponentName=name)["Sources"][0]["SourceArn"]
+    assert source.split(":")[5].startswith("training-job/")
 
 
 def test_registry_evidence_has_something_to_show(on_demo: DemoStack) -> None:
@@ -475,6 +480,28 @@ def test_demo_only_calls_moto_lacks(demo: DemoStack, client: Any) -> None:
             == "Stopped"
         )
     )
+
+
+def test_managed_mlflow_servers_start_stop_and_url(on_demo: DemoStack, run_cli: Any) -> None:
+    """moto has no managed MLflow: the demo's servers list, start (Starting -> Started by
+    the simulator), refuse a start of a running one, and give a loopback presigned URL."""
+    from tests.support.helpers import context
+
+    service = context().mlflow_servers
+    servers = {s.name: s for s in service.list_servers()}
+    assert {n: s.status for n, s in servers.items()} == {
+        "team-tracking": "Started",
+        "research-sandbox": "Stopped",
+    }
+    assert service.describe_server("team-tracking").size == "Medium"
+    assert service.presigned_url("team-tracking").startswith(on_demo.url)
+    result = run_cli("mlflow-server-start", "team-tracking", "--yes")
+    assert result.exit_code != 0 and "in status Started" in result.stderr
+    service.start_server("research-sandbox")
+    assert service.describe_server("research-sandbox").status == "Starting"
+    wait_for(lambda: service.describe_server("research-sandbox").status == "Started")
+    service.stop_server("research-sandbox")
+    wait_for(lambda: service.describe_server("research-sandbox").status == "Stopped")
 
 
 def test_simulator_moves_an_in_progress_job(demo: DemoStack, client: Any) -> None:
@@ -847,3 +874,46 @@ def test_invoke_answers_like_a_model_and_follows_the_weights(
     missing = run_cli("endpoint-invoke", "no-such-endpoint", "{}")
     assert missing.exit_code != 0
     assert "not found" in missing.stderr
+
+
+async def test_experiments_tour_by_keys(on_demo: DemoStack) -> None:
+    """On the demo, keys only: SageMaker Experiments down to a component and its job; the
+    managed MLflow servers; the Registry evidence with the candidate's MLflow run."""
+    from screens.job_detail import JobDetailScreen
+    from screens.mlflow_servers import ServersScreen, ServersTable
+    from screens.registry_evidence import EvidencePane
+    from screens.sm_experiments import ComponentsScreen, SmExperimentsScreen, TrialsScreen
+    from screens.sm_experiments_table import ComponentsTable, SmExperimentsTable, TrialsTable
+    from tests.tui.conftest import make_app, static_text, wait_until
+
+    assert on_demo.mlflow_done.wait(120)
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("3", "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, SmExperimentsScreen))
+        experiments = app.screen.query_one(SmExperimentsTable)
+        await wait_until(pilot, lambda: "churn-xgb" in experiments.items, what="experiments")
+        experiments.move_cursor(row=experiments.get_row_index("churn-xgb"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TrialsScreen))
+        trials = app.screen.query_one(TrialsTable)
+        await wait_until(pilot, lambda: trials.total_count > 0, what="trials")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComponentsScreen))
+        components = app.screen.query_one(ComponentsTable)
+        await wait_until(pilot, lambda: components.total_count == 1, what="component")
+        component = components.cursor_item()
+        assert component is not None and component.source_job is not None
+        assert component.metrics  # the job's final metrics
+        await pilot.press("j")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="job")
+        assert app.screen.job_name == component.source_job[1]  # type: ignore[attr-defined]
+        await pilot.press("escape", "3", "T")
+        await wait_until(pilot, lambda: isinstance(app.screen, ServersScreen), what="servers")
+        servers = app.screen.query_one(ServersTable)
+        await wait_until(pilot, lambda: servers.total_count == 2, what="servers listed")
+        await pilot.press("q", "4")
+        pane = app.main_screen.query_one(EvidencePane)
+        await wait_until(
+            pilot, lambda: "MLflow run" in static_text(pane), timeout=30, what="run evidence"
+        )

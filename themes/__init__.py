@@ -14,6 +14,7 @@ STYLESHEETS = (
     STYLE_DIR / "notebooks.tcss",
     STYLE_DIR / "model_registry.tcss",
     STYLE_DIR / "experiments.tcss",
+    STYLE_DIR / "sm_experiments.tcss",
     STYLE_DIR / "status.tcss",
     STYLE_DIR / "dialogs.tcss",
     STYLE_DIR / "logs.tcss",

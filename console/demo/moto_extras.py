@@ -19,11 +19,11 @@ import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
-from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 from moto.sagemaker.models import ClusterNode
 from moto.sagemaker.responses import SageMakerResponse
 
@@ -42,6 +42,8 @@ class DemoState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     # endpoint name -> endpoint config it is being updated to (applied when InService)
     pending_endpoint_configs: dict[str, str] = field(default_factory=dict)
+    # SageMaker managed MLflow tracking servers (moto has none): name -> Describe shape
+    mlflow_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # The installed state (at most one) and the moto methods we replaced, to restore them.
@@ -559,6 +561,96 @@ def delete_model_package_group(self: Any) -> ActionResult:
     return EmptyResult()
 
 
+# ---------------------------------------------------------------- managed MLflow servers
+# (name, size, status, MLflow version, days old): one running, one stopped.
+DEMO_TRACKING_SERVERS = (
+    ("team-tracking", "Medium", "Started", "3.0", 40),
+    ("research-sandbox", "Small", "Stopped", "2.16", 90),
+)
+# Where a start/stop may begin (AWS refuses the rest with a ValidationException).
+TRACKING_STARTABLE = {"Stopped", "StartFailed"}
+TRACKING_STOPPABLE = {"Created", "Started", "Updated", "StopFailed", "MaintenanceComplete"}
+
+
+def seed_tracking_servers(demo_state: DemoState, account_id: str, region: str) -> None:
+    """The demo's managed MLflow tracking servers (Describe shape, kept in the state)."""
+    now = utc_now()
+    for name, size, status, version, days in DEMO_TRACKING_SERVERS:
+        created = now - timedelta(days=days)
+        demo_state.mlflow_servers[name] = {
+            "TrackingServerArn": (
+                f"arn:aws:sagemaker:{region}:{account_id}:mlflow-tracking-server/{name}"
+            ),
+            "TrackingServerName": name,
+            "ArtifactStoreUri": f"s3://sagemaker-{region}-{account_id}/mlflow/{name}",
+            "TrackingServerSize": size,
+            "MlflowVersion": version,
+            "RoleArn": f"arn:aws:iam::{account_id}:role/SageMakerMlflowRole",
+            "TrackingServerStatus": status,
+            "IsActive": "Active" if status == "Started" else "Inactive",
+            "TrackingServerUrl": f"https://t-{name}.{region}.experiments.sagemaker.aws",
+            "WeeklyMaintenanceWindowStart": "Sun:02:00",
+            "AutomaticModelRegistration": True,
+            "CreationTime": created,
+            "LastModifiedTime": created,
+        }
+
+
+def _tracking_server(self: Any) -> dict[str, Any]:
+    name = self._get_param("TrackingServerName")
+    server = state().mlflow_servers.get(name)
+    if server is None:
+        raise ResourceNotFound(message=f"Tracking server {name} does not exist.")
+    return server
+
+
+def list_mlflow_tracking_servers(self: Any) -> ActionResult:
+    keys = (
+        "TrackingServerArn",
+        "TrackingServerName",
+        "CreationTime",
+        "LastModifiedTime",
+        "TrackingServerStatus",
+        "IsActive",
+        "MlflowVersion",
+    )
+    with state().lock:
+        servers = sorted(
+            state().mlflow_servers.values(), key=lambda s: s["CreationTime"], reverse=True
+        )
+        summaries = [{k: server[k] for k in keys} for server in servers]
+    return ActionResult({"TrackingServerSummaries": summaries})
+
+
+def describe_mlflow_tracking_server(self: Any) -> ActionResult:
+    with state().lock:
+        return ActionResult(dict(_tracking_server(self)))
+
+
+def _move_tracking_server(allowed: set[str], status: str, verb: str) -> Any:
+    def handler(self: Any) -> ActionResult:
+        with state().lock:
+            server = _tracking_server(self)
+            if server["TrackingServerStatus"] not in allowed:
+                raise ValidationError(
+                    message=f"Cannot {verb} tracking server {server['TrackingServerName']} "
+                    f"in status {server['TrackingServerStatus']}."
+                )
+            server.update(TrackingServerStatus=status, LastModifiedTime=utc_now())
+            return ActionResult({"TrackingServerArn": server["TrackingServerArn"]})
+
+    return handler
+
+
+def create_presigned_mlflow_tracking_server_url(self: Any) -> ActionResult:
+    with state().lock:
+        server = _tracking_server(self)
+    # Well-formed, on the demo's own loopback address: nothing leaves the host.
+    token = secrets.token_urlsafe(24)
+    url = f"{state().notebook_url_base}/demo-mlflow/{server['TrackingServerName']}?token={token}"
+    return ActionResult({"AuthorizedUrl": url})
+
+
 def list_spaces(self: Any) -> ActionResult:
     return ActionResult({"Spaces": []})
 
@@ -595,6 +687,11 @@ HANDLERS: dict[str, Any] = {
     "delete_model_package_group": delete_model_package_group,
     "list_spaces": list_spaces,
     "list_apps": list_apps,
+    "list_mlflow_tracking_servers": list_mlflow_tracking_servers,
+    "describe_mlflow_tracking_server": describe_mlflow_tracking_server,
+    "start_mlflow_tracking_server": _move_tracking_server(TRACKING_STARTABLE, "Starting", "start"),
+    "stop_mlflow_tracking_server": _move_tracking_server(TRACKING_STOPPABLE, "Stopping", "stop"),
+    "create_presigned_mlflow_tracking_server_url": create_presigned_mlflow_tracking_server_url,
 }
 
 

@@ -1724,6 +1724,11 @@ class _Seeder:
                 self.backend.associate_trial_component(
                     trial_name=trial, trial_component_name=component
                 )
+                # What SageMaker records for a job's component (moto leaves it empty):
+                # the Experiments tab's `j` jumps from the component to the job.
+                self.backend.trial_components[component].sources = [
+                    {"SourceArn": job.arn, "SourceType": "SageMakerTrainingJob"}
+                ]
                 stamp = int(job.training_end_time.replace(tzinfo=UTC).timestamp())
                 self.backend.trial_components[component].metrics = {
                     m["MetricName"]: {

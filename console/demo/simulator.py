@@ -130,6 +130,7 @@ class Simulator:
             self._tuning(backend, now)
             self._endpoints(backend)
             self._notebooks(backend, now)
+            self._tracking_servers(now)
             self._clusters(backend)
             if self.ticks % self.new_job_every == 0 and self.new_jobs < MAX_NEW_JOBS:
                 self._new_training_job(backend, now)
@@ -468,6 +469,23 @@ class Simulator:
                 self._settle(
                     ("notebook", notebook.notebook_instance_name),
                     partial(patch, notebook, status=final[notebook.status], last_modified_time=now),
+                )
+
+    def _tracking_servers(self, now: datetime) -> None:
+        """Managed MLflow servers (kept in the demo state): Starting/Stopping settle."""
+        final = {"Starting": ("Started", "Active"), "Stopping": ("Stopped", "Inactive")}
+        for server in list(self.state.mlflow_servers.values()):
+            status = server["TrackingServerStatus"]
+            if status in final:
+                done, active = final[status]
+                self._settle(
+                    ("mlflow-server", server["TrackingServerName"]),
+                    partial(
+                        server.update,
+                        TrackingServerStatus=done,
+                        IsActive=active,
+                        LastModifiedTime=now,
+                    ),
                 )
 
     def _clusters(self, backend: Any) -> None:

@@ -16,6 +16,11 @@ that is not a letter or digit, e.g. ``validation:logloss`` -> ``validation``,
 ``logloss``) is in :data:`LOWER_IS_BETTER_WORDS`, or ends in ``loss`` or ``error``
 (``eval_loss``, ``meanabsoluteerror``). Values equal within 1e-9 (relative) are ``same``.
 A metric missing on either side is not compared (empty verdict), never guessed.
+
+**MLflow run metrics.** When MLflow is configured, the final metrics of the run each
+version was made from (:mod:`console.services.run_evidence`) stand beside the report:
+a metric the report lacks is compared through the runs (candidate's run against the
+approved and serving versions' runs), marked the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -32,6 +37,7 @@ from console.errors import SmError
 from console.records import Record
 from console.services.approval_history import HistoryEntry, approval_history
 from console.services.registry import ModelPackage, package_arn
+from console.services.run_evidence import RunEvidenceService, RunMetrics
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -114,6 +120,10 @@ class MetricComparison(Record):
     serving: float | None
     vs_approved: str  # better | worse | same | "" (not comparable)
     vs_serving: str
+    # The candidate's MLflow run's final value; "run": the row comes from the runs only
+    # (the report has no such metric), so the verdicts compare run values.
+    run: float | None = None
+    source: str = "report"
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,7 @@ class Evidence(Record):
     serving_at: tuple[ServingVersion, ...]
     metrics: tuple[MetricComparison, ...]
     notes: tuple[str, ...]
+    run: RunMetrics | None = None  # the candidate's MLflow run, when one was found
 
     @property
     def better_count(self) -> int:
@@ -177,12 +188,17 @@ def build_evidence(
     candidate: ModelPackage,
     packages: Sequence[ModelPackage],
     serving_at: Sequence[ServingVersion],
+    runs: Mapping[str, RunMetrics] | None = None,
+    run_note: str = "",
 ) -> Evidence:
     """Compare ``candidate`` with the approved and serving versions among ``packages``.
 
-    Pure: the caller fetched everything, so the TUI can redraw evidence for every
-    highlighted row from one poll's data without another API call.
+    ``runs`` maps package ARNs to their MLflow runs' metrics (see the module docstring);
+    ``run_note`` is the one line saying why they could not be read. Pure: the caller
+    fetched everything, so the TUI can redraw evidence for every highlighted row from one
+    poll's data without another API call.
     """
+    runs = runs or {}
     by_arn = {p.arn: p for p in packages}
     approved = current_approved(packages, exclude=candidate.arn)
     # The serving version: the one on most variants; ties go to the newest version.
@@ -198,21 +214,40 @@ def build_evidence(
         for name in other.metrics if other else ():
             if name not in names:
                 names.append(name)
+    reported = set(names)
+    candidate_run = runs.get(candidate.arn)
+    for package in (candidate, approved, serving):
+        run = runs.get(package.arn) if package is not None else None
+        for name in run.metrics if run else ():
+            if name not in names:
+                names.append(name)
+
+    def value(package: ModelPackage | None, name: str, source: str) -> float | None:
+        if package is None:
+            return None
+        if source == "report":
+            return package.metrics.get(name)
+        run = runs.get(package.arn)
+        return run.metrics.get(name) if run else None
+
     rows = []
     for name in names:
         lower = lower_is_better(name)
-        value = candidate.metrics.get(name)
-        approved_value = approved.metrics.get(name) if approved else None
-        serving_value = serving.metrics.get(name) if serving else None
+        source = "report" if name in reported else "run"
+        candidate_value = value(candidate, name, source)
+        approved_value = value(approved, name, source)
+        serving_value = value(serving, name, source)
         rows.append(
             MetricComparison(
                 name=name,
                 lower_is_better=lower,
-                candidate=value,
+                candidate=candidate_value,
                 approved=approved_value,
                 serving=serving_value,
-                vs_approved=compare(value, approved_value, lower=lower),
-                vs_serving=compare(value, serving_value, lower=lower),
+                vs_approved=compare(candidate_value, approved_value, lower=lower),
+                vs_serving=compare(candidate_value, serving_value, lower=lower),
+                run=candidate_run.metrics.get(name) if candidate_run else None,
+                source=source,
             )
         )
     notes: list[str] = []
@@ -222,11 +257,13 @@ def build_evidence(
         notes.append("no endpoint serves a version of this group")
     elif serving is not None and serving.arn == candidate.arn:
         notes.append("this version is the one serving")
-    if not candidate.metrics:
+    if not candidate.metrics and candidate_run is None:
         if candidate.metric_reports:
             notes.append("no numbers in the candidate's metric report (unreadable or empty)")
         else:
             notes.append("the candidate has no ModelMetrics report")
+    if run_note:
+        notes.append(run_note)
     return Evidence(
         candidate=candidate,
         approved=approved,
@@ -234,6 +271,7 @@ def build_evidence(
         serving_at=tuple(serving_at),
         metrics=tuple(rows),
         notes=tuple(notes),
+        run=candidate_run,
     )
 
 
@@ -246,6 +284,7 @@ class EvidenceService:
         # change since the last look is not described again.
         self._serving: dict[str, tuple[datetime | None, tuple[ServingModel, ...]]] = {}
         self._lock = threading.Lock()
+        self.runs = RunEvidenceService(context)
 
     def serving_models(self, *, limit: int = SERVING_ENDPOINT_LIMIT) -> tuple[ServingModel, ...]:
         """What every endpoint variant serves (newest ``limit`` endpoints).
@@ -284,7 +323,12 @@ class EvidenceService:
         if all(p.arn != candidate.arn for p in packages):
             packages.append(candidate)  # older than the newest EVIDENCE_PACKAGE_LIMIT
         places = serving_versions(packages, self.serving_models())
-        return build_evidence(candidate, packages, places)
+        evidence = build_evidence(candidate, packages, places)
+        if not self.runs.enabled:
+            return evidence
+        involved = [p for p in (candidate, evidence.approved, evidence.serving) if p is not None]
+        runs, note = self.runs.runs_for(involved)
+        return build_evidence(candidate, packages, places, runs, note)
 
     def history(self, group: str, *, limit: int = EVIDENCE_PACKAGE_LIMIT) -> list[HistoryEntry]:
         """The group's approval history, newest first (audit log merged with the registry)."""

@@ -40,9 +40,39 @@ def _already_exists(error: ValidationError, what: str) -> SmError:
     return error
 
 
+def _source(d: dict[str, Any], key: str) -> dict[str, Any]:
+    """The resource's source: ``<Kind>Source``/``Source``, else the first of ``Sources``
+    (DescribeTrialComponent lists them there; moto fills only that list)."""
+    source = d.get(key) or d.get("Source")
+    if not source:
+        sources = d.get("Sources") or []
+        source = sources[0] if sources and isinstance(sources[0], dict) else {}
+    return source if isinstance(source, dict) else {}
+
+
 def _source_arn(d: dict[str, Any], key: str) -> str:
-    source = d.get(key) or d.get("Source") or {}
-    return str(source.get("SourceArn", "") or "") if isinstance(source, dict) else ""
+    return str(_source(d, key).get("SourceArn", "") or "")
+
+
+# Source ARN resource types that are jobs the console can show: ARN type -> job kind.
+SOURCE_JOB_KINDS = {"training-job": "training", "processing-job": "processing"}
+
+
+def source_job(arn: str) -> tuple[str, str] | None:
+    """``(kind, name)`` of the SageMaker job behind a source ARN, None for anything else.
+
+    ``arn:aws:sagemaker:us-east-1:123456789012:training-job/my-job`` -> ``("training",
+    "my-job")``. SageMaker creates a trial component per training/processing job (with the
+    job as its source), so this is the component -> job lineage link.
+    """
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "sagemaker":
+        return None
+    kind, _, name = parts[5].partition("/")
+    job_kind = SOURCE_JOB_KINDS.get(kind)
+    if job_kind is None or not name:
+        return None
+    return job_kind, name
 
 
 @dataclass(frozen=True)
@@ -147,6 +177,7 @@ class TrialComponent(Record):
     status: str
     status_message: str
     source_arn: str
+    source_type: str
     started: datetime | None
     ended: datetime | None
     created: datetime | None
@@ -166,6 +197,7 @@ class TrialComponent(Record):
             status=str(status.get("PrimaryStatus", "") or ""),
             status_message=str(status.get("Message", "") or ""),
             source_arn=_source_arn(d, "TrialComponentSource"),
+            source_type=str(_source(d, "TrialComponentSource").get("SourceType", "") or ""),
             started=as_datetime(d.get("StartTime")),
             ended=as_datetime(d.get("EndTime")),
             created=as_datetime(d.get("CreationTime")),
@@ -175,6 +207,17 @@ class TrialComponent(Record):
             input_artifacts=_artifacts(d.get("InputArtifacts")),
             output_artifacts=_artifacts(d.get("OutputArtifacts")),
         )
+
+    @property
+    def source_job(self) -> tuple[str, str] | None:
+        """The training/processing job this component records, if any (see ``source_job``)."""
+        return source_job(self.source_arn)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started is None or self.ended is None:
+            return None
+        return (self.ended - self.started).total_seconds()
 
 
 class ExperimentsService(Service):

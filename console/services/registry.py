@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -162,6 +162,8 @@ class ModelPackage(Record):
     metric_reports: dict[str, str]
     metrics: dict[str, float]
     created_by: str = ""
+    # CustomerMetadataProperties: where lineage (MLflow run id, training job) is recorded.
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -191,6 +193,9 @@ class ModelPackage(Record):
             metric_reports=_metric_reports(d.get("ModelMetrics")),
             metrics=dict(metrics or {}),
             created_by=_who(d, "CreatedBy"),
+            metadata={
+                str(k): str(v) for k, v in (d.get("CustomerMetadataProperties") or {}).items()
+            },
         )
 
 

@@ -12,7 +12,12 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/sm"
 
 
 def add_version(
-    aws: Any, group: str, version: int, status: str, metrics: dict[str, float] | None
+    aws: Any,
+    group: str,
+    version: int,
+    status: str,
+    metrics: dict[str, float] | None,
+    metadata: dict[str, str] | None = None,
 ) -> str:
     sm, s3 = aws.client("sagemaker"), aws.client("s3")
     params: dict[str, Any] = {
@@ -24,6 +29,8 @@ def add_version(
             "SupportedResponseMIMETypes": ["text/csv"],
         },
     }
+    if metadata:
+        params["CustomerMetadataProperties"] = metadata
     if metrics is not None:
         key = f"{group}/v{version}/statistics.json"
         report = {"binary_classification_metrics": {k: {"value": v} for k, v in metrics.items()}}

@@ -257,7 +257,10 @@ def _version(package: ModelPackage | None) -> str:
 def package_describe(inv: Invocation, arn: str, json_output: bool) -> None:
     """Describe ARN beside the group's Approved version and the version serving endpoints.
 
-    Metrics come from the packages' ModelMetrics (model quality statistics) reports.
+    Metrics come from the packages' ModelMetrics (model quality statistics) reports and,
+    with MLflow configured, from the final metrics of the MLflow run each version was
+    made from (found through its CustomerMetadataProperties mlflow_run_id or its training
+    job); a metric only the runs have is compared run against run ("From: run").
     Lower is better for loss/error-like metrics (loss, logloss, error, rmse, mse, mae,
     perplexity, latency, …); higher is better for the rest (accuracy, auc, f1, r2, …).
     """
@@ -285,6 +288,12 @@ def package_describe(inv: Invocation, arn: str, json_output: bool) -> None:
             ("Image", candidate.image or None),
             ("Approved", _version(evidence.approved)),
             ("Serving", "; ".join(places) or None),
+            (
+                "MLflow run",
+                f"{evidence.run.label} ({evidence.run.run_id}, by {evidence.run.found_by})"
+                if evidence.run is not None
+                else None,
+            ),
         ]
     )
     if evidence.metrics:
@@ -292,7 +301,12 @@ def package_describe(inv: Invocation, arn: str, json_output: bool) -> None:
         approved, serving = _version(evidence.approved), _version(evidence.serving)
         columns = [
             ("Metric", lambda m: m.name + (" (lower is better)" if m.lower_is_better else "")),
-            ("Candidate", lambda m: _number(m.candidate)),
+            ("Candidate", lambda m: _number(m.candidate if m.source == "report" else None)),
+        ]
+        if evidence.run is not None:
+            columns.append(("MLflow run", lambda m: _number(m.run)))
+            columns.append(("From", lambda m: m.source))
+        columns += [
             (f"Approved {approved}", lambda m: _number(m.approved)),
             ("vs approved", lambda m: m.vs_approved or "-"),
             (f"Serving {serving}", lambda m: _number(m.serving)),

@@ -1,0 +1,311 @@
+"""SageMaker managed MLflow tracking servers (`T` on the Experiments tab).
+
+One row per server: status, size, MLflow version, URL. `t` starts a stopped server,
+`ctrl+k` stops a running one (as on Jobs and Notebooks): refused up front in read-only
+mode, confirmed in the one confirm dialog, run through the gated service (audited).
+`o` (or `y`) gets a presigned URL of the server's MLflow web UI and copies it with
+OSC 52, which reaches the operator's clipboard through SSH; the URL logs in by itself
+and expires in minutes. `/` filters, `s` sorts, `r` refreshes, `q`/`escape` go back.
+
+The list call has neither size nor URL, so each server is described too (accounts have
+a handful; the describe is cached by LastModifiedTime). Endpoints without managed MLflow
+(moto, other partitions) give one clear line in the degraded banner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Footer, Static
+
+from console.errors import NotFoundError, SmError, translate
+from console.mlflow.records import TrackingServer
+from screens.confirm import ConfirmDialog
+from screens.experiments_models import PolledScreen
+from screens.filter_bar import FilterBar
+from screens.formatting import MISSING, format_time
+from screens.host import console_host
+from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.notebooks_url import CLIPBOARD_HINT
+from screens.poller import Poller, schedule_for
+from screens.table_view import TableView
+
+if TYPE_CHECKING:
+    from console.config import Config
+    from console.context import ConsoleContext
+
+# TrackingServerStatus values from which a start / a stop makes sense.
+STARTABLE = frozenset({"Stopped", "StartFailed"})
+STOPPABLE = frozenset(
+    {"Created", "Started", "Updated", "UpdateFailed", "StopFailed", "MaintenanceComplete"}
+)
+TRANSITIONAL = frozenset(
+    {"Creating", "Updating", "Deleting", "Stopping", "Starting", "MaintenanceInProgress"}
+)
+
+
+@dataclass(frozen=True)
+class ServersListing:
+    items: tuple[TrackingServer, ...]
+    fetched_at: datetime
+
+    @property
+    def transitional(self) -> bool:
+        return any(server.status in TRANSITIONAL for server in self.items)
+
+
+@dataclass
+class ServersListed(Message):
+    generation: int
+    listing: ServersListing
+
+
+@dataclass
+class UrlCreated(Message):
+    generation: int
+    name: str
+    url: str = ""
+    error: SmError | None = None
+
+
+class ServersFeed:
+    """Lists the servers and describes the ones that changed (worker thread; polls of
+    one feed never overlap, so its cache has one writer at a time)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[datetime | None, str, TrackingServer]] = {}
+
+    def fetch(self, context: ConsoleContext) -> ServersListing:
+        service = context.mlflow_servers
+        found: list[TrackingServer] = []
+        for summary in service.list_servers():
+            cached = self._cache.get(summary.name)
+            if cached is not None and cached[:2] == (summary.modified, summary.status):
+                found.append(cached[2])
+                continue
+            try:
+                full = service.describe_server(summary.name)
+            except NotFoundError:
+                continue  # deleted between the list and the describe
+            self._cache[summary.name] = (summary.modified, summary.status, full)
+            found.append(full)
+        return ServersListing(tuple(found), datetime.now(UTC))
+
+
+class ServersTable(KeyedTable[TrackingServer]):
+    BINDINGS = [Binding("enter", "select_cursor", "Open UI", id="mlflow_servers.open")]
+    COLUMNS = (
+        TableColumn("name", "Tracking server", flex=True),
+        TableColumn("status", "Status", compact_width=10),
+        TableColumn("size", "Size", compact_width=6),
+        TableColumn("version", "MLflow", compact_width=7),
+        TableColumn("created", "Created", compact_width=11, descending_first=True),
+        TableColumn("url", "URL", hide_when_compact=True),
+    )
+    DEFAULT_SORT = "name"
+    COMPACT_WIDTH = 120
+
+    def key_of(self, item: TrackingServer) -> str:
+        return item.name
+
+    def cell_values(self, item: TrackingServer, now: datetime) -> Mapping[str, str]:
+        return {
+            "name": item.name,
+            "status": item.status or MISSING,
+            "size": item.size or MISSING,
+            "version": item.mlflow_version or MISSING,
+            "created": format_time(item.created, compact=self.compact),
+            "url": item.url or MISSING,
+        }
+
+    def filter_fields(self, item: TrackingServer) -> Mapping[str, str]:
+        return {
+            "name": item.name,
+            "status": item.status,
+            "size": item.size,
+            "version": item.mlflow_version,
+            "url": item.url,
+        }
+
+    def sort_value(self, item: TrackingServer, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "created":
+            return (item.created or epoch(), item.name)
+        if column in {"status", "size", "url"}:
+            return (getattr(item, column), item.name)
+        if column == "version":
+            return (item.mlflow_version, item.name)
+        return (item.name.lower(),)
+
+
+class ServersView(TableView):
+    NOUN = "tracking servers"
+    BINDINGS = [
+        Binding("o,y", "url", "Copy UI URL", id="mlflow_servers.url"),
+        Binding("t", "start", "Start", id="mlflow_servers.start"),
+        Binding("ctrl+k", "stop", "Stop", id="mlflow_servers.stop"),
+        Binding("slash", "filter", "Filter", id="mlflow_servers.filter"),
+        Binding("s", "sort", "Sort", id="mlflow_servers.sort"),
+        Binding("r", "refresh", "Refresh", id="mlflow_servers.refresh"),
+    ]
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(id="mlflow-servers-view")
+        self.add_class("sm-view")
+        self.config = config
+        self.listing: ServersListing | None = None
+        self.feed = ServersFeed()
+        self.last_url = ""
+
+    def compose(self) -> ComposeResult:
+        yield ServersTable(id="mlflow-servers-table")
+        bar = FilterBar(id="mlflow-servers-filter")
+        bar.display = False
+        yield bar
+        yield Poller[ServersListing](
+            "mlflow-servers",
+            self.feed.fetch,
+            result=ServersListed,
+            transitional=lambda listing: listing.transitional,
+            schedule=schedule_for(self.config.poll, "experiments"),
+            id="mlflow-servers-poller",
+        )
+        yield Static(Content("loading tracking servers…"), classes="view-info")
+
+    @property
+    def table(self) -> ServersTable:
+        return self.query_one(ServersTable)
+
+    @on(ServersListed)
+    def _listed(self, message: ServersListed) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        self.listing = message.listing
+        self.table.sync(message.listing.items)
+        self.show_info()
+
+    def info_extra(self) -> list[str]:
+        if self.listing is None:
+            return []
+        return [f"updated {self.listing.fetched_at.astimezone():%H:%M:%S}"]
+
+    def _selected(self) -> TrackingServer | None:
+        server = self.table.cursor_item()
+        if server is None:
+            self.notify("no tracking server selected", severity="warning", timeout=3)
+        return server
+
+    # --- presigned UI URL ------------------------------------------------------------------
+    def open_item(self, key: str) -> None:
+        self.action_url()
+
+    def action_url(self) -> None:
+        server = self._selected()
+        if server is None:
+            return
+        host = console_host(self)
+        generation, context, name = host.generation, host.context, server.name
+
+        def work() -> None:
+            try:
+                url = context.mlflow_servers.presigned_url(name)
+            except Exception as exc:
+                self.post_message(UrlCreated(generation, name, error=translate(exc)))
+            else:
+                self.post_message(UrlCreated(generation, name, url))
+
+        self.run_worker(
+            work,
+            name="presigned url",
+            group="url",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    @on(UrlCreated)
+    def _url_created(self, message: UrlCreated) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        if message.error is not None or not message.url:
+            text = message.error.one_line() if message.error else "no URL in the answer"
+            self.notify(text, severity="error", title=f"MLflow UI of {message.name}")
+            return
+        self.last_url = message.url
+        self.app.copy_to_clipboard(message.url)
+        self.notify(
+            f"{message.url}\nlogs in by itself; expires in 5 minutes; {CLIPBOARD_HINT}",
+            title=f"MLflow UI of {message.name}",
+            timeout=10,
+        )
+
+    # --- start / stop ------------------------------------------------------------------------
+    def action_start(self) -> None:
+        server = self._selected()
+        if server is None or not self.gate_allows("mlflow-server-start", server.name):
+            return
+        if server.status not in STARTABLE:
+            self.notify(
+                f"tracking server {server.name} is {server.status}: only Stopped servers start",
+                severity="warning",
+            )
+            return
+        dialog = ConfirmDialog(
+            "Start MLflow tracking server?",
+            f"{server.name} ({server.size or 'size unknown'}) starts and is billed by the "
+            "hour until it is stopped.",
+            confirm_label="Start",
+        )
+        name = server.name
+        self.ask(dialog, lambda: self._run("start", name), what=f"start {name}")
+
+    def action_stop(self) -> None:
+        server = self._selected()
+        if server is None or not self.gate_allows("mlflow-server-stop", server.name):
+            return
+        if server.status not in STOPPABLE:
+            self.notify(
+                f"tracking server {server.name} is {server.status}: only running servers stop",
+                severity="warning",
+            )
+            return
+        dialog = ConfirmDialog(
+            "Stop MLflow tracking server?",
+            f"{server.name} stops: training jobs and notebooks logging to it fail until it "
+            "is started again. Runs, models and artifacts are kept.",
+            confirm_label="Stop",
+        )
+        name = server.name
+        self.ask(dialog, lambda: self._run("stop", name), what=f"stop {name}")
+
+    def _run(self, verb: str, name: str) -> None:
+        service = console_host(self).context.mlflow_servers
+        work = service.start_server if verb == "start" else service.stop_server
+        done_text = "starting" if verb == "start" else "stopping"
+
+        def done(_none: Any) -> None:
+            self.notify(f"tracking server {name} is {done_text}", title=f"{verb} requested")
+
+        self.run_change(f"{verb} {name}", lambda: work(name), done)
+
+
+class ServersScreen(PolledScreen):
+    """The managed MLflow tracking servers of the current account and region."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("SageMaker managed MLflow tracking servers"), id="runs-title")
+        yield ServersView(self.config)
+        yield Footer()

@@ -1,0 +1,464 @@
+"""SageMaker Experiments on the Experiments tab (`e` switches the source from MLflow).
+
+experiments -> `enter` trials -> `enter` trial components -> `enter` component detail
+(status, parameters, metric summaries, artifacts, source job). `j` on a component (or in
+its detail) jumps to the training/processing job it records, on the Jobs tab. `/` filters,
+`s`/`S` sort, `r` refreshes, `q`/`escape` go back one level; `e` on the experiments
+screen switches back to MLflow.
+
+Each level is a full screen with its own :class:`Poller` (polls only while on top, like
+the MLflow runs screen). Trial components are described one by one (the list call has
+no parameters or metrics) and cached by LastModifiedTime, so a poll of a quiet trial is
+one list call; components still InProgress are described again on every poll.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from console.errors import NotFoundError, SmError, translate
+from console.services.experiments import Experiment, Trial, TrialComponent
+from screens.experiments_models import PolledScreen
+from screens.filter_bar import FilterBar
+from screens.formatting import MISSING, format_duration, format_timestamp
+from screens.host import console_host
+from screens.job_sections import columns_table, grid, section
+from screens.poller import Poller, schedule_for
+from screens.sm_experiments_table import (
+    ComponentsTable,
+    SmExperimentsTable,
+    TrialsTable,
+    source_label,
+)
+from screens.table_view import TableView
+
+if TYPE_CHECKING:
+    from console.config import Config
+    from console.context import ConsoleContext
+
+LIST_LIMIT = 1000
+# Components described per poll; any beyond show their summary (no parameters/metrics
+# until `enter`). Trials rarely have more than a handful.
+DESCRIBE_LIMIT = 50
+# Component states whose parameters/metrics still change.
+TRANSITIONAL = frozenset({"InProgress", "Stopping"})
+SOURCE_HINT = "SageMaker Experiments · e: back to MLflow"
+
+
+@dataclass(frozen=True)
+class SmListing:
+    """One poll of one level (experiments, trials or components)."""
+
+    items: tuple[Any, ...]
+    fetched_at: datetime
+
+    @property
+    def transitional(self) -> bool:
+        return any(getattr(item, "status", "") in TRANSITIONAL for item in self.items)
+
+
+@dataclass
+class SmListed(Message):
+    generation: int
+    listing: SmListing
+
+
+@dataclass
+class ComponentDescribed(Message):
+    generation: int
+    name: str
+    component: TrialComponent | None = None
+    error: SmError | None = None
+
+
+class ComponentsFeed:
+    """Lists a trial's components and describes the ones that changed (worker thread).
+
+    Polls never overlap (the poller waits for one to end before scheduling the next), so
+    the cache is only ever touched by one thread at a time.
+    """
+
+    def __init__(self, trial: str) -> None:
+        self.trial = trial
+        self._cache: dict[str, tuple[datetime | None, TrialComponent]] = {}
+
+    def fetch(self, context: ConsoleContext) -> SmListing:
+        service = context.experiments
+        found: list[TrialComponent] = []
+        for index, summary in enumerate(
+            service.list_trial_components(self.trial, limit=LIST_LIMIT)
+        ):
+            cached = self._cache.get(summary.name)
+            if (
+                cached is not None
+                and cached[0] == summary.modified
+                and cached[1].status not in TRANSITIONAL
+            ):
+                found.append(cached[1])
+                continue
+            if index >= DESCRIBE_LIMIT:
+                found.append(summary)
+                continue
+            try:
+                full = service.describe_trial_component(summary.name)
+            except NotFoundError:
+                continue  # deleted between the list and the describe
+            self._cache[summary.name] = (summary.modified, full)
+            found.append(full)
+        return SmListing(tuple(found), datetime.now(UTC))
+
+
+def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None) -> None:
+    """Jump to the job a component records: its detail, over the Jobs tab.
+
+    The SageMaker Experiments screens are closed first, so `escape` from the job's
+    detail lands on the Jobs tab (where the job's row is).
+    """
+    if component is None:
+        node.notify("no trial component selected", severity="warning", timeout=3)
+        return
+    job = component.source_job
+    if job is None:
+        what = f"its source is {component.source_arn}" if component.source_arn else "no source"
+        node.notify(
+            f"{component.display_name} was not made by a training or processing job ({what})",
+            severity="warning",
+            timeout=5,
+        )
+        return
+    from screens.job_detail import JobDetailScreen
+
+    app = node.app
+    main = app.screen_stack[0]
+    while len(app.screen_stack) > 1:
+        app.pop_screen()
+    show_tab = getattr(main, "show_tab", None)
+    if callable(show_tab):
+        show_tab("jobs")
+    _highlight_job(main, job)
+    app.push_screen(JobDetailScreen(*job))
+
+
+def _highlight_job(main: Screen[Any], job: tuple[str, str]) -> None:
+    """Put the Jobs table's cursor on the job, when it is listed (back lands on its row)."""
+    from screens.jobs_table import JobsTable
+
+    key = f"{job[0]}:{job[1]}"  # as screens.jobs_table.job_key
+    for table in main.query(JobsTable):
+        with contextlib.suppress(KeyError):  # not listed, or hidden by the filter
+            table.move_cursor(row=table.get_row_index(key))
+
+
+class SmLevelView(TableView):
+    """One level's table, filter bar, poller and info line (subclasses say what)."""
+
+    RESOURCE = "sm-experiments"
+
+    def __init__(self, config: Config, *, id: str) -> None:
+        super().__init__(id=id)
+        self.add_class("sm-view")
+        self.config = config
+        self.listing: SmListing | None = None
+
+    def make_table(self) -> Widget:
+        raise NotImplementedError
+
+    def fetch(self, context: ConsoleContext) -> SmListing:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        yield self.make_table()
+        bar = FilterBar()
+        bar.display = False
+        yield bar
+        yield Poller[SmListing](
+            self.RESOURCE,
+            self.fetch,
+            result=SmListed,
+            transitional=lambda listing: listing.transitional,
+            schedule=schedule_for(self.config.poll, "experiments"),
+        )
+        yield Static(Content(f"loading {self.NOUN}…"), classes="view-info")
+
+    @on(SmListed)
+    def _listed(self, message: SmListed) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        self.listing = message.listing
+        self.table.sync(message.listing.items)
+        self.show_info()
+
+    def info_extra(self) -> list[str]:
+        if self.listing is None:
+            return []
+        return [f"updated {self.listing.fetched_at.astimezone():%H:%M:%S}"]
+
+
+class SmExperimentsView(SmLevelView):
+    NOUN = "SageMaker experiments"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="sm_experiments.filter"),
+        Binding("s", "sort", "Sort", id="sm_experiments.sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="sm_experiments.sort_reverse"),
+        Binding("r", "refresh", "Refresh", id="sm_experiments.refresh"),
+    ]
+
+    def make_table(self) -> Widget:
+        return SmExperimentsTable(id="sm-experiments-table")
+
+    def fetch(self, context: ConsoleContext) -> SmListing:
+        items = tuple(context.experiments.list_experiments(limit=LIST_LIMIT))
+        return SmListing(items, datetime.now(UTC))
+
+    def open_item(self, key: str) -> None:
+        experiment = self.table.items.get(key)
+        if isinstance(experiment, Experiment):
+            self.app.push_screen(TrialsScreen(experiment, self.config))
+
+
+class TrialsView(SmLevelView):
+    NOUN = "trials"
+    RESOURCE = "sm-trials"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="sm_trials.filter"),
+        Binding("s", "sort", "Sort", id="sm_trials.sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="sm_trials.sort_reverse"),
+        Binding("r", "refresh", "Refresh", id="sm_trials.refresh"),
+    ]
+
+    def __init__(self, experiment: Experiment, config: Config) -> None:
+        super().__init__(config, id="sm-trials-view")
+        self.experiment = experiment
+
+    def make_table(self) -> Widget:
+        return TrialsTable(id="sm-trials-table")
+
+    def fetch(self, context: ConsoleContext) -> SmListing:
+        items = tuple(context.experiments.list_trials(self.experiment.name, limit=LIST_LIMIT))
+        return SmListing(items, datetime.now(UTC))
+
+    def open_item(self, key: str) -> None:
+        trial = self.table.items.get(key)
+        if isinstance(trial, Trial):
+            self.app.push_screen(ComponentsScreen(trial, self.config))
+
+
+class ComponentsView(SmLevelView):
+    NOUN = "trial components"
+    RESOURCE = "sm-trial-components"
+    BINDINGS = [
+        Binding("j", "job", "Source job", id="sm_components.job"),
+        Binding("slash", "filter", "Filter", id="sm_components.filter"),
+        Binding("s", "sort", "Sort", id="sm_components.sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="sm_components.sort_reverse"),
+        Binding("r", "refresh", "Refresh", id="sm_components.refresh"),
+    ]
+
+    def __init__(self, trial: Trial, config: Config) -> None:
+        super().__init__(config, id="sm-components-view")
+        self.trial = trial
+        self.feed = ComponentsFeed(trial.name)
+
+    def make_table(self) -> Widget:
+        return ComponentsTable(id="sm-components-table")
+
+    def fetch(self, context: ConsoleContext) -> SmListing:
+        return self.feed.fetch(context)
+
+    def open_item(self, key: str) -> None:
+        if key in self.table.items:
+            self.app.push_screen(ComponentDetailScreen(key))
+
+    def action_job(self) -> None:
+        open_source_job(self, self.table.cursor_item())
+
+
+class SmExperimentsScreen(PolledScreen):
+    """SageMaker Experiments: the Experiments tab's other source."""
+
+    BINDINGS = [Binding("e", "mlflow", "MLflow", id="sm_experiments.mlflow")]
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+
+    def action_mlflow(self) -> None:
+        """Back to the MLflow source (its own action: the footer shows one key per action)."""
+        self.action_close()
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(SOURCE_HINT), id="runs-title")
+        yield SmExperimentsView(self.config, id="sm-experiments-view")
+        yield Footer()
+
+
+class TrialsScreen(PolledScreen):
+    """One SageMaker experiment's trials."""
+
+    def __init__(self, experiment: Experiment, config: Config) -> None:
+        super().__init__()
+        self.experiment = experiment
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"SageMaker experiment {self.experiment.name}"), id="runs-title")
+        yield TrialsView(self.experiment, self.config)
+        yield Footer()
+
+
+class ComponentsScreen(PolledScreen):
+    """One trial's components."""
+
+    def __init__(self, trial: Trial, config: Config) -> None:
+        super().__init__()
+        self.trial = trial
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        experiment = f" ({self.trial.experiment_name})" if self.trial.experiment_name else ""
+        yield Static(Content(f"Trial {self.trial.name}{experiment}"), id="runs-title")
+        yield ComponentsView(self.trial, self.config)
+        yield Footer()
+
+
+def component_sections(component: TrialComponent) -> list[Widget]:
+    """The detail's sections (pure: built from the record alone)."""
+    status = component.status or MISSING
+    if component.status_message:
+        status = f"{status}: {component.status_message}"
+    widgets = section(
+        "Component",
+        grid(
+            [
+                ("Status", status),
+                ("Source job", source_label(component) or MISSING),
+                ("Source ARN", component.source_arn or MISSING),
+                ("Start", format_timestamp(component.started)),
+                ("End", format_timestamp(component.ended)),
+                ("Duration", format_duration(component.duration_seconds)),
+                ("Created", format_timestamp(component.created)),
+                ("ARN", component.arn),
+            ]
+        ),
+    )
+    params = sorted(
+        (k, f"{v:.6g}" if isinstance(v, float) else v) for k, v in component.parameters.items()
+    )
+    widgets += section("Parameters", grid(params) if params else "none")
+
+    def number(value: float | None) -> str:
+        return MISSING if value is None else f"{value:.4g}"
+
+    widgets += section(
+        "Metrics",
+        columns_table(
+            ["Metric", "Last", "Min", "Max", "Avg", "Count"],
+            [
+                [
+                    m.name,
+                    number(m.last),
+                    number(m.minimum),
+                    number(m.maximum),
+                    number(m.average),
+                    str(m.count),
+                ]
+                for m in component.metrics
+            ],
+        )
+        if component.metrics
+        else "none",
+    )
+    for title, artifacts in (
+        ("Input artifacts", component.input_artifacts),
+        ("Output artifacts", component.output_artifacts),
+    ):
+        widgets += section(title, grid(sorted(artifacts.items())) if artifacts else "none")
+    return widgets
+
+
+class ComponentDetailScreen(Screen[None]):
+    """One trial component, described; `j` opens its source job, `r` reloads."""
+
+    BINDINGS = [
+        Binding("q", "close", "Back", id="sm_component.close"),
+        Binding("escape,backspace", "close", "Back", show=False, id="sm_component.close_alt"),
+        Binding("j", "job", "Source job", id="sm_component.job"),
+        Binding("r", "reload", "Reload", id="sm_component.reload"),
+    ]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.component_name = name
+        self.component: TrialComponent | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"Trial component {self.component_name}"), id="runs-title")
+        with VerticalScroll(id="sm-component-body"):
+            yield Static("loading…", classes="detail-loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sm-component-body").focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        host = console_host(self)
+        generation, context, name = host.generation, host.context, self.component_name
+
+        def work() -> None:
+            try:
+                component = context.experiments.describe_trial_component(name)
+            except Exception as exc:
+                self.post_message(ComponentDescribed(generation, name, error=translate(exc)))
+            else:
+                self.post_message(ComponentDescribed(generation, name, component))
+
+        self.run_worker(
+            work,
+            name="describe",
+            group="describe",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    @on(ComponentDescribed)
+    async def _described(self, message: ComponentDescribed) -> None:
+        message.stop()
+        if message.generation != console_host(self).generation:
+            return
+        body = self.query_one("#sm-component-body", VerticalScroll)
+        await body.remove_children()
+        if message.component is None:
+            text = message.error.one_line() if message.error else "not found"
+            await body.mount(Static(Text(text), classes="failure"))
+            return
+        component = self.component = message.component
+        self.query_one("#runs-title", Static).update(
+            Content(f"Trial component {component.display_name} · {component.status or MISSING}")
+        )
+        await body.mount_all(component_sections(component))
+
+    def action_job(self) -> None:
+        if self.component is None:
+            self.notify("still loading", severity="warning", timeout=2)
+            return
+        open_source_job(self, self.component)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
