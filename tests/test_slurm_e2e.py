@@ -248,6 +248,7 @@ def test_partitions_and_lint_use_the_clusters_facts(client: SlurmClient, system:
     partitions = {p.name: p for p in client.partitions()}
     assert set(partitions) == set(system.partitions)
     assert partitions[system.default_partition].default
+    assert client.default_partition() == system.default_partition  # what templates name
     assert partitions["gpu"].gpus_per_node == system.gpus_per_node
     issues = client.lint(script(["true"], extra="#SBATCH --gres=gpu:9\n#SBATCH -p gpux\n"))
     assert {i.code for i in issues if i.severity == "error"} == {"unknown-partition"}
