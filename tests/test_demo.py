@@ -684,6 +684,17 @@ def test_demo_serve_as_a_real_process(tmp_path: Path) -> None:
     try:
         wait_for(lambda: env_file.exists() and "SMCONSOLE_DEMO" in env_file.read_text(), timeout=60)
         exports = env_file.read_text()
+        # Another shell: each command its own process, all on the one simulated cluster.
+        shell = _sourced(exports)
+        script = tmp_path / "from-shell.sbatch"
+        script.write_text(
+            "#!/bin/bash\n#SBATCH --job-name=from-another-shell\n#SBATCH --output=o-%j.out\n"
+            "srun --auto-resume=1 python t.py --checkpoint-dir /fsx/c\n"
+        )
+        submitted = _smconsole(shell, "slurm-submit", str(script), "--json")
+        job_id = json.loads(submitted)["job_id"]
+        queue = json.loads(_smconsole(shell, "slurm-queue", "--json"))
+        assert {j["job_id"]: j["name"] for j in queue}[job_id] == "from-another-shell"
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=30)
     finally:
@@ -710,6 +721,36 @@ def test_demo_serve_as_a_real_process(tmp_path: Path) -> None:
         if line.startswith("export SMCONSOLE_CONFIG=")
     )
     assert not Path(config).parent.exists()
+
+
+def _sourced(exports: str) -> dict[str, str]:
+    """The environment a shell has after `source` of the demo's exports."""
+    import shlex
+
+    env = dict(os.environ)
+    for line in exports.splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["unset"]:
+            for name in words[1:]:
+                env.pop(name, None)
+        elif words[:1] == ["export"]:
+            name, _, value = words[1].partition("=")
+            env[name] = value
+    return env
+
+
+def _smconsole(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "console.cli.main", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:
