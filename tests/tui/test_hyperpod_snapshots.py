@@ -1,4 +1,4 @@
-"""Snapshots of the HyperPod tab's nodes pane and Slurm queue at 80x24 and 160x50.
+"""Snapshots of the HyperPod tab's nodes pane, Slurm queue and Events at 80x24 and 160x50.
 
 The real app on the moto server and the demo's simulated Slurm, like the other HyperPod
 view tests, with everything that moves pinned: the simulated cluster's clock (job times,
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -19,9 +19,20 @@ import pytest
 
 from console.demo import slurm as demo_slurm
 from console.demo.slurm import SimCluster
+from screens.hyperpod_events import EventsTable
 from screens.hyperpod_panes import HyperPodState
 
-from .test_hyperpod_view import FROZEN, Clock, app_on, clock, cluster, open_nodes, open_queue
+from .conftest import ACCOUNT, REGION
+from .test_hyperpod_view import (
+    FROZEN,
+    Clock,
+    app_on,
+    clock,
+    cluster,
+    open_nodes,
+    open_queue,
+    wait_until,
+)
 
 __all__ = ["clock", "cluster"]  # fixtures, imported to be used here
 
@@ -74,3 +85,69 @@ def test_queue_snapshot_small(frozen: str, snap_compare: Any) -> None:
 
 def test_queue_snapshot_large(frozen: str, snap_compare: Any) -> None:
     assert snap_compare(app_on(frozen), terminal_size=(160, 50), run_before=show_queue)
+
+
+@pytest.fixture
+def with_events(frozen: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Fixed events on the test cluster, served by the demo's handlers on moto."""
+    from moto.sagemaker.models import sagemaker_backends
+    from moto.sagemaker.responses import SageMakerResponse
+
+    from console.demo import moto_extras
+
+    for name in ("list_cluster_events", "describe_cluster_event"):
+        monkeypatch.setattr(SageMakerResponse, name, getattr(moto_extras, name), raising=False)
+    cluster = sagemaker_backends[ACCOUNT][REGION].clusters[frozen]
+    start = datetime.fromtimestamp(FROZEN, UTC).replace(tzinfo=None) - timedelta(days=2)
+    add = moto_extras.add_cluster_event
+    add(
+        cluster,
+        "Cluster creation started",
+        at=start,
+        event_id="00000000-0000-4000-8000-000000000000",
+    )
+    for index, node in enumerate(cluster.nodes.values(), start=1):
+        add(
+            cluster,
+            "Lifecycle scripts completed (on_create.sh, 312s)",
+            resource_type="Instance",
+            group=node.instance_group_name,
+            instance_id=node.instance_id,
+            at=start + timedelta(minutes=index * 7),
+            event_id=f"{index:08x}-0000-4000-8000-000000000000",
+        )
+    add(
+        cluster,
+        "Slurm accounting daemon unhealthy: slurmdbd cannot reach its database",
+        level="Warn",
+        at=start + timedelta(days=1),
+        event_id="0000000a-0000-4000-8000-000000000000",
+    )
+    last = next(reversed(cluster.nodes.values()))
+    add(
+        cluster,
+        "Instance failed deep health checks: GPU 5 reported Xid 79 (GPU has fallen off the bus)",
+        resource_type="Instance",
+        level="Error",
+        group=last.instance_group_name,
+        instance_id=last.instance_id,
+        at=start + timedelta(days=1, hours=20),
+        event_id="0000000b-0000-4000-8000-000000000000",
+    )
+    return frozen
+
+
+async def show_events(pilot: Any) -> None:
+    await open_nodes(pilot, pilot.app)
+    await pilot.press("e")
+    table = pilot.app.main_screen.query_one("#hp-events-table", EventsTable)
+    await wait_until(pilot, lambda: table.total_count == 8, what="the events")
+    await pilot.pause(0.2)
+
+
+def test_events_snapshot_small(with_events: str, snap_compare: Any) -> None:
+    assert snap_compare(app_on(with_events), terminal_size=(80, 24), run_before=show_events)
+
+
+def test_events_snapshot_large(with_events: str, snap_compare: Any) -> None:
+    assert snap_compare(app_on(with_events), terminal_size=(160, 50), run_before=show_events)
