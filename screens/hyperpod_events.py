@@ -12,6 +12,7 @@ others the pane says so in its info line instead of showing an empty table in si
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -224,7 +225,10 @@ class EventDetailScreen(ModalScreen[None]):
             with VerticalScroll(id="hp-event-scroll"):
                 yield Static(Content("\n".join(event_lines(self.event))), id="hp-event-body")
             yield Static(Content("loading details…"), id="hp-event-note")
-            yield Static(Content("c copy · q close"), id="hp-event-keys")
+            command = shlex.join(
+                ["smconsole", "cluster-event-describe", self.event.cluster, self.event.event_id]
+            )
+            yield Static(Content(f"CLI: {command}\nc copy · q close"), id="hp-event-keys")
 
     def on_mount(self) -> None:
         self.query_one("#hp-event-scroll").focus()

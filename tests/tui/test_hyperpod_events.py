@@ -80,6 +80,8 @@ async def test_events_newest_first_and_one_in_full(cluster: str, events: dict[st
             what="the event's details",
         )
         assert failed.instance_id in str(body.content)
+        keys = str(app.screen.query_one("#hp-event-keys", Static).content)
+        assert f"smconsole cluster-event-describe {cluster} {failed.event_id}" in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, EventDetailScreen)
 
