@@ -9,7 +9,9 @@ shown, `s`/`S` sort by any column (metrics included), `x` export the shown runs 
 the shown columns to CSV, `r` refresh, `q` back.
 
 Runs are listed by the poller in a thread worker through ``context.mlflow`` (page by
-page; a 5,000-run experiment is five requests) and synced into the keyed table.
+page; a 5,000-run experiment is five requests) and synced into the keyed table. The first
+listing shows its first page as soon as it arrives ("loading more…"), so a big sweep
+shows its newest runs in a fraction of the time the whole listing takes.
 """
 
 from __future__ import annotations
@@ -47,11 +49,17 @@ if TYPE_CHECKING:
 MAX_DIFFERING = 12
 
 
+# Runs per request; the first page of the first listing is shown on its own.
+PAGE_SIZE = 1000
+
+
 @dataclass(frozen=True)
 class RunsSnapshot:
     runs: tuple[MlflowRun, ...]
     search: str
     fetched_at: datetime
+    # False: the first page(s) of a listing still being fetched.
+    complete: bool = True
 
 
 @dataclass
@@ -143,8 +151,19 @@ class RunsView(TableView):
         experiment_id = self.experiment.experiment_id
 
         def fetch(context: ConsoleContext) -> RunsSnapshot:
-            search = self.search
-            runs = context.mlflow.list_runs(experiment_id, filter_string=search)
+            """Every page; on the first listing, the first page is posted early too."""
+            search, early = self.search, self.snapshot is None
+            generation = console_host(self).generation
+            runs: list[MlflowRun] = []
+            pages = context.mlflow.run_pages(
+                [experiment_id], filter_string=search, page_size=PAGE_SIZE
+            )
+            for page in pages:
+                runs.extend(page)
+                if early and len(page) == PAGE_SIZE:  # a full page: more may follow
+                    partial = RunsSnapshot(tuple(runs), search, datetime.now(UTC), False)
+                    self.post_message(RunsListed(generation, partial))  # thread-safe
+                early = False
             return RunsSnapshot(tuple(runs), search, datetime.now(UTC))
 
         yield Poller[RunsSnapshot](
@@ -169,7 +188,8 @@ class RunsView(TableView):
             return
         if message.snapshot.search != self.search:
             return  # listed under a filter the operator has since changed
-        first = self.snapshot is None
+        # Columns are derived once the listing is whole (a first page was shown early).
+        first = self.snapshot is None or not self.snapshot.complete
         if not first and self.snapshot is not None and self.snapshot.runs == message.snapshot.runs:
             # Nothing changed (the usual poll): skip re-deriving 5,000 rows' cells.
             self.snapshot = message.snapshot
@@ -199,7 +219,9 @@ class RunsView(TableView):
             parts.append(f"{len(self.table.marked)} marked")
         if self.only_differing:
             parts.append("only differing params")
-        if self.snapshot is not None:
+        if self.snapshot is not None and not self.snapshot.complete:
+            parts.append("loading more…")
+        elif self.snapshot is not None:
             parts.append(f"updated {self.snapshot.fetched_at.astimezone():%H:%M:%S}")
         return parts
 

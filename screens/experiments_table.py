@@ -46,7 +46,9 @@ def run_column(name: str) -> TableColumn:
     """A picked column: ``params.lr`` shows as ``lr``, ``metrics.loss`` as ``loss``."""
     kind, _, key = name.partition(".")
     label = {"params": "p:", "metrics": "m:", "tags": "t:"}.get(kind, "") + key
-    return TableColumn(name, label, compact_width=8, descending_first=kind == "metrics")
+    return TableColumn(
+        name, label, compact_width=8, descending_first=kind == "metrics", shrink_label=True
+    )
 
 
 class ExperimentsTable(KeyedTable[MlflowExperiment]):

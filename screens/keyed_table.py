@@ -70,6 +70,9 @@ class TableColumn:
     hide_when_compact: bool = False
     # Natural order newest/longest/biggest first (``s`` picks this direction first).
     descending_first: bool = False
+    # The label may be cut (with …) to give the flex column room: picked columns with
+    # long names ("m:validation:logloss") over short values.
+    shrink_label: bool = False
 
 
 @dataclass(frozen=True)
@@ -335,8 +338,10 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
             for c, floor in zip(columns, floors, strict=True)
         ]
         available = width - CELL_PADDING * len(columns)
-        spare = available - sum(widths)
         flex = [i for i, c in enumerate(columns) if c.flex]
+        if flex and not compact:
+            self._cut_labels_for_names(columns, widths, available, flex[0])
+        spare = available - sum(widths)
         if spare >= 0:
             if flex:
                 widths[flex[0]] += spare
@@ -375,6 +380,26 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
                 widths_kept[kept.index(flex[0])] += spare_now
             return Layout(compact, tuple(columns[i] for i in kept), tuple(widths_kept))
         return Layout(compact, columns, tuple(widths))
+
+    def _cut_labels_for_names(
+        self, columns: tuple[TableColumn, ...], widths: list[int], available: int, name: int
+    ) -> None:
+        """Narrow ``shrink_label`` columns toward their widest value (cutting only their
+        labels) while the names would otherwise be cut: a run's name matters more than
+        the whole of "m:validation:logloss" over a column of 0.2734."""
+        want = max(self._measured.get(columns[name].key, 0), widths[name])
+        need = want - widths[name] - (available - sum(widths))
+        cuttable = [i for i, c in enumerate(columns) if c.shrink_label]
+        while need > 0:  # a cell at a time from the label that overhangs its values most
+            room = [(widths[i] - self._value_width(columns[i]), i) for i in cuttable]
+            excess, widest = max(room, default=(0, -1))
+            if excess <= 0:
+                return
+            widths[widest] -= 1
+            need -= 1
+
+    def _value_width(self, column: TableColumn) -> int:
+        return max(self._measured.get(column.key, 0), column.compact_width or 0, 1)
 
     def _measure(self) -> None:
         """Note the widest value of each column among the first rows and those shown."""
@@ -836,7 +861,10 @@ def _narrows(previous: RowFilter, current: RowFilter) -> bool:
 
 
 def _compact_width(column: TableColumn) -> int:
-    """A column's width on narrow screens: never narrower than its label."""
+    """A column's width on narrow screens: never narrower than its label (unless the
+    label may be cut)."""
+    if column.shrink_label:
+        return column.compact_width or len(column.label)
     return max(column.compact_width or 0, len(column.label))
 
 

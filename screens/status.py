@@ -34,17 +34,23 @@ STATE_ORDER = ("InProgress", "Stopping", "Completed", "Failed", "Stopped", "Dele
 
 
 def counts_table(counts: dict[str, Counter[str]], palette: StatusPalette) -> Table:
-    """Kinds down, states across (known states first), with totals."""
+    """States down (known states first), kinds across, with totals both ways.
+
+    States down, not across: the kinds are three, the states up to six, and six state
+    columns do not fit 80 cells.
+    """
     seen = {state for counter in counts.values() for state in counter}
     states = [s for s in STATE_ORDER if s in seen] + sorted(seen - set(STATE_ORDER))
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-    table.add_column("Kind")
-    for state in states:
-        table.add_column(palette.text(state), justify="right")
-    table.add_column("Total", justify="right")
+    table.add_column("State")
     for kind in KINDS:
-        counter = counts.get(kind, Counter())
-        table.add_row(kind, *(str(counter.get(s, 0)) for s in states), str(sum(counter.values())))
+        table.add_column(kind, justify="right")
+    table.add_column("Total", justify="right")
+    for state in states:
+        row = [counts.get(kind, Counter()).get(state, 0) for kind in KINDS]
+        table.add_row(palette.text(state), *map(str, row), str(sum(row)))
+    totals = [sum(counts.get(kind, Counter()).values()) for kind in KINDS]
+    table.add_row(Text("Total", style="bold"), *map(str, totals), str(sum(totals)))
     return table
 
 

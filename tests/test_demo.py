@@ -771,6 +771,44 @@ def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:
     assert champion.run_id in {r.info.run_id for r in runs}
     linked = client("sagemaker").describe_training_job(TrainingJobName=job)
     assert linked["MlflowDetails"]["MlflowRunId"] == runs[0].info.run_id
+    # Every job that was training at start-up has its run: the first jump an operator tries.
+    from console.demo.seed import FAMILIES
+
+    running = {
+        r.job for r in demo.world.runs if r.status == "RUNNING" and FAMILIES[r.family].experiment
+    }
+    assert running
+    found = mlflow.search_runs(list(experiments.values()), max_results=1000)
+    assert {r.data.tags["sagemaker.training_job"] for r in found} >= running
+
+
+def test_mlflow_runs_follow_the_simulated_jobs(
+    on_demo: DemoStack, client: Any, run_cli: Any
+) -> None:
+    """A training job's run grows a point per tick while it trains, and ends with it."""
+    assert on_demo.wait_for_mlflow(timeout=120), on_demo.mlflow_error
+    assert on_demo.simulator is not None
+    tracker = wait_for(lambda: on_demo.simulator.run_tracker)  # type: ignore[union-attr]
+    from mlflow.tracking import MlflowClient
+
+    mlflow = MlflowClient(tracking_uri=on_demo.mlflow_uri, registry_uri=on_demo.mlflow_uri)
+    sm = client("sagemaker")
+
+    def training_with_a_run() -> tuple[str, str] | None:
+        for job, run_id in list(tracker.runs.items()):
+            described = sm.describe_training_job(TrainingJobName=job)
+            if described["SecondaryStatus"] == "Training":
+                return job, run_id
+        return None
+
+    job, run_id = wait_for(training_with_a_run)
+    metric = sorted(mlflow.get_run(run_id).data.metrics)[0]
+    points = len(mlflow.get_metric_history(run_id, metric))
+    wait_for(lambda: len(mlflow.get_metric_history(run_id, metric)) > points)
+    assert mlflow.get_run(run_id).info.status == "RUNNING"
+
+    assert run_cli("training-stop", job, "--yes").exit_code == 0
+    wait_for(lambda: mlflow.get_run(run_id).info.status == "KILLED")
 
 
 def test_demo_lineage_through_the_console(on_demo: DemoStack) -> None:

@@ -136,8 +136,12 @@ def _seed(
         )
     for experiment, members in by_experiment.items():
         experiment_id = result.experiments[experiment]
-        latest = members[-RUNS_PER_EXPERIMENT:]
-        chosen = [r for r in members if r.job in packaged and r not in latest] + latest
+        # The newest few, plus every run a package was made from and every running job
+        # (an operator's first jump is from a running job to its run).
+        ordered = sorted(members, key=lambda r: r.start_ms)
+        latest = ordered[-RUNS_PER_EXPERIMENT:]
+        wanted = [r for r in ordered if r.job in packaged or r.status == "RUNNING"]
+        chosen = [r for r in wanted if r not in latest] + latest
         for run in chosen:
             if should_stop():
                 return result

@@ -81,6 +81,10 @@ class Simulator:
         self.new_jobs = 0
         self.last_error = ""
         self._waits: dict[tuple[str, str], int] = {}
+        # MLflow runs of the training jobs (console/demo/mlflow_live.py), set by the stack
+        # once its MLflow store is seeded; fed after each tick, outside the moto lock.
+        self.run_tracker: Any = None
+        self._run_events: list[Callable[[Any], Any]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -131,6 +135,19 @@ class Simulator:
                 self._new_training_job(backend, now)
             if self.ticks % self.new_package_every == 0:
                 self._new_package(backend, now)
+        self._feed_runs()
+
+    def _feed_runs(self) -> None:
+        """Hand this tick's training progress to the MLflow runs (never under the lock)."""
+        events, self._run_events = self._run_events, []
+        tracker = self.run_tracker
+        if tracker is None:
+            return
+        for event in events:
+            try:
+                event(tracker)
+            except Exception as exc:  # MLflow trouble must not stop the simulation
+                self.last_error = f"MLflow: {type(exc).__name__}: {exc}"
 
     def _settle(
         self, key: tuple[str, str], done: Callable[[], None], ticks: int = SETTLE_TICKS
@@ -203,6 +220,11 @@ class Simulator:
         fraction = plan.step / plan.total_steps
         values = metric_values(family, fraction, plan.finals, self.rng)
         self._log_progress(plan, family, logs, now, values)
+        point = (plan.name, plan.family, dict(values), plan.step, epoch_ms(now))
+        params = {
+            str(k): str(v) for k, v in (job.hyper_parameters or family.hyperparameters).items()
+        }
+        self._run_events.append(lambda tracker: tracker.progress(*point, params))
         patch(
             job,
             final_metric_data_list=[
@@ -285,6 +307,11 @@ class Simulator:
             )
         patch(job, **changes)
         self.world.plans.pop(plan.name, None)
+        self._run_ended(plan.name, status, now)
+
+    def _run_ended(self, job: str, outcome: str, now: datetime) -> None:
+        at = epoch_ms(now)
+        self._run_events.append(lambda tracker: tracker.ended(job, outcome, at))
 
     def _stopped(self, job: Any, now: datetime) -> None:
         transitions = [dict(t) for t in job.secondary_status_transitions]
@@ -298,6 +325,7 @@ class Simulator:
             secondary_status_transitions=[*transitions, transition("Stopped", now, now)],
         )
         patch(job, **changes)
+        self._run_ended(job.training_job_name, "Stopped", now)
 
     # -- logs ---------------------------------------------------------------------------
     def _write(self, logs: Any, stream: str, events: list[tuple[int, str]]) -> None:

@@ -200,7 +200,7 @@ class DemoStack:
     @property
     def label(self) -> str:
         """Shown by the full-screen console next to "DEMO" in its header."""
-        return f"local stack {self.url.removeprefix('http://')}, fake data"
+        return f"fake data, local stack {self.url.removeprefix('http://')}"
 
     @property
     def mlflow_uri(self) -> str:
@@ -372,6 +372,11 @@ class DemoStack:
             if self._stopping.is_set():
                 return
             self._link_runs(result.links)
+            if self.simulator is not None:  # runs follow the jobs from now on
+                from console.demo.mlflow_live import LiveRuns
+
+                known = {job: run for job, (_, run) in result.links.items()}
+                self.simulator.run_tracker = LiveRuns(self.mlflow_uri, result.experiments, known)
             self.mlflow_result = result
             self.mlflow_ready.set()
         except Exception as exc:  # never crash the demo: report it instead

@@ -149,7 +149,8 @@ class FaultProxy:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> FaultProxy:
+    def start(self, port: int = 0) -> FaultProxy:
+        """Listen on 127.0.0.1 (``port`` 0: any free port; a fixed one for snapshots)."""
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -194,7 +195,7 @@ class FaultProxy:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 return  # broken pipes are the point here, not news
 
-        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server = Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self

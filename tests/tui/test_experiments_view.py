@@ -315,3 +315,35 @@ async def test_mlflow_down_degrades_the_tab_and_it_recovers(
             assert env.experiment_id in table.items
     finally:
         proxy.stop()
+
+
+async def test_first_page_of_a_big_listing_is_shown_before_the_rest(
+    env: MlflowSeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of 2 over a slow link: the newest 2 runs show while the rest still loads."""
+    import screens.experiments_runs
+    from tests.support.fault_proxy import Fault, FaultProxy
+
+    monkeypatch.setattr(screens.experiments_runs, "PAGE_SIZE", 2)
+    proxy = FaultProxy(env.uri).start()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.url)
+    try:
+        app = make_app()
+        async with app.run_test(size=(120, 30)) as pilot:
+            app.action_show_tab("experiments")
+            table = experiments(app)
+            await wait_until(pilot, lambda: env.experiment_id in table.items, what="listed")
+            table.move_cursor(row=table.get_row_index(env.experiment_id))
+            proxy.add(Fault("slow", "mlflow", "POST /api/2.0/mlflow/runs/search", delay=1.0))
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen), what="runs")
+            runs = app.screen.query_one(RunsTable)
+            info = app.screen.query_one("#runs-info")
+            await wait_until(pilot, lambda: runs.total_count == 2, what="first page")
+            assert "loading more…" in str(info.render())
+            assert set(runs.items) == set(env.runs[-2:])  # the newest two
+            await wait_until(pilot, lambda: runs.total_count == 4, what="every page")
+            await wait_until(pilot, lambda: "loading more" not in str(info.render()))
+            assert "m:loss" in header(runs)  # columns derived from the whole listing
+    finally:
+        proxy.stop()

@@ -351,3 +351,43 @@ async def test_too_many_columns_leave_whole_columns_out_and_keep_names_readable(
         last = list(layout)[-1]
         assert last.startswith("metric") and f"0.0000{last[-1]}" in line(table, 1)  # whole
         assert "row-0000" in line(table, 1)  # the name is readable, not "ro…"
+
+
+class LongLabelTable(RowsTable):
+    """A run-like table: long names and picked columns with long labels over short values."""
+
+    COLUMNS = (
+        TableColumn("name", "Name", flex=True),
+        TableColumn("status", "Status", compact_width=10),
+        *(
+            TableColumn(f"m{i}", f"m:validation:metric-{i}", compact_width=6, shrink_label=True)
+            for i in range(3)
+        ),
+    )
+
+    def cell_values(self, item: Row, now: datetime) -> Mapping[str, str]:
+        return {
+            "name": f"{item.name}-xgb-churn-hpo-sweep",
+            "status": item.status,
+            **{f"m{i}": f"0.{item.size:04d}" for i in range(3)},
+        }
+
+
+@pytest.mark.parametrize(("width", "names_whole"), [(90, True), (160, True), (60, False)])
+async def test_long_labels_are_cut_before_names(width: int, names_whole: bool) -> None:
+    table = LongLabelTable()
+    app = TableApp(table)
+    async with app.run_test(size=(width, 10)) as pilot:
+        table.sync(rows(5))
+        await pilot.pause()
+        widths = table.column_widths
+        assert sum(widths.values()) + 2 * len(widths) <= width
+        first = line(table, 1)
+        assert "0.0000" in first  # values are never cut
+        if names_whole:
+            assert "row-0000-xgb-churn-hpo-sweep" in first
+        header = line(table, 0)
+        if width >= 160:  # room for everything: labels whole too
+            assert "m:validation:metric-2" in header
+        else:  # labels cut, every value column kept
+            assert "m:validation:metric" not in header and header.count("m:val") == 3

@@ -1,8 +1,11 @@
-"""Snapshots of the Jobs tab at 80x24 and 160x50 in each theme family.
+"""Snapshots of the Jobs, Endpoints, Notebooks and Status tabs at 80x24 and 160x50, in
+each theme family.
 
-The real app runs on the moto server (header identity from STS), but the jobs come from a
-fixed snapshot (the Jobs feed is our own code, replaced here so the picture does not
-depend on moto's clock) and the table's clock and the time zone are pinned. Update with
+The real app runs on the moto server (header identity from STS), but the rows come from
+fixed snapshots (the feeds are our own code, replaced here so the picture does not depend
+on moto's clock) and the tables' clock and the time zone are pinned. The Status tab also
+shows the endpoint URL, the audit log path and the API call counts: the test reaches moto
+through a proxy on a fixed port, names a fixed audit path and pins the call counts. Update with
 ``pytest tests/tui/test_snapshots.py --snapshot-update`` after a deliberate change, and
 look at the pictures (``snapshot_report.html``) before committing them.
 """
@@ -16,11 +19,21 @@ from typing import Any
 
 import pytest
 
+import screens.notebooks
+from console.aws.metrics import ApiMetrics, BudgetSnapshot, ServiceBudget
+from console.services.endpoints import Endpoint, EndpointVariant
 from console.services.jobs import JobSummary
+from console.services.notebooks import NotebookSummary
+from screens.endpoints_feed import EndpointsFeed, EndpointsSnapshot
+from screens.endpoints_table import EndpointsTable
 from screens.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs_table import JobsTable
 from screens.keyed_table import KeyedTable
+from screens.notebooks import NotebooksSnapshot
+from screens.notebooks_table import NotebooksTable
 from screens.poller import Poller
+from screens.status import StatusView
+from tests.support.fault_proxy import FaultProxy
 
 from .conftest import jobs_table, make_app, wait_until
 
@@ -65,6 +78,67 @@ def fixed_jobs() -> tuple[JobSummary, ...]:
     return tuple(jobs)
 
 
+def fixed_endpoints() -> tuple[Endpoint, ...]:
+    def variant(name: str, weight: float, count: int, desired: float | None = None) -> Any:
+        return EndpointVariant(
+            name, weight, desired if desired is not None else weight, count, count
+        )
+
+    specs = [
+        ("fraud-detector", "InService", "", (variant("blue", 0.9, 2), variant("green", 0.1, 1))),
+        ("churn-xgb-prod", "Updating", "", (variant("AllTraffic", 1.0, 3),)),
+        ("llama3-8b-chat", "Creating", "", ()),
+        ("sentiment-v2", "Failed", "ResourceLimitExceeded: ml.g5.xlarge quota is 0", ()),
+        ("recs-ab-test", "InService", "", (variant("a", 0.5, 1, 0.3), variant("b", 0.5, 1, 0.7))),
+    ]
+    return tuple(
+        Endpoint(
+            name=name,
+            arn=f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name}",
+            status=status,
+            failure_reason=reason,
+            config_name=f"{name}-config",
+            created=NOW - timedelta(days=index + 1),
+            modified=NOW - timedelta(minutes=30 * index + 5),
+            variants=variants,
+        )
+        for index, (name, status, reason, variants) in enumerate(specs)
+    )
+
+
+def fixed_notebooks() -> tuple[NotebookSummary, ...]:
+    specs = [
+        ("alice-exploration", "InService", "ml.t3.medium"),
+        ("bob-gpu-debug", "Stopped", "ml.g5.xlarge"),
+        ("feature-store-etl", "Pending", "ml.m5.large"),
+        ("old-sandbox", "Failed", "ml.t3.medium"),
+    ]
+    return tuple(
+        NotebookSummary(
+            name=name,
+            arn=f"arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/{name}",
+            status=status,
+            instance_type=instance,
+            url=f"{name}.notebook.us-east-1.sagemaker.aws" if status == "InService" else "",
+            created=NOW - timedelta(days=3 * index + 2),
+            modified=NOW - timedelta(hours=index + 1),
+        )
+        for index, (name, status, instance) in enumerate(specs)
+    )
+
+
+BUDGET = BudgetSnapshot(
+    services=(
+        ServiceBudget(
+            "sagemaker", calls_last_minute=42, calls_total=1280, throttles_total=3, errors_total=1
+        ),
+        ServiceBudget("sts", calls_last_minute=0, calls_total=1, throttles_total=0, errors_total=0),
+    ),
+    last_error="ListTrainingJobs is being throttled by AWS",
+    last_error_at=None,
+)
+
+
 @pytest.fixture
 def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
     """UTC, a fixed clock for the table, and a fixed jobs listing."""
@@ -78,35 +152,129 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
         kwargs.setdefault("now", lambda: NOW)
         original(self, **kwargs)
 
-    monkeypatch.setattr(JobsTable, "__init__", init)
+    monkeypatch.setattr(KeyedTable, "__init__", init)
+    monkeypatch.setattr(
+        EndpointsFeed, "fetch", lambda self: EndpointsSnapshot(fixed_endpoints(), NOW)
+    )
+    notebooks = NotebooksSnapshot(fixed_notebooks(), NOW)
+    monkeypatch.setattr(screens.notebooks, "fetch_notebooks", lambda context: notebooks)
     yield
     monkeypatch.delenv("TZ")
     time.tzset()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-@pytest.mark.parametrize("theme", THEMES)
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+EACH_THEME = pytest.mark.parametrize("theme", THEMES)
+
+
+async def settled(pilot: Any, app: Any) -> None:
+    """Composed, the header's identity shown, every start-up poll answered."""
+    # snap_compare's pilot starts before the main screen has composed.
+    await wait_until(pilot, lambda: app.main_screen.query(JobsTable), what="composed")
+    header = app.main_screen.query_one("ContextBar")
+    await wait_until(pilot, lambda: jobs_table(app).total_count == 8, what="jobs")
+    await wait_until(
+        pilot,
+        lambda: "account 123456789012" in header.text,
+        what="identity",
+    )
+    # Hidden tabs poll once after start-up (tab counts): wait for that to settle.
+    pollers = [p for p in app.main_screen.query(Poller) if p.PRIME_WHEN_HIDDEN]
+    await wait_until(
+        pilot,
+        lambda: all(p.schedule.polls_started and not p.schedule.running for p in pollers),
+        what="hidden tabs primed",
+    )
+
+
+@SIZES
+@EACH_THEME
 def test_jobs_tab(snap_compare: Any, fixed_world: None, theme: str, size: tuple[int, int]) -> None:
     app = make_app(theme=theme)
 
     async def ready(pilot: Any) -> None:
-        # snap_compare's pilot starts before the main screen has composed.
-        await wait_until(pilot, lambda: app.main_screen.query(JobsTable), what="composed")
-        header = app.main_screen.query_one("ContextBar")
-        await wait_until(pilot, lambda: jobs_table(app).total_count == 8, what="jobs")
-        await wait_until(
-            pilot,
-            lambda: "account 123456789012" in header.text,  # type: ignore[attr-defined]
-            what="identity",
-        )
-        # Hidden tabs poll once after start-up (tab counts): wait for that to settle.
-        pollers = [p for p in app.main_screen.query(Poller) if p.PRIME_WHEN_HIDDEN]
-        await wait_until(
-            pilot,
-            lambda: all(p.schedule.polls_started and not p.schedule.running for p in pollers),
-            what="hidden tabs primed",
-        )
+        await settled(pilot, app)
         await pilot.press("down")  # the cursor on the failed job
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@SIZES
+@EACH_THEME
+def test_endpoints_tab(
+    snap_compare: Any, fixed_world: None, theme: str, size: tuple[int, int]
+) -> None:
+    app = make_app(theme=theme)
+
+    async def ready(pilot: Any) -> None:
+        await settled(pilot, app)
+        app.action_show_tab("endpoints")
+        table = app.main_screen.query_one(EndpointsTable)
+        await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
+        await pilot.press("down")  # the cursor on the endpoint being updated
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@SIZES
+@EACH_THEME
+def test_notebooks_tab(
+    snap_compare: Any, fixed_world: None, theme: str, size: tuple[int, int]
+) -> None:
+    app = make_app(theme=theme)
+
+    async def ready(pilot: Any) -> None:
+        await settled(pilot, app)
+        app.action_show_tab("notebooks")
+        table = app.main_screen.query_one(NotebooksTable)
+        await wait_until(pilot, lambda: table.total_count == 4 and table.has_focus, what="rows")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+STATUS_PORT = 47300
+
+
+@pytest.fixture
+def fixed_endpoint(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto behind a proxy on one fixed port (the Status tab shows it), and pinned call
+    counts. Two xdist workers take turns: the second waits until the first lets go."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            proxy = FaultProxy(aws.url).start(port=STATUS_PORT)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)  # the other worker's status snapshot holds the port
+    monkeypatch.setattr(ApiMetrics, "snapshot", lambda self: BUDGET)
+    try:
+        yield proxy.url
+    finally:
+        proxy.stop()
+
+
+@SIZES
+@EACH_THEME
+def test_status_tab(
+    snap_compare: Any,
+    fixed_world: None,
+    fixed_endpoint: str,
+    theme: str,
+    size: tuple[int, int],
+) -> None:
+    app = make_app(theme=theme, endpoint_url=fixed_endpoint, audit_log="/var/log/smconsole.jsonl")
+
+    async def ready(pilot: Any) -> None:
+        await settled(pilot, app)
+        app.action_show_tab("status")
+        status = app.main_screen.query_one(StatusView)
+        counted = ("Endpoints", "Notebooks")
+        await wait_until(pilot, lambda: all(r in status._counts for r in counted), what="counts")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
