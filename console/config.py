@@ -217,8 +217,10 @@ def _apply(target: Any, data: Mapping[str, Any], source: str, path: str = "") ->
 
 
 # SMCONSOLE_* variables that are not config keys: the config path itself, the demo's
-# marker and the CLI's traceback switch.
-_NOT_SETTINGS = frozenset({"SMCONSOLE_CONFIG", "SMCONSOLE_DEMO", "SMCONSOLE_DEBUG"})
+# marker and its simulated Slurm's state directory, and the CLI's traceback switch.
+_NOT_SETTINGS = frozenset(
+    {"SMCONSOLE_CONFIG", "SMCONSOLE_DEMO", "SMCONSOLE_DEMO_SLURM_DIR", "SMCONSOLE_DEBUG"}
+)
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:

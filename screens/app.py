@@ -38,6 +38,7 @@ from screens.experiments_table import ExperimentsTable, RunsTable
 from screens.filter_bar import FilterBar
 from screens.help import HelpScreen, binding_rows
 from screens.hyperpod import HyperPodView
+from screens.hyperpod_events import EventDetailScreen, EventsPane
 from screens.hyperpod_jobs import GpuScreen
 from screens.hyperpod_panes import ClustersPane, HistoryPane, NodesPane, QueuePane
 from screens.hyperpod_sbatch import SbatchScreen
@@ -330,6 +331,8 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("HyperPod", HyperPodView),
     ("HyperPod clusters", ClustersPane),
     ("HyperPod nodes", NodesPane),
+    ("HyperPod events", EventsPane),
+    ("Cluster event", EventDetailScreen),
     ("Slurm queue", QueuePane),
     ("Slurm history", HistoryPane),
     ("sbatch editor", SbatchScreen),

@@ -19,7 +19,7 @@ MISSING = "-"
 
 SUCCESS_STATES = frozenset({"Completed", "InService", "Approved", "Running", "Finished"})
 ERROR_STATES = frozenset(
-    {"Failed", "UpdateRollbackFailed", "Rejected", "Failure", "MaxRuntimeExceeded"}
+    {"Failed", "UpdateRollbackFailed", "Rejected", "Failure", "MaxRuntimeExceeded", "Error"}
 )
 WARNING_STATES = frozenset(
     {
@@ -40,6 +40,7 @@ WARNING_STATES = frozenset(
         "DownloadingTrainingImage",
         "PendingManualApproval",
         "Scheduled",
+        "Warn",  # a HyperPod cluster event's level
     }
 )
 MUTED_STATES = frozenset(

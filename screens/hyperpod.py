@@ -3,7 +3,8 @@
 Panes (one on screen at a time, each polling only while shown): ``c`` clusters and their
 instance groups, ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs beside
 the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health
-check), ``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
+check, ``E`` the node's events), ``e`` the cluster's events (``enter`` one in full),
+``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
 GPUs, ``ctrl+k`` scancel), ``h`` history (sacct). ``b`` opens the sbatch editor; a
 submitted job's log opens by itself.
 
@@ -28,6 +29,7 @@ from textual.widgets import ContentSwitcher, Static
 from console.remote.errors import HostKeyError
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
+from screens.hyperpod_events import EventsPane
 from screens.hyperpod_jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
 from screens.hyperpod_panes import (
     ClustersPane,
@@ -51,10 +53,17 @@ if TYPE_CHECKING:
 PANES = {
     "clusters": "hp-clusters",
     "nodes": "hp-nodes",
+    "events": "hp-events",
     "queue": "hp-queue",
     "history": "hp-history",
 }
-PANE_TITLES = {"clusters": "Clusters", "nodes": "Nodes", "queue": "Queue", "history": "History"}
+PANE_TITLES = {
+    "clusters": "Clusters",
+    "nodes": "Nodes",
+    "events": "Events",
+    "queue": "Queue",
+    "history": "History",
+}
 SLURM_LOG_INTERVAL = 1.0
 
 
@@ -64,6 +73,7 @@ class HyperPodView(Vertical):
     BINDINGS = [
         Binding("c", "pane('clusters')", "Clusters", id="hyperpod.clusters"),
         Binding("n", "pane('nodes')", "Nodes", id="hyperpod.nodes"),
+        Binding("e", "pane('events')", "Events", id="hyperpod.events"),
         Binding("j", "pane('queue')", "Queue", id="hyperpod.queue"),
         Binding("h", "pane('history')", "History", id="hyperpod.history"),
         Binding("b", "new_job", "New job", id="hyperpod.new_job"),
@@ -88,6 +98,7 @@ class HyperPodView(Vertical):
         with ContentSwitcher(initial=PANES[self.pane], id="hyperpod-panes"):
             yield ClustersPane(poll, self.state, id="hp-clusters")
             yield NodesPane(poll, self.state, id="hp-nodes")
+            yield EventsPane(poll, self.state, id="hp-events")
             yield QueuePane(poll, self.state, id="hp-queue")
             yield HistoryPane(poll, self.state, id="hp-history")
 
@@ -114,6 +125,7 @@ class HyperPodView(Vertical):
         self.state.session.close()
         self.state.session = SlurmSession.from_context(console_host(self).context)
         self.state.clusters = {}
+        self.state.event_node = ""
         for pane_id in PANES.values():
             pane = self.query_one(f"#{pane_id}", HyperPodPane)
             pane.snapshot = None
@@ -148,7 +160,7 @@ class HyperPodView(Vertical):
         )
         text = (
             f"{cluster}{status} · Slurm: {state.session.label} · {panes} · "
-            "c/n/j/h panes · b new job"
+            "c/n/e/j/h panes · b new job"
         )
         self.query_one("#hyperpod-head", Static).update(Content(text))
 
@@ -156,9 +168,17 @@ class HyperPodView(Vertical):
     def _cluster_chosen(self, message: ClustersPane.Chosen) -> None:
         assert self.state is not None
         self.state.cluster = message.name
+        self.state.event_node = ""
+        self.query_one(EventsPane).table.sync(())
         self.query_one(NodesPane).table.sync(())
         self.query_one(NodesPane).poller.refresh_now()
         self._activate("nodes")
+
+    @on(NodesPane.EventsWanted)
+    def _node_events(self, message: NodesPane.EventsWanted) -> None:
+        message.stop()
+        self._activate("events")
+        self.query_one(EventsPane).scope(message.instance_id)
 
     # --- Slurm problems ---------------------------------------------------------------------
     @on(SlurmUnreachable)

@@ -51,6 +51,12 @@ class HyperPodState:
         self.cluster = cluster
         self.all_users = False
         self.clusters: dict[str, Cluster] = {}
+        self.event_node = ""  # the events pane shows this node's events only ("" = all)
+
+    @staticmethod
+    def now() -> datetime:
+        """When a snapshot was fetched (shown as "updated HH:MM:SS"; tests pin it)."""
+        return datetime.now(UTC)
 
 
 class PanePoller(Poller[T]):
@@ -153,7 +159,7 @@ def fetch_clusters(context: ConsoleContext) -> ClustersSnapshot:
     clusters = [
         service.describe_cluster(c.name) for c in service.list_clusters(limit=CLUSTER_LIMIT)
     ]
-    return ClustersSnapshot(tuple(clusters), datetime.now(UTC))
+    return ClustersSnapshot(tuple(clusters), HyperPodState.now())
 
 
 def fetch_nodes(context: ConsoleContext, state: HyperPodState) -> NodesSnapshot:
@@ -175,13 +181,13 @@ def fetch_nodes(context: ConsoleContext, state: HyperPodState) -> NodesSnapshot:
     if aws_error is not None and slurm_error is not None:
         raise aws_error
     rows = tuple(join_nodes(slurm_nodes, instances))
-    return NodesSnapshot(cluster, rows, slurm_error, aws_error, datetime.now(UTC))
+    return NodesSnapshot(cluster, rows, slurm_error, aws_error, state.now())
 
 
 def fetch_queue(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot:
     all_users = state.all_users
     jobs = state.session.client().queue(all_users=all_users, include_finished=True)
-    return JobsSnapshot(tuple(jobs), all_users, "", datetime.now(UTC))
+    return JobsSnapshot(tuple(jobs), all_users, "", state.now())
 
 
 def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot:
@@ -191,15 +197,15 @@ def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot
     try:
         jobs = state.session.client().history(all_users=all_users, limit=500)
     except AccountingDisabledError as exc:
-        return JobsSnapshot((), all_users, exc.message, datetime.now(UTC))
-    return JobsSnapshot(tuple(jobs), all_users, "", datetime.now(UTC))
+        return JobsSnapshot((), all_users, exc.message, state.now())
+    return JobsSnapshot(tuple(jobs), all_users, "", state.now())
 
 
 def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
     return str(service.start_health_check(cluster, group, ids))
 
 
-def _bind(fetch: Callable[[ConsoleContext, HyperPodState], T], state: HyperPodState) -> Any:
+def bind_state(fetch: Callable[[ConsoleContext, HyperPodState], T], state: HyperPodState) -> Any:
     return lambda context: fetch(context, state)
 
 
@@ -304,12 +310,19 @@ class NodesPane(HyperPodPane):
         Binding("ctrl+r", "reboot", "Reboot", id="hyperpod.nodes.reboot"),
         Binding("ctrl+e", "replace", "Replace", id="hyperpod.nodes.replace"),
         Binding("H", "health_check", "Health check", id="hyperpod.nodes.health"),
+        Binding("E", "node_events", "Node events", id="hyperpod.nodes.events"),
     ]
+
+    @dataclass
+    class EventsWanted(Message):
+        """``E`` on a node: the tab shows that node's cluster events."""
+
+        instance_id: str
 
     def compose(self) -> ComposeResult:
         poller = PanePoller[NodesSnapshot](
             "hyperpod-nodes",
-            _bind(fetch_nodes, self.state),
+            bind_state(fetch_nodes, self.state),
             result=NodesListed,
             transitional=lambda s: s.transitional,
             schedule=schedule_for(self._poll, "slurm"),
@@ -343,6 +356,13 @@ class NodesPane(HyperPodPane):
         if not self.gate_allows(action, row.instance.cluster):
             return None
         return row.instance
+
+    def action_node_events(self) -> None:
+        row = self.table.cursor_item()
+        if row is None or row.instance is None:
+            self.notify("no HyperPod instance on this row", severity="warning", timeout=3)
+            return
+        self.post_message(self.EventsWanted(row.instance.instance_id))
 
     def action_reboot(self) -> None:
         node = self._instance("cluster-node-reboot")
@@ -430,7 +450,7 @@ class QueuePane(HyperPodPane):
     def compose(self) -> ComposeResult:
         poller = PanePoller[JobsSnapshot](
             "slurm-queue",
-            _bind(fetch_queue, self.state),
+            bind_state(fetch_queue, self.state),
             result=QueueListed,
             transitional=lambda s: s.transitional,
             schedule=schedule_for(self._poll, "slurm"),
@@ -506,7 +526,7 @@ class HistoryPane(HyperPodPane):
     def compose(self) -> ComposeResult:
         poller = PanePoller[JobsSnapshot](
             "slurm-history",
-            _bind(fetch_history, self.state),
+            bind_state(fetch_history, self.state),
             result=HistoryListed,
             transitional=lambda s: False,
             schedule=schedule_for(self._poll, "slurm"),

@@ -7,6 +7,9 @@ second ``ctrl+s``), after the one confirm dialog, through the core's at-most-onc
 A refused submission shows Slurm's own error here and the script stays as typed; leaving
 the editor (``escape``) keeps the draft for next time. The script is only ever uploaded
 as a file: nothing typed here reaches a shell.
+
+Templates name the cluster's default partition, read from Slurm in a worker when the
+editor opens; an untouched template is filled in once it is known, typed text never is.
 """
 
 from __future__ import annotations
@@ -53,6 +56,11 @@ class LintFinished(Message):
 
 
 @dataclass
+class DefaultPartition(Message):
+    name: str
+
+
+@dataclass
 class SubmitFinished(Message):
     result: SubmitResult | None
     error: SmError | None
@@ -85,11 +93,12 @@ class SbatchScreen(Screen[SbatchOutcome]):
         *,
         draft: str | None = None,
         name: str = "",
-        partition: str = "gpu",
+        partition: str = "",
     ) -> None:
         super().__init__()
         self.session = session
         self.partition = partition
+        self._template_key = "single"
         self._template_text = render("single", partition=partition)
         self.initial = draft if draft is not None else self._template_text
         self.initial_name = name
@@ -122,6 +131,32 @@ class SbatchScreen(Screen[SbatchOutcome]):
 
     def on_mount(self) -> None:
         self.editor.focus()
+        if not self.partition:
+            session = self.session
+
+            def work() -> None:
+                try:
+                    name = session.client().default_partition()
+                except Exception:  # the lint and the submit say what is wrong, in context
+                    return
+                if name:
+                    self.post_message(DefaultPartition(name))
+
+            self.run_worker(
+                work,
+                name="sbatch-partition",
+                group="sbatch-partition",
+                thread=True,
+                exit_on_error=False,
+            )
+
+    @on(DefaultPartition)
+    def _default_partition(self, message: DefaultPartition) -> None:
+        self.partition = message.name
+        text = render(self._template_key, partition=message.name)
+        if self.editor.text == self._template_text:  # untouched: fill the partition in
+            self.editor.load_text(text)
+        self._template_text = text
 
     def action_focus_field(self, widget_id: str) -> None:
         self.query_one(f"#{widget_id}").focus()
@@ -144,9 +179,11 @@ class SbatchScreen(Screen[SbatchOutcome]):
     def _template_chosen(self, event: Select.Changed) -> None:
         if not isinstance(event.value, str):
             return
-        text = render(event.value, partition=self.partition)
+        key = event.value
+        text = render(key, partition=self.partition)
 
         def apply() -> None:
+            self._template_key = key
             self._template_text = text
             self.editor.load_text(text)
             self.query_one("#sbatch-name", Input).value = self._default_name(text)

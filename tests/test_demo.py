@@ -328,6 +328,54 @@ async def test_tui_hyperpod_tab_is_alive_on_the_demo(on_demo: DemoStack) -> None
         await wait_until(pilot, lambda: queue.total_count >= 2, timeout=30, what="jobs")
 
 
+def test_cluster_events_on_the_demo(on_demo: DemoStack, run_cli: Any) -> None:
+    """moto has no cluster events; the demo's handlers keep a seeded history, and node
+    actions and the simulator add to it, as HyperPod would."""
+    cluster = on_demo.world.cluster_name
+    events = run_cli("cluster-events", cluster, "--json").json()
+    times = [e["time"] for e in events]
+    assert times == sorted(times, reverse=True) and len(events) >= 20
+    levels = {e["level"] for e in events}
+    assert {"Info", "Warn", "Error"} <= levels
+    failure = next(e for e in events if e["level"] == "Error")
+    assert "Xid 79" in failure["description"]
+    detail = run_cli("cluster-event-describe", cluster, failure["event_id"], "--json").json()
+    assert dict(detail["details"])["Instance.FailureMessage"].endswith("Xid 79")
+    groups = run_cli("cluster-events", cluster, "--group", "controller", "--json").json()
+    assert groups and {e["group"] for e in groups} == {"controller"}
+
+    nodes = run_cli("cluster-nodes", cluster, "--json").json()
+    healthy = next(
+        n["instance_id"] for n in nodes if n["group"] == "gpu-workers" and n["status"] == "Running"
+    )
+    started = run_cli("cluster-node-health-check", cluster, healthy, "--yes")
+    assert started.exit_code == 0, started.stderr
+    assert f"started on {healthy} (group gpu-workers)" in started.stdout
+
+    def node_events() -> list[str]:
+        rows = run_cli("cluster-events", cluster, "--node", healthy, "--json").json()
+        return [r["description"] for r in rows]
+
+    assert node_events()[0].startswith("Deep health checks started")
+    # the simulator finishes the checks and says so
+    wait_for(lambda: node_events()[0].startswith("Deep health checks passed"))
+
+
+async def test_tui_events_pane_on_the_demo(on_demo: DemoStack) -> None:
+    from console.context import ConsoleContext
+    from screens.app import create_app
+    from screens.hyperpod_events import EventsTable
+    from tests.tui.conftest import wait_until
+
+    app = create_app(ConsoleContext(on_demo.config(), source="tui"), demo_label=on_demo.label)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("5", "e")
+        table = app.main_screen.query_one("#hp-events-table", EventsTable)
+        await wait_until(pilot, lambda: table.total_count >= 20, timeout=30, what="events")
+        levels = {table.items[k].level for k in table.shown_keys()}
+        assert {"Info", "Warn", "Error"} <= levels
+
+
 def test_hyperpod_notebook_and_tuning_actions_move_like_aws(demo: DemoStack, client: Any) -> None:
     sm, cluster = client("sagemaker"), demo.world.cluster_name
     nodes = sm.list_cluster_nodes(ClusterName=cluster)["ClusterNodeSummaries"]
@@ -663,6 +711,17 @@ def test_demo_serve_as_a_real_process(tmp_path: Path) -> None:
     try:
         wait_for(lambda: env_file.exists() and "SMCONSOLE_DEMO" in env_file.read_text(), timeout=60)
         exports = env_file.read_text()
+        # Another shell: each command its own process, all on the one simulated cluster.
+        shell = _sourced(exports)
+        script = tmp_path / "from-shell.sbatch"
+        script.write_text(
+            "#!/bin/bash\n#SBATCH --job-name=from-another-shell\n#SBATCH --output=o-%j.out\n"
+            "srun --auto-resume=1 python t.py --checkpoint-dir /fsx/c\n"
+        )
+        submitted = _smconsole(shell, "slurm-submit", str(script), "--json")
+        job_id = json.loads(submitted)["job_id"]
+        queue = json.loads(_smconsole(shell, "slurm-queue", "--json"))
+        assert {j["job_id"]: j["name"] for j in queue}[job_id] == "from-another-shell"
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=30)
     finally:
@@ -689,6 +748,36 @@ def test_demo_serve_as_a_real_process(tmp_path: Path) -> None:
         if line.startswith("export SMCONSOLE_CONFIG=")
     )
     assert not Path(config).parent.exists()
+
+
+def _sourced(exports: str) -> dict[str, str]:
+    """The environment a shell has after `source` of the demo's exports."""
+    import shlex
+
+    env = dict(os.environ)
+    for line in exports.splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["unset"]:
+            for name in words[1:]:
+                env.pop(name, None)
+        elif words[:1] == ["export"]:
+            name, _, value = words[1].partition("=")
+            env[name] = value
+    return env
+
+
+def _smconsole(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "console.cli.main", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:

@@ -3,6 +3,12 @@ clock the tests turn by hand (no sleeps)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from console.demo.slurm import (
@@ -152,3 +158,53 @@ def test_nodes_come_from_the_hyperpod_compute_instances() -> None:
 def test_unknown_programs_say_so(slurm: SlurmClient) -> None:
     result = slurm.transport.run(["rm-rf-everything"])
     assert result.rc == 127 and "simulated cluster" in result.stderr
+
+
+def test_one_demo_one_cluster_across_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command pointed at one demo sees the same simulated cluster: a job
+    submitted by one command is in the next one's queue, a cancel sticks, a real second
+    process (the CLI in another shell) sees both; the next demo starts afresh."""
+    from console.demo import slurm as demo_slurm
+
+    monkeypatch.setenv(demo_slurm.STATE_ENV, str(tmp_path))
+    monkeypatch.setattr(demo_slurm, "_CLUSTERS", {})
+
+    def command() -> SlurmClient:
+        """A new command: a process with nothing in memory (the state is on disk)."""
+        demo_slurm.forget_clusters()
+        return SlurmClient(demo_slurm.open_demo_transport(None, "hp-demo"), hyperpod=True)
+
+    first = command()
+    seeded = {j.job_id for j in first.queue(all_users=True)}
+    submitted = first.submit(
+        "#!/bin/bash\n#SBATCH --job-name=from-shell-1\n#SBATCH --output=o-%j.out\nsrun x\n",
+        name="one.sbatch",
+    ).job_id
+    assert submitted not in seeded
+    assert (tmp_path / "slurm-hp-demo.json").exists()
+    second = command()
+    queued = {j.job_id: j for j in second.queue(all_users=True)}
+    assert queued[submitted].name == "from-shell-1" and seeded < set(queued)
+    second.cancel(submitted)
+    done = command().queue(include_finished=True)
+    assert {j.job_id: j.state for j in done}[submitted] == "CANCELLED"
+
+    env = {**os.environ, "SMCONSOLE_SSH_TRANSPORT": "demo", "SMCONSOLE_SSH_CLUSTER": "hp-demo"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    other = subprocess.run(
+        [sys.executable, "-m", "console.cli.main", "slurm-queue", "--finished", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert other.returncode == 0, other.stderr
+    states = {j["job_id"]: j["state"] for j in json.loads(other.stdout)}
+    assert states[submitted] == "CANCELLED"
+
+    monkeypatch.setenv(demo_slurm.STATE_ENV, str(tmp_path / "next-demo"))
+    (tmp_path / "next-demo").mkdir()
+    assert submitted not in {j.job_id for j in command().queue(all_users=True)}

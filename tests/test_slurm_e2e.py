@@ -193,12 +193,14 @@ def test_a_failing_job_and_its_exit_code(
 
 
 def test_slurms_own_error_is_shown_and_nothing_is_submitted(client: SlurmClient) -> None:
-    before = len(client.queue(include_finished=True))
+    # By name, not by counting the queue: other workers submit jobs meanwhile.
+    job_name = f"bad-partition-{uuid.uuid4().hex[:8]}"
+    extra = f"#SBATCH --partition=nope\n#SBATCH --job-name={job_name}\n"
     with pytest.raises(RemoteCommandError) as caught:
-        client.submit(script(["true"], extra="#SBATCH --partition=nope\n"), name="bad-partition")
+        client.submit(script(["true"], extra=extra), name="bad-partition")
     assert "Invalid partition name specified" in caught.value.message
     assert "nothing was submitted" in (caught.value.hint or "")
-    assert len(client.queue(include_finished=True)) == before
+    assert job_name not in {j.name for j in client.queue(all_users=True, include_finished=True)}
 
 
 def test_cancel_through_the_gate(client: SlurmClient, workdir: str, cleanup: list[str]) -> None:
@@ -248,6 +250,7 @@ def test_partitions_and_lint_use_the_clusters_facts(client: SlurmClient, system:
     partitions = {p.name: p for p in client.partitions()}
     assert set(partitions) == set(system.partitions)
     assert partitions[system.default_partition].default
+    assert client.default_partition() == system.default_partition  # what templates name
     assert partitions["gpu"].gpus_per_node == system.gpus_per_node
     issues = client.lint(script(["true"], extra="#SBATCH --gres=gpu:9\n#SBATCH -p gpux\n"))
     assert {i.code for i in issues if i.severity == "error"} == {"unknown-partition"}

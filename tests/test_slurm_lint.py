@@ -100,3 +100,18 @@ def test_without_cluster_facts_partition_checks_are_skipped() -> None:
 def test_huge_or_binary_scripts_are_refused() -> None:
     assert codes("#!/bin/bash\n" + "x" * (1024 * 1024 + 1))[0][1] == "too-large"
     assert codes("#!/bin/bash\n\x00\x01")[0][1] == "binary"
+
+
+def test_templates_name_the_default_partition_or_none() -> None:
+    """A template names the cluster's default partition; unknown, it names none (Slurm
+    then picks its default) rather than a guess. Either way it lints clean."""
+    from console.slurm.templates import TEMPLATES, render
+
+    for template in TEMPLATES:
+        known = render(template.key, partition="dev")
+        assert read_directives(known).options["partition"] == "dev"
+        unknown = render(template.key)
+        assert "partition" not in read_directives(unknown).options
+        assert "{partition}" not in unknown
+        for text in (known, unknown):
+            assert [i for i in lint(text, partitions=PARTITIONS, hyperpod=True)] == []

@@ -40,6 +40,7 @@ _BUSY = {
     "starting",
     "deephealthcheckinprogress",
     "shuttingdown",
+    "warn",
 }
 _MUTED = {"stopped", "deleted"}
 

@@ -4,9 +4,10 @@ moto's server dispatches an action by looking up a method named after it in snak
 :class:`moto.sagemaker.responses.SageMakerResponse` (``moto/core/responses.py``,
 ``call_action``). :func:`install` adds methods for the calls moto does not implement
 (StopTrainingJob, UpdateEndpoint, CreatePresignedNotebookInstanceUrl, the HyperPod node
-actions, ...) and wraps a few it does implement so that things move the way AWS moves them
-(a new job starts InProgress, a stop goes through Stopping, lists honour SortBy) instead
-of jumping to a final state. The simulator finishes those transitions a few ticks later.
+actions and cluster events, ...) and wraps a few it does implement so that things move the
+way AWS moves them (a new job starts InProgress, a stop goes through Stopping, lists
+honour SortBy) instead of jumping to a final state. The simulator finishes those
+transitions a few ticks later.
 
 Only :class:`console.demo.stack.DemoStack` installs this, and :func:`uninstall` restores
 moto exactly as it was (tests run other suites against plain moto in the same process).
@@ -17,9 +18,10 @@ from __future__ import annotations
 import secrets
 import threading
 import types
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
@@ -423,7 +425,7 @@ def _cluster(self: Any) -> Any:
     return cluster
 
 
-def _node_action(status: str, message: str) -> Any:
+def _node_action(status: str, message: str, event: str) -> Any:
     """BatchReboot/BatchReplaceClusterNodes: the nodes leave Running for a few ticks."""
 
     def handler(self: Any) -> ActionResult:
@@ -443,6 +445,14 @@ def _node_action(status: str, message: str) -> Any:
                     )
                     continue
                 patch(node, status=status, status_message=message)
+                add_cluster_event(
+                    cluster,
+                    event,
+                    resource_type="Instance",
+                    level="Warn" if "eplace" in event else "Info",
+                    group=node.instance_group_name,
+                    instance_id=node_id,
+                )
                 successful.append(node_id)
         return ActionResult({"Successful": successful, "Failed": failed})
 
@@ -521,6 +531,15 @@ def update_cluster(self: Any) -> ActionResult:
                 patch(node, status="Pending", status_message="Provisioning the instance")
                 nodes[instance_id] = node
             groups.append({**group, "TargetCount": target})
+            add_cluster_event(
+                cluster,
+                f"Scaling instance group from {len(members)} to {target} instances",
+                resource_type="InstanceGroup",
+                group=group["InstanceGroupName"],
+                metadata={
+                    "InstanceGroupScaling": {"InstanceCount": len(members), "TargetCount": target}
+                },
+            )
         patch(cluster, nodes=nodes, instance_groups=groups, status="Updating")
     return ActionResult({"ClusterArn": cluster.arn})
 
@@ -528,14 +547,115 @@ def update_cluster(self: Any) -> ActionResult:
 def start_cluster_health_check(self: Any) -> ActionResult:
     with state().lock:
         cluster = _cluster(self)
+        wanted: set[str] = set()
+        for config in self._get_param("DeepHealthCheckConfigurations") or []:
+            wanted.update(config.get("InstanceIds") or [])
         for node in list(cluster.nodes.values()):
-            if node.status == "Running":
+            if node.status == "Running" and (not wanted or node.instance_id in wanted):
                 patch(
                     node,
                     status="DeepHealthCheckInProgress",
                     status_message="Running deep health checks",
                 )
+                add_cluster_event(
+                    cluster,
+                    "Deep health checks started (InstanceStress, InstanceConnectivity)",
+                    resource_type="Instance",
+                    group=node.instance_group_name,
+                    instance_id=node.instance_id,
+                )
     return ActionResult({"ClusterArn": cluster.arn})
+
+
+# HyperPod cluster events. moto has no ListClusterEvents/DescribeClusterEvent: the demo
+# keeps each cluster's events on its moto object (``demo_events``, newest last), so a moto
+# reset drops them with the cluster. The seed writes a history, node actions and the
+# simulator add to it, and these handlers answer like the API: filters, EventTime order
+# (Descending by default), MaxResults pages with a NextToken.
+EVENTS_PAGE_DEFAULT = 10
+
+
+def add_cluster_event(
+    cluster: Any,
+    description: str,
+    *,
+    resource_type: str = "Cluster",
+    level: str = "Info",
+    group: str = "",
+    instance_id: str = "",
+    at: datetime | None = None,
+    metadata: dict[str, Any] | None = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """Record one event on a moto cluster (callers hold the demo lock, or own the cluster)."""
+    event: dict[str, Any] = {
+        "EventId": event_id or str(uuid.uuid4()),
+        "ClusterArn": cluster.arn,
+        "ClusterName": cluster.cluster_name,
+        "ResourceType": resource_type,
+        "EventTime": at or utc_now(),
+        "EventLevel": level,
+        "Description": description,
+    }
+    if group:
+        event["InstanceGroupName"] = group
+    if instance_id:
+        event["InstanceId"] = instance_id
+    if metadata:
+        event["EventDetails"] = {"EventMetadata": metadata}
+    patch(cluster, demo_events=[*getattr(cluster, "demo_events", []), event])
+    return event
+
+
+def _event_out(event: dict[str, Any], *, details: bool) -> dict[str, Any]:
+    out = {k: v for k, v in event.items() if k != "EventDetails" or details}
+    out["EventTime"] = event["EventTime"].replace(tzinfo=UTC).timestamp()
+    return out
+
+
+def _when(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def list_cluster_events(self: Any) -> ActionResult:
+    cluster = _cluster(self)
+    group = self._get_param("InstanceGroupName")
+    node = self._get_param("NodeId")
+    kind = self._get_param("ResourceType")
+    after, before = (_when(self._get_param(p)) for p in ("EventTimeAfter", "EventTimeBefore"))
+    events = [
+        e
+        for e in list(getattr(cluster, "demo_events", []))
+        if (not group or e.get("InstanceGroupName") == group)
+        and (not node or e.get("InstanceId") == node)
+        and (not kind or e["ResourceType"] == kind)
+        and (after is None or e["EventTime"] > after)
+        and (before is None or e["EventTime"] < before)
+    ]
+    descending = self._get_param("SortOrder", "Descending") != "Ascending"
+    events.sort(key=lambda e: e["EventTime"], reverse=descending)
+    size = self._get_int_param("MaxResults") or EVENTS_PAGE_DEFAULT
+    token = self._get_param("NextToken")
+    start = int(token) if token and str(token).isdigit() else 0
+    page = events[start : start + size]
+    result: dict[str, Any] = {"Events": [_event_out(e, details=False) for e in page]}
+    if start + size < len(events):
+        result["NextToken"] = str(start + size)
+    return ActionResult(result)
+
+
+def describe_cluster_event(self: Any) -> ActionResult:
+    cluster = _cluster(self)
+    wanted = self._get_param("EventId")
+    for event in list(getattr(cluster, "demo_events", [])):
+        if event["EventId"] == wanted:
+            return ActionResult({"EventDetails": _event_out(event, details=True)})
+    raise ValidationError(message=f"Event {wanted} not found for cluster {cluster.cluster_name}.")
 
 
 # ---------------------------------------------------------------------- registry, studio
@@ -678,11 +798,17 @@ HANDLERS: dict[str, Any] = {
     "start_notebook_instance": start_notebook_instance,
     "stop_notebook_instance": stop_notebook_instance,
     "update_notebook_instance": update_notebook_instance,
-    "batch_reboot_cluster_nodes": _node_action("Pending", "Rebooting the instance"),
-    "batch_replace_cluster_nodes": _node_action("Pending", "Replacing the instance"),
+    "batch_reboot_cluster_nodes": _node_action(
+        "Pending", "Rebooting the instance", "Reboot requested by BatchRebootClusterNodes"
+    ),
+    "batch_replace_cluster_nodes": _node_action(
+        "Pending", "Replacing the instance", "Replacement requested by BatchReplaceClusterNodes"
+    ),
     "batch_delete_cluster_nodes": batch_delete_cluster_nodes,
     "update_cluster": update_cluster,
     "start_cluster_health_check": start_cluster_health_check,
+    "list_cluster_events": list_cluster_events,
+    "describe_cluster_event": describe_cluster_event,
     "delete_model_package": delete_model_package,
     "delete_model_package_group": delete_model_package_group,
     "list_spaces": list_spaces,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -1792,6 +1793,7 @@ class _Seeder:
             "(GPU has fallen off the bus)",
         )
         patch(cluster, nodes=nodes, creation_time=created)
+        self._cluster_events(cluster, created, [g[0] for g in groups], workers[-1])
         cluster_id = cluster.arn.rsplit("/", 1)[-1]
         group = f"/aws/sagemaker/Clusters/{CLUSTER_NAME}/{cluster_id}"
         if group not in self.logs.groups:
@@ -1809,6 +1811,81 @@ class _Seeder:
             self.log_batches.append(
                 (group, stream, [(at + i * 70_000, line) for i, line in enumerate(lines)])
             )
+
+    def _cluster_events(
+        self, cluster: Any, created: datetime, groups: list[str], failed: Any
+    ) -> None:
+        """The cluster's event history (ListClusterEvents): creation, each group and
+        instance coming up, a slurmdbd outage and the GPU failure on the bad worker."""
+        from console.demo.moto_extras import add_cluster_event
+
+        # Its own generator: the account's other seeded data stays as it was.
+        rng = random.Random(1701)
+
+        def add(description: str, at: datetime, **kw: Any) -> None:
+            event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            add_cluster_event(cluster, description, at=at, event_id=event_id, **kw)
+
+        add("Cluster creation started", created)
+        for group in groups:
+            add(
+                "Instance group provisioning started",
+                created,
+                resource_type="InstanceGroup",
+                group=group,
+            )
+        for node in sorted(cluster.nodes.values(), key=lambda n: n.launch_time):
+            where = {"group": node.instance_group_name, "instance_id": node.instance_id}
+            add("Instance launched", node.launch_time, resource_type="Instance", **where)
+            add(
+                "Lifecycle scripts completed (on_create.sh, 312s)",
+                node.launch_time + timedelta(seconds=312),
+                resource_type="Instance",
+                metadata={"Instance": {"LcsExecutionState": "Succeeded"}},
+                **where,
+            )
+        up = max(n.launch_time for n in cluster.nodes.values()) + timedelta(minutes=6)
+        add("Cluster is InService", up)
+        outage = self.now - timedelta(days=3, hours=4)
+        add(
+            "Slurm accounting daemon unhealthy: slurmdbd cannot reach its database",
+            outage,
+            level="Warn",
+            metadata={
+                "SlurmHealth": {
+                    "Component": "Slurmdbd",
+                    "Status": "Unhealthy",
+                    "Reason": "DbUnreachable",
+                }
+            },
+        )
+        add(
+            "Slurm accounting daemon healthy again",
+            outage + timedelta(minutes=17),
+            metadata={"SlurmHealth": {"Component": "Slurmdbd", "Status": "Healthy"}},
+        )
+        where = {"group": failed.instance_group_name, "instance_id": failed.instance_id}
+        started = self.now - timedelta(minutes=52)
+        add(
+            "Deep health checks started (InstanceStress)",
+            started,
+            resource_type="Instance",
+            **where,
+        )
+        add(
+            "Instance failed deep health checks: GPU 5 reported Xid 79 (GPU has fallen off "
+            "the bus)",
+            started + timedelta(minutes=38),
+            resource_type="Instance",
+            level="Error",
+            metadata={
+                "Instance": {
+                    "FailureMessage": "DCGM diagnostic failed on GPU 5: Xid 79",
+                    "NodeLogicalId": f"{failed.instance_group_name}-3",
+                }
+            },
+            **where,
+        )
 
     # -- logs ---------------------------------------------------------------------------
     def _write_logs(self) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from console.demo.moto_extras import DemoState, apply_endpoint_config
+from console.demo.moto_extras import DemoState, add_cluster_event, apply_endpoint_config
 from console.demo.seed import (
     FAILURES,
     FAMILIES,
@@ -499,13 +499,17 @@ class Simulator:
                         self._waits.pop(key, None)
                         del nodes[node_id]
                         changed = True
+                        add_cluster_event(
+                            cluster,
+                            "Instance terminated",
+                            resource_type="Instance",
+                            group=node.instance_group_name,
+                            instance_id=node_id,
+                        )
                     else:
                         self._waits[key] = self._waits.get(key, 0) + 1
                 elif node.status in {"Pending", "DeepHealthCheckInProgress", "SystemUpdating"}:
-                    self._settle(
-                        ("node", node_id),
-                        partial(patch, node, status="Running", status_message=""),
-                    )
+                    self._settle(("node", node_id), partial(self._node_up, cluster, node))
             if changed:
                 counts: dict[str, int] = {}
                 for node in nodes.values():
@@ -524,6 +528,22 @@ class Simulator:
                     for g in cluster.instance_groups
                 ]
                 patch(cluster, status="InService", instance_groups=groups)
+
+    @staticmethod
+    def _node_up(cluster: Any, node: Any) -> None:
+        was = node.status
+        patch(node, status="Running", status_message="")
+        what = {
+            "DeepHealthCheckInProgress": "Deep health checks passed; instance back in service",
+            "Pending": "Instance is Running and joined the cluster",
+        }.get(was, "Instance is Running")
+        add_cluster_event(
+            cluster,
+            what,
+            resource_type="Instance",
+            group=node.instance_group_name,
+            instance_id=node.instance_id,
+        )
 
     # -- new work -----------------------------------------------------------------------
     def _create_job(

@@ -12,19 +12,31 @@ joins them with the AWS view as on a real HyperPod cluster.
 Everything says it is simulated: ``sinfo --version`` and the destination carry the word,
 and nothing here opens a socket or starts a process. The clock is injectable so tests
 can move time forward instead of sleeping.
+
+One demo stack, one simulated cluster: ``smconsole demo`` names a directory of its own
+(:data:`STATE_ENV`, in the environment it hands to other shells), and the cluster's
+state lives in a JSON file there, read and written under a file lock around every
+command. So ``slurm-submit`` in one shell and ``slurm-queue`` in the next see the same
+job, the console in the demo's own process sees it too, and a new demo starts afresh
+(the directory goes when the demo stops). Without that variable (tests that build a
+cluster in-process) the state stays in memory.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import random
 import re
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.remote.base import DEFAULT_TIMEOUT, Process, Result, Transport, command_line
@@ -45,6 +57,8 @@ MEMORY_MB = 2_000_000
 PARTITION = "gpu"
 LINE_SECONDS = 2.0  # a running job writes a log line this often
 PENDING_SECONDS = 4.0  # a new submission waits this long before it starts
+# Set by the demo stack: the directory where its simulated clusters keep their state.
+STATE_ENV = "SMCONSOLE_DEMO_SLURM_DIR"
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,69 @@ class SimCluster:
     files: dict[str, bytes] = field(default_factory=dict)
     next_id: int = 4101
     lock: threading.RLock = field(default_factory=threading.RLock)
+    login: str = "login-node"
+    store: Path | None = None  # the shared state file (None: in memory only)
+    _seen: tuple[int, int] | None = None  # (mtime_ns, size) of the file last read
+
+    # --- shared state (one cluster per demo stack, whichever process asks) ------------
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "login": self.login,
+                "next_id": self.next_id,
+                "nodes": [asdict(n) for n in self.nodes],
+                "jobs": [
+                    {**asdict(j), "straggler": list(j.straggler) if j.straggler else None}
+                    for j in self.jobs.values()
+                ],
+                "files": {k: base64.b64encode(v).decode() for k, v in self.files.items()},
+            }
+        )
+
+    def load_json(self, text: str) -> None:
+        """Take the state written by :meth:`to_json` (in place: transports keep this object)."""
+        data = json.loads(text)
+        jobs = {}
+        for item in data["jobs"]:
+            straggler = item.pop("straggler", None)
+            job = SimJob(**item, straggler=tuple(straggler) if straggler else None)
+            jobs[job.job_id] = job
+        self.login = str(data.get("login") or self.login)
+        self.next_id = int(data["next_id"])
+        self.nodes = [DemoNode(**n) for n in data["nodes"]]
+        self.jobs = jobs
+        self.files = {k: base64.b64decode(v) for k, v in data["files"].items()}
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the cluster (threads here and other processes) with its latest state;
+        whatever the block changes is written back for the next command."""
+        with self.lock:
+            if self.store is None:
+                yield
+                return
+            with _file_lock(self.store):
+                if self.store.exists():
+                    stat = self.store.stat()
+                    if (stat.st_mtime_ns, stat.st_size) != self._seen:
+                        self.load_json(self.store.read_text(encoding="utf-8"))
+                        self._seen = (stat.st_mtime_ns, stat.st_size)
+                before = self.to_json()
+                try:
+                    yield
+                finally:
+                    after = self.to_json()
+                    if after != before or not self.store.exists():
+                        self._save(after)
+
+    def _save(self, text: str) -> None:
+        assert self.store is not None
+        temp = self.store.with_name(f".{self.store.name}.{os.getpid()}.tmp")
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, self.store)  # readers never see half a file
+        stat = self.store.stat()
+        self._seen = (stat.st_mtime_ns, stat.st_size)
 
     @classmethod
     def seeded(
@@ -314,6 +391,23 @@ def _elapsed(seconds: float) -> str:
     days, rest = divmod(seconds, 86400)
     text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
     return f"{days}-{text}" if days else text
+
+
+@contextmanager
+def _file_lock(store: Path) -> Iterator[None]:
+    """An exclusive lock beside ``store`` for as long as the block runs (POSIX; elsewhere
+    the in-process lock alone, which is all a single console needs)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(store.with_name(f"{store.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class DemoSlurm:
@@ -540,7 +634,10 @@ class DemoProcess(Process):
         if self._closed:
             return b""
         if not self._pending and self.job is not None:
-            lines = self.job.log_lines(self.transport.cluster.clock())
+            cluster = self.transport.cluster
+            with cluster.shared():  # cancelled meanwhile, perhaps by another process
+                self.job = cluster.jobs.get(self.job.job_id, self.job)
+                lines = self.job.log_lines(cluster.clock())
             self._pending, self._sent = lines[self._sent :], len(lines)
         if self._pending:
             chunk = "".join(f"{line}\n" for line in self._pending).encode()
@@ -587,7 +684,7 @@ class DemoSlurmTransport(Transport):
 
     def put_file(self, path: str, data: bytes, *, mode: int = 0o600) -> str:
         path = self.expand_path(path)
-        with self.cluster.lock:
+        with self.cluster.shared():
             self.cluster.files[path] = data
         return path
 
@@ -597,8 +694,9 @@ class DemoSlurmTransport(Transport):
         if argv[0] == "tail" and "--" in argv:
             path = argv[argv.index("--") + 1]
             lines = _int(argv[argv.index("-n") + 1] if "-n" in argv else "10", 10)
-            job = next((j for j in self.cluster.jobs.values() if j.stdout == path), None)
-            return DemoProcess(self, job, lines)
+            with self.cluster.shared():
+                job = next((j for j in self.cluster.jobs.values() if j.stdout == path), None)
+                return DemoProcess(self, job, lines)
         return DemoProcess(self, None, 0)
 
     def run(
@@ -610,7 +708,7 @@ class DemoSlurmTransport(Transport):
     ) -> Result:
         command_line(argv)
         self.commands.append(list(argv))
-        with self.cluster.lock:
+        with self.cluster.shared():
             return self._answer(list(argv))
 
     def _answer(self, argv: list[str]) -> Result:
@@ -725,17 +823,51 @@ def fallback_nodes(count: int = 4) -> list[DemoNode]:
 
 _CLUSTERS: dict[str, SimCluster] = {}
 _CLUSTERS_LOCK = threading.Lock()
-_LOGINS: dict[str, str] = {}
+
+
+def forget_clusters() -> None:
+    """Drop this process's simulated clusters (the demo stack stops: the next is fresh)."""
+    with _CLUSTERS_LOCK:
+        _CLUSTERS.clear()
+
+
+def state_file(cluster_name: str) -> Path | None:
+    """Where the running demo keeps ``cluster_name``'s simulated state (None: no demo
+    directory in the environment, so in memory only)."""
+    directory = os.environ.get(STATE_ENV, "")
+    if not directory:
+        return None
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", cluster_name or "default")[:100]
+    return Path(directory) / f"slurm-{safe}.json"
 
 
 def open_demo_transport(hyperpod: HyperPodService | None, cluster_name: str) -> DemoSlurmTransport:
-    """The simulated login node of ``cluster_name`` (one simulated cluster per name and
-    process, so every view of the console sees the same jobs)."""
+    """The simulated login node of ``cluster_name``: one simulated cluster per name and
+    demo stack, so every view of the console and every CLI command sees the same jobs."""
+    store = state_file(cluster_name)
+    with _CLUSTERS_LOCK:
+        cluster = _CLUSTERS.get(cluster_name)
+    if cluster is not None and cluster.store == store:
+        return DemoSlurmTransport(cluster, login_host=cluster.login)
+    if store is not None and store.exists():  # another command of this demo made it
+        cluster = SimCluster([], store=store)
+    else:
+        cluster = _new_cluster(hyperpod, cluster_name)
+        cluster.store = store
+    with _CLUSTERS_LOCK:
+        cluster = _CLUSTERS.setdefault(cluster_name, cluster)
+    with cluster.shared():  # loads the file, or writes the new cluster's first state
+        pass
+    return DemoSlurmTransport(cluster, login_host=cluster.login)
+
+
+def _new_cluster(hyperpod: HyperPodService | None, cluster_name: str) -> SimCluster:
+    """A seeded cluster whose Slurm nodes are the HyperPod cluster's compute instances."""
     from console.errors import SmError
 
     compute: list[ClusterNode] = []
-    login = _LOGINS.get(cluster_name, "login-node")
-    if cluster_name not in _CLUSTERS and hyperpod is not None and cluster_name:
+    login = "login-node"
+    if hyperpod is not None and cluster_name:
         try:
             described = hyperpod.describe_cluster(cluster_name)
             instances = list(hyperpod.list_nodes(cluster_name, addresses=True))
@@ -745,10 +877,7 @@ def open_demo_transport(hyperpod: HyperPodService | None, cluster_name: str) -> 
         compute = [i for i in instances if kinds.get(i.group) == "Compute"]
         logins = [i.hostname for i in instances if kinds.get(i.group) == "Login" and i.hostname]
         if logins:
-            login = _LOGINS[cluster_name] = logins[0].split(".", 1)[0]
-    with _CLUSTERS_LOCK:
-        cluster = _CLUSTERS.get(cluster_name)
-        if cluster is None:
-            cluster = SimCluster.seeded(demo_nodes(compute) or fallback_nodes())
-            _CLUSTERS[cluster_name] = cluster
-    return DemoSlurmTransport(cluster, login_host=login)
+            login = logins[0].split(".", 1)[0]
+    cluster = SimCluster.seeded(demo_nodes(compute) or fallback_nodes())
+    cluster.login = login
+    return cluster

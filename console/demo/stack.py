@@ -159,6 +159,9 @@ class DemoStack:
         self._stopping.set()
         if self.simulator is not None:
             self.simulator.stop()
+        from console.demo.slurm import forget_clusters
+
+        forget_clusters()  # this process's simulated clusters were this demo's
         if self._extras_installed:
             from console.demo import moto_extras
 
@@ -260,6 +263,9 @@ class DemoStack:
             "MLFLOW_TRACKING_URI": self.mlflow_uri,
             "SMCONSOLE_CONFIG": str(self.config_path),
             "SMCONSOLE_DEMO": "1",
+            # The simulated Slurm keeps its state here: every command pointed at this
+            # demo (in any shell) sees the same cluster; the next demo starts afresh.
+            "SMCONSOLE_DEMO_SLURM_DIR": str(self._dir()),
         }
         self._verify(env)
         return env

@@ -5,6 +5,11 @@ Addresses never change for a given instance, so each describe is cached per
 (cluster, instance id) and a poller that lists nodes every few seconds pays for each
 node's describe once. Node actions (reboot, replace) go out in batches of at most 25,
 the API's limit.
+
+Cluster events (ListClusterEvents / DescribeClusterEvent) are HyperPod's own record of
+what happened to the cluster, its instance groups and its instances: provisioning,
+scaling, health-check failures, replacements. The API has them only for clusters created
+with ``NodeProvisioningMode=Continuous``; for others it refuses, and the console says why.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ NODE_BATCH_MAX = 25
 # Deep health checks HyperPod runs on request (MultiNodeTrainingValidation also exists,
 # but needs several nodes of a group at once).
 HEALTH_CHECKS = ("InstanceStress", "InstanceConnectivity")
+EVENT_LEVELS = ("Info", "Warn", "Error")
+EVENT_RESOURCE_TYPES = ("Cluster", "InstanceGroup", "Instance")
+EVENT_ID_RE = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
 NODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _GROUP_KEYS = (
     "InstanceGroupName",
@@ -68,6 +76,15 @@ def node_id(value: str) -> str:
     if not isinstance(value, str) or not NODE_ID_RE.match(value):
         raise ValidationError(
             f"node id {value!r} is not a HyperPod instance id", "e.g. i-0123456789abcdef0"
+        )
+    return value
+
+
+def event_id(value: str) -> str:
+    if not isinstance(value, str) or not EVENT_ID_RE.match(value):
+        raise ValidationError(
+            f"event id {value!r} is not a HyperPod cluster event id",
+            "e.g. 0f1e2d3c-4b5a-6978-8899-aabbccddeeff (see cluster-events)",
         )
     return value
 
@@ -166,6 +183,66 @@ class ClusterNode(Record):
         )
 
 
+def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """``{"Instance": {"FailureMessage": "x"}}`` -> ``("Instance.FailureMessage", "x")``.
+
+    EventMetadata is a union of nested structures that grows with every API release;
+    flattened, any new member shows up in the detail view and the JSON without a change
+    here.
+    """
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list | tuple):
+        if value and all(not isinstance(v, Mapping | list | tuple) for v in value):
+            yield prefix, ", ".join(str(v) for v in value)
+        else:
+            for index, item in enumerate(value):
+                yield from _flatten(item, f"{prefix}[{index}]")
+    elif value is not None and value != "":
+        yield prefix, str(value)
+
+
+@dataclass(frozen=True)
+class ClusterEvent(Record):
+    """One HyperPod cluster event. ``details`` (flattened EventMetadata) only comes from
+    DescribeClusterEvent; a listed event has none."""
+
+    event_id: str
+    cluster: str
+    cluster_arn: str
+    resource_type: str  # Cluster | InstanceGroup | Instance
+    time: datetime | None
+    level: str  # Info | Warn | Error
+    group: str
+    instance_id: str
+    description: str
+    operation_id: str
+    details: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def subject(self) -> str:
+        """What the event is about, in the words of the console's Events table."""
+        return self.instance_id or self.group or self.cluster
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> ClusterEvent:
+        metadata = (d.get("EventDetails") or {}).get("EventMetadata") or {}
+        return cls(
+            event_id=str(d.get("EventId", "")),
+            cluster=str(d.get("ClusterName", "")),
+            cluster_arn=str(d.get("ClusterArn", "")),
+            resource_type=str(d.get("ResourceType", "") or ""),
+            time=as_datetime(d.get("EventTime")),
+            level=str(d.get("EventLevel", "") or ""),
+            group=str(d.get("InstanceGroupName", "") or ""),
+            instance_id=str(d.get("InstanceId", "") or ""),
+            description=str(d.get("Description", "") or ""),
+            operation_id=str(d.get("OperationId", "") or ""),
+            details=tuple(_flatten(metadata)),
+        )
+
+
 @dataclass(frozen=True)
 class NodeActionResult(Record):
     """What a batch reboot/replace did, over all batches."""
@@ -248,6 +325,18 @@ def validate_cluster_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     return dict(spec)
 
 
+def _events_refused(exc: ValidationError, cluster: str) -> SmError:
+    """The API's answer for a cluster whose events it does not keep, made plain."""
+    text = exc.message.lower()
+    if "continuous" in text or "provisioningmode" in text.replace(" ", ""):
+        return ValidationError(
+            f"cluster {cluster} has no events: HyperPod keeps them only for clusters "
+            "created with NodeProvisioningMode=Continuous",
+            "the lifecycle logs (/aws/sagemaker/Clusters/...) still show what happened",
+        )
+    return exc
+
+
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
@@ -315,6 +404,57 @@ class HyperPodService(Service):
         node = ClusterNode.from_api(data.get("NodeDetails") or {"InstanceId": instance_id}, cluster)
         self.node_cache.put(node)
         return node
+
+    def list_events(
+        self,
+        cluster: str,
+        *,
+        group: str | None = None,
+        node: str | None = None,
+        resource_type: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[ClusterEvent]:
+        """Cluster events, newest first, paged lazily (``limit`` stops the paging).
+
+        ``group`` and ``node`` filter on the server (InstanceGroupName, NodeId). A cluster
+        without continuous provisioning has no events: that refusal is turned into a
+        message that says so instead of the API's bare ValidationException.
+        """
+        cluster_ref(cluster)
+        params: dict[str, Any] = {
+            "ClusterName": cluster,
+            "SortBy": "EventTime",
+            "SortOrder": "Descending",
+        }
+        if group:
+            params["InstanceGroupName"] = validate.name(group, "instance group")
+        if node:
+            params["NodeId"] = node_id(node)
+        if resource_type:
+            if resource_type not in EVENT_RESOURCE_TYPES:
+                raise ValidationError(
+                    f"resource type {resource_type!r} is not one of "
+                    f"{', '.join(EVENT_RESOURCE_TYPES)}"
+                )
+            params["ResourceType"] = resource_type
+        if since is not None:
+            params["EventTimeAfter"] = since
+        try:
+            for item in self.paginate("list_cluster_events", "Events", limit=limit, **params):
+                yield ClusterEvent.from_api(item)
+        except ValidationError as exc:
+            raise _events_refused(exc, cluster) from exc
+
+    def describe_event(self, cluster: str, event: str) -> ClusterEvent:
+        """One event with its details (the flattened EventMetadata)."""
+        cluster_ref(cluster)
+        event_id(event)
+        try:
+            data = self.call(self.client.describe_cluster_event, ClusterName=cluster, EventId=event)
+        except ValidationError as exc:
+            raise _events_refused(exc, cluster) from exc
+        return ClusterEvent.from_api(data.get("EventDetails") or {"EventId": event})
 
     def create_cluster(self, spec: Mapping[str, Any]) -> str:
         request = validate_cluster_spec(spec)

@@ -126,6 +126,7 @@ class SlurmClient:
         self._json: bool | None = None  # None: not tried yet
         self._user: str | None = None
         self._login_host: str | None = None
+        self._default_partition: str | None = None
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -205,12 +206,29 @@ class SlurmClient:
             "sinfo",
         )
 
-    def partitions(self, nodes: Sequence[SlurmNode] | None = None) -> list[Partition]:
-        """Partitions with the most GPUs any of their nodes has (for the linter)."""
+    def default_partition(self) -> str:
+        """The partition Slurm uses when a job names none (``Default=YES``), or "".
+
+        Read once per client: the sbatch templates name it, so a new job goes where the
+        cluster's admin meant jobs to go, not to a guessed ``gpu``.
+        """
+        if self._default_partition is None:
+            self._default_partition = next(
+                (p.name for p in self._partition_list() if p.default), ""
+            )
+        return self._default_partition
+
+    def _partition_list(self) -> list[Partition]:
         result = _checked(
             self._read(["scontrol", "show", "partition", "-o"]), "scontrol show partition"
         )
         partitions = parse.parse_partitions(result.stdout)
+        self._default_partition = next((p.name for p in partitions if p.default), "")
+        return partitions
+
+    def partitions(self, nodes: Sequence[SlurmNode] | None = None) -> list[Partition]:
+        """Partitions with the most GPUs any of their nodes has (for the linter)."""
+        partitions = self._partition_list()
         nodes = self.nodes() if nodes is None else nodes
         return [
             replace(

@@ -2,7 +2,9 @@
 
 Each is written to pass the linter on a HyperPod cluster (an ``--output`` path, ``srun
 --auto-resume=1``, a checkpoint directory), so the warnings an operator sees come from
-their own edits. ``{partition}`` is filled with the cluster's default partition.
+their own edits. ``{partition}`` is filled with the cluster's default partition (the
+one ``scontrol show partition`` marks ``Default=YES``); while that is not known the
+``--partition`` line is left out, so Slurm picks its default rather than a guessed name.
 """
 
 from __future__ import annotations
@@ -79,7 +81,10 @@ TEMPLATES = (
 )
 
 
-def render(key: str, *, partition: str = "gpu") -> str:
-    """The template ``key`` for a cluster whose default partition is ``partition``."""
+def render(key: str, *, partition: str = "") -> str:
+    """The template ``key`` for a cluster whose default partition is ``partition`` (""
+    when unknown: no ``--partition`` line at all)."""
     template = next((t for t in TEMPLATES if t.key == key), TEMPLATES[0])
-    return template.text.replace("{partition}", partition or "gpu")
+    if not partition:
+        return template.text.replace("#SBATCH --partition={partition}\n", "")
+    return template.text.replace("{partition}", partition)

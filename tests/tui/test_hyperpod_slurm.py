@@ -97,7 +97,11 @@ async def test_unknown_key_submit_queue_log_cancel(
         await pilot.press("b")
         editor = app.screen
         assert isinstance(editor, SbatchScreen)
-        editor.query_one(TextArea).load_text(script)
+        # the template names the cluster's default partition (debug here, not "gpu")
+        area = editor.query_one(TextArea)
+        partition = f"#SBATCH --partition={system.default_partition}\n"
+        await wait_until(pilot, lambda: partition in area.text, what="the default partition")
+        area.load_text(script)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "no-checkpoint" in editor.lint_text, what="a warning")
         await pilot.press("ctrl+s")

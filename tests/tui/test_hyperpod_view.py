@@ -219,6 +219,8 @@ async def test_a_refused_submission_keeps_the_text(cluster: str) -> None:
         screen = app.screen
         assert isinstance(screen, SbatchScreen)
         editor = screen.query_one(TextArea)
+        # the template names the cluster's default partition once Slurm has said which
+        await wait_until(pilot, lambda: "--partition=gpu\n" in editor.text, what="partition")
         typed = editor.text.replace("--partition=gpu", "--partition=nope") + "# my note\n"
         editor.load_text(typed)
         await pilot.press("ctrl+s")

@@ -1,24 +1,43 @@
-"""cluster-*: the seed's HyperPod commands."""
+"""cluster-*: the seed's HyperPod commands, cluster events and the gated node actions.
+
+``cluster-events`` is the AWS console's cluster Events tab (newest first, filtered by
+instance group, node or resource type); ``cluster-event-describe`` shows one event with
+its details. ``cluster-node-reboot``/``-replace``/``-health-check`` are the nodes pane's
+actions: each asks first (``--yes`` skips that), is refused in read-only mode before
+asking, and is audited through the mutation gate.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
-from console.cli.output import emit, field_col
+from console.cli.output import emit, field_col, print_json, print_table
 from console.cli.root import (
     Invocation,
     command,
+    confirm,
     json_option,
     pass_invocation,
     report_created,
     wants_json,
+    yes_option,
 )
-from console.errors import ValidationError
-from console.services.hyperpod import Cluster, InstanceGroup
+from console.errors import SmError, ValidationError
+from console.services.hyperpod import (
+    EVENT_RESOURCE_TYPES,
+    HEALTH_CHECKS,
+    NODE_BATCH_MAX,
+    Cluster,
+    ClusterEvent,
+    InstanceGroup,
+    NodeActionResult,
+)
 
 SECTION = "HyperPod"
 SPEC_MAX_BYTES = 1_048_576
@@ -38,6 +57,16 @@ NODE_COLUMNS = [
     field_col("Launched", "launched"),
 ]
 ADDRESS_COLUMNS = [field_col("Hostname", "hostname"), field_col("IP", "private_ip")]
+EVENT_COLUMNS = [
+    field_col("Time", "time"),
+    field_col("Level", "level"),
+    field_col("Type", "resource_type"),
+    field_col("Group", "group"),
+    field_col("Node", "instance_id"),
+    field_col("Description", "description"),
+    field_col("Event ID", "event_id"),
+]
+EVENTS_DEFAULT_LIMIT = 100
 
 
 def _group_line(group: InstanceGroup) -> str:
@@ -61,6 +90,21 @@ def cluster_fields(cluster: Cluster) -> list[tuple[str, object]]:
         ("Failure", cluster.failure_message or None),
         ("Instance groups", [_group_line(g) for g in cluster.instance_groups]),
         ("ARN", cluster.arn),
+    ]
+
+
+def event_fields(event: ClusterEvent) -> list[tuple[str, object]]:
+    return [
+        ("Time", event.time),
+        ("Level", event.level),
+        ("Type", event.resource_type),
+        ("Cluster", event.cluster),
+        ("Group", event.group or None),
+        ("Node", event.instance_id or None),
+        ("Description", event.description),
+        ("Operation", event.operation_id or None),
+        *((f"  {key}", value) for key, value in event.details),
+        ("Event ID", event.event_id),
     ]
 
 
@@ -174,3 +218,189 @@ def cluster_create(inv: Invocation, spec: str, json_output: bool) -> None:
     arn = inv.console.hyperpod.create_cluster(request)
     name = str(request.get("ClusterName", ""))
     report_created(inv, json_output, f"creating cluster {name}", name=name, arn=arn)
+
+
+@command("cluster-events", SECTION, short_help="A cluster's events, newest first.")
+@click.argument("name")
+@click.option("--group", metavar="GROUP", help="Only events of this instance group.")
+@click.option("--node", metavar="INSTANCE_ID", help="Only events of this node (instance id).")
+@click.option(
+    "--type",
+    "resource_type",
+    type=click.Choice(EVENT_RESOURCE_TYPES, case_sensitive=False),
+    help="Only events about the cluster, an instance group or an instance.",
+)
+@click.option(
+    "--since",
+    "since_minutes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the last N minutes.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=EVENTS_DEFAULT_LIMIT,
+    show_default=True,
+    help="At most this many (the newest).",
+)
+@json_option
+@pass_invocation
+def cluster_events(
+    inv: Invocation,
+    name: str,
+    group: str | None,
+    node: str | None,
+    resource_type: str | None,
+    since_minutes: int | None,
+    limit: int,
+    json_output: bool,
+) -> None:
+    """HyperPod's record of what happened to the cluster, its groups and instances.
+
+    Only clusters created with NodeProvisioningMode=Continuous have events.
+    """
+    if resource_type:
+        resource_type = next(t for t in EVENT_RESOURCE_TYPES if t.lower() == resource_type.lower())
+    since = datetime.now(UTC) - timedelta(minutes=since_minutes) if since_minutes else None
+    events = inv.console.hyperpod.list_events(
+        name, group=group, node=node, resource_type=resource_type, since=since, limit=limit
+    )
+    if wants_json(inv, json_output):
+        print_json(list(events))
+    else:
+        print_table(events, EVENT_COLUMNS, status_column="Level", empty=f"no events for {name}")
+
+
+@command("cluster-event-describe", SECTION, short_help="Show one cluster event in full.")
+@click.argument("name")
+@click.argument("event_id", metavar="EVENT_ID")
+@json_option
+@pass_invocation
+def cluster_event_describe(inv: Invocation, name: str, event_id: str, json_output: bool) -> None:
+    event = inv.console.hyperpod.describe_event(name, event_id)
+    emit(wants_json(inv, json_output), event, fields=event_fields)
+
+
+def _node_ids(nodes: Sequence[str]) -> list[str]:
+    ids = list(dict.fromkeys(nodes))
+    if len(ids) > NODE_BATCH_MAX * 4:
+        raise ValidationError(f"at most {NODE_BATCH_MAX * 4} nodes at once")
+    return ids
+
+
+def _report(inv: Invocation, json_output: bool, verb: str, result: NodeActionResult) -> None:
+    if wants_json(inv, json_output):
+        print_json(result)
+    else:
+        for node_id in result.successful:
+            click.echo(f"{verb} requested: {node_id}")
+        for node_id, why in result.failed:
+            click.echo(f"{verb} failed: {node_id}: {why}", err=True)
+    if result.failed:
+        total = len(result.failed) + len(result.successful)
+        raise SmError(f"{verb} failed for {len(result.failed)} of {total} node(s)")
+
+
+@command("cluster-node-reboot", SECTION, short_help="Reboot cluster nodes (asks first).")
+@click.argument("name")
+@click.argument("nodes", metavar="INSTANCE_ID...", nargs=-1, required=True)
+@yes_option
+@json_option
+@pass_invocation
+def cluster_node_reboot(
+    inv: Invocation, name: str, nodes: tuple[str, ...], yes: bool, json_output: bool
+) -> None:
+    """Reboot nodes (BatchRebootClusterNodes, 25 per call): their job steps are killed."""
+    ids = _node_ids(nodes)
+    confirm(
+        inv,
+        "cluster-node-reboot",
+        name,
+        yes=yes,
+        prompt=f"Reboot {len(ids)} node(s) of {name} ({', '.join(ids)})? Jobs on them are killed.",
+    )
+    _report(inv, json_output, "reboot", inv.console.hyperpod.reboot_nodes(name, ids))
+
+
+@command("cluster-node-replace", SECTION, short_help="Replace cluster nodes (asks first).")
+@click.argument("name")
+@click.argument("nodes", metavar="INSTANCE_ID...", nargs=-1, required=True)
+@yes_option
+@json_option
+@pass_invocation
+def cluster_node_replace(
+    inv: Invocation, name: str, nodes: tuple[str, ...], yes: bool, json_output: bool
+) -> None:
+    """Terminate nodes and bring up new instances in their place (local disks are lost)."""
+    ids = _node_ids(nodes)
+    confirm(
+        inv,
+        "cluster-node-replace",
+        name,
+        yes=yes,
+        prompt=f"Replace {len(ids)} node(s) of {name} ({', '.join(ids)})? Their local disks "
+        "are lost and jobs on them are killed.",
+    )
+    _report(inv, json_output, "replace", inv.console.hyperpod.replace_nodes(name, ids))
+
+
+@command(
+    "cluster-node-health-check",
+    SECTION,
+    short_help="Run deep health checks on cluster nodes (asks first).",
+)
+@click.argument("name")
+@click.argument("nodes", metavar="INSTANCE_ID...", nargs=-1, required=True)
+@click.option(
+    "--group",
+    metavar="GROUP",
+    help="The nodes' instance group (looked up per node when not given).",
+)
+@click.option(
+    "--check",
+    "checks",
+    type=click.Choice(HEALTH_CHECKS),
+    multiple=True,
+    help="Which checks (repeatable; default: all of them).",
+)
+@yes_option
+@json_option
+@pass_invocation
+def cluster_node_health_check(
+    inv: Invocation,
+    name: str,
+    nodes: tuple[str, ...],
+    group: str | None,
+    checks: tuple[str, ...],
+    yes: bool,
+    json_output: bool,
+) -> None:
+    """StartClusterHealthCheck: the nodes leave service while HyperPod stresses their GPUs
+    and network (about an hour); jobs on them are killed; a node that fails is replaced.
+    """
+    service = inv.console.hyperpod
+    ids = _node_ids(nodes)
+    if len(ids) > NODE_BATCH_MAX:
+        raise ValidationError(f"at most {NODE_BATCH_MAX} nodes per health check")
+    inv.console.gate.check("cluster-node-health-check", name)  # before any lookup
+    by_group: dict[str, list[str]] = {}
+    for node_id in ids:
+        node_group = group or service.describe_node(name, node_id).group
+        by_group.setdefault(node_group, []).append(node_id)
+    confirm(
+        inv,
+        "cluster-node-health-check",
+        name,
+        yes=yes,
+        prompt=f"Run deep health checks on {len(ids)} node(s) of {name} ({', '.join(ids)})? "
+        "They leave service for about an hour and jobs on them are killed.",
+    )
+    chosen = checks or HEALTH_CHECKS
+    for node_group, members in by_group.items():
+        service.start_health_check(name, node_group, members, checks=chosen)
+    if wants_json(inv, json_output):
+        print_json({"cluster": name, "groups": by_group, "checks": list(chosen)})
+    else:
+        for node_group, members in by_group.items():
+            click.echo(f"deep health checks started on {', '.join(members)} (group {node_group})")
