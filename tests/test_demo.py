@@ -788,7 +788,13 @@ def test_mlflow_store_is_seeded(demo: DemoStack, client: Any) -> None:
     mlflow = MlflowClient(tracking_uri=demo.mlflow_uri, registry_uri=demo.mlflow_uri)
     experiments = {e.name: e.experiment_id for e in mlflow.search_experiments()}
     assert {"churn-xgb", "llama3-finetune", "resnet50-defects"} <= set(experiments)
-    runs = mlflow.search_runs([experiments["churn-xgb"]], "attributes.status = 'FINISHED'")
+    finished = mlflow.search_runs([experiments["churn-xgb"]], "attributes.status = 'FINISHED'")
+    # Runs seeded finished (the simulator's jobs log theirs as they train: see the next
+    # test; a run seeded while its job trained has only part of its curve).
+    assert demo.mlflow_result is not None
+    links = demo.mlflow_result.links
+    seeded = {links[r.job][1] for r in demo.world.runs if r.status == "FINISHED" and r.job in links}
+    runs = [r for r in finished if r.info.run_id in seeded]
     assert runs
     job = runs[0].data.tags["sagemaker.training_job"]
     assert job in demo.world.training_jobs
