@@ -26,6 +26,7 @@ import base64
 import contextlib
 import getpass
 import hashlib
+import logging
 import os
 import posixpath
 import random
@@ -326,6 +327,17 @@ def _translate(exc: BaseException, target: SshTarget) -> SmError:
         )
     if isinstance(exc, paramiko.ProxyCommandFailure):
         return UnreachableError(f"the ProxyCommand for {where} failed: {exc.error}")
+    if isinstance(exc, paramiko.SSHException) and any(
+        text in str(exc) for text in ("protocol banner", "No existing session")
+    ):
+        # TCP connected but no SSH handshake within ConnectTimeout: a hung host or a port
+        # that is not sshd (paramiko says "No existing session" when its handshake wait
+        # ends first, "Error reading SSH protocol banner" when the banner wait does).
+        return UnreachableError(
+            f"{where} accepted the connection but did not answer as an SSH server "
+            f"within {target.connect_timeout:g} s",
+            "is the host (or jump host) overloaded or hung, and is the port sshd's?",
+        )
     if isinstance(exc, paramiko.SSHException | EOFError | OSError):
         text = str(exc) or type(exc).__name__
         return UnreachableError(f"SSH to {where} failed: {text}")
@@ -349,6 +361,16 @@ def close_client(client: Any) -> None:
         transport.join(timeout=5)
 
 
+def quiet_paramiko() -> None:
+    """Keep paramiko's own log (a traceback for every failed handshake, from its
+    transport thread) off the operator's terminal: the failure reaches the caller as one
+    translated line. A NullHandler stops logging's last-resort stderr output; records
+    still propagate to any handler the operator configures (e.g. a debug log)."""
+    logger = logging.getLogger("paramiko")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 class SshTransport(Transport):
     """Commands over one SSH connection (plus one per jump host), re-opened when dropped.
 
@@ -366,6 +388,7 @@ class SshTransport(Transport):
         self._clients: list[Any] = []  # jump clients first, the target's last
         self._lock = threading.RLock()
         self._home: str | None = None
+        quiet_paramiko()
 
     # --- connection ---------------------------------------------------------------------
 
@@ -548,7 +571,7 @@ class SshTransport(Transport):
         channel = self._open_channel()
         try:
             try:
-                channel.exec_command(line)
+                self._exec(channel, line)
                 if input is not None:
                     channel.sendall(input)
                 channel.shutdown_write()
@@ -563,6 +586,30 @@ class SshTransport(Transport):
         finally:
             channel.close()
         return Result(status, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))
+
+    def _exec(self, channel: Any, line: str) -> None:
+        """``exec_command`` bounded by the connect timeout.
+
+        paramiko waits for the server's answer to the exec request with no time limit, so
+        a stalled link (a frozen NAT or bastion: the TCP connection stays open, nothing
+        flows) would hang the caller forever. No answer within ConnectTimeout means the
+        link is dead, as for opening a channel: the connection is dropped (the next
+        command reconnects) and paramiko's wait ends with an error, which the callers
+        report as "dropped while sending" (it may or may not have run).
+        """
+        transport = channel.get_transport()
+        watchdog = threading.Timer(self.target.connect_timeout, self._drop, args=(transport,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            channel.exec_command(line)
+        finally:
+            watchdog.cancel()
+
+    def _drop(self, transport: Any) -> None:
+        """Declare ``transport`` dead (a stalled link): close it, waking every waiter."""
+        with contextlib.suppress(Exception):
+            transport.close()
 
     def _collect(self, channel: Any, timeout: float, program: str) -> tuple[bytes, bytes]:
         """Read stdout and stderr together (neither can fill the window and stall)."""
@@ -602,10 +649,14 @@ class SshTransport(Transport):
     def spawn(self, argv: Sequence[str], *, merge_stderr: bool = True) -> Process:
         channel = self._open_channel()
         try:
-            channel.exec_command(command_line(spawn_argv(argv, merge_stderr=merge_stderr)))
+            self._exec(channel, command_line(spawn_argv(argv, merge_stderr=merge_stderr)))
             channel.shutdown_write()
         except Exception as exc:
             channel.close()
+            if not self._active():
+                raise ConnectionLostError(
+                    f"the connection to {self.destination} dropped while starting `{argv[0]}`"
+                ) from None
             raise _translate(exc, self.target) from None
         return SshProcess(self, channel)
 
@@ -614,7 +665,13 @@ class SshTransport(Transport):
     def home(self) -> str:
         if self._home is None:
             with self._sftp() as sftp:
-                self._home = str(sftp.normalize("."))
+                try:
+                    self._home = str(sftp.normalize("."))
+                except TimeoutError:  # a stalled link: drop it (the next use reconnects)
+                    self._drop(sftp.get_channel().get_transport())
+                    raise ConnectionLostError(
+                        f"the connection to {self.destination} stalled", "try again"
+                    ) from None
         return self._home
 
     def _sftp(self) -> _SftpSession:
@@ -636,6 +693,8 @@ class SshTransport(Transport):
                 except OSError:
                     sftp.rename(tmp, target)  # servers without the posix-rename extension
             except Exception as exc:
+                if isinstance(exc, TimeoutError):  # a stalled link: treat it as dropped
+                    self._drop(sftp.get_channel().get_transport())
                 if not self._active():  # the link died: repeating the upload is safe
                     raise ConnectionLostError(
                         f"the connection to {self.destination} dropped while uploading {name}"
@@ -668,6 +727,9 @@ class _SftpSession:
             ) from None
         if self.client is None:
             raise UnreachableError(f"cannot open SFTP on {self.transport.destination}")
+        # paramiko waits for SFTP answers with no time limit: on a stalled link every
+        # read would hang forever. Each answer must come within the connect timeout.
+        self.client.get_channel().settimeout(self.transport.target.connect_timeout)
         return self.client
 
     def __exit__(self, *exc: object) -> None:
