@@ -32,7 +32,7 @@ from console.remote.ssh import SshTransport, resolve_target
 from console.slurm import gpu as gpu_probe
 from console.slurm.client import SlurmClient
 from console.slurm.tail import LogFollower
-from tests.system.support import System, require_system
+from tests.system.support import require_system
 
 ROOT = Path(__file__).resolve().parents[1]
 CANARY_DIR = Path("/tmp")  # the test user can write here: a shell could create it
@@ -52,6 +52,11 @@ def payloads(canary: str) -> list[str]:
     ]
 
 
+def follow_path(client: SlurmClient, word: str) -> list[Any]:
+    with LogFollower(client.transport, f"/tmp/{word}", lines=1) as follower:
+        return follower.poll(0.5)
+
+
 HELD = "#!/bin/bash\n#SBATCH --hold\n#SBATCH --cpus-per-task=1\n#SBATCH --time=1\ntrue\n"
 
 # path name -> how to drive it with a hostile word (a held job never runs: no CPU used)
@@ -67,7 +72,7 @@ PATHS: dict[str, Callable[[SlurmClient, str], Any]] = {
     "output_path.job_id": lambda c, w: c.output_path(w),
     "tail.job_id": lambda c, w: c.tail(w),
     "follow.job_id": lambda c, w: c.follow(w),
-    "follow.path": lambda c, w: follow_path(c, w),
+    "follow.path": follow_path,
     "history.since": lambda c, w: c.history(since=w),
     "gpus.target": lambda c, w: c.gpus(w),
     "job_gpus.job_id": lambda c, w: c.job_gpus(w),
@@ -102,11 +107,6 @@ KNOWN_CALL_SITES = {
     ("SshProcess.close", "sh -c"): "constant KILL_SCRIPT, the pid positional",
     ("probe_argv", "sh -c"): "constant PROBE_SCRIPT; program and args positional",
 }
-
-
-def follow_path(client: SlurmClient, word: str) -> list[Any]:
-    with LogFollower(client.transport, f"/tmp/{word}", lines=1) as follower:
-        return follower.poll(0.5)
 
 
 def call_sites() -> set[tuple[str, str]]:
