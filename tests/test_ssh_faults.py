@@ -26,6 +26,7 @@ import pytest
 
 from console.errors import SmError, UnreachableError
 from console.remote.base import Result
+from console.remote.errors import ConnectionLostError
 from console.remote.ssh import SshTarget, SshTransport, load_ssh_config, resolve_target
 from console.slurm import client as slurm_client
 from console.slurm.client import SlurmClient
@@ -274,6 +275,35 @@ def test_every_remote_call_on_a_stalled_link_is_bounded(system: System, tmp_path
                 assert took < 2 * CONNECT_TIMEOUT + 2, (name, took)
                 link.resume()
                 assert transport.run(["echo", "again"]).stdout == "again\n", name
+        finally:
+            transport.close()
+
+
+def test_a_link_that_stalls_between_calls_is_named_and_dropped(
+    system: System, tmp_path: Path
+) -> None:
+    """Stalled before the call: the channel (or SFTP session) cannot open in time. The
+    error says the link stalled; the connection is dropped, so once the link answers
+    again the next call reconnects instead of waiting on the dead one."""
+    with slow_link(system.head.port) as link:
+        transport = SshTransport(target_via(system, link.port, tmp_path / "kh"))
+        try:
+            calls = {
+                "run": lambda: transport.run(["echo", "x"], timeout=30),
+                "spawn": lambda: transport.spawn(["tail", "-F", "/dev/null"]),
+                "home (sftp)": transport.home,
+            }
+            for name, call in calls.items():
+                assert transport.run(["echo", "up"]).stdout == "up\n"
+                connections = link.connections
+                link.stall()
+                error, took = elapsed(call)
+                link.resume()
+                assert isinstance(error, ConnectionLostError), (name, error)
+                assert "stalled: no answer in 1.5 s" in error.message, (name, error.message)
+                assert took < CONNECT_TIMEOUT + 2, (name, took)
+                assert transport.run(["echo", "again"]).stdout == "again\n", name
+                assert link.connections == connections + 1, name  # a fresh connection
         finally:
             transport.close()
 

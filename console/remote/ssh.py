@@ -37,7 +37,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -549,6 +549,9 @@ class SshTransport(Transport):
         except SmError:
             raise
         except Exception as exc:
+            if "Timeout opening channel" in str(exc):  # a stalled link, not a refusal
+                self._drop(self._clients[-1].get_transport() if self._clients else None)
+                raise self._stalled() from None
             if self._active():  # refused by the server (MaxSessions…): not a dead link
                 raise _translate(exc, self.target) from None
             # The connection died between the check and the open: one more try.
@@ -597,19 +600,38 @@ class SshTransport(Transport):
         command reconnects) and paramiko's wait ends with an error, which the callers
         report as "dropped while sending" (it may or may not have run).
         """
-        transport = channel.get_transport()
-        watchdog = threading.Timer(self.target.connect_timeout, self._drop, args=(transport,))
-        watchdog.daemon = True
-        watchdog.start()
-        try:
+        with self._watchdog(channel.get_transport()):
             channel.exec_command(line)
+
+    @contextlib.contextmanager
+    def _watchdog(self, transport: Any) -> Iterator[None]:
+        """Drop ``transport`` if the block has not finished within the connect timeout
+        (for paramiko waits that have no time limit of their own)."""
+        timer = threading.Timer(self.target.connect_timeout, self._drop, args=(transport,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
         finally:
-            watchdog.cancel()
+            timer.cancel()
+
+    def _stalled(self) -> ConnectionLostError:
+        """The error for a link that stopped answering (it was dropped; nothing was sent,
+        so a read may simply be repeated after a reconnect)."""
+        return ConnectionLostError(
+            f"the connection to {self.destination} stalled: no answer in "
+            f"{self.target.connect_timeout:g} s",
+            "check the network, VPN or jump host; the next command reconnects",
+        )
 
     def _drop(self, transport: Any) -> None:
-        """Declare ``transport`` dead (a stalled link): close it, waking every waiter."""
+        """Declare ``transport`` dead (a stalled link): close it, waking every waiter, and
+        wait for its thread (see :func:`close_client`: a thread still sending could write
+        into the next socket given the same file descriptor)."""
         with contextlib.suppress(Exception):
             transport.close()
+        if transport is not None and transport is not threading.current_thread():
+            transport.join(timeout=5)
 
     def _collect(self, channel: Any, timeout: float, program: str) -> tuple[bytes, bytes]:
         """Read stdout and stderr together (neither can fill the window and stall)."""
@@ -716,11 +738,20 @@ class _SftpSession:
     def __enter__(self) -> Any:
         import paramiko
 
+        owner = self.transport
+        transport: Any = None
         try:
-            self.client = paramiko.SFTPClient.from_transport(self.transport._transport())
+            transport = owner._transport()
+            # Opening the channel is bounded (channel_timeout), the subsystem request and
+            # the version exchange are not: the watchdog bounds them on a stalled link.
+            with owner._watchdog(transport):
+                self.client = paramiko.SFTPClient.from_transport(transport)
         except SmError:
             raise
         except Exception as exc:
+            if "Timeout opening channel" in str(exc) or not owner._active():
+                owner._drop(transport)
+                raise owner._stalled() from None
             raise UnreachableError(
                 f"cannot open SFTP on {self.transport.destination}: {exc}",
                 "the server must allow the sftp subsystem",
