@@ -4,9 +4,12 @@ editor keeps everything typed and stays usable, and the retry makes exactly one 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,6 +22,7 @@ from console.remote.base import Result
 from console.remote.ssh import SshTransport
 from screens.confirm import ConfirmDialog
 from screens.hyperpod_jobs import SlurmLogScreen
+from screens.hyperpod_panes import NodesPane
 from screens.hyperpod_sbatch import SbatchScreen
 from screens.hyperpod_tables import NodesTable
 from tests.support.slow_link import SlowLink, slow_link
@@ -160,3 +164,63 @@ async def test_a_stall_mid_submit_keeps_the_editor_and_makes_one_job(
             log_screen = app.screen
             assert isinstance(log_screen, SlurmLogScreen)
             assert jobs_named(system, job_name) == [log_screen.source.name]  # exactly one
+
+
+@pytest.mark.parametrize("bastion", ["refusing", "hung"])
+async def test_the_bastion_down_is_one_line_and_the_tab_keeps_working(
+    system: System, tmp_path: Path, bastion: str
+) -> None:
+    """ProxyJump to a bastion that refuses, or accepts and says nothing: the nodes pane
+    says why in one line within the connect timeout, keys keep working, and it recovers
+    nothing it should not (no dialog, no host key written)."""
+    ssh_config = Path(os.environ["HOME"]) / ".ssh" / "config"
+    ssh_config.parent.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if bastion == "hung":
+            listener = stack.enter_context(socket.socket())
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(8)
+            port = int(listener.getsockname()[1])
+            expected = "did not answer as an SSH server within 1 s"
+        else:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = int(probe.getsockname()[1])
+            expected = "connection refused"
+        ssh_config.write_text(
+            f"Host bastion\n  HostName 127.0.0.1\n  Port {port}\n  User {system.user}\n"
+            "  ConnectTimeout 1\n"
+        )
+        known_hosts = tmp_path / "known_hosts"
+        known_hosts.write_text(system.head.known_hosts_line())
+        app = make_app(
+            ssh={
+                "transport": "ssh",
+                "host": "127.0.0.1",
+                "port": system.head.port,
+                "user": system.user,
+                "identity_file": system.key,
+                "known_hosts": str(known_hosts),
+                "jump": "bastion",
+            },
+            poll={"slurm": 0.5},
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            started = time.monotonic()
+            await pilot.press("5", "n")
+            pane = app.main_screen.query_one(NodesPane)
+            await wait_until(
+                pilot,
+                lambda: pane.snapshot is not None and pane.snapshot.slurm_error is not None,
+                what="the Slurm error",
+            )
+            assert time.monotonic() - started < 1 + 3  # ConnectTimeout plus slack
+            assert pane.snapshot is not None and pane.snapshot.slurm_error is not None
+            message = pane.snapshot.slurm_error.message
+            assert f"127.0.0.1:{port}" in message and expected in message
+            assert "\n" not in pane.snapshot.slurm_error.one_line()
+            await pilot.press("1")  # keys still work while Slurm is down
+            assert app.main_screen.query_one("#jobs-table").display
+            assert not isinstance(app.screen, ConfirmDialog)
+            assert not [n for n in notifications(app) if "Traceback" in n]
+        assert known_hosts.read_text() == system.head.known_hosts_line()
