@@ -29,10 +29,11 @@ import pytest
 
 from console.errors import SmError, ValidationError
 from console.remote.ssh import SshTransport, resolve_target
+from console.remote.ssm import SsmNode, SsmTransport, ssm_ssh_target
 from console.slurm import gpu as gpu_probe
 from console.slurm.client import SlurmClient
 from console.slurm.tail import LogFollower
-from tests.system.support import require_system
+from tests.system.support import install_fake_aws, require_system
 
 ROOT = Path(__file__).resolve().parents[1]
 CANARY_DIR = Path("/tmp")  # the test user can write here: a shell could create it
@@ -106,6 +107,11 @@ KNOWN_CALL_SITES = {
     ("SshProcess.close", "run"): "constant KILL_SCRIPT, the pid positional",
     ("SshProcess.close", "sh -c"): "constant KILL_SCRIPT, the pid positional",
     ("probe_argv", "sh -c"): "constant PROBE_SCRIPT; program and args positional",
+    ("SshTransport._proxy", "ProcessSocket.shell"): "the operator's own ProxyCommand from "
+    "~/.ssh/config, run by a shell as OpenSSH does; it never holds a value of ours",
+    ("ProcessSocket.__init__", "Popen"): "an argv list, no shell (the SSM ProxyCommand)",
+    ("LocalTransport.spawn", "Popen"): "an argv list, no shell (--local)",
+    ("LocalTransport.run", "subprocess.run"): "an argv list, no shell (--local)",
 }
 
 
@@ -116,11 +122,11 @@ def call_sites() -> set[tuple[str, str]]:
         if "demo" in path.parts:  # the demo's simulated cluster runs nothing
             continue
         tree = ast.parse(path.read_text())
-        _visit(tree, [], found)
+        _visit(tree, [], found, path)
     return found
 
 
-def _visit(node: ast.AST, scope: list[str], found: set[tuple[str, str]]) -> None:
+def _visit(node: ast.AST, scope: list[str], found: set[tuple[str, str]], path: Path = ROOT) -> None:
     for child in ast.iter_child_nodes(node):
         inner = scope
         if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
@@ -132,6 +138,13 @@ def _visit(node: ast.AST, scope: list[str], found: set[tuple[str, str]]) -> None
                 found.add((where, child.func.attr))
             if child.func.attr == "join" and target == "shlex" and _in_remote_code(inner):
                 found.add((where, "shlex.join"))
+            if child.func.attr == "shell" and target == "ProcessSocket":
+                found.add((where, "ProcessSocket.shell"))
+            remote = path.parts[-2] == "remote"
+            if remote and target == "subprocess" and child.func.attr in {"Popen", "run"}:
+                found.add((where, f"subprocess.{child.func.attr}".replace("subprocess.P", "P")))
+            if any(k.arg == "shell" for k in child.keywords):
+                found.add((where, "shell="))
         if (
             isinstance(child, ast.List)
             and len(child.elts) >= 2
@@ -139,7 +152,7 @@ def _visit(node: ast.AST, scope: list[str], found: set[tuple[str, str]]) -> None
             and [e.value for e in child.elts[:2]] == ["sh", "-c"]  # type: ignore[attr-defined]
         ):
             found.add((where, "sh -c"))
-        _visit(child, inner, found)
+        _visit(child, inner, found, path)
 
 
 def _in_remote_code(scope: list[str]) -> bool:
@@ -214,5 +227,34 @@ def test_hostile_words_inject_nothing(client: SlurmClient, path: str) -> None:
             except SmError as failed:  # Slurm's own refusal, "not found"…: one line too
                 assert "\n" not in failed.one_line(), (path, word)
             assert not canary.exists(), f"{path} ran {word!r} through a shell"
+    finally:
+        canary.unlink(missing_ok=True)
+
+
+def test_the_ssm_proxy_command_takes_hostile_values_as_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Region and profile reach ``aws ssm start-session`` as single arguments (an argv,
+    no shell), through a fake ``aws`` that relays to the real sshd."""
+    system = require_system()
+    fake = install_fake_aws(tmp_path / "bin", system.head.port)
+    monkeypatch.setenv("PATH", f"{fake.bin_dir}{os.pathsep}{os.environ['PATH']}")
+    node = SsmNode("hp", "abcdef123456", "login", "Login", "i-0123456789abcdef0")
+    known = tmp_path / "known_hosts"
+    known.write_text(system.head.known_hosts_line(node.target))
+    base = resolve_target(
+        node.target, user=system.user, identity_file=system.key, known_hosts=str(known)
+    )
+    canary = CANARY_DIR / f"smconsole-canary-{uuid.uuid4().hex}"
+    try:
+        for word in payloads(str(canary)):
+            transport = SsmTransport(ssm_ssh_target(node, base), node, region=word, profile=word)
+            try:
+                assert transport.run(["echo", "ok"]).stdout == "ok\n"
+            finally:
+                transport.close()
+            assert fake.calls()[-1][-4:] == ["--region", word, "--profile", word]
+            assert shlex.split(transport.describe())[-1] == f"{system.user}@{node.target}"
+            assert not canary.exists(), f"the SSM proxy ran {word!r} through a shell"
     finally:
         canary.unlink(missing_ok=True)
