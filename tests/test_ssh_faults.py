@@ -28,8 +28,8 @@ from console.errors import SmError, UnreachableError
 from console.remote.base import Result
 from console.remote.errors import ConnectionLostError
 from console.remote.ssh import SshTarget, SshTransport, load_ssh_config, resolve_target
-from console.slurm import client as slurm_client
 from console.slurm.client import SlurmClient
+from console.slurm.tail import Gap, LogFollower
 from tests.support.helpers import assert_one_error
 from tests.support.slow_link import SlowLink, slow_link
 from tests.system.support import System, require_system
@@ -309,6 +309,74 @@ def test_a_link_that_stalls_between_calls_is_named_and_dropped(
             transport.close()
 
 
+def test_a_quiet_command_on_a_live_link_is_left_alone(system: System, tmp_path: Path) -> None:
+    """Silence is not a stall: a command that prints nothing for a few connect timeouts
+    finishes normally (the keepalive questions are answered) on the same connection."""
+    with slow_link(system.head.port, latency=0.05) as link:
+        transport = SshTransport(target_via(system, link.port, tmp_path / "kh"))
+        try:
+            result = transport.run(["sh", "-c", "sleep 4; echo done"], timeout=30)
+            assert result.stdout == "done\n" and link.connections == 1
+        finally:
+            transport.close()
+
+
+def test_a_link_that_stalls_while_a_command_runs_is_given_up(
+    system: System, tmp_path: Path
+) -> None:
+    """Stalled mid-command: after a quiet spell the server is asked whether it is there;
+    no answer within the connect timeout and the link is dropped, long before the
+    command's own timeout. The caller hears it may have run (``sent``)."""
+    with slow_link(system.head.port) as link:
+        transport = SshTransport(target_via(system, link.port, tmp_path / "kh"))
+        try:
+            transport.run(["true"])
+            threading.Timer(0.5, link.stall).start()
+            error, took = elapsed(lambda: transport.run(["sleep", "30"], timeout=60))
+            assert isinstance(error, ConnectionLostError) and error.sent, error
+            assert took < 0.5 + 2 * CONNECT_TIMEOUT + 2, took
+        finally:
+            link.resume()
+            transport.close()
+
+
+def test_a_tail_on_a_stalled_link_shows_the_gap_and_resumes(
+    system: System, tmp_path: Path, remote_dir: str
+) -> None:
+    """A quiet log and a stalled link look alike: the follower asks after a quiet spell,
+    says the connection was lost (a Gap), and follows again once the link answers."""
+    log = Path(system.home, remote_dir[2:], "stall.log")
+    log.parent.mkdir(parents=True)
+    log.write_text("first\n")
+    with slow_link(system.head.port) as link:
+        transport = SshTransport(target_via(system, link.port, tmp_path / "kh"))
+        follower = LogFollower(transport, str(log), lines=10)
+        try:
+            events: list[Any] = []
+            deadline = time.monotonic() + 20
+            while "first" not in events and time.monotonic() < deadline:
+                events += follower.poll(0.3)
+            assert "first" in events
+            link.stall()
+            threading.Timer(CONNECT_TIMEOUT * 2 + 1.0, link.resume).start()
+            started = time.monotonic()
+            while not any(isinstance(e, Gap) for e in events) and time.monotonic() < deadline:
+                events += follower.poll(0.3)
+            (gap,) = [e for e in events if isinstance(e, Gap)]
+            assert time.monotonic() - started < 2 * CONNECT_TIMEOUT + 12  # + reconnects
+            assert gap.resumed is not None
+            deadline = time.monotonic() + 20
+            while "after" not in events and time.monotonic() < deadline:
+                with log.open("a") as handle:  # until the new tail has opened the file
+                    handle.write("after\n")
+                events += follower.poll(0.3)
+            assert "after" in events
+        finally:
+            link.resume()
+            follower.close()
+            transport.close()
+
+
 class StallingTransport(SshTransport):
     """Stalls the link right after a channel opens (the next request gets no answer),
     when asked, or right before the submit wrapper is sent."""
@@ -318,13 +386,14 @@ class StallingTransport(SshTransport):
         self.link = link
         self.stall_on_next_channel = False
         self.before_wrapper = before_wrapper
+        self.direction = "both"
         self.stalls = 0
 
     def _open_channel(self) -> Any:
         channel = super()._open_channel()
         if self.stall_on_next_channel:
             self.stall_on_next_channel = False
-            self.link.stall()
+            self.link.stall(self.direction)
         return channel
 
     def _sftp(self) -> Any:
@@ -375,42 +444,27 @@ def test_a_stall_while_the_submit_is_sent_makes_exactly_one_job(
             transport.close()
 
 
-def test_a_stall_after_sbatch_ran_makes_exactly_one_job(
-    system: System,
-    tmp_path: Path,
-    remote_dir: str,
-    cleanup: list[str],
-    monkeypatch: pytest.MonkeyPatch,
+def test_answers_lost_after_sbatch_ran_make_exactly_one_job(
+    system: System, tmp_path: Path, remote_dir: str, cleanup: list[str]
 ) -> None:
-    """sbatch ran but its answer is held by the stalled link until the submit's own
-    timeout: the client asks Slurm for the token (the link is back by then) and reports
-    the job it finds, without running sbatch again."""
-    monkeypatch.setattr(slurm_client, "SUBMIT_TIMEOUT", 2.0)  # our constant: keep it short
+    """The link stalls one way as the wrapper is sent: the request reaches sshd and sbatch
+    runs, but no answer comes back. The client gives the link up, reconnects once the
+    link is back, finds the job by its token, and does not run sbatch again."""
     with slow_link(system.head.port) as link:
-        transport = StallingTransport(target_via(system, link.port, tmp_path / "kh"), link)
+        transport = StallingTransport(
+            target_via(system, link.port, tmp_path / "kh"), link, before_wrapper=True
+        )
+        transport.direction = "down"
         slurm = SlurmClient(transport, remote_dir=remote_dir)
-        markers = Path(system.home, remote_dir[2:], ".submit")
-        stop, stalled = threading.Event(), threading.Event()
-
-        def stall_once_sbatch_ran() -> None:
-            while not stop.is_set():
-                if markers.exists() and any(markers.glob("*.rc")):
-                    link.stall()
-                    stalled.set()
-                    threading.Timer(3.0, link.resume).start()  # after SUBMIT_TIMEOUT
-                    return
-                time.sleep(0.005)
-
-        watcher = threading.Thread(target=stall_once_sbatch_ran, daemon=True)
-        watcher.start()
+        resume = threading.Timer(CONNECT_TIMEOUT + 1.0, link.resume)
+        resume.start()
         try:
             result = slurm.submit(ONE_CPU + "true\n", name="stalled-late")
             cleanup.append(result.job_id)
-            assert stalled.is_set() and result.recovered  # found by its token, not resent
+            assert transport.stalls == 1 and result.recovered
             assert jobs_with_comment(system, result.token) == [result.job_id]
         finally:
-            stop.set()
-            link.resume()
+            resume.cancel()
             transport.close()
 
 

@@ -615,6 +615,18 @@ class SshTransport(Transport):
         finally:
             timer.cancel()
 
+    def answering(self, transport: Any) -> bool:
+        """Does the server still answer on ``transport``? OpenSSH's ServerAlive check: a
+        ``keepalive@openssh.com`` request it must reply to (a "failure" reply is fine).
+        Asked only after a quiet spell; no reply within the connect timeout drops the
+        link (a stalled bastion or NAT keeps the TCP connection open for hours), and
+        every reader waiting on it wakes up to a lost connection."""
+        if transport is None or not transport.is_active():
+            return False
+        with self._watchdog(transport), contextlib.suppress(Exception):
+            transport.global_request("keepalive@openssh.com", wait=True)
+        return bool(transport.is_active())
+
     def _stalled(self) -> ConnectionLostError:
         """The error for a link that stopped answering (it was dropped; nothing was sent,
         so a read may simply be repeated after a reconnect)."""
@@ -637,6 +649,7 @@ class SshTransport(Transport):
         """Read stdout and stderr together (neither can fill the window and stall)."""
         out, err = bytearray(), bytearray()
         deadline = time.monotonic() + timeout
+        quiet = Quiet(self.target.connect_timeout)
         while True:
             drained = False
             while channel.recv_ready():
@@ -645,6 +658,10 @@ class SshTransport(Transport):
             while channel.recv_stderr_ready():
                 err += channel.recv_stderr(65536)
                 drained = True
+            if drained:
+                quiet.heard()
+            elif quiet.due():  # silent a while: is the link still there? (drops it if not)
+                self.answering(channel.get_transport())
             if len(out) + len(err) > MAX_OUTPUT_BYTES:
                 raise SmError(f"`{program}` printed more than {MAX_OUTPUT_BYTES >> 20} MiB")
             pending = channel.recv_ready() or channel.recv_stderr_ready()
@@ -783,6 +800,25 @@ def _makedirs(sftp: Any, directory: str) -> None:
             sftp.mkdir(path, 0o700)
 
 
+class Quiet:
+    """When to ask whether a silent link is still there: after ``seconds`` without a
+    byte, then at most once per ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._since = time.monotonic()
+
+    def heard(self) -> None:
+        self._since = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._since < self.seconds:
+            return False
+        self._since = now  # the next question only after another quiet spell
+        return True
+
+
 def _alive(channel: Any) -> bool:
     transport = channel.get_transport()
     return bool(transport is not None and transport.is_active())
@@ -801,11 +837,14 @@ class SshProcess(Process):
         self._pending = deque[bytes]()
         self._head = b""
         self._closed = False
+        # A quiet log and a stalled link look the same: after a quiet spell, ask.
+        self._quiet = Quiet(transport.target.connect_timeout)
 
     def _read_raw(self, timeout: float) -> bytes | None:
         channel = self.channel
         for attempt in range(2):
             if channel.recv_ready():
+                self._quiet.heard()
                 return bytes(channel.recv(65536))
             if not _alive(channel):
                 raise ConnectionLostError(f"the connection to {self.transport.destination} dropped")
@@ -814,6 +853,10 @@ class SshProcess(Process):
             if attempt == 0:
                 ready, _, _ = select.select([channel], [], [], max(timeout, 0))
                 if not ready:
+                    if self._quiet.due() and not self.transport.answering(channel.get_transport()):
+                        raise ConnectionLostError(
+                            f"the connection to {self.transport.destination} stalled"
+                        )
                     return None
         return None
 

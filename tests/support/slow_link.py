@@ -6,8 +6,9 @@ arrival time) and a writer thread (queue -> socket). The writer holds every chun
 ``latency`` seconds after it arrived, then sends it in slices no faster than
 ``rate`` bytes per second. :meth:`SlowLink.stall` stops delivery in both directions
 (the bytes wait in the queues: nothing is lost, like a frozen NAT or a link in
-re-convergence) until :meth:`SlowLink.resume`; :meth:`SlowLink.cut` drops every live
-connection. Used by tests/test_ssh_faults.py.
+re-convergence) until :meth:`SlowLink.resume`; ``stall("down")`` holds only what the
+server sends (requests still arrive, answers are lost on the way back);
+:meth:`SlowLink.cut` drops every live connection. Used by tests/test_ssh_faults.py.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ class SlowLink:
         self.port = int(self.listener.getsockname()[1])
         self.connections = 0
         self.delivered = 0  # bytes written out, both directions
-        self._flowing = threading.Event()
-        self._flowing.set()
+        self._flowing = {"up": threading.Event(), "down": threading.Event()}
+        for event in self._flowing.values():
+            event.set()
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._closed = False
@@ -45,16 +47,20 @@ class SlowLink:
 
     # --- control ------------------------------------------------------------------------
 
-    def stall(self) -> None:
-        """Deliver nothing more (either way) until :meth:`resume`."""
-        self._flowing.clear()
+    def stall(self, direction: str = "both") -> None:
+        """Deliver nothing more until :meth:`resume`: both ways, or only ``"up"`` (to the
+        server) or ``"down"`` (from it)."""
+        for name, event in self._flowing.items():
+            if direction in ("both", name):
+                event.clear()
 
     def resume(self) -> None:
-        self._flowing.set()
+        for event in self._flowing.values():
+            event.set()
 
     @property
     def stalled(self) -> bool:
-        return not self._flowing.is_set()
+        return not all(event.is_set() for event in self._flowing.values())
 
     def cut(self) -> None:
         """Drop every live connection, the way a network failure does."""
@@ -68,7 +74,7 @@ class SlowLink:
 
     def close(self) -> None:
         self._closed = True
-        self._flowing.set()  # writers waiting on a stall end
+        self.resume()  # writers waiting on a stall end
         self.cut()
         with contextlib.suppress(OSError):
             self.listener.close()
@@ -90,10 +96,13 @@ class SlowLink:
             with self._lock:
                 self._sockets += [client, upstream]
                 self.connections += 1
-            for source, sink in ((client, upstream), (upstream, client)):
+            for source, sink, direction in ((client, upstream, "up"), (upstream, client, "down")):
                 chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
+                flowing = self._flowing[direction]
                 threading.Thread(target=self._read, args=(source, chunks), daemon=True).start()
-                threading.Thread(target=self._write, args=(sink, chunks), daemon=True).start()
+                threading.Thread(
+                    target=self._write, args=(sink, chunks, flowing), daemon=True
+                ).start()
 
     @staticmethod
     def _read(source: socket.socket, chunks: queue.Queue[tuple[float, bytes]]) -> None:
@@ -104,7 +113,12 @@ class SlowLink:
             pass
         chunks.put((time.monotonic(), b""))  # end of stream, delivered in order
 
-    def _write(self, sink: socket.socket, chunks: queue.Queue[tuple[float, bytes]]) -> None:
+    def _write(
+        self,
+        sink: socket.socket,
+        chunks: queue.Queue[tuple[float, bytes]],
+        flowing: threading.Event,
+    ) -> None:
         try:
             while True:
                 arrived, chunk = chunks.get()
@@ -115,7 +129,7 @@ class SlowLink:
                     sink.shutdown(socket.SHUT_WR)
                     return
                 for start in range(0, len(chunk), SLICE):
-                    self._flowing.wait()
+                    flowing.wait()
                     if self._closed:
                         return
                     piece = chunk[start : start + SLICE]
