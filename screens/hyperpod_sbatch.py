@@ -308,7 +308,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
         self.busy = False
         if message.error is not None or message.result is None:
             error = message.error or SmError("the submission failed")
-            self._show(self.issues, f"not submitted: {error.one_line()}", error=True)
+            self._show(self.issues, f"submit failed: {error.one_line()}", error=True)
             self.notify(error.one_line(), severity="error", title="sbatch")
             return
         self.notify(f"submitted batch job {message.result.job_id}", title="sbatch")

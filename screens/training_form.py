@@ -354,15 +354,18 @@ class TrainingForm(ModalScreen[str | None]):
         )
 
     def action_create(self) -> None:
+        context = console_host(self).context
+        try:
+            # Read-only: refuse at once, before checking fields the operator would then
+            # fix for nothing (the form still fills in and copies as a CLI command).
+            name = self.draft.values.get("name", "").strip() or "(unnamed)"
+            context.gate.check("training-create", name)
+        except SmError as exc:
+            self.notify(exc.one_line(), severity="error", title="refused")
+            return
         spec = self._check()
         if spec is None:
             self.notify(self.problem, severity="error", title="cannot create yet")
-            return
-        context = console_host(self).context
-        try:
-            context.gate.check("training-create", spec.name)  # read-only: refuse before asking
-        except SmError as exc:
-            self.notify(exc.one_line(), severity="error", title="refused")
             return
         spot = " on spot capacity" if spec.spot else ""
         dialog = ConfirmDialog(

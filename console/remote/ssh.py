@@ -26,6 +26,7 @@ import base64
 import contextlib
 import getpass
 import hashlib
+import logging
 import os
 import posixpath
 import random
@@ -36,7 +37,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -326,6 +327,17 @@ def _translate(exc: BaseException, target: SshTarget) -> SmError:
         )
     if isinstance(exc, paramiko.ProxyCommandFailure):
         return UnreachableError(f"the ProxyCommand for {where} failed: {exc.error}")
+    if isinstance(exc, paramiko.SSHException) and any(
+        text in str(exc) for text in ("protocol banner", "No existing session")
+    ):
+        # TCP connected but no SSH handshake within ConnectTimeout: a hung host or a port
+        # that is not sshd (paramiko says "No existing session" when its handshake wait
+        # ends first, "Error reading SSH protocol banner" when the banner wait does).
+        return UnreachableError(
+            f"{where} accepted the connection but did not answer as an SSH server "
+            f"within {target.connect_timeout:g} s",
+            "is the host (or jump host) overloaded or hung, and is the port sshd's?",
+        )
     if isinstance(exc, paramiko.SSHException | EOFError | OSError):
         text = str(exc) or type(exc).__name__
         return UnreachableError(f"SSH to {where} failed: {text}")
@@ -349,6 +361,16 @@ def close_client(client: Any) -> None:
         transport.join(timeout=5)
 
 
+def quiet_paramiko() -> None:
+    """Keep paramiko's own log (a traceback for every failed handshake, from its
+    transport thread) off the operator's terminal: the failure reaches the caller as one
+    translated line. A NullHandler stops logging's last-resort stderr output; records
+    still propagate to any handler the operator configures (e.g. a debug log)."""
+    logger = logging.getLogger("paramiko")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 class SshTransport(Transport):
     """Commands over one SSH connection (plus one per jump host), re-opened when dropped.
 
@@ -366,6 +388,7 @@ class SshTransport(Transport):
         self._clients: list[Any] = []  # jump clients first, the target's last
         self._lock = threading.RLock()
         self._home: str | None = None
+        quiet_paramiko()
 
     # --- connection ---------------------------------------------------------------------
 
@@ -526,6 +549,9 @@ class SshTransport(Transport):
         except SmError:
             raise
         except Exception as exc:
+            if "Timeout opening channel" in str(exc):  # a stalled link, not a refusal
+                self._drop(self._clients[-1].get_transport() if self._clients else None)
+                raise self._stalled() from None
             if self._active():  # refused by the server (MaxSessions…): not a dead link
                 raise _translate(exc, self.target) from None
             # The connection died between the check and the open: one more try.
@@ -548,7 +574,7 @@ class SshTransport(Transport):
         channel = self._open_channel()
         try:
             try:
-                channel.exec_command(line)
+                self._exec(channel, line)
                 if input is not None:
                     channel.sendall(input)
                 channel.shutdown_write()
@@ -564,10 +590,66 @@ class SshTransport(Transport):
             channel.close()
         return Result(status, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))
 
+    def _exec(self, channel: Any, line: str) -> None:
+        """``exec_command`` bounded by the connect timeout.
+
+        paramiko waits for the server's answer to the exec request with no time limit, so
+        a stalled link (a frozen NAT or bastion: the TCP connection stays open, nothing
+        flows) would hang the caller forever. No answer within ConnectTimeout means the
+        link is dead, as for opening a channel: the connection is dropped (the next
+        command reconnects) and paramiko's wait ends with an error, which the callers
+        report as "dropped while sending" (it may or may not have run).
+        """
+        with self._watchdog(channel.get_transport()):
+            channel.exec_command(line)
+
+    @contextlib.contextmanager
+    def _watchdog(self, transport: Any) -> Iterator[None]:
+        """Drop ``transport`` if the block has not finished within the connect timeout
+        (for paramiko waits that have no time limit of their own)."""
+        timer = threading.Timer(self.target.connect_timeout, self._drop, args=(transport,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def answering(self, transport: Any) -> bool:
+        """Does the server still answer on ``transport``? OpenSSH's ServerAlive check: a
+        ``keepalive@openssh.com`` request it must reply to (a "failure" reply is fine).
+        Asked only after a quiet spell; no reply within the connect timeout drops the
+        link (a stalled bastion or NAT keeps the TCP connection open for hours), and
+        every reader waiting on it wakes up to a lost connection."""
+        if transport is None or not transport.is_active():
+            return False
+        with self._watchdog(transport), contextlib.suppress(Exception):
+            transport.global_request("keepalive@openssh.com", wait=True)
+        return bool(transport.is_active())
+
+    def _stalled(self) -> ConnectionLostError:
+        """The error for a link that stopped answering (it was dropped; nothing was sent,
+        so a read may simply be repeated after a reconnect)."""
+        return ConnectionLostError(
+            f"the connection to {self.destination} stalled: no answer in "
+            f"{self.target.connect_timeout:g} s",
+            "check the network, VPN or jump host; the next command reconnects",
+        )
+
+    def _drop(self, transport: Any) -> None:
+        """Declare ``transport`` dead (a stalled link): close it, waking every waiter, and
+        wait for its thread (see :func:`close_client`: a thread still sending could write
+        into the next socket given the same file descriptor)."""
+        with contextlib.suppress(Exception):
+            transport.close()
+        if transport is not None and transport is not threading.current_thread():
+            transport.join(timeout=5)
+
     def _collect(self, channel: Any, timeout: float, program: str) -> tuple[bytes, bytes]:
         """Read stdout and stderr together (neither can fill the window and stall)."""
         out, err = bytearray(), bytearray()
         deadline = time.monotonic() + timeout
+        quiet = Quiet(self.target.connect_timeout)
         while True:
             drained = False
             while channel.recv_ready():
@@ -576,6 +658,10 @@ class SshTransport(Transport):
             while channel.recv_stderr_ready():
                 err += channel.recv_stderr(65536)
                 drained = True
+            if drained:
+                quiet.heard()
+            elif quiet.due():  # silent a while: is the link still there? (drops it if not)
+                self.answering(channel.get_transport())
             if len(out) + len(err) > MAX_OUTPUT_BYTES:
                 raise SmError(f"`{program}` printed more than {MAX_OUTPUT_BYTES >> 20} MiB")
             pending = channel.recv_ready() or channel.recv_stderr_ready()
@@ -602,10 +688,14 @@ class SshTransport(Transport):
     def spawn(self, argv: Sequence[str], *, merge_stderr: bool = True) -> Process:
         channel = self._open_channel()
         try:
-            channel.exec_command(command_line(spawn_argv(argv, merge_stderr=merge_stderr)))
+            self._exec(channel, command_line(spawn_argv(argv, merge_stderr=merge_stderr)))
             channel.shutdown_write()
         except Exception as exc:
             channel.close()
+            if not self._active():
+                raise ConnectionLostError(
+                    f"the connection to {self.destination} dropped while starting `{argv[0]}`"
+                ) from None
             raise _translate(exc, self.target) from None
         return SshProcess(self, channel)
 
@@ -614,7 +704,13 @@ class SshTransport(Transport):
     def home(self) -> str:
         if self._home is None:
             with self._sftp() as sftp:
-                self._home = str(sftp.normalize("."))
+                try:
+                    self._home = str(sftp.normalize("."))
+                except TimeoutError:  # a stalled link: drop it (the next use reconnects)
+                    self._drop(sftp.get_channel().get_transport())
+                    raise ConnectionLostError(
+                        f"the connection to {self.destination} stalled", "try again"
+                    ) from None
         return self._home
 
     def _sftp(self) -> _SftpSession:
@@ -636,6 +732,8 @@ class SshTransport(Transport):
                 except OSError:
                     sftp.rename(tmp, target)  # servers without the posix-rename extension
             except Exception as exc:
+                if isinstance(exc, TimeoutError):  # a stalled link: treat it as dropped
+                    self._drop(sftp.get_channel().get_transport())
                 if not self._active():  # the link died: repeating the upload is safe
                     raise ConnectionLostError(
                         f"the connection to {self.destination} dropped while uploading {name}"
@@ -657,17 +755,29 @@ class _SftpSession:
     def __enter__(self) -> Any:
         import paramiko
 
+        owner = self.transport
+        transport: Any = None
         try:
-            self.client = paramiko.SFTPClient.from_transport(self.transport._transport())
+            transport = owner._transport()
+            # Opening the channel is bounded (channel_timeout), the subsystem request and
+            # the version exchange are not: the watchdog bounds them on a stalled link.
+            with owner._watchdog(transport):
+                self.client = paramiko.SFTPClient.from_transport(transport)
         except SmError:
             raise
         except Exception as exc:
+            if "Timeout opening channel" in str(exc) or not owner._active():
+                owner._drop(transport)
+                raise owner._stalled() from None
             raise UnreachableError(
                 f"cannot open SFTP on {self.transport.destination}: {exc}",
                 "the server must allow the sftp subsystem",
             ) from None
         if self.client is None:
             raise UnreachableError(f"cannot open SFTP on {self.transport.destination}")
+        # paramiko waits for SFTP answers with no time limit: on a stalled link every
+        # read would hang forever. Each answer must come within the connect timeout.
+        self.client.get_channel().settimeout(self.transport.target.connect_timeout)
         return self.client
 
     def __exit__(self, *exc: object) -> None:
@@ -690,6 +800,25 @@ def _makedirs(sftp: Any, directory: str) -> None:
             sftp.mkdir(path, 0o700)
 
 
+class Quiet:
+    """When to ask whether a silent link is still there: after ``seconds`` without a
+    byte, then at most once per ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._since = time.monotonic()
+
+    def heard(self) -> None:
+        self._since = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._since < self.seconds:
+            return False
+        self._since = now  # the next question only after another quiet spell
+        return True
+
+
 def _alive(channel: Any) -> bool:
     transport = channel.get_transport()
     return bool(transport is not None and transport.is_active())
@@ -708,11 +837,14 @@ class SshProcess(Process):
         self._pending = deque[bytes]()
         self._head = b""
         self._closed = False
+        # A quiet log and a stalled link look the same: after a quiet spell, ask.
+        self._quiet = Quiet(transport.target.connect_timeout)
 
     def _read_raw(self, timeout: float) -> bytes | None:
         channel = self.channel
         for attempt in range(2):
             if channel.recv_ready():
+                self._quiet.heard()
                 return bytes(channel.recv(65536))
             if not _alive(channel):
                 raise ConnectionLostError(f"the connection to {self.transport.destination} dropped")
@@ -721,6 +853,10 @@ class SshProcess(Process):
             if attempt == 0:
                 ready, _, _ = select.select([channel], [], [], max(timeout, 0))
                 if not ready:
+                    if self._quiet.due() and not self.transport.answering(channel.get_transport()):
+                        raise ConnectionLostError(
+                            f"the connection to {self.transport.destination} stalled"
+                        )
                     return None
         return None
 

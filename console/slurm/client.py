@@ -351,10 +351,13 @@ class SlurmClient:
                 if attempt == 2:
                     raise self._unknown_outcome(token, exc) from None
                 recovered = True
-                if isinstance(exc, ConnectionLostError):
-                    self.transport.reconnect()
-                # Before running the wrapper again: is the job already there?
-                existing = self.find_by_token(token)
+                try:
+                    if isinstance(exc, ConnectionLostError):
+                        self.transport.reconnect()
+                    # Before running the wrapper again: is the job already there?
+                    existing = self.find_by_token(token)
+                except SmError as later:  # still unreachable: the wrapper may have run
+                    raise self._unknown_outcome(token, later) from None
                 if existing is not None:
                     self._cleanup(marker)
                     return SubmitResult(existing.job_id, path, token, recovered=True)

@@ -1,0 +1,264 @@
+"""Read-only mode, key by key: every mutating binding on every tab is refused up front.
+
+The bindings are not listed by hand only. Every binding of every owner in
+``BINDING_OWNERS`` whose action reaches the mutation gate (``gate_allows(`` /
+``gate.check(`` in its code, following ``self.`` calls) must be driven here, and every
+binding whose action *sounds* like a change but is not gated must be exempted below
+with the reason. A new mutating key fails ``test_every_mutating_binding_is_swept``
+until it is added.
+
+The sweep starts the real app in read-only mode on moto (a training job, a notebook, an
+A/B endpoint, pending model packages, a HyperPod cluster with the demo's simulated
+Slurm), presses each key on its tab, and checks: one ``read-only mode: … refused``
+notification per key, no dialog or other screen opened, nothing audited, nothing changed.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from screens.app import BINDING_OWNERS
+from screens.confirm import ConfirmDialog
+from screens.endpoints_detail import EndpointDetailScreen
+from screens.hyperpod_sbatch import SbatchScreen
+from screens.main import MainScreen
+from screens.training_form import TrainingForm
+from tests.support.helpers import audit_records
+from tests.support.registry import seed_churn
+
+from .conftest import create_training_job, wait_until
+from .test_endpoints_view import make_ab_endpoint, weights_in_moto
+from .test_hyperpod_view import app_on, open_nodes, open_queue
+from .test_notebooks_view import make_notebook, status_in_moto
+
+HERE = Path(__file__).parent
+GATE = re.compile(r"gate_allows\(|gate\.check\(")
+SOUNDS_MUTATING = re.compile(
+    r"stop|delete|start|approve|reject|weight|alias|submit|cancel_job|reboot|replace|create"
+    r"|update|invoke|health|send|apply|new_|save|export"
+)
+
+# binding id -> the gated action its refusal names (driven by the sweep below)
+SWEPT = {
+    "jobs.stop": "training-stop",
+    "training_form.create": "training-create",
+    "endpoints.invoke": "endpoint-invoke",
+    "endpoints.weights": "endpoint-weights",
+    "endpoints.update": "endpoint-update",
+    "endpoints.delete": "endpoint-delete",
+    "endpoint_detail.invoke": "endpoint-invoke",
+    "endpoint_detail.weights": "endpoint-weights",
+    "endpoint_detail.update": "endpoint-update",
+    "registry.approve": "model-package-approve",
+    "registry.reject": "model-package-reject",
+    "hyperpod.nodes.reboot": "cluster-node-reboot",
+    "hyperpod.nodes.replace": "cluster-node-replace",
+    "hyperpod.nodes.health": "cluster-node-health-check",
+    "hyperpod.queue.cancel": "slurm-cancel",
+    "sbatch.submit": "slurm-submit",
+    "notebooks.start": "notebook-start",
+    "notebooks.stop": "notebook-stop",
+    "notebooks.delete": "notebook-delete",
+}
+# Gated bindings driven by another read-only test (it needs an MLflow store): file, test.
+SWEPT_ELSEWHERE = {
+    "mlflow_versions.alias": ("test_experiments_view.py", "test_alias_refused_read_only"),
+}
+# Bindings that sound like changes but change nothing in AWS or on the cluster.
+NOT_MUTATING = {
+    "jobs.new_training": "opens the form (fill in, copy as CLI); its create key is gated",
+    "hyperpod.new_job": "opens the sbatch editor (drafts are kept); its submit key is gated",
+    "invoke.send": "the invoke panel only opens through endpoints.invoke, refused first",
+    "weights.apply": "the weights dialog only opens through endpoints.weights, refused first",
+    "columns.apply": "saves column choices in the local prefs file",
+    "runs.export": "writes a CSV file locally",
+    "logs.save": "saves the shown log to a local file",
+}
+
+
+def _gated(owner: type[Any], name: str, seen: set[str]) -> bool:
+    """Does ``owner.name`` (or a ``self.`` method it calls, or an ``actions.open_*`` of the
+    view it delegates to) reach the gate?"""
+    if name in seen:
+        return False
+    seen.add(name)
+    method = getattr(owner, name, None)
+    if method is None:
+        return False
+    try:
+        source = inspect.getsource(method)
+    except (OSError, TypeError):
+        return False
+    if GATE.search(source):
+        return True
+    calls = set(re.findall(r"self\.(\w+)\(", source))
+    if any(_gated(owner, call, seen) for call in calls):
+        return True
+    delegated = set(re.findall(r"self\.actions\.(\w+)\(", source))
+    return any(_delegated_gated(call) for call in delegated)
+
+
+def _delegated_gated(name: str) -> bool:
+    return any(
+        _gated(owner, name, set()) for _where, owner in BINDING_OWNERS if name in vars(owner)
+    )
+
+
+def bindings() -> dict[str, str]:
+    """binding id -> action method name, for every owner in BINDING_OWNERS."""
+    found: dict[str, str] = {}
+    for _where, owner in BINDING_OWNERS:
+        for binding in Binding.make_bindings(vars(owner).get("BINDINGS", [])):
+            action = binding.action.split("(")[0]
+            if binding.id and "." not in action:
+                found[binding.id] = f"action_{action}"
+    return found
+
+
+def owner_of(binding_id: str) -> type[Any]:
+    for _where, owner in BINDING_OWNERS:
+        for binding in Binding.make_bindings(vars(owner).get("BINDINGS", [])):
+            if binding.id == binding_id:
+                return owner
+    raise KeyError(binding_id)
+
+
+def test_every_mutating_binding_is_swept() -> None:
+    all_bindings = bindings()
+    gated = {b for b, action in all_bindings.items() if _gated(owner_of(b), action, set())}
+    covered = set(SWEPT) | set(SWEPT_ELSEWHERE)
+    assert gated - covered == set(), "gated keys not in the read-only sweep: add them to SWEPT"
+    assert covered - gated == set(), "SWEPT lists keys that no longer reach the gate"
+    sounding = {b for b, action in all_bindings.items() if SOUNDS_MUTATING.search(action)}
+    assert sounding - covered - set(NOT_MUTATING) == set(), "classify these keys"
+    assert set(NOT_MUTATING) <= set(all_bindings), "stale NOT_MUTATING entries"
+    for binding_id, (file, test) in SWEPT_ELSEWHERE.items():
+        tree = ast.parse((HERE / file).read_text())
+        names = {n.name for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)}
+        assert test in names, f"{binding_id}: {file}::{test} is gone"
+
+
+def key_of(binding_id: str) -> str:
+    for binding in Binding.make_bindings(vars(owner_of(binding_id)).get("BINDINGS", [])):
+        if binding.id == binding_id:
+            return binding.key
+    raise KeyError(binding_id)
+
+
+class Sweep:
+    def __init__(self, app: Any, pilot: Any) -> None:
+        self.app = app
+        self.pilot = pilot
+        self.pressed: list[str] = []
+
+    async def press(self, binding_id: str, screen: type[Screen[Any]] = MainScreen) -> None:
+        """Press the binding's key; exactly one new refusal naming its action, no dialog,
+        still on ``screen``."""
+        action = SWEPT[binding_id]
+        before = {id(n) for n in self.app._notifications}  # older ones may expire meanwhile
+
+        def fresh() -> list[str]:
+            return [n.message for n in self.app._notifications if id(n) not in before]
+
+        await self.pilot.press(key_of(binding_id))
+        await wait_until(self.pilot, fresh, what=f"a notification for {binding_id}")
+        await self.pilot.pause()
+        new = fresh()
+        assert len(new) == 1, (binding_id, new)
+        assert re.match(rf"read-only mode: {action} .+ refused", new[0]), new
+        assert "\n" not in new[0]
+        assert isinstance(self.app.screen, screen), (binding_id, self.app.screen)
+        assert not isinstance(self.app.screen, ConfirmDialog)
+        self.pressed.append(binding_id)
+
+
+async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) -> None:
+    from .test_hyperpod_view import Clock, create_cluster
+
+    create_training_job(sm, "train-ro")
+    make_notebook(sm, "nb-ro")
+    make_ab_endpoint(sm)
+    seed_churn(aws)
+    cluster = _cluster(sm, Clock(), create_cluster)
+    app = app_on(cluster, read_only=True, execution_role_arn="arn:aws:iam::1:role/r")
+    before_weights = weights_in_moto(sm)
+    async with app.run_test(size=(160, 50)) as pilot:
+        sweep = Sweep(app, pilot)
+        # Jobs
+        await pilot.press("1")
+        jobs = app.main_screen.query_one("#jobs-table")
+        await wait_until(pilot, lambda: jobs.total_count >= 1, what="the training job")
+        await sweep.press("jobs.stop")
+        await pilot.press("n")  # the form opens in read-only (copy as CLI works)
+        await wait_until(pilot, lambda: isinstance(app.screen, TrainingForm), what="form")
+        await sweep.press("training_form.create", TrainingForm)
+        await pilot.press("escape")
+        # Endpoints (the table, then the detail screen)
+        await pilot.press("2")
+        endpoints = app.main_screen.query_one("#endpoints-table")
+        await wait_until(pilot, lambda: endpoints.total_count >= 1, what="the endpoint")
+        for binding_id in ("invoke", "weights", "update", "delete"):
+            await sweep.press(f"endpoints.{binding_id}")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
+        for binding_id in ("invoke", "weights", "update"):
+            await sweep.press(f"endpoint_detail.{binding_id}", EndpointDetailScreen)
+        await pilot.press("escape")
+        # Registry
+        await pilot.press("4")
+        packages = app.main_screen.query_one("#registry-packages")
+        await wait_until(pilot, lambda: packages.shown_count >= 1, what="pending versions")
+        await sweep.press("registry.approve")
+        await sweep.press("registry.reject")
+        # HyperPod: nodes, queue, the sbatch editor
+        nodes = await open_nodes(pilot, app)
+        nodes.move_cursor(row=nodes.get_row_index(_compute_row(nodes)))
+        for binding_id in ("reboot", "replace", "health"):
+            await sweep.press(f"hyperpod.nodes.{binding_id}")
+        await open_queue(pilot, app)
+        await sweep.press("hyperpod.queue.cancel")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, SbatchScreen), what="editor")
+        await sweep.press("sbatch.submit", SbatchScreen)
+        await pilot.press("escape")
+        # Notebooks
+        await pilot.press("6")
+        notebooks = app.main_screen.query_one("#notebooks-table")
+        await wait_until(pilot, lambda: notebooks.total_count >= 1, what="the notebook")
+        for binding_id in ("start", "stop", "delete"):
+            await sweep.press(f"notebooks.{binding_id}")
+    assert sorted(sweep.pressed) == sorted(SWEPT)
+    assert audit_records() == []  # refused before the gate's run: nothing attempted
+    assert status_in_moto(sm, "nb-ro") == "InService"
+    assert weights_in_moto(sm) == before_weights
+
+
+def _cluster(sm: Any, clock: Any, create_cluster: Any) -> str:
+    """A moto HyperPod cluster with the demo's simulated Slurm (as test_hyperpod_view)."""
+    from console.config import load_config
+    from console.context import ConsoleContext
+    from console.demo import slurm as demo_slurm
+    from console.demo.slurm import SimCluster, demo_nodes
+
+    name = "hp-read-only"
+    create_cluster(sm, name)
+    context = ConsoleContext(load_config())
+    kinds = {
+        g.name: g.slurm_node_type for g in context.hyperpod.describe_cluster(name).instance_groups
+    }
+    compute = [
+        n for n in context.hyperpod.list_nodes(name, addresses=True) if kinds[n.group] == "Compute"
+    ]
+    demo_slurm._CLUSTERS[name] = SimCluster.seeded(demo_nodes(compute), clock)
+    return name
+
+
+def _compute_row(nodes: Any) -> str:
+    return next(k for k in nodes.shown_keys() if nodes.items[k].instance is not None)
