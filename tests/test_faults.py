@@ -179,7 +179,9 @@ def test_reads_are_still_retried_after_a_dropped_connection(proxy: FaultProxy) -
     context = context_via(proxy)
     proxy.add(Fault("refuse", "sagemaker", "ListNotebookInstances", times=1))
     assert list(context.notebooks.list_notebooks()) == []
-    assert proxy.calls("ListNotebookInstances") == 2
+    # The dropped one, then the retry that answered (a busy box may time one more out).
+    assert proxy.calls("ListNotebookInstances", faulted=True) == 1
+    assert 2 <= proxy.calls("ListNotebookInstances") <= 4
 
 
 def test_the_length_check_leaves_bodiless_answers_alone() -> None:

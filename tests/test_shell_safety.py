@@ -89,6 +89,7 @@ NO_USER_INPUT = {
     "nodes": "no arguments",
     "user": "no arguments",
     "partitions": "only Slurm's own node records",
+    "default_partition": "no arguments",
     "queue": "booleans only",
     "find_by_token": "the token is ours (random hex) and only compared, never sent",
 }

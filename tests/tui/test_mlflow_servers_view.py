@@ -159,16 +159,19 @@ async def test_stop_cancelled_then_read_only_refuses(aws: Any) -> None:
             await pilot.press("n")
             assert "cancelled" in notifications(app)[-1]
     read_only = ServersApp(read_only=True)
-    listing(read_only.stub, server("team-tracking", "Started"))
+    listing(read_only.stub, server("team-tracking", "Started"), server("idle", "Stopped"))
     with read_only.stub:
         async with read_only.run_test(size=(100, 24)) as pilot:
-            await listed(pilot, read_only, 1)
-            await pilot.press("ctrl+k")
-            await pilot.pause()
-            assert isinstance(read_only.screen, ServersScreen)
-            assert (
-                "read-only mode: mlflow-server-stop team-tracking" in notifications(read_only)[-1]
-            )
+            rows = await listed(pilot, read_only, 2)
+            for name, key, action in (("team-tracking", "ctrl+k", "stop"), ("idle", "t", "start")):
+                rows.move_cursor(row=rows.get_row_index(name))
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(read_only.screen, ServersScreen)
+                assert (
+                    f"read-only mode: mlflow-server-{action} {name}"
+                    in (notifications(read_only)[-1])
+                )
     assert audit_records() == []
 
 

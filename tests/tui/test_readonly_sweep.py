@@ -70,6 +70,15 @@ SWEPT = {
 # Gated bindings driven by another read-only test (it needs an MLflow store): file, test.
 SWEPT_ELSEWHERE = {
     "mlflow_versions.alias": ("test_experiments_view.py", "test_alias_refused_read_only"),
+    # Managed servers: moto has none, so the Stubber test drives them in a host app.
+    "mlflow_servers.start": (
+        "test_mlflow_servers_view.py",
+        "test_stop_cancelled_then_read_only_refuses",
+    ),
+    "mlflow_servers.stop": (
+        "test_mlflow_servers_view.py",
+        "test_stop_cancelled_then_read_only_refuses",
+    ),
 }
 # Bindings that sound like changes but change nothing in AWS or on the cluster.
 NOT_MUTATING = {
