@@ -164,13 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             slurm.transport.close()
         found = {t: jobs_with_token(system.slurm_conf, t) for t in tokens}
         ids = [job for jobs in found.values() for job in jobs]
-        if ids:
-            subprocess.run(
-                ["scancel", *ids],
-                env={**os.environ, "SLURM_CONF": system.slurm_conf},
-                check=False,
-                capture_output=True,
-            )
+        system.scancel(ids)
         subprocess.run(["rm", "-rf", str(Path(system.home, remote_dir[2:]))], check=False)
 
     ordered = sorted(recoveries)

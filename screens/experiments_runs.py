@@ -49,7 +49,9 @@ if TYPE_CHECKING:
 MAX_DIFFERING = 12
 
 
-# Runs per request; the first page of the first listing is shown on its own.
+# Runs per request, as the service's RUN_PAGE_SIZE (console/mlflow/service.py, not
+# imported here: it is off the start-up path); the first page of the first listing is
+# shown on its own.
 PAGE_SIZE = 1000
 
 

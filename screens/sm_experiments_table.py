@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from textual.binding import Binding
 
@@ -39,80 +39,77 @@ def metrics_label(component: TrialComponent) -> str:
     return " ".join(shown[:METRICS_SHOWN]) + (f" +{more}" if more > 0 else "")
 
 
-class SmExperimentsTable(KeyedTable[Experiment]):
+class _Record(Protocol):
+    """What experiments and trials share (their tables show the same columns)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def source_arn(self) -> str: ...
+    @property
+    def created(self) -> datetime | None: ...
+    @property
+    def modified(self) -> datetime | None: ...
+
+
+R = TypeVar("R", bound=_Record)
+
+
+def _columns(label: str) -> tuple[TableColumn, ...]:
+    return (
+        TableColumn("name", label, flex=True),
+        TableColumn("source", "Source", compact_width=12, hide_when_compact=True),
+        TableColumn("created", "Created", compact_width=11, descending_first=True),
+        TableColumn("modified", "Last update", compact_width=11, descending_first=True),
+    )
+
+
+class _NamedTable(KeyedTable[R]):
+    """Experiments or trials, newest first: name, source, created, last update."""
+
+    DEFAULT_SORT = "created"
+
+    def key_of(self, item: R) -> str:
+        return item.name
+
+    def cell_values(self, item: R, now: datetime) -> Mapping[str, str]:
+        return {
+            "name": item.display_name,
+            "source": item.source_arn.rsplit(":", 1)[-1] if item.source_arn else MISSING,
+            "created": format_time(item.created, compact=self.compact),
+            "modified": format_time(item.modified, compact=self.compact),
+        }
+
+    def filter_fields(self, item: R) -> Mapping[str, str]:
+        return {"name": f"{item.name} {item.display_name}", "source": item.source_arn}
+
+    def sort_value(self, item: R, column: str, now: datetime) -> tuple[Any, ...]:
+        if column == "created":
+            return (item.created or epoch(), item.name)
+        if column == "modified":
+            return (item.modified or epoch(), item.name)
+        if column == "source":
+            return (item.source_arn, item.name)
+        return (item.display_name.lower(),)
+
+
+class SmExperimentsTable(_NamedTable[Experiment]):
     """SageMaker Experiments, newest first."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Trials", id="sm_experiments.open")]
-    COLUMNS = (
-        TableColumn("name", "Experiment", flex=True),
-        TableColumn("source", "Source", compact_width=12, hide_when_compact=True),
-        TableColumn("created", "Created", compact_width=11, descending_first=True),
-        TableColumn("modified", "Last update", compact_width=11, descending_first=True),
-    )
-    DEFAULT_SORT = "created"
-
-    def key_of(self, item: Experiment) -> str:
-        return item.name
-
-    def cell_values(self, item: Experiment, now: datetime) -> Mapping[str, str]:
-        return {
-            "name": item.display_name,
-            "source": item.source_arn.rsplit(":", 1)[-1] if item.source_arn else MISSING,
-            "created": format_time(item.created, compact=self.compact),
-            "modified": format_time(item.modified, compact=self.compact),
-        }
+    COLUMNS = _columns("Experiment")
 
     def filter_fields(self, item: Experiment) -> Mapping[str, str]:
-        return {
-            "name": f"{item.name} {item.display_name}",
-            "source": item.source_arn,
-            "description": item.description,
-        }
-
-    def sort_value(self, item: Experiment, column: str, now: datetime) -> tuple[Any, ...]:
-        if column == "created":
-            return (item.created or epoch(), item.name)
-        if column == "modified":
-            return (item.modified or epoch(), item.name)
-        if column == "source":
-            return (item.source_arn, item.name)
-        return (item.display_name.lower(),)
+        return {**super().filter_fields(item), "description": item.description}
 
 
-class TrialsTable(KeyedTable[Trial]):
+class TrialsTable(_NamedTable[Trial]):
     """One experiment's trials, newest first."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Components", id="sm_trials.open")]
-    COLUMNS = (
-        TableColumn("name", "Trial", flex=True),
-        TableColumn("source", "Source", compact_width=12, hide_when_compact=True),
-        TableColumn("created", "Created", compact_width=11, descending_first=True),
-        TableColumn("modified", "Last update", compact_width=11, descending_first=True),
-    )
-    DEFAULT_SORT = "created"
-
-    def key_of(self, item: Trial) -> str:
-        return item.name
-
-    def cell_values(self, item: Trial, now: datetime) -> Mapping[str, str]:
-        return {
-            "name": item.display_name,
-            "source": item.source_arn.rsplit(":", 1)[-1] if item.source_arn else MISSING,
-            "created": format_time(item.created, compact=self.compact),
-            "modified": format_time(item.modified, compact=self.compact),
-        }
-
-    def filter_fields(self, item: Trial) -> Mapping[str, str]:
-        return {"name": f"{item.name} {item.display_name}", "source": item.source_arn}
-
-    def sort_value(self, item: Trial, column: str, now: datetime) -> tuple[Any, ...]:
-        if column == "created":
-            return (item.created or epoch(), item.name)
-        if column == "modified":
-            return (item.modified or epoch(), item.name)
-        if column == "source":
-            return (item.source_arn, item.name)
-        return (item.display_name.lower(),)
+    COLUMNS = _columns("Trial")
 
 
 class ComponentsTable(KeyedTable[TrialComponent]):

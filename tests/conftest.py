@@ -18,6 +18,7 @@ import pytest
 from tests.support.mlflow_seed import MlflowSeed
 from tests.support.mlflow_server import MlflowServer
 from tests.support.moto_server import MotoServer, start_moto_server
+from tests.system.support import System, require_system
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +99,20 @@ def run_cli() -> Any:
         return CliResult(holder.get("code", result.exit_code), result.stdout, result.stderr)
 
     return invoke
+
+
+@pytest.fixture
+def system() -> System:
+    """The real sshd + Slurm on loopback (tests/system/setup.py), or a skip (CI: a fail)."""
+    return require_system()
+
+
+@pytest.fixture
+def cleanup(system: System) -> Iterator[list[str]]:
+    """Job ids to cancel after the test, whatever happened (root, local scancel)."""
+    ids: list[str] = []
+    yield ids
+    system.scancel(ids)
 
 
 @pytest.fixture(autouse=True)

@@ -37,12 +37,7 @@ from console.remote.errors import (
 from console.remote.local import LocalTransport
 from console.remote.ssh import SshTransport, resolve_target
 from console.remote.ssm import SsmNode, SsmTransport, choose_login_node, ssm_target
-from tests.system.support import NASTY, System, install_fake_aws, relay_to, require_system
-
-
-@pytest.fixture
-def system() -> System:
-    return require_system()
+from tests.system.support import NASTY, System, install_fake_aws, relay_to
 
 
 def head(system: System, **kwargs: Any) -> SshTransport:

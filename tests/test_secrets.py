@@ -27,15 +27,21 @@ PLANTED = (SECRET_KEY, SESSION_TOKEN, "PlantedSecret", "PlantedSessionToken")
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 
 
-@pytest.fixture
-def planted(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    """The planted credentials in the environment, AWS through the fault proxy, debug on."""
-    proxy = FaultProxy(aws.url).start()
+def plant(aws_url: str, monkeypatch: pytest.MonkeyPatch) -> FaultProxy:
+    """The planted credentials in the environment, AWS through a fault proxy (started;
+    the caller stops it), debug on."""
+    proxy = FaultProxy(aws_url).start()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
     monkeypatch.setenv("SMCONSOLE_DEBUG", "1")
+    return proxy
+
+
+@pytest.fixture
+def planted(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    proxy = plant(aws.url, monkeypatch)
     yield proxy
     proxy.stop()
 

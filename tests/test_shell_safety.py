@@ -210,8 +210,7 @@ def client() -> Iterator[SlurmClient]:
     ours = [
         line.split("|")[0] for line in held.stdout.splitlines() if "|smconsole-" in line
     ]  # held jobs from this sweep (their comment is our token)
-    if ours:
-        subprocess.run(["scancel", *ours], env=env, check=False, capture_output=True)
+    system.scancel(ours)
     shutil.rmtree(Path(system.home, slurm.remote_dir[2:]), ignore_errors=True)
 
 

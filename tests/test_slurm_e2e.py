@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import threading
 import time
 import uuid
@@ -30,14 +29,9 @@ from console.slurm.client import SlurmClient
 from console.slurm.records import SlurmJob
 from console.slurm.tail import Gap
 from tests.support.helpers import assert_one_error, audit_records, context
-from tests.system.support import System, install_fake_aws, relay_to, require_system
+from tests.system.support import System, install_fake_aws, relay_to
 
 JOB_WAIT = 90.0  # generous: other workers' jobs may hold both CPUs for a while
-
-
-@pytest.fixture
-def system() -> System:
-    return require_system()
 
 
 NASTY_DIR = 'run {} it\'s "q" $(touch PWNED); `touch PWNED` & | *\nnext line'
@@ -52,20 +46,6 @@ def workdir(system: System) -> Iterator[str]:
     shutil.chown(path, system.user, system.user)
     yield str(path)
     shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def cleanup(system: System) -> Iterator[list[str]]:
-    """Job ids to cancel after the test, whatever happened (root, local scancel)."""
-    ids: list[str] = []
-    yield ids
-    if ids:
-        subprocess.run(
-            ["scancel", *ids],
-            env={**os.environ, "SLURM_CONF": system.slurm_conf},
-            check=False,
-            capture_output=True,
-        )
 
 
 def ssh_transport(system: System, **kwargs: Any) -> SshTransport:

@@ -12,12 +12,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import shutil
 import socket
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,35 +30,16 @@ from console.slurm.client import SlurmClient
 from console.slurm.tail import Gap, LogFollower
 from tests.support.helpers import assert_one_error
 from tests.support.slow_link import SlowLink, slow_link
-from tests.system.support import System, require_system
+from tests.system.support import System
 
 JOB_WAIT = 90.0  # other workers' jobs may hold the cluster's two CPUs for a while
 CONNECT_TIMEOUT = 1.5  # ConnectTimeout for these tests: every dead-link wait is bounded by it
 
 
 @pytest.fixture
-def system() -> System:
-    return require_system()
-
-
-@pytest.fixture
-def cleanup(system: System) -> Iterator[list[str]]:
-    ids: list[str] = []
-    yield ids
-    if ids:
-        subprocess.run(
-            ["scancel", *ids],
-            env={**os.environ, "SLURM_CONF": system.slurm_conf},
-            check=False,
-            capture_output=True,
-        )
-
-
-@pytest.fixture
 def remote_dir(system: System) -> Iterator[str]:
-    name = f"faults-{uuid.uuid4().hex[:8]}"
-    yield f"~/e2e/{name}"
-    shutil.rmtree(Path(system.home, "e2e", name), ignore_errors=True)
+    with system.scratch_dir("faults") as directory:
+        yield directory
 
 
 def free_port() -> int:

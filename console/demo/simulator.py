@@ -221,11 +221,11 @@ class Simulator:
         fraction = plan.step / plan.total_steps
         values = metric_values(family, fraction, plan.finals, self.rng)
         self._log_progress(plan, family, logs, now, values)
-        point = (plan.name, plan.family, dict(values), plan.step, epoch_ms(now))
-        params = {
-            str(k): str(v) for k, v in (job.hyper_parameters or family.hyperparameters).items()
-        }
-        self._run_events.append(lambda tracker: tracker.progress(*point, params))
+        if self.run_tracker is not None:  # no MLflow store (yet): nothing to log
+            point = (plan.name, plan.family, dict(values), plan.step, epoch_ms(now))
+            hyper = job.hyper_parameters or family.hyperparameters
+            params = {str(k): str(v) for k, v in hyper.items()}
+            self._run_events.append(lambda tracker: tracker.progress(*point, params))
         patch(
             job,
             final_metric_data_list=[
@@ -311,6 +311,8 @@ class Simulator:
         self._run_ended(plan.name, status, now)
 
     def _run_ended(self, job: str, outcome: str, now: datetime) -> None:
+        if self.run_tracker is None:
+            return
         at = epoch_ms(now)
         self._run_events.append(lambda tracker: tracker.ended(job, outcome, at))
 

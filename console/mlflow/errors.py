@@ -45,26 +45,22 @@ def translate_mlflow(exc: BaseException, *, profile: str | None = None) -> SmErr
     text = str(getattr(exc, "message", "") or exc)
     code = str(getattr(exc, "error_code", "") or "")
     name = type(exc).__name__
+    found = _URL.search(text)
+    where = found.group(1) if found else "the MLflow tracking server"
     gave_up = _GAVE_UP.search(text)
     if gave_up:
-        found = _URL.search(text)
-        where = found.group(1) if found else "the MLflow tracking server"
         if gave_up.group(1) == "429":
             return ThrottledError(f"{where} is throttling us (HTTP 429)", "retry later")
         return UnreachableError(
             f"{where} keeps failing (HTTP {gave_up.group(1)})",
             "the server answers but fails; check its logs (or the SageMaker console)",
         )
-    if re.search(r"Read timed out", text) or name == "ReadTimeout":
-        found = _URL.search(text)
-        where = found.group(1) if found else "the MLflow tracking server"
+    if "Read timed out" in text or name == "ReadTimeout":
         return UnreachableError(
             f"{where} did not answer in time",
             "the server is slow or stuck; MLFLOW_HTTP_REQUEST_TIMEOUT sets how long to wait",
         )
     if _UNREACHABLE.search(text) or name in {"ConnectionError", "ConnectTimeout"}:
-        found = _URL.search(text)
-        where = found.group(1) if found else "the MLflow tracking server"
         return UnreachableError(f"could not connect to {where}", _SERVER_HINT)
     message = _clean(text, limit=200)
     if _AWS_EXPIRED.search(text):

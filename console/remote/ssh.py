@@ -361,6 +361,11 @@ def close_client(client: Any) -> None:
         transport.join(timeout=5)
 
 
+def _channel_timed_out(exc: BaseException) -> bool:
+    """paramiko gave up opening a channel (``channel_timeout``): the link stalled."""
+    return "Timeout opening channel" in str(exc)
+
+
 def quiet_paramiko() -> None:
     """Keep paramiko's own log (a traceback for every failed handshake, from its
     transport thread) off the operator's terminal: the failure reaches the caller as one
@@ -549,7 +554,7 @@ class SshTransport(Transport):
         except SmError:
             raise
         except Exception as exc:
-            if "Timeout opening channel" in str(exc):  # a stalled link, not a refusal
+            if _channel_timed_out(exc):  # a stalled link, not a refusal
                 self._drop(self._clients[-1].get_transport() if self._clients else None)
                 raise self._stalled() from None
             if self._active():  # refused by the server (MaxSessions…): not a dead link
@@ -766,7 +771,7 @@ class _SftpSession:
         except SmError:
             raise
         except Exception as exc:
-            if "Timeout opening channel" in str(exc) or not owner._active():
+            if _channel_timed_out(exc) or not owner._active():
                 owner._drop(transport)
                 raise owner._stalled() from None
             raise UnreachableError(

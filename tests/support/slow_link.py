@@ -20,30 +20,23 @@ import threading
 import time
 from collections.abc import Iterator
 
+from tests.system.support import Relay
+
 SLICE = 1024  # bytes sent at a time, so the rate is smooth at low rates
 
 
-class SlowLink:
-    """Forwards 127.0.0.1:<port> to 127.0.0.1:<target_port>, slowly."""
+class SlowLink(Relay):
+    """Forwards 127.0.0.1:<port> to 127.0.0.1:<target_port>, slowly (the accepting,
+    :meth:`cut` and :meth:`close` are the plain :class:`Relay`'s)."""
 
     def __init__(self, target_port: int, *, rate: float = 0.0, latency: float = 0.0) -> None:
-        self.target_port = target_port
         self.rate = rate  # bytes/s per direction; 0 = unlimited
         self.latency = latency  # seconds added to every chunk, each way
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.port = int(self.listener.getsockname()[1])
-        self.connections = 0
         self.delivered = 0  # bytes written out, both directions
         self._flowing = {"up": threading.Event(), "down": threading.Event()}
         for event in self._flowing.values():
             event.set()
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True, name="slow-link-accept").start()
+        super().__init__(target_port)
 
     # --- control ------------------------------------------------------------------------
 
@@ -62,47 +55,19 @@ class SlowLink:
     def stalled(self) -> bool:
         return not all(event.is_set() for event in self._flowing.values())
 
-    def cut(self) -> None:
-        """Drop every live connection, the way a network failure does."""
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                sock.close()
-
     def close(self) -> None:
-        self._closed = True
-        self.resume()  # writers waiting on a stall end
-        self.cut()
-        with contextlib.suppress(OSError):
-            self.listener.close()
+        self._stopped = True
+        self.resume()  # writers waiting on a stall wake up, see the stop and end
+        super().close()
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._sockets += [client, upstream]
-                self.connections += 1
-            for source, sink, direction in ((client, upstream, "up"), (upstream, client, "down")):
-                chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
-                flowing = self._flowing[direction]
-                threading.Thread(target=self._read, args=(source, chunks), daemon=True).start()
-                threading.Thread(
-                    target=self._write, args=(sink, chunks, flowing), daemon=True
-                ).start()
+    def _forward(self, client: socket.socket, upstream: socket.socket) -> None:
+        for source, sink, direction in ((client, upstream, "up"), (upstream, client, "down")):
+            chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
+            flowing = self._flowing[direction]
+            threading.Thread(target=self._read, args=(source, chunks), daemon=True).start()
+            threading.Thread(target=self._write, args=(sink, chunks, flowing), daemon=True).start()
 
     @staticmethod
     def _read(source: socket.socket, chunks: queue.Queue[tuple[float, bytes]]) -> None:
@@ -130,7 +95,7 @@ class SlowLink:
                     return
                 for start in range(0, len(chunk), SLICE):
                     flowing.wait()
-                    if self._closed:
+                    if self._stopped:
                         return
                     piece = chunk[start : start + SLICE]
                     sink.sendall(piece)

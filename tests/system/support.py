@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import stat
+import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +70,26 @@ class System:
     default_partition: str
     gpus_per_node: int
     accounting: bool
+
+    def scancel(self, ids: list[str]) -> None:
+        """Cancel jobs as root beside the cluster (test clean-up: whatever happened)."""
+        if ids:
+            subprocess.run(
+                ["scancel", *ids],
+                env={**os.environ, "SLURM_CONF": self.slurm_conf},
+                check=False,
+                capture_output=True,
+            )
+
+    @contextlib.contextmanager
+    def scratch_dir(self, prefix: str) -> Iterator[str]:
+        """``~/e2e/<prefix>-<random>`` for the test user (as the console names it),
+        removed afterwards."""
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        try:
+            yield f"~/e2e/{name}"
+        finally:
+            shutil.rmtree(Path(self.home, "e2e", name), ignore_errors=True)
 
     @classmethod
     def load(cls, path: Path = INFO_FILE) -> System:
@@ -148,8 +171,12 @@ class Relay:
             with self._lock:
                 self._sockets += [client, upstream]
                 self.connections += 1
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            self._forward(client, upstream)
+
+    def _forward(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Start moving bytes both ways (a subclass may slow them down)."""
+        for a, b in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
     @staticmethod
     def _pump(source: socket.socket, sink: socket.socket) -> None:

@@ -3,10 +3,6 @@ unknown host key dialog, then submit from the editor, the log, the queue, scance
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +15,7 @@ from screens.hyperpod_jobs import SlurmLogScreen
 from screens.hyperpod_panes import NodesPane
 from screens.hyperpod_sbatch import SbatchScreen
 from screens.hyperpod_tables import NodesTable, QueueTable
-from tests.system.support import System, require_system
+from tests.system.support import System
 
 from .conftest import make_app, notifications
 from .conftest import wait_until as _wait_until
@@ -32,29 +28,10 @@ async def wait_until(pilot: Any, predicate: Any, *, what: str) -> None:
 
 
 @pytest.fixture
-def system() -> System:
-    return require_system()
-
-
-@pytest.fixture
-def cleanup(system: System) -> Iterator[list[str]]:
-    ids: list[str] = []
-    yield ids
-    if ids:
-        subprocess.run(
-            ["scancel", *ids],
-            env={**os.environ, "SLURM_CONF": system.slurm_conf},
-            check=False,
-            capture_output=True,
-        )
-
-
-@pytest.fixture
 def remote_dir(system: System) -> Iterator[str]:
     """Where the editor uploads scripts (in the test user's home), removed afterwards."""
-    name = f"tui-{uuid.uuid4().hex[:8]}"
-    yield f"~/e2e/{name}"
-    shutil.rmtree(Path(system.home, "e2e", name), ignore_errors=True)
+    with system.scratch_dir("tui") as directory:
+        yield directory
 
 
 def app_for(system: System, known_hosts: Path, remote_dir: str = "~/e2e/tui") -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -26,7 +25,7 @@ from screens.hyperpod_panes import NodesPane
 from screens.hyperpod_sbatch import SbatchScreen
 from screens.hyperpod_tables import NodesTable
 from tests.support.slow_link import SlowLink, slow_link
-from tests.system.support import System, require_system
+from tests.system.support import System
 
 from .conftest import make_app, notifications
 from .conftest import wait_until as _wait_until
@@ -39,15 +38,9 @@ async def wait_until(pilot: Any, predicate: Any, *, what: str) -> None:
 
 
 @pytest.fixture
-def system() -> System:
-    return require_system()
-
-
-@pytest.fixture
 def remote_dir(system: System) -> Iterator[str]:
-    name = f"tui-stall-{uuid.uuid4().hex[:8]}"
-    yield f"~/e2e/{name}"
-    shutil.rmtree(Path(system.home, "e2e", name), ignore_errors=True)
+    with system.scratch_dir("tui-stall") as directory:
+        yield directory
 
 
 def jobs_named(system: System, name: str) -> list[str]:
@@ -144,6 +137,11 @@ async def test_a_stall_mid_submit_keeps_the_editor_and_makes_one_job(
             )
             assert trigger.stalls == 1 and app.screen is editor
             assert area.text == typed  # nothing lost
+            await wait_until(  # the notification may land a frame after the status line
+                pilot,
+                lambda: any("outcome is unknown" in n for n in notifications(app)),
+                what="the notification",
+            )
             errors = [n for n in notifications(app) if "outcome is unknown" in n]
             assert len(errors) == 1 and "\n" not in errors[0]
             await pilot.press(*" more")  # the editor still takes keys

@@ -17,21 +17,14 @@ from screens.confirm import ConfirmDialog
 from screens.notebooks_table import NotebooksTable
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.helpers import audit_records
-from tests.test_secrets import ACCESS_KEY, PLANTED, SECRET_KEY, SESSION_TOKEN, everything_written
+from tests.test_secrets import PLANTED, ROLE, everything_written, plant
 
 from .conftest import make_app, notifications, wait_until
-
-ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 
 
 @pytest.fixture
 def planted(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    proxy = FaultProxy(aws.url).start()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    monkeypatch.setenv("SMCONSOLE_DEBUG", "1")
+    proxy = plant(aws.url, monkeypatch)
     yield proxy
     proxy.stop()
 
