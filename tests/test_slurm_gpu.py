@@ -31,11 +31,9 @@ from tests.support.helpers import assert_one_error
 from tests.system.support import System
 from tests.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     JOB_WAIT,
-    cleanup,
     client,
     script,
     ssh_args,
-    system,
     wait_for,
     workdir,
 )
