@@ -166,6 +166,8 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         table = app.main_screen.query_one(JobsTable)
         while table.total_count < args.jobs:
             await asyncio.sleep(0.02)
+        await app.main_screen.mounted_view("notebooks")  # every tab's view, so every poller
+        await pilot.pause(0.1)
         app.push_screen(
             LogScreen(source, max_lines=50_000, timing=FeedTiming(interval=0.05, catch_up=0.0))
         )

@@ -126,7 +126,7 @@ def main() -> None:
     from console.config import load_config
     from console.context import ConsoleContext
     from console.demo.moto_extras import DemoState, install, uninstall
-    from screens.jobs_feed import JobsFeed
+    from console.services.jobs_feed import JobsFeed
     from tests.support.moto_server import start_moto_server
 
     server = start_moto_server()

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from console.services.iam import IamService
     from console.services.identity import IdentityService
     from console.services.jobs import JobsService
+    from console.services.jobs_feed import JobsSnapshot
+    from console.services.jobs_prefetch import JobsPrefetch
     from console.services.logs import LogsService
     from console.services.mlflow_servers import TrackingServersService
     from console.services.models import ModelsService
@@ -64,6 +66,25 @@ class ConsoleContext:
             caller=lambda: self.identity.caller().arn,
             source=source,
         )
+        # The first jobs listing, being made by a helper process (TUI start-up only).
+        self._jobs_prefetch: JobsPrefetch | None = None
+
+    def expect_prefetched_jobs(self, prefetch: JobsPrefetch | None) -> None:
+        self._jobs_prefetch = prefetch
+
+    def take_prefetched_jobs(self, *, wait: bool = True) -> JobsSnapshot | None:
+        """The helper's jobs snapshot, once (None: none was made, it failed, or, with
+        ``wait=False``, it has not answered yet and stays for a later call)."""
+        prefetch = self._jobs_prefetch
+        if prefetch is None or not (wait or prefetch.answered()):
+            return None
+        self._jobs_prefetch = None
+        return prefetch.take(self.sessions.metrics)
+
+    def cancel_prefetch(self) -> None:
+        prefetch, self._jobs_prefetch = self._jobs_prefetch, None
+        if prefetch is not None:
+            prefetch.cancel()
 
     @cached_property
     def identity(self) -> IdentityService:

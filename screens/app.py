@@ -21,53 +21,14 @@ from textual.screen import Screen
 
 from console.config import Config
 from console.context import ConsoleContext
+from console.services.jobs_feed import JobsSnapshot
+from console.services.jobs_prefetch import JobsPrefetch
 from console.tf_defaults import TerraformStatus
-from screens.confirm import ConfirmDialog
 from screens.context_switch import ContextChoice, ContextDialog
-from screens.endpoints import EndpointsView
-from screens.endpoints_detail import EndpointDetailScreen
-from screens.endpoints_invoke import InvokeScreen
-from screens.endpoints_table import EndpointsTable
-from screens.endpoints_update import ConfigPicker
-from screens.endpoints_weights import WeightsDialog
-from screens.experiments import ExperimentsView
-from screens.experiments_detail import ChartScreen, CompareScreen
-from screens.experiments_models import AliasPrompt, ModelsView, PolledScreen, VersionsView
-from screens.experiments_runs import ColumnPicker, RunsScreen, RunsView
-from screens.experiments_table import ExperimentsTable, RunsTable
-from screens.filter_bar import FilterBar
-from screens.help import HelpScreen, binding_rows
-from screens.hyperpod import HyperPodView
-from screens.hyperpod_events import EventDetailScreen, EventsPane
-from screens.hyperpod_jobs import GpuScreen
-from screens.hyperpod_panes import ClustersPane, HistoryPane, NodesPane, QueuePane
-from screens.hyperpod_sbatch import SbatchScreen
-from screens.job_detail import JobDetailScreen
 from screens.jobs import JobsView
-from screens.jobs_feed import JobsSnapshot
-from screens.jobs_table import JobsTable
-from screens.keyed_table import KeyedTable
-from screens.log_view import LogPanel, LogScreen, SearchBar
 from screens.main import TABS, MainScreen
 from screens.messages import JobsListed
-from screens.mlflow_servers import ServersTable, ServersView
-from screens.notebooks import NotebooksView
-from screens.notebooks_table import NotebooksTable
-from screens.notebooks_url import NotebookUrlScreen
 from screens.palette import ConsoleCommands, PaletteCommand
-from screens.registry import RegistryView
-from screens.registry_history import HistoryScreen
-from screens.registry_table import GroupsTable, PackagesTable
-from screens.sm_experiments import (
-    ComponentDetailScreen,
-    ComponentsView,
-    SmExperimentsScreen,
-    SmExperimentsView,
-    TrialsView,
-)
-from screens.sm_experiments_table import ComponentsTable, SmExperimentsTable, TrialsTable
-from screens.status import StatusView
-from screens.training_form import TrainingForm
 from themes import STYLESHEETS
 from themes.registry import (
     THEME_NAMES,
@@ -166,7 +127,12 @@ class SmConsoleApp(App[None]):
         return self.screen_stack[0]
 
     def on_mount(self) -> None:
-        unknown = sorted(set(self.keymap) - known_binding_ids())
+        # Only with a keymap: checking it imports every screen (not on the start-up path).
+        unknown: list[str] = []
+        if self.keymap:
+            from screens.binding_owners import known_binding_ids
+
+            unknown = sorted(set(self.keymap) - known_binding_ids())
         if unknown:
             self.notify(
                 f"unknown key binding id(s) in [keymap]: {', '.join(unknown)}",
@@ -219,6 +185,9 @@ class SmConsoleApp(App[None]):
             main.show_tab(tab)
 
     def action_help(self) -> None:
+        from screens.binding_owners import BINDING_OWNERS
+        from screens.help import HelpScreen, binding_rows
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(binding_rows(self, BINDING_OWNERS, self.keymap)))
@@ -281,91 +250,26 @@ def _call(fn: Any, *args: Any) -> Any:
     return lambda: fn(*args)
 
 
-# Where each binding works, for the help screen (order = order shown).
-BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
-    ("Everywhere", SmConsoleApp),
-    ("Main screen", MainScreen),
-    ("Jobs", JobsView),
-    ("Tables", KeyedTable),
-    ("Jobs table", JobsTable),
-    ("Filter input", FilterBar),
-    ("Job details", JobDetailScreen),
-    ("New training job", TrainingForm),
-    ("Confirm dialog", ConfirmDialog),
-    ("Context switch", ContextDialog),
-    ("Endpoints", EndpointsView),
-    ("Endpoints table", EndpointsTable),
-    ("Endpoint details", EndpointDetailScreen),
-    ("Invoke panel", InvokeScreen),
-    ("Traffic weights", WeightsDialog),
-    ("Endpoint config picker", ConfigPicker),
-    ("Experiments", ExperimentsView),
-    ("Experiments table", ExperimentsTable),
-    ("MLflow runs", RunsView),
-    ("MLflow runs screen", RunsScreen),
-    ("Runs table", RunsTable),
-    ("Run detail and compare", ChartScreen),
-    ("Run compare", CompareScreen),
-    ("Run columns picker", ColumnPicker),
-    ("MLflow registry screens", PolledScreen),
-    ("MLflow models", ModelsView),
-    ("MLflow model versions", VersionsView),
-    ("Alias prompt", AliasPrompt),
-    ("SageMaker Experiments", SmExperimentsScreen),
-    ("SageMaker experiments", SmExperimentsView),
-    ("SageMaker experiments table", SmExperimentsTable),
-    ("SageMaker trials", TrialsView),
-    ("SageMaker trials table", TrialsTable),
-    ("Trial components", ComponentsView),
-    ("Trial components table", ComponentsTable),
-    ("Trial component detail", ComponentDetailScreen),
-    ("MLflow tracking servers", ServersView),
-    ("MLflow tracking servers table", ServersTable),
-    ("Notebooks", NotebooksView),
-    ("Notebooks table", NotebooksTable),
-    ("Notebook URL", NotebookUrlScreen),
-    ("Registry", RegistryView),
-    ("Registry groups", GroupsTable),
-    ("Registry versions", PackagesTable),
-    ("Approval history", HistoryScreen),
-    ("HyperPod", HyperPodView),
-    ("HyperPod clusters", ClustersPane),
-    ("HyperPod nodes", NodesPane),
-    ("HyperPod events", EventsPane),
-    ("Cluster event", EventDetailScreen),
-    ("Slurm queue", QueuePane),
-    ("Slurm history", HistoryPane),
-    ("sbatch editor", SbatchScreen),
-    ("GPU panel", GpuScreen),
-    ("Logs", LogScreen),
-    ("Log panel", LogPanel),
-    ("Log search", SearchBar),
-    ("Status", StatusView),
-    ("Help", HelpScreen),
-)
-
-
-def known_binding_ids() -> set[str]:
-    ids: set[str] = set()
-    for _where, owner in BINDING_OWNERS:
-        for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", [])):
-            if binding.id:
-                ids.add(binding.id)
-    return ids
-
-
 def create_app(context: ConsoleContext, *, demo_label: str | None = None) -> SmConsoleApp:
     """The app on an existing context (tests inject one built on the moto server)."""
     return SmConsoleApp(context, demo_label=demo_label)
 
 
 def run_app(
-    config: Config, demo: object | None = None, terraform: TerraformStatus | None = None
+    config: Config,
+    demo: object | None = None,
+    terraform: TerraformStatus | None = None,
+    prefetch: JobsPrefetch | None = None,
 ) -> None:
     """Open the console on ``config`` (``demo``: the running demo stack, if any;
-    ``terraform``: what the Terraform stack filled into ``config``)."""
+    ``terraform``: what the Terraform stack filled into ``config``; ``prefetch``: the
+    helper process making the first jobs listing)."""
     context = ConsoleContext(config, source="tui", terraform=terraform)
+    context.expect_prefetched_jobs(prefetch)
     label = None
     if demo is not None:
         label = str(getattr(demo, "label", "") or "local stack")
-    create_app(context, demo_label=label).run()
+    try:
+        create_app(context, demo_label=label).run()
+    finally:
+        context.cancel_prefetch()

@@ -11,14 +11,12 @@ highlighted endpoint's variants sits under the table (no extra API call).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Static
 
 from screens.confirm import ConfirmDialog
@@ -31,6 +29,7 @@ from screens.endpoints_update import ConfigPicker
 from screens.endpoints_weights import WeightPlan, WeightsDialog
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.messages import EndpointsListed
 from screens.palette import PaletteCommand
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -44,14 +43,6 @@ if TYPE_CHECKING:
 TALL_HEIGHT = 36
 # SageMaker refuses updates and weight changes while an endpoint is not InService.
 CHANGEABLE = frozenset({"InService"})
-
-
-@dataclass
-class EndpointsListed(Message):
-    """The Endpoints poller fetched a fresh snapshot."""
-
-    generation: int
-    snapshot: EndpointsSnapshot
 
 
 class EndpointPreview(Static):

@@ -31,7 +31,7 @@ from console.mlflow.records import MlflowExperiment, MlflowRun
 from screens.experiments_table import ExperimentsTable
 from screens.filter_bar import FilterBar
 from screens.host import console_host
-from screens.messages import PollFailed
+from screens.messages import ExperimentsListed, PollFailed
 from screens.palette import PaletteCommand
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -57,12 +57,6 @@ def fetch_experiments(context: ConsoleContext) -> ExperimentsSnapshot:
     """One listing with capped run counts (worker thread)."""
     items = context.mlflow.list_experiments(with_counts=True, count_cap=COUNT_CAP)
     return ExperimentsSnapshot(tuple(items), datetime.now(UTC), context.mlflow.describe_target())
-
-
-@dataclass
-class ExperimentsListed(Message):
-    generation: int
-    snapshot: ExperimentsSnapshot
 
 
 @dataclass

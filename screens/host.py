@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from console.context import ConsoleContext
-    from screens.jobs_feed import JobsSnapshot
+    from console.services.jobs_feed import JobsSnapshot
 
 
 @runtime_checkable

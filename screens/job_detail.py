@@ -117,16 +117,22 @@ class JobDetailScreen(Screen[None]):
             self.notify("still loading", severity="warning", timeout=2)
         return self.record
 
-    def action_mlflow_run(self) -> None:
+    async def action_mlflow_run(self) -> None:
         """The job's MLflow run (MlflowDetails, else runs tagged with the job's name)."""
         from screens.experiments import ExperimentsView
 
         job = self._training_record()
         if job is not None:
-            view = self.app.screen_stack[0].query_one(ExperimentsView)
-            view.show_training_job_run(job.name, job.mlflow_run_id)
+            view = await self._main_view("experiments")
+            if isinstance(view, ExperimentsView):
+                view.show_training_job_run(job.name, job.mlflow_run_id)
 
-    def action_model_package(self) -> None:
+    async def _main_view(self, tab: str) -> Any:
+        main = self.app.screen_stack[0]
+        mounted_view = getattr(main, "mounted_view", None)
+        return await mounted_view(tab) if callable(mounted_view) else None
+
+    async def action_model_package(self) -> None:
         """The model package version the job registered, on the Registry tab."""
         from screens.registry import RegistryView
 
@@ -141,12 +147,13 @@ class JobDetailScreen(Screen[None]):
                 timeout=5,
             )
             return
-        main = self.app.screen_stack[0]
+        view = await self._main_view("registry")  # before this screen goes
         self.dismiss(None)
-        show_tab = getattr(main, "show_tab", None)
+        show_tab = getattr(self.app.screen_stack[0], "show_tab", None)
         if callable(show_tab):
             show_tab("registry")
-        main.query_one(RegistryView).show_package(arn)
+        if isinstance(view, RegistryView):
+            view.show_package(arn)
 
     def action_close(self) -> None:
         self.dismiss(None)

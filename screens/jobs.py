@@ -22,13 +22,13 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from console.errors import SmError, translate
+from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.formatting import StatusPalette, elapsed_seconds, format_duration, format_timestamp
 from screens.host import console_host
 from screens.job_detail import JobDetailScreen
 from screens.job_sections import grid
-from screens.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs_table import COLUMN_KEYS, JobsTable
 from screens.keyed_table import KeyedTable
 from screens.messages import JobsListed, JobStopFinished
@@ -132,6 +132,10 @@ class JobsView(Vertical):
 
     def on_mount(self) -> None:
         self._feed = JobsFeed(console_host(self).context)
+        # The start-up helper's listing, if it is already here: rows in the first frame.
+        prefetched = self._feed.take_prefetched()
+        if prefetched is not None:
+            self.poller.adopt(prefetched)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
 

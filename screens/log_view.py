@@ -66,6 +66,7 @@ from screens.log_view_lines import (
     LogLine,
     LogSearch,
     MatchIndex,
+    Row,
     file_line,
     marker_line,
     text_cells,
@@ -168,7 +169,7 @@ class LogView(ScrollView, can_focus=True):
         self.current_match: int | None = None
         """Line number (seq) of the match the cursor is on."""
         self.flushes = 0
-        self._pending: list[LogLine] = []
+        self._pending: list[Row] = []
         self._pending_hosts: set[str] = set()
         self._pending_widest = 0
         self._hosts: dict[str, int] = {}
@@ -186,23 +187,28 @@ class LogView(ScrollView, can_focus=True):
     def pending(self) -> int:
         return len(self._pending)
 
-    def add_lines(
+    def add_lines(self, lines: Sequence[LogLine]) -> None:
+        """Queue lines for the next flush (see :meth:`add_rows`)."""
+        self.add_rows([line.row for line in lines])
+
+    def add_rows(
         self,
-        lines: Sequence[LogLine],
+        rows: Sequence[Row],
         hosts: Iterable[str] | None = None,
         widest: int | None = None,
     ) -> None:
-        """Queue lines for the next flush (a backlog larger than the buffer flushes now).
+        """Queue lines, as rows (``LogLine.row``), for the next flush (a backlog larger
+        than the buffer flushes now).
 
-        ``hosts`` and ``widest`` (the hosts of ``lines``, the cells of the widest) save a
-        pass over the lines when the sender already knows them, as the feed does.
+        ``hosts`` and ``widest`` (the hosts of ``rows``, the cells of the widest) save a
+        pass over them when the sender already knows, as the feed does.
         """
-        if not lines:
+        if not rows:
             return
-        self._pending.extend(lines)
-        self._pending_hosts.update({line.host for line in lines} if hosts is None else hosts)
+        self._pending.extend(rows)
+        self._pending_hosts.update({row[1] for row in rows} if hosts is None else hosts)
         if widest is None:
-            widest = max(line.cells for line in lines)
+            widest = max(row[3] for row in rows)
         self._pending_widest = max(self._pending_widest, widest)
         if len(self._pending) >= self.buffer.max_lines:
             self.flush()
@@ -408,7 +414,15 @@ class LogView(ScrollView, can_focus=True):
         self.post_message(self.StateChanged())
 
     def _update_virtual_size(self) -> None:
-        width = self.content_width if self.wrap else self.prefix_width + self.buffer.widest
+        # Unwrapped, the horizontal extent counts the time column even when it is hidden:
+        # a new virtual size costs a layout of the whole screen (~25 ms at 160x50), which
+        # the ``t`` toggle would pay on every press; a few blank columns at the far right
+        # cost nothing.
+        if self.wrap:
+            width = self.content_width
+        else:
+            hidden_time = 0 if self.show_time else TIME_WIDTH + 1
+            width = self.prefix_width + hidden_time + self.buffer.widest
         self.virtual_size = Size(width, self.buffer.rows)
 
     def notify_style_update(self) -> None:
@@ -611,6 +625,7 @@ class LogPanel(Vertical):
         self._retry_at: float | None = None
         self._broke: LogStreamBroke | None = None
         self._countdown: Timer | None = None
+        self._status_shown: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="log-banner")
@@ -669,7 +684,7 @@ class LogPanel(Vertical):
         message.stop()
         if message.backlog is not None:
             message.backlog.taken()
-        self.view.add_lines(message.lines, message.hosts, message.widest)
+        self.view.add_rows(message.rows, message.hosts, message.widest)
 
     @on(LogStreamBroke)
     def _stream_broke(self, message: LogStreamBroke) -> None:
@@ -791,7 +806,12 @@ class LogPanel(Vertical):
         return " · ".join(parts)
 
     def _show_status(self) -> None:
-        self.query_one("#log-status", Static).update(Content(self.status_text()))
+        # Many times a second while a log pours in: unchanged text draws nothing, and the
+        # bar's height is fixed (1 line), so no layout pass (a full one costs ~10 ms).
+        text = self.status_text()
+        if text != self._status_shown:
+            self._status_shown = text
+            self.query_one("#log-status", Static).update(Content(text), layout=False)
 
     # --- actions --------------------------------------------------------------------------------
     def action_toggle_follow(self) -> None:

@@ -27,7 +27,7 @@ from textual.message import Message
 
 from console.errors import SmError, ValidationError, translate
 from console.services.logs import EVENTS_PER_CALL, LogEvent, LogTail, log_source
-from screens.log_view_lines import LogLine, convert_events
+from screens.log_view_lines import Row, convert_events
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -125,10 +125,10 @@ class Backlog:
 # --- messages (worker -> UI) ----------------------------------------------------------------
 @dataclass
 class LogLinesArrived(Message):
-    """A batch of new inert lines, in time order, the hosts they came from and the cells
-    of the widest."""
+    """A batch of new inert lines (rows: see ``LogLine.row``), in time order, the hosts
+    they came from and the cells of the widest."""
 
-    lines: list[LogLine]
+    rows: list[Row]
     hosts: frozenset[str]
     widest: int
     backlog: Backlog | None = None
@@ -229,9 +229,9 @@ def post_lines(
         if backlog is not None and not backlog.reserve(cancelled or threading.Event()):
             break
         batch = convert_events(events[start : start + CHUNK_LINES])
-        if batch.lines:
-            post(LogLinesArrived(batch.lines, batch.hosts, batch.widest, backlog))
-            posted += len(batch.lines)
+        if batch.rows:
+            post(LogLinesArrived(batch.rows, batch.hosts, batch.widest, backlog))
+            posted += len(batch.rows)
         elif backlog is not None:
             backlog.taken()
     return posted

@@ -4,12 +4,17 @@ No Textual here, on purpose: this is the part that must take 100,000+ lines a se
 it is plain Python that a test or a bench can drive directly. The widget in
 :mod:`screens.log_view` only renders what this module holds.
 
-- :func:`lines_from_events` turns core :class:`~console.services.logs.LogEvent` records
-  into :class:`LogLine` objects whose text is inert (``console.sanitize``): escape
-  sequences never reach the terminal. It runs in the feed's worker thread.
+- :func:`convert_events` turns core :class:`~console.services.logs.LogEvent` records
+  into rows (:data:`Row`, read as :class:`LogLine`) whose text is inert
+  (``console.sanitize``): escape sequences never reach the terminal. It runs in the
+  feed's worker thread.
 - :class:`LineBuffer` keeps at most ``max_lines`` lines (memory bounded: the list is
   compacted in amortised O(1), never more than ``max_lines + slack`` entries), with an
   optional wrap layout (rows per line, cumulative) so a row finds its line by bisection.
+  Lines travel and are held as plain tuples, which the cyclic GC stops tracking:
+  50,000 held ``LogLine`` objects made every full collection take 25-90 ms, and lines
+  waiting for a flush were promoted to the old generation at 20,000 a second, so a
+  streaming log made those collections about once a second (keys waited behind them).
 - :class:`LogSearch` is the ``/`` query: plain text (smart case) or ``re:regex``.
 """
 
@@ -27,6 +32,10 @@ from console.sanitize import inert, strip_escapes
 
 TAB_SIZE = 4
 HOST_WIDTH_LIMIT = 16  # endpoint stream names are long: the column stops growing here
+
+
+Row = tuple[datetime | None, str, str, int, bool]
+"""How :class:`LineBuffer` holds a line: (when, host, text, cells, marker)."""
 
 
 class LogLine:
@@ -50,6 +59,10 @@ class LogLine:
     def __repr__(self) -> str:
         return f"LogLine({self.when!r}, {self.host!r}, {self.text!r})"
 
+    @property
+    def row(self) -> Row:
+        return (self.when, self.host, self.text, self.cells, self.marker)
+
 
 def text_cells(text: str) -> int:
     """Terminal cells ``text`` takes (ASCII: its length, the common and fast case)."""
@@ -66,7 +79,7 @@ def clean_message(message: str) -> list[str]:
 class LineBatch:
     """Converted lines with what the view needs to know about them without a second pass."""
 
-    lines: list[LogLine]
+    rows: list[Row]
     hosts: frozenset[str]
     widest: int
 
@@ -78,7 +91,7 @@ def convert_events(events: Iterable[object]) -> LineBatch:
     false for anything holding a control character (escapes, tabs, newlines), which then
     goes through :func:`clean_message`. Hosts and the widest line are noted on the way.
     """
-    out: list[LogLine] = []
+    out: list[Row] = []
     append = out.append
     hosts: dict[str, str] = {}
     widest = 0
@@ -91,20 +104,20 @@ def convert_events(events: Iterable[object]) -> LineBatch:
             host = hosts[raw_host] = inert(raw_host)
         if message.isprintable():
             cells = len(message) if message.isascii() else cell_len(message)
-            append(LogLine(when, host, message, cells))
+            append((when, host, message, cells, False))
             if cells > widest:  # noqa: PLR1730 (hot loop: a comparison beats a call)
                 widest = cells
             continue
         for text in clean_message(message):
             cells = text_cells(text)
-            append(LogLine(when, host, text, cells))
+            append((when, host, text, cells, False))
             widest = max(widest, cells)
     return LineBatch(out, frozenset(hosts.values()), widest)
 
 
 def lines_from_events(events: Iterable[object]) -> list[LogLine]:
-    """Just the lines of :func:`convert_events`."""
-    return convert_events(events).lines
+    """The lines of :func:`convert_events`, as :class:`LogLine` objects."""
+    return [LogLine(*row) for row in convert_events(events).rows]
 
 
 def marker_line(text: str, when: datetime | None = None) -> LogLine:
@@ -150,7 +163,7 @@ class LineBuffer:
     def __init__(self, max_lines: int) -> None:
         self.max_lines = max(1, int(max_lines))
         self._slack = max(1024, self.max_lines // 4)
-        self._items: list[LogLine] = []
+        self._items: list[Row] = []
         self._head = 0  # index in _items of the oldest live line
         self._ends: list[int] = []
         self._ends_base = 0  # rows of items compacted away (``_ends`` stays cumulative)
@@ -185,7 +198,7 @@ class LineBuffer:
 
     def line(self, index: int) -> LogLine:
         """The ``index``-th live line (0 = oldest held)."""
-        return self._items[self._head + index]
+        return LogLine(*self._items[self._head + index])
 
     def by_seq(self, seq: int) -> LogLine | None:
         index = seq - self.dropped
@@ -195,11 +208,16 @@ class LineBuffer:
 
     def lines(self) -> list[LogLine]:
         """A copy of the live lines, oldest first (for saving)."""
-        return self._items[self._head :]
+        return [LogLine(*row) for row in self._items[self._head :]]
+
+    def texts(self) -> list[str]:
+        """The live lines' texts, oldest first (for searching)."""
+        return [row[2] for row in self._items[self._head :]]
 
     # --- adding and dropping -----------------------------------------------------------------
-    def extend(self, lines: Sequence[LogLine], widest: int | None = None) -> int:
-        """Add lines at the end; return how many rows fell off the front.
+    def extend(self, lines: Sequence[Row], widest: int | None = None) -> int:
+        """Add lines (rows: see :attr:`LogLine.row`) at the end; return how many rows
+        fell off the front.
 
         ``widest`` (cells of the widest of ``lines``) saves a pass when the caller knows.
         """
@@ -217,7 +235,7 @@ class LineBuffer:
             self._ends_base = 0
             self._head = 0
         if widest is None:
-            widest = max(line.cells for line in lines)
+            widest = max(line[3] for line in lines)
         self.widest = max(self.widest, widest)
         rows_before_head = self._rows_before(self._head)
         self._items.extend(lines)
@@ -257,12 +275,12 @@ class LineBuffer:
         if self._wrap is not None:
             self._extend_ends(self._items)
 
-    def _extend_ends(self, lines: Iterable[LogLine]) -> None:
+    def _extend_ends(self, rows: Iterable[Row]) -> None:
         width = self._wrap or 1
         ends = self._ends
         total = ends[-1] if ends else self._ends_base
-        for line in lines:
-            total += 1 if line.cells <= width else row_count(line, width)
+        for row in rows:
+            total += 1 if row[3] <= width else row_count(LogLine(*row), width)
             ends.append(total)
 
     def _rows_before(self, item: int) -> int:
@@ -335,14 +353,12 @@ class MatchIndex:
     def rebuild(self, search: LogSearch, buffer: LineBuffer) -> None:
         first = buffer.first_seq
         matches = search.matches
-        self.seqs = [
-            first + index for index in range(len(buffer)) if matches(buffer.line(index).text)
-        ]
+        self.seqs = [first + index for index, text in enumerate(buffer.texts()) if matches(text)]
 
-    def add(self, search: LogSearch, lines: Sequence[LogLine], first_seq: int) -> None:
+    def add(self, search: LogSearch, lines: Sequence[Row], first_seq: int) -> None:
         matches = search.matches
         self.seqs.extend(
-            first_seq + offset for offset, line in enumerate(lines) if matches(line.text)
+            first_seq + offset for offset, line in enumerate(lines) if matches(line[2])
         )
 
     def prune(self, first_seq: int) -> None:

@@ -7,7 +7,6 @@ report upwards (job snapshots, poll health, identity) to the header and the Stat
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -16,21 +15,24 @@ from textual.binding import Binding
 from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.errors import translate
-from screens.endpoints import EndpointsListed, EndpointsView
-from screens.experiments import ExperimentsListed, ExperimentsView
 from screens.header import ContextBar
 from screens.host import console_host
-from screens.hyperpod import HyperPodView
 from screens.jobs import JobsView
-from screens.messages import IdentityResolved, JobsListed, PollHealthChanged
-from screens.notebooks import NotebooksListed, NotebooksView
+from screens.messages import (
+    EndpointsListed,
+    ExperimentsListed,
+    IdentityResolved,
+    JobsListed,
+    NotebooksListed,
+    PollHealthChanged,
+    RegistryListed,
+)
 from screens.palette import PaletteCommand
 from screens.poller import Poller
-from screens.registry import RegistryListed, RegistryView
 from screens.status import StatusView
 
 if TYPE_CHECKING:
@@ -47,7 +49,12 @@ TABS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
 )
 TAB_TITLES = dict(TABS)
+# Composed with the screen. The other tabs' views (and their modules) come just after the
+# first jobs are drawn, or when their tab is first shown: ~0.3 s less before first data.
+EAGER_TABS = frozenset({"jobs", "status"})
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
+IDENTITY_AFTER = 1.0  # seconds after mount, at the latest
+AFTER_FIRST_DATA = 0.05  # seconds after the first jobs were drawn
 IDENTITY_RETRY_MAX = 60.0  # seconds between caller-identity retries, at most
 
 
@@ -70,31 +77,95 @@ class MainScreen(Screen[None]):
         self._covered = False
         self._identity_failures = 0
         self._identity_retry: Timer | None = None
+        self._identity_timer: Timer | None = None
+        self._views_mounted = False
+        self._after_first_data = False
+        self._focus_when_mounted = False
+        self._prime_when_mounted = False
+        self._mounting: list[AwaitMount] = []
 
     def compose(self) -> ComposeResult:
         yield ContextBar(self._config, demo_label=self._demo_label)
         with TabbedContent(initial="jobs", id="tabs"):
             for tab, title in TABS:
                 with TabPane(title, id=tab):
-                    yield self._view(tab)
+                    if tab in EAGER_TABS:
+                        yield self._view(tab)
         yield Footer()
 
     def _view(self, tab: str) -> Widget:
-        """The content of one tab (ids ``<tab>-view``: the screen finds them by id)."""
+        """The content of one tab (ids ``<tab>-view``: the screen finds them by id).
+
+        Modules of the tabs that are not composed at start are imported here, on demand.
+        """
         config, poll, view_id = self._config, self._config.poll, f"{tab}-view"
-        views: dict[str, Callable[[], Widget]] = {
-            "jobs": lambda: JobsView(poll, id=view_id),
-            "endpoints": lambda: EndpointsView(poll, id=view_id),
-            "experiments": lambda: ExperimentsView(config, id=view_id),
-            "registry": lambda: RegistryView(poll, id=view_id),
-            "hyperpod": lambda: HyperPodView(config, id=view_id),
-            "notebooks": lambda: NotebooksView(poll, id=view_id),
-            "status": lambda: StatusView(id=view_id),
-        }
-        return views[tab]()
+        if tab == "jobs":
+            return JobsView(poll, id=view_id)
+        if tab == "status":
+            return StatusView(id=view_id)
+        if tab == "endpoints":
+            from screens.endpoints import EndpointsView
+
+            return EndpointsView(poll, id=view_id)
+        if tab == "experiments":
+            from screens.experiments import ExperimentsView
+
+            return ExperimentsView(config, id=view_id)
+        if tab == "registry":
+            from screens.registry import RegistryView
+
+            return RegistryView(poll, id=view_id)
+        if tab == "hyperpod":
+            from screens.hyperpod import HyperPodView
+
+            return HyperPodView(config, id=view_id)
+        if tab == "notebooks":
+            from screens.notebooks import NotebooksView
+
+            return NotebooksView(poll, id=view_id)
+        raise ValueError(f"no such tab: {tab}")
+
+    def views(self, *tabs: str) -> list[Widget]:
+        """The mounted views of ``tabs`` (all tabs if none given), in tab order."""
+        wanted = tabs or tuple(TAB_TITLES)
+        return [view for tab, _ in TABS if tab in wanted for view in self.query(f"#{tab}-view")]
+
+    def mount_views(self) -> None:
+        """Mount every tab's view not mounted yet (idempotent); then visibility, focus
+        and priming catch up with them."""
+        if self._views_mounted:
+            return
+        self._views_mounted = True
+        self._mounting = [
+            pane.mount(self._view(tab))
+            for tab, _ in TABS
+            if not (pane := self.query_one(f"#{tab}", TabPane)).children
+        ]
+
+        async def settled() -> None:
+            for mounted in self._mounting:
+                await mounted
+            self._update_visibility()
+            if self._focus_when_mounted:
+                self._focus_when_mounted = False
+                self._focus_tab(self.active_tab)
+            if self._prime_when_mounted:
+                self.prime_hidden_tabs()
+
+        self.call_later(settled)
+
+    async def mounted_view(self, tab: str) -> Widget:
+        """The view of ``tab``, mounted first if it was not yet (for jumps from other
+        screens, which may come before the hidden tabs' views were mounted)."""
+        self.mount_views()
+        for mounting in self._mounting:
+            await mounting
+        return self.query_one(f"#{tab}-view")
 
     def on_mount(self) -> None:
-        self.fetch_identity()
+        # Who am I (STS) waits for the first jobs to be drawn, or IDENTITY_AFTER: its
+        # client would otherwise compete with the first listing for the one Python thread.
+        self._identity_timer = self.set_timer(IDENTITY_AFTER, self._first_identity)
         self._update_visibility()
         self.query_one(JobsView).focus_main()
         # Hidden tabs poll once, after the shown tab had its head start, so every tab
@@ -102,6 +173,10 @@ class MainScreen(Screen[None]):
         self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
 
     def prime_hidden_tabs(self) -> None:
+        if not self._views_mounted:
+            self._prime_when_mounted = True
+            self.mount_views()
+            return
         for poller in self.query(Poller):
             poller.prime()
 
@@ -112,6 +187,9 @@ class MainScreen(Screen[None]):
 
     def show_tab(self, tab: str) -> None:
         tabs = self.query_one(TabbedContent)
+        if not self.views(tab):
+            self._focus_when_mounted = True
+            self.mount_views()
         if tabs.active != tab:
             tabs.active = tab
         else:
@@ -124,10 +202,13 @@ class MainScreen(Screen[None]):
             self._focus_tab(event.pane.id)
 
     def _focus_tab(self, tab: str) -> None:
-        view = self.query_one(f"#{tab}-view")
-        focus_main = getattr(view, "focus_main", None)
-        if callable(focus_main):
-            focus_main()
+        for view in self.views(tab):
+            if not view.is_mounted:  # focused once mounted (see mount_views)
+                self._focus_when_mounted = True
+                return
+            focus_main = getattr(view, "focus_main", None)
+            if callable(focus_main):
+                focus_main()
 
     def on_screen_suspend(self, _event: ScreenSuspend) -> None:
         self._covered = True
@@ -154,6 +235,11 @@ class MainScreen(Screen[None]):
         host = console_host(self)
         if message.generation != host.generation:
             return
+        if not self._after_first_data:
+            # Once these jobs are on screen, and a moment later (keys typed meanwhile come
+            # first): who am I, and the other tabs' views.
+            self._after_first_data = True
+            self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
         host.jobs_snapshot = message.snapshot
         self.set_tab_count("jobs", len(message.snapshot.items))
         self.query_one(StatusView).show_jobs(message.snapshot)
@@ -201,7 +287,18 @@ class MainScreen(Screen[None]):
         label = title if count is None else f"{title} {count}"
         self.query_one(TabbedContent).get_tab(tab).label = label
 
+    def _first_data_shown(self) -> None:
+        self._first_identity()
+        self.mount_views()
+
     # --- identity -----------------------------------------------------------------------------
+    def _first_identity(self) -> None:
+        if self._identity_timer is None:
+            return
+        self._identity_timer.stop()
+        self._identity_timer = None
+        self.fetch_identity()
+
     def fetch_identity(self) -> None:
         """One STS call per context (retried while it fails), for the header and Status."""
         if self._identity_retry is not None:
@@ -256,12 +353,10 @@ class MainScreen(Screen[None]):
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(ContextBar).set_config(console_host(self).context.config)
         self._identity_failures = 0
-        self.query_one(JobsView).reset()
-        self.query_one(EndpointsView).reset()
-        self.query_one(NotebooksView).reset()
-        self.query_one(RegistryView).reset()
-        self.query_one(HyperPodView).reset()
-        self.query_one(ExperimentsView).reset()
+        # Views not mounted yet start on the new context when they are.
+        for view in self.views():
+            if not isinstance(view, StatusView):
+                view.reset()  # type: ignore[attr-defined]
         for tab in ("jobs", "endpoints", "experiments", "notebooks", "registry"):
             self.set_tab_count(tab, None)
         self.query_one(StatusView).forget_counts()
@@ -270,10 +365,8 @@ class MainScreen(Screen[None]):
 
     def palette_commands(self) -> list[PaletteCommand]:
         """The palette entries of the tabs' views (the app adds its own)."""
-        return [
-            *self.query_one(EndpointsView).palette_commands(),
-            *self.query_one(NotebooksView).palette_commands(),
-            *self.query_one(RegistryView).palette_commands(),
-            *self.query_one(HyperPodView).palette_commands(),
-            *self.query_one(ExperimentsView).palette_commands(),
-        ]
+        self.mount_views()  # the palette offers every tab's actions (from then on)
+        commands: list[PaletteCommand] = []
+        for view in self.views("endpoints", "notebooks", "registry", "hyperpod", "experiments"):
+            commands += view.palette_commands()  # type: ignore[attr-defined]
+        return commands

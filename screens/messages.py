@@ -14,7 +14,11 @@ from textual.message import Message
 if TYPE_CHECKING:
     from console.errors import SmError
     from console.services.identity import CallerIdentity
-    from screens.jobs_feed import JobsSnapshot
+    from console.services.jobs_feed import JobsSnapshot
+    from screens.endpoints_feed import EndpointsSnapshot
+    from screens.experiments import ExperimentsSnapshot
+    from screens.notebooks import NotebooksSnapshot
+    from screens.registry_feed import RegistrySnapshot
 
 
 @dataclass
@@ -70,3 +74,33 @@ class JobStopFinished(Message):
     kind: str
     name: str
     error: SmError | None = None
+
+
+@dataclass
+class EndpointsListed(Message):
+    """The Endpoints poller fetched a fresh snapshot."""
+
+    generation: int
+    snapshot: EndpointsSnapshot
+
+
+@dataclass
+class ExperimentsListed(Message):
+    generation: int
+    snapshot: ExperimentsSnapshot
+
+
+@dataclass
+class NotebooksListed(Message):
+    """The Notebooks poller fetched a fresh snapshot."""
+
+    generation: int
+    snapshot: NotebooksSnapshot
+
+
+@dataclass
+class RegistryListed(Message):
+    """The Registry poller fetched a fresh snapshot."""
+
+    generation: int
+    snapshot: RegistrySnapshot

@@ -18,13 +18,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Static
 
 from console.services.notebooks import DELETABLE_STATUSES
 from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.messages import NotebooksListed
 from screens.notebooks_table import NotebooksTable
 from screens.notebooks_url import NotebookUrlScreen
 from screens.palette import PaletteCommand
@@ -58,14 +58,6 @@ def fetch_notebooks(context: ConsoleContext) -> NotebooksSnapshot:
     """One listing (the list carries everything the table shows). Worker thread."""
     items = tuple(context.notebooks.list_notebooks(limit=LIST_LIMIT))
     return NotebooksSnapshot(items, datetime.now(UTC))
-
-
-@dataclass
-class NotebooksListed(Message):
-    """The Notebooks poller fetched a fresh snapshot."""
-
-    generation: int
-    snapshot: NotebooksSnapshot
 
 
 class NotebooksView(TableView):

@@ -114,6 +114,20 @@ class Poller(Static, Generic[T]):
             self._primed_unseen = True
             self._launch()
 
+    def adopt(self, value: T) -> None:
+        """A first result obtained elsewhere (the start-up helper process): posted as if
+        this poller had fetched it, and the next poll is a normal interval away."""
+        if not self.schedule.try_start_first():
+            return
+        delay = self.schedule.succeeded(transitional=self._transitional(value))
+        message = self._result(console_host(self).generation, value)
+        # Sent by this poller, whoever called: Textual stops a message from bubbling
+        # past its sender, and the view that calls this is the screen's way up.
+        message.set_sender(self)
+        self.post_message(message)
+        if self._shown:
+            self._arm(delay)
+
     def refresh_now(self) -> None:
         """Poll as soon as possible (manual refresh, or after a mutation)."""
         self.schedule.request_now()

@@ -31,6 +31,7 @@ from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, 
 from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.messages import RegistryListed
 from screens.palette import PaletteCommand
 from screens.poller import Poller, schedule_for
 from screens.registry_evidence import EvidencePane
@@ -57,14 +58,6 @@ class RunsRead(Message):
     generation: int
     runs: dict[str, RunMetrics]
     note: str
-
-
-@dataclass
-class RegistryListed(Message):
-    """The Registry poller fetched a fresh snapshot."""
-
-    generation: int
-    snapshot: RegistrySnapshot
 
 
 def decision_summary(results: list[ApprovalResult], labels: dict[str, str], done: str) -> str:

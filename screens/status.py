@@ -24,10 +24,10 @@ from textual.widgets import Static
 from console.aws.metrics import BudgetSnapshot
 from console.errors import SmError
 from console.services.identity import CallerIdentity
+from console.services.jobs_feed import KINDS, JobsSnapshot
 from screens.formatting import MISSING, StatusPalette
 from screens.host import console_host
 from screens.job_sections import grid
-from screens.jobs_feed import KINDS, JobsSnapshot
 
 BUDGET_REFRESH_SECONDS = 3.0
 STATE_ORDER = ("InProgress", "Stopping", "Completed", "Failed", "Stopped", "Deleting")

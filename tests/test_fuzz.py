@@ -257,7 +257,8 @@ def test_odd_keymaps_start_the_app_and_are_reported(keymap: dict[str, str]) -> N
 
     from console.config import load_config
     from console.context import ConsoleContext
-    from screens.app import create_app, known_binding_ids
+    from screens.app import create_app
+    from screens.binding_owners import known_binding_ids
 
     async def run() -> list[str]:
         config = load_config(env={}, overrides={"endpoint_url": "http://127.0.0.1:9"})

@@ -1,15 +1,13 @@
 """Which profiles and regions the operator can switch to (local files only, no API call).
 
 The TUI's context dialog offers these; reading ``~/.aws/config`` and botocore's bundled
-endpoint data is cheap and offline, so it happens on demand.
+endpoint data is cheap and offline, so it happens on demand. botocore is imported on
+demand too: the TUI imports this module at start-up, before it needs botocore.
 """
 
 from __future__ import annotations
 
 import re
-
-import botocore.session
-from botocore.exceptions import BotoCoreError
 
 from console.errors import ValidationError
 
@@ -18,6 +16,9 @@ REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$")
 
 def available_profiles() -> list[str]:
     """Profile names from the shared config and credentials files, sorted, "default" first."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
     try:
         names = set(botocore.session.Session().available_profiles)
     except (BotoCoreError, OSError, ValueError):
@@ -29,6 +30,8 @@ def available_profiles() -> list[str]:
 
 def sagemaker_regions() -> list[str]:
     """Regions where SageMaker exists (botocore's bundled endpoint data)."""
+    import botocore.session
+
     session = botocore.session.Session()
     regions = set(session.get_available_regions("sagemaker"))
     for partition in ("aws-us-gov", "aws-cn"):

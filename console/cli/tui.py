@@ -24,6 +24,10 @@ def open_tui(inv: Any, *, demo: Any = None) -> None:
     # cyclic GC would walk them over and over for nothing (~7% of start-up CPU). The app
     # turns it back on, with those objects frozen, once the first data is drawn.
     gc.disable()
+    # Before importing the TUI: the helper lists jobs on the other core meanwhile.
+    from console.services.jobs_prefetch import JobsPrefetch
+
+    prefetch = JobsPrefetch.start(inv.config)
     from screens.app import run_app
 
-    run_app(inv.config, demo=demo, terraform=inv.terraform)
+    run_app(inv.config, demo=demo, terraform=inv.terraform, prefetch=prefetch)

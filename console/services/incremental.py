@@ -59,6 +59,13 @@ class IncrementalLister(Generic[R]):
             self._items.clear()
             self._listed_once = False
 
+    def seed(self, items: Iterable[R]) -> None:
+        """Start from a full listing made elsewhere (the start-up helper process, see
+        :mod:`console.services.jobs_prefetch`): the next refresh is incremental."""
+        with self._lock:
+            self._items = {self._key(item): item for item in items}
+            self._listed_once = True
+
     def _since(self) -> datetime | None:
         if not self._listed_once:
             return None

@@ -17,6 +17,7 @@ from console.context import ConsoleContext
 from screens.app import SmConsoleApp, create_app
 from screens.jobs import JobsView
 from screens.jobs_table import JobsTable
+from screens.main import TABS
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -120,6 +121,22 @@ async def wait_until(
             return
         await pilot.pause(0.02)
     raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+async def all_views(pilot: Pilot[Any], app: SmConsoleApp) -> None:
+    """Mount every tab's view now, for tests that drive a hidden tab directly.
+
+    The app mounts the views of the tabs not shown at start only once the first jobs are
+    drawn (start-up speed); pressing a tab's key mounts them too.
+    """
+    main = app.main_screen
+    main.mount_views()
+
+    def mounted() -> bool:
+        views = main.views()
+        return len(views) == len(TABS) and all(view.is_mounted for view in views)
+
+    await wait_until(pilot, mounted, what="every tab's view mounted")
 
 
 def jobs_table(app: SmConsoleApp) -> JobsTable:

@@ -17,7 +17,7 @@ from screens.experiments_runs import ColumnPicker, RunsScreen, RunsView
 from screens.experiments_table import ExperimentsTable, RunsTable
 from tests.support.mlflow_seed import MlflowSeed
 
-from .conftest import make_app, notifications, static_text
+from .conftest import all_views, make_app, notifications, static_text
 from .conftest import wait_until as _wait_until
 
 # MLflow answers over HTTP and CI boxes are shared: wait longer than for moto alone.
@@ -189,6 +189,7 @@ async def test_export_csv(env: MlflowSeed, tmp_path: Path) -> None:
 async def test_jump_from_training_job_to_run(env: MlflowSeed) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
+        await all_views(pilot, app)
         view = app.main_screen.query_one(ExperimentsView)
         view.show_training_job_run("train-job-1")
         await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
@@ -303,6 +304,7 @@ async def test_mlflow_down_degrades_the_tab_and_it_recovers(
         app = make_app(poll={"experiments": 0.2})
         async with app.run_test(size=(120, 30)) as pilot:
             app.action_show_tab("experiments")
+            await all_views(pilot, app)
             table = experiments(app)
             await wait_until(pilot, lambda: env.experiment_id in table.items, what="listed")
             poller = app.main_screen.query_one("#experiments-poller", Poller)
@@ -331,6 +333,7 @@ async def test_first_page_of_a_big_listing_is_shown_before_the_rest(
         app = make_app()
         async with app.run_test(size=(120, 30)) as pilot:
             app.action_show_tab("experiments")
+            await all_views(pilot, app)
             table = experiments(app)
             await wait_until(pilot, lambda: env.experiment_id in table.items, what="listed")
             table.move_cursor(row=table.get_row_index(env.experiment_id))

@@ -111,6 +111,13 @@ async def test_a_hundred_faults_no_crash_recovered_nothing_lost(sm: Any, proxy: 
         proxy.clear()
         await pilot.press("7")  # and the keyboard still answers (maybe after a busy frame)
         tabs = app.main_screen.query_one("#tabs")
-        await until(pilot, lambda: tabs.active == "status", 30, "the status tab")  # type: ignore[attr-defined]
+        try:
+            await until(pilot, lambda: tabs.active == "status", 30, "the status tab")  # type: ignore[attr-defined]
+        except AssertionError as timed_out:
+            state = f"active {tabs.active}, screens {app.screen_stack}, focus {app.focused}"  # type: ignore[attr-defined]
+            app.action_show_tab("status")
+            await pilot.pause(0.5)
+            state += f"; after action_show_tab: {tabs.active}"  # type: ignore[attr-defined]
+            raise AssertionError(f"{timed_out}: {state}") from None
         assert app.return_code is None  # still running: nothing crashed it
         assert all("\n" not in n.message for n in app._notifications)

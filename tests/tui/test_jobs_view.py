@@ -239,7 +239,7 @@ async def test_stop_asks_and_goes_through_the_gate(sm: Any, tmp_path: Any) -> No
 
 def test_a_kind_the_endpoint_did_not_list_is_asked_again_later() -> None:
     from console.errors import NotSupportedError
-    from screens.jobs_feed import UNSUPPORTED_RETRY_SECONDS, JobsFeed
+    from console.services.jobs_feed import UNSUPPORTED_RETRY_SECONDS, JobsFeed
 
     class Lister:
         def __init__(self, fail: list[bool]) -> None:

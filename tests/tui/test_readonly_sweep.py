@@ -24,7 +24,7 @@ from typing import Any
 from textual.binding import Binding
 from textual.screen import Screen
 
-from screens.app import BINDING_OWNERS
+from screens.binding_owners import BINDING_OWNERS
 from screens.confirm import ConfirmDialog
 from screens.endpoints_detail import EndpointDetailScreen
 from screens.hyperpod_sbatch import SbatchScreen

@@ -21,7 +21,7 @@ from screens.registry_history import HistoryScreen
 from screens.registry_table import GroupsTable, PackagesTable
 from tests.support.helpers import audit_records
 from tests.support.registry import ACCOUNT, REGION, add_version, seed_churn
-from tests.tui.conftest import make_app, notifications, static_text, wait_until
+from tests.tui.conftest import all_views, make_app, notifications, static_text, wait_until
 
 
 def view(app: Any) -> RegistryView:
@@ -308,8 +308,9 @@ async def test_show_package_opens_its_group_and_highlights_it_whatever_its_statu
     approved = churn["v1"]
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        view = app.main_screen.query_one(RegistryView)
         app.main_screen.show_tab("registry")  # type: ignore[attr-defined]
+        await all_views(pilot, app)
+        view = app.main_screen.query_one(RegistryView)
         view.show_package(approved)
         table = view.table
         await wait_until(pilot, lambda: table.cursor_key == approved, what="highlighted")

@@ -11,7 +11,8 @@ from textual.widgets import Static, TabbedContent
 
 from console.config import load_config
 from console.context import ConsoleContext
-from screens.app import create_app, known_binding_ids
+from screens.app import create_app
+from screens.binding_owners import known_binding_ids
 from screens.experiments import ExperimentsView
 from screens.filter_bar import FilterBar
 from screens.header import ContextBar

@@ -23,10 +23,10 @@ import screens.notebooks
 from console.aws.metrics import ApiMetrics, BudgetSnapshot, ServiceBudget
 from console.services.endpoints import Endpoint, EndpointVariant
 from console.services.jobs import JobSummary
+from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from console.services.notebooks import NotebookSummary
 from screens.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from screens.endpoints_table import EndpointsTable
-from screens.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs_table import JobsTable
 from screens.keyed_table import KeyedTable
 from screens.notebooks import NotebooksSnapshot

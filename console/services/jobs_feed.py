@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from console.errors import NotSupportedError
+from console.errors import NotSupportedError, SmError
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -71,6 +71,12 @@ class JobsFeed:
         self._unsupported.clear()
 
     def fetch(self) -> JobsSnapshot:
+        if self._training is None:
+            # The first poll of the TUI: a helper process may have listed already.
+            prefetched = self.context.take_prefetched_jobs()
+            if prefetched is not None:
+                self._adopt(prefetched)
+                return prefetched
         jobs = self.context.jobs
         if self._training is None:
             self._training = jobs.training_lister()
@@ -95,6 +101,29 @@ class JobsFeed:
             else:
                 self._unsupported.pop(kind, None)
         return JobsSnapshot(tuple(items), datetime.now(UTC), tuple(sorted(self._unsupported)))
+
+    def take_prefetched(self) -> JobsSnapshot | None:
+        """The start-up helper's listing if it has arrived (never waits: the UI thread
+        may ask). An error answer is dropped: the first poll then meets it by itself."""
+        if self._training is not None:
+            return None
+        try:
+            snapshot = self.context.take_prefetched_jobs(wait=False)
+        except SmError:
+            return None
+        if snapshot is not None:
+            self._adopt(snapshot)
+        return snapshot
+
+    def _adopt(self, snapshot: JobsSnapshot) -> None:
+        """Carry on from ``snapshot`` as if this feed had fetched it."""
+        jobs = self.context.jobs
+        self._training = jobs.training_lister()
+        self._training.seed(job for job in snapshot.items if job.kind == "training")
+        self._processing = jobs.processing_lister()
+        self._processing.seed(job for job in snapshot.items if job.kind == "processing")
+        retry_at = self.clock() + UNSUPPORTED_RETRY_SECONDS
+        self._unsupported = dict.fromkeys(snapshot.unsupported, retry_at)
 
 
 UNSUPPORTED_RETRY_SECONDS = 600.0

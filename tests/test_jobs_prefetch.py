@@ -1,0 +1,131 @@
+"""The start-up helper process (console.services.jobs_prefetch): a real child process
+listing jobs on the moto server, through a counting proxy, handed to the first poll."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from console.config import Config, load_config
+from console.context import ConsoleContext
+from console.errors import SmError
+from console.services import jobs_prefetch
+from console.services.incremental import OVERLAP, IncrementalLister
+from console.services.jobs_feed import JobsFeed
+from console.services.jobs_prefetch import JobsPrefetch
+from tests.support.fault_proxy import Fault, FaultProxy
+
+from .test_jobs import create_job
+
+
+@pytest.fixture
+def proxy(aws: Any) -> Iterator[FaultProxy]:
+    fault_proxy = FaultProxy(aws.url).start()
+    yield fault_proxy
+    fault_proxy.stop()
+
+
+@pytest.fixture
+def config(proxy: FaultProxy) -> Config:
+    return load_config(overrides={"endpoint_url": proxy.url, "read_timeout": 5.0})
+
+
+def prefetched_context(config: Config) -> ConsoleContext:
+    context = ConsoleContext(config, source="tui")
+    prefetch = JobsPrefetch.start(config)
+    assert prefetch is not None
+    context.expect_prefetched_jobs(prefetch)
+    return context
+
+
+def names(snapshot: Any) -> list[str]:
+    return sorted(job.name for job in snapshot.items)
+
+
+def test_first_poll_takes_the_helpers_listing_and_counts_its_calls(
+    aws: Any, proxy: FaultProxy, config: Config
+) -> None:
+    sm = aws.client("sagemaker")
+    for i in range(3):
+        create_job(sm, f"pre-{i}")
+    context = prefetched_context(config)
+    feed = JobsFeed(context)
+
+    first = feed.fetch()
+
+    assert names(first) == ["pre-0", "pre-1", "pre-2"]
+    # The helper made the calls (one per kind), this process made no client at all...
+    assert proxy.calls("ListTrainingJobs") == 1
+    assert proxy.calls("ListProcessingJobs") == 1
+    assert context.sessions._clients == {}
+    # ...and they are in this process's API budget all the same.
+    assert context.sessions.metrics.calls_total("sagemaker") == 3
+    # Only once: the next poll lists by itself, incrementally from the helper's listing.
+    create_job(sm, "pre-3")
+    second = feed.fetch()
+    assert names(second) == ["pre-0", "pre-1", "pre-2", "pre-3"]
+    assert proxy.calls("ListTrainingJobs") == 2
+    assert context.take_prefetched_jobs() is None
+
+
+def test_a_seeded_lister_refreshes_incrementally() -> None:
+    """What the feed does with the helper's listing: the next refresh asks only for what
+    was created since (moto ignores SortBy, so this is shown on the lister itself)."""
+    asked: list[datetime | None] = []
+    created = datetime(2026, 11, 1, tzinfo=UTC)
+    jobs = {"a": created, "b": created + timedelta(hours=1)}
+
+    def fetch(since: datetime | None) -> list[tuple[str, datetime]]:
+        asked.append(since)
+        return sorted(jobs.items())
+
+    lister = IncrementalLister(
+        fetch, key=lambda job: job[0], created=lambda job: job[1], can_change=lambda _: False
+    )
+    lister.seed(sorted(jobs.items()))
+    delta = lister.refresh()
+
+    assert not delta.full and delta.changed == ()
+    assert asked == [jobs["b"] - OVERLAP]
+
+
+def test_an_aws_error_reads_as_the_poll_would_have_shown_it(
+    aws: Any, proxy: FaultProxy, config: Config
+) -> None:
+    proxy.add(Fault("denied", "sagemaker", "ListTrainingJobs"))
+    in_process = JobsFeed(ConsoleContext(config, source="tui"))
+    with pytest.raises(SmError) as direct:
+        in_process.fetch()
+    calls_before = proxy.calls("ListTrainingJobs")
+
+    context = prefetched_context(config)
+    with pytest.raises(SmError) as helped:
+        JobsFeed(context).fetch()
+
+    assert type(helped.value) is type(direct.value)
+    assert helped.value.one_line() == direct.value.one_line()
+    # The helper's answer is the error: this process did not ask again.
+    assert proxy.calls("ListTrainingJobs") == calls_before + 1
+    assert context.sessions._clients == {}
+
+
+def test_a_helper_that_fails_means_the_poll_lists_itself(
+    aws: Any, proxy: FaultProxy, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_job(aws.client("sagemaker"), "solo")
+    monkeypatch.setattr(jobs_prefetch, "MODULE", "console.no_such_helper")
+    context = prefetched_context(config)
+
+    assert names(JobsFeed(context).fetch()) == ["solo"]
+    assert proxy.calls("ListTrainingJobs") == 1  # this process's own call
+    assert "sagemaker" in context.sessions._clients
+
+
+def test_cancel_ends_a_helper_nobody_asked(config: Config) -> None:
+    prefetch = JobsPrefetch.start(config)
+    assert prefetch is not None
+    prefetch.cancel()
+    assert prefetch._process.returncode is not None
