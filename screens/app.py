@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -26,6 +27,7 @@ from console.services.jobs_prefetch import JobsPrefetch
 from console.tf_defaults import TerraformStatus
 from screens.context_switch import ContextChoice, ContextDialog
 from screens.jobs import JobsView
+from screens.key_order import handled_before_forwarding
 from screens.main import TABS, MainScreen
 from screens.messages import JobsListed
 from screens.palette import ConsoleCommands, PaletteCommand
@@ -117,6 +119,16 @@ class SmConsoleApp(App[None]):
         terraform = self._console_context.terraform
         self.switch_context(ConsoleContext(new_config, source="tui", terraform=terraform))
         self.notify(f"now looking at {choice.profile or 'default'}@{choice.region}", timeout=4)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Bindings first, so keys arriving in one burst keep their order (key_order).
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and await handled_before_forwarding(self, event)
+        ):
+            return
+        await super().on_event(event)
 
     # --- screens --------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:

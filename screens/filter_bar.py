@@ -14,8 +14,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
+from screens.key_order import OrderedKeysInput, focus_now
 
-class FilterBar(Input):
+
+class FilterBar(OrderedKeysInput):
     """One-line filter input; hidden by the owning view while not in use."""
 
     BINDINGS = [
@@ -45,7 +47,7 @@ class FilterBar(Input):
         """Show and focus, remembering the filter to restore on cancel."""
         self._before = self.value
         self.display = True
-        self.focus()
+        focus_now(self)
         self.cursor_position = len(self.value)
 
     def set_invalid(self, invalid: bool) -> None:

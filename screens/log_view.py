@@ -47,6 +47,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from console.config import state_dir
 from console.errors import SmError, translate
+from screens.key_order import OrderedKeysInput, focus_now
 from screens.log_view_feed import (
     Backlog,
     FeedTiming,
@@ -535,7 +536,7 @@ def _clock(epoch_second: int) -> str:
     return time.strftime(TIME_FORMAT, time.localtime(epoch_second))
 
 
-class SearchBar(Input):
+class SearchBar(OrderedKeysInput):
     """The ``/`` input: highlights live while typing; ``enter`` keeps it and jumps."""
 
     BINDINGS = [Binding("escape,ctrl+g", "cancel", "Cancel search", id="logs.search_cancel")]
@@ -561,7 +562,7 @@ class SearchBar(Input):
     def open(self) -> None:
         self._before = self.value
         self.display = True
-        self.focus()
+        focus_now(self)
         self.cursor_position = len(self.value)
 
     @on(Input.Changed)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
@@ -58,6 +59,20 @@ AFTER_FIRST_DATA = 0.05  # seconds after the first jobs were drawn
 IDENTITY_RETRY_MAX = 60.0  # seconds between caller-identity retries, at most
 
 
+class ConsoleTabs(TabbedContent):
+    """The tab set; only :meth:`MainScreen.show_tab` (keys, palette, jumps) switches tabs.
+
+    Textual's ``TabbedContent`` also switches to the pane of a programmatically focused
+    widget. A focus queued for a tab the operator has already left then pulled them back,
+    and two such focuses switched tabs back and forth forever (seen with keys typed
+    quickly after start: every switch re-focused, re-rendered the footer, at 100% CPU).
+    """
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+        event.prevent_default()  # Textual runs the base class's handler too, unless this
+
+
 class MainScreen(Screen[None]):
     """The console's base screen."""
 
@@ -86,7 +101,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ContextBar(self._config, demo_label=self._demo_label)
-        with TabbedContent(initial="jobs", id="tabs"):
+        with ConsoleTabs(initial="jobs", id="tabs"):
             for tab, title in TABS:
                 with TabPane(title, id=tab):
                     if tab in EAGER_TABS:
@@ -187,6 +202,11 @@ class MainScreen(Screen[None]):
 
     def show_tab(self, tab: str) -> None:
         tabs = self.query_one(TabbedContent)
+        try:
+            tabs.get_tab(tab)
+        except NoMatches:  # a key typed before the tab bar was mounted: once it is
+            self.call_after_refresh(self.show_tab, tab)
+            return
         if not self.views(tab):
             self._focus_when_mounted = True
             self.mount_views()
@@ -206,6 +226,14 @@ class MainScreen(Screen[None]):
             if not view.is_mounted:  # focused once mounted (see mount_views)
                 self._focus_when_mounted = True
                 return
+        # Later, and only if the operator is still on that tab: keys typed quickly (2 3 4)
+        # queue a focus per tab, and a stale one would put the keys in a hidden table.
+        self.call_later(self._focus_if_active, tab)
+
+    def _focus_if_active(self, tab: str) -> None:
+        if self.active_tab != tab:
+            return
+        for view in self.views(tab):
             focus_main = getattr(view, "focus_main", None)
             if callable(focus_main):
                 focus_main()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +239,60 @@ def test_nothing_reaches_the_terminal(
     assert out == "" and err == ""
     with quiet():
         client.delete_run(run.info.run_id)
+
+
+CONCURRENT_FIRST_USE = """
+import sys, threading
+from console.config import load_config
+from console.context import ConsoleContext
+from console.demo.mlflow_live import LiveRuns
+from console.mlflow.loading import mlflow_imports
+
+uri = sys.argv[1]
+errors, clients = [], []
+
+def service_client():
+    try:
+        context = ConsoleContext(load_config(overrides={"mlflow_tracking_uri": uri}))
+        clients.append(context.mlflow.mlflow_client)
+    except Exception as exc:
+        errors.append(repr(exc))
+
+def entities():
+    try:
+        with mlflow_imports():
+            from mlflow.entities import Metric  # noqa: F401
+    except Exception as exc:
+        errors.append(repr(exc))
+
+def demo_live():
+    try:
+        clients.append(LiveRuns(uri, {}, {})._mlflow())
+    except Exception as exc:
+        errors.append(repr(exc))
+
+targets = (service_client, entities, demo_live, service_client)
+threads = [threading.Thread(target=target) for target in targets]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(clients), errors)
+"""
+
+
+def test_first_use_from_several_threads_at_once(tmp_path: Path) -> None:
+    """mlflow imported by several threads at once, in a fresh process: without the one
+    import lock, importlib hands a thread a half-initialised mlflow ("partially
+    initialized module 'mlflow' has no attribute 'version'"), broken for good."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_FIRST_USE, uri],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).resolve().parents[1],
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "3 []"

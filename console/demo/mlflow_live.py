@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from console.demo.seed import FAMILIES
+from console.mlflow.loading import mlflow_imports
 
 # Simulator outcome -> MLflow run status.
 RUN_STATUS = {"Completed": "FINISHED", "Failed": "FAILED", "Stopped": "KILLED"}
@@ -44,11 +45,12 @@ class LiveRuns:
 
     def _mlflow(self) -> Any:
         if self._client is None:
-            from mlflow.tracking import MlflowClient
+            with mlflow_imports():
+                from mlflow.tracking import MlflowClient
 
-            self._client = MlflowClient(
-                tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
-            )
+                self._client = MlflowClient(
+                    tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
+                )
         return self._client
 
     def progress(
@@ -65,7 +67,8 @@ class LiveRuns:
         experiment_id = self.experiments.get(FAMILIES[family].experiment)
         if experiment_id is None:
             return None
-        from mlflow.entities import Metric, Param
+        with mlflow_imports():
+            from mlflow.entities import Metric, Param
 
         with self._lock:
             client = self._mlflow()

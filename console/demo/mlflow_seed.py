@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from console.demo.seed import FAMILIES, RunSeed
+from console.mlflow.loading import mlflow_imports
 
 STEPS = 50
 RUNS_PER_EXPERIMENT = 5
@@ -63,14 +64,16 @@ def seed_mlflow(
     are always logged (and registered), so run -> package lineage has something to find.
     """
     silence_mlflow()
-    from mlflow.entities import Metric, Param, RunTag
-    from mlflow.tracking import MlflowClient
+    with mlflow_imports():
+        from mlflow.entities import Metric, Param, RunTag
+        from mlflow.tracking import MlflowClient
 
-    silence_mlflow()  # again: importing mlflow configures its own logger
+        silence_mlflow()  # again: importing mlflow configures its own logger
+        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     undo = _fast_sqlite(tracking_uri)
     try:
         return _seed(
-            MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri),
+            client,
             artifact_root,
             runs,
             random.Random(seed),

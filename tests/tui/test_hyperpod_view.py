@@ -108,7 +108,11 @@ def view(app: SmConsoleApp) -> HyperPodView:
 
 
 async def open_nodes(pilot: Any, app: SmConsoleApp) -> NodesTable:
+    # A snapshot's pilot starts before the main screen is composed; the HyperPod view is
+    # mounted when its tab is first shown.
+    await wait_until(pilot, lambda: app.main_screen.query("#tabs"), what="composed")
     await pilot.press("5")
+    await wait_until(pilot, lambda: app.main_screen.query("#hp-nodes-table"), what="the view")
     table = app.main_screen.query_one("#hp-nodes-table", NodesTable)
     await wait_until(pilot, lambda: table.total_count >= 5, what="nodes joined")
     return table

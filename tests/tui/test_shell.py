@@ -3,9 +3,11 @@ pausing, degraded state and context switches."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Static, TabbedContent
 
@@ -254,3 +256,42 @@ async def test_a_failed_identity_lookup_is_retried_until_it_answers(aws: Any) ->
             assert proxy.calls("GetCallerIdentity", faulted=False) == 1
     finally:
         proxy.stop()
+
+
+async def test_tab_keys_typed_at_start_land_on_the_last_tab_and_stay(sm: Any) -> None:
+    """Number keys typed before the other tabs' views exist (right at start): the last
+    key's tab is shown and focused, and it stays (queued focuses of the tabs passed
+    through once switched tabs back and forth forever)."""
+    from textual.widgets import ContentSwitcher
+
+    create_training_job(sm, "alpha")
+    app = make_app()
+    activations: list[TabbedContent.TabActivated] = []
+
+    def hook(message: Any) -> None:  # sees a message at each widget it bubbles through
+        if isinstance(message, TabbedContent.TabActivated) and not any(
+            seen is message for seen in activations
+        ):
+            activations.append(message)
+
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        main = app.main_screen
+        # Posted as a terminal would deliver them: Pilot.press waits for the app to be
+        # idle between keys, which hides the race.
+        for key in "2345623":
+            app.post_message(events.Key(key, key))
+            await asyncio.sleep(0.01)
+        registry = main.query_one("#registry")
+        await wait_until(pilot, lambda: len(main.views()) == 7, what="views mounted")
+        await pilot.press("4")
+        await wait_until(
+            pilot,
+            lambda: app.focused is not None and registry in app.focused.ancestors,
+            what="the registry table focused",
+        )
+        settled = len(activations)
+        await pilot.pause(1.0)
+        assert tabs(app).active == "registry"
+        assert main.query_one(ContentSwitcher).current == "registry"
+        assert app.focused is not None and registry in app.focused.ancestors
+        assert len(activations) == settled  # no tab switched by itself since

@@ -1,0 +1,46 @@
+"""Keys that arrive in one burst (a laggy SSH link, a paste) are handled in typing order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.pilot import Pilot
+
+from screens.app import SmConsoleApp
+from screens.filter_bar import FilterBar
+from screens.log_view import LogScreen
+
+from .conftest import create_training_job, jobs_table, make_app, wait_for_rows, wait_until
+
+NAMED = {"/": ("slash", "/"), "^u": ("ctrl+u", "\x15"), "\r": ("enter", "\r")}
+
+
+async def burst(pilot: Pilot[Any], app: SmConsoleApp, *keys: str) -> None:
+    """Post keys as one read of the terminal delivers them: Pilot.press waits for the app
+    to be idle after each key, which hides the race."""
+    for key in keys:
+        name, character = NAMED.get(key, (key, key))
+        app.post_message(events.Key(name, character))
+    await pilot.pause(0.3)
+
+
+async def test_slash_then_text_in_one_burst_types_into_the_filter(sm: Any) -> None:
+    for name in ("alpha", "beta"):
+        create_training_job(sm, name)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot, app, 2)
+        await burst(pilot, app, "/", "a", "l")  # l alone opens the logs
+        bar = app.main_screen.query_one("#jobs-filter", FilterBar)
+        assert not isinstance(app.screen, LogScreen)
+        assert app.focused is bar and bar.value == "al"
+        await burst(pilot, app, "p", "h", "a", "\r")
+        assert jobs_table(app).row_filter.text == "alpha"
+        assert jobs_table(app).shown_keys() == ["training:alpha"]
+
+        # The input's own keys (ctrl+u, enter) keep their place among the characters.
+        await burst(pilot, app, "/", "^u", "b", "e", "t", "a", "\r")
+        await wait_until(pilot, lambda: jobs_table(app).row_filter.text == "beta")
+        assert jobs_table(app).shown_keys() == ["training:beta"]
+        assert app.focused is jobs_table(app)
