@@ -21,6 +21,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from screens.key_order import TextInput
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; dismisses with True only on an explicit confirmation."""
@@ -65,10 +67,10 @@ class ConfirmDialog(ModalScreen[bool]):
                     Content.assemble("Type ", (self.typed_name, "bold"), " to confirm:"),
                     id="confirm-prompt",
                 )
-                yield Input(placeholder=self.typed_name, id="confirm-name")
+                yield TextInput(placeholder=self.typed_name, id="confirm-name")
             if self.comment_prompt is not None:
                 yield Static(Content(self.comment_prompt), id="confirm-comment-prompt")
-                yield Input(
+                yield TextInput(
                     placeholder="comment (enter: go to the confirm button)",
                     max_length=self.comment_max or 0,
                     id="confirm-comment",

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from console.aws.profiles import region_name
 from console.errors import SmError
+from screens.key_order import TextInput
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ContextDialog(ModalScreen[ContextChoice | None]):
             yield Label("Profile", classes="context-label")
             yield Select(options, value=profile, allow_blank=False, id="context-profile")
             yield Label("Region", classes="context-label")
-            yield Input(
+            yield TextInput(
                 self.current.region,
                 placeholder="e.g. eu-west-1",
                 suggester=SuggestFromList(self.regions, case_sensitive=False),

@@ -28,6 +28,7 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 from console import validate
 from console.errors import SmError, ValidationError, translate
 from screens.host import console_host
+from screens.key_order import TextEditor
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, InvocationResult
@@ -125,7 +126,7 @@ class InvokeScreen(Screen[None]):
                 options, value=ANY_VARIANT, allow_blank=False, compact=True, id="invoke-variant"
             )
         recent = self.history.recent(name)
-        yield TextArea(recent[0] if recent else DEFAULT_PAYLOAD, id="invoke-payload")
+        yield TextEditor(recent[0] if recent else DEFAULT_PAYLOAD, id="invoke-payload")
         yield Static(Content(""), id="invoke-check")
         yield Static(Content("Response"), classes="section-title", id="invoke-response-title")
         with VerticalScroll(id="invoke-response"):

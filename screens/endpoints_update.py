@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from console.errors import SmError, translate
 from screens.formatting import format_time
 from screens.host import console_host
+from screens.key_order import TextInput
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint
@@ -58,7 +59,7 @@ class ConfigPicker(ModalScreen[str | None]):
             yield Static(
                 Content(f"now serving {self.endpoint.config_name or '?'}"), id="configs-current"
             )
-            yield Input(
+            yield TextInput(
                 placeholder="type to filter · ↑↓ choose · enter picks · ctrl+g cancels",
                 compact=True,
                 id="configs-filter",

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from console.errors import SmError, ValidationError
 from screens.endpoints_render import plan_summary, plan_table
+from screens.key_order import TextInput
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint
@@ -97,7 +98,7 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
                 for index, variant in enumerate(endpoint.variants):
                     yield Label(Content(variant.name), classes="weights-variant")
                     weight = variant.desired_weight
-                    yield Input(
+                    yield TextInput(
                         "" if weight is None else f"{weight:g}",
                         type="number",
                         compact=True,
@@ -105,7 +106,7 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
                         classes="weights-input",
                     )
                     count = variant.desired_instance_count
-                    yield Input(
+                    yield TextInput(
                         "" if count is None else str(count),
                         type="integer",
                         compact=True,

@@ -30,6 +30,7 @@ from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.formatting import MISSING, format_time
 from screens.host import console_host
+from screens.key_order import TextInput
 from screens.keyed_table import KeyedTable, TableColumn, epoch
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -129,7 +130,7 @@ class AliasPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="alias-box"):
             yield Static(Content(f"Alias for {self.model} version {self.version}:"))
-            yield Input(value=self.current, id="alias-name")
+            yield TextInput(value=self.current, id="alias-name")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

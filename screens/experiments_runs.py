@@ -37,6 +37,7 @@ from console.mlflow.records import MlflowExperiment, MlflowRun
 from screens.experiments_table import RunsTable
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.key_order import TextInput
 from screens.messages import PollFailed
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -143,7 +144,7 @@ class RunsView(TableView):
         self.picked: tuple[str, ...] | None = cols.parse_columns(saved) if saved else None
 
     def compose(self) -> ComposeResult:
-        search = Input(placeholder="MLflow filter, e.g. metrics.loss < 0.3", id="runs-search")
+        search = TextInput(placeholder="MLflow filter, e.g. metrics.loss < 0.3", id="runs-search")
         search.display = False
         yield search
         yield RunsTable(id="runs-table")

@@ -14,10 +14,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-from screens.key_order import OrderedKeysInput, focus_now
+from screens.key_order import TextInput, focus_now
 
 
-class FilterBar(OrderedKeysInput):
+class FilterBar(TextInput):
     """One-line filter input; hidden by the owning view while not in use."""
 
     BINDINGS = [

@@ -103,6 +103,8 @@ class HyperPodView(Vertical):
             yield HistoryPane(poll, self.state, id="hp-history")
 
     def on_mount(self) -> None:
+        if not self.children:
+            return  # mounted as the app quit (its children already gone)
         self._activate(self.pane, focus=False)  # the tab is not shown yet
 
     @property

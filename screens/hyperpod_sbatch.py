@@ -31,6 +31,7 @@ from console.slurm.lint import read_directives
 from console.slurm.templates import TEMPLATES, render
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
+from screens.key_order import TextEditor, TextInput
 
 if TYPE_CHECKING:
     from console.slurm.client import SubmitResult
@@ -69,7 +70,7 @@ class SubmitFinished(Message):
 def editor_language() -> str | None:
     """bash highlighting when this Textual has the tree-sitter grammar, else plain text."""
     try:
-        return "bash" if "bash" in TextArea().available_languages else None
+        return "bash" if "bash" in TextEditor().available_languages else None
     except Exception:  # pragma: no cover - an older/odd Textual: plain text still works
         return None
 
@@ -118,12 +119,12 @@ class SbatchScreen(Screen[SbatchOutcome]):
                 allow_blank=True,
                 id="sbatch-template",
             )
-            yield Input(
+            yield TextInput(
                 value=self.initial_name or self._default_name(self.initial),
                 placeholder="job file name",
                 id="sbatch-name",
             )
-        yield TextArea.code_editor(
+        yield TextEditor.code_editor(
             self.initial, language=editor_language(), id="sbatch-editor", soft_wrap=False
         )
         yield Static("", id="sbatch-lint")

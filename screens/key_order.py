@@ -12,8 +12,9 @@ were seen on the demo:
 
 So: when the focus is not a text input, the app resolves bindings *before* forwarding
 (:func:`handled_before_forwarding`), and actions that open an input focus it at once
-(:func:`focus_now`, not Textual's deferred ``focus()``); a text input runs its own
-bindings in the order its keys came (:class:`OrderedKeysInput`).
+(:func:`focus_now`, not Textual's deferred ``focus()``); a text input or editor runs its own
+bindings in the order its keys came (:class:`TextInput`, :class:`TextEditor`: every
+input of the app is one of these).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ async def handled_before_forwarding(app: App[Any], event: events.Key) -> bool:
     ran (the key is then not forwarded)."""
     focused = app.focused
     if isinstance(focused, TEXT_WIDGETS):
-        return False  # printable keys are the input's; its own bindings: OrderedKeysInput
+        return False  # printable keys are the input's; its own bindings: OrderedKeys
     if focused is not None and focused.loading:
         return False
     app.app_focus = True
@@ -49,16 +50,34 @@ def focus_now(widget: Widget) -> None:
     widget.screen.set_focus(widget)
 
 
-class OrderedKeysInput(Input):
-    """An ``Input`` whose own bindings (enter, backspace, ctrl+u…) run in typing order
-    with the characters, instead of after them."""
+if TYPE_CHECKING:
+    _MixinBase = Widget
+else:
+    # Not a Widget subclass at run time: Textual's __init_subclass__ would give the mixin
+    # Widget's can_focus=False, which would then win over Input's in the MRO.
+    _MixinBase = object
+
+
+class OrderedKeys(_MixinBase):
+    """Mixin for a text widget: its own bindings (enter, backspace, ctrl+u…) run in
+    typing order with the characters, instead of after them."""
 
     async def _on_key(self, event: events.Key) -> None:
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if binding.priority or self.check_action(binding.action, ()) is False:
                 continue
-            event.stop()
-            event.prevent_default()
-            await self.run_action(binding.action)
-            return
-        # Not one of ours: Textual goes on to Input's own handler (printable keys).
+            # False when the action declined (SkipAction: an Input does not scroll on
+            # "down"): the key then goes on up to the screen's bindings as usual.
+            if await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
+        # Not one of ours: Textual goes on to the widget's own handler (printable keys).
+
+
+class TextInput(OrderedKeys, Input):
+    """The app's one-line input (use it, not ``Input``: see the module's docstring)."""
+
+
+class TextEditor(OrderedKeys, TextArea):
+    """The app's multi-line editor (use it, not ``TextArea``)."""

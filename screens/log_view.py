@@ -47,7 +47,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from console.config import state_dir
 from console.errors import SmError, translate
-from screens.key_order import OrderedKeysInput, focus_now
+from screens.key_order import TextInput, focus_now
 from screens.log_view_feed import (
     Backlog,
     FeedTiming,
@@ -536,7 +536,7 @@ def _clock(epoch_second: int) -> str:
     return time.strftime(TIME_FORMAT, time.localtime(epoch_second))
 
 
-class SearchBar(OrderedKeysInput):
+class SearchBar(TextInput):
     """The ``/`` input: highlights live while typing; ``enter`` keeps it and jumps."""
 
     BINDINGS = [Binding("escape,ctrl+g", "cancel", "Cancel search", id="logs.search_cancel")]

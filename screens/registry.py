@@ -145,6 +145,8 @@ class RegistryView(TableView):
 
     def on_mount(self) -> None:
         self.feed = RegistryFeed(console_host(self).context)
+        if not self.children:
+            return  # mounted as the app quit (its children already gone)
         self.groups.border_title = "Groups"
         self._title_packages()
 

@@ -79,6 +79,8 @@ class TableView(Vertical):
         self.table.focus()
 
     def on_mount(self) -> None:
+        if not self.query(KeyedTable):
+            return  # mounted as the app quit (its children already gone): nothing to show
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
 

@@ -34,6 +34,7 @@ from console.errors import SmError, ValidationError, translate
 from console.services.jobs import TrainingSpec
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
+from screens.key_order import TextEditor, TextInput
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -218,9 +219,9 @@ class TrainingForm(ModalScreen[str | None]):
                         yield Label(label, classes="tf-label tf-spot-only")
                         yield self._input(input_id, attribute, values, spot_only=True)
                 yield Label("Hyperparameters (KEY=VALUE per line)", classes="tf-label")
-                yield TextArea(self.draft.hyperparameters, id="tf-hp", classes="tf-pairs")
+                yield TextEditor(self.draft.hyperparameters, id="tf-hp", classes="tf-pairs")
                 yield Label("Environment (KEY=VALUE per line)", classes="tf-label")
-                yield TextArea(self.draft.environment, id="tf-env", classes="tf-pairs")
+                yield TextEditor(self.draft.environment, id="tf-env", classes="tf-pairs")
             yield Static(Content(""), id="tf-status")
             with Horizontal(id="tf-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -236,7 +237,7 @@ class TrainingForm(ModalScreen[str | None]):
             if attribute == "instance_type"
             else None
         )
-        widget = Input(
+        widget = TextInput(
             values.get(attribute, ""),
             type="integer" if integer else "text",
             suggester=suggester,

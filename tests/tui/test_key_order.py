@@ -44,3 +44,46 @@ async def test_slash_then_text_in_one_burst_types_into_the_filter(sm: Any) -> No
         await wait_until(pilot, lambda: jobs_table(app).row_filter.text == "beta")
         assert jobs_table(app).shown_keys() == ["training:beta"]
         assert app.focused is jobs_table(app)
+
+
+async def test_an_input_and_an_editor_run_their_own_keys_in_order() -> None:
+    """Every input of the app (dialogs, forms, the sbatch editor) is one of these."""
+    from textual.app import App, ComposeResult
+
+    from screens.key_order import TextEditor, TextInput
+
+    class Fields(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TextInput(value="0.5", id="weight")
+            yield TextEditor("ab", id="script")
+
+    app = Fields()
+    async with app.run_test() as pilot:
+        weight = app.query_one("#weight", TextInput)
+        weight.focus()
+        await pilot.pause()
+        await burst(pilot, app, "^u", "9", "0")  # ctrl+u ran after "90" before
+        assert weight.value == "90"
+        script = app.query_one("#script", TextEditor)
+        script.focus()
+        script.move_cursor((0, 2))
+        await pilot.pause()
+        await burst(pilot, app, "backspace", "c", "\r", "d")
+        assert script.text == "ac\nd"
+
+
+def test_no_bare_textual_inputs_in_the_screens() -> None:
+    """A plain ``Input``/``TextArea`` would reorder a burst of keys (see key_order)."""
+    import re
+    from pathlib import Path
+
+    screens = Path(__file__).resolve().parents[2] / "screens"
+    bare = re.compile(r"(?<![\w.])(Input|TextArea)(\(|\.code_editor\()")
+    found = [
+        f"{path.name}:{number}"
+        for path in sorted(screens.glob("*.py"))
+        if path.name != "key_order.py"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if bare.search(line) and "isinstance" not in line
+    ]
+    assert not found, found
