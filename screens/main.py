@@ -94,6 +94,7 @@ class MainScreen(Screen[None]):
         self._identity_retry: Timer | None = None
         self._identity_timer: Timer | None = None
         self._views_mounted = False
+        self._views_settled = False
         self._after_first_data = False
         self._focus_when_mounted = False
         self._prime_when_mounted = False
@@ -160,11 +161,13 @@ class MainScreen(Screen[None]):
         async def settled() -> None:
             for mounted in self._mounting:
                 await mounted
+            self._views_settled = True
             self._update_visibility()
             if self._focus_when_mounted:
                 self._focus_when_mounted = False
                 self._focus_tab(self.active_tab)
             if self._prime_when_mounted:
+                self._prime_when_mounted = False
                 self.prime_hidden_tabs()
 
         self.call_later(settled)
@@ -188,7 +191,7 @@ class MainScreen(Screen[None]):
         self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
 
     def prime_hidden_tabs(self) -> None:
-        if not self._views_mounted:
+        if not self._views_settled:  # not mounted, or still mounting: once they are
             self._prime_when_mounted = True
             self.mount_views()
             return
@@ -396,5 +399,6 @@ class MainScreen(Screen[None]):
         self.mount_views()  # the palette offers every tab's actions (from then on)
         commands: list[PaletteCommand] = []
         for view in self.views("endpoints", "notebooks", "registry", "hyperpod", "experiments"):
-            commands += view.palette_commands()  # type: ignore[attr-defined]
+            if view.is_mounted:  # still mounting (just after start): offered next time
+                commands += view.palette_commands()  # type: ignore[attr-defined]
         return commands

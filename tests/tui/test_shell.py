@@ -295,3 +295,24 @@ async def test_tab_keys_typed_at_start_land_on_the_last_tab_and_stay(sm: Any) ->
         assert main.query_one(ContentSwitcher).current == "registry"
         assert app.focused is not None and registry in app.focused.ancestors
         assert len(activations) == settled  # no tab switched by itself since
+
+
+async def test_hidden_tabs_primed_when_the_priming_lands_while_their_views_mount(
+    sm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first jobs arrived just before the priming timer: the hidden tabs' views were
+    still mounting when it fired, and their pollers were never primed (no counts)."""
+    import screens.main
+
+    monkeypatch.setattr(screens.main, "PRIME_HIDDEN_AFTER", 600.0)  # only ours primes
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb-one", InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = app.main_screen
+        assert isinstance(main, MainScreen)
+        main.mount_views()
+        main.prime_hidden_tabs()  # in the same turn: the views are not mounted yet
+        notebooks = tabs(app).get_tab("notebooks")
+        await wait_until(pilot, lambda: str(notebooks.label) == "Notebooks 1", what="count")
