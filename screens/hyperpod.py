@@ -41,6 +41,7 @@ from screens.hyperpod_panes import (
     SlurmUnreachable,
 )
 from screens.hyperpod_sbatch import SbatchOutcome, SbatchScreen
+from screens.lifecycle import being_removed
 from screens.log_view import max_lines_from
 from screens.log_view_feed import FeedTiming
 from screens.messages import PollFailed
@@ -103,8 +104,8 @@ class HyperPodView(Vertical):
             yield HistoryPane(poll, self.state, id="hp-history")
 
     def on_mount(self) -> None:
-        if not self.children:
-            return  # mounted as the app quit (its children already gone)
+        if being_removed(self):
+            return
         self._activate(self.pane, focus=False)  # the tab is not shown yet
 
     @property

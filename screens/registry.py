@@ -31,6 +31,7 @@ from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, 
 from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.lifecycle import being_removed
 from screens.messages import RegistryListed
 from screens.palette import PaletteCommand
 from screens.poller import Poller, schedule_for
@@ -145,8 +146,8 @@ class RegistryView(TableView):
 
     def on_mount(self) -> None:
         self.feed = RegistryFeed(console_host(self).context)
-        if not self.children:
-            return  # mounted as the app quit (its children already gone)
+        if being_removed(self):
+            return
         self.groups.border_title = "Groups"
         self._title_packages()
 

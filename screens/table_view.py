@@ -33,6 +33,7 @@ from screens.filter_bar import FilterBar
 from screens.formatting import StatusPalette
 from screens.host import console_host
 from screens.keyed_table import KeyedTable
+from screens.lifecycle import being_removed
 from screens.palette import PaletteCommand
 from screens.poller import Poller
 from screens.row_filter import RowFilter
@@ -79,8 +80,8 @@ class TableView(Vertical):
         self.table.focus()
 
     def on_mount(self) -> None:
-        if not self.query(KeyedTable):
-            return  # mounted as the app quit (its children already gone): nothing to show
+        if being_removed(self):
+            return
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
 
