@@ -62,6 +62,8 @@ from screens.log_view_feed import (
     run_feed,
 )
 from screens.log_view_lines import (
+    CELLS,
+    HOST,
     HOST_WIDTH_LIMIT,
     LineBuffer,
     LogLine,
@@ -207,9 +209,9 @@ class LogView(ScrollView, can_focus=True):
         if not rows:
             return
         self._pending.extend(rows)
-        self._pending_hosts.update({row[1] for row in rows} if hosts is None else hosts)
+        self._pending_hosts.update({row[HOST] for row in rows} if hosts is None else hosts)
         if widest is None:
-            widest = max(row[3] for row in rows)
+            widest = max(row[CELLS] for row in rows)
         self._pending_widest = max(self._pending_widest, widest)
         if len(self._pending) >= self.buffer.max_lines:
             self.flush()

@@ -25,6 +25,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 from rich.cells import cell_len, chop_cells
 
@@ -36,6 +37,10 @@ HOST_WIDTH_LIMIT = 16  # endpoint stream names are long: the column stops growin
 
 Row = tuple[datetime | None, str, str, int, bool]
 """How :class:`LineBuffer` holds a line: (when, host, text, cells, marker)."""
+# A Row's fields read on hot paths, where no LogLine is built (Final: typed per field).
+HOST: Final = 1
+TEXT: Final = 2
+CELLS: Final = 3
 
 
 class LogLine:
@@ -212,7 +217,7 @@ class LineBuffer:
 
     def texts(self) -> list[str]:
         """The live lines' texts, oldest first (for searching)."""
-        return [row[2] for row in self._items[self._head :]]
+        return [row[TEXT] for row in self._items[self._head :]]
 
     # --- adding and dropping -----------------------------------------------------------------
     def extend(self, lines: Sequence[Row], widest: int | None = None) -> int:
@@ -235,7 +240,7 @@ class LineBuffer:
             self._ends_base = 0
             self._head = 0
         if widest is None:
-            widest = max(line[3] for line in lines)
+            widest = max(line[CELLS] for line in lines)
         self.widest = max(self.widest, widest)
         rows_before_head = self._rows_before(self._head)
         self._items.extend(lines)
@@ -280,7 +285,7 @@ class LineBuffer:
         ends = self._ends
         total = ends[-1] if ends else self._ends_base
         for row in rows:
-            total += 1 if row[3] <= width else row_count(LogLine(*row), width)
+            total += 1 if row[CELLS] <= width else row_count(LogLine(*row), width)
             ends.append(total)
 
     def _rows_before(self, item: int) -> int:
@@ -358,7 +363,7 @@ class MatchIndex:
     def add(self, search: LogSearch, lines: Sequence[Row], first_seq: int) -> None:
         matches = search.matches
         self.seqs.extend(
-            first_seq + offset for offset, line in enumerate(lines) if matches(line[2])
+            first_seq + offset for offset, line in enumerate(lines) if matches(line[TEXT])
         )
 
     def prune(self, first_seq: int) -> None:

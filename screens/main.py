@@ -159,8 +159,7 @@ class MainScreen(Screen[None]):
         ]
 
         async def settled() -> None:
-            for mounted in self._mounting:
-                await mounted
+            await self._mounts_done()
             self._views_settled = True
             self._update_visibility()
             if self._focus_when_mounted:
@@ -176,9 +175,12 @@ class MainScreen(Screen[None]):
         """The view of ``tab``, mounted first if it was not yet (for jumps from other
         screens, which may come before the hidden tabs' views were mounted)."""
         self.mount_views()
+        await self._mounts_done()
+        return self.query_one(f"#{tab}-view")
+
+    async def _mounts_done(self) -> None:
         for mounting in self._mounting:
             await mounting
-        return self.query_one(f"#{tab}-view")
 
     def on_mount(self) -> None:
         # Who am I (STS) waits for the first jobs to be drawn, or IDENTITY_AFTER: its
@@ -210,9 +212,7 @@ class MainScreen(Screen[None]):
         except NoMatches:  # a key typed before the tab bar was mounted: once it is
             self.call_after_refresh(self.show_tab, tab)
             return
-        if not self.views(tab):
-            self._focus_when_mounted = True
-            self.mount_views()
+        self.mount_views()  # idempotent; the tab's focus waits for its view (_focus_tab)
         if tabs.active != tab:
             tabs.active = tab
         else:
