@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from console.demo.seed import FAMILIES
-from console.mlflow.loading import mlflow_imports, new_mlflow_client
+from console.mlflow.loading import mlflow_imports
 
 # Simulator outcome -> MLflow run status.
 RUN_STATUS = {"Completed": "FINISHED", "Failed": "FAILED", "Stopped": "KILLED"}
@@ -45,7 +45,12 @@ class LiveRuns:
 
     def _mlflow(self) -> Any:
         if self._client is None:
-            self._client = new_mlflow_client(self.tracking_uri, self.tracking_uri)
+            with mlflow_imports():
+                from mlflow.tracking import MlflowClient
+
+                self._client = MlflowClient(
+                    tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
+                )
         return self._client
 
     def progress(

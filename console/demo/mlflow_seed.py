@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from console.demo.seed import FAMILIES, RunSeed
-from console.mlflow.loading import mlflow_imports, new_mlflow_client
+from console.mlflow.loading import mlflow_imports
 
 STEPS = 50
 RUNS_PER_EXPERIMENT = 5
@@ -64,10 +64,12 @@ def seed_mlflow(
     are always logged (and registered), so run -> package lineage has something to find.
     """
     silence_mlflow()
-    client = new_mlflow_client(tracking_uri, tracking_uri)
     with mlflow_imports():
         from mlflow.entities import Metric, Param, RunTag
-    silence_mlflow()  # again: importing mlflow configures its own logger
+        from mlflow.tracking import MlflowClient
+
+        silence_mlflow()  # again: importing mlflow configures its own logger
+        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     undo = _fast_sqlite(tracking_uri)
     try:
         return _seed(

@@ -14,9 +14,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from console.mlflow.quiet import silence_loggers
 
 _IMPORT_LOCK = threading.RLock()
 
@@ -26,13 +23,3 @@ def mlflow_imports() -> Iterator[None]:
     """Hold the process-wide mlflow import lock (re-entrant)."""
     with _IMPORT_LOCK:
         yield
-
-
-def new_mlflow_client(tracking_uri: str, registry_uri: str) -> Any:
-    """An ``MlflowClient``: mlflow imported, its loggers silenced, the client built (it
-    loads the store plugins) under the lock."""
-    with _IMPORT_LOCK:
-        from mlflow.tracking import MlflowClient
-
-        silence_loggers()  # importing mlflow configures its own logger
-        return MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)

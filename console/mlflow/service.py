@@ -26,8 +26,8 @@ from console.aws.session import SessionFactory
 from console.config import Config
 from console.errors import ConfigError, NotFoundError, SmError, ValidationError, translate
 from console.gate import MutationGate
-from console.mlflow.loading import new_mlflow_client
-from console.mlflow.quiet import quiet
+from console.mlflow.loading import mlflow_imports
+from console.mlflow.quiet import quiet, silence_loggers
 from console.mlflow.records import (
     JOB_TAGS,
     Artifact,
@@ -182,7 +182,13 @@ class MlflowService:
             if self._client is None:
                 with quiet():
                     try:
-                        self._client = new_mlflow_client(tracking, registry)
+                        with mlflow_imports():
+                            from mlflow.tracking import MlflowClient
+
+                            silence_loggers()  # importing mlflow configures its own logger
+                            self._client = MlflowClient(
+                                tracking_uri=tracking, registry_uri=registry
+                            )
                     except Exception as exc:
                         raise self._translate(exc) from exc
             return self._client
