@@ -384,9 +384,10 @@ class MainScreen(Screen[None]):
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(ContextBar).set_config(console_host(self).context.config)
         self._identity_failures = 0
-        # Views not mounted yet start on the new context when they are.
+        # Views still mounting (their children may not exist yet) start on the new
+        # context in their own on_mount, which runs after this.
         for view in self.views():
-            if not isinstance(view, StatusView):
+            if view.is_mounted and not isinstance(view, StatusView):
                 view.reset()  # type: ignore[attr-defined]
         for tab in ("jobs", "endpoints", "experiments", "notebooks", "registry"):
             self.set_tab_count(tab, None)

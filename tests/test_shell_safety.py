@@ -201,15 +201,19 @@ def client() -> Iterator[SlurmClient]:
     transport.close()
     env = {**os.environ, "SLURM_CONF": system.slurm_conf}
     held = subprocess.run(
-        ["squeue", "-h", "-u", system.user, "-t", "PD", "-o", "%i|%k"],
+        ["squeue", "-h", "-u", system.user, "-t", "PD", "-o", "%i|%k|%r"],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+    # Held jobs from this sweep: our token as comment, and held (only HELD scripts are).
+    # Other workers' pending jobs carry a token too: cancelling those failed their tests.
     ours = [
-        line.split("|")[0] for line in held.stdout.splitlines() if "|smconsole-" in line
-    ]  # held jobs from this sweep (their comment is our token)
+        job_id
+        for job_id, comment, reason in (line.split("|", 2) for line in held.stdout.splitlines())
+        if comment.startswith("smconsole-") and reason.startswith("JobHeld")
+    ]
     system.scancel(ours)
     shutil.rmtree(Path(system.home, slurm.remote_dir[2:]), ignore_errors=True)
 

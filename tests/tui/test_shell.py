@@ -27,6 +27,7 @@ from themes.registry import ANSI_THEME, DEFAULT_THEME, choose_theme, next_theme
 
 from .conftest import (
     ROLE,
+    all_views,
     create_training_job,
     jobs_table,
     jobs_view,
@@ -195,6 +196,28 @@ async def test_context_switch_drops_old_results_and_reloads(sm: Any) -> None:
         await wait_for_rows(pilot, app, 2)
         await wait_until(pilot, lambda: app.jobs_snapshot is not None, what="shared snapshot")
         assert app.jobs_snapshot is not None and len(app.jobs_snapshot.items) == 2
+
+
+async def test_context_switch_while_the_hidden_views_mount_starts_them_on_the_new_one(
+    sm: Any,
+) -> None:
+    # The first jobs drawn mount the other tabs' views; a switch in that moment (seen in
+    # CI) must not reach into a view whose children are not composed yet.
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        main = app.main_screen
+        main.mount_views()
+        assert any(not view.is_mounted for view in main.views())  # still mounting
+        new_context = ConsoleContext(load_config(), source="tui")
+        app.switch_context(new_context)
+        await all_views(pilot, app)
+        for tab in ("endpoints", "registry"):
+            (view,) = main.views(tab)
+            assert view.feed is not None  # type: ignore[attr-defined]
+            assert view.feed.context is new_context  # type: ignore[attr-defined]
+        await wait_for_rows(pilot, app, 1)
 
 
 async def test_hidden_tabs_poll_once_for_their_counts_and_feed_status(sm: Any) -> None:
