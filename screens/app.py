@@ -27,7 +27,7 @@ from console.services.jobs_prefetch import JobsPrefetch
 from console.tf_defaults import TerraformStatus
 from screens.context_switch import ContextChoice, ContextDialog
 from screens.jobs import JobsView
-from screens.key_order import handled_before_forwarding
+from screens.key_order import handled_before_forwarding, key_waiting, settled
 from screens.main import TABS, MainScreen
 from screens.messages import JobsListed
 from screens.palette import ConsoleCommands, PaletteCommand
@@ -121,14 +121,15 @@ class SmConsoleApp(App[None]):
         self.notify(f"now looking at {choice.profile or 'default'}@{choice.region}", timeout=4)
 
     async def on_event(self, event: events.Event) -> None:
-        # Bindings first, so keys arriving in one burst keep their order (key_order).
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and await handled_before_forwarding(self, event)
-        ):
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
             return
-        await super().on_event(event)
+        # Keys arriving in one burst keep their order (key_order): bindings first, and
+        # the next key of a burst waits for what this one set off.
+        if not await handled_before_forwarding(self, event):
+            await super().on_event(event)
+        if key_waiting(self):
+            await settled(self)
 
     # --- screens --------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:

@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from screens.key_order import TextInput
+from screens.key_order import TextInput, focus_now
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -86,11 +86,11 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         if self.typed_name is not None:
-            self.query_one("#confirm-name", Input).focus()
+            focus_now(self.query_one("#confirm-name", Input))
         elif self.comment_prompt is not None:
-            self.query_one("#confirm-comment", Input).focus()
+            focus_now(self.query_one("#confirm-comment", Input))
         else:
-            self.query_one("#cancel", Button).focus()
+            focus_now(self.query_one("#cancel", Button))
 
     @property
     def name_matches(self) -> bool:
@@ -116,7 +116,7 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Input.Submitted, "#confirm-comment")
     def _comment_submitted(self) -> None:
         # Never confirms by itself: a reflexive enter only reaches the confirm button.
-        self.query_one("#confirm", Button).focus()
+        focus_now(self.query_one("#confirm", Button))
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from console.aws.profiles import region_name
 from console.errors import SmError
-from screens.key_order import TextInput
+from screens.key_order import TextInput, focus_now
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class ContextDialog(ModalScreen[ContextChoice | None]):
                 yield Button("Switch", id="apply", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#context-profile", Select).focus()
+        focus_now(self.query_one("#context-profile", Select))
 
     @on(Input.Submitted, "#context-region")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -99,7 +99,7 @@ class ContextDialog(ModalScreen[ContextChoice | None]):
             region = region_name(self.query_one("#context-region", Input).value)
         except SmError as exc:
             self.query_one("#context-error", Static).update(Content(exc.one_line()))
-            self.query_one("#context-region", Input).focus()
+            focus_now(self.query_one("#context-region", Input))
             return
         self.dismiss(ContextChoice(profile, region))
 

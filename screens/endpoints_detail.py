@@ -27,6 +27,7 @@ from screens.endpoints_render import variants_table
 from screens.formatting import StatusPalette, format_timestamp
 from screens.host import console_host
 from screens.job_sections import grid, section
+from screens.key_order import focus_now
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, ServingModel
@@ -121,7 +122,7 @@ class EndpointDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#detail-body").focus()
+        focus_now(self.query_one("#detail-body"))
         self.action_reload()
 
     def action_reload(self) -> None:

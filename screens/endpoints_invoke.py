@@ -28,7 +28,7 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 from console import validate
 from console.errors import SmError, ValidationError, translate
 from screens.host import console_host
-from screens.key_order import TextEditor
+from screens.key_order import TextEditor, focus_now
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, InvocationResult
@@ -136,7 +136,7 @@ class InvokeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.payload.focus()
+        focus_now(self.payload)
         self._check(live=True)
 
     @property

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from console.errors import SmError, translate
 from screens.formatting import format_time
 from screens.host import console_host
-from screens.key_order import TextInput
+from screens.key_order import TextInput, focus_now
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint
@@ -68,7 +68,7 @@ class ConfigPicker(ModalScreen[str | None]):
             yield Static(Content("listing endpoint configs…"), id="configs-state")
 
     def on_mount(self) -> None:
-        self.query_one("#configs-filter", Input).focus()
+        focus_now(self.query_one("#configs-filter", Input))
         host = console_host(self)
         generation, context = host.generation, host.context
 

@@ -24,7 +24,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from console.errors import SmError, ValidationError
 from screens.endpoints_render import plan_summary, plan_table
-from screens.key_order import TextInput
+from screens.key_order import TextInput, focus_now
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint
@@ -123,7 +123,7 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
         self._replan()
         if self.endpoint.variants:
             first = self.query_one("#weight-0", Input)
-            first.focus()
+            focus_now(first)
             first.select_all()
 
     # --- planning ---------------------------------------------------------------------------
@@ -194,7 +194,7 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
             return
         field_name, _, index = focused.id.partition("-")
         target = (int(index) + step) % len(self.endpoint.variants)
-        self.query_one(f"#{field_name}-{target}", Input).focus()
+        focus_now(self.query_one(f"#{field_name}-{target}", Input))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -34,6 +34,7 @@ from screens.experiments_table import status_word
 from screens.formatting import MISSING, format_duration, format_timestamp
 from screens.host import console_host
 from screens.job_sections import columns_table, grid, section
+from screens.key_order import focus_now
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -112,7 +113,7 @@ class ChartScreen(Screen[None]):
         return self.query_one("#run-chart", MetricChart)
 
     def on_mount(self) -> None:
-        self.query_one("#run-body").focus()
+        focus_now(self.query_one("#run-body"))
         self.action_reload()
 
     def action_reload(self) -> None:

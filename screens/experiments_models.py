@@ -30,7 +30,7 @@ from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.formatting import MISSING, format_time
 from screens.host import console_host
-from screens.key_order import TextInput
+from screens.key_order import TextInput, focus_now
 from screens.keyed_table import KeyedTable, TableColumn, epoch
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -133,7 +133,7 @@ class AliasPrompt(ModalScreen[str | None]):
             yield TextInput(value=self.current, id="alias-name")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        focus_now(self.query_one(Input))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -37,7 +37,7 @@ from console.mlflow.records import MlflowExperiment, MlflowRun
 from screens.experiments_table import RunsTable
 from screens.filter_bar import FilterBar
 from screens.host import console_host
-from screens.key_order import TextInput
+from screens.key_order import TextInput, focus_now
 from screens.messages import PollFailed
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
@@ -103,7 +103,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        focus_now(self.query_one(SelectionList))
 
     def action_apply(self) -> None:
         picked = set(self.query_one(SelectionList).selected)
@@ -282,7 +282,7 @@ class RunsView(TableView):
         search = self.query_one("#runs-search", Input)
         search.value = self.search
         search.display = True
-        search.focus()
+        focus_now(search)
 
     @on(Input.Submitted, "#runs-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -290,7 +290,7 @@ class RunsView(TableView):
         field = self.query_one("#runs-search", Input)
         field.display = False
         self.search = event.value.strip()
-        self.table.focus()
+        focus_now(self.table)
         self.show_info()
         self.poller.refresh_now()
 

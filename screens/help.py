@@ -18,6 +18,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.key_order import focus_now
+
 
 def binding_rows(
     app: App[Any], owners: Iterable[tuple[str, type[Any]]], keymap: Mapping[str, str]
@@ -79,7 +81,7 @@ class HelpScreen(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#help-box").focus()
+        focus_now(self.query_one("#help-box"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -31,6 +31,7 @@ from console.errors import SmError, translate
 from screens.formatting import MISSING, format_time, format_timestamp
 from screens.host import console_host
 from screens.hyperpod_panes import HyperPodPane, PanePoller, bind_state
+from screens.key_order import focus_now
 from screens.keyed_table import KeyedTable, TableColumn, epoch
 from screens.poller import schedule_for
 
@@ -231,7 +232,7 @@ class EventDetailScreen(ModalScreen[None]):
             yield Static(Content(f"CLI: {command}\nc copy · q close"), id="hp-event-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#hp-event-scroll").focus()
+        focus_now(self.query_one("#hp-event-scroll"))
         host = console_host(self)
         generation, context = host.generation, host.context
         cluster = self.event.cluster or self.event.cluster_arn

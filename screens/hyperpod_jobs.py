@@ -30,6 +30,7 @@ from textual.widgets import Footer, Static
 from console.services.logs import LogEvent
 from screens.host import console_host
 from screens.hyperpod_tables import GpuTable
+from screens.key_order import focus_now
 from screens.log_view import LogScreen
 from screens.poller import Poller, schedule_for
 
@@ -192,7 +193,7 @@ class GpuScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(GpuTable).focus()
+        focus_now(self.query_one(GpuTable))
         self.query_one(Poller).set_shown(True)
 
     @on(GpusRead)

@@ -31,7 +31,7 @@ from console.slurm.lint import read_directives
 from console.slurm.templates import TEMPLATES, render
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
-from screens.key_order import TextEditor, TextInput
+from screens.key_order import TextEditor, TextInput, focus_now
 
 if TYPE_CHECKING:
     from console.slurm.client import SubmitResult
@@ -131,7 +131,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.editor.focus()
+        focus_now(self.editor)
         if not self.partition:
             session = self.session
 
@@ -160,7 +160,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
         self._template_text = text
 
     def action_focus_field(self, widget_id: str) -> None:
-        self.query_one(f"#{widget_id}").focus()
+        focus_now(self.query_one(f"#{widget_id}"))
 
     @property
     def editor(self) -> TextArea:

@@ -21,6 +21,7 @@ from console.errors import SmError, translate
 from screens.formatting import StatusPalette
 from screens.host import console_host
 from screens.job_sections import sections_for
+from screens.key_order import focus_now
 from screens.messages import JobDescribed
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class JobDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#detail-body").focus()
+        focus_now(self.query_one("#detail-body"))
         self.action_reload()
 
     def action_reload(self) -> None:

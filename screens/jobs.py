@@ -30,6 +30,7 @@ from screens.host import console_host
 from screens.job_detail import JobDetailScreen
 from screens.job_sections import grid
 from screens.jobs_table import COLUMN_KEYS, JobsTable
+from screens.key_order import focus_now
 from screens.keyed_table import KeyedTable
 from screens.messages import JobsListed, JobStopFinished
 from screens.poller import Poller, schedule_for
@@ -140,7 +141,7 @@ class JobsView(Vertical):
         self._apply_palette()
 
     def focus_main(self) -> None:
-        self.table.focus()
+        focus_now(self.table)
 
     # --- polling -----------------------------------------------------------------------
     def _fetch(self, context: ConsoleContext) -> JobsSnapshot:
@@ -203,7 +204,7 @@ class JobsView(Vertical):
         else:
             self.table.set_filter(parsed)
         bar.display = False
-        self.table.focus()
+        focus_now(self.table)
         self._show_info()
 
     def action_sort(self) -> None:

@@ -10,15 +10,26 @@ were seen on the demo:
 - ``ctrl+u beta enter`` in the filter: the input inserted ``beta`` first, then ran
   ``ctrl+u`` (a binding), and kept an empty filter.
 
+- ``/alpha enter l``: ``l`` reached the filter before ``enter`` had handed the focus back
+  to the table (the hand-off is a message: ``Input.Submitted``), and was typed into it.
+- ``d`` then a name: the keys reached the table behind the confirm dialog, whose input
+  takes the focus only once the dialog has mounted.
+
 So: when the focus is not a text input, the app resolves bindings *before* forwarding
 (:func:`handled_before_forwarding`), and actions that open an input focus it at once
 (:func:`focus_now`, not Textual's deferred ``focus()``); a text input or editor runs its own
 bindings in the order its keys came (:class:`TextInput`, :class:`TextEditor`: every
-input of the app is one of these).
+input of the app is one of these). And when a key arrives while the one before it is
+still being handled (:func:`key_waiting`), it waits until the screen has handled what
+that key set off (:func:`settled`, bounded): hand-offs by message, a dialog's mount.
+Keys typed at human pace never wait.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -45,6 +56,69 @@ async def handled_before_forwarding(app: App[Any], event: events.Key) -> bool:
     )
 
 
+# A burst key waits at most this long for the key before it (a stuck widget must not
+# freeze the keyboard), over at most this many hops of messages (Submitted bubbling up…).
+SETTLE_LIMIT = 0.25
+SETTLE_ROUNDS = 8
+
+
+def key_waiting(app: App[Any]) -> bool:
+    """True if another key is already queued behind the one being handled (a burst)."""
+    # Textual offers no peek past the head; its message Queue keeps the items in a deque.
+    queued = [app._pending_message, *app._message_queue.values]
+    return any(isinstance(message, events.Key) for message in queued)
+
+
+def _has_work(widget: Widget) -> bool:
+    return (
+        not widget._is_mounted
+        or widget._pending_message is not None
+        or not widget._message_queue.empty()
+    )
+
+
+async def _handled(widgets: set[Widget], limit: float) -> None:
+    """Wait until each of ``widgets`` has handled the messages queued for it now."""
+    done = asyncio.Event()
+    waiting = 0
+
+    def one_done() -> None:
+        nonlocal waiting
+        waiting -= 1
+        if waiting == 0:
+            done.set()
+
+    for widget in widgets:
+        if widget.call_later(one_done):  # False once a widget is closing
+            waiting += 1
+    if waiting:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), limit)
+
+
+async def settled(app: App[Any]) -> None:
+    """Let the current screen handle what the last key set off before the next key is
+    read: the messages queued for its widgets, and those these post in turn (a bounded
+    number of hops, for at most ``SETTLE_LIMIT``). The app's own queue is not waited on:
+    the next key is in it."""
+    deadline = time.monotonic() + SETTLE_LIMIT
+    for hop in range(SETTLE_ROUNDS):
+        screen = app.screen  # a dialog the key pushed is the screen now
+        busy = {
+            widget for widget in screen.walk_children(Widget, with_self=True) if _has_work(widget)
+        }
+        if hop == 0:  # the key may be mid-handling in the focused widget or bubbling up
+            busy.add(screen)
+            if screen.focused is not None:
+                busy.update(
+                    node for node in screen.focused.ancestors_with_self if isinstance(node, Widget)
+                )
+        remaining = deadline - time.monotonic()
+        if not busy or remaining <= 0:
+            return
+        await _handled(busy, remaining)
+
+
 def focus_now(widget: Widget) -> None:
     """Focus ``widget`` before the next key is read (``Widget.focus`` waits a turn)."""
     widget.screen.set_focus(widget)
@@ -60,7 +134,14 @@ else:
 
 class OrderedKeys(_MixinBase):
     """Mixin for a text widget: its own bindings (enter, backspace, ctrl+u…) run in
-    typing order with the characters, instead of after them."""
+    typing order with the characters, instead of after them; so do the bindings of the
+    dialog or screen around it (down to the next field, ctrl+s), which Textual would
+    otherwise run only once the key has bubbled back to the app, behind the keys typed
+    after it."""
+
+    def types_itself(self, event: events.Key) -> bool:
+        """True for the keys the widget's own handler turns into text."""
+        return event.is_printable
 
     async def _on_key(self, event: events.Key) -> None:
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
@@ -72,7 +153,11 @@ class OrderedKeys(_MixinBase):
                 event.stop()
                 event.prevent_default()
                 return
-        # Not one of ours: Textual goes on to the widget's own handler (printable keys).
+        if self.types_itself(event):
+            return  # Textual goes on to the widget's own handler, which inserts it
+        if await self.app._check_bindings(event.key):
+            event.stop()
+            event.prevent_default()
 
 
 class TextInput(OrderedKeys, Input):
@@ -81,3 +166,9 @@ class TextInput(OrderedKeys, Input):
 
 class TextEditor(OrderedKeys, TextArea):
     """The app's multi-line editor (use it, not ``TextArea``)."""
+
+    def types_itself(self, event: events.Key) -> bool:
+        if self.read_only:
+            return False
+        indents = self.tab_behavior == "indent" and event.key in ("tab", "escape")
+        return event.is_printable or event.key == "enter" or indents

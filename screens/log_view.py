@@ -643,7 +643,7 @@ class LogPanel(Vertical):
         return self.query_one(LogView)
 
     def on_mount(self) -> None:
-        self.view.focus()
+        focus_now(self.view)
         self._show_status()
         self.start()
 
@@ -846,7 +846,7 @@ class LogPanel(Vertical):
             bar.value = view.search.query if view.search else ""
         bar.set_class(False, "-invalid")
         bar.display = False
-        view.focus()
+        focus_now(view)
         if message.submitted and view.search is not None:
             # At the live end the latest occurrence is the useful one; else read downwards.
             self._jump(forward=not view.follow)

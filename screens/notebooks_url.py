@@ -23,6 +23,7 @@ from textual.widgets import Label, Static
 
 from console.errors import SmError, translate
 from screens.host import console_host
+from screens.key_order import focus_now
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -88,7 +89,7 @@ class NotebookUrlScreen(ModalScreen[None]):
             yield Static(Content("c copy again · q close"), id="notebook-url-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#notebook-url-box").focus()
+        focus_now(self.query_one("#notebook-url-box"))
         host = console_host(self)
         generation, context, name = host.generation, host.context, self.notebook.name
 

@@ -31,6 +31,7 @@ from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, 
 from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.host import console_host
+from screens.key_order import focus_now
 from screens.lifecycle import being_removed
 from screens.messages import RegistryListed
 from screens.palette import PaletteCommand
@@ -290,7 +291,7 @@ class RegistryView(TableView):
             self.show_info()
             self.show_preview()
             self.poller.refresh_now()
-        self.table.focus()
+        focus_now(self.table)
 
     def show_package(self, arn: str) -> None:
         """Open the group of the version ``arn`` and highlight it (lineage jump from a job).
@@ -311,7 +312,7 @@ class RegistryView(TableView):
             self._show_packages()
 
     def action_focus_groups(self) -> None:
-        self.groups.focus()
+        focus_now(self.groups)
 
     def action_toggle_pending(self) -> None:
         self.show_all = not self.show_all

@@ -23,6 +23,7 @@ from console.errors import SmError, translate
 from console.services.approval_history import HistoryEntry
 from screens.formatting import MISSING, StatusPalette, format_time
 from screens.host import console_host
+from screens.key_order import focus_now
 
 COLUMNS = ("When", "Ver", "Action", "By", "Comment", "Source")
 
@@ -68,7 +69,7 @@ class HistoryScreen(Screen[None]):
         table = self.query_one(DataTable)
         for label in COLUMNS:
             table.add_column(label, key=label.lower())
-        table.focus()
+        focus_now(table)
         self.action_reload()
 
     def action_reload(self) -> None:

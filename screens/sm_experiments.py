@@ -37,6 +37,7 @@ from screens.filter_bar import FilterBar
 from screens.formatting import MISSING, format_duration, format_timestamp
 from screens.host import console_host
 from screens.job_sections import columns_table, grid, section
+from screens.key_order import focus_now
 from screens.poller import Poller, schedule_for
 from screens.sm_experiments_table import (
     ComponentsTable,
@@ -413,7 +414,7 @@ class ComponentDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sm-component-body").focus()
+        focus_now(self.query_one("#sm-component-body"))
         self.action_reload()
 
     def action_reload(self) -> None:

@@ -28,6 +28,7 @@ from console.services.jobs_feed import KINDS, JobsSnapshot
 from screens.formatting import MISSING, StatusPalette
 from screens.host import console_host
 from screens.job_sections import grid
+from screens.key_order import focus_now
 
 BUDGET_REFRESH_SECONDS = 3.0
 STATE_ORDER = ("InProgress", "Stopping", "Completed", "Failed", "Stopped", "Deleting")
@@ -128,7 +129,7 @@ class StatusView(VerticalScroll):
             self.show_jobs(snapshot)
 
     def focus_main(self) -> None:
-        self.focus()
+        focus_now(self)
 
     def set_shown(self, shown: bool) -> None:
         """Re-read the budget only while the tab is visible."""

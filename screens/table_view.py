@@ -32,6 +32,7 @@ from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.formatting import StatusPalette
 from screens.host import console_host
+from screens.key_order import focus_now
 from screens.keyed_table import KeyedTable
 from screens.lifecycle import being_removed
 from screens.palette import PaletteCommand
@@ -77,7 +78,7 @@ class TableView(Vertical):
         return self.query_one(FilterBar)
 
     def focus_main(self) -> None:
-        self.table.focus()
+        focus_now(self.table)
 
     def on_mount(self) -> None:
         if being_removed(self):
@@ -131,7 +132,7 @@ class TableView(Vertical):
         else:
             table.set_filter(parsed)
         bar.display = False
-        table.focus()
+        focus_now(table)
         self.show_info()
 
     def action_sort(self) -> None:

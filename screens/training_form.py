@@ -34,7 +34,7 @@ from console.errors import SmError, ValidationError, translate
 from console.services.jobs import TrainingSpec
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
-from screens.key_order import TextEditor, TextInput
+from screens.key_order import TextEditor, TextInput, focus_now
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -249,7 +249,7 @@ class TrainingForm(ModalScreen[str | None]):
         return widget
 
     def on_mount(self) -> None:
-        self.query_one("#tf-name", Input).focus()
+        focus_now(self.query_one("#tf-name", Input))
         self._check()
         self._load_catalog()
 
