@@ -220,6 +220,18 @@ async def test_context_switch_while_the_hidden_views_mount_starts_them_on_the_ne
         await wait_for_rows(pilot, app, 1)
 
 
+async def test_quitting_while_the_hidden_views_mount_is_clean(sm: Any) -> None:
+    # Textual prunes a view whose mount is still running; its on_mount must not reach
+    # for children already gone (a NoMatches traceback on exit, seen in CI).
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        app.main_screen.mount_views()
+        app.exit()
+    assert app.return_code == 0  # run_test re-raises a handler's exception
+
+
 async def test_hidden_tabs_poll_once_for_their_counts_and_feed_status(sm: Any) -> None:
     create_training_job(sm, "alpha")
     sm.create_notebook_instance(
