@@ -2,14 +2,14 @@
 
 Over a laggy SSH link (a bastion) several keystrokes arrive in one read. Textual forwards
 each key to the focused widget's queue and resolves key *bindings* only when the key
-bubbles back up to the app, after the keys behind it were forwarded. Two consequences
-were seen on the demo:
+bubbles back up to the app, after the keys behind it were forwarded; and a focus moved
+by a message (``Input.Submitted``) or a dialog's mount lands after the keys already read.
+Seen on the demo:
 
 - ``/al`` typed fast on the Jobs tab: ``a`` and ``l`` reached the table before ``/``
   had opened the filter, and ``l`` opened the logs screen.
 - ``ctrl+u beta enter`` in the filter: the input inserted ``beta`` first, then ran
   ``ctrl+u`` (a binding), and kept an empty filter.
-
 - ``/alpha enter l``: ``l`` reached the filter before ``enter`` had handed the focus back
   to the table (the hand-off is a message: ``Input.Submitted``), and was typed into it.
 - ``d`` then a name: the keys reached the table behind the confirm dialog, whose input
@@ -33,11 +33,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.app import App, ScreenStackError
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
-
-if TYPE_CHECKING:
-    from textual.app import App
 
 TEXT_WIDGETS = (Input, TextArea)
 
@@ -103,7 +101,10 @@ async def settled(app: App[Any]) -> None:
     the next key is in it."""
     deadline = time.monotonic() + SETTLE_LIMIT
     for hop in range(SETTLE_ROUNDS):
-        screen = app.screen  # a dialog the key pushed is the screen now
+        try:
+            screen = app.screen  # a dialog the key pushed is the screen now
+        except ScreenStackError:  # the app is quitting
+            return
         busy = {
             widget for widget in screen.walk_children(Widget, with_self=True) if _has_work(widget)
         }
