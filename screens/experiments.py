@@ -130,6 +130,10 @@ class ExperimentsView(TableView):
         self.poller.reset()
         self.show_info()
 
+    def action_refresh(self) -> None:
+        console_host(self).context.mlflow.forget_run_counts()  # r means fresh counts too
+        super().action_refresh()
+
     def info_extra(self) -> list[str]:
         snapshot = self.snapshot
         if not console_host(self).context.mlflow.configured:

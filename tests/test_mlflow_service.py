@@ -34,6 +34,37 @@ def test_experiments_listed_with_capped_counts(mlflow_store: MlflowSeed) -> None
     )
 
 
+def test_run_counts_are_reused_but_none_and_a_refresh_count_afresh(
+    mlflow_store: MlflowSeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uuid
+
+    from mlflow import MlflowClient
+
+    from console.mlflow import service as mlflow_service
+
+    monkeypatch.setattr(mlflow_service, "EMPTY_COUNT_TTL", 0.0)
+    client = MlflowClient(tracking_uri=mlflow_store.uri)
+    name = f"fresh-{uuid.uuid4().hex[:8]}"
+    experiment_id = client.create_experiment(name)
+    service = context().mlflow
+
+    def count() -> int | None:
+        found = {e.name: e for e in service.list_experiments(with_counts=True)}
+        return found[name].run_count
+
+    try:
+        assert count() == 0
+        client.create_run(experiment_id)
+        assert count() == 1  # "no runs yet" was not kept
+        client.create_run(experiment_id)
+        assert count() == 1  # a count is reused (counting lists runs)
+        service.forget_run_counts()
+        assert count() == 2
+    finally:
+        client.delete_experiment(experiment_id)  # the seeded store is shared
+
+
 def test_runs_have_typed_params_metrics_and_tags(mlflow_store: MlflowSeed) -> None:
     runs = context().mlflow.list_runs(mlflow_store.experiment)
     assert [r.run_id for r in runs] == mlflow_store.runs[::-1]  # newest first

@@ -316,6 +316,7 @@ def recorded_mlflow_calls(
     calls: dict[str, Any] = {
         "describe_target": service.describe_target,
         "list_experiments": lambda: service.list_experiments(with_counts=True),
+        "forget_run_counts": service.forget_run_counts,  # no call: clears a cache
         "get_experiment": lambda: (
             service.get_experiment(mlflow_env.experiment_id),
             service.get_experiment(mlflow_env.experiment),

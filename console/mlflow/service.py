@@ -53,9 +53,13 @@ _ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _VERSION_ALIAS = re.compile(r"^v\d+$", re.I)
 _RUN_ID = re.compile(r"^[0-9a-fA-F]{8,64}$")
 # Run counts: only the most recently updated experiments are counted, and a count is
-# reused for COUNT_TTL seconds (counting lists runs; the Experiments tab polls).
+# reused for COUNT_TTL seconds (counting lists runs; the Experiments tab polls). "No runs
+# yet" is reused only briefly: a new experiment gets its first runs soon, and recounting
+# an empty one is cheap (MLflow does not touch an experiment's last_update_time when a
+# run is created, so there is no cheaper sign of change).
 COUNTED_EXPERIMENTS = 50
 COUNT_TTL = 120.0
+EMPTY_COUNT_TTL = 10.0
 # Tag on a run naming the model package group its packages go to (optional).
 GROUP_TAG = "sagemaker.model_package_group"
 
@@ -235,15 +239,16 @@ class MlflowService:
         return found
 
     def _with_count(self, experiment: MlflowExperiment, cap: int) -> MlflowExperiment:
-        """The experiment with its (capped) run count, cached for ``COUNT_TTL`` seconds:
-        a poll every 30 s must not list every experiment's runs every time."""
+        """The experiment with its (capped) run count, cached for ``COUNT_TTL`` seconds
+        (``EMPTY_COUNT_TTL`` for none): a poll every 30 s must not list every experiment's
+        runs every time."""
         import time
         from dataclasses import replace
 
         now = time.monotonic()
         key = (experiment.experiment_id, cap)
         cached = self._counts.get(key)
-        if cached is None or now - cached[0] > COUNT_TTL:
+        if cached is None or now - cached[0] > (COUNT_TTL if cached[1] else EMPTY_COUNT_TTL):
             page = self._call(
                 self.mlflow_client.search_runs, [experiment.experiment_id], max_results=cap + 1
             )
@@ -251,6 +256,10 @@ class MlflowService:
             self._counts[key] = cached
         count = cached[1]
         return replace(experiment, run_count=min(count, cap), runs_capped=count > cap)
+
+    def forget_run_counts(self) -> None:
+        """Count every experiment's runs afresh on the next listing (an explicit refresh)."""
+        self._counts.clear()
 
     def get_experiment(self, ref: str) -> MlflowExperiment:
         """An experiment by id or by name."""

@@ -57,6 +57,34 @@ def env(
     return mlflow_env
 
 
+async def test_refresh_recounts_the_runs(env: MlflowSeed) -> None:
+    """Counts are reused between polls (counting lists runs); r counts afresh."""
+    import uuid
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=env.uri)
+    experiment_id = client.create_experiment(f"recount-{uuid.uuid4().hex[:8]}")
+    client.create_run(experiment_id)
+    app = make_app()
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.press("3")
+            table = experiments(app)
+
+            def runs_cell() -> str:
+                if experiment_id not in table.items:
+                    return ""
+                return table.get_row(experiment_id)[2].plain
+
+            await wait_until(pilot, lambda: runs_cell() == "1", what="one run counted")
+            client.create_run(experiment_id)
+            await pilot.press("r")
+            await wait_until(pilot, lambda: runs_cell() == "2", what="recounted")
+    finally:
+        client.delete_experiment(experiment_id)  # the seeded server is shared
+
+
 async def test_experiments_list_runs_and_columns(env: MlflowSeed) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
