@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -63,7 +64,9 @@ SETTLE_ROUNDS = 8
 def key_waiting(app: App[Any]) -> bool:
     """True if another key is already queued behind the one being handled (a burst)."""
     # Textual offers no peek past the head; its message Queue keeps the items in a deque.
-    queued = [app._pending_message, *app._message_queue.values]
+    if isinstance(app._pending_message, events.Key):
+        return True
+    queued: Iterable[object] = app._message_queue.values
     return any(isinstance(message, events.Key) for message in queued)
 
 

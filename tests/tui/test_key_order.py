@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -9,7 +12,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from screens.app import SmConsoleApp
-from screens.endpoints_table import EndpointsTable
 from screens.endpoints_weights import WeightsDialog
 from screens.filter_bar import FilterBar
 from screens.key_order import key_waiting
@@ -24,11 +26,7 @@ from .conftest import (
     wait_until,
 )
 from .test_endpoints_view import make_ab_endpoint
-
-
-def endpoints_rows(app: SmConsoleApp) -> EndpointsTable:
-    return app.main_screen.query_one(EndpointsTable)
-
+from .test_endpoints_view import table as endpoints_rows
 
 NAMED = {"/": ("slash", "/"), "^u": ("ctrl+u", "\x15"), "\r": ("enter", "\r")}
 
@@ -136,34 +134,27 @@ async def test_an_input_and_an_editor_run_their_own_keys_in_order() -> None:
         assert script.text == "ac\nd"
 
 
-def test_no_bare_textual_inputs_in_the_screens() -> None:
-    """A plain ``Input``/``TextArea`` would reorder a burst of keys (see key_order)."""
-    import re
-    from pathlib import Path
-
+def lines_in_screens(wanted: Callable[[str], bool]) -> list[str]:
+    """``file:line`` of each line of ``screens/`` (but key_order itself) that is ``wanted``."""
     screens = Path(__file__).resolve().parents[2] / "screens"
-    bare = re.compile(r"(?<![\w.])(Input|TextArea)(\(|\.code_editor\()")
-    found = [
+    return [
         f"{path.name}:{number}"
         for path in sorted(screens.glob("*.py"))
         if path.name != "key_order.py"
         for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if bare.search(line) and "isinstance" not in line
+        if wanted(line)
     ]
+
+
+def test_no_bare_textual_inputs_in_the_screens() -> None:
+    """A plain ``Input``/``TextArea`` would reorder a burst of keys (see key_order)."""
+    bare = re.compile(r"(?<![\w.])(Input|TextArea)(\(|\.code_editor\()")
+    found = lines_in_screens(lambda line: bool(bare.search(line)) and "isinstance" not in line)
     assert not found, found
 
 
 def test_focus_in_the_screens_is_set_at_once() -> None:
     """``Widget.focus()`` defers through the app's queue, behind keys already typed: the
     screens use ``focus_now`` so the next key of a burst finds the focus moved."""
-    from pathlib import Path
-
-    screens = Path(__file__).resolve().parents[2] / "screens"
-    found = [
-        f"{path.name}:{number}"
-        for path in sorted(screens.glob("*.py"))
-        if path.name != "key_order.py"
-        for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if ".focus()" in line
-    ]
+    found = lines_in_screens(lambda line: ".focus()" in line)
     assert not found, found
