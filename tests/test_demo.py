@@ -98,8 +98,10 @@ def all_training_jobs(sm: Any) -> list[dict[str, Any]]:
 
 
 def test_starts_fast_and_labels_itself(demo: DemoStack) -> None:
-    assert demo.world.seconds < 6.0  # < 2 s on an idle machine; CI boxes are busier
-    assert demo.startup_seconds < 15.0  # type: ignore[attr-defined]
+    # "Anyone can try it in a minute": ~2 s seeding on an idle box; bench/startup.py has
+    # the figures, this only catches a demo that no longer comes up in reasonable time.
+    assert demo.world.seconds < 60.0
+    assert demo.startup_seconds < 60.0  # type: ignore[attr-defined]
     assert "fake data" in demo.label
     assert demo.shell_lines()[0].startswith("# smconsole DEMO")
 

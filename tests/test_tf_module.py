@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,6 @@ from tests.support.terraform import (
     patch_moto_for_terraform,
     require_terraform,
     resources,
-    skip_or_fail,
 )
 
 ACCOUNT = "123456789012"  # moto's account
@@ -477,11 +477,9 @@ PLAN_MODE_BLIND = ("CKV2_AWS_61", "CKV_AWS_21", "CKV_AWS_145")
 
 
 def _checkov(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    uvx = shutil.which("uvx")
-    if uvx is None:
-        skip_or_fail("uvx is not installed: checkov runs isolated through it (pip install uv)")
-    assert uvx is not None
-    command = [uvx, "--from", CHECKOV, "checkov", *args]
+    # uv is a locked dev dependency of the project, so it is in this very venv: found the
+    # way `.ci/dev.py` installed it, never on PATH (pip's `--user` bin dir often is not).
+    command = [sys.executable, "-m", "uv", "tool", "run", "--from", CHECKOV, "checkov", *args]
     command += ["--skip-download", "--quiet", "--compact", "--output", "json"]
     return subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -12,6 +12,13 @@ the tests read. Run it as often as you like: it installs packages only when miss
 writes files only when they change, starts only what is not running (restarting a daemon
 whose config changed), and takes a second or two when everything is already up.
 
+It never touches a Slurm, munge or MariaDB it did not start, so it can run on a machine
+that has its own (a cluster's login node, say): its munged has its own key and socket,
+its MariaDB its own data directory, socket and loopback port, and slurmctld, slurmd and
+slurmdbd listen on ports of its own (never Slurm's defaults 6817-6819), chosen free once
+and kept in ``system.json``. Only daemons whose pid file lies in the scratch directory are
+ever stopped or restarted.
+
 Needs root and apt (Debian/Ubuntu). Without them it says why and exits 0, so a developer
 machine still runs the rest of the suite (the system tests then skip, unless CI is set).
 Any failure: one clear message on stderr and a non-zero exit.
@@ -50,11 +57,17 @@ USER = "smtest"
 ACCOUNT = "smtest-acct"
 GPUS = 4
 PARTITIONS = ("debug", "gpu")  # both on the one node; debug is the default
-SLURMDBD_PORT = 6819
+# Slurm's own defaults, which another cluster on this machine may be using: never ours.
+SLURM_DEFAULT_PORTS = frozenset({6817, 6818, 6819})
 
 SLURM = SCRATCH / "slurm"
 SSH = SCRATCH / "ssh"
+MUNGE = SCRATCH / "munge"
+DB = SCRATCH / "mysql"
 SLURM_CONF = SLURM / "slurm.conf"
+MUNGE_SOCKET = MUNGE / "munge.socket"
+DB_SOCKET = DB / "mysqld.sock"
+DB_PID = DB / "mysqld.pid"
 START = time.monotonic()
 
 
@@ -199,9 +212,24 @@ def port_open(port: int) -> bool:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in SLURM_DEFAULT_PORTS:
+            return port
+
+
+def our_port(previous: int | None, ours_running: bool) -> int:
+    """The port one of our daemons listens on: the one it had (kept in system.json), unless
+    something that is not ours took it meanwhile; else a free one."""
+    if (
+        previous
+        and previous not in SLURM_DEFAULT_PORTS
+        and (ours_running or not port_open(previous))
+    ):
+        return previous
+    return free_port()
 
 
 def spawn(argv: Sequence[str], log: Path, env: dict[str, str] | None = None) -> None:
@@ -220,48 +248,97 @@ def spawn(argv: Sequence[str], log: Path, env: dict[str, str] | None = None) -> 
 # --- munge and MariaDB ------------------------------------------------------------------
 
 
+def munge_env() -> list[str]:
+    """Arguments that point munge's own clients at our munged, not the machine's."""
+    return [f"--socket={MUNGE_SOCKET}"]
+
+
 def start_munge() -> None:
-    make_dir(Path("/run/munge"), "munge", 0o755)
-    key = Path("/etc/munge/munge.key")
+    """Our own munged: its own key, socket, pid, seed and log under the scratch directory
+    (a munged already serving /run/munge belongs to someone else and is left alone)."""
+    make_dir(MUNGE, "munge", 0o755)
+    key = MUNGE / "munge.key"
     if not key.exists():
-        run(["mungekey", "-c"])
-        shutil.chown(key, "munge", "munge")
-        os.chmod(key, 0o400)
-    if pid_alive(Path("/run/munge/munged.pid"), "munged"):
-        say("munge: running")
+        key.write_bytes(secrets.token_bytes(1024))
+    shutil.chown(key, "munge", "munge")
+    os.chmod(key, 0o400)
+    pid_file = MUNGE / "munged.pid"
+    if pid_alive(pid_file, "munged"):
+        say("munge: running (own socket)")
         return
-    say("munge: starting")
-    run(["runuser", "-u", "munge", "--", "/usr/sbin/munged", "--force"])
-    wait_for("munge", lambda: run(["munge", "-n"], check=False).returncode == 0, 15)
+    say("munge: starting (own key and socket)")
+    run(
+        [
+            "runuser",
+            "-u",
+            "munge",
+            "--",
+            "/usr/sbin/munged",
+            "--force",
+            f"--socket={MUNGE_SOCKET}",
+            f"--key-file={key}",
+            f"--pid-file={pid_file}",
+            f"--seed-file={MUNGE / 'munged.seed'}",
+            f"--log-file={MUNGE / 'munged.log'}",
+        ]
+    )
+    wait_for(
+        "munge",
+        lambda: run(["munge", *munge_env(), "-n"], check=False).returncode == 0,
+        15,
+        MUNGE / "munged.log",
+    )
 
 
-DB_PID = Path("/run/mysqld/mysqld.pid")
+def db_client(program: str) -> list[str]:
+    return [program, "--no-defaults", f"--socket={DB_SOCKET}", "-u", "root"]
 
 
-def start_mariadb() -> None:
-    make_dir(Path("/run/mysqld"), "mysql", 0o755)
-    if not Path("/var/lib/mysql/mysql").exists():
-        say("mariadb: initialising the data directory")
-        run(["mariadb-install-db", "--user=mysql", "--datadir=/var/lib/mysql"], timeout=180)
-    if pid_alive(DB_PID, "mariadbd"):
-        say("mariadb: running")
+def start_mariadb(port: int) -> None:
+    """Our own MariaDB: its own data directory, socket and loopback port, started with
+    ``--no-defaults`` so the machine's my.cnf (and any database it points at) plays no part."""
+    make_dir(DB, "mysql", 0o755)
+    data = DB / "data"
+    if not (data / "mysql").exists():
+        say("mariadb: initialising our own data directory")
+        run(
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                "--user=mysql",
+                f"--datadir={data}",
+                "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+            ],
+            timeout=180,
+        )
+    log = DB / "mariadb.log"
+    running = pid_alive(DB_PID, "mariadbd")
+    if running and not port_open(port):
+        stop(DB_PID, "mariadbd")
+        running = None
+    if running:
+        say(f"mariadb: running (own data directory, 127.0.0.1:{port})")
     else:
-        say("mariadb: starting")
-        log = make_dir(SCRATCH / "mysql", "mysql") / "mariadb.log"
+        say(f"mariadb: starting (own data directory, 127.0.0.1:{port})")
         spawn(
             [
                 "/usr/sbin/mariadbd",
+                "--no-defaults",
                 "--user=mysql",
-                "--skip-networking",
+                f"--datadir={data}",
+                f"--socket={DB_SOCKET}",
                 f"--pid-file={DB_PID}",
-                "--socket=/run/mysqld/mysqld.sock",
+                "--bind-address=127.0.0.1",
+                f"--port={port}",
+                "--skip-name-resolve",
                 f"--log-error={log}",
             ],
-            SCRATCH / "mysql" / "stdout.log",
+            DB / "stdout.log",
         )
         wait_for(
             "mariadb",
-            lambda: run(["mariadb-admin", "ping"], check=False).returncode == 0,
+            lambda: run([*db_client("mariadb-admin"), "ping"], check=False).returncode == 0,
             60,
             log,
         )
@@ -269,13 +346,15 @@ def start_mariadb() -> None:
     if not password_file.exists():
         write_if_changed(password_file, secrets.token_hex(16), 0o600)
     password = password_file.read_text().strip()
+    # Our own database server, so setting the password of its slurm user changes nothing
+    # anybody else uses.
     sql = (
-        f"CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY '{password}';"
-        f"ALTER USER 'slurm'@'localhost' IDENTIFIED BY '{password}';"
-        "GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';"
+        f"CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1' IDENTIFIED BY '{password}';"
+        f"ALTER USER 'slurm'@'127.0.0.1' IDENTIFIED BY '{password}';"
+        "GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';"
         "CREATE DATABASE IF NOT EXISTS slurm_acct_db;"
     )
-    run(["mariadb", "-u", "root"], input=sql)
+    run(db_client("mariadb"), input=sql)
 
 
 # --- Slurm ------------------------------------------------------------------------------
@@ -291,7 +370,7 @@ def node_line() -> str:
     return f"NodeName=localhost NodeAddr=127.0.0.1 {' '.join(fields)} Gres=gpu:{GPUS} State=UNKNOWN"
 
 
-def slurm_files() -> dict[str, bool]:
+def slurm_files(ports: dict[str, int]) -> dict[str, bool]:
     """Write slurm.conf, gres.conf and slurmdbd.conf; say which daemons must restart."""
     for sub in ("state", "log", "run", "spool"):
         make_dir(SLURM / sub, "slurm" if sub != "spool" else "root")
@@ -306,8 +385,11 @@ def slurm_files() -> dict[str, bool]:
 # Written by tests/system/setup.py: a one-node test cluster on 127.0.0.1.
 ClusterName={CLUSTER}
 SlurmctldHost=localhost
+SlurmctldPort={ports["slurmctld"]}
+SlurmdPort={ports["slurmd"]}
 SlurmUser=slurm
 AuthType=auth/munge
+AuthInfo=socket={MUNGE_SOCKET}
 CommunicationParameters=NoInAddrAny
 StateSaveLocation={SLURM}/state
 SlurmdSpoolDir={SLURM}/spool
@@ -325,7 +407,9 @@ MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
-AccountingStoragePort={SLURMDBD_PORT}
+AccountingStoragePort={ports["slurmdbd"]}
+# The client side of slurmdbd connections takes its munge socket from here, not AuthInfo.
+AccountingStoragePass={MUNGE_SOCKET}
 AccountingStoreFlags=job_comment
 SchedulerType=sched/backfill
 SchedulerParameters=sched_interval=2,bf_interval=2
@@ -340,13 +424,15 @@ PartitionName={PARTITIONS[1]} Nodes=localhost MaxTime=60 State=UP
     password = (SLURM / "db-password").read_text().strip()
     dbd = f"""\
 AuthType=auth/munge
+AuthInfo=socket={MUNGE_SOCKET}
 DbdHost=localhost
-DbdPort={SLURMDBD_PORT}
+DbdPort={ports["slurmdbd"]}
 SlurmUser=slurm
 LogFile={SLURM}/log/slurmdbd.log
 PidFile={SLURM}/run/slurmdbd.pid
 StorageType=accounting_storage/mysql
-StorageHost=localhost
+StorageHost=127.0.0.1
+StoragePort={ports["mariadb"]}
 StorageUser=slurm
 StoragePass={password}
 StorageLoc=slurm_acct_db
@@ -361,16 +447,16 @@ StorageLoc=slurm_acct_db
     }
 
 
-def start_slurmdbd(changed: bool) -> None:
+def start_slurmdbd(changed: bool, port: int) -> None:
     pid_file = SLURM / "run" / "slurmdbd.pid"
     if changed:
         stop(pid_file, "slurmdbd")
-    if pid_alive(pid_file, "slurmdbd") and port_open(SLURMDBD_PORT):
+    if pid_alive(pid_file, "slurmdbd") and port_open(port):
         say("slurmdbd: running")
     else:
         say("slurmdbd: starting")
         run(["slurmdbd"], env=slurm_env())
-        wait_for("slurmdbd", lambda: port_open(SLURMDBD_PORT), 30, SLURM / "log" / "slurmdbd.log")
+        wait_for("slurmdbd", lambda: port_open(port), 30, SLURM / "log" / "slurmdbd.log")
     sacctmgr = ["sacctmgr", "-i", "-n", "-P"]
     env = slurm_env()
     clusters = run([*sacctmgr, "show", "cluster", "format=cluster"], env=env).stdout.split()
@@ -491,14 +577,11 @@ SetEnv SLURM_CONF={SLURM_CONF}
 """
 
 
-def start_sshd(name: str, previous: dict[str, int]) -> int:
+def start_sshd(name: str, port: int) -> int:
     pid_file = SSH / f"{name}.pid"
     conf = SSH / f"{name}_sshd_config"
-    port = previous.get(name) or free_port()
     if pid_alive(pid_file, "sshd") and not port_open(port):
         stop(pid_file, "sshd")
-    if not pid_alive(pid_file, "sshd") and port_open(port):
-        port = free_port()  # something else took our old port
     changed = write_if_changed(conf, sshd_config(name, port), 0o600)
     if changed:
         stop(pid_file, "sshd")
@@ -549,30 +632,60 @@ def skip(reason: str) -> int:
     return 0
 
 
+# Each of our listening daemons and the pid file that proves a running one is ours.
+DAEMONS = {
+    "slurmctld": (SLURM / "run" / "slurmctld.pid", "slurmctld"),
+    "slurmd": (SLURM / "run" / "slurmd.pid", "slurmd"),
+    "slurmdbd": (SLURM / "run" / "slurmdbd.pid", "slurmdbd"),
+    "mariadb": (DB_PID, "mariadbd"),
+    "head": (SSH / "head.pid", "sshd"),
+    "bastion": (SSH / "bastion.pid", "sshd"),
+}
+
+
+def choose_ports() -> dict[str, int]:
+    """A loopback port for each of our daemons: the one it had before (system.json) while
+    it is ours or free, else a fresh free one; never Slurm's defaults."""
+    previous: dict[str, int] = {}
+    try:
+        old = json.loads(INFO_FILE.read_text())
+        previous = {str(k): int(v) for k, v in old.get("ports", {}).items()}
+        previous.setdefault("head", int(old["head"]["port"]))
+        previous.setdefault("bastion", int(old["bastion"]["port"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    ports: dict[str, int] = {}
+    for name, (pid_file, program) in DAEMONS.items():
+        port = our_port(previous.get(name), pid_alive(pid_file, program) is not None)
+        while port in ports.values():
+            port = free_port()
+        ports[name] = port
+    return ports
+
+
 def setup() -> dict[str, object]:
     install_packages()
     make_dir(SCRATCH, "root", 0o755)
     make_dir(SLURM, "root", 0o755)
-    previous: dict[str, int] = {}
-    if INFO_FILE.exists():
-        try:
-            old = json.loads(INFO_FILE.read_text())
-            previous = {"head": int(old["head"]["port"]), "bastion": int(old["bastion"]["port"])}
-        except (ValueError, KeyError, TypeError):
-            previous = {}
+    ports = choose_ports()
     start_munge()
-    start_mariadb()
-    changed = slurm_files()
-    start_slurmdbd(changed["slurmdbd"])
+    start_mariadb(ports["mariadb"])
+    changed = slurm_files(ports)
+    start_slurmdbd(changed["slurmdbd"], ports["slurmdbd"])
     start_slurm(changed)
     account = ensure_user()
     host_keys = ensure_keys(account)
-    ports = {name: start_sshd(name, previous) for name in ("head", "bastion")}
-    known = "".join(f"[127.0.0.1]:{ports[name]} ssh-ed25519 {host_keys[name]}\n" for name in ports)
+    for name in ("head", "bastion"):
+        start_sshd(name, ports[name])
+    known = "".join(
+        f"[127.0.0.1]:{ports[name]} ssh-ed25519 {host_keys[name]}\n" for name in ("head", "bastion")
+    )
     write_if_changed(SSH / "known_hosts", known, 0o644)
     check_ssh_login(ports["head"])
     info: dict[str, object] = {
-        "version": 1,
+        "version": 2,
+        "ports": ports,
+        "munge_socket": str(MUNGE_SOCKET),
         "scratch": str(SCRATCH),
         "user": USER,
         "home": account.pw_dir,
