@@ -7,6 +7,7 @@ crash on a poll (issue 14: a keyed table's KeyError) looked like a normal quit.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def test_an_unwritable_state_dir_puts_the_report_in_the_temp_dir(
     blocked = tmp_path / "state"
     blocked.write_text("a file where the directory should be", encoding="utf-8")
     monkeypatch.setenv("XDG_STATE_HOME", str(blocked))
-    monkeypatch.setattr(tui.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
     with pytest.raises(SystemExit) as exited:
         tui.exit_on_crash(RuntimeError("lost"))
     assert exited.value.code == tui.CRASH_EXIT
