@@ -191,6 +191,24 @@ class SmConsoleApp(App[None]):
         Path(path).write_text(f"{time.time():.6f}\n", encoding="utf-8")
         self.exit()
 
+    # --- exit path ------------------------------------------------------------------------------
+    # Set by run_app: a crash is reported by the CLI (a file and one line), not here.
+    report_crash_elsewhere = False
+
+    @property
+    def crash(self) -> BaseException | None:
+        """The unhandled error the app ended on (None: it was quit)."""
+        return self._exception
+
+    def _print_error_renderables(self) -> None:
+        # Textual prints its traceback, locals included (credentials, remote text), to
+        # the terminal. ``run_app``'s caller writes a report file and prints one line
+        # instead (console/cli/tui.py); other exits (``App.exit(message=...)``) print.
+        if self.report_crash_elsewhere and self._exception is not None:
+            self._exit_renderables.clear()
+            return
+        super()._print_error_renderables()
+
     # --- actions ------------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         main = self.main_screen
@@ -273,16 +291,23 @@ def run_app(
     demo: object | None = None,
     terraform: TerraformStatus | None = None,
     prefetch: JobsPrefetch | None = None,
-) -> None:
+) -> BaseException | None:
     """Open the console on ``config`` (``demo``: the running demo stack, if any;
     ``terraform``: what the Terraform stack filled into ``config``; ``prefetch``: the
-    helper process making the first jobs listing)."""
+    helper process making the first jobs listing).
+
+    Returns the unhandled error the app ended on, if any: the caller reports it and
+    exits non-zero (``App.run`` itself returns as after a normal quit).
+    """
     context = ConsoleContext(config, source="tui", terraform=terraform)
     context.expect_prefetched_jobs(prefetch)
     label = None
     if demo is not None:
         label = str(getattr(demo, "label", "") or "local stack")
+    app = create_app(context, demo_label=label)
+    app.report_crash_elsewhere = True
     try:
-        create_app(context, demo_label=label).run()
+        app.run()
     finally:
         context.cancel_prefetch()
+    return app.crash

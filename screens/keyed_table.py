@@ -452,9 +452,12 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
                     stale.append(key)
             fresh[key] = item
         self._items = fresh
-        for key in stale:
+        # Changed items and items that left lose their cached sort value and filter
+        # text: a key that left and comes back later must not find its old values.
+        gone = [key for key in old if key not in fresh]
+        for key in (*stale, *gone):
             self._forget(key)
-        return bool(stale) or fresh.keys() != old.keys()
+        return bool(stale) or bool(gone) or len(fresh) != len(old)
 
     def _forget(self, key: str) -> None:
         self._sortval.pop(key, None)
@@ -482,8 +485,10 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
             self._sortval = {}
             self._sort_column = column
         values, items, sort_value, now = self._sortval, self._items, self.sort_value, self._now()
-        if len(values) != len(items):
-            if len(values) > len(items):
+        # Compare the key sets, not their sizes: one row leaving while another arrives
+        # keeps the count and would leave the newcomer without a sort value.
+        if values.keys() != items.keys():
+            if not values.keys() <= items.keys():
                 self._sortval = values = {k: v for k, v in values.items() if k in items}
             values.update(
                 {k: sort_value(item, column, now) for k, item in items.items() if k not in values}

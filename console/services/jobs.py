@@ -442,7 +442,10 @@ def _newest_first_until(
 
     Only safe when the service really returns newest first: each page is checked, and
     if the order is anything else (moto ignores SortBy) the early stop is disabled and
-    the listing is read to the end rather than missing jobs.
+    the listing is read to the end rather than missing jobs. The listing must also start
+    at or after ``since`` (the newest job known is never older than that): a listing in
+    creation order starts with the oldest job, and a first page of one job (or of jobs
+    created in the same second) looks newest-first while being oldest-first.
     """
     previous: datetime | None = None
     for page in pages:
@@ -453,7 +456,8 @@ def _newest_first_until(
         if not stamps:
             continue
         ordered = all(a >= b for a, b in itertools.pairwise(stamps))
-        if not ordered or (previous is not None and stamps[0] > previous):
+        starts_new = previous is not None or stamps[0] >= since
+        if not ordered or not starts_new or (previous is not None and stamps[0] > previous):
             since = None
             continue
         previous = stamps[-1]
