@@ -77,6 +77,8 @@ _TAB_SIZE = 4
 
 def _picture(ch: str, *, block: bool) -> str:
     """The visible form of one character that must not reach a terminal as itself."""
+    if ch.isprintable():
+        return ch  # the printable body of an escape sequence
     code = ord(ch)
     if ch == "\n":
         return "\n" if block else "⏎"
