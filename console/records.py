@@ -11,7 +11,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from console.sanitize import deep_clean
+from console.sanitize import clean_block, deep_clean
 
 
 def iso(value: datetime | None) -> str | None:
@@ -48,8 +48,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+    if isinstance(value, bytes):  # a payload kept raw in the record: inert when shown
+        return clean_block(value.decode("utf-8", "replace"))
     return value
 
 
