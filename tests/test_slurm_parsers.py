@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from console.errors import SmError
+from console.sanitize import clean
 from console.slurm import parse
 from console.slurm.parse import SlurmOutputError
-from console.sanitize import clean
 
 CAPTURES = Path(__file__).parent / "system" / "captures"
 NOW = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
