@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from console.sanitize import inert
+
 
 class SmError(Exception):
     """Base for every error we show to a person. ``exit_code`` is used by the CLI."""
@@ -20,9 +22,12 @@ class SmError(Exception):
     kind = "error"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        # Messages often quote what a remote service answered: made inert here, once,
+        # so no `error:` line, banner or notification can carry an escape sequence.
+        message = inert(str(message))
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = None if hint is None else inert(str(hint))
 
     def __str__(self) -> str:
         return self.message

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
+
+from console.sanitize import clean_block, deep_clean
 
 
 def iso(value: datetime | None) -> str | None:
@@ -46,13 +48,34 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+    if isinstance(value, bytes):  # a payload kept raw in the record: inert when shown
+        return clean_block(value.decode("utf-8", "replace"))
     return value
 
 
 class Record:
-    """Mixin for frozen dataclass records."""
+    """Mixin for frozen dataclass records.
+
+    Every record is where remote text enters the console, so building one makes its text
+    inert: ``__post_init__`` passes every string field (and every string inside a tuple,
+    list or dict field, keys included) through ``console.sanitize``. A new field cannot be
+    forgotten. Single-line by default; a field named in ``BLOCK_FIELDS`` keeps its
+    newlines (log lines, command output). Records hold the sanitised text; ``--json``
+    prints it JSON-escaped.
+    """
+
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        block_fields = self.BLOCK_FIELDS
+        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            value = getattr(self, name)
+            if value is None or isinstance(value, int | float | datetime | bytes | Record):
+                continue
+            cleaned = deep_clean(value, block=name in block_fields)
+            if cleaned != value:
+                # Frozen dataclass: the one sanctioned write, during construction.
+                object.__setattr__(self, name, cleaned)
 
     def to_dict(self) -> dict[str, Any]:
         result = _plain(self)

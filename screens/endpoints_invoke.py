@@ -27,6 +27,7 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from console import validate
 from console.errors import SmError, ValidationError, translate
+from console.sanitize import clean_block
 from screens.host import console_host
 from screens.key_order import TextEditor, focus_now
 
@@ -87,7 +88,8 @@ def answer_body(result: InvocationResult) -> str:
     if text is None:
         return f"({len(result.body)} bytes of binary data, not shown)"
     with contextlib.suppress(ValueError):
-        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        # Re-made inert: JSON's \u escapes decode to controls (U+202E, ESC) again.
+        text = clean_block(json.dumps(json.loads(text), indent=2, ensure_ascii=False))
     if len(text) > SHOWN_BODY_LIMIT:
         return text[:SHOWN_BODY_LIMIT] + f"\n… ({len(text) - SHOWN_BODY_LIMIT} more characters)"
     return text

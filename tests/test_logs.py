@@ -318,8 +318,9 @@ def test_training_logs_prints_merged_inert_lines(writer: LogWriter, run_cli: Any
     ]
     assert result.stdout.splitlines() == [
         f"{hms[0]} algo-1 | epoch 1",
-        f"{hms[1]} algo-2 | two lines⏎here",
-        f"{hms[2]} algo-1 | stolen? red",
+        # Escape sequences are shown, not run; colour (SGR) is dropped.
+        f"{hms[1]} algo-2 | two␛]0;title␇ lines⏎here",
+        f"{hms[2]} algo-1 | ␛]52;c;ZXZpbA==␇stolen? red",
     ]
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
 

@@ -72,7 +72,7 @@ class JobEndWatch:
 
 def _emit(event: LogEvent, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(event.to_dict(), default=str))
+        click.echo(json.dumps(event.to_dict(), default=str, ensure_ascii=True))
     else:
         click.echo(format_event(event))
 

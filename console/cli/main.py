@@ -17,6 +17,7 @@ import click
 
 from console.cli.root import cli
 from console.errors import SmError
+from console.sanitize import inert
 
 # Command modules, in --help order within their sections. Each registers its commands
 # on import through ``console.cli.root.command``.
@@ -81,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug: say so in one line, keep the traceback opt-in
         if os.environ.get("SMCONSOLE_DEBUG"):
             traceback.print_exc()
-        click.secho(f"internal error: {type(error).__name__}: {error}", fg="red", err=True)
+        click.secho(
+            f"internal error: {type(error).__name__}: {inert(str(error))}", fg="red", err=True
+        )
         click.echo("hint: run with SMCONSOLE_DEBUG=1 for the traceback and report it", err=True)
         return 70
     return 0

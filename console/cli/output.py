@@ -96,7 +96,8 @@ def _cell(value: Any) -> str:
 
 
 def print_json(data: Any) -> None:
-    json.dump(to_plain(data), sys.stdout, indent=2, sort_keys=False, default=str)
+    # ensure_ascii: C1 and bidi controls leave as \u escapes, never as raw characters.
+    json.dump(to_plain(data), sys.stdout, indent=2, sort_keys=False, default=str, ensure_ascii=True)
     sys.stdout.write("\n")
 
 

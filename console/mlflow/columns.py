@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from console.errors import ValidationError
 from console.mlflow.records import MlflowRun
 from console.records import iso
+from console.sanitize import csv_cell
 
 ATTRIBUTES = ("run_id", "name", "status", "start", "end", "duration", "user", "experiment_id")
 PREFIXES = ("params.", "metrics.", "tags.")
@@ -133,12 +134,16 @@ def rows(runs: Iterable[MlflowRun], columns: Sequence[str]) -> Iterable[list[str
 
 
 def write_csv(runs: Iterable[MlflowRun], columns: Sequence[str], out: TextIO) -> int:
-    """CSV with a header row; returns the number of runs written."""
+    """CSV with a header row; returns the number of runs written.
+
+    Every cell goes through ``csv_cell``: inert on a terminal, never a spreadsheet formula
+    (``=…``, ``+…``, ``-…``, ``@…`` get a leading ``'``; numbers such as ``-0.5`` stay).
+    """
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([header(c) for c in columns])
+    writer.writerow([csv_cell(header(c)) for c in columns])
     count = 0
     for row in rows(runs, columns):
-        writer.writerow(row)
+        writer.writerow([csv_cell(cell) for cell in row])
         count += 1
     return count
 
@@ -166,4 +171,5 @@ def to_csv(runs: Iterable[MlflowRun], columns: Sequence[str]) -> str:
 
 
 def to_json(runs: Iterable[MlflowRun], columns: Sequence[str]) -> str:
-    return json.dumps(json_rows(runs, columns), indent=2) + "\n"
+    # ensure_ascii: C1 and bidi controls leave as \u escapes, never as raw characters.
+    return json.dumps(json_rows(runs, columns), indent=2, ensure_ascii=True) + "\n"

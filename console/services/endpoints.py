@@ -18,6 +18,7 @@ from typing import Any
 from console import validate
 from console.errors import NotFoundError, ValidationError
 from console.records import Record, as_datetime
+from console.sanitize import clean_block
 from console.services.base import Service
 from console.services.models import ModelsService
 
@@ -162,9 +163,10 @@ class InvocationResult(Record):
 
     @property
     def text(self) -> str | None:
-        """The body as text, or None when it is not UTF-8 (images, protobuf, …)."""
+        """The body as inert text (``console.sanitize``), or None when it is not UTF-8
+        (images, protobuf, …). ``body`` keeps the raw bytes for ``--output`` files."""
         try:
-            return self.body.decode("utf-8")
+            return clean_block(self.body.decode("utf-8"))
         except UnicodeDecodeError:
             return None
 

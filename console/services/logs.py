@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from console import validate
 from console.errors import (
@@ -45,11 +45,13 @@ _ALGO_HOST = re.compile(r"^(?P<host>algo-\d+)(?:-\d+)?$")
 
 @dataclass(frozen=True)
 class LogEvent(Record):
-    """One log line: when, which stream, which host (``algo-1``) and the raw message.
+    """One log line: when, which stream, which host (``algo-1``) and the message.
 
-    The message is exactly what the job wrote: pass it through ``console.sanitize.inert``
-    before showing it on a terminal.
+    The message is what the job wrote, made inert when the record is built (``Record``
+    runs ``console.sanitize``): newlines kept, tabs as spaces, escapes shown visibly.
     """
+
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"message"})
 
     timestamp: datetime
     stream: str

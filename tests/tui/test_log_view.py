@@ -321,7 +321,12 @@ async def test_escape_sequences_are_shown_inert(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         view = view_of(app)
         await wait_until(pilot, lambda: len(view.buffer) == 3, what="3 lines")
-        assert texts(view) == ["red alert done", "tab here", "second line"]
+        # Escape sequences are shown (␛ … ␇), never run; colour (SGR) is dropped.
+        assert texts(view) == [
+            "␛]0;pwned␇red alert␇ ␛]52;c;ZXZpbA==␇done",
+            "tab here",
+            "second line",
+        ]
         for y in range(3):
             for segment in view.render_line(y):
                 assert not any(ch in segment.text for ch in "\x1b\x07\r\t\n")
