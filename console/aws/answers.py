@@ -9,8 +9,12 @@ as done while the server never got the call. So a successful (2xx) answer counts
 - for the JSON protocols, the body is one JSON object (an empty body only where the
   operation has no output); for the query protocol (STS, IAM), the body is XML whose root
   is ``<OperationResponse>``;
-- every member the service model marks *required* in the output is there (these are the
-  members the services read, e.g. ``TrainingJobSummaries``, ``TrainingJobArn``).
+- the members the service model marks *required* in the output are there: every required
+  list or map (``TrainingJobSummaries``: a missing list would read as "none"), and at
+  least one of the others (``{}`` or ``{"message": …}`` is not a describe or a create's
+  ``TrainingJobArn``). Not all of them: local stacks such as moto leave out a few
+  required members (``CreatedBy``, ``ModelPackageName``) in answers that are otherwise
+  whole.
 
 Anything else raises :class:`UnreadableAnswerError` (exit 8, "unreadable answer from
 <service> (<host>)"). Raised from the ``before-parse`` hook, it is never retried by
@@ -65,9 +69,11 @@ def unreadable_reason(operation_model: Any, response_dict: dict[str, Any]) -> st
             return parsed
     else:
         return ""
-    missing = [name for name in output.required_members if name not in parsed]
-    if missing:
-        return f"the answer lacks {', '.join(sorted(missing)[:3])}"
+    required = list(output.required_members)
+    missing = [name for name in required if name not in parsed]
+    lists = [name for name in missing if output.members[name].type_name in ("list", "map")]
+    if lists or (missing and len(missing) == len(required)):
+        return f"the answer lacks {', '.join(sorted(lists or missing)[:3])}"
     return ""
 
 
