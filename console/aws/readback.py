@@ -41,6 +41,10 @@ class ReadBack:
     applied: str | frozenset[str] = "exists"
     # For updates: the describe field that must equal the request's field of that name.
     equals: str = ""
+    # Instead of describe: (paginated list call, result key, name field). For resources
+    # whose describe cannot say "not found" reliably (moto answers a missing experiment
+    # or trial with a 500); the list says "there" or "not there" either way.
+    listing: tuple[str, str, str] | None = None
 
 
 def _exists(describe: str, key: str, describe_key: str = "") -> ReadBack:
@@ -102,10 +106,20 @@ READ_BACKS: Mapping[str, ReadBack] = {
         "describe_notebook_instance", "NotebookInstanceName", "NotebookInstanceStatus"
     ),
     # experiments
-    "CreateExperiment": _exists("describe_experiment", "ExperimentName"),
-    "DeleteExperiment": _gone("describe_experiment", "ExperimentName"),
-    "CreateTrial": _exists("describe_trial", "TrialName"),
-    "DeleteTrial": _gone("describe_trial", "TrialName"),
+    "CreateExperiment": ReadBack(
+        "", "ExperimentName", "", listing=("list_experiments", "ExperimentSummaries", "")
+    ),
+    "DeleteExperiment": ReadBack(
+        "",
+        "ExperimentName",
+        "",
+        applied="gone",
+        listing=("list_experiments", "ExperimentSummaries", ""),
+    ),
+    "CreateTrial": ReadBack("", "TrialName", "", listing=("list_trials", "TrialSummaries", "")),
+    "DeleteTrial": ReadBack(
+        "", "TrialName", "", applied="gone", listing=("list_trials", "TrialSummaries", "")
+    ),
     # model registry
     "CreateModelPackageGroup": _exists("describe_model_package_group", "ModelPackageGroupName"),
     "DeleteModelPackageGroup": _gone(
@@ -164,6 +178,14 @@ def reader_for(sent: _Sent) -> Callable[[], bool | None] | None:
 
 def read_back(client: Any, spec: ReadBack, params: Mapping[str, Any]) -> bool | None:
     """Run ``spec`` against ``client``: True / False / None (see module doc)."""
+    if spec.listing is not None:
+        operation, key, field = spec.listing
+        name = params[spec.param_key]
+        pages = client.get_paginator(operation).paginate(PaginationConfig={"PageSize": 100})
+        there = any(
+            item.get(field or spec.param_key) == name for page in pages for item in page.get(key, [])
+        )
+        return there if spec.applied == "exists" else not there
     try:
         data = getattr(client, spec.describe)(**{spec.describe_key: params[spec.param_key]})
     except Exception as exc:
