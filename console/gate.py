@@ -118,12 +118,12 @@ class MutationGate:
             )
             uncertain = _answered_5xx(exc, error)
             if uncertain is not None:
-                lost = ResponseLostError(
+                answered = ResponseLostError(
                     f"{action} {target}: AWS answered {uncertain} after receiving the call; "
                     "it may or may not have taken effect",
                     "the console reads the state back instead of sending it again",
                 )
-                return cast(T, self._reconciled(action, target, params, lost, reconcile))
+                return cast(T, self._reconciled(action, target, params, answered, reconcile))
             self._write(action, target, params, "error", error.message)
             if error is exc:
                 raise

@@ -285,3 +285,33 @@ def test_a_hyperparameter_password_never_reaches_the_audit_log(
     text = json.dumps(audit_records(intents=True))
     assert "PlantedPw1" not in text and "PlantedTok2" not in text
     assert "postgres://u:***@h/db" in text
+
+
+# --- every mutating call the services send has a read-back ---------------------------------
+
+
+def test_every_mutating_call_the_services_send_has_a_read_back() -> None:
+    """A lost answer to any of them is settled by reading back (or knowingly "unknown")."""
+    import re
+
+    import botocore.session
+    from botocore import xform_name
+
+    from console.aws.readback import CANNOT_TELL, READ_BACKS
+    from console.aws.session import is_mutating
+
+    root = Path(__file__).resolve().parents[1] / "console"
+    called = {
+        name
+        for path in root.rglob("*.py")
+        for name in re.findall(r"\.client(?:\([^)]*\))?\.([a-z_]+)\b", path.read_text())
+    }
+    session = botocore.session.get_session()
+    operations = set()
+    for service in ("sagemaker", "iam", "sagemaker-runtime", "logs"):
+        model = session.get_service_model(service)
+        by_method = {xform_name(op): op for op in model.operation_names}
+        operations |= {by_method[m] for m in called if m in by_method}
+    mutating = {op for op in operations if is_mutating(op)}
+    assert {"CreateTrainingJob", "UpdateModelPackage", "StopNotebookInstance"} <= mutating
+    assert mutating - set(READ_BACKS) - CANNOT_TELL == set()

@@ -24,9 +24,12 @@ _GONE = "<gone>"
 
 
 class _Sent(Protocol):
-    client: Any
-    operation: str
-    params: dict[str, Any]
+    @property
+    def client(self) -> Any: ...
+    @property
+    def operation(self) -> str: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -152,10 +155,12 @@ READ_BACKS: Mapping[str, ReadBack] = {
     "CreateRole": _exists("get_role", "RoleName"),
     "DeleteRole": _gone("get_role", "RoleName"),
 }
-# Operations no read can settle: the outcome stays "unknown" (an invocation's side
-# effects live in the model; a node reboot leaves no lasting state to look at).
+# Operations no table entry can settle: the outcome stays "unknown" (an invocation's side
+# effects live in the model; a node reboot leaves no lasting state to look at), unless the
+# service passes its own reconcile (endpoint weights: EndpointsService.update_variant_weights).
 CANNOT_TELL = frozenset(
     {
+        "UpdateEndpointWeightsAndCapacities",
         "InvokeEndpoint",
         "BatchRebootClusterNodes",
         "BatchReplaceClusterNodes",
@@ -183,7 +188,9 @@ def read_back(client: Any, spec: ReadBack, params: Mapping[str, Any]) -> bool | 
         name = params[spec.param_key]
         pages = client.get_paginator(operation).paginate(PaginationConfig={"PageSize": 100})
         there = any(
-            item.get(field or spec.param_key) == name for page in pages for item in page.get(key, [])
+            item.get(field or spec.param_key) == name
+            for page in pages
+            for item in page.get(key, [])
         )
         return there if spec.applied == "exists" else not there
     try:

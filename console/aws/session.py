@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import threading
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from console.aws.metrics import ApiMetrics
 from console.aws.answers import check_answer, has_idempotency_token
+from console.aws.metrics import ApiMetrics
 from console.errors import CredentialsError, ResponseLostError, UngatedMutationError, translate
 
 # Operation-name prefixes that change something. Calls with these names must run inside
@@ -302,7 +302,9 @@ class SessionFactory:
             if in_gate() and is_mutating(model.name):
                 _gate_state.sent = SentMutation(client, model.name, dict(params))
 
-        def answer_is_readable(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+        def answer_is_readable(
+            operation_model: Any, response_dict: dict[str, Any], **_: Any
+        ) -> None:
             _check_complete(operation_model, response_dict)
             check_answer(service, host, operation_model, response_dict)
 
