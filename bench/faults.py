@@ -11,7 +11,17 @@ healthy again is recorded. Reported: faults injected (by kind), crashes (the app
 or a test assertion failing), recovery p50/p95, keys pressed, and the rows the tables hold
 at the end against the truth (lost or duplicated rows).
 
-Options: ``--faults N`` (default 300), ``--burst N`` (12), ``--seed N`` (7).
+Then a mutation round (``--mutations N``, default 60): training jobs created through the
+console's service while the proxy answers CreateTrainingJob with a random fault (500/503
+after applying it, the answer lost, an empty/HTML/garbage/cut-short 200, a plain 500/503,
+a refused connection, or nothing), plus creates with an audit log that cannot be written.
+Counted at the server side — the proxy sees every request that reached moto, moto's state
+says what was applied: ``mutations_delivered_twice`` (the same request received more than
+once) and ``changes_without_audit_record`` (a job moto holds with no outcome record in the
+audit log). Both must be 0.
+
+Options: ``--faults N`` (default 300), ``--burst N`` (12), ``--seed N`` (7),
+``--mutations N`` (60).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import asyncio
 import json
 import logging
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -132,12 +143,87 @@ async def soak(args: argparse.Namespace, url: str) -> dict[str, Any]:
     return figures
 
 
+MUTATION_FAULTS = (
+    "",
+    "500_after",
+    "503_after",
+    "lose_response",
+    "short",
+    "empty",
+    "html",
+    "garbage",
+    "500",
+    "503",
+    "refuse",
+)
+
+
+def mutation_round(url: str, rounds: int, seed: int, home: Path) -> dict[str, Any]:
+    """Creates under faults; duplicates and unaudited changes counted at the server side."""
+    import boto3
+
+    from console.audit import AuditLog
+    from console.config import load_config
+    from console.context import ConsoleContext
+    from console.errors import SmError
+    from console.services.jobs import TrainingSpec
+    from tests.support.fault_proxy import Fault, FaultProxy
+
+    proxy = FaultProxy(url).start()
+    rng = random.Random(seed)
+    audit_path = home / "bench-audit.jsonl"
+    unwritable = home / "audit-is-a-directory"
+    unwritable.mkdir()
+    settings = {"endpoint_url": proxy.url, "read_timeout": 2.0, "connect_timeout": 1.0}
+    errors = 0
+
+    def create(context: ConsoleContext, name: str) -> None:
+        nonlocal errors
+        spec = TrainingSpec(name, IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", ROLE)
+        try:
+            context.jobs.create_training_job(spec)
+        except SmError:
+            errors += 1
+
+    try:
+        context = ConsoleContext(load_config(overrides={**settings, "audit_log": str(audit_path)}))
+        for i in range(rounds):
+            kind = rng.choice(MUTATION_FAULTS)
+            if kind:  # the *_after kinds hit every attempt: a resend would land as well
+                times = None if kind.endswith("_after") else 1
+                proxy.add(Fault(kind, "sagemaker", "CreateTrainingJob", times=times))
+            create(context, f"mut-{i:04d}")
+            proxy.clear()
+        blind = ConsoleContext(load_config(overrides={**settings, "audit_log": str(unwritable)}))
+        for i in range(max(1, rounds // 10)):
+            create(blind, f"mut-unaudited-{i:04d}")
+    finally:
+        proxy.stop()
+    sm = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1")
+    applied = {
+        job["TrainingJobName"]
+        for page in sm.get_paginator("list_training_jobs").paginate(NameContains="mut-")
+        for job in page["TrainingJobSummaries"]
+    }
+    outcomes = {
+        r.target: r.outcome for r in AuditLog(audit_path).records() if r.action == "training-create"
+    }
+    return {
+        "mutations": rounds + max(1, rounds // 10),
+        "mutation_errors": errors,
+        "mutations_delivered_twice": proxy.delivered_twice(),
+        "changes_without_audit_record": len(applied - set(outcomes)),
+        "applied_but_audited_error": sum(1 for n in applied if outcomes.get(n) == "error"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faults", type=int, default=300)
     parser.add_argument("--burst", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=12)
+    parser.add_argument("--mutations", type=int, default=60)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as home:
@@ -152,10 +238,14 @@ def main() -> None:
             seed(url, args.jobs)
             started = time.monotonic()
             figures = asyncio.run(soak(args, url))
+            figures.update(mutation_round(url, args.mutations, args.seed, Path(home)))
             figures["seconds"] = round(time.monotonic() - started, 1)
         finally:
             server.stop()
-    figures["target"] = "zero crashes, zero lost rows, recovery within about one poll"
+    figures["target"] = (
+        "zero crashes, zero lost rows, recovery within about one poll; "
+        "zero mutations delivered twice, zero changes without an audit record"
+    )
     print(json.dumps({"bench": "faults", **figures}))
 
 

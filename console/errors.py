@@ -116,6 +116,34 @@ class ResponseLostError(UnreachableError):
     """
 
 
+class UnreadableAnswerError(ResponseLostError):
+    """AWS (or something in between) answered 200, but not with an answer we can read.
+
+    An empty body, a proxy's HTML login page, garbage, a body cut short under a matching
+    Content-Length, or a parsed answer missing a member we read. botocore would turn most
+    of these into an empty result ("no training jobs", a create that "worked"). A mutation
+    whose answer is unreadable may or may not have happened: it is a
+    :class:`ResponseLostError`, so the gate audits it ``unknown`` and reads the state back.
+    """
+
+    def __init__(self, service: str, host: str, reason: str) -> None:
+        super().__init__(
+            f"unreadable answer from {service} ({host}): {reason}",
+            "a proxy or gateway may be answering instead of AWS; check the network or "
+            "--endpoint-url",
+        )
+        self.service = service
+        self.host = host
+        self.reason = reason
+
+
+class AuditUnwritableError(SmError):
+    """The audit log cannot take the intent record: the change is not sent."""
+
+    exit_code = 13
+    kind = "audit"
+
+
 class ToolMissingError(SmError):
     """An external program we drive (terraform, aws, session-manager-plugin) is absent."""
 

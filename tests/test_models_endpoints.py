@@ -599,7 +599,8 @@ def test_cli_endpoint_update_asks_first(aws: MotoServer, run_cli: Any) -> None:
     result = run_cli("endpoint-update", "fraud", "other-cfg")
     assert_one_line_error(result, exit_code=4)
     assert "--yes" in result.stderr
-    assert audit_records() == []
+    (record,) = audit_records()  # not confirmed: refused, and audited as such
+    assert (record["action"], record["outcome"]) == ("endpoint-update", "refused")
 
 
 def test_cli_endpoint_update_bad_config_name(aws: MotoServer, run_cli: Any) -> None:

@@ -20,6 +20,7 @@ from console.context import ConsoleContext
 from console.errors import ReadOnlyError, SmError
 from console.services.jobs import ProcessingSpec, TrainingSpec
 from console.services.models import ModelSpec, VariantSpec
+from tests.support.helpers import audit_records
 from tests.support.mutations import gated_actions
 
 ROLE = "arn:aws:iam::123456789012:role/sm"
@@ -295,3 +296,24 @@ def test_cli_read_only_refuses(command: str, seeded, run_cli, tmp_path: Path) ->
     result = run_cli("--read-only", command, *args)
     assert result.exit_code == 3, (result.stdout, result.stderr)
     assert result.stderr.startswith("error: read-only mode:")
+    # Refused before anything was sent, and audited as such (every kind, not only creates).
+    assert [r["outcome"] for r in audit_records(intents=True)] == ["refused"]
+
+
+# tf-apply/tf-destroy ask only after a plan, which needs an initialised stack: their
+# confirm() is the same function, walked here through every other command.
+ASKING = sorted(c for c, a in CLI_ARGS.items() if "--yes" in a and not c.startswith("tf-"))
+
+
+@pytest.mark.parametrize("command", ASKING)
+def test_cli_not_confirmed_is_refused_and_audited(
+    command: str, seeded, run_cli, tmp_path: Path
+) -> None:
+    """Without --yes and no terminal to ask on: exit 4, a "refused" record, nothing sent."""
+    fill = {"{package}": seeded["package"]}
+    args = [fill.get(a, a) for a in CLI_ARGS[command] if a != "--yes"]
+    result = run_cli(command, *args)
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    records = audit_records(intents=True)
+    assert [r["outcome"] for r in records] == ["refused"], records
+    assert "confirmation" in records[0]["detail"]

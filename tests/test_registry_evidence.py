@@ -353,4 +353,5 @@ def test_cli_batch_needs_a_terminal_or_yes_and_respects_read_only(
         run_cli("--read-only", "model-package-approve", churn["v3"], churn["v2"], "--yes"), 3
     )
     assert_one_error(run_cli("model-package-approve", churn["v3"], "bad", "--yes"), 2)
-    assert [r["outcome"] for r in audit_records()] == []
+    # Not confirmed and read-only: refused and audited; bad input: nothing to audit.
+    assert [r["outcome"] for r in audit_records()] == ["refused", "refused"]

@@ -12,7 +12,9 @@ import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from console.aws.answers import check_answer, has_idempotency_token
 from console.aws.metrics import ApiMetrics
 from console.errors import CredentialsError, ResponseLostError, UngatedMutationError, translate
 
@@ -69,14 +71,31 @@ def in_gate() -> bool:
     return getattr(_gate_state, "depth", 0) > 0
 
 
+@dataclass(frozen=True)
+class SentMutation:
+    """The last mutating AWS call sent from inside the gate: what a read-back needs."""
+
+    client: Any
+    operation: str
+    params: dict[str, Any]
+
+
 class gate_scope:
     """Marks the current thread as inside the mutation gate."""
 
     def __enter__(self) -> None:
         _gate_state.depth = getattr(_gate_state, "depth", 0) + 1
+        if _gate_state.depth == 1:
+            _gate_state.sent = None
 
     def __exit__(self, *exc: object) -> None:
         _gate_state.depth -= 1
+
+
+def last_sent() -> SentMutation | None:
+    """The last mutating call made in this thread's gate scope (None: none yet)."""
+    sent: SentMutation | None = getattr(_gate_state, "sent", None)
+    return sent
 
 
 _THROTTLE_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "SlowDown"}
@@ -152,26 +171,43 @@ def _check_complete(operation_model: Any, response_dict: dict[str, Any], **_: An
 
 
 def _no_blind_resend(
-    caught_exception: BaseException | None = None, operation: Any = None, **_: Any
-) -> None:
-    """Stop retries of a mutating call once a request may have reached AWS.
+    caught_exception: BaseException | None = None,
+    operation: Any = None,
+    response: Any = None,
+    **_: Any,
+) -> bool | None:
+    """Never let botocore send a mutating call a second time when the first may have landed.
 
-    Connect failures are safe to retry (nothing was sent); a read timeout or a connection
-    dropped mid-answer is not: raise :class:`ResponseLostError` so the gate reconciles.
+    Runs before botocore's own retry handler; ``False`` stops the retry, ``None`` leaves
+    the decision to botocore. A call that carries an idempotency token botocore fills
+    (``idempotencyToken`` in the service model, e.g. ClientToken) is safe to resend: AWS
+    applies it once. For the others:
+
+    - a connect failure is retried (nothing was sent);
+    - a read timeout or a connection dropped mid-answer raises :class:`ResponseLostError`
+      so the gate reads the state back;
+    - a 5xx answer is not retried (AWS may have applied the change before failing); the
+      gate reads the state back;
+    - throttling (4xx) is retried: a throttled request was not applied.
     """
-    if caught_exception is None:
-        return
-    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
-
-    if not isinstance(caught_exception, ReadTimeoutError | ConnectionClosedError):
-        return
     name = str(getattr(operation, "name", ""))
-    if name and is_mutating(name):
-        raise ResponseLostError(
-            f"{name}: the connection dropped before AWS answered; "
-            "it may or may not have taken effect",
-            "the console reads the state back instead of sending it again",
-        ) from caught_exception
+    if not name or not is_mutating(name) or has_idempotency_token(operation):
+        return None
+    if caught_exception is not None:
+        from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+        if isinstance(caught_exception, ReadTimeoutError | ConnectionClosedError):
+            raise ResponseLostError(
+                f"{name}: the connection dropped before AWS answered; "
+                "it may or may not have taken effect",
+                "the console reads the state back instead of sending it again",
+            ) from caught_exception
+        return None
+    if response is not None:
+        status = getattr(response[0], "status_code", 0)
+        if isinstance(status, int) and status >= 500:
+            return False
+    return None
 
 
 class SessionFactory:
@@ -259,6 +295,19 @@ class SessionFactory:
         events = client.meta.events
         metrics = self.metrics
 
+        host = urlsplit(str(client.meta.endpoint_url)).netloc or str(client.meta.endpoint_url)
+
+        def remember_sent(params: Any, model: Any, **_: Any) -> None:
+            # What a read-back needs if the answer is lost (see console/aws/readback.py).
+            if in_gate() and is_mutating(model.name):
+                _gate_state.sent = SentMutation(client, model.name, dict(params))
+
+        def answer_is_readable(
+            operation_model: Any, response_dict: dict[str, Any], **_: Any
+        ) -> None:
+            _check_complete(operation_model, response_dict)
+            check_answer(service, host, operation_model, response_dict)
+
         def before_call(model: Any, **_: Any) -> None:
             if is_mutating(model.name) and not in_gate():
                 raise UngatedMutationError(
@@ -274,7 +323,9 @@ class SessionFactory:
 
         events.register("before-call.*.*", before_call)
         events.register("after-call.*.*", after_call)
-        events.register("before-parse.*.*", _check_complete)
+        events.register("before-parameter-build.*.*", remember_sent)
+        # Every answer must parse and carry the members we read: see console/aws/answers.py.
+        events.register("before-parse.*.*", answer_is_readable)
         # Before botocore's own retry handler: it must not resend a change whose answer
         # was lost (it may have been applied already).
         events.register_first("needs-retry.*.*", _no_blind_resend)

@@ -238,14 +238,19 @@ def confirm(
 
     With no terminal to ask on (CI, a pipe) and no ``--yes`` it refuses rather than guess.
     """
-    inv.console.gate.check(action, target)
+    gate = inv.console.gate
+    gate.precheck(action, target)  # audits the refusal
     if yes:
         return
     question = prompt or f"{action} {target}?"
+    refusal: AbortedError | None = None
     if not sys.stdin.isatty():
-        raise AbortedError(
+        refusal = AbortedError(
             f"{action} {target} needs confirmation and there is no terminal to ask on",
             "pass --yes to confirm",
         )
-    if not click.confirm(question, default=False, err=True):
-        raise AbortedError(f"{action} {target}: cancelled")
+    elif not click.confirm(question, default=False, err=True):
+        refusal = AbortedError(f"{action} {target}: cancelled")
+    if refusal is not None:
+        gate.refused(action, target, refusal)  # a mutation not confirmed is audited too
+        raise refusal

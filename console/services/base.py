@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from console.aws.session import SessionFactory
 from console.gate import MutationGate
@@ -91,8 +91,13 @@ class Service:
         *args: Any,
         **kwargs: Any,
     ) -> T:
-        """Run a mutating API call through the gate (read-only check + audit)."""
-        return self.gate.run(action, target, params, lambda: fn(*args, **kwargs))
+        """Run a mutating API call through the gate (read-only check + audit).
+
+        A change whose answer was lost but that reading back confirmed returns ``{}``
+        (the answer's fields are gone), so callers reading ``result.get(...)`` still work.
+        """
+        result = self.gate.run(action, target, params, lambda: fn(*args, **kwargs))
+        return cast(T, {}) if result is None else result
 
     def mutate_checked(
         self,

@@ -38,7 +38,25 @@ KINDS = (
     "expired",  # ExpiredTokenException (HTTP 400)
     "denied",  # AccessDeniedException (HTTP 400)
     "lose_response",  # forward (the change happens), then drop the answer
+    "500_after",  # forward (the change happens), then answer 500 InternalFailure
+    "503_after",  # forward (the change happens), then answer 503 ServiceUnavailable
+    "empty",  # 200 with an empty body (not forwarded: the server never hears of it)
+    "html",  # 200 with a proxy's HTML login page (not forwarded)
+    "garbage",  # 200 with bytes that are neither JSON nor XML (not forwarded)
+    "short",  # forward, then the real answer cut in half under a matching Content-Length
 )
+# A 200 that is not an answer, by kind: (Content-Type, body).
+_NOT_ANSWERS = {
+    "empty": ("application/x-amz-json-1.1", b""),
+    "html": (
+        "text/html; charset=utf-8",
+        b"<!DOCTYPE html><html><head><title>Sign in</title></head>"
+        b"<body><form action='/login'>Corporate proxy: please sign in</form></body></html>",
+    ),
+    "garbage": ("application/x-amz-json-1.1", b"\x8b\x00\xffnot json {{{"),
+}
+# Fault kinds whose request still reaches the server (the change may happen).
+_FORWARDED = frozenset({"slow", "truncate", "lose_response", "500_after", "503_after", "short"})
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _INVOKE = re.compile(r"^/endpoints/[^/]+/invocations")
 
@@ -85,6 +103,8 @@ class Seen:
     service: str
     action: str
     fault: str  # "" when forwarded untouched
+    body: bytes = b""  # the request as sent (to count a change delivered twice)
+    forwarded: bool = True  # whether it reached the server behind the proxy
 
 
 class FaultProxy:
@@ -128,7 +148,24 @@ class FaultProxy:
                 if seen.action == action and (faulted is None or bool(seen.fault) == faulted)
             )
 
-    def _take(self, service: str, action: str) -> Fault | None:
+    def delivered(self, action: str) -> int:
+        """How many ``action`` requests reached the server (faulted or not)."""
+        with self._lock:
+            return sum(1 for seen in self.seen if seen.action == action and seen.forwarded)
+
+    def delivered_twice(self) -> int:
+        """Identical mutating requests the server received more than once (a resend)."""
+        from console.aws.session import is_mutating
+
+        with self._lock:
+            sent = Counter(
+                (seen.action, seen.body)
+                for seen in self.seen
+                if seen.forwarded and seen.action and is_mutating(seen.action)
+            )
+        return sum(count - 1 for count in sent.values() if count > 1)
+
+    def _take(self, service: str, action: str, body: bytes = b"") -> Fault | None:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(service, action):
@@ -137,9 +174,10 @@ class FaultProxy:
                         if fault.times <= 0:
                             self._faults.remove(fault)
                     self.injected[fault.kind] += 1
-                    self.seen.append(Seen(service, action, fault.kind))
+                    forwarded = fault.kind in _FORWARDED
+                    self.seen.append(Seen(service, action, fault.kind, body, forwarded))
                     return fault
-            self.seen.append(Seen(service, action, ""))
+            self.seen.append(Seen(service, action, "", body))
             return None
 
     # --- server -------------------------------------------------------------------------
@@ -163,19 +201,23 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 service, action = identify(self.path, dict(self.headers), body, self.command)
-                fault = proxy._take(service, action)
+                fault = proxy._take(service, action, body)
                 if fault is None:
                     self._forward(body)
                     return
                 proxy._misbehave(self, fault, service, body)
 
-            def _forward(self, body: bytes, *, cut: bool = False, drop: bool = False) -> None:
+            def _forward(
+                self, body: bytes, *, cut: bool = False, drop: bool = False, short: bool = False
+            ) -> None:
                 status, headers, payload = proxy._upstream(
                     self.command, self.path, self.headers, body
                 )
                 if drop:  # the change happened upstream; the client never hears of it
                     self.close_connection = True
                     return
+                if short:  # cut, and the length header agrees: only parsing can tell
+                    payload = payload[: len(payload) // 2]
                 self.send_response(status)
                 for name, value in headers:
                     if name.lower() not in ("content-length", "transfer-encoding", "connection"):
@@ -237,6 +279,21 @@ class FaultProxy:
         if kind == "lose_response":
             handler._forward(body, drop=True)
             return
+        if kind == "short":
+            handler._forward(body, short=True)
+            return
+        if kind in _NOT_ANSWERS:
+            content_type, payload = _NOT_ANSWERS[kind]
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            return
+        if kind in ("500_after", "503_after"):
+            # Applied upstream; the client hears an error instead of the real answer.
+            self._upstream(handler.command, handler.path, handler.headers, body)
+            kind = kind.removesuffix("_after")
         if service == "mlflow":
             _mlflow_error(handler, kind)
             return

@@ -14,12 +14,14 @@ def context(**overrides: Any) -> ConsoleContext:
     return ConsoleContext(load_config(overrides=overrides))
 
 
-def audit_records() -> list[dict[str, Any]]:
-    """Every record of the audit log the current config writes to."""
+def audit_records(*, intents: bool = False) -> list[dict[str, Any]]:
+    """Every record of the audit log the current config writes to (the ``intent`` record
+    written before each call only with ``intents=True``)."""
     path = load_config().audit_path()
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
+    records = [json.loads(line) for line in path.read_text().splitlines() if line]
+    return [r for r in records if intents or r["outcome"] != "intent"]
 
 
 def assert_one_error(result: Any, code: int, text: str = "") -> None:

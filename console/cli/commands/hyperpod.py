@@ -383,7 +383,7 @@ def cluster_node_health_check(
     ids = _node_ids(nodes)
     if len(ids) > NODE_BATCH_MAX:
         raise ValidationError(f"at most {NODE_BATCH_MAX} nodes per health check")
-    inv.console.gate.check("cluster-node-health-check", name)  # before any lookup
+    inv.console.gate.precheck("cluster-node-health-check", name)  # before any lookup
     by_group: dict[str, list[str]] = {}
     for node_id in ids:
         node_group = group or service.describe_node(name, node_id).group

@@ -152,7 +152,7 @@ def _set_approval(
     if len(comment) > APPROVAL_DESCRIPTION_MAX:
         raise ValidationError(f"comment is longer than {APPROVAL_DESCRIPTION_MAX} characters")
     action = "model-package-approve" if status == "Approved" else "model-package-reject"
-    inv.console.gate.check(action, unique[0])  # read-only: refuse before reading or asking
+    inv.console.gate.precheck(action, unique[0])  # read-only: refuse before reading or asking
     # The statuses the operator decides on; each update refuses if its package changed.
     seen = [registry.describe_package(arn, metrics=False) for arn in unique]
     confirm(

@@ -321,7 +321,7 @@ def slurm_submit(
     submission, warnings are shown.
     """
     label = name or Path(script).name
-    inv.console.gate.check("slurm-submit", label)  # read-only: refuse before connecting
+    inv.console.gate.precheck("slurm-submit", label)  # read-only: refuse before connecting
     text = _read_script(script)
     client = open_client(inv, connection, hyperpod=hyperpod)
     try:

@@ -37,7 +37,7 @@ def _change(inv: Invocation, stack: str, *, destroy: bool, yes: bool) -> None:
     """Plan to a file, show it, confirm, then apply exactly that plan through the gate."""
     action = "tf-destroy" if destroy else "tf-apply"
     check_stack(stack)
-    inv.console.gate.check(action, stack)  # refuse before planning in read-only mode
+    inv.console.gate.precheck(action, stack)  # refuse before planning in read-only mode
     tf = _terraform(inv)
     plan = tf.plan_file(stack, destroy=destroy)
     try:
