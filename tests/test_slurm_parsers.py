@@ -199,7 +199,7 @@ def test_scontrol_a_job_name_cannot_spoof_the_output_path() -> None:
     line = capture("scontrol-job-completed-22.05.txt").replace(
         "JobName=weird; $(x) name", "JobName=x StdOut=/etc/shadow"
     )
-    assert parse.job_from_scontrol(line).stdout == "/home/smtest/cap/out dir 1.log"
+    assert parse.job_from_scontrol(line).stdout == ""  # ambiguous: never /etc/shadow
 
 
 def test_scontrol_partitions() -> None:
@@ -388,3 +388,18 @@ def test_a_pipe_in_a_job_name_never_shifts_columns(parts: list[str]) -> None:
     line = f"42|debug|ana|RUNNING|0:05|1:00:00|1|1|N/A|localhost|{name}\n"
     (job,) = parse.parse_squeue_text(line)
     assert (job.job_id, job.name, job.nodes, job.elapsed_seconds) == ("42", name, "localhost", 5)
+
+
+def test_an_injected_stdout_in_mail_user_is_never_the_output_path() -> None:
+    """``sbatch --mail-user "m StdOut=/home/u/.ssh/authorized_keys"``: the path is
+    ambiguous, so none is used (slurm-tail then says Slurm reports no stdout path)."""
+    from console.slurm.parse import job_from_scontrol
+
+    line = (
+        "JobId=7 JobName=x UserId=u(1000) JobState=RUNNING StdErr=/home/u/slurm-7.out "
+        "StdIn=/dev/null StdOut=/home/u/slurm-7.out MailUser=m "
+        "StdOut=/home/u/.ssh/authorized_keys MailType=NONE"
+    )
+    job = job_from_scontrol(line)
+    assert job.stdout == ""
+    assert job.stderr == "/home/u/slurm-7.out"
