@@ -69,7 +69,7 @@ class _FollowerPoll:
         self.host = host
 
     def poll(self) -> Sequence[LogEvent]:
-        from console.slurm.tail import Gap
+        from console.slurm.tail import Gap, Reconnecting
 
         with self.owner.lock:
             if self.owner.closed:
@@ -78,7 +78,7 @@ class _FollowerPoll:
         now = datetime.now(UTC)
         events = []
         for item in items:
-            text = f"··· {item.message} ···" if isinstance(item, Gap) else item
+            text = f"··· {item.message} ···" if isinstance(item, Gap | Reconnecting) else item
             events.append(LogEvent(now, self.follower.path, self.host, text))
         return events
 

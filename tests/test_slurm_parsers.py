@@ -200,7 +200,7 @@ def test_scontrol_a_job_name_cannot_spoof_the_output_path() -> None:
     line = capture("scontrol-job-completed-22.05.txt").replace(
         "JobName=weird; $(x) name", "JobName=x StdOut=/etc/shadow"
     )
-    assert parse.job_from_scontrol(line).stdout == "/home/smtest/cap/out dir 1.log"
+    assert parse.job_from_scontrol(line).stdout == ""  # ambiguous: never /etc/shadow
 
 
 def test_scontrol_partitions() -> None:
@@ -391,3 +391,18 @@ def test_a_pipe_in_a_job_name_never_shifts_columns(parts: list[str]) -> None:
     # The record holds the name made inert (format characters shown as ⟨U+00AD⟩ …).
     expected = ("42", clean(name), "localhost", 5)
     assert (job.job_id, job.name, job.nodes, job.elapsed_seconds) == expected
+
+
+def test_an_injected_stdout_in_mail_user_is_never_the_output_path() -> None:
+    """``sbatch --mail-user "m StdOut=/home/u/.ssh/authorized_keys"``: the path is
+    ambiguous, so none is used (slurm-tail then says Slurm reports no stdout path)."""
+    from console.slurm.parse import job_from_scontrol
+
+    line = (
+        "JobId=7 JobName=x UserId=u(1000) JobState=RUNNING StdErr=/home/u/slurm-7.out "
+        "StdIn=/dev/null StdOut=/home/u/slurm-7.out MailUser=m "
+        "StdOut=/home/u/.ssh/authorized_keys MailType=NONE"
+    )
+    job = job_from_scontrol(line)
+    assert job.stdout == ""
+    assert job.stderr == "/home/u/slurm-7.out"

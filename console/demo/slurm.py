@@ -43,6 +43,7 @@ from console.remote.base import DEFAULT_TIMEOUT, Process, Result, Transport, com
 from console.slurm.client import SUBMIT_SCRIPT
 from console.slurm.gpu import PROBE_SCRIPT
 from console.slurm.lint import read_directives
+from console.slurm.tail import TAIL_SCRIPT
 
 if TYPE_CHECKING:
     from console.services.hyperpod import ClusterNode, HyperPodService
@@ -618,30 +619,43 @@ class DemoSlurm:
 
 
 class DemoProcess(Process):
-    """``tail -F`` of a simulated job's log: new lines appear as the clock moves."""
+    """The follower's ``tail -c +N -F`` script on a simulated job's log: it prints the
+    start offset (that of the last ``lines`` lines, or ``resume``), then the bytes from
+    there as the clock moves (see console/slurm/tail.py)."""
 
-    def __init__(self, transport: DemoSlurmTransport, job: SimJob | None, lines: int) -> None:
+    def __init__(
+        self, transport: DemoSlurmTransport, job: SimJob | None, lines: int, resume: str = ""
+    ) -> None:
         super().__init__()
         self.transport = transport
         self.job = job
         now = transport.cluster.clock()
-        written = job.log_lines(now) if job else []
-        self._sent = len(written)
-        self._pending = (written[-lines:] if lines else []) if written else []
+        written = self._bytes(job.log_lines(now)) if job else b""
+        if resume.isdigit():
+            start = int(resume)
+        else:
+            kept = job.log_lines(now)[-lines:] if job and lines else []
+            start = len(written) - len(self._bytes(kept))
+        self._position = start
+        self._pending = f"{start}\n".encode()
         self._closed = False
+
+    @staticmethod
+    def _bytes(lines: list[str]) -> bytes:
+        return "".join(f"{line}\n" for line in lines).encode()
 
     def read(self, timeout: float) -> bytes | None:
         if self._closed:
             return b""
-        if not self._pending and self.job is not None:
+        if self.job is not None:
             cluster = self.transport.cluster
             with cluster.shared():  # cancelled meanwhile, perhaps by another process
                 self.job = cluster.jobs.get(self.job.job_id, self.job)
-                lines = self.job.log_lines(cluster.clock())
-            self._pending, self._sent = lines[self._sent :], len(lines)
+                data = self._bytes(self.job.log_lines(cluster.clock()))
+            self._pending += data[self._position :]
+            self._position = max(self._position, len(data))
         if self._pending:
-            chunk = "".join(f"{line}\n" for line in self._pending).encode()
-            self._pending = []
+            chunk, self._pending = self._pending, b""
             return chunk
         self.transport.sleep(min(max(timeout, 0), 0.2))
         return None
@@ -691,12 +705,11 @@ class DemoSlurmTransport(Transport):
     def spawn(self, argv: Sequence[str], *, merge_stderr: bool = True) -> Process:
         command_line(argv)
         self.commands.append(list(argv))
-        if argv[0] == "tail" and "--" in argv:
-            path = argv[argv.index("--") + 1]
-            lines = _int(argv[argv.index("-n") + 1] if "-n" in argv else "10", 10)
+        if argv[:3] == ["sh", "-c", TAIL_SCRIPT] and len(argv) == 7:
+            path, lines, resume = argv[4], _int(argv[5], 10), argv[6]
             with self.cluster.shared():
                 job = next((j for j in self.cluster.jobs.values() if j.stdout == path), None)
-                return DemoProcess(self, job, lines)
+                return DemoProcess(self, job, lines, resume)
         return DemoProcess(self, None, 0)
 
     def run(

@@ -59,6 +59,13 @@ from console.remote.errors import (
     RemoteTimeoutError,
     UnknownHostKey,
 )
+from console.remote.known_hosts import KnownHosts, Verdict, lookup_name, preferred_algorithms
+from console.remote.known_hosts import load as load_known_hosts
+
+log = logging.getLogger(__name__)
+# Warnings (a skipped known_hosts line) are records for whoever configures logging; never
+# logging's last-resort output on stderr, which would draw over the TUI.
+log.addHandler(logging.NullHandler())
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
@@ -230,21 +237,36 @@ def fingerprint(key: Any) -> str:
 
 
 class HostKeyPolicy:
-    """paramiko's missing-host-key hook: refuse, or accept-new (append to known_hosts).
+    """paramiko's missing-host-key hook, where every host key is judged.
 
-    Only called for a host whose key type is not in known_hosts; a mismatching key of a
-    known type never reaches here (paramiko raises BadHostKeyException). A host known
-    with another key type is treated as changed, never as new.
+    paramiko is given no known keys at all (its loader cannot read marker lines and only
+    matches literal names), so it calls :meth:`missing_host_key` for every server key;
+    the verdict is OpenSSH's (see :mod:`console.remote.known_hosts`): known -> connect;
+    revoked or changed -> ALWAYS refused; unknown -> refused, or recorded when accept-new
+    is on and no other key is known for the host (a host known under another key type is
+    never "new": that is refused as changed).
     """
 
-    def __init__(self, target: SshTarget) -> None:
+    def __init__(self, target: SshTarget, known: KnownHosts | None = None) -> None:
         self.target = target
+        self.known = known if known is not None else KnownHosts((), ())
         self.known_hosts_file = target.known_hosts[0] if target.known_hosts else DEFAULT_KNOWN_HOSTS
 
     def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
-        known = client.get_host_keys().lookup(hostname) or client._system_host_keys.lookup(hostname)
-        if known:
-            raise changed_key_error(hostname, key, self.target, list(known.keys()))
+        name = lookup_name(self.target.host, self.target.port)
+        verdict = self.known.verdict(name, key.asbytes())
+        if verdict is Verdict.KNOWN:
+            return
+        if verdict is Verdict.REVOKED:
+            raise HostKeyError(
+                f"WARNING: the host key of {hostname} ({key.get_name()} {fingerprint(key)}) "
+                "is REVOKED in known_hosts: it was refused",
+                "ask the cluster's admin which key the host should have now",
+                changed=True,
+            )
+        if verdict is Verdict.CHANGED:
+            known = [entry.key_type for entry in self.known.keys_for(name)]
+            raise changed_key_error(hostname, key, self.target, known)
         unknown = UnknownHostKey(
             hostname, key.get_name(), key.get_base64(), fingerprint(key), self.known_hosts_file
         )
@@ -256,7 +278,6 @@ class HostKeyPolicy:
                 unknown=unknown,
             )
         trust_host_key(unknown)
-        client.get_host_keys().add(hostname, key.get_name(), key)
 
 
 def trust_host_key(unknown: UnknownHostKey) -> None:
@@ -344,6 +365,20 @@ def _translate(exc: BaseException, target: SshTarget) -> SmError:
     return SmError(f"SSH to {where} failed: {type(exc).__name__}: {exc}")
 
 
+def _cut_during_auth(exc: BaseException, client: Any) -> bool:
+    """True when authentication "failed" because the connection was gone: paramiko says
+    "Authentication failed." both for a refused key and for a link that died mid-auth;
+    only the transport's state tells them apart."""
+    import paramiko
+
+    if not isinstance(exc, paramiko.AuthenticationException) or isinstance(
+        exc, paramiko.BadAuthenticationType | paramiko.PasswordRequiredException
+    ):
+        return False
+    transport = client.get_transport()
+    return transport is not None and not transport.is_active()
+
+
 ProxyFactory = Callable[[SshTarget], Any]
 
 
@@ -393,6 +428,7 @@ class SshTransport(Transport):
         self._clients: list[Any] = []  # jump clients first, the target's last
         self._lock = threading.RLock()
         self._home: str | None = None
+        self.warnings: list[str] = []  # e.g. known_hosts lines skipped (shown once)
         quiet_paramiko()
 
     # --- connection ---------------------------------------------------------------------
@@ -461,16 +497,28 @@ class SshTransport(Transport):
         import paramiko
 
         client = paramiko.SSHClient()
-        for path in hop.known_hosts:
-            if Path(path).exists():
-                try:
-                    client.get_host_keys().load(path)
-                except (OSError, paramiko.SSHException) as exc:
-                    raise HostKeyError(f"cannot read known_hosts {path}: {exc}") from None
-        if Path(GLOBAL_KNOWN_HOSTS).exists():
-            with contextlib.suppress(OSError, paramiko.SSHException):
-                client.load_system_host_keys(GLOBAL_KNOWN_HOSTS)
-        client.set_missing_host_key_policy(HostKeyPolicy(hop))
+        try:
+            known = load_known_hosts([*hop.known_hosts, GLOBAL_KNOWN_HOSTS])
+        except OSError as exc:
+            raise HostKeyError(
+                f"cannot read known_hosts: {exc.strerror or exc}: {exc.filename}"
+            ) from None
+        for skipped in known.skipped:
+            warning = f"known_hosts {skipped.source} skipped: {skipped.reason}"
+            log.warning("%s", warning)
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+        client.set_missing_host_key_policy(HostKeyPolicy(hop, known))
+        known_types = known.known_types(lookup_name(hop.host, hop.port))
+
+        def transport_factory(sock: Any, **kwargs: Any) -> Any:
+            # Negotiate a key type known for this host first, as OpenSSH does: a host
+            # known by its RSA key is then not met with its (unknown) Ed25519 key.
+            transport = paramiko.Transport(sock, **kwargs)
+            options = transport.get_security_options()
+            options.key_types = preferred_algorithms(known_types, options.key_types)
+            return transport
+
         try:
             client.connect(
                 hop.host,
@@ -484,12 +532,20 @@ class SshTransport(Transport):
                 auth_timeout=hop.connect_timeout,
                 channel_timeout=hop.connect_timeout,
                 sock=sock,
+                transport_factory=transport_factory,
             )
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 client.close()
                 raise
             error = self._explain(exc, hop, sock)  # before closing: SSM reads its stderr
+            if _cut_during_auth(exc, client):
+                error = UnreachableError(
+                    f"the connection to {hop.label} was closed during authentication",
+                    "the link (network, VPN or jump host) dropped it, or sshd ended it "
+                    "(too many keys tried: MaxAuthTries); retry, and if it persists check "
+                    "the link and sshd's log",
+                )
             close_client(client)
             if sock is not None and hasattr(sock, "close"):
                 sock.close()

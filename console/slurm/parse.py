@@ -716,6 +716,12 @@ def job_from_scontrol(output: str) -> SlurmJob:
         if not line.startswith("JobId="):
             raise ValueError(f"not scontrol job output: {line[:60]!r}")
         values = parse_key_values(line)
+        # A path key seen twice means some free-text value (a job name, --mail-user,
+        # a comment) carries " StdOut=…": neither copy can be trusted, so none is used.
+        keys = [match.group(1) for match in _KEY.finditer(line)]
+        for key in ("StdOut", "StdErr", "StdIn"):
+            if keys.count(key) > 1:
+                values[key] = ""
         state, flags = states(values.get("JobState", ""))
         exit_code, signal = _exit(values.get("ExitCode", ""))
         user = values.get("UserId", "").split("(")[0]

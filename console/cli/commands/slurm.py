@@ -28,7 +28,7 @@ from console.cli.root import (
     wants_json,
     yes_option,
 )
-from console.errors import SmError, ValidationError
+from console.errors import SmError, UnreachableError, ValidationError
 from console.sanitize import inert, strip_escapes
 
 SECTION = "HyperPod"
@@ -405,7 +405,7 @@ def slurm_tail(
 
 def _follow(client: Any, job_id: str, *, lines: int, stream: str) -> None:
     """Stream until the job ends and its last lines are out (or Ctrl-C)."""
-    from console.slurm.tail import Gap
+    from console.slurm.tail import Gap, Reconnecting
 
     with client.follow(job_id, lines=lines, stream=stream) as follower:
         next_check = time.monotonic() + JOB_CHECK_SECONDS
@@ -417,20 +417,26 @@ def _follow(client: Any, job_id: str, *, lines: int, stream: str) -> None:
             if items:
                 quiet_since = now
             for item in items:
-                if isinstance(item, Gap):
+                if isinstance(item, Gap | Reconnecting):
+                    # the real state, on stderr: "reconnecting (attempt N, next in Xs)"
                     click.echo(f"-- {item.message} --", err=True)
                 else:
                     click.echo(strip_escapes(item))
-            if follower.closed:
-                raise SmError(f"lost the connection while following job {job_id}")
+            if follower.closed:  # only a host-key or login refusal stops it
+                raise SmError(f"stopped following job {job_id}: the login was refused")
             if ended_at is not None and (
                 now - quiet_since > DRAIN_QUIET_SECONDS or now - ended_at > DRAIN_MAX_SECONDS
             ):
                 return  # the job has ended and its output has gone quiet
+            if follower.state.kind == "reconnecting":
+                quiet_since = now  # an outage is not the job's output going quiet
+                continue
             if ended_at is None and now >= next_check:
                 next_check = now + JOB_CHECK_SECONDS
                 try:
                     ended = not client.job(job_id).active
+                except UnreachableError:
+                    continue  # cannot tell now (the link): ask again later
                 except SmError:
                     ended = True  # forgotten by Slurm: it ended long ago
                 if ended:
