@@ -277,6 +277,11 @@ def run_app(
     """Open the console on ``config`` (``demo``: the running demo stack, if any;
     ``terraform``: what the Terraform stack filled into ``config``; ``prefetch``: the
     helper process making the first jobs listing)."""
+    if config.keymap:
+        # Before anything starts: a keymap that shadows a binding is refused (exit 2).
+        from screens.binding_owners import check_keymap
+
+        check_keymap(config.keymap)
     context = ConsoleContext(config, source="tui", terraform=terraform)
     context.expect_prefetched_jobs(prefetch)
     label = None
