@@ -288,6 +288,9 @@ def load_config(
             raise ConfigError(f"{path}: cannot read: {exc}") from None
         _apply(config, data, str(path))
     _apply(config, _env_overrides(env), "environment (AWS_*/SMCONSOLE_*)")
+    # What an operator can type (file, environment) is bounded; ``overrides`` come from
+    # code (flags, the demo, tests and benches that poll faster than 1 s on loopback).
+    _check_poll_bounds(config)
     if overrides:
         _apply(config, {k: v for k, v in overrides.items() if v is not None}, "command line")
     _check(config)
@@ -311,13 +314,17 @@ def _out_of_range(key: str, value: object, low: float, high: float, unit: str = 
     )
 
 
-def _check(config: Config) -> None:
-    """Cross-field checks that a type alone cannot express."""
+def _check_poll_bounds(config: Config) -> None:
+    """Every poll interval within :data:`POLL_BOUNDS`, or a one-line error naming it."""
     low, high = POLL_BOUNDS
     for item in fields(PollIntervals):
         value = getattr(config.poll, item.name)
         if not low <= value <= high:
             raise _out_of_range(f"poll.{item.name}", value, low, high, " seconds")
+
+
+def _check(config: Config) -> None:
+    """Cross-field checks that a type alone cannot express."""
     if config.ssh.transport not in _TRANSPORTS:
         raise ConfigError(
             f"ssh.transport must be one of {', '.join(sorted(_TRANSPORTS))}, "
