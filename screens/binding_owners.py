@@ -14,7 +14,6 @@ from textual.binding import Binding
 from textual.keys import _character_to_key
 
 from console.errors import ConfigError
-
 from screens.app import SmConsoleApp
 from screens.confirm import ConfirmDialog
 from screens.context_switch import ContextDialog
@@ -177,8 +176,8 @@ _TEXT_INPUTS = (FilterBar, SearchBar)
 def _normal_keys(keys: str) -> frozenset[str]:
     """``"f, /"`` -> ``{"f", "slash"}``: the names Textual matches key events against."""
     out = set()
-    for key in keys.split(","):
-        key = key.strip()
+    for raw in keys.split(","):
+        key = raw.strip()
         if key:
             out.add(_character_to_key(key) if len(key) == 1 else key)
     return frozenset(out)
@@ -202,7 +201,7 @@ def _bindings(owner: type[Any], keymap: Mapping[str, str]) -> Iterable[tuple[str
     for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", [])):
         if not binding.id:
             continue
-        keys = keymap[binding.id] if binding.id in keymap else binding.key
+        keys = keymap.get(binding.id, binding.key)
         for key in _normal_keys(keys):
             yield binding.id, key
 

@@ -276,7 +276,7 @@ def test_console_refuses_to_start_with_a_keymap_collision(monkeypatch) -> None:
     started: list[object] = []
     monkeypatch.setattr(screens.app.SmConsoleApp, "run", lambda self, **_: started.append(self))
     config = load_config(env={}, overrides={"keymap": {"jobs.filter": "l"}})
-    with pytest.raises(ConfigError, match="jobs.logs"):
+    with pytest.raises(ConfigError, match=r"jobs\.logs"):
         screens.app.run_app(config)
     assert started == []
     config.keymap = {"jobs.filter": "f"}  # the same path starts with a keymap that fits

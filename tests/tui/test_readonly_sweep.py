@@ -222,8 +222,7 @@ def test_no_form_that_can_only_end_in_a_change_opens_in_read_only() -> None:
                 and call.func.attr in {"gate_allows", "check"}
             ]
             assert any(g < line for g in gate_lines), (
-                f"{file}:{line}: {form.__name__} opens without asking the gate first "
-                f"(in {fn.name})"
+                f"{file}:{line}: {form.__name__} opens without asking the gate first (in {fn.name})"
             )
 
 
