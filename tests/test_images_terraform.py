@@ -534,3 +534,25 @@ def test_defaults_when_there_is_nothing_to_read(
     monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(broken))
     defaults, error = safe_load(load_config())
     assert defaults is None and error.startswith("terraform outputs are not valid JSON")
+
+
+def test_tf_previews_of_the_real_module_change_nothing(
+    aws: Any, run_cli: Any, tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped tf/ (real AWS provider from the mirror, against moto): tf-plan and an
+    unconfirmed tf-apply leave the initialised directory exactly as it was."""
+    from tests.support.terraform import make_workdir
+
+    work = make_workdir(tmp_path / "tf", aws.url)
+    for name, value in work.env().items():
+        if name.startswith(("TF_", "CHECKPOINT")):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(work.directory))
+    before = tree_snapshot(work.directory)
+    plan = run_cli("tf-plan", "preview")
+    assert plan.exit_code == 0, plan.stdout[-3000:] + plan.stderr
+    assert "aws_s3_bucket" in plan.stdout
+    unconfirmed = run_cli("tf-apply", "preview")
+    assert unconfirmed.exit_code == 4, unconfirmed.stdout[-3000:] + unconfirmed.stderr
+    assert tree_snapshot(work.directory) == before
+    assert _audit(isolated_env) == []
