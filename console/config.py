@@ -164,11 +164,12 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
             return value.strip().lower() in _TRUE
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
     if kind is int:
-        if isinstance(value, bool):
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ConfigError(f"{where}: expected a whole number, got {value!r}")
         try:
             return int(value)
-        except (TypeError, ValueError):
+        # OverflowError: TOML's `inf` (or 1e400) as a whole number.
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{where}: expected a whole number, got {value!r}") from None
     if kind is float:
         if isinstance(value, bool):
@@ -256,15 +257,28 @@ def load_config(
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    required: bool | None = None,
 ) -> Config:
     """Read the config file (if any), then apply environment and explicit overrides.
 
-    A missing file is fine (defaults); a malformed one is a :class:`ConfigError` naming
-    the file and the problem in one line.
+    A missing file at the default XDG path is fine (defaults). A file the operator named
+    (``--config``, so ``required=True``, or ``SMCONSOLE_CONFIG`` when ``path`` is not
+    given) must exist: a misspelt path would otherwise drop ``read_only = true`` without
+    a word. A malformed file is a :class:`ConfigError` naming the file and the problem
+    in one line.
     """
     env = os.environ if env is None else env
+    if required is None:
+        required = path is None and bool(env.get("SMCONSOLE_CONFIG"))
     path = path or default_config_path(env)
     config = Config(source=str(path))
+    if required and not path.is_file():
+        what = "is not a file" if path.exists() else "does not exist"
+        raise ConfigError(
+            f"config file {str(path)!r} {what}",
+            "check the --config / SMCONSOLE_CONFIG path, or unset it to use "
+            f"{config_dir() / 'config.toml'}",
+        )
     if path.exists():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -274,6 +288,9 @@ def load_config(
             raise ConfigError(f"{path}: cannot read: {exc}") from None
         _apply(config, data, str(path))
     _apply(config, _env_overrides(env), "environment (AWS_*/SMCONSOLE_*)")
+    # What an operator can type (file, environment) is bounded; ``overrides`` come from
+    # code (flags, the demo, tests and benches that poll faster than 1 s on loopback).
+    _check_poll_bounds(config)
     if overrides:
         _apply(config, {k: v for k, v in overrides.items() if v is not None}, "command line")
     _check(config)
@@ -281,6 +298,29 @@ def load_config(
 
 
 _TRANSPORTS = {"ssh", "ssm", "local", "demo"}
+
+# Every poll interval, in seconds: below 1 s the console would hammer the account's
+# shared API quota (ListTrainingJobs is throttled per account); above an hour a tab
+# looks alive while showing stale data.
+POLL_BOUNDS = (1.0, 3600.0)
+
+
+def _out_of_range(key: str, value: object, low: float, high: float, unit: str = "") -> ConfigError:
+    """The one error for a value outside its range: names the key, the range and how to set it."""
+    env_name = "SMCONSOLE_" + key.replace(".", "_").upper()
+    return ConfigError(
+        f"{key} must be {low:g}-{high:g}{unit}, got {value}",
+        f"set {key} between {low:g} and {high:g} in the config file or {env_name}",
+    )
+
+
+def _check_poll_bounds(config: Config) -> None:
+    """Every poll interval within :data:`POLL_BOUNDS`, or a one-line error naming it."""
+    low, high = POLL_BOUNDS
+    for item in fields(PollIntervals):
+        value = getattr(config.poll, item.name)
+        if not low <= value <= high:
+            raise _out_of_range(f"poll.{item.name}", value, low, high, " seconds")
 
 
 def _check(config: Config) -> None:
@@ -291,12 +331,14 @@ def _check(config: Config) -> None:
             f"got {config.ssh.transport!r}"
         )
     if not 1_000 <= config.log_max_lines <= 5_000_000:
-        raise ConfigError(f"log_max_lines must be 1000-5000000, got {config.log_max_lines}")
+        raise _out_of_range("log_max_lines", config.log_max_lines, 1_000, 5_000_000)
     for name in ("connect_timeout", "read_timeout"):
         if not 0.1 <= getattr(config, name) <= 600:
-            raise ConfigError(f"{name} must be 0.1-600 seconds, got {getattr(config, name)}")
+            raise _out_of_range(name, getattr(config, name), 0.1, 600, " seconds")
     if not 0 < config.ssh.port < 65536:
-        raise ConfigError(f"ssh.port must be 1-65535, got {config.ssh.port}")
+        raise _out_of_range("ssh.port", config.ssh.port, 1, 65535)
+    if not 0 <= config.ssh.keepalive <= 3600:
+        raise _out_of_range("ssh.keepalive", config.ssh.keepalive, 0, 3600, " seconds")
     if config.endpoint_url and not config.endpoint_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"endpoint_url must start with http:// or https://, got {config.endpoint_url!r}"

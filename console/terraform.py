@@ -8,6 +8,13 @@ one shared state, a plan for B would replace or destroy A's resources). Apply an
 first write a plan file and show it, so what the operator confirms is exactly what is
 applied.
 
+A preview changes nothing in the stack directory: ``tf-plan``, and the plan that
+``tf-apply``/``tf-destroy`` show before asking, run in a throwaway copy of it
+(:meth:`Terraform.sandbox`) with the stack's state copied in. Only once the operator
+confirmed (and the gate let it through) is the stack's workspace selected, or created,
+in the real directory and the plan applied there. A refused or unconfirmed apply leaves
+no workspace, no plan file, nothing.
+
 Output is streamed line by line through a callback (the CLI echoes it; the TUI can show
 it in a log pane) rather than inherited, so it can be captured and tested.
 """
@@ -19,7 +26,9 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,11 +163,14 @@ class Terraform:
         binary: str | None = None,
         echo: Echo = print,
         color: bool = False,
+        data_dir: Path | None = None,
     ) -> None:
         self.directory = directory
         self.binary = binary or find_binary()
         self.echo = echo
         self.color = color
+        # TF_DATA_DIR for every run (a sandbox's own copy); None: terraform's default.
+        self.data_dir = data_dir
 
     def _args(self, *args: str) -> list[str]:
         # Subcommands with their own subcommand ("workspace select") take flags after both.
@@ -168,14 +180,61 @@ class Terraform:
             extra.append("-no-color")
         return [self.binary, *args[:head], *extra, *args[head:]]
 
-    @staticmethod
-    def _env(workspace: str | None = None) -> dict[str, str]:
+    def _env(self, workspace: str | None = None) -> dict[str, str]:
         env = {**os.environ, "TF_IN_AUTOMATION": "1"}
         if workspace is not None:
             env["TF_WORKSPACE"] = workspace  # this run only; the selection stays as it is
         else:
             env.pop("TF_WORKSPACE", None)  # an inherited one would override our select
+        if self.data_dir is not None:
+            env["TF_DATA_DIR"] = str(self.data_dir)
         return env
+
+    def _source_data_dir(self) -> Path:
+        """Where ``terraform init`` keeps this directory's providers and backend settings."""
+        if self.data_dir is not None:
+            return self.data_dir
+        inherited = os.environ.get("TF_DATA_DIR")
+        if inherited:
+            return (self.directory / inherited).resolve()
+        return self.directory / ".terraform"
+
+    @contextmanager
+    def sandbox(self, stack: str) -> Iterator[Terraform]:
+        """A :class:`Terraform` on a throwaway copy of the directory, for previews.
+
+        The copy has the configuration, the stack's own state (``terraform.tfstate.d/
+        STACK``, when it exists) and a data directory whose providers are a link to the
+        real ones (read, never written; no copy of a ~500 MB provider). Selecting or
+        creating the workspace and writing the plan happen in the copy; the copy is
+        removed afterwards, so a preview leaves the stack directory exactly as it was.
+        """
+        check_stack(stack)
+        root = Path(tempfile.mkdtemp(prefix="smconsole-tf-"))
+        try:
+            copy = root / "stack"
+            shutil.copytree(
+                self.directory,
+                copy,
+                symlinks=True,
+                ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate.d", "*.tfplan"),
+            )
+            state = self.directory / "terraform.tfstate.d" / stack
+            if state.is_dir():
+                shutil.copytree(state, copy / "terraform.tfstate.d" / stack, symlinks=True)
+            data = copy / ".terraform"
+            source = self._source_data_dir()
+            if source.is_dir():
+                shutil.copytree(
+                    source, data, symlinks=True, ignore=shutil.ignore_patterns("providers")
+                )
+                if (source / "providers").is_dir():
+                    (data / "providers").symlink_to((source / "providers").resolve())
+            yield Terraform(
+                copy, binary=self.binary, echo=self.echo, color=self.color, data_dir=data
+            )
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
 
     def run(self, *args: str) -> None:
         """Run ``terraform ARGS``, echoing every line; TerraformError on a non-zero exit."""
@@ -267,12 +326,20 @@ class Terraform:
         self.run(*args)
 
     def plan_file(self, stack: str, *, destroy: bool = False) -> Path:
-        """Where the plan shown to the operator is kept until it is applied."""
+        """Where the plan shown to the operator is kept until it is applied (in a
+        :meth:`sandbox`'s copy: it is removed with the copy)."""
         suffix = "destroy" if destroy else "apply"
         return self.directory / f".smconsole-{check_stack(stack)}-{suffix}.tfplan"
 
-    def apply_plan(self, plan: Path) -> None:
-        """Apply a saved plan (no prompt: the operator confirmed the plan already)."""
+    def apply_plan(self, plan: Path, stack: str = "") -> None:
+        """Apply a saved plan (no prompt: the operator confirmed the plan already).
+
+        With ``stack``, its workspace is selected (created on first apply) first: the
+        only step of an apply that touches the stack directory before terraform applies.
+        A state that changed since the plan makes terraform refuse it as stale.
+        """
+        if stack:
+            self.use_stack(stack)
         self.run("apply", str(plan))
 
     def output_json(self, stack: str = "") -> str:

@@ -299,6 +299,11 @@ def run_app(
     Returns the unhandled error the app ended on, if any: the caller reports it and
     exits non-zero (``App.run`` itself returns as after a normal quit).
     """
+    if config.keymap:
+        # Before anything starts: a keymap that shadows a binding is refused (exit 2).
+        from screens.binding_owners import check_keymap
+
+        check_keymap(config.keymap)
     context = ConsoleContext(config, source="tui", terraform=terraform)
     context.expect_prefetched_jobs(prefetch)
     label = None

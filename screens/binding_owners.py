@@ -7,10 +7,13 @@ first mounted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from textual.binding import Binding
+from textual.keys import _character_to_key
 
+from console.errors import ConfigError
 from screens.app import SmConsoleApp
 from screens.confirm import ConfirmDialog
 from screens.context_switch import ContextDialog
@@ -127,3 +130,125 @@ def known_binding_ids() -> set[str]:
             if binding.id:
                 ids.add(binding.id)
     return ids
+
+
+# Where a widget's bindings live together with others': a focused table also answers its
+# tab's keys, a tab its screen's. Text inputs (FilterBar, SearchBar) are left out: a
+# key typed there is text, not a binding. Screens and classes not named here sit on the
+# main screen (tabs) or are screens of their own; the app's bindings are visible always.
+_INSIDE: dict[type[Any], type[Any]] = {
+    JobsView: MainScreen,
+    EndpointsView: MainScreen,
+    ExperimentsView: MainScreen,
+    RegistryView: MainScreen,
+    HyperPodView: MainScreen,
+    NotebooksView: MainScreen,
+    StatusView: MainScreen,
+    JobsTable: JobsView,
+    EndpointsTable: EndpointsView,
+    ExperimentsTable: ExperimentsView,
+    RunsTable: RunsView,
+    RunsView: RunsScreen,
+    ServersTable: ServersView,
+    ServersView: PolledScreen,
+    ModelsView: PolledScreen,
+    VersionsView: PolledScreen,
+    NotebooksTable: NotebooksView,
+    GroupsTable: RegistryView,
+    PackagesTable: RegistryView,
+    SmExperimentsTable: SmExperimentsView,
+    SmExperimentsView: SmExperimentsScreen,
+    TrialsTable: TrialsView,
+    TrialsView: SmExperimentsScreen,
+    ComponentsTable: ComponentsView,
+    ComponentsView: SmExperimentsScreen,
+    ClustersPane: HyperPodView,
+    NodesPane: HyperPodView,
+    EventsPane: HyperPodView,
+    QueuePane: HyperPodView,
+    HistoryPane: HyperPodView,
+    LogPanel: LogScreen,
+}
+
+_TEXT_INPUTS = (FilterBar, SearchBar)
+
+
+def _normal_keys(keys: str) -> frozenset[str]:
+    """``"f, /"`` -> ``{"f", "slash"}``: the names Textual matches key events against."""
+    out = set()
+    for raw in keys.split(","):
+        key = raw.strip()
+        if key:
+            out.add(_character_to_key(key) if len(key) == 1 else key)
+    return frozenset(out)
+
+
+def _scope(owner: type[Any]) -> list[type[Any]]:
+    """The owners whose bindings are live together while ``owner`` has the focus."""
+    owners = {cls for _where, cls in BINDING_OWNERS}
+    chain: list[type[Any]] = []
+    current: type[Any] | None = owner
+    while current is not None:
+        chain.extend(cls for cls in current.__mro__ if cls in owners and cls not in chain)
+        current = _INSIDE.get(current)
+    if SmConsoleApp not in chain:
+        chain.append(SmConsoleApp)
+    return chain
+
+
+def _bindings(owner: type[Any], keymap: Mapping[str, str]) -> Iterable[tuple[str, str]]:
+    """``(binding id, key)`` for each key of each binding with an id, after ``keymap``."""
+    for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", [])):
+        if not binding.id:
+            continue
+        keys = keymap.get(binding.id, binding.key)
+        for key in _normal_keys(keys):
+            yield binding.id, key
+
+
+def _collisions(keymap: Mapping[str, str]) -> set[tuple[str, str, str, str]]:
+    """``(where, key, id, id)`` for each key two different binding ids share in a scope."""
+    found: set[tuple[str, str, str, str]] = set()
+    for where, owner in BINDING_OWNERS:
+        if owner is SmConsoleApp or issubclass(owner, _TEXT_INPUTS):
+            continue
+        by_key: dict[str, set[str]] = {}
+        for member in _scope(owner):
+            for binding_id, key in _bindings(member, keymap):
+                by_key.setdefault(key, set()).add(binding_id)
+        for key, ids in by_key.items():
+            ordered = sorted(ids)
+            for i, first in enumerate(ordered):
+                for second in ordered[i + 1 :]:
+                    found.add((where, key, first, second))
+    return found
+
+
+def keymap_conflicts(keymap: Mapping[str, str]) -> list[str]:
+    """One line per key the ``[keymap]`` binds twice where both would be live.
+
+    Only collisions the keymap makes count: the built-in bindings shadow some on purpose
+    (``q`` closes a detail screen instead of quitting), and restating a default key must
+    never be refused.
+    """
+    if not keymap:
+        return []
+    made = _collisions(keymap) - _collisions({})
+    lines: dict[tuple[str, str, str], list[str]] = {}
+    for where, key, first, second in sorted(made):
+        lines.setdefault((key, first, second), []).append(where)
+    return [
+        f"{key!r} is bound to both {first} and {second} ({', '.join(wheres)})"
+        for (key, first, second), wheres in lines.items()
+    ]
+
+
+def check_keymap(keymap: Mapping[str, str]) -> None:
+    """Refuse a ``[keymap]`` that would silently shadow a binding (a :class:`ConfigError`)."""
+    conflicts = keymap_conflicts(keymap)
+    if conflicts:
+        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        raise ConfigError(
+            f"[keymap]: {conflicts[0]}{more}",
+            "give each binding its own key there; `?` in the console lists every binding id",
+        )

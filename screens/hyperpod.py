@@ -26,6 +26,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
+from console.errors import SmError
 from console.remote.errors import HostKeyError
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
@@ -229,6 +230,13 @@ class HyperPodView(Vertical):
 
     # --- jobs: editor, log, GPUs ----------------------------------------------------------------
     def action_new_job(self) -> None:
+        """Open the sbatch editor; refused up front in read-only mode (it can only end in
+        a submit), before anything else is checked."""
+        try:
+            console_host(self).context.gate.check("slurm-submit", "(new job)")
+        except SmError as exc:
+            self.notify(exc.one_line(), severity="error", title="refused")
+            return
         if not self.session.configured:
             self.notify(
                 "no Slurm connection is configured: set [ssh] in the config",

@@ -254,10 +254,20 @@ class JobsView(Vertical):
 
     # --- create ---------------------------------------------------------------------------
     def action_new_training(self) -> None:
-        """Open the create-training-job form (with the draft a cancel left, if any)."""
+        """Open the create-training-job form (with the draft a cancel left, if any).
+
+        In read-only mode the key is refused and the form does not open: it can only end
+        in a create (README, Safety).
+        """
         from screens.training_form import TrainingDraft, TrainingForm
 
-        config = console_host(self).context.config
+        context = console_host(self).context
+        try:
+            context.gate.check("training-create", "(new job)")
+        except SmError as exc:
+            self.notify(exc.one_line(), severity="error", title="refused")
+            return
+        config = context.config
         if self.training_draft is None:
             self.training_draft = TrainingDraft.from_config(config)
         form = TrainingForm(self.training_draft, default_role=config.execution_role_arn)

@@ -272,3 +272,114 @@ def test_odd_keymaps_start_the_app_and_are_reported(keymap: dict[str, str]) -> N
     unknown = sorted(set(keymap) - known_binding_ids())
     if unknown:
         assert any("unknown key binding id" in m for m in messages), messages
+
+
+# --- config values: hostile numbers, strings for numbers, nested junk ------------------------
+
+HOSTILE_VALUE = st.recursive(
+    st.one_of(
+        st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        st.sampled_from([0, -1, 1, 3600, 3601, 2**63 - 1, -(2**63)]),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e308, 1e-308, -0.0, 0.0001]),
+        st.booleans(),
+        st.sampled_from(["1e999", "nan", "inf", "-5", "0x10", " 5 ", "1_0", "", "fast", "٣"]),
+        HOSTILE,
+    ),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)  # fmt: skip
+POLL_KEYS = ("jobs", "logs", "gpus", "transitional", "max_backoff", "status")
+TOP_KEYS = ("read_only", "log_max_lines", "connect_timeout", "read_timeout", "theme", "nope")
+SSH_KEYS = ("port", "keepalive", "accept_new_host_keys", "transport")
+
+
+def hostile_config() -> st.SearchStrategy[dict[str, Any]]:
+    """A config table with known and unknown keys, every value possibly hostile."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            **{key: HOSTILE_VALUE for key in TOP_KEYS},
+            "poll": st.dictionaries(st.sampled_from(POLL_KEYS), HOSTILE_VALUE, max_size=3)
+            | HOSTILE_VALUE,
+            "ssh": st.dictionaries(st.sampled_from(SSH_KEYS), HOSTILE_VALUE, max_size=2),
+            "keymap": st.dictionaries(
+                st.sampled_from(KNOWN_IDS) | st.text(max_size=8), HOSTILE_VALUE, max_size=2
+            ),
+        },
+    )
+
+
+def check_loaded(config: Any) -> None:
+    """What a config that loaded promises: every bound holds, every value is typed."""
+    import math
+    from dataclasses import fields
+
+    from console.config import POLL_BOUNDS
+
+    for item in fields(config.poll):
+        value = getattr(config.poll, item.name)
+        assert isinstance(value, float) and math.isfinite(value)
+        assert POLL_BOUNDS[0] <= value <= POLL_BOUNDS[1]
+    assert isinstance(config.log_max_lines, int) and 1_000 <= config.log_max_lines <= 5_000_000
+    assert isinstance(config.read_only, bool)
+    assert 0 < config.ssh.port < 65536 and isinstance(config.ssh.port, int)
+
+
+@FUZZ
+@given(hostile_config())
+def test_config_loader_refuses_hostile_values_cleanly(
+    tmp_path_factory: Any, data: dict[str, Any]
+) -> None:
+    import tomli_w
+
+    from console.config import load_config
+
+    path = Path(tmp_path_factory.mktemp("cfg")) / "config.toml"
+    path.write_bytes(tomli_w.dumps(data).encode("utf-8", "surrogatepass"))
+    config = survives(load_config, path, env={}, required=True)
+    if config is not None:
+        check_loaded(config)
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["SMCONSOLE_POLL_JOBS", "SMCONSOLE_POLL_LOGS", "SMCONSOLE_LOG_MAX_LINES",
+             "SMCONSOLE_SSH_PORT", "SMCONSOLE_READ_ONLY", "SMCONSOLE_CONNECT_TIMEOUT"]
+        ),
+        st.sampled_from(["1e999", "nan", "inf", "-inf", "0", "0.0001", "-5", "3601", "1e308"])
+        | HOSTILE.filter(lambda text: "\x00" not in text),
+        max_size=3,
+    )
+)  # fmt: skip
+def test_config_environment_refuses_hostile_values_cleanly(env: dict[str, str]) -> None:
+    from console.config import load_config
+
+    config = survives(load_config, Path("/nonexistent"), env=env)
+    if config is not None:
+        check_loaded(config)
+
+
+@settings(
+    max_examples=min(EXAMPLES, 25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(hostile_config())
+def test_cli_with_a_hostile_config_exits_2_or_runs(
+    tmp_path_factory: Any, run_cli: Any, data: dict[str, Any]
+) -> None:
+    """Through the real entry point: a clean exit 2 (error + hint lines) or the command
+    runs (here refused by read-only mode, exit 3); never a traceback or internal error."""
+    import tomli_w
+
+    path = Path(tmp_path_factory.mktemp("cfg")) / "config.toml"
+    path.write_bytes(tomli_w.dumps(data).encode("utf-8", "surrogatepass"))
+    result = run_cli("--config", str(path), "--read-only", "training-stop", "job", "--yes")
+    assert result.exit_code in (2, 3), (result.exit_code, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ") and all(line.startswith("hint: ") for line in lines[1:])
+    assert len(lines) <= 2 and "Traceback" not in result.stderr + result.stdout

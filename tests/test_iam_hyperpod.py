@@ -460,7 +460,7 @@ def test_cli_cluster_create_bad_files(run_cli: Any, aws: Any, tmp_path: Path) ->
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     assert_one_error(run_cli("cluster-create", str(empty)), 2, "empty")
-    assert_one_error(run_cli("cluster-create", str(tmp_path / "missing.json")), 2, "no such file")
+    assert_one_error(run_cli("cluster-create", str(tmp_path / "missing.json")), 2, "does not exist")
     assert aws.client("sagemaker").list_clusters()["ClusterSummaries"] == []
 
 

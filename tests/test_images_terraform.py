@@ -255,6 +255,50 @@ def test_tf_apply_confirms_and_read_only_refuses(
     assert not list(tf_dir.glob(".smconsole-*.tfplan"))
 
 
+def tree_snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
+    """Every file, link and directory under ``root``: kind, size and mtime (ns)."""
+    shot: dict[str, tuple[str, int, int]] = {}
+    for path in [root, *root.rglob("*")]:
+        info = path.lstat()
+        kind = "link" if path.is_symlink() else "dir" if path.is_dir() else "file"
+        size = 0 if kind == "dir" else info.st_size
+        shot[str(path.relative_to(root))] = (kind, size, info.st_mtime_ns)
+    return shot
+
+
+def test_tf_previews_change_nothing_in_the_stack_directory(
+    aws: Any, run_cli: Any, tf_dir: Path, isolated_env: Path
+) -> None:
+    """tf-plan, and an apply/destroy refused or not confirmed, leave tf/ as it was:
+    no workspace created or selected, no plan file, no file touched."""
+    assert run_cli("tf-init").exit_code == 0
+    before = tree_snapshot(tf_dir)
+    plan = run_cli("tf-plan", "fresh")  # a stack with no workspace yet
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert 'stack  = "fresh"' in plan.stdout or 'stack = "fresh"' in plan.stdout
+    unconfirmed = run_cli("tf-apply", "fresh")  # no terminal, no --yes: not confirmed
+    assert unconfirmed.exit_code == 4 and "Changes to Outputs" in unconfirmed.stdout
+    refused = run_cli("--read-only", "tf-apply", "fresh", "--yes")
+    assert refused.exit_code == 3
+    assert tree_snapshot(tf_dir) == before
+    assert not (tf_dir / "terraform.tfstate.d").exists()
+
+    # A stack that exists: previews neither select its workspace nor touch its state.
+    assert run_cli("tf-apply", "kept", "--yes").exit_code == 0
+    applied = tree_snapshot(tf_dir)
+    assert (tf_dir / "terraform.tfstate.d" / "kept" / "terraform.tfstate").is_file()
+    (tf_dir / "extra.tf").write_text('output "more" {\n  value = 1\n}\n')
+    applied = tree_snapshot(tf_dir)
+    again = run_cli("tf-plan", "kept")
+    assert again.exit_code == 0 and "more" in again.stdout
+    assert run_cli("tf-plan", "other").exit_code == 0
+    assert run_cli("tf-destroy", "kept").exit_code == 4  # not confirmed
+    assert tree_snapshot(tf_dir) == applied
+    assert _audit(isolated_env) == [
+        {**_audit(isolated_env)[0], "action": "tf-apply", "target": "kept", "outcome": "ok"}
+    ]
+
+
 def test_tf_bad_input(
     run_cli: Any, tf_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,6 +317,7 @@ def test_tf_bad_input(
     failed = run_cli("tf-plan", "demo")
     assert failed.exit_code == 1
     assert failed.stderr.splitlines()[0] == "error: terraform workspace select failed (exit 1)"
+    assert not (tf_dir / "terraform.tfstate.d").exists()  # it failed in the preview's copy
     assert "broken.tf" in failed.stdout  # terraform's own diagnostic was shown
     (tf_dir / "broken.tf").unlink()
 
@@ -489,3 +534,25 @@ def test_defaults_when_there_is_nothing_to_read(
     monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(broken))
     defaults, error = safe_load(load_config())
     assert defaults is None and error.startswith("terraform outputs are not valid JSON")
+
+
+def test_tf_previews_of_the_real_module_change_nothing(
+    aws: Any, run_cli: Any, tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped tf/ (real AWS provider from the mirror, against moto): tf-plan and an
+    unconfirmed tf-apply leave the initialised directory exactly as it was."""
+    from tests.support.terraform import make_workdir
+
+    work = make_workdir(tmp_path / "tf", aws.url)
+    for name, value in work.env().items():
+        if name.startswith(("TF_", "CHECKPOINT")):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(work.directory))
+    before = tree_snapshot(work.directory)
+    plan = run_cli("tf-plan", "preview")
+    assert plan.exit_code == 0, plan.stdout[-3000:] + plan.stderr
+    assert "aws_s3_bucket" in plan.stdout
+    unconfirmed = run_cli("tf-apply", "preview")
+    assert unconfirmed.exit_code == 4, unconfirmed.stdout[-3000:] + unconfirmed.stderr
+    assert tree_snapshot(work.directory) == before
+    assert _audit(isolated_env) == []

@@ -441,7 +441,7 @@ def test_cli_refuses_bad_input_and_unknown_hosts(
     )
     assert_one_error(run_cli("slurm-tail", "$(id)", "--local"), 2, "not a Slurm job id")
     assert_one_error(
-        run_cli("slurm-submit", str(tmp_path / "missing.sh"), "--local"), 2, "no such file"
+        run_cli("slurm-submit", str(tmp_path / "missing.sh"), "--local"), 2, "does not exist"
     )
     assert_one_error(run_cli("slurm-queue", "--ssh", "h", "--local"), 2, "choose one of")
     empty = tmp_path / "known_hosts"

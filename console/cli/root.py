@@ -115,7 +115,9 @@ class Invocation:
             from console.tf_defaults import prepare
 
             path = Path(self.config_path).expanduser() if self.config_path else None
-            config = load_config(path, overrides=self.overrides)
+            # A path the operator named must exist (required): see load_config.
+            config = load_config(path, overrides=self.overrides, required=path is not None)
+            check_keymap(config.keymap)
             self.terraform = prepare(config)
             if self.terraform.error:
                 click.secho(f"warning: Terraform defaults {self.terraform.describe()}", err=True)
@@ -131,6 +133,18 @@ class Invocation:
             config = self.config
             self._context = ConsoleContext(config, source="cli", terraform=self.terraform)
         return self._context
+
+
+def check_keymap(keymap: dict[str, str]) -> None:
+    """Refuse a ``[keymap]`` that shadows a binding, for commands and the console alike.
+
+    The bindings live in ``screens``: imported here only when there is a keymap (the
+    check costs ~0.5 s of imports; a config without ``[keymap]`` never pays it).
+    """
+    if keymap:
+        from screens.binding_owners import check_keymap as check
+
+        check(keymap)
 
 
 pass_invocation = click.make_pass_decorator(Invocation)

@@ -27,13 +27,18 @@ from textual.screen import Screen
 from screens.binding_owners import BINDING_OWNERS
 from screens.confirm import ConfirmDialog
 from screens.endpoints_detail import EndpointDetailScreen
+from screens.endpoints_invoke import InvokeScreen
+from screens.endpoints_update import ConfigPicker
+from screens.endpoints_weights import WeightsDialog
+from screens.experiments_models import AliasPrompt
+from screens.hyperpod import HyperPodView
 from screens.hyperpod_sbatch import SbatchScreen
 from screens.main import MainScreen
 from screens.training_form import TrainingForm
 from tests.support.helpers import audit_records
 from tests.support.registry import seed_churn
 
-from .conftest import create_training_job, wait_until
+from .conftest import create_training_job, make_app, notifications, wait_until
 from .test_endpoints_view import make_ab_endpoint, weights_in_moto
 from .test_hyperpod_view import app_on, open_nodes, open_queue
 from .test_notebooks_view import make_notebook, status_in_moto
@@ -48,7 +53,8 @@ SOUNDS_MUTATING = re.compile(
 # binding id -> the gated action its refusal names (driven by the sweep below)
 SWEPT = {
     "jobs.stop": "training-stop",
-    "training_form.create": "training-create",
+    "jobs.new_training": "training-create",
+    "hyperpod.new_job": "slurm-submit",
     "endpoints.invoke": "endpoint-invoke",
     "endpoints.weights": "endpoint-weights",
     "endpoints.update": "endpoint-update",
@@ -62,7 +68,6 @@ SWEPT = {
     "hyperpod.nodes.replace": "cluster-node-replace",
     "hyperpod.nodes.health": "cluster-node-health-check",
     "hyperpod.queue.cancel": "slurm-cancel",
-    "sbatch.submit": "slurm-submit",
     "notebooks.start": "notebook-start",
     "notebooks.stop": "notebook-stop",
     "notebooks.delete": "notebook-delete",
@@ -80,16 +85,35 @@ SWEPT_ELSEWHERE = {
         "test_stop_cancelled_then_read_only_refuses",
     ),
 }
+# Gated keys of a form that only opens through a swept key (refused first, so the form
+# never opens in read-only mode): form key -> the key that opens the form.
+OPENED_ONLY_THROUGH = {
+    "training_form.create": "jobs.new_training",
+    "sbatch.submit": "hyperpod.new_job",
+}
 # Bindings that sound like changes but change nothing in AWS or on the cluster.
 NOT_MUTATING = {
-    "jobs.new_training": "opens the form (fill in, copy as CLI); its create key is gated",
-    "hyperpod.new_job": "opens the sbatch editor (drafts are kept); its submit key is gated",
     "invoke.send": "the invoke panel only opens through endpoints.invoke, refused first",
     "weights.apply": "the weights dialog only opens through endpoints.weights, refused first",
     "columns.apply": "saves column choices in the local prefs file",
     "runs.export": "writes a CSV file locally",
     "logs.save": "saves the shown log to a local file",
 }
+
+
+# Screens that can only end in a change: each must open only after the gate said yes,
+# so none of them ever opens in read-only mode. A screen with a gated key that is not
+# here must be a view (it shows things; its change keys are swept) and say so below.
+FORMS: tuple[type[Screen[Any]], ...] = (
+    TrainingForm,
+    SbatchScreen,
+    InvokeScreen,
+    WeightsDialog,
+    ConfigPicker,
+    AliasPrompt,
+)
+VIEWS_WITH_CHANGE_KEYS = {EndpointDetailScreen: "the endpoint's details; i/w/u are swept"}
+SCREENS_DIR = HERE.parent.parent / "screens"
 
 
 def _gated(owner: type[Any], name: str, seen: set[str]) -> bool:
@@ -142,7 +166,8 @@ def owner_of(binding_id: str) -> type[Any]:
 def test_every_mutating_binding_is_swept() -> None:
     all_bindings = bindings()
     gated = {b for b, action in all_bindings.items() if _gated(owner_of(b), action, set())}
-    covered = set(SWEPT) | set(SWEPT_ELSEWHERE)
+    covered = set(SWEPT) | set(SWEPT_ELSEWHERE) | set(OPENED_ONLY_THROUGH)
+    assert set(OPENED_ONLY_THROUGH.values()) <= set(SWEPT)
     assert gated - covered == set(), "gated keys not in the read-only sweep: add them to SWEPT"
     assert covered - gated == set(), "SWEPT lists keys that no longer reach the gate"
     sounding = {b for b, action in all_bindings.items() if SOUNDS_MUTATING.search(action)}
@@ -152,6 +177,71 @@ def test_every_mutating_binding_is_swept() -> None:
         tree = ast.parse((HERE / file).read_text())
         names = {n.name for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)}
         assert test in names, f"{binding_id}: {file}::{test} is gone"
+
+
+def _opening_sites(form: type[Any]) -> list[tuple[str, ast.FunctionDef, int]]:
+    """``(file, outermost function, line)`` for every ``Form(...)`` built in screens/."""
+    sites = []
+    for path in sorted(SCREENS_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef | ast.Module):
+                continue
+            for fn in node.body:
+                if not isinstance(fn, ast.FunctionDef):
+                    continue
+                for call in ast.walk(fn):
+                    if (
+                        isinstance(call, ast.Call)
+                        and isinstance(call.func, ast.Name)
+                        and call.func.id == form.__name__
+                    ):
+                        sites.append((path.name, fn, call.lineno))
+    return sites
+
+
+def test_no_form_that_can_only_end_in_a_change_opens_in_read_only() -> None:
+    """Every place that builds a form asks the gate first, earlier in the same function."""
+    gated_screens = {
+        owner
+        for binding_id, action in bindings().items()
+        if issubclass(owner := owner_of(binding_id), Screen) and _gated(owner, action, set())
+    }
+    assert gated_screens - set(FORMS) - set(VIEWS_WITH_CHANGE_KEYS) == set(), (
+        "a screen with a gated key: add it to FORMS (or VIEWS_WITH_CHANGE_KEYS with why)"
+    )
+    for form in FORMS:
+        sites = _opening_sites(form)
+        assert sites, f"{form.__name__} is never opened: stale FORMS entry"
+        for file, fn, line in sites:
+            gate_lines = [
+                call.lineno
+                for call in ast.walk(fn)
+                if isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr in {"gate_allows", "check"}
+            ]
+            assert any(g < line for g in gate_lines), (
+                f"{file}:{line}: {form.__name__} opens without asking the gate first (in {fn.name})"
+            )
+
+
+async def test_read_only_refuses_b_and_the_sbatch_editor_does_not_open(aws: Any) -> None:
+    """`b` on HyperPod: refused up front (before even the Slurm connection is checked)."""
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.query("#tabs"), what="composed")
+        await pilot.press("5")
+        await wait_until(pilot, lambda: app.main_screen.query(HyperPodView), what="the view")
+        await pilot.pause()
+        await pilot.press("b")
+        await wait_until(pilot, lambda: notifications(app), what="the refusal")
+        await pilot.pause()
+        assert [n for n in notifications(app) if "slurm" in n.lower()] == [
+            "read-only mode: slurm-submit (new job) refused (start without --read-only "
+            "(or set read_only = false) to make changes)"
+        ]
+        assert len(app.screen_stack) == 1 and not isinstance(app.screen, SbatchScreen)
 
 
 def key_of(binding_id: str) -> str:
@@ -205,10 +295,7 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
         jobs = app.main_screen.query_one("#jobs-table")
         await wait_until(pilot, lambda: jobs.total_count >= 1, what="the training job")
         await sweep.press("jobs.stop")
-        await pilot.press("n")  # the form opens in read-only (copy as CLI works)
-        await wait_until(pilot, lambda: isinstance(app.screen, TrainingForm), what="form")
-        await sweep.press("training_form.create", TrainingForm)
-        await pilot.press("escape")
+        await sweep.press("jobs.new_training")  # the form does not open
         # Endpoints (the table, then the detail screen)
         await pilot.press("2")
         endpoints = app.main_screen.query_one("#endpoints-table")
@@ -233,10 +320,7 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
             await sweep.press(f"hyperpod.nodes.{binding_id}")
         await open_queue(pilot, app)
         await sweep.press("hyperpod.queue.cancel")
-        await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, SbatchScreen), what="editor")
-        await sweep.press("sbatch.submit", SbatchScreen)
-        await pilot.press("escape")
+        await sweep.press("hyperpod.new_job")  # the sbatch editor does not open
         # Notebooks
         await pilot.press("6")
         notebooks = app.main_screen.query_one("#notebooks-table")

@@ -138,10 +138,33 @@ async def test_an_invalid_create_is_refused_and_cancel_keeps_a_draft(sm: Any) ->
         assert form.query_one("#tf-volume", Input).value == "50"
 
 
-async def test_read_only_copies_the_cli_but_refuses_create(sm: Any) -> None:
+async def test_read_only_refuses_n_and_the_form_does_not_open(sm: Any) -> None:
+    """The form can only end in a create: in read-only mode `n` is refused up front."""
     app = make_app(execution_role_arn=ROLE, read_only=True)
     async with app.run_test(size=(100, 40)) as pilot:
-        form = await open_form(pilot, app)
+        await pilot.press("1")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: notifications(app), what="the refusal")
+        await pilot.pause()
+        assert [n for n in notifications(app) if "read-only" in n] == [
+            "read-only mode: training-create (new job) refused (start without --read-only "
+            "(or set read_only = false) to make changes)"
+        ]
+        assert len(app.screen_stack) == 1 and not isinstance(app.screen, TrainingForm)
+    assert sm.list_training_jobs()["TrainingJobSummaries"] == []
+
+
+async def test_a_form_pushed_in_read_only_still_refuses_create(sm: Any) -> None:
+    """Defence in depth: should the form ever open in read-only mode, ctrl+s is gated."""
+    app = make_app(execution_role_arn=ROLE, read_only=True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        draft = TrainingDraft.from_config(app.context.config)
+        await app.push_screen(TrainingForm(draft, default_role=ROLE))
+        await wait_until(pilot, lambda: isinstance(app.screen, TrainingForm), what="the form")
+        form = app.screen
+        assert isinstance(form, TrainingForm)
         fill(form, name="ro-job", image=IMAGE, input="s3://bucket/in", output="s3://bucket/out")
         await pilot.pause()
         await pilot.press("ctrl+y")

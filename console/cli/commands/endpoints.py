@@ -165,25 +165,24 @@ def endpoint_delete(inv: Invocation, name: str, yes: bool) -> None:
 
 
 def read_payload(payload: str) -> str:
-    """PAYLOAD as given: inline text, ``@file`` to read a file, ``-`` for stdin."""
+    """PAYLOAD as given: inline text, ``@file`` to read a file, ``-`` for stdin.
+
+    A file or stdin is read up to :data:`MAX_PAYLOAD_FILE_BYTES` (``@/dev/zero`` is
+    refused after that many bytes, not read forever).
+    """
+    from console.cli.files import read_capped, read_text_file
+
     if payload == "-":
-        return sys.stdin.read()
+        data = read_capped(sys.stdin.buffer, MAX_PAYLOAD_FILE_BYTES, "the payload on stdin")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError("the payload on stdin is not UTF-8 text") from None
     if payload.startswith("@"):
-        path = Path(payload[1:]).expanduser()
         if not payload[1:]:
             raise ValidationError("payload file name is empty", "use @path/to/file.json")
-        try:
-            if path.stat().st_size > MAX_PAYLOAD_FILE_BYTES:
-                raise ValidationError(
-                    f"payload file {path} is larger than {MAX_PAYLOAD_FILE_BYTES // 2**20} MiB"
-                )
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ValidationError(f"payload file {path} does not exist") from None
-        except UnicodeDecodeError:
-            raise ValidationError(f"payload file {path} is not UTF-8 text") from None
-        except OSError as exc:
-            raise ValidationError(f"cannot read payload file {path}: {exc.strerror}") from None
+        path = Path(payload[1:]).expanduser()
+        return read_text_file(path, MAX_PAYLOAD_FILE_BYTES, "payload file")
     return payload
 
 

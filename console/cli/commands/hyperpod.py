@@ -110,17 +110,10 @@ def event_fields(event: ClusterEvent) -> list[tuple[str, object]]:
 
 def load_spec(path: str) -> dict[str, Any]:
     """Read a CreateCluster request from a JSON or YAML file, with one-line errors."""
+    from console.cli.files import read_text_file
+
     file = Path(path).expanduser()
-    try:
-        if file.stat().st_size > SPEC_MAX_BYTES:
-            raise ValidationError(f"{path}: cluster spec is larger than 1 MiB")
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path}: not a text file (expected JSON or YAML)") from None
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text_file(file, SPEC_MAX_BYTES, "cluster spec")
     if not text.strip():
         raise ValidationError(f"{path}: the file is empty", "expected a JSON or YAML object")
     suffix = file.suffix.lower()

@@ -279,19 +279,9 @@ def slurm_history(
 
 
 def _read_script(path: str) -> str:
-    file = Path(path).expanduser()
-    try:
-        if file.stat().st_size > SCRIPT_MAX_BYTES:
-            raise ValidationError(f"{path}: the script is larger than 1 MiB")
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{path}: is a directory, not a script") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path}: not a text file") from None
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    from console.cli.files import read_text_file
+
+    return read_text_file(Path(path).expanduser(), SCRIPT_MAX_BYTES, "sbatch script")
 
 
 @command("slurm-submit", SECTION, short_help="Lint and submit an sbatch script.")

@@ -39,15 +39,15 @@ def _change(inv: Invocation, stack: str, *, destroy: bool, yes: bool) -> None:
     check_stack(stack)
     inv.console.gate.precheck(action, stack)  # refuse before planning in read-only mode
     tf = _terraform(inv)
-    plan = tf.plan_file(stack, destroy=destroy)
-    try:
-        tf.plan(stack, destroy=destroy, out=plan)
+    # The plan is made in a throwaway copy: refused or not confirmed, the stack
+    # directory is left as it was (no workspace created or selected, no plan file).
+    with tf.sandbox(stack) as preview:
+        plan = preview.plan_file(stack, destroy=destroy)
+        preview.plan(stack, destroy=destroy, out=plan)
         verb = "Destroy" if destroy else "Apply"
         confirm(inv, action, stack, yes=yes, prompt=f"{verb} this plan to stack {stack}?")
         params = {"stack_name": stack, "directory": str(tf.directory)}
-        inv.console.gate.run(action, stack, params, lambda: tf.apply_plan(plan))
-    finally:
-        plan.unlink(missing_ok=True)
+        inv.console.gate.run(action, stack, params, lambda: tf.apply_plan(plan, stack))
     if destroy:
         try:
             tf.forget_stack(stack)
@@ -66,7 +66,8 @@ def tf_init(inv: Invocation) -> None:
 @pass_invocation
 def tf_plan(inv: Invocation, stack: str) -> None:
     check_stack(stack)
-    _terraform(inv).plan(stack)
+    with _terraform(inv).sandbox(stack) as preview:  # a preview changes nothing in tf/
+        preview.plan(stack)
 
 
 @command("tf-apply", SECTION, short_help="Create or update stack STACK (asks first).")
