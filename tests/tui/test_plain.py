@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.content import Content
-from textual.widgets import Static, TextArea
+from textual.widgets import Select, Static, TextArea
+from textual.widgets._select import SelectCurrent
 from textual.widgets._toast import Toast
 
 from screens.confirm import ConfirmDialog
+from screens.endpoints import EndpointPreview
 from screens.filter_bar import FilterBar
 from screens.hyperpod_sbatch import SbatchScreen
 from screens.log_view import LogScreen
@@ -29,7 +31,9 @@ from screens.plain import notify, plain, plain_text
 from tests.system.support import System
 from themes import STYLESHEETS
 
-from .conftest import all_views, make_app, notifications, static_text, wait_until
+from .conftest import ROLE, all_views, make_app, notifications, static_text, wait_until
+from .test_endpoints_view import IMAGE
+from .test_endpoints_view import open_tab as open_endpoints
 from .test_hyperpod_slurm import app_for as slurm_app_for
 from .test_log_view import FAST, FakeSource, event, panel_of, view_of
 
@@ -192,7 +196,8 @@ async def test_a_toast_static_and_title_show_the_corpus_literally(text: str) -> 
 
 # --- the reproduced cases, on the real app ---------------------------------------------------
 async def test_a_keymap_id_with_markup_is_reported_literally(sm: Any) -> None:
-    app = make_app(keymap={"[/x]": "x", "[@click=app.quit]": "y"})
+    # Unknown ids, and a known id bound to a key spelled as markup (footer, help).
+    app = make_app(keymap={"[/x]": "x", "[@click=app.quit]": "y", "jobs.refresh": "[/x]"})
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await wait_until(pilot, lambda: toast_contents(app), what="the keymap warning")
         (warning,) = [n for n in notifications(app) if "[keymap]" in n]
@@ -203,6 +208,9 @@ async def test_a_keymap_id_with_markup_is_reported_literally(sm: Any) -> None:
         app.notify("[/x] [b]bold[/b]", markup=True)
         await pilot.pause()
         assert any("[/x] [b]bold[/b]" in t.plain for t in toast_contents(app))
+        await pilot.press("question_mark")  # the help screen lists the keymap's keys
+        await pilot.pause()
+        assert any("[/x]" in static_text(s) for s in app.screen.query(Static))
         assert app.is_running
 
 
@@ -338,3 +346,39 @@ async def test_an_sbatch_refusal_echoing_markup_keeps_the_editor_and_its_draft(
             )
             assert app.screen.query_one(TextArea).text == script
             assert app.is_running
+
+
+async def test_remote_names_in_the_endpoint_preview_title_and_invoke_choices_are_literal(
+    sm: Any,
+) -> None:
+    """moto keeps names real AWS would refuse: they stand for any remote field."""
+    config, variant = "cfg-[/x]", "[@click=app.quit]v"
+    sm.create_model(ModelName="m", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    sm.create_endpoint_config(
+        EndpointConfigName=config,
+        ProductionVariants=[
+            {
+                "VariantName": variant,
+                "ModelName": "m",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="ep", EndpointConfigName=config)
+    app = make_app()
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        rows = await open_endpoints(pilot, app, 1)
+        preview = app.main_screen.query_one(EndpointPreview)
+        await wait_until(pilot, lambda: preview.border_title, what="the preview's title")
+        assert Content.from_markup(preview.border_title or "").plain == f"ep · config {config}"
+        assert variant in static_text(preview)
+        assert rows.has_focus
+        await pilot.press("i")
+        await wait_until(pilot, lambda: app.screen is not app.main_screen, what="the invoke screen")
+        choice = app.screen.query_one("#invoke-variant", Select)
+        choice.value = variant
+        await pilot.pause()
+        assert variant in static_text(choice.query_one(SelectCurrent).query_one(Static))
+        assert app.is_running
