@@ -18,6 +18,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from console.config import Config
@@ -31,6 +32,7 @@ from screens.key_order import handled_before_forwarding, key_waiting, settled
 from screens.main import TABS, MainScreen
 from screens.messages import JobsListed
 from screens.palette import ConsoleCommands, PaletteCommand
+from screens.plain import notify
 from themes import STYLESHEETS
 from themes.registry import (
     THEME_NAMES,
@@ -82,6 +84,25 @@ class SmConsoleApp(App[None]):
         self._bench_ready = os.environ.get(BENCH_READY_ENV)
         self._startup_frozen = False
 
+    # --- notifications ----------------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app shows its text literally, whoever raises it.
+
+        ``screens/`` raises toasts through :func:`screens.plain.notify` already; this
+        also covers Textual's own and a future ``self.notify(...)`` that forgot: a name or
+        error holding ``[/x]`` must not kill the app (``markup`` is ignored on purpose).
+        """
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # --- ConsoleHost ---------------------------------------------------------------------
     @property
     def context(self) -> ConsoleContext:
@@ -118,7 +139,7 @@ class SmConsoleApp(App[None]):
         new_config = replace(config, profile=choice.profile, region=choice.region)
         terraform = self._console_context.terraform
         self.switch_context(ConsoleContext(new_config, source="tui", terraform=terraform))
-        self.notify(f"now looking at {choice.profile or 'default'}@{choice.region}", timeout=4)
+        notify(self, f"now looking at {choice.profile or 'default'}@{choice.region}", timeout=4)
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -147,7 +168,8 @@ class SmConsoleApp(App[None]):
 
             unknown = sorted(set(self.keymap) - known_binding_ids())
         if unknown:
-            self.notify(
+            notify(
+                self,
                 f"unknown key binding id(s) in [keymap]: {', '.join(unknown)}",
                 severity="warning",
                 title="config",
@@ -156,7 +178,7 @@ class SmConsoleApp(App[None]):
         # Without data (an unreachable endpoint), start-up still ends some time.
         self.set_timer(STARTUP_GC_DEADLINE, self._freeze_startup)
         if self._theme_warning:
-            self.notify(self._theme_warning, severity="warning", title="config")
+            notify(self, self._theme_warning, severity="warning", title="config")
 
     def on_jobs_listed(self, message: JobsListed) -> None:
         # Only for ``bench/startup.py`` (see ``BENCH_READY_ENV``).
@@ -225,7 +247,7 @@ class SmConsoleApp(App[None]):
 
     def action_cycle_theme(self) -> None:
         self.theme = next_theme(self.theme)
-        self.notify(f"theme: {self.theme}", timeout=2)
+        notify(self, f"theme: {self.theme}", timeout=2)
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Everything the `:` palette offers (see :mod:`screens.palette`)."""

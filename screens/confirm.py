@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from screens.key_order import TextInput, focus_now
+from screens.plain import notify
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -107,7 +108,7 @@ class ConfirmDialog(ModalScreen[bool]):
         if self.name_matches:
             self._answer(True)
         else:
-            self.notify("the name does not match", severity="warning", timeout=3)
+            notify(self, "the name does not match", severity="warning", timeout=3)
 
     @on(Input.Changed, "#confirm-comment")
     def _comment_typed(self, event: Input.Changed) -> None:

@@ -47,9 +47,9 @@ class ContextDialog(ModalScreen[ContextChoice | None]):
 
     def compose(self) -> ComposeResult:
         profile = self.current.profile or "default"
-        options = [(name, name) for name in self.profiles]
+        options = [(Content(name), name) for name in self.profiles]
         if profile not in self.profiles:
-            options.insert(0, (f"{profile} (not in ~/.aws/config)", profile))
+            options.insert(0, (Content(f"{profile} (not in ~/.aws/config)"), profile))
         with Vertical(id="context-box"):
             yield Label(Content("Switch AWS context"), id="context-title")
             yield Static(

@@ -31,6 +31,7 @@ from screens.filter_bar import FilterBar
 from screens.host import console_host
 from screens.messages import EndpointsListed
 from screens.palette import PaletteCommand
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
 
@@ -53,7 +54,7 @@ class EndpointPreview(Static):
             self.update(Content("no endpoint selected"))
             return
         self.update(variants_table(endpoint, view.table.palette))
-        self.border_title = f"{endpoint.name} · config {endpoint.config_name}"
+        self.border_title = Content(f"{endpoint.name} · config {endpoint.config_name}")
 
 
 class EndpointsView(TableView):
@@ -157,13 +158,14 @@ class EndpointsView(TableView):
     def _selected(self) -> Endpoint | None:
         endpoint = self.table.cursor_item()
         if endpoint is None:
-            self.notify("no endpoint selected", severity="warning", timeout=3)
+            notify(self, "no endpoint selected", severity="warning", timeout=3)
         return endpoint
 
     def _changeable(self, endpoint: Endpoint, what: str) -> bool:
         if endpoint.status in CHANGEABLE:
             return True
-        self.notify(
+        notify(
+            self,
             f"endpoint {endpoint.name} is {endpoint.status}: {what} needs it InService",
             severity="warning",
         )
@@ -215,7 +217,7 @@ class EndpointsView(TableView):
         if not self._changeable(endpoint, "a traffic change"):
             return
         if not endpoint.variants:
-            self.notify(f"endpoint {endpoint.name} has no variants", severity="warning")
+            notify(self, f"endpoint {endpoint.name} has no variants", severity="warning")
             return
         planner = console_host(self).context.endpoints.plan_variant_weights
 
@@ -239,8 +241,8 @@ class EndpointsView(TableView):
 
         def done(endpoint: Endpoint) -> None:
             self._changed(name)
-            self.notify(
-                split_summary(endpoint) + f" ({endpoint.status})", title=f"traffic of {name}"
+            notify(
+                self, split_summary(endpoint) + f" ({endpoint.status})", title=f"traffic of {name}"
             )
 
         self.run_change(
@@ -282,7 +284,7 @@ class EndpointsView(TableView):
 
         def done(_arn: Any) -> None:
             self._changed(name)
-            self.notify(f"{name} is moving to {config}", title="update requested")
+            notify(self, f"{name} is moving to {config}", title="update requested")
 
         self.run_change(
             f"update {name}", lambda: context.endpoints.update_endpoint(name, config), done
@@ -307,7 +309,7 @@ class EndpointsView(TableView):
         context = console_host(self).context
 
         def done(_none: Any) -> None:
-            self.notify(f"endpoint {name} is being deleted", title="delete requested")
+            notify(self, f"endpoint {name} is being deleted", title="delete requested")
 
         self.run_change(f"delete {name}", lambda: context.endpoints.delete_endpoint(name), done)
 

@@ -28,6 +28,7 @@ from screens.formatting import StatusPalette, format_timestamp
 from screens.host import console_host
 from screens.job_sections import grid, section
 from screens.key_order import focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, ServingModel
@@ -164,7 +165,7 @@ class EndpointDetailScreen(Screen[None]):
             self.error = message.error
             text = message.error.one_line() if message.error else "no answer"
             await body.mount(Static(Content(text), classes="failure"))
-            self.notify(text, severity="error", title="describe failed")
+            notify(self, text, severity="error", title="describe failed")
             return
         self.record, self.error = message.record, None
         palette = StatusPalette.from_variables(self.app.theme_variables)
@@ -174,7 +175,7 @@ class EndpointDetailScreen(Screen[None]):
 
     def _with_record(self) -> Endpoint | None:
         if self.record is None:
-            self.notify("still loading", severity="warning", timeout=2)
+            notify(self, "still loading", severity="warning", timeout=2)
         return self.record
 
     def action_logs(self) -> None:

@@ -30,6 +30,7 @@ from console.errors import SmError, ValidationError, translate
 from console.sanitize import clean_block
 from screens.host import console_host
 from screens.key_order import TextEditor, focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, InvocationResult
@@ -121,8 +122,8 @@ class InvokeScreen(Screen[None]):
         )
         with Horizontal(id="invoke-target"):
             yield Label("Target variant ")
-            options = [("any (by weight)", ANY_VARIANT)] + [
-                (v.name, v.name) for v in self.endpoint.variants
+            options = [(Content("any (by weight)"), ANY_VARIANT)] + [
+                (Content(v.name), v.name) for v in self.endpoint.variants
             ]
             yield Select(
                 options, value=ANY_VARIANT, allow_blank=False, compact=True, id="invoke-variant"
@@ -179,10 +180,10 @@ class InvokeScreen(Screen[None]):
         try:
             self._check()
         except ValidationError as exc:
-            self.notify(exc.one_line(), severity="error", title="not sent")
+            notify(self, exc.one_line(), severity="error", title="not sent")
             return
         if self.sending:
-            self.notify("still waiting for the last answer", severity="warning", timeout=3)
+            notify(self, "still waiting for the last answer", severity="warning", timeout=3)
             return
         host = console_host(self)
         generation, context = host.generation, host.context
@@ -217,8 +218,8 @@ class InvokeScreen(Screen[None]):
             self.error, self.result = message.error, None
             title.update(Content("Response: failed"))
             self._show_response(Content(message.error.one_line()), failed=True)
-            self.notify(
-                message.error.one_line(), severity="error", title=f"invoke {message.endpoint}"
+            notify(
+                self, message.error.one_line(), severity="error", title=f"invoke {message.endpoint}"
             )
             return
         result = message.result
@@ -235,20 +236,20 @@ class InvokeScreen(Screen[None]):
     def action_previous(self) -> None:
         recent = self.history.recent(self.endpoint.name)
         if not recent:
-            self.notify("no payload sent to this endpoint yet", timeout=3)
+            notify(self, "no payload sent to this endpoint yet", timeout=3)
             return
         # The editor shows recent[0] after a send: step to the one before it, wrapping.
         self._history_index = (self._history_index + 1) % len(recent)
         if recent[self._history_index] == self.payload.text and len(recent) > 1:
             self._history_index = (self._history_index + 1) % len(recent)
         self.payload.load_text(recent[self._history_index])
-        self.notify(f"payload {self._history_index + 1}/{len(recent)} sent earlier", timeout=2)
+        notify(self, f"payload {self._history_index + 1}/{len(recent)} sent earlier", timeout=2)
 
     def action_format(self) -> None:
         try:
             value = self._check()
         except ValidationError as exc:
-            self.notify(exc.one_line(), severity="error", title="cannot format")
+            notify(self, exc.one_line(), severity="error", title="cannot format")
             return
         self.payload.load_text(json.dumps(value, indent=2, ensure_ascii=False))
 

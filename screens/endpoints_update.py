@@ -24,6 +24,7 @@ from console.errors import SmError, translate
 from screens.formatting import format_time
 from screens.host import console_host
 from screens.key_order import TextInput, focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint
@@ -89,7 +90,7 @@ class ConfigPicker(ModalScreen[str | None]):
             return
         if message.error is not None:
             self.query_one("#configs-state", Static).update(Content(message.error.one_line()))
-            self.notify(message.error.one_line(), severity="error", title="endpoint configs")
+            notify(self, message.error.one_line(), severity="error", title="endpoint configs")
             return
         self.configs = message.configs
         self._show(self.query_one("#configs-filter", Input).value)
@@ -125,7 +126,7 @@ class ConfigPicker(ModalScreen[str | None]):
         event.stop()
         options = self.query_one("#configs-list", OptionList)
         if options.highlighted is None:
-            self.notify("no config to pick", severity="warning", timeout=3)
+            notify(self, "no config to pick", severity="warning", timeout=3)
             return
         self._pick(options.get_option_at_index(options.highlighted).id)
 

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, Static
 from console.errors import SmError, ValidationError
 from screens.endpoints_render import plan_summary, plan_table
 from screens.key_order import TextInput, focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint
@@ -178,12 +179,12 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
     def action_apply(self) -> None:
         self._replan()
         if self.plan is None:
-            self.notify(self.error, severity="warning", title="not valid", timeout=4)
+            notify(self, self.error, severity="warning", title="not valid", timeout=4)
             return
         if not self.plan.counts and all(
             self.plan.weights.get(v.name) == v.desired_weight for v in self.endpoint.variants
         ):
-            self.notify("nothing changed yet: edit a weight", severity="warning", timeout=4)
+            notify(self, "nothing changed yet: edit a weight", severity="warning", timeout=4)
             return
         self.dismiss(self.plan)
 

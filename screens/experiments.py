@@ -33,6 +33,7 @@ from screens.filter_bar import FilterBar
 from screens.host import console_host
 from screens.messages import ExperimentsListed, PollFailed
 from screens.palette import PaletteCommand
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
 
@@ -201,9 +202,10 @@ class ExperimentsView(TableView):
         if message.generation != console_host(self).generation:
             return
         if message.error is not None:
-            self.notify(message.error.one_line(), severity="error", title="MLflow")
+            notify(self, message.error.one_line(), severity="error", title="MLflow")
         elif message.run is None:
-            self.notify(
+            notify(
+                self,
                 f"no MLflow run found for training job {message.job}",
                 severity="warning",
                 timeout=5,

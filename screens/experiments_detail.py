@@ -35,6 +35,7 @@ from screens.formatting import MISSING, format_duration, format_timestamp
 from screens.host import console_host
 from screens.job_sections import columns_table, grid, section
 from screens.key_order import focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -125,18 +126,18 @@ class ChartScreen(Screen[None]):
     def action_next_metric(self) -> None:
         key = self.chart.next_key()
         if not key:
-            self.notify("no metric history to chart", severity="warning", timeout=3)
+            notify(self, "no metric history to chart", severity="warning", timeout=3)
 
     def action_log_scale(self) -> None:
         on = self.chart.toggle_log()
-        self.notify(f"log scale {'on' if on else 'off'}", timeout=2)
+        notify(self, f"log scale {'on' if on else 'off'}", timeout=2)
 
     async def show_error(self, error: SmError | None) -> None:
         body = self.query_one("#run-body", VerticalScroll)
         await body.remove_children()
         text = error.one_line() if error else "no answer"
         await body.mount(Static(Content(text), classes="failure"))
-        self.notify(text, severity="error", title="MLflow")
+        notify(self, text, severity="error", title="MLflow")
 
     def _run_worker(self, work: Callable[[], None]) -> None:
         self.run_worker(
@@ -286,7 +287,7 @@ class CompareScreen(ChartScreen):
 
     def action_only_differing(self) -> None:
         self.only_differing = not self.only_differing
-        self.notify("only params that differ" if self.only_differing else "all params", timeout=2)
+        notify(self, "only params that differ" if self.only_differing else "all params", timeout=2)
         self.run_worker(self._render_tables(), exclusive=True, group="compare-render")
 
     def differing(self) -> list[str]:
@@ -303,7 +304,7 @@ class CompareScreen(ChartScreen):
         table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
         table.add_column("param")
         for run in runs:
-            table.add_column(run.label, overflow="fold")
+            table.add_column(Text(run.label), overflow="fold")
         for key in keys:
             style = highlight if key in differ else Style()
             table.add_row(

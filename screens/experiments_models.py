@@ -32,6 +32,7 @@ from screens.formatting import MISSING, format_time
 from screens.host import console_host
 from screens.key_order import TextInput, focus_now
 from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
 
@@ -260,7 +261,7 @@ class VersionsView(TableView):
     def action_alias(self) -> None:
         version = self.table.cursor_item()
         if not isinstance(version, ModelVersion):
-            self.notify("no version selected", severity="warning", timeout=3)
+            notify(self, "no version selected", severity="warning", timeout=3)
             return
         model = self.model
         if not self.gate_allows("mlflow-alias", f"{model}@…"):
@@ -287,7 +288,7 @@ class VersionsView(TableView):
 
         def done(previous: object) -> None:
             moved = f" (was {previous})" if previous and previous != version else ""
-            self.notify(f"{model}@{alias} → version {version}{moved}", timeout=5)
+            notify(self, f"{model}@{alias} → version {version}{moved}", timeout=5)
 
         self.run_change(
             f"alias {alias}", lambda: context.mlflow.set_alias(model, alias, version), done

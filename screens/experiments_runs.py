@@ -39,6 +39,7 @@ from screens.filter_bar import FilterBar
 from screens.host import console_host
 from screens.key_order import TextInput, focus_now
 from screens.messages import PollFailed
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
 
@@ -98,7 +99,8 @@ class ColumnPicker(ModalScreen[list[str] | None]):
             id="columns-title",
         )
         yield SelectionList[str](
-            *((name, name, name in self.chosen) for name in self.available), id="columns-list"
+            *((Content(name), name, name in self.chosen) for name in self.available),
+            id="columns-list",
         )
         yield Footer()
 
@@ -210,7 +212,7 @@ class RunsView(TableView):
             return
         message.stop()
         # A bad MLflow filter: say so once and go back to the last good listing.
-        self.notify(message.error.one_line(), severity="error", title="MLflow filter")
+        notify(self, message.error.one_line(), severity="error", title="MLflow filter")
         self.search = self.snapshot.search if self.snapshot else ""
         self.poller.reset()
 
@@ -256,7 +258,7 @@ class RunsView(TableView):
             *(f"tags.{k}" for k in cols.keys_of(runs, "tags") if not k.startswith("mlflow.")),
         ]
         if not available:
-            self.notify("no params or metrics to pick from yet", severity="warning")
+            notify(self, "no params or metrics to pick from yet", severity="warning")
             return
 
         def picked(choice: list[str] | None) -> None:
@@ -269,7 +271,7 @@ class RunsView(TableView):
 
                 save_columns(self.config, self.experiment.experiment_id, choice)
             except SmError as exc:
-                self.notify(exc.one_line(), severity="warning", title="columns not saved")
+                notify(self, exc.one_line(), severity="warning", title="columns not saved")
 
         self.app.push_screen(ColumnPicker(available, self.current_columns()), picked)
 
@@ -312,7 +314,7 @@ class RunsView(TableView):
 
         marked = self.table.marked_runs()
         if len(marked) < 2:
-            self.notify("mark 2 or more runs with space first", severity="warning", timeout=3)
+            notify(self, "mark 2 or more runs with space first", severity="warning", timeout=3)
             return
         self.app.push_screen(CompareScreen([r.run_id for r in marked]))
 
@@ -325,7 +327,7 @@ class RunsView(TableView):
     def action_export(self) -> None:
         runs = self.table.shown_runs()
         if not runs:
-            self.notify("no runs to export", severity="warning", timeout=3)
+            notify(self, "no runs to export", severity="warning", timeout=3)
             return
         names = (*cols.DEFAULT_ATTRIBUTES, "end", *self.current_columns())
         path = self.export_path()
@@ -345,9 +347,9 @@ class RunsView(TableView):
     def _exported(self, message: RunsExported) -> None:
         message.stop()
         if message.error is not None:
-            self.notify(message.error.one_line(), severity="error", title="export failed")
+            notify(self, message.error.one_line(), severity="error", title="export failed")
         else:
-            self.notify(f"exported {message.count} runs to {message.path}", timeout=6)
+            notify(self, f"exported {message.count} runs to {message.path}", timeout=6)
 
 
 class RunsScreen(Screen[None]):

@@ -47,6 +47,7 @@ from screens.log_view import max_lines_from
 from screens.log_view_feed import FeedTiming
 from screens.messages import PollFailed
 from screens.palette import PaletteCommand
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -197,7 +198,7 @@ class HyperPodView(Vertical):
         if error.changed or error.unknown is None:
             if error.message not in self._asked_keys:  # once, not on every poll
                 self._asked_keys.add(error.message)
-                self.notify(error.one_line(), severity="error", title="host key refused")
+                notify(self, error.one_line(), severity="error", title="host key refused")
             return
         unknown = error.unknown
         if unknown.fingerprint in self._asked_keys:
@@ -214,10 +215,10 @@ class HyperPodView(Vertical):
 
         def answered(yes: bool | None) -> None:
             if not yes:
-                self.notify("host key not trusted: Slurm stays disconnected", severity="warning")
+                notify(self, "host key not trusted: Slurm stays disconnected", severity="warning")
                 return
             self.session.trust(unknown)
-            self.notify(f"trusted {unknown.fingerprint} for {unknown.hostname}", title="host key")
+            notify(self, f"trusted {unknown.fingerprint} for {unknown.hostname}", title="host key")
             self.current_pane().poller.refresh_now()
 
         self.app.push_screen(dialog, answered)
@@ -238,7 +239,8 @@ class HyperPodView(Vertical):
             self.notify(exc.one_line(), severity="error", title="refused")
             return
         if not self.session.configured:
-            self.notify(
+            notify(
+                self,
                 "no Slurm connection is configured: set [ssh] in the config",
                 severity="warning",
             )
@@ -262,7 +264,8 @@ class HyperPodView(Vertical):
         job = message.job
         if message.action == "gpus":
             if job.state != "RUNNING":
-                self.notify(
+                notify(
+                    self,
                     f"job {job.job_id} is {job.display_state}: GPUs are shown for running jobs",
                     severity="warning",
                 )

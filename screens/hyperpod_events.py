@@ -33,6 +33,7 @@ from screens.host import console_host
 from screens.hyperpod_panes import HyperPodPane, PanePoller, bind_state
 from screens.key_order import focus_now
 from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.plain import notify
 from screens.poller import schedule_for
 
 if TYPE_CHECKING:
@@ -266,7 +267,7 @@ class EventDetailScreen(ModalScreen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard("\n".join(event_lines(self.event)))
-        self.notify("event copied", timeout=2)
+        notify(self, "event copied", timeout=2)
 
     def action_close(self) -> None:
         self.dismiss(None)

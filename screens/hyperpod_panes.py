@@ -27,6 +27,7 @@ from screens.confirm import ConfirmDialog
 from screens.filter_bar import FilterBar
 from screens.host import console_host
 from screens.hyperpod_tables import ClustersTable, HistoryTable, NodesTable, QueueTable
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
 
@@ -351,7 +352,7 @@ class NodesPane(HyperPodPane):
     def _instance(self, action: str) -> Any:
         row = self.table.cursor_item()
         if row is None or row.instance is None:
-            self.notify("no HyperPod instance on this row", severity="warning", timeout=3)
+            notify(self, "no HyperPod instance on this row", severity="warning", timeout=3)
             return None
         if not self.gate_allows(action, row.instance.cluster):
             return None
@@ -360,7 +361,7 @@ class NodesPane(HyperPodPane):
     def action_node_events(self) -> None:
         row = self.table.cursor_item()
         if row is None or row.instance is None:
-            self.notify("no HyperPod instance on this row", severity="warning", timeout=3)
+            notify(self, "no HyperPod instance on this row", severity="warning", timeout=3)
             return
         self.post_message(self.EventsWanted(row.instance.instance_id))
 
@@ -418,9 +419,9 @@ class NodesPane(HyperPodPane):
         def done(result: Any) -> None:
             if getattr(result, "failed", None):
                 node_id, why = result.failed[0]
-                self.notify(f"{verb} {node_id} failed: {why}", severity="error", title=verb)
+                notify(self, f"{verb} {node_id} failed: {why}", severity="error", title=verb)
             else:
-                self.notify(f"{verb} of {node.instance_id} requested", title=verb)
+                notify(self, f"{verb} of {node.instance_id} requested", title=verb)
 
         self.run_change(
             f"{verb} {node.instance_id}", lambda: work(node.cluster, [node.instance_id]), done
@@ -473,7 +474,7 @@ class QueuePane(HyperPodPane):
     def _job(self) -> SlurmJob | None:
         job = self.table.cursor_item()
         if job is None:
-            self.notify("no job selected", severity="warning", timeout=3)
+            notify(self, "no job selected", severity="warning", timeout=3)
         return job
 
     def open_item(self, key: str) -> None:
@@ -494,7 +495,7 @@ class QueuePane(HyperPodPane):
         if job is None or not self.gate_allows("slurm-cancel", job.job_id):
             return
         if not job.active:
-            self.notify(f"job {job.job_id} has already ended ({job.state})", severity="warning")
+            notify(self, f"job {job.job_id} has already ended ({job.state})", severity="warning")
             return
         dialog = ConfirmDialog(
             "Cancel Slurm job?",
@@ -508,7 +509,7 @@ class QueuePane(HyperPodPane):
         session = self.state.session
 
         def done(_job: Any) -> None:
-            self.notify(f"job {job_id} cancelled", title="scancel")
+            notify(self, f"job {job_id} cancelled", title="scancel")
 
         self.run_change(f"cancel job {job_id}", lambda: session.client().cancel(job_id), done)
 

@@ -32,6 +32,7 @@ from console.slurm.templates import TEMPLATES, render
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
 from screens.key_order import TextEditor, TextInput, focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.slurm.client import SubmitResult
@@ -266,7 +267,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
         try:
             console_host(self).context.gate.check("slurm-submit", name)
         except SmError as exc:
-            self.notify(exc.one_line(), severity="error", title="refused")
+            notify(self, exc.one_line(), severity="error", title="refused")
             return
         self._lint(then_submit=True)
 
@@ -283,7 +284,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
             if yes:
                 self._submit(text, name)
             else:
-                self.notify("submit: cancelled", timeout=3)
+                notify(self, "submit: cancelled", timeout=3)
 
         self.app.push_screen(dialog, answered)
 
@@ -310,9 +311,9 @@ class SbatchScreen(Screen[SbatchOutcome]):
         if message.error is not None or message.result is None:
             error = message.error or SmError("the submission failed")
             self._show(self.issues, f"submit failed: {error.one_line()}", error=True)
-            self.notify(error.one_line(), severity="error", title="sbatch")
+            notify(self, error.one_line(), severity="error", title="sbatch")
             return
-        self.notify(f"submitted batch job {message.result.job_id}", title="sbatch")
+        notify(self, f"submitted batch job {message.result.job_id}", title="sbatch")
         self.dismiss(SbatchOutcome(self.editor.text, self.job_file_name, message.result))
 
     def action_close(self) -> None:

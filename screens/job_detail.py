@@ -23,6 +23,7 @@ from screens.host import console_host
 from screens.job_sections import sections_for
 from screens.key_order import focus_now
 from screens.messages import JobDescribed
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -102,7 +103,7 @@ class JobDetailScreen(Screen[None]):
         if message.error is not None:
             self.error = message.error
             await body.mount(Static(Content(message.error.one_line()), classes="failure"))
-            self.notify(message.error.one_line(), severity="error", title="describe failed")
+            notify(self, message.error.one_line(), severity="error", title="describe failed")
             return
         self.record = message.record
         self.error = None
@@ -112,10 +113,10 @@ class JobDetailScreen(Screen[None]):
     # --- lineage jumps ---------------------------------------------------------------------
     def _training_record(self) -> Any:
         if self.kind != "training":
-            self.notify("only training jobs link to MLflow runs and model packages", timeout=3)
+            notify(self, "only training jobs link to MLflow runs and model packages", timeout=3)
             return None
         if self.record is None:
-            self.notify("still loading", severity="warning", timeout=2)
+            notify(self, "still loading", severity="warning", timeout=2)
         return self.record
 
     async def action_mlflow_run(self) -> None:
@@ -142,7 +143,8 @@ class JobDetailScreen(Screen[None]):
             return
         arn = job.output_model_package_arn
         if not arn:
-            self.notify(
+            notify(
+                self,
                 f"{job.name} registered no model package (OutputModelPackageArn is empty); "
                 "M finds its MLflow run and the versions made from it",
                 timeout=5,

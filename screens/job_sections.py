@@ -45,7 +45,7 @@ def columns_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Tabl
     """A compact table with a header row (timelines, metrics)."""
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     for header in headers:
-        table.add_column(header, overflow="fold")
+        table.add_column(Text(header), overflow="fold")  # run names, hosts: data
     for row in rows:
         table.add_row(*(Text(cell or MISSING) for cell in row))
     return table

@@ -33,6 +33,7 @@ from screens.jobs_table import COLUMN_KEYS, JobsTable
 from screens.key_order import focus_now
 from screens.keyed_table import KeyedTable
 from screens.messages import JobsListed, JobStopFinished
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.row_filter import RowFilter
 
@@ -178,7 +179,7 @@ class JobsView(Vertical):
         if self._feed is not None:
             self._feed.retry_unsupported()
         self.poller.refresh_now()
-        self.notify("refreshing jobs…", timeout=2)
+        notify(self, "refreshing jobs…", timeout=2)
 
     # --- filter and sort -----------------------------------------------------------------
     def action_filter(self) -> None:
@@ -198,7 +199,7 @@ class JobsView(Vertical):
         parsed = RowFilter.parse(message.text, COLUMN_KEYS)
         bar = self.query_one(FilterBar)
         if parsed.error is not None:
-            self.notify(parsed.error, severity="error", title="filter not applied")
+            notify(self, parsed.error, severity="error", title="filter not applied")
             bar.set_invalid(False)
             bar.value = self.table.row_filter.text
         else:
@@ -233,10 +234,11 @@ class JobsView(Vertical):
         """Open the highlighted job's live logs (every host merged by time)."""
         job = self.table.cursor_job()
         if job is None:
-            self.notify("no job selected", severity="warning")
+            notify(self, "no job selected", severity="warning")
             return
         if job.kind not in LOG_KINDS:
-            self.notify(
+            notify(
+                self,
                 f"{job.kind} job {job.name} has no logs of its own: open one of its training jobs",
                 severity="warning",
             )
@@ -277,24 +279,25 @@ class JobsView(Vertical):
         if name is None:
             return
         self.training_draft = None  # the next form starts afresh
-        self.notify(f"training job {name} created", title="created", timeout=5)
+        notify(self, f"training job {name} created", title="created", timeout=5)
         self.poller.refresh_now()
 
     # --- stop -------------------------------------------------------------------------------
     def action_stop(self) -> None:
         job = self.table.cursor_job()
         if job is None:
-            self.notify("no job selected", severity="warning")
+            notify(self, "no job selected", severity="warning")
             return
         context = console_host(self).context
         try:
             # Refuse in read-only mode before asking, like the CLI does.
             context.gate.check(f"{job.kind}-stop", job.name)
         except SmError as exc:
-            self.notify(exc.one_line(), severity="error", title="refused")
+            notify(self, exc.one_line(), severity="error", title="refused")
             return
         if job.status not in STOPPABLE:
-            self.notify(
+            notify(
+                self,
                 f"{job.kind} job {job.name} is {job.status}: only running jobs can be stopped",
                 severity="warning",
             )
@@ -309,7 +312,7 @@ class JobsView(Vertical):
 
     def _stop_confirmed(self, kind: str, name: str, confirmed: bool | None) -> None:
         if not confirmed:
-            self.notify(f"stop {name}: cancelled", timeout=3)
+            notify(self, f"stop {name}: cancelled", timeout=3)
             return
         context = console_host(self).context
 
@@ -329,9 +332,9 @@ class JobsView(Vertical):
     def _stop_finished(self, message: JobStopFinished) -> None:
         message.stop()
         if message.error is not None:
-            self.notify(message.error.one_line(), severity="error", title=f"stop {message.name}")
+            notify(self, message.error.one_line(), severity="error", title=f"stop {message.name}")
             return
-        self.notify(f"stopping {message.kind} job {message.name}", title="stop requested")
+        notify(self, f"stopping {message.kind} job {message.name}", title="stop requested")
         self.poller.refresh_now()
 
     # --- presentation ---------------------------------------------------------------------

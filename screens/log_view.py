@@ -75,6 +75,7 @@ from screens.log_view_lines import (
     text_cells,
     wrap_ranges,
 )
+from screens.plain import notify
 
 DEFAULT_MAX_LINES = 50_000
 FLUSH_SECONDS = 0.2  # pending lines reach the screen five times a second
@@ -842,7 +843,7 @@ class LogPanel(Vertical):
         view = self.view
         search = view.set_search(message.text)
         if search.error is not None:
-            self.notify(search.error, severity="error", title="search not applied")
+            notify(self, search.error, severity="error", title="search not applied")
             bar.value = view.search.query if view.search else ""
         bar.set_class(False, "-invalid")
         bar.display = False
@@ -860,14 +861,14 @@ class LogPanel(Vertical):
     def _jump(self, *, forward: bool) -> None:
         view = self.view
         if view.search is None:
-            self.notify("no search: press / first", severity="warning", timeout=2)
+            notify(self, "no search: press / first", severity="warning", timeout=2)
             return
         seq, wrapped = view.jump(forward)
         if seq is None:
-            self.notify(f"no match for {view.search.query!r}", severity="warning", timeout=2)
+            notify(self, f"no match for {view.search.query!r}", severity="warning", timeout=2)
         elif wrapped:
             where = "top" if forward else "bottom"
-            self.notify(f"search wrapped to the {where}", timeout=1.5)
+            notify(self, f"search wrapped to the {where}", timeout=1.5)
 
     def action_save(self) -> None:
         view = self.view
@@ -892,9 +893,9 @@ class LogPanel(Vertical):
     def _saved(self, message: LogSaved) -> None:
         message.stop()
         if message.error is not None:
-            self.notify(message.error.one_line(), severity="error", title="save")
+            notify(self, message.error.one_line(), severity="error", title="save")
             return
-        self.notify(f"{message.count:,} lines saved to {message.path}", title="log saved")
+        notify(self, f"{message.count:,} lines saved to {message.path}", title="log saved")
 
 
 class LogScreen(Screen[None]):

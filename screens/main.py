@@ -33,6 +33,7 @@ from screens.messages import (
     RegistryListed,
 )
 from screens.palette import PaletteCommand
+from screens.plain import notify, plain
 from screens.poller import Poller
 from screens.status import StatusView
 
@@ -316,7 +317,7 @@ class MainScreen(Screen[None]):
         """Show a live row count in a tab's title ("Jobs 42")."""
         title = TAB_TITLES[tab]
         label = title if count is None else f"{title} {count}"
-        self.query_one(TabbedContent).get_tab(tab).label = label
+        self.query_one(TabbedContent).get_tab(tab).label = plain(label)
 
     def _first_data_shown(self) -> None:
         self._first_identity()
@@ -370,7 +371,7 @@ class MainScreen(Screen[None]):
         if message.error is not None:
             self.query_one(ContextBar).set_health("sts", message.error.message)
             if self._identity_failures == 0:  # say it once, not on every retry
-                self.notify(message.error.one_line(), severity="error", title="who am I?")
+                notify(self, message.error.one_line(), severity="error", title="who am I?")
             # Ask again later (a blip at start-up must not leave "account unknown" for
             # the whole session): 2 s, 4 s, ... up to a minute.
             delay = min(IDENTITY_RETRY_MAX, 2.0 * 2**self._identity_failures)

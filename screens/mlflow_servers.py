@@ -35,6 +35,7 @@ from screens.formatting import MISSING, format_time
 from screens.host import console_host
 from screens.keyed_table import KeyedTable, TableColumn, epoch
 from screens.notebooks_url import CLIPBOARD_HINT
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
 
@@ -200,7 +201,7 @@ class ServersView(TableView):
     def _selected(self) -> TrackingServer | None:
         server = self.table.cursor_item()
         if server is None:
-            self.notify("no tracking server selected", severity="warning", timeout=3)
+            notify(self, "no tracking server selected", severity="warning", timeout=3)
         return server
 
     # --- presigned UI URL ------------------------------------------------------------------
@@ -238,11 +239,12 @@ class ServersView(TableView):
             return
         if message.error is not None or not message.url:
             text = message.error.one_line() if message.error else "no URL in the answer"
-            self.notify(text, severity="error", title=f"MLflow UI of {message.name}")
+            notify(self, text, severity="error", title=f"MLflow UI of {message.name}")
             return
         self.last_url = message.url
         self.app.copy_to_clipboard(message.url)
-        self.notify(
+        notify(
+            self,
             f"{message.url}\nlogs in by itself; expires in 5 minutes; {CLIPBOARD_HINT}",
             title=f"MLflow UI of {message.name}",
             timeout=10,
@@ -254,7 +256,8 @@ class ServersView(TableView):
         if server is None or not self.gate_allows("mlflow-server-start", server.name):
             return
         if server.status not in STARTABLE:
-            self.notify(
+            notify(
+                self,
                 f"tracking server {server.name} is {server.status}: only Stopped servers start",
                 severity="warning",
             )
@@ -273,7 +276,8 @@ class ServersView(TableView):
         if server is None or not self.gate_allows("mlflow-server-stop", server.name):
             return
         if server.status not in STOPPABLE:
-            self.notify(
+            notify(
+                self,
                 f"tracking server {server.name} is {server.status}: only running servers stop",
                 severity="warning",
             )
@@ -293,7 +297,7 @@ class ServersView(TableView):
         done_text = "starting" if verb == "start" else "stopping"
 
         def done(_none: Any) -> None:
-            self.notify(f"tracking server {name} is {done_text}", title=f"{verb} requested")
+            notify(self, f"tracking server {name} is {done_text}", title=f"{verb} requested")
 
         self.run_change(f"{verb} {name}", lambda: work(name), done)
 

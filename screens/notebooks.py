@@ -28,6 +28,7 @@ from screens.messages import NotebooksListed
 from screens.notebooks_table import NotebooksTable
 from screens.notebooks_url import NotebookUrlScreen
 from screens.palette import PaletteCommand
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.table_view import TableView
 
@@ -136,7 +137,7 @@ class NotebooksView(TableView):
     def _selected(self) -> NotebookSummary | None:
         notebook = self.table.cursor_item()
         if notebook is None:
-            self.notify("no notebook selected", severity="warning", timeout=3)
+            notify(self, "no notebook selected", severity="warning", timeout=3)
         return notebook
 
     # --- start / stop / delete -----------------------------------------------------------
@@ -146,7 +147,8 @@ class NotebooksView(TableView):
             return
         name = notebook.name
         if notebook.status not in STARTABLE:
-            self.notify(
+            notify(
+                self,
                 f"notebook {name} is {notebook.status}: only Stopped or Failed instances start",
                 severity="warning",
             )
@@ -164,7 +166,8 @@ class NotebooksView(TableView):
             return
         name = notebook.name
         if notebook.status not in STOPPABLE:
-            self.notify(
+            notify(
+                self,
                 f"notebook {name} is {notebook.status}: only InService instances can be stopped",
                 severity="warning",
             )
@@ -183,7 +186,8 @@ class NotebooksView(TableView):
             return
         name = notebook.name
         if notebook.status not in DELETABLE_STATUSES:
-            self.notify(
+            notify(
+                self,
                 f"notebook {name} is {notebook.status}: only Stopped or Failed instances can "
                 "be deleted; stop it first (ctrl+k)",
                 severity="warning",
@@ -208,7 +212,7 @@ class NotebooksView(TableView):
         done_text = {"start": "starting", "stop": "stopping", "delete": "deleting"}[verb]
 
         def done(_none: Any) -> None:
-            self.notify(f"notebook {name} is {done_text}", title=f"{verb} requested")
+            notify(self, f"notebook {name} is {done_text}", title=f"{verb} requested")
 
         self.run_change(f"{verb} {name}", lambda: work(name), done)
 

@@ -24,6 +24,7 @@ from textual.widgets import Label, Static
 from console.errors import SmError, translate
 from screens.host import console_host
 from screens.key_order import focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -111,7 +112,7 @@ class NotebookUrlScreen(ModalScreen[None]):
         if message.error is not None or message.link is None:
             text = message.error.one_line() if message.error else "no URL"
             self.query_one("#notebook-url", Static).update(Content(text))
-            self.notify(text, severity="error", title=f"open {message.name}")
+            notify(self, text, severity="error", title=f"open {message.name}")
             return
         self.link = message.link
         self.query_one("#notebook-url", Static).update(Content(message.link.url))
@@ -123,10 +124,10 @@ class NotebookUrlScreen(ModalScreen[None]):
 
     def action_copy(self) -> None:
         if self.link is None:
-            self.notify("no URL yet", severity="warning", timeout=2)
+            notify(self, "no URL yet", severity="warning", timeout=2)
             return
         self.app.copy_to_clipboard(self.link.url)
-        self.notify(CLIPBOARD_HINT, title=self.notebook.name, timeout=4)
+        notify(self, CLIPBOARD_HINT, title=self.notebook.name, timeout=4)
 
     def action_close(self) -> None:
         self.dismiss(None)

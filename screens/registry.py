@@ -35,6 +35,7 @@ from screens.key_order import focus_now
 from screens.lifecycle import being_removed
 from screens.messages import RegistryListed
 from screens.palette import PaletteCommand
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.registry_evidence import EvidencePane
 from screens.registry_feed import PENDING, RegistryFeed, RegistrySnapshot
@@ -178,7 +179,8 @@ class RegistryView(TableView):
         self._show_packages()
         self._read_runs()
         if snapshot.serving_error:
-            self.notify(
+            notify(
+                self,
                 f"serving versions unknown: {snapshot.serving_error}",
                 severity="warning",
                 title="evidence",
@@ -209,7 +211,7 @@ class RegistryView(TableView):
             return
         pending = sum(1 for p in snapshot.packages if p.approval_status == PENDING)
         which = "all" if self.show_all else "pending"
-        table.border_title = (
+        table.border_title = Content(
             f"{self.group} · {which} · {pending} pending of {len(snapshot.packages)}"
         )
 
@@ -301,7 +303,7 @@ class RegistryView(TableView):
         """
         group = package_group_of(arn)
         if not group:
-            self.notify(f"not a model package version ARN: {arn}", severity="warning")
+            notify(self, f"not a model package version ARN: {arn}", severity="warning")
             return
         self._wanted_package = arn
         if not self.show_all:
@@ -367,14 +369,14 @@ class RegistryView(TableView):
         verb, _done = VERBS[status]
         packages = self.targets()
         if not packages:
-            self.notify(f"no version to {verb}", severity="warning", timeout=3)
+            notify(self, f"no version to {verb}", severity="warning", timeout=3)
             return
         # Deciding again what is already decided would only overwrite the comment of
         # whoever decided it: leave those out, and say so.
         already = [p for p in packages if p.approval_status == status]
         if already:
             names = ", ".join(p.label for p in already[:DIALOG_NAMES])
-            self.notify(f"already {status}: {names}", severity="warning", timeout=5)
+            notify(self, f"already {status}: {names}", severity="warning", timeout=5)
             packages = [p for p in packages if p.approval_status != status]
             if not packages:
                 return
@@ -438,12 +440,12 @@ class RegistryView(TableView):
             failed = [r for r in results if not r.ok]
             summary = decision_summary(results, labels, done_word)
             if not failed:
-                self.notify(summary, title=f"{done_word} ({len(results)})")
+                notify(self, summary, title=f"{done_word} ({len(results)})")
             elif any(r.outcome == "conflict" for r in failed):
                 # Each conflict line already says who changed it and what to do.
-                self.notify(summary, severity="error", title="conflict", timeout=12)
+                notify(self, summary, severity="error", title="conflict", timeout=12)
             else:
-                self.notify(summary, severity="error", title=f"not all {done_word}", timeout=12)
+                notify(self, summary, severity="error", title=f"not all {done_word}", timeout=12)
             self._show_packages()
 
         self.run_change(
@@ -456,7 +458,7 @@ class RegistryView(TableView):
     def action_history(self) -> None:
         group = self.group
         if group is None:
-            self.notify("no group open", severity="warning", timeout=3)
+            notify(self, "no group open", severity="warning", timeout=3)
             return
         self.app.push_screen(HistoryScreen(group))
 

@@ -23,6 +23,7 @@ from textual.widgets import Static
 
 from console.services.evidence import BETTER, SAME, WORSE
 from screens.formatting import MISSING, StatusPalette, format_time
+from screens.plain import plain
 
 if TYPE_CHECKING:
     from console.services.evidence import Evidence, MetricComparison
@@ -100,11 +101,11 @@ def evidence_renderable(
     if evidence.metrics:
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
         table.add_column("Metric", no_wrap=True, max_width=18 if compact else 28)
-        table.add_column(f"This {_version(candidate)}", no_wrap=True, justify="right")
+        table.add_column(Text(f"This {_version(candidate)}"), no_wrap=True, justify="right")
         if run is not None:
             table.add_column("Run", no_wrap=True, justify="right")
-        table.add_column(f"Approved {_version(evidence.approved)}", no_wrap=True)
-        table.add_column(f"Serving {_version(evidence.serving)}", no_wrap=True)
+        table.add_column(Text(f"Approved {_version(evidence.approved)}"), no_wrap=True)
+        table.add_column(Text(f"Serving {_version(evidence.serving)}"), no_wrap=True)
         for metric in evidence.metrics:
             this = metric.candidate if metric.source == "report" else None
             cells = [_metric_name(metric), Text(_value(this), style="bold")]
@@ -150,6 +151,6 @@ class EvidencePane(Static):
         better, worse = verdicts.count(BETTER), verdicts.count(WORSE)
         # In the title: the pane has only a top border, so a subtitle would never show.
         summary = f" · vs {versus}: {better} better, {worse} worse" if any(verdicts) else ""
-        self.border_title = f"Evidence · {evidence.candidate.label}{summary}"
+        self.border_title = plain(f"Evidence · {evidence.candidate.label}{summary}")
         compact = 0 < self.size.width < COMPACT_WIDTH
         self.update(evidence_renderable(evidence, palette, compact=compact))

@@ -24,6 +24,7 @@ from console.services.approval_history import HistoryEntry
 from screens.formatting import MISSING, StatusPalette, format_time
 from screens.host import console_host
 from screens.key_order import focus_now
+from screens.plain import notify
 
 COLUMNS = ("When", "Ver", "Action", "By", "Comment", "Source")
 
@@ -96,7 +97,7 @@ class HistoryScreen(Screen[None]):
         info = self.query_one("#history-info", Static)
         if message.error is not None:
             info.update(Content(message.error.one_line()))
-            self.notify(message.error.one_line(), severity="error", title="history")
+            notify(self, message.error.one_line(), severity="error", title="history")
             return
         self.entries = message.entries
         palette = StatusPalette.from_variables(self.app.theme_variables)

@@ -38,6 +38,7 @@ from screens.formatting import MISSING, format_duration, format_timestamp
 from screens.host import console_host
 from screens.job_sections import columns_table, grid, section
 from screens.key_order import focus_now
+from screens.plain import notify
 from screens.poller import Poller, schedule_for
 from screens.sm_experiments_table import (
     ComponentsTable,
@@ -130,12 +131,13 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
     detail lands on the Jobs tab (where the job's row is).
     """
     if component is None:
-        node.notify("no trial component selected", severity="warning", timeout=3)
+        notify(node, "no trial component selected", severity="warning", timeout=3)
         return
     job = component.source_job
     if job is None:
         what = f"its source is {component.source_arn}" if component.source_arn else "no source"
-        node.notify(
+        notify(
+            node,
             f"{component.display_name} was not made by a training or processing job ({what})",
             severity="warning",
             timeout=5,
@@ -457,7 +459,7 @@ class ComponentDetailScreen(Screen[None]):
 
     def action_job(self) -> None:
         if self.component is None:
-            self.notify("still loading", severity="warning", timeout=2)
+            notify(self, "still loading", severity="warning", timeout=2)
             return
         open_source_job(self, self.component)
 

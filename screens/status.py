@@ -70,10 +70,10 @@ def resource_counts_table(
             states.append_text(palette.text(state))
             states.append(f" {count}")
         table.add_row(
-            resource,
+            Text(resource),
             states or Text("none"),
             str(sum(counter.values())),
-            f"{fetched_at.astimezone():%H:%M:%S}",
+            Text(f"{fetched_at.astimezone():%H:%M:%S}"),
         )
     return table
 

@@ -36,6 +36,7 @@ from screens.key_order import focus_now
 from screens.keyed_table import KeyedTable
 from screens.lifecycle import being_removed
 from screens.palette import PaletteCommand
+from screens.plain import notify
 from screens.poller import Poller
 from screens.row_filter import RowFilter
 
@@ -126,7 +127,7 @@ class TableView(Vertical):
         table, bar = self.table, self.filter_bar
         parsed = RowFilter.parse(message.text, table.column_keys())
         if parsed.error is not None:
-            self.notify(parsed.error, severity="error", title="filter not applied")
+            notify(self, parsed.error, severity="error", title="filter not applied")
             bar.set_invalid(False)
             bar.value = table.row_filter.text
         else:
@@ -145,7 +146,7 @@ class TableView(Vertical):
 
     def action_refresh(self) -> None:
         self.poller.refresh_now()
-        self.notify(f"refreshing {self.NOUN}…", timeout=2)
+        notify(self, f"refreshing {self.NOUN}…", timeout=2)
 
     # --- rows -------------------------------------------------------------------------------
     @on(KeyedTable.RowSelected)
@@ -164,7 +165,7 @@ class TableView(Vertical):
         try:
             console_host(self).context.gate.check(action, target)
         except SmError as exc:
-            self.notify(exc.one_line(), severity="error", title="refused")
+            notify(self, exc.one_line(), severity="error", title="refused")
             return False
         return True
 
@@ -175,7 +176,7 @@ class TableView(Vertical):
             if confirmed:
                 on_yes()
             else:
-                self.notify(f"{what}: cancelled", timeout=3)
+                notify(self, f"{what}: cancelled", timeout=3)
 
         self.app.push_screen(dialog, answered)
 
@@ -211,7 +212,7 @@ class TableView(Vertical):
             return
         title, done = pending
         if message.error is not None:
-            self.notify(message.error.one_line(), severity="error", title=title)
+            notify(self, message.error.one_line(), severity="error", title=title)
         else:
             done(message.value)
         self.poller.refresh_now()

@@ -35,6 +35,7 @@ from console.services.jobs import TrainingSpec
 from screens.confirm import ConfirmDialog
 from screens.host import console_host
 from screens.key_order import TextEditor, TextInput, focus_now
+from screens.plain import notify
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -345,10 +346,11 @@ class TrainingForm(ModalScreen[str | None]):
 
     def action_copy_cli(self) -> None:
         if self._check() is None:
-            self.notify(self.problem, severity="warning", title="not a valid job yet")
+            notify(self, self.problem, severity="warning", title="not a valid job yet")
             return
         self.app.copy_to_clipboard(self.command)
-        self.notify(
+        notify(
+            self,
             "training-create command copied (OSC 52; in tmux: set -g set-clipboard on)",
             title="copied",
             timeout=4,
@@ -362,11 +364,11 @@ class TrainingForm(ModalScreen[str | None]):
             name = self.draft.values.get("name", "").strip() or "(unnamed)"
             context.gate.check("training-create", name)
         except SmError as exc:
-            self.notify(exc.one_line(), severity="error", title="refused")
+            notify(self, exc.one_line(), severity="error", title="refused")
             return
         spec = self._check()
         if spec is None:
-            self.notify(self.problem, severity="error", title="cannot create yet")
+            notify(self, self.problem, severity="error", title="cannot create yet")
             return
         spot = " on spot capacity" if spec.spot else ""
         dialog = ConfirmDialog(
@@ -404,7 +406,7 @@ class TrainingForm(ModalScreen[str | None]):
                 Content(f"create failed: {message.error.one_line()}")
             )
             self.query_one("#tf-status", Static).add_class("-problem")
-            self.notify(message.error.one_line(), severity="error", title="create failed")
+            notify(self, message.error.one_line(), severity="error", title="create failed")
             return
         self.dismiss(message.name)
 
