@@ -9,6 +9,7 @@ MLflow and the HyperPod CloudFormation stack are planned only (moto has neither)
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import shutil
@@ -76,6 +77,8 @@ def everything_on(scripts: Path) -> dict[str, Any]:
         "enable_access_logging": True,
         "operator_manages_roles": True,
         "kms_key_arn": KMS_KEY,
+        "create_fsx_lustre": True,
+        "domain_user_profiles": ["alice"],
     }
 
 
@@ -242,8 +245,26 @@ def test_plan_with_every_option_on(full_plan: dict[str, Any], lifecycle_scripts:
 
     mlflow = planned["aws_sagemaker_mlflow_tracking_server.this[0]"]
     assert mlflow["artifact_store_uri"] == f"s3://full-models-{ACCOUNT}/mlflow"
-    # In the VPC: the cluster's template carries the security group id (known after apply).
-    assert "aws_cloudformation_stack.hyperpod[0]" in planned
+    # In the VPC the template is still known at plan time (reviewable; checkov reads it):
+    # the security group id, known only after apply, enters as a stack parameter.
+    stack = planned["aws_cloudformation_stack.hyperpod[0]"]
+    template = json.loads(stack["template_body"])
+    vpc = template["Resources"]["Cluster"]["Properties"]["VpcConfig"]
+    assert vpc == {
+        "SecurityGroupIds": [{"Ref": "SecurityGroupId"}],
+        "Subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba987654321f"],
+    }
+    assert set(template["Parameters"]) == {"SecurityGroupId"}
+    # FSx for Lustre, handed to the lifecycle scripts (they mount it at /fsx).
+    fsx = planned["aws_fsx_lustre_file_system.this[0]"]
+    assert fsx["subnet_ids"] == ["subnet-0123456789abcdef0"] and fsx["kms_key_id"] == KMS_KEY
+    # Studio in VpcOnly: its endpoints and the user profiles asked for.
+    endpoints = {v["service_name"] for a, v in planned.items() if a.startswith("aws_vpc_endpoint.")}
+    assert endpoints == {
+        f"com.amazonaws.us-east-1.{s}"
+        for s in ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "s3")
+    }
+    assert planned['aws_sagemaker_user_profile.this["alice"]']["user_profile_name"] == "alice"
 
 
 def _autostop_python(plan: dict[str, Any]) -> str:
@@ -350,7 +371,10 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
         "aws_iam_policy.read_only",
         "aws_iam_policy.operator",
     }
-    stack_buckets = re.compile(rf"^arn:aws:s3:::(full-\w+|sagemaker-full-hp)-{ACCOUNT}(/.*)?$")
+    # The stack's buckets, and the SageMaker SDK's default bucket (the execution role's).
+    stack_buckets = re.compile(
+        rf"^arn:aws:s3:::(full-\w+|sagemaker-full-hp|sagemaker-us-east-1)-{ACCOUNT}(/.*)?$"
+    )
     for address, values in policies.items():
         for actions, found in _statement_resources(_policy(values)):
             s3 = {a for a in actions if a.startswith("s3:")}
@@ -368,6 +392,7 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
     (pass_role,) = [s for s in operator if s["Sid"] == "PassExecutionRolesToSageMaker"]
     assert pass_role["Resource"] == [
         f"arn:aws:iam::{ACCOUNT}:role/full-sagemaker-execution",
+        f"arn:aws:iam::{ACCOUNT}:role/full-hyperpod-instance",  # cluster-create passes it
         f"arn:aws:iam::{ACCOUNT}:role/smconsole-*",
     ]
     assert "DecryptStackObjects" in {s["Sid"] for s in read_only}  # the KMS key, for reports
@@ -386,6 +411,119 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _condition_holds(condition: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
+    """The condition operators the stack's policies use; a key missing from the request's
+    context fails the condition, as in IAM."""
+    for operator, keys in condition.items():
+        for key, wanted in keys.items():
+            if key not in context:
+                return False
+            value = context[key]
+            if operator in {"StringEquals", "ArnEquals"}:
+                matched = value in _listed(wanted)
+            elif operator in {"StringLike", "ArnLike"}:
+                matched = any(fnmatch.fnmatchcase(value, w) for w in _listed(wanted))
+            else:
+                raise AssertionError(f"teach the simulator {operator}")
+            if not matched:
+                return False
+    return True
+
+
+def simulate(
+    document: dict[str, Any], action: str, resource: str, context: dict[str, str] | None = None
+) -> bool:
+    """IAM's answer for one request against one identity policy with Allow statements only
+    (the stack's policies have no Deny): the action and resource wildcards (``*``, ``?``,
+    case-insensitive actions) and the conditions above."""
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        if not any(
+            fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _listed(statement["Action"])
+        ):
+            continue
+        if not any(fnmatch.fnmatchcase(resource, r) for r in _listed(statement["Resource"])):
+            continue
+        if _condition_holds(statement.get("Condition", {}), context or {}):
+            return True
+    return False
+
+
+_SM = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}"
+_SDK_BUCKET = f"arn:aws:s3:::sagemaker-us-east-1-{ACCOUNT}"
+_ROLE = f"arn:aws:iam::{ACCOUNT}:role/full-sagemaker-execution"
+_JOB = "pytorch-training-2026-12-05-15-00-00-000"
+# The seed's notebook workflow with the SageMaker Python SDK, as the IAM requests it makes
+# under the execution role: get_execution_role(), default_bucket(), Estimator.fit(),
+# deploy(), predict(), then the cleanup (delete_endpoint / delete_model).
+NOTEBOOK_WORKFLOW: list[tuple[str, str, str, dict[str, str]]] = [
+    (
+        "get_execution_role",
+        "sagemaker:DescribeNotebookInstance",
+        f"{_SM}:notebook-instance/full-notebook",
+        {},
+    ),
+    (
+        "get_execution_role (Studio)",
+        "sagemaker:DescribeUserProfile",
+        f"{_SM}:user-profile/d-abc/alice",
+        {},
+    ),
+    ("get_execution_role (Studio)", "sagemaker:DescribeDomain", f"{_SM}:domain/d-abc", {}),
+    ("default_bucket", "s3:ListBucket", _SDK_BUCKET, {}),
+    ("default_bucket", "s3:CreateBucket", _SDK_BUCKET, {}),
+    ("fit: upload code", "s3:PutObject", f"{_SDK_BUCKET}/{_JOB}/source/sourcedir.tar.gz", {}),
+    ("fit: read data", "s3:GetObject", f"arn:aws:s3:::full-input-{ACCOUNT}/train/data.csv", {}),
+    ("fit", "iam:PassRole", _ROLE, {"iam:PassedToService": "sagemaker.amazonaws.com"}),
+    ("fit", "sagemaker:CreateTrainingJob", f"{_SM}:training-job/{_JOB}", {}),
+    ("fit", "sagemaker:DescribeTrainingJob", f"{_SM}:training-job/{_JOB}", {}),
+    (
+        "fit(logs=True)",
+        "logs:DescribeLogStreams",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs",
+        {},
+    ),
+    (
+        "fit(logs=True)",
+        "logs:GetLogEvents",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:log-stream:{_JOB}/algo-1",
+        {},
+    ),
+    ("deploy", "sagemaker:CreateModel", f"{_SM}:model/{_JOB}", {}),
+    ("deploy", "sagemaker:CreateEndpointConfig", f"{_SM}:endpoint-config/{_JOB}", {}),
+    ("deploy", "sagemaker:CreateEndpoint", f"{_SM}:endpoint/{_JOB}", {}),
+    ("deploy", "sagemaker:DescribeEndpoint", f"{_SM}:endpoint/{_JOB}", {}),
+    ("predict", "sagemaker:InvokeEndpoint", f"{_SM}:endpoint/{_JOB}", {}),
+    ("cleanup", "sagemaker:DeleteEndpoint", f"{_SM}:endpoint/{_JOB}", {}),
+    ("cleanup", "sagemaker:DeleteEndpointConfig", f"{_SM}:endpoint-config/{_JOB}", {}),
+    ("cleanup", "sagemaker:DeleteModel", f"{_SM}:model/{_JOB}", {}),
+]
+
+
+def test_the_notebook_workflow_is_allowed_by_the_execution_role(full_plan: dict[str, Any]) -> None:
+    policy = _policy(_by_address(full_plan)["aws_iam_policy.execution"])
+    denied = [
+        (step, action, resource)
+        for step, action, resource, context in NOTEBOOK_WORKFLOW
+        if not simulate(policy, action, resource, context)
+    ]
+    assert denied == [], denied
+    # ... and no more than that: the role passes only itself, only to SageMaker, and
+    # reaches no bucket outside the stack and the SDK's default one.
+    other_role = f"arn:aws:iam::{ACCOUNT}:role/admin"
+    assert not simulate(
+        policy, "iam:PassRole", other_role, {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    )
+    assert not simulate(policy, "iam:PassRole", _ROLE, {"iam:PassedToService": "ec2.amazonaws.com"})
+    assert not simulate(policy, "s3:GetObject", "arn:aws:s3:::someone-elses-bucket/x")
+    assert not simulate(policy, "s3:CreateBucket", "arn:aws:s3:::sagemaker-eu-west-1-999999999999")
+    assert not simulate(policy, "sagemaker:DeleteDomain", f"{_SM}:domain/d-abc")
+
+
 def test_example_tfvars_plan_with_hyperpod_outside_a_vpc(
     workdir: TfWorkdir, lifecycle_scripts: Path
 ) -> None:
@@ -395,6 +533,7 @@ def test_example_tfvars_plan_with_hyperpod_outside_a_vpc(
         *_tfvars(
             {
                 "stack_name": "example",
+                "create_notebook": True,  # the example leaves it off (it bills)
                 "create_hyperpod": True,
                 "hyperpod_lifecycle_scripts_dir": str(lifecycle_scripts),
                 "hyperpod_login_count": 0,
@@ -402,7 +541,7 @@ def test_example_tfvars_plan_with_hyperpod_outside_a_vpc(
         ),
     )
     planned = _by_address(plan)
-    assert "aws_sagemaker_notebook_instance.this[0]" in planned  # the example turns it on
+    assert "aws_sagemaker_notebook_instance.this[0]" in planned  # asked for above
     assert not [a for a in planned if "domain" in a or "mlflow" in a or "security_group" in a]
     assert {v["bucket"] for a, v in planned.items() if a.endswith(".aws_s3_bucket.this")} == {
         f"example-{p}-{ACCOUNT}" for p in ("input", "output", "models")
@@ -418,6 +557,7 @@ def test_example_tfvars_plan_with_hyperpod_outside_a_vpc(
     assert cluster["Type"] == "AWS::SageMaker::Cluster"
     assert cluster["Properties"]["ClusterName"] == "example-hyperpod"
     assert "VpcConfig" not in cluster["Properties"]  # HyperPod's own network without one
+    assert "Parameters" not in template and not stack.get("parameters")
     groups = {g["InstanceGroupName"]: g for g in cluster["Properties"]["InstanceGroups"]}
     assert list(groups) == ["controller", "compute"]  # hyperpod_login_count = 0
     assert (groups["controller"]["InstanceCount"], groups["compute"]["InstanceCount"]) == (1, 2)
