@@ -96,6 +96,20 @@ def full_plan(
     return plan
 
 
+@pytest.fixture(scope="module")
+def default_plan(
+    tmp_path_factory: pytest.TempPathFactory, moto_server: MotoServer
+) -> dict[str, Any]:
+    """The plan of the module with every variable at its default (made once a session)."""
+
+    def produce() -> str:
+        work = make_workdir(tmp_path_factory.mktemp("tfdefault") / "tf", moto_server.url)
+        return json.dumps(work.plan_json("-var=stack_name=plain"))
+
+    plan: dict[str, Any] = json.loads(computed_once(tmp_path_factory, "default-plan.json", produce))
+    return plan
+
+
 def _by_address(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["address"]: r["values"] for r in resources(plan)}
 
@@ -608,12 +622,13 @@ def test_terraform_test_suite(workdir: TfWorkdir) -> None:
 
 # --- checkov ------------------------------------------------------------------------------------
 
-# checkov's plan mode cannot link a bucket to its versioning/lifecycle/encryption resources
-# when buckets are module instances made with for_each, so it reports those three as missing
-# on every bucket. They are judged by the directory scan (which links them) and asserted on
-# the plan and on moto above; the plan scan is there for what only it can see: the rendered
-# IAM policies (templates) and every resource with its real values.
-PLAN_MODE_BLIND = ("CKV2_AWS_61", "CKV_AWS_21", "CKV_AWS_145")
+# checkov's plan mode cannot link a bucket to its versioning/lifecycle resources when buckets
+# are module instances made with for_each, so it reports those two as missing on every
+# bucket. They are judged by the directory scan (which links them) and asserted on the plan
+# and on moto above; the plan scan is there for what only it can see: the rendered IAM
+# policies (templates) and every resource with its real values. (KMS-by-default, CKV_AWS_145,
+# is an inline skip on the bucket with its reason, so it is not hidden here.)
+PLAN_MODE_BLIND = ("CKV2_AWS_61", "CKV_AWS_21")
 
 
 def _checkov(*args: str, cwd: Path) -> subprocess.Popen[str]:
@@ -646,31 +661,41 @@ def _failures(process: subprocess.Popen[str]) -> tuple[list[str], dict[str, int]
     return failed, totals
 
 
-def test_checkov_finds_nothing(full_plan: dict[str, Any], tmp_path: Path) -> None:
+def test_checkov_finds_nothing(
+    full_plan: dict[str, Any], default_plan: dict[str, Any], tmp_path: Path
+) -> None:
+    """The directory, the default plan (no KMS key, nothing optional) and the all-on plan."""
     copy = tmp_path / "tf"
     shutil.copytree(TF_SOURCE, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
-    plan_file = tmp_path / "plan.json"
-    plan_file.write_text(json.dumps(full_plan))
-    # Both scans at once: each spends most of its time starting up.
+    plans = {"full": full_plan, "default": default_plan}
+    for name, plan in plans.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(plan))
+    # Every scan at once: each spends most of its time starting up.
     directory = _checkov("-d", "tf", "--framework", "terraform", cwd=tmp_path)
-    planned = _checkov(
-        "-f",
-        "plan.json",
-        "--repo-root-for-plan-enrichment",
-        "tf",
-        "--framework",
-        "terraform_plan",
-        "--skip-check",
-        ",".join(PLAN_MODE_BLIND),
-        cwd=tmp_path,
-    )
+    planned = {
+        name: _checkov(
+            "-f",
+            f"{name}.json",
+            "--repo-root-for-plan-enrichment",
+            "tf",
+            "--framework",
+            "terraform_plan",
+            "--skip-check",
+            ",".join(PLAN_MODE_BLIND),
+            cwd=tmp_path,
+        )
+        for name in plans
+    }
     failed, totals = _failures(directory)
     assert failed == [], failed
     assert totals["parsing_errors"] == 0 and totals["passed"] > 50, totals
     assert totals["skipped"] > 0  # the inline skips were read (each with its reason in the source)
-    failed, totals = _failures(planned)
-    assert failed == [], failed
-    assert totals["parsing_errors"] == 0 and totals["passed"] > 100, totals
+    for name, process in planned.items():
+        failed, totals = _failures(process)
+        assert failed == [], (name, failed)
+        assert totals["parsing_errors"] == 0 and totals["passed"] > 60, (name, totals)
+        # The bucket's KMS-by-default skip is read from the source in plan mode too.
+        assert totals["skipped"] > 0, (name, totals)
 
 
 def test_every_checkov_skip_has_a_reason() -> None:

@@ -48,6 +48,8 @@ resource "aws_sagemaker_notebook_instance_lifecycle_configuration" "autostop" {
 }
 
 resource "aws_sagemaker_notebook_instance" "this" {
+  # checkov:skip=CKV_AWS_22:The volume is encrypted either way: with kms_key_arn by that customer key, without it (the default) by a SageMaker AWS-managed key.
+  # checkov:skip=CKV_AWS_187:The volume is encrypted either way: with kms_key_arn by that customer key, without it (the default) by a SageMaker AWS-managed key.
   count = var.create_notebook ? 1 : 0
 
   name                  = local.notebook_name
@@ -79,6 +81,7 @@ resource "aws_sagemaker_notebook_instance" "this" {
 # --- Studio domain -----------------------------------------------------------------------
 
 resource "aws_sagemaker_domain" "this" {
+  # checkov:skip=CKV_AWS_187:The home EFS is encrypted either way: with kms_key_arn by that customer key, without it (the default) by an AWS-managed key.
   count = var.create_domain ? 1 : 0
 
   domain_name             = "${var.stack_name}-studio"
