@@ -436,7 +436,6 @@ locals {
     Action   = ["kms:Decrypt"]
     Resource = key
   }]
-  role_statements           = [for statement in local.role_actions.Statement : statement if var.operator_manages_roles]
   mlflow_read               = jsondecode(templatefile("${path.module}/policies/mlflow-read-only.json.tftpl", local.policy_template_vars))
   mlflow_operate            = jsondecode(templatefile("${path.module}/policies/mlflow-operator.json.tftpl", local.policy_template_vars))
   mlflow_read_statements    = [for statement in local.mlflow_read.Statement : statement if var.create_mlflow]
@@ -462,8 +461,17 @@ resource "aws_iam_policy" "operator" {
       local.kms_read,
       local.mlflow_read_statements,
       local.operator_actions.Statement,
-      local.role_statements,
       local.mlflow_operate_statements,
     )
   })
+}
+
+# Role management is its own policy: IAM caps a managed policy at 6,144 characters and the
+# operator policy with everything on was within 1,000 of it. Admins attach both.
+resource "aws_iam_policy" "operator_roles" {
+  count = var.operator_manages_roles ? 1 : 0
+
+  name        = "${var.stack_name}-smconsole-operator-roles"
+  description = "smconsole role-create/role-delete: roles named ${var.operator_role_prefix}* (administrators only)"
+  policy      = jsonencode(local.role_actions)
 }

@@ -61,6 +61,11 @@ output "operator_policy_arn" {
   value       = aws_iam_policy.operator.arn
 }
 
+output "operator_roles_policy_arn" {
+  description = "IAM policy for administrators who create and delete roles with smconsole, attached next to the operator policy (null unless operator_manages_roles)."
+  value       = one(aws_iam_policy.operator_roles[*].arn)
+}
+
 output "mlflow_role_arn" {
   description = "Role of the MLflow tracking server (null unless create_mlflow)."
   value       = one(aws_iam_role.mlflow[*].arn)
