@@ -292,29 +292,48 @@ def _autostop_python(plan: dict[str, Any]) -> str:
     return script.split("<<'PYTHON'\n", 1)[1].split("\nPYTHON\n", 1)[0]
 
 
+_LONG_AGO = "2000-01-01T00:00:00.000000Z"
+
+
 @pytest.mark.parametrize(
-    ("kernel", "idle_limit", "stops"),
+    ("kernel", "terminal", "idle_limit", "stops"),
     [
-        ({"execution_state": "idle", "last_activity": "2000-01-01T00:00:00.000000Z"}, 1, True),
-        ({"execution_state": "busy", "last_activity": "2000-01-01T00:00:00.000000Z"}, 1, False),
-        ({"execution_state": "idle", "last_activity": "NOW"}, 3600, False),
+        ({"execution_state": "idle", "last_activity": _LONG_AGO}, None, 1, True),
+        ({"execution_state": "busy", "last_activity": _LONG_AGO}, None, 1, False),
+        ({"execution_state": "idle", "last_activity": "NOW"}, None, 3600, False),
+        # Someone working in a terminal is not idle, whatever the kernels do.
+        ({"execution_state": "idle", "last_activity": _LONG_AGO}, "NOW", 3600, False),
+        ({"execution_state": "idle", "last_activity": _LONG_AGO}, _LONG_AGO, 1, True),
     ],
 )
 def test_notebook_stops_itself_only_when_idle(
-    full_plan: dict[str, Any], tmp_path: Path, kernel: dict[str, str], idle_limit: int, stops: bool
+    full_plan: dict[str, Any],
+    tmp_path: Path,
+    kernel: dict[str, str],
+    terminal: str | None,
+    idle_limit: int,
+    stops: bool,
 ) -> None:
     import http.server
     import sys
     import threading
     from datetime import UTC, datetime
 
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     if kernel["last_activity"] == "NOW":
-        kernel = {**kernel, "last_activity": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
-    body = json.dumps([{"kernel": kernel}]).encode()
+        kernel = {**kernel, "last_activity": now}
+    replies = {
+        "/api/sessions": json.dumps([{"kernel": kernel}]).encode(),
+        "/api/terminals": json.dumps(
+            []
+            if terminal is None
+            else [{"name": "1", "last_activity": terminal.replace("NOW", now)}]
+        ).encode(),
+    }
 
     class Jupyter(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            assert self.path == "/api/sessions"
+            body = replies[self.path]
             self.send_response(200)
             self.end_headers()
             self.wfile.write(body)
@@ -356,6 +375,7 @@ def test_notebook_stops_itself_only_when_idle(
             env={
                 "PYTHONPATH": str(fake.parent),
                 "AUTOSTOP_SESSIONS_URL": f"http://127.0.0.1:{server.server_port}/api/sessions",
+                "AUTOSTOP_TERMINALS_URL": f"http://127.0.0.1:{server.server_port}/api/terminals",
                 "AUTOSTOP_METADATA": str(metadata),
                 "STOPPED": str(stopped),
             },
@@ -372,6 +392,48 @@ def test_notebook_stops_itself_only_when_idle(
         assert done.stdout.startswith("full-notebook: idle for ")
     else:
         assert not stopped.exists() and done.stdout == ""
+
+
+def test_notebook_start_does_not_fail_without_crontab(
+    full_plan: dict[str, Any], tmp_path: Path
+) -> None:
+    """An on-start script that fails leaves the notebook Failed: without crontab the
+    script falls back to a background loop, says so in its log, and exits 0."""
+    import base64
+    import os
+    import signal
+
+    values = _by_address(full_plan)[
+        "aws_sagemaker_notebook_instance_lifecycle_configuration.autostop[0]"
+    ]
+    script = tmp_path / "on-start.sh"
+    script.write_bytes(base64.b64decode(values["on_start"]))
+    tools = tmp_path / "bin"  # a PATH with what the script uses, and no crontab
+    tools.mkdir()
+    for tool in ("bash", "cat", "chmod", "date", "grep", "nohup", "sleep", "python3"):
+        found = shutil.which(tool)
+        assert found, tool
+        (tools / tool).symlink_to(found)
+    log = tmp_path / "autostop.log"
+    done = subprocess.run(
+        ["/bin/bash", str(script)],
+        env={
+            "PATH": str(tools),
+            "AUTOSTOP_CHECKER": str(tmp_path / "autostop.py"),
+            "AUTOSTOP_LOG": str(log),
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "autostop.py").read_text().startswith('"""Stop this notebook')
+    line = log.read_text()
+    assert "crontab unavailable, checked by a background loop" in line, line
+    match = re.search(r"\(pid (\d+)\)", line)
+    assert match, line
+    os.kill(int(match.group(1)), signal.SIGTERM)  # the loop this test started
 
 
 def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
