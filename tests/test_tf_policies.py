@@ -68,6 +68,15 @@ class Call:
 
     @property
     def is_read(self) -> bool:
+        """The console's own split (its read-only gate), not a guess from the name: a call
+        ``smconsole --read-only`` makes must be in the read-only policy, or a read-only user
+        is denied what the console offers them (CreatePresignedNotebookInstanceUrl)."""
+        from console.aws.session import is_mutating
+
+        return not is_mutating(self.operation)
+
+    @property
+    def looks_like_a_read(self) -> bool:
         return self.operation.startswith(READ_PREFIXES)
 
 
@@ -218,7 +227,30 @@ def test_read_only_policy_grants_exactly_what_the_console_reads() -> None:
     assert not missing, f"the read-only policy lacks {sorted(missing)}: add them"
     extra = granted - reads
     assert not extra, f"the read-only policy grants calls the console never makes: {extra}"
-    assert all(a.split(":")[1].startswith(READ_PREFIXES) for a in granted)
+
+
+def test_console_read_mutation_split_matches_the_two_policies() -> None:
+    """Both directions of the console's classification against the policies: every call the
+    gate lets through in read-only mode is in the read-only policy (so `smconsole --read-only
+    notebook-url` works for a read-only user), every gated call is only in the operator's."""
+    from console.aws.session import is_mutating
+
+    calls = console_calls()
+    read_only = _actions(_statements(READ_ONLY))
+    operator = _actions([s for name in OPERATOR for s in _statements(name)])
+    for call in calls:
+        if call.action in NEEDS_NO_PERMISSION:
+            continue
+        if is_mutating(call.operation):
+            assert call.action in operator and call.action not in read_only, call
+        else:
+            assert call.action in read_only and call.action not in operator, call
+    # The calls whose name looks like a change but that the console treats as reads.
+    unusual = {c.action for c in calls if c.is_read and not c.looks_like_a_read}
+    assert {
+        "sagemaker:CreatePresignedNotebookInstanceUrl",
+        "sagemaker:CreatePresignedMlflowTrackingServerUrl",
+    } <= unusual
 
 
 def test_operator_policy_covers_every_mutation_and_grants_no_other() -> None:

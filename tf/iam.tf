@@ -29,7 +29,15 @@ locals {
   sagemaker_arns = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:*"
   # Built from names, not read from the resources, so every policy is known at plan time
   # (reviewable in the plan, and checked by checkov on the plan).
-  execution_role_arn  = "arn:${local.partition}:iam::${local.account_id}:role/${var.stack_name}-sagemaker-execution"
+  execution_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.stack_name}-sagemaker-execution"
+  # The SageMaker Python SDK's Session.default_bucket(): created on first use by the role.
+  sdk_default_bucket_arn = "arn:${local.partition}:s3:::sagemaker-${var.region}-${local.account_id}"
+  # What the SDK workflow in a notebook/Studio creates and then uses (fit, deploy, predict,
+  # cleanup). Its names are generated (base_job_name + timestamp), so the scope is the
+  # resource type in this account and region, not a name prefix.
+  sdk_resource_arns = [for kind in ["training-job", "processing-job", "model", "endpoint-config", "endpoint", "transform-job", "hyper-parameter-tuning-job"] :
+    "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:${kind}/*"
+  ]
   hyperpod_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${var.stack_name}-hyperpod-instance"
   tracking_server_arn = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:mlflow-tracking-server/${var.stack_name}-mlflow"
 }
@@ -66,9 +74,90 @@ data "aws_iam_policy_document" "execution" {
   }
 
   statement {
-    sid       = "SageMakerLogs"
-    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    sid = "SageMakerLogs"
+    # GetLogEvents/DescribeLogStreams: the SDK's fit(logs=True) and deploy() follow the logs.
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"]
     resources = local.sagemaker_log_arns
+  }
+
+  # --- the SageMaker Python SDK workflow in the notebook and in Studio -------------------
+  # get_execution_role() -> default_bucket() -> Estimator.fit() -> deploy() -> predict().
+
+  statement {
+    sid = "SdkFindsItsRole"
+    # get_execution_role(): the notebook instance (or Studio user/space) names the role.
+    actions = [
+      "sagemaker:DescribeNotebookInstance",
+      "sagemaker:DescribeDomain",
+      "sagemaker:DescribeUserProfile",
+      "sagemaker:DescribeSpace",
+    ]
+    resources = [
+      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:notebook-instance/*",
+      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:domain/*",
+      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:user-profile/*",
+      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:space/*",
+    ]
+  }
+
+  statement {
+    sid       = "SdkReadsItsOwnRole"
+    actions   = ["iam:GetRole"]
+    resources = [local.execution_role_arn]
+  }
+
+  statement {
+    sid       = "SdkPassesThisRoleToSageMaker"
+    actions   = ["iam:PassRole"]
+    resources = [local.execution_role_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["sagemaker.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid = "SdkTrainsDeploysPredicts"
+    actions = [
+      "sagemaker:AddTags",
+      "sagemaker:CreateEndpoint",
+      "sagemaker:CreateEndpointConfig",
+      "sagemaker:CreateHyperParameterTuningJob",
+      "sagemaker:CreateModel",
+      "sagemaker:CreateProcessingJob",
+      "sagemaker:CreateTrainingJob",
+      "sagemaker:CreateTransformJob",
+      "sagemaker:DeleteEndpoint",
+      "sagemaker:DeleteEndpointConfig",
+      "sagemaker:DeleteModel",
+      "sagemaker:DescribeEndpoint",
+      "sagemaker:DescribeEndpointConfig",
+      "sagemaker:DescribeHyperParameterTuningJob",
+      "sagemaker:DescribeModel",
+      "sagemaker:DescribeProcessingJob",
+      "sagemaker:DescribeTrainingJob",
+      "sagemaker:DescribeTransformJob",
+      "sagemaker:InvokeEndpoint",
+      "sagemaker:ListTags",
+      "sagemaker:StopProcessingJob",
+      "sagemaker:StopTrainingJob",
+      "sagemaker:UpdateEndpoint",
+    ]
+    resources = local.sdk_resource_arns
+  }
+
+  statement {
+    sid = "SdkDefaultBucket"
+    # default_bucket(): HeadBucket (ListBucket), CreateBucket on first use.
+    actions   = ["s3:CreateBucket", "s3:GetBucketLocation", "s3:ListBucket"]
+    resources = [local.sdk_default_bucket_arn]
+  }
+
+  statement {
+    sid       = "SdkDefaultBucketObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    resources = ["${local.sdk_default_bucket_arn}/*"]
   }
 
   statement {
@@ -229,9 +318,14 @@ resource "aws_iam_role_policy_attachment" "mlflow" {
 }
 
 # --- the HyperPod instances' role -------------------------------------------------------
+# Created unless the operator brings their own (hyperpod_node_role_arn).
+
+locals {
+  create_hyperpod_role = var.create_hyperpod && var.hyperpod_node_role_arn == ""
+}
 
 resource "aws_iam_role" "hyperpod" {
-  count = var.create_hyperpod ? 1 : 0
+  count = local.create_hyperpod_role ? 1 : 0
 
   name               = "${var.stack_name}-hyperpod-instance"
   description        = "Role of the HyperPod cluster nodes of smconsole stack ${var.stack_name}"
@@ -241,7 +335,7 @@ resource "aws_iam_role" "hyperpod" {
 # The AWS managed policy made for exactly this role (lifecycle scripts from
 # s3://sagemaker-*, cluster logs and metrics, SSM agent channels): scoped, not FullAccess.
 resource "aws_iam_role_policy_attachment" "hyperpod_managed" {
-  count = var.create_hyperpod ? 1 : 0
+  count = local.create_hyperpod_role ? 1 : 0
 
   role       = aws_iam_role.hyperpod[0].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSageMakerClusterInstanceRolePolicy"
@@ -296,7 +390,7 @@ data "aws_iam_policy_document" "hyperpod" {
 }
 
 resource "aws_iam_policy" "hyperpod" {
-  count = var.create_hyperpod ? 1 : 0
+  count = local.create_hyperpod_role ? 1 : 0
 
   name        = "${var.stack_name}-hyperpod-instance"
   description = "Stack data access of the HyperPod nodes of stack ${var.stack_name}"
@@ -304,7 +398,7 @@ resource "aws_iam_policy" "hyperpod" {
 }
 
 resource "aws_iam_role_policy_attachment" "hyperpod" {
-  count = var.create_hyperpod ? 1 : 0
+  count = local.create_hyperpod_role ? 1 : 0
 
   role       = aws_iam_role.hyperpod[0].name
   policy_arn = aws_iam_policy.hyperpod[0].arn
@@ -322,6 +416,8 @@ locals {
     report_object_arns = ["${local.bucket_arns["output"]}/*", "${local.bucket_arns["models"]}/*"]
     passable_role_arns = concat(
       [local.execution_role_arn],
+      # smconsole cluster-create passes the HyperPod node role as each group's ExecutionRole.
+      var.create_hyperpod ? [local.hyperpod_node_role_arn] : [],
       var.operator_manages_roles ? [local.operator_roles] : [],
     )
     role_prefix = var.operator_role_prefix
@@ -340,7 +436,6 @@ locals {
     Action   = ["kms:Decrypt"]
     Resource = key
   }]
-  role_statements           = [for statement in local.role_actions.Statement : statement if var.operator_manages_roles]
   mlflow_read               = jsondecode(templatefile("${path.module}/policies/mlflow-read-only.json.tftpl", local.policy_template_vars))
   mlflow_operate            = jsondecode(templatefile("${path.module}/policies/mlflow-operator.json.tftpl", local.policy_template_vars))
   mlflow_read_statements    = [for statement in local.mlflow_read.Statement : statement if var.create_mlflow]
@@ -366,8 +461,17 @@ resource "aws_iam_policy" "operator" {
       local.kms_read,
       local.mlflow_read_statements,
       local.operator_actions.Statement,
-      local.role_statements,
       local.mlflow_operate_statements,
     )
   })
+}
+
+# Role management is its own policy: IAM caps a managed policy at 6,144 characters and the
+# operator policy with everything on was within 1,000 of it. Admins attach both.
+resource "aws_iam_policy" "operator_roles" {
+  count = var.operator_manages_roles ? 1 : 0
+
+  name        = "${var.stack_name}-smconsole-operator-roles"
+  description = "smconsole role-create/role-delete: roles named ${var.operator_role_prefix}* (administrators only)"
+  policy      = jsonencode(local.role_actions)
 }

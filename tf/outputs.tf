@@ -61,14 +61,19 @@ output "operator_policy_arn" {
   value       = aws_iam_policy.operator.arn
 }
 
+output "operator_roles_policy_arn" {
+  description = "IAM policy for administrators who create and delete roles with smconsole, attached next to the operator policy (null unless operator_manages_roles)."
+  value       = one(aws_iam_policy.operator_roles[*].arn)
+}
+
 output "mlflow_role_arn" {
   description = "Role of the MLflow tracking server (null unless create_mlflow)."
   value       = one(aws_iam_role.mlflow[*].arn)
 }
 
 output "hyperpod_instance_role_arn" {
-  description = "Role of the HyperPod nodes (null unless create_hyperpod)."
-  value       = one(aws_iam_role.hyperpod[*].arn)
+  description = "Role of the HyperPod nodes: the stack's or hyperpod_node_role_arn (null unless create_hyperpod)."
+  value       = var.create_hyperpod ? local.hyperpod_node_role_arn : null
 }
 
 output "security_group_id" {
@@ -119,4 +124,24 @@ output "cluster_arn" {
 output "hyperpod_lifecycle_scripts_uri" {
   description = "S3 prefix of the HyperPod lifecycle scripts (null unless create_hyperpod)."
   value       = var.create_hyperpod ? local.hyperpod_lifecycle_uri : null
+}
+
+output "fsx_dns_name" {
+  description = "DNS name of the FSx for Lustre file system (null unless create_fsx_lustre)."
+  value       = one(aws_fsx_lustre_file_system.this[*].dns_name)
+}
+
+output "fsx_mount_name" {
+  description = "Mount name of the FSx for Lustre file system: mount DNS@tcp:/MOUNT_NAME /fsx (null unless create_fsx_lustre)."
+  value       = one(aws_fsx_lustre_file_system.this[*].mount_name)
+}
+
+output "user_profile_names" {
+  description = "Studio user profiles created in the domain (empty unless create_domain and domain_user_profiles)."
+  value       = sort(keys(aws_sagemaker_user_profile.this))
+}
+
+output "vpc_endpoint_ids" {
+  description = "VPC endpoints created for Studio, by service (empty unless they are on)."
+  value       = merge({ for service, endpoint in aws_vpc_endpoint.interface : service => endpoint.id }, { for endpoint in aws_vpc_endpoint.s3 : "s3" => endpoint.id })
 }

@@ -4,7 +4,7 @@
 # --- networking shared by the parts placed in the VPC ------------------------------------
 
 resource "aws_security_group" "sagemaker" {
-  count = local.use_vpc && (var.create_domain || var.create_notebook || var.create_hyperpod) ? 1 : 0
+  count = local.use_vpc && (var.create_domain || var.create_notebook || var.create_hyperpod || var.create_fsx_lustre) ? 1 : 0
 
   name        = "${var.stack_name}-sagemaker"
   description = "SageMaker resources of smconsole stack ${var.stack_name}"
@@ -48,6 +48,8 @@ resource "aws_sagemaker_notebook_instance_lifecycle_configuration" "autostop" {
 }
 
 resource "aws_sagemaker_notebook_instance" "this" {
+  # checkov:skip=CKV_AWS_22:The volume is encrypted either way: with kms_key_arn by that customer key, without it (the default) by a SageMaker AWS-managed key.
+  # checkov:skip=CKV_AWS_187:The volume is encrypted either way: with kms_key_arn by that customer key, without it (the default) by a SageMaker AWS-managed key.
   count = var.create_notebook ? 1 : 0
 
   name                  = local.notebook_name
@@ -79,6 +81,7 @@ resource "aws_sagemaker_notebook_instance" "this" {
 # --- Studio domain -----------------------------------------------------------------------
 
 resource "aws_sagemaker_domain" "this" {
+  # checkov:skip=CKV_AWS_187:The home EFS is encrypted either way: with kms_key_arn by that customer key, without it (the default) by an AWS-managed key.
   count = var.create_domain ? 1 : 0
 
   domain_name             = "${var.stack_name}-studio"
@@ -105,6 +108,44 @@ resource "aws_sagemaker_domain" "this" {
   }
 }
 
+# Studio in VpcOnly mode reaches AWS only through the VPC: without these endpoints (or a
+# NAT) its apps cannot start, pull images, log or call SageMaker. On by default with
+# VpcOnly (create_vpc_endpoints = null); the S3 gateway routes through route_table_ids.
+locals {
+  vpc_endpoints_on = var.create_domain && local.use_vpc && (
+    var.create_vpc_endpoints == null ? var.domain_network_access == "VpcOnly" : var.create_vpc_endpoints
+  )
+  interface_endpoint_services = local.vpc_endpoints_on ? toset(["sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr"]) : toset([])
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = local.interface_endpoint_services
+
+  vpc_id              = var.vpc_id
+  service_name        = "com.amazonaws.${var.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = var.subnet_ids
+  security_group_ids  = aws_security_group.sagemaker[*].id # members reach each other on 443
+  private_dns_enabled = true
+}
+
+resource "aws_vpc_endpoint" "s3" {
+  count = local.vpc_endpoints_on ? 1 : 0
+
+  vpc_id            = var.vpc_id
+  service_name      = "com.amazonaws.${var.region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = var.route_table_ids
+}
+
+resource "aws_sagemaker_user_profile" "this" {
+  for_each = var.create_domain ? toset(var.domain_user_profiles) : toset([])
+
+  domain_id         = aws_sagemaker_domain.this[0].id
+  user_profile_name = each.key
+  # Users inherit the domain's execution role and security group (default_user_settings).
+}
+
 # --- managed MLflow ----------------------------------------------------------------------
 
 resource "aws_sagemaker_mlflow_tracking_server" "this" {
@@ -121,9 +162,11 @@ resource "aws_sagemaker_mlflow_tracking_server" "this" {
 }
 
 # --- HyperPod (Slurm) ----------------------------------------------------------------------
-# The AWS provider 5.x has no HyperPod cluster resource, so the cluster is one
-# AWS::SageMaker::Cluster in a CloudFormation stack that Terraform owns (created, updated
-# and deleted with the rest of the stack).
+# The AWS provider 5.x (5.100.0 included) has no HyperPod cluster resource, so the cluster is
+# one AWS::SageMaker::Cluster in a CloudFormation stack that Terraform owns (created, updated
+# and deleted with the rest of the stack). Whatever is only known after apply (the security
+# group id) enters as a stack parameter, so the template itself is known at plan time: the
+# reviewer and checkov see the whole cluster in the plan.
 
 locals {
   hyperpod_scripts_dir = var.hyperpod_lifecycle_scripts_dir != "" ? pathexpand(var.hyperpod_lifecycle_scripts_dir) : ""
@@ -131,6 +174,8 @@ locals {
     for file in fileset(local.hyperpod_scripts_dir, "**") : file if file != "provisioning_parameters.json"
   ] : []
   hyperpod_lifecycle_uri = var.create_hyperpod ? "s3://${local.data_buckets["hyperpod"]}/lifecycle/" : ""
+  # The node role: the operator's own when given, else the one this stack creates.
+  hyperpod_node_role_arn = var.hyperpod_node_role_arn != "" ? var.hyperpod_node_role_arn : local.hyperpod_role_arn
 
   hyperpod_groups = concat(
     [{ name = "controller", type = var.hyperpod_controller_instance_type, count = 1 }],
@@ -147,7 +192,40 @@ locals {
       worker_groups    = [{ instance_group_name = "compute", partition_name = "compute" }]
     },
     var.hyperpod_login_count > 0 ? { login_group = "login" } : {},
+    # The base-config lifecycle scripts mount this at /fsx on every node.
+    local.use_fsx ? {
+      fsx_dns_name  = aws_fsx_lustre_file_system.this[0].dns_name
+      fsx_mountname = aws_fsx_lustre_file_system.this[0].mount_name
+    } : {},
   )
+}
+
+# --- FSx for Lustre (the /fsx the seed's Slurm jobs read and write) ----------------------
+
+locals {
+  use_fsx = var.create_fsx_lustre
+}
+
+resource "aws_fsx_lustre_file_system" "this" {
+  count = local.use_fsx ? 1 : 0
+
+  storage_capacity            = var.fsx_storage_capacity_gib
+  deployment_type             = "PERSISTENT_2"
+  per_unit_storage_throughput = var.fsx_throughput_per_unit_of_storage
+  file_system_type_version    = "2.15"
+  data_compression_type       = "LZ4"
+  # One subnet (Lustre is single-AZ): the first, where the notebook also lives.
+  subnet_ids = slice(var.subnet_ids, 0, min(1, length(var.subnet_ids)))
+  # The stack group lets its members reach each other on every port (Lustre: 988, 1018-1023).
+  security_group_ids = local.use_vpc ? [aws_security_group.sagemaker[0].id] : []
+  kms_key_id         = local.use_kms ? var.kms_key_arn : null
+
+  lifecycle {
+    precondition {
+      condition     = local.use_vpc && length(var.subnet_ids) > 0
+      error_message = "create_fsx_lustre needs vpc_id and at least one subnet in subnet_ids."
+    }
+  }
 }
 
 resource "aws_s3_object" "hyperpod_scripts" {
@@ -179,7 +257,7 @@ resource "aws_cloudformation_stack" "hyperpod" {
   name       = "${var.stack_name}-hyperpod"
   on_failure = "DELETE"
 
-  template_body = jsonencode({
+  template_body = jsonencode(merge({
     AWSTemplateFormatVersion = "2010-09-09"
     Description              = "SageMaker HyperPod Slurm cluster of smconsole stack ${var.stack_name} (managed by Terraform)"
     Resources = {
@@ -193,7 +271,7 @@ resource "aws_cloudformation_stack" "hyperpod" {
               InstanceGroupName = group.name
               InstanceType      = group.type
               InstanceCount     = group.count
-              ExecutionRole     = local.hyperpod_role_arn # known at plan time (the role is a dependency below)
+              ExecutionRole     = local.hyperpod_node_role_arn # known at plan time (the role is a dependency below)
               ThreadsPerCore    = var.hyperpod_threads_per_core
               LifeCycleConfig = {
                 SourceS3Uri = local.hyperpod_lifecycle_uri
@@ -203,17 +281,24 @@ resource "aws_cloudformation_stack" "hyperpod" {
           },
           local.use_vpc ? {
             VpcConfig = {
-              SecurityGroupIds = [aws_security_group.sagemaker[0].id]
+              SecurityGroupIds = [{ Ref = "SecurityGroupId" }]
               Subnets          = var.subnet_ids
             }
           } : {},
         )
       }
     }
+
     Outputs = {
       ClusterArn = { Value = { "Fn::GetAtt" = ["Cluster", "ClusterArn"] } }
     }
-  })
+    }, local.use_vpc ? {
+    Parameters = {
+      SecurityGroupId = { Type = "AWS::EC2::SecurityGroup::Id", Description = "The stack's SageMaker security group" }
+    }
+  } : {}))
+
+  parameters = local.use_vpc ? { SecurityGroupId = aws_security_group.sagemaker[0].id } : null
 
   timeouts {
     create = "120m"
@@ -233,6 +318,11 @@ resource "aws_cloudformation_stack" "hyperpod" {
     precondition {
       condition     = local.hyperpod_scripts_dir != "" && fileexists("${local.hyperpod_scripts_dir}/on_create.sh")
       error_message = "create_hyperpod needs hyperpod_lifecycle_scripts_dir: a directory with on_create.sh (e.g. awsome-distributed-training's LifecycleScripts/base-config)."
+    }
+    # Without this the plan passes and CreateCluster fails at apply with "Subnets: []".
+    precondition {
+      condition     = !local.use_vpc || length(var.subnet_ids) > 0
+      error_message = "create_hyperpod with vpc_id needs at least one subnet in subnet_ids (the cluster's nodes are placed in them)."
     }
   }
 }

@@ -205,6 +205,34 @@ variable "domain_efs_retention" {
   }
 }
 
+variable "create_vpc_endpoints" {
+  description = "Create the VPC endpoints Studio needs in vpc_id (sagemaker.api, sagemaker.runtime, sts, logs, ecr.api, ecr.dkr interfaces; an S3 gateway). null: on when create_domain with domain_network_access = VpcOnly. Set false when the VPC already has them or a NAT."
+  type        = bool
+  default     = null
+}
+
+variable "route_table_ids" {
+  description = "Route tables of subnet_ids that get the S3 gateway endpoint's route (with the VPC endpoints). Empty: the gateway endpoint is created without routes."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", id))])
+    error_message = "route_table_ids must be route table ids (rtb-0123456789abcdef0)."
+  }
+}
+
+variable "domain_user_profiles" {
+  description = "Studio user profiles to create in the domain (names; each uses the stack's execution role). Without one, nobody can open Studio."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.domain_user_profiles : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", name))])
+    error_message = "domain_user_profiles must be names of 1-63 letters, digits and hyphens."
+  }
+}
+
 # --- managed MLflow ---------------------------------------------------------------------
 
 variable "create_mlflow" {
@@ -257,6 +285,45 @@ variable "hyperpod_cluster_name" {
   validation {
     condition     = var.hyperpod_cluster_name == "" || can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", var.hyperpod_cluster_name))
     error_message = "hyperpod_cluster_name must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "hyperpod_node_role_arn" {
+  description = "ARN of an existing IAM role for the HyperPod nodes (each instance group's ExecutionRole). Empty: the stack creates {stack_name}-hyperpod-instance. Either way operators may pass it (smconsole cluster-create)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.hyperpod_node_role_arn == "" || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.hyperpod_node_role_arn))
+    error_message = "hyperpod_node_role_arn must be empty or an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)."
+  }
+}
+
+variable "create_fsx_lustre" {
+  description = "Create an FSx for Lustre file system in subnet_ids[0] (needs vpc_id) and hand it to the HyperPod lifecycle scripts, which mount it at /fsx."
+  type        = bool
+  default     = false
+}
+
+variable "fsx_storage_capacity_gib" {
+  description = "Capacity of the FSx for Lustre file system in GiB (1200, 2400 or a multiple of 2400)."
+  type        = number
+  default     = 1200
+
+  validation {
+    condition     = var.fsx_storage_capacity_gib == 1200 || (var.fsx_storage_capacity_gib >= 2400 && var.fsx_storage_capacity_gib % 2400 == 0)
+    error_message = "fsx_storage_capacity_gib must be 1200, 2400 or a multiple of 2400."
+  }
+}
+
+variable "fsx_throughput_per_unit_of_storage" {
+  description = "FSx for Lustre PERSISTENT_2 throughput per TiB (MB/s): 125, 250, 500 or 1000."
+  type        = number
+  default     = 250
+
+  validation {
+    condition     = contains([125, 250, 500, 1000], var.fsx_throughput_per_unit_of_storage)
+    error_message = "fsx_throughput_per_unit_of_storage must be 125, 250, 500 or 1000."
   }
 }
 

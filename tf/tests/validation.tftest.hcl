@@ -69,6 +69,11 @@ run "every_bad_value_is_refused" {
     hyperpod_compute_count                 = 0
     hyperpod_threads_per_core              = 4
     hyperpod_node_recovery                 = "Sometimes"
+    hyperpod_node_role_arn                 = "my-role"
+    fsx_storage_capacity_gib               = 1000
+    fsx_throughput_per_unit_of_storage     = 200
+    route_table_ids                        = ["rt-1"]
+    domain_user_profiles                   = ["bad name"]
   }
   expect_failures = [
     var.stack_name,
@@ -95,6 +100,11 @@ run "every_bad_value_is_refused" {
     var.hyperpod_compute_count,
     var.hyperpod_threads_per_core,
     var.hyperpod_node_recovery,
+    var.hyperpod_node_role_arn,
+    var.fsx_storage_capacity_gib,
+    var.fsx_throughput_per_unit_of_storage,
+    var.route_table_ids,
+    var.domain_user_profiles,
   ]
 }
 
@@ -131,4 +141,36 @@ run "notebook_in_a_vpc_needs_a_subnet" {
     vpc_id          = "vpc-0123456789abcdef0"
   }
   expect_failures = [aws_sagemaker_notebook_instance.this]
+}
+
+# HyperPod in a VPC without subnets passed plan and failed at apply ("Subnets: []").
+run "hyperpod_in_a_vpc_needs_a_subnet" {
+  command = plan
+  variables {
+    create_hyperpod                = true
+    hyperpod_lifecycle_scripts_dir = "tests/fixtures/lifecycle"
+    vpc_id                         = "vpc-0123456789abcdef0"
+  }
+  expect_failures = [aws_cloudformation_stack.hyperpod]
+}
+
+run "fsx_needs_a_vpc_and_a_subnet" {
+  command = plan
+  variables {
+    create_fsx_lustre = true
+  }
+  expect_failures = [aws_fsx_lustre_file_system.this]
+}
+
+run "an_operator_node_role_replaces_the_stack_one" {
+  command = plan
+  variables {
+    create_hyperpod                = true
+    hyperpod_lifecycle_scripts_dir = "tests/fixtures/lifecycle"
+    hyperpod_node_role_arn         = "arn:aws:iam::123456789012:role/team-hyperpod-nodes"
+  }
+  assert {
+    condition     = length(aws_iam_role.hyperpod) == 0 && local.hyperpod_node_role_arn == "arn:aws:iam::123456789012:role/team-hyperpod-nodes"
+    error_message = "A node role given by the operator is used, and no second one is created."
+  }
 }
