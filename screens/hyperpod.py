@@ -234,9 +234,9 @@ class HyperPodView(Vertical):
         """Open the sbatch editor; refused up front in read-only mode (it can only end in
         a submit), before anything else is checked."""
         try:
-            console_host(self).context.gate.check("slurm-submit", "(new job)")
+            console_host(self).context.gate.precheck("slurm-submit", "(new job)")
         except SmError as exc:
-            self.notify(exc.one_line(), severity="error", title="refused")
+            notify(self, exc.one_line(), severity="error", title="refused")
             return
         if not self.session.configured:
             notify(

@@ -265,9 +265,9 @@ class JobsView(Vertical):
 
         context = console_host(self).context
         try:
-            context.gate.check("training-create", "(new job)")
+            context.gate.precheck("training-create", "(new job)")  # audits the refusal
         except SmError as exc:
-            self.notify(exc.one_line(), severity="error", title="refused")
+            notify(self, exc.one_line(), severity="error", title="refused")
             return
         config = context.config
         if self.training_draft is None:

@@ -117,6 +117,26 @@ def test_an_answer_missing_a_list_we_read_is_unreadable() -> None:
     assert "not a GetCallerIdentity" in unreadable_reason(caller, {**answer, "body": b"<a/>"})
 
 
+
+def test_the_body_decides_html_not_the_label() -> None:
+    """moto labels its CloudWatch Logs JSON answers ``text/html``: that JSON is an answer;
+    a login page is not, whatever its label says."""
+    import botocore.session
+
+    from console.aws.answers import unreadable_reason
+
+    logs = botocore.session.get_session().get_service_model("logs")
+    filtered = logs.operation_model("FilterLogEvents")
+    labelled_html = {"content-type": "text/html; charset=utf-8"}
+    json_body = {"status_code": 200, "headers": labelled_html, "body": b'{"events": []}'}
+    assert unreadable_reason(filtered, json_body) == ""
+    page = b"<html><body>Sign in to the proxy</body></html>"
+    for headers in (labelled_html, {"content-type": "application/x-amz-json-1.1"}):
+        answer = {"status_code": 200, "headers": headers, "body": page}
+        assert "HTML" in unreadable_reason(filtered, answer)
+    bare = {"status_code": 200, "headers": labelled_html, "body": b"<p>login</p>"}
+    assert "HTML" in unreadable_reason(filtered, bare)
+
 # --- mutations whose answer is not an answer --------------------------------------------
 
 MUTATIONS: dict[str, tuple[str, tuple[str, ...], str]] = {

@@ -156,8 +156,14 @@ def tf_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _audit(home: Path) -> list[dict[str, Any]]:
+    """The audit's outcome records (the ``intent`` written before each call left out)."""
     path = home / ".local/state/smconsole/audit.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [r for r in map(json.loads, lines) if r["outcome"] != "intent"]
+
+
+def _outcomes(home: Path) -> list[tuple[str, str, str]]:
+    return [(r["action"], r["target"], r["outcome"]) for r in _audit(home)]
 
 
 def test_tf_init_plan_apply_output_destroy(
@@ -250,7 +256,11 @@ def test_tf_apply_confirms_and_read_only_refuses(
     assert read_only.exit_code == 3 and "read-only" in read_only.stderr
     assert read_only.stdout == ""  # refused before planning
 
-    assert _audit(isolated_env) == []
+    # Both refusals are audited (README, Safety); nothing was applied.
+    assert _outcomes(isolated_env) == [
+        ("tf-apply", "demo", "refused"),
+        ("tf-destroy", "demo", "refused"),
+    ]
     assert not list(tf_dir.glob("**/terraform.tfstate"))
     assert not list(tf_dir.glob(".smconsole-*.tfplan"))
 
@@ -294,8 +304,11 @@ def test_tf_previews_change_nothing_in_the_stack_directory(
     assert run_cli("tf-plan", "other").exit_code == 0
     assert run_cli("tf-destroy", "kept").exit_code == 4  # not confirmed
     assert tree_snapshot(tf_dir) == applied
-    assert _audit(isolated_env) == [
-        {**_audit(isolated_env)[0], "action": "tf-apply", "target": "kept", "outcome": "ok"}
+    assert _outcomes(isolated_env) == [
+        ("tf-apply", "fresh", "refused"),
+        ("tf-apply", "fresh", "refused"),
+        ("tf-apply", "kept", "ok"),
+        ("tf-destroy", "kept", "refused"),
     ]
 
 
@@ -555,4 +568,4 @@ def test_tf_previews_of_the_real_module_change_nothing(
     unconfirmed = run_cli("tf-apply", "preview")
     assert unconfirmed.exit_code == 4, unconfirmed.stdout[-3000:] + unconfirmed.stderr
     assert tree_snapshot(work.directory) == before
-    assert _audit(isolated_env) == []
+    assert _outcomes(isolated_env) == [("tf-apply", "preview", "refused")]

@@ -29,8 +29,10 @@ def _create(run_cli: Any, name: str, *extra: str) -> Any:
 
 
 def _audit(home: Any) -> list[dict[str, Any]]:
+    """The audit's outcome records (the ``intent`` written before each call left out)."""
     path = home / ".local/state/smconsole/audit.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [r for r in map(json.loads, lines) if r["outcome"] != "intent"]
 
 
 # --- processing ---------------------------------------------------------------------
@@ -210,7 +212,8 @@ def test_processing_stop_confirms_and_is_gated(aws: Any, run_cli: Any, isolated_
     assert stopped.stdout == "stopping processing job prep-stop\n"
     outcomes = [(r["action"], r["outcome"]) for r in _audit(isolated_env)]
     assert ("processing-stop", "ok") in outcomes
-    assert ("processing-stop", "refused") not in outcomes  # refused before the gate ran
+    # Both refusals (not confirmed, read-only) are audited, before anything was sent.
+    assert outcomes.count(("processing-stop", "refused")) == 2
 
     bad = run_cli("processing-stop", "bad_name", "--yes")
     assert bad.exit_code == 2 and "Traceback" not in bad.stderr

@@ -104,7 +104,9 @@ KNOWN_CALL_SITES = {
     ("cancel.run", "run"): "argv list (scancel ID); the job id validated first",
     ("spawn_argv", "sh -c"): "constant SPAWN_SCRIPT; the program's argv positional",
     ("SlurmClient.node_gpus", "shlex.join"): "the ssh hop's remote line, every word quoted",
-    ("LogFollower._start", "spawn"): "argv list (tail -F -- path)",
+    ("LogFollower._start", "spawn"): "argv list: sh -c TAIL_SCRIPT with the path positional",
+    ("LogFollower._start", "sh -c"): "constant TAIL_SCRIPT; path, line count and byte "
+    "offset positional (the two numbers are ints we format), tail -- path",
     ("SshProcess.close", "run"): "constant KILL_SCRIPT, the pid positional",
     ("SshProcess.close", "sh -c"): "constant KILL_SCRIPT, the pid positional",
     ("probe_argv", "sh -c"): "constant PROBE_SCRIPT; program and args positional",

@@ -56,9 +56,14 @@ def unreadable_reason(operation_model: Any, response_dict: dict[str, Any]) -> st
         return ""
     headers = response_dict.get("headers") or {}
     content_type = str(headers.get("content-type", "")).lower()
-    if "html" in content_type or body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
-        return "an HTML page, not an AWS answer"
     protocol = str(operation_model.metadata.get("protocol", ""))
+    start = body.lstrip()[:15].lower()
+    # Judged by the body: some servers (moto among them) label JSON answers text/html, and
+    # a proxy's page labelled anything starts like a document.
+    if start.startswith((b"<!doctype", b"<html")) or (
+        "html" in content_type and start.startswith(b"<") and protocol != "query"
+    ):
+        return "an HTML page, not an AWS answer"
     if protocol in ("json", "rest-json"):
         parsed = _json_object(bytes(body), required=bool(output.members))
         if isinstance(parsed, str):
