@@ -117,7 +117,6 @@ def test_an_answer_missing_a_list_we_read_is_unreadable() -> None:
     assert "not a GetCallerIdentity" in unreadable_reason(caller, {**answer, "body": b"<a/>"})
 
 
-
 def test_the_body_decides_html_not_the_label() -> None:
     """moto labels its CloudWatch Logs JSON answers ``text/html``: that JSON is an answer;
     a login page is not, whatever its label says."""
@@ -136,6 +135,7 @@ def test_the_body_decides_html_not_the_label() -> None:
         assert "HTML" in unreadable_reason(filtered, answer)
     bare = {"status_code": 200, "headers": labelled_html, "body": b"<p>login</p>"}
     assert "HTML" in unreadable_reason(filtered, bare)
+
 
 # --- mutations whose answer is not an answer --------------------------------------------
 
