@@ -274,7 +274,20 @@ def test_training_failure_reason_in_describe_and_json(aws: MotoServer, run_cli: 
     as_json = run_cli("training-describe", "bad-job", "--json")
     assert as_json.exit_code == 0, as_json.stderr
     assert as_json.stdout.isascii()
-    assert json.loads(as_json.stdout)["failure_reason"] == clean(HOSTILE)
+    # A failure reason is a paragraph (a traceback): its lines are kept, nothing else.
+    assert json.loads(as_json.stdout)["failure_reason"] == clean_block(HOSTILE)
+
+
+def test_a_failure_reason_keeps_its_lines() -> None:
+    """SageMaker's AlgorithmError text is several lines; the detail shows them as lines,
+    not joined by ⏎, while escapes in it stay visible."""
+    from console.services.jobs import TrainingJob
+
+    reason = 'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\n\x1b]52;c;eA==\x07"NCCL"'
+    job = _build(TrainingJob)
+    shown = type(job)(**{**job.__dict__, "failure_reason": reason}).failure_reason
+    assert shown.splitlines()[:2] == ["AlgorithmError: ExecuteUserScriptError:", "ExitCode 1"]
+    assert "\x1b" not in shown and "␛]52;c;eA==␇" in shown
 
 
 def test_model_package_approval_note_and_description(aws: MotoServer, run_cli: Any) -> None:

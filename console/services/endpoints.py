@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from console import validate
 from console.errors import NotFoundError, ValidationError
@@ -111,6 +111,9 @@ class EndpointVariant(Record):
 
 @dataclass(frozen=True)
 class Endpoint(Record):
+    # Failure reasons are paragraphs (tracebacks, NCCL errors): shown with their lines.
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"failure_reason"})
+
     name: str
     arn: str
     status: str

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from console import validate
 from console.errors import ValidationError
@@ -64,6 +64,9 @@ class Channel(Record):
 @dataclass(frozen=True)
 class TrainingJob(Record):
     """The describe view of a training job: everything the describe pane shows."""
+
+    # Failure reasons are paragraphs (tracebacks, NCCL errors): shown with their lines.
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"failure_reason"})
 
     name: str
     arn: str
@@ -168,6 +171,9 @@ class TrainingJob(Record):
 
 @dataclass(frozen=True)
 class ProcessingJob(Record):
+    # Failure reasons are paragraphs (tracebacks, NCCL errors): shown with their lines.
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"failure_reason", "exit_message"})
+
     name: str
     arn: str
     status: str
@@ -222,6 +228,9 @@ class ProcessingJob(Record):
 
 @dataclass(frozen=True)
 class TuningJob(Record):
+    # Failure reasons are paragraphs (tracebacks, NCCL errors): shown with their lines.
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"failure_reason"})
+
     name: str
     arn: str
     status: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from console import validate
@@ -75,6 +75,9 @@ class NotebookSummary(Record):
 
 @dataclass(frozen=True)
 class Notebook(Record):
+    # Failure reasons are paragraphs (tracebacks, NCCL errors): shown with their lines.
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"failure_reason"})
+
     name: str
     arn: str
     status: str
