@@ -62,13 +62,23 @@ class Record:
     forgotten. Single-line by default; a field named in ``BLOCK_FIELDS`` keeps its
     newlines (log lines, command output). Records hold the sanitised text; ``--json``
     prints it JSON-escaped.
+
+    The one exception, ``VERBATIM_FIELDS``: a remote path the console acts on (the file
+    it tails, the script it cleans up) must stay byte-exact, or a directory named with a
+    newline is tailed as ``…⏎…`` and not found. Such a field is an operand, not text for
+    the screen: every place that shows it passes it through ``console.sanitize`` (JSON
+    output escapes it). The list is short and fixed by a test.
     """
 
     BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    VERBATIM_FIELDS: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
         block_fields = self.BLOCK_FIELDS
+        verbatim = self.VERBATIM_FIELDS
         for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            if name in verbatim:
+                continue
             value = getattr(self, name)
             if value is None or isinstance(value, int | float | datetime | bytes | Record):
                 continue

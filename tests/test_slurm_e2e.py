@@ -25,6 +25,7 @@ from console.errors import ConflictError, NotFoundError, ReadOnlyError, Validati
 from console.remote.errors import RemoteCommandError
 from console.remote.local import LocalTransport
 from console.remote.ssh import SshTransport, resolve_target
+from console.sanitize import clean
 from console.slurm.client import SlurmClient
 from console.slurm.records import SlurmJob
 from console.slurm.tail import Gap
@@ -136,7 +137,8 @@ def test_submit_queue_tail_history_over_ssh(
     assert queued[result.job_id].name == name  # the job name went through intact
     assert queued[result.job_id].comment == result.token
     job = client.job(result.job_id)
-    assert (job.workdir, job.stdout) == (workdir, f"{workdir}/{result.job_id}.log")
+    # The work dir is shown (made inert); the output path is tailed (kept byte-exact).
+    assert (job.workdir, job.stdout) == (clean(workdir), f"{workdir}/{result.job_id}.log")
     Path(workdir, "go").touch()
 
     seen: list[str] = []
@@ -405,10 +407,11 @@ def test_cli_submit_queue_tail_cancel(
     cancelled = run_cli("slurm-cancel", other["job_id"], "--yes", *ssh_args(system))
     assert cancelled.exit_code == 0, cancelled.stderr
     assert f"cancelled job {other['job_id']}" in cancelled.stdout
-    assert [r["action"] for r in audit_records()] == [
-        "slurm-submit",
-        "slurm-submit",
-        "slurm-cancel",
+    assert [(r["action"], r["outcome"]) for r in audit_records()] == [
+        ("slurm-submit", "ok"),
+        ("slurm-submit", "ok"),
+        ("slurm-cancel", "refused"),  # not confirmed: audited, nothing sent
+        ("slurm-cancel", "ok"),
     ]
 
 

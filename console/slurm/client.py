@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from console.errors import ConflictError, NotFoundError, SmError, ValidationError
 from console.gate import MutationGate
@@ -74,6 +74,10 @@ class AccountingDisabledError(SmError):
 
 @dataclass(frozen=True)
 class SubmitResult(Record):
+    # The uploaded script's path is an operand (cleaned up, shown by `slurm-job`), kept
+    # byte-exact: shown only through console.sanitize (see Record).
+    VERBATIM_FIELDS: ClassVar[frozenset[str]] = frozenset({"script_path"})
+
     job_id: str
     script_path: str
     token: str  # also the job's --comment: how a lost submission is found again

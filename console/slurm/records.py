@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from console.records import Record
 
@@ -49,6 +50,10 @@ FINISHED_JOB_STATES = frozenset(
 @dataclass(frozen=True)
 class SlurmJob(Record):
     """A job as the controller knows it (squeue / scontrol)."""
+
+    # The output paths are operands (the files tailed), kept byte-exact: shown only
+    # through console.sanitize (see Record).
+    VERBATIM_FIELDS: ClassVar[frozenset[str]] = frozenset({"stdout", "stderr"})
 
     job_id: str
     name: str

@@ -44,7 +44,7 @@ from .test_hyperpod_view import app_on, open_nodes, open_queue
 from .test_notebooks_view import make_notebook, status_in_moto
 
 HERE = Path(__file__).parent
-GATE = re.compile(r"gate_allows\(|gate\.check\(")
+GATE = re.compile(r"gate_allows\(|gate\.check\(|gate\.precheck\(")
 SOUNDS_MUTATING = re.compile(
     r"stop|delete|start|approve|reject|weight|alias|submit|cancel_job|reboot|replace|create"
     r"|update|invoke|health|send|apply|new_|save|export"
@@ -219,7 +219,7 @@ def test_no_form_that_can_only_end_in_a_change_opens_in_read_only() -> None:
                 for call in ast.walk(fn)
                 if isinstance(call, ast.Call)
                 and isinstance(call.func, ast.Attribute)
-                and call.func.attr in {"gate_allows", "check"}
+                and call.func.attr in {"gate_allows", "check", "precheck"}
             ]
             assert any(g < line for g in gate_lines), (
                 f"{file}:{line}: {form.__name__} opens without asking the gate first (in {fn.name})"
@@ -328,7 +328,8 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
         for binding_id in ("start", "stop", "delete"):
             await sweep.press(f"notebooks.{binding_id}")
     assert sorted(sweep.pressed) == sorted(SWEPT)
-    assert audit_records() == []  # refused before the gate's run: nothing attempted
+    # Refused before anything was attempted: refusals only, no intent, no outcome.
+    assert {r["outcome"] for r in audit_records(intents=True)} <= {"refused"}
     assert status_in_moto(sm, "nb-ro") == "InService"
     assert weights_in_moto(sm) == before_weights
 

@@ -178,6 +178,12 @@ async def settled(pilot: Any, app: Any) -> None:
         lambda: "account 123456789012" in header.text,
         what="identity",
     )
+    # header.text changes at once, the layout on the next refresh: a frame taken between
+    # the two cuts the header's line at the old widths (same text, other segments).
+    account = header.query_one("#hdr-account")
+    await wait_until(
+        pilot, lambda: account.size.width >= len("account 123456789012"), what="header laid out"
+    )
     # Hidden tabs poll once after start-up (tab counts): wait for that to settle.
     pollers = [p for p in app.main_screen.query(Poller) if p.PRIME_WHEN_HIDDEN]
     await wait_until(

@@ -29,7 +29,7 @@ from console.cli.root import (
     yes_option,
 )
 from console.errors import SmError, UnreachableError, ValidationError
-from console.sanitize import inert, strip_escapes
+from console.sanitize import clean, inert, strip_escapes
 
 SECTION = "HyperPod"
 SCRIPT_MAX_BYTES = 1024 * 1024
@@ -333,7 +333,7 @@ def slurm_submit(
         return
     note = " (found again after a dropped connection)" if result.recovered else ""
     click.echo(f"submitted batch job {result.job_id}{note}")
-    click.echo(f"script: {result.script_path}")
+    click.echo(f"script: {clean(result.script_path)}")
 
 
 @command("slurm-cancel", SECTION, short_help="Cancel a Slurm job (asks first).")
