@@ -103,8 +103,7 @@ def measure(
         time.sleep(settle)
         if process.poll() is not None:
             raise RuntimeError(
-                f"{argv[-1]} exited ({process.returncode}): "
-                f"{tail.decode(errors='replace')[-500:]}"
+                f"{argv[-1]} exited ({process.returncode}): {tail.decode(errors='replace')[-500:]}"
             )
         rss, peak = memory_mb(process.pid)
     finally:
@@ -145,15 +144,22 @@ def main() -> None:
             results["bare"] = measure([python, str(bare_py)], env, dims, args.settle, "")
             results["tui"] = measure(smconsole, env, dims, args.settle, TAB_KEYS)
             if not args.no_mlflow:
+                from tests.support.fault_proxy import FaultProxy
                 from tests.support.mlflow_seed import seed_store
                 from tests.support.mlflow_server import start_mlflow_server
 
                 mlflow = start_mlflow_server(home / "mlflow")
                 seed_store(mlflow.url, home / "mlflow" / "artifacts")
-                with_mlflow = {**env, "MLFLOW_TRACKING_URI": mlflow.url}
-                results["tui_mlflow"] = measure(
-                    smconsole, with_mlflow, dims, args.settle, TAB_KEYS
-                )
+                # A recording proxy (no faults): proves the TUI did read MLflow.
+                proxy = FaultProxy(mlflow.url).start()
+                with_mlflow = {**env, "MLFLOW_TRACKING_URI": proxy.url}
+                try:
+                    results["tui_mlflow"] = measure(
+                        smconsole, with_mlflow, dims, args.settle, TAB_KEYS
+                    )
+                finally:
+                    proxy.stop()
+                results["tui_mlflow"]["requests"] = len(proxy.seen)
     finally:
         if mlflow is not None:
             mlflow.stop()

@@ -84,3 +84,46 @@ def test_demo_transport_found_by_entry_point(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv(STATE_ENV, raising=False)  # in memory only
     transport = open_transport(ConnectionSpec(kind="demo", cluster=""))
     assert type(transport).__module__ == "console.demo.slurm"
+
+
+def test_a_sql_store_without_mlflow_local_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, run_cli: Any
+) -> None:
+    hide(monkeypatch, "mlflow")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'store.db'}")
+    result = run_cli("mlflow-experiments")
+    assert_one_error(result, 11, "needs the 'mlflow-local' extra")
+    assert "pip install 'smconsole[mlflow-local]'" in result.stderr
+
+
+READ_OVER_REST = """
+import sys
+from console.config import load_config
+from console.context import ConsoleContext
+
+service = ConsoleContext(load_config()).mlflow
+names = [e.name for e in service.list_experiments(with_counts=True)]
+runs = service.list_runs(sys.argv[1])
+service.metric_history(runs[0].run_id, "loss")
+service.list_model_versions(sys.argv[2])
+heavy = {m.split(".")[0] for m in sys.modules} & {"mlflow", "pandas", "pyarrow", "numpy"}
+print(sys.argv[1] in names, len(runs) > 0, sorted(heavy))
+"""
+
+
+def test_a_tracking_server_is_read_without_importing_mlflow(mlflow_env: Any) -> None:
+    """The TUI's memory stays small with MLflow configured: the http path never imports
+    mlflow (nor pandas/pyarrow through it)."""
+    import subprocess
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", READ_OVER_REST, mlflow_env.experiment, mlflow_env.model],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "[]"]
