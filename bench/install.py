@@ -36,7 +36,13 @@ UV = str(Path(sys.executable).parent / "uv")
 
 
 def run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, check=False, **kwargs)
+    """Run to the end; one that hangs (a demo that did start serving) counts as failed."""
+    try:
+        return subprocess.run(
+            argv, capture_output=True, text=True, check=False, timeout=300, **kwargs
+        )
+    except subprocess.TimeoutExpired as exc:
+        return subprocess.CompletedProcess(argv, -1, str(exc.stdout or ""), "timed out")
 
 
 def must(argv: list[str], **kwargs: Any) -> str:
