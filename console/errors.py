@@ -255,7 +255,7 @@ def translate(
     if isinstance(exc, SmError):
         return exc
     if type(exc).__module__.startswith(
-        ("mlflow", "sagemaker_mlflow", "requests", "urllib3", "sqlalchemy")
+        ("mlflow", "sagemaker_mlflow", "requests", "urllib3", "sqlalchemy", "console.mlflow.rest")
     ):
         from console.mlflow.errors import translate_mlflow  # MLflow's error codes
 

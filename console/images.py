@@ -56,6 +56,9 @@ class ImageRecord(Record):
 
 
 def _image_uris() -> Any:
+    from console.extras import SDK, require
+
+    require(SDK)  # the catalog ships with the SageMaker SDK: the `sdk` extra
     from sagemaker.core import image_uris
 
     # The SDK logs every defaulted argument (INFO) and every scope it falls back to

@@ -29,7 +29,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from console import validate
-from console.cli.equivalents import training_create_command
+from console.equivalents import training_create_command
 from console.errors import SmError, ValidationError, translate
 from console.services.jobs import TrainingSpec
 from screens.confirm import ConfirmDialog

@@ -77,3 +77,58 @@ def test_tui_start_up_imports_neither_mlflow_nor_charts() -> None:
     and textual-plotext with the first chart, not with start-up."""
     modules = loaded_after("import screens.app")
     assert not modules & {"mlflow", "textual_plotext", "plotext", "pandas", "sagemaker"}
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Every module ``path`` imports, anywhere in the file (functions included): a lazy
+    import is still a dependency, it only moves the cost."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from console import demo` imports console.demo too
+            names.extend([node.module, *(f"{node.module}.{a.name}" for a in node.names)])
+    return names
+
+
+def offenders(paths: list[Path], forbidden: str, root: Path = ROOT) -> list[str]:
+    found = []
+    for path in paths:
+        for name in imported_modules(path):
+            if name == forbidden or name.startswith(forbidden + "."):
+                found.append(f"{path.relative_to(root)}: {name}")
+    return sorted(set(found))
+
+
+# The demo command is the demo's entry point; everything else reaches the demo through
+# the `smconsole.transports` entry point (console/remote/connect.py) or not at all.
+DEMO_ENTRY = ROOT / "console" / "cli" / "commands" / "console_cmds.py"
+
+
+def test_core_never_imports_the_demo() -> None:
+    """The demo is an optional extra: the core works without its packages installed."""
+    core = [
+        path
+        for path in (ROOT / "console").rglob("*.py")
+        if ROOT / "console" / "demo" not in path.parents and path != DEMO_ENTRY
+    ]
+    assert core, "no core modules found"
+    assert offenders(core, "console.demo") == []
+
+
+def test_screens_import_neither_the_cli_nor_the_demo() -> None:
+    """The TUI is opened by the CLI, never the other way round; the demo hands the app its
+    stack as an object."""
+    screens = sorted((ROOT / "screens").rglob("*.py"))
+    assert screens, "no screens modules found"
+    assert offenders(screens, "console.cli") == []
+    assert offenders(screens, "console.demo") == []
+
+
+def test_the_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
+    """The checks above would pass vacuously if the scan missed lazy imports."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from console import demo\n    import console.cli.main\n")
+    assert offenders([probe], "console.demo", tmp_path) == ["probe.py: console.demo"]
+    assert offenders([probe], "console.cli", tmp_path) == ["probe.py: console.cli.main"]

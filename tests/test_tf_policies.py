@@ -322,8 +322,9 @@ def test_pass_role_is_limited_to_sagemaker() -> None:
 # server's ARN. The console's only MLflow caller is MlflowService; the test below runs each
 # of its public methods through a recording proxy in front of a real `mlflow server`, names
 # every REST call from mlflow's own protobuf service definitions, and checks the MLflow
-# policy templates grant exactly those. Artifact listing does not go through the server:
-# the client lists the artifact store itself (S3 for a managed server: s3:ListBucket).
+# policy templates grant exactly those. The console lists artifacts through the server
+# (ListArtifacts); s3:ListBucket stays granted for mlflow's own client (the SDK, notebooks),
+# which lists an S3 artifact store itself.
 
 MLFLOW_READ_ONLY = "mlflow-read-only.json.tftpl"
 MLFLOW_OPERATOR = "mlflow-operator.json.tftpl"

@@ -1,4 +1,5 @@
-"""Typed, frozen records for MLflow entities, built from mlflow's own entity objects.
+"""Typed, frozen records for MLflow entities, built from mlflow's entity objects (or the REST
+client's look-alikes, console/mlflow/rest.py).
 
 Widgets and CLI output render these, never mlflow objects: the records are cheap to
 import (no mlflow), hashable where it matters and give the CLI its stable ``--json``

@@ -6,9 +6,10 @@ failure translated into one :class:`SmError` line. mlflow itself is imported on 
 use, inside a method, never at start-up.
 
 The tracking URI comes from the config (``mlflow_tracking_uri``, or
-``MLFLOW_TRACKING_URI`` through the config loader): an ``http(s)://`` tracking server, a
-``sqlite:///`` (or other SQL) store, or a SageMaker managed tracking server ARN, which
-the sagemaker-mlflow plugin signs with SigV4 from the usual AWS credentials. We never
+``MLFLOW_TRACKING_URI`` through the config loader): an ``http(s)://`` tracking server or
+a SageMaker managed tracking server ARN (both through our REST client, requests signed
+with SigV4 from the console's AWS session for an ARN), or a ``sqlite:///`` (or other SQL)
+store through mlflow itself (the ``mlflow-local`` extra). We never
 fall back to mlflow's own default (``sqlite:///mlflow.db`` in the current directory):
 an operator would silently get an empty store.
 """
@@ -176,7 +177,9 @@ class MlflowService:
 
     @property
     def mlflow_client(self) -> Any:
-        """The ``MlflowClient``, created (and mlflow imported) on first use.
+        """The client, created on first use: our REST client for an ``http(s)://`` server
+        or a SageMaker ARN (no mlflow import: console/mlflow/rest.py says why), mlflow's
+        own ``MlflowClient`` for a local SQL store (the ``mlflow-local`` extra).
 
         Not called ``client``: the IAM policy scanner (tests/test_tf_policies.py) reads
         ``self.client.<op>`` as a boto3 call.
@@ -184,18 +187,31 @@ class MlflowService:
         tracking, registry = self.tracking_uri, self.registry_uri
         with self._lock:
             if self._client is None:
-                with quiet():
-                    try:
-                        with mlflow_imports():
-                            from mlflow.tracking import MlflowClient
-
-                            silence_loggers()  # importing mlflow configures its own logger
-                            self._client = MlflowClient(
-                                tracking_uri=tracking, registry_uri=registry
-                            )
-                    except Exception as exc:
-                        raise self._translate(exc) from exc
+                self._client = self._new_client(tracking, registry)
             return self._client
+
+    def _new_client(self, tracking: str, registry: str) -> Any:
+        from console.mlflow.rest import is_rest_uri, rest_client
+
+        if is_rest_uri(tracking) and is_rest_uri(registry):
+            return rest_client(tracking, registry, self._aws_credentials)
+        from console.extras import MLFLOW_LOCAL, require
+
+        require(MLFLOW_LOCAL)
+        with quiet():
+            try:
+                with mlflow_imports():
+                    from mlflow.tracking import MlflowClient
+
+                    silence_loggers()  # importing mlflow configures its own logger
+                    return MlflowClient(tracking_uri=tracking, registry_uri=registry)
+            except Exception as exc:
+                raise self._translate(exc) from exc
+
+    def _aws_credentials(self) -> Any:
+        """The console's AWS credentials now (for signing requests to an ARN): looked up
+        per request, so a re-login or a new session is used at once."""
+        return self.sessions.session.get_credentials()
 
     def _translate(self, exc: BaseException) -> SmError:
         return translate(exc, profile=self.sessions.context.profile)

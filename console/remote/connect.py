@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from console.services.hyperpod import HyperPodService
 
 KINDS = ("ssh", "ssm", "local", "demo")
+# Kinds whose transport lives outside the core and is found by entry point (group
+# ``smconsole.transports`` in pyproject): the core never imports the demo, yet a shell
+# pointed at a running demo (transport = "demo" in its config) still gets its cluster.
+PLUGGED = {"demo": "demo"}  # kind -> the extra that provides it
+TRANSPORT_GROUP = "smconsole.transports"
+PluggedOpener = Callable[["HyperPodService | None", str], Transport]
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,23 @@ class ConnectionSpec:
         return replace(spec, **given)
 
 
+def _plugged_opener(kind: str) -> PluggedOpener:
+    """The opener registered for ``kind`` (``opener(hyperpod_or_None, cluster)``)."""
+    from importlib.metadata import entry_points
+
+    from console.extras import EXTRAS, ExtraMissingError, require
+
+    extra = next(e for e in EXTRAS if e.name == PLUGGED[kind])
+    require(extra)
+    for point in entry_points(group=TRANSPORT_GROUP, name=kind):
+        opener: PluggedOpener = point.load()
+        return opener
+    raise ExtraMissingError(
+        f"transport {kind!r} is not installed (no {TRANSPORT_GROUP} entry point)",
+        f"pip install 'smconsole[{extra.name}]' (from a clone: uv sync)",
+    )
+
+
 def open_transport(
     spec: ConnectionSpec,
     *,
@@ -95,10 +118,8 @@ def open_transport(
         from console.remote.local import LocalTransport
 
         return LocalTransport()
-    if spec.kind == "demo":  # the demo's simulated cluster: no connection at all
-        from console.demo.slurm import open_demo_transport
-
-        return open_demo_transport(hyperpod() if hyperpod else None, spec.cluster)
+    if spec.kind in PLUGGED:  # e.g. the demo's simulated cluster: no connection at all
+        return _plugged_opener(spec.kind)(hyperpod() if hyperpod else None, spec.cluster)
     from console.remote.ssh import SshTransport, load_ssh_config, resolve_target
 
     config = load_ssh_config(spec.ssh_config or None)

@@ -59,6 +59,11 @@ def demo(inv: Invocation, serve: bool, env_file: Path | None, tick: float, no_ml
     Nothing is sent to AWS: the stack runs in this process on 127.0.0.1 with fake
     credentials and fake data, and disappears when the command ends.
     """
+    from console.extras import DEMO, require
+
+    require(DEMO)  # without the extra: one line naming `pip install 'smconsole[demo]'`
+    # The demo command is the demo's entry point: the one place outside console/demo that
+    # imports it (tests/test_import_hygiene.py allows exactly this file).
     from console.demo.stack import DEMO_LABEL, DemoStack
 
     _note(f"starting the {DEMO_LABEL} ...")

@@ -1,0 +1,184 @@
+"""Bench: resident memory of the TUI, beside a bare Textual app, in one run.
+
+Not a test: run on demand (`.venv/bin/python bench/memory.py`), prints one JSON line.
+
+A moto server (in this process) seeded with jobs, and (unless ``--no-mlflow``) a real
+``mlflow server`` on 127.0.0.1 seeded with experiments, runs and models. Then three
+programs run in turn on a pseudo-terminal (Textual's own driver, ``--size`` cells):
+
+- ``bare``: a Textual ``App`` with one ``Static``;
+- ``tui``: ``smconsole`` against the moto server, no MLflow configured;
+- ``tui_mlflow``: the same with ``MLFLOW_TRACKING_URI`` pointing at the mlflow server.
+
+Each is left to settle (``--settle`` seconds), then the number keys show every tab in
+turn (Experiments and Registry read MLflow; each tab's first poll runs), then it settles
+again and its resident set (``VmRSS``) and peak (``VmHWM``) are read from /proc.
+
+Target (issue 21): the TUI with MLflow configured <= 120 MB (it was 276 MB while full
+``mlflow`` was imported: pandas, pyarrow, scipy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_MLFLOW_MB = 120.0
+TAB_KEYS = "1234567"
+
+BARE = """
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("Hello, world")
+
+Bare().run()
+"""
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of ``pid`` in MB."""
+    fields: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in {"VmRSS", "VmHWM"}:
+            fields[name] = int(value.split()[0]) / 1024
+    return round(fields["VmRSS"], 1), round(fields["VmHWM"], 1)
+
+
+def measure(
+    argv: list[str], env: dict[str, str], size: tuple[int, int], settle: float, keys: str
+) -> dict[str, Any]:
+    """Run ``argv`` on a pty, settle, type ``keys`` (one per ``settle / 2``), settle,
+    read its memory, end it."""
+    import fcntl
+    import termios
+
+    leader, follower = pty.openpty()
+    columns, rows = size
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    tail = bytearray()
+
+    def drain() -> None:  # the child blocks if nobody reads its screen
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            tail[:] = (tail + chunk)[-2000:]
+
+    threading.Thread(target=drain, daemon=True).start()
+    process = subprocess.Popen(
+        argv,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        cwd=str(ROOT),
+        start_new_session=True,
+    )
+    os.close(follower)
+    try:
+        time.sleep(settle)
+        for key in keys:
+            os.write(leader, key.encode())
+            time.sleep(settle / 2)
+        time.sleep(settle)
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{argv[-1]} exited ({process.returncode}): {tail.decode(errors='replace')[-500:]}"
+            )
+        rss, peak = memory_mb(process.pid)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(leader)
+    return {"rss_mb": rss, "peak_mb": peak}
+
+
+def main() -> None:
+    from bench.startup import child_env, seed
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="120x40")
+    parser.add_argument("--settle", type=float, default=6.0)
+    parser.add_argument("--training-jobs", type=int, default=40)
+    parser.add_argument("--no-mlflow", action="store_true", help="skip the mlflow server")
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    assert len(size) == 2
+
+    from tests.support.moto_server import start_moto_server
+
+    server = start_moto_server()
+    mlflow: Any = None
+    results: dict[str, Any] = {}
+    try:
+        seed(server, args.training_jobs, 10)
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            env = child_env(home, server.url)
+            bare_py = home / "bare.py"
+            bare_py.write_text(BARE, encoding="utf-8")
+            python = sys.executable
+            smconsole = [python, "-c", "from console.cli.main import run; run()"]
+            dims = (size[0], size[1])
+            results["bare"] = measure([python, str(bare_py)], env, dims, args.settle, "")
+            results["tui"] = measure(smconsole, env, dims, args.settle, TAB_KEYS)
+            if not args.no_mlflow:
+                from tests.support.fault_proxy import FaultProxy
+                from tests.support.mlflow_seed import seed_store
+                from tests.support.mlflow_server import start_mlflow_server
+
+                mlflow = start_mlflow_server(home / "mlflow")
+                seed_store(mlflow.url, home / "mlflow" / "artifacts")
+                # A recording proxy (no faults): proves the TUI did read MLflow.
+                proxy = FaultProxy(mlflow.url).start()
+                with_mlflow = {**env, "MLFLOW_TRACKING_URI": proxy.url}
+                try:
+                    results["tui_mlflow"] = measure(
+                        smconsole, with_mlflow, dims, args.settle, TAB_KEYS
+                    )
+                finally:
+                    proxy.stop()
+                results["tui_mlflow"]["requests"] = len(proxy.seen)
+    finally:
+        if mlflow is not None:
+            mlflow.stop()
+        server.stop()
+    mlflow_rss = results.get("tui_mlflow", {}).get("rss_mb")
+    print(
+        json.dumps(
+            {
+                "bench": "memory",
+                "size": args.size,
+                "jobs_seeded": args.training_jobs + 10,
+                **{f"{name}_{k}": v for name, r in results.items() for k, v in r.items()},
+                "target_mlflow_mb": TARGET_MLFLOW_MB,
+                "meets_target": None if mlflow_rss is None else mlflow_rss <= TARGET_MLFLOW_MB,
+                "load_average_1m": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
