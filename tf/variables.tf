@@ -10,19 +10,8 @@ variable "stack_name" {
   }
 }
 
-variable "region" {
-  description = "AWS region of the stack."
-  type        = string
-  default     = "us-east-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must look like us-east-1, eu-central-1 or us-gov-west-1."
-  }
-}
-
 variable "tags" {
-  description = "Extra tags for every resource (on top of smconsole:stack and ManagedBy)."
+  description = "Tags for every taggable resource of the stack, set on each resource (so they hold without provider default_tags), merged with smconsole:stack and ManagedBy (which win)."
   type        = map(string)
   default     = {}
 }
@@ -59,6 +48,39 @@ variable "abort_incomplete_multipart_upload_days" {
   validation {
     condition     = var.abort_incomplete_multipart_upload_days >= 1 && floor(var.abort_incomplete_multipart_upload_days) == var.abort_incomplete_multipart_upload_days
     error_message = "abort_incomplete_multipart_upload_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "intelligent_tiering_after_days" {
+  description = "Days after creation at which objects in the input, output and models buckets move to S3 Intelligent-Tiering (no retrieval fees; S3 moves each object to cheaper tiers while it is not read). null: they stay in S3 Standard."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.intelligent_tiering_after_days == null || try(var.intelligent_tiering_after_days >= 0 && floor(var.intelligent_tiering_after_days) == var.intelligent_tiering_after_days, false)
+    error_message = "intelligent_tiering_after_days must be null or a whole number of days, at least 0."
+  }
+}
+
+variable "archive_access_after_days" {
+  description = "Intelligent-Tiering objects not read for this many days move to the Archive Access tier (90-730; reading them then needs a restore, minutes to hours). Needs intelligent_tiering_after_days. null: off."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.archive_access_after_days == null || try(var.archive_access_after_days >= 90 && var.archive_access_after_days <= 730 && floor(var.archive_access_after_days) == var.archive_access_after_days, false)
+    error_message = "archive_access_after_days must be null or a whole number of days from 90 to 730."
+  }
+}
+
+variable "deep_archive_access_after_days" {
+  description = "Intelligent-Tiering objects not read for this many days move to the Deep Archive Access tier (180-730, more than archive_access_after_days; a restore takes up to 12 hours). Needs intelligent_tiering_after_days. null: off."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.deep_archive_access_after_days == null || try(var.deep_archive_access_after_days >= 180 && var.deep_archive_access_after_days <= 730 && floor(var.deep_archive_access_after_days) == var.deep_archive_access_after_days, false)
+    error_message = "deep_archive_access_after_days must be null or a whole number of days from 180 to 730."
   }
 }
 

@@ -1,9 +1,11 @@
 """Run the real ``terraform`` on a copy of ``tf/`` against the test moto server, offline.
 
 The AWS provider comes from a filesystem mirror (``/opt/tf-plugins`` on these machines), so
-``terraform init`` needs no network. The copy gets a ``moto_override.tf`` that points the
-provider's endpoints at moto with fake credentials (an override file merges into the
-``provider "aws"`` block of main.tf), so ``tf/`` itself stays exactly what operators apply.
+``terraform init`` needs no network. tf/ configures no provider (it is a module): the copy
+gets the provider file smconsole itself adds when it runs tf/ (console/terraform.py), and
+a ``moto_override.tf`` that points the provider's endpoints at moto with fake credentials
+(an override file merges into that ``provider "aws"`` block, or into an example's own), so
+``tf/`` itself stays exactly what operators apply.
 
 Machines without Terraform or the mirror skip these tests with the reason; with ``CI`` set
 (CI sets ``CI=true``) the skip becomes a failure, so CI can never pass by skipping them.
@@ -151,13 +153,32 @@ class TfWorkdir:
         return result
 
 
-def make_workdir(destination: Path, moto_url: str, *, init: bool = True) -> TfWorkdir:
-    """Copy tf/ to ``destination``, add the moto override and run ``terraform init``."""
+def make_workdir(
+    destination: Path,
+    moto_url: str,
+    *,
+    init: bool = True,
+    provider_file: bool = True,
+    example: str = "",
+) -> TfWorkdir:
+    """Copy tf/ to ``destination``, add the moto override and run ``terraform init``.
+
+    ``provider_file``: add the provider file smconsole adds to its own working copies
+    (False: leave that to the console under test). ``example``: work in
+    ``examples/EXAMPLE`` of the copy (a root module with its own provider block).
+    """
     binary = require_terraform()
     shutil.copytree(TF_SOURCE, destination, ignore=shutil.ignore_patterns(*_NOT_COPIED))
-    (destination / "moto_override.tf").write_text(moto_override(moto_url))
     cli_config = write_cli_config(destination.parent / f"{destination.name}.tfrc")
-    workdir = TfWorkdir(destination, cli_config, moto_url, binary)
+    directory = destination / "examples" / example if example else destination
+    if not directory.is_dir():
+        raise AssertionError(f"no example {example} in tf/examples")
+    if provider_file and not example:
+        from console.terraform import add_provider_file
+
+        assert add_provider_file(directory), "tf/ configures a provider itself"
+    (directory / "moto_override.tf").write_text(moto_override(moto_url))
+    workdir = TfWorkdir(directory, cli_config, moto_url, binary)
     if init:
         workdir.run("init", "-no-color", "-input=false")
     return workdir
