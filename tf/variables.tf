@@ -1,7 +1,7 @@
 # --- the stack ------------------------------------------------------------------------
 
 variable "stack_name" {
-  description = "Name of the stack: prefixes every resource and names the buckets ({stack_name}-input-{account_id}, ...). Lower-case letters, digits and hyphens, 3-32 characters."
+  description = "Name of the stack: prefixes every resource; bucket and IAM names also carry a region code ({stack_name}-use1-input-{account_id}, {stack_name}-use1-sagemaker-execution). Lower-case letters, digits and single hyphens, 3-32 characters."
   type        = string
 
   validation {
@@ -85,7 +85,7 @@ variable "deep_archive_access_after_days" {
 }
 
 variable "enable_access_logging" {
-  description = "Create a {stack_name}-access-logs-{account_id} bucket and send S3 server access logs of every stack bucket to it."
+  description = "Create a {stack_name}-{region code}-access-logs-{account_id} bucket and send S3 server access logs of every stack bucket to it."
   type        = bool
   default     = false
 }
@@ -311,7 +311,7 @@ variable "hyperpod_cluster_name" {
 }
 
 variable "hyperpod_node_role_arn" {
-  description = "ARN of an existing IAM role for the HyperPod nodes (each instance group's ExecutionRole). Empty: the stack creates {stack_name}-hyperpod-instance. Either way operators may pass it (smconsole cluster-create)."
+  description = "ARN of an existing IAM role for the HyperPod nodes (each instance group's ExecutionRole). Empty: the stack creates {stack_name}-{region code}-hyperpod-instance. Either way operators may pass it (smconsole cluster-create)."
   type        = string
   default     = ""
 
@@ -350,7 +350,7 @@ variable "fsx_throughput_per_unit_of_storage" {
 }
 
 variable "hyperpod_lifecycle_scripts_dir" {
-  description = "Local directory of HyperPod lifecycle scripts with on_create.sh (e.g. the base-config of aws-samples/awsome-distributed-training). Uploaded to s3://sagemaker-{stack_name}-hp-{account_id}/lifecycle/ next to a generated provisioning_parameters.json."
+  description = "Local directory of HyperPod lifecycle scripts with on_create.sh (e.g. the base-config of aws-samples/awsome-distributed-training). Uploaded to s3://sagemaker-{stack_name}-{region code}-hp-{account_id}/lifecycle/ next to a generated provisioning_parameters.json."
   type        = string
   default     = ""
 }
