@@ -4,6 +4,7 @@
 # --- networking shared by the parts placed in the VPC ------------------------------------
 
 resource "aws_security_group" "sagemaker" {
+  # checkov:skip=CKV2_AWS_5:Created only when a part that attaches it is on (notebook, domain, VPC endpoints, FSx, the HyperPod cluster through its CloudFormation parameter); checkov links neither FSx nor the stack parameter.
   count = local.use_vpc && (var.create_domain || var.create_notebook || var.create_hyperpod || var.create_fsx_lustre) ? 1 : 0
 
   name        = "${var.stack_name}-sagemaker"
