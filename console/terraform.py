@@ -72,7 +72,9 @@ provider "aws" {
   region = var.region
 }
 """
-_USES_AWS = re.compile(r'(?m)^\s*(?:resource|data)\s+"aws_|"(?:registry\.terraform\.io/)?hashicorp/aws"')
+_USES_AWS = re.compile(
+    r'(?m)^\s*(?:resource|data)\s+"aws_|"(?:registry\.terraform\.io/)?hashicorp/aws"'
+)
 _AWS_PROVIDER = re.compile(r'(?m)^\s*provider\s+"?aws"?\s*\{')
 
 

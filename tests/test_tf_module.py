@@ -38,8 +38,8 @@ from tests.support.terraform import (
 
 ACCOUNT = "123456789012"  # moto's account
 KMS_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0c0e2b67-9d3c-4f5e-8a6b-1b2c3d4e5f60"
-CHECKOV = "checkov==3.2.*"
-TAGS = {"team": "ml-platform", "cost-center": "ml-1234"}  # in its own environment: it pins boto3 and ships its own hcl2
+CHECKOV = "checkov==3.2.*"  # in its own environment: it pins boto3 and ships its own hcl2
+TAGS = {"team": "ml-platform", "cost-center": "ml-1234"}
 
 
 @pytest.fixture(scope="module")
@@ -665,7 +665,7 @@ NOTEBOOK_WORKFLOW: list[tuple[str, str, str, dict[str, str]]] = [
     ("default_bucket", "s3:ListBucket", _SDK_BUCKET, {}),
     ("default_bucket", "s3:CreateBucket", _SDK_BUCKET, {}),
     ("fit: upload code", "s3:PutObject", f"{_SDK_BUCKET}/{_JOB}/source/sourcedir.tar.gz", {}),
-    ("fit: read data", "s3:GetObject", f"arn:aws:s3:::full-use1-input-{ACCOUNT}/train/data.csv", {}),
+    ("fit: read data", "s3:GetObject", f"arn:aws:s3:::full-use1-input-{ACCOUNT}/train/x.csv", {}),
     ("fit", "iam:PassRole", _ROLE, {"iam:PassedToService": "sagemaker.amazonaws.com"}),
     ("fit", "sagemaker:CreateTrainingJob", f"{_SM}:training-job/{_JOB}", {}),
     ("fit", "sagemaker:DescribeTrainingJob", f"{_SM}:training-job/{_JOB}", {}),
@@ -967,9 +967,10 @@ def test_apply_read_by_the_console_then_destroy(
 
     # --- roles and policies -----------------------------------------------------------------
     iam = aws.client("iam")
-    role = iam.get_role(RoleName="demo-use1-sagemaker-execution")["Role"]
-    attached = iam.list_attached_role_policies(RoleName="demo-use1-sagemaker-execution")
-    assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == ["demo-use1-sagemaker-execution"]
+    role_name = "demo-use1-sagemaker-execution"
+    role = iam.get_role(RoleName=role_name)["Role"]
+    attached = iam.list_attached_role_policies(RoleName=role_name)
+    assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == [role_name]
     granted = {}
     for name in ("read-only", "operator", "operator-roles"):
         arn = f"arn:aws:iam::{ACCOUNT}:policy/demo-use1-smconsole-{name}"
