@@ -50,7 +50,8 @@ from console.errors import (
 
 BINARIES = ("terraform", "tofu")
 # The same rule as tf/variables.tf: the stack name becomes part of S3 bucket names
-# ({stack}-models-{account_id}, at most 63 characters), so lower case and at most 32.
+# ({stack}-{region code}-models-{account_id}, at most 63 characters), so lower case and at
+# most 32 (tf/ refuses at plan time a name that still comes out too long in a region).
 _STACK_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 DEFAULT_WORKSPACE = "default"
 
