@@ -15,6 +15,13 @@ confirmed (and the gate let it through) is the stack's workspace selected, or cr
 in the real directory and the plan applied there. A refused or unconfirmed apply leaves
 no workspace, no plan file, nothing.
 
+The shipped ``tf/`` is a module that configures no provider (so others can use it as a
+child module); run as the root it needs one. The working copy gets :data:`PROVIDER_FILE`
+(region from ``-var region=``/terraform.tfvars, default us-east-1; credentials from the
+environment) whenever the directory uses the AWS provider and configures none itself. A
+saved plan carries its configuration, so applying it in the stack directory needs no
+provider file there: the stack directory is never written to for this.
+
 Output is streamed line by line through a callback (the CLI echoes it; the TUI can show
 it in a log pane) rather than inherited, so it can be captured and tested.
 """
@@ -43,9 +50,71 @@ from console.errors import (
 
 BINARIES = ("terraform", "tofu")
 # The same rule as tf/variables.tf: the stack name becomes part of S3 bucket names
-# ({stack}-models-{account_id}, at most 63 characters), so lower case and at most 32.
+# ({stack}-{region code}-models-{account_id}, at most 63 characters), so lower case and at
+# most 32 (tf/ refuses at plan time a name that still comes out too long in a region).
 _STACK_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 DEFAULT_WORKSPACE = "default"
+
+# The provider configuration the console adds to its working copy of a stack directory
+# that uses the AWS provider without configuring it (the shipped tf/ module).
+PROVIDER_FILE = "smconsole_provider.tf"
+PROVIDER_CONFIG = """\
+# Written by smconsole into its working copy: tf/ configures no provider (it is a module
+# others can use), so the console supplies this one when it runs tf/ as the root.
+# Credentials come from the environment (AWS_PROFILE, ...); the module tags every resource.
+
+variable "region" {
+  description = "AWS region of the stack (when smconsole runs tf/ itself)."
+  type        = string
+  default     = "us-east-1"
+}
+
+provider "aws" {
+  region = var.region
+}
+"""
+_USES_AWS = re.compile(
+    r'(?m)^\s*(?:resource|data)\s+"aws_|"(?:registry\.terraform\.io/)?hashicorp/aws"'
+)
+_AWS_PROVIDER = re.compile(r'(?m)^\s*provider\s+"?aws"?\s*\{')
+
+
+def _is_override(path: Path) -> bool:
+    """Terraform merges override files into other blocks; they configure nothing alone."""
+    stem = path.name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def needs_provider_file(directory: Path) -> bool:
+    """True when ``directory`` uses the AWS provider and has no ``provider "aws"`` block."""
+    uses_aws = False
+    for path in sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")]):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        uses_aws = uses_aws or bool(_USES_AWS.search(text))
+        if _is_override(path):
+            continue
+        if path.name.endswith(".json"):
+            try:
+                provider = json.loads(text).get("provider", {})
+            except (json.JSONDecodeError, AttributeError):
+                continue
+            configured = isinstance(provider, dict) and "aws" in provider
+        else:
+            configured = bool(_AWS_PROVIDER.search(text))
+        if configured:
+            return False
+    return uses_aws
+
+
+def add_provider_file(directory: Path) -> bool:
+    """Write :data:`PROVIDER_FILE` into ``directory`` (a working copy) when it needs one."""
+    if not needs_provider_file(directory):
+        return False
+    (directory / PROVIDER_FILE).write_text(PROVIDER_CONFIG, encoding="utf-8")
+    return True
 
 
 class TerraformError(SmError):
@@ -205,8 +274,9 @@ class Terraform:
 
         The copy has the configuration, the stack's own state (``terraform.tfstate.d/
         STACK``, when it exists) and a data directory whose providers are a link to the
-        real ones (read, never written; no copy of a ~500 MB provider). Selecting or
-        creating the workspace and writing the plan happen in the copy; the copy is
+        real ones (read, never written; no copy of a ~500 MB provider), and the provider
+        configuration when the directory has none (:func:`add_provider_file`). Selecting
+        or creating the workspace and writing the plan happen in the copy; the copy is
         removed afterwards, so a preview leaves the stack directory exactly as it was.
         """
         check_stack(stack)
@@ -219,6 +289,7 @@ class Terraform:
                 symlinks=True,
                 ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate.d", "*.tfplan"),
             )
+            add_provider_file(copy)
             state = self.directory / "terraform.tfstate.d" / stack
             if state.is_dir():
                 shutil.copytree(state, copy / "terraform.tfstate.d" / stack, symlinks=True)

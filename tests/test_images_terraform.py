@@ -156,10 +156,11 @@ def tf_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _audit(home: Path) -> list[dict[str, Any]]:
-    """The audit's outcome records (the ``intent`` written before each call left out)."""
+    """The audit's outcome records (the ``intent`` record written before each call is left
+    out: every intent here has its outcome after it)."""
     path = home / ".local/state/smconsole/audit.jsonl"
-    lines = path.read_text().splitlines() if path.exists() else []
-    return [r for r in map(json.loads, lines) if r["outcome"] != "intent"]
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return [row for row in rows if row["outcome"] != "intent"]
 
 
 def _outcomes(home: Path) -> list[tuple[str, str, str]]:
@@ -204,8 +205,7 @@ def test_tf_init_plan_apply_output_destroy(
     # The emptied workspace is gone too: the stack has no state left anywhere.
     assert not (tf_dir / "terraform.tfstate.d" / "demo").exists()
 
-    audit = [(r["action"], r["target"], r["outcome"]) for r in _audit(isolated_env)]
-    assert audit == [("tf-apply", "demo", "ok"), ("tf-destroy", "demo", "ok")]
+    assert _outcomes(isolated_env) == [("tf-apply", "demo", "ok"), ("tf-destroy", "demo", "ok")]
 
 
 def test_tf_stacks_keep_separate_state(
@@ -256,7 +256,7 @@ def test_tf_apply_confirms_and_read_only_refuses(
     assert read_only.exit_code == 3 and "read-only" in read_only.stderr
     assert read_only.stdout == ""  # refused before planning
 
-    # Both refusals are audited (README, Safety); nothing was applied.
+    # Both refusals are audited (not confirmed; read-only), and nothing was applied.
     assert _outcomes(isolated_env) == [
         ("tf-apply", "demo", "refused"),
         ("tf-destroy", "demo", "refused"),
@@ -305,10 +305,10 @@ def test_tf_previews_change_nothing_in_the_stack_directory(
     assert run_cli("tf-destroy", "kept").exit_code == 4  # not confirmed
     assert tree_snapshot(tf_dir) == applied
     assert _outcomes(isolated_env) == [
-        ("tf-apply", "fresh", "refused"),
-        ("tf-apply", "fresh", "refused"),
+        ("tf-apply", "fresh", "refused"),  # not confirmed
+        ("tf-apply", "fresh", "refused"),  # read-only
         ("tf-apply", "kept", "ok"),
-        ("tf-destroy", "kept", "refused"),
+        ("tf-destroy", "kept", "refused"),  # not confirmed
     ]
 
 
@@ -556,7 +556,8 @@ def test_tf_previews_of_the_real_module_change_nothing(
     unconfirmed tf-apply leave the initialised directory exactly as it was."""
     from tests.support.terraform import make_workdir
 
-    work = make_workdir(tmp_path / "tf", aws.url)
+    # As shipped: no provider block in tf/ (the console adds one to its working copy only).
+    work = make_workdir(tmp_path / "tf", aws.url, provider_file=False)
     for name, value in work.env().items():
         if name.startswith(("TF_", "CHECKPOINT")):
             monkeypatch.setenv(name, value)
@@ -568,4 +569,37 @@ def test_tf_previews_of_the_real_module_change_nothing(
     unconfirmed = run_cli("tf-apply", "preview")
     assert unconfirmed.exit_code == 4, unconfirmed.stdout[-3000:] + unconfirmed.stderr
     assert tree_snapshot(work.directory) == before
-    assert _outcomes(isolated_env) == [("tf-apply", "preview", "refused")]
+    assert _outcomes(isolated_env) == [("tf-apply", "preview", "refused")]  # not confirmed
+
+
+def test_a_provider_file_only_where_the_aws_provider_is_used_and_not_configured(
+    tmp_path: Path,
+) -> None:
+    """tf/ is a module without a provider block: the console's working copy gets one. A
+    root with its own provider block (an example), or one without AWS, is left alone."""
+    shipped = terraform.default_dir()
+    assert terraform.needs_provider_file(shipped)
+    assert not terraform.needs_provider_file(shipped / "examples" / "minimal")
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "main.tf").write_text(TF_CONFIG)
+    assert not terraform.needs_provider_file(plain)  # no AWS at all: no provider to add
+
+    module = tmp_path / "module"
+    module.mkdir()
+    (module / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    # An override file merges into a provider block; it configures none by itself.
+    (module / "moto_override.tf").write_text('provider "aws" {\n  region = "eu-west-1"\n}\n')
+    assert terraform.needs_provider_file(module)
+    assert terraform.add_provider_file(module)
+    written = (module / terraform.PROVIDER_FILE).read_text()
+    assert 'provider "aws" {' in written and 'variable "region" {' in written
+    assert not terraform.needs_provider_file(module)  # once is enough
+    assert not terraform.add_provider_file(module)
+
+    as_json = tmp_path / "json"
+    as_json.mkdir()
+    (as_json / "main.tf").write_text('data "aws_region" "here" {}\n')
+    (as_json / "provider.tf.json").write_text(json.dumps({"provider": {"aws": {"region": "x"}}}))
+    assert not terraform.needs_provider_file(as_json)

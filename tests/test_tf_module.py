@@ -23,10 +23,14 @@ import pytest
 
 from tests.support.moto_server import MotoServer
 from tests.support.terraform import (
+    README,
     TF_SOURCE,
     TfWorkdir,
     computed_once,
+    generated_readme,
+    inputs_table,
     make_workdir,
+    outputs_table,
     patch_moto_for_terraform,
     require_terraform,
     resources,
@@ -35,6 +39,7 @@ from tests.support.terraform import (
 ACCOUNT = "123456789012"  # moto's account
 KMS_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0c0e2b67-9d3c-4f5e-8a6b-1b2c3d4e5f60"
 CHECKOV = "checkov==3.2.*"  # in its own environment: it pins boto3 and ships its own hcl2
+TAGS = {"team": "ml-platform", "cost-center": "ml-1234"}
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +84,10 @@ def everything_on(scripts: Path) -> dict[str, Any]:
         "kms_key_arn": KMS_KEY,
         "create_fsx_lustre": True,
         "domain_user_profiles": ["alice"],
+        "intelligent_tiering_after_days": 30,
+        "archive_access_after_days": 90,
+        "deep_archive_access_after_days": 180,
+        "tags": TAGS,
     }
 
 
@@ -207,14 +216,42 @@ def test_every_variable_is_declared_used_and_described(module: Path) -> None:
         assert "type" in body, f"{name}: type"
 
 
-def test_readme_documents_every_variable_and_output() -> None:
-    readme = (TF_SOURCE / "README.md").read_text()
-    variables_section = readme.split("## Variables", 1)[1].split("\n## ", 1)[0]
-    outputs_section = readme.split("## Outputs", 1)[1].split("\n## ", 1)[0]
+def test_readme_tables_are_generated_from_the_tf_files() -> None:
+    """tf/README.md's input and output tables are what ``python -m tests.support.terraform``
+    generates from variables.tf and outputs.tf: a variable added, removed or re-described
+    without regenerating them fails here."""
+    readme = README.read_text()
+    assert readme == generated_readme(readme), "run: python -m tests.support.terraform"
     for name in _blocks(TF_SOURCE / "variables.tf", "variable"):
-        assert f"| `{name}` |" in variables_section, f"README: variable {name}"
+        assert f"| `{name}` |" in inputs_table()
     for name in _blocks(TF_SOURCE / "outputs.tf", "output"):
-        assert f"`{name}`" in outputs_section, f"README: output {name}"
+        assert f"| `{name}` |" in outputs_table()
+    # The generator sees types and defaults as HCL: required, strings, null and maps apart.
+    rows = {row.split(" | ")[0]: row for row in inputs_table().splitlines()}
+    assert rows["| `stack_name`"].split(" | ")[2] == "required"
+    assert rows["| `kms_key_arn`"].split(" | ")[1:3] == ["`string`", '`""`']
+    assert rows["| `create_vpc_endpoints`"].split(" | ")[1:3] == ["`bool`", "`null`"]
+    assert rows["| `tags`"].split(" | ")[1:3] == ["`map(string)`", "`{}`"]
+
+
+def test_the_module_configures_no_provider() -> None:
+    """A child module must not configure its provider: the caller's region, credentials and
+    default_tags apply (and the module can be used with count/for_each)."""
+    for path in TF_SOURCE.rglob("*.tf"):
+        if "examples" in path.parts:
+            continue
+        assert "provider" not in _parse(path), path
+    versions = _parse(TF_SOURCE / "versions.tf")["terraform"][0]
+    assert versions["required_providers"][0]["aws"]["source"] == "hashicorp/aws"
+    examples = sorted(p.name for p in (TF_SOURCE / "examples").iterdir())
+    assert examples == ["hyperpod", "minimal", "notebook", "vpc-domain"]
+    for example in examples:
+        parsed = _parse(TF_SOURCE / "examples" / example / "main.tf")
+        (provider,) = parsed["provider"]
+        assert provider["aws"]["default_tags"][0]["tags"] == "${var.tags}", example
+        (module,) = parsed["module"]
+        assert module["smconsole"]["source"] == "../..", example
+        assert module["smconsole"]["tags"] == "${var.tags}", example
 
 
 # --- plans ----------------------------------------------------------------------------------------
@@ -224,11 +261,11 @@ def test_plan_with_every_option_on(full_plan: dict[str, Any], lifecycle_scripts:
     planned = _by_address(full_plan)
     buckets = {v["bucket"] for a, v in planned.items() if a.endswith(".aws_s3_bucket.this")}
     assert buckets == {
-        f"full-input-{ACCOUNT}",
-        f"full-output-{ACCOUNT}",
-        f"full-models-{ACCOUNT}",
-        f"full-access-logs-{ACCOUNT}",
-        f"sagemaker-full-hp-{ACCOUNT}",
+        f"full-use1-input-{ACCOUNT}",
+        f"full-use1-output-{ACCOUNT}",
+        f"full-use1-models-{ACCOUNT}",
+        f"full-use1-access-logs-{ACCOUNT}",
+        f"sagemaker-full-use1-hp-{ACCOUNT}",
     }
     # The customer key on the data buckets; the log bucket stays SSE-S3 (log delivery).
     sse = {
@@ -240,7 +277,7 @@ def test_plan_with_every_option_on(full_plan: dict[str, Any], lifecycle_scripts:
     assert {s["sse_algorithm"] for s in sse.values()} == {"aws:kms"}
     assert {s["kms_master_key_id"] for s in sse.values()} == {KMS_KEY}
     logged = {v["target_prefix"] for a, v in planned.items() if "aws_s3_bucket_logging" in a}
-    assert logged == {f"{b}/" for b in buckets - {f"full-access-logs-{ACCOUNT}"}}
+    assert logged == {f"{b}/" for b in buckets - {f"full-use1-access-logs-{ACCOUNT}"}}
 
     notebook = planned["aws_sagemaker_notebook_instance.this[0]"]
     assert notebook["direct_internet_access"] == "Disabled"  # in the VPC
@@ -258,7 +295,7 @@ def test_plan_with_every_option_on(full_plan: dict[str, Any], lifecycle_scripts:
     assert domain["app_network_access_type"] == "VpcOnly" and domain["auth_mode"] == "IAM"
 
     mlflow = planned["aws_sagemaker_mlflow_tracking_server.this[0]"]
-    assert mlflow["artifact_store_uri"] == f"s3://full-models-{ACCOUNT}/mlflow"
+    assert mlflow["artifact_store_uri"] == f"s3://full-use1-models-{ACCOUNT}/mlflow"
     # In the VPC the template is still known at plan time (reviewable; checkov reads it):
     # the security group id, known only after apply, enters as a stack parameter.
     stack = planned["aws_cloudformation_stack.hyperpod[0]"]
@@ -279,6 +316,75 @@ def test_plan_with_every_option_on(full_plan: dict[str, Any], lifecycle_scripts:
         for s in ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "s3")
     }
     assert planned['aws_sagemaker_user_profile.this["alice"]']["user_profile_name"] == "alice"
+
+
+# Resource types that bill by the hour (or per endpoint-hour) merely by existing.
+BILLED_BY_THE_HOUR = (
+    "aws_sagemaker_notebook_instance",
+    "aws_sagemaker_mlflow_tracking_server",
+    "aws_cloudformation_stack",  # the HyperPod cluster
+    "aws_fsx_lustre_file_system",
+    "aws_vpc_endpoint",  # interface endpoints bill per hour and AZ
+)
+
+
+@pytest.mark.parametrize("plan_name", ["full_plan", "default_plan"])
+def test_every_taggable_resource_carries_the_tags(
+    plan_name: str, request: pytest.FixtureRequest
+) -> None:
+    """``tags`` lands on each resource that has the argument, merged with the stack's own
+    two, without relying on the caller's provider default_tags."""
+    plan: dict[str, Any] = request.getfixturevalue(plan_name)
+    stack = {"full_plan": "full", "default_plan": "plain"}[plan_name]
+    wanted = {"smconsole:stack": stack, "ManagedBy": "terraform"}
+    if plan_name == "full_plan":
+        wanted |= TAGS
+    taggable = [r for r in resources(plan) if r["mode"] == "managed" and "tags" in r["values"]]
+    untagged = [r["address"] for r in taggable if (r["values"]["tags"] or {}) != wanted]
+    assert untagged == []
+    kinds = {r["type"] for r in taggable}
+    assert {"aws_s3_bucket", "aws_iam_role", "aws_iam_policy"} <= kinds
+    if plan_name == "full_plan":  # every optional part, each tagged
+        assert kinds >= {
+            "aws_security_group",
+            "aws_sagemaker_notebook_instance",
+            "aws_sagemaker_notebook_instance_lifecycle_configuration",
+            "aws_sagemaker_domain",
+            "aws_sagemaker_user_profile",
+            "aws_vpc_endpoint",
+            "aws_sagemaker_mlflow_tracking_server",
+            "aws_fsx_lustre_file_system",
+            "aws_cloudformation_stack",
+            "aws_s3_object",
+        }
+
+
+def test_example_tfvars_create_nothing_billed_by_the_hour(workdir: TfWorkdir) -> None:
+    plan = workdir.plan_json(
+        f"-var-file={TF_SOURCE / 'terraform.tfvars.example'}", "-var=stack_name=example"
+    )
+    kinds = {r["type"] for r in resources(plan) if r["mode"] == "managed"}
+    assert "aws_s3_bucket" in kinds and "aws_iam_role" in kinds
+    assert not kinds & set(BILLED_BY_THE_HOUR), kinds & set(BILLED_BY_THE_HOUR)
+
+
+def test_lifecycle_options_reach_every_data_bucket(full_plan: dict[str, Any]) -> None:
+    planned = _by_address(full_plan)
+    data = ("input", "output", "models", "hyperpod")
+    for purpose in data:
+        prefix = f'module.bucket["{purpose}"]'
+        rules = planned[f"{prefix}.aws_s3_bucket_lifecycle_configuration.this"]["rule"]
+        (tiering,) = [r for r in rules if r["id"] == "intelligent-tiering"]
+        assert tiering["transition"] == [
+            {"date": None, "days": 30, "storage_class": "INTELLIGENT_TIERING"}
+        ]
+        tiers = planned[f"{prefix}.aws_s3_bucket_intelligent_tiering_configuration.this[0]"]
+        assert {(t["access_tier"], t["days"]) for t in tiers["tiering"]} == {
+            ("ARCHIVE_ACCESS", 90),
+            ("DEEP_ARCHIVE_ACCESS", 180),
+        }
+    # The access-log bucket only expires its logs: no tiering for objects that are deleted.
+    assert not [a for a in planned if a.startswith("module.access_logs") and "tiering" in a]
 
 
 def _autostop_python(plan: dict[str, Any]) -> str:
@@ -455,7 +561,7 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
         assert len(compact) <= 5500, (address, len(compact))
     # The stack's buckets, and the SageMaker SDK's default bucket (the execution role's).
     stack_buckets = re.compile(
-        rf"^arn:aws:s3:::(full-\w+|sagemaker-full-hp|sagemaker-us-east-1)-{ACCOUNT}(/.*)?$"
+        rf"^arn:aws:s3:::(full-use1-\w+|sagemaker-full-use1-hp|sagemaker-us-east-1)-{ACCOUNT}(/.*)?$"
     )
     for address, values in policies.items():
         for actions, found in _statement_resources(_policy(values)):
@@ -473,8 +579,8 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
     assert operator[: len(read_only)] == read_only
     (pass_role,) = [s for s in operator if s["Sid"] == "PassExecutionRolesToSageMaker"]
     assert pass_role["Resource"] == [
-        f"arn:aws:iam::{ACCOUNT}:role/full-sagemaker-execution",
-        f"arn:aws:iam::{ACCOUNT}:role/full-hyperpod-instance",  # cluster-create passes it
+        f"arn:aws:iam::{ACCOUNT}:role/full-use1-sagemaker-execution",
+        f"arn:aws:iam::{ACCOUNT}:role/full-use1-hyperpod-instance",  # cluster-create passes it
         f"arn:aws:iam::{ACCOUNT}:role/smconsole-*",
     ]
     assert "DecryptStackObjects" in {s["Sid"] for s in read_only}  # the KMS key, for reports
@@ -485,7 +591,7 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
     assert by_sid["MlflowRead"] in read_only and by_sid["MlflowRead"]["Resource"] == [server]
     assert "MlflowMoveAliases" not in {s["Sid"] for s in read_only}
     assert by_sid["MlflowMoveAliases"]["Resource"] == [server]
-    assert by_sid["MlflowArtifactsList"]["Resource"] == f"arn:aws:s3:::full-models-{ACCOUNT}"
+    assert by_sid["MlflowArtifactsList"]["Resource"] == f"arn:aws:s3:::full-use1-models-{ACCOUNT}"
 
     trust = json.loads(planned["aws_iam_role.execution"]["assume_role_policy"])
     (statement,) = trust["Statement"]
@@ -537,7 +643,7 @@ def simulate(
 
 _SM = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}"
 _SDK_BUCKET = f"arn:aws:s3:::sagemaker-us-east-1-{ACCOUNT}"
-_ROLE = f"arn:aws:iam::{ACCOUNT}:role/full-sagemaker-execution"
+_ROLE = f"arn:aws:iam::{ACCOUNT}:role/full-use1-sagemaker-execution"
 _JOB = "pytorch-training-2026-12-05-15-00-00-000"
 # The seed's notebook workflow with the SageMaker Python SDK, as the IAM requests it makes
 # under the execution role: get_execution_role(), default_bucket(), Estimator.fit(),
@@ -559,7 +665,7 @@ NOTEBOOK_WORKFLOW: list[tuple[str, str, str, dict[str, str]]] = [
     ("default_bucket", "s3:ListBucket", _SDK_BUCKET, {}),
     ("default_bucket", "s3:CreateBucket", _SDK_BUCKET, {}),
     ("fit: upload code", "s3:PutObject", f"{_SDK_BUCKET}/{_JOB}/source/sourcedir.tar.gz", {}),
-    ("fit: read data", "s3:GetObject", f"arn:aws:s3:::full-input-{ACCOUNT}/train/data.csv", {}),
+    ("fit: read data", "s3:GetObject", f"arn:aws:s3:::full-use1-input-{ACCOUNT}/train/x.csv", {}),
     ("fit", "iam:PassRole", _ROLE, {"iam:PassedToService": "sagemaker.amazonaws.com"}),
     ("fit", "sagemaker:CreateTrainingJob", f"{_SM}:training-job/{_JOB}", {}),
     ("fit", "sagemaker:DescribeTrainingJob", f"{_SM}:training-job/{_JOB}", {}),
@@ -626,8 +732,8 @@ def test_example_tfvars_plan_with_hyperpod_outside_a_vpc(
     assert "aws_sagemaker_notebook_instance.this[0]" in planned  # asked for above
     assert not [a for a in planned if "domain" in a or "mlflow" in a or "security_group" in a]
     assert {v["bucket"] for a, v in planned.items() if a.endswith(".aws_s3_bucket.this")} == {
-        f"example-{p}-{ACCOUNT}" for p in ("input", "output", "models")
-    } | {f"sagemaker-example-hp-{ACCOUNT}"}
+        f"example-use1-{p}-{ACCOUNT}" for p in ("input", "output", "models")
+    } | {f"sagemaker-example-use1-hp-{ACCOUNT}"}
     # Without a VPC the notebook needs direct internet access.
     notebook = planned["aws_sagemaker_notebook_instance.this[0]"]
     assert notebook["direct_internet_access"] == "Enabled"
@@ -646,13 +752,13 @@ def test_example_tfvars_plan_with_hyperpod_outside_a_vpc(
     assert groups["compute"]["InstanceType"] == "ml.g5.8xlarge"
     assert {g["ThreadsPerCore"] for g in groups.values()} == {1}
     assert {g["ExecutionRole"] for g in groups.values()} == {
-        f"arn:aws:iam::{ACCOUNT}:role/example-hyperpod-instance"
+        f"arn:aws:iam::{ACCOUNT}:role/example-use1-hyperpod-instance"
     }
     assert {json.dumps(g["LifeCycleConfig"], sort_keys=True) for g in groups.values()} == {
         json.dumps(
             {
                 "OnCreate": "on_create.sh",
-                "SourceS3Uri": f"s3://sagemaker-example-hp-{ACCOUNT}/lifecycle/",
+                "SourceS3Uri": f"s3://sagemaker-example-use1-hp-{ACCOUNT}/lifecycle/",
             },
             sort_keys=True,
         )
@@ -782,6 +888,7 @@ def test_every_checkov_skip_has_a_reason() -> None:
 
 
 def _audit(home: Path) -> list[tuple[str, str, str]]:
+    """The outcome records (each mutation's ``intent`` record before it is left out)."""
     path = home / ".local/state/smconsole/audit.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     return [(r["action"], r["target"], r["outcome"]) for r in rows if r["outcome"] != "intent"]
@@ -799,7 +906,9 @@ def test_apply_read_by_the_console_then_destroy(
     ec2 = aws.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
-    work = make_workdir(tmp_path / "tf", aws.url)
+    # No provider file: tf/ has no provider block, and the console adds one to its copy.
+    work = make_workdir(tmp_path / "tf", aws.url, provider_file=False)
+    assert not (work.directory / "smconsole_provider.tf").exists()
     options = {
         "create_notebook": True,
         "create_domain": True,
@@ -823,12 +932,13 @@ def test_apply_read_by_the_console_then_destroy(
     assert applied.exit_code == 0, applied.stdout[-3000:] + applied.stderr
     assert "Apply complete!" in applied.stdout
     assert (work.directory / "terraform.tfstate.d" / "demo" / "terraform.tfstate").is_file()
+    assert not (work.directory / "smconsole_provider.tf").exists()  # only in its copies
 
     # --- the buckets, as AWS (moto) sees them -------------------------------------------
     s3 = aws.client("s3")
-    logs_bucket = f"demo-access-logs-{ACCOUNT}"
+    logs_bucket = f"demo-use1-access-logs-{ACCOUNT}"
     for purpose in ("input", "output", "models"):
-        bucket = f"demo-{purpose}-{ACCOUNT}"
+        bucket = f"demo-use1-{purpose}-{ACCOUNT}"
         assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
         (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
             "Rules"
@@ -857,12 +967,13 @@ def test_apply_read_by_the_console_then_destroy(
 
     # --- roles and policies -----------------------------------------------------------------
     iam = aws.client("iam")
-    role = iam.get_role(RoleName="demo-sagemaker-execution")["Role"]
-    attached = iam.list_attached_role_policies(RoleName="demo-sagemaker-execution")
-    assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == ["demo-sagemaker-execution"]
+    role_name = "demo-use1-sagemaker-execution"
+    role = iam.get_role(RoleName=role_name)["Role"]
+    attached = iam.list_attached_role_policies(RoleName=role_name)
+    assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == [role_name]
     granted = {}
     for name in ("read-only", "operator", "operator-roles"):
-        arn = f"arn:aws:iam::{ACCOUNT}:policy/demo-smconsole-{name}"
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/demo-use1-smconsole-{name}"
         version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
         document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
         granted[name] = {
@@ -896,7 +1007,7 @@ def test_apply_read_by_the_console_then_destroy(
     assert shown.exit_code == 0, shown.stderr
     outputs = shown.json()
     assert outputs["execution_role_arn"] == role["Arn"]
-    assert outputs["models_bucket"] == f"demo-models-{ACCOUNT}"
+    assert outputs["models_bucket"] == f"demo-use1-models-{ACCOUNT}"
     assert outputs["notebook_name"] == "demo-notebook"
     assert outputs["domain_id"] == domain["DomainId"]
     # Outputs of parts switched off are null, which terraform output leaves out.
@@ -912,7 +1023,7 @@ def test_apply_read_by_the_console_then_destroy(
     applied = apply_defaults(config, defaults)
     assert config.execution_role_arn == role["Arn"]
     assert (config.buckets.input, config.buckets.output, config.buckets.models) == tuple(
-        f"demo-{p}-{ACCOUNT}" for p in ("input", "output", "models")
+        f"demo-use1-{p}-{ACCOUNT}" for p in ("input", "output", "models")
     )
     assert set(applied.applied) == {
         "execution_role_arn",

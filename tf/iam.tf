@@ -23,31 +23,33 @@ data "aws_iam_policy_document" "sagemaker_trust" {
 locals {
   bucket_arns = { for purpose, name in local.data_buckets : purpose => "arn:${local.partition}:s3:::${name}" }
   sagemaker_log_arns = [
-    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/sagemaker/*",
-    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/sagemaker/*:log-stream:*",
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/*",
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/*:log-stream:*",
   ]
-  sagemaker_arns = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:*"
+  sagemaker_arns = "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:*"
   # Built from names, not read from the resources, so every policy is known at plan time
   # (reviewable in the plan, and checked by checkov on the plan).
-  execution_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.stack_name}-sagemaker-execution"
+  execution_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${local.global_name}-sagemaker-execution"
   # The SageMaker Python SDK's Session.default_bucket(): created on first use by the role.
-  sdk_default_bucket_arn = "arn:${local.partition}:s3:::sagemaker-${var.region}-${local.account_id}"
+  sdk_default_bucket_arn = "arn:${local.partition}:s3:::sagemaker-${local.region}-${local.account_id}"
   # What the SDK workflow in a notebook/Studio creates and then uses (fit, deploy, predict,
   # cleanup). Its names are generated (base_job_name + timestamp), so the scope is the
   # resource type in this account and region, not a name prefix.
   sdk_resource_arns = [for kind in ["training-job", "processing-job", "model", "endpoint-config", "endpoint", "transform-job", "hyper-parameter-tuning-job"] :
-    "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:${kind}/*"
+    "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:${kind}/*"
   ]
-  hyperpod_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${var.stack_name}-hyperpod-instance"
-  tracking_server_arn = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:mlflow-tracking-server/${var.stack_name}-mlflow"
+  hyperpod_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${local.global_name}-hyperpod-instance"
+  tracking_server_arn = "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:mlflow-tracking-server/${var.stack_name}-mlflow"
 }
 
 # --- the SageMaker execution role (jobs, endpoints, notebook, Studio users) -------------
 
 resource "aws_iam_role" "execution" {
-  name               = "${var.stack_name}-sagemaker-execution"
+  name               = "${local.global_name}-sagemaker-execution"
   description        = "SageMaker execution role of smconsole stack ${var.stack_name}"
   assume_role_policy = data.aws_iam_policy_document.sagemaker_trust.json
+
+  tags = local.tags
 }
 
 data "aws_iam_policy_document" "execution" {
@@ -93,10 +95,10 @@ data "aws_iam_policy_document" "execution" {
       "sagemaker:DescribeSpace",
     ]
     resources = [
-      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:notebook-instance/*",
-      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:domain/*",
-      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:user-profile/*",
-      "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:space/*",
+      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:notebook-instance/*",
+      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:domain/*",
+      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:user-profile/*",
+      "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:space/*",
     ]
   }
 
@@ -181,7 +183,7 @@ data "aws_iam_policy_document" "execution" {
     sid     = "PullContainerImages"
     actions = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     # AWS Deep Learning Containers live in AWS-owned accounts of the same region.
-    resources = ["arn:${local.partition}:ecr:${var.region}:*:repository/*"]
+    resources = ["arn:${local.partition}:ecr:${local.region}:*:repository/*"]
   }
 
   dynamic "statement" {
@@ -189,7 +191,7 @@ data "aws_iam_policy_document" "execution" {
     content {
       sid       = "NotebookStopsItselfWhenIdle"
       actions   = ["sagemaker:StopNotebookInstance"]
-      resources = ["arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:notebook-instance/${lower(local.notebook_name)}"]
+      resources = ["arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:notebook-instance/${lower(local.notebook_name)}"]
     }
   }
 
@@ -203,11 +205,11 @@ data "aws_iam_policy_document" "execution" {
         "ec2:DeleteNetworkInterface",
         "ec2:DeleteNetworkInterfacePermission",
       ]
-      resources = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:*"]
+      resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:*"]
       condition {
         test     = "ArnEquals"
         variable = "ec2:Vpc"
-        values   = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:vpc/${var.vpc_id}"]
+        values   = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/${var.vpc_id}"]
       }
     }
   }
@@ -247,9 +249,11 @@ data "aws_iam_policy_document" "execution" {
 }
 
 resource "aws_iam_policy" "execution" {
-  name        = "${var.stack_name}-sagemaker-execution"
+  name        = "${local.global_name}-sagemaker-execution"
   description = "What SageMaker jobs, endpoints and notebooks of stack ${var.stack_name} may do"
   policy      = data.aws_iam_policy_document.execution.json
+
+  tags = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "execution" {
@@ -262,9 +266,11 @@ resource "aws_iam_role_policy_attachment" "execution" {
 resource "aws_iam_role" "mlflow" {
   count = var.create_mlflow ? 1 : 0
 
-  name               = "${var.stack_name}-mlflow"
+  name               = "${local.global_name}-mlflow"
   description        = "Role of the managed MLflow tracking server of smconsole stack ${var.stack_name}"
   assume_role_policy = data.aws_iam_policy_document.sagemaker_trust.json
+
+  tags = local.tags
 }
 
 data "aws_iam_policy_document" "mlflow" {
@@ -305,9 +311,11 @@ data "aws_iam_policy_document" "mlflow" {
 resource "aws_iam_policy" "mlflow" {
   count = var.create_mlflow ? 1 : 0
 
-  name        = "${var.stack_name}-mlflow"
+  name        = "${local.global_name}-mlflow"
   description = "What the MLflow tracking server of stack ${var.stack_name} may do"
   policy      = data.aws_iam_policy_document.mlflow.json
+
+  tags = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "mlflow" {
@@ -327,9 +335,11 @@ locals {
 resource "aws_iam_role" "hyperpod" {
   count = local.create_hyperpod_role ? 1 : 0
 
-  name               = "${var.stack_name}-hyperpod-instance"
+  name               = "${local.global_name}-hyperpod-instance"
   description        = "Role of the HyperPod cluster nodes of smconsole stack ${var.stack_name}"
   assume_role_policy = data.aws_iam_policy_document.sagemaker_trust.json
+
+  tags = local.tags
 }
 
 # The AWS managed policy made for exactly this role (lifecycle scripts from
@@ -370,11 +380,11 @@ data "aws_iam_policy_document" "hyperpod" {
         "ec2:CreateNetworkInterfacePermission",
         "ec2:DeleteNetworkInterfacePermission",
       ]
-      resources = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:*"]
+      resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:*"]
       condition {
         test     = "ArnEquals"
         variable = "ec2:Vpc"
-        values   = ["arn:${local.partition}:ec2:${var.region}:${local.account_id}:vpc/${var.vpc_id}"]
+        values   = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/${var.vpc_id}"]
       }
     }
   }
@@ -392,9 +402,11 @@ data "aws_iam_policy_document" "hyperpod" {
 resource "aws_iam_policy" "hyperpod" {
   count = local.create_hyperpod_role ? 1 : 0
 
-  name        = "${var.stack_name}-hyperpod-instance"
+  name        = "${local.global_name}-hyperpod-instance"
   description = "Stack data access of the HyperPod nodes of stack ${var.stack_name}"
   policy      = data.aws_iam_policy_document.hyperpod.json
+
+  tags = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "hyperpod" {
@@ -410,7 +422,7 @@ locals {
   operator_roles = "arn:${local.partition}:iam::${local.account_id}:role/${var.operator_role_prefix}*"
   policy_template_vars = {
     partition  = local.partition
-    region     = var.region
+    region     = local.region
     account_id = local.account_id
     # Model-quality reports the registry view reads live in the stack's output/models buckets.
     report_object_arns = ["${local.bucket_arns["output"]}/*", "${local.bucket_arns["models"]}/*"]
@@ -443,16 +455,18 @@ locals {
 }
 
 resource "aws_iam_policy" "read_only" {
-  name        = "${var.stack_name}-smconsole-read-only"
+  name        = "${local.global_name}-smconsole-read-only"
   description = "Everything smconsole reads (smconsole --read-only)"
   policy = jsonencode({
     Version   = "2012-10-17"
     Statement = concat(local.read_only_policy.Statement, local.kms_read, local.mlflow_read_statements)
   })
+
+  tags = local.tags
 }
 
 resource "aws_iam_policy" "operator" {
-  name        = "${var.stack_name}-smconsole-operator"
+  name        = "${local.global_name}-smconsole-operator"
   description = "Everything smconsole reads plus the changes it makes"
   policy = jsonencode({
     Version = "2012-10-17"
@@ -464,6 +478,8 @@ resource "aws_iam_policy" "operator" {
       local.mlflow_operate_statements,
     )
   })
+
+  tags = local.tags
 }
 
 # Role management is its own policy: IAM caps a managed policy at 6,144 characters and the
@@ -471,7 +487,9 @@ resource "aws_iam_policy" "operator" {
 resource "aws_iam_policy" "operator_roles" {
   count = var.operator_manages_roles ? 1 : 0
 
-  name        = "${var.stack_name}-smconsole-operator-roles"
+  name        = "${local.global_name}-smconsole-operator-roles"
   description = "smconsole role-create/role-delete: roles named ${var.operator_role_prefix}* (administrators only)"
   policy      = jsonencode(local.role_actions)
+
+  tags = local.tags
 }

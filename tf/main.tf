@@ -4,36 +4,32 @@
 # One state per stack: smconsole's tf-* commands select the Terraform workspace named
 # after the stack before every plan/apply/destroy (see README.md).
 
-terraform {
-  # 1.5: strcontains() in the variable checks (and 1.4's workspace select -or-create,
-  # which smconsole's tf-* commands use).
-  required_version = ">= 1.5.0"
-
-  required_providers {
-    aws = {
-      source = "hashicorp/aws"
-      # 5.58 added aws_sagemaker_mlflow_tracking_server; 6.x is not tested here.
-      version = ">= 5.58.0, < 6.0.0"
-    }
-  }
-}
-
-provider "aws" {
-  region = var.region
-
-  default_tags {
-    tags = local.tags
-  }
-}
-
 data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+# The region is the provider's (the caller configures it): every ARN and name below is
+# built from it, so they can never disagree.
+data "aws_region" "current" {}
+
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
 
+  # S3 bucket and IAM names are global: a stack of the same name in a second region must
+  # not collide with the first, so those names carry a short region code (us-east-1 ->
+  # use1, ap-southeast-2 -> apse2, us-gov-west-1 -> usgw1; unknown words stay as they are).
+  region_words = {
+    east      = "e", west = "w", north = "n", south = "s", central = "c", gov = "g",
+    northeast = "ne", northwest = "nw", southeast = "se", southwest = "sw",
+  }
+  region_code = join("", [for part in split("-", local.region) : lookup(local.region_words, part, part)])
+  # Prefix of every global name (IAM roles and policies; buckets put the purpose after it).
+  global_name = "${var.stack_name}-${local.region_code}"
+
+  # On every taggable resource (resource arguments, not provider default_tags: the caller's
+  # provider may have none). Ours win over var.tags for these two keys.
   tags = merge(var.tags, {
     "smconsole:stack" = var.stack_name
     "ManagedBy"       = "terraform"

@@ -8,7 +8,7 @@ output "stack_name" {
 
 output "region" {
   description = "Region of the stack."
-  value       = var.region
+  value       = local.region
 }
 
 output "account_id" {

@@ -1,15 +1,17 @@
 # The stack's buckets: input data, job output, models (and MLflow artifacts), plus the
 # HyperPod lifecycle-scripts bucket and the access-log bucket when those are enabled.
 # Each is one call of modules/secure-bucket, so every bucket gets the same hardening.
+# Names: {stack_name}-{region code}-{purpose}-{account_id} (S3 names are global: the
+# region code keeps a second region's stack of the same name from colliding).
 
 locals {
   data_buckets = merge(
-    { for purpose in ["input", "output", "models"] : purpose => "${var.stack_name}-${purpose}-${local.account_id}" },
+    { for purpose in ["input", "output", "models"] : purpose => "${local.global_name}-${purpose}-${local.account_id}" },
     # HyperPod's lifecycle scripts must live under s3://sagemaker-... (the HyperPod
     # service and its managed instance policy only read buckets with that prefix).
-    var.create_hyperpod ? { hyperpod = "sagemaker-${var.stack_name}-hp-${local.account_id}" } : {},
+    var.create_hyperpod ? { hyperpod = "sagemaker-${local.global_name}-hp-${local.account_id}" } : {},
   )
-  access_log_bucket = "${var.stack_name}-access-logs-${local.account_id}"
+  access_log_bucket = "${local.global_name}-access-logs-${local.account_id}"
 }
 
 module "bucket" {
@@ -22,6 +24,10 @@ module "bucket" {
   force_destroy                          = var.force_destroy_buckets
   noncurrent_version_expiration_days     = var.noncurrent_version_expiration_days
   abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
+  intelligent_tiering_after_days         = var.intelligent_tiering_after_days
+  archive_access_after_days              = var.archive_access_after_days
+  deep_archive_access_after_days         = var.deep_archive_access_after_days
+  tags                                   = local.tags
 }
 
 # Server access logs of every stack bucket. S3 log delivery writes with SSE-S3 only, so
@@ -37,6 +43,7 @@ module "access_logs" {
   abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
   expire_objects_after_days              = var.access_log_retention_days
   log_delivery_source_arns               = [for name in values(local.data_buckets) : "arn:${local.partition}:s3:::${name}"]
+  tags                                   = local.tags
 }
 
 resource "aws_s3_bucket_logging" "this" {

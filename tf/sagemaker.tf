@@ -4,6 +4,7 @@
 # --- networking shared by the parts placed in the VPC ------------------------------------
 
 resource "aws_security_group" "sagemaker" {
+  # checkov:skip=CKV2_AWS_5:Created only when a part that attaches it is on (notebook, domain, VPC endpoints, FSx, the HyperPod cluster through its CloudFormation parameter); checkov links neither FSx nor the stack parameter.
   count = local.use_vpc && (var.create_domain || var.create_notebook || var.create_hyperpod || var.create_fsx_lustre) ? 1 : 0
 
   name        = "${var.stack_name}-sagemaker"
@@ -36,6 +37,8 @@ resource "aws_security_group" "sagemaker" {
     protocol    = "tcp"
     cidr_blocks = ["0.0.0.0/0"]
   }
+
+  tags = local.tags
 }
 
 # --- notebook instance -------------------------------------------------------------------
@@ -45,6 +48,8 @@ resource "aws_sagemaker_notebook_instance_lifecycle_configuration" "autostop" {
 
   name     = "${var.stack_name}-autostop"
   on_start = base64encode(templatefile("${path.module}/scripts/notebook-autostop.sh.tftpl", { idle_minutes = var.notebook_idle_minutes }))
+
+  tags = local.tags
 }
 
 resource "aws_sagemaker_notebook_instance" "this" {
@@ -67,6 +72,8 @@ resource "aws_sagemaker_notebook_instance" "this" {
   instance_metadata_service_configuration {
     minimum_instance_metadata_service_version = "2"
   }
+
+  tags = local.tags
 
   depends_on = [aws_iam_role_policy_attachment.execution]
 
@@ -100,6 +107,8 @@ resource "aws_sagemaker_domain" "this" {
     home_efs_file_system = var.domain_efs_retention
   }
 
+  tags = local.tags
+
   lifecycle {
     precondition {
       condition     = local.use_vpc && length(var.subnet_ids) > 0
@@ -122,20 +131,24 @@ resource "aws_vpc_endpoint" "interface" {
   for_each = local.interface_endpoint_services
 
   vpc_id              = var.vpc_id
-  service_name        = "com.amazonaws.${var.region}.${each.key}"
+  service_name        = "com.amazonaws.${local.region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = var.subnet_ids
   security_group_ids  = aws_security_group.sagemaker[*].id # members reach each other on 443
   private_dns_enabled = true
+
+  tags = local.tags
 }
 
 resource "aws_vpc_endpoint" "s3" {
   count = local.vpc_endpoints_on ? 1 : 0
 
   vpc_id            = var.vpc_id
-  service_name      = "com.amazonaws.${var.region}.s3"
+  service_name      = "com.amazonaws.${local.region}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = var.route_table_ids
+
+  tags = local.tags
 }
 
 resource "aws_sagemaker_user_profile" "this" {
@@ -144,6 +157,8 @@ resource "aws_sagemaker_user_profile" "this" {
   domain_id         = aws_sagemaker_domain.this[0].id
   user_profile_name = each.key
   # Users inherit the domain's execution role and security group (default_user_settings).
+
+  tags = local.tags
 }
 
 # --- managed MLflow ----------------------------------------------------------------------
@@ -157,6 +172,8 @@ resource "aws_sagemaker_mlflow_tracking_server" "this" {
   tracking_server_size         = var.mlflow_server_size
   mlflow_version               = var.mlflow_version != "" ? var.mlflow_version : null
   automatic_model_registration = var.mlflow_automatic_model_registration
+
+  tags = local.tags
 
   depends_on = [aws_iam_role_policy_attachment.mlflow, module.bucket]
 }
@@ -220,6 +237,8 @@ resource "aws_fsx_lustre_file_system" "this" {
   security_group_ids = local.use_vpc ? [aws_security_group.sagemaker[0].id] : []
   kms_key_id         = local.use_kms ? var.kms_key_arn : null
 
+  tags = local.tags
+
   lifecycle {
     precondition {
       condition     = local.use_vpc && length(var.subnet_ids) > 0
@@ -236,6 +255,8 @@ resource "aws_s3_object" "hyperpod_scripts" {
   source      = "${local.hyperpod_scripts_dir}/${each.value}"
   source_hash = filemd5("${local.hyperpod_scripts_dir}/${each.value}")
 
+  tags = local.tags
+
   depends_on = [module.bucket]
 }
 
@@ -246,6 +267,8 @@ resource "aws_s3_object" "hyperpod_provisioning" {
   key          = "lifecycle/provisioning_parameters.json"
   content      = jsonencode(local.hyperpod_provisioning)
   content_type = "application/json"
+
+  tags = local.tags
 
   depends_on = [module.bucket]
 }
@@ -299,6 +322,8 @@ resource "aws_cloudformation_stack" "hyperpod" {
   } : {}))
 
   parameters = local.use_vpc ? { SecurityGroupId = aws_security_group.sagemaker[0].id } : null
+
+  tags = local.tags
 
   timeouts {
     create = "120m"

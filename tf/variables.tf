@@ -1,7 +1,7 @@
 # --- the stack ------------------------------------------------------------------------
 
 variable "stack_name" {
-  description = "Name of the stack: prefixes every resource and names the buckets ({stack_name}-input-{account_id}, ...). Lower-case letters, digits and hyphens, 3-32 characters."
+  description = "Name of the stack: prefixes every resource; bucket and IAM names also carry a region code ({stack_name}-use1-input-{account_id}, {stack_name}-use1-sagemaker-execution). Lower-case letters, digits and single hyphens, 3-32 characters."
   type        = string
 
   validation {
@@ -10,19 +10,8 @@ variable "stack_name" {
   }
 }
 
-variable "region" {
-  description = "AWS region of the stack."
-  type        = string
-  default     = "us-east-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must look like us-east-1, eu-central-1 or us-gov-west-1."
-  }
-}
-
 variable "tags" {
-  description = "Extra tags for every resource (on top of smconsole:stack and ManagedBy)."
+  description = "Tags for every taggable resource of the stack, set on each resource (so they hold without provider default_tags), merged with smconsole:stack and ManagedBy (which win)."
   type        = map(string)
   default     = {}
 }
@@ -62,8 +51,41 @@ variable "abort_incomplete_multipart_upload_days" {
   }
 }
 
+variable "intelligent_tiering_after_days" {
+  description = "Days after creation at which objects in the input, output and models buckets move to S3 Intelligent-Tiering (no retrieval fees; S3 moves each object to cheaper tiers while it is not read). null: they stay in S3 Standard."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.intelligent_tiering_after_days == null || try(var.intelligent_tiering_after_days >= 0 && floor(var.intelligent_tiering_after_days) == var.intelligent_tiering_after_days, false)
+    error_message = "intelligent_tiering_after_days must be null or a whole number of days, at least 0."
+  }
+}
+
+variable "archive_access_after_days" {
+  description = "Intelligent-Tiering objects not read for this many days move to the Archive Access tier (90-730; reading them then needs a restore, minutes to hours). Needs intelligent_tiering_after_days. null: off."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.archive_access_after_days == null || try(var.archive_access_after_days >= 90 && var.archive_access_after_days <= 730 && floor(var.archive_access_after_days) == var.archive_access_after_days, false)
+    error_message = "archive_access_after_days must be null or a whole number of days from 90 to 730."
+  }
+}
+
+variable "deep_archive_access_after_days" {
+  description = "Intelligent-Tiering objects not read for this many days move to the Deep Archive Access tier (180-730, more than archive_access_after_days; a restore takes up to 12 hours). Needs intelligent_tiering_after_days. null: off."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.deep_archive_access_after_days == null || try(var.deep_archive_access_after_days >= 180 && var.deep_archive_access_after_days <= 730 && floor(var.deep_archive_access_after_days) == var.deep_archive_access_after_days, false)
+    error_message = "deep_archive_access_after_days must be null or a whole number of days from 180 to 730."
+  }
+}
+
 variable "enable_access_logging" {
-  description = "Create a {stack_name}-access-logs-{account_id} bucket and send S3 server access logs of every stack bucket to it."
+  description = "Create a {stack_name}-{region code}-access-logs-{account_id} bucket and send S3 server access logs of every stack bucket to it."
   type        = bool
   default     = false
 }
@@ -289,7 +311,7 @@ variable "hyperpod_cluster_name" {
 }
 
 variable "hyperpod_node_role_arn" {
-  description = "ARN of an existing IAM role for the HyperPod nodes (each instance group's ExecutionRole). Empty: the stack creates {stack_name}-hyperpod-instance. Either way operators may pass it (smconsole cluster-create)."
+  description = "ARN of an existing IAM role for the HyperPod nodes (each instance group's ExecutionRole). Empty: the stack creates {stack_name}-{region code}-hyperpod-instance. Either way operators may pass it (smconsole cluster-create)."
   type        = string
   default     = ""
 
@@ -328,7 +350,7 @@ variable "fsx_throughput_per_unit_of_storage" {
 }
 
 variable "hyperpod_lifecycle_scripts_dir" {
-  description = "Local directory of HyperPod lifecycle scripts with on_create.sh (e.g. the base-config of aws-samples/awsome-distributed-training). Uploaded to s3://sagemaker-{stack_name}-hp-{account_id}/lifecycle/ next to a generated provisioning_parameters.json."
+  description = "Local directory of HyperPod lifecycle scripts with on_create.sh (e.g. the base-config of aws-samples/awsome-distributed-training). Uploaded to s3://sagemaker-{stack_name}-{region code}-hp-{account_id}/lifecycle/ next to a generated provisioning_parameters.json."
   type        = string
   default     = ""
 }

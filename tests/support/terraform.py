@@ -1,9 +1,11 @@
 """Run the real ``terraform`` on a copy of ``tf/`` against the test moto server, offline.
 
 The AWS provider comes from a filesystem mirror (``/opt/tf-plugins`` on these machines), so
-``terraform init`` needs no network. The copy gets a ``moto_override.tf`` that points the
-provider's endpoints at moto with fake credentials (an override file merges into the
-``provider "aws"`` block of main.tf), so ``tf/`` itself stays exactly what operators apply.
+``terraform init`` needs no network. tf/ configures no provider (it is a module): the copy
+gets the provider file smconsole itself adds when it runs tf/ (console/terraform.py), and
+a ``moto_override.tf`` that points the provider's endpoints at moto with fake credentials
+(an override file merges into that ``provider "aws"`` block, or into an example's own), so
+``tf/`` itself stays exactly what operators apply.
 
 Machines without Terraform or the mirror skip these tests with the reason; with ``CI`` set
 (CI sets ``CI=true``) the skip becomes a failure, so CI can never pass by skipping them.
@@ -151,13 +153,32 @@ class TfWorkdir:
         return result
 
 
-def make_workdir(destination: Path, moto_url: str, *, init: bool = True) -> TfWorkdir:
-    """Copy tf/ to ``destination``, add the moto override and run ``terraform init``."""
+def make_workdir(
+    destination: Path,
+    moto_url: str,
+    *,
+    init: bool = True,
+    provider_file: bool = True,
+    example: str = "",
+) -> TfWorkdir:
+    """Copy tf/ to ``destination``, add the moto override and run ``terraform init``.
+
+    ``provider_file``: add the provider file smconsole adds to its own working copies
+    (False: leave that to the console under test). ``example``: work in
+    ``examples/EXAMPLE`` of the copy (a root module with its own provider block).
+    """
     binary = require_terraform()
     shutil.copytree(TF_SOURCE, destination, ignore=shutil.ignore_patterns(*_NOT_COPIED))
-    (destination / "moto_override.tf").write_text(moto_override(moto_url))
     cli_config = write_cli_config(destination.parent / f"{destination.name}.tfrc")
-    workdir = TfWorkdir(destination, cli_config, moto_url, binary)
+    directory = destination / "examples" / example if example else destination
+    if not directory.is_dir():
+        raise AssertionError(f"no example {example} in tf/examples")
+    if provider_file and not example:
+        from console.terraform import add_provider_file
+
+        assert add_provider_file(directory), "tf/ configures a provider itself"
+    (directory / "moto_override.tf").write_text(moto_override(moto_url))
+    workdir = TfWorkdir(directory, cli_config, moto_url, binary)
     if init:
         workdir.run("init", "-no-color", "-input=false")
     return workdir
@@ -235,3 +256,89 @@ def resources(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield from walk(child)
 
     yield from walk(plan["planned_values"]["root_module"])
+
+
+# --- tf/README.md: the input and output tables, generated from the .tf files ------------
+# `python -m tests.support.terraform` rewrites them; tests/test_tf_module.py fails when the
+# README differs from what this generates (python-hcl2 is a dev dependency: no other tool).
+
+README = TF_SOURCE / "README.md"
+_BEGIN = "<!-- BEGIN GENERATED {name}: python -m tests.support.terraform -->"
+_END = "<!-- END GENERATED {name} -->"
+
+
+def _parse_blocks(path: Path, kind: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """``kind "name" {...}`` blocks in file order: (name, raw body, body with plain strings).
+
+    The raw body keeps string quotes, so a default of ``""`` and one of ``0`` stay apart."""
+    import hcl2
+
+    def load(strip: bool) -> dict[str, Any]:
+        options = hcl2.SerializationOptions(strip_string_quotes=strip, explicit_blocks=False)
+        parsed: dict[str, Any] = hcl2.loads(path.read_text(), serialization_options=options)
+        return parsed
+
+    raw, plain = load(False), load(True)
+    return [
+        (name, body, plain_body)
+        for block, plain_block in zip(raw.get(kind, []), plain.get(kind, []), strict=True)
+        for body, (name, plain_body) in zip(block.values(), plain_block.items(), strict=True)
+    ]
+
+
+def _hcl(value: Any) -> str:
+    """A default value as HCL (strings arrive still quoted from the raw parse)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_hcl(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{k} = {_hcl(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _type(expression: str) -> str:
+    text = str(expression)
+    return text[2:-1] if text.startswith("${") and text.endswith("}") else text
+
+
+def inputs_table() -> str:
+    rows = ["| Name | Type | Default | Description |", "|---|---|---|---|"]
+    for name, raw, plain in _parse_blocks(TF_SOURCE / "variables.tf", "variable"):
+        default = f"`{_hcl(raw['default'])}`" if "default" in raw else "required"
+        rows.append(
+            f"| `{name}` | `{_cell(_type(plain['type']))}` | {_cell(default)} "
+            f"| {_cell(plain['description'])} |"
+        )
+    return "\n".join(rows)
+
+
+def outputs_table() -> str:
+    rows = ["| Name | Description |", "|---|---|"]
+    for name, _raw, plain in _parse_blocks(TF_SOURCE / "outputs.tf", "output"):
+        rows.append(f"| `{name}` | {_cell(plain['description'])} |")
+    return "\n".join(rows)
+
+
+def generated_readme(text: str) -> str:
+    """``text`` (the README) with both generated tables replaced by fresh ones."""
+    for name, table in (("inputs", inputs_table()), ("outputs", outputs_table())):
+        begin, end = _BEGIN.format(name=name), _END.format(name=name)
+        head, found, rest = text.partition(begin)
+        if not found or end not in rest:
+            raise ValueError(f"README.md has no {begin} ... {end} section")
+        text = f"{head}{begin}\n{table}\n{end}{rest.split(end, 1)[1]}"
+    return text
+
+
+if __name__ == "__main__":
+    README.write_text(generated_readme(README.read_text()))
+    print(f"wrote the input and output tables of {README}")

@@ -14,6 +14,11 @@ mock_provider "aws" {
       partition = "aws"
     }
   }
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = {
       json = "{\"Version\": \"2012-10-17\", \"Statement\": []}"
@@ -37,16 +42,97 @@ run "defaults_plan" {
     error_message = "Every optional part is off by default."
   }
   assert {
-    condition     = local.data_buckets["models"] == "demo-models-123456789012"
-    error_message = "Buckets are named {stack_name}-{purpose}-{account_id}."
+    condition     = local.data_buckets["models"] == "demo-use1-models-123456789012"
+    error_message = "Buckets are named {stack_name}-{region code}-{purpose}-{account_id}."
   }
+  assert {
+    condition     = aws_iam_role.execution.name == "demo-use1-sagemaker-execution"
+    error_message = "IAM names are {stack_name}-{region code}-..."
+  }
+}
+
+# Bucket and IAM names are global: the same stack in a second region gets other names.
+run "a_second_region_does_not_collide" {
+  command = plan
+  override_data {
+    target = data.aws_region.current
+    values = {
+      name = "ap-southeast-2"
+    }
+  }
+  assert {
+    condition     = local.data_buckets["models"] == "demo-apse2-models-123456789012" && aws_iam_role.execution.name == "demo-apse2-sagemaker-execution" && aws_iam_policy.operator.name == "demo-apse2-smconsole-operator"
+    error_message = "A second region's stack has its own bucket and IAM names."
+  }
+}
+
+# The bucket module alone: archive tiers in the wrong order, or without Intelligent-Tiering
+# (only its objects reach them).
+run "archive_tiers_come_in_order" {
+  command = plan
+  module {
+    source = "./modules/secure-bucket"
+  }
+  variables {
+    name                           = "demo-use1-input-123456789012"
+    account_id                     = "123456789012"
+    intelligent_tiering_after_days = 0
+    archive_access_after_days      = 180
+    deep_archive_access_after_days = 180
+  }
+  expect_failures = [aws_s3_bucket_intelligent_tiering_configuration.this]
+}
+
+run "archive_tiers_need_intelligent_tiering" {
+  command = plan
+  module {
+    source = "./modules/secure-bucket"
+  }
+  variables {
+    name                      = "demo-use1-input-123456789012"
+    account_id                = "123456789012"
+    archive_access_after_days = 90
+  }
+  expect_failures = [aws_s3_bucket_intelligent_tiering_configuration.this]
+}
+
+run "archive_tiers_in_order_after_intelligent_tiering_plan" {
+  command = plan
+  module {
+    source = "./modules/secure-bucket"
+  }
+  variables {
+    name                           = "demo-use1-input-123456789012"
+    account_id                     = "123456789012"
+    intelligent_tiering_after_days = 30
+    archive_access_after_days      = 90
+    deep_archive_access_after_days = 180
+  }
+  assert {
+    condition     = length(aws_s3_bucket_intelligent_tiering_configuration.this) == 1
+    error_message = "Both archive tiers are configured."
+  }
+}
+
+run "a_bucket_name_longer_than_s3_allows_is_refused" {
+  command = plan
+  module {
+    source = "./modules/secure-bucket"
+  }
+  variables {
+    name       = "sagemaker-a-stack-name-of-thirty-two-chars-apse2-hp-123456789012"
+    account_id = "123456789012"
+  }
+  expect_failures = [var.name]
 }
 
 run "every_bad_value_is_refused" {
   command = plan
   variables {
     stack_name                             = "Bad_Stack"
-    region                                 = "mars-1"
+    intelligent_tiering_after_days         = -1
+    archive_access_after_days              = 30
+    deep_archive_access_after_days         = 800
     kms_key_arn                            = "alias/mine"
     noncurrent_version_expiration_days     = 0
     abort_incomplete_multipart_upload_days = 1.5
@@ -77,7 +163,9 @@ run "every_bad_value_is_refused" {
   }
   expect_failures = [
     var.stack_name,
-    var.region,
+    var.intelligent_tiering_after_days,
+    var.archive_access_after_days,
+    var.deep_archive_access_after_days,
     var.kms_key_arn,
     var.noncurrent_version_expiration_days,
     var.abort_incomplete_multipart_upload_days,
@@ -108,7 +196,8 @@ run "every_bad_value_is_refused" {
   ]
 }
 
-# Stack names become bucket names ({stack_name}-access-logs-{account_id} <= 63 characters).
+# Stack names become bucket names ({stack_name}-{region code}-access-logs-{account_id},
+# at most 63 characters).
 run "stack_name_is_at_most_32_characters" {
   command = plan
   variables {

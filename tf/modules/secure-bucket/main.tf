@@ -28,6 +28,7 @@ resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_145:Default encryption is SSE-KMS with kms_key_arn and SSE-S3 without one (the module's default, no key to manage); the access-log bucket is always SSE-S3 because S3 server access log delivery cannot write SSE-KMS.
   bucket        = var.name
   force_destroy = var.force_destroy
+  tags          = var.tags
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {
@@ -80,6 +81,26 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # Current objects move to Intelligent-Tiering (S3 then moves each object between its
+  # access tiers by use; the archive tiers below are opt-in).
+  dynamic "rule" {
+    for_each = var.intelligent_tiering_after_days == null ? [] : [var.intelligent_tiering_after_days]
+    content {
+      id     = "intelligent-tiering"
+      status = "Enabled"
+      filter {
+        prefix = ""
+      }
+      transition {
+        days          = rule.value
+        storage_class = "INTELLIGENT_TIERING"
+      }
+      abort_incomplete_multipart_upload {
+        days_after_initiation = var.abort_incomplete_multipart_upload_days
+      }
+    }
+  }
+
   dynamic "rule" {
     for_each = var.expire_objects_after_days > 0 ? [var.expire_objects_after_days] : []
     content {
@@ -99,6 +120,45 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
   # Versioning first: S3 refuses noncurrent-version rules while versioning is being set.
   depends_on = [aws_s3_bucket_versioning.this]
+}
+
+# The archive tiers of Intelligent-Tiering (hours to restore; objects there are read only
+# after a restore), for objects not accessed for the given days.
+resource "aws_s3_bucket_intelligent_tiering_configuration" "this" {
+  count = var.archive_access_after_days != null || var.deep_archive_access_after_days != null ? 1 : 0
+
+  bucket = aws_s3_bucket.this.id
+  name   = "archive-tiers"
+  status = "Enabled"
+
+  lifecycle {
+    # Only objects in Intelligent-Tiering reach its archive tiers; SageMaker writes
+    # STANDARD objects, so without the transition these tiers would silently do nothing.
+    precondition {
+      condition     = var.intelligent_tiering_after_days != null
+      error_message = "archive_access_after_days / deep_archive_access_after_days need intelligent_tiering_after_days (only Intelligent-Tiering objects reach the archive tiers)."
+    }
+    precondition {
+      condition     = var.archive_access_after_days == null || var.deep_archive_access_after_days == null || coalesce(var.deep_archive_access_after_days, 0) > coalesce(var.archive_access_after_days, 0)
+      error_message = "deep_archive_access_after_days must be more than archive_access_after_days (objects reach Archive Access first)."
+    }
+  }
+
+  dynamic "tiering" {
+    for_each = var.archive_access_after_days == null ? [] : [var.archive_access_after_days]
+    content {
+      access_tier = "ARCHIVE_ACCESS"
+      days        = tiering.value
+    }
+  }
+
+  dynamic "tiering" {
+    for_each = var.deep_archive_access_after_days == null ? [] : [var.deep_archive_access_after_days]
+    content {
+      access_tier = "DEEP_ARCHIVE_ACCESS"
+      days        = tiering.value
+    }
+  }
 }
 
 data "aws_iam_policy_document" "this" {
