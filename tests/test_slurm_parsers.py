@@ -156,6 +156,54 @@ def test_sacct_22_05_text_has_the_real_exit_codes() -> None:
     assert jobs["3"].elapsed_seconds == 8 and "cpu=1" in jobs["3"].alloc_tres
 
 
+# Every form Slurm prints a job id in.  A pending array with a throttle (`494_[1-3%1]`)
+# once made every history read fail: one such job on the cluster hid all the others.
+SLURM_JOB_IDS = (
+    "14",
+    "14_2",
+    "14_[2-5]",
+    "494_[1-3%1]",
+    "14_[1,3,5-9:2%4]",
+    "14+1",
+    "14.batch",
+    "14.extern",
+    "14_2.0",
+    "14+0.interactive",
+)
+
+
+@pytest.mark.parametrize("job_id", SLURM_JOB_IDS)
+def test_every_job_id_form_slurm_prints_is_read_by_sacct_and_squeue(job_id: str) -> None:
+    fields = ("JobID", "State", "JobName")
+    [job] = parse.parse_sacct_text(f"{job_id}|PENDING|train\n", fields)
+    assert job.job_id == job_id
+    if "." not in job_id:  # squeue lists jobs, never steps
+        squeue = f"{job_id}|gpu|ana|PENDING|0:00|1:00:00|1|1|(null)|(Priority)|train\n"
+        [queued] = parse.parse_squeue_text(squeue)
+        assert queued.job_id == job_id
+
+
+@pytest.mark.parametrize(
+    "not_an_id", ["Last login: Tue", "14_[1-3", "14_]", "-14", "14;rm", "x14", "14_[1-3]x", ""]
+)
+def test_a_line_that_is_no_job_id_is_refused_not_guessed(not_an_id: str) -> None:
+    with pytest.raises(SlurmOutputError, match="not a job id"):
+        parse.parse_sacct_text(f"{not_an_id}|PENDING|train\n", ("JobID", "State", "JobName"))
+
+
+@given(
+    st.integers(1, 10**7),
+    st.lists(st.tuples(st.integers(0, 999), st.integers(0, 999)), min_size=1, max_size=4),
+    st.none() | st.integers(1, 64),
+)
+def test_any_array_spec_with_ranges_and_throttle_is_a_job_id(
+    base: int, ranges: list[tuple[int, int]], throttle: int | None
+) -> None:
+    spec = ",".join(f"{a}-{max(a, b)}" if a != b else str(a) for a, b in ranges)
+    job_id = f"{base}_[{spec}{f'%{throttle}' if throttle else ''}]"
+    assert parse.is_job_id(job_id)
+
+
 def test_sacct_22_05_json_and_its_known_exit_code_bug() -> None:
     jobs = {j.job_id: j for j in parse.parse_sacct_json(capture("sacct-22.05.json"))}
     assert set(jobs) == {"1", "2", "3", "4", "5", "6"}

@@ -366,6 +366,17 @@ def parse_squeue_json(document: str, now: datetime | None = None) -> list[SlurmJ
     return _guard("squeue --json", parse)
 
 
+# A job id as squeue and sacct print it: 14, an array task 14_2, a pending array
+# 14_[2-5,7:2%1] (ranges, steps and the %N throttle), a heterogeneous component 14+1,
+# and in sacct a step 14.batch / 14_2.0.  Anything else is not Slurm talking.
+JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,:%\-]+\]))?(?:\+\d+)?(?:\.[A-Za-z0-9_-]+)?")
+
+
+def is_job_id(text: str) -> bool:
+    """Whether ``text`` is a job id in any form Slurm prints (see ``JOB_ID``)."""
+    return JOB_ID.fullmatch(text) is not None
+
+
 # squeue's text fallback: name last, so a `|` in a job name cannot shift the columns.
 SQUEUE_FORMAT = "%i|%P|%u|%T|%M|%l|%D|%C|%b|%R|%j"
 
@@ -392,7 +403,7 @@ def parse_squeue_text(output: str, fmt: str = SQUEUE_FORMAT) -> list[SlurmJob]:
                 continue
             fields = dict(zip(codes, _split(line, len(codes), free), strict=True))
             job_id = fields.get("%i", "").strip()
-            if not re.fullmatch(r"\d+(?:_\d+|_\[[^\]]*\])?(?:\+\d+)?", job_id):
+            if not is_job_id(job_id):
                 raise ValueError(f"not a job id: {job_id[:40]!r}")
             state, flags = states(fields.get("%T", ""))
             reason_or_nodes = fields.get("%R", "").strip()
@@ -662,7 +673,7 @@ def parse_sacct_text(output: str, fields: Sequence[str] = SACCT_FIELDS) -> list[
                 continue
             row = dict(zip(names, _split(line, len(names), free), strict=True))
             job_id = row.get("JobID", "").strip()
-            if not re.fullmatch(r"\d+(?:[_.+][\w\[\]\-,]+)*", job_id):
+            if not is_job_id(job_id):
                 raise ValueError(f"not a job id: {job_id[:40]!r}")
             state, _ = states(row.get("State", ""))
             exit_code, signal = _exit(row.get("ExitCode", ""))
