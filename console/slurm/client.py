@@ -41,6 +41,8 @@ from console.slurm.tail import LogFollower
 T = TypeVar("T")
 NODE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 GPU_TIMEOUT = 45.0
+# A job id an operator may name (a job or one array task); what Slurm prints is wider
+# (parse.PRINTED_JOB_ID).
 JOB_ID = re.compile(r"^\d{1,12}(?:_\d{1,9})?$")
 SUBMIT_TIMEOUT = 120.0
 TOKEN_PREFIX = "smconsole-"

@@ -369,12 +369,12 @@ def parse_squeue_json(document: str, now: datetime | None = None) -> list[SlurmJ
 # A job id as squeue and sacct print it: 14, an array task 14_2, a pending array
 # 14_[2-5,7:2%1] (ranges, steps and the %N throttle), a heterogeneous component 14+1,
 # and in sacct a step 14.batch / 14_2.0.  Anything else is not Slurm talking.
-JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,:%\-]+\]))?(?:\+\d+)?(?:\.[A-Za-z0-9_-]+)?")
+PRINTED_JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,:%\-]+\]))?(?:\+\d+)?(?:\.[A-Za-z0-9_-]+)?")
 
 
 def is_job_id(text: str) -> bool:
-    """Whether ``text`` is a job id in any form Slurm prints (see ``JOB_ID``)."""
-    return JOB_ID.fullmatch(text) is not None
+    """Whether ``text`` is a job id in any form Slurm prints (see ``PRINTED_JOB_ID``)."""
+    return PRINTED_JOB_ID.fullmatch(text) is not None
 
 
 # squeue's text fallback: name last, so a `|` in a job name cannot shift the columns.
