@@ -91,8 +91,8 @@ async def soak(args: argparse.Namespace, url: str) -> dict[str, Any]:
     from console.config import load_config
     from console.context import ConsoleContext
     from screens.app import create_app
-    from screens.jobs_table import JobsTable
-    from screens.notebooks_table import NotebooksTable
+    from screens.jobs.table import JobsTable
+    from screens.notebooks.table import NotebooksTable
     from tests.support.fault_proxy import FaultProxy
     from tests.support.soak import run_soak
 

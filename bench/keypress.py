@@ -131,11 +131,11 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     from console.config import load_config
     from console.context import ConsoleContext
     from screens.app import create_app
-    from screens.jobs_table import JobsTable
-    from screens.log_view import LogScreen, LogView
-    from screens.log_view_feed import FeedTiming
-    from screens.poller import Poller
-    from screens.status import StatusView
+    from screens.jobs.table import JobsTable
+    from screens.kit.poller import Poller
+    from screens.logs.feed import FeedTiming
+    from screens.logs.view import LogScreen, LogView
+    from screens.status.view import StatusView
 
     interval = args.poll
     config = load_config(

@@ -128,8 +128,8 @@ async def key_to_frame(app: Any, view: Any) -> float:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from textual.app import App, ComposeResult
 
-    from screens.log_view import LogPanel, LogView
-    from screens.log_view_feed import FeedTiming
+    from screens.logs.feed import FeedTiming
+    from screens.logs.view import LogPanel, LogView
 
     pool = make_events(args.batch)
     source = PoolSource(pool, args.rate)

@@ -16,7 +16,7 @@ The target (issue 4) is that 5,000 runs stay responsive: the service within 1.5x
 mlflow and the whole listing in seconds, not the minutes the MLflow UI takes.
 
 ``--tui``: instead, time the Experiments tab's runs table headless (no store needed):
-5,000 synthetic runs synced into :class:`screens.experiments_table.RunsTable` with two
+5,000 synthetic runs synced into :class:`screens.mlflow.table.RunsTable` with two
 metric and two param columns, a re-sync with 50 changed runs (a poll), a sort by a metric
 column, and how long marking a run (`space`) takes to be handled and drawn.
 """
@@ -78,7 +78,7 @@ def tui_bench(count: int) -> dict[str, Any]:
     from textual.app import App, ComposeResult
 
     from console.mlflow.records import MlflowRun
-    from screens.experiments_table import RunsTable
+    from screens.mlflow.table import RunsTable
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
     runs = [

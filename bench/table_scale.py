@@ -104,10 +104,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from console.config import load_config
     from console.context import ConsoleContext
     from console.services.jobs_feed import JobsSnapshot
-    from screens.filter_bar import FilterBar
-    from screens.jobs import JobsView
-    from screens.jobs_table import JobsTable
-    from screens.messages import JobsListed
+    from screens.jobs.table import JobsTable
+    from screens.jobs.view import JobsView
+    from screens.kit.filter_bar import FilterBar
+    from screens.kit.messages import JobsListed
     from themes import STYLESHEETS
     from themes.registry import DEFAULT_THEME, register_themes
 

@@ -1,7 +1,7 @@
 """The full-screen console: app factory for tests, ``run_app`` for the CLI.
 
 The app owns the :class:`ConsoleContext` (services) and its ``generation``; views reach
-them through :mod:`screens.host`. Global keys: ``q``/``ctrl+c`` quit, ``?`` help, ``:``
+them through :mod:`screens.kit.host`. Global keys: ``q``/``ctrl+c`` quit, ``?`` help, ``:``
 command palette, ``1``-``7`` tabs, ``ctrl+t`` next theme. Every binding has an id, so
 ``[keymap]`` in the config remaps it (``"jobs.stop" = "ctrl+x"``).
 """
@@ -26,13 +26,13 @@ from console.context import ConsoleContext
 from console.services.jobs_feed import JobsSnapshot
 from console.services.jobs_prefetch import JobsPrefetch
 from console.tf_defaults import TerraformStatus
-from screens.context_switch import ContextChoice, ContextDialog
-from screens.jobs import JobsView
-from screens.key_order import handled_before_forwarding, key_waiting, settled
+from screens.jobs.view import JobsView
+from screens.kit.context_switch import ContextChoice, ContextDialog
+from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
+from screens.kit.messages import JobsListed
+from screens.kit.palette import ConsoleCommands, PaletteCommand
+from screens.kit.plain import notify
 from screens.main import TABS, MainScreen
-from screens.messages import JobsListed
-from screens.palette import ConsoleCommands, PaletteCommand
-from screens.plain import notify
 from themes import STYLESHEETS
 from themes.registry import (
     THEME_NAMES,
@@ -96,7 +96,7 @@ class SmConsoleApp(App[None]):
     ) -> None:
         """Every toast of the app shows its text literally, whoever raises it.
 
-        ``screens/`` raises toasts through :func:`screens.plain.notify` already; this
+        ``screens/`` raises toasts through :func:`screens.kit.plain.notify` already; this
         also covers Textual's own and a future ``self.notify(...)`` that forgot: a name or
         error holding ``[/x]`` must not kill the app (``markup`` is ignored on purpose).
         """
@@ -239,7 +239,7 @@ class SmConsoleApp(App[None]):
 
     def action_help(self) -> None:
         from screens.binding_owners import BINDING_OWNERS
-        from screens.help import HelpScreen, binding_rows
+        from screens.kit.help import HelpScreen, binding_rows
 
         if isinstance(self.screen, HelpScreen):
             return
@@ -250,7 +250,7 @@ class SmConsoleApp(App[None]):
         notify(self, f"theme: {self.theme}", timeout=2)
 
     def palette_commands(self) -> list[PaletteCommand]:
-        """Everything the `:` palette offers (see :mod:`screens.palette`)."""
+        """Everything the `:` palette offers (see :mod:`screens.kit.palette`)."""
         commands: list[PaletteCommand] = [
             (
                 f"Go to {title}",

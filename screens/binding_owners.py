@@ -15,49 +15,49 @@ from textual.keys import _character_to_key
 
 from console.errors import ConfigError
 from screens.app import SmConsoleApp
-from screens.confirm import ConfirmDialog
-from screens.context_switch import ContextDialog
-from screens.endpoints import EndpointsView
-from screens.endpoints_detail import EndpointDetailScreen
-from screens.endpoints_invoke import InvokeScreen
-from screens.endpoints_table import EndpointsTable
-from screens.endpoints_update import ConfigPicker
-from screens.endpoints_weights import WeightsDialog
-from screens.experiments import ExperimentsView
-from screens.experiments_detail import ChartScreen, CompareScreen
-from screens.experiments_models import AliasPrompt, ModelsView, PolledScreen, VersionsView
-from screens.experiments_runs import ColumnPicker, RunsScreen, RunsView
-from screens.experiments_table import ExperimentsTable, RunsTable
-from screens.filter_bar import FilterBar
-from screens.help import HelpScreen
-from screens.hyperpod import HyperPodView
-from screens.hyperpod_events import EventDetailScreen, EventsPane
-from screens.hyperpod_jobs import GpuScreen
-from screens.hyperpod_panes import ClustersPane, HistoryPane, NodesPane, QueuePane
-from screens.hyperpod_sbatch import SbatchScreen
-from screens.job_detail import JobDetailScreen
-from screens.jobs import JobsView
-from screens.jobs_table import JobsTable
-from screens.keyed_table import KeyedTable
-from screens.log_view import LogPanel, LogScreen, SearchBar
+from screens.endpoints.detail import EndpointDetailScreen
+from screens.endpoints.invoke import InvokeScreen
+from screens.endpoints.table import EndpointsTable
+from screens.endpoints.update import ConfigPicker
+from screens.endpoints.view import EndpointsView
+from screens.endpoints.weights import WeightsDialog
+from screens.hyperpod.events import EventDetailScreen, EventsPane
+from screens.hyperpod.jobs import GpuScreen
+from screens.hyperpod.panes import ClustersPane, HistoryPane, NodesPane, QueuePane
+from screens.hyperpod.sbatch import SbatchScreen
+from screens.hyperpod.view import HyperPodView
+from screens.jobs.detail import JobDetailScreen
+from screens.jobs.table import JobsTable
+from screens.jobs.training_form import TrainingForm
+from screens.jobs.view import JobsView
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.context_switch import ContextDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.help import HelpScreen
+from screens.kit.keyed_table import KeyedTable
+from screens.logs.view import LogPanel, LogScreen, SearchBar
 from screens.main import MainScreen
-from screens.mlflow_servers import ServersTable, ServersView
-from screens.notebooks import NotebooksView
-from screens.notebooks_table import NotebooksTable
-from screens.notebooks_url import NotebookUrlScreen
-from screens.registry import RegistryView
-from screens.registry_history import HistoryScreen
-from screens.registry_table import GroupsTable, PackagesTable
-from screens.sm_experiments import (
+from screens.mlflow.detail import ChartScreen, CompareScreen
+from screens.mlflow.models import AliasPrompt, ModelsView, PolledScreen, VersionsView
+from screens.mlflow.runs import ColumnPicker, RunsScreen, RunsView
+from screens.mlflow.servers import ServersTable, ServersView
+from screens.mlflow.table import ExperimentsTable, RunsTable
+from screens.mlflow.view import ExperimentsView
+from screens.notebooks.table import NotebooksTable
+from screens.notebooks.url import NotebookUrlScreen
+from screens.notebooks.view import NotebooksView
+from screens.registry.history import HistoryScreen
+from screens.registry.table import GroupsTable, PackagesTable
+from screens.registry.view import RegistryView
+from screens.sm_experiments.table import ComponentsTable, SmExperimentsTable, TrialsTable
+from screens.sm_experiments.view import (
     ComponentDetailScreen,
     ComponentsView,
     SmExperimentsScreen,
     SmExperimentsView,
     TrialsView,
 )
-from screens.sm_experiments_table import ComponentsTable, SmExperimentsTable, TrialsTable
-from screens.status import StatusView
-from screens.training_form import TrainingForm
+from screens.status.view import StatusView
 
 # Where each binding works, for the help screen (order = order shown).
 BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (

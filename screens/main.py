@@ -20,10 +20,10 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.errors import translate
-from screens.header import ContextBar
-from screens.host import console_host
-from screens.jobs import JobsView
-from screens.messages import (
+from screens.jobs.view import JobsView
+from screens.kit.header import ContextBar
+from screens.kit.host import console_host
+from screens.kit.messages import (
     EndpointsListed,
     ExperimentsListed,
     IdentityResolved,
@@ -32,10 +32,10 @@ from screens.messages import (
     PollHealthChanged,
     RegistryListed,
 )
-from screens.palette import PaletteCommand
-from screens.plain import notify, plain
-from screens.poller import Poller
-from screens.status import StatusView
+from screens.kit.palette import PaletteCommand
+from screens.kit.plain import notify, plain
+from screens.kit.poller import Poller
+from screens.status.view import StatusView
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -121,23 +121,23 @@ class MainScreen(Screen[None]):
         if tab == "status":
             return StatusView(id=view_id)
         if tab == "endpoints":
-            from screens.endpoints import EndpointsView
+            from screens.endpoints.view import EndpointsView
 
             return EndpointsView(poll, id=view_id)
         if tab == "experiments":
-            from screens.experiments import ExperimentsView
+            from screens.mlflow.view import ExperimentsView
 
             return ExperimentsView(config, id=view_id)
         if tab == "registry":
-            from screens.registry import RegistryView
+            from screens.registry.view import RegistryView
 
             return RegistryView(poll, id=view_id)
         if tab == "hyperpod":
-            from screens.hyperpod import HyperPodView
+            from screens.hyperpod.view import HyperPodView
 
             return HyperPodView(config, id=view_id)
         if tab == "notebooks":
-            from screens.notebooks import NotebooksView
+            from screens.notebooks.view import NotebooksView
 
             return NotebooksView(poll, id=view_id)
         raise ValueError(f"no such tab: {tab}")

@@ -313,7 +313,7 @@ async def test_tui_hyperpod_tab_is_alive_on_the_demo(on_demo: DemoStack) -> None
     its Slurm nodes joined with the moto cluster's instances."""
     from console.context import ConsoleContext
     from screens.app import create_app
-    from screens.hyperpod_tables import NodesTable, QueueTable
+    from screens.hyperpod.tables import NodesTable, QueueTable
     from tests.tui.conftest import wait_until
 
     app = create_app(ConsoleContext(on_demo.config(), source="tui"), demo_label=on_demo.label)
@@ -366,7 +366,7 @@ def test_cluster_events_on_the_demo(on_demo: DemoStack, run_cli: Any) -> None:
 async def test_tui_events_pane_on_the_demo(on_demo: DemoStack) -> None:
     from console.context import ConsoleContext
     from screens.app import create_app
-    from screens.hyperpod_events import EventsTable
+    from screens.hyperpod.events import EventsTable
     from tests.tui.conftest import wait_until
 
     app = create_app(ConsoleContext(on_demo.config(), source="tui"), demo_label=on_demo.label)
@@ -976,11 +976,11 @@ def test_invoke_answers_like_a_model_and_follows_the_weights(
 async def test_experiments_tour_by_keys(on_demo: DemoStack) -> None:
     """On the demo, keys only: SageMaker Experiments down to a component and its job; the
     managed MLflow servers; the Registry evidence with the candidate's MLflow run."""
-    from screens.job_detail import JobDetailScreen
-    from screens.mlflow_servers import ServersScreen, ServersTable
-    from screens.registry_evidence import EvidencePane
-    from screens.sm_experiments import ComponentsScreen, SmExperimentsScreen, TrialsScreen
-    from screens.sm_experiments_table import ComponentsTable, SmExperimentsTable, TrialsTable
+    from screens.jobs.detail import JobDetailScreen
+    from screens.mlflow.servers import ServersScreen, ServersTable
+    from screens.registry.evidence import EvidencePane
+    from screens.sm_experiments.table import ComponentsTable, SmExperimentsTable, TrialsTable
+    from screens.sm_experiments.view import ComponentsScreen, SmExperimentsScreen, TrialsScreen
     from tests.tui.conftest import make_app, static_text, wait_until
 
     assert on_demo.mlflow_done.wait(120)

@@ -184,7 +184,7 @@ def test_sbatch_wrapper_output(rc: int, stdout: str) -> None:
 @given(HOSTILE, st.integers(0, 2**41))
 def test_log_lines_are_shown_inert(message: str, timestamp: int) -> None:
     from console.services.logs import LogEvent
-    from screens.log_view_lines import lines_from_events
+    from screens.logs.lines import lines_from_events
 
     event = LogEvent.from_api(
         {"timestamp": timestamp, "message": message, "ingestionTime": timestamp},

@@ -15,7 +15,7 @@ import random
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from screens.poll_schedule import BACKOFF_KINDS, PollSchedule
+from screens.kit.poll_schedule import BACKOFF_KINDS, PollSchedule
 from tests.support.stateful import STATEFUL
 
 KINDS = st.sampled_from(("throttled", "unreachable", "access_denied", "not_found"))

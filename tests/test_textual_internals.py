@@ -1,6 +1,6 @@
 """The Textual private internals we rely on still have the shape we use.
 
-``screens/key_order.py`` (keys handled in the order typed) and ``screens/lifecycle.py``
+``screens/kit/key_order.py`` (keys handled in the order typed) and ``screens/kit/lifecycle.py``
 (handlers that run while the app quits) reach into Textual's privates, which can change
 in any release. pyproject pins Textual to the tested major (``textual>=8.2,<9``); this
 test is what fails, with a message naming the internal, when a minor release changes one.
@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
 
-USERS = "screens/key_order.py and screens/lifecycle.py"
+USERS = "screens/kit/key_order.py and screens/kit/lifecycle.py"
 
 
 def changed(name: str, expected: str) -> str:

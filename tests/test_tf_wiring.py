@@ -13,7 +13,7 @@ from console.config import load_config
 from console.context import ConsoleContext
 from console.tf_defaults import prepare
 from screens.app import create_app
-from screens.status import StatusView
+from screens.status.view import StatusView
 from tests.test_images_terraform import STACK_OUTPUTS
 from tests.tui.conftest import static_text, wait_until
 

@@ -23,12 +23,12 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from console.errors import SmError, translate
-from screens.endpoints_render import variants_table
-from screens.formatting import StatusPalette, format_timestamp
-from screens.host import console_host
-from screens.job_sections import grid, section
-from screens.key_order import focus_now
-from screens.plain import notify
+from screens.endpoints.render import variants_table
+from screens.kit.formatting import StatusPalette, format_timestamp
+from screens.kit.host import console_host
+from screens.kit.job_sections import grid, section
+from screens.kit.key_order import focus_now
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, ServingModel

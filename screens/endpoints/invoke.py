@@ -28,9 +28,9 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 from console import validate
 from console.errors import SmError, ValidationError, translate
 from console.sanitize import clean_block
-from screens.host import console_host
-from screens.key_order import TextEditor, focus_now
-from screens.plain import notify
+from screens.kit.host import console_host
+from screens.kit.key_order import TextEditor, focus_now
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, InvocationResult

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from screens.formatting import MISSING, StatusPalette
+from screens.kit.formatting import MISSING, StatusPalette
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, EndpointVariant

@@ -1,6 +1,6 @@
 """The Endpoints table: one row per endpoint, keyed by name, with its traffic split.
 
-Rows are described endpoints (see :mod:`screens.endpoints_feed`), so the split and the
+Rows are described endpoints (see :mod:`screens.endpoints.feed`), so the split and the
 instance counts are in the table itself: an A/B test in progress reads ``50/50→90/10``.
 """
 
@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from screens.endpoints_render import instances_summary, split_summary, total_instances
-from screens.formatting import format_time
-from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.endpoints.render import instances_summary, split_summary, total_instances
+from screens.kit.formatting import format_time
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint

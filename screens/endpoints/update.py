@@ -21,10 +21,10 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.errors import SmError, translate
-from screens.formatting import format_time
-from screens.host import console_host
-from screens.key_order import TextInput, focus_now
-from screens.plain import notify
+from screens.kit.formatting import format_time
+from screens.kit.host import console_host
+from screens.kit.key_order import TextInput, focus_now
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint

@@ -19,21 +19,21 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
-from screens.confirm import ConfirmDialog
-from screens.endpoints_detail import EndpointDetailScreen
-from screens.endpoints_feed import EndpointsFeed, EndpointsSnapshot
-from screens.endpoints_invoke import InvokeScreen, PayloadHistory
-from screens.endpoints_render import split_summary, variants_table
-from screens.endpoints_table import EndpointsTable
-from screens.endpoints_update import ConfigPicker
-from screens.endpoints_weights import WeightPlan, WeightsDialog
-from screens.filter_bar import FilterBar
-from screens.host import console_host
-from screens.messages import EndpointsListed
-from screens.palette import PaletteCommand
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.table_view import TableView
+from screens.endpoints.detail import EndpointDetailScreen
+from screens.endpoints.feed import EndpointsFeed, EndpointsSnapshot
+from screens.endpoints.invoke import InvokeScreen, PayloadHistory
+from screens.endpoints.render import split_summary, variants_table
+from screens.endpoints.table import EndpointsTable
+from screens.endpoints.update import ConfigPicker
+from screens.endpoints.weights import WeightPlan, WeightsDialog
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.host import console_host
+from screens.kit.messages import EndpointsListed
+from screens.kit.palette import PaletteCommand
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
 
 if TYPE_CHECKING:
     from console.config import PollIntervals
@@ -187,8 +187,8 @@ class EndpointsView(TableView):
 
     def open_logs(self, name: str) -> None:
         # Imported on first use: the start-up path does not need the log view.
-        from screens.log_view import LogScreen, max_lines_from
-        from screens.log_view_feed import CloudWatchLogs, FeedTiming
+        from screens.logs.feed import CloudWatchLogs, FeedTiming
+        from screens.logs.view import LogScreen, max_lines_from
 
         context = console_host(self).context
         timing = FeedTiming(interval=self._poll.logs, max_backoff=self._poll.max_backoff)

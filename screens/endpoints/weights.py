@@ -23,9 +23,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.errors import SmError, ValidationError
-from screens.endpoints_render import plan_summary, plan_table
-from screens.key_order import TextInput, focus_now
-from screens.plain import notify
+from screens.endpoints.render import plan_summary, plan_table
+from screens.kit.key_order import TextInput, focus_now
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint

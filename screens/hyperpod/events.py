@@ -28,18 +28,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from console.errors import SmError, translate
-from screens.formatting import MISSING, format_time, format_timestamp
-from screens.host import console_host
-from screens.hyperpod_panes import HyperPodPane, PanePoller, bind_state
-from screens.key_order import focus_now
-from screens.keyed_table import KeyedTable, TableColumn, epoch
-from screens.plain import notify
-from screens.poller import schedule_for
+from screens.hyperpod.panes import HyperPodPane, PanePoller, bind_state
+from screens.kit.formatting import MISSING, format_time, format_timestamp
+from screens.kit.host import console_host
+from screens.kit.key_order import focus_now
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.plain import notify
+from screens.kit.poller import schedule_for
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
     from console.services.hyperpod import ClusterEvent
-    from screens.hyperpod_panes import HyperPodState
+    from screens.hyperpod.panes import HyperPodState
 
 EVENT_LIMIT = 200  # the newest this many: older ones are a `cluster-events --limit` away
 

@@ -1,7 +1,7 @@
 """A Slurm job's log in the console's one log view, and a running job's GPU panel.
 
-The log: :class:`SlurmJobLog` is a :class:`~screens.log_view_feed.LogFeedSource` over the
-core's ``tail -F`` follower, so the existing :class:`~screens.log_view.LogScreen` shows it
+The log: :class:`SlurmJobLog` is a :class:`~screens.logs.feed.LogFeedSource` over the
+core's ``tail -F`` follower, so the existing :class:`~screens.logs.view.LogScreen` shows it
 (search, follow, wrap, bounded buffer). A dropped connection comes through as a marked
 line (the follower reconnects and says what may be missing). Closing the screen closes
 the follower, which ends the remote ``tail``.
@@ -28,11 +28,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.services.logs import LogEvent
-from screens.host import console_host
-from screens.hyperpod_tables import GpuTable
-from screens.key_order import focus_now
-from screens.log_view import LogScreen
-from screens.poller import Poller, schedule_for
+from screens.hyperpod.tables import GpuTable
+from screens.kit.host import console_host
+from screens.kit.key_order import focus_now
+from screens.kit.poller import Poller, schedule_for
+from screens.logs.view import LogScreen
 
 if TYPE_CHECKING:
     from console.config import PollIntervals

@@ -23,13 +23,13 @@ from textual.message import Message
 from textual.widgets import Static
 
 from console.errors import SmError, translate
-from screens.confirm import ConfirmDialog
-from screens.filter_bar import FilterBar
-from screens.host import console_host
-from screens.hyperpod_tables import ClustersTable, HistoryTable, NodesTable, QueueTable
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.table_view import TableView
+from screens.hyperpod.tables import ClustersTable, HistoryTable, NodesTable, QueueTable
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.host import console_host
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
 
 if TYPE_CHECKING:
     from console.config import PollIntervals

@@ -29,10 +29,10 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 from console.errors import SmError, translate
 from console.slurm.lint import read_directives
 from console.slurm.templates import TEMPLATES, render
-from screens.confirm import ConfirmDialog
-from screens.host import console_host
-from screens.key_order import TextEditor, TextInput, focus_now
-from screens.plain import notify
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.host import console_host
+from screens.kit.key_order import TextEditor, TextInput, focus_now
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.slurm.client import SubmitResult

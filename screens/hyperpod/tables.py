@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from screens.formatting import MISSING, format_time
-from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.formatting import MISSING, format_time
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.hyperpod import Cluster

@@ -28,11 +28,9 @@ from textual.widgets import ContentSwitcher, Static
 
 from console.errors import SmError
 from console.remote.errors import HostKeyError
-from screens.confirm import ConfirmDialog
-from screens.host import console_host
-from screens.hyperpod_events import EventsPane
-from screens.hyperpod_jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
-from screens.hyperpod_panes import (
+from screens.hyperpod.events import EventsPane
+from screens.hyperpod.jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
+from screens.hyperpod.panes import (
     ClustersPane,
     HistoryPane,
     HyperPodPane,
@@ -41,13 +39,15 @@ from screens.hyperpod_panes import (
     QueuePane,
     SlurmUnreachable,
 )
-from screens.hyperpod_sbatch import SbatchOutcome, SbatchScreen
-from screens.lifecycle import being_removed
-from screens.log_view import max_lines_from
-from screens.log_view_feed import FeedTiming
-from screens.messages import PollFailed
-from screens.palette import PaletteCommand
-from screens.plain import notify
+from screens.hyperpod.sbatch import SbatchOutcome, SbatchScreen
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.host import console_host
+from screens.kit.lifecycle import being_removed
+from screens.kit.messages import PollFailed
+from screens.kit.palette import PaletteCommand
+from screens.kit.plain import notify
+from screens.logs.feed import FeedTiming
+from screens.logs.view import max_lines_from
 
 if TYPE_CHECKING:
     from console.config import Config

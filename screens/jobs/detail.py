@@ -1,8 +1,8 @@
 """The describe screen for one job: why it failed, what it cost, what it was given.
 
 Opened with ``enter`` on a Jobs row. The describe call runs in a thread worker and comes
-back as a :class:`~screens.messages.JobDescribed` message; the layout (sections of
-key/value grids) is built by :mod:`screens.job_sections`, which knows the records.
+back as a :class:`~screens.kit.messages.JobDescribed` message; the layout (sections of
+key/value grids) is built by :mod:`screens.kit.job_sections`, which knows the records.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.errors import SmError, translate
-from screens.formatting import StatusPalette
-from screens.host import console_host
-from screens.job_sections import sections_for
-from screens.key_order import focus_now
-from screens.messages import JobDescribed
-from screens.plain import notify
+from screens.kit.formatting import StatusPalette
+from screens.kit.host import console_host
+from screens.kit.job_sections import sections_for
+from screens.kit.key_order import focus_now
+from screens.kit.messages import JobDescribed
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -121,7 +121,7 @@ class JobDetailScreen(Screen[None]):
 
     async def action_mlflow_run(self) -> None:
         """The job's MLflow run (MlflowDetails, else runs tagged with the job's name)."""
-        from screens.experiments import ExperimentsView
+        from screens.mlflow.view import ExperimentsView
 
         job = self._training_record()
         if job is not None:
@@ -136,7 +136,7 @@ class JobDetailScreen(Screen[None]):
 
     async def action_model_package(self) -> None:
         """The model package version the job registered, on the Registry tab."""
-        from screens.registry import RegistryView
+        from screens.registry.view import RegistryView
 
         job = self._training_record()
         if job is None:

@@ -1,7 +1,7 @@
 """The Jobs table: training, processing and tuning jobs, keyed ``kind:name``.
 
 The in-place update machinery (keyed rows, cursor by key, filter and sort surviving
-polls) is :class:`screens.keyed_table.KeyedTable`; this module says how a job looks.
+polls) is :class:`screens.kit.keyed_table.KeyedTable`; this module says how a job looks.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from screens.formatting import elapsed_seconds, format_duration, format_time
-from screens.keyed_table import KeyedTable, SortOrder, TableColumn, epoch
+from screens.kit.formatting import elapsed_seconds, format_duration, format_time
+from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.jobs import JobSummary

@@ -32,10 +32,10 @@ from console import validate
 from console.equivalents import training_create_command
 from console.errors import SmError, ValidationError, translate
 from console.services.jobs import TrainingSpec
-from screens.confirm import ConfirmDialog
-from screens.host import console_host
-from screens.key_order import TextEditor, TextInput, focus_now
-from screens.plain import notify
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.host import console_host
+from screens.kit.key_order import TextEditor, TextInput, focus_now
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.config import Config

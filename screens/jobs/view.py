@@ -23,25 +23,25 @@ from textual.widgets import Static
 
 from console.errors import SmError, translate
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
-from screens.confirm import ConfirmDialog
-from screens.filter_bar import FilterBar
-from screens.formatting import StatusPalette, elapsed_seconds, format_duration, format_timestamp
-from screens.host import console_host
-from screens.job_detail import JobDetailScreen
-from screens.job_sections import grid
-from screens.jobs_table import COLUMN_KEYS, JobsTable
-from screens.key_order import focus_now
-from screens.keyed_table import KeyedTable
-from screens.messages import JobsListed, JobStopFinished
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.row_filter import RowFilter
+from screens.jobs.detail import JobDetailScreen
+from screens.jobs.table import COLUMN_KEYS, JobsTable
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.formatting import StatusPalette, elapsed_seconds, format_duration, format_timestamp
+from screens.kit.host import console_host
+from screens.kit.job_sections import grid
+from screens.kit.key_order import focus_now
+from screens.kit.keyed_table import KeyedTable
+from screens.kit.messages import JobsListed, JobStopFinished
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.row_filter import RowFilter
 
 if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
     from console.services.jobs import JobSummary
-    from screens.training_form import TrainingDraft
+    from screens.jobs.training_form import TrainingDraft
 
 # Width from which the preview pane is shown beside the table.
 WIDE_WIDTH = 150
@@ -244,8 +244,8 @@ class JobsView(Vertical):
             )
             return
         # Imported on first use: ~30 ms that the start-up path does not need.
-        from screens.log_view import LogScreen, max_lines_from
-        from screens.log_view_feed import CloudWatchLogs, FeedTiming
+        from screens.logs.feed import CloudWatchLogs, FeedTiming
+        from screens.logs.view import LogScreen, max_lines_from
 
         context = console_host(self).context
         timing = FeedTiming(interval=self._poll.logs, max_backoff=self._poll.max_backoff)
@@ -261,7 +261,7 @@ class JobsView(Vertical):
         In read-only mode the key is refused and the form does not open: it can only end
         in a create (README, Safety).
         """
-        from screens.training_form import TrainingDraft, TrainingForm
+        from screens.jobs.training_form import TrainingDraft, TrainingForm
 
         context = console_host(self).context
         try:

@@ -21,8 +21,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from screens.key_order import TextInput, focus_now
-from screens.plain import notify
+from screens.kit.key_order import TextInput, focus_now
+from screens.kit.plain import notify
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from console.aws.profiles import region_name
 from console.errors import SmError
-from screens.key_order import TextInput, focus_now
+from screens.kit.key_order import TextInput, focus_now
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-from screens.key_order import TextInput, focus_now
+from screens.kit.key_order import TextInput, focus_now
 
 
 class FilterBar(TextInput):

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.key_order import focus_now
+from screens.kit.key_order import focus_now
 
 
 def binding_rows(

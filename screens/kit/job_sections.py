@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from console.services.jobs import ProcessingJob, TrainingJob, TuningJob
-from screens.formatting import (
+from screens.kit.formatting import (
     MISSING,
     StatusPalette,
     elapsed_seconds,

@@ -38,8 +38,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from screens.formatting import StatusPalette, status_role
-from screens.row_filter import RowFilter
+from screens.kit.formatting import StatusPalette, status_role
+from screens.kit.row_filter import RowFilter
 
 T = TypeVar("T")
 

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from console.errors import SmError
     from console.services.identity import CallerIdentity
     from console.services.jobs_feed import JobsSnapshot
-    from screens.endpoints_feed import EndpointsSnapshot
-    from screens.experiments import ExperimentsSnapshot
-    from screens.notebooks import NotebooksSnapshot
-    from screens.registry_feed import RegistrySnapshot
+    from screens.endpoints.feed import EndpointsSnapshot
+    from screens.mlflow.view import ExperimentsSnapshot
+    from screens.notebooks.view import NotebooksSnapshot
+    from screens.registry.feed import RegistrySnapshot
 
 
 @dataclass

@@ -4,7 +4,7 @@ Each view that shows a polled resource mounts one :class:`Poller`. The poller ru
 view's blocking ``fetch(context)`` in a thread worker, posts the typed result message the
 view asked for (it bubbles up to the view and beyond), and schedules the next poll with a
 one-shot timer only after the last one finished, so polls never overlap. The timing rules
-live in :class:`screens.poll_schedule.PollSchedule`; this class is the Textual glue.
+live in :class:`screens.kit.poll_schedule.PollSchedule`; this class is the Textual glue.
 
 While a poll is failing the widget shows one line ("endpoint unreachable, retrying in
 8 s") counting down; the line disappears by itself on the next success.
@@ -24,9 +24,9 @@ from textual.worker import Worker, WorkerState
 
 from console.config import PollIntervals
 from console.errors import SmError, translate
-from screens.host import console_host
-from screens.messages import PollFailed, PollHealthChanged
-from screens.poll_schedule import PollSchedule
+from screens.kit.host import console_host
+from screens.kit.messages import PollFailed, PollHealthChanged
+from screens.kit.poll_schedule import PollSchedule
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext

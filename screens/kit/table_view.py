@@ -28,17 +28,17 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from console.errors import SmError, translate
-from screens.confirm import ConfirmDialog
-from screens.filter_bar import FilterBar
-from screens.formatting import StatusPalette
-from screens.host import console_host
-from screens.key_order import focus_now
-from screens.keyed_table import KeyedTable
-from screens.lifecycle import being_removed
-from screens.palette import PaletteCommand
-from screens.plain import notify
-from screens.poller import Poller
-from screens.row_filter import RowFilter
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.formatting import StatusPalette
+from screens.kit.host import console_host
+from screens.kit.key_order import focus_now
+from screens.kit.keyed_table import KeyedTable
+from screens.kit.lifecycle import being_removed
+from screens.kit.palette import PaletteCommand
+from screens.kit.plain import notify
+from screens.kit.poller import Poller
+from screens.kit.row_filter import RowFilter
 
 # Width from which a view shows its preview pane beside the table.
 WIDE_WIDTH = 150

@@ -27,7 +27,7 @@ from textual.message import Message
 
 from console.errors import SmError, ValidationError, translate
 from console.services.logs import EVENTS_PER_CALL, LogEvent, LogTail, log_source
-from screens.log_view_lines import Row, convert_events
+from screens.logs.lines import Row, convert_events
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext

@@ -2,7 +2,7 @@
 
 No Textual here, on purpose: this is the part that must take 100,000+ lines a second, so
 it is plain Python that a test or a bench can drive directly. The widget in
-:mod:`screens.log_view` only renders what this module holds.
+:mod:`screens.logs.view` only renders what this module holds.
 
 - :func:`convert_events` turns core :class:`~console.services.logs.LogEvent` records
   into rows (:data:`Row`, read as :class:`LogLine`) whose text is inert

@@ -3,16 +3,16 @@
 Three layers, reusable separately:
 
 - :class:`LogView` is a Line-API widget (a ``ScrollView`` with ``render_line``) over a
-  :class:`~screens.log_view_lines.LineBuffer`: only the rows on screen are rendered, so
+  :class:`~screens.logs.lines.LineBuffer`: only the rows on screen are rendered, so
   the buffer size does not slow it. Lines arrive in batches and are flushed a few times a
   second (one scroll and one refresh per flush, never one per line).
 - :class:`LogPanel` adds the feed (a thread worker running
-  :func:`~screens.log_view_feed.run_feed`), the search bar, the "reconnecting" banner, the
+  :func:`~screens.logs.feed.run_feed`), the search bar, the "reconnecting" banner, the
   status line and the keys: ``f`` follow, ``/`` search (``n``/``N`` next/previous), ``w``
   wrap, ``t`` timestamps, ``ctrl+s`` save to a file.
 - :class:`LogScreen` is the full-screen page opened by ``l`` on a job (``q`` goes back).
 
-The source is pluggable (:class:`~screens.log_view_feed.LogFeedSource`): jobs today,
+The source is pluggable (:class:`~screens.logs.feed.LogFeedSource`): jobs today,
 endpoints with the same panel later.
 """
 
@@ -47,8 +47,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from console.config import state_dir
 from console.errors import SmError, translate
-from screens.key_order import TextInput, focus_now
-from screens.log_view_feed import (
+from screens.kit.key_order import TextInput, focus_now
+from screens.kit.plain import notify
+from screens.logs.feed import (
     Backlog,
     FeedTiming,
     LogFeedFailed,
@@ -61,7 +62,7 @@ from screens.log_view_feed import (
     LogStreamRetrying,
     run_feed,
 )
-from screens.log_view_lines import (
+from screens.logs.lines import (
     CELLS,
     HOST,
     HOST_WIDTH_LIMIT,
@@ -75,7 +76,6 @@ from screens.log_view_lines import (
     text_cells,
     wrap_ranges,
 )
-from screens.plain import notify
 
 DEFAULT_MAX_LINES = 50_000
 FLUSH_SECONDS = 0.2  # pending lines reach the screen five times a second

@@ -30,16 +30,16 @@ from textual.widgets import Footer, Static
 from console.errors import SmError, translate
 from console.mlflow import columns as cols
 from console.mlflow.records import Artifact, MetricPoint, MlflowRun, ModelVersion
-from screens.experiments_table import status_word
-from screens.formatting import MISSING, format_duration, format_timestamp
-from screens.host import console_host
-from screens.job_sections import columns_table, grid, section
-from screens.key_order import focus_now
-from screens.plain import notify
+from screens.kit.formatting import MISSING, format_duration, format_timestamp
+from screens.kit.host import console_host
+from screens.kit.job_sections import columns_table, grid, section
+from screens.kit.key_order import focus_now
+from screens.kit.plain import notify
+from screens.mlflow.table import status_word
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
-    from screens.experiments_chart import MetricChart
+    from screens.mlflow.chart import MetricChart
 
 # Metric keys charted per screen (each is one request per run).
 MAX_CHART_KEYS = 8
@@ -99,7 +99,7 @@ class ChartScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         # textual-plotext (~0.3 s) is imported when a chart is first shown, not at start-up.
-        from screens.experiments_chart import MetricChart
+        from screens.mlflow.chart import MetricChart
 
         yield Static(Content(self.TITLE_TEXT), id="run-title")
         yield MetricChart(id="run-chart")
@@ -109,7 +109,7 @@ class ChartScreen(Screen[None]):
 
     @property
     def chart(self) -> MetricChart:
-        from screens.experiments_chart import MetricChart
+        from screens.mlflow.chart import MetricChart
 
         return self.query_one("#run-chart", MetricChart)
 

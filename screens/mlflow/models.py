@@ -26,15 +26,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
 from console.mlflow.records import ModelVersion, RegisteredModel
-from screens.confirm import ConfirmDialog
-from screens.filter_bar import FilterBar
-from screens.formatting import MISSING, format_time
-from screens.host import console_host
-from screens.key_order import TextInput, focus_now
-from screens.keyed_table import KeyedTable, TableColumn, epoch
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.table_view import TableView
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.formatting import MISSING, format_time
+from screens.kit.host import console_host
+from screens.kit.key_order import TextInput, focus_now
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -252,7 +252,7 @@ class VersionsView(TableView):
             self.show_info()
 
     def open_item(self, key: str) -> None:
-        from screens.experiments_detail import RunDetailScreen
+        from screens.mlflow.detail import RunDetailScreen
 
         version = self.table.items.get(key)
         if version is not None and version.run_id:

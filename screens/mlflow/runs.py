@@ -34,14 +34,14 @@ from textual.widgets import Footer, Input, SelectionList, Static
 from console.errors import SmError, ValidationError, translate
 from console.mlflow import columns as cols
 from console.mlflow.records import MlflowExperiment, MlflowRun
-from screens.experiments_table import RunsTable
-from screens.filter_bar import FilterBar
-from screens.host import console_host
-from screens.key_order import TextInput, focus_now
-from screens.messages import PollFailed
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.table_view import TableView
+from screens.kit.filter_bar import FilterBar
+from screens.kit.host import console_host
+from screens.kit.key_order import TextInput, focus_now
+from screens.kit.messages import PollFailed
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
+from screens.mlflow.table import RunsTable
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -304,13 +304,13 @@ class RunsView(TableView):
             self.show_info()
 
     def open_item(self, key: str) -> None:
-        from screens.experiments_detail import RunDetailScreen
+        from screens.mlflow.detail import RunDetailScreen
 
         if key in self.table.items:
             self.app.push_screen(RunDetailScreen(key))
 
     def action_compare(self) -> None:
-        from screens.experiments_detail import CompareScreen
+        from screens.mlflow.detail import CompareScreen
 
         marked = self.table.marked_runs()
         if len(marked) < 2:

@@ -28,16 +28,16 @@ from textual.widgets import Footer, Static
 
 from console.errors import NotFoundError, SmError, translate
 from console.mlflow.records import TrackingServer
-from screens.confirm import ConfirmDialog
-from screens.experiments_models import PolledScreen
-from screens.filter_bar import FilterBar
-from screens.formatting import MISSING, format_time
-from screens.host import console_host
-from screens.keyed_table import KeyedTable, TableColumn, epoch
-from screens.notebooks_url import CLIPBOARD_HINT
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.table_view import TableView
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.formatting import MISSING, format_time
+from screens.kit.host import console_host
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
+from screens.mlflow.models import PolledScreen
+from screens.notebooks.url import CLIPBOARD_HINT
 
 if TYPE_CHECKING:
     from console.config import Config

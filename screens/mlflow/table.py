@@ -17,8 +17,8 @@ from textual.binding import Binding
 
 from console.mlflow import columns as cols
 from console.mlflow.records import MlflowExperiment, MlflowRun
-from screens.formatting import MISSING, format_duration, format_time
-from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.formatting import MISSING, format_duration, format_time
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 EXPERIMENT_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("name", "Experiment", flex=True),

@@ -1,9 +1,9 @@
 """The Experiments tab: MLflow experiments -> runs -> run detail / compare, with charts.
 
-Keys here: `enter` opens an experiment's runs (see :mod:`screens.experiments_runs` for the
-runs keys), `M` the MLflow Model Registry (:mod:`screens.experiments_models`: versions,
-aliases), `e` switches the source to SageMaker Experiments (:mod:`screens.sm_experiments`),
-`T` the managed MLflow tracking servers (:mod:`screens.mlflow_servers`), `/` filter,
+Keys here: `enter` opens an experiment's runs (see :mod:`screens.mlflow.runs` for the
+runs keys), `M` the MLflow Model Registry (:mod:`screens.mlflow.models`: versions,
+aliases), `e` switches the source to SageMaker Experiments (:mod:`screens.sm_experiments.view`),
+`T` the managed MLflow tracking servers (:mod:`screens.mlflow.servers`), `/` filter,
 `s`/`S` sort, `r` refresh. The tracking server is the config's
 ``mlflow_tracking_uri`` (or ``MLFLOW_TRACKING_URI``); without one, the tab says how to set
 it. mlflow itself is imported by the first poll, in a worker thread, never at start-up.
@@ -28,14 +28,14 @@ from textual.widgets import Static
 
 from console.errors import SmError, translate
 from console.mlflow.records import MlflowExperiment, MlflowRun
-from screens.experiments_table import ExperimentsTable
-from screens.filter_bar import FilterBar
-from screens.host import console_host
-from screens.messages import ExperimentsListed, PollFailed
-from screens.palette import PaletteCommand
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.table_view import TableView
+from screens.kit.filter_bar import FilterBar
+from screens.kit.host import console_host
+from screens.kit.messages import ExperimentsListed, PollFailed
+from screens.kit.palette import PaletteCommand
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
+from screens.mlflow.table import ExperimentsTable
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -145,7 +145,7 @@ class ExperimentsView(TableView):
 
     # --- navigation ----------------------------------------------------------------------
     def open_item(self, key: str) -> None:
-        from screens.experiments_runs import RunsScreen
+        from screens.mlflow.runs import RunsScreen
 
         experiment = self.table.items.get(key)
         if experiment is not None:
@@ -153,25 +153,25 @@ class ExperimentsView(TableView):
 
     def action_models(self) -> None:
         """The MLflow Model Registry: models, versions, aliases."""
-        from screens.experiments_models import ModelsScreen
+        from screens.mlflow.models import ModelsScreen
 
         self.app.push_screen(ModelsScreen(self.config))
 
     def action_sagemaker_experiments(self) -> None:
         """Switch the source: SageMaker Experiments -> trials -> components (`e` back)."""
-        from screens.sm_experiments import SmExperimentsScreen
+        from screens.sm_experiments.view import SmExperimentsScreen
 
         self.app.push_screen(SmExperimentsScreen(self.config))
 
     def action_tracking_servers(self) -> None:
         """SageMaker managed MLflow tracking servers: status, start/stop, UI URL."""
-        from screens.mlflow_servers import ServersScreen
+        from screens.mlflow.servers import ServersScreen
 
         self.app.push_screen(ServersScreen(self.config))
 
     def show_run(self, run_id: str) -> None:
         """Open the detail screen of one MLflow run (for lineage jumps from other views)."""
-        from screens.experiments_detail import RunDetailScreen
+        from screens.mlflow.detail import RunDetailScreen
 
         self.app.push_screen(RunDetailScreen(run_id))
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from screens.formatting import MISSING, format_time
-from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.formatting import MISSING, format_time
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.notebooks import NotebookSummary

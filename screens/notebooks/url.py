@@ -22,9 +22,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from console.errors import SmError, translate
-from screens.host import console_host
-from screens.key_order import focus_now
-from screens.plain import notify
+from screens.kit.host import console_host
+from screens.kit.key_order import focus_now
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext

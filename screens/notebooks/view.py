@@ -21,16 +21,16 @@ from textual.content import Content
 from textual.widgets import Static
 
 from console.services.notebooks import DELETABLE_STATUSES
-from screens.confirm import ConfirmDialog
-from screens.filter_bar import FilterBar
-from screens.host import console_host
-from screens.messages import NotebooksListed
-from screens.notebooks_table import NotebooksTable
-from screens.notebooks_url import NotebookUrlScreen
-from screens.palette import PaletteCommand
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.table_view import TableView
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.host import console_host
+from screens.kit.messages import NotebooksListed
+from screens.kit.palette import PaletteCommand
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
+from screens.notebooks.table import NotebooksTable
+from screens.notebooks.url import NotebookUrlScreen
 
 if TYPE_CHECKING:
     from console.config import PollIntervals

@@ -22,8 +22,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.services.evidence import BETTER, SAME, WORSE
-from screens.formatting import MISSING, StatusPalette, format_time
-from screens.plain import plain
+from screens.kit.formatting import MISSING, StatusPalette, format_time
+from screens.kit.plain import plain
 
 if TYPE_CHECKING:
     from console.services.evidence import Evidence, MetricComparison

@@ -21,10 +21,10 @@ from textual.widgets import DataTable, Footer, Static
 
 from console.errors import SmError, translate
 from console.services.approval_history import HistoryEntry
-from screens.formatting import MISSING, StatusPalette, format_time
-from screens.host import console_host
-from screens.key_order import focus_now
-from screens.plain import notify
+from screens.kit.formatting import MISSING, StatusPalette, format_time
+from screens.kit.host import console_host
+from screens.kit.key_order import focus_now
+from screens.kit.plain import notify
 
 COLUMNS = ("When", "Ver", "Action", "By", "Comment", "Source")
 

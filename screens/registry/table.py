@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 from textual.message import Message
 
-from screens.formatting import MISSING, format_time
-from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.formatting import MISSING, format_time
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.registry import ModelPackage
-    from screens.registry_feed import GroupRow
+    from screens.registry.feed import GroupRow
 
 MARK = "●"
 OPEN = "▸"

@@ -28,20 +28,20 @@ from textual.widgets import Static
 
 from console.errors import translate
 from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, ModelPackage
-from screens.confirm import ConfirmDialog
-from screens.filter_bar import FilterBar
-from screens.host import console_host
-from screens.key_order import focus_now
-from screens.lifecycle import being_removed
-from screens.messages import RegistryListed
-from screens.palette import PaletteCommand
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.registry_evidence import EvidencePane
-from screens.registry_feed import PENDING, RegistryFeed, RegistrySnapshot
-from screens.registry_history import HistoryScreen
-from screens.registry_table import GroupsTable, PackagesTable
-from screens.table_view import TableView
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.host import console_host
+from screens.kit.key_order import focus_now
+from screens.kit.lifecycle import being_removed
+from screens.kit.messages import RegistryListed
+from screens.kit.palette import PaletteCommand
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
+from screens.registry.evidence import EvidencePane
+from screens.registry.feed import PENDING, RegistryFeed, RegistrySnapshot
+from screens.registry.history import HistoryScreen
+from screens.registry.table import GroupsTable, PackagesTable
 
 if TYPE_CHECKING:
     from console.config import PollIntervals

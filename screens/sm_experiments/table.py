@@ -15,8 +15,8 @@ from typing import Any, Protocol, TypeVar
 from textual.binding import Binding
 
 from console.services.experiments import Experiment, Trial, TrialComponent
-from screens.formatting import MISSING, format_duration, format_time
-from screens.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.formatting import MISSING, format_duration, format_time
+from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 # Metrics shown in the components table's Metrics column (the rest in the detail).
 METRICS_SHOWN = 4

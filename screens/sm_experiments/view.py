@@ -32,21 +32,21 @@ from textual.widgets import Footer, Static
 
 from console.errors import NotFoundError, SmError, translate
 from console.services.experiments import Experiment, Trial, TrialComponent
-from screens.experiments_models import PolledScreen
-from screens.filter_bar import FilterBar
-from screens.formatting import MISSING, format_duration, format_timestamp
-from screens.host import console_host
-from screens.job_sections import columns_table, grid, section
-from screens.key_order import focus_now
-from screens.plain import notify
-from screens.poller import Poller, schedule_for
-from screens.sm_experiments_table import (
+from screens.kit.filter_bar import FilterBar
+from screens.kit.formatting import MISSING, format_duration, format_timestamp
+from screens.kit.host import console_host
+from screens.kit.job_sections import columns_table, grid, section
+from screens.kit.key_order import focus_now
+from screens.kit.plain import notify
+from screens.kit.poller import Poller, schedule_for
+from screens.kit.table_view import TableView
+from screens.mlflow.models import PolledScreen
+from screens.sm_experiments.table import (
     ComponentsTable,
     SmExperimentsTable,
     TrialsTable,
     source_label,
 )
-from screens.table_view import TableView
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -143,7 +143,7 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
             timeout=5,
         )
         return
-    from screens.job_detail import JobDetailScreen
+    from screens.jobs.detail import JobDetailScreen
 
     app = node.app
     main = app.screen_stack[0]
@@ -158,9 +158,9 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
 
 def _highlight_job(main: Screen[Any], job: tuple[str, str]) -> None:
     """Put the Jobs table's cursor on the job, when it is listed (back lands on its row)."""
-    from screens.jobs_table import JobsTable
+    from screens.jobs.table import JobsTable
 
-    key = f"{job[0]}:{job[1]}"  # as screens.jobs_table.job_key
+    key = f"{job[0]}:{job[1]}"  # as screens.jobs.table.job_key
     for table in main.query(JobsTable):
         with contextlib.suppress(KeyError):  # not listed, or hidden by the filter
             table.move_cursor(row=table.get_row_index(key))

@@ -25,10 +25,10 @@ from console.aws.metrics import BudgetSnapshot
 from console.errors import SmError
 from console.services.identity import CallerIdentity
 from console.services.jobs_feed import KINDS, JobsSnapshot
-from screens.formatting import MISSING, StatusPalette
-from screens.host import console_host
-from screens.job_sections import grid
-from screens.key_order import focus_now
+from screens.kit.formatting import MISSING, StatusPalette
+from screens.kit.host import console_host
+from screens.kit.job_sections import grid
+from screens.kit.key_order import focus_now
 
 BUDGET_REFRESH_SECONDS = 3.0
 STATE_ORDER = ("InProgress", "Stopping", "Completed", "Failed", "Stopped", "Deleting")

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from screens.header import ContextBar
-from screens.poller import Poller
+from screens.kit.header import ContextBar
+from screens.kit.poller import Poller
 from tests.support.fault_proxy import Fault, FaultProxy
 
 # The calls each tab's poller makes on every poll, and the key that shows the tab.

@@ -15,8 +15,8 @@ from textual.widgets import Static
 from console.config import load_config
 from console.context import ConsoleContext
 from screens.app import SmConsoleApp, create_app
-from screens.jobs import JobsView
-from screens.jobs_table import JobsTable
+from screens.jobs.table import JobsTable
+from screens.jobs.view import JobsView
 from screens.main import TABS
 
 ACCOUNT = "123456789012"

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from screens.app import SmConsoleApp
-from screens.confirm import ConfirmDialog
-from screens.endpoints_table import EndpointsTable
-from screens.notebooks_table import NotebooksTable
+from screens.endpoints.table import EndpointsTable
+from screens.kit.confirm import ConfirmDialog
+from screens.notebooks.table import NotebooksTable
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.helpers import audit_records
 from tests.support.soak import SoakReport, header_healthy, poller, run_soak, show_tab, until
+from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint
 
 from .conftest import (
     ROLE,
@@ -25,7 +26,6 @@ from .conftest import (
     set_training_state,
     wait_for_rows,
 )
-from .test_endpoints_view import make_ab_endpoint
 
 POLL = {
     "jobs": 0.1,

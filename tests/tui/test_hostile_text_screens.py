@@ -16,7 +16,7 @@ import pytest
 from textual.widgets import DataTable
 
 from screens.app import SmConsoleApp
-from screens.job_detail import JobDetailScreen
+from screens.jobs.detail import JobDetailScreen
 from tests.support.hostile import HOSTILE, HOSTILE_SHORT, assert_inert_output
 from tests.support.registry import add_version
 
@@ -59,7 +59,7 @@ async def test_job_detail_failure_reason(sm: Any) -> None:
 
 
 async def test_registry_description_and_approval_history(aws: Any) -> None:
-    from screens.registry_history import HistoryScreen
+    from screens.registry.history import HistoryScreen
 
     sm = aws.client("sagemaker")
     sm.create_model_package_group(ModelPackageGroupName="churn")
@@ -85,7 +85,7 @@ async def test_registry_description_and_approval_history(aws: Any) -> None:
 
 
 async def test_endpoint_variant_names(sm: Any) -> None:
-    from .test_endpoints_view import open_tab
+    from tests.tui.endpoints.test_endpoints_view import open_tab
 
     sm.create_model(
         ModelName="m1",
@@ -133,8 +133,8 @@ def hostile_runs(aws: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 async def test_mlflow_runs_names_params_tags(hostile_runs: str) -> None:
-    from screens.experiments_runs import RunsScreen
-    from screens.experiments_table import ExperimentsTable, RunsTable
+    from screens.mlflow.runs import RunsScreen
+    from screens.mlflow.table import ExperimentsTable, RunsTable
 
     app = make_app()
     async with app.run_test(size=(200, 50)) as pilot:

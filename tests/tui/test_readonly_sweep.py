@@ -25,23 +25,23 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from screens.binding_owners import BINDING_OWNERS
-from screens.confirm import ConfirmDialog
-from screens.endpoints_detail import EndpointDetailScreen
-from screens.endpoints_invoke import InvokeScreen
-from screens.endpoints_update import ConfigPicker
-from screens.endpoints_weights import WeightsDialog
-from screens.experiments_models import AliasPrompt
-from screens.hyperpod import HyperPodView
-from screens.hyperpod_sbatch import SbatchScreen
+from screens.endpoints.detail import EndpointDetailScreen
+from screens.endpoints.invoke import InvokeScreen
+from screens.endpoints.update import ConfigPicker
+from screens.endpoints.weights import WeightsDialog
+from screens.hyperpod.sbatch import SbatchScreen
+from screens.hyperpod.view import HyperPodView
+from screens.jobs.training_form import TrainingForm
+from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
-from screens.training_form import TrainingForm
+from screens.mlflow.models import AliasPrompt
 from tests.support.helpers import audit_records
 from tests.support.registry import seed_churn
+from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, weights_in_moto
+from tests.tui.hyperpod.test_hyperpod_view import app_on, open_nodes, open_queue
+from tests.tui.notebooks.test_notebooks_view import make_notebook, status_in_moto
 
 from .conftest import create_training_job, make_app, notifications, wait_until
-from .test_endpoints_view import make_ab_endpoint, weights_in_moto
-from .test_hyperpod_view import app_on, open_nodes, open_queue
-from .test_notebooks_view import make_notebook, status_in_moto
 
 HERE = Path(__file__).parent
 GATE = re.compile(r"gate_allows\(|gate\.check\(|gate\.precheck\(")
@@ -74,14 +74,14 @@ SWEPT = {
 }
 # Gated bindings driven by another read-only test (it needs an MLflow store): file, test.
 SWEPT_ELSEWHERE = {
-    "mlflow_versions.alias": ("test_experiments_view.py", "test_alias_refused_read_only"),
+    "mlflow_versions.alias": ("mlflow/test_experiments_view.py", "test_alias_refused_read_only"),
     # Managed servers: moto has none, so the Stubber test drives them in a host app.
     "mlflow_servers.start": (
-        "test_mlflow_servers_view.py",
+        "mlflow/test_mlflow_servers_view.py",
         "test_stop_cancelled_then_read_only_refuses",
     ),
     "mlflow_servers.stop": (
-        "test_mlflow_servers_view.py",
+        "mlflow/test_mlflow_servers_view.py",
         "test_stop_cancelled_then_read_only_refuses",
     ),
 }
@@ -182,7 +182,7 @@ def test_every_mutating_binding_is_swept() -> None:
 def _opening_sites(form: type[Any]) -> list[tuple[str, ast.FunctionDef, int]]:
     """``(file, outermost function, line)`` for every ``Form(...)`` built in screens/."""
     sites = []
-    for path in sorted(SCREENS_DIR.glob("*.py")):
+    for path in sorted(SCREENS_DIR.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.ClassDef | ast.Module):
@@ -279,7 +279,7 @@ class Sweep:
 
 
 async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) -> None:
-    from .test_hyperpod_view import Clock, create_cluster
+    from tests.tui.hyperpod.test_hyperpod_view import Clock, create_cluster
 
     create_training_job(sm, "train-ro")
     make_notebook(sm, "nb-ro")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from screens.confirm import ConfirmDialog
-from screens.notebooks_table import NotebooksTable
+from screens.kit.confirm import ConfirmDialog
+from screens.notebooks.table import NotebooksTable
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.helpers import audit_records
 from tests.test_secrets import PLANTED, ROLE, everything_written, plant

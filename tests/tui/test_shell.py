@@ -15,14 +15,14 @@ from console.config import load_config
 from console.context import ConsoleContext
 from screens.app import create_app
 from screens.binding_owners import known_binding_ids
-from screens.experiments import ExperimentsView
-from screens.filter_bar import FilterBar
-from screens.header import ContextBar
-from screens.help import HelpScreen
-from screens.jobs import JobPreview
-from screens.keyed_table import KeyedTable
+from screens.jobs.view import JobPreview
+from screens.kit.filter_bar import FilterBar
+from screens.kit.header import ContextBar
+from screens.kit.help import HelpScreen
+from screens.kit.keyed_table import KeyedTable
 from screens.main import MainScreen
-from screens.status import StatusView
+from screens.mlflow.view import ExperimentsView
+from screens.status.view import StatusView
 from themes.registry import ANSI_THEME, DEFAULT_THEME, choose_theme, next_theme
 
 from .conftest import (

@@ -19,20 +19,20 @@ from typing import Any
 
 import pytest
 
-import screens.notebooks
+import screens.notebooks.view
 from console.aws.metrics import ApiMetrics, BudgetSnapshot, ServiceBudget
 from console.services.endpoints import Endpoint, EndpointVariant
 from console.services.jobs import JobSummary
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from console.services.notebooks import NotebookSummary
-from screens.endpoints_feed import EndpointsFeed, EndpointsSnapshot
-from screens.endpoints_table import EndpointsTable
-from screens.jobs_table import JobsTable
-from screens.keyed_table import KeyedTable
-from screens.notebooks import NotebooksSnapshot
-from screens.notebooks_table import NotebooksTable
-from screens.poller import Poller
-from screens.status import StatusView
+from screens.endpoints.feed import EndpointsFeed, EndpointsSnapshot
+from screens.endpoints.table import EndpointsTable
+from screens.jobs.table import JobsTable
+from screens.kit.keyed_table import KeyedTable
+from screens.kit.poller import Poller
+from screens.notebooks.table import NotebooksTable
+from screens.notebooks.view import NotebooksSnapshot
+from screens.status.view import StatusView
 from tests.support.fault_proxy import FaultProxy
 
 from .conftest import jobs_table, make_app, wait_until
@@ -157,7 +157,7 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
         EndpointsFeed, "fetch", lambda self: EndpointsSnapshot(fixed_endpoints(), NOW)
     )
     notebooks = NotebooksSnapshot(fixed_notebooks(), NOW)
-    monkeypatch.setattr(screens.notebooks, "fetch_notebooks", lambda context: notebooks)
+    monkeypatch.setattr(screens.notebooks.view, "fetch_notebooks", lambda context: notebooks)
     yield
     monkeypatch.delenv("TZ")
     time.tzset()

@@ -16,18 +16,17 @@ from textual.widgets import Button, Input, Select, Static, TextArea
 from console.config import load_config
 from console.context import ConsoleContext
 from screens.app import SmConsoleApp
-from screens.confirm import ConfirmDialog
-from screens.endpoints import EndpointPreview, EndpointsView
-from screens.endpoints_detail import EndpointDetailScreen
-from screens.endpoints_feed import EndpointsFeed
-from screens.endpoints_invoke import InvokeScreen
-from screens.endpoints_table import EndpointsTable
-from screens.endpoints_update import ConfigPicker
-from screens.endpoints_weights import WeightsDialog
+from screens.endpoints.detail import EndpointDetailScreen
+from screens.endpoints.feed import EndpointsFeed
+from screens.endpoints.invoke import InvokeScreen
+from screens.endpoints.table import EndpointsTable
+from screens.endpoints.update import ConfigPicker
+from screens.endpoints.view import EndpointPreview, EndpointsView
+from screens.endpoints.weights import WeightsDialog
+from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
 from tests.support.helpers import audit_records
-
-from .conftest import ROLE, make_app, notifications, static_text, wait_until
+from tests.tui.conftest import ROLE, make_app, notifications, static_text, wait_until
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/serve:1"
 
@@ -391,7 +390,7 @@ def test_feed_describes_only_what_changed(aws: Any, sm: Any) -> None:
 async def test_l_follows_the_endpoint_logs_from_the_table_and_the_detail(sm: Any, aws: Any) -> None:
     from datetime import UTC, datetime
 
-    from screens.log_view import LogScreen, LogView
+    from screens.logs.view import LogScreen, LogView
 
     make_ab_endpoint(sm)
     logs = aws.client("logs")

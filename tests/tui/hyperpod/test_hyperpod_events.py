@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from screens.hyperpod_events import EventDetailScreen, EventsPane, EventsTable
-from screens.hyperpod_panes import NodesPane
+from screens.hyperpod.events import EventDetailScreen, EventsPane, EventsTable
+from screens.hyperpod.panes import NodesPane
+from tests.tui.conftest import ACCOUNT, REGION
 
-from .conftest import ACCOUNT, REGION
 from .test_hyperpod_view import app_on, clock, cluster, open_nodes, view, wait_until
 
 __all__ = ["clock", "cluster"]  # fixtures, imported to be used here

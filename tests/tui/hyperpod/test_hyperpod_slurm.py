@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 from textual.widgets import TextArea
 
-from screens.confirm import ConfirmDialog
-from screens.hyperpod_jobs import SlurmLogScreen
-from screens.hyperpod_panes import NodesPane
-from screens.hyperpod_sbatch import SbatchScreen
-from screens.hyperpod_tables import NodesTable, QueueTable
+from screens.hyperpod.jobs import SlurmLogScreen
+from screens.hyperpod.panes import NodesPane
+from screens.hyperpod.sbatch import SbatchScreen
+from screens.hyperpod.tables import NodesTable, QueueTable
+from screens.kit.confirm import ConfirmDialog
 from tests.system.support import System
-
-from .conftest import make_app, notifications
-from .conftest import wait_until as _wait_until
+from tests.tui.conftest import make_app, notifications
+from tests.tui.conftest import wait_until as _wait_until
 
 WAIT = 60.0  # other workers' jobs may hold the test cluster's two CPUs for a while
 

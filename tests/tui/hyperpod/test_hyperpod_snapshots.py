@@ -3,7 +3,7 @@
 The real app on the moto server and the demo's simulated Slurm, like the other HyperPod
 view tests, with everything that moves pinned: the simulated cluster's clock (job times,
 GPU use), the panes' "updated" time and the time zone. Update with
-``pytest tests/tui/test_hyperpod_snapshots.py --snapshot-update`` after a deliberate
+``pytest tests/tui/hyperpod/test_hyperpod_snapshots.py --snapshot-update`` after a deliberate
 change, and look at the pictures before committing them.
 """
 
@@ -19,10 +19,10 @@ import pytest
 
 from console.demo import slurm as demo_slurm
 from console.demo.slurm import SimCluster
-from screens.hyperpod_events import EventsTable
-from screens.hyperpod_panes import HyperPodState
+from screens.hyperpod.events import EventsTable
+from screens.hyperpod.panes import HyperPodState
+from tests.tui.conftest import ACCOUNT, REGION
 
-from .conftest import ACCOUNT, REGION
 from .test_hyperpod_view import (
     FROZEN,
     Clock,

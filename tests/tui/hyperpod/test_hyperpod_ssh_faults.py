@@ -19,16 +19,15 @@ from textual.widgets import TextArea
 
 from console.remote.base import Result
 from console.remote.ssh import SshTransport
-from screens.confirm import ConfirmDialog
-from screens.hyperpod_jobs import SlurmLogScreen
-from screens.hyperpod_panes import NodesPane
-from screens.hyperpod_sbatch import SbatchScreen
-from screens.hyperpod_tables import NodesTable
+from screens.hyperpod.jobs import SlurmLogScreen
+from screens.hyperpod.panes import NodesPane
+from screens.hyperpod.sbatch import SbatchScreen
+from screens.hyperpod.tables import NodesTable
+from screens.kit.confirm import ConfirmDialog
 from tests.support.slow_link import SlowLink, slow_link
 from tests.system.support import System
-
-from .conftest import make_app, notifications
-from .conftest import wait_until as _wait_until
+from tests.tui.conftest import make_app, notifications
+from tests.tui.conftest import wait_until as _wait_until
 
 WAIT = 60.0
 

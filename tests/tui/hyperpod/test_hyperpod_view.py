@@ -16,16 +16,15 @@ from console.context import ConsoleContext
 from console.demo import slurm as demo_slurm
 from console.demo.slurm import SimCluster, demo_nodes
 from screens.app import SmConsoleApp
-from screens.confirm import ConfirmDialog
-from screens.hyperpod import HyperPodView
-from screens.hyperpod_jobs import GpuScreen, SlurmLogScreen
-from screens.hyperpod_panes import NodesPane, QueuePane
-from screens.hyperpod_sbatch import SbatchScreen
-from screens.hyperpod_tables import GpuTable, HistoryTable, NodesTable, QueueTable
+from screens.hyperpod.jobs import GpuScreen, SlurmLogScreen
+from screens.hyperpod.panes import NodesPane, QueuePane
+from screens.hyperpod.sbatch import SbatchScreen
+from screens.hyperpod.tables import GpuTable, HistoryTable, NodesTable, QueueTable
+from screens.hyperpod.view import HyperPodView
+from screens.kit.confirm import ConfirmDialog
 from tests.support.helpers import audit_records
-
-from .conftest import ACCOUNT, REGION, ROLE, make_app, notifications
-from .conftest import wait_until as _wait_until
+from tests.tui.conftest import ACCOUNT, REGION, ROLE, make_app, notifications
+from tests.tui.conftest import wait_until as _wait_until
 
 WAIT = 30.0  # generous: the CI box has two cores shared by several workers
 

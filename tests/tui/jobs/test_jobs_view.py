@@ -10,12 +10,11 @@ from typing import Any
 
 from textual.widgets import Static
 
-from screens.confirm import ConfirmDialog
-from screens.filter_bar import FilterBar
-from screens.job_detail import JobDetailScreen
+from screens.jobs.detail import JobDetailScreen
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
 from screens.main import MainScreen
-
-from .conftest import (
+from tests.tui.conftest import (
     create_processing_job,
     create_training_job,
     create_tuning_job,

@@ -12,12 +12,11 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from console.config import load_config
 from console.errors import ValidationError
-from screens.confirm import ConfirmDialog
+from screens.jobs.training_form import TrainingDraft, TrainingForm
+from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
-from screens.training_form import TrainingDraft, TrainingForm
 from tests.support.helpers import audit_records
-
-from .conftest import ROLE, make_app, notifications, static_text, wait_for_rows, wait_until
+from tests.tui.conftest import ROLE, make_app, notifications, static_text, wait_for_rows, wait_until
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1"
 

@@ -6,7 +6,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Button
 
-from screens.confirm import ConfirmDialog
+from screens.kit.confirm import ConfirmDialog
 
 
 class DialogApp(App[None]):

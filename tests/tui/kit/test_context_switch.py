@@ -12,12 +12,11 @@ from textual.widgets import Input, Select, Static
 
 from console.aws.profiles import available_profiles, region_name, sagemaker_regions
 from console.errors import ValidationError
-from screens.context_switch import ContextDialog
-from screens.header import ContextBar
+from screens.kit.context_switch import ContextDialog
+from screens.kit.header import ContextBar
 from screens.main import MainScreen
-from screens.status import StatusView
-
-from .conftest import (
+from screens.status.view import StatusView
+from tests.tui.conftest import (
     create_training_job,
     jobs_table,
     make_app,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from rich.color import Color as RichColor
 
-from screens.formatting import StatusPalette, elapsed_seconds, format_duration, status_role
+from screens.kit.formatting import StatusPalette, elapsed_seconds, format_duration, status_role
 
 
 def test_durations_are_short() -> None:

@@ -12,12 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from screens.app import SmConsoleApp
-from screens.endpoints_weights import WeightsDialog
-from screens.filter_bar import FilterBar
-from screens.key_order import key_waiting
-from screens.log_view import LogScreen
-
-from .conftest import (
+from screens.endpoints.weights import WeightsDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.key_order import key_waiting
+from screens.logs.view import LogScreen
+from tests.tui.conftest import (
     create_training_job,
     jobs_table,
     make_app,
@@ -25,8 +24,8 @@ from .conftest import (
     wait_for_rows,
     wait_until,
 )
-from .test_endpoints_view import make_ab_endpoint
-from .test_endpoints_view import table as endpoints_rows
+from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint
+from tests.tui.endpoints.test_endpoints_view import table as endpoints_rows
 
 NAMED = {"/": ("slash", "/"), "^u": ("ctrl+u", "\x15"), "\r": ("enter", "\r")}
 
@@ -112,7 +111,7 @@ async def test_an_input_and_an_editor_run_their_own_keys_in_order() -> None:
     """Every input of the app (dialogs, forms, the sbatch editor) is one of these."""
     from textual.app import App, ComposeResult
 
-    from screens.key_order import TextEditor, TextInput
+    from screens.kit.key_order import TextEditor, TextInput
 
     class Fields(App[None]):
         def compose(self) -> ComposeResult:
@@ -136,10 +135,10 @@ async def test_an_input_and_an_editor_run_their_own_keys_in_order() -> None:
 
 def lines_in_screens(wanted: Callable[[str], bool]) -> list[str]:
     """``file:line`` of each line of ``screens/`` (but key_order itself) that is ``wanted``."""
-    screens = Path(__file__).resolve().parents[2] / "screens"
+    screens = Path(__file__).resolve().parents[3] / "screens"
     return [
-        f"{path.name}:{number}"
-        for path in sorted(screens.glob("*.py"))
+        f"{path.relative_to(screens)}:{number}"
+        for path in sorted(screens.rglob("*.py"))
         if path.name != "key_order.py"
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if wanted(line)

@@ -1,7 +1,7 @@
 """The virtual keyed table: only visible rows are drawn; cursor, filter and sort by key.
 
 A small table of plain records in a small app: what is tested is the widget itself
-(screens/keyed_table.py), independent of AWS; the Jobs/Endpoints/Notebooks tests drive
+(screens/kit/keyed_table.py), independent of AWS; the Jobs/Endpoints/Notebooks tests drive
 the same widget against the moto server.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 
-from screens.jobs_table import JobsTable
-from screens.keyed_table import KeyedTable, SortOrder, TableColumn
-from screens.row_filter import RowFilter
+from screens.jobs.table import JobsTable
+from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn
+from screens.kit.row_filter import RowFilter
 from themes import STYLESHEETS
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

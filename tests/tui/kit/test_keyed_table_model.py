@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from textual.app import App, ComposeResult
 
-from screens.keyed_table import KeyedTable, SortOrder, TableColumn
-from screens.row_filter import RowFilter
+from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn
+from screens.kit.row_filter import RowFilter
 from tests.support.stateful import STATEFUL
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Outside text is never parsed as markup (screens/plain.py).
+"""Outside text is never parsed as markup (screens/kit/plain.py).
 
 Two halves: a scan of ``screens/`` so a new toast, title or status line cannot take the
 markup path, and Pilot tests pushing the reproduced crashes (an error echoing ``[/x]``,
@@ -21,23 +21,22 @@ from textual.widgets import Select, Static, TextArea
 from textual.widgets._select import SelectCurrent
 from textual.widgets._toast import Toast
 
-from screens.confirm import ConfirmDialog
-from screens.endpoints import EndpointPreview
-from screens.filter_bar import FilterBar
-from screens.hyperpod_sbatch import SbatchScreen
-from screens.log_view import LogScreen
+from screens.endpoints.view import EndpointPreview
+from screens.hyperpod.sbatch import SbatchScreen
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.filter_bar import FilterBar
+from screens.kit.plain import notify, plain, plain_text
+from screens.logs.view import LogScreen
 from screens.main import TABS
-from screens.plain import notify, plain, plain_text
 from tests.system.support import System
+from tests.tui.conftest import ROLE, all_views, make_app, notifications, static_text, wait_until
+from tests.tui.endpoints.test_endpoints_view import IMAGE
+from tests.tui.endpoints.test_endpoints_view import open_tab as open_endpoints
+from tests.tui.hyperpod.test_hyperpod_slurm import app_for as slurm_app_for
+from tests.tui.logs.test_log_view import FAST, FakeSource, event, panel_of, view_of
 from themes import STYLESHEETS
 
-from .conftest import ROLE, all_views, make_app, notifications, static_text, wait_until
-from .test_endpoints_view import IMAGE
-from .test_endpoints_view import open_tab as open_endpoints
-from .test_hyperpod_slurm import app_for as slurm_app_for
-from .test_log_view import FAST, FakeSource, event, panel_of, view_of
-
-SCREENS = Path(__file__).resolve().parents[2] / "screens"
+SCREENS = Path(__file__).resolve().parents[3] / "screens"
 
 # Markup that crashes (unbalanced close), restyles, links, runs an action; an OSC 52
 # clipboard write and a bidi override (their stripping is console/sanitize.py's job: here
@@ -112,7 +111,7 @@ def _offences(path: Path) -> Iterator[str]:
                 receiver = node.func.value  # only the App override may call super().notify
                 is_super = isinstance(receiver, ast.Call) and _name(receiver.func) == "super"
                 if not (where == "app.py" and is_super):
-                    yield f"{line}: a toast not raised through screens.plain.notify"
+                    yield f"{line}: a toast not raised through screens.kit.plain.notify"
             if name in PARSERS:
                 yield f"{line}: {name}() parses markup"
             for keyword in node.keywords:
@@ -133,7 +132,7 @@ def _offences(path: Path) -> Iterator[str]:
 
 
 def test_screens_never_hand_outside_text_to_the_markup_parser() -> None:
-    found = [o for path in sorted(SCREENS.glob("*.py")) for o in _offences(path)]
+    found = [o for path in sorted(SCREENS.rglob("*.py")) for o in _offences(path)]
     assert not found, "\n".join(found)
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from screens.poll_schedule import PollSchedule
+from screens.kit.poll_schedule import PollSchedule
 
 
 class FakeClock:

@@ -14,11 +14,10 @@ from textual.binding import Binding
 from textual.message import Message
 
 from console.errors import AccessDeniedError, ThrottledError, UnreachableError
-from screens.messages import PollFailed, PollHealthChanged
-from screens.poll_schedule import PollSchedule
-from screens.poller import Poller
-
-from .conftest import wait_until
+from screens.kit.messages import PollFailed, PollHealthChanged
+from screens.kit.poll_schedule import PollSchedule
+from screens.kit.poller import Poller
+from tests.tui.conftest import wait_until
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from screens.row_filter import RowFilter
+from screens.kit.row_filter import RowFilter
 
 COLUMNS = ("type", "name", "status", "secondary")
 ROWS = {

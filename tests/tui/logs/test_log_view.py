@@ -20,8 +20,7 @@ from textual.message import Message
 
 from console.errors import ThrottledError, ValidationError
 from console.services.logs import LogEvent
-from screens.log_view import LogPanel, LogScreen, LogView
-from screens.log_view_feed import (
+from screens.logs.feed import (
     CHUNK_LINES,
     Backlog,
     CloudWatchLogs,
@@ -35,7 +34,7 @@ from screens.log_view_feed import (
     post_lines,
     run_feed,
 )
-from screens.log_view_lines import (
+from screens.logs.lines import (
     LineBuffer,
     LogSearch,
     convert_events,
@@ -43,10 +42,9 @@ from screens.log_view_lines import (
     marker_line,
     wrap_ranges,
 )
+from screens.logs.view import LogPanel, LogScreen, LogView
 from screens.main import MainScreen
-from themes import STYLESHEETS
-
-from .conftest import (
+from tests.tui.conftest import (
     create_training_job,
     create_tuning_job,
     jobs_table,
@@ -56,6 +54,7 @@ from .conftest import (
     wait_for_rows,
     wait_until,
 )
+from themes import STYLESHEETS
 
 FAST = FeedTiming(interval=0.05, max_backoff=0.2, status_every=0.1, catch_up=0.0)
 BASE = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ import pytest
 from textual.app import App, ComposeResult
 
 from console.mlflow.records import MetricPoint
-from screens.experiments_chart import MetricChart
-from screens.experiments_detail import Series
+from screens.mlflow.chart import MetricChart
+from screens.mlflow.detail import Series
 from themes import STYLESHEETS
 from themes.registry import register_themes
 

@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 
 from screens.app import SmConsoleApp
-from screens.experiments import ExperimentsView
-from screens.experiments_detail import CompareScreen, RunDetailScreen
-from screens.experiments_runs import ColumnPicker, RunsScreen, RunsView
-from screens.experiments_table import ExperimentsTable, RunsTable
+from screens.mlflow.detail import CompareScreen, RunDetailScreen
+from screens.mlflow.runs import ColumnPicker, RunsScreen, RunsView
+from screens.mlflow.table import ExperimentsTable, RunsTable
+from screens.mlflow.view import ExperimentsView
 from tests.support.mlflow_seed import MlflowSeed
-
-from .conftest import all_views, make_app, notifications, static_text
-from .conftest import wait_until as _wait_until
+from tests.tui.conftest import all_views, make_app, notifications, static_text
+from tests.tui.conftest import wait_until as _wait_until
 
 # MLflow answers over HTTP and CI boxes are shared: wait longer than for moto alone.
 TIMEOUT = 30.0
@@ -237,7 +236,7 @@ async def test_no_tracking_uri_says_how_to_set_it(aws: Any) -> None:
 
 
 async def open_versions(pilot: Any, app: SmConsoleApp, model: str) -> Any:
-    from screens.experiments_models import ModelsTable, VersionsScreen, VersionsTable
+    from screens.mlflow.models import ModelsTable, VersionsScreen, VersionsTable
 
     await pilot.press("3")
     await pilot.press("M")
@@ -252,8 +251,8 @@ async def open_versions(pilot: Any, app: SmConsoleApp, model: str) -> Any:
 
 
 async def test_alias_set_from_the_registry_is_confirmed_and_audited(env: MlflowSeed) -> None:
-    from screens.confirm import ConfirmDialog
-    from screens.experiments_models import AliasPrompt
+    from screens.kit.confirm import ConfirmDialog
+    from screens.mlflow.models import AliasPrompt
     from tests.support.helpers import audit_records, context
 
     app = make_app()
@@ -285,7 +284,7 @@ async def test_alias_set_from_the_registry_is_confirmed_and_audited(env: MlflowS
 
 
 async def test_alias_refused_read_only(env: MlflowSeed) -> None:
-    from screens.experiments_models import AliasPrompt
+    from screens.mlflow.models import AliasPrompt
 
     app = make_app(read_only=True)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -297,9 +296,8 @@ async def test_alias_refused_read_only(env: MlflowSeed) -> None:
 
 
 async def test_job_detail_jumps_to_its_run_and_back(env: MlflowSeed, aws: Any) -> None:
-    from screens.job_detail import JobDetailScreen
-
-    from .conftest import create_training_job, jobs_table, wait_for_rows
+    from screens.jobs.detail import JobDetailScreen
+    from tests.tui.conftest import create_training_job, jobs_table, wait_for_rows
 
     create_training_job(aws.client("sagemaker"), "train-job-1")
     app = make_app()
@@ -322,7 +320,7 @@ async def test_job_detail_jumps_to_its_run_and_back(env: MlflowSeed, aws: Any) -
 async def test_mlflow_down_degrades_the_tab_and_it_recovers(
     env: MlflowSeed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from screens.poller import Poller
+    from screens.kit.poller import Poller
     from tests.support.fault_proxy import Fault, FaultProxy
 
     proxy = FaultProxy(env.uri).start()
@@ -351,10 +349,10 @@ async def test_first_page_of_a_big_listing_is_shown_before_the_rest(
     env: MlflowSeed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pages of 2 over a slow link: the newest 2 runs show while the rest still loads."""
-    import screens.experiments_runs
+    import screens.mlflow.runs
     from tests.support.fault_proxy import Fault, FaultProxy
 
-    monkeypatch.setattr(screens.experiments_runs, "PAGE_SIZE", 2)
+    monkeypatch.setattr(screens.mlflow.runs, "PAGE_SIZE", 2)
     proxy = FaultProxy(env.uri).start()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.url)
     try:

@@ -20,12 +20,11 @@ from textual.app import App
 
 from console.config import PollIntervals, load_config
 from console.context import ConsoleContext
-from screens.confirm import ConfirmDialog
-from screens.mlflow_servers import ServersScreen, ServersTable, ServersView
+from screens.kit.confirm import ConfirmDialog
+from screens.mlflow.servers import ServersScreen, ServersTable, ServersView
 from tests.support.helpers import audit_records
+from tests.tui.conftest import make_app, notifications, static_text, wait_until
 from themes import STYLESHEETS
-
-from .conftest import make_app, notifications, static_text, wait_until
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/"
 CREATED = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
@@ -208,7 +207,7 @@ class FixedClock(datetime):
 def pinned(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    monkeypatch.setattr("screens.mlflow_servers.datetime", FixedClock)
+    monkeypatch.setattr("screens.mlflow.servers.datetime", FixedClock)
     yield
     monkeypatch.delenv("TZ")
     time.tzset()

@@ -10,13 +10,12 @@ import pytest
 from textual.widgets import Static
 
 from screens.app import SmConsoleApp
-from screens.confirm import ConfirmDialog
+from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
-from screens.notebooks_table import NotebooksTable
-from screens.notebooks_url import NotebookUrlScreen
+from screens.notebooks.table import NotebooksTable
+from screens.notebooks.url import NotebookUrlScreen
 from tests.support.helpers import audit_records
-
-from .conftest import ROLE, make_app, notifications, static_text, wait_until
+from tests.tui.conftest import ROLE, make_app, notifications, static_text, wait_until
 
 
 def make_notebook(sm: Any, name: str) -> None:

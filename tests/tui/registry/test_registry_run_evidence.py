@@ -10,12 +10,12 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from screens.registry_evidence import EvidencePane
+from screens.registry.evidence import EvidencePane
 from tests.support.fault_proxy import FaultProxy
 from tests.support.mlflow_seed import MlflowSeed
 from tests.test_run_evidence import refused, seed_linked  # noqa: F401 - fixture
+from tests.tui.conftest import make_app, static_text, wait_until
 
-from .conftest import make_app, static_text, wait_until
 from .test_registry_view import _package
 
 
@@ -86,7 +86,7 @@ class RunEvidenceApp(App[None]):
 
     def on_mount(self) -> None:
         from console.services.evidence import ServingVersion, build_evidence
-        from screens.formatting import StatusPalette
+        from screens.kit.formatting import StatusPalette
         from themes.registry import register_themes
 
         register_themes(self)

@@ -12,13 +12,13 @@ from textual.widgets import DataTable, Input, Static
 
 from console.services.evidence import build_evidence
 from console.services.registry import ModelPackage
-from screens.confirm import ConfirmDialog
-from screens.formatting import StatusPalette
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.formatting import StatusPalette
 from screens.main import MainScreen
-from screens.registry import RegistryView
-from screens.registry_evidence import EvidencePane
-from screens.registry_history import HistoryScreen
-from screens.registry_table import GroupsTable, PackagesTable
+from screens.registry.evidence import EvidencePane
+from screens.registry.history import HistoryScreen
+from screens.registry.table import GroupsTable, PackagesTable
+from screens.registry.view import RegistryView
 from tests.support.helpers import audit_records
 from tests.support.registry import ACCOUNT, REGION, add_version, seed_churn
 from tests.tui.conftest import all_views, make_app, notifications, static_text, wait_until
@@ -301,7 +301,7 @@ async def test_rejecting_the_serving_version_says_so(aws: Any, churn: dict[str, 
 async def test_show_package_opens_its_group_and_highlights_it_whatever_its_status(
     aws: Any, churn: dict[str, str]
 ) -> None:
-    from screens.registry import RegistryView, package_group_of
+    from screens.registry.view import RegistryView, package_group_of
 
     assert package_group_of("arn:aws:sagemaker:us-east-1:1:model-package/churn/3") == "churn"
     assert package_group_of("arn:aws:sagemaker:us-east-1:1:model-package-group/churn") == ""

@@ -18,17 +18,16 @@ from typing import Any
 import pytest
 
 from screens.app import SmConsoleApp
-from screens.job_detail import JobDetailScreen
+from screens.jobs.detail import JobDetailScreen
 from screens.main import MainScreen
-from screens.sm_experiments import (
+from screens.sm_experiments.table import ComponentsTable, SmExperimentsTable, TrialsTable
+from screens.sm_experiments.view import (
     ComponentDetailScreen,
     ComponentsScreen,
     SmExperimentsScreen,
     TrialsScreen,
 )
-from screens.sm_experiments_table import ComponentsTable, SmExperimentsTable, TrialsTable
-
-from .conftest import (
+from tests.tui.conftest import (
     ACCOUNT,
     REGION,
     create_training_job,
@@ -239,7 +238,7 @@ def pinned(churn: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[d
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     pin_times(START - timedelta(hours=1))
-    monkeypatch.setattr("screens.sm_experiments.datetime", FixedClock)
+    monkeypatch.setattr("screens.sm_experiments.view.datetime", FixedClock)
     yield churn
     monkeypatch.delenv("TZ")
     time.tzset()
@@ -263,7 +262,7 @@ async def _open(pilot: Any, table: Any, key: str) -> None:
 
 @pytest.mark.parametrize("level", ["experiments", "trials", "components", "detail"])
 def test_snapshot(snap_compare: Any, pinned: dict[str, str], level: str) -> None:
-    from screens.jobs_table import JobsTable
+    from screens.jobs.table import JobsTable
 
     app = make_app()
     order = ["experiments", "trials", "components", "detail"]
