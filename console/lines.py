@@ -3,10 +3,10 @@
 A job that writes 400 MB without a newline must not grow memory without end or leave the
 view on "no lines yet": a line longer than :data:`MAX_LINE_BYTES` is shown cut at that
 length with :data:`CUT_MARK` after it, and the rest of it (up to its newline) is dropped.
-Used wherever remote text becomes lines: the Slurm follower (bytes, as they stream, with
-its byte offsets), :class:`LineSplitter` for every other stream (``Process.lines`` of a
-remote program, a ProxyCommand's stderr) and :func:`bound_lines` for CloudWatch log
-events (text).
+Used wherever remote text becomes lines: :class:`LineSplitter` for every stream (the
+Slurm follower, which counts its byte offsets from it; ``Process.lines`` of a remote
+program; a ProxyCommand's stderr) and :func:`bound_lines` for CloudWatch log events
+(text).
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ class LineSplitter:
             self._held.clear()
             position = newline + 1
         return out
+
+    def forget_held(self) -> None:
+        """Drop the incomplete line held (it will be read again, e.g. after a reconnect
+        that resumes at its first byte); a line being dropped stays dropped."""
+        self._held.clear()
 
     def flush(self) -> list[str]:
         """At end of output: the last line if it had no newline (bounded like the rest)."""
