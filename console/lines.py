@@ -15,11 +15,11 @@ MAX_LINE_BYTES = 64 * 1024
 CUT_MARK = f" [… line cut at {MAX_LINE_BYTES // 1024} KiB]"
 
 
-def cut_bytes(line: bytes) -> str:
+def cut_bytes(line: bytes, limit: int = MAX_LINE_BYTES) -> str:
     """``line`` (no newline) decoded; cut at the bound and marked when longer."""
-    if len(line) <= MAX_LINE_BYTES:
+    if len(line) <= limit:
         return line.decode("utf-8", errors="replace")
-    return line[:MAX_LINE_BYTES].decode("utf-8", errors="ignore") + CUT_MARK
+    return line[:limit].decode("utf-8", errors="ignore") + CUT_MARK
 
 
 def bound(text: str) -> str:
@@ -84,13 +84,10 @@ class LineSplitter:
         return [] if dropping or not held else [self._line(held)]
 
     def _line(self, line: bytes) -> str:
-        line = line.removesuffix(b"\r")
-        if len(line) <= self.limit:
-            return line.decode("utf-8", errors="replace")
-        return line[: self.limit].decode("utf-8", errors="ignore") + CUT_MARK
+        return cut_bytes(line.removesuffix(b"\r"), self.limit)
 
     def _cut(self) -> str:
-        text = self._held[: self.limit].decode("utf-8", errors="ignore") + CUT_MARK
+        text = cut_bytes(bytes(self._held), self.limit)  # longer than the bound: cut
         self._held.clear()
         self._dropping = True
         return text

@@ -106,13 +106,15 @@ class JobsFeedMachine(RuleBasedStateMachine):
         status = data.draw(st.sampled_from(NEXT[old.status]))
         self.account[key] = self._job(old.kind, old.name, status, old.created or START)
 
-    @rule(kind=st.sampled_from(KINDS), supported=st.booleans())
-    def endpoint_support(self, kind: str, supported: bool) -> None:
-        (self.unsupported.discard if supported else self.unsupported.add)(kind)
+    @rule(kind=st.sampled_from(KINDS))
+    def endpoint_support_flips(self, kind: str) -> None:
+        """The endpoint starts (or stops) listing ``kind`` (a passing fault read as "not
+        supported", a local stack upgraded)."""
+        self.unsupported ^= {kind}
 
-    @rule(seconds=st.sampled_from((1.0, 60.0, UNSUPPORTED_RETRY_SECONDS + 1)))
-    def time_passes(self, seconds: float) -> None:
-        self.clock_s += seconds
+    @rule(long=st.booleans())
+    def time_passes(self, long: bool) -> None:
+        self.clock_s += UNSUPPORTED_RETRY_SECONDS + 1 if long else 60.0
 
     # --- the feed ------------------------------------------------------------------
     def _expect(self, snapshot: JobsSnapshot, asked: set[str]) -> None:
