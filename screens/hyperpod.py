@@ -26,9 +26,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
-from console.errors import SmError
 from console.remote.errors import HostKeyError
-from screens.confirm import ConfirmDialog
+from screens.confirm import ConfirmDialog, refused_read_only
 from screens.host import console_host
 from screens.hyperpod_events import EventsPane
 from screens.hyperpod_jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
@@ -210,6 +209,7 @@ class HyperPodView(Vertical):
             f"  {unknown.key_type} {unknown.fingerprint}\n\n"
             "Trust it only if this fingerprint matches the one your cluster admin gave you. "
             f"Trusting writes it to {unknown.known_hosts_file}.",
+            change=None,  # a local known_hosts line, not a change on the cluster
             confirm_label="Trust this key",
         )
 
@@ -233,10 +233,7 @@ class HyperPodView(Vertical):
     def action_new_job(self) -> None:
         """Open the sbatch editor; refused up front in read-only mode (it can only end in
         a submit), before anything else is checked."""
-        try:
-            console_host(self).context.gate.precheck("slurm-submit", "(new job)")
-        except SmError as exc:
-            notify(self, exc.one_line(), severity="error", title="refused")
+        if refused_read_only(self, "slurm-submit", "(new job)"):
             return
         if not self.session.configured:
             notify(

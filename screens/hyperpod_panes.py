@@ -373,6 +373,7 @@ class NodesPane(HyperPodPane):
             "Reboot HyperPod node?",
             f"{node.instance_id} (group {node.group}, {node.hostname or 'no host name'}) "
             "reboots: every job step running on it is killed.",
+            change=("cluster-node-reboot", node.cluster),
             confirm_label="Reboot",
         )
         self.ask(
@@ -387,6 +388,7 @@ class NodesPane(HyperPodPane):
             "Replace HyperPod node?",
             f"{node.instance_id} (group {node.group}) is terminated and a new instance takes "
             "its place: its local disks are lost and jobs on it are killed.",
+            change=("cluster-node-replace", node.cluster),
             confirm_label="Replace",
             typed_name=node.instance_id,
         )
@@ -403,6 +405,7 @@ class NodesPane(HyperPodPane):
             f"{node.instance_id} (group {node.group}) leaves service while HyperPod stresses "
             "its GPUs and network (about an hour); jobs on it are killed, and a node that "
             "fails the checks is replaced.",
+            change=("cluster-node-health-check", node.cluster),
             confirm_label="Start checks",
         )
         what = f"health check {node.instance_id}"
@@ -501,6 +504,7 @@ class QueuePane(HyperPodPane):
             "Cancel Slurm job?",
             f"Job {job.job_id} ({job.name}, {job.user}) is {job.display_state}. scancel "
             "ends it; what it has not checkpointed is lost.",
+            change=("slurm-cancel", job.job_id),
             confirm_label="scancel",
         )
         self.ask(dialog, lambda: self._cancel(job.job_id), what=f"cancel job {job.job_id}")

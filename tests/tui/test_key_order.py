@@ -139,7 +139,7 @@ def lines_in_screens(wanted: Callable[[str], bool]) -> list[str]:
     screens = Path(__file__).resolve().parents[2] / "screens"
     return [
         f"{path.name}:{number}"
-        for path in sorted(screens.glob("*.py"))
+        for path in sorted(screens.rglob("*.py"))
         if path.name != "key_order.py"
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if wanted(line)

@@ -133,7 +133,7 @@ def _offences(path: Path) -> Iterator[str]:
 
 
 def test_screens_never_hand_outside_text_to_the_markup_parser() -> None:
-    found = [o for path in sorted(SCREENS.glob("*.py")) for o in _offences(path)]
+    found = [o for path in sorted(SCREENS.rglob("*.py")) for o in _offences(path)]
     assert not found, "\n".join(found)
 
 
