@@ -20,6 +20,7 @@ from console.services.hyperpod import ClusterNode
 from console.slurm.client import AccountingDisabledError, SlurmClient
 from console.slurm.join import join_nodes
 from console.slurm.parse import SlurmOutputError
+from tests.support import slurm_fields
 
 CAPTURES = Path(__file__).parent / "system" / "captures"
 
@@ -87,7 +88,7 @@ def test_falls_back_to_text_when_json_is_not_supported() -> None:
         {
             ("id", "-un"): ID,
             ("squeue", "--json"): Result(1, "", "squeue: unrecognized option '--json'\n"),
-            ("squeue", "-h"): ok("7|dev|ana|RUNNING|0:05|1:00:00|1|4|gres:gpu:1|n1|train\n"),
+            ("squeue", "-h"): slurm_fields.answer([{"tres-per-node": "gres:gpu:1"}]),
         }
     )
     client = SlurmClient(transport)
@@ -97,7 +98,7 @@ def test_falls_back_to_text_when_json_is_not_supported() -> None:
     json_calls = [c for c in transport.calls if c[:2] == ["squeue", "--json"]]
     assert len(json_calls) == 1  # the choice is remembered
     text_call = next(c for c in transport.calls if c[:2] == ["squeue", "-h"])
-    assert text_call[-2:] == ["-u", "ana"]
+    assert text_call[:6] == ["squeue", "-h", "-t", "all", "-u", "ana"]
 
 
 def test_json_is_filtered_to_my_active_jobs_like_text_squeue() -> None:
@@ -196,22 +197,20 @@ def test_after_a_drop_the_job_is_looked_up_before_anything_is_repeated() -> None
     tokens: list[str] = []
 
     def squeue(argv: list[str]) -> Result:
-        return ok(f"99|{tokens[0]}\n")
+        rows = [{"JobID": "98", "JobArrayID": "98", "Comment": "another"}]
+        rows.append({"JobID": "99", "JobArrayID": "99", "Comment": tokens[0]})
+        return slurm_fields.answer(rows)(argv)
 
     def lost(argv: list[str]) -> Result:
         tokens.append(argv[4])
         raise ConnectionLostError("dropped", sent=True)
 
-    scontrol = (
-        (CAPTURES / "scontrol-job-running-22.05.txt").read_text().replace("JobId=3", "JobId=99")
-    )
     transport = ScriptedTransport(
         {
             ("id", "-un"): ID,
             ("mkdir",): ok(),
             ("sh", "-c"): lost,
             ("squeue",): squeue,
-            ("scontrol",): ok(scontrol),
             ("rm",): ok(),
         }
     )

@@ -190,13 +190,22 @@ class SlurmClient:
         ``squeue --json`` lists them for a few minutes after they end)."""
         user_args = [] if all_users else ["-u", self.user()]
         state_args = ["-t", "all"] if include_finished else []
-        jobs = self._json_or_text(
-            ["squeue", "--json", *user_args, *state_args],
-            ["squeue", "-h", "-o", parse.SQUEUE_FORMAT, *user_args, *state_args],
-            parse.parse_squeue_json,
-            parse.parse_squeue_text,
-            "squeue",
-        )
+        jobs: list[SlurmJob] | None = None
+        if self._json is not False:
+            result = self._read(["squeue", "--json", *user_args, *state_args])
+            if result.ok:
+                try:
+                    jobs = parse.parse_squeue_json(result.stdout)
+                    self._json = True
+                except parse.SlurmOutputError:
+                    if self._json:
+                        raise
+            elif not _no_json_support(result):
+                _checked(result, "squeue")
+            if jobs is None:
+                self._json = False
+        if jobs is None:  # no JSON here: the field-by-field read (arrays, reasons, codes)
+            jobs = self._job_rows(user_args, "squeue")  # every state; filtered below
         if not all_users:  # Slurm 22.05 ignores filters with --json
             jobs = [j for j in jobs if j.user == self.user()]
         if not include_finished:
@@ -265,24 +274,43 @@ class SlurmClient:
         jobs.sort(key=lambda j: j.submitted or datetime.min.replace(tzinfo=UTC), reverse=True)
         return jobs[:limit] if limit else jobs
 
-    def job(self, job_id: str) -> SlurmJob:
-        """One job with its expanded output paths (``scontrol show job -o``)."""
-        job_id = check_job_id(job_id)
-        result = self._read(["scontrol", "show", "job", "-o", job_id])
+    def _job_rows(self, selector: Sequence[str], what: str) -> list[SlurmJob]:
+        """Jobs read field by field (``squeue -O`` with a fresh random separator: see
+        :func:`parse.parse_job_fields`), so no value a user sets can pose as another field.
+        Output paths come back expanded."""
+        token = f"smc{secrets.token_hex(12)}"
+        argv = ["squeue", "-h", "-t", "all", *selector, "-O", parse.job_fields_format(token)]
+        result = self._read(argv)
         if not result.ok and "invalid job id" in (result.stderr + result.stdout).lower():
+            return []
+        return parse.parse_job_fields(_checked(result, what).stdout, token)
+
+    def job_rows(self, job_id: str) -> list[SlurmJob]:
+        """Every row Slurm has for ``job_id``: one job, one array task, or for an array's
+        id each of its tasks (running ones one by one, pending ones as one range row)."""
+        job_id = check_job_id(job_id)
+        rows = self._job_rows(["-j", job_id], "squeue")
+        if not rows:
             raise NotFoundError(
                 f"job {job_id} is not known to Slurm",
                 "finished jobs are forgotten after a few minutes; see slurm-history",
             )
-        return parse.job_from_scontrol(_checked(result, "scontrol show job").stdout)
+        return rows
+
+    def job(self, job_id: str) -> SlurmJob:
+        """One job (or array task) with its expanded output paths. For an array's id, the
+        row printed with exactly that id, else its first running task, else its first row."""
+        rows = self.job_rows(job_id)
+        job_id = job_id.strip()
+        exact = [j for j in rows if j.job_id == job_id]
+        running = [j for j in rows if j.state == "RUNNING"]
+        return (exact or running or rows)[0]
 
     def find_by_token(self, token: str) -> SlurmJob | None:
         """The job whose comment is ``token`` (a submission of ours), if Slurm has it."""
-        result = self._read(["squeue", "-h", "-t", "all", "-u", self.user(), "-o", "%i|%k"])
-        for line in _checked(result, "squeue").stdout.splitlines():
-            job_id, _, comment = line.partition("|")
-            if comment.strip() == token and JOB_ID.match(job_id.strip()):
-                return self.job(job_id.strip())
+        for job in self._job_rows(["-u", self.user()], "squeue"):
+            if job.comment == token:
+                return job
         return None
 
     # --- lint and submit ---------------------------------------------------------------

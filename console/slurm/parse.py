@@ -329,8 +329,12 @@ def job_from_json(item: Mapping[str, Any], now: datetime | None = None) -> Slurm
         end = ended or now or datetime.now(UTC)
         elapsed = max(int((end - started).total_seconds()), 0)
     job_id = number(item.get("job_id"))
+    array_job, task = _array_of(item)
+    printed = str(job_id) if job_id is not None else text(item.get("job_id"))
+    if array_job and task:
+        printed = f"{array_job}_{task}" if task.isdigit() else f"{array_job}_[{task}]"
     return SlurmJob(
-        job_id=str(job_id) if job_id is not None else text(item.get("job_id")),
+        job_id=printed,
         name=text(item.get("name")),
         user=text(item.get("user_name")) or text(item.get("user")),
         state=state,
@@ -353,7 +357,23 @@ def job_from_json(item: Mapping[str, Any], now: datetime | None = None) -> Slurm
         stdout=text(item.get("standard_output")),
         stderr=text(item.get("standard_error")),
         command=text(item.get("command")),
+        array_job_id=array_job if task else "",
+        array_task=task,
     )
+
+
+def _array_of(item: Mapping[str, Any]) -> tuple[str, str]:
+    """(array job id, task id or pending range) of a squeue JSON job; ("", "") if none."""
+    array_job = number(item.get("array_job_id"))
+    if not array_job:
+        return "", ""
+    task = number(item.get("array_task_id"))
+    if task is not None:
+        return str(array_job), str(task)
+    pending = text(item.get("array_task_string")).strip()
+    if re.fullmatch(r"[\d,:%\-]+", pending):
+        return str(array_job), pending
+    return "", ""
 
 
 def parse_squeue_json(document: str, now: datetime | None = None) -> list[SlurmJob]:
@@ -410,6 +430,9 @@ def parse_squeue_text(output: str, fmt: str = SQUEUE_FORMAT) -> list[SlurmJob]:
             pending = state == "PENDING" or reason_or_nodes.startswith("(")
             node_count = number(fields.get("%D"))
             gpus = gpu_count(_na(fields.get("%b", ""))) * max(node_count or 1, 1)
+            task = _na(fields.get("%K", "")).strip()
+            if not re.fullmatch(r"[\d,:%\-]*", task):
+                raise ValueError(f"not an array task id: {task[:40]!r}")
             jobs.append(
                 SlurmJob(
                     job_id=job_id,
@@ -430,6 +453,8 @@ def parse_squeue_text(output: str, fmt: str = SQUEUE_FORMAT) -> list[SlurmJob]:
                     ended=None,
                     exit_code=None,
                     signal=None,
+                    array_job_id=fields.get("%F", "").strip() if task else "",
+                    array_task=task,
                 )
             )
         return jobs
@@ -800,3 +825,211 @@ def parse_partitions(output: str) -> list[Partition]:
         return partitions
 
     return _guard("scontrol show partition", parse)
+
+
+# --- one job, read so that no value can pose as another field ------------------------------
+#
+# ``scontrol show job`` prints ``Key=Value`` text in which a value (a job name, a comment,
+# --mail-user) may itself hold `` StdOut=/home/u/.ssh/authorized_keys``. ``squeue -O``
+# instead prints the fields we ask for, each followed by a suffix we choose: a random token
+# per call, which no value can contain because no value was written knowing it. The output
+# paths come back as the patterns sbatch stored; :func:`expand_output_path` expands them.
+
+JOB_FIELDS = (
+    "JobArrayID",  # the id as squeue prints it: 14, 14_1, 14_[2-3%1]
+    "JobID",  # Slurm's own number for the job or task (a task has its own: %j)
+    "ArrayJobID",
+    "ArrayTaskID",  # N/A, 1, or 2-3%1 (a pending range)
+    "State",
+    "Reason",
+    "UserName",
+    "Partition",
+    "NodeList",
+    "BatchHost",
+    "NumNodes",
+    "NumCPUs",
+    "tres-alloc",
+    "tres-per-job",
+    "tres-per-node",
+    "TimeLimit",
+    "TimeUsed",
+    "SubmitTime",
+    "StartTime",
+    "EndTime",
+    "exit_code",
+    "WorkDir",
+    "STDOUT",
+    "STDERR",
+    "Comment",
+    "Command",
+    "Name",
+)
+
+
+def job_fields_format(token: str) -> str:
+    """``squeue -O``'s argument: every field unpadded (width 0), ``token`` after each."""
+    if not re.fullmatch(r"[A-Za-z~@][A-Za-z0-9~@]{7,63}", token):
+        raise ValueError("the separator must be letters/digits, not starting with a digit")
+    return ",".join(f"{name}:0{token}" for name in JOB_FIELDS)
+
+
+def _unset(value: str) -> str:
+    return "" if value.strip() in {"N/A", "(null)", "None", "none", "Unknown"} else value
+
+
+def parse_job_fields(output: str, token: str, *, user_names: bool = True) -> list[SlurmJob]:
+    """``squeue -h -O <job_fields_format(token)>``: one job (or array task) per row.
+
+    Every value ends with ``token``; a row ends with ``token`` and a newline. A value may
+    hold anything else (spaces, ``Key=``, newlines) and still cannot move into another
+    field. Raises :class:`SlurmOutputError` when the output is not that shape.
+    """
+
+    def parse() -> list[SlurmJob]:
+        if not output.strip():
+            return []
+        parts = output.split(token)
+        tail = parts.pop()  # after the last token: the last row's newline
+        if tail.strip() or len(parts) % len(JOB_FIELDS):
+            raise ValueError(
+                f"{len(parts)} fields do not make rows of {len(JOB_FIELDS)}: {output[:80]!r}"
+            )
+        jobs = []
+        for start in range(0, len(parts), len(JOB_FIELDS)):
+            row = parts[start : start + len(JOB_FIELDS)]
+            if start:
+                if not row[0].startswith("\n"):
+                    raise ValueError(f"a row does not start on a new line: {row[0][:40]!r}")
+                row[0] = row[0][1:]
+            jobs.append(_job_from_fields(dict(zip(JOB_FIELDS, row, strict=True))))
+        return jobs
+
+    return _guard("squeue -O", parse)
+
+
+def _job_from_fields(fields: Mapping[str, str]) -> SlurmJob:
+    printed = fields["JobArrayID"].strip()
+    raw_id = fields["JobID"].strip()
+    if not is_job_id(printed) or not raw_id.isdigit():
+        raise ValueError(f"not a job id: {printed[:40]!r}")
+    task = _unset(fields["ArrayTaskID"].strip())
+    array_job = fields["ArrayJobID"].strip() if task else ""
+    state, flags = states(fields["State"])
+    running = state in _RUNNINGISH
+    exit_code, signal = _exit(fields["exit_code"])
+    node_count = number(fields["NumNodes"])
+    gpus = gpu_count(_na(fields["tres-alloc"]))
+    if not gpus:
+        gpus = gpu_count(_na(fields["tres-per-job"])) or gpu_count(
+            _na(fields["tres-per-node"])
+        ) * max(node_count or 1, 1)
+    name, user, workdir = fields["Name"], fields["UserName"].strip(), fields["WorkDir"]
+    nodes = _unset(fields["NodeList"].strip())
+    node = _unset(fields["BatchHost"].strip())
+    single_task = task if task.isdigit() else ""
+
+    def path(pattern: str) -> str:
+        pattern = _unset(pattern)
+        if not pattern or (task and not single_task):  # a pending range: no one file
+            return ""
+        return expand_output_path(
+            pattern,
+            job_id=raw_id,
+            array_job_id=array_job,
+            array_task_id=single_task,
+            user=user,
+            name=name,
+            node=node,
+            workdir=workdir,
+        )
+
+    return SlurmJob(
+        job_id=printed,
+        name=name,
+        user=user,
+        state=state,
+        flags=flags,
+        reason=_none_reason(fields["Reason"].strip()),
+        partition=fields["Partition"].strip(),
+        nodes=nodes if state != "PENDING" else "",
+        node_count=node_count,
+        cpus=number(fields["NumCPUs"]),
+        gpus=gpus,
+        time_limit_minutes=minutes(fields["TimeLimit"]),
+        elapsed_seconds=duration(fields["TimeUsed"]),
+        submitted=timestamp(fields["SubmitTime"]),
+        started=timestamp(fields["StartTime"]) if state != "PENDING" else None,
+        ended=timestamp(fields["EndTime"]) if not running else None,
+        exit_code=exit_code if not running else None,
+        signal=signal if not running else None,
+        comment=_unset(fields["Comment"]),
+        workdir=workdir,
+        stdout=path(fields["STDOUT"]),
+        stderr=path(fields["STDERR"]) or path(fields["STDOUT"]),
+        command=_unset(fields["Command"]),
+        array_job_id=array_job,
+        array_task=task,
+    )
+
+
+NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
+_PATTERN = re.compile(r"%(%|(\d*)([AabJjNnstux]))")
+
+
+def expand_output_path(
+    pattern: str,
+    *,
+    job_id: str,
+    array_job_id: str = "",
+    array_task_id: str = "",
+    user: str = "",
+    name: str = "",
+    node: str = "",
+    workdir: str = "",
+) -> str:
+    """The file Slurm writes for an ``--output``/``--error`` pattern of a batch job.
+
+    As slurmstepd expands it: ``%%`` a percent sign; ``%A`` the array's job id (the job's
+    own outside an array), ``%a`` the task id (4294967294 outside an array), ``%b`` the task
+    id modulo 10, ``%j``/``%J`` the job (or task's own) id, ``%N`` the batch host, ``%n``/``%t``
+    0, ``%s`` ``batch``, ``%u`` the user, ``%x`` the job name; a number after ``%`` zero-pads
+    a numeric field (at most 10 wide). Any other ``%c`` stays as written. A pattern with a
+    backslash is not expanded at all; each backslash keeps the next character as is. A
+    relative pattern is under the work dir. ``job_id`` is Slurm's number (an array task's
+    own), not the printed ``14_2``.
+
+    ``%N`` is the batch host's Slurm node name; slurmstepd writes the node's short host
+    name, the same on HyperPod and most clusters (not where NodeName differs from it).
+    """
+    task = array_task_id or NO_TASK
+    values = {
+        "A": array_job_id or job_id,
+        "a": task,
+        "b": str(int(task) % 10) if task.isdigit() else task,
+        "J": job_id,
+        "j": job_id,
+        "N": node,
+        "n": "0",
+        "s": "batch",
+        "t": "0",
+        "u": user,
+        "x": name,
+    }
+    numeric = frozenset("AabJjnt")
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) == "%":
+            return "%"
+        width, letter = match.group(2), match.group(3)
+        value = values[letter]
+        if width and letter in numeric and value.isdigit():
+            return value.zfill(min(int(width), 10))
+        return value
+
+    if "\\" in pattern:
+        expanded = re.sub(r"\\(.)", r"\1", pattern, flags=re.S).rstrip("\\")
+    else:
+        expanded = _PATTERN.sub(one, pattern)
+    if not expanded.startswith("/") and workdir:
+        expanded = f"{workdir.rstrip('/')}/{expanded}"
+    return expanded

@@ -78,6 +78,10 @@ class SlurmJob(Record):
     stdout: str = ""  # as reported: squeue's may be a pattern (slurm-%j.out), scontrol's a path
     stderr: str = ""
     command: str = ""
+    # An array task: its array's job id and the task id ("3"); a pending range of tasks:
+    # the range as Slurm prints it ("2-5%1"). Both "" outside arrays.
+    array_job_id: str = ""
+    array_task: str = ""
 
     @property
     def active(self) -> bool:
@@ -86,6 +90,16 @@ class SlurmJob(Record):
     @property
     def display_state(self) -> str:
         return "+".join((self.state, *self.flags)) if self.flags else self.state
+
+    @property
+    def is_task_range(self) -> bool:
+        """A row standing for several pending array tasks (``14_[2-3]``): no one task."""
+        return bool(self.array_task) and not self.array_task.isdigit()
+
+    @property
+    def whole_array_id(self) -> str:
+        """The id that names every task of this job's array (the job's own id otherwise)."""
+        return self.array_job_id or self.job_id
 
 
 @dataclass(frozen=True)
