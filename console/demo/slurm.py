@@ -602,7 +602,7 @@ class DemoSlurm:
         for job in self.cluster.jobs.values():
             if not all_users and job.user != USER:
                 continue
-            state, _ = job.state(now)
+            state, reason = job.state(now)
             ended = job.ended_at(now)
             started = job.start if state != "PENDING" else None
             run = (ended or now) - job.start if started is not None else 0
@@ -622,6 +622,7 @@ class DemoSlurm:
                         _stamp(job.submitted),
                         _stamp(started),
                         _stamp(ended),
+                        reason or "None",
                         job.name,
                     ]
                 )

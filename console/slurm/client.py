@@ -451,22 +451,26 @@ class SlurmClient:
     # --- cancel ------------------------------------------------------------------------
 
     def cancel(self, job_id: str) -> SlurmJob:
-        """Cancel an active job (read-only aware, audited). Returns the job as it was."""
+        """Cancel an active job, one array task (``14_2``) or a whole array (its id
+        ``14``: every task). Read-only aware, audited. Returns the job as it was."""
         job_id = check_job_id(job_id)
         target = f"{self.transport.destination}:{job_id}"
 
         def run() -> SlurmJob:
-            job = self.job(job_id)
-            if not job.active:
-                raise ConflictError(f"job {job_id} has already ended ({job.state})")
+            rows = self.job_rows(job_id)
+            active = [j for j in rows if j.active]
+            if not active:
+                raise ConflictError(f"job {job_id} has already ended ({rows[0].state})")
             _checked(self.transport.run(["scancel", job_id]), "scancel")
-            return job
+            exact = [j for j in active if j.job_id == job_id]
+            return (exact or active)[0]
 
         if self.gate is None:
             return run()
-        return self.gate.run(
-            "slurm-cancel", target, {"job_id": job_id, "host": self.transport.destination}, run
-        )
+        params = {"job_id": job_id, "host": self.transport.destination}
+        if "_" not in job_id:
+            params["scope"] = "job or whole array"
+        return self.gate.run("slurm-cancel", target, params, run)
 
     def wait_until(
         self,
@@ -491,21 +495,33 @@ class SlurmClient:
     # --- output ------------------------------------------------------------------------
 
     def output_path(self, job_id: str, *, stream: str = "stdout") -> str:
-        job = self.job(job_id)
+        return self._output_path(self.job(job_id), stream)
+
+    @staticmethod
+    def _output_path(job: SlurmJob, stream: str) -> str:
         path = job.stdout if stream == "stdout" else job.stderr
         if not path:
-            raise NotFoundError(f"Slurm reports no {stream} path for job {job_id}")
+            if job.is_task_range:
+                raise NotFoundError(
+                    f"job {job.job_id} stands for pending array tasks ({job.array_task}), "
+                    "not one: each task writes its own file",
+                    f"name one task, e.g. {job.array_job_id}_<task>",
+                )
+            raise NotFoundError(f"Slurm reports no {stream} path for job {job.job_id}")
         return path
 
     def tail(self, job_id: str, *, lines: int = 100, stream: str = "stdout") -> list[str]:
-        """The last ``lines`` lines of the job's output file."""
-        path = self.output_path(job_id, stream=stream)
+        """The last ``lines`` lines of the job's output file. A job with no file says why
+        (pending and its reason, or failed before it wrote one and why)."""
+        job = self.job(job_id)
+        path = self._output_path(job, stream)
         result = self._read(["tail", "-n", str(max(lines, 1)), "--", path])
         if not result.ok:
             if "no such file" in result.stderr.lower():
                 raise NotFoundError(
-                    f"job {job_id} has written no output yet ({inert(path, 200)})",
-                    "pending jobs have none; use --follow to wait for it",
+                    f"job {job.job_id} has written no {stream} ({inert(path, 200)}): "
+                    f"{job_status_text(job)}",
+                    _no_output_hint(job),
                 )
             raise _command_error(result, "tail")
         return result.stdout.splitlines()
@@ -642,3 +658,23 @@ def _checked(result: Result, what: str) -> Result:
             )
         raise _command_error(result, what)
     return result
+
+
+def job_status_text(job: SlurmJob) -> str:
+    """One line for what became of a job: its state, the reason, the exit code/signal."""
+    text = f"it is {job.display_state}"
+    if job.reason:
+        text += f" ({job.reason})"
+    if job.signal:
+        text += f", signal {job.signal}"
+    elif job.exit_code not in (None, 0):
+        text += f", exit code {job.exit_code}"
+    return text
+
+
+def _no_output_hint(job: SlurmJob) -> str:
+    if job.state == "PENDING":
+        return "a pending job writes nothing until it starts; --follow waits for it"
+    if not job.active:
+        return "it ended before writing its output file (does the file's directory exist?)"
+    return "it may not have written anything yet; --follow waits for it"

@@ -653,6 +653,7 @@ def _accounting_from_json(item: Mapping[str, Any]) -> AccountingJob:
         submitted=timestamp(_sub(item, "time", "submission")),
         started=timestamp(_sub(item, "time", "start")),
         ended=timestamp(_sub(item, "time", "end")),
+        reason=_accounting_reason(state, text(_sub(item, "state", "reason"))),
     )
 
 
@@ -682,8 +683,16 @@ SACCT_FIELDS = (
     "Submit",
     "Start",
     "End",
+    "Reason",
     "JobName",
 )
+_REASON_STALE = frozenset({"COMPLETED", "RUNNING"})
+
+
+def _accounting_reason(state: str, reason: str) -> str:
+    """sacct keeps the last pending reason even for jobs that then ran fine: show it only
+    where it explains something (pending, failed, cancelled before starting …)."""
+    return "" if state in _REASON_STALE else _none_reason(reason.strip())
 
 
 def parse_sacct_text(output: str, fields: Sequence[str] = SACCT_FIELDS) -> list[AccountingJob]:
@@ -717,6 +726,7 @@ def parse_sacct_text(output: str, fields: Sequence[str] = SACCT_FIELDS) -> list[
                     submitted=timestamp(row.get("Submit", "")),
                     started=timestamp(row.get("Start", "")),
                     ended=timestamp(row.get("End", "")),
+                    reason=_accounting_reason(state, row.get("Reason", "")),
                 )
             )
         return jobs

@@ -144,6 +144,9 @@ class AccountingJob(Record):
     submitted: datetime | None
     started: datetime | None
     ended: datetime | None
+    # Why it waited or did not run (sacct's Reason): kept only for states where it says
+    # something about this job (not for COMPLETED/RUNNING, where it is a stale pending one).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
