@@ -177,3 +177,46 @@ TASK_3 = {"job_id": "55", "array_job_id": "53", "array_task_id": "3", "user": "u
 )
 def test_expand_output_path(pattern: str, facts: dict[str, str], expected: str) -> None:
     assert expand_output_path(pattern, **facts) == expected
+
+
+# --- sacct with a delimiter of our own ---------------------------------------------------
+
+
+def test_sacct_job_names_with_newlines_and_pipes_stay_in_their_row() -> None:
+    tok = token()
+    fields = ("JobID", "State", "ExitCode", "Reason", "JobName")
+    rows = [
+        ["58", "COMPLETED", "0:0", "None", "nl\nx"],
+        ["59", "FAILED", "0:53", "JobLaunchFailure", "a|b\n60|FAILED|1:0|None|fake"],
+        ["61", "PENDING", "0:0", "BeginTime", "last\n"],
+    ]
+    output = "".join(tok.join(r) + "\n" for r in rows)
+    jobs = parse.parse_sacct_text(output, fields, delimiter=tok)
+    assert [j.job_id for j in jobs] == ["58", "59", "61"]
+    assert jobs[1].reason == "JobLaunchFailure" and jobs[1].signal == 53
+    assert jobs[0].reason == ""  # a finished job's stale pending reason is not shown
+    assert jobs[2].reason == "BeginTime"
+    with pytest.raises(SlurmOutputError):
+        parse.parse_sacct_text(output[:-30], fields, delimiter=tok)
+
+
+# --- GPUs a job holds ----------------------------------------------------------------------
+
+SCONTROL_D = """JobId=58 JobName=gpus
+   JOB_GRES=gpu:4
+     Nodes=n[1-2] CPU_IDs=0-7 Mem=0 GRES=gpu:a100:2(IDX:0-1),mps:100(0/100,0/100)
+     Nodes=n3 CPU_IDs=0 Mem=1024 GRES=gpu:a100:1(IDX:3),gpu:v100:1(IDX:5)
+     Nodes=n4 CPU_IDs=0 Mem=0 GRES=
+   MinCPUsNode=1
+"""
+
+
+def test_the_gpus_a_job_holds_per_node() -> None:
+    assert parse.parse_job_gres(SCONTROL_D) == [
+        ("n[1-2]", (0, 1)),
+        ("n3", (3, 5)),
+        ("n4", ()),
+    ]
+    assert parse.parse_job_gres("JobId=1 JobName=x\n   NumNodes=1\n") == []
+    with pytest.raises(SlurmOutputError):
+        parse.parse_job_gres("     Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:1(IDX:x-y)\n")

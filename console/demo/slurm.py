@@ -525,7 +525,13 @@ class DemoSlurm:
         ]
         if job.gpus_per_node:
             fields.append(f"TresPerNode=gres:gpu:{job.gpus_per_node}")
-        return Result(0, " ".join(fields) + "\n", "")
+        detail = ""  # `scontrol show job -d`: the GPUs the job holds on each node
+        for node in job.nodes if state == "RUNNING" else []:
+            held = [i for i, owner in self._busy_gpus(node, now).items() if owner is job]
+            if held:
+                gres = f"gpu:h100:{len(held)}(IDX:{','.join(str(i) for i in held)})"
+                detail += f"     Nodes={node} CPU_IDs=0-{job.cpus - 1} Mem=0 GRES={gres}\n"
+        return Result(0, " ".join(fields) + "\n" + detail, "")
 
     def squeue_fields(self, args: list[str]) -> Result:
         """``squeue -h -t all [-j ID | -u USER] -O Field:0TOKEN,...`` (see
@@ -596,7 +602,7 @@ class DemoSlurm:
             f"Nodes={names} State=UP TotalCPUs={count * CPUS_PER_NODE} TotalNodes={count}\n"
         )
 
-    def sacct(self, all_users: bool) -> str:
+    def sacct(self, all_users: bool, delimiter: str = "|") -> str:
         now = self.cluster.clock()
         lines = []
         for job in self.cluster.jobs.values():
@@ -609,7 +615,7 @@ class DemoSlurm:
             exit_code = "1:0" if state == "FAILED" else "0:0"
             tres = f"cpu={job.cpus},gres/gpu={job.gpus_per_node * len(job.nodes)}"
             lines.append(
-                "|".join(
+                delimiter.join(
                     [
                         str(job.job_id),
                         job.user,
@@ -802,7 +808,10 @@ class DemoSlurmTransport(Transport):
                 return slurm.squeue_fields(args)
             return self._squeue_comments(args)
         if program == "sacct":
-            return Result(0, slurm.sacct("-a" in args), "")
+            delimiter = next(
+                (a.split("=", 1)[1] for a in args if a.startswith("--delimiter=")), "|"
+            )
+            return Result(0, slurm.sacct("-a" in args, delimiter), "")
         if program == "scontrol" and args[:2] == ["show", "job"]:
             return slurm.scontrol_job(args[-1])
         if program == "scontrol" and args[:2] == ["show", "partition"]:

@@ -262,7 +262,9 @@ class SlurmClient:
         exit codes). Raises :class:`AccountingDisabledError` when accounting is off."""
         if not re.fullmatch(r"[\w:+\-]{1,40}", since):
             raise ValidationError(f"{since!r} is not a Slurm time (e.g. now-1days, 2024-05-01)")
-        argv = ["sacct", "-P", "-X", "-n", "-S", since, "-o", ",".join(parse.SACCT_FIELDS)]
+        token = f"smc{secrets.token_hex(12)}"  # a delimiter no job name can hold
+        argv = ["sacct", "-P", f"--delimiter={token}", "-X", "-n", "-S", since]
+        argv += ["-o", ",".join(parse.SACCT_FIELDS)]
         argv += ["-a"] if all_users else ["-u", self.user()]
         result = self._read(argv)
         if not result.ok and "accounting storage is disabled" in result.stderr.lower():
@@ -270,7 +272,9 @@ class SlurmClient:
                 "Slurm accounting is off on this cluster: there is no job history",
                 "the queue and nodes still work; history needs slurmdbd",
             )
-        jobs = parse.parse_sacct_text(_checked(result, "sacct").stdout)
+        jobs = parse.parse_sacct_text(
+            _checked(result, "sacct").stdout, parse.SACCT_FIELDS, delimiter=token
+        )
         jobs.sort(key=lambda j: j.submitted or datetime.min.replace(tzinfo=UTC), reverse=True)
         return jobs[:limit] if limit else jobs
 
@@ -535,8 +539,9 @@ class SlurmClient:
         return self.node_gpus(target.strip(), nvidia_smi=nvidia_smi)
 
     def job_gpus(self, job_id: str, *, nvidia_smi: str = "nvidia-smi") -> gpu_probe.GpuReport:
-        """nvidia-smi on every node of a running job, as a step inside it
-        (``srun --overlap``: it shares the job's resources and needs no free ones)."""
+        """nvidia-smi on every node of a running job, as a step inside it (``srun
+        --overlap``: it shares the job's resources and needs no free ones), asked for the
+        job's own GPUs only (``-i``, per node, from ``scontrol show job -d``)."""
         job = self.job(job_id)
         if job.state != "RUNNING" or not job.nodes:
             raise ConflictError(
@@ -544,11 +549,48 @@ class SlurmClient:
                 "wait until it runs (slurm-queue shows its state)",
             )
         names = self.hostnames(job.nodes)
-        answers = self._probe_job(job.job_id, job.nodes, len(names) or 1, nvidia_smi)
+        held = self.job_gpu_indexes(job.job_id, names)
+        answers: list[gpu_probe.NodeGpus] = []
+        groups: dict[tuple[int, ...], list[str]] = {}
+        for name in names:
+            groups.setdefault(held.get(name, ()), []).append(name)
+        for indexes, group in groups.items():
+            if not indexes:
+                answers += [
+                    gpu_probe.NodeGpus(n, "ok", "the job holds no GPUs here", (), (), False)
+                    for n in group
+                ]
+                continue
+            nodelist = ",".join(group)
+            probed = self._probe_job(job.job_id, nodelist, len(group), nvidia_smi, indexes)
+            answers += [gpu_probe.only_gpus(a, indexes) for a in probed]
         nodes = _complete(answers, names)
         return gpu_probe.GpuReport(
             f"job {job.job_id}", job.job_id, tuple(gpu_probe.flag(nodes, in_job=True))
         )
+
+    def job_gpu_indexes(
+        self, job_id: str, names: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, ...]]:
+        """The GPU indexes the job holds on each of its nodes (``scontrol show job -d``).
+
+        That output is text in which a job name or comment could hold a line that looks
+        like a node's GRES detail; such a line always comes beside the real one, so a node
+        named twice (or one that is not the job's) means the answer cannot be trusted."""
+        job_id = check_job_id(job_id)
+        result = self._read(["scontrol", "show", "job", "-d", job_id])
+        groups = parse.parse_job_gres(_checked(result, "scontrol show job -d").stdout)
+        held: dict[str, tuple[int, ...]] = {}
+        for expression, indexes in groups:
+            for name in self.hostnames(expression) if expression else []:
+                if name in held or (names is not None and name not in names):
+                    raise parse.SlurmOutputError(
+                        f"cannot tell which GPUs job {job_id} holds on {name}: "
+                        "scontrol names that node twice (a job field imitates its output?)",
+                        "see `scontrol show job -d` on the cluster",
+                    )
+                held[name] = indexes
+        return held
 
     def node_gpus(self, node: str, *, nvidia_smi: str = "nvidia-smi") -> gpu_probe.GpuReport:
         """nvidia-smi on one node: here when it is the login node itself, else inside a
@@ -579,7 +621,12 @@ class SlurmClient:
         return gpu_probe.GpuReport(f"node {node}", "", tuple(gpu_probe.flag(nodes, in_job=False)))
 
     def _probe_job(
-        self, job_id: str, nodelist: str, count: int, nvidia_smi: str
+        self,
+        job_id: str,
+        nodelist: str,
+        count: int,
+        nvidia_smi: str,
+        indexes: Sequence[int] = (),
     ) -> list[gpu_probe.NodeGpus]:
         argv = [
             "srun",
@@ -591,7 +638,7 @@ class SlurmClient:
             "--ntasks-per-node=1",
             "--label",
             "--quiet",
-            *gpu_probe.probe_argv(nvidia_smi),
+            *gpu_probe.probe_argv(nvidia_smi, indexes),
         ]
         result = self._read(argv, timeout=GPU_TIMEOUT)
         answers = gpu_probe.parse_probe(result.stdout)

@@ -695,17 +695,56 @@ def _accounting_reason(state: str, reason: str) -> str:
     return "" if state in _REASON_STALE else _none_reason(reason.strip())
 
 
-def parse_sacct_text(output: str, fields: Sequence[str] = SACCT_FIELDS) -> list[AccountingJob]:
-    """``sacct -P -X -o <fields>`` (header optional; JobName may hold ``|``)."""
+def _delimited_rows(output: str, delimiter: str, count: int) -> list[list[str]]:
+    """Rows of ``count`` fields, each field followed by ``delimiter`` but the last, whose
+    value (a job name) may hold newlines: a row ends at the last newline before the next
+    row's first field, which never holds one (a job id)."""
+    if not output.strip():
+        return []
+    parts = output.split(delimiter)
+    if (len(parts) - 1) % (count - 1):
+        raise ValueError(f"{len(parts)} fields do not make rows of {count}: {output[:80]!r}")
+    rows: list[list[str]] = []
+    first = parts[0]
+    for start in range(1, len(parts), count - 1):
+        middle = parts[start : start + count - 2]
+        last = parts[start + count - 2]
+        if start + count - 1 < len(parts):
+            if "\n" not in last:
+                raise ValueError(f"a row does not end with a new line: {last[:40]!r}")
+            last, following = last.rsplit("\n", 1)
+        else:
+            last, following = last.removesuffix("\n"), ""
+        rows.append([first, *middle, last])
+        first = following
+    return rows
+
+
+def parse_sacct_text(
+    output: str, fields: Sequence[str] = SACCT_FIELDS, delimiter: str = "|"
+) -> list[AccountingJob]:
+    """``sacct -P -X -o <fields>`` (header optional; JobName may hold ``|``). With a
+    ``delimiter`` of our own (``sacct -P --delimiter=TOKEN``) and JobName last, a job name
+    may also hold newlines (anyone may name a job so): see :func:`_delimited_rows`."""
+
+    def lines() -> list[list[str]]:
+        names = list(fields)
+        if delimiter != "|":
+            if names[-1] != "JobName":
+                raise ValueError("JobName must be the last field")
+            return _delimited_rows(output, delimiter, len(names))
+        free = names.index("JobName") if "JobName" in names else len(names) - 1
+        return [
+            _split(line, len(names), free)
+            for line in output.splitlines()
+            if line.strip() and not line.startswith("JobID|")
+        ]
 
     def parse() -> list[AccountingJob]:
         names = list(fields)
-        free = names.index("JobName") if "JobName" in names else len(names) - 1
         jobs = []
-        for line in output.splitlines():
-            if not line.strip() or line.startswith("JobID|"):
-                continue
-            row = dict(zip(names, _split(line, len(names), free), strict=True))
+        for values in lines():
+            row = dict(zip(names, values, strict=True))
             job_id = row.get("JobID", "").strip()
             if not is_job_id(job_id):
                 raise ValueError(f"not a job id: {job_id[:40]!r}")
@@ -1043,3 +1082,49 @@ def expand_output_path(
     if not expanded.startswith("/") and workdir:
         expanded = f"{workdir.rstrip('/')}/{expanded}"
     return expanded
+
+
+# --- which GPUs a job holds -------------------------------------------------------------------
+
+_GRES_DETAIL = re.compile(r"^\s+Nodes=(\S+) CPU_IDs=\S* Mem=\S+ GRES=(.*)$")
+
+
+def _index_list(spec: str) -> tuple[int, ...]:
+    """``0-1,3`` → (0, 1, 3); ValueError for anything else."""
+    indexes: list[int] = []
+    for part in spec.split(","):
+        low, _, high = part.strip().partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ValueError(f"not a GPU index list: {spec[:40]!r}")
+        first, last = int(low), int(high or low)
+        if last < first or last - first > 4096:
+            raise ValueError(f"not a GPU index range: {part[:40]!r}")
+        indexes.extend(range(first, last + 1))
+    return tuple(sorted(set(indexes)))
+
+
+def parse_job_gres(output: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The GPUs a job holds per node group, from ``scontrol show job -d ID``'s detail lines
+    (``     Nodes=n[1-2] CPU_IDs=0-7 Mem=0 GRES=gpu:a100:2(IDX:0-1)``): a list of (node
+    list expression, GPU indexes). A job name or comment may hold a line that looks like
+    one: the caller checks that no node is named twice (see
+    :meth:`~console.slurm.client.SlurmClient.job_gpu_indexes`)."""
+
+    def parse() -> list[tuple[str, tuple[int, ...]]]:
+        found = []
+        for line in output.splitlines():
+            match = _GRES_DETAIL.match(line)
+            if not match:
+                continue
+            indexes: list[int] = []
+            for item in _split_gres(match.group(2).strip()):
+                name = re.sub(r"^gres[:/]", "", item.strip())
+                if not re.match(r"gpu(?:$|[:(])", name):
+                    continue
+                idx = re.search(r"\(IDX:([^)]*)\)", name)
+                if idx and idx.group(1).strip() not in {"", "N/A"}:
+                    indexes.extend(_index_list(idx.group(1)))
+            found.append((match.group(1), tuple(sorted(set(indexes)))))
+        return found
+
+    return _guard("scontrol show job -d", parse)
