@@ -24,6 +24,7 @@ from console.remote.errors import RemoteCommandError
 from console.services.hyperpod import ClusterNode
 from console.slurm.client import SlurmClient
 from console.slurm.join import join_nodes
+from console.slurm.records import SlurmJob
 from console.slurm.tail import LogFollower
 
 T0 = 1_800_000_000.0
@@ -52,8 +53,8 @@ def slurm(clock: Clock) -> SlurmClient:
     return SlurmClient(transport, hyperpod=True)
 
 
-def names(jobs: list[object]) -> dict[str, str]:
-    return {j.name: j.display_state for j in jobs}  # type: ignore[attr-defined]
+def names(jobs: list[SlurmJob]) -> dict[str, str]:
+    return {j.name: j.display_state for j in jobs}
 
 
 def test_labelled_as_simulated(slurm: SlurmClient) -> None:
