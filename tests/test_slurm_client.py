@@ -186,11 +186,47 @@ def test_submit_uploads_then_sbatches_with_a_token() -> None:
 def test_slurms_refusal_is_the_error() -> None:
     error = "sbatch: error: Batch job submission failed: Invalid account or account/partition"
     transport = ScriptedTransport(
-        {("mkdir",): ok(), ("sh", "-c"): wrapper_answer(1, "", error + "\n"), ("rm",): ok()}
+        {
+            ("id", "-un"): ID,
+            ("mkdir",): ok(),
+            ("sh", "-c"): wrapper_answer(1, "", error + "\n"),
+            ("squeue",): slurm_fields.answer([{"Comment": "someone else's"}]),
+            ("rm",): ok(),
+        }
     )
     with pytest.raises(RemoteCommandError) as caught:
         SlurmClient(transport).submit("#!/bin/bash\ntrue\n", name="x")
     assert caught.value.message == f"sbatch refused the job: {error}"
+    assert "nothing was submitted" in (caught.value.hint or "")  # Slurm was asked first
+
+
+def test_an_sbatch_error_after_slurm_recorded_the_job_never_says_nothing_was_submitted() -> None:
+    error = "sbatch: error: Batch job submission failed: Socket timed out on send/recv"
+    tokens: list[str] = []
+
+    def wrapper(argv: list[str]) -> Result:
+        tokens.append(argv[4])
+        return wrapper_answer(1, "", error + "\n")(argv)
+
+    def squeue(argv: list[str]) -> Result:
+        row = {"JobID": "77", "JobArrayID": "77", "Comment": tokens[0], "State": "FAILED"}
+        return slurm_fields.answer([{**row, "Reason": "JobLaunchFailure", "exit_code": "256"}])(
+            argv
+        )
+
+    transport = ScriptedTransport(
+        {
+            ("id", "-un"): ID,
+            ("mkdir",): ok(),
+            ("sh", "-c"): wrapper,
+            ("squeue",): squeue,
+            ("rm",): ok(),
+        }
+    )
+    with pytest.raises(RemoteCommandError) as caught:
+        SlurmClient(transport).submit("#!/bin/bash\ntrue\n", name="x")
+    assert "but Slurm recorded job 77: it is FAILED (JobLaunchFailure)" in caught.value.message
+    assert "nothing was submitted" not in caught.value.one_line()
 
 
 def test_after_a_drop_the_job_is_looked_up_before_anything_is_repeated() -> None:

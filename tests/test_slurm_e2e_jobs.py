@@ -181,3 +181,70 @@ def test_a_pending_job_says_why_it_waits(
     tail = run_cli("slurm-tail", result.job_id, *ssh_args(system))
     assert_one_error(tail, 5, "PENDING (BeginTime)")
     assert "cannot open" not in tail.stderr
+
+
+# --- templates and lint against the live cluster -------------------------------------------
+
+
+def test_the_log_directory_is_created_on_submit(
+    client: SlurmClient, system: System, workdir: str, cleanup: list[str]
+) -> None:
+    result = client.submit(
+        script(["echo logged"], output="logs/%x-%j.out", extra="#SBATCH --error=errs/%j.err\n"),
+        name="logs",
+        job_name="with logs",
+        workdir=workdir,
+    )
+    cleanup.append(result.job_id)
+    job = client.wait_until(result.job_id, finished, timeout=JOB_WAIT)
+    assert (job.state, job.reason) == ("COMPLETED", "")  # not JobLaunchFailure
+    assert job.stdout == f"{workdir}/logs/with logs-{result.job_id}.out"
+    assert Path(job.stdout).read_text() == "logged\n"
+    assert Path(workdir, "errs").is_dir()
+
+
+def test_every_template_runs_where_it_can_and_logs(
+    client: SlurmClient, workdir: str, cleanup: list[str]
+) -> None:
+    """The shipped templates' log directory is made on submit: even where the training
+    program is missing the job starts and says why in its log (never JobLaunchFailure)."""
+    from console.slurm.templates import TEMPLATES, render
+
+    template = render("single", partition=client.default_partition())
+    fitted = template.replace("--cpus-per-task=4", "--cpus-per-task=1").replace(
+        "--time=01:00:00", "--time=5"
+    )
+    assert [t.key for t in TEMPLATES] == ["single", "torchrun", "gpu"]
+    assert [i.code for i in client.lint(fitted) if i.severity == "error"] == []
+    result = client.submit(fitted, name="template", workdir=workdir)
+    cleanup.append(result.job_id)
+    job = client.wait_until(result.job_id, finished, timeout=JOB_WAIT)
+    assert job.reason != "JobLaunchFailure"
+    assert job.stdout.startswith(f"{workdir}/logs/single-node-")
+    assert Path(job.stdout).exists()
+
+
+def test_live_lint_reports_every_way_a_job_cannot_run_here(
+    client: SlurmClient, system: System, tmp_path: Path, run_cli: Any
+) -> None:
+    bad = script(
+        ["true"],
+        extra="#SBATCH --partition=gpu\n#SBATCH --nodes=2\n#SBATCH --cpus-per-task=4\n"
+        "#SBATCH --mem=1T\n#SBATCH --gres=gpu:5\n#SBATCH --time=2:00:00\n",
+    ).replace("#SBATCH --time=5\n", "")
+    codes = [i.code for i in client.lint(bad) if i.severity == "error"]
+    assert codes == [
+        "too-many-nodes",
+        "too-many-cpus",
+        "too-much-memory",
+        "too-many-gpus",
+        "time-limit",
+    ]
+    path = tmp_path / "bad.sbatch"
+    path.write_text(bad)
+    refused = run_cli("slurm-submit", str(path), *ssh_args(system), "--json")
+    assert refused.exit_code == 2
+    data = refused.json()
+    assert data["error"]["kind"] == "invalid" and "5 lint error(s)" in data["error"]["message"]
+    assert [i["code"] for i in data["lint"] if i["severity"] == "error"] == codes
+    assert "nothing was submitted" in refused.stderr

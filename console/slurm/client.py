@@ -34,7 +34,7 @@ from console.remote.errors import ConnectionLostError, RemoteCommandError, Remot
 from console.sanitize import inert
 from console.slurm import gpu as gpu_probe
 from console.slurm import parse
-from console.slurm.lint import LintIssue, lint, read_directives
+from console.slurm.lint import Directives, LintIssue, lint, output_directories, read_directives
 from console.slurm.records import AccountingJob, Partition, SlurmJob, SlurmNode
 from console.slurm.tail import LogFollower
 
@@ -242,15 +242,20 @@ class SlurmClient:
         return partitions
 
     def partitions(self, nodes: Sequence[SlurmNode] | None = None) -> list[Partition]:
-        """Partitions with the most GPUs any of their nodes has (for the linter)."""
+        """Partitions with the most GPUs, CPUs and memory any of their nodes has (for the
+        linter's fit checks)."""
         partitions = self._partition_list()
         nodes = self.nodes() if nodes is None else nodes
+
+        def most(p: Partition, value: Callable[[SlurmNode], int | None]) -> int:
+            return max((value(n) or 0 for n in nodes if p.name in n.partitions), default=0)
+
         return [
             replace(
                 p,
-                gpus_per_node=max(
-                    (n.gpus_total for n in nodes if p.name in n.partitions), default=0
-                ),
+                gpus_per_node=most(p, lambda n: n.gpus_total),
+                cpus_per_node=most(p, lambda n: n.cpus_total),
+                memory_per_node_mb=most(p, lambda n: n.memory_mb),
             )
             for p in partitions
         ]
@@ -348,10 +353,13 @@ class SlurmClient:
         # The token is the job's comment (not a secret; "token" keys are redacted in audit).
         params = {"name": name, "host": self.transport.destination, "comment": token}
 
+        directives = read_directives(script)
+
         def run() -> SubmitResult:
             base = self.transport.expand_path(directory)
             path = f"{base}/{stamp}-{token[-8:]}-{safe}.sbatch"
             self._idempotent(lambda: self.transport.put_file(path, script.encode("utf-8")))
+            self._make_output_directories(directives, workdir, job_name)
             argv = ["sbatch", "--parsable", f"--comment={token}"]
             if job_name:
                 argv.append(f"--job-name={job_name}")
@@ -364,6 +372,27 @@ class SlurmClient:
         if self.gate is None:
             return run()
         return self.gate.run("slurm-submit", target, params, run)
+
+    def _make_output_directories(self, directives: Directives, workdir: str, job_name: str) -> None:
+        """``mkdir -p`` the directories the job's --output/--error go in: Slurm does not
+        create them, and a job whose log directory is missing fails at launch
+        (JobLaunchFailure) without a line of output."""
+        chdir = workdir or directives.options.get("chdir", "")
+        base = self.transport.expand_path(chdir) if chdir else self.transport.home()
+        name = job_name or directives.options.get("job-name", "")
+        paths = directives.options.get("output", "") + directives.options.get("error", "")
+        user = self.user() if "%u" in paths else ""
+        wanted = output_directories(directives, base=base, user=user, job_name=name)
+        if not wanted:
+            return
+        result = self._idempotent(lambda: self.transport.run(["mkdir", "-p", "--", *wanted]))
+        if not result.ok:
+            raise RemoteCommandError(
+                f"could not create the job's output directory: {result.first_error()}",
+                "nothing was submitted; fix --output/--error or the directory's permissions",
+                rc=result.rc,
+                stderr=result.stderr,
+            )
 
     def _idempotent(self, fn: Callable[[], T]) -> T:
         """Run a step that is safe to repeat, once more after a dropped connection."""
@@ -427,9 +456,30 @@ class SlurmClient:
             lines = [line.strip() for line in err.splitlines() if line.strip()]
             failed = [line for line in lines if "error" in line.lower()]
             message = (failed or lines or [f"sbatch exit status {rc_text.strip()}"])[-1]
+            # sbatch can fail after Slurm recorded the job: never say "nothing was
+            # submitted" without asking Slurm (our token is the job's comment).
+            try:
+                recorded = self.find_by_token(token)
+            except SmError:
+                recorded = None
+                hint = (
+                    "Slurm could not be asked whether it recorded the job: look for comment "
+                    f"{token} (squeue --me -o '%i %k') before submitting again"
+                )
+            else:
+                hint = "nothing was submitted; fix the script or options and submit again"
+            if recorded is not None:
+                raise RemoteCommandError(
+                    f"sbatch reported an error ({inert(message, 200)}), but Slurm recorded "
+                    f"job {recorded.job_id}: {job_status_text(recorded)}",
+                    f"see slurm-queue / slurm-tail {recorded.job_id}; do not submit it again "
+                    "blindly",
+                    rc=int(rc_text.strip()),
+                    stderr=err,
+                )
             raise RemoteCommandError(
                 f"sbatch refused the job: {inert(message, 300)}",
-                "nothing was submitted; fix the script or options and submit again",
+                hint,
                 rc=int(rc_text.strip()),
                 stderr=err,
             )

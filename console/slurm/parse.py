@@ -869,6 +869,10 @@ def parse_partitions(output: str) -> list[Partition]:
                     max_time_minutes=minutes(values.get("MaxTime", "")),
                     total_nodes=number(values.get("TotalNodes")),
                     total_cpus=number(values.get("TotalCPUs")),
+                    max_nodes=number(values.get("MaxNodes")),
+                    max_cpus_per_node=number(values.get("MaxCPUsPerNode")),
+                    max_mem_per_node_mb=number(values.get("MaxMemPerNode")),
+                    max_mem_per_cpu_mb=number(values.get("MaxMemPerCPU")),
                 )
             )
         return partitions

@@ -159,3 +159,9 @@ class Partition(Record):
     total_nodes: int | None
     total_cpus: int | None
     gpus_per_node: int = 0  # the most any of its nodes has (filled in from sinfo)
+    cpus_per_node: int = 0  # likewise (0: unknown)
+    memory_per_node_mb: int = 0  # likewise (0: unknown)
+    max_nodes: int | None = None  # the partition's own limits (None: unlimited)
+    max_cpus_per_node: int | None = None
+    max_mem_per_node_mb: int | None = None
+    max_mem_per_cpu_mb: int | None = None

@@ -330,7 +330,9 @@ def slurm_submit(
     label = name or Path(script).name
     inv.console.gate.precheck("slurm-submit", label)  # read-only: refuse before connecting
     text = _read_script(script)
+    as_json = wants_json(inv, json_output)
     client = open_client(inv, connection, hyperpod=hyperpod)
+    issues: list[Any] = []
     try:
         issues = [] if no_lint else client.lint(text)
         for issue in issues:
@@ -343,14 +345,27 @@ def slurm_submit(
                 "fix them (or pass --no-lint to submit anyway)",
             )
         result = client.submit(text, name=label, workdir=chdir or "", job_name=job_name or "")
+    except SmError as error:
+        if as_json:  # the findings and the error as data, then the usual error lines
+            emit(True, _json_error(error, issues))
+        raise
     finally:
         client.transport.close()
-    if wants_json(inv, json_output):
+    if as_json:
         emit(True, {**result.to_dict(), "warnings": [i.to_dict() for i in issues]})
         return
     note = " (found again after a dropped connection)" if result.recovered else ""
     click.echo(f"submitted batch job {result.job_id}{note}")
     click.echo(f"script: {clean(result.script_path)}")
+
+
+def _json_error(error: SmError, issues: list[Any]) -> dict[str, Any]:
+    """What ``slurm-submit --json`` prints when the submission failed: the error (its
+    message says whether Slurm recorded a job anyway) and every lint finding."""
+    return {
+        "error": {"kind": error.kind, "message": error.message, "hint": error.hint},
+        "lint": [i.to_dict() for i in issues],
+    }
 
 
 @command("slurm-cancel", SECTION, short_help="Cancel a Slurm job (asks first).")
