@@ -59,7 +59,7 @@ def job_script(body: str, extra: str = "") -> str:
 
 async def open_queue_at(pilot: Any, app: Any, job_id: str) -> QueueTable:
     await pilot.press("5", "j")
-    queue = app.main_screen.query_one("#hp-queue-table", QueueTable)
+    queue: QueueTable = app.main_screen.query_one("#hp-queue-table", QueueTable)
     await wait_until(pilot, lambda: job_id in queue.items, what=f"{job_id} in the queue")
     queue.move_cursor(row=queue.get_row_index(job_id))
     return queue
