@@ -126,7 +126,8 @@ class SlurmJobLog:
         self.lock = threading.Lock()
         self.closed = False
         self._follower: LogFollower | None = None
-        self.job: SlurmJob | None = None  # as read when the log was opened
+        self.job: SlurmJob | None = None  # as last read (open, then each status check)
+        self._poll: _FollowerPoll | None = None
 
     @property
     def label(self) -> str:
@@ -163,10 +164,17 @@ class SlurmJobLog:
             previous, self._follower = self._follower, follower
         if previous is not None:
             previous.close()
-        return _FollowerPoll(self, follower, self.job_id, job_preface(job, self.stream))
+        self._poll = _FollowerPoll(self, follower, self.job_id, job_preface(job, self.stream))
+        return self._poll
 
     def status(self) -> str | None:
-        return feed_status(self.session.client().job(self.job_id).state)
+        job = self.session.client().job(self.job_id)
+        poll = self._poll
+        was = self.job
+        if poll is not None and not job.active and (was is None or was.active):
+            poll.preface += job_preface(job, self.stream)  # how it ended, before the end
+        self.job = job
+        return feed_status(job.state)
 
     def close(self) -> None:
         """Stop following: the remote tail ends (in a thread: closing may wait on I/O)."""
