@@ -220,3 +220,15 @@ def test_the_gpus_a_job_holds_per_node() -> None:
     assert parse.parse_job_gres("JobId=1 JobName=x\n   NumNodes=1\n") == []
     with pytest.raises(SlurmOutputError):
         parse.parse_job_gres("     Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:1(IDX:x-y)\n")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(CORPUS) | st.text(max_size=30), min_size=1, max_size=4))
+def test_any_job_names_keep_their_rows_in_delimited_sacct(names: list[str]) -> None:
+    tok = token()
+    fields = ("JobID", "State", "JobName")
+    output = "".join(f"{i + 1}{tok}FAILED{tok}{name}\n" for i, name in enumerate(names))
+    jobs = parse.parse_sacct_text(output, fields, delimiter=tok)
+    assert [j.job_id for j in jobs] == [str(i + 1) for i in range(len(names))]
+    for job in jobs:
+        assert_inert_value(job.name)
