@@ -3,8 +3,12 @@
 It reads the script's ``#SBATCH`` directives (only those before the first command, as
 sbatch does) and its commands, and reports:
 
-* errors (the submission would fail or run somewhere else than meant): no ``#!`` line,
-  an unknown partition, more GPUs per node than the partition's nodes have;
+* errors (the submission would fail, run somewhere else than meant, or pend forever):
+  no ``#!`` line, an unknown partition, and a job that does not fit the partition: more
+  nodes than it has (or allows), more CPUs per node (cpus-per-task times tasks per node),
+  memory, or GPUs per node than its nodes have (or it allows), a time limit above its
+  MaxTime. Every finding is reported; a job naming only unknown partitions is checked
+  against all of them;
 * warnings: no ``--output`` (the log lands as ``slurm-%j.out`` in whatever directory
   sbatch ran from), on HyperPod an ``srun`` without ``--auto-resume=1`` (a node failure
   then kills the job instead of resuming it), no checkpoint directory (a requeued or

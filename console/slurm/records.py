@@ -75,7 +75,8 @@ class SlurmJob(Record):
     signal: int | None
     comment: str = ""
     workdir: str = ""
-    stdout: str = ""  # as reported: squeue's may be a pattern (slurm-%j.out), scontrol's a path
+    # squeue --json gives the pattern (slurm-%j.out); SlurmClient.job() the expanded path
+    stdout: str = ""
     stderr: str = ""
     command: str = ""
     # An array task: its array's job id and the task id ("3"); a pending range of tasks:
