@@ -100,10 +100,7 @@ def job_preface(job: SlurmJob, stream: str) -> list[str]:
     from console.slurm.client import job_status_text
 
     if job.state == "PENDING":
-        return [
-            f"── job {job.job_id} {job_status_text(job)}: its {stream} starts when it runs; "
-            "waiting for it ──"
-        ]
+        return [f"── job {job.job_id}: {job_status_text(job)}; its {stream} starts when it runs ──"]
     if not job.active and job.state != "COMPLETED":
         return [f"── job {job.job_id}: {job_status_text(job)} ──"]
     return []

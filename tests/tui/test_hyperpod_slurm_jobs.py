@@ -124,7 +124,7 @@ async def test_a_pending_jobs_log_says_why_and_e_switches_to_stderr(
             return [buffer.line(i).text for i in range(len(buffer))]
 
         await wait_until(pilot, lambda: any("PENDING" in x for x in lines()), what="why")
-        assert any("is PENDING (BeginTime): its stdout starts when it runs" in x for x in lines())
+        assert any("is PENDING (BeginTime); its stdout starts when it runs" in x for x in lines())
         await wait_until(pilot, lambda: "link: following" in screen.link_text(), what="link")
         assert screen.link_text().startswith("stdout")
         assert not any("cannot open" in x for x in lines())
