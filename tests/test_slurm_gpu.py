@@ -303,3 +303,22 @@ def test_cli_slurm_gpus(
     assert plain.exit_code == 0
     assert "localhost: no nvidia-smi on this node" in plain.stdout
     assert_one_error(run_cli("slurm-gpus", "$(id)", "--local"), 2, "not a node name or a job id")
+
+
+def test_gpus_of_one_array_task(
+    client: SlurmClient, workdir: str, cleanup: list[str], fake_nvidia_smi: str
+) -> None:
+    """srun --jobid refuses 14_1: the step goes into the task's own number."""
+    body = ["for _ in $(seq 600); do [ -e stop ] && break; sleep 0.2; done"]
+    extra = "#SBATCH --gres=gpu:1\n#SBATCH --array=1\n"
+    result = client.submit(script(body, extra=extra), name="gpu-array", workdir=workdir)
+    cleanup.append(result.job_id)
+    task = f"{result.job_id}_1"
+    try:
+        running = client.wait_until(task, lambda j: j.state == "RUNNING", timeout=JOB_WAIT)
+        assert running.number and running.number != task
+        held = client.job_gpu_indexes(task)["localhost"]
+        report = client.gpus(task, nvidia_smi=fake_nvidia_smi)
+        assert [g.index for g in report.gpus] == list(held) and len(held) == 1
+    finally:
+        Path(workdir, "stop").touch()

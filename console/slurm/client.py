@@ -600,6 +600,7 @@ class SlurmClient:
             )
         names = self.hostnames(job.nodes)
         held = self.job_gpu_indexes(job.job_id, names)
+        step_in = job.number or job.job_id  # srun --jobid takes Slurm's number, not 14_1
         answers: list[gpu_probe.NodeGpus] = []
         groups: dict[tuple[int, ...], list[str]] = {}
         for name in names:
@@ -612,7 +613,7 @@ class SlurmClient:
                 ]
                 continue
             nodelist = ",".join(group)
-            probed = self._probe_job(job.job_id, nodelist, len(group), nvidia_smi, indexes)
+            probed = self._probe_job(step_in, nodelist, len(group), nvidia_smi, indexes)
             answers += [gpu_probe.only_gpus(a, indexes) for a in probed]
         nodes = _complete(answers, names)
         return gpu_probe.GpuReport(
@@ -652,7 +653,7 @@ class SlurmClient:
             answers = gpu_probe.parse_probe(result.stdout, default_node=node)
         else:
             mine = self._read(
-                ["squeue", "-h", "-t", "R", "-u", self.user(), "-w", node, "-o", "%i"]
+                ["squeue", "-h", "-t", "R", "-u", self.user(), "-w", node, "-o", "%A"]
             )
             job_ids = [j for j in mine.stdout.split() if JOB_ID.match(j)] if mine.ok else []
             if job_ids:

@@ -359,6 +359,7 @@ def job_from_json(item: Mapping[str, Any], now: datetime | None = None) -> Slurm
         command=text(item.get("command")),
         array_job_id=array_job if task else "",
         array_task=task,
+        number=str(job_id) if job_id is not None else "",
     )
 
 
@@ -1022,6 +1023,7 @@ def _job_from_fields(fields: Mapping[str, str]) -> SlurmJob:
         command=_unset(fields["Command"]),
         array_job_id=array_job,
         array_task=task,
+        number=raw_id,
     )
 
 

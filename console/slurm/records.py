@@ -83,6 +83,9 @@ class SlurmJob(Record):
     # the range as Slurm prints it ("2-5%1"). Both "" outside arrays.
     array_job_id: str = ""
     array_task: str = ""
+    # Slurm's own number for the job or array task (task 14_1 may be 15): what
+    # ``srun --jobid`` takes, as it refuses 14_1. "" when the source did not say.
+    number: str = ""
 
     @property
     def active(self) -> bool:
