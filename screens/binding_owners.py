@@ -32,7 +32,7 @@ from screens.filter_bar import FilterBar
 from screens.help import HelpScreen
 from screens.hyperpod import HyperPodView
 from screens.hyperpod_events import EventDetailScreen, EventsPane
-from screens.hyperpod_jobs import GpuScreen
+from screens.hyperpod_jobs import GpuScreen, SlurmLogScreen
 from screens.hyperpod_panes import ClustersPane, HistoryPane, NodesPane, QueuePane
 from screens.hyperpod_sbatch import SbatchScreen
 from screens.job_detail import JobDetailScreen
@@ -116,6 +116,7 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("sbatch editor", SbatchScreen),
     ("GPU panel", GpuScreen),
     ("Logs", LogScreen),
+    ("Slurm job log", SlurmLogScreen),
     ("Log panel", LogPanel),
     ("Log search", SearchBar),
     ("Status", StatusView),

@@ -5,8 +5,8 @@ instance groups, ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs 
 the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health
 check, ``E`` the node's events), ``e`` the cluster's events (``enter`` one in full),
 ``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
-GPUs, ``ctrl+k`` scancel), ``h`` history (sacct). ``b`` opens the sbatch editor; a
-submitted job's log opens by itself.
+GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array), ``h`` history
+(sacct). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
 simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a

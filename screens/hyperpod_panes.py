@@ -442,6 +442,7 @@ class QueuePane(HyperPodPane):
         Binding("l", "logs", "Log", id="hyperpod.queue.logs"),
         Binding("g", "gpus", "GPUs", id="hyperpod.queue.gpus"),
         Binding("ctrl+k", "cancel_job", "Cancel job", id="hyperpod.queue.cancel"),
+        Binding("K", "cancel_job_array", "Cancel array", id="hyperpod.queue.cancel_array"),
     ]
 
     @dataclass
@@ -494,8 +495,17 @@ class QueuePane(HyperPodPane):
             self.post_message(self.JobAction("gpus", job))
 
     def action_cancel_job(self) -> None:
+        """``ctrl+k``: this row's job or array task (a pending range is no one task)."""
         job = self._job()
         if job is None or not self.gate_allows("slurm-cancel", job.job_id):
+            return
+        if job.is_task_range:
+            notify(
+                self,
+                f"{job.job_id} stands for pending tasks of array {job.array_job_id}: "
+                "K cancels the whole array",
+                severity="warning",
+            )
             return
         if not job.active:
             notify(self, f"job {job.job_id} has already ended ({job.state})", severity="warning")
@@ -508,6 +518,29 @@ class QueuePane(HyperPodPane):
             confirm_label="scancel",
         )
         self.ask(dialog, lambda: self._cancel(job.job_id), what=f"cancel job {job.job_id}")
+
+    def action_cancel_job_array(self) -> None:
+        """``K``: every task of the highlighted row's array (one ``scancel ARRAY_ID``)."""
+        job = self._job()
+        if job is None or not self.gate_allows("slurm-cancel", job.whole_array_id):
+            return
+        if not job.array_job_id:
+            notify(
+                self,
+                f"job {job.job_id} is not an array job: ctrl+k cancels it",
+                severity="warning",
+            )
+            return
+        array = job.array_job_id
+        tasks = [j for j in self.table.items.values() if j.array_job_id == array and j.active]
+        dialog = ConfirmDialog(
+            "Cancel the whole array?",
+            f"Array job {array} ({job.name}, {job.user}): scancel {array} ends every task "
+            f"({', '.join(j.job_id for j in tasks) or 'none active in this view'}), running "
+            "and pending; what they have not checkpointed is lost.",
+            confirm_label="scancel",
+        )
+        self.ask(dialog, lambda: self._cancel(array), what=f"cancel array job {array}")
 
     def _cancel(self, job_id: str) -> None:
         session = self.state.session

@@ -69,6 +69,7 @@ SWEPT = {
     "hyperpod.nodes.replace": "cluster-node-replace",
     "hyperpod.nodes.health": "cluster-node-health-check",
     "hyperpod.queue.cancel": "slurm-cancel",
+    "hyperpod.queue.cancel_array": "slurm-cancel",
     "notebooks.start": "notebook-start",
     "notebooks.stop": "notebook-stop",
     "notebooks.delete": "notebook-delete",
@@ -333,6 +334,7 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
             await sweep.press(f"hyperpod.nodes.{binding_id}")
         await open_queue(pilot, app)
         await sweep.press("hyperpod.queue.cancel")
+        await sweep.press("hyperpod.queue.cancel_array")
         await sweep.press("hyperpod.new_job")  # the sbatch editor does not open
         # Notebooks
         await pilot.press("6")
