@@ -538,6 +538,7 @@ class QueuePane(HyperPodPane):
             f"Array job {array} ({job.name}, {job.user}): scancel {array} ends every task "
             f"({', '.join(j.job_id for j in tasks) or 'none active in this view'}), running "
             "and pending; what they have not checkpointed is lost.",
+            change=("slurm-cancel", array),
             confirm_label="scancel",
         )
         self.ask(dialog, lambda: self._cancel(array), what=f"cancel array job {array}")

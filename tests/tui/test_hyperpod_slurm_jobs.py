@@ -85,6 +85,17 @@ async def test_an_array_is_its_tasks_and_K_cancels_it_whole(
             what="the hint",
         )
         assert not isinstance(app.screen, ConfirmDialog)
+        # Declined first: audited once as not confirmed, and every task still there.
+        await pilot.press("K")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), what="closed")
+        declined = [r for r in audit_records() if r["action"] == "slurm-cancel"]
+        assert [(r["target"].rsplit(":", 1)[-1], r["outcome"]) for r in declined] == [
+            (array, "refused")
+        ]
+        assert "not confirmed" in declined[0]["detail"]
+        assert any(j.active for j in slurm.job_rows(array))
         await pilot.press("K")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
         dialog = app.screen
@@ -97,7 +108,10 @@ async def test_an_array_is_its_tasks_and_K_cancels_it_whole(
             what="every task cancelled",
         )
     cancels = [r for r in audit_records() if r["action"] == "slurm-cancel"]
-    assert [(r["target"].rsplit(":", 1)[-1], r["outcome"]) for r in cancels] == [(array, "ok")]
+    assert [(r["target"].rsplit(":", 1)[-1], r["outcome"]) for r in cancels] == [
+        (array, "refused"),
+        (array, "ok"),
+    ]
 
 
 async def test_a_pending_jobs_log_says_why_and_e_switches_to_stderr(
