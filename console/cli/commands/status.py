@@ -44,6 +44,7 @@ def status(inv: Invocation, json_output: bool) -> None:
             ("Caller", overview.caller_arn or f"unknown ({overview.identity_error})"),
             ("Account", overview.account or None),
             ("Profile", overview.profile or "default"),
+            ("Credentials", overview.credential_source or None),
             ("Region", overview.region or None),
             ("Endpoint", endpoint),
         ]
