@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from console.aws.credential_source import describe_method
+from tests.support.helpers import audit_records
 
 
 # --- status: where the credentials come from ------------------------------------------
@@ -52,3 +53,114 @@ def test_status_says_credentials_come_from_a_profile(
 )
 def test_credential_methods_in_words(method: str | None, words: str) -> None:
     assert describe_method(method, "dev") == words
+
+
+# --- defaults and enumerations ----------------------------------------------------------
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/sm-exec"
+IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/train:latest"
+S3 = ("s3://input-bkt/d", "s3://output-bkt/o")
+
+
+def error_lines(result: Any) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def assert_refused_with_hint(result: Any, code: int, text: str) -> str:
+    """Exit ``code``, one ``error:`` line holding ``text`` and a ``hint:`` line; the hint."""
+    lines = error_lines(result)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    errors = [i for i, line in enumerate(lines) if line.startswith("error: ")]
+    assert len(errors) == 1, lines
+    assert text in lines[errors[0]], lines
+    assert lines[errors[0] + 1].startswith("hint: "), lines
+    return lines[errors[0] + 1]
+
+
+def test_training_and_processing_default_to_m5_large(aws: Any, run_cli: Any) -> None:
+    sm = aws.client("sagemaker")
+    assert run_cli("training-create", "t-default", IMAGE, *S3, "--role", ROLE).exit_code == 0
+    described = sm.describe_training_job(TrainingJobName="t-default")
+    assert described["ResourceConfig"]["InstanceType"] == "ml.m5.large"
+    assert run_cli("processing-create", "p-default", IMAGE, *S3, "--role", ROLE).exit_code == 0
+    # moto's describe leaves ProcessingResources out: the audited request says what was sent.
+    sent = audit_records()[-1]["params"]
+    assert sent["ProcessingResources"]["ClusterConfig"]["InstanceType"] == "ml.m5.large"
+    assert "[default: ml.m5.large]" in run_cli("training-create", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "shape", "nearest"),
+    [
+        (
+            ("training-create", "t1", IMAGE, *S3, "--role", ROLE, "--instance-type", "ml.m5.huge"),
+            "TrainingInstanceType",
+            "ml.m5.large",
+        ),
+        # A notebook type, not a training type in botocore's model.
+        (
+            (
+                "training-create",
+                "t2",
+                IMAGE,
+                *S3,
+                "--role",
+                ROLE,
+                "--instance-type",
+                "ml.t2.medium",
+            ),
+            "TrainingInstanceType",
+            "ml.t3.medium",
+        ),
+        (
+            (
+                "processing-create",
+                "p1",
+                IMAGE,
+                *S3,
+                "--role",
+                ROLE,
+                "--instance-type",
+                "ml.m5.huge",
+            ),
+            "ProcessingInstanceType",
+            "ml.m5.large",
+        ),
+        (
+            ("notebook-create", "nb1", "ml.m5.huge", "--role", ROLE),
+            "InstanceType",
+            "ml.m5.xlarge",
+        ),
+        # Endpoints cannot run on ml.t3.medium (the model's ProductionVariantInstanceType).
+        (
+            ("endpoint-config-create", "cfg1", "some-model", "ml.t3.medium"),
+            "ProductionVariantInstanceType",
+            "ml.t2.medium",
+        ),
+    ],
+)
+def test_instance_types_checked_against_the_service_model(
+    aws: Any, run_cli: Any, args: tuple[str, ...], shape: str, nearest: str
+) -> None:
+    from console.aws.enums import allowed
+
+    result = run_cli(*args)
+    hint = assert_refused_with_hint(result, 2, shape)
+    suggested = hint.removeprefix("hint: nearest valid: ").split(", ")
+    assert nearest in suggested
+    assert set(suggested) <= allowed(shape)
+    sm = aws.client("sagemaker")
+    # Refused before sending: nothing was created.
+    assert sm.list_training_jobs()["TrainingJobSummaries"] == []
+    assert sm.list_processing_jobs()["ProcessingJobSummaries"] == []
+    assert sm.list_notebook_instances()["NotebookInstances"] == []
+    assert sm.list_endpoint_configs()["EndpointConfigs"] == []
+
+
+def test_enum_check_accepts_every_listed_value() -> None:
+    from console.aws.enums import allowed, check
+
+    for value in sorted(allowed("TrainingInstanceType"))[:20]:
+        assert check(value, "TrainingInstanceType", "training instance type") == value
+    # A shape with no enum accepts anything.
+    assert check("anything", "TrainingJobName", "name") == "anything"

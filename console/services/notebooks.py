@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from console import validate
+from console.aws import enums
 from console.errors import ConflictError, NotFoundError, ValidationError
 from console.records import Record, as_datetime
 from console.services.base import Service
@@ -162,7 +163,7 @@ class NotebooksService(Service):
         volume_gb: int = DEFAULT_VOLUME_GB,
     ) -> str:
         validate.name(name, "notebook instance name")
-        validate.instance_type(instance_type)
+        enums.instance_type(instance_type, "InstanceType", "notebook instance type")
         if not role_arn:
             raise ValidationError(
                 "no execution role given",

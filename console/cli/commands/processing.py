@@ -20,6 +20,7 @@ from console.cli.root import (
 )
 from console.errors import ValidationError
 from console.services.jobs import (
+    DEFAULT_JOB_INSTANCE_TYPE,
     PROCESSING_STATUSES,
     TUNING_STATUSES,
     ProcessingJob,
@@ -88,7 +89,7 @@ def _entrypoint(text: str) -> tuple[str, ...]:
 @click.argument("s3_in", metavar="S3_IN")
 @click.argument("s3_out", metavar="S3_OUT")
 @click.option("--role", "role_arn", metavar="ARN", help="Execution role (default: config).")
-@click.option("--instance-type", default="ml.m5.xlarge", show_default=True)
+@click.option("--instance-type", default=DEFAULT_JOB_INSTANCE_TYPE, show_default=True)
 @click.option("--instance-count", default=1, show_default=True, type=int)
 @click.option("--volume-gb", default=30, show_default=True, type=int)
 @click.option("--max-runtime", default=86400, show_default=True, type=int, help="Seconds.")

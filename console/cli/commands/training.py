@@ -16,7 +16,12 @@ from console.cli.root import (
     wants_json,
     yes_option,
 )
-from console.services.jobs import TRAINING_STATUSES, TrainingJob, TrainingSpec
+from console.services.jobs import (
+    DEFAULT_JOB_INSTANCE_TYPE,
+    TRAINING_STATUSES,
+    TrainingJob,
+    TrainingSpec,
+)
 from console.validate import key_values
 
 SECTION = "Training jobs"
@@ -65,7 +70,7 @@ def training_fields(job: TrainingJob) -> list[tuple[str, object]]:
 @click.argument("s3_in", metavar="S3_IN")
 @click.argument("s3_out", metavar="S3_OUT")
 @click.option("--role", "role_arn", metavar="ARN", help="Execution role (default: config).")
-@click.option("--instance-type", default="ml.m5.xlarge", show_default=True)
+@click.option("--instance-type", default=DEFAULT_JOB_INSTANCE_TYPE, show_default=True)
 @click.option("--instance-count", default=1, show_default=True, type=int)
 @click.option("--volume-gb", default=30, show_default=True, type=int)
 @click.option("--max-runtime", default=86400, show_default=True, type=int, help="Seconds.")
