@@ -24,6 +24,10 @@ ARN_RE = re.compile(
 )
 ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._\-/:@]*$", re.I)
+# What to do when a create has no execution role (every create that needs one says this).
+NO_ROLE_HINT = (
+    "pass --role ARN, set execution_role_arn in the config, or run `smconsole role-create`"
+)
 # EC2 instance families as SageMaker prints them (ml.<family>.<size>), no dots elsewhere.
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from console.aws.credential_source import describe_method
+from console.services.iam import DEFAULT_ROLE_NAME
 from tests.support.helpers import audit_records
 
 
@@ -164,3 +165,65 @@ def test_enum_check_accepts_every_listed_value() -> None:
         assert check(value, "TrainingInstanceType", "training instance type") == value
     # A shape with no enum accepts anything.
     assert check("anything", "TrainingJobName", "name") == "anything"
+
+
+# --- role-create, then the quick start's next step ------------------------------------
+@pytest.fixture
+def iam_aws(aws: Any) -> Any:
+    """moto with the AWS managed policy role-create attaches (see test_iam_hyperpod)."""
+    from console.demo.moto_extras import add_managed_policies
+
+    add_managed_policies(account_id=ACCOUNT)
+    return aws
+
+
+def test_quick_start_role_create_then_notebook_create(iam_aws: Any, run_cli: Any) -> None:
+    created = run_cli("role-create")
+    assert created.exit_code == 0, created.stderr
+    arn = iam_aws.client("iam").get_role(RoleName=DEFAULT_ROLE_NAME)["Role"]["Arn"]
+    assert "use it from now on" in created.stdout
+    notebook = run_cli("notebook-create", "my-notebook")
+    assert notebook.exit_code == 0, notebook.stderr
+    assert f"using {arn}" in notebook.stderr
+    assert f'execution_role_arn = "{arn}"' in notebook.stderr
+    sm = iam_aws.client("sagemaker")
+    assert sm.describe_notebook_instance(NotebookInstanceName="my-notebook")["RoleArn"] == arn
+    # A configured role wins, and nothing is said.
+    training = run_cli("training-create", "tj", IMAGE, *S3, "--role", ROLE)
+    assert training.exit_code == 0 and "note:" not in training.stderr
+
+
+def test_without_any_role_the_error_names_role_create(aws: Any, run_cli: Any) -> None:
+    result = run_cli("notebook-create", "my-notebook")
+    hint = assert_refused_with_hint(result, 2, "no execution role given")
+    assert "smconsole role-create" in hint
+
+
+def test_role_create_failure_leaves_no_half_made_role(aws: Any, run_cli: Any) -> None:
+    # Without the AWS managed policy in moto, attaching it fails after the role is made.
+    iam = aws.client("iam")
+    result = run_cli("role-create", "half-role")
+    hint = assert_refused_with_hint(result, 5, "attaching AmazonSageMakerFullAccess failed")
+    assert "the role was deleted again: nothing is left behind" in result.stderr
+    assert "AmazonSageMakerFullAccess" in hint
+    assert iam.list_roles()["Roles"] == []
+    record = audit_records()[-1]
+    assert (record["action"], record["target"], record["outcome"]) == (
+        "role-create",
+        "half-role",
+        "error",
+    )
+    assert "nothing is left behind" in record["detail"]
+
+
+def test_role_create_completing_an_existing_role_keeps_it(aws: Any, run_cli: Any) -> None:
+    import json
+
+    from console.services.iam import TRUST_POLICY
+
+    iam = aws.client("iam")
+    iam.create_role(RoleName="mine", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    result = run_cli("role-create", "mine")
+    assert_refused_with_hint(result, 5, "attaching AmazonSageMakerFullAccess failed")
+    assert "nothing was made" in result.stderr
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["mine"]

@@ -134,6 +134,38 @@ class Invocation:
             self._context = ConsoleContext(config, source="cli", terraform=self.terraform)
         return self._context
 
+    def execution_role(self, given: str | None) -> str:
+        """The execution role for a create: ``--role``, else the config's, else the role
+        `smconsole role-create` makes (looked up by its known name, and said so on stderr,
+        so the quick start's `role-create` then `notebook-create` works as written).
+
+        Empty when there is none: the service then refuses with its own hint.
+        """
+        if given:
+            return given
+        configured = self.config.execution_role_arn
+        if configured:
+            return configured
+        from console.errors import SmError
+        from console.services.iam import DEFAULT_ROLE_NAME, Role
+
+        try:
+            role: Role | None = self.console.iam.find_role(DEFAULT_ROLE_NAME)
+        except SmError:
+            return ""  # IAM not reachable or not allowed: the "no execution role" error
+        if role is None or not role.sagemaker_trusted:
+            return ""
+        click.echo(
+            f"note: no execution role configured; using {role.arn} "
+            "(the role `smconsole role-create` made)",
+            err=True,
+        )
+        click.echo(
+            f'note: to pin it, set execution_role_arn = "{role.arn}" in {self.config.source}',
+            err=True,
+        )
+        return role.arn
+
 
 def check_keymap(keymap: dict[str, str]) -> None:
     """Refuse a ``[keymap]`` that shadows a binding, for commands and the console alike.

@@ -295,7 +295,7 @@ class TrainingSpec:
         if not self.role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(self.role_arn)
         enums.instance_type(self.instance_type, "TrainingInstanceType", "training instance type")
@@ -377,7 +377,7 @@ class ProcessingSpec:
         if not self.role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(self.role_arn)
         enums.instance_type(

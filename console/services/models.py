@@ -148,7 +148,7 @@ class ModelSpec:
         if not self.role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(self.role_arn)
         return self

@@ -167,7 +167,7 @@ class NotebooksService(Service):
         if not role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(role_arn)
         if validate.positive_int(volume_gb, "volume size (GB)", maximum=16384) < 5:

@@ -94,7 +94,7 @@ def model_create(
         name=name,
         image=image,
         model_data_url=model_s3_uri,
-        role_arn=role_arn or inv.config.execution_role_arn,
+        role_arn=inv.execution_role(role_arn),
         environment=validate.key_values(environment, "--env"),
     ).validated()
     arn = inv.console.models.create_model(spec)

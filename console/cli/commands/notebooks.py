@@ -72,7 +72,7 @@ def notebook_create(
 ) -> None:
     arn = inv.console.notebooks.create_notebook(
         name,
-        role_arn or inv.config.execution_role_arn,
+        inv.execution_role(role_arn),
         instance_type=instance_type,
         volume_gb=volume_gb,
     )

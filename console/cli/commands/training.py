@@ -116,7 +116,7 @@ def training_create(
         image=image,
         s3_input=s3_in,
         s3_output=s3_out,
-        role_arn=role_arn or inv.config.execution_role_arn,
+        role_arn=inv.execution_role(role_arn),
         instance_type=instance_type,
         instance_count=instance_count,
         volume_gb=volume_gb,
