@@ -227,3 +227,154 @@ def test_role_create_completing_an_existing_role_keeps_it(aws: Any, run_cli: Any
     assert_refused_with_hint(result, 5, "attaching AmazonSageMakerFullAccess failed")
     assert "nothing was made" in result.stderr
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["mine"]
+
+
+# --- every error line has a hint line --------------------------------------------------
+def make_group_with_a_version(aws: Any) -> str:
+    sm = aws.client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="churn")
+    arn: str = sm.create_model_package(
+        ModelPackageGroupName="churn",
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://models-bkt/m.tar.gz"}],
+            "SupportedContentTypes": ["application/json"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )["ModelPackageArn"]
+    return arn
+
+
+def test_every_error_path_has_a_hint(aws: Any, run_cli: Any, tmp_path: Path) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName="running-nb", InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    package = make_group_with_a_version(aws)
+    ghost = package.rsplit("/", 1)[0] + "/99"
+    (tmp_path / "dir.json").mkdir()
+    cases: list[tuple[tuple[str, ...], int, str, str]] = [
+        # (args, exit code, in the error line, in the hint line)
+        (("training-describe", "nope"), 5, "", "list command"),
+        (("training-logs", "nope"), 5, "training job nope not found", "training-list"),
+        (("processing-describe", "nope"), 5, "", ""),
+        (("notebook-url", "nope"), 5, "notebook instance nope not found", ""),
+        (("notebook-describe", "nope"), 5, "not found", ""),
+        (("notebook-start", "nope"), 5, "not found", ""),
+        (("notebook-start", "running-nb"), 10, "already InService", "notebook-url running-nb"),
+        (("endpoint-describe", "nope"), 5, "", ""),
+        (("endpoint-invoke", "nope", "{bad json"), 2, "not valid JSON", "double quotes"),
+        (("endpoint-invoke", "nope", "@missing.json"), 2, "does not exist", "check the path"),
+        (("endpoint-invoke", "nope", f"@{tmp_path / 'dir.json'}"), 2, "directory", ""),
+        (
+            ("training-create", "t", IMAGE, *S3, "--role", ROLE, "--instance-count", "0"),
+            2,
+            "instance count must be 1-100",
+            "1 to 100",
+        ),
+        (
+            ("training-create", "t", IMAGE, *S3, "--role", ROLE, "--instance-count", "101"),
+            2,
+            "instance count",
+            "",
+        ),
+        (("training-create", "t", IMAGE, *S3, "--role", ROLE, "--hp", "nokey"), 2, "KEY=VALUE", ""),
+        (("training-create", "t", IMAGE, *S3, "--role", "arn:aws:s3:::b"), 2, "ARN", ""),
+        (("training-create", "t", IMAGE, "in/d", S3[1], "--role", ROLE), 2, "s3://", ""),
+        (("training-create", "t" * 64, IMAGE, *S3, "--role", ROLE), 2, "at most 63", ""),
+        (
+            ("model-package-group-delete", "churn", "--yes"),
+            10,
+            "still has 1 model package",
+            "model-package-delete",
+        ),
+        (("model-package-delete", ghost, "--yes"), 5, "", ""),
+        (("model-package-delete", "not-an-arn", "--yes"), 2, "not an ARN", ""),
+        (("role-delete", "ghost", "--yes"), 5, "role ghost not found", ""),
+        (("model-describe", "nope"), 5, "", ""),
+        (("experiment-describe", "nope"), 5, "", ""),
+        (("endpoint-config-create", "c", "m", "ml.m5.large", "0"), 2, "", ""),
+    ]
+    for args, code, in_error, in_hint in cases:
+        result = run_cli(*args)
+        hint = assert_refused_with_hint(result, code, in_error)
+        assert in_hint in hint, (args, hint)
+        assert "Traceback" not in result.stderr
+    # training-logs of an unknown job is "not found", not "try --follow".
+    assert "--follow" not in run_cli("training-logs", "nope").stderr
+
+
+def test_cli_throttling_hint_says_what_to_do() -> None:
+    from console.cli.main import CLI_RETRY_HINT, report
+    from console.errors import translate
+
+    class Throttled(Exception):
+        pass
+
+    from botocore.exceptions import ClientError
+
+    error = translate(
+        ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "ListJobs")
+    )
+    import click.testing
+
+    runner = click.testing.CliRunner()
+
+    @click.command()
+    def show() -> None:
+        report(error)
+
+    result = runner.invoke(show)
+    assert f"hint: {CLI_RETRY_HINT}" in result.stderr
+    assert "AWS_MAX_ATTEMPTS" in CLI_RETRY_HINT
+
+
+def test_aws_max_attempts_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.aws.session import AwsContext, SessionFactory
+
+    factory = SessionFactory(AwsContext(region="us-east-1"))
+    assert factory.max_attempts() == SessionFactory.MAX_ATTEMPTS
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
+    assert factory.max_attempts() == 10
+    retries = factory.client("sagemaker").meta.config.retries
+    assert retries.get("max_attempts", retries.get("total_max_attempts", 0) - 1) == 10
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "lots")
+    assert factory.max_attempts() == SessionFactory.MAX_ATTEMPTS
+
+
+# --- model-package-delete ---------------------------------------------------------------
+@pytest.fixture
+def moto_deletes_packages(aws: Any) -> Any:
+    """moto lacks DeleteModelPackage; the demo's handler (console/demo/moto_extras.py)
+    supplies it while the test runs, as `smconsole demo` does."""
+    from console.demo import moto_extras
+
+    moto_extras.install(moto_extras.DemoState(notebook_url_base="http://127.0.0.1:9"))
+    try:
+        yield aws
+    finally:
+        moto_extras.uninstall()
+
+
+def test_model_package_delete_then_group_delete(moto_deletes_packages: Any, run_cli: Any) -> None:
+    aws = moto_deletes_packages
+    package = make_group_with_a_version(aws)
+    refused = run_cli("model-package-group-delete", "churn", "--yes")
+    assert "model-package-delete" in assert_refused_with_hint(refused, 10, "still has")
+    # Read-only: refused before asking, audited.
+    assert_refused_with_hint(
+        run_cli("--read-only", "model-package-delete", package), 3, "read-only"
+    )
+    assert audit_records(intents=True)[-1]["outcome"] == "refused"
+    # No terminal to ask on and no --yes: refused, audited, nothing sent.
+    assert_refused_with_hint(run_cli("model-package-delete", package), 4, "needs confirmation")
+    assert audit_records(intents=True)[-1]["outcome"] == "refused"
+    sm = aws.client("sagemaker")
+    assert len(sm.list_model_packages(ModelPackageGroupName="churn")["ModelPackageSummaryList"])
+    deleted = run_cli("model-package-delete", package, "--yes")
+    assert deleted.exit_code == 0, deleted.stderr
+    assert f"deleted model package {package}" in deleted.stdout
+    records = [r for r in audit_records(intents=True) if r["action"] == "model-package-delete"]
+    assert [r["outcome"] for r in records[-2:]] == ["intent", "ok"]
+    assert records[-1]["target"] == package
+    assert run_cli("model-package-group-delete", "churn", "--yes").exit_code == 0

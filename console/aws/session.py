@@ -9,6 +9,7 @@ API budget and refuses any mutating call made outside the mutation gate.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -236,6 +237,16 @@ class SessionFactory:
         self._session: Any = None
         self._clients: dict[str, Any] = {}
 
+    def max_attempts(self) -> int:
+        """Attempts per call: ``AWS_MAX_ATTEMPTS`` when the operator set it (the throttling
+        hint of the CLI says so), else ours (fewer on a local stack)."""
+        default = self.MAX_ATTEMPTS_LOCAL if self.context.endpoint_url else self.MAX_ATTEMPTS
+        try:
+            wanted = int(os.environ.get("AWS_MAX_ATTEMPTS", ""))
+        except ValueError:
+            return default
+        return wanted if wanted >= 1 else default
+
     @property
     def session(self) -> Any:
         """The underlying boto3 session (created lazily: boto3 costs ~0.25 s to import)."""
@@ -269,9 +280,7 @@ class SessionFactory:
             config = BotoConfig(
                 retries={
                     "mode": "adaptive",
-                    "max_attempts": (
-                        self.MAX_ATTEMPTS_LOCAL if self.context.endpoint_url else self.MAX_ATTEMPTS
-                    ),
+                    "max_attempts": self.max_attempts(),
                 },
                 connect_timeout=self.connect_timeout,
                 read_timeout=self.read_timeout,

@@ -188,7 +188,18 @@ class NotebooksService(Service):
         return str(result.get("NotebookInstanceArn", ""))
 
     def start_notebook(self, name: str) -> None:
+        """Start a Stopped or Failed instance; one already running (or on its way) is
+        said to be so, before anything is sent."""
         validate.name(name, "notebook instance name")
+        status = self.describe_notebook(name).status
+        if status in ("InService", "Pending", "Updating"):
+            already = "already InService" if status == "InService" else f"already {status}"
+            raise ConflictError(
+                f"notebook instance {name} is {already}; nothing to start",
+                f"open it with `smconsole notebook-url {name}`"
+                if status == "InService"
+                else f"wait for it: `smconsole notebook-describe {name}`",
+            )
         self._mutate(
             "notebook-start", name, self.client.start_notebook_instance, {"Pending", "InService"}
         )

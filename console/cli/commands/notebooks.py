@@ -177,6 +177,7 @@ def notebook_url(
             True,
         )
     except NotSupportedError:
+        service.describe_notebook(name)  # an unknown name: "not found", not a console page
         url, presigned = service.console_url(name), False
     if wants_json(inv, json_output):
         emit(True, {"name": name, "url": url, "presigned": presigned})
