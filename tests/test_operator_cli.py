@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console.aws.credential_source import describe_method
 from console.services.iam import DEFAULT_ROLE_NAME
@@ -378,3 +380,89 @@ def test_model_package_delete_then_group_delete(moto_deletes_packages: Any, run_
     assert [r["outcome"] for r in records[-2:]] == ["intent", "ok"]
     assert records[-1]["target"] == package
     assert run_cli("model-package-group-delete", "churn", "--yes").exit_code == 0
+
+
+# --- tables: never a word cut; images: versions, names, URIs, regions ------------------
+@pytest.fixture
+def terminal_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables drawn for an 80-column terminal (the CLI runner's stdout is a pipe)."""
+    import sys
+
+    from rich.console import Console
+
+    import console.cli.output as output
+
+    monkeypatch.setattr(
+        output,
+        "_console",
+        lambda: Console(file=sys.stdout, width=80, highlight=False, color_system=None),
+    )
+
+
+def test_table_cells_never_wrap_mid_word(terminal_80: None, aws: Any, run_cli: Any) -> None:
+    make_group_with_a_version(aws)
+    result = run_cli("model-package-list", "churn")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # More content than 80 columns: cells wrap at spaces only (the date and time part).
+    assert len(lines) == 3 and lines[2].split() == [lines[2].strip()]
+    assert "PendingManualApproval" in lines[1]
+    assert "s3://models-bkt/m.tar.gz" in lines[1]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.sampled_from("ab- ./:"), min_size=0, max_size=40),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(min_value=10, max_value=120),
+)
+def test_layout_keeps_every_word_whole(rows: list[list[str]], width: int) -> None:
+    from console.cli.table_layout import layout
+
+    headers = ["Name", "Status", "Description"]
+    widths, wrapped = layout(headers, rows, width)
+    for row, cells in zip(rows, wrapped, strict=True):
+        for text, lines, column_width in zip(row, cells, widths, strict=True):
+            # The same words, in order, none split across lines.
+            assert " ".join(lines).split() == text.split()
+            for line in lines:
+                assert len(line) <= column_width or " " not in line.strip()
+
+
+def test_images_version_prefix_case_and_whole_uris(terminal_80: None, run_cli: Any) -> None:
+    result = run_cli("images", "PyTorch", "--version", "2.0")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    rows = [line.split() for line in lines[1:] if line.strip()]
+    versions = {row[1] for row in rows}
+    assert versions and all(v == "2.0" or v.startswith("2.0.") for v in versions)
+    assert any(v.startswith("2.0.") for v in versions)
+    # Every URI whole on one line (copy-paste works), ending the line.
+    uris = [row[-1] for row in rows]
+    assert all(
+        uri.startswith("763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:")
+        for uri in uris
+    )
+    as_json = run_cli("--json", "images", "pytorch", "--version", "2.0")
+    assert sorted(r["uri"] for r in as_json.json()) == sorted(uris)
+    assert run_cli("images", "XGBOOST", "--latest", "1").exit_code == 0
+
+
+def test_images_and_jobs_warn_about_another_region(aws: Any, run_cli: Any) -> None:
+    other = run_cli("--json", "images", "xgboost", "--latest", "1", "--region", "eu-west-1")
+    assert other.exit_code == 0
+    assert "warning: these images are in eu-west-1; jobs run in us-east-1" in other.stderr
+    same = run_cli("--json", "images", "xgboost", "--latest", "1")
+    assert "warning" not in same.stderr
+    image = other.json()[0]["uri"]
+    created = run_cli("training-create", "far-image", image, *S3, "--role", ROLE)
+    assert created.exit_code == 0, created.stderr
+    assert "warning: the image is in ECR in eu-west-1, the job runs in us-east-1" in created.stderr
+    near = run_cli("training-create", "near-image", IMAGE, *S3, "--role", ROLE)
+    assert "warning" not in near.stderr

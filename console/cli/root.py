@@ -167,6 +167,15 @@ class Invocation:
         return role.arn
 
 
+def warn_image_region(inv: Invocation, image: str) -> None:
+    """A warning on stderr when IMAGE is in another region's ECR than the job's region."""
+    from console.images import region_mismatch
+
+    warning = region_mismatch(image, inv.console.sessions.region)
+    if warning:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
 def check_keymap(keymap: dict[str, str]) -> None:
     """Refuse a ``[keymap]`` that shadows a binding, for commands and the console alike.
 

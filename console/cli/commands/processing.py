@@ -16,6 +16,7 @@ from console.cli.root import (
     pass_invocation,
     report_created,
     wants_json,
+    warn_image_region,
     yes_option,
 )
 from console.errors import ValidationError
@@ -133,6 +134,7 @@ def processing_create(
         environment=key_values(environment, "--env"),
         entrypoint=_entrypoint(entrypoint) if entrypoint else (),
     ).validated()
+    warn_image_region(inv, spec.image)
     arn = inv.console.jobs.create_processing_job(spec)
     report_created(inv, json_output, f"created processing job {name}", name=name, arn=arn)
 

@@ -14,6 +14,7 @@ from console.cli.root import (
     pass_invocation,
     report_created,
     wants_json,
+    warn_image_region,
     yes_option,
 )
 from console.services.jobs import (
@@ -127,6 +128,7 @@ def training_create(
         hyperparameters=key_values(hyperparameters, "--hp"),
         environment=key_values(environment, "--env"),
     ).validated()
+    warn_image_region(inv, spec.image)
     arn = inv.console.jobs.create_training_job(spec)
     report_created(inv, json_output, f"created training job {name}", name=name, arn=arn)
 
