@@ -466,3 +466,73 @@ def test_images_and_jobs_warn_about_another_region(aws: Any, run_cli: Any) -> No
     assert "warning: the image is in ECR in eu-west-1, the job runs in us-east-1" in created.stderr
     near = run_cli("training-create", "near-image", IMAGE, *S3, "--role", ROLE)
     assert "warning" not in near.stderr
+
+
+# --- long waits say what they wait for; --timeout --------------------------------------
+@pytest.fixture
+def black_hole() -> Any:
+    """A server that accepts connections and never answers."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_a_silent_server_shows_progress_and_timeout_is_honoured(
+    black_hole: str, run_cli: Any
+) -> None:
+    import time
+
+    started = time.monotonic()
+    result = run_cli("--endpoint-url", black_hole, "--timeout", "2.5", "training-list")
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, elapsed  # one attempt of 2.5 s, not 30 s x attempts
+    assert "waiting for sagemaker ListTrainingJobs (1s so far; giving up after --timeout 2.5s)" in (
+        result.stderr
+    )
+    hint = assert_refused_with_hint(result, 8, "timed out")
+    assert hint
+
+
+def test_call_watch_is_quiet_for_quick_calls() -> None:
+    import time
+
+    from console.aws.call_watch import CallWatch
+
+    said: list[str] = []
+    watch = CallWatch(said.append, after=0.2, every=0.2)
+    watch.started("sagemaker ListTrainingJobs")
+    watch.finished()
+    time.sleep(0.4)
+    assert said == []
+    watch.started("sagemaker DescribeEndpoint")
+    time.sleep(0.5)
+    watch.finished()
+    time.sleep(0.3)
+    assert said and all(line.startswith("waiting for sagemaker DescribeEndpoint") for line in said)
+    count = len(said)
+    time.sleep(0.3)
+    assert len(said) == count  # nothing after the answer

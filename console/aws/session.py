@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from console.aws.answers import check_answer, has_idempotency_token
+from console.aws.call_watch import CallWatch
 from console.aws.metrics import ApiMetrics
 from console.errors import CredentialsError, ResponseLostError, UngatedMutationError, translate
 
@@ -228,8 +229,13 @@ class SessionFactory:
         *,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
+        max_attempts: int | None = None,
+        watch: CallWatch | None = None,
     ) -> None:
         self.context = context
+        # ``max_attempts``: set by the CLI's --timeout (a deadline allows no retries).
+        self._max_attempts = max_attempts
+        self.watch = watch
         self.metrics = metrics or ApiMetrics()
         self.connect_timeout = connect_timeout or self.CONNECT_TIMEOUT
         self.read_timeout = read_timeout or self.READ_TIMEOUT
@@ -241,6 +247,8 @@ class SessionFactory:
         """Attempts per call: ``AWS_MAX_ATTEMPTS`` when the operator set it (the throttling
         hint of the CLI says so), else ours (fewer on a local stack)."""
         default = self.MAX_ATTEMPTS_LOCAL if self.context.endpoint_url else self.MAX_ATTEMPTS
+        if self._max_attempts is not None:
+            return self._max_attempts
         try:
             wanted = int(os.environ.get("AWS_MAX_ATTEMPTS", ""))
         except ValueError:
@@ -332,6 +340,8 @@ class SessionFactory:
 
         events.register("before-call.*.*", before_call)
         events.register("after-call.*.*", after_call)
+        if self.watch is not None:  # after before_call: a refused call never started
+            self.watch.install(events, service)
         events.register("before-parameter-build.*.*", remember_sent)
         # Every answer must parse and carry the members we read: see console/aws/answers.py.
         events.register("before-parse.*.*", answer_is_readable)

@@ -128,10 +128,24 @@ class Invocation:
     def console(self) -> Any:
         """The :class:`ConsoleContext` (services); built on first use."""
         if self._context is None:
+            from console.aws.call_watch import CallWatch
             from console.context import ConsoleContext
 
             config = self.config
-            self._context = ConsoleContext(config, source="cli", terraform=self.terraform)
+            timeout = self.extra.get("timeout")
+            watch = CallWatch(
+                lambda line: click.echo(line, err=True),
+                hint=f"giving up after --timeout {timeout:g}s"
+                if timeout
+                else "Ctrl-C to stop, --timeout SECONDS to give up sooner",
+            )
+            self._context = ConsoleContext(
+                config,
+                source="cli",
+                terraform=self.terraform,
+                watch=watch,
+                max_attempts=1 if timeout else None,
+            )
         return self._context
 
     def execution_role(self, given: str | None) -> str:
@@ -204,6 +218,13 @@ pass_invocation = click.make_pass_decorator(Invocation)
     "--json", "json_output", is_flag=True, help="Machine-readable output (read commands)."
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=None,
+    metavar="SECONDS",
+    help="Give up on an AWS call not answered within this many seconds (no retries).",
+)
+@click.option(
     "--config",
     "config_path",
     metavar="FILE",
@@ -219,6 +240,7 @@ def cli(
     endpoint_url: str | None,
     read_only: bool | None,
     json_output: bool,
+    timeout: float | None,
     config_path: str | None,
 ) -> None:
     """smconsole: a keyboard-driven operations console for Amazon SageMaker.
@@ -226,13 +248,17 @@ def cli(
     Run with no command to open the full-screen console; `smconsole demo` runs it on an
     embedded local stack with no AWS account.
     """
-    overrides = {
+    overrides: dict[str, Any] = {
         "profile": profile,
         "region": region,
         "endpoint_url": endpoint_url,
         "read_only": read_only,
     }
+    if timeout is not None:
+        overrides["read_timeout"] = timeout
+        overrides["connect_timeout"] = min(timeout, 5.0)
     ctx.obj = Invocation(overrides=overrides, config_path=config_path, json_output=json_output)
+    ctx.obj.extra["timeout"] = timeout
     if ctx.invoked_subcommand is None:
         from console.cli.tui import open_tui
 

@@ -16,6 +16,7 @@ from console.cli.root import (
     wants_json,
     yes_option,
 )
+from console.cli.waiting import WAIT_OPTION_HELP, wait_in_service
 from console.errors import NotSupportedError
 from console.services.notebooks import (
     DEFAULT_NOTEBOOK_INSTANCE_TYPE,
@@ -112,10 +113,21 @@ def notebook_describe(inv: Invocation, name: str, json_output: bool) -> None:
 
 @command("notebook-start", SECTION, short_help="Start a stopped notebook instance.")
 @click.argument("name")
+@click.option("--wait", is_flag=True, help=WAIT_OPTION_HELP)
 @pass_invocation
-def notebook_start(inv: Invocation, name: str) -> None:
+def notebook_start(inv: Invocation, name: str, wait: bool) -> None:
     inv.console.notebooks.start_notebook(name)
     click.echo(f"starting notebook instance {name}")
+    if wait:
+        wait_in_service(
+            inv.console.sessions.client("sagemaker"),
+            "notebook_instance_in_service",
+            {"NotebookInstanceName": name},
+            what=f"notebook {name}",
+            status_field="NotebookInstanceStatus",
+            describe=f"notebook-describe {name}",
+            translate=inv.console.sessions.translate,
+        )
 
 
 @command("notebook-stop", SECTION, short_help="Stop a notebook instance (asks first).")
