@@ -536,3 +536,94 @@ def test_call_watch_is_quiet_for_quick_calls() -> None:
     count = len(said)
     time.sleep(0.3)
     assert len(said) == count  # nothing after the answer
+
+
+# --- --wait ------------------------------------------------------------------------------
+def make_endpoint_config(aws: Any) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_model(
+        ModelName="m1",
+        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models-bkt/m.tar.gz"},
+        ExecutionRoleArn=ROLE,
+    )
+    for config in ("cfg-a", "cfg-b"):
+        sm.create_endpoint_config(
+            EndpointConfigName=config,
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": "m1",
+                    "InstanceType": "ml.m5.large",
+                    "InitialInstanceCount": 1,
+                    "InitialVariantWeight": 1.0,
+                }
+            ],
+        )
+
+
+def test_endpoint_create_and_notebook_start_wait(aws: Any, run_cli: Any) -> None:
+    make_endpoint_config(aws)
+    created = run_cli("endpoint-create", "ep1", "cfg-a", "--wait")
+    assert created.exit_code == 0, created.stderr
+    assert "endpoint ep1 is InService" in created.stderr
+    sm = aws.client("sagemaker")
+    assert sm.describe_endpoint(EndpointName="ep1")["EndpointStatus"] == "InService"
+
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    sm.stop_notebook_instance(NotebookInstanceName="nb")
+    started = run_cli("notebook-start", "nb", "--wait")
+    assert started.exit_code == 0, started.stderr
+    assert "notebook nb is InService" in started.stderr
+    for command in ("endpoint-create", "endpoint-update", "notebook-start"):
+        assert "--wait" in run_cli(command, "--help").stdout
+
+
+def test_wait_prints_progress_and_stops_waiting(aws: Any) -> None:
+    """The demo's moto handlers move a started notebook to Pending (and, with no
+    simulator running, leave it there): the wait reports each check, then gives up."""
+    from console.cli.waiting import wait_in_service
+    from console.demo import moto_extras
+    from console.errors import ConflictError, NotFoundError
+    from tests.support.helpers import context
+
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    sm.stop_notebook_instance(NotebookInstanceName="nb")
+    ctx = context()
+    moto_extras.install(moto_extras.DemoState(notebook_url_base="http://127.0.0.1:9"))
+    try:
+        ctx.notebooks.start_notebook("nb")
+        said: list[str] = []
+        with pytest.raises(ConflictError, match="still Pending") as stopped:
+            wait_in_service(
+                ctx.sessions.client("sagemaker"),
+                "notebook_instance_in_service",
+                {"NotebookInstanceName": "nb"},
+                what="notebook nb",
+                status_field="NotebookInstanceStatus",
+                describe="notebook-describe nb",
+                max_minutes=0.01,
+                delay=0.1,
+                say=said.append,
+                translate=ctx.sessions.translate,
+            )
+        assert stopped.value.hint
+        assert len(said) >= 2
+        assert all(line.startswith("waiting for notebook nb: Pending (") for line in said)
+    finally:
+        moto_extras.uninstall()
+    with pytest.raises(NotFoundError):
+        wait_in_service(
+            ctx.sessions.client("sagemaker"),
+            "notebook_instance_in_service",
+            {"NotebookInstanceName": "ghost"},
+            what="notebook ghost",
+            status_field="NotebookInstanceStatus",
+            describe="notebook-describe ghost",
+            delay=0.1,
+            translate=ctx.sessions.translate,
+        )
