@@ -502,9 +502,14 @@ def black_hole() -> Any:
 
 
 def test_a_silent_server_shows_progress_and_timeout_is_honoured(
-    black_hole: str, run_cli: Any
+    black_hole: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import time
+
+    from console.aws import call_watch
+
+    # The runner's stderr is not a terminal: there the first line comes after 10 s.
+    monkeypatch.setattr(call_watch, "QUIET_AFTER_SECONDS", call_watch.AFTER_SECONDS)
 
     started = time.monotonic()
     result = run_cli("--endpoint-url", black_hole, "--timeout", "2.5", "training-list")

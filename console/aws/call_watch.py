@@ -16,7 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-AFTER_SECONDS = 1.0
+AFTER_SECONDS = 1.0  # on a terminal: a person is watching
+# Into a pipe or a log (scripts, CI), only a wait this long is worth a line: the usual
+# second of a busy endpoint would be noise in front of the output a script parses.
+QUIET_AFTER_SECONDS = 10.0
 EVERY_SECONDS = 5.0
 
 

@@ -128,13 +128,16 @@ class Invocation:
     def console(self) -> Any:
         """The :class:`ConsoleContext` (services); built on first use."""
         if self._context is None:
-            from console.aws.call_watch import CallWatch
+            from console.aws import call_watch
             from console.context import ConsoleContext
 
             config = self.config
             timeout = self.extra.get("timeout")
-            watch = CallWatch(
+            watch = call_watch.CallWatch(
                 lambda line: click.echo(line, err=True),
+                after=call_watch.AFTER_SECONDS
+                if sys.stderr.isatty()
+                else call_watch.QUIET_AFTER_SECONDS,
                 hint=f"giving up after --timeout {timeout:g}s"
                 if timeout
                 else "Ctrl-C to stop, --timeout SECONDS to give up sooner",
