@@ -22,6 +22,8 @@ MACHINES = (
     "tests/tui/test_keyed_table_model.py::TestKeyedTableModel",
     "tests/test_stateful_incremental.py::TestIncrementalLister",
     "tests/test_stateful_poll_schedule.py::TestPollSchedule",
+    "tests/test_stateful_log_tail.py::TestFollowerPositions",
+    "tests/test_stateful_jobs_feed.py::TestJobsFeed",
 )
 
 

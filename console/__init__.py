@@ -5,4 +5,9 @@ This package is headless on purpose: it never imports Textual (or ``screens`` /
 scripted without a terminal. ``tests/test_import_hygiene.py`` enforces this.
 """
 
+from console.telemetry import telemetry_off
+
 __version__ = "0.1.0"
+
+# Before anything can import mlflow (console/telemetry.py says why).
+telemetry_off()

@@ -18,6 +18,7 @@ from console.config import Config
 from console.gate import MutationGate
 
 if TYPE_CHECKING:
+    from console.aws.call_watch import CallWatch
     from console.mlflow.service import MlflowService
     from console.services.endpoints import EndpointsService
     from console.services.evidence import EvidenceService
@@ -45,6 +46,8 @@ class ConsoleContext:
         source: str = "cli",
         metrics: ApiMetrics | None = None,
         terraform: TerraformStatus | None = None,
+        watch: CallWatch | None = None,
+        max_attempts: int | None = None,
     ) -> None:
         self.config = config
         # What the Terraform stack filled into ``config`` (see console.tf_defaults.prepare).
@@ -57,6 +60,8 @@ class ConsoleContext:
             metrics,
             connect_timeout=config.connect_timeout,
             read_timeout=config.read_timeout,
+            max_attempts=max_attempts,
+            watch=watch,
         )
         self.audit = AuditLog(config.audit_path())
         self.gate = MutationGate(

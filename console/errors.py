@@ -20,11 +20,16 @@ class SmError(Exception):
 
     exit_code = 1
     kind = "error"
+    # What to do when the raiser had nothing more precise: every `error:` line the CLI
+    # prints comes with a `hint:` line (issue #15).
+    default_hint: str | None = None
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         # Messages often quote what a remote service answered: made inert here, once,
         # so no `error:` line, banner or notification can carry an escape sequence.
         message = inert(str(message))
+        if hint is None:
+            hint = self.default_hint
         super().__init__(message)
         self.message = message
         self.hint = None if hint is None else inert(str(hint))
@@ -42,6 +47,7 @@ class ValidationError(SmError):
 
     exit_code = 2
     kind = "invalid"
+    default_hint = "nothing was sent; correct the value (`--help` shows the options)"
 
 
 class ConfigError(SmError):
@@ -49,6 +55,7 @@ class ConfigError(SmError):
 
     exit_code = 2
     kind = "config"
+    default_hint = "correct the config file (or the SMCONSOLE_* variable) it names"
 
 
 class ReadOnlyError(SmError):
@@ -56,6 +63,7 @@ class ReadOnlyError(SmError):
 
     exit_code = 3
     kind = "read-only"
+    default_hint = "start without --read-only (or set read_only = false) to make changes"
 
 
 class AbortedError(SmError):
@@ -63,16 +71,22 @@ class AbortedError(SmError):
 
     exit_code = 4
     kind = "aborted"
+    default_hint = "nothing was changed"
 
 
 class NotFoundError(SmError):
     exit_code = 5
     kind = "not-found"
+    default_hint = (
+        "check the name and the region (`smconsole status`); the matching list command "
+        "shows what exists"
+    )
 
 
 class AccessDeniedError(SmError):
     exit_code = 6
     kind = "access-denied"
+    default_hint = "ask for the permission, or switch profile with --profile"
 
 
 class CredentialsError(SmError):
@@ -80,11 +94,13 @@ class CredentialsError(SmError):
 
     exit_code = 6
     kind = "credentials"
+    default_hint = "refresh your credentials, e.g. `aws sso login` or set AWS_PROFILE"
 
 
 class ThrottledError(SmError):
     exit_code = 7
     kind = "throttled"
+    default_hint = "wait a minute and try again"
 
 
 class UnreachableError(SmError):
@@ -92,6 +108,7 @@ class UnreachableError(SmError):
 
     exit_code = 8
     kind = "unreachable"
+    default_hint = "check the network, proxy or --endpoint-url"
 
 
 class NotSupportedError(SmError):
@@ -99,6 +116,7 @@ class NotSupportedError(SmError):
 
     exit_code = 9
     kind = "not-supported"
+    default_hint = "local stacks such as moto lack some calls; real AWS has it"
 
 
 class ConflictError(SmError):
@@ -106,6 +124,7 @@ class ConflictError(SmError):
 
     exit_code = 10
     kind = "conflict"
+    default_hint = "describe it to see its current state, then try again"
 
 
 class ResponseLostError(UnreachableError):
@@ -142,6 +161,7 @@ class AuditUnwritableError(SmError):
 
     exit_code = 13
     kind = "audit"
+    default_hint = "check the audit log's directory and free space (audit_log in the config)"
 
 
 class ToolMissingError(SmError):
@@ -149,12 +169,14 @@ class ToolMissingError(SmError):
 
     exit_code = 11
     kind = "tool-missing"
+    default_hint = "install it and make sure it is on PATH"
 
 
 class AwsError(SmError):
     """Any other error answered by AWS, with its code kept for callers that branch on it."""
 
     kind = "aws"
+    default_hint = "the message is AWS's own; check the values sent and `smconsole status`"
 
     def __init__(self, message: str, hint: str | None = None, code: str = "") -> None:
         super().__init__(message, hint)
@@ -168,6 +190,10 @@ class UngatedMutationError(RuntimeError):
     fails tests loudly instead.
     """
 
+
+# Said by long-running parts (TUI pollers, log followers) that do retry; a one-shot CLI
+# command has already retried and given up by the time it prints: see console/cli/main.py.
+RETRY_HINT = "the console backs off and retries"
 
 _THROTTLE_CODES = frozenset(
     {
@@ -309,13 +335,11 @@ def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bo
     op = getattr(exc, "operation_name", "") or "the call"
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code in _THROTTLE_CODES:
-        return ThrottledError(
-            f"{op} is being throttled by AWS", "the console backs off and retries"
-        )
+        return ThrottledError(f"{op} is being throttled by AWS", RETRY_HINT)
     if code in _UNAVAILABLE_CODES or status == 503:
         return UnreachableError(
             f"{op}: the service is unavailable ({code or status})",
-            "AWS is having trouble; the console backs off and retries",
+            f"AWS is having trouble; {RETRY_HINT}",
         )
     if code in _EXPIRED_CODES:
         return CredentialsError(

@@ -90,11 +90,46 @@ def check_framework(framework: str) -> str:
     known = list_frameworks()
     if framework in known:
         return framework
+    wanted = framework.strip().lower() if isinstance(framework, str) else ""
+    for name in known:  # `PyTorch`, `XGBoost`: the catalog's names are lower-case
+        if name.lower() == wanted:
+            return name
     close = [name for name in known if framework and framework.lower() in name]
     examples = (close or [name for name in POPULAR if name in known])[:7]
     raise ValidationError(
         f"unknown framework {framework!r}",
         f"known ones include {', '.join(examples)} ({len(known)} in all: `smconsole images`)",
+    )
+
+
+def version_matches(candidate: str, wanted: str) -> bool:
+    """``--version 2.0`` means 2.0 and every 2.0.x (not 2.01): equal, or a prefix ending
+    at a dot."""
+    wanted = wanted.strip()
+    return candidate == wanted or candidate.startswith(wanted.rstrip(".") + ".")
+
+
+# An ECR registry host: ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]
+_ECR_HOST_RE = re.compile(
+    r"^\d{12}\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?/"
+)
+
+
+def image_region(uri: str) -> str:
+    """The region of an ECR image URI; "" for anything else (Docker Hub, a name:tag)."""
+    match = _ECR_HOST_RE.match(uri) if isinstance(uri, str) else None
+    return match.group("region") if match else ""
+
+
+def region_mismatch(uri: str, region: str) -> str:
+    """A warning when ``uri`` lives in another region's ECR than the job's; else ""."""
+    where = image_region(uri)
+    if not where or not region or where == region:
+        return ""
+    return (
+        f"the image is in ECR in {where}, the job runs in {region}; SageMaker may not pull "
+        f"it across regions (prebuilt images for {region}: `smconsole images FRAMEWORK "
+        f"--region {region}`)"
     )
 
 
@@ -173,7 +208,7 @@ def _framework_images(
         return []
     versions = sorted(config["versions"], key=_version_key, reverse=True)
     if version is not None:
-        versions = [v for v in versions if v == version]
+        versions = [v for v in versions if version_matches(v, version)]
     elif latest is not None:
         versions = versions[:latest]
     out: list[ImageRecord] = []
@@ -240,7 +275,7 @@ def list_images(
     """Images for ``framework`` (every version, newest first) in ``region`` and ``scope``.
 
     With no framework: the newest version of every framework that has ``scope``.
-    ``version`` keeps one version (aliases such as ``2.5`` are not listed, exact only);
+    ``version`` keeps that version and its patch versions (``2.0`` finds 2.0.x);
     ``latest`` keeps the newest N versions.
     """
     if scope not in SCOPES:

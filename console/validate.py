@@ -24,6 +24,10 @@ ARN_RE = re.compile(
 )
 ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._\-/:@]*$", re.I)
+# What to do when a create has no execution role (every create that needs one says this).
+NO_ROLE_HINT = (
+    "pass --role ARN, set execution_role_arn in the config, or run `smconsole role-create`"
+)
 # EC2 instance families as SageMaker prints them (ml.<family>.<size>), no dots elsewhere.
 
 
@@ -37,7 +41,10 @@ def name(value: str, field: str = "name", max_len: int = NAME_MAX) -> str:
     if not isinstance(value, str) or not value:
         raise ValidationError(f"{field} is empty", "use 1-63 letters, digits and hyphens")
     if len(value) > max_len:
-        raise ValidationError(f"{field} is {len(value)} characters long, at most {max_len} allowed")
+        raise ValidationError(
+            f"{field} is {len(value)} characters long, at most {max_len} allowed",
+            f"shorten it to {max_len} characters or fewer",
+        )
     if not NAME_RE.match(value):
         raise ValidationError(
             f"{field} {_show(value)} is not a valid SageMaker name",
@@ -49,7 +56,9 @@ def name(value: str, field: str = "name", max_len: int = NAME_MAX) -> str:
 def s3_uri(value: str, field: str = "S3 URI") -> str:
     """An ``s3://bucket[/key]`` URI with a plausible bucket name."""
     if not isinstance(value, str) or not value.startswith("s3://"):
-        raise ValidationError(f"{field} {_show(value)} must start with s3://")
+        raise ValidationError(
+            f"{field} {_show(value)} must start with s3://", "expected s3://bucket/prefix"
+        )
     match = S3_URI_RE.match(value)
     if not match or ".." in match.group("bucket") or any(c in value for c in "\n\r\t "):
         raise ValidationError(
@@ -71,10 +80,15 @@ def positive_int(value: Any, field: str, *, maximum: int | None = None) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ValidationError(f"{field} must be a whole number, got {_show(value)}") from None
+        raise ValidationError(
+            f"{field} must be a whole number, got {_show(value)}", "e.g. 1"
+        ) from None
     if isinstance(value, bool) or number < 1 or (maximum is not None and number > maximum):
         bound = f"1-{maximum}" if maximum else "at least 1"
-        raise ValidationError(f"{field} must be {bound}, got {_show(value)}")
+        raise ValidationError(
+            f"{field} must be {bound}, got {_show(value)}",
+            f"pass a whole number from 1 to {maximum}" if maximum else "pass 1 or more",
+        )
     return number
 
 
@@ -85,7 +99,8 @@ def arn(value: str, field: str = "ARN", service: str | None = None) -> str:
         raise ValidationError(f"{field} {_show(value)} is not an ARN", "arn:aws:SERVICE:…")
     if service and match.group("service") != service:
         raise ValidationError(
-            f"{field} {_show(value)} is a {match.group('service')} ARN, expected {service}"
+            f"{field} {_show(value)} is a {match.group('service')} ARN, expected {service}",
+            f"pass an arn:aws:{service}:… ARN",
         )
     return value
 
@@ -93,7 +108,10 @@ def arn(value: str, field: str = "ARN", service: str | None = None) -> str:
 def role_arn(value: str, field: str = "execution role") -> str:
     arn(value, field, service="iam")
     if ":role/" not in value:
-        raise ValidationError(f"{field} {_show(value)} is not an IAM role ARN")
+        raise ValidationError(
+            f"{field} {_show(value)} is not an IAM role ARN",
+            "e.g. arn:aws:iam::123456789012:role/NAME (`smconsole role-list --sagemaker`)",
+        )
     return value
 
 
@@ -119,22 +137,27 @@ def image_uri(value: str, field: str = "image") -> str:
 def json_payload(text: str, field: str = "payload") -> Any:
     """Parse JSON given by a person, with the line/column of the first mistake."""
     if not isinstance(text, str):
-        raise ValidationError(f"{field} must be text")
+        raise ValidationError(f"{field} must be text", "pass JSON text or @file.json")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            f"{field} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            f"{field} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            "JSON wants double quotes around keys and strings (quote the whole payload "
+            "for the shell), or pass @file.json",
         ) from None
     except RecursionError:
-        raise ValidationError(f"{field} is nested too deeply") from None
+        raise ValidationError(
+            f"{field} is nested too deeply", "flatten it; at most ~900 levels are read"
+        ) from None
 
 
 def json_object(text: str, field: str = "JSON") -> dict[str, Any]:
     value = json_payload(text, field)
     if not isinstance(value, dict):
         raise ValidationError(
-            f"{field} must be a JSON object ({{...}}), got {type(value).__name__}"
+            f"{field} must be a JSON object ({{...}}), got {type(value).__name__}",
+            'e.g. {"key": "value"}',
         )
     return value
 
@@ -159,6 +182,8 @@ def key_values(pairs: list[str] | tuple[str, ...], field: str) -> dict[str, str]
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not KV_KEY_RE.match(key):
-            raise ValidationError(f"{field} {_show(pair)} must look like KEY=VALUE")
+            raise ValidationError(
+                f"{field} {_show(pair)} must look like KEY=VALUE", f"e.g. {field} lr=0.01"
+            )
         out[key] = value
     return out

@@ -22,7 +22,7 @@ from screens.endpoints.update import ConfigPicker
 from screens.endpoints.view import EndpointsView
 from screens.endpoints.weights import WeightsDialog
 from screens.hyperpod.events import EventDetailScreen, EventsPane
-from screens.hyperpod.jobs import GpuScreen
+from screens.hyperpod.jobs import GpuScreen, SlurmLogScreen
 from screens.hyperpod.panes import ClustersPane, HistoryPane, NodesPane, QueuePane
 from screens.hyperpod.sbatch import SbatchScreen
 from screens.hyperpod.view import HyperPodView
@@ -116,6 +116,7 @@ BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
     ("sbatch editor", SbatchScreen),
     ("GPU panel", GpuScreen),
     ("Logs", LogScreen),
+    ("Slurm job log", SlurmLogScreen),
     ("Log panel", LogPanel),
     ("Log search", SearchBar),
     ("Status", StatusView),

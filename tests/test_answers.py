@@ -335,3 +335,14 @@ def test_every_mutating_call_the_services_send_has_a_read_back() -> None:
     mutating = {op for op in operations if is_mutating(op)}
     assert {"CreateTrainingJob", "UpdateModelPackage", "StopNotebookInstance"} <= mutating
     assert mutating - set(READ_BACKS) - CANNOT_TELL == set()
+
+
+def test_the_audit_log_is_created_private(tmp_path: Path) -> None:
+    """README: the audit log is created mode 0600 (it names callers and targets)."""
+    import stat
+
+    from console.audit import AuditLog, AuditRecord
+
+    log = AuditLog(tmp_path / "state" / "audit.jsonl")
+    log.write(AuditRecord("t", "c", "p", "r", "notebook-stop", "nb", {}, "refused"))
+    assert stat.S_IMODE(log.path.stat().st_mode) == 0o600

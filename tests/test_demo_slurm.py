@@ -24,6 +24,7 @@ from console.remote.errors import RemoteCommandError
 from console.services.hyperpod import ClusterNode
 from console.slurm.client import SlurmClient
 from console.slurm.join import join_nodes
+from console.slurm.records import SlurmJob
 from console.slurm.tail import LogFollower
 
 T0 = 1_800_000_000.0
@@ -52,8 +53,8 @@ def slurm(clock: Clock) -> SlurmClient:
     return SlurmClient(transport, hyperpod=True)
 
 
-def names(jobs: list[object]) -> dict[str, str]:
-    return {j.name: j.display_state for j in jobs}  # type: ignore[attr-defined]
+def names(jobs: list[SlurmJob]) -> dict[str, str]:
+    return {j.name: j.display_state for j in jobs}
 
 
 def test_labelled_as_simulated(slurm: SlurmClient) -> None:
@@ -129,8 +130,11 @@ def test_gpus_of_a_job_show_a_straggler_and_a_node_shows_an_xid(slurm: SlurmClie
     broken = slurm.gpus("ip-127-31-1-13")
     assert [x.code for x in broken.xids] == [79]
     eval_job = next(j for j in slurm.queue() if j.name == "eval-mmlu")
-    idle = [g.index for g in slurm.gpus(eval_job.job_id).gpus if "idle" in g.flags]
-    assert idle == [4, 5, 6, 7]  # the job holds 4 of the node's 8 GPUs
+    held = slurm.gpus(eval_job.job_id).gpus
+    # The job holds 4 of its node's 8 GPUs: only those are shown, so none is "idle".
+    assert len(held) == 4 and not any("idle" in g.flags for g in held)
+    [(node, indexes)] = slurm.job_gpu_indexes(eval_job.job_id).items()
+    assert [g.index for g in held] == list(indexes) and {g.node for g in held} == {node}
 
 
 def test_nodes_come_from_the_hyperpod_compute_instances() -> None:

@@ -199,3 +199,53 @@ def test_the_length_check_leaves_bodiless_answers_alone() -> None:
     _check_complete(post, {"body": b"{}", "headers": {"content-length": "2"}, "status_code": 200})
     with pytest.raises(botocore.exceptions.IncompleteReadError):
         _check_complete(post, answer)
+
+
+def test_after_lets_the_first_calls_through_untouched(proxy: FaultProxy) -> None:
+    context = context_via(proxy)
+    proxy.add(Fault("denied", "sagemaker", "ListNotebookInstances", after=2, times=1))
+    assert list(context.notebooks.list_notebooks()) == []
+    assert list(context.notebooks.list_notebooks()) == []
+    with pytest.raises(AccessDeniedError):
+        list(context.notebooks.list_notebooks())
+    assert proxy.calls("ListNotebookInstances", faulted=False) == 2
+    assert proxy.calls("ListNotebookInstances", faulted=True) == 1
+    assert proxy.active == 0
+
+
+def test_the_proxy_sockets_do_not_wait_for_nagle(proxy: FaultProxy) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", int(proxy.url.rsplit(":", 1)[1]))) as client:
+        client.sendall(b"GET /moto-api/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert client.recv(12).startswith(b"HTTP/1.")
+    # The handler sets TCP_NODELAY on the accepted socket (and on the upstream one).
+    import inspect
+
+    from tests.support import fault_proxy
+
+    assert inspect.getsource(fault_proxy).count("TCP_NODELAY") == 2
+
+
+def test_a_5xx_after_the_change_with_reads_failing_too_is_sent_once_and_unknown(
+    proxy: FaultProxy, aws: Any
+) -> None:
+    """The describe before the delete answers; the delete is applied and answered 500,
+    and so is every read after it: the delete is sent once, audited ``unknown`` (the
+    read-back was tried and could not tell), and moto shows it did take effect."""
+    sm = _notebook(aws)
+    sm.stop_notebook_instance(NotebookInstanceName="nb")
+    context = context_via(proxy)
+    proxy.add(Fault("500_after", "sagemaker", after=1))
+    with pytest.raises(SmError, match="may or may not have taken effect"):
+        context.notebooks.delete_notebook("nb")
+    proxy.clear()
+    assert proxy.delivered("DeleteNotebookInstance") == 1
+    assert proxy.delivered_twice() == 0
+    assert proxy.calls("DescribeNotebookInstance", faulted=False) == 1  # the check before
+    assert proxy.calls("DescribeNotebookInstance", faulted=True) >= 1  # the read-back
+    (record,) = [r for r in audit_records() if r["action"] == "notebook-delete"]
+    assert record["outcome"] == "unknown" and "could not be read" in record["detail"]
+    intent, outcome = [r for r in audit_records(intents=True) if r["action"] == "notebook-delete"]
+    assert (intent["outcome"], outcome["outcome"]) == ("intent", "unknown")
+    assert sm.list_notebook_instances()["NotebookInstances"] == []  # it was applied

@@ -360,7 +360,10 @@ def test_cli_node_actions_confirm_refuse_and_report(run_cli: Any, node_calls: An
     rebooted = run_cli("cluster-node-reboot", "hp-1", "workers-0", "controller-0", "--yes")
     assert rebooted.exit_code == 1
     assert "reboot requested: workers-0" in rebooted.stdout
-    assert rebooted.stderr.strip().splitlines()[-1] == ("error: reboot failed for 1 of 2 node(s)")
+    # The error line, then its hint (every error has one).
+    error, hint = rebooted.stderr.strip().splitlines()[-2:]
+    assert error == "error: reboot failed for 1 of 2 node(s)"
+    assert hint.startswith("hint: ")
     replaced = run_cli("cluster-node-replace", "hp-1", "workers-1", "--yes", "--json")
     assert replaced.json()["successful"] == ["workers-1"]
     assert [name for name, _ in node_calls] == [

@@ -116,7 +116,9 @@ def test_a_helper_that_fails_means_the_poll_lists_itself(
     aws: Any, proxy: FaultProxy, config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     create_job(aws.client("sagemaker"), "solo")
-    monkeypatch.setattr(jobs_prefetch, "MODULE", "console.no_such_helper")
+    # A helper that reads its whole input, then fails: a module that did not exist would
+    # die before the config is written to it, and start() would rightly give up early.
+    monkeypatch.setattr(jobs_prefetch, "MODULE", "json.tool")
     context = prefetched_context(config)
 
     assert names(JobsFeed(context).fetch()) == ["solo"]

@@ -349,7 +349,8 @@ def test_training_logs_bad_input(aws: Any, run_cli: Any) -> None:
     zero = run_cli("training-logs", "job", "--since", "0")
 
     assert missing.exit_code == 5
-    assert missing.stderr.splitlines()[0] == "error: no logs yet for training job nobody"
+    # An unknown job is "not found" (issue #15), not "no logs yet … try --follow".
+    assert missing.stderr.splitlines()[0] == "error: training job nobody not found"
     assert bad.exit_code == 2 and "not a valid SageMaker name" in bad.stderr
     assert zero.exit_code != 0
     for result in (missing, bad, zero):

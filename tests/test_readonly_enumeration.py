@@ -85,6 +85,7 @@ CASES: dict[str, Case] = {
     "trial-delete": lambda c, s: c.experiments.delete_trial("trial-1"),
     "model-package-group-create": lambda c, s: c.registry.create_group("grp-new"),
     "model-package-group-delete": lambda c, s: c.registry.delete_group("grp-empty"),
+    "model-package-delete": lambda c, s: c.registry.delete_package(s["package"]),
     "model-package-approve": lambda c, s: c.registry.update_approval(s["package"], "Approved"),
     "model-package-reject": lambda c, s: c.registry.update_approval(s["package"], "Rejected"),
     "model-package-update": lambda c, s: c.registry.update_approval(
@@ -256,6 +257,7 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "trial-delete": ("trial-1", "--yes"),
     "model-package-group-create": ("grp-2",),
     "model-package-group-delete": ("grp-empty", "--yes"),
+    "model-package-delete": ("{package}", "--yes"),
     "model-package-approve": ("{package}", "--yes"),
     "model-package-reject": ("{package}", "--yes"),
     "role-create": ("role-2",),

@@ -68,8 +68,14 @@ PATHS: dict[str, Callable[[SlurmClient, str], Any]] = {
     "submit.remote_dir": lambda c, w: SlurmClient(
         c.transport, remote_dir=f"{c.remote_dir}/{w}"
     ).submit(HELD, name="ok"),
+    "submit.output_dir": lambda c, w: c.submit(
+        HELD.replace("#SBATCH --hold\n", f"#SBATCH --hold\n#SBATCH --output=/tmp/smc-{w}/%j\n"),
+        name="ok",
+    ),
     "cancel.job_id": lambda c, w: c.cancel(w),
     "job.job_id": lambda c, w: c.job(w),
+    "job_rows.job_id": lambda c, w: c.job_rows(w),
+    "job_gpu_indexes.job_id": lambda c, w: c.job_gpu_indexes(w),
     "output_path.job_id": lambda c, w: c.output_path(w),
     "tail.job_id": lambda c, w: c.tail(w),
     "follow.job_id": lambda c, w: c.follow(w),
@@ -101,6 +107,7 @@ KNOWN_CALL_SITES = {
     ("SlurmClient._submit_once", "run"): "argv list; wrapper gets values as $1 $2 $@",
     ("SlurmClient._submit_once", "sh -c"): "SUBMIT_SCRIPT is constant; values positional",
     ("SlurmClient._cleanup", "run"): "argv list (rm -rf -- paths)",
+    ("SlurmClient._make_output_directories", "run"): "argv list (mkdir -p -- directories)",
     ("cancel.run", "run"): "argv list (scancel ID); the job id validated first",
     ("spawn_argv", "sh -c"): "constant SPAWN_SCRIPT; the program's argv positional",
     ("SlurmClient.node_gpus", "shlex.join"): "the ssh hop's remote line, every word quoted",

@@ -20,6 +20,7 @@ from console.services.hyperpod import ClusterNode
 from console.slurm.client import AccountingDisabledError, SlurmClient
 from console.slurm.join import join_nodes
 from console.slurm.parse import SlurmOutputError
+from tests.support import slurm_fields
 
 CAPTURES = Path(__file__).parent / "system" / "captures"
 
@@ -87,7 +88,7 @@ def test_falls_back_to_text_when_json_is_not_supported() -> None:
         {
             ("id", "-un"): ID,
             ("squeue", "--json"): Result(1, "", "squeue: unrecognized option '--json'\n"),
-            ("squeue", "-h"): ok("7|dev|ana|RUNNING|0:05|1:00:00|1|4|gres:gpu:1|n1|train\n"),
+            ("squeue", "-h"): slurm_fields.answer([{"tres-per-node": "gres:gpu:1"}]),
         }
     )
     client = SlurmClient(transport)
@@ -97,7 +98,7 @@ def test_falls_back_to_text_when_json_is_not_supported() -> None:
     json_calls = [c for c in transport.calls if c[:2] == ["squeue", "--json"]]
     assert len(json_calls) == 1  # the choice is remembered
     text_call = next(c for c in transport.calls if c[:2] == ["squeue", "-h"])
-    assert text_call[-2:] == ["-u", "ana"]
+    assert text_call[:6] == ["squeue", "-h", "-t", "all", "-u", "ana"]
 
 
 def test_json_is_filtered_to_my_active_jobs_like_text_squeue() -> None:
@@ -185,33 +186,67 @@ def test_submit_uploads_then_sbatches_with_a_token() -> None:
 def test_slurms_refusal_is_the_error() -> None:
     error = "sbatch: error: Batch job submission failed: Invalid account or account/partition"
     transport = ScriptedTransport(
-        {("mkdir",): ok(), ("sh", "-c"): wrapper_answer(1, "", error + "\n"), ("rm",): ok()}
+        {
+            ("id", "-un"): ID,
+            ("mkdir",): ok(),
+            ("sh", "-c"): wrapper_answer(1, "", error + "\n"),
+            ("squeue",): slurm_fields.answer([{"Comment": "someone else's"}]),
+            ("rm",): ok(),
+        }
     )
     with pytest.raises(RemoteCommandError) as caught:
         SlurmClient(transport).submit("#!/bin/bash\ntrue\n", name="x")
     assert caught.value.message == f"sbatch refused the job: {error}"
+    assert "nothing was submitted" in (caught.value.hint or "")  # Slurm was asked first
+
+
+def test_an_sbatch_error_after_slurm_recorded_the_job_never_says_nothing_was_submitted() -> None:
+    error = "sbatch: error: Batch job submission failed: Socket timed out on send/recv"
+    tokens: list[str] = []
+
+    def wrapper(argv: list[str]) -> Result:
+        tokens.append(argv[4])
+        return wrapper_answer(1, "", error + "\n")(argv)
+
+    def squeue(argv: list[str]) -> Result:
+        row = {"JobID": "77", "JobArrayID": "77", "Comment": tokens[0], "State": "FAILED"}
+        return slurm_fields.answer([{**row, "Reason": "JobLaunchFailure", "exit_code": "256"}])(
+            argv
+        )
+
+    transport = ScriptedTransport(
+        {
+            ("id", "-un"): ID,
+            ("mkdir",): ok(),
+            ("sh", "-c"): wrapper,
+            ("squeue",): squeue,
+            ("rm",): ok(),
+        }
+    )
+    with pytest.raises(RemoteCommandError) as caught:
+        SlurmClient(transport).submit("#!/bin/bash\ntrue\n", name="x")
+    assert "but Slurm recorded job 77: it is FAILED (JobLaunchFailure)" in caught.value.message
+    assert "nothing was submitted" not in caught.value.one_line()
 
 
 def test_after_a_drop_the_job_is_looked_up_before_anything_is_repeated() -> None:
     tokens: list[str] = []
 
     def squeue(argv: list[str]) -> Result:
-        return ok(f"99|{tokens[0]}\n")
+        rows = [{"JobID": "98", "JobArrayID": "98", "Comment": "another"}]
+        rows.append({"JobID": "99", "JobArrayID": "99", "Comment": tokens[0]})
+        return slurm_fields.answer(rows)(argv)
 
     def lost(argv: list[str]) -> Result:
         tokens.append(argv[4])
         raise ConnectionLostError("dropped", sent=True)
 
-    scontrol = (
-        (CAPTURES / "scontrol-job-running-22.05.txt").read_text().replace("JobId=3", "JobId=99")
-    )
     transport = ScriptedTransport(
         {
             ("id", "-un"): ID,
             ("mkdir",): ok(),
             ("sh", "-c"): lost,
             ("squeue",): squeue,
-            ("scontrol",): ok(scontrol),
             ("rm",): ok(),
         }
     )

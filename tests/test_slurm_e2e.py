@@ -235,7 +235,11 @@ def test_partitions_and_lint_use_the_clusters_facts(client: SlurmClient, system:
     assert client.default_partition() == system.default_partition  # what templates name
     assert partitions["gpu"].gpus_per_node == system.gpus_per_node
     issues = client.lint(script(["true"], extra="#SBATCH --gres=gpu:9\n#SBATCH -p gpux\n"))
-    assert {i.code for i in issues if i.severity == "error"} == {"unknown-partition"}
+    # Every finding: no partition gpux, and no partition here has nodes with 9 GPUs.
+    assert {i.code for i in issues if i.severity == "error"} == {
+        "unknown-partition",
+        "too-many-gpus",
+    }
     issues = client.lint(script(["true"], extra=f"#SBATCH --gres=gpu:{system.gpus_per_node + 1}\n"))
     assert [i.code for i in issues if i.severity == "error"] == ["too-many-gpus"]
 

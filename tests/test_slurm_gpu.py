@@ -192,7 +192,10 @@ def test_probe_takes_the_program_as_a_parameter() -> None:
 # --- end to end on the real Slurm ----------------------------------------------------------
 
 FAKE_NVIDIA_SMI = """#!/bin/sh
-# A fake nvidia-smi for the tests: four GPUs, the third one idle.
+# A fake nvidia-smi for the tests: four GPUs, the third one idle, whatever -i asks for
+# (more GPUs than a job holds: the console must show only the job's own). Its arguments
+# are logged beside it.
+printf '%s\n' "$*" >> "${0%/*}/calls"
 case "$*" in *--query-gpu=index,uuid,name,utilization.gpu,memory.used,memory.total,*) ;;
   *) echo "unexpected arguments: $*" >&2; exit 2 ;; esac
 echo "0, GPU-00000000-0000-0000-0000-000000000000, Fake GPU, 91, 30000, 40960, 61, 250.10"
@@ -245,12 +248,16 @@ def test_job_gpus_through_srun_with_a_fake_nvidia_smi(
     fake_nvidia_smi: str,
     system: System,
 ) -> None:
+    held = client.job_gpu_indexes(running_job)
+    assert list(held) == ["localhost"] and len(held["localhost"]) == 2  # --gres=gpu:2
     report = client.gpus(running_job, nvidia_smi=fake_nvidia_smi)
     [node] = report.nodes
     assert node.status == "ok" and node.node == "localhost"
-    assert [g.index for g in node.gpus] == [0, 1, 2, 3]
-    assert [g.flags for g in node.gpus] == [(), (), ("idle",), ()]
-    assert node.gpus[3].power_w is None and node.gpus[0].power_w == 250.10
+    # Exactly the job's GPUs, though the fake printed all four of the node's.
+    assert [g.index for g in node.gpus] == list(held["localhost"])
+    assert [g.flags for g in node.gpus] == [("idle",) if g.index == 2 else () for g in node.gpus]
+    calls = Path(fake_nvidia_smi).with_name("calls").read_text().splitlines()
+    assert calls[-1].endswith(f"-i {','.join(map(str, held['localhost']))}")
     assert not Path(system.home, "PWNED").exists()
     assert not list(Path(system.home).rglob("PWNED"))
 
@@ -276,6 +283,7 @@ def test_bad_targets_are_refused(client: SlurmClient) -> None:
 
 
 def test_cli_slurm_gpus(
+    client: SlurmClient,
     system: System,
     run_cli: Any,
     running_job: str,
@@ -285,10 +293,32 @@ def test_cli_slurm_gpus(
     assert table.exit_code == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0].split()[:4] == ["Node", "GPU", "Name", "Util"]
-    assert "1 GPU(s) flagged: localhost/2 idle" in table.stdout
+    held = client.job_gpu_indexes(running_job)["localhost"]
+    shown = [line.split()[1] for line in lines[1:] if line.startswith("localhost")]
+    assert shown == [str(i) for i in held]  # the job's two GPUs, not the node's four
+    assert ("1 GPU(s) flagged: localhost/2 idle" in table.stdout) == (2 in held)
     data = run_cli("slurm-gpus", running_job, *ssh_args(system), "--json").json()
     assert data["nodes"][0]["status"] == "missing" and data["job_id"] == running_job
     plain = run_cli("slurm-gpus", running_job, *ssh_args(system))
     assert plain.exit_code == 0
     assert "localhost: no nvidia-smi on this node" in plain.stdout
     assert_one_error(run_cli("slurm-gpus", "$(id)", "--local"), 2, "not a node name or a job id")
+
+
+def test_gpus_of_one_array_task(
+    client: SlurmClient, workdir: str, cleanup: list[str], fake_nvidia_smi: str
+) -> None:
+    """srun --jobid refuses 14_1: the step goes into the task's own number."""
+    body = ["for _ in $(seq 600); do [ -e stop ] && break; sleep 0.2; done"]
+    extra = "#SBATCH --gres=gpu:1\n#SBATCH --array=1\n"
+    result = client.submit(script(body, extra=extra), name="gpu-array", workdir=workdir)
+    cleanup.append(result.job_id)
+    task = f"{result.job_id}_1"
+    try:
+        running = client.wait_until(task, lambda j: j.state == "RUNNING", timeout=JOB_WAIT)
+        assert running.number and running.number != task
+        held = client.job_gpu_indexes(task)["localhost"]
+        report = client.gpus(task, nvidia_smi=fake_nvidia_smi)
+        assert [g.index for g in report.gpus] == list(held) and len(held) == 1
+    finally:
+        Path(workdir, "stop").touch()

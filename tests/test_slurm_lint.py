@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from console.slurm.lint import lint, read_directives
 from console.slurm.records import Partition
 
@@ -47,15 +49,17 @@ def test_errors_come_first_with_their_lines() -> None:
         "#!/bin/bash\n#SBATCH -o o.log\n#SBATCH -p gpuz\n#SBATCH --gpus-per-node=16\nx --ckpt y\n"
     )
     issues = lint(script, partitions=PARTITIONS)
-    assert [(i.code, i.line) for i in issues] == [("unknown-partition", 3)]
+    # Every finding: the partition is unknown, and no partition has nodes with 16 GPUs.
+    assert [(i.code, i.line) for i in issues] == [("unknown-partition", 3), ("too-many-gpus", 4)]
     assert "known: cpu, dev" in issues[0].message
+    assert "the nodes of any partition here have 8 GPU(s) per node" in issues[1].message
     too_many = "#!/bin/bash\n#SBATCH -o o.log\n#SBATCH --gpus-per-node=16\nx --ckpt y\n"
     (issue,) = lint(too_many, partitions=PARTITIONS)  # the default partition, dev: 8 GPUs
     assert (issue.severity, issue.code, issue.line) == ("error", "too-many-gpus", 3)
     assert "16 GPU(s) per node" in issue.message and "'dev' have 8" in issue.message
     on_cpu = "#!/bin/bash\n#SBATCH -o o.log -p cpu\n#SBATCH -G 1\nx --ckpt y\n"
     assert [i.message for i in lint(on_cpu, partitions=PARTITIONS)] == [
-        "asks for 1 GPU(s) per node, but partition 'cpu' has no GPUs"
+        "asks for 1 GPU(s) per node, but partition 'cpu' has no GPUs: it would pend forever"
     ]
 
 
@@ -115,3 +119,58 @@ def test_templates_name_the_default_partition_or_none() -> None:
         assert "{partition}" not in unknown
         for text in (known, unknown):
             assert [i for i in lint(text, partitions=PARTITIONS, hyperpod=True)] == []
+
+
+# --- fitting the live cluster's partitions ----------------------------------------------
+
+
+def small(name: str = "debug", **limits: object) -> Partition:
+    """The test cluster's shape: one node with 2 CPUs, ~23 GB and 4 GPUs."""
+    base = Partition(name, True, "UP", "localhost", None, 1, 2, gpus_per_node=4)
+    return replace(base, cpus_per_node=2, memory_per_node_mb=23593, **limits)  # type: ignore[arg-type]
+
+
+FITS = "#!/bin/bash\n#SBATCH -o o.log\n{}x --ckpt y\n"
+
+
+def fit_codes(directives: str, *partitions: Partition) -> list[tuple[str, int]]:
+    script = FITS.format(directives)
+    return [(i.code, i.line) for i in lint(script, partitions=partitions or [small()])]
+
+
+def test_what_can_never_run_here_is_an_error() -> None:
+    assert fit_codes("#SBATCH --cpus-per-task=4\n") == [("too-many-cpus", 3)]
+    assert fit_codes("#SBATCH -c 1\n#SBATCH --ntasks-per-node=3\n") == [("too-many-cpus", 3)]
+    assert fit_codes("#SBATCH -N 2\n") == [("too-many-nodes", 3)]
+    assert fit_codes("#SBATCH --nodes=2-4\n") == [("too-many-nodes", 3)]
+    assert fit_codes("#SBATCH --mem=64G\n") == [("too-much-memory", 3)]
+    assert fit_codes("#SBATCH -c 2\n#SBATCH --mem-per-cpu=16G\n") == [("too-much-memory", 4)]
+    assert fit_codes("#SBATCH --gres=gpu:5\n") == [("too-many-gpus", 3)]
+    limited = small("gpu", max_time_minutes=60)
+    assert fit_codes("#SBATCH -p gpu\n#SBATCH -t 2:00:00\n", limited) == [("time-limit", 4)]
+
+
+def test_what_fits_is_not_flagged() -> None:
+    fitting = "#SBATCH -N 1\n#SBATCH -c 2\n#SBATCH --mem=20G\n#SBATCH --gres=gpu:4\n#SBATCH -t 5\n"
+    assert fit_codes(fitting) == []
+    assert fit_codes("#SBATCH --mem=0\n") == []  # all of a node's memory: always fits
+    assert fit_codes("#SBATCH -p gpu\n#SBATCH -t 30\n", small("gpu", max_time_minutes=60)) == []
+    # The partition's own limits count too, not only its nodes.
+    capped = small(max_cpus_per_node=1, max_nodes=1)
+    assert fit_codes("#SBATCH -c 2\n", capped) == [("too-many-cpus", 3)]
+
+
+def test_every_finding_is_reported_not_the_first() -> None:
+    script = "#SBATCH -p gpu\n#SBATCH -N 2\n#SBATCH -c 4\n#SBATCH --mem=1T\n#SBATCH -t 90\n"
+    issues = lint(FITS.format(script), partitions=[small("gpu", max_time_minutes=60)])
+    assert [i.code for i in issues] == [
+        "too-many-nodes",
+        "too-many-cpus",
+        "too-much-memory",
+        "time-limit",
+    ]
+    assert issues[1].message == (
+        "asks for 4 CPU(s) per node, but the nodes of partition 'gpu' have 2 CPU(s) per node: "
+        "it would pend forever (PartitionConfig)"
+    )
+    assert "time limit of partition 'gpu' is 60 minute(s)" in issues[3].message

@@ -128,6 +128,7 @@ READ_BACKS: Mapping[str, ReadBack] = {
     "DeleteModelPackageGroup": _gone(
         "describe_model_package_group", "ModelPackageGroupName", "ModelPackageGroupStatus"
     ),
+    "DeleteModelPackage": _gone("describe_model_package", "ModelPackageName"),
     "UpdateModelPackage": ReadBack(
         "describe_model_package",
         "ModelPackageArn",

@@ -9,12 +9,14 @@ API budget and refuses any mutating call made outside the mutation gate.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from console.aws.answers import check_answer, has_idempotency_token
+from console.aws.call_watch import CallWatch
 from console.aws.metrics import ApiMetrics
 from console.errors import CredentialsError, ResponseLostError, UngatedMutationError, translate
 
@@ -227,14 +229,31 @@ class SessionFactory:
         *,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
+        max_attempts: int | None = None,
+        watch: CallWatch | None = None,
     ) -> None:
         self.context = context
+        # ``max_attempts``: set by the CLI's --timeout (a deadline allows no retries).
+        self._max_attempts = max_attempts
+        self.watch = watch
         self.metrics = metrics or ApiMetrics()
         self.connect_timeout = connect_timeout or self.CONNECT_TIMEOUT
         self.read_timeout = read_timeout or self.READ_TIMEOUT
         self._lock = threading.Lock()
         self._session: Any = None
         self._clients: dict[str, Any] = {}
+
+    def max_attempts(self) -> int:
+        """Attempts per call: ``AWS_MAX_ATTEMPTS`` when the operator set it (the throttling
+        hint of the CLI says so), else ours (fewer on a local stack)."""
+        default = self.MAX_ATTEMPTS_LOCAL if self.context.endpoint_url else self.MAX_ATTEMPTS
+        if self._max_attempts is not None:
+            return self._max_attempts
+        try:
+            wanted = int(os.environ.get("AWS_MAX_ATTEMPTS", ""))
+        except ValueError:
+            return default
+        return wanted if wanted >= 1 else default
 
     @property
     def session(self) -> Any:
@@ -269,9 +288,7 @@ class SessionFactory:
             config = BotoConfig(
                 retries={
                     "mode": "adaptive",
-                    "max_attempts": (
-                        self.MAX_ATTEMPTS_LOCAL if self.context.endpoint_url else self.MAX_ATTEMPTS
-                    ),
+                    "max_attempts": self.max_attempts(),
                 },
                 connect_timeout=self.connect_timeout,
                 read_timeout=self.read_timeout,
@@ -323,6 +340,8 @@ class SessionFactory:
 
         events.register("before-call.*.*", before_call)
         events.register("after-call.*.*", after_call)
+        if self.watch is not None:  # after before_call: a refused call never started
+            self.watch.install(events, service)
         events.register("before-parameter-build.*.*", remember_sent)
         # Every answer must parse and carry the members we read: see console/aws/answers.py.
         events.register("before-parse.*.*", answer_is_readable)

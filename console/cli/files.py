@@ -40,13 +40,23 @@ def read_text_file(path: Path, cap: int, what: str) -> str:
     """``path`` as UTF-8 text, at most ``cap`` bytes, with one-line errors (exit 2)."""
     try:
         if path.is_dir():
-            raise ValidationError(f"{what} {path} is a directory, not a file")
+            raise ValidationError(
+                f"{what} {path} is a directory, not a file", "name a file inside it"
+            )
         with path.open("rb") as handle:
             data = read_capped(handle, cap, f"{what} {path}")
         return data.decode("utf-8")
     except FileNotFoundError:
-        raise ValidationError(f"{what} {path} does not exist") from None
+        raise ValidationError(
+            f"{what} {path} does not exist",
+            "check the path (relative paths start from the current directory)",
+        ) from None
     except UnicodeDecodeError:
-        raise ValidationError(f"{what} {path} is not UTF-8 text") from None
+        raise ValidationError(
+            f"{what} {path} is not UTF-8 text", "save it as UTF-8 (JSON and scripts are text)"
+        ) from None
     except OSError as exc:
-        raise ValidationError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+        raise ValidationError(
+            f"cannot read {what} {path}: {exc.strerror or exc}",
+            "check the file's permissions",
+        ) from None

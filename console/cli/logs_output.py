@@ -103,7 +103,19 @@ def print_job_logs(
         status = _status_of(inv, kind, name)
         follow = status not in TERMINAL_STATUSES
     if not follow:
-        events = logs.read(kind, name, since=since)
+        try:
+            events = logs.read(kind, name, since=since)
+        except NotFoundError:
+            # No logs: an unknown job says "not found" (not "try --follow"); a job
+            # that exists but has no logs yet keeps the logs service's message.
+            try:
+                _status_of(inv, kind, name)
+            except NotFoundError as missing:
+                raise NotFoundError(
+                    f"{kind} job {name} not found",
+                    f"`smconsole {kind}-list` shows the {kind} jobs of this account and region",
+                ) from missing
+            raise
         if as_json:
             json.dump([e.to_dict() for e in events], sys.stdout, indent=2, default=str)
             sys.stdout.write("\n")

@@ -16,7 +16,7 @@ import traceback
 import click
 
 from console.cli.root import cli
-from console.errors import SmError
+from console.errors import RETRY_HINT, SmError
 from console.sanitize import inert
 
 # Command modules, in --help order within their sections. Each registers its commands
@@ -47,16 +47,29 @@ def load_commands() -> click.Group:
     return cli
 
 
+# A one-shot command has retried already when it prints: say what the operator can do.
+CLI_RETRY_HINT = (
+    "the CLI already retried and gave up: try again later, or set AWS_MAX_ATTEMPTS "
+    "(e.g. 10) to retry longer"
+)
+FALLBACK_HINT = "run with SMCONSOLE_DEBUG=1 for details"
+
+
 def report(error: SmError) -> None:
+    """``error:`` and, always, ``hint:`` (what to do next)."""
     click.secho(f"error: {error.message}", fg="red", err=True)
-    if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+    hint = error.hint or FALLBACK_HINT
+    if RETRY_HINT in hint:
+        hint = hint.replace(RETRY_HINT, CLI_RETRY_HINT)
+    click.echo(f"hint: {hint}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     # Command modules load when a command is looked up (not for the full-screen console).
     group = cli
-    if not group.commands:
+    # Not "if no commands yet": importing one command module (a test, a plugin) registers
+    # a few commands, and the rest would then never load.
+    if load_commands.cache_info().currsize == 0:
         group.loader = load_commands
     try:
         group.main(args=argv, prog_name="smconsole", standalone_mode=False)

@@ -108,30 +108,46 @@ def print_table(
     status_column: str | None = "Status",
     empty: str = "nothing found",
 ) -> int:
-    """Print rows as an aligned table; return the row count."""
-    from rich.table import Table
+    """Print rows as an aligned table; return the row count.
+
+    Cells wrap at spaces only and a column is never narrower than its longest word
+    (console/cli/table_layout.py): names, statuses and URIs are never cut mid-word.
+    """
     from rich.text import Text
 
+    from console.cli.table_layout import GAP, layout
     from console.sanitize import inert
 
-    console = _console()
-    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
-    for header, _ in columns:
-        table.add_column(header, overflow="fold")
-    count = 0
-    for row in rows:
-        cells = []
-        for header, get in columns:
-            text = inert(_cell(get(row)))
-            style = status_style(text) if header == status_column else ""
-            cells.append(Text(text, style=style))
-        table.add_row(*cells)
-        count += 1
-    if count == 0:
+    headers = [header for header, _ in columns]
+    cells = [[inert(_cell(get(row))) for _, get in columns] for row in rows]
+    if not cells:
         click_echo_err(empty)
         return 0
-    console.print(table)
-    return count
+    console = _console()
+    widths, wrapped = layout(headers, cells, console.width)
+    status_index = headers.index(status_column) if status_column in headers else -1
+    last = len(widths) - 1
+
+    def line(parts: Sequence[str], styles: Sequence[str]) -> Text:
+        text = Text()
+        for index, (part, width, style) in enumerate(zip(parts, widths, styles, strict=True)):
+            text.append(part, style=style)
+            if index < last:
+                text.append(" " * (width - len(part) + GAP))
+        text.rstrip()
+        return text
+
+    console.print(line(headers, ["bold"] * len(headers)), soft_wrap=True)
+    for row in wrapped:
+        height = max(len(cell) for cell in row)
+        for number in range(height):
+            parts = [cell[number] if number < len(cell) else "" for cell in row]
+            styles = [
+                status_style(row[i][0]) if i == status_index and number == 0 else ""
+                for i in range(len(row))
+            ]
+            console.print(line(parts, styles), soft_wrap=True)
+    return len(cells)
 
 
 def print_fields(pairs: Sequence[tuple[str, Any]]) -> None:

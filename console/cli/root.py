@@ -128,11 +128,69 @@ class Invocation:
     def console(self) -> Any:
         """The :class:`ConsoleContext` (services); built on first use."""
         if self._context is None:
+            from console.aws import call_watch
             from console.context import ConsoleContext
 
             config = self.config
-            self._context = ConsoleContext(config, source="cli", terraform=self.terraform)
+            timeout = self.extra.get("timeout")
+            watch = call_watch.CallWatch(
+                lambda line: click.echo(line, err=True),
+                after=call_watch.AFTER_SECONDS
+                if sys.stderr.isatty()
+                else call_watch.QUIET_AFTER_SECONDS,
+                hint=f"giving up after --timeout {timeout:g}s"
+                if timeout
+                else "Ctrl-C to stop, --timeout SECONDS to give up sooner",
+            )
+            self._context = ConsoleContext(
+                config,
+                source="cli",
+                terraform=self.terraform,
+                watch=watch,
+                max_attempts=1 if timeout else None,
+            )
         return self._context
+
+    def execution_role(self, given: str | None) -> str:
+        """The execution role for a create: ``--role``, else the config's, else the role
+        `smconsole role-create` makes (looked up by its known name, and said so on stderr,
+        so the quick start's `role-create` then `notebook-create` works as written).
+
+        Empty when there is none: the service then refuses with its own hint.
+        """
+        if given:
+            return given
+        configured = self.config.execution_role_arn
+        if configured:
+            return configured
+        from console.errors import SmError
+        from console.services.iam import DEFAULT_ROLE_NAME, Role
+
+        try:
+            role: Role | None = self.console.iam.find_role(DEFAULT_ROLE_NAME)
+        except SmError:
+            return ""  # IAM not reachable or not allowed: the "no execution role" error
+        if role is None or not role.sagemaker_trusted:
+            return ""
+        click.echo(
+            f"note: no execution role configured; using {role.arn} "
+            "(the role `smconsole role-create` made)",
+            err=True,
+        )
+        click.echo(
+            f'note: to pin it, set execution_role_arn = "{role.arn}" in {self.config.source}',
+            err=True,
+        )
+        return role.arn
+
+
+def warn_image_region(inv: Invocation, image: str) -> None:
+    """A warning on stderr when IMAGE is in another region's ECR than the job's region."""
+    from console.images import region_mismatch
+
+    warning = region_mismatch(image, inv.console.sessions.region)
+    if warning:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
 def check_keymap(keymap: dict[str, str]) -> None:
@@ -163,6 +221,13 @@ pass_invocation = click.make_pass_decorator(Invocation)
     "--json", "json_output", is_flag=True, help="Machine-readable output (read commands)."
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=None,
+    metavar="SECONDS",
+    help="Give up on an AWS call not answered within this many seconds (no retries).",
+)
+@click.option(
     "--config",
     "config_path",
     metavar="FILE",
@@ -178,6 +243,7 @@ def cli(
     endpoint_url: str | None,
     read_only: bool | None,
     json_output: bool,
+    timeout: float | None,
     config_path: str | None,
 ) -> None:
     """smconsole: a keyboard-driven operations console for Amazon SageMaker.
@@ -185,13 +251,17 @@ def cli(
     Run with no command to open the full-screen console; `smconsole demo` runs it on an
     embedded local stack with no AWS account.
     """
-    overrides = {
+    overrides: dict[str, Any] = {
         "profile": profile,
         "region": region,
         "endpoint_url": endpoint_url,
         "read_only": read_only,
     }
+    if timeout is not None:
+        overrides["read_timeout"] = timeout
+        overrides["connect_timeout"] = min(timeout, 5.0)
     ctx.obj = Invocation(overrides=overrides, config_path=config_path, json_output=json_output)
+    ctx.obj.extra["timeout"] = timeout
     if ctx.invoked_subcommand is None:
         from console.cli.tui import open_tui
 

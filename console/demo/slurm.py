@@ -525,7 +525,72 @@ class DemoSlurm:
         ]
         if job.gpus_per_node:
             fields.append(f"TresPerNode=gres:gpu:{job.gpus_per_node}")
-        return Result(0, " ".join(fields) + "\n", "")
+        detail = ""  # `scontrol show job -d`: the GPUs the job holds on each node
+        for node in job.nodes if state == "RUNNING" else []:
+            held = [i for i, owner in self._busy_gpus(node, now).items() if owner is job]
+            if held:
+                gres = f"gpu:h100:{len(held)}(IDX:{','.join(str(i) for i in held)})"
+                detail += f"     Nodes={node} CPU_IDs=0-{job.cpus - 1} Mem=0 GRES={gres}\n"
+        return Result(0, " ".join(fields) + "\n" + detail, "")
+
+    def squeue_fields(self, args: list[str]) -> Result:
+        """``squeue -h -t all [-j ID | -u USER] -O Field:0TOKEN,...`` (see
+        console/slurm/parse.py: each value followed by the caller's token)."""
+        spec = args[args.index("-O") + 1]
+        fields = [item.split(":", 1) for item in spec.split(",")]
+        wanted = args[args.index("-j") + 1] if "-j" in args else ""
+        job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
+        if wanted and job is None:
+            return Result(1, "", "slurm_load_jobs error: Invalid job id specified\n")
+        now = self.cluster.clock()
+        out = []
+        for item in [job] if job is not None else list(self.cluster.jobs.values()):
+            if item is None or ("-u" in args and item.user != args[args.index("-u") + 1]):
+                continue
+            values = self._job_values(item, now)
+            row = ""
+            for name, rest in fields:
+                token = rest[1:]  # after the width 0
+                row += values.get(name, "N/A") + token
+            out.append(row)
+        return Result(0, "".join(f"{row}\n" for row in out), "")
+
+    def _job_values(self, job: SimJob, now: float) -> dict[str, str]:
+        state, reason = job.state(now)
+        ended = job.ended_at(now)
+        started = job.start if state != "PENDING" else None
+        run = (ended or now) - job.start if started is not None else 0
+        raw_exit = 256 if state == "FAILED" else 15 if state == "CANCELLED" else 0
+        nodes = ",".join(job.nodes) if started is not None else ""
+        return {
+            "JobArrayID": str(job.job_id),
+            "JobID": str(job.job_id),
+            "ArrayJobID": str(job.job_id),
+            "ArrayTaskID": "N/A",
+            "State": state,
+            "Reason": reason or "None",
+            "UserName": job.user,
+            "Partition": PARTITION,
+            "NodeList": nodes,
+            "BatchHost": job.nodes[0] if nodes else "N/A",
+            "NumNodes": str(len(job.nodes)),
+            "NumCPUs": str(job.cpus),
+            "tres-alloc": f"cpu={job.cpus},node={len(job.nodes)}" if nodes else "N/A",
+            "tres-per-job": "N/A",
+            "tres-per-node": f"gres:gpu:{job.gpus_per_node}" if job.gpus_per_node else "N/A",
+            "TimeLimit": _elapsed(job.time_limit * 60),
+            "TimeUsed": _elapsed(run),
+            "SubmitTime": _stamp(job.submitted),
+            "StartTime": _stamp(job.start),
+            "EndTime": _stamp(ended or job.start + job.duration),
+            "exit_code": str(raw_exit),
+            "WorkDir": job.workdir,
+            "STDOUT": job.stdout,
+            "STDERR": job.stdout,
+            "Comment": job.comment or "(null)",
+            "Command": f"{job.workdir}/{job.name}.sbatch",
+            "Name": job.name,
+        }
 
     def partitions(self) -> str:
         names = ",".join(n.name for n in self.cluster.nodes)
@@ -537,20 +602,20 @@ class DemoSlurm:
             f"Nodes={names} State=UP TotalCPUs={count * CPUS_PER_NODE} TotalNodes={count}\n"
         )
 
-    def sacct(self, all_users: bool) -> str:
+    def sacct(self, all_users: bool, delimiter: str = "|") -> str:
         now = self.cluster.clock()
         lines = []
         for job in self.cluster.jobs.values():
             if not all_users and job.user != USER:
                 continue
-            state, _ = job.state(now)
+            state, reason = job.state(now)
             ended = job.ended_at(now)
             started = job.start if state != "PENDING" else None
             run = (ended or now) - job.start if started is not None else 0
             exit_code = "1:0" if state == "FAILED" else "0:0"
             tres = f"cpu={job.cpus},gres/gpu={job.gpus_per_node * len(job.nodes)}"
             lines.append(
-                "|".join(
+                delimiter.join(
                     [
                         str(job.job_id),
                         job.user,
@@ -563,6 +628,7 @@ class DemoSlurm:
                         _stamp(job.submitted),
                         _stamp(started),
                         _stamp(ended),
+                        reason or "None",
                         job.name,
                     ]
                 )
@@ -738,9 +804,14 @@ class DemoSlurmTransport(Transport):
         if program == "squeue":
             if "--json" in args:
                 return Result(0, slurm.squeue_json(), "")
+            if "-O" in args:
+                return slurm.squeue_fields(args)
             return self._squeue_comments(args)
         if program == "sacct":
-            return Result(0, slurm.sacct("-a" in args), "")
+            delimiter = next(
+                (a.split("=", 1)[1] for a in args if a.startswith("--delimiter=")), "|"
+            )
+            return Result(0, slurm.sacct("-a" in args, delimiter), "")
         if program == "scontrol" and args[:2] == ["show", "job"]:
             return slurm.scontrol_job(args[-1])
         if program == "scontrol" and args[:2] == ["show", "partition"]:

@@ -15,11 +15,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from console.telemetry import telemetry_off
+
 _IMPORT_LOCK = threading.RLock()
 
 
 @contextmanager
 def mlflow_imports() -> Iterator[None]:
     """Hold the process-wide mlflow import lock (re-entrant)."""
+    telemetry_off()  # again: a test or a caller may have cleared the environment
     with _IMPORT_LOCK:
         yield

@@ -9,7 +9,6 @@ pasting text into a shell string.
 
 from __future__ import annotations
 
-import codecs
 import shlex
 import time
 from abc import ABC, abstractmethod
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from console.errors import ValidationError
+from console.lines import LineSplitter
 from console.remote.errors import RemoteCommandError
 from console.sanitize import inert
 
@@ -87,8 +87,7 @@ class Process(ABC):
     """
 
     def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._partial = ""
+        self._splitter = LineSplitter()  # lines bounded: a huge one never grows memory
         self._eof = False
 
     @abstractmethod
@@ -110,7 +109,9 @@ class Process(ABC):
 
     def lines(self, timeout: float) -> list[str] | None:
         """Complete lines that arrived within ``timeout``; [] when output ended; None when
-        nothing new came. A last line without newline is returned once output ends."""
+        nothing new came. A last line without newline is returned once output ends. Each
+        line is bounded (:class:`~console.lines.LineSplitter`): a longer one comes cut,
+        marked, as soon as it is known to be too long."""
         deadline = time.monotonic() + timeout
         out: list[str] = []
         while not out:
@@ -122,12 +123,8 @@ class Process(ABC):
                 return None
             if chunk == b"":
                 self._eof = True
-                tail = self._partial + self._decoder.decode(b"", final=True)
-                self._partial = ""
-                return [tail] if tail else []
-            text = self._partial + self._decoder.decode(chunk)
-            *complete, self._partial = text.split("\n")
-            out.extend(line.removesuffix("\r") for line in complete)
+                return self._splitter.flush()
+            out.extend(self._splitter.feed(chunk))
         return out
 
     def __enter__(self) -> Process:

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from console.errors import ToolMissingError, UnreachableError
+from console.lines import LineSplitter
 
 
 class ProcessSocket:
@@ -53,8 +54,12 @@ class ProcessSocket:
         stream = self.process.stderr
         if stream is None:
             return
-        for raw in iter(stream.readline, b""):
-            self.stderr_lines.append(raw.decode("utf-8", "replace").rstrip())
+        # Read in chunks, split with a bound: a program printing one endless line must not
+        # grow memory (``readline`` would hold all of it).
+        splitter = LineSplitter()
+        for chunk in iter(lambda: stream.read(65536), b""):
+            self.stderr_lines.extend(line.rstrip() for line in splitter.feed(chunk))
+        self.stderr_lines.extend(line.rstrip() for line in splitter.flush())
 
     def error_text(self, wait: float = 3.0) -> str:
         """The program's stderr, after giving a failing program a moment to finish."""

@@ -16,7 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from console import validate
-from console.errors import ConflictError, NotFoundError, ValidationError
+from console.errors import (
+    ConflictError,
+    NotFoundError,
+    ResponseLostError,
+    SmError,
+    ValidationError,
+)
 from console.records import Record, as_datetime
 from console.services.base import Service
 
@@ -194,6 +200,12 @@ class IamService(Service):
             str(p) for p in self.paginate("list_role_policies", "PolicyNames", RoleName=name)
         )
 
+    def find_role(self, name: str) -> Role | None:
+        """The role called ``name``, or None when there is none (one GetRole call)."""
+        validate.role_name(name)
+        data = self._get_role(name)
+        return None if data is None else Role.from_api(data)
+
     def describe_role(self, name: str) -> Role:
         validate.role_name(name)
         data = self._get_role(name)
@@ -232,29 +244,76 @@ class IamService(Service):
             return RoleCreated(name, str(existing["Arn"]) if existing else "", False, ())
 
         client = self.client
+        done: list[str] = []  # steps that went through, to undo on a later failure
+        doing = ["create role"]  # the step under way
 
         def run() -> str:
             arn = str(existing["Arn"]) if existing else ""
-            if existing is None:
-                created = client.create_role(
-                    RoleName=name,
-                    AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
-                    Description=ROLE_DESCRIPTION,
-                )
-                arn = str(created["Role"]["Arn"])
-            if policy_arn not in attached:
-                client.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
-            if names:
-                client.put_role_policy(
-                    RoleName=name,
-                    PolicyName=S3_POLICY_NAME,
-                    PolicyDocument=json.dumps(s3_policy(names, partition)),
-                )
+            try:
+                if existing is None:
+                    created = client.create_role(
+                        RoleName=name,
+                        AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
+                        Description=ROLE_DESCRIPTION,
+                    )
+                    arn = str(created["Role"]["Arn"])
+                    done.append("create role")
+                if policy_arn not in attached:
+                    doing[0] = "attach"
+                    client.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+                    done.append("attach")
+                if names:
+                    doing[0] = "put"
+                    client.put_role_policy(
+                        RoleName=name,
+                        PolicyName=S3_POLICY_NAME,
+                        PolicyDocument=json.dumps(s3_policy(names, partition)),
+                    )
+            except ResponseLostError:
+                raise  # the gate reads the state back; nothing is undone blindly
+            except Exception as exc:
+                raise self._undo(name, policy_arn, doing[0], done, exc) from exc
             return arn
 
         audited = {"steps": steps, "buckets": names, "managed_policy": policy_arn}
         arn = self.mutate("role-create", name, audited, run)
         return RoleCreated(name, arn, existing is None, tuple(steps))
+
+    def _undo(
+        self, name: str, policy_arn: str, step: str, done: list[str], exc: Exception
+    ) -> SmError:
+        """A step of role-create failed: take back what this run made (a role it created,
+        the policy it attached) so no half-made role is left, and say what happened."""
+        error: SmError = self.sessions.translate(exc)
+        failed = {
+            "create role": "creating the role",
+            "attach": f"attaching {MANAGED_POLICY_NAME}",
+            "put": f"putting {S3_POLICY_NAME}",
+        }[step]
+        client = self.client
+        undone = "nothing was made"
+        try:
+            if "attach" in done:
+                client.detach_role_policy(RoleName=name, PolicyArn=policy_arn)
+                undone = f"{MANAGED_POLICY_NAME} was detached again"
+            if "create role" in done:
+                client.delete_role(RoleName=name)
+                undone = "the role was deleted again: nothing is left behind"
+        except Exception as undo_exc:
+            left: SmError = self.sessions.translate(undo_exc)
+            return type(error)(
+                f"role-create {name}: {failed} failed ({error.message}); "
+                f"undoing failed too ({left.message})",
+                f"remove what is left with `smconsole role-delete {name} --yes`, then retry",
+            )
+        hint = error.hint or "fix the cause, then run role-create again"
+        if step == "attach" and isinstance(error, NotFoundError):
+            hint = (
+                f"the AWS managed policy {MANAGED_POLICY_NAME} is not in this account's "
+                "partition/endpoint (local stacks need it loaded); run role-create again "
+                "once it is"
+            )
+        return type(error)(f"role-create {name}: {failed} failed ({error.message}); {undone}", hint)
 
     def delete_role(self, name: str) -> tuple[str, ...]:
         """Detach managed policies, delete inline ones, leave instance profiles, delete.

@@ -9,10 +9,14 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from console import validate
+from console.aws import enums
 from console.errors import ValidationError
 from console.records import Record, as_datetime
 from console.services.base import Service
 from console.services.incremental import IncrementalLister
+
+# The original script's default for training and processing (ml.m5.xlarge costs double).
+DEFAULT_JOB_INSTANCE_TYPE = "ml.m5.large"
 
 TRAINING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
 PROCESSING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
@@ -273,7 +277,7 @@ class TrainingSpec:
     s3_input: str
     s3_output: str
     role_arn: str
-    instance_type: str = "ml.m5.xlarge"
+    instance_type: str = DEFAULT_JOB_INSTANCE_TYPE
     instance_count: int = 1
     volume_gb: int = 30
     max_runtime_seconds: int = 86400
@@ -291,10 +295,10 @@ class TrainingSpec:
         if not self.role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(self.role_arn)
-        validate.instance_type(self.instance_type)
+        enums.instance_type(self.instance_type, "TrainingInstanceType", "training instance type")
         validate.positive_int(self.instance_count, "instance count", maximum=100)
         validate.positive_int(self.volume_gb, "volume size (GB)", maximum=16384)
         validate.positive_int(self.max_runtime_seconds, "max runtime (s)", maximum=28 * 86400)
@@ -358,7 +362,7 @@ class ProcessingSpec:
     s3_input: str
     s3_output: str
     role_arn: str
-    instance_type: str = "ml.m5.xlarge"
+    instance_type: str = DEFAULT_JOB_INSTANCE_TYPE
     instance_count: int = 1
     volume_gb: int = 30
     max_runtime_seconds: int = 86400
@@ -373,10 +377,12 @@ class ProcessingSpec:
         if not self.role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(self.role_arn)
-        validate.instance_type(self.instance_type)
+        enums.instance_type(
+            self.instance_type, "ProcessingInstanceType", "processing instance type"
+        )
         validate.positive_int(self.instance_count, "instance count", maximum=100)
         validate.positive_int(self.volume_gb, "volume size (GB)", maximum=16384)
         validate.positive_int(self.max_runtime_seconds, "max runtime (s)", maximum=5 * 86400)

@@ -25,6 +25,7 @@ from console.errors import (
     UnreachableError,
     ValidationError,
 )
+from console.lines import bound_lines
 from console.records import Record
 from console.services.base import Service
 
@@ -47,8 +48,10 @@ _ALGO_HOST = re.compile(r"^(?P<host>algo-\d+)(?:-\d+)?$")
 class LogEvent(Record):
     """One log line: when, which stream, which host (``algo-1``) and the message.
 
-    The message is what the job wrote, made inert when the record is built (``Record``
-    runs ``console.sanitize``): newlines kept, tabs as spaces, escapes shown visibly.
+    The message is what the job wrote, each of its lines bounded
+    (:func:`console.lines.bound_lines`) and made inert when the record is built
+    (``Record`` runs ``console.sanitize``): newlines kept, tabs as spaces, escapes shown
+    visibly.
     """
 
     BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"message"})
@@ -65,7 +68,7 @@ class LogEvent(Record):
             timestamp=datetime.fromtimestamp(millis / 1000, tz=UTC),
             stream=stream,
             host=host,
-            message=str(d.get("message", "")),
+            message=bound_lines(str(d.get("message", ""))),  # up to 256 KB an event
         )
 
 

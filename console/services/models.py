@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from console import validate
+from console.aws import enums
 from console.errors import ValidationError
 from console.records import Record, as_datetime
 from console.services.base import Service
@@ -147,7 +148,7 @@ class ModelSpec:
         if not self.role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(self.role_arn)
         return self
@@ -179,7 +180,9 @@ class VariantSpec:
     def validated(self) -> VariantSpec:
         validate.name(self.name, "variant name")
         validate.name(self.model, "model name")
-        validate.instance_type(self.instance_type)
+        enums.instance_type(
+            self.instance_type, "ProductionVariantInstanceType", "endpoint instance type"
+        )
         validate.positive_int(self.instance_count, "instance count", maximum=100)
         if not 0 <= self.weight < float("inf"):
             raise ValidationError(f"variant weight must be >= 0, got {self.weight!r}")

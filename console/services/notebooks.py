@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from console import validate
+from console.aws import enums
 from console.errors import ConflictError, NotFoundError, ValidationError
 from console.records import Record, as_datetime
 from console.services.base import Service
@@ -162,11 +163,11 @@ class NotebooksService(Service):
         volume_gb: int = DEFAULT_VOLUME_GB,
     ) -> str:
         validate.name(name, "notebook instance name")
-        validate.instance_type(instance_type)
+        enums.instance_type(instance_type, "InstanceType", "notebook instance type")
         if not role_arn:
             raise ValidationError(
                 "no execution role given",
-                "pass --role ARN or set execution_role_arn in the config",
+                validate.NO_ROLE_HINT,
             )
         validate.role_arn(role_arn)
         if validate.positive_int(volume_gb, "volume size (GB)", maximum=16384) < 5:
@@ -187,7 +188,18 @@ class NotebooksService(Service):
         return str(result.get("NotebookInstanceArn", ""))
 
     def start_notebook(self, name: str) -> None:
+        """Start a Stopped or Failed instance; one already running (or on its way) is
+        said to be so, before anything is sent."""
         validate.name(name, "notebook instance name")
+        status = self.describe_notebook(name).status
+        if status in ("InService", "Pending", "Updating"):
+            already = "already InService" if status == "InService" else f"already {status}"
+            raise ConflictError(
+                f"notebook instance {name} is {already}; nothing to start",
+                f"open it with `smconsole notebook-url {name}`"
+                if status == "InService"
+                else f"wait for it: `smconsole notebook-describe {name}`",
+            )
         self._mutate(
             "notebook-start", name, self.client.start_notebook_instance, {"Pending", "InService"}
         )

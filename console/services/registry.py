@@ -279,7 +279,9 @@ class RegistryService(Service):
         if count:
             raise ConflictError(
                 f"model package group {name} still has {count} model "
-                f"package{'s' if count != 1 else ''}: delete them first"
+                f"package{'s' if count != 1 else ''}: delete them first",
+                f"list them with `smconsole model-package-list {name}`, delete each with "
+                "`smconsole model-package-delete ARN`",
             )
         self.mutate(
             "model-package-group-delete",
@@ -290,6 +292,27 @@ class RegistryService(Service):
         )
 
     # --- packages -----------------------------------------------------------------
+    def delete_package(self, arn: str) -> None:
+        """Delete one model package (version) by ARN; it must exist (read first, so a
+        wrong ARN is "not found" before anything is audited or sent). A lost answer is
+        settled by reading back: gone means it took effect."""
+        self.describe_package(arn, metrics=False)
+
+        def reconcile() -> bool:
+            try:
+                self.describe_package(arn, metrics=False)
+            except NotFoundError:
+                return True
+            return False
+
+        self.mutate_checked(
+            "model-package-delete",
+            arn,
+            {},
+            lambda: self.client.delete_model_package(ModelPackageName=arn),
+            reconcile,
+        )
+
     def _package_summaries(
         self, group: str, status: str | None, limit: int | None
     ) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ class StatusOverview(Record):
     caller_arn: str
     identity_error: str
     counts: tuple[ResourceCount, ...]
+    credential_source: str = ""  # environment, profile, SSO, instance role, ...
 
     def count(self, resource: str) -> ResourceCount:
         for row in self.counts:
@@ -148,7 +149,18 @@ class StatusService:
             caller_arn=identity[1],
             identity_error=identity[2],
             counts=counts,
+            credential_source=self._credential_source(),
         )
+
+    def _credential_source(self) -> str:
+        from console.aws.credential_source import credential_source
+
+        sessions = self.ctx.sessions
+        try:
+            session = sessions.session
+        except SmError as exc:
+            return f"unresolved ({exc.message})"
+        return credential_source(session, sessions.context.profile or self.ctx.config.profile)
 
     def _region(self) -> str:
         try:

@@ -34,7 +34,7 @@ from console.remote.errors import ConnectionLostError, RemoteCommandError, Remot
 from console.sanitize import inert
 from console.slurm import gpu as gpu_probe
 from console.slurm import parse
-from console.slurm.lint import LintIssue, lint, read_directives
+from console.slurm.lint import Directives, LintIssue, lint, output_directories, read_directives
 from console.slurm.records import AccountingJob, Partition, SlurmJob, SlurmNode
 from console.slurm.tail import LogFollower
 
@@ -190,13 +190,22 @@ class SlurmClient:
         ``squeue --json`` lists them for a few minutes after they end)."""
         user_args = [] if all_users else ["-u", self.user()]
         state_args = ["-t", "all"] if include_finished else []
-        jobs = self._json_or_text(
-            ["squeue", "--json", *user_args, *state_args],
-            ["squeue", "-h", "-o", parse.SQUEUE_FORMAT, *user_args, *state_args],
-            parse.parse_squeue_json,
-            parse.parse_squeue_text,
-            "squeue",
-        )
+        jobs: list[SlurmJob] | None = None
+        if self._json is not False:
+            result = self._read(["squeue", "--json", *user_args, *state_args])
+            if result.ok:
+                try:
+                    jobs = parse.parse_squeue_json(result.stdout)
+                    self._json = True
+                except parse.SlurmOutputError:
+                    if self._json:
+                        raise
+            elif not _no_json_support(result):
+                _checked(result, "squeue")
+            if jobs is None:
+                self._json = False
+        if jobs is None:  # no JSON here: the field-by-field read (arrays, reasons, codes)
+            jobs = self._job_rows(user_args, "squeue")  # every state; filtered below
         if not all_users:  # Slurm 22.05 ignores filters with --json
             jobs = [j for j in jobs if j.user == self.user()]
         if not include_finished:
@@ -233,15 +242,20 @@ class SlurmClient:
         return partitions
 
     def partitions(self, nodes: Sequence[SlurmNode] | None = None) -> list[Partition]:
-        """Partitions with the most GPUs any of their nodes has (for the linter)."""
+        """Partitions with the most GPUs, CPUs and memory any of their nodes has (for the
+        linter's fit checks)."""
         partitions = self._partition_list()
         nodes = self.nodes() if nodes is None else nodes
+
+        def most(p: Partition, value: Callable[[SlurmNode], int | None]) -> int:
+            return max((value(n) or 0 for n in nodes if p.name in n.partitions), default=0)
+
         return [
             replace(
                 p,
-                gpus_per_node=max(
-                    (n.gpus_total for n in nodes if p.name in n.partitions), default=0
-                ),
+                gpus_per_node=most(p, lambda n: n.gpus_total),
+                cpus_per_node=most(p, lambda n: n.cpus_total),
+                memory_per_node_mb=most(p, lambda n: n.memory_mb),
             )
             for p in partitions
         ]
@@ -253,7 +267,9 @@ class SlurmClient:
         exit codes). Raises :class:`AccountingDisabledError` when accounting is off."""
         if not re.fullmatch(r"[\w:+\-]{1,40}", since):
             raise ValidationError(f"{since!r} is not a Slurm time (e.g. now-1days, 2024-05-01)")
-        argv = ["sacct", "-P", "-X", "-n", "-S", since, "-o", ",".join(parse.SACCT_FIELDS)]
+        token = f"smc{secrets.token_hex(12)}"  # a delimiter no job name can hold
+        argv = ["sacct", "-P", f"--delimiter={token}", "-X", "-n", "-S", since]
+        argv += ["-o", ",".join(parse.SACCT_FIELDS)]
         argv += ["-a"] if all_users else ["-u", self.user()]
         result = self._read(argv)
         if not result.ok and "accounting storage is disabled" in result.stderr.lower():
@@ -261,28 +277,49 @@ class SlurmClient:
                 "Slurm accounting is off on this cluster: there is no job history",
                 "the queue and nodes still work; history needs slurmdbd",
             )
-        jobs = parse.parse_sacct_text(_checked(result, "sacct").stdout)
+        jobs = parse.parse_sacct_text(
+            _checked(result, "sacct").stdout, parse.SACCT_FIELDS, delimiter=token
+        )
         jobs.sort(key=lambda j: j.submitted or datetime.min.replace(tzinfo=UTC), reverse=True)
         return jobs[:limit] if limit else jobs
 
-    def job(self, job_id: str) -> SlurmJob:
-        """One job with its expanded output paths (``scontrol show job -o``)."""
-        job_id = check_job_id(job_id)
-        result = self._read(["scontrol", "show", "job", "-o", job_id])
+    def _job_rows(self, selector: Sequence[str], what: str) -> list[SlurmJob]:
+        """Jobs read field by field (``squeue -O`` with a fresh random separator: see
+        :func:`parse.parse_job_fields`), so no value a user sets can pose as another field.
+        Output paths come back expanded."""
+        token = f"smc{secrets.token_hex(12)}"
+        argv = ["squeue", "-h", "-t", "all", *selector, "-O", parse.job_fields_format(token)]
+        result = self._read(argv)
         if not result.ok and "invalid job id" in (result.stderr + result.stdout).lower():
+            return []
+        return parse.parse_job_fields(_checked(result, what).stdout, token)
+
+    def job_rows(self, job_id: str) -> list[SlurmJob]:
+        """Every row Slurm has for ``job_id``: one job, one array task, or for an array's
+        id each of its tasks (running ones one by one, pending ones as one range row)."""
+        job_id = check_job_id(job_id)
+        rows = self._job_rows(["-j", job_id], "squeue")
+        if not rows:
             raise NotFoundError(
                 f"job {job_id} is not known to Slurm",
                 "finished jobs are forgotten after a few minutes; see slurm-history",
             )
-        return parse.job_from_scontrol(_checked(result, "scontrol show job").stdout)
+        return rows
+
+    def job(self, job_id: str) -> SlurmJob:
+        """One job (or array task) with its expanded output paths. For an array's id, the
+        row printed with exactly that id, else its first running task, else its first row."""
+        rows = self.job_rows(job_id)
+        job_id = job_id.strip()
+        exact = [j for j in rows if j.job_id == job_id]
+        running = [j for j in rows if j.state == "RUNNING"]
+        return (exact or running or rows)[0]
 
     def find_by_token(self, token: str) -> SlurmJob | None:
         """The job whose comment is ``token`` (a submission of ours), if Slurm has it."""
-        result = self._read(["squeue", "-h", "-t", "all", "-u", self.user(), "-o", "%i|%k"])
-        for line in _checked(result, "squeue").stdout.splitlines():
-            job_id, _, comment = line.partition("|")
-            if comment.strip() == token and JOB_ID.match(job_id.strip()):
-                return self.job(job_id.strip())
+        for job in self._job_rows(["-u", self.user()], "squeue"):
+            if job.comment == token:
+                return job
         return None
 
     # --- lint and submit ---------------------------------------------------------------
@@ -316,10 +353,13 @@ class SlurmClient:
         # The token is the job's comment (not a secret; "token" keys are redacted in audit).
         params = {"name": name, "host": self.transport.destination, "comment": token}
 
+        directives = read_directives(script)
+
         def run() -> SubmitResult:
             base = self.transport.expand_path(directory)
             path = f"{base}/{stamp}-{token[-8:]}-{safe}.sbatch"
             self._idempotent(lambda: self.transport.put_file(path, script.encode("utf-8")))
+            self._make_output_directories(directives, workdir, job_name)
             argv = ["sbatch", "--parsable", f"--comment={token}"]
             if job_name:
                 argv.append(f"--job-name={job_name}")
@@ -332,6 +372,27 @@ class SlurmClient:
         if self.gate is None:
             return run()
         return self.gate.run("slurm-submit", target, params, run)
+
+    def _make_output_directories(self, directives: Directives, workdir: str, job_name: str) -> None:
+        """``mkdir -p`` the directories the job's --output/--error go in: Slurm does not
+        create them, and a job whose log directory is missing fails at launch
+        (JobLaunchFailure) without a line of output."""
+        chdir = workdir or directives.options.get("chdir", "")
+        base = self.transport.expand_path(chdir) if chdir else self.transport.home()
+        name = job_name or directives.options.get("job-name", "")
+        paths = directives.options.get("output", "") + directives.options.get("error", "")
+        user = self.user() if "%u" in paths else ""
+        wanted = output_directories(directives, base=base, user=user, job_name=name)
+        if not wanted:
+            return
+        result = self._idempotent(lambda: self.transport.run(["mkdir", "-p", "--", *wanted]))
+        if not result.ok:
+            raise RemoteCommandError(
+                f"could not create the job's output directory: {result.first_error()}",
+                "nothing was submitted; fix --output/--error or the directory's permissions",
+                rc=result.rc,
+                stderr=result.stderr,
+            )
 
     def _idempotent(self, fn: Callable[[], T]) -> T:
         """Run a step that is safe to repeat, once more after a dropped connection."""
@@ -395,9 +456,30 @@ class SlurmClient:
             lines = [line.strip() for line in err.splitlines() if line.strip()]
             failed = [line for line in lines if "error" in line.lower()]
             message = (failed or lines or [f"sbatch exit status {rc_text.strip()}"])[-1]
+            # sbatch can fail after Slurm recorded the job: never say "nothing was
+            # submitted" without asking Slurm (our token is the job's comment).
+            try:
+                recorded = self.find_by_token(token)
+            except SmError:
+                recorded = None
+                hint = (
+                    "Slurm could not be asked whether it recorded the job: look for comment "
+                    f"{token} (squeue --me -o '%i %k') before submitting again"
+                )
+            else:
+                hint = "nothing was submitted; fix the script or options and submit again"
+            if recorded is not None:
+                raise RemoteCommandError(
+                    f"sbatch reported an error ({inert(message, 200)}), but Slurm recorded "
+                    f"job {recorded.job_id}: {job_status_text(recorded)}",
+                    f"see slurm-queue / slurm-tail {recorded.job_id}; do not submit it again "
+                    "blindly",
+                    rc=int(rc_text.strip()),
+                    stderr=err,
+                )
             raise RemoteCommandError(
                 f"sbatch refused the job: {inert(message, 300)}",
-                "nothing was submitted; fix the script or options and submit again",
+                hint,
                 rc=int(rc_text.strip()),
                 stderr=err,
             )
@@ -423,22 +505,26 @@ class SlurmClient:
     # --- cancel ------------------------------------------------------------------------
 
     def cancel(self, job_id: str) -> SlurmJob:
-        """Cancel an active job (read-only aware, audited). Returns the job as it was."""
+        """Cancel an active job, one array task (``14_2``) or a whole array (its id
+        ``14``: every task). Read-only aware, audited. Returns the job as it was."""
         job_id = check_job_id(job_id)
         target = f"{self.transport.destination}:{job_id}"
 
         def run() -> SlurmJob:
-            job = self.job(job_id)
-            if not job.active:
-                raise ConflictError(f"job {job_id} has already ended ({job.state})")
+            rows = self.job_rows(job_id)
+            active = [j for j in rows if j.active]
+            if not active:
+                raise ConflictError(f"job {job_id} has already ended ({rows[0].state})")
             _checked(self.transport.run(["scancel", job_id]), "scancel")
-            return job
+            exact = [j for j in active if j.job_id == job_id]
+            return (exact or active)[0]
 
         if self.gate is None:
             return run()
-        return self.gate.run(
-            "slurm-cancel", target, {"job_id": job_id, "host": self.transport.destination}, run
-        )
+        params = {"job_id": job_id, "host": self.transport.destination}
+        if "_" not in job_id:
+            params["scope"] = "job or whole array"
+        return self.gate.run("slurm-cancel", target, params, run)
 
     def wait_until(
         self,
@@ -463,21 +549,33 @@ class SlurmClient:
     # --- output ------------------------------------------------------------------------
 
     def output_path(self, job_id: str, *, stream: str = "stdout") -> str:
-        job = self.job(job_id)
+        return self._output_path(self.job(job_id), stream)
+
+    @staticmethod
+    def _output_path(job: SlurmJob, stream: str) -> str:
         path = job.stdout if stream == "stdout" else job.stderr
         if not path:
-            raise NotFoundError(f"Slurm reports no {stream} path for job {job_id}")
+            if job.is_task_range:
+                raise NotFoundError(
+                    f"job {job.job_id} stands for pending array tasks ({job.array_task}), "
+                    "not one: each task writes its own file",
+                    f"name one task, e.g. {job.array_job_id}_<task>",
+                )
+            raise NotFoundError(f"Slurm reports no {stream} path for job {job.job_id}")
         return path
 
     def tail(self, job_id: str, *, lines: int = 100, stream: str = "stdout") -> list[str]:
-        """The last ``lines`` lines of the job's output file."""
-        path = self.output_path(job_id, stream=stream)
+        """The last ``lines`` lines of the job's output file. A job with no file says why
+        (pending and its reason, or failed before it wrote one and why)."""
+        job = self.job(job_id)
+        path = self._output_path(job, stream)
         result = self._read(["tail", "-n", str(max(lines, 1)), "--", path])
         if not result.ok:
             if "no such file" in result.stderr.lower():
                 raise NotFoundError(
-                    f"job {job_id} has written no output yet ({inert(path, 200)})",
-                    "pending jobs have none; use --follow to wait for it",
+                    f"job {job.job_id} has written no {stream} ({inert(path, 200)}): "
+                    f"{job_status_text(job)}",
+                    _no_output_hint(job),
                 )
             raise _command_error(result, "tail")
         return result.stdout.splitlines()
@@ -491,8 +589,9 @@ class SlurmClient:
         return self.node_gpus(target.strip(), nvidia_smi=nvidia_smi)
 
     def job_gpus(self, job_id: str, *, nvidia_smi: str = "nvidia-smi") -> gpu_probe.GpuReport:
-        """nvidia-smi on every node of a running job, as a step inside it
-        (``srun --overlap``: it shares the job's resources and needs no free ones)."""
+        """nvidia-smi on every node of a running job, as a step inside it (``srun
+        --overlap``: it shares the job's resources and needs no free ones), asked for the
+        job's own GPUs only (``-i``, per node, from ``scontrol show job -d``)."""
         job = self.job(job_id)
         if job.state != "RUNNING" or not job.nodes:
             raise ConflictError(
@@ -500,11 +599,49 @@ class SlurmClient:
                 "wait until it runs (slurm-queue shows its state)",
             )
         names = self.hostnames(job.nodes)
-        answers = self._probe_job(job.job_id, job.nodes, len(names) or 1, nvidia_smi)
+        held = self.job_gpu_indexes(job.job_id, names)
+        step_in = job.number or job.job_id  # srun --jobid takes Slurm's number, not 14_1
+        answers: list[gpu_probe.NodeGpus] = []
+        groups: dict[tuple[int, ...], list[str]] = {}
+        for name in names:
+            groups.setdefault(held.get(name, ()), []).append(name)
+        for indexes, group in groups.items():
+            if not indexes:
+                answers += [
+                    gpu_probe.NodeGpus(n, "ok", "the job holds no GPUs here", (), (), False)
+                    for n in group
+                ]
+                continue
+            nodelist = ",".join(group)
+            probed = self._probe_job(step_in, nodelist, len(group), nvidia_smi, indexes)
+            answers += [gpu_probe.only_gpus(a, indexes) for a in probed]
         nodes = _complete(answers, names)
         return gpu_probe.GpuReport(
             f"job {job.job_id}", job.job_id, tuple(gpu_probe.flag(nodes, in_job=True))
         )
+
+    def job_gpu_indexes(
+        self, job_id: str, names: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, ...]]:
+        """The GPU indexes the job holds on each of its nodes (``scontrol show job -d``).
+
+        That output is text in which a job name or comment could hold a line that looks
+        like a node's GRES detail; such a line always comes beside the real one, so a node
+        named twice (or one that is not the job's) means the answer cannot be trusted."""
+        job_id = check_job_id(job_id)
+        result = self._read(["scontrol", "show", "job", "-d", job_id])
+        groups = parse.parse_job_gres(_checked(result, "scontrol show job -d").stdout)
+        held: dict[str, tuple[int, ...]] = {}
+        for expression, indexes in groups:
+            for name in self.hostnames(expression) if expression else []:
+                if name in held or (names is not None and name not in names):
+                    raise parse.SlurmOutputError(
+                        f"cannot tell which GPUs job {job_id} holds on {name}: "
+                        "scontrol names that node twice (a job field imitates its output?)",
+                        "see `scontrol show job -d` on the cluster",
+                    )
+                held[name] = indexes
+        return held
 
     def node_gpus(self, node: str, *, nvidia_smi: str = "nvidia-smi") -> gpu_probe.GpuReport:
         """nvidia-smi on one node: here when it is the login node itself, else inside a
@@ -516,7 +653,7 @@ class SlurmClient:
             answers = gpu_probe.parse_probe(result.stdout, default_node=node)
         else:
             mine = self._read(
-                ["squeue", "-h", "-t", "R", "-u", self.user(), "-w", node, "-o", "%i"]
+                ["squeue", "-h", "-t", "R", "-u", self.user(), "-w", node, "-o", "%A"]
             )
             job_ids = [j for j in mine.stdout.split() if JOB_ID.match(j)] if mine.ok else []
             if job_ids:
@@ -535,7 +672,12 @@ class SlurmClient:
         return gpu_probe.GpuReport(f"node {node}", "", tuple(gpu_probe.flag(nodes, in_job=False)))
 
     def _probe_job(
-        self, job_id: str, nodelist: str, count: int, nvidia_smi: str
+        self,
+        job_id: str,
+        nodelist: str,
+        count: int,
+        nvidia_smi: str,
+        indexes: Sequence[int] = (),
     ) -> list[gpu_probe.NodeGpus]:
         argv = [
             "srun",
@@ -547,7 +689,7 @@ class SlurmClient:
             "--ntasks-per-node=1",
             "--label",
             "--quiet",
-            *gpu_probe.probe_argv(nvidia_smi),
+            *gpu_probe.probe_argv(nvidia_smi, indexes),
         ]
         result = self._read(argv, timeout=GPU_TIMEOUT)
         answers = gpu_probe.parse_probe(result.stdout)
@@ -614,3 +756,23 @@ def _checked(result: Result, what: str) -> Result:
             )
         raise _command_error(result, what)
     return result
+
+
+def job_status_text(job: SlurmJob) -> str:
+    """One line for what became of a job: its state, the reason, the exit code/signal."""
+    text = f"it is {job.display_state}"
+    if job.reason:
+        text += f" ({job.reason})"
+    if job.signal:
+        text += f", signal {job.signal}"
+    elif job.exit_code not in (None, 0):
+        text += f", exit code {job.exit_code}"
+    return text
+
+
+def _no_output_hint(job: SlurmJob) -> str:
+    if job.state == "PENDING":
+        return "a pending job writes nothing until it starts; --follow waits for it"
+    if not job.active:
+        return "it ended before writing its output file (does the file's directory exist?)"
+    return "it may not have written anything yet; --follow waits for it"

@@ -137,9 +137,22 @@ class GpuReport(Record):
         return [xid for node in self.nodes for xid in node.xids]
 
 
-def probe_argv(nvidia_smi: str = "nvidia-smi") -> list[str]:
-    """``sh -c PROBE sh NVIDIA_SMI ARGS…`` (the program a positional parameter)."""
-    return ["sh", "-c", PROBE_SCRIPT, "sh", nvidia_smi, *NVIDIA_SMI_ARGS]
+def probe_argv(nvidia_smi: str = "nvidia-smi", indexes: Sequence[int] = ()) -> list[str]:
+    """``sh -c PROBE sh NVIDIA_SMI ARGS…`` (the program a positional parameter); with
+    ``indexes``, nvidia-smi is asked for those GPUs only (``-i 0,1``: a job's own GPUs,
+    as nvidia-smi ignores CUDA_VISIBLE_DEVICES)."""
+    selection = ["-i", ",".join(str(i) for i in indexes)] if indexes else []
+    return ["sh", "-c", PROBE_SCRIPT, "sh", nvidia_smi, *NVIDIA_SMI_ARGS, *selection]
+
+
+def only_gpus(node: NodeGpus, indexes: Sequence[int]) -> NodeGpus:
+    """``node`` with only the GPUs in ``indexes`` (an nvidia-smi that ignored ``-i`` or a
+    wrapper that printed more must not make another job's GPU look like this one's)."""
+    wanted = set(indexes)
+    kept = tuple(g for g in node.gpus if g.index in wanted)
+    if node.status == "ok" and node.gpus and not kept:
+        return replace(node, gpus=(), message="none of the job's GPUs answered")
+    return replace(node, gpus=kept)
 
 
 def _value(raw: str) -> float | None:

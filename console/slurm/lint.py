@@ -3,8 +3,12 @@
 It reads the script's ``#SBATCH`` directives (only those before the first command, as
 sbatch does) and its commands, and reports:
 
-* errors (the submission would fail or run somewhere else than meant): no ``#!`` line,
-  an unknown partition, more GPUs per node than the partition's nodes have;
+* errors (the submission would fail, run somewhere else than meant, or pend forever):
+  no ``#!`` line, an unknown partition, and a job that does not fit the partition: more
+  nodes than it has (or allows), more CPUs per node (cpus-per-task times tasks per node),
+  memory, or GPUs per node than its nodes have (or it allows), a time limit above its
+  MaxTime. Every finding is reported; a job naming only unknown partitions is checked
+  against all of them;
 * warnings: no ``--output`` (the log lands as ``slurm-%j.out`` in whatever directory
   sbatch ran from), on HyperPod an ``srun`` without ``--auto-resume=1`` (a node failure
   then kills the job instead of resuming it), no checkpoint directory (a requeued or
@@ -18,11 +22,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from console.records import Record
-from console.slurm.parse import gpu_count
+from console.slurm.parse import duration, gpu_count
 from console.slurm.records import Partition
 
 MAX_SCRIPT_BYTES = 1024 * 1024
@@ -192,6 +196,8 @@ def lint(
 
 
 def _partition_issues(directives: Directives, partitions: Sequence[Partition]) -> list[LintIssue]:
+    """The partition exists, and the job fits it: every finding, not the first. A job
+    naming only unknown partitions is checked against every partition (it fits none?)."""
     if not partitions:
         return []
     options, lines = directives.options, directives.lines
@@ -213,17 +219,188 @@ def _partition_issues(directives: Directives, partitions: Sequence[Partition]) -
             )
     if not asked:
         chosen = [p for p in partitions if p.default][:1]
-    gpus, line = _gpus_per_node(directives)
-    for partition in chosen:
-        if gpus > partition.gpus_per_node:
-            have = (
-                f"the nodes of partition {partition.name!r} have {partition.gpus_per_node}"
-                if partition.gpus_per_node
-                else f"partition {partition.name!r} has no GPUs"
-            )
+    if asked and not chosen:
+        chosen = list(partitions)
+        where = "any partition here"
+    else:
+        where = " or ".join(f"partition {p.name!r}" for p in chosen)
+    for fit in _fits(directives):
+        limits = [fit.limit(p) for p in chosen]
+        if all(limit is not None and fit.need > limit for limit in limits):
+            most = max(limit for limit in limits if limit is not None)
+            if fit.code == "too-many-gpus" and not most:
+                have = f"{where} has no GPUs"
+            elif fit.code == "too-many-nodes":
+                have = f"{where} has {fit.describe(most)}"
+            elif fit.code == "time-limit":
+                have = f"the time limit of {where} is {fit.describe(most)}"
+            else:
+                have = f"the nodes of {where} have {fit.describe(most)}"
             issues.append(
                 LintIssue(
-                    "error", "too-many-gpus", line, f"asks for {gpus} GPU(s) per node, but {have}"
+                    "error",
+                    fit.code,
+                    fit.line,
+                    f"asks for {fit.describe(fit.need)}, but {have}: {fit.consequence}",
                 )
             )
     return issues
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One dimension of "does the job fit the partition": what it asks, what each
+    partition allows (None: no limit known), and how to say it."""
+
+    code: str
+    line: int
+    need: int
+    limit: Callable[[Partition], int | None]
+    describe: Callable[[int], str]
+    consequence: str
+
+
+def _first_number(text: str) -> int | None:
+    match = re.match(r"\s*(\d+)", text)
+    return int(match.group(1)) if match else None
+
+
+def _megabytes(text: str) -> int | None:
+    """Slurm's memory sizes: 4096 (MB), 500M, 4G, 1T, 2048K; None when unreadable."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)B?\s*", text, re.I)
+    if not match:
+        return None
+    value, unit = int(match.group(1)), match.group(2).upper()
+    return {"K": value // 1024, "": value, "M": value, "G": value * 1024, "T": value << 20}[unit]
+
+
+def _limit_or_none(value: int | None) -> int | None:
+    return value if value else None
+
+
+def _fits(directives: Directives) -> list[_Fit]:
+    options, lines = directives.options, directives.lines
+    fits = []
+    nodes = _first_number(options.get("nodes", "")) if "nodes" in options else None
+    if nodes:
+        fits.append(
+            _Fit(
+                "too-many-nodes",
+                lines["nodes"],
+                nodes,
+                lambda p: min(
+                    (v for v in (p.total_nodes, p.max_nodes) if v is not None), default=None
+                ),
+                lambda n: f"{n} node(s)",
+                "it would pend forever (PartitionNodeLimit)",
+            )
+        )
+    per_task = _first_number(options.get("cpus-per-task", "")) or 1
+    tasks = _first_number(options.get("ntasks-per-node", ""))
+    if tasks is None and nodes and "ntasks" in options:
+        total = _first_number(options["ntasks"]) or 1
+        tasks = -(-total // nodes)
+    cpus = per_task * (tasks or 1)
+    cpu_line = lines.get("cpus-per-task") or lines.get("ntasks-per-node") or lines.get("ntasks")
+    if cpu_line:
+        fits.append(
+            _Fit(
+                "too-many-cpus",
+                cpu_line,
+                cpus,
+                lambda p: min(
+                    (v for v in (_limit_or_none(p.cpus_per_node), p.max_cpus_per_node) if v),
+                    default=None,
+                ),
+                lambda n: f"{n} CPU(s) per node",
+                "it would pend forever (PartitionConfig)",
+            )
+        )
+    memory = _megabytes(options["mem"]) if "mem" in options else None
+    mem_line = lines.get("mem", 0)
+    if memory is None and "mem-per-cpu" in options:
+        per_cpu = _megabytes(options["mem-per-cpu"])
+        memory = per_cpu * cpus if per_cpu is not None else None
+        mem_line = lines["mem-per-cpu"]
+    if memory:  # --mem=0 asks for all of a node's memory: it always fits
+        fits.append(
+            _Fit(
+                "too-much-memory",
+                mem_line,
+                memory,
+                lambda p: min(
+                    (
+                        v
+                        for v in (
+                            _limit_or_none(p.memory_per_node_mb),
+                            p.max_mem_per_node_mb,
+                            p.max_mem_per_cpu_mb * cpus if p.max_mem_per_cpu_mb else None,
+                        )
+                        if v
+                    ),
+                    default=None,
+                ),
+                lambda n: f"{n} MB of memory per node",
+                "it would pend forever (or be refused)",
+            )
+        )
+    gpus, gpu_line = _gpus_per_node(directives)
+    if gpus:
+        fits.append(
+            _Fit(
+                "too-many-gpus",
+                gpu_line,
+                gpus,
+                lambda p: p.gpus_per_node,
+                lambda n: f"{n} GPU(s) per node",
+                "it would pend forever",
+            )
+        )
+    limit = duration(options["time"]) if "time" in options else None
+    if limit is not None:
+        fits.append(
+            _Fit(
+                "time-limit",
+                lines["time"],
+                -(-limit // 60),
+                lambda p: p.max_time_minutes,
+                lambda n: f"{n} minute(s)",
+                "it would pend forever (PartitionTimeLimit)",
+            )
+        )
+    return fits
+
+
+def output_directories(
+    directives: Directives, *, base: str, user: str = "", job_name: str = ""
+) -> list[str]:
+    """The directories the job's ``--output``/``--error`` files go in, which Slurm does not
+    create (a missing one fails the job at launch: JobLaunchFailure, no log at all).
+
+    Relative paths are under ``base`` (the job's work dir). ``%u``, ``%x`` and ``%%`` in a
+    directory are expanded; a directory naming the job id or a node (``%j``, ``%N`` …)
+    is not known before submission and is left out."""
+    found: list[str] = []
+    known = {"%": "%", "u": user, "x": job_name}
+    for key in ("output", "error"):
+        value = directives.options.get(key, "")
+        if "/" not in value or "\\" in value:
+            continue
+        unknown = False
+
+        def one(match: re.Match[str]) -> str:
+            nonlocal unknown
+            letter = match.group(2)
+            if letter in known and not (letter == "%" and match.group(1)):
+                return known[letter]
+            unknown = True
+            return ""
+
+        directory = re.sub(r"%(\d*)(.)", one, value.rsplit("/", 1)[0] or "/")
+        if unknown or not directory.strip():
+            continue
+        if not directory.startswith("/"):
+            directory = f"{base.rstrip('/')}/{directory}"
+        if directory not in found:
+            found.append(directory)
+    return found

@@ -329,8 +329,12 @@ def job_from_json(item: Mapping[str, Any], now: datetime | None = None) -> Slurm
         end = ended or now or datetime.now(UTC)
         elapsed = max(int((end - started).total_seconds()), 0)
     job_id = number(item.get("job_id"))
+    array_job, task = _array_of(item)
+    printed = str(job_id) if job_id is not None else text(item.get("job_id"))
+    if array_job and task:
+        printed = f"{array_job}_{task}" if task.isdigit() else f"{array_job}_[{task}]"
     return SlurmJob(
-        job_id=str(job_id) if job_id is not None else text(item.get("job_id")),
+        job_id=printed,
         name=text(item.get("name")),
         user=text(item.get("user_name")) or text(item.get("user")),
         state=state,
@@ -353,7 +357,24 @@ def job_from_json(item: Mapping[str, Any], now: datetime | None = None) -> Slurm
         stdout=text(item.get("standard_output")),
         stderr=text(item.get("standard_error")),
         command=text(item.get("command")),
+        array_job_id=array_job if task else "",
+        array_task=task,
+        number=str(job_id) if job_id is not None else "",
     )
+
+
+def _array_of(item: Mapping[str, Any]) -> tuple[str, str]:
+    """(array job id, task id or pending range) of a squeue JSON job; ("", "") if none."""
+    array_job = number(item.get("array_job_id"))
+    if not array_job:
+        return "", ""
+    task = number(item.get("array_task_id"))
+    if task is not None:
+        return str(array_job), str(task)
+    pending = text(item.get("array_task_string")).strip()
+    if re.fullmatch(r"[\d,:%\-]+", pending):
+        return str(array_job), pending
+    return "", ""
 
 
 def parse_squeue_json(document: str, now: datetime | None = None) -> list[SlurmJob]:
@@ -410,6 +431,9 @@ def parse_squeue_text(output: str, fmt: str = SQUEUE_FORMAT) -> list[SlurmJob]:
             pending = state == "PENDING" or reason_or_nodes.startswith("(")
             node_count = number(fields.get("%D"))
             gpus = gpu_count(_na(fields.get("%b", ""))) * max(node_count or 1, 1)
+            task = _na(fields.get("%K", "")).strip()
+            if not re.fullmatch(r"[\d,:%\-]*", task):
+                raise ValueError(f"not an array task id: {task[:40]!r}")
             jobs.append(
                 SlurmJob(
                     job_id=job_id,
@@ -430,6 +454,8 @@ def parse_squeue_text(output: str, fmt: str = SQUEUE_FORMAT) -> list[SlurmJob]:
                     ended=None,
                     exit_code=None,
                     signal=None,
+                    array_job_id=fields.get("%F", "").strip() if task else "",
+                    array_task=task,
                 )
             )
         return jobs
@@ -628,6 +654,7 @@ def _accounting_from_json(item: Mapping[str, Any]) -> AccountingJob:
         submitted=timestamp(_sub(item, "time", "submission")),
         started=timestamp(_sub(item, "time", "start")),
         ended=timestamp(_sub(item, "time", "end")),
+        reason=_accounting_reason(state, text(_sub(item, "state", "reason"))),
     )
 
 
@@ -657,21 +684,68 @@ SACCT_FIELDS = (
     "Submit",
     "Start",
     "End",
+    "Reason",
     "JobName",
 )
+_REASON_STALE = frozenset({"COMPLETED", "RUNNING"})
 
 
-def parse_sacct_text(output: str, fields: Sequence[str] = SACCT_FIELDS) -> list[AccountingJob]:
-    """``sacct -P -X -o <fields>`` (header optional; JobName may hold ``|``)."""
+def _accounting_reason(state: str, reason: str) -> str:
+    """sacct keeps the last pending reason even for jobs that then ran fine: show it only
+    where it explains something (pending, failed, cancelled before starting …)."""
+    return "" if state in _REASON_STALE else _none_reason(reason.strip())
+
+
+def _delimited_rows(output: str, delimiter: str, count: int) -> list[list[str]]:
+    """Rows of ``count`` fields, each field followed by ``delimiter`` but the last, whose
+    value (a job name) may hold newlines: a row ends at the last newline before the next
+    row's first field, which never holds one (a job id)."""
+    if not output.strip():
+        return []
+    parts = output.split(delimiter)
+    if (len(parts) - 1) % (count - 1):
+        raise ValueError(f"{len(parts)} fields do not make rows of {count}: {output[:80]!r}")
+    rows: list[list[str]] = []
+    first = parts[0]
+    for start in range(1, len(parts), count - 1):
+        middle = parts[start : start + count - 2]
+        last = parts[start + count - 2]
+        if start + count - 1 < len(parts):
+            if "\n" not in last:
+                raise ValueError(f"a row does not end with a new line: {last[:40]!r}")
+            last, following = last.rsplit("\n", 1)
+        else:
+            last, following = last.removesuffix("\n"), ""
+        rows.append([first, *middle, last])
+        first = following
+    return rows
+
+
+def parse_sacct_text(
+    output: str, fields: Sequence[str] = SACCT_FIELDS, delimiter: str = "|"
+) -> list[AccountingJob]:
+    """``sacct -P -X -o <fields>`` (header optional; JobName may hold ``|``). With a
+    ``delimiter`` of our own (``sacct -P --delimiter=TOKEN``) and JobName last, a job name
+    may also hold newlines (anyone may name a job so): see :func:`_delimited_rows`."""
+
+    def lines() -> list[list[str]]:
+        names = list(fields)
+        if delimiter != "|":
+            if names[-1] != "JobName":
+                raise ValueError("JobName must be the last field")
+            return _delimited_rows(output, delimiter, len(names))
+        free = names.index("JobName") if "JobName" in names else len(names) - 1
+        return [
+            _split(line, len(names), free)
+            for line in output.splitlines()
+            if line.strip() and not line.startswith("JobID|")
+        ]
 
     def parse() -> list[AccountingJob]:
         names = list(fields)
-        free = names.index("JobName") if "JobName" in names else len(names) - 1
         jobs = []
-        for line in output.splitlines():
-            if not line.strip() or line.startswith("JobID|"):
-                continue
-            row = dict(zip(names, _split(line, len(names), free), strict=True))
+        for values in lines():
+            row = dict(zip(names, values, strict=True))
             job_id = row.get("JobID", "").strip()
             if not is_job_id(job_id):
                 raise ValueError(f"not a job id: {job_id[:40]!r}")
@@ -692,6 +766,7 @@ def parse_sacct_text(output: str, fields: Sequence[str] = SACCT_FIELDS) -> list[
                     submitted=timestamp(row.get("Submit", "")),
                     started=timestamp(row.get("Start", "")),
                     ended=timestamp(row.get("End", "")),
+                    reason=_accounting_reason(state, row.get("Reason", "")),
                 )
             )
         return jobs
@@ -795,8 +870,267 @@ def parse_partitions(output: str) -> list[Partition]:
                     max_time_minutes=minutes(values.get("MaxTime", "")),
                     total_nodes=number(values.get("TotalNodes")),
                     total_cpus=number(values.get("TotalCPUs")),
+                    max_nodes=number(values.get("MaxNodes")),
+                    max_cpus_per_node=number(values.get("MaxCPUsPerNode")),
+                    max_mem_per_node_mb=number(values.get("MaxMemPerNode")),
+                    max_mem_per_cpu_mb=number(values.get("MaxMemPerCPU")),
                 )
             )
         return partitions
 
     return _guard("scontrol show partition", parse)
+
+
+# --- one job, read so that no value can pose as another field ------------------------------
+#
+# ``scontrol show job`` prints ``Key=Value`` text in which a value (a job name, a comment,
+# --mail-user) may itself hold `` StdOut=/home/u/.ssh/authorized_keys``. ``squeue -O``
+# instead prints the fields we ask for, each followed by a suffix we choose: a random token
+# per call, which no value can contain because no value was written knowing it. The output
+# paths come back as the patterns sbatch stored; :func:`expand_output_path` expands them.
+
+JOB_FIELDS = (
+    "JobArrayID",  # the id as squeue prints it: 14, 14_1, 14_[2-3%1]
+    "JobID",  # Slurm's own number for the job or task (a task has its own: %j)
+    "ArrayJobID",
+    "ArrayTaskID",  # N/A, 1, or 2-3%1 (a pending range)
+    "State",
+    "Reason",
+    "UserName",
+    "Partition",
+    "NodeList",
+    "BatchHost",
+    "NumNodes",
+    "NumCPUs",
+    "tres-alloc",
+    "tres-per-job",
+    "tres-per-node",
+    "TimeLimit",
+    "TimeUsed",
+    "SubmitTime",
+    "StartTime",
+    "EndTime",
+    "exit_code",
+    "WorkDir",
+    "STDOUT",
+    "STDERR",
+    "Comment",
+    "Command",
+    "Name",
+)
+
+
+def job_fields_format(token: str) -> str:
+    """``squeue -O``'s argument: every field unpadded (width 0), ``token`` after each."""
+    if not re.fullmatch(r"[A-Za-z~@][A-Za-z0-9~@]{7,63}", token):
+        raise ValueError("the separator must be letters/digits, not starting with a digit")
+    return ",".join(f"{name}:0{token}" for name in JOB_FIELDS)
+
+
+def _unset(value: str) -> str:
+    return "" if value.strip() in {"N/A", "(null)", "None", "none", "Unknown"} else value
+
+
+def parse_job_fields(output: str, token: str, *, user_names: bool = True) -> list[SlurmJob]:
+    """``squeue -h -O <job_fields_format(token)>``: one job (or array task) per row.
+
+    Every value ends with ``token``; a row ends with ``token`` and a newline. A value may
+    hold anything else (spaces, ``Key=``, newlines) and still cannot move into another
+    field. Raises :class:`SlurmOutputError` when the output is not that shape.
+    """
+
+    def parse() -> list[SlurmJob]:
+        if not output.strip():
+            return []
+        parts = output.split(token)
+        tail = parts.pop()  # after the last token: the last row's newline
+        if tail.strip() or len(parts) % len(JOB_FIELDS):
+            raise ValueError(
+                f"{len(parts)} fields do not make rows of {len(JOB_FIELDS)}: {output[:80]!r}"
+            )
+        jobs = []
+        for start in range(0, len(parts), len(JOB_FIELDS)):
+            row = parts[start : start + len(JOB_FIELDS)]
+            if start:
+                if not row[0].startswith("\n"):
+                    raise ValueError(f"a row does not start on a new line: {row[0][:40]!r}")
+                row[0] = row[0][1:]
+            jobs.append(_job_from_fields(dict(zip(JOB_FIELDS, row, strict=True))))
+        return jobs
+
+    return _guard("squeue -O", parse)
+
+
+def _job_from_fields(fields: Mapping[str, str]) -> SlurmJob:
+    printed = fields["JobArrayID"].strip()
+    raw_id = fields["JobID"].strip()
+    if not is_job_id(printed) or not raw_id.isdigit():
+        raise ValueError(f"not a job id: {printed[:40]!r}")
+    task = _unset(fields["ArrayTaskID"].strip())
+    array_job = fields["ArrayJobID"].strip() if task else ""
+    state, flags = states(fields["State"])
+    running = state in _RUNNINGISH
+    exit_code, signal = _exit(fields["exit_code"])
+    node_count = number(fields["NumNodes"])
+    gpus = gpu_count(_na(fields["tres-alloc"]))
+    if not gpus:
+        gpus = gpu_count(_na(fields["tres-per-job"])) or gpu_count(
+            _na(fields["tres-per-node"])
+        ) * max(node_count or 1, 1)
+    name, user, workdir = fields["Name"], fields["UserName"].strip(), fields["WorkDir"]
+    nodes = _unset(fields["NodeList"].strip())
+    node = _unset(fields["BatchHost"].strip())
+    single_task = task if task.isdigit() else ""
+
+    def path(pattern: str) -> str:
+        pattern = _unset(pattern)
+        if not pattern or (task and not single_task):  # a pending range: no one file
+            return ""
+        return expand_output_path(
+            pattern,
+            job_id=raw_id,
+            array_job_id=array_job,
+            array_task_id=single_task,
+            user=user,
+            name=name,
+            node=node,
+            workdir=workdir,
+        )
+
+    return SlurmJob(
+        job_id=printed,
+        name=name,
+        user=user,
+        state=state,
+        flags=flags,
+        reason=_none_reason(fields["Reason"].strip()),
+        partition=fields["Partition"].strip(),
+        nodes=nodes if state != "PENDING" else "",
+        node_count=node_count,
+        cpus=number(fields["NumCPUs"]),
+        gpus=gpus,
+        time_limit_minutes=minutes(fields["TimeLimit"]),
+        elapsed_seconds=duration(fields["TimeUsed"]),
+        submitted=timestamp(fields["SubmitTime"]),
+        started=timestamp(fields["StartTime"]) if state != "PENDING" else None,
+        ended=timestamp(fields["EndTime"]) if not running else None,
+        exit_code=exit_code if not running else None,
+        signal=signal if not running else None,
+        comment=_unset(fields["Comment"]),
+        workdir=workdir,
+        stdout=path(fields["STDOUT"]),
+        stderr=path(fields["STDERR"]) or path(fields["STDOUT"]),
+        command=_unset(fields["Command"]),
+        array_job_id=array_job,
+        array_task=task,
+        number=raw_id,
+    )
+
+
+NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
+_PATTERN = re.compile(r"%(%|(\d*)([AabJjNnstux]))")
+
+
+def expand_output_path(
+    pattern: str,
+    *,
+    job_id: str,
+    array_job_id: str = "",
+    array_task_id: str = "",
+    user: str = "",
+    name: str = "",
+    node: str = "",
+    workdir: str = "",
+) -> str:
+    """The file Slurm writes for an ``--output``/``--error`` pattern of a batch job.
+
+    As slurmstepd expands it: ``%%`` a percent sign; ``%A`` the array's job id (the job's
+    own outside an array), ``%a`` the task id (4294967294 outside an array), ``%b`` the task
+    id modulo 10, ``%j``/``%J`` the job (or task's own) id, ``%N`` the batch host, ``%n``/``%t``
+    0, ``%s`` ``batch``, ``%u`` the user, ``%x`` the job name; a number after ``%`` zero-pads
+    a numeric field (at most 10 wide). Any other ``%c`` stays as written. A pattern with a
+    backslash is not expanded at all; each backslash keeps the next character as is. A
+    relative pattern is under the work dir. ``job_id`` is Slurm's number (an array task's
+    own), not the printed ``14_2``.
+
+    ``%N`` is the batch host's Slurm node name; slurmstepd writes the node's short host
+    name, the same on HyperPod and most clusters (not where NodeName differs from it).
+    """
+    task = array_task_id or NO_TASK
+    values = {
+        "A": array_job_id or job_id,
+        "a": task,
+        "b": str(int(task) % 10) if task.isdigit() else task,
+        "J": job_id,
+        "j": job_id,
+        "N": node,
+        "n": "0",
+        "s": "batch",
+        "t": "0",
+        "u": user,
+        "x": name,
+    }
+    numeric = frozenset("AabJjnt")
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) == "%":
+            return "%"
+        width, letter = match.group(2), match.group(3)
+        value = values[letter]
+        if width and letter in numeric and value.isdigit():
+            return value.zfill(min(int(width), 10))
+        return value
+
+    if "\\" in pattern:
+        expanded = re.sub(r"\\(.)", r"\1", pattern, flags=re.S).rstrip("\\")
+    else:
+        expanded = _PATTERN.sub(one, pattern)
+    if not expanded.startswith("/") and workdir:
+        expanded = f"{workdir.rstrip('/')}/{expanded}"
+    return expanded
+
+
+# --- which GPUs a job holds -------------------------------------------------------------------
+
+_GRES_DETAIL = re.compile(r"^\s+Nodes=(\S+) CPU_IDs=\S* Mem=\S+ GRES=(.*)$")
+
+
+def _index_list(spec: str) -> tuple[int, ...]:
+    """``0-1,3`` → (0, 1, 3); ValueError for anything else."""
+    indexes: list[int] = []
+    for part in spec.split(","):
+        low, _, high = part.strip().partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ValueError(f"not a GPU index list: {spec[:40]!r}")
+        first, last = int(low), int(high or low)
+        if last < first or last - first > 4096:
+            raise ValueError(f"not a GPU index range: {part[:40]!r}")
+        indexes.extend(range(first, last + 1))
+    return tuple(sorted(set(indexes)))
+
+
+def parse_job_gres(output: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The GPUs a job holds per node group, from ``scontrol show job -d ID``'s detail lines
+    (``     Nodes=n[1-2] CPU_IDs=0-7 Mem=0 GRES=gpu:a100:2(IDX:0-1)``): a list of (node
+    list expression, GPU indexes). A job name or comment may hold a line that looks like
+    one: the caller checks that no node is named twice (see
+    :meth:`~console.slurm.client.SlurmClient.job_gpu_indexes`)."""
+
+    def parse() -> list[tuple[str, tuple[int, ...]]]:
+        found = []
+        for line in output.splitlines():
+            match = _GRES_DETAIL.match(line)
+            if not match:
+                continue
+            indexes: list[int] = []
+            for item in _split_gres(match.group(2).strip()):
+                name = re.sub(r"^gres[:/]", "", item.strip())
+                if not re.match(r"gpu(?:$|[:(])", name):
+                    continue
+                idx = re.search(r"\(IDX:([^)]*)\)", name)
+                if idx and idx.group(1).strip() not in {"", "N/A"}:
+                    indexes.extend(_index_list(idx.group(1)))
+            found.append((match.group(1), tuple(sorted(set(indexes)))))
+        return found
+
+    return _guard("scontrol show job -d", parse)

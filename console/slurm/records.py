@@ -75,9 +75,17 @@ class SlurmJob(Record):
     signal: int | None
     comment: str = ""
     workdir: str = ""
-    stdout: str = ""  # as reported: squeue's may be a pattern (slurm-%j.out), scontrol's a path
+    # squeue --json gives the pattern (slurm-%j.out); SlurmClient.job() the expanded path
+    stdout: str = ""
     stderr: str = ""
     command: str = ""
+    # An array task: its array's job id and the task id ("3"); a pending range of tasks:
+    # the range as Slurm prints it ("2-5%1"). Both "" outside arrays.
+    array_job_id: str = ""
+    array_task: str = ""
+    # Slurm's own number for the job or array task (task 14_1 may be 15): what
+    # ``srun --jobid`` takes, as it refuses 14_1. "" when the source did not say.
+    number: str = ""
 
     @property
     def active(self) -> bool:
@@ -86,6 +94,16 @@ class SlurmJob(Record):
     @property
     def display_state(self) -> str:
         return "+".join((self.state, *self.flags)) if self.flags else self.state
+
+    @property
+    def is_task_range(self) -> bool:
+        """A row standing for several pending array tasks (``14_[2-3]``): no one task."""
+        return bool(self.array_task) and not self.array_task.isdigit()
+
+    @property
+    def whole_array_id(self) -> str:
+        """The id that names every task of this job's array (the job's own id otherwise)."""
+        return self.array_job_id or self.job_id
 
 
 @dataclass(frozen=True)
@@ -130,6 +148,9 @@ class AccountingJob(Record):
     submitted: datetime | None
     started: datetime | None
     ended: datetime | None
+    # Why it waited or did not run (sacct's Reason): kept only for states where it says
+    # something about this job (not for COMPLETED/RUNNING, where it is a stale pending one).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,3 +163,9 @@ class Partition(Record):
     total_nodes: int | None
     total_cpus: int | None
     gpus_per_node: int = 0  # the most any of its nodes has (filled in from sinfo)
+    cpus_per_node: int = 0  # likewise (0: unknown)
+    memory_per_node_mb: int = 0  # likewise (0: unknown)
+    max_nodes: int | None = None  # the partition's own limits (None: unlimited)
+    max_cpus_per_node: int | None = None
+    max_mem_per_node_mb: int | None = None
+    max_mem_per_cpu_mb: int | None = None

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from console.errors import SmError
-from console.lines import MAX_LINE_BYTES, cut_bytes
+from console.lines import LineSplitter
 from console.remote.base import Process, Transport
 from console.remote.errors import AuthenticationError, HostKeyError
 
@@ -133,8 +133,9 @@ class LogFollower:
         self._sleep = sleep
         self._header = b""  # the start offset line, until it is complete
         self._header_done = False
-        self._held = b""  # a line without its newline yet (not consumed)
-        self._dropping = False  # inside a line already cut: drop up to its newline
+        # Lines bounded as they stream; what it holds (a line without its newline yet) is
+        # not consumed: the offset counts every byte it gave out or dropped.
+        self._lines = LineSplitter()
         self._lost: datetime | None = None
         self._lost_reason = ""
         self._attempt = 0
@@ -155,7 +156,7 @@ class LogFollower:
     @property
     def held_bytes(self) -> int:
         """Bytes of a last line read but not shown yet (waiting for its newline)."""
-        return len(self._held)
+        return self._lines.held_bytes
 
     # --- reading ----------------------------------------------------------------------
 
@@ -165,7 +166,7 @@ class LogFollower:
         process = self.transport.spawn(argv, merge_stderr=False)
         self._header = b""
         self._header_done = False
-        self._held = b""  # read again from the offset
+        self._lines.forget_held()  # read again from the offset
         return process
 
     def poll(self, timeout: float = 0.5) -> list[Item]:
@@ -208,33 +209,9 @@ class LogFollower:
             if self.offset is None:
                 self.offset = self.started_at = start or 0
         assert self.offset is not None
-        out: list[str] = []
-        data = self._held + chunk
-        self._held = b""
-        position = 0
-        while position < len(data):
-            newline = data.find(b"\n", position)
-            if self._dropping:
-                if newline == -1:
-                    self.offset += len(data) - position  # the cut line's rest: consumed
-                    return out
-                self.offset += newline + 1 - position
-                self._dropping = False
-                position = newline + 1
-                continue
-            if newline == -1:
-                rest = data[position:]
-                if len(rest) > MAX_LINE_BYTES:
-                    out.append(cut_bytes(rest))
-                    self.offset += len(rest)
-                    self._dropping = True
-                else:
-                    self._held = rest
-                return out
-            line = data[position:newline]
-            out.append(cut_bytes(line.removesuffix(b"\r")))
-            self.offset += newline + 1 - position
-            position = newline + 1
+        held = self._lines.held_bytes
+        out = self._lines.feed(chunk)
+        self.offset += held + len(chunk) - self._lines.held_bytes
         return out
 
     # --- outages ----------------------------------------------------------------------

@@ -232,6 +232,7 @@ class EndpointsView(TableView):
         dialog = ConfirmDialog(
             f"Shift traffic on {name}?",
             f"{plan.summary}\n\nThe new split applies to live requests at once.",
+            change=("endpoint-weights", name),
             confirm_label="Shift traffic",
         )
         self.ask(dialog, lambda: self._run_weights(name, plan), what=f"traffic change on {name}")
@@ -275,6 +276,7 @@ class EndpointsView(TableView):
             f"{name} serves {endpoint.config_name} now. SageMaker starts the fleet of "
             f"{config}, shifts traffic to it, then removes the old one; the endpoint is "
             "Updating meanwhile and cannot take other changes.",
+            change=("endpoint-update", name),
             confirm_label="Update endpoint",
         )
         self.ask(dialog, lambda: self._run_update(name, config), what=f"update of {name}")
@@ -300,6 +302,7 @@ class EndpointsView(TableView):
             "Delete endpoint?",
             f"{name} ({endpoint.status}, config {endpoint.config_name}) stops serving at "
             "once; callers get errors. The config and models are kept.",
+            change=("endpoint-delete", name),
             confirm_label="Delete",
             typed_name=name,
         )

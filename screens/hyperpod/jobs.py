@@ -32,12 +32,13 @@ from screens.hyperpod.tables import GpuTable
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.poller import Poller, schedule_for
-from screens.logs.view import LogScreen
+from screens.logs.view import LogPanel, LogScreen
 
 if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
     from console.slurm.gpu import GpuReport
+    from console.slurm.records import SlurmJob
     from console.slurm.session import SlurmSession
     from console.slurm.tail import LogFollower
 
@@ -61,26 +62,48 @@ def feed_status(state: str) -> str:
 
 
 class _FollowerPoll:
-    """One ``tail -F`` read at a time, as the feed loop asks."""
+    """One ``tail -F`` read at a time, as the feed loop asks. ``preface``: marker lines
+    shown first (why a pending job has no log yet, why an ended one failed)."""
 
-    def __init__(self, owner: SlurmJobLog, follower: LogFollower, host: str) -> None:
+    def __init__(
+        self, owner: SlurmJobLog, follower: LogFollower, host: str, preface: Sequence[str] = ()
+    ) -> None:
         self.owner = owner
         self.follower = follower
         self.host = host
+        self.preface = list(preface)
+        # tail -F's own note while the file does not exist yet: the preface says why
+        self._not_there = f"tail: cannot open '{follower.path}' for reading"
 
     def poll(self) -> Sequence[LogEvent]:
         from console.slurm.tail import Gap, Reconnecting
 
+        now = datetime.now(UTC)
+        events = [LogEvent(now, self.follower.path, self.host, t) for t in self.preface]
+        self.preface = []
         with self.owner.lock:
             if self.owner.closed:
-                return []
+                return events
             items = self.follower.poll(FOLLOW_READ_SECONDS)
         now = datetime.now(UTC)
-        events = []
         for item in items:
+            if isinstance(item, str) and item.startswith(self._not_there):
+                continue
             text = f"··· {item.message} ···" if isinstance(item, Gap | Reconnecting) else item
             events.append(LogEvent(now, self.follower.path, self.host, text))
         return events
+
+
+def job_preface(job: SlurmJob, stream: str) -> list[str]:
+    """Marker lines for a job whose log may say nothing: pending (and why), or ended
+    other than COMPLETED (how: the reason, exit code or signal)."""
+    from console.slurm.client import job_status_text
+
+    if job.state == "PENDING":
+        return [f"── job {job.job_id}: {job_status_text(job)}; its {stream} starts when it runs ──"]
+    if not job.active and job.state != "COMPLETED":
+        return [f"── job {job.job_id}: {job_status_text(job)} ──"]
+    return []
 
 
 @dataclass
@@ -93,16 +116,32 @@ class SlurmJobLog:
     status_hint: str | None = None
     kind: str = "slurm"
     name: str = ""
+    stream: str = "stdout"  # or "stderr" (``e`` in the log screen switches)
 
     def __post_init__(self) -> None:
         self.name = self.job_id
         self.lock = threading.Lock()
         self.closed = False
         self._follower: LogFollower | None = None
+        self.job: SlurmJob | None = None  # as last read (open, then each status check)
+        self._poll: _FollowerPoll | None = None
 
     @property
     def label(self) -> str:
-        return f"Slurm job {self.job_id}" + (f" ({self.job_name})" if self.job_name else "")
+        named = f" ({self.job_name})" if self.job_name else ""
+        return f"Slurm job {self.job_id}{named} · {self.stream}"
+
+    def link_state(self) -> str:
+        """following / reconnecting (attempt, next in) / stopped, or connecting."""
+        follower = self._follower
+        if self.closed:
+            return "stopped"
+        return follower.state.text if follower is not None else "connecting"
+
+    @property
+    def same_file(self) -> bool:
+        """stdout and stderr are one file (Slurm's default without --error)."""
+        return self.job is not None and self.job.stdout == self.job.stderr
 
     @property
     def ends(self) -> bool:
@@ -114,17 +153,25 @@ class SlurmJobLog:
 
     def open(self) -> _FollowerPoll:
         client = self.session.client()
-        follower = client.follow(self.job_id, lines=1000)
+        job = self.job = client.job(self.job_id)
+        follower = client.follow(job.job_id, lines=1000, stream=self.stream)
         with self.lock:
             if self.closed:
                 follower.close()
             previous, self._follower = self._follower, follower
         if previous is not None:
             previous.close()
-        return _FollowerPoll(self, follower, self.job_id)
+        self._poll = _FollowerPoll(self, follower, self.job_id, job_preface(job, self.stream))
+        return self._poll
 
     def status(self) -> str | None:
-        return feed_status(self.session.client().job(self.job_id).state)
+        job = self.session.client().job(self.job_id)
+        poll = self._poll
+        was = self.job
+        if poll is not None and not job.active and (was is None or was.active):
+            poll.preface += job_preface(job, self.stream)  # how it ended, before the end
+        self.job = job
+        return feed_status(job.state)
 
     def close(self) -> None:
         """Stop following: the remote tail ends (in a thread: closing may wait on I/O)."""
@@ -140,7 +187,56 @@ class SlurmJobLog:
 
 
 class SlurmLogScreen(LogScreen):
-    """The log screen on a Slurm job; closing it also closes the remote tail."""
+    """The log screen on a Slurm job; closing it also closes the remote tail. ``e``
+    switches between the job's stdout and stderr; a line under the title says what the
+    link to the log is really doing (following, reconnecting, stopped)."""
+
+    BINDINGS = [Binding("e", "switch_stream", "stdout/stderr", id="hyperpod.log.stream")]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"Logs · {self.source.label}"), id="log-title")
+        yield Static(Content(""), id="slurm-link")
+        yield LogPanel(self.source, max_lines=self._max_lines, timing=self._timing, id="log-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(0.5, self.show_link, name="slurm-link")
+        self.show_link()
+
+    def link_text(self) -> str:
+        source = self.source
+        if not isinstance(source, SlurmJobLog):
+            return ""
+        text = f"{source.stream} · link: {source.link_state()}"
+        if source.same_file:
+            text += " · stdout and stderr are one file"
+        return text
+
+    def show_link(self) -> None:
+        self.query_one("#slurm-link", Static).update(Content(self.link_text()))
+
+    async def action_switch_stream(self) -> None:
+        source = self.source
+        if not isinstance(source, SlurmJobLog):
+            return
+        other = SlurmJobLog(
+            source.session,
+            source.job_id,
+            source.job_name,
+            status_hint=source.status_hint,
+            stream="stderr" if source.stream == "stdout" else "stdout",
+        )
+        panel = self.panel
+        panel.stop()
+        source.close()
+        self.source = other
+        await panel.remove()
+        await self.mount(
+            LogPanel(other, max_lines=self._max_lines, timing=self._timing, id="log-panel"),
+            after=self.query_one("#slurm-link"),
+        )
+        self.query_one("#log-title", Static).update(Content(f"Logs · {other.label}"))
+        self.show_link()
 
     def on_unmount(self) -> None:
         source = self.source

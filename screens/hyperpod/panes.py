@@ -373,6 +373,7 @@ class NodesPane(HyperPodPane):
             "Reboot HyperPod node?",
             f"{node.instance_id} (group {node.group}, {node.hostname or 'no host name'}) "
             "reboots: every job step running on it is killed.",
+            change=("cluster-node-reboot", node.cluster),
             confirm_label="Reboot",
         )
         self.ask(
@@ -387,6 +388,7 @@ class NodesPane(HyperPodPane):
             "Replace HyperPod node?",
             f"{node.instance_id} (group {node.group}) is terminated and a new instance takes "
             "its place: its local disks are lost and jobs on it are killed.",
+            change=("cluster-node-replace", node.cluster),
             confirm_label="Replace",
             typed_name=node.instance_id,
         )
@@ -403,6 +405,7 @@ class NodesPane(HyperPodPane):
             f"{node.instance_id} (group {node.group}) leaves service while HyperPod stresses "
             "its GPUs and network (about an hour); jobs on it are killed, and a node that "
             "fails the checks is replaced.",
+            change=("cluster-node-health-check", node.cluster),
             confirm_label="Start checks",
         )
         what = f"health check {node.instance_id}"
@@ -439,6 +442,7 @@ class QueuePane(HyperPodPane):
         Binding("l", "logs", "Log", id="hyperpod.queue.logs"),
         Binding("g", "gpus", "GPUs", id="hyperpod.queue.gpus"),
         Binding("ctrl+k", "cancel_job", "Cancel job", id="hyperpod.queue.cancel"),
+        Binding("K", "cancel_job_array", "Cancel array", id="hyperpod.queue.cancel_array"),
     ]
 
     @dataclass
@@ -491,8 +495,17 @@ class QueuePane(HyperPodPane):
             self.post_message(self.JobAction("gpus", job))
 
     def action_cancel_job(self) -> None:
+        """``ctrl+k``: this row's job or array task (a pending range is no one task)."""
         job = self._job()
         if job is None or not self.gate_allows("slurm-cancel", job.job_id):
+            return
+        if job.is_task_range:
+            notify(
+                self,
+                f"{job.job_id} stands for pending tasks of array {job.array_job_id}: "
+                "K cancels the whole array",
+                severity="warning",
+            )
             return
         if not job.active:
             notify(self, f"job {job.job_id} has already ended ({job.state})", severity="warning")
@@ -501,9 +514,34 @@ class QueuePane(HyperPodPane):
             "Cancel Slurm job?",
             f"Job {job.job_id} ({job.name}, {job.user}) is {job.display_state}. scancel "
             "ends it; what it has not checkpointed is lost.",
+            change=("slurm-cancel", job.job_id),
             confirm_label="scancel",
         )
         self.ask(dialog, lambda: self._cancel(job.job_id), what=f"cancel job {job.job_id}")
+
+    def action_cancel_job_array(self) -> None:
+        """``K``: every task of the highlighted row's array (one ``scancel ARRAY_ID``)."""
+        job = self._job()
+        if job is None or not self.gate_allows("slurm-cancel", job.whole_array_id):
+            return
+        if not job.array_job_id:
+            notify(
+                self,
+                f"job {job.job_id} is not an array job: ctrl+k cancels it",
+                severity="warning",
+            )
+            return
+        array = job.array_job_id
+        tasks = [j for j in self.table.items.values() if j.array_job_id == array and j.active]
+        dialog = ConfirmDialog(
+            "Cancel the whole array?",
+            f"Array job {array} ({job.name}, {job.user}): scancel {array} ends every task "
+            f"({', '.join(j.job_id for j in tasks) or 'none active in this view'}), running "
+            "and pending; what they have not checkpointed is lost.",
+            change=("slurm-cancel", array),
+            confirm_label="scancel",
+        )
+        self.ask(dialog, lambda: self._cancel(array), what=f"cancel array job {array}")
 
     def _cancel(self, job_id: str) -> None:
         session = self.state.session

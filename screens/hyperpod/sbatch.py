@@ -29,8 +29,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 from console.errors import SmError, translate
 from console.slurm.lint import read_directives
 from console.slurm.templates import TEMPLATES, render
-from screens.kit.confirm import ConfirmDialog
-from screens.kit.host import console_host
+from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.key_order import TextEditor, TextInput, focus_now
 from screens.kit.plain import notify
 
@@ -197,6 +196,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
             dialog = ConfirmDialog(
                 "Replace the script?",
                 "The template replaces what you typed in the editor.",
+                change=None,  # the local draft only
                 confirm_label="Replace",
             )
             self.app.push_screen(dialog, lambda yes: apply() if yes else None)
@@ -264,10 +264,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
     # --- submit -------------------------------------------------------------------------------
     def action_submit(self) -> None:
         name = self.job_file_name
-        try:
-            console_host(self).context.gate.check("slurm-submit", name)
-        except SmError as exc:
-            notify(self, exc.one_line(), severity="error", title="refused")
+        if refused_read_only(self, "slurm-submit", name):
             return
         self._lint(then_submit=True)
 
@@ -277,6 +274,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
             "Submit this job?",
             f"{name} is uploaded to {self.session.remote_dir} on {self.session.label} "
             "and submitted with sbatch.",
+            change=("slurm-submit", name),
             confirm_label="Submit",
         )
 

@@ -121,6 +121,13 @@ class NodesTable(KeyedTable["JoinedNode"]):
         return (self.cell_values(item, now)[column], item.name)
 
 
+def exit_text(code: int | None, signal: int | None) -> str:
+    """``3``, ``sig 9``, or the missing mark (unknown, or the job has not ended)."""
+    if signal:
+        return f"sig {signal}"
+    return MISSING if code is None else str(code)
+
+
 def job_sort_id(job_id: str) -> tuple[int, str]:
     head = job_id.split("_", 1)[0]
     return (int(head) if head.isdigit() else 0, job_id)
@@ -134,7 +141,9 @@ class QueueTable(KeyedTable["SlurmJob"]):
         TableColumn("name", "Name", flex=True),
         TableColumn("user", "User", compact_width=8),
         TableColumn("status", "State", compact_width=10),
-        TableColumn("where", "Nodes/Reason", compact_width=16),
+        TableColumn("where", "Nodes", compact_width=12),
+        TableColumn("reason", "Reason", compact_width=14, hide_when_compact=True),
+        TableColumn("exit", "Exit", compact_width=5, hide_when_compact=True),
         TableColumn("time", "Time", compact_width=9),
         TableColumn("gpus", "GPUs", compact_width=4),
     )
@@ -144,13 +153,16 @@ class QueueTable(KeyedTable["SlurmJob"]):
         return item.job_id
 
     def cell_values(self, item: SlurmJob, now: datetime) -> Mapping[str, str]:
-        where = item.nodes or (f"({item.reason})" if item.reason else MISSING)
         return {
             "id": item.job_id,
             "name": item.name,
             "user": item.user,
             "status": item.display_state,
-            "where": where,
+            # compact (no Reason column): why it waits or failed, in its place
+            "where": (f"({item.reason})" if self.compact and item.reason else item.nodes)
+            or MISSING,
+            "reason": item.reason or MISSING,
+            "exit": exit_text(item.exit_code, item.signal),
             "time": duration(item.elapsed_seconds),
             "gpus": str(item.gpus) if item.gpus else MISSING,
         }
@@ -161,7 +173,8 @@ class QueueTable(KeyedTable["SlurmJob"]):
             "name": item.name,
             "user": item.user,
             "status": item.display_state,
-            "where": item.nodes or item.reason,
+            "where": item.nodes,
+            "reason": item.reason,
         }
 
     def sort_value(self, item: SlurmJob, column: str, now: datetime) -> tuple[Any, ...]:
@@ -181,6 +194,7 @@ class HistoryTable(KeyedTable["AccountingJob"]):
         TableColumn("user", "User", compact_width=8),
         TableColumn("status", "State", compact_width=10),
         TableColumn("exit", "Exit", compact_width=5),
+        TableColumn("reason", "Reason", compact_width=14, hide_when_compact=True),
         TableColumn("elapsed", "Elapsed", compact_width=9),
         TableColumn("nodes", "Nodes", compact_width=14, hide_when_compact=True),
         TableColumn("submitted", "Submitted", compact_width=11, descending_first=True),
@@ -191,13 +205,13 @@ class HistoryTable(KeyedTable["AccountingJob"]):
         return item.job_id
 
     def cell_values(self, item: AccountingJob, now: datetime) -> Mapping[str, str]:
-        exit_text = f"sig {item.signal}" if item.signal else str(item.exit_code)
         return {
             "id": item.job_id,
             "name": item.name,
             "user": item.user,
             "status": item.state,
-            "exit": MISSING if item.exit_code is None and not item.signal else exit_text,
+            "exit": exit_text(item.exit_code, item.signal),
+            "reason": item.reason or MISSING,
             "elapsed": duration(item.elapsed_seconds),
             "nodes": item.nodes or MISSING,
             "submitted": format_time(item.submitted, compact=self.compact),

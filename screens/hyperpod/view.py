@@ -5,8 +5,8 @@ instance groups, ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs 
 the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health
 check, ``E`` the node's events), ``e`` the cluster's events (``enter`` one in full),
 ``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
-GPUs, ``ctrl+k`` scancel), ``h`` history (sacct). ``b`` opens the sbatch editor; a
-submitted job's log opens by itself.
+GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array), ``h`` history
+(sacct). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
 simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a
@@ -26,7 +26,6 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
-from console.errors import SmError
 from console.remote.errors import HostKeyError
 from screens.hyperpod.events import EventsPane
 from screens.hyperpod.jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
@@ -40,7 +39,7 @@ from screens.hyperpod.panes import (
     SlurmUnreachable,
 )
 from screens.hyperpod.sbatch import SbatchOutcome, SbatchScreen
-from screens.kit.confirm import ConfirmDialog
+from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.host import console_host
 from screens.kit.lifecycle import being_removed
 from screens.kit.messages import PollFailed
@@ -210,6 +209,7 @@ class HyperPodView(Vertical):
             f"  {unknown.key_type} {unknown.fingerprint}\n\n"
             "Trust it only if this fingerprint matches the one your cluster admin gave you. "
             f"Trusting writes it to {unknown.known_hosts_file}.",
+            change=None,  # a local known_hosts line, not a change on the cluster
             confirm_label="Trust this key",
         )
 
@@ -233,10 +233,7 @@ class HyperPodView(Vertical):
     def action_new_job(self) -> None:
         """Open the sbatch editor; refused up front in read-only mode (it can only end in
         a submit), before anything else is checked."""
-        try:
-            console_host(self).context.gate.precheck("slurm-submit", "(new job)")
-        except SmError as exc:
-            notify(self, exc.one_line(), severity="error", title="refused")
+        if refused_read_only(self, "slurm-submit", "(new job)"):
             return
         if not self.session.configured:
             notify(

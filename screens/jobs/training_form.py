@@ -32,7 +32,7 @@ from console import validate
 from console.equivalents import training_create_command
 from console.errors import SmError, ValidationError, translate
 from console.services.jobs import TrainingSpec
-from screens.kit.confirm import ConfirmDialog
+from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.host import console_host
 from screens.kit.key_order import TextEditor, TextInput, focus_now
 from screens.kit.plain import notify
@@ -357,14 +357,10 @@ class TrainingForm(ModalScreen[str | None]):
         )
 
     def action_create(self) -> None:
-        context = console_host(self).context
-        try:
-            # Read-only: refuse at once, before checking fields the operator would then
-            # fix for nothing (the form still fills in and copies as a CLI command).
-            name = self.draft.values.get("name", "").strip() or "(unnamed)"
-            context.gate.check("training-create", name)
-        except SmError as exc:
-            notify(self, exc.one_line(), severity="error", title="refused")
+        # Read-only: refuse at once, before checking fields the operator would then fix
+        # for nothing (the form still fills in and copies as a CLI command).
+        name = self.draft.values.get("name", "").strip() or "(unnamed)"
+        if refused_read_only(self, "training-create", name):
             return
         spec = self._check()
         if spec is None:
@@ -376,6 +372,7 @@ class TrainingForm(ModalScreen[str | None]):
             f"{spec.name}: {spec.instance_count} x {spec.instance_type}{spot}, "
             f"up to {spec.max_runtime_seconds} s, reading {spec.s3_input}. "
             "Billing starts when instances launch.",
+            change=("training-create", spec.name),
             confirm_label="Create job",
         )
         self.app.push_screen(dialog, lambda confirmed: self._confirmed(spec, confirmed))

@@ -25,7 +25,7 @@ from console.errors import SmError, translate
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs.detail import JobDetailScreen
 from screens.jobs.table import COLUMN_KEYS, JobsTable
-from screens.kit.confirm import ConfirmDialog
+from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.filter_bar import FilterBar
 from screens.kit.formatting import StatusPalette, elapsed_seconds, format_duration, format_timestamp
 from screens.kit.host import console_host
@@ -263,13 +263,9 @@ class JobsView(Vertical):
         """
         from screens.jobs.training_form import TrainingDraft, TrainingForm
 
-        context = console_host(self).context
-        try:
-            context.gate.precheck("training-create", "(new job)")  # audits the refusal
-        except SmError as exc:
-            notify(self, exc.one_line(), severity="error", title="refused")
+        if refused_read_only(self, "training-create", "(new job)"):
             return
-        config = context.config
+        config = console_host(self).context.config
         if self.training_draft is None:
             self.training_draft = TrainingDraft.from_config(config)
         form = TrainingForm(self.training_draft, default_role=config.execution_role_arn)
@@ -288,12 +284,7 @@ class JobsView(Vertical):
         if job is None:
             notify(self, "no job selected", severity="warning")
             return
-        context = console_host(self).context
-        try:
-            # Refuse in read-only mode before asking, like the CLI does.
-            context.gate.check(f"{job.kind}-stop", job.name)
-        except SmError as exc:
-            notify(self, exc.one_line(), severity="error", title="refused")
+        if refused_read_only(self, f"{job.kind}-stop", job.name):  # before asking, as the CLI
             return
         if job.status not in STOPPABLE:
             notify(
@@ -306,6 +297,7 @@ class JobsView(Vertical):
             f"Stop {job.kind} job?",
             f"{job.name} is {job.status}. Stopping ends it; the work done so far is kept "
             "only if the job saves checkpoints.",
+            change=(f"{job.kind}-stop", job.name),
             confirm_label="Stop job",
         )
         self.app.push_screen(dialog, partial(self._stop_confirmed, job.kind, job.name))

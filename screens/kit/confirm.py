@@ -9,6 +9,12 @@ Decisions that deserve a reason (approve/reject a model) add a comment field
 (``comment=``): it has the focus, ``enter`` in it moves to the confirm button (a second,
 deliberate ``enter`` confirms), and the caller reads :attr:`ConfirmDialog.comment` after a
 confirmation. The result stays a plain ``bool``: one dialog, one contract.
+
+Every caller says what the dialog guards (``change=(action, target)``, required, ``None``
+only for a question that changes nothing remote, such as trusting a host key): declining
+writes one audited refusal through the one mutation gate (as the CLI does for an
+unconfirmed command), so the audit shows every change asked for and not made. The
+read-only refusal before a dialog is :func:`refused_read_only`, shared by every screen.
 """
 
 from __future__ import annotations
@@ -18,11 +24,42 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from console.errors import AbortedError, SmError
+from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
+
+# What a dialog guards: the gate's action name and its target (as the call will name them).
+Change = tuple[str, str]
+
+
+def refused_read_only(node: DOMNode, action: str, target: str) -> bool:
+    """True when read-only mode refuses ``action`` on ``target``: one plain notification
+    and one audited refusal (the gate's ``precheck``). False: go on (ask, then act).
+
+    Every screen asks this before opening a dialog or form that can only end in a change.
+    An audit log that cannot take the refusal refuses too (its error is what is shown).
+    """
+    try:
+        console_host(node).context.gate.precheck(action, target)
+    except SmError as exc:
+        notify(node, exc.one_line(), severity="error", title="refused")
+        return True
+    return False
+
+
+def audit_declined(node: DOMNode, change: Change) -> None:
+    """Audit a change the operator declined in a confirm dialog (nothing was sent)."""
+    action, target = change
+    refusal = AbortedError(f"{action} {target}: not confirmed (declined in the confirm dialog)")
+    try:
+        console_host(node).context.gate.refused(action, target, refusal)
+    except SmError as exc:  # the audit log cannot take it: say so, never crash
+        notify(node, exc.one_line(), severity="error", title="audit")
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -43,6 +80,7 @@ class ConfirmDialog(ModalScreen[bool]):
         title: str,
         message: str,
         *,
+        change: Change | None,
         confirm_label: str = "Confirm",
         typed_name: str | None = None,
         comment: str | None = None,
@@ -53,6 +91,8 @@ class ConfirmDialog(ModalScreen[bool]):
         self.message = message
         self.confirm_label = confirm_label
         self.typed_name = typed_name
+        self.change = change
+        self._answered = False
         # The comment field's prompt; None: no comment field.
         self.comment_prompt = comment
         self.comment_max = comment_max
@@ -129,8 +169,13 @@ class ConfirmDialog(ModalScreen[bool]):
             self._answer(True)
 
     def _answer(self, confirmed: bool) -> None:
+        if self._answered:  # a second key in the same burst: one answer, one record
+            return
+        self._answered = True
         if not confirmed:
             self.comment = ""  # nothing to act on: never leak a half-typed reason
+            if self.change is not None:
+                audit_declined(self, self.change)
         self.dismiss(confirmed)
 
     def action_cancel(self) -> None:

@@ -28,10 +28,9 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from console.errors import SmError, translate
-from screens.kit.confirm import ConfirmDialog
+from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.filter_bar import FilterBar
 from screens.kit.formatting import StatusPalette
-from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
 from screens.kit.lifecycle import being_removed
@@ -161,13 +160,8 @@ class TableView(Vertical):
 
     # --- the action path ----------------------------------------------------------------------
     def gate_allows(self, action: str, target: str) -> bool:
-        """False (and says why) in read-only mode: refuse before asking anything."""
-        try:
-            console_host(self).context.gate.check(action, target)
-        except SmError as exc:
-            notify(self, exc.one_line(), severity="error", title="refused")
-            return False
-        return True
+        """False in read-only mode (said once, audited once): refuse before asking."""
+        return not refused_read_only(self, action, target)
 
     def ask(self, dialog: ConfirmDialog, on_yes: Callable[[], None], *, what: str) -> None:
         """Show the confirm dialog; run ``on_yes`` only on an explicit confirmation."""

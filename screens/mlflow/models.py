@@ -276,6 +276,7 @@ class VersionsView(TableView):
                 "Set model alias?",
                 f"Point {model}@{alias} at version {version.version}{move}. Code loading "
                 f"models:/{model}@{alias} gets this version from now on.",
+                change=("mlflow-alias", f"{model}@{alias}"),
                 confirm_label="Set alias",
             )
             self.ask(dialog, lambda: self._set(alias, version.version), what=f"alias {alias}")

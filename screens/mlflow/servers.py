@@ -266,6 +266,7 @@ class ServersView(TableView):
             "Start MLflow tracking server?",
             f"{server.name} ({server.size or 'size unknown'}) starts and is billed by the "
             "hour until it is stopped.",
+            change=("mlflow-server-start", server.name),
             confirm_label="Start",
         )
         name = server.name
@@ -286,6 +287,7 @@ class ServersView(TableView):
             "Stop MLflow tracking server?",
             f"{server.name} stops: training jobs and notebooks logging to it fail until it "
             "is started again. Runs, models and artifacts are kept.",
+            change=("mlflow-server-stop", server.name),
             confirm_label="Stop",
         )
         name = server.name

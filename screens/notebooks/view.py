@@ -156,6 +156,7 @@ class NotebooksView(TableView):
         dialog = ConfirmDialog(
             "Start notebook instance?",
             f"{name} ({notebook.instance_type}) starts and is billed until it is stopped.",
+            change=("notebook-start", name),
             confirm_label="Start",
         )
         self.ask(dialog, lambda: self._run("start", name), what=f"start {name}")
@@ -176,6 +177,7 @@ class NotebooksView(TableView):
             "Stop notebook instance?",
             f"{name} stops: running kernels and unsaved work in Jupyter are lost; the "
             "files on its volume are kept.",
+            change=("notebook-stop", name),
             confirm_label="Stop",
         )
         self.ask(dialog, lambda: self._run("stop", name), what=f"stop {name}")
@@ -197,6 +199,7 @@ class NotebooksView(TableView):
         dialog = ConfirmDialog(
             "Delete notebook instance?",
             f"{name} and its volume (every file on it) are deleted for good.",
+            change=("notebook-delete", name),
             confirm_label="Delete",
             typed_name=name,
         )

@@ -386,6 +386,7 @@ class RegistryView(TableView):
         dialog = ConfirmDialog(
             f"{verb.capitalize()} {label}?",
             self._dialog_message(packages, status),
+            change=(ACTIONS[status], label),
             confirm_label=verb.capitalize(),
             comment="Comment (stored as the approval description):",
             comment_max=APPROVAL_DESCRIPTION_MAX,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -82,13 +83,19 @@ _QUERY_CODES = {
 
 @dataclass
 class Fault:
-    """What to do to matching requests. ``times``: how many (None: until cleared)."""
+    """What to do to matching requests. ``times``: how many (None: until cleared).
+
+    ``after``: let the first ``after`` matching requests through untouched, then
+    misbehave (``Fault("500_after", "sagemaker", after=1)``: the call before the change
+    is answered, the change is applied and answered 500, and so is every read after it).
+    """
 
     kind: str
     service: str | None = None
     action: str | None = None
     times: int | None = None
     delay: float = 0.0
+    after: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -169,6 +176,9 @@ class FaultProxy:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(service, action):
+                    if fault.after > 0:  # not yet: this one goes through untouched
+                        fault.after -= 1
+                        break
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -196,6 +206,12 @@ class FaultProxy:
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
+
+            def setup(self) -> None:
+                super().setup()
+                # No Nagle delay: a small answer (or a cut one) leaves at once, so faults
+                # are timed by the fault, not by the kernel's 40 ms delayed-ACK dance.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -253,6 +269,9 @@ class FaultProxy:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
         try:
+            connection.connect()
+            assert connection.sock is not None
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             forwarded = {k: v for k, v in headers.items() if k.lower() != "connection"}
             connection.request(method, path, body=body, headers=forwarded)
             response = connection.getresponse()

@@ -112,9 +112,13 @@ def make_app(**overrides: Any) -> SmConsoleApp:
 
 
 async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], Any], *, timeout: float = 8.0, what: str = ""
+    pilot: Pilot[Any], predicate: Callable[[], Any], *, timeout: float = 30.0, what: str = ""
 ) -> None:
-    """Let the app run until ``predicate()`` is true (workers run in threads)."""
+    """Let the app run until ``predicate()`` is true (workers run in threads).
+
+    The limit is generous: it only bounds a test that fails; on a loaded machine a
+    worker thread may wait seconds for a core.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -10,7 +10,8 @@ until it is added.
 The sweep starts the real app in read-only mode on moto (a training job, a notebook, an
 A/B endpoint, pending model packages, a HyperPod cluster with the demo's simulated
 Slurm), presses each key on its tab, and checks: one ``read-only mode: … refused``
-notification per key, no dialog or other screen opened, nothing audited, nothing changed.
+notification per key, exactly one ``refused`` audit record per key (naming its action),
+no dialog or other screen opened, nothing sent, nothing changed.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from tests.tui.notebooks.test_notebooks_view import make_notebook, status_in_mot
 from .conftest import create_training_job, make_app, notifications, wait_until
 
 HERE = Path(__file__).parent
-GATE = re.compile(r"gate_allows\(|gate\.check\(|gate\.precheck\(")
+GATE = re.compile(r"gate_allows\(|refused_read_only\(|gate\.check\(|gate\.precheck\(")
 SOUNDS_MUTATING = re.compile(
     r"stop|delete|start|approve|reject|weight|alias|submit|cancel_job|reboot|replace|create"
     r"|update|invoke|health|send|apply|new_|save|export"
@@ -68,6 +69,7 @@ SWEPT = {
     "hyperpod.nodes.replace": "cluster-node-replace",
     "hyperpod.nodes.health": "cluster-node-health-check",
     "hyperpod.queue.cancel": "slurm-cancel",
+    "hyperpod.queue.cancel_array": "slurm-cancel",
     "notebooks.start": "notebook-start",
     "notebooks.stop": "notebook-stop",
     "notebooks.delete": "notebook-delete",
@@ -196,7 +198,7 @@ def _opening_sites(form: type[Any]) -> list[tuple[str, ast.FunctionDef, int]]:
                         and isinstance(call.func, ast.Name)
                         and call.func.id == form.__name__
                     ):
-                        sites.append((path.name, fn, call.lineno))
+                        sites.append((str(path.relative_to(SCREENS_DIR)), fn, call.lineno))
     return sites
 
 
@@ -218,8 +220,13 @@ def test_no_form_that_can_only_end_in_a_change_opens_in_read_only() -> None:
                 call.lineno
                 for call in ast.walk(fn)
                 if isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Attribute)
-                and call.func.attr in {"gate_allows", "check", "precheck"}
+                and (
+                    (
+                        isinstance(call.func, ast.Attribute)
+                        and call.func.attr in {"gate_allows", "check", "precheck"}
+                    )
+                    or (isinstance(call.func, ast.Name) and call.func.id == "refused_read_only")
+                )
             ]
             assert any(g < line for g in gate_lines), (
                 f"{file}:{line}: {form.__name__} opens without asking the gate first (in {fn.name})"
@@ -262,6 +269,7 @@ class Sweep:
         still on ``screen``."""
         action = SWEPT[binding_id]
         before = {id(n) for n in self.app._notifications}  # older ones may expire meanwhile
+        audited = len(audit_records(intents=True))
 
         def fresh() -> list[str]:
             return [n.message for n in self.app._notifications if id(n) not in before]
@@ -275,6 +283,12 @@ class Sweep:
         assert "\n" not in new[0]
         assert isinstance(self.app.screen, screen), (binding_id, self.app.screen)
         assert not isinstance(self.app.screen, ConfirmDialog)
+        new_records = audit_records(intents=True)[audited:]
+        assert [(r["action"], r["outcome"]) for r in new_records] == [(action, "refused")], (
+            binding_id,
+            new_records,
+        )
+        assert new_records[0]["detail"].startswith(f"read-only mode: {action} ")
         self.pressed.append(binding_id)
 
 
@@ -320,6 +334,7 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
             await sweep.press(f"hyperpod.nodes.{binding_id}")
         await open_queue(pilot, app)
         await sweep.press("hyperpod.queue.cancel")
+        await sweep.press("hyperpod.queue.cancel_array")
         await sweep.press("hyperpod.new_job")  # the sbatch editor does not open
         # Notebooks
         await pilot.press("6")
@@ -328,8 +343,10 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
         for binding_id in ("start", "stop", "delete"):
             await sweep.press(f"notebooks.{binding_id}")
     assert sorted(sweep.pressed) == sorted(SWEPT)
-    # Refused before anything was attempted: refusals only, no intent, no outcome.
-    assert {r["outcome"] for r in audit_records(intents=True)} <= {"refused"}
+    # Refused before anything was attempted: one refusal per key, no intent, no outcome.
+    records = audit_records(intents=True)
+    assert {r["outcome"] for r in records} == {"refused"}
+    assert len(records) == len(SWEPT)
     assert status_in_moto(sm, "nb-ro") == "InService"
     assert weights_in_moto(sm) == before_weights
 

@@ -181,7 +181,8 @@ async def test_unreachable_endpoint_shows_degraded_state_and_ansi_under_no_color
         assert poller.banner_text.startswith("endpoint unreachable (could not connect to")
         assert "retrying in" in poller.banner_text
         header = app.main_screen.query_one(ContextBar)
-        assert "API degraded" in header.text
+        # The header learns it from the identity check, a worker of its own.
+        await wait_until(pilot, lambda: "API degraded" in header.text, what="API degraded")
 
 
 async def test_context_switch_drops_old_results_and_reloads(sm: Any) -> None:

@@ -21,6 +21,7 @@ from console.cli.root import (
     wants_json,
     yes_option,
 )
+from console.cli.waiting import WAIT_OPTION_HELP, wait_in_service
 from console.errors import ValidationError
 from console.services.endpoints import (
     ENDPOINT_STATUSES,
@@ -86,12 +87,28 @@ def endpoint_fields(endpoint: Endpoint) -> list[tuple[str, object]]:
 @command("endpoint-create", SECTION, short_help="Create an endpoint from an endpoint config.")
 @click.argument("name")
 @click.argument("config")
+@click.option("--wait", is_flag=True, help=WAIT_OPTION_HELP)
 @json_option
 @pass_invocation
-def endpoint_create(inv: Invocation, name: str, config: str, json_output: bool) -> None:
+def endpoint_create(inv: Invocation, name: str, config: str, wait: bool, json_output: bool) -> None:
     arn = inv.console.endpoints.create_endpoint(name, config)
     report_created(
         inv, json_output, f"creating endpoint {name} from config {config}", name=name, arn=arn
+    )
+    if wait:
+        _wait_endpoint(inv, name)
+
+
+def _wait_endpoint(inv: Invocation, name: str) -> None:
+    """Until the endpoint is InService (creating or updating takes 5-10 minutes)."""
+    wait_in_service(
+        inv.console.sessions.client("sagemaker"),
+        "endpoint_in_service",
+        {"EndpointName": name},
+        what=f"endpoint {name}",
+        status_field="EndpointStatus",
+        describe=f"endpoint-describe {name}",
+        translate=inv.console.sessions.translate,
     )
 
 
@@ -137,9 +154,10 @@ def endpoint_describe(inv: Invocation, name: str, json_output: bool) -> None:
 )
 @click.argument("name")
 @click.argument("config")
+@click.option("--wait", is_flag=True, help=WAIT_OPTION_HELP)
 @yes_option
 @pass_invocation
-def endpoint_update(inv: Invocation, name: str, config: str, yes: bool) -> None:
+def endpoint_update(inv: Invocation, name: str, config: str, wait: bool, yes: bool) -> None:
     validate.name(name, "endpoint name")
     validate.name(config, "endpoint config name")
     confirm(
@@ -151,6 +169,8 @@ def endpoint_update(inv: Invocation, name: str, config: str, yes: bool) -> None:
     )
     inv.console.endpoints.update_endpoint(name, config)
     click.echo(f"updating endpoint {name} to config {config}")
+    if wait:
+        _wait_endpoint(inv, name)
 
 
 @command("endpoint-delete", SECTION, short_help="Delete an endpoint (asks first).")

@@ -292,7 +292,10 @@ def _report(inv: Invocation, json_output: bool, verb: str, result: NodeActionRes
             click.echo(f"{verb} failed: {node_id}: {why}", err=True)
     if result.failed:
         total = len(result.failed) + len(result.successful)
-        raise SmError(f"{verb} failed for {len(result.failed)} of {total} node(s)")
+        raise SmError(
+            f"{verb} failed for {len(result.failed)} of {total} node(s)",
+            "the lines above say why for each node; retry only those",
+        )
 
 
 @command("cluster-node-reboot", SECTION, short_help="Reboot cluster nodes (asks first).")

@@ -52,7 +52,10 @@ def role_create(inv: Invocation, name: str, buckets: tuple[str, ...], json_outpu
     else:
         click.echo(f"role {name} already exists and is complete: {result.arn}")
     if result.arn:
-        click.echo(f'use it with: execution_role_arn = "{result.arn}" (config) or --role')
+        click.echo(
+            "creates without --role or execution_role_arn in the config use it from now on; "
+            f'to pin it: execution_role_arn = "{result.arn}" (config) or --role'
+        )
 
 
 @command("role-delete", SECTION, short_help="Delete a role and its policies (asks first).")

@@ -15,6 +15,7 @@ from console.cli.root import (
     pass_invocation,
     report_created,
     wants_json,
+    warn_image_region,
     yes_option,
 )
 from console.errors import ValidationError
@@ -94,9 +95,10 @@ def model_create(
         name=name,
         image=image,
         model_data_url=model_s3_uri,
-        role_arn=role_arn or inv.config.execution_role_arn,
+        role_arn=inv.execution_role(role_arn),
         environment=validate.key_values(environment, "--env"),
     ).validated()
+    warn_image_region(inv, spec.image)
     arn = inv.console.models.create_model(spec)
     report_created(inv, json_output, f"created model {name}", name=name, arn=arn)
 

@@ -16,6 +16,7 @@ from console.cli.root import (
     wants_json,
     yes_option,
 )
+from console.cli.waiting import WAIT_OPTION_HELP, wait_in_service
 from console.errors import NotSupportedError
 from console.services.notebooks import (
     DEFAULT_NOTEBOOK_INSTANCE_TYPE,
@@ -72,7 +73,7 @@ def notebook_create(
 ) -> None:
     arn = inv.console.notebooks.create_notebook(
         name,
-        role_arn or inv.config.execution_role_arn,
+        inv.execution_role(role_arn),
         instance_type=instance_type,
         volume_gb=volume_gb,
     )
@@ -112,10 +113,21 @@ def notebook_describe(inv: Invocation, name: str, json_output: bool) -> None:
 
 @command("notebook-start", SECTION, short_help="Start a stopped notebook instance.")
 @click.argument("name")
+@click.option("--wait", is_flag=True, help=WAIT_OPTION_HELP)
 @pass_invocation
-def notebook_start(inv: Invocation, name: str) -> None:
+def notebook_start(inv: Invocation, name: str, wait: bool) -> None:
     inv.console.notebooks.start_notebook(name)
     click.echo(f"starting notebook instance {name}")
+    if wait:
+        wait_in_service(
+            inv.console.sessions.client("sagemaker"),
+            "notebook_instance_in_service",
+            {"NotebookInstanceName": name},
+            what=f"notebook {name}",
+            status_field="NotebookInstanceStatus",
+            describe=f"notebook-describe {name}",
+            translate=inv.console.sessions.translate,
+        )
 
 
 @command("notebook-stop", SECTION, short_help="Stop a notebook instance (asks first).")
@@ -177,6 +189,7 @@ def notebook_url(
             True,
         )
     except NotSupportedError:
+        service.describe_notebook(name)  # an unknown name: "not found", not a console page
         url, presigned = service.console_url(name), False
     if wants_json(inv, json_output):
         emit(True, {"name": name, "url": url, "presigned": presigned})

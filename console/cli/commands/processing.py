@@ -16,10 +16,12 @@ from console.cli.root import (
     pass_invocation,
     report_created,
     wants_json,
+    warn_image_region,
     yes_option,
 )
 from console.errors import ValidationError
 from console.services.jobs import (
+    DEFAULT_JOB_INSTANCE_TYPE,
     PROCESSING_STATUSES,
     TUNING_STATUSES,
     ProcessingJob,
@@ -88,7 +90,7 @@ def _entrypoint(text: str) -> tuple[str, ...]:
 @click.argument("s3_in", metavar="S3_IN")
 @click.argument("s3_out", metavar="S3_OUT")
 @click.option("--role", "role_arn", metavar="ARN", help="Execution role (default: config).")
-@click.option("--instance-type", default="ml.m5.xlarge", show_default=True)
+@click.option("--instance-type", default=DEFAULT_JOB_INSTANCE_TYPE, show_default=True)
 @click.option("--instance-count", default=1, show_default=True, type=int)
 @click.option("--volume-gb", default=30, show_default=True, type=int)
 @click.option("--max-runtime", default=86400, show_default=True, type=int, help="Seconds.")
@@ -124,7 +126,7 @@ def processing_create(
         image=image,
         s3_input=s3_in,
         s3_output=s3_out,
-        role_arn=role_arn or inv.config.execution_role_arn,
+        role_arn=inv.execution_role(role_arn),
         instance_type=instance_type,
         instance_count=instance_count,
         volume_gb=volume_gb,
@@ -132,6 +134,7 @@ def processing_create(
         environment=key_values(environment, "--env"),
         entrypoint=_entrypoint(entrypoint) if entrypoint else (),
     ).validated()
+    warn_image_region(inv, spec.image)
     arn = inv.console.jobs.create_processing_job(spec)
     report_created(inv, json_output, f"created processing job {name}", name=name, arn=arn)
 

@@ -93,6 +93,28 @@ def group_delete(inv: Invocation, name: str, yes: bool) -> None:
     click.echo(f"deleted model package group {name}")
 
 
+@command(
+    "model-package-delete",
+    SECTION,
+    short_help="Delete a model package (one version) by ARN (asks first).",
+)
+@click.argument("arn")
+@yes_option
+@pass_invocation
+def package_delete(inv: Invocation, arn: str, yes: bool) -> None:
+    """Delete the model package ARN; a group can be deleted once it has none left."""
+    package_arn(arn)
+    confirm(
+        inv,
+        "model-package-delete",
+        arn,
+        yes=yes,
+        prompt=f"Delete model package {arn}? (the version and its approval history)",
+    )
+    inv.console.registry.delete_package(arn)
+    click.echo(f"deleted model package {arn}")
+
+
 @command("model-package-list", SECTION, short_help="List a group's model versions, newest first.")
 @click.argument("group")
 @click.option(

@@ -138,13 +138,22 @@ def _limit(minutes: int | None) -> str:
     return "unlimited" if minutes is None else _duration(minutes * 60)
 
 
+def _exit_text(job: Any) -> str:
+    """``3``, ``signal 9`` or "" (unknown, or the job has not ended)."""
+    if job.signal:
+        return f"signal {job.signal}"
+    return "" if job.exit_code is None else str(job.exit_code)
+
+
 JOB_COLUMNS = [
     field_col("JobID", "job_id"),
     field_col("Name", "name"),
     field_col("User", "user"),
     ("Status", lambda j: j.display_state),
     field_col("Partition", "partition"),
-    ("Nodes/Reason", lambda j: j.nodes or (f"({j.reason})" if j.reason else "")),
+    field_col("Nodes", "nodes"),
+    field_col("Reason", "reason"),
+    ("Exit", _exit_text),
     ("Time", lambda j: _duration(j.elapsed_seconds)),
     ("Limit", lambda j: _limit(j.time_limit_minutes)),
     ("GPUs", lambda j: j.gpus or ""),
@@ -181,7 +190,8 @@ HISTORY_COLUMNS = [
     field_col("Name", "name"),
     field_col("User", "user"),
     field_col("Status", "state"),
-    ("Exit", lambda j: f"signal {j.signal}" if j.signal else j.exit_code),
+    ("Exit", _exit_text),
+    field_col("Reason", "reason"),
     ("Elapsed", lambda j: _duration(j.elapsed_seconds)),
     field_col("Partition", "partition"),
     field_col("Nodes", "nodes"),
@@ -220,6 +230,10 @@ def slurm_queue(
     json_output: bool,
     connection: dict[str, Any],
 ) -> None:
+    """Jobs in the queue (squeue): yours, or everyone's with --all. An array shows as its
+    tasks (14_1) and its pending range (14_[2-5]); Reason says why a job waits or failed,
+    Exit its exit code or the signal that ended it. --finished adds jobs that ended in
+    the last few minutes (Slurm forgets them after MinJobAge; see slurm-history)."""
     client = open_client(inv, connection)
     try:
         jobs = client.queue(all_users=all_users, include_finished=finished)
@@ -270,6 +284,9 @@ def slurm_history(
     json_output: bool,
     connection: dict[str, Any],
 ) -> None:
+    """Jobs from Slurm accounting (sacct), newest first: finished ones with their exit code
+    (or the signal that ended them) and, where it explains something, the reason. Needs
+    accounting (slurmdbd) on the cluster; --since takes any Slurm time."""
     client = open_client(inv, connection)
     try:
         jobs = client.history(all_users=all_users, since=since, limit=limit)
@@ -313,7 +330,9 @@ def slurm_submit(
     label = name or Path(script).name
     inv.console.gate.precheck("slurm-submit", label)  # read-only: refuse before connecting
     text = _read_script(script)
+    as_json = wants_json(inv, json_output)
     client = open_client(inv, connection, hyperpod=hyperpod)
+    issues: list[Any] = []
     try:
         issues = [] if no_lint else client.lint(text)
         for issue in issues:
@@ -326,14 +345,27 @@ def slurm_submit(
                 "fix them (or pass --no-lint to submit anyway)",
             )
         result = client.submit(text, name=label, workdir=chdir or "", job_name=job_name or "")
+    except SmError as error:
+        if as_json:  # the findings and the error as data, then the usual error lines
+            emit(True, _json_error(error, issues))
+        raise
     finally:
         client.transport.close()
-    if wants_json(inv, json_output):
+    if as_json:
         emit(True, {**result.to_dict(), "warnings": [i.to_dict() for i in issues]})
         return
     note = " (found again after a dropped connection)" if result.recovered else ""
     click.echo(f"submitted batch job {result.job_id}{note}")
     click.echo(f"script: {clean(result.script_path)}")
+
+
+def _json_error(error: SmError, issues: list[Any]) -> dict[str, Any]:
+    """What ``slurm-submit --json`` prints when the submission failed: the error (its
+    message says whether Slurm recorded a job anyway) and every lint finding."""
+    return {
+        "error": {"kind": error.kind, "message": error.message, "hint": error.hint},
+        "lint": [i.to_dict() for i in issues],
+    }
 
 
 @command("slurm-cancel", SECTION, short_help="Cancel a Slurm job (asks first).")
@@ -342,16 +374,20 @@ def slurm_submit(
 @connection_options
 @pass_invocation
 def slurm_cancel(inv: Invocation, job_id: str, yes: bool, connection: dict[str, Any]) -> None:
+    """Cancel JOBID: a job, one array task (14_2), or an array's own id (14), which
+    cancels every task of the array. Asks first (or --yes); refused in read-only mode."""
     from console.slurm.client import check_job_id
 
     job_id = check_job_id(job_id)
-    confirm(inv, "slurm-cancel", job_id, yes=yes, prompt=f"Cancel Slurm job {job_id}?")
+    what = f"Slurm job {job_id}" + ("" if "_" in job_id else " (every task, if it is an array)")
+    confirm(inv, "slurm-cancel", job_id, yes=yes, prompt=f"Cancel {what}?")
     client = open_client(inv, connection)
     try:
         job = client.cancel(job_id)
     finally:
         client.transport.close()
-    click.echo(f"cancelled job {job_id} ({inert(job.name, 80)}, was {job.display_state})")
+    scope = " (the whole array)" if job.array_job_id == job_id else ""
+    click.echo(f"cancelled job {job_id}{scope} ({inert(job.name, 80)}, was {job.display_state})")
 
 
 @command("slurm-tail", SECTION, short_help="Print a job's output; --follow to stream it.")
@@ -388,7 +424,15 @@ def slurm_tail(
                 for line in output:
                     click.echo(strip_escapes(line))
             return
-        _follow(client, job_id, lines=lines, stream=stream)
+        from console.slurm.client import job_status_text
+
+        job = client.job(job_id)
+        if job.state == "PENDING":
+            click.echo(f"-- job {job.job_id}: {job_status_text(job)}; waiting for it --", err=True)
+        _follow(client, job.job_id, lines=lines, stream=stream)
+        ended = client.job(job.job_id)
+        if not ended.active and ended.state != "COMPLETED":
+            click.echo(f"-- job {ended.job_id}: {job_status_text(ended)} --", err=True)
     finally:
         client.transport.close()
 

@@ -44,6 +44,7 @@ def status(inv: Invocation, json_output: bool) -> None:
             ("Caller", overview.caller_arn or f"unknown ({overview.identity_error})"),
             ("Account", overview.account or None),
             ("Profile", overview.profile or "default"),
+            ("Credentials", overview.credential_source or None),
             ("Region", overview.region or None),
             ("Endpoint", endpoint),
         ]
@@ -111,13 +112,21 @@ def images(
     FRAMEWORK, the newest image of every framework. Works offline (the SDK's catalog)."""
     from console import images as catalog
 
-    region = image_region or inv.config.region or catalog.DEFAULT_REGION
+    job_region = inv.config.region or catalog.DEFAULT_REGION
+    region = image_region or job_region
     records = catalog.list_images(framework, region, scope, version=version, latest=latest)
     if not records:
         what = f"{framework} {version}" if version else (framework or "any framework")
         raise ValidationError(
             f"no {scope} images of {what} in {region}",
             "try another --scope, --region or --version (`smconsole images FRAMEWORK`)",
+        )
+    if region != job_region:
+        click.secho(
+            f"warning: these images are in {region}; jobs run in {job_region} (the config's "
+            "region) and may not pull them across regions",
+            fg="yellow",
+            err=True,
         )
     if wants_json(inv, json_output):
         print_json(records)

@@ -337,7 +337,10 @@ async def test_read_only_refuses_every_change_before_asking(sm: Any) -> None:
             await pilot.pause()
             assert isinstance(app.screen, MainScreen), key
             assert any(f"read-only mode: {action} fraud refused" in n for n in notifications(app))
-    assert audit_records() == []
+    assert [(r["action"], r["outcome"]) for r in audit_records(intents=True)] == [
+        (action, "refused")
+        for action in ("endpoint-invoke", "endpoint-weights", "endpoint-update", "endpoint-delete")
+    ]
 
 
 async def test_large_screen_filter_sort_and_variants_preview(sm: Any) -> None:

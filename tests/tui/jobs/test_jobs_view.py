@@ -213,7 +213,10 @@ async def test_stop_asks_and_goes_through_the_gate(sm: Any, tmp_path: Any) -> No
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="closed")
         assert any("cancelled" in n for n in notifications(app))
-        assert not audit.exists()
+        declined = [json.loads(line) for line in audit.read_text().splitlines()]
+        assert [(r["action"], r["target"], r["outcome"]) for r in declined] == [
+            ("training-stop", "running", "refused")  # not confirmed: audited, nothing sent
+        ]
 
         # Confirmed: the call goes through the gate (audited); moto lacks StopTrainingJob.
         await pilot.press("ctrl+k")
@@ -227,7 +230,8 @@ async def test_stop_asks_and_goes_through_the_gate(sm: Any, tmp_path: Any) -> No
         records = [json.loads(line) for line in audit.read_text().splitlines()]
         records = [r for r in records if r["outcome"] != "intent"]
         assert [(r["action"], r["target"], r["outcome"], r["source"]) for r in records] == [
-            ("training-stop", "running", "error", "tui")
+            ("training-stop", "running", "refused", "tui"),
+            ("training-stop", "running", "error", "tui"),
         ]
 
         # A finished job: explained, no dialog.

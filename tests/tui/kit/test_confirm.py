@@ -1,11 +1,18 @@
-"""The one confirm dialog: Cancel by default, explicit keys, typed-name mode."""
+"""The one confirm dialog: Cancel by default, explicit keys, typed-name mode, and a
+declined change audited once through the gate."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from textual.app import App
 from textual.widgets import Button
 
+from console.audit import AuditLog
+from console.aws.session import AwsContext
+from console.gate import MutationGate
 from screens.kit.confirm import ConfirmDialog
 
 
@@ -20,7 +27,9 @@ class DialogApp(App[None]):
 
 
 def plain() -> ConfirmDialog:
-    return ConfirmDialog("Stop training job?", "stop llama-ft?", confirm_label="Stop job")
+    return ConfirmDialog(
+        "Stop training job?", "stop llama-ft?", change=None, confirm_label="Stop job"
+    )
 
 
 async def test_cancel_is_focused_so_enter_cancels() -> None:
@@ -65,7 +74,11 @@ async def test_tab_to_confirm_then_enter() -> None:
 
 async def test_typed_name_mode_needs_the_exact_name() -> None:
     dialog = ConfirmDialog(
-        "Delete endpoint?", "delete prod-ep", confirm_label="Delete", typed_name="prod-ep"
+        "Delete endpoint?",
+        "delete prod-ep",
+        change=None,
+        confirm_label="Delete",
+        typed_name="prod-ep",
     )
     app = DialogApp(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -85,7 +98,7 @@ async def test_typed_name_mode_needs_the_exact_name() -> None:
 
 
 async def test_typed_name_mode_ctrl_c_cancels() -> None:
-    dialog = ConfirmDialog("Delete?", "delete x", typed_name="x")
+    dialog = ConfirmDialog("Delete?", "delete x", change=None, typed_name="x")
     app = DialogApp(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -105,7 +118,11 @@ async def test_fits_at_80x24() -> None:
 
 def with_comment() -> ConfirmDialog:
     return ConfirmDialog(
-        "Approve churn/3?", "churn/3: Pending → Approved", confirm_label="Approve", comment="Why:"
+        "Approve churn/3?",
+        "churn/3: Pending → Approved",
+        change=None,
+        confirm_label="Approve",
+        comment="Why:",
     )
 
 
@@ -134,3 +151,60 @@ async def test_comment_mode_cancel_forgets_the_comment() -> None:
         await pilot.pause()
     assert app.results == [False]
     assert dialog.comment == ""
+
+
+class GatedApp(DialogApp):
+    """A host app with a real gate writing a real audit log (what the console has)."""
+
+    def __init__(self, dialog: ConfirmDialog, audit: AuditLog) -> None:
+        super().__init__(dialog)
+        gate = MutationGate(audit, AwsContext("p", "r"), source="tui")
+        self.context = SimpleNamespace(gate=gate)
+        self.generation = 0
+        self.jobs_snapshot = None
+
+
+def guarded() -> ConfirmDialog:
+    return ConfirmDialog(
+        "Stop?", "stop llama-ft?", change=("training-stop", "llama-ft"), confirm_label="Stop"
+    )
+
+
+@pytest.mark.parametrize("keys", [("n",), ("escape",), ("ctrl+c",), ("enter",), ("n", "q")])
+async def test_declining_a_change_audits_one_refusal(tmp_path: Path, keys: tuple[str]) -> None:
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    app = GatedApp(guarded(), audit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+    assert app.results == [False]
+    records = list(audit.records(intents=True))
+    assert [(r.action, r.target, r.outcome, r.source) for r in records] == [
+        ("training-stop", "llama-ft", "refused", "tui")
+    ]
+    assert "not confirmed" in records[0].detail
+
+
+async def test_confirming_a_change_audits_nothing_itself(tmp_path: Path) -> None:
+    """The dialog only audits a decline; a confirmed change is audited by the gate's run."""
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    app = GatedApp(guarded(), audit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.results == [True]
+    assert list(audit.records(intents=True)) == []
+
+
+async def test_a_decline_with_an_unwritable_audit_log_says_so(tmp_path: Path) -> None:
+    (tmp_path / "audit.jsonl").mkdir()  # a directory where the log should be
+    app = GatedApp(guarded(), AuditLog(tmp_path / "audit.jsonl"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+    assert app.results == [False]
+    assert any("cannot write the audit log" in m for m in messages), messages

@@ -8,8 +8,8 @@ the same widget against the moto server.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,44 +18,8 @@ from textual.app import App, ComposeResult
 from screens.jobs.table import JobsTable
 from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn
 from screens.kit.row_filter import RowFilter
+from tests.support.keyed_rows import NOW, STATES, Row, RowsTable
 from themes import STYLESHEETS
-
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    status: str
-    size: int
-
-
-class RowsTable(KeyedTable[Row]):
-    COLUMNS = (
-        TableColumn("name", "Name", flex=True),
-        TableColumn("status", "Status", compact_width=10),
-        TableColumn("size", "Size", compact_width=6, descending_first=True),
-    )
-    DEFAULT_SORT = "name"
-
-    def key_of(self, item: Row) -> str:
-        return item.name
-
-    def cell_values(self, item: Row, now: datetime) -> Mapping[str, str]:
-        return {"name": item.name, "status": item.status, "size": str(item.size)}
-
-    def filter_fields(self, item: Row) -> Mapping[str, str]:
-        return {"name": item.name, "status": item.status}
-
-    def sort_value(self, item: Row, column: str, now: datetime) -> tuple[Any, ...]:
-        if column == "size":
-            return (item.size, item.name)
-        if column == "status":
-            return (item.status, item.name)
-        return (item.name,)
-
-
-STATES = ("Completed", "Failed", "InProgress", "Stopped")
 
 
 def rows(count: int) -> list[Row]:

@@ -10,56 +10,16 @@ also run it mounted in a small app, as the views do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from textual.app import App, ComposeResult
 
-from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn
+from screens.kit.keyed_table import SortOrder
 from screens.kit.row_filter import RowFilter
+from tests.support.keyed_rows import STATES, Row, RowsTable
 from tests.support.stateful import STATEFUL
-
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-STATES = ("Completed", "Failed", "InProgress", "Stopped")
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    status: str
-    size: int
-
-
-class RowsTable(KeyedTable[Row]):
-    COLUMNS = (
-        TableColumn("name", "Name", flex=True),
-        TableColumn("status", "Status", compact_width=10),
-        TableColumn("size", "Size", compact_width=6, descending_first=True),
-    )
-    DEFAULT_SORT = "name"
-
-    def __init__(self) -> None:
-        super().__init__(now=lambda: NOW)
-
-    def key_of(self, item: Row) -> str:
-        return item.name
-
-    def cell_values(self, item: Row, now: datetime) -> Mapping[str, str]:
-        return {"name": item.name, "status": item.status, "size": str(item.size)}
-
-    def filter_fields(self, item: Row) -> Mapping[str, str]:
-        return {"name": item.name, "status": item.status}
-
-    def sort_value(self, item: Row, column: str, now: datetime) -> tuple[Any, ...]:
-        if column == "size":
-            return (item.size, item.name)
-        if column == "status":
-            return (item.status, item.name)
-        return (item.name,)
 
 
 def model_sort_key(row: Row, column: str) -> tuple[Any, ...]:

@@ -265,8 +265,17 @@ async def test_alias_set_from_the_registry_is_confirmed_and_audited(env: MlflowS
         await wait_until(pilot, lambda: isinstance(app.screen, AliasPrompt))
         await pilot.press("ctrl+u", *"tui-test", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("n")  # Cancel first: nothing happens
+        await pilot.press("n")  # Cancel first: nothing happens (but the audit says so)
         assert "cancelled" in notifications(app)[-1]
+        model = context().mlflow.get_registered_model(env.alias_model)
+        assert "tui-test" not in model.aliases
+        [declined] = audit_records(intents=True)
+        assert (declined["action"], declined["target"], declined["outcome"]) == (
+            "mlflow-alias",
+            f"{env.alias_model}@tui-test",
+            "refused",
+        )
+        assert "not confirmed" in declined["detail"]
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, AliasPrompt))
         await pilot.press("ctrl+u", *"tui-test", "enter")
@@ -279,7 +288,8 @@ async def test_alias_set_from_the_registry_is_confirmed_and_audited(env: MlflowS
     aliases = context().mlflow.get_registered_model(env.alias_model).aliases
     assert aliases["tui-test"] == "2"
     assert [(r["action"], r["outcome"], r["source"]) for r in audit_records()] == [
-        ("mlflow-alias", "ok", "tui")
+        ("mlflow-alias", "refused", "tui"),
+        ("mlflow-alias", "ok", "tui"),
     ]
 
 

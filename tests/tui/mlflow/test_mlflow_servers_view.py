@@ -149,14 +149,24 @@ async def test_start_is_confirmed_audited_and_url_copied(aws: Any) -> None:
 
 async def test_stop_cancelled_then_read_only_refuses(aws: Any) -> None:
     app = ServersApp()
-    listing(app.stub, server("team-tracking", "Started"))
-    with app.stub:
+    listing(app.stub, server("team-tracking", "Started"), server("idle", "Stopped"))
+    with app.stub:  # the Stubber fails the test on any call not queued: nothing is sent
         async with app.run_test(size=(100, 24)) as pilot:
-            await listed(pilot, app, 1)
-            await pilot.press("ctrl+k")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="ask")
-            await pilot.press("n")
-            assert "cancelled" in notifications(app)[-1]
+            rows = await listed(pilot, app, 2)
+            for name, key, action in (("team-tracking", "ctrl+k", "stop"), ("idle", "t", "start")):
+                rows.move_cursor(row=rows.get_row_index(name))
+                await pilot.press(key)
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="ask")
+                await pilot.press("n")
+                await wait_until(pilot, lambda: isinstance(app.screen, ServersScreen))
+                assert "cancelled" in notifications(app)[-1]
+                [declined] = audit_records(intents=True)[-1:]
+                assert (declined["action"], declined["target"], declined["outcome"]) == (
+                    f"mlflow-server-{action}",
+                    name,
+                    "refused",
+                )
+                assert "not confirmed" in declined["detail"]
     read_only = ServersApp(read_only=True)
     listing(read_only.stub, server("team-tracking", "Started"), server("idle", "Stopped"))
     with read_only.stub:
@@ -171,7 +181,19 @@ async def test_stop_cancelled_then_read_only_refuses(aws: Any) -> None:
                     f"read-only mode: mlflow-server-{action} {name}"
                     in (notifications(read_only)[-1])
                 )
-    assert audit_records() == []
+    records = audit_records(intents=True)
+    assert [(r["action"], r["outcome"]) for r in records] == [
+        ("mlflow-server-stop", "refused"),  # declined
+        ("mlflow-server-start", "refused"),  # declined
+        ("mlflow-server-stop", "refused"),  # read-only
+        ("mlflow-server-start", "refused"),  # read-only
+    ]
+    assert [r["detail"].startswith("read-only mode") for r in records] == [
+        False,
+        False,
+        True,
+        True,
+    ]
 
 
 async def test_moto_lacks_managed_mlflow_one_line(aws: Any) -> None:

@@ -108,7 +108,11 @@ async def test_stop_and_start_are_confirmed_and_reach_moto(sm: Any) -> None:
             pilot, lambda: status_in_moto(sm, "explore") == "InService", what="started"
         )
         actions = [(r["action"], r["outcome"]) for r in audit_records()]
-        assert actions == [("notebook-stop", "ok"), ("notebook-start", "ok")]
+        assert actions == [
+            ("notebook-stop", "refused"),  # the cancelled dialog: audited, nothing sent
+            ("notebook-stop", "ok"),
+            ("notebook-start", "ok"),
+        ]
 
 
 async def test_delete_refused_while_running_then_needs_the_typed_name(sm: Any) -> None:
@@ -205,4 +209,9 @@ async def test_read_only_refuses_start_stop_delete(sm: Any) -> None:
         titles = [title for title, _help, _run in main.palette_commands()]
         assert {"Notebooks: stop selected", "Notebooks: open URL"} <= set(titles)
     assert status_in_moto(sm, "explore") == "InService"
-    assert audit_records() == []
+    # One audited refusal per key (nothing sent: no intent record).
+    assert [(r["action"], r["outcome"]) for r in audit_records(intents=True)] == [
+        ("notebook-start", "refused"),
+        ("notebook-stop", "refused"),
+        ("notebook-delete", "refused"),
+    ]

@@ -177,7 +177,10 @@ async def test_read_only_refuses_before_asking(aws: Any, churn: dict[str, str]) 
             await pilot.pause()
             assert isinstance(app.screen, MainScreen), key
             assert any(f"read-only mode: {action} churn/4 refused" in n for n in notifications(app))
-    assert audit_records() == []
+    assert [(r["action"], r["outcome"]) for r in audit_records(intents=True)] == [
+        ("model-package-approve", "refused"),
+        ("model-package-reject", "refused"),
+    ]
     assert status_in_moto(aws, churn["v4"])[0] == "PendingManualApproval"
 
 
@@ -295,7 +298,8 @@ async def test_rejecting_the_serving_version_says_so(aws: Any, churn: dict[str, 
         await pilot.pause()
         assert any("reject churn/1: cancelled" in n for n in notifications(app))
     assert status_in_moto(aws, churn["v1"])[0] == "Approved"
-    assert audit_records() == []
+    [declined] = audit_records(intents=True)  # not confirmed: audited, nothing sent
+    assert (declined["action"], declined["outcome"]) == ("model-package-reject", "refused")
 
 
 async def test_show_package_opens_its_group_and_highlights_it_whatever_its_status(
