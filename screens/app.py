@@ -26,13 +26,14 @@ from console.context import ConsoleContext
 from console.services.jobs_feed import JobsSnapshot
 from console.services.jobs_prefetch import JobsPrefetch
 from console.tf_defaults import TerraformStatus
+from screens import tabs
 from screens.jobs.view import JobsView
 from screens.kit.context_switch import ContextChoice, ContextDialog
 from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
 from screens.kit.messages import JobsListed
 from screens.kit.palette import ConsoleCommands, PaletteCommand
 from screens.kit.plain import notify
-from screens.main import TABS, MainScreen
+from screens.main import MainScreen
 from themes import STYLESHEETS
 from themes.registry import (
     THEME_NAMES,
@@ -62,8 +63,10 @@ class SmConsoleApp(App[None]):
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
         Binding("C", "switch_context", "Context", show=False, id="app.context"),
         *(
-            Binding(str(number), f"show_tab('{tab}')", title, show=False, id=f"app.tab.{tab}")
-            for number, (tab, title) in enumerate(TABS, start=1)
+            Binding(
+                spec.key, f"show_tab('{spec.id}')", spec.title, show=False, id=f"app.tab.{spec.id}"
+            )
+            for spec in tabs.TABS
         ),
     ]
 
@@ -253,11 +256,11 @@ class SmConsoleApp(App[None]):
         """Everything the `:` palette offers (see :mod:`screens.kit.palette`)."""
         commands: list[PaletteCommand] = [
             (
-                f"Go to {title}",
-                f"switch to the {title} tab (key {number})",
-                _call(self.action_show_tab, tab),
+                f"Go to {spec.title}",
+                f"switch to the {spec.title} tab (key {spec.key})",
+                _call(self.action_show_tab, spec.id),
             )
-            for number, (tab, title) in enumerate(TABS, start=1)
+            for spec in tabs.TABS
         ]
         commands += [
             (f"Theme: {name}", "switch the colour theme", _call(self._set_theme, name))
