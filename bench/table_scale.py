@@ -107,7 +107,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from screens.jobs.table import JobsTable
     from screens.jobs.view import JobsView
     from screens.kit.filter_bar import FilterBar
-    from screens.kit.messages import JobsListed
+    from screens.kit.messages import Listed
     from themes import STYLESHEETS
     from themes.registry import DEFAULT_THEME, register_themes
 
@@ -138,7 +138,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         table.focus()
         await pilot.pause(0.2)
         started, cpu = time.perf_counter(), time.process_time()
-        view.post_message(JobsListed(0, snapshot))
+        view.post_message(Listed("jobs", 0, snapshot))
         open_s = await wait_frame(
             table, started, lambda: table.total_count == args.rows and table.shown_count
         )

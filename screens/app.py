@@ -17,7 +17,6 @@ from typing import Any
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -27,10 +26,11 @@ from console.services.jobs_feed import JobsSnapshot
 from console.services.jobs_prefetch import JobsPrefetch
 from console.tf_defaults import TerraformStatus
 from screens import tabs
+from screens.app_keys import AppKeys
 from screens.jobs.view import JobsView
 from screens.kit.context_switch import ContextChoice, ContextDialog
 from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
-from screens.kit.messages import JobsListed
+from screens.kit.messages import Listed
 from screens.kit.palette import ConsoleCommands, PaletteCommand
 from screens.kit.plain import notify
 from screens.main import MainScreen
@@ -56,19 +56,7 @@ class SmConsoleApp(App[None]):
     TITLE = "smconsole"
     CSS_PATH = list(STYLESHEETS)
     COMMANDS = App.COMMANDS | {ConsoleCommands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("colon", "command_palette", "Commands", id="app.palette"),
-        Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
-        Binding("C", "switch_context", "Context", show=False, id="app.context"),
-        *(
-            Binding(
-                spec.key, f"show_tab('{spec.id}')", spec.title, show=False, id=f"app.tab.{spec.id}"
-            )
-            for spec in tabs.TABS
-        ),
-    ]
+    BINDINGS = AppKeys.BINDINGS
 
     def __init__(self, context: ConsoleContext, *, demo_label: str | None = None) -> None:
         super().__init__()
@@ -183,7 +171,9 @@ class SmConsoleApp(App[None]):
         if self._theme_warning:
             notify(self, self._theme_warning, severity="warning", title="config")
 
-    def on_jobs_listed(self, message: JobsListed) -> None:
+    def on_listed(self, message: Listed[Any]) -> None:
+        if message.resource != "jobs":
+            return
         # Only for ``bench/startup.py`` (see ``BENCH_READY_ENV``).
         if self._bench_ready and message.snapshot.items:
             path, self._bench_ready = self._bench_ready, None

@@ -27,7 +27,7 @@ from textual.keys import _character_to_key
 
 from console.errors import ConfigError
 from screens import tabs
-from screens.app import SmConsoleApp
+from screens.app_keys import AppKeys
 from screens.kit.filter_bar import FilterBar
 from screens.logs.view import SearchBar
 from screens.main import MainScreen
@@ -50,7 +50,7 @@ def _packages() -> list[str]:
     found: list[str] = []
     for package in (
         *(spec.package for spec in tabs.TABS),
-        *tabs.OTHER_PACKAGES,
+        *(place.package for place in tabs.PLACES),
         *tabs.SHARED_PACKAGES,
     ):
         if package not in found:
@@ -65,7 +65,7 @@ def _owns_bindings(cls: type[Any]) -> bool:
 def _classes() -> list[type[Any]]:
     """Every class defined in the walked packages, tab views first, then source order."""
     views = [spec.view_class() for spec in tabs.TABS]
-    found: list[type[Any]] = [SmConsoleApp, MainScreen]
+    found: list[type[Any]] = [AppKeys, MainScreen]
     view_modules = {cls.__module__ for cls in views}
     for package in _packages():
         modules = sorted(_modules(package), key=lambda module: module.__name__ not in view_modules)
@@ -86,7 +86,7 @@ _WORDS = {"HyperPod": "HyperPod", "SmExperiments": "SageMaker experiments", "Gpu
 
 def where(cls: type[Any]) -> str:
     """A class's name as the help screen shows it: ``JobsTable`` -> "Jobs table"."""
-    if cls is SmConsoleApp:
+    if cls is AppKeys:
         return "Everywhere"
     name = cls.__name__.removesuffix("View") or cls.__name__
     pattern = "|".join([*_WORDS, r"[A-Z]+(?![a-z])", r"[A-Z][a-z0-9]*", r"[a-z0-9]+"])
@@ -165,8 +165,8 @@ def _scope(owner: type[Any]) -> list[type[Any]]:
     while current is not None:
         chain.extend(cls for cls in current.__mro__ if cls in owners and cls not in chain)
         current = _INSIDE.get(current)
-    if SmConsoleApp not in chain:
-        chain.append(SmConsoleApp)
+    if AppKeys not in chain:
+        chain.append(AppKeys)
     return chain
 
 
@@ -184,7 +184,7 @@ def _collisions(keymap: Mapping[str, str]) -> set[tuple[str, str, str, str]]:
     """``(where, key, id, id)`` for each key two different binding ids share in a scope."""
     found: set[tuple[str, str, str, str]] = set()
     for where, owner in BINDING_OWNERS:
-        if owner is SmConsoleApp or issubclass(owner, _TEXT_INPUTS):
+        if owner is AppKeys or issubclass(owner, _TEXT_INPUTS):
             continue
         by_key: dict[str, set[str]] = {}
         for member in _scope(owner):

@@ -7,7 +7,7 @@ report upwards (job snapshots, poll health, identity) to the header and the Stat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,15 +23,8 @@ from console.errors import translate
 from screens import tabs
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
-from screens.kit.messages import (
-    EndpointsListed,
-    ExperimentsListed,
-    IdentityResolved,
-    JobsListed,
-    NotebooksListed,
-    PollHealthChanged,
-    RegistryListed,
-)
+from screens.kit.messages import IdentityResolved, Listed, PollHealthChanged
+from screens.kit.navigation import GoTo
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify, plain
 from screens.kit.poller import Poller
@@ -233,50 +226,42 @@ class MainScreen(Screen[None]):
                 status.set_shown(shown)
 
     # --- what views report --------------------------------------------------------------------
-    @on(JobsListed)
-    def _jobs_listed(self, message: JobsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[Any]) -> None:
+        """A tab's listing: its title count, its Status totals, its health in the header."""
         host = console_host(self)
-        if message.generation != host.generation:
+        spec = next((s for s in tabs.TABS if s.id == message.resource), None)
+        if spec is None or message.generation != host.generation:
             return
-        if not self._after_first_data:
-            # Once these jobs are on screen, and a moment later (keys typed meanwhile come
-            # first): who am I, and the other tabs' views.
-            self._after_first_data = True
-            self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
-        host.jobs_snapshot = message.snapshot
-        self._count("jobs", message.snapshot)
-        self.query_one(StatusView).show_jobs(message.snapshot)
-        self.query_one(ContextBar).set_health("jobs", None)
-
-    @on(EndpointsListed)
-    def _endpoints_listed(self, message: EndpointsListed) -> None:
-        if message.generation == console_host(self).generation:
-            self._count("endpoints", message.snapshot)
+        if spec.id == "jobs":
+            if not self._after_first_data:
+                # Once these jobs are on screen, and a moment later (keys typed meanwhile
+                # come first): who am I, and the other tabs' views.
+                self._after_first_data = True
+                self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
+            host.jobs_snapshot = message.snapshot
+            self.query_one(StatusView).show_jobs(message.snapshot)
+        self._count(spec.id, message.snapshot)
+        if spec.status_counts:
+            snapshot = message.snapshot
             self.query_one(StatusView).show_counts(
-                "Endpoints", message.snapshot.counts(), message.snapshot.fetched_at
+                spec.title, snapshot.counts(), snapshot.fetched_at
             )
-            self.query_one(ContextBar).set_health("endpoints", None)
+        self.query_one(ContextBar).set_health(spec.id, None)
 
-    @on(ExperimentsListed)
-    def _experiments_listed(self, message: ExperimentsListed) -> None:
-        if message.generation == console_host(self).generation:
-            self._count("experiments", message.snapshot)
-            self.query_one(ContextBar).set_health("experiments", None)
-
-    @on(NotebooksListed)
-    def _notebooks_listed(self, message: NotebooksListed) -> None:
-        if message.generation == console_host(self).generation:
-            self._count("notebooks", message.snapshot)
-            self.query_one(StatusView).show_counts(
-                "Notebooks", message.snapshot.counts(), message.snapshot.fetched_at
-            )
-            self.query_one(ContextBar).set_health("notebooks", None)
-
-    @on(RegistryListed)
-    def _registry_listed(self, message: RegistryListed) -> None:
-        if message.generation == console_host(self).generation:
-            self._count("registry", message.snapshot)
-            self.query_one(ContextBar).set_health("registry", None)
+    @on(GoTo)
+    async def _go_to(self, message: GoTo) -> None:
+        """A tab (or screen) asked for another: the only route between tabs."""
+        place = next((p for p in tabs.PLACES if p.id == message.tab), None)
+        if place is not None:
+            self.app.push_screen(place.screen_class()(self._config))
+            return
+        view = await self.mounted_view(message.tab)
+        if message.show:
+            self.show_tab(message.tab)
+        go_to = getattr(view, "go_to", None)
+        if callable(go_to):
+            go_to(message.target)
 
     @on(PollHealthChanged)
     def _poll_health(self, message: PollHealthChanged) -> None:

@@ -34,6 +34,8 @@ class TabSpec:
     poll: str | None = None
     # The tab title's count from its listing's snapshot ("Jobs 42"); None: no count.
     count: Callable[[Any], int] | None = None
+    # Its listing's counts shown on the Status tab (``snapshot.counts()``).
+    status_counts: bool = False
     # Composed with the main screen, not after the first data (see screens/main.py).
     eager: bool = False
     # Its stylesheets, in themes/ (loaded after the shared ones, in tab order).
@@ -80,6 +82,7 @@ TABS: tuple[TabSpec, ...] = (
         "Endpoints",
         "2",
         "screens.endpoints.view:EndpointsView",
+        status_counts=True,
         poll="endpoints",
         count=_items,
         styles=("endpoints.tcss",),
@@ -117,6 +120,7 @@ TABS: tuple[TabSpec, ...] = (
         "Notebooks",
         "6",
         "screens.notebooks.view:NotebooksView",
+        status_counts=True,
         poll="notebooks",
         count=_items,
         styles=("notebooks.tcss",),
@@ -133,8 +137,30 @@ TABS: tuple[TabSpec, ...] = (
 )
 # Packages of screens every tab may open (besides screens.kit): not tabs of their own.
 SHARED_PACKAGES = ("screens.kit", "screens.logs")
-# Packages of screens opened from a tab that are not on the tab bar.
-OTHER_PACKAGES = ("screens.sm_experiments",)
+
+
+@dataclass(frozen=True)
+class PlaceSpec:
+    """A place a tab may go to that is not on the tab bar: a screen pushed over the tabs,
+    built as ``Class(config)`` (see :mod:`screens.kit.navigation`)."""
+
+    id: str
+    screen: str  # "package.module:Class", imported when first gone to
+
+    @property
+    def package(self) -> str:
+        return self.screen.split(":")[0].rsplit(".", 1)[0]
+
+    def screen_class(self) -> type[Any]:
+        module, _, name = self.screen.partition(":")
+        cls: type[Any] = getattr(importlib.import_module(module), name)
+        return cls
+
+
+PLACES: tuple[PlaceSpec, ...] = (
+    # The Experiments tab's other source (`e`): SageMaker Experiments -> trials -> components.
+    PlaceSpec("sm_experiments", "screens.sm_experiments.view:SmExperimentsScreen"),
+)
 
 
 def tab(tab_id: str) -> TabSpec:

@@ -265,7 +265,7 @@ def test_keymap_collision_names_both_binding_ids() -> None:
 def test_keymap_knows_every_tab_class_bindings() -> None:
     """Owners are walked, not listed: the MLflow models/versions tables (once missing
     from the hand-kept list) are known, and their keys collide with their view's."""
-    from screens.binding_owners import known_binding_ids, keymap_conflicts
+    from screens.binding_owners import keymap_conflicts, known_binding_ids
 
     ids = known_binding_ids()
     assert {"mlflow_models.open", "mlflow_versions.open", "app.tab.status"} <= ids

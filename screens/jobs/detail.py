@@ -23,6 +23,7 @@ from screens.kit.host import console_host
 from screens.kit.job_sections import sections_for
 from screens.kit.key_order import focus_now
 from screens.kit.messages import JobDescribed
+from screens.kit.navigation import JobRunTarget, ModelPackageTarget, go_to
 from screens.kit.plain import notify
 
 if TYPE_CHECKING:
@@ -119,25 +120,14 @@ class JobDetailScreen(Screen[None]):
             notify(self, "still loading", severity="warning", timeout=2)
         return self.record
 
-    async def action_mlflow_run(self) -> None:
+    def action_mlflow_run(self) -> None:
         """The job's MLflow run (MlflowDetails, else runs tagged with the job's name)."""
-        from screens.mlflow.view import ExperimentsView
-
         job = self._training_record()
         if job is not None:
-            view = await self._main_view("experiments")
-            if isinstance(view, ExperimentsView):
-                view.show_training_job_run(job.name, job.mlflow_run_id)
+            go_to(self, "experiments", JobRunTarget(job.name, job.mlflow_run_id), show=False)
 
-    async def _main_view(self, tab: str) -> Any:
-        main = self.app.screen_stack[0]
-        mounted_view = getattr(main, "mounted_view", None)
-        return await mounted_view(tab) if callable(mounted_view) else None
-
-    async def action_model_package(self) -> None:
+    def action_model_package(self) -> None:
         """The model package version the job registered, on the Registry tab."""
-        from screens.registry.view import RegistryView
-
         job = self._training_record()
         if job is None:
             return
@@ -150,13 +140,8 @@ class JobDetailScreen(Screen[None]):
                 timeout=5,
             )
             return
-        view = await self._main_view("registry")  # before this screen goes
+        go_to(self, "registry", ModelPackageTarget(arn))
         self.dismiss(None)
-        show_tab = getattr(self.app.screen_stack[0], "show_tab", None)
-        if callable(show_tab):
-            show_tab("registry")
-        if isinstance(view, RegistryView):
-            view.show_package(arn)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -20,9 +20,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.events import ScreenResume, ScreenSuspend
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from console.mlflow.records import ModelVersion, RegisteredModel
@@ -33,6 +32,7 @@ from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 from screens.kit.plain import notify
+from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
 
@@ -142,28 +142,6 @@ class AliasPrompt(ModalScreen[str | None]):
         self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class PolledScreen(Screen[None]):
-    BINDINGS = [
-        Binding("q", "close", "Back", id="mlflow_models.close"),
-        Binding("escape,backspace", "close", "Back", show=False, id="mlflow_models.close_alt"),
-    ]
-
-    def on_mount(self) -> None:
-        view = self.query_one(TableView)
-        view.poller.set_shown(True)
-        view.focus_main()
-
-    def on_screen_suspend(self, _event: ScreenSuspend) -> None:
-        self.query_one(TableView).poller.set_shown(False)
-
-    def on_screen_resume(self, _event: ScreenResume) -> None:
-        self.query_one(TableView).poller.set_shown(True)
-
-    def action_close(self) -> None:
-        self.query_one(TableView).poller.set_shown(False)
         self.dismiss(None)
 
 

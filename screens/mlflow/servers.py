@@ -30,14 +30,13 @@ from console.errors import NotFoundError, SmError, translate
 from console.mlflow.records import TrackingServer
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
-from screens.kit.formatting import MISSING, format_time
+from screens.kit.formatting import CLIPBOARD_HINT, MISSING, format_time
 from screens.kit.host import console_host
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 from screens.kit.plain import notify
+from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
-from screens.mlflow.models import PolledScreen
-from screens.notebooks.url import CLIPBOARD_HINT
 
 if TYPE_CHECKING:
     from console.config import Config

@@ -14,7 +14,6 @@ one list call; components still InProgress are described again on every poll.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -37,10 +36,11 @@ from screens.kit.formatting import MISSING, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
 from screens.kit.key_order import focus_now
+from screens.kit.navigation import JobTarget, go_to
 from screens.kit.plain import notify
+from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
-from screens.mlflow.models import PolledScreen
 from screens.sm_experiments.table import (
     ComponentsTable,
     SmExperimentsTable,
@@ -143,27 +143,10 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
             timeout=5,
         )
         return
-    from screens.jobs.detail import JobDetailScreen
-
     app = node.app
-    main = app.screen_stack[0]
     while len(app.screen_stack) > 1:
         app.pop_screen()
-    show_tab = getattr(main, "show_tab", None)
-    if callable(show_tab):
-        show_tab("jobs")
-    _highlight_job(main, job)
-    app.push_screen(JobDetailScreen(*job))
-
-
-def _highlight_job(main: Screen[Any], job: tuple[str, str]) -> None:
-    """Put the Jobs table's cursor on the job, when it is listed (back lands on its row)."""
-    from screens.jobs.table import JobsTable
-
-    key = f"{job[0]}:{job[1]}"  # as screens.jobs.table.job_key
-    for table in main.query(JobsTable):
-        with contextlib.suppress(KeyError):  # not listed, or hidden by the filter
-            table.move_cursor(row=table.get_row_index(key))
+    go_to(app.screen_stack[0], "jobs", JobTarget(*job))
 
 
 class SmLevelView(TableView):
