@@ -124,11 +124,15 @@ def _inside(classes: Iterable[type[Any]]) -> dict[type[Any], type[Any]]:
     return inside
 
 
+def walk_owners() -> tuple[tuple[str, type[Any]], ...]:
+    """``(where, class)`` for every class with its own bindings, walked from the registry
+    as it is now, in the order help shows them."""
+    return tuple((where(cls), cls) for cls in _classes() if _owns_bindings(cls))
+
+
 _CLASSES = _classes()
 # Where each binding works, for the help screen (order = order shown).
-BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = tuple(
-    (where(cls), cls) for cls in _CLASSES if _owns_bindings(cls)
-)
+BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = walk_owners()
 
 
 def known_binding_ids() -> set[str]:

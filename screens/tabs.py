@@ -57,11 +57,11 @@ class TabSpec:
         return cls
 
 
-def _items(snapshot: Any) -> int:
+def count_items(snapshot: Any) -> int:
     return len(snapshot.items)
 
 
-def _pending(snapshot: Any) -> int:
+def count_pending(snapshot: Any) -> int:
     # The Registry title counts the work waiting: versions pending approval, all groups.
     return int(snapshot.pending_total)
 
@@ -73,7 +73,7 @@ TABS: tuple[TabSpec, ...] = (
         "1",
         "screens.jobs.view:JobsView",
         poll="jobs",
-        count=_items,
+        count=count_items,
         eager=True,
         styles=("jobs.tcss",),
     ),
@@ -84,7 +84,7 @@ TABS: tuple[TabSpec, ...] = (
         "screens.endpoints.view:EndpointsView",
         status_counts=True,
         poll="endpoints",
-        count=_items,
+        count=count_items,
         styles=("endpoints.tcss",),
     ),
     TabSpec(
@@ -94,7 +94,7 @@ TABS: tuple[TabSpec, ...] = (
         "screens.mlflow.view:ExperimentsView",
         args="config",
         poll="experiments",
-        count=_items,
+        count=count_items,
         styles=("experiments.tcss", "sm_experiments.tcss"),
     ),
     TabSpec(
@@ -103,7 +103,7 @@ TABS: tuple[TabSpec, ...] = (
         "4",
         "screens.registry.view:RegistryView",
         poll="registry",
-        count=_pending,
+        count=count_pending,
         styles=("model_registry.tcss",),
     ),
     TabSpec(
@@ -122,7 +122,7 @@ TABS: tuple[TabSpec, ...] = (
         "screens.notebooks.view:NotebooksView",
         status_counts=True,
         poll="notebooks",
-        count=_items,
+        count=count_items,
         styles=("notebooks.tcss",),
     ),
     TabSpec(
