@@ -36,6 +36,7 @@ from screens.kit.formatting import MISSING, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
 from screens.kit.key_order import focus_now
+from screens.kit.messages import Listed
 from screens.kit.navigation import JobTarget, go_to
 from screens.kit.plain import notify
 from screens.kit.polled_screen import PolledScreen
@@ -71,12 +72,6 @@ class SmListing:
     @property
     def transitional(self) -> bool:
         return any(getattr(item, "status", "") in TRANSITIONAL for item in self.items)
-
-
-@dataclass
-class SmListed(Message):
-    generation: int
-    listing: SmListing
 
 
 @dataclass
@@ -174,19 +169,18 @@ class SmLevelView(TableView):
         yield Poller[SmListing](
             self.RESOURCE,
             self.fetch,
-            result=SmListed,
             transitional=lambda listing: listing.transitional,
             schedule=schedule_for(self.config.poll, "experiments"),
         )
         yield Static(Content(f"loading {self.NOUN}…"), classes="view-info")
 
-    @on(SmListed)
-    def _listed(self, message: SmListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[SmListing]) -> None:
         message.stop()
         if message.generation != console_host(self).generation:
             return
-        self.listing = message.listing
-        self.table.sync(message.listing.items)
+        self.listing = message.snapshot
+        self.table.sync(message.snapshot.items)
         self.show_info()
 
     def info_extra(self) -> list[str]:
