@@ -7,7 +7,7 @@ result that belongs to a profile/region the operator has already switched away f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual.message import Message
 
@@ -53,17 +53,6 @@ class IdentityResolved(Message):
     generation: int
     identity: CallerIdentity | None
     region: str
-    error: SmError | None = None
-
-
-@dataclass
-class JobDescribed(Message):
-    """A describe call for the job detail screen returned (record or error)."""
-
-    generation: int
-    kind: str
-    name: str
-    record: Any = None
     error: SmError | None = None
 
 

@@ -28,7 +28,7 @@ def run_for_context(
     node: DOMNode,
     call: Callable[[ConsoleContext], R],
     *,
-    done: Callable[[R], object],
+    done: Callable[[R], object],  # may be async: awaited on the UI thread
     failed: Callable[[SmError], object],
     name: str,
     group: str | None = None,
@@ -43,9 +43,11 @@ def run_for_context(
     host = console_host(node)
     generation, context = host.generation, host.context
 
-    def deliver(outcome: Callable[[Any], object], value: Any) -> None:
+    def deliver(outcome: Callable[[Any], object], value: Any) -> object:
+        # What ``outcome`` returns is returned: Textual awaits it if it is a coroutine.
         if node.is_attached and console_host(node).generation == generation:
-            outcome(value)
+            return outcome(value)
+        return None
 
     def work() -> None:
         try:

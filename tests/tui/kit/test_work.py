@@ -134,3 +134,19 @@ async def test_a_result_for_a_widget_gone_meanwhile_is_dropped() -> None:
         await pilot.pause()
         await pilot.pause()
         assert got.values == ["late"] and got.errors == []
+
+
+async def test_an_async_outcome_is_awaited_on_the_ui_thread() -> None:
+    """``done`` may mount widgets (a coroutine): it runs to its end."""
+    app = HostApp()
+    async with app.run_test() as pilot:
+        node = app.query_one("#target")
+        finished: list[str] = []
+
+        async def done(value: str) -> None:
+            await node.mount(Static(value, id="mounted"))
+            finished.append(value)
+
+        run_for_context(node, lambda _c: "child", done=done, failed=Outcomes().failed, name="t")
+        await wait_until(pilot, lambda: finished == ["child"])
+        assert app.query_one("#mounted", Static).parent is node
