@@ -24,12 +24,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from console.errors import NotFoundError, SmError, translate
+from console.errors import NotFoundError
 from console.services.experiments import Experiment, Trial, TrialComponent
 from screens.kit.filter_bar import FilterBar
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
@@ -42,6 +41,7 @@ from screens.kit.plain import notify
 from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
+from screens.kit.work import run_for_context
 from screens.sm_experiments.table import (
     ComponentsTable,
     SmExperimentsTable,
@@ -72,14 +72,6 @@ class SmListing:
     @property
     def transitional(self) -> bool:
         return any(getattr(item, "status", "") in TRANSITIONAL for item in self.items)
-
-
-@dataclass
-class ComponentDescribed(Message):
-    generation: int
-    name: str
-    component: TrialComponent | None = None
-    error: SmError | None = None
 
 
 class ComponentsFeed:
@@ -397,38 +389,27 @@ class ComponentDetailScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        host = console_host(self)
-        generation, context, name = host.generation, host.context, self.component_name
-
-        def work() -> None:
-            try:
-                component = context.experiments.describe_trial_component(name)
-            except Exception as exc:
-                self.post_message(ComponentDescribed(generation, name, error=translate(exc)))
-            else:
-                self.post_message(ComponentDescribed(generation, name, component))
-
-        self.run_worker(
-            work,
+        name = self.component_name
+        run_for_context(
+            self,
+            lambda context: context.experiments.describe_trial_component(name),
+            done=self._described,
+            failed=lambda error: self._not_described(error.one_line()),
             name="describe",
-            group="describe",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    @on(ComponentDescribed)
-    async def _described(self, message: ComponentDescribed) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
+    async def _not_described(self, text: str) -> None:
+        body = self.query_one("#sm-component-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(Static(Text(text), classes="failure"))
+
+    async def _described(self, component: TrialComponent | None) -> None:
+        if component is None:
+            await self._not_described("not found")
             return
         body = self.query_one("#sm-component-body", VerticalScroll)
         await body.remove_children()
-        if message.component is None:
-            text = message.error.one_line() if message.error else "not found"
-            await body.mount(Static(Text(text), classes="failure"))
-            return
-        component = self.component = message.component
+        self.component = component
         self.query_one("#runs-title", Static).update(
             Content(f"Trial component {component.display_name} · {component.status or MISSING}")
         )
