@@ -5,7 +5,7 @@ Not a test: run on demand (`.venv/bin/python bench/table_scale.py`), prints one 
 The real Jobs view (table, filter bar, info line) is mounted headless in a small host app
 with the console's stylesheets; its poller stays paused (nothing is fetched). A snapshot
 of ``--rows`` synthetic jobs (three kinds, mixed states, distinct times) arrives as the
-poller's ``JobsListed`` message would deliver it, and the clock stops at the first frame
+poller's ``Listed`` message would deliver it, and the clock stops at the first frame
 of the table drawn after the rows are in: that is "open". Then, after a pause a person
 would take anyway, ``/`` opens the filter bar and a filter is typed one key at a time
 (narrowing, then a backspace that widens it again, then a column filter and an inverted
