@@ -11,7 +11,7 @@ moment it reports its first frame:
 - ``smconsole``: the real console script path (``console.cli.main``: click, every command
   module, the TUI), configured by the environment only, pointed at the moto server. With
   ``BENCH_SMCONSOLE_READY_FILE`` set, the app writes the time of the first frame drawn
-  after the Jobs table received jobs (``call_after_refresh`` after ``JobsListed``) and
+  after the Jobs table received jobs (``call_after_refresh`` after the jobs ``Listed``) and
   exits; nothing else changes.
 - hello-world: a bare Textual ``App`` with one ``Static``, reporting its first frame the
   same way.

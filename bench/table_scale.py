@@ -5,7 +5,7 @@ Not a test: run on demand (`.venv/bin/python bench/table_scale.py`), prints one 
 The real Jobs view (table, filter bar, info line) is mounted headless in a small host app
 with the console's stylesheets; its poller stays paused (nothing is fetched). A snapshot
 of ``--rows`` synthetic jobs (three kinds, mixed states, distinct times) arrives as the
-poller's ``JobsListed`` message would deliver it, and the clock stops at the first frame
+poller's ``Listed`` message would deliver it, and the clock stops at the first frame
 of the table drawn after the rows are in: that is "open". Then, after a pause a person
 would take anyway, ``/`` opens the filter bar and a filter is typed one key at a time
 (narrowing, then a backspace that widens it again, then a column filter and an inverted
@@ -107,7 +107,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from screens.jobs.table import JobsTable
     from screens.jobs.view import JobsView
     from screens.kit.filter_bar import FilterBar
-    from screens.kit.messages import JobsListed
+    from screens.kit.messages import Listed
     from themes import STYLESHEETS
     from themes.registry import DEFAULT_THEME, register_themes
 
@@ -138,7 +138,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         table.focus()
         await pilot.pause(0.2)
         started, cpu = time.perf_counter(), time.process_time()
-        view.post_message(JobsListed(0, snapshot))
+        view.post_message(Listed("jobs", 0, snapshot))
         open_s = await wait_frame(
             table, started, lambda: table.total_count == args.rows and table.shown_count
         )

@@ -17,7 +17,6 @@ from typing import Any
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -26,13 +25,15 @@ from console.context import ConsoleContext
 from console.services.jobs_feed import JobsSnapshot
 from console.services.jobs_prefetch import JobsPrefetch
 from console.tf_defaults import TerraformStatus
+from screens import tabs
+from screens.app_keys import AppKeys
 from screens.jobs.view import JobsView
 from screens.kit.context_switch import ContextChoice, ContextDialog
 from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
-from screens.kit.messages import JobsListed
+from screens.kit.messages import Listed
 from screens.kit.palette import ConsoleCommands, PaletteCommand
 from screens.kit.plain import notify
-from screens.main import TABS, MainScreen
+from screens.main import MainScreen
 from themes import STYLESHEETS
 from themes.registry import (
     THEME_NAMES,
@@ -55,17 +56,7 @@ class SmConsoleApp(App[None]):
     TITLE = "smconsole"
     CSS_PATH = list(STYLESHEETS)
     COMMANDS = App.COMMANDS | {ConsoleCommands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("colon", "command_palette", "Commands", id="app.palette"),
-        Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
-        Binding("C", "switch_context", "Context", show=False, id="app.context"),
-        *(
-            Binding(str(number), f"show_tab('{tab}')", title, show=False, id=f"app.tab.{tab}")
-            for number, (tab, title) in enumerate(TABS, start=1)
-        ),
-    ]
+    BINDINGS = AppKeys.BINDINGS
 
     def __init__(self, context: ConsoleContext, *, demo_label: str | None = None) -> None:
         super().__init__()
@@ -180,7 +171,9 @@ class SmConsoleApp(App[None]):
         if self._theme_warning:
             notify(self, self._theme_warning, severity="warning", title="config")
 
-    def on_jobs_listed(self, message: JobsListed) -> None:
+    def on_listed(self, message: Listed[Any]) -> None:
+        if message.resource != "jobs":
+            return
         # Only for ``bench/startup.py`` (see ``BENCH_READY_ENV``).
         if self._bench_ready and message.snapshot.items:
             path, self._bench_ready = self._bench_ready, None
@@ -253,11 +246,11 @@ class SmConsoleApp(App[None]):
         """Everything the `:` palette offers (see :mod:`screens.kit.palette`)."""
         commands: list[PaletteCommand] = [
             (
-                f"Go to {title}",
-                f"switch to the {title} tab (key {number})",
-                _call(self.action_show_tab, tab),
+                f"Go to {spec.title}",
+                f"switch to the {spec.title} tab (key {spec.key})",
+                _call(self.action_show_tab, spec.id),
             )
-            for number, (tab, title) in enumerate(TABS, start=1)
+            for spec in tabs.TABS
         ]
         commands += [
             (f"Theme: {name}", "switch the colour theme", _call(self._set_theme, name))

@@ -1,5 +1,10 @@
 """Which class owns which key bindings, for the help screen and the keymap check.
 
+Nothing here is listed by hand: the owners are found by walking the tabs of
+:mod:`screens.tabs` (every module of each tab's package, and of the packages every tab
+may open), and where a widget lives (what else is live while it has the focus) is read
+from the ``compose``/``make_table`` methods of the classes that build it.
+
 It imports every screen of the console, so it is imported on demand (help, a keymap in
 the config), never on the start-up path: the TUI imports a tab's modules when the tab is
 first mounted.
@@ -7,121 +12,127 @@ first mounted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import ast
+import importlib
+import inspect
+import pkgutil
+import re
+import textwrap
+from collections.abc import Iterable, Iterator, Mapping
+from types import ModuleType
 from typing import Any
 
 from textual.binding import Binding
 from textual.keys import _character_to_key
 
 from console.errors import ConfigError
-from screens.app import SmConsoleApp
-from screens.endpoints.detail import EndpointDetailScreen
-from screens.endpoints.invoke import InvokeScreen
-from screens.endpoints.table import EndpointsTable
-from screens.endpoints.update import ConfigPicker
-from screens.endpoints.view import EndpointsView
-from screens.endpoints.weights import WeightsDialog
-from screens.hyperpod.events import EventDetailScreen, EventsPane
-from screens.hyperpod.jobs import GpuScreen, SlurmLogScreen
-from screens.hyperpod.panes import ClustersPane, HistoryPane, NodesPane, QueuePane
-from screens.hyperpod.sbatch import SbatchScreen
-from screens.hyperpod.view import HyperPodView
-from screens.jobs.detail import JobDetailScreen
-from screens.jobs.table import JobsTable
-from screens.jobs.training_form import TrainingForm
-from screens.jobs.view import JobsView
-from screens.kit.confirm import ConfirmDialog
-from screens.kit.context_switch import ContextDialog
+from screens import tabs
+from screens.app_keys import AppKeys
 from screens.kit.filter_bar import FilterBar
-from screens.kit.help import HelpScreen
-from screens.kit.keyed_table import KeyedTable
-from screens.logs.view import LogPanel, LogScreen, SearchBar
+from screens.logs.view import SearchBar
 from screens.main import MainScreen
-from screens.mlflow.detail import ChartScreen, CompareScreen
-from screens.mlflow.models import AliasPrompt, ModelsView, PolledScreen, VersionsView
-from screens.mlflow.runs import ColumnPicker, RunsScreen, RunsView
-from screens.mlflow.servers import ServersTable, ServersView
-from screens.mlflow.table import ExperimentsTable, RunsTable
-from screens.mlflow.view import ExperimentsView
-from screens.notebooks.table import NotebooksTable
-from screens.notebooks.url import NotebookUrlScreen
-from screens.notebooks.view import NotebooksView
-from screens.registry.history import HistoryScreen
-from screens.registry.table import GroupsTable, PackagesTable
-from screens.registry.view import RegistryView
-from screens.sm_experiments.table import ComponentsTable, SmExperimentsTable, TrialsTable
-from screens.sm_experiments.view import (
-    ComponentDetailScreen,
-    ComponentsView,
-    SmExperimentsScreen,
-    SmExperimentsView,
-    TrialsView,
-)
-from screens.status.view import StatusView
 
+_TEXT_INPUTS = (FilterBar, SearchBar)
+# Methods whose calls say what a class is built of (``yield Table(...)``, ``make_table``).
+_BUILDERS = ("compose", "make_table")
+
+
+def _modules(package: str) -> Iterator[ModuleType]:
+    """``package`` and each module under it, imported (the package's ``__init__`` first)."""
+    root = importlib.import_module(package)
+    yield root
+    for info in sorted(pkgutil.walk_packages(root.__path__, f"{package}."), key=lambda i: i.name):
+        yield importlib.import_module(info.name)
+
+
+def _packages() -> list[str]:
+    """The packages walked, in help order: the tabs', then those every tab may open."""
+    found: list[str] = []
+    for package in (
+        *(spec.package for spec in tabs.TABS),
+        *(place.package for place in tabs.PLACES),
+        *tabs.SHARED_PACKAGES,
+    ):
+        if package not in found:
+            found.append(package)
+    return found
+
+
+def _owns_bindings(cls: type[Any]) -> bool:
+    return bool(cls.__dict__.get("BINDINGS"))
+
+
+def _classes() -> list[type[Any]]:
+    """Every class defined in the walked packages, tab views first, then source order."""
+    views = [spec.view_class() for spec in tabs.TABS]
+    found: list[type[Any]] = [AppKeys, MainScreen]
+    view_modules = {cls.__module__ for cls in views}
+    for package in _packages():
+        modules = sorted(_modules(package), key=lambda module: module.__name__ not in view_modules)
+        for module in modules:
+            members = [
+                cls
+                for _name, cls in inspect.getmembers(module, inspect.isclass)
+                if cls.__module__ == module.__name__
+            ]
+            members.sort(key=lambda cls: (cls not in views, inspect.getsourcelines(cls)[1]))
+            found += [cls for cls in members if cls not in found]
+    return found
+
+
+# Names kept whole when a class name is split into words.
+_WORDS = {"HyperPod": "HyperPod", "SmExperiments": "SageMaker experiments", "Gpu": "GPU"}
+
+
+def where(cls: type[Any]) -> str:
+    """A class's name as the help screen shows it: ``JobsTable`` -> "Jobs table"."""
+    if cls is AppKeys:
+        return "Everywhere"
+    name = cls.__name__.removesuffix("View") or cls.__name__
+    pattern = "|".join([*_WORDS, r"[A-Z]+(?![a-z])", r"[A-Z][a-z0-9]*", r"[a-z0-9]+"])
+    words = [_WORDS.get(word, word) for word in re.findall(pattern, name)]
+    rest = [
+        word if word[:1].isupper() and word in _WORDS.values() else word.lower()
+        for word in words[1:]
+    ]
+    return " ".join([words[0], *rest])
+
+
+def _built_of(cls: type[Any], known: Mapping[str, type[Any]]) -> Iterator[type[Any]]:
+    """The known classes ``cls``'s own builder methods construct."""
+    for method in _BUILDERS:
+        function = cls.__dict__.get(method)
+        if function is None:
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                built = known.get(node.func.id)
+                if built is not None:
+                    yield built
+
+
+def _inside(classes: Iterable[type[Any]]) -> dict[type[Any], type[Any]]:
+    """widget class -> the class that builds it (a tab's view: the main screen)."""
+    classes = list(classes)
+    known = {cls.__name__: cls for cls in classes}
+    inside: dict[type[Any], type[Any]] = {spec.view_class(): MainScreen for spec in tabs.TABS}
+    for cls in classes:
+        for built in _built_of(cls, known):
+            if built not in inside and built is not cls and not issubclass(built, _TEXT_INPUTS):
+                inside[built] = cls
+    return inside
+
+
+def walk_owners() -> tuple[tuple[str, type[Any]], ...]:
+    """``(where, class)`` for every class with its own bindings, walked from the registry
+    as it is now, in the order help shows them."""
+    return tuple((where(cls), cls) for cls in _classes() if _owns_bindings(cls))
+
+
+_CLASSES = _classes()
 # Where each binding works, for the help screen (order = order shown).
-BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = (
-    ("Everywhere", SmConsoleApp),
-    ("Main screen", MainScreen),
-    ("Jobs", JobsView),
-    ("Tables", KeyedTable),
-    ("Jobs table", JobsTable),
-    ("Filter input", FilterBar),
-    ("Job details", JobDetailScreen),
-    ("New training job", TrainingForm),
-    ("Confirm dialog", ConfirmDialog),
-    ("Context switch", ContextDialog),
-    ("Endpoints", EndpointsView),
-    ("Endpoints table", EndpointsTable),
-    ("Endpoint details", EndpointDetailScreen),
-    ("Invoke panel", InvokeScreen),
-    ("Traffic weights", WeightsDialog),
-    ("Endpoint config picker", ConfigPicker),
-    ("Experiments", ExperimentsView),
-    ("Experiments table", ExperimentsTable),
-    ("MLflow runs", RunsView),
-    ("MLflow runs screen", RunsScreen),
-    ("Runs table", RunsTable),
-    ("Run detail and compare", ChartScreen),
-    ("Run compare", CompareScreen),
-    ("Run columns picker", ColumnPicker),
-    ("MLflow registry screens", PolledScreen),
-    ("MLflow models", ModelsView),
-    ("MLflow model versions", VersionsView),
-    ("Alias prompt", AliasPrompt),
-    ("SageMaker Experiments", SmExperimentsScreen),
-    ("SageMaker experiments", SmExperimentsView),
-    ("SageMaker experiments table", SmExperimentsTable),
-    ("SageMaker trials", TrialsView),
-    ("SageMaker trials table", TrialsTable),
-    ("Trial components", ComponentsView),
-    ("Trial components table", ComponentsTable),
-    ("Trial component detail", ComponentDetailScreen),
-    ("MLflow tracking servers", ServersView),
-    ("MLflow tracking servers table", ServersTable),
-    ("Notebooks", NotebooksView),
-    ("Notebooks table", NotebooksTable),
-    ("Notebook URL", NotebookUrlScreen),
-    ("Registry", RegistryView),
-    ("Registry groups", GroupsTable),
-    ("Registry versions", PackagesTable),
-    ("Approval history", HistoryScreen),
-    ("HyperPod", HyperPodView),
-    ("HyperPod clusters", ClustersPane),
-    ("HyperPod nodes", NodesPane),
-    ("HyperPod events", EventsPane),
-    ("Cluster event", EventDetailScreen),
-    ("Slurm queue", QueuePane),
-    ("Slurm history", HistoryPane),
-    ("sbatch editor", SbatchScreen),
-    ("GPU panel", GpuScreen),
-    ("Logs", LogScreen),
-    ("Slurm job log", SlurmLogScreen),
-    ("Log panel", LogPanel),
-    ("Log search", SearchBar),
-    ("Status", StatusView),
-    ("Help", HelpScreen),
-)
+BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = walk_owners()
 
 
 def known_binding_ids() -> set[str]:
@@ -135,43 +146,9 @@ def known_binding_ids() -> set[str]:
 
 # Where a widget's bindings live together with others': a focused table also answers its
 # tab's keys, a tab its screen's. Text inputs (FilterBar, SearchBar) are left out: a
-# key typed there is text, not a binding. Screens and classes not named here sit on the
-# main screen (tabs) or are screens of their own; the app's bindings are visible always.
-_INSIDE: dict[type[Any], type[Any]] = {
-    JobsView: MainScreen,
-    EndpointsView: MainScreen,
-    ExperimentsView: MainScreen,
-    RegistryView: MainScreen,
-    HyperPodView: MainScreen,
-    NotebooksView: MainScreen,
-    StatusView: MainScreen,
-    JobsTable: JobsView,
-    EndpointsTable: EndpointsView,
-    ExperimentsTable: ExperimentsView,
-    RunsTable: RunsView,
-    RunsView: RunsScreen,
-    ServersTable: ServersView,
-    ServersView: PolledScreen,
-    ModelsView: PolledScreen,
-    VersionsView: PolledScreen,
-    NotebooksTable: NotebooksView,
-    GroupsTable: RegistryView,
-    PackagesTable: RegistryView,
-    SmExperimentsTable: SmExperimentsView,
-    SmExperimentsView: SmExperimentsScreen,
-    TrialsTable: TrialsView,
-    TrialsView: SmExperimentsScreen,
-    ComponentsTable: ComponentsView,
-    ComponentsView: SmExperimentsScreen,
-    ClustersPane: HyperPodView,
-    NodesPane: HyperPodView,
-    EventsPane: HyperPodView,
-    QueuePane: HyperPodView,
-    HistoryPane: HyperPodView,
-    LogPanel: LogScreen,
-}
-
-_TEXT_INPUTS = (FilterBar, SearchBar)
+# key typed there is text, not a binding. Classes built by none sit on the main screen
+# (tabs) or are screens of their own; the app's bindings are visible always.
+_INSIDE: dict[type[Any], type[Any]] = _inside(_CLASSES)
 
 
 def _normal_keys(keys: str) -> frozenset[str]:
@@ -192,8 +169,8 @@ def _scope(owner: type[Any]) -> list[type[Any]]:
     while current is not None:
         chain.extend(cls for cls in current.__mro__ if cls in owners and cls not in chain)
         current = _INSIDE.get(current)
-    if SmConsoleApp not in chain:
-        chain.append(SmConsoleApp)
+    if AppKeys not in chain:
+        chain.append(AppKeys)
     return chain
 
 
@@ -211,7 +188,7 @@ def _collisions(keymap: Mapping[str, str]) -> set[tuple[str, str, str, str]]:
     """``(where, key, id, id)`` for each key two different binding ids share in a scope."""
     found: set[tuple[str, str, str, str]] = set()
     for where, owner in BINDING_OWNERS:
-        if owner is SmConsoleApp or issubclass(owner, _TEXT_INPUTS):
+        if owner is AppKeys or issubclass(owner, _TEXT_INPUTS):
             continue
         by_key: dict[str, set[str]] = {}
         for member in _scope(owner):

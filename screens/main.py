@@ -1,4 +1,4 @@
-"""The main screen: header, the seven tabs, footer; and who is shown/polling when.
+"""The main screen: header, the tabs of :mod:`screens.tabs`, footer; who is shown/polling when.
 
 It owns visibility: a poller runs only while its tab is the active one and no other
 screen (dialog, describe, palette, help) covers this one. It also routes what views
@@ -7,7 +7,7 @@ report upwards (job snapshots, poll health, identity) to the header and the Stat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,40 +20,23 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from console.errors import translate
-from screens.jobs.view import JobsView
+from screens import tabs
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
-from screens.kit.messages import (
-    EndpointsListed,
-    ExperimentsListed,
-    IdentityResolved,
-    JobsListed,
-    NotebooksListed,
-    PollHealthChanged,
-    RegistryListed,
-)
+from screens.kit.messages import IdentityResolved, Listed, PollHealthChanged
+from screens.kit.navigation import GoTo
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify, plain
 from screens.kit.poller import Poller
 from screens.status.view import StatusView
+from screens.tabs import TabSpec, build_view
 
 if TYPE_CHECKING:
     from console.config import Config
 
-# (tab id, title), in the order of the number keys 1-7.
-TABS: tuple[tuple[str, str], ...] = (
-    ("jobs", "Jobs"),
-    ("endpoints", "Endpoints"),
-    ("experiments", "Experiments"),
-    ("registry", "Registry"),
-    ("hyperpod", "HyperPod"),
-    ("notebooks", "Notebooks"),
-    ("status", "Status"),
-)
-TAB_TITLES = dict(TABS)
-# Composed with the screen. The other tabs' views (and their modules) come just after the
-# first jobs are drawn, or when their tab is first shown: ~0.3 s less before first data.
-EAGER_TABS = frozenset({"jobs", "status"})
+# Tabs marked ``eager`` in the registry are composed with the screen. The other tabs' views
+# (and their modules) come just after the first jobs are drawn, or when their tab is first
+# shown: ~0.3 s less before first data.
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
 IDENTITY_AFTER = 1.0  # seconds after mount, at the latest
 AFTER_FIRST_DATA = 0.05  # seconds after the first jobs were drawn
@@ -104,48 +87,28 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ContextBar(self._config, demo_label=self._demo_label)
         with ConsoleTabs(initial="jobs", id="tabs"):
-            for tab, title in TABS:
-                with TabPane(title, id=tab):
-                    if tab in EAGER_TABS:
-                        yield self._view(tab)
+            for spec in tabs.TABS:
+                with TabPane(spec.title, id=spec.id):
+                    if spec.eager:
+                        yield self._view(spec)
         yield Footer()
 
-    def _view(self, tab: str) -> Widget:
+    def _view(self, spec: TabSpec) -> Widget:
         """The content of one tab (ids ``<tab>-view``: the screen finds them by id).
 
         Modules of the tabs that are not composed at start are imported here, on demand.
         """
-        config, poll, view_id = self._config, self._config.poll, f"{tab}-view"
-        if tab == "jobs":
-            return JobsView(poll, id=view_id)
-        if tab == "status":
-            return StatusView(id=view_id)
-        if tab == "endpoints":
-            from screens.endpoints.view import EndpointsView
+        view: Widget = build_view(spec, self._config)
+        return view
 
-            return EndpointsView(poll, id=view_id)
-        if tab == "experiments":
-            from screens.mlflow.view import ExperimentsView
-
-            return ExperimentsView(config, id=view_id)
-        if tab == "registry":
-            from screens.registry.view import RegistryView
-
-            return RegistryView(poll, id=view_id)
-        if tab == "hyperpod":
-            from screens.hyperpod.view import HyperPodView
-
-            return HyperPodView(config, id=view_id)
-        if tab == "notebooks":
-            from screens.notebooks.view import NotebooksView
-
-            return NotebooksView(poll, id=view_id)
-        raise ValueError(f"no such tab: {tab}")
-
-    def views(self, *tabs: str) -> list[Widget]:
-        """The mounted views of ``tabs`` (all tabs if none given), in tab order."""
-        wanted = tabs or tuple(TAB_TITLES)
-        return [view for tab, _ in TABS if tab in wanted for view in self.query(f"#{tab}-view")]
+    def views(self, *wanted: str) -> list[Widget]:
+        """The mounted views of the ``wanted`` tabs (all tabs if none given), in tab order."""
+        return [
+            view
+            for spec in tabs.TABS
+            if not wanted or spec.id in wanted
+            for view in self.query(f"#{spec.view_id}")
+        ]
 
     def mount_views(self) -> None:
         """Mount every tab's view not mounted yet (idempotent); then visibility, focus
@@ -154,9 +117,9 @@ class MainScreen(Screen[None]):
             return
         self._views_mounted = True
         self._mounting = [
-            pane.mount(self._view(tab))
-            for tab, _ in TABS
-            if not (pane := self.query_one(f"#{tab}", TabPane)).children
+            pane.mount(self._view(spec))
+            for spec in tabs.TABS
+            if not (pane := self.query_one(f"#{spec.id}", TabPane)).children
         ]
 
         async def settled() -> None:
@@ -188,7 +151,8 @@ class MainScreen(Screen[None]):
         # client would otherwise compete with the first listing for the one Python thread.
         self._identity_timer = self.set_timer(IDENTITY_AFTER, self._first_identity)
         self._update_visibility()
-        self.query_one(JobsView).focus_main()
+        for view in self.views("jobs"):
+            view.focus_main()  # type: ignore[attr-defined]
         # Hidden tabs poll once, after the shown tab had its head start, so every tab
         # title carries its count (and Status its totals) without visiting each tab.
         self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
@@ -262,60 +226,57 @@ class MainScreen(Screen[None]):
                 status.set_shown(shown)
 
     # --- what views report --------------------------------------------------------------------
-    @on(JobsListed)
-    def _jobs_listed(self, message: JobsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[Any]) -> None:
+        """A tab's listing: its title count, its Status totals, its health in the header."""
         host = console_host(self)
-        if message.generation != host.generation:
+        spec = next((s for s in tabs.TABS if s.id == message.resource), None)
+        if spec is None or message.generation != host.generation:
             return
-        if not self._after_first_data:
-            # Once these jobs are on screen, and a moment later (keys typed meanwhile come
-            # first): who am I, and the other tabs' views.
-            self._after_first_data = True
-            self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
-        host.jobs_snapshot = message.snapshot
-        self.set_tab_count("jobs", len(message.snapshot.items))
-        self.query_one(StatusView).show_jobs(message.snapshot)
-        self.query_one(ContextBar).set_health("jobs", None)
-
-    @on(EndpointsListed)
-    def _endpoints_listed(self, message: EndpointsListed) -> None:
-        if message.generation == console_host(self).generation:
-            self.set_tab_count("endpoints", len(message.snapshot.items))
+        if spec.id == "jobs":
+            if not self._after_first_data:
+                # Once these jobs are on screen, and a moment later (keys typed meanwhile
+                # come first): who am I, and the other tabs' views.
+                self._after_first_data = True
+                self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
+            host.jobs_snapshot = message.snapshot
+            self.query_one(StatusView).show_jobs(message.snapshot)
+        self._count(spec.id, message.snapshot)
+        if spec.status_counts:
+            snapshot = message.snapshot
             self.query_one(StatusView).show_counts(
-                "Endpoints", message.snapshot.counts(), message.snapshot.fetched_at
+                spec.title, snapshot.counts(), snapshot.fetched_at
             )
-            self.query_one(ContextBar).set_health("endpoints", None)
+        self.query_one(ContextBar).set_health(spec.id, None)
 
-    @on(ExperimentsListed)
-    def _experiments_listed(self, message: ExperimentsListed) -> None:
-        if message.generation == console_host(self).generation:
-            self.set_tab_count("experiments", len(message.snapshot.items))
-            self.query_one(ContextBar).set_health("experiments", None)
-
-    @on(NotebooksListed)
-    def _notebooks_listed(self, message: NotebooksListed) -> None:
-        if message.generation == console_host(self).generation:
-            self.set_tab_count("notebooks", len(message.snapshot.items))
-            self.query_one(StatusView).show_counts(
-                "Notebooks", message.snapshot.counts(), message.snapshot.fetched_at
-            )
-            self.query_one(ContextBar).set_health("notebooks", None)
-
-    @on(RegistryListed)
-    def _registry_listed(self, message: RegistryListed) -> None:
-        # The tab title counts the work waiting: versions pending approval, all groups.
-        if message.generation == console_host(self).generation:
-            self.set_tab_count("registry", message.snapshot.pending_total)
-            self.query_one(ContextBar).set_health("registry", None)
+    @on(GoTo)
+    async def _go_to(self, message: GoTo) -> None:
+        """A tab (or screen) asked for another: the only route between tabs."""
+        place = next((p for p in tabs.PLACES if p.id == message.tab), None)
+        if place is not None:
+            self.app.push_screen(place.screen_class()(self._config))
+            return
+        view = await self.mounted_view(message.tab)
+        if message.show:
+            self.show_tab(message.tab)
+        go_to = getattr(view, "go_to", None)
+        if callable(go_to):
+            go_to(message.target)
 
     @on(PollHealthChanged)
     def _poll_health(self, message: PollHealthChanged) -> None:
         self.query_one(ContextBar).set_health(message.resource, message.problem)
         self.query_one(StatusView).set_health(message.resource, message.problem)
 
+    def _count(self, tab: str, snapshot: object) -> None:
+        """The tab's title count, as its registry entry counts ``snapshot``."""
+        count = tabs.tab(tab).count
+        if count is not None:
+            self.set_tab_count(tab, count(snapshot))
+
     def set_tab_count(self, tab: str, count: int | None) -> None:
         """Show a live row count in a tab's title ("Jobs 42")."""
-        title = TAB_TITLES[tab]
+        title = tabs.tab(tab).title
         label = title if count is None else f"{title} {count}"
         self.query_one(TabbedContent).get_tab(tab).label = plain(label)
 
@@ -390,8 +351,9 @@ class MainScreen(Screen[None]):
         for view in self.views():
             if view.is_mounted and not isinstance(view, StatusView):
                 view.reset()  # type: ignore[attr-defined]
-        for tab in ("jobs", "endpoints", "experiments", "notebooks", "registry"):
-            self.set_tab_count(tab, None)
+        for spec in tabs.TABS:
+            if spec.count is not None:
+                self.set_tab_count(spec.id, None)
         self.query_one(StatusView).forget_counts()
         self.fetch_identity()
         self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
@@ -400,7 +362,8 @@ class MainScreen(Screen[None]):
         """The palette entries of the tabs' views (the app adds its own)."""
         self.mount_views()  # the palette offers every tab's actions (from then on)
         commands: list[PaletteCommand] = []
-        for view in self.views("endpoints", "notebooks", "registry", "hyperpod", "experiments"):
-            if view.is_mounted:  # still mounting (just after start): offered next time
+        for view in self.views():
+            # Still mounting (just after start): offered next time.
+            if view.is_mounted and callable(getattr(view, "palette_commands", None)):
                 commands += view.palette_commands()  # type: ignore[attr-defined]
         return commands

@@ -262,6 +262,19 @@ def test_keymap_collision_names_both_binding_ids() -> None:
     assert keymap_conflicts({"logs.close": "l"}) == []
 
 
+def test_keymap_knows_every_tab_class_bindings() -> None:
+    """Owners are walked, not listed: the MLflow models/versions tables (once missing
+    from the hand-kept list) are known, and their keys collide with their view's."""
+    from screens.binding_owners import keymap_conflicts, known_binding_ids
+
+    ids = known_binding_ids()
+    assert {"mlflow_models.open", "mlflow_versions.open", "app.tab.status"} <= ids
+    # `enter` on the models table is live with the models view's keys (`q` closes it).
+    assert any(
+        "mlflow_models.open" in line for line in keymap_conflicts({"mlflow_models.open": "q"})
+    )
+
+
 def test_cli_refuses_a_keymap_collision(tmp_path: Path, run_cli, monkeypatch) -> None:
     path = write(tmp_path / "c.toml", '[keymap]\n"jobs.filter" = "l"\n')
     monkeypatch.setenv("SMCONSOLE_CONFIG", str(path))

@@ -9,15 +9,12 @@ for this endpoint, as on the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -25,12 +22,13 @@ from textual.widgets import Footer, Static
 from console.errors import SmError, translate
 from screens.endpoints.render import variants_table
 from screens.kit.formatting import StatusPalette, format_timestamp
-from screens.kit.host import console_host
 from screens.kit.job_sections import grid, section
 from screens.kit.key_order import focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
+    from console.context import ConsoleContext
     from console.services.endpoints import Endpoint, ServingModel
 
 
@@ -46,14 +44,19 @@ class EndpointActions(Protocol):
     def open_logs(self, name: str) -> None: ...
 
 
-@dataclass
-class EndpointDescribed(Message):
-    generation: int
-    name: str
-    record: Endpoint | None = None
-    serving: tuple[ServingModel, ...] = ()
-    serving_error: SmError | None = None
-    error: SmError | None = None
+# The endpoint, the models it serves, and why those could not be read (the detail shows
+# the endpoint even then).
+Described = tuple["Endpoint", tuple["ServingModel", ...], SmError | None]
+
+
+def describe_endpoint(context: ConsoleContext, name: str) -> Described:
+    """The endpoint's record and its serving models (blocking: a worker calls this)."""
+    record = context.endpoints.describe_endpoint(name)
+    try:
+        serving = tuple(context.endpoints.serving_model_data(name))
+    except Exception as exc:
+        return record, (), translate(exc)
+    return record, serving, None
 
 
 def endpoint_sections(
@@ -127,51 +130,29 @@ class EndpointDetailScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        host = console_host(self)
-        generation, context, name = host.generation, host.context, self.endpoint_name
-
-        def work() -> None:
-            try:
-                record = context.endpoints.describe_endpoint(name)
-            except Exception as exc:
-                self.post_message(EndpointDescribed(generation, name, error=translate(exc)))
-                return
-            try:
-                serving = tuple(context.endpoints.serving_model_data(name))
-            except Exception as exc:
-                self.post_message(
-                    EndpointDescribed(generation, name, record, serving_error=translate(exc))
-                )
-            else:
-                self.post_message(EndpointDescribed(generation, name, record, serving))
-
-        self.run_worker(
-            work,
+        name = self.endpoint_name
+        run_for_context(
+            self,
+            lambda context: describe_endpoint(context, name),
+            done=self._described,
+            failed=self._describe_failed,
             name="describe",
-            group="describe",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    @on(EndpointDescribed)
-    async def _described(self, message: EndpointDescribed) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
+    async def _describe_failed(self, error: SmError) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
         await body.remove_children()
-        if message.error is not None or message.record is None:
-            self.error = message.error
-            text = message.error.one_line() if message.error else "no answer"
-            await body.mount(Static(Content(text), classes="failure"))
-            notify(self, text, severity="error", title="describe failed")
-            return
-        self.record, self.error = message.record, None
+        self.error = error
+        await body.mount(Static(Content(error.one_line()), classes="failure"))
+        notify(self, error.one_line(), severity="error", title="describe failed")
+
+    async def _described(self, described: Described) -> None:
+        record, serving, serving_error = described
+        body = self.query_one("#detail-body", VerticalScroll)
+        await body.remove_children()
+        self.record, self.error = record, None
         palette = StatusPalette.from_variables(self.app.theme_variables)
-        await body.mount_all(
-            endpoint_sections(message.record, message.serving, message.serving_error, palette)
-        )
+        await body.mount_all(endpoint_sections(record, serving, serving_error, palette))
 
     def _with_record(self) -> Endpoint | None:
         if self.record is None:

@@ -7,7 +7,6 @@ but cannot be picked. The view then asks for confirmation and runs UpdateEndpoin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -15,29 +14,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.errors import SmError, translate
+from console.errors import SmError
 from screens.kit.formatting import format_time
-from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint
     from console.services.models import EndpointConfigSummary
 
 CONFIG_LIMIT = 500
-
-
-@dataclass
-class ConfigsListed(Message):
-    generation: int
-    configs: tuple[EndpointConfigSummary, ...] = ()
-    error: SmError | None = None
 
 
 class ConfigPicker(ModalScreen[str | None]):
@@ -70,29 +61,21 @@ class ConfigPicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#configs-filter", Input))
-        host = console_host(self)
-        generation, context = host.generation, host.context
+        run_for_context(
+            self,
+            lambda context: tuple(context.models.list_endpoint_configs(limit=CONFIG_LIMIT)),
+            done=self._listed,
+            failed=self._failed,
+            name="list configs",
+            exclusive=False,
+        )
 
-        def work() -> None:
-            try:
-                configs = tuple(context.models.list_endpoint_configs(limit=CONFIG_LIMIT))
-            except Exception as exc:
-                self.post_message(ConfigsListed(generation, error=translate(exc)))
-            else:
-                self.post_message(ConfigsListed(generation, configs))
+    def _failed(self, error: SmError) -> None:
+        self.query_one("#configs-state", Static).update(Content(error.one_line()))
+        notify(self, error.one_line(), severity="error", title="endpoint configs")
 
-        self.run_worker(work, name="list configs", thread=True, exit_on_error=False)
-
-    @on(ConfigsListed)
-    def _listed(self, message: ConfigsListed) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
-        if message.error is not None:
-            self.query_one("#configs-state", Static).update(Content(message.error.one_line()))
-            notify(self, message.error.one_line(), severity="error", title="endpoint configs")
-            return
-        self.configs = message.configs
+    def _listed(self, configs: tuple[EndpointConfigSummary, ...]) -> None:
+        self.configs = configs
         self._show(self.query_one("#configs-filter", Input).value)
 
     def _show(self, needle: str) -> None:

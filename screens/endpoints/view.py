@@ -29,7 +29,7 @@ from screens.endpoints.weights import WeightPlan, WeightsDialog
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
-from screens.kit.messages import EndpointsListed
+from screens.kit.messages import Listed
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
@@ -90,7 +90,6 @@ class EndpointsView(TableView):
         yield Poller[EndpointsSnapshot](
             "endpoints",
             self._fetch,
-            result=EndpointsListed,
             transitional=lambda snapshot: snapshot.transitional,
             schedule=schedule_for(self._poll, "endpoints"),
             id="endpoints-poller",
@@ -112,8 +111,8 @@ class EndpointsView(TableView):
             feed = EndpointsFeed(context)
         return feed.fetch()
 
-    @on(EndpointsListed)
-    def _listed(self, message: EndpointsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[EndpointsSnapshot]) -> None:
         # Not stopped: the main screen counts the rows for the tab title.
         if message.generation != console_host(self).generation:
             return

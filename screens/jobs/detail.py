@@ -1,7 +1,7 @@
 """The describe screen for one job: why it failed, what it cost, what it was given.
 
-Opened with ``enter`` on a Jobs row. The describe call runs in a thread worker and comes
-back as a :class:`~screens.kit.messages.JobDescribed` message; the layout (sections of
+Opened with ``enter`` on a Jobs row. The describe call runs in a thread worker
+(:func:`~screens.kit.work.run_for_context`); the layout (sections of
 key/value grids) is built by :mod:`screens.kit.job_sections`, which knows the records.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -17,13 +16,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from console.errors import SmError, translate
+from console.errors import SmError
 from screens.kit.formatting import StatusPalette
-from screens.kit.host import console_host
 from screens.kit.job_sections import sections_for
 from screens.kit.key_order import focus_now
-from screens.kit.messages import JobDescribed
+from screens.kit.navigation import JobRunTarget, ModelPackageTarget, go_to
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
@@ -73,42 +72,29 @@ class JobDetailScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        host = console_host(self)
-        generation, context = host.generation, host.context
         kind, name = self.kind, self.job_name
-
-        def work() -> None:
-            try:
-                record = describe_job(context, kind, name)
-            except Exception as exc:
-                self.post_message(JobDescribed(generation, kind, name, error=translate(exc)))
-            else:
-                self.post_message(JobDescribed(generation, kind, name, record=record))
-
-        self.run_worker(
-            work,
+        run_for_context(
+            self,
+            lambda context: describe_job(context, kind, name),
+            done=self._described,
+            failed=self._describe_failed,
             name="describe",
-            group="describe",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    @on(JobDescribed)
-    async def _described(self, message: JobDescribed) -> None:
-        if message.generation != console_host(self).generation:
-            return
+    async def _describe_failed(self, error: SmError) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
         await body.remove_children()
-        if message.error is not None:
-            self.error = message.error
-            await body.mount(Static(Content(message.error.one_line()), classes="failure"))
-            notify(self, message.error.one_line(), severity="error", title="describe failed")
-            return
-        self.record = message.record
+        self.error = error
+        await body.mount(Static(Content(error.one_line()), classes="failure"))
+        notify(self, error.one_line(), severity="error", title="describe failed")
+
+    async def _described(self, record: Any) -> None:
+        body = self.query_one("#detail-body", VerticalScroll)
+        await body.remove_children()
+        self.record = record
         self.error = None
         palette = StatusPalette.from_variables(self.app.theme_variables)
-        await body.mount_all(sections_for(message.record, palette))
+        await body.mount_all(sections_for(record, palette))
 
     # --- lineage jumps ---------------------------------------------------------------------
     def _training_record(self) -> Any:
@@ -119,25 +105,14 @@ class JobDetailScreen(Screen[None]):
             notify(self, "still loading", severity="warning", timeout=2)
         return self.record
 
-    async def action_mlflow_run(self) -> None:
+    def action_mlflow_run(self) -> None:
         """The job's MLflow run (MlflowDetails, else runs tagged with the job's name)."""
-        from screens.mlflow.view import ExperimentsView
-
         job = self._training_record()
         if job is not None:
-            view = await self._main_view("experiments")
-            if isinstance(view, ExperimentsView):
-                view.show_training_job_run(job.name, job.mlflow_run_id)
+            go_to(self, "experiments", JobRunTarget(job.name, job.mlflow_run_id), show=False)
 
-    async def _main_view(self, tab: str) -> Any:
-        main = self.app.screen_stack[0]
-        mounted_view = getattr(main, "mounted_view", None)
-        return await mounted_view(tab) if callable(mounted_view) else None
-
-    async def action_model_package(self) -> None:
+    def action_model_package(self) -> None:
         """The model package version the job registered, on the Registry tab."""
-        from screens.registry.view import RegistryView
-
         job = self._training_record()
         if job is None:
             return
@@ -150,13 +125,8 @@ class JobDetailScreen(Screen[None]):
                 timeout=5,
             )
             return
-        view = await self._main_view("registry")  # before this screen goes
+        go_to(self, "registry", ModelPackageTarget(arn))
         self.dismiss(None)
-        show_tab = getattr(self.app.screen_stack[0], "show_tab", None)
-        if callable(show_tab):
-            show_tab("registry")
-        if isinstance(view, RegistryView):
-            view.show_package(arn)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,8 +9,9 @@ shows what the listing returned).
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -32,7 +33,8 @@ from screens.kit.host import console_host
 from screens.kit.job_sections import grid
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
-from screens.kit.messages import JobsListed, JobStopFinished
+from screens.kit.messages import JobStopFinished, Listed
+from screens.kit.navigation import JobTarget
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.row_filter import RowFilter
@@ -117,7 +119,6 @@ class JobsView(Vertical):
         yield Poller[JobsSnapshot](
             "jobs",
             self._fetch,
-            result=JobsListed,
             transitional=lambda snapshot: snapshot.transitional,
             schedule=schedule_for(self._poll, "jobs"),
             id="jobs-poller",
@@ -141,6 +142,16 @@ class JobsView(Vertical):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
 
+    def go_to(self, target: Any) -> None:
+        """A jump from another tab (see :mod:`screens.kit.navigation`): the job's row
+        highlighted when it is listed (back lands on it), its detail over the tab."""
+        if not isinstance(target, JobTarget):
+            return
+        key = f"{target.kind}:{target.name}"  # as jobs.table.job_key
+        with contextlib.suppress(KeyError):  # not listed, or hidden by the filter
+            self.table.move_cursor(row=self.table.get_row_index(key))
+        self.app.push_screen(JobDetailScreen(target.kind, target.name))
+
     def focus_main(self) -> None:
         focus_now(self.table)
 
@@ -157,8 +168,8 @@ class JobsView(Vertical):
             feed = JobsFeed(context)
         return feed.fetch()
 
-    @on(JobsListed)
-    def _jobs_listed(self, message: JobsListed) -> None:
+    @on(Listed)
+    def _jobs_listed(self, message: Listed[JobsSnapshot]) -> None:
         # Not stopped: the screen above uses it for tab counts and the Status tab.
         if message.generation != console_host(self).generation:
             return

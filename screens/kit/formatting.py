@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.color import Color, ColorParseError
 
 MISSING = "-"
+# Said after a value was copied (a URL, a command): how the copy reaches the clipboard.
+CLIPBOARD_HINT = "copied to your clipboard (OSC 52; in tmux: set -g set-clipboard on)"
 
 SUCCESS_STATES = frozenset({"Completed", "InService", "Approved", "Running", "Finished"})
 ERROR_STATES = frozenset(

@@ -7,26 +7,26 @@ result that belongs to a profile/region the operator has already switched away f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual.message import Message
 
 if TYPE_CHECKING:
     from console.errors import SmError
     from console.services.identity import CallerIdentity
-    from console.services.jobs_feed import JobsSnapshot
-    from screens.endpoints.feed import EndpointsSnapshot
-    from screens.mlflow.view import ExperimentsSnapshot
-    from screens.notebooks.view import NotebooksSnapshot
-    from screens.registry.feed import RegistrySnapshot
+
+T = TypeVar("T")
 
 
 @dataclass
-class JobsListed(Message):
-    """The Jobs poller fetched a fresh snapshot."""
+class Listed(Message, Generic[T]):
+    """A poller fetched a fresh snapshot of ``resource`` (its tab id for a tab's poller:
+    the main screen counts it in the tab title). One class for every listing: a view
+    handles the ``Listed`` of its own poller (``@on(Listed)``)."""
 
+    resource: str
     generation: int
-    snapshot: JobsSnapshot
+    snapshot: T
 
 
 @dataclass
@@ -57,50 +57,9 @@ class IdentityResolved(Message):
 
 
 @dataclass
-class JobDescribed(Message):
-    """A describe call for the job detail screen returned (record or error)."""
-
-    generation: int
-    kind: str
-    name: str
-    record: Any = None
-    error: SmError | None = None
-
-
-@dataclass
 class JobStopFinished(Message):
     """A stop request went through the gate (``error`` None) or was refused/failed."""
 
     kind: str
     name: str
     error: SmError | None = None
-
-
-@dataclass
-class EndpointsListed(Message):
-    """The Endpoints poller fetched a fresh snapshot."""
-
-    generation: int
-    snapshot: EndpointsSnapshot
-
-
-@dataclass
-class ExperimentsListed(Message):
-    generation: int
-    snapshot: ExperimentsSnapshot
-
-
-@dataclass
-class NotebooksListed(Message):
-    """The Notebooks poller fetched a fresh snapshot."""
-
-    generation: int
-    snapshot: NotebooksSnapshot
-
-
-@dataclass
-class RegistryListed(Message):
-    """The Registry poller fetched a fresh snapshot."""
-
-    generation: int
-    snapshot: RegistrySnapshot

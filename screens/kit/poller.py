@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from console.config import PollIntervals
 from console.errors import SmError, translate
 from screens.kit.host import console_host
-from screens.kit.messages import PollFailed, PollHealthChanged
+from screens.kit.messages import Listed, PollFailed, PollHealthChanged
 from screens.kit.poll_schedule import PollSchedule
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Poller(Static, Generic[T]):
         resource: str,
         fetch: Callable[[ConsoleContext], T],
         *,
-        result: Callable[[int, T], Message],
+        result: Callable[[int, T], Message] | None = None,
         transitional: Callable[[T], bool],
         schedule: Callable[[], PollSchedule],
         id: str | None = None,
@@ -71,7 +71,10 @@ class Poller(Static, Generic[T]):
         super().__init__("", id=id)
         self.resource = resource
         self._fetch = fetch
-        self._result = result
+        # What a fetched value is posted as: a :class:`Listed` unless the view says else.
+        self._result: Callable[[int, T], Message] = result or (
+            lambda generation, value: Listed(resource, generation, value)
+        )
         self._transitional = transitional
         self._new_schedule = schedule
         self.schedule = schedule()

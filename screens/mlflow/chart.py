@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from textual_plotext import PlotextPlot
 
 if TYPE_CHECKING:
-    from screens.mlflow.detail import Series
+    from screens.mlflow.series import Series
 
 
 class MetricChart(PlotextPlot):

@@ -29,12 +29,13 @@ from textual.widgets import Footer, Static
 
 from console.errors import SmError, translate
 from console.mlflow import columns as cols
-from console.mlflow.records import Artifact, MetricPoint, MlflowRun, ModelVersion
+from console.mlflow.records import Artifact, MlflowRun, ModelVersion
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
 from screens.kit.key_order import focus_now
 from screens.kit.plain import notify
+from screens.mlflow.series import Series
 from screens.mlflow.table import status_word
 
 if TYPE_CHECKING:
@@ -43,14 +44,6 @@ if TYPE_CHECKING:
 
 # Metric keys charted per screen (each is one request per run).
 MAX_CHART_KEYS = 8
-
-
-@dataclass(frozen=True)
-class Series:
-    """One run's curve of one metric."""
-
-    label: str
-    points: tuple[MetricPoint, ...]
 
 
 @dataclass

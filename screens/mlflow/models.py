@@ -11,7 +11,6 @@ deprecated: aliases and tags are how MLflow promotes versions now.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.events import ScreenResume, ScreenSuspend
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from console.mlflow.records import ModelVersion, RegisteredModel
@@ -32,25 +29,15 @@ from screens.kit.formatting import MISSING, format_time
 from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.messages import Listed
 from screens.kit.plain import notify
+from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
 
 if TYPE_CHECKING:
     from console.config import Config
     from console.context import ConsoleContext
-
-
-@dataclass
-class ModelsListed(Message):
-    generation: int
-    models: tuple[RegisteredModel, ...]
-
-
-@dataclass
-class VersionsListed(Message):
-    generation: int
-    versions: tuple[ModelVersion, ...]
 
 
 class ModelsTable(KeyedTable[RegisteredModel]):
@@ -145,28 +132,6 @@ class AliasPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class PolledScreen(Screen[None]):
-    BINDINGS = [
-        Binding("q", "close", "Back", id="mlflow_models.close"),
-        Binding("escape,backspace", "close", "Back", show=False, id="mlflow_models.close_alt"),
-    ]
-
-    def on_mount(self) -> None:
-        view = self.query_one(TableView)
-        view.poller.set_shown(True)
-        view.focus_main()
-
-    def on_screen_suspend(self, _event: ScreenSuspend) -> None:
-        self.query_one(TableView).poller.set_shown(False)
-
-    def on_screen_resume(self, _event: ScreenResume) -> None:
-        self.query_one(TableView).poller.set_shown(True)
-
-    def action_close(self) -> None:
-        self.query_one(TableView).poller.set_shown(False)
-        self.dismiss(None)
-
-
 class ModelsView(TableView):
     NOUN = "registered models"
     BINDINGS = [
@@ -191,18 +156,17 @@ class ModelsView(TableView):
         yield Poller[tuple[RegisteredModel, ...]](
             "mlflow-models",
             fetch,
-            result=ModelsListed,
             transitional=lambda _: False,
             schedule=schedule_for(self.config.poll, "experiments"),
             id="mlflow-models-poller",
         )
         yield Static(Content("loading models…"), classes="view-info")
 
-    @on(ModelsListed)
-    def _listed(self, message: ModelsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[tuple[RegisteredModel, ...]]) -> None:
         message.stop()
         if message.generation == console_host(self).generation:
-            self.table.sync(message.models)
+            self.table.sync(message.snapshot)
             self.show_info()
 
     def open_item(self, key: str) -> None:
@@ -237,18 +201,17 @@ class VersionsView(TableView):
         yield Poller[tuple[ModelVersion, ...]](
             "mlflow-versions",
             fetch,
-            result=VersionsListed,
             transitional=lambda _: False,
             schedule=schedule_for(self.config.poll, "experiments"),
             id="mlflow-versions-poller",
         )
         yield Static(Content("loading versions…"), classes="view-info")
 
-    @on(VersionsListed)
-    def _listed(self, message: VersionsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[tuple[ModelVersion, ...]]) -> None:
         message.stop()
         if message.generation == console_host(self).generation:
-            self.table.sync(message.versions)
+            self.table.sync(message.snapshot)
             self.show_info()
 
     def open_item(self, key: str) -> None:

@@ -30,14 +30,14 @@ from console.errors import NotFoundError, SmError, translate
 from console.mlflow.records import TrackingServer
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
-from screens.kit.formatting import MISSING, format_time
+from screens.kit.formatting import CLIPBOARD_HINT, MISSING, format_time
 from screens.kit.host import console_host
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.messages import Listed
 from screens.kit.plain import notify
+from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
-from screens.mlflow.models import PolledScreen
-from screens.notebooks.url import CLIPBOARD_HINT
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -61,12 +61,6 @@ class ServersListing:
     @property
     def transitional(self) -> bool:
         return any(server.status in TRANSITIONAL for server in self.items)
-
-
-@dataclass
-class ServersListed(Message):
-    generation: int
-    listing: ServersListing
 
 
 @dataclass
@@ -173,7 +167,6 @@ class ServersView(TableView):
         yield Poller[ServersListing](
             "mlflow-servers",
             self.feed.fetch,
-            result=ServersListed,
             transitional=lambda listing: listing.transitional,
             schedule=schedule_for(self.config.poll, "experiments"),
             id="mlflow-servers-poller",
@@ -184,13 +177,13 @@ class ServersView(TableView):
     def table(self) -> ServersTable:
         return self.query_one(ServersTable)
 
-    @on(ServersListed)
-    def _listed(self, message: ServersListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[ServersListing]) -> None:
         message.stop()
         if message.generation != console_host(self).generation:
             return
-        self.listing = message.listing
-        self.table.sync(message.listing.items)
+        self.listing = message.snapshot
+        self.table.sync(message.snapshot.items)
         self.show_info()
 
     def info_extra(self) -> list[str]:

@@ -17,24 +17,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Static
 
-from console.errors import SmError, translate
 from console.mlflow.records import MlflowExperiment, MlflowRun
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
-from screens.kit.messages import ExperimentsListed, PollFailed
+from screens.kit.messages import Listed, PollFailed
+from screens.kit.navigation import JobRunTarget, go_to
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
+from screens.kit.work import run_for_context
 from screens.mlflow.table import ExperimentsTable
 
 if TYPE_CHECKING:
@@ -58,14 +58,6 @@ def fetch_experiments(context: ConsoleContext) -> ExperimentsSnapshot:
     """One listing with capped run counts (worker thread)."""
     items = context.mlflow.list_experiments(with_counts=True, count_cap=COUNT_CAP)
     return ExperimentsSnapshot(tuple(items), datetime.now(UTC), context.mlflow.describe_target())
-
-
-@dataclass
-class JobRunFound(Message):
-    generation: int
-    job: str
-    run: MlflowRun | None = None
-    error: SmError | None = None
 
 
 class ExperimentsView(TableView):
@@ -96,7 +88,6 @@ class ExperimentsView(TableView):
         yield Poller[ExperimentsSnapshot](
             "experiments",
             fetch_experiments,
-            result=ExperimentsListed,
             transitional=lambda snapshot: False,
             schedule=schedule_for(self.config.poll, "experiments"),
             id="experiments-poller",
@@ -109,8 +100,8 @@ class ExperimentsView(TableView):
     def table(self) -> ExperimentsTable:
         return self.query_one(ExperimentsTable)
 
-    @on(ExperimentsListed)
-    def _listed(self, message: ExperimentsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[ExperimentsSnapshot]) -> None:
         if message.generation != console_host(self).generation:
             return
         self.snapshot = message.snapshot
@@ -159,15 +150,18 @@ class ExperimentsView(TableView):
 
     def action_sagemaker_experiments(self) -> None:
         """Switch the source: SageMaker Experiments -> trials -> components (`e` back)."""
-        from screens.sm_experiments.view import SmExperimentsScreen
-
-        self.app.push_screen(SmExperimentsScreen(self.config))
+        go_to(self, "sm_experiments")
 
     def action_tracking_servers(self) -> None:
         """SageMaker managed MLflow tracking servers: status, start/stop, UI URL."""
         from screens.mlflow.servers import ServersScreen
 
         self.app.push_screen(ServersScreen(self.config))
+
+    def go_to(self, target: Any) -> None:
+        """A jump from another tab (see :mod:`screens.kit.navigation`)."""
+        if isinstance(target, JobRunTarget):
+            self.show_training_job_run(target.job_name, target.mlflow_run_id)
 
     def show_run(self, run_id: str) -> None:
         """Open the detail screen of one MLflow run (for lineage jumps from other views)."""
@@ -181,37 +175,26 @@ class ExperimentsView(TableView):
         ``mlflow_run_id`` is DescribeTrainingJob's ``MlflowDetails.MlflowRunId`` when the
         caller has it; otherwise runs tagged with the job name are searched.
         """
-        host = console_host(self)
-        generation, context = host.generation, host.context
-
-        def work() -> None:
-            try:
-                run = context.mlflow.run_for_training_job(job_name, mlflow_run_id=mlflow_run_id)
-            except Exception as exc:
-                self.post_message(JobRunFound(generation, job_name, error=translate(exc)))
-            else:
-                self.post_message(JobRunFound(generation, job_name, run))
-
-        self.run_worker(
-            work, name="job-run", group="job-run", thread=True, exclusive=True, exit_on_error=False
+        run_for_context(
+            self,
+            lambda context: context.mlflow.run_for_training_job(
+                job_name, mlflow_run_id=mlflow_run_id
+            ),
+            done=lambda run: self._job_run_found(job_name, run),
+            failed=lambda error: notify(self, error.one_line(), severity="error", title="MLflow"),
+            name="job-run",
         )
 
-    @on(JobRunFound)
-    def _job_run_found(self, message: JobRunFound) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
-        if message.error is not None:
-            notify(self, message.error.one_line(), severity="error", title="MLflow")
-        elif message.run is None:
+    def _job_run_found(self, job_name: str, run: MlflowRun | None) -> None:
+        if run is None:
             notify(
                 self,
-                f"no MLflow run found for training job {message.job}",
+                f"no MLflow run found for training job {job_name}",
                 severity="warning",
                 timeout=5,
             )
         else:
-            self.show_run(message.run.run_id)
+            self.show_run(run.run_id)
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [

@@ -12,25 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from console.errors import SmError, translate
-from screens.kit.host import console_host
+from console.errors import SmError
+from screens.kit.formatting import CLIPBOARD_HINT
 from screens.kit.key_order import focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
     from console.services.notebooks import NotebookSummary
-
-CLIPBOARD_HINT = "copied to your clipboard (OSC 52; in tmux: set -g set-clipboard on)"
 
 
 @dataclass(frozen=True)
@@ -54,14 +51,6 @@ def resolve_link(context: ConsoleContext, name: str) -> NotebookLink:
             note=f"no presigned URL ({exc.message}): this is the AWS console page",
         )
     return NotebookLink(url, presigned=True, note="presigned: opens Jupyter, expires in minutes")
-
-
-@dataclass
-class LinkResolved(Message):
-    generation: int
-    name: str
-    link: NotebookLink | None = None
-    error: SmError | None = None
 
 
 class NotebookUrlScreen(ModalScreen[None]):
@@ -91,32 +80,24 @@ class NotebookUrlScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#notebook-url-box"))
-        host = console_host(self)
-        generation, context, name = host.generation, host.context, self.notebook.name
+        name = self.notebook.name
+        run_for_context(
+            self,
+            lambda context: resolve_link(context, name),
+            done=self._resolved,
+            failed=lambda error: self._unresolved(error.one_line()),
+            name="notebook url",
+            exclusive=False,
+        )
 
-        def work() -> None:
-            try:
-                link = resolve_link(context, name)
-            except Exception as exc:
-                self.post_message(LinkResolved(generation, name, error=translate(exc)))
-            else:
-                self.post_message(LinkResolved(generation, name, link))
+    def _unresolved(self, text: str) -> None:
+        self.query_one("#notebook-url", Static).update(Content(text))
+        notify(self, text, severity="error", title=f"open {self.notebook.name}")
 
-        self.run_worker(work, name="notebook url", thread=True, exit_on_error=False)
-
-    @on(LinkResolved)
-    def _resolved(self, message: LinkResolved) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
-        if message.error is not None or message.link is None:
-            text = message.error.one_line() if message.error else "no URL"
-            self.query_one("#notebook-url", Static).update(Content(text))
-            notify(self, text, severity="error", title=f"open {message.name}")
-            return
-        self.link = message.link
-        self.query_one("#notebook-url", Static).update(Content(message.link.url))
-        notes = [message.link.note]
+    def _resolved(self, link: NotebookLink) -> None:
+        self.link = link
+        self.query_one("#notebook-url", Static).update(Content(link.url))
+        notes = [link.note]
         if self.notebook.status != "InService":
             notes.append(f"the instance is {self.notebook.status}: start it (t) to use Jupyter")
         self.query_one("#notebook-url-note", Static).update(Content("\n".join(notes)))

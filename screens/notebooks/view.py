@@ -24,7 +24,7 @@ from console.services.notebooks import DELETABLE_STATUSES
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
-from screens.kit.messages import NotebooksListed
+from screens.kit.messages import Listed
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
@@ -90,7 +90,6 @@ class NotebooksView(TableView):
         yield Poller[NotebooksSnapshot](
             "notebooks",
             fetch_notebooks,
-            result=NotebooksListed,
             transitional=lambda snapshot: snapshot.transitional,
             schedule=schedule_for(self._poll, "notebooks"),
             id="notebooks-poller",
@@ -102,8 +101,8 @@ class NotebooksView(TableView):
         return self.query_one(NotebooksTable)
 
     # --- polling -----------------------------------------------------------------------
-    @on(NotebooksListed)
-    def _listed(self, message: NotebooksListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[NotebooksSnapshot]) -> None:
         # Not stopped: the main screen counts the rows for the tab title.
         if message.generation != console_host(self).generation:
             return

@@ -8,33 +8,21 @@ our audit log (smconsole only, refused and failed attempts too), or both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.errors import SmError, translate
+from console.errors import SmError
 from console.services.approval_history import HistoryEntry
 from screens.kit.formatting import MISSING, StatusPalette, format_time
-from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 
 COLUMNS = ("When", "Ver", "Action", "By", "Comment", "Source")
-
-
-@dataclass
-class HistoryLoaded(Message):
-    generation: int
-    group: str
-    entries: list[HistoryEntry] = field(default_factory=list)
-    error: SmError | None = None
 
 
 def _who(by: str) -> str:
@@ -74,36 +62,26 @@ class HistoryScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        host = console_host(self)
-        generation, context, group = host.generation, host.context, self.group
-
-        def work() -> None:
-            try:
-                entries = context.evidence.history(group)
-            except Exception as exc:
-                self.post_message(HistoryLoaded(generation, group, error=translate(exc)))
-            else:
-                self.post_message(HistoryLoaded(generation, group, entries))
-
-        self.run_worker(
-            work, name="history", group="history", thread=True, exclusive=True, exit_on_error=False
+        group = self.group
+        run_for_context(
+            self,
+            lambda context: context.evidence.history(group),
+            done=self._loaded,
+            failed=self._failed,
+            name="history",
         )
 
-    @on(HistoryLoaded)
-    def _loaded(self, message: HistoryLoaded) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
+    def _failed(self, error: SmError) -> None:
+        self.query_one("#history-info", Static).update(Content(error.one_line()))
+        notify(self, error.one_line(), severity="error", title="history")
+
+    def _loaded(self, entries: list[HistoryEntry]) -> None:
         info = self.query_one("#history-info", Static)
-        if message.error is not None:
-            info.update(Content(message.error.one_line()))
-            notify(self, message.error.one_line(), severity="error", title="history")
-            return
-        self.entries = message.entries
+        self.entries = entries
         palette = StatusPalette.from_variables(self.app.theme_variables)
         table = self.query_one(DataTable)
         table.clear()
-        for index, entry in enumerate(message.entries):
+        for index, entry in enumerate(entries):
             action = entry.action if entry.outcome == "ok" else f"{entry.action} ({entry.outcome})"
             table.add_row(
                 Text(format_time(entry.time)),
@@ -114,8 +92,8 @@ class HistoryScreen(Screen[None]):
                 Text(entry.source),
                 key=str(index),
             )
-        decided = sum(1 for e in message.entries if e.action != "Registered")
-        info.update(Content(f"{len(message.entries)} events · {decided} decisions · newest first"))
+        decided = sum(1 for e in entries if e.action != "Registered")
+        info.update(Content(f"{len(entries)} events · {decided} decisions · newest first"))
 
     def action_close(self) -> None:
         self.dismiss(None)

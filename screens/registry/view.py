@@ -16,7 +16,7 @@ left alone, with a conflict message, if another operator changed it since it was
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -33,7 +33,8 @@ from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.lifecycle import being_removed
-from screens.kit.messages import RegistryListed
+from screens.kit.messages import Listed
+from screens.kit.navigation import ModelPackageTarget
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
@@ -125,7 +126,6 @@ class RegistryView(TableView):
         yield Poller[RegistrySnapshot](
             "registry",
             self._fetch,
-            result=RegistryListed,
             transitional=lambda snapshot: snapshot.transitional,
             schedule=schedule_for(self._poll, "registry"),
             id="registry-poller",
@@ -161,8 +161,8 @@ class RegistryView(TableView):
             feed = RegistryFeed(context)
         return feed.fetch()
 
-    @on(RegistryListed)
-    def _listed(self, message: RegistryListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[RegistrySnapshot]) -> None:
         # Not stopped: the main screen shows the pending count in the tab title.
         if message.generation != console_host(self).generation:
             return
@@ -294,6 +294,11 @@ class RegistryView(TableView):
             self.show_preview()
             self.poller.refresh_now()
         focus_now(self.table)
+
+    def go_to(self, target: Any) -> None:
+        """A jump from another tab (see :mod:`screens.kit.navigation`)."""
+        if isinstance(target, ModelPackageTarget):
+            self.show_package(target.arn)
 
     def show_package(self, arn: str) -> None:
         """Open the group of the version ``arn`` and highlight it (lineage jump from a job).

@@ -14,7 +14,6 @@ one list call; components still InProgress are described again on every poll.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,22 +24,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from console.errors import NotFoundError, SmError, translate
+from console.errors import NotFoundError
 from console.services.experiments import Experiment, Trial, TrialComponent
 from screens.kit.filter_bar import FilterBar
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
 from screens.kit.key_order import focus_now
+from screens.kit.messages import Listed
+from screens.kit.navigation import JobTarget, go_to
 from screens.kit.plain import notify
+from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
-from screens.mlflow.models import PolledScreen
+from screens.kit.work import run_for_context
 from screens.sm_experiments.table import (
     ComponentsTable,
     SmExperimentsTable,
@@ -71,20 +72,6 @@ class SmListing:
     @property
     def transitional(self) -> bool:
         return any(getattr(item, "status", "") in TRANSITIONAL for item in self.items)
-
-
-@dataclass
-class SmListed(Message):
-    generation: int
-    listing: SmListing
-
-
-@dataclass
-class ComponentDescribed(Message):
-    generation: int
-    name: str
-    component: TrialComponent | None = None
-    error: SmError | None = None
 
 
 class ComponentsFeed:
@@ -143,27 +130,10 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
             timeout=5,
         )
         return
-    from screens.jobs.detail import JobDetailScreen
-
     app = node.app
-    main = app.screen_stack[0]
     while len(app.screen_stack) > 1:
         app.pop_screen()
-    show_tab = getattr(main, "show_tab", None)
-    if callable(show_tab):
-        show_tab("jobs")
-    _highlight_job(main, job)
-    app.push_screen(JobDetailScreen(*job))
-
-
-def _highlight_job(main: Screen[Any], job: tuple[str, str]) -> None:
-    """Put the Jobs table's cursor on the job, when it is listed (back lands on its row)."""
-    from screens.jobs.table import JobsTable
-
-    key = f"{job[0]}:{job[1]}"  # as screens.jobs.table.job_key
-    for table in main.query(JobsTable):
-        with contextlib.suppress(KeyError):  # not listed, or hidden by the filter
-            table.move_cursor(row=table.get_row_index(key))
+    go_to(app.screen_stack[0], "jobs", JobTarget(*job))
 
 
 class SmLevelView(TableView):
@@ -191,19 +161,18 @@ class SmLevelView(TableView):
         yield Poller[SmListing](
             self.RESOURCE,
             self.fetch,
-            result=SmListed,
             transitional=lambda listing: listing.transitional,
             schedule=schedule_for(self.config.poll, "experiments"),
         )
         yield Static(Content(f"loading {self.NOUN}…"), classes="view-info")
 
-    @on(SmListed)
-    def _listed(self, message: SmListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[SmListing]) -> None:
         message.stop()
         if message.generation != console_host(self).generation:
             return
-        self.listing = message.listing
-        self.table.sync(message.listing.items)
+        self.listing = message.snapshot
+        self.table.sync(message.snapshot.items)
         self.show_info()
 
     def info_extra(self) -> list[str]:
@@ -420,38 +389,27 @@ class ComponentDetailScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        host = console_host(self)
-        generation, context, name = host.generation, host.context, self.component_name
-
-        def work() -> None:
-            try:
-                component = context.experiments.describe_trial_component(name)
-            except Exception as exc:
-                self.post_message(ComponentDescribed(generation, name, error=translate(exc)))
-            else:
-                self.post_message(ComponentDescribed(generation, name, component))
-
-        self.run_worker(
-            work,
+        name = self.component_name
+        run_for_context(
+            self,
+            lambda context: context.experiments.describe_trial_component(name),
+            done=self._described,
+            failed=lambda error: self._not_described(error.one_line()),
             name="describe",
-            group="describe",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    @on(ComponentDescribed)
-    async def _described(self, message: ComponentDescribed) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
+    async def _not_described(self, text: str) -> None:
+        body = self.query_one("#sm-component-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(Static(Text(text), classes="failure"))
+
+    async def _described(self, component: TrialComponent | None) -> None:
+        if component is None:
+            await self._not_described("not found")
             return
         body = self.query_one("#sm-component-body", VerticalScroll)
         await body.remove_children()
-        if message.component is None:
-            text = message.error.one_line() if message.error else "not found"
-            await body.mount(Static(Text(text), classes="failure"))
-            return
-        component = self.component = message.component
+        self.component = component
         self.query_one("#runs-title", Static).update(
             Content(f"Trial component {component.display_name} · {component.status or MISSING}")
         )

@@ -17,7 +17,7 @@ from console.context import ConsoleContext
 from screens.app import SmConsoleApp, create_app
 from screens.jobs.table import JobsTable
 from screens.jobs.view import JobsView
-from screens.main import TABS
+from screens.tabs import TABS
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

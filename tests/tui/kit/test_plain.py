@@ -27,7 +27,7 @@ from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.plain import notify, plain, plain_text
 from screens.logs.view import LogScreen
-from screens.main import TABS
+from screens.tabs import TABS
 from tests.system.support import System
 from tests.tui.conftest import ROLE, all_views, make_app, notifications, static_text, wait_until
 from tests.tui.endpoints.test_endpoints_view import IMAGE
@@ -220,8 +220,9 @@ async def test_an_error_echoing_markup_and_every_tabs_filter_echo_are_literal(sm
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await all_views(pilot, app)
         tried = []
-        for number, (tab, _title) in enumerate(TABS, start=1):
-            await pilot.press(str(number))
+        for spec in TABS:
+            tab = spec.id
+            await pilot.press(spec.key)
             await pilot.press("slash")
             await pilot.pause()
             bar = app.screen.focused

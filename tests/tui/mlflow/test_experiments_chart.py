@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 
 from console.mlflow.records import MetricPoint
 from screens.mlflow.chart import MetricChart
-from screens.mlflow.detail import Series
+from screens.mlflow.series import Series
 from themes import STYLESHEETS
 from themes.registry import register_themes
 

@@ -76,7 +76,7 @@ class RunEvidenceApp(App[None]):
     """As the registry test's evidence app (the pane right of a quarter-width groups
     stand-in), with the candidate's and the approved version's MLflow runs."""
 
-    CSS_PATH = ["../../themes/base.tcss", "../../themes/model_registry.tcss"]
+    CSS_PATH = ["../../../themes/base.tcss", "../../../themes/model_registry.tcss"]
     CSS = "#groups-stand-in { width: 25%; } #registry-evidence { width: 1fr; }"
 
     def compose(self) -> ComposeResult:

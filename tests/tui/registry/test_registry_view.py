@@ -228,7 +228,7 @@ class EvidenceApp(App[None]):
     it: right of the groups pane (a quarter of the width), so 80 columns show its compact
     form and 160 its full one."""
 
-    CSS_PATH = ["../../themes/base.tcss", "../../themes/model_registry.tcss"]
+    CSS_PATH = ["../../../themes/base.tcss", "../../../themes/model_registry.tcss"]
     CSS = "#groups-stand-in { width: 25%; } #registry-evidence { width: 1fr; }"
 
     def compose(self) -> ComposeResult:
