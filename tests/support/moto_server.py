@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -118,6 +119,7 @@ def _serve_until_stdin_closes(patches: list[str]) -> None:
         getattr(importlib.import_module(module), function)(monkeypatch)
     server = start_moto_server()
     print(server.host, server.port, flush=True)
+    os.dup2(2, 1)  # nobody reads the pipe after this line: a full one would block moto
     sys.stdin.read()
     server.stop()
 
