@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pytest_budget import run_with_budget
 
 
 def main() -> None:
@@ -26,26 +24,16 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--workers", default="2")
     args = parser.parse_args()
-    env = dict(os.environ, FUZZ_EXAMPLES=str(args.examples))
-    started = time.monotonic()
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", args.workers, "-p", "no:cacheprovider",
-         "--timeout", "0", "tests/test_fuzz.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    seconds = time.monotonic() - started
-    tail = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
-    counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|error)", tail)}
-    if run.returncode != 0:
-        sys.stderr.write(run.stdout[-5000:])
+    budget = {"FUZZ_EXAMPLES": str(args.examples)}
+    tally = run_with_budget(budget, "-n", args.workers, "tests/test_fuzz.py")
     print(
         json.dumps(
             {
                 "bench": "fuzz",
                 "examples_per_test": args.examples,
-                "tests_passed": counts.get("passed", 0),
-                "tests_failed": counts.get("failed", 0) + counts.get("error", 0),
-                "seconds": round(seconds, 1),
+                "tests_passed": tally.passed,
+                "tests_failed": tally.failed,
+                "seconds": tally.seconds,
                 "target": "no unhandled exception in any parser or validator",
             }
         )

@@ -19,6 +19,7 @@ import pytest
 from console.audit import AuditLog, AuditRecord
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.helpers import assert_one_error, audit_records
+from tests.support.registry import pending_version
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1"
@@ -42,22 +43,6 @@ def _train(aws: Any, name: str) -> None:
         OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
         StoppingCondition={"MaxRuntimeInSeconds": 3600},
-    )
-
-
-def _package(aws: Any) -> str:
-    sm = aws.client("sagemaker")
-    sm.create_model_package_group(ModelPackageGroupName="grp")
-    return str(
-        sm.create_model_package(
-            ModelPackageGroupName="grp",
-            ModelApprovalStatus="PendingManualApproval",
-            InferenceSpecification={
-                "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://models-bkt/m.tar.gz"}],
-                "SupportedContentTypes": ["application/json"],
-                "SupportedResponseMIMETypes": ["application/json"],
-            },
-        )["ModelPackageArn"]
     )
 
 
@@ -161,7 +146,7 @@ def test_a_mutation_answered_with_no_answer_is_unknown_and_read_back(
     command: str, kind: str, proxy: FaultProxy, aws: Any, run_cli: Any
 ) -> None:
     action, args, describe = MUTATIONS[command]
-    package = _package(aws)
+    package = pending_version(aws, "grp")
     proxy.add(Fault(kind, "sagemaker", action, times=1))
     reads_before = proxy.calls(describe)
     result = run_cli(command, *_args(args, package))
@@ -185,7 +170,7 @@ def test_a_5xx_after_applying_is_never_resent(
     command: str, kind: str, proxy: FaultProxy, aws: Any, run_cli: Any
 ) -> None:
     action, args, _ = MUTATIONS[command]
-    package = _package(aws)
+    package = pending_version(aws, "grp")
     proxy.add(Fault(kind, "sagemaker", action))  # every attempt: a resend would land too
     result = run_cli(command, *_args(args, package))
     assert proxy.delivered(action) == 1
@@ -249,7 +234,7 @@ def test_an_unwritable_audit_log_means_nothing_is_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     action, args, _ = MUTATIONS[command]
-    package = _package(aws)
+    package = pending_version(aws, "grp")
     log = tmp_path / "audit" / "log.jsonl"
     breakage(log)
     monkeypatch.setenv("SMCONSOLE_AUDIT_LOG", str(log))

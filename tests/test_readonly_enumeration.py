@@ -22,6 +22,7 @@ from console.services.jobs import ProcessingSpec, TrainingSpec
 from console.services.models import ModelSpec, VariantSpec
 from tests.support.helpers import audit_records
 from tests.support.mutations import gated_actions
+from tests.support.registry import pending_version
 
 ROLE = "arn:aws:iam::123456789012:role/sm"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1"
@@ -130,7 +131,7 @@ def test_every_gated_action_has_a_case() -> None:
     assert every - CLI_ONLY == set(CASES), "a mutation without a read-only/audit case"
 
 
-def seed(aws) -> dict[str, str]:
+def seed(aws: Any) -> dict[str, str]:
     """Resources the cases act on (reads that precede a mutation must succeed)."""
     sm = aws.client("sagemaker")
     common = {"RoleArn": ROLE}
@@ -165,17 +166,8 @@ def seed(aws) -> dict[str, str]:
     sm.create_experiment(ExperimentName="exp-1")
     sm.create_experiment(ExperimentName="exp-empty")
     sm.create_trial(TrialName="trial-1", ExperimentName="exp-1")
-    sm.create_model_package_group(ModelPackageGroupName="grp-1")
+    package = pending_version(aws, "grp-1")
     sm.create_model_package_group(ModelPackageGroupName="grp-empty")
-    package = sm.create_model_package(
-        ModelPackageGroupName="grp-1",
-        ModelApprovalStatus="PendingManualApproval",
-        InferenceSpecification={
-            "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://models-bkt/m.tar.gz"}],
-            "SupportedContentTypes": ["application/json"],
-            "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )["ModelPackageArn"]
     aws.client("iam").create_role(
         RoleName="role-1",
         AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'

@@ -5,7 +5,7 @@ leaves nothing behind. The HyperPod example is planned with everything known.
 
 A second plan may only show moto's read-back gaps (MOTO_READBACK_GAPS): attributes the
 provider sets and reads back, which moto 5.2.5 accepts and never returns. Each is listed
-with why, and the all-on test checks the list is exact (a gap moto closes must leave it).
+with why, and the all-on check makes sure the list is exact (a gap moto closes must leave it).
 Parts moto cannot create at all are left out of the applies here (NOT_APPLIED_ON_MOTO);
 the all-on plan in test_tf_module.py covers them (names, policies, checkov).
 
@@ -16,15 +16,24 @@ CI=true); see tests/support/terraform.py.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.moto_server import MotoServer
-from tests.support.terraform import TfWorkdir, make_workdir, patch_moto_for_terraform
+from tests.support.moto_server import MotoServer, start_moto_process
+from tests.support.terraform import (
+    TfWorkdir,
+    make_workdir,
+    patch_moto_for_terraform,
+    require_terraform,
+)
 
 ACCOUNT = "123456789012"  # moto's account
+PATCH_MOTO = "tests.support.terraform:patch_moto_for_terraform"  # for moto child processes
 
 # (resource type, attribute) -> why a second plan against moto shows it. Nothing else may.
 MOTO_READBACK_GAPS: dict[tuple[str, str], str] = {
@@ -149,17 +158,21 @@ def bucket_tags(aws: MotoServer, bucket: str) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tag_set}
 
 
-# --- the examples ----------------------------------------------------------------------
+# --- the examples and tf/ itself with every option moto can apply --------------------------
+# Each apply spends about a minute idle in the provider: aws_s3_bucket_lifecycle_configuration
+# confirms the rules it put by reading them back every 5 s for 55 s, and no provider or
+# resource setting shortens that (moto answers with the rules put from the first read; a
+# shorter create timeout only turns the wait into an error, "last state: 'true'"). So the
+# four applies run at once, each against a moto of its own in a child process (in-process
+# moto servers all share one state, and each apply counts what it made and destroy left).
+
+EXAMPLES = {"minimal": "minimal", "notebook": "notebook", "vpc-domain": "studio"}  # -> stack
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("example", ["minimal", "notebook", "vpc-domain"])
-def test_example_applies_plans_empty_and_destroys(
-    example: str, aws: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    patch_moto_for_terraform(monkeypatch)
-    work = make_workdir(tmp_path / "tf", aws.url, example=example)
-    stack = {"minimal": "minimal", "notebook": "notebook", "vpc-domain": "studio"}[example]
+def check_example(example: str, aws: MotoServer, directory: Path) -> None:
+    """An example applies, a second plan shows only moto's gaps, destroy leaves nothing."""
+    work = make_workdir(directory, aws.url, example=example)
+    stack = EXAMPLES[example]
     if example == "vpc-domain":
         # No user profile here: moto has no CreateUserProfile (NOT_APPLIED_ON_MOTO); the
         # example's default creates one, which the all-on plan covers.
@@ -190,6 +203,78 @@ def test_example_applies_plans_empty_and_destroys(
 
     assert unexplained(second_plan(work)) == []
     destroy_leaves_nothing(work, aws, stack)
+
+
+def check_all_on(aws: MotoServer, directory: Path) -> None:
+    """tf/ with every option moto can apply; its second plan shows every gap, and only those."""
+    network = private_network(aws)
+    key = aws.client("kms").create_key(Description="smconsole test")["KeyMetadata"]["Arn"]
+    work = make_workdir(directory, aws.url)
+    options: dict[str, Any] = {
+        "stack_name": "allon",
+        "create_notebook": True,
+        "create_domain": True,
+        **network,
+        "enable_access_logging": True,
+        "operator_manages_roles": True,
+        "kms_key_arn": key,
+        "intelligent_tiering_after_days": 30,
+        "force_destroy_buckets": True,  # the log bucket fills with moto's access logs
+        "tags": {"team": "ml-platform"},
+    }
+    assert not set(options) & set(NOT_APPLIED_ON_MOTO)
+    write_tfvars(work, options)
+
+    outputs = apply(work)
+    assert outputs["models_bucket"] == f"allon-use1-models-{ACCOUNT}"
+    rules = aws.client("s3").get_bucket_lifecycle_configuration(Bucket=outputs["models_bucket"])
+    (tiering,) = [r for r in rules["Rules"] if r["ID"] == "intelligent-tiering"]
+    assert tiering["Transitions"] == [{"Days": 30, "StorageClass": "INTELLIGENT_TIERING"}]
+    assert bucket_tags(aws, outputs["models_bucket"]) == {
+        "team": "ml-platform",
+        "smconsole:stack": "allon",
+        "ManagedBy": "terraform",
+    }
+
+    changes = second_plan(work)
+    assert unexplained(changes) == []
+    # The list of moto's gaps is exact: every one shows here (domain and notebook are on).
+    assert {(kind, attribute) for _, kind, attribute in changes} == set(MOTO_READBACK_GAPS)
+    destroy_leaves_nothing(work, aws, "allon")
+
+
+def on_own_moto(check: Callable[[MotoServer, Path], None], directory: Path) -> None:
+    aws = start_moto_process(PATCH_MOTO)
+    try:
+        check(aws, directory)
+    finally:
+        aws.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # four applies' CPU on a loaded two-core machine
+def test_examples_and_all_on_apply_plan_empty_and_destroy(tmp_path: Path) -> None:
+    require_terraform()  # skip (or fail in CI) here, not in four threads
+    checks: dict[str, Callable[[MotoServer, Path], None]] = {
+        **{f"example {name}": partial(check_example, name) for name in EXAMPLES},
+        "all-on": check_all_on,
+    }
+    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        running = {
+            name: pool.submit(on_own_moto, check, tmp_path / name.replace(" ", "-"))
+            for name, check in checks.items()
+        }
+    failed: list[BaseException] = []
+    for name, future in running.items():
+        error = future.exception()
+        if error is not None:
+            error.add_note(f"(in {name})")
+            failed.append(error)
+    if failed:
+        raise BaseExceptionGroup(f"{len(failed)} of {len(checks)} tf/ applies failed", failed)
+
+
+# --- the HyperPod example --------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -225,47 +310,3 @@ def test_hyperpod_example_plans_with_everything_known(
     assert fsx["after"]["subnet_ids"] == network["subnet_ids"][:1]
     policies = [c for a, c in changes.items() if ".aws_iam_policy." in a]
     assert policies and all("policy" not in c["after_unknown"] for c in policies)
-
-
-# --- tf/ itself with every option moto can apply -----------------------------------------
-
-
-@pytest.mark.slow
-def test_all_on_applies_and_a_second_plan_is_empty(
-    aws: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    patch_moto_for_terraform(monkeypatch)
-    network = private_network(aws)
-    key = aws.client("kms").create_key(Description="smconsole test")["KeyMetadata"]["Arn"]
-    work = make_workdir(tmp_path / "tf", aws.url)
-    options: dict[str, Any] = {
-        "stack_name": "allon",
-        "create_notebook": True,
-        "create_domain": True,
-        **network,
-        "enable_access_logging": True,
-        "operator_manages_roles": True,
-        "kms_key_arn": key,
-        "intelligent_tiering_after_days": 30,
-        "force_destroy_buckets": True,  # the log bucket fills with moto's access logs
-        "tags": {"team": "ml-platform"},
-    }
-    assert not set(options) & set(NOT_APPLIED_ON_MOTO)
-    write_tfvars(work, options)
-
-    outputs = apply(work)
-    assert outputs["models_bucket"] == f"allon-use1-models-{ACCOUNT}"
-    rules = aws.client("s3").get_bucket_lifecycle_configuration(Bucket=outputs["models_bucket"])
-    (tiering,) = [r for r in rules["Rules"] if r["ID"] == "intelligent-tiering"]
-    assert tiering["Transitions"] == [{"Days": 30, "StorageClass": "INTELLIGENT_TIERING"}]
-    assert bucket_tags(aws, outputs["models_bucket"]) == {
-        "team": "ml-platform",
-        "smconsole:stack": "allon",
-        "ManagedBy": "terraform",
-    }
-
-    changes = second_plan(work)
-    assert unexplained(changes) == []
-    # The list of moto's gaps is exact: every one shows here (domain and notebook are on).
-    assert {(kind, attribute) for _, kind, attribute in changes} == set(MOTO_READBACK_GAPS)
-    destroy_leaves_nothing(work, aws, "allon")

@@ -43,6 +43,13 @@ def add_version(
     return str(sm.create_model_package(**params)["ModelPackageArn"])
 
 
+def pending_version(aws: Any, group: str) -> str:
+    """A new ``group`` holding one version pending manual approval, with no metrics: what
+    the mutation tests approve, reject or update (its ARN)."""
+    aws.client("sagemaker").create_model_package_group(ModelPackageGroupName=group)
+    return add_version(aws, group, 1, "PendingManualApproval", None)
+
+
 def serve(aws: Any, endpoint: str, container: dict[str, str]) -> None:
     sm = aws.client("sagemaker")
     sm.create_model(
