@@ -765,7 +765,12 @@ class SlurmClient:
     def hold(self, job_id: str) -> SlurmJob:
         """Hold a pending job (it will not start until released)."""
         return self._control(
-            "slurm-hold", job_id, ["scontrol", "hold"], {}, lambda j: j.reason.startswith("JobHeld")
+            "slurm-hold",
+            job_id,
+            ["scontrol", "hold"],
+            {},
+            lambda j: j.reason.startswith("JobHeld"),
+            pending_only=True,
         )
 
     def release(self, job_id: str) -> SlurmJob:
@@ -817,6 +822,7 @@ class SlurmClient:
         took_effect: Callable[[SlurmJob], bool] | None,
         *,
         active_only: bool = True,
+        pending_only: bool = False,
         argv_for: Callable[[str], list[str]] | None = None,
     ) -> SlurmJob:
         """One job-control command through the gate: read-only refused, audited; when
@@ -831,6 +837,11 @@ class SlurmClient:
             job = (exact or rows)[0]
             if active_only and not any(j.active for j in rows):
                 raise ConflictError(f"job {job_id} has already ended ({job.display_state})")
+            if pending_only and not any(j.state == "PENDING" for j in rows):
+                raise ConflictError(
+                    f"job {job_id} is {job.display_state}: only a pending job can be held",
+                    "a running job keeps running when held; requeue or cancel it instead",
+                )
             before.append(job)
             command = argv_for(job_id) if argv_for else [*argv, job_id]
             try:

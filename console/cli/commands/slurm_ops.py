@@ -205,7 +205,8 @@ def _control(
                 act(client, job_id)
             except SmError as error:
                 failed.append((job_id, error))
-                click.echo(f"job {job_id}: {error.message}", err=True)
+                if len(ids) > 1:  # one job: its error is the command's error, said once
+                    click.echo(f"job {job_id}: {error.message}", err=True)
                 continue
             click.echo(f"{done} job {job_id}")
     finally:
