@@ -73,10 +73,13 @@ def test_a_held_job_is_released_and_its_detail_read(
     out = run_cli("slurm-eff", job_id, *ssh_args(system))
     assert out.exit_code == 0, out.stderr
     assert "CPU efficiency" in out.stdout and "Verdict" in out.stdout
-    history = run_cli("slurm-history", "--efficiency", "--json", *ssh_args(system))
-    assert history.exit_code == 0, history.stderr
-    rows = {r["job_id"]: r for r in json.loads(history.stdout)}
-    assert rows[job_id]["efficiency"]["alloc_cpus"] == 1
+
+    def listed() -> Any:  # sacct -X may list the job a moment after its steps
+        history = run_cli("slurm-history", "--efficiency", "--json", *ssh_args(system))
+        assert history.exit_code == 0, history.stderr
+        return {r["job_id"]: r for r in json.loads(history.stdout)}.get(job_id)
+
+    assert wait_for(listed, timeout=30)["efficiency"]["alloc_cpus"] == 1
 
 
 def test_holding_a_running_job_is_refused_in_one_line(
