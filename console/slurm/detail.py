@@ -90,7 +90,8 @@ class NodeGpuHold(Record):
 class JobDetail(Record):
     """Everything about one job an operator asks for before acting on it."""
 
-    VERBATIM_FIELDS: ClassVar[frozenset[str]] = frozenset({"stdout", "stderr", "script_path"})
+    # The script keeps its lines (made inert line by line); paths are shown, not acted on.
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"script"})
 
     job_id: str
     name: str
