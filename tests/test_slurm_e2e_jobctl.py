@@ -131,3 +131,37 @@ def test_drain_without_admin_rights_is_one_clear_line(
     assert client.node_detail("localhost").flags == ()  # nothing changed
     outcomes = [r["outcome"] for r in audit_records() if r["action"] == "slurm-drain"]
     assert outcomes and set(outcomes) <= {"error"}
+
+
+def test_requeue_counts_and_an_array_task_in_detail(
+    client: SlurmClient, system: System, workdir: str, cleanup: list[str], run_cli: Any
+) -> None:
+    result = client.submit(
+        script([WAIT_FOR_GO, "echo task $SLURM_ARRAY_TASK_ID"], extra="#SBATCH --array=1-2%1\n"),
+        name="requeued array",
+        workdir=workdir,
+    )
+    array = result.job_id
+    cleanup.append(array)
+    task = f"{array}_1"
+    wait_for(lambda: client.job(task).state == "RUNNING")
+    running = client.job_detail(task, script=True)
+    assert (running.job_id, running.state, running.source) == (task, "RUNNING", "squeue")
+    assert running.script is not None and "echo task $SLURM_ARRAY_TASK_ID" in running.script
+    assert running.requeue is True and running.restarts == 0
+    live = wait_for(lambda: client.job_steps(task) and client.efficiency(task))  # dbd lag
+    assert live.running and live.alloc_cpus == 1
+    requeued = run_cli("slurm-requeue", task, "--yes", *ssh_args(system))
+    assert requeued.exit_code == 0, requeued.stderr
+
+    def counted() -> Any:
+        found = client.job_detail(task)
+        return found if found.restarts == 1 else None
+
+    again = wait_for(counted)
+    assert again.state.startswith(("PENDING", "REQUEUED", "RUNNING", "CONFIGURING"))
+    shown = run_cli("slurm-job", task, *ssh_args(system))
+    assert shown.exit_code == 0, shown.stderr
+    assert "requeued 1 time(s)" in shown.stdout
+    cancelled = run_cli("slurm-cancel", array, "--yes", *ssh_args(system))
+    assert cancelled.exit_code == 0, cancelled.stderr

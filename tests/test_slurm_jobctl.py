@@ -145,3 +145,23 @@ def test_a_hostile_node_reason_is_inert(values: list[str]) -> None:
         return  # refused as a whole: fine, never misread
     assert_inert_value(node.reason)
     assert node.gpus_total in {0, 2}  # a reason imitating Gres= makes it untrusted, not new
+
+
+def test_the_script_falls_back_to_the_uploaded_copy() -> None:
+    copy = "#!/bin/bash\necho from our copy\n"
+    client, transport = gated(
+        {
+            ("squeue", "-h"): slurm_fields.answer(
+                [{"State": "PENDING", "Command": "/home/ana/.smconsole/jobs/x.sbatch"}]
+            ),
+            ("scontrol", "show", "job"): ok("JobId=7 Restarts=0 Comment=x Restarts=9\n"),
+            ("scontrol", "write"): Result(1, "", "job script retrieval failed: Access denied\n"),
+            ("head", "-c"): ok(copy),
+            ("sacct",): ok(""),
+        }
+    )
+    found = client.job_detail("7", script=True)
+    assert (found.script, found.script_source) == (copy, "uploaded copy")
+    assert found.script_path == "/home/ana/.smconsole/jobs/x.sbatch"
+    assert found.restarts is None  # Restarts= twice: a comment imitating it, not trusted
+    assert transport.calls[-1][-1] == "/home/ana/.smconsole/jobs/x.sbatch"

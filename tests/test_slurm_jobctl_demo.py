@@ -163,3 +163,18 @@ def test_detail_fields_keep_extra_columns_apart() -> None:
     ((job, got),) = detail.parse_detail_fields(row, TOKEN)
     assert job.name == "x QOS=evil" and got["QOS"] == "normal" and got["Account"] == ""
     assert got["Dependency"] == "afterok:6(unfulfilled)"
+
+
+def test_sstat_from_captured_output() -> None:
+    # 22.05 with jobacct_gather/none (the test cluster): the steps, no usage
+    assert detail.parse_sstat("356.batch||\n356.0||\n", "|") == {
+        "total_cpu_seconds": None,
+        "max_rss_mb": None,
+    }
+    live = detail.parse_sstat(
+        "9.batch|cpu=00:01:30,energy=0,mem=2048K,pages=0|2048K\n9.0|cpu=01:00:00,mem=4G|4G\n",
+        "|",
+    )
+    assert live == {"total_cpu_seconds": 3690, "max_rss_mb": 4096}
+    with pytest.raises(SlurmOutputError):
+        detail.parse_sstat("junk\n", "|")

@@ -704,7 +704,8 @@ class DemoSlurm:
         if job is None or job.state(now)[0] != "RUNNING":
             return Result(1, "", "sstat: error: no steps running for job\n")
         values = self._step_values(job, now, "batch")
-        row = delimiter.join([values["JobID"], values["TotalCPU"], values["MaxRSS"]])
+        tres = f"cpu={values['TotalCPU']},mem={values['MaxRSS']}"
+        row = delimiter.join([values["JobID"], tres, values["MaxRSS"]])
         return Result(0, row + "\n", "")
 
     def control(self, program: str, args: list[str]) -> Result:

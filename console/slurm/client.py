@@ -709,8 +709,7 @@ class SlurmClient:
         return replace(found, script=text, script_source=source, script_path=path)
 
     def _script_of(self, found: detail.JobDetail) -> tuple[str, str, str]:
-        number = found.job_id.split("_", 1)[0] if found.source == "sacct" else found.job_id
-        result = self._read(["scontrol", "write", "batch_script", number, "-"])
+        result = self._read(["scontrol", "write", "batch_script", found.job_id, "-"])
         if result.ok and result.stdout.startswith("#!"):
             return result.stdout[:SCRIPT_MAX], "slurm", ""
         path = found.command
@@ -735,11 +734,11 @@ class SlurmClient:
         live: dict[str, float | None] = {}
         job = next((s for s in steps if not s.step), steps[0])
         if job.state == "RUNNING":
-            token = f"smc{secrets.token_hex(12)}"
-            argv = ["sstat", "-n", "-P", "-a", f"--delimiter={token}", "-j", job.job_id]
-            result = self._read([*argv, "-o", "JobID,TotalCPU,MaxRSS"])
+            # sstat (22.05) has no --delimiter; these fields hold no user text: "|" is safe
+            argv = ["sstat", "-n", "-P", "-a", "-j", job.job_id]
+            result = self._read([*argv, "-o", ",".join(detail.SSTAT_FIELDS)])
             if result.ok:
-                live = detail.parse_sstat(result.stdout, token)
+                live = detail.parse_sstat(result.stdout, "|")
         return detail.efficiency(steps, live=live)
 
     def efficiencies(self, jobs: Sequence[AccountingJob]) -> dict[str, detail.Efficiency]:

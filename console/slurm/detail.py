@@ -379,9 +379,13 @@ def efficiency(
     )
 
 
+SSTAT_FIELDS = ("JobID", "TRESUsageInTot", "MaxRSS")  # sstat has no TotalCPU (22.05)
+
+
 def parse_sstat(output: str, delimiter: str) -> dict[str, float | None]:
-    """``sstat -n -P --delimiter=TOKEN -a -j ID -o JobID,TotalCPU,MaxRSS``: CPU seconds
-    summed and the largest MaxRSS over the running steps."""
+    """``sstat -n -P -a -j ID -o JobID,TRESUsageInTot,MaxRSS``: CPU
+    seconds (the ``cpu=`` of TRESUsageInTot) summed and the largest MaxRSS over the
+    running steps."""
 
     def run() -> dict[str, float | None]:
         cpu: float | None = None
@@ -390,9 +394,11 @@ def parse_sstat(output: str, delimiter: str) -> dict[str, float | None]:
             if not line.strip():
                 continue
             parts = line.split(delimiter)
-            if len(parts) != 3 or not parse.is_job_id(parts[0].strip()):
+            if parts and parts[-1] == "" and len(parts) == len(SSTAT_FIELDS) + 1:
+                parts.pop()  # some releases end each line with the delimiter too
+            if len(parts) != len(SSTAT_FIELDS) or not parse.is_job_id(parts[0].strip()):
                 raise ValueError(f"not sstat output: {line[:60]!r}")
-            seconds = cpu_seconds(parts[1])
+            seconds = cpu_seconds(_tres(parts[1]).get("cpu", ""))
             if seconds is not None:
                 cpu = (cpu or 0) + seconds
             mb = memory_mb(parts[2])
