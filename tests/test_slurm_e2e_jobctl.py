@@ -34,6 +34,12 @@ def test_a_held_job_is_released_and_its_detail_read(
     )
     cleanup.append(result.job_id)
     job_id = result.job_id
+    other = client.submit(
+        script(["true"], extra="#SBATCH --hold\n#SBATCH --begin=now+1hour\n"),
+        name="held too, then waits for its begin time",
+        workdir=workdir,
+    ).job_id
+    cleanup.append(other)
     assert client.job(job_id).reason.startswith("JobHeld")
     found = client.job_detail(job_id, script=True)
     assert (found.source, found.state, found.partition, found.qos) == (
@@ -50,9 +56,18 @@ def test_a_held_job_is_released_and_its_detail_read(
     limit = run_cli("slurm-time-limit", job_id, "4", "--yes", *ssh_args(system))
     assert limit.exit_code == 0, limit.stderr
     assert client.job(job_id).time_limit_minutes == 4
-    released = run_cli("slurm-release", job_id, "--yes", *ssh_args(system))
+    released = run_cli("slurm-release", job_id, other, "--yes", *ssh_args(system))
     assert released.exit_code == 0, released.stderr
-    assert released.stdout.strip() == f"released job {job_id}"
+    assert released.stdout.splitlines() == [f"released job {job_id}", f"released job {other}"]
+    # one of two that cannot be held: the other is, and the command says which failed
+    again = run_cli("slurm-hold", other, "99999999", "--yes", *ssh_args(system))
+    assert again.exit_code != 0
+    assert "job 99999999: job 99999999 is not known to Slurm" in again.stderr
+    assert "error: slurm-hold: 1 of 2 job(s) failed (99999999)" in again.stderr
+    assert again.stdout.splitlines() == [f"held job {other}"]
+    assert client.job(other).reason.startswith("JobHeld")
+    cancelled = run_cli("slurm-cancel", other, "--yes", *ssh_args(system))
+    assert cancelled.exit_code == 0, cancelled.stderr
     done = client.wait_until(job_id, finished, timeout=JOB_WAIT)
     assert done.state == "COMPLETED"
     actions = [
@@ -60,7 +75,11 @@ def test_a_held_job_is_released_and_its_detail_read(
         for r in audit_records()
         if r["action"] in {"slurm-time-limit", "slurm-release"}
     ]
-    assert actions == [("slurm-time-limit", "ok"), ("slurm-release", "ok")]
+    assert actions == [
+        ("slurm-time-limit", "ok"),
+        ("slurm-release", "ok"),
+        ("slurm-release", "ok"),
+    ]
 
     def accounted() -> Any:
         steps = client.job_steps(job_id)
