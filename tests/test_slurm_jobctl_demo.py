@@ -178,3 +178,14 @@ def test_sstat_from_captured_output() -> None:
     assert live == {"total_cpu_seconds": 3690, "max_rss_mb": 4096}
     with pytest.raises(SlurmOutputError):
         detail.parse_sstat("junk\n", "|")
+
+
+def test_a_running_job_without_live_usage_is_not_called_wasteful() -> None:
+    running = STEPS.replace("COMPLETED", "RUNNING").replace("{t} and the token's look", "")
+    steps = detail.parse_steps(running.format(t=TOKEN), TOKEN)
+    eff = detail.efficiency(steps)
+    assert eff.running and eff.cpu_percent is None
+    assert "sstat" in " ".join(eff.notes)
+    live = detail.efficiency(steps, live={"total_cpu_seconds": 1080, "max_rss_mb": None})
+    # the steps' 150 s so far plus 1080 s live, over 600 s x 2 CPUs
+    assert live.cpu_percent == 102.5

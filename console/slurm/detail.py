@@ -329,8 +329,11 @@ def efficiency(
     rss = [s.max_rss_mb for s in subs if s.max_rss_mb is not None]
     max_rss = max(rss) if rss else None
     live = live or {}
-    if live.get("total_cpu_seconds") is not None and running:
-        cpu_total = int(live["total_cpu_seconds"] or 0)
+    if running:  # accounting has CPU time only for finished steps: sstat or nothing
+        live_cpu = live.get("total_cpu_seconds")
+        cpu_total = None if live_cpu is None else int(live_cpu) + (cpu_total or 0)
+        if live_cpu is None:
+            notes.append("live CPU use is not available (sstat reports none here)")
     if live.get("max_rss_mb") is not None:
         max_rss = max(max_rss or 0.0, float(live["max_rss_mb"] or 0.0))
     elapsed = job.elapsed_seconds
