@@ -70,6 +70,7 @@ class DemoNode:
     address: str
     healthy: bool = True
     reason: str = ""
+    drained: bool = False  # slurm-drain: runs what it has, takes nothing new
 
 
 @dataclass
@@ -331,7 +332,7 @@ class SimCluster:
         merged = {**directives, **options}
         count = _int(merged.get("nodes") or merged.get("N"), 1)
         gpus = _gpus(merged)
-        up = [n.name for n in self.nodes if n.healthy]
+        up = [n.name for n in self.nodes if n.healthy and not n.drained]
         free = sorted(up, key=lambda n: self.gpus_in_use(n, now))
         with self.lock:
             job = SimJob(
@@ -479,6 +480,8 @@ class DemoSlurm:
                 state = ["MIXED"]
             else:
                 state = ["IDLE"]
+            if node.drained and node.healthy:
+                state.append("DRAIN")
             entries.append(
                 {
                     "nodes": {
@@ -526,6 +529,7 @@ class DemoSlurm:
             f"NodeList={','.join(job.nodes) if started is not None else '(null)'}",
             f"NumNodes={len(job.nodes)}",
             f"NumCPUs={job.cpus}",
+            f"Restarts={job.restarts}",
             f"TRES=cpu={job.cpus},node={len(job.nodes)}",
             f"Command={job.workdir}/{job.name}.sbatch",
             f"WorkDir={job.workdir}",
@@ -601,6 +605,10 @@ class DemoSlurm:
             "Comment": job.comment or "(null)",
             "Command": f"{job.workdir}/{job.name}.sbatch",
             "Name": job.name,
+            "Account": "ml-team",
+            "QOS": "normal",
+            "Requeue": "1",
+            "MinMemory": "64G",
         }
 
     def partitions(self) -> str:
@@ -659,7 +667,7 @@ class DemoSlurm:
             "State": state,
             "ExitCode": "1:0" if state == "FAILED" else "0:0",
             "Elapsed": _elapsed(run),
-            "TotalCPU": _elapsed(cpu) if step or state != "RUNNING" else "00:00:00",
+            "TotalCPU": "00:00:00" if state == "RUNNING" else _elapsed(cpu),
             "AllocCPUS": str(job.cpus),
             "MaxRSS": f"{int(run * 40_000) % 50_000_000 + 2_000_000}K" if step else "",
             "ReqMem": "64G" if not step else "",
@@ -704,7 +712,8 @@ class DemoSlurm:
         if job is None or job.state(now)[0] != "RUNNING":
             return Result(1, "", "sstat: error: no steps running for job\n")
         values = self._step_values(job, now, "batch")
-        tres = f"cpu={values['TotalCPU']},mem={values['MaxRSS']}"
+        cpu = (now - job.start) * job.cpus * (0.92 if job.gpus_per_node else 0.15)
+        tres = f"cpu={_elapsed(cpu)},mem={values['MaxRSS']}"
         row = delimiter.join([values["JobID"], tres, values["MaxRSS"]])
         return Result(0, row + "\n", "")
 
@@ -723,7 +732,11 @@ class DemoSlurm:
                 if node.name == name:
                     drain = settings.get("State") == "DRAIN"
                     reason = f"{settings.get('Reason', '')} [{USER}@{_stamp(now)}]" if drain else ""
-                    self.cluster.nodes[index] = DemoNode(node.name, node.address, not drain, reason)
+                    if not drain and not node.healthy:
+                        reason = node.reason  # resume cannot mend a failed instance
+                    self.cluster.nodes[index] = DemoNode(
+                        node.name, node.address, node.healthy, reason, drain
+                    )
             return Result(0, "", "")
         if args[:1] == ["update"]:
             wanted = args[1].split("=", 1)[1]
@@ -759,7 +772,9 @@ class DemoSlurm:
     def _node_text(self, node: DemoNode, now: float) -> str:
         used = self.cluster.gpus_in_use(node.name, now) if node.healthy else 0
         cpus = self.cluster.cpus_in_use(node.name, now) if node.healthy else 0
-        state = "IDLE+DRAIN" if not node.healthy else "MIXED" if used or cpus else "IDLE"
+        state = "DOWN+DRAIN" if not node.healthy else "MIXED" if used or cpus else "IDLE"
+        if node.drained and node.healthy:
+            state += "+DRAIN"
         return (
             f"NodeName={node.name} Arch=x86_64 CoresPerSocket=48\n"
             f"   CPUAlloc={cpus} CPUEfctv={CPUS_PER_NODE} CPUTot={CPUS_PER_NODE} CPULoad=3.20\n"
