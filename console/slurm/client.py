@@ -744,12 +744,13 @@ class SlurmClient:
     def efficiencies(self, jobs: Sequence[AccountingJob]) -> dict[str, detail.Efficiency]:
         """Efficiency of several accounting jobs with one sacct call (for the history)."""
         ids = [j.job_id for j in jobs if JOB_ID.match(j.job_id)]
-        if not ids:
-            return {}
-        token = f"smc{secrets.token_hex(12)}"
-        argv = ["sacct", "-P", "-n", f"--delimiter={token}", "-j", ",".join(ids)]
-        result = self._read([*argv, "-o", ",".join(detail.STEP_FIELDS)])
-        steps = detail.parse_steps(_checked(result, "sacct").stdout, token)
+        steps: list[detail.JobStep] = []
+        for start in range(0, len(ids), 200):  # a bounded command line per call
+            token = f"smc{secrets.token_hex(12)}"
+            chunk = ",".join(ids[start : start + 200])
+            argv = ["sacct", "-P", "-n", f"--delimiter={token}", "-j", chunk]
+            result = self._read([*argv, "-o", ",".join(detail.STEP_FIELDS)])
+            steps += detail.parse_steps(_checked(result, "sacct").stdout, token)
         by_job: dict[str, list[detail.JobStep]] = {}
         for step in steps:
             by_job.setdefault(step.job_id, []).append(step)
