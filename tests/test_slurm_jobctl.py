@@ -16,6 +16,7 @@ from console.remote.errors import ConnectionLostError, RemoteCommandError
 from console.slurm import detail
 from console.slurm.client import SlurmClient
 from console.slurm.cluster import parse_node_detail
+from console.slurm.parse import SlurmOutputError
 from tests.support import slurm_fields
 from tests.support.helpers import audit_records, context
 from tests.support.hostile import CORPUS, assert_inert_value
@@ -141,7 +142,7 @@ def test_a_hostile_node_reason_is_inert(values: list[str]) -> None:
     output = f"NodeName=n1 State=IDLE+DRAIN CPUTot=4 Gres=gpu:2\n   Reason={reason}\n"
     try:
         node = parse_node_detail(output)
-    except detail.parse.SlurmOutputError:
+    except SlurmOutputError:
         return  # refused as a whole: fine, never misread
     assert_inert_value(node.reason)
     assert node.gpus_total in {0, 2}  # a reason imitating Gres= makes it untrusted, not new
