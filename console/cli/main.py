@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "console.cli.commands.iam",
     "console.cli.commands.hyperpod",
     "console.cli.commands.slurm",
+    "console.cli.commands.slurm_ops",
     "console.cli.commands.status",
 )
 

@@ -70,6 +70,7 @@ class DemoNode:
     address: str
     healthy: bool = True
     reason: str = ""
+    drained: bool = False  # slurm-drain: runs what it has, takes nothing new
 
 
 @dataclass
@@ -91,10 +92,14 @@ class SimJob:
     straggler: tuple[str, int] | None = None  # (node, gpu) that lags behind
     cancelled_at: float | None = None
     steps: int = 5000
+    held: bool = False  # scontrol hold: pending until released
+    restarts: int = 0  # scontrol requeue
 
     def state(self, now: float) -> tuple[str, str]:
         if self.cancelled_at is not None and self.cancelled_at <= now:
             return "CANCELLED", ""
+        if self.held:
+            return "PENDING", "JobHeldUser"
         if now < self.start:
             return "PENDING", "Resources" if self.nodes else "Priority"
         if now < self.start + self.duration:
@@ -327,7 +332,7 @@ class SimCluster:
         merged = {**directives, **options}
         count = _int(merged.get("nodes") or merged.get("N"), 1)
         gpus = _gpus(merged)
-        up = [n.name for n in self.nodes if n.healthy]
+        up = [n.name for n in self.nodes if n.healthy and not n.drained]
         free = sorted(up, key=lambda n: self.gpus_in_use(n, now))
         with self.lock:
             job = SimJob(
@@ -351,6 +356,13 @@ class SimCluster:
             self.jobs[job.job_id] = job
             self.next_id += 1
         return job
+
+
+def _limit_minutes(limit: str, default: int) -> int:
+    from console.slurm.parse import minutes
+
+    found = minutes(limit)
+    return default if found is None else found
 
 
 def _int(value: str | None, default: int) -> int:
@@ -468,6 +480,8 @@ class DemoSlurm:
                 state = ["MIXED"]
             else:
                 state = ["IDLE"]
+            if node.drained and node.healthy:
+                state.append("DRAIN")
             entries.append(
                 {
                     "nodes": {
@@ -515,6 +529,7 @@ class DemoSlurm:
             f"NodeList={','.join(job.nodes) if started is not None else '(null)'}",
             f"NumNodes={len(job.nodes)}",
             f"NumCPUs={job.cpus}",
+            f"Restarts={job.restarts}",
             f"TRES=cpu={job.cpus},node={len(job.nodes)}",
             f"Command={job.workdir}/{job.name}.sbatch",
             f"WorkDir={job.workdir}",
@@ -590,6 +605,10 @@ class DemoSlurm:
             "Comment": job.comment or "(null)",
             "Command": f"{job.workdir}/{job.name}.sbatch",
             "Name": job.name,
+            "Account": "ml-team",
+            "QOS": "normal",
+            "Requeue": "1",
+            "MinMemory": "64G",
         }
 
     def partitions(self) -> str:
@@ -634,6 +653,141 @@ class DemoSlurm:
                 )
             )
         return "\n".join(lines) + ("\n" if lines else "")
+
+    def _step_values(self, job: SimJob, now: float, step: str) -> dict[str, str]:
+        state, reason = job.state(now)
+        ended = job.ended_at(now)
+        started = job.start if state != "PENDING" else None
+        run = (ended or now) - job.start if started is not None else 0
+        cpu = run * job.cpus * (0.92 if job.gpus_per_node else 0.15)
+        gpus = job.gpus_per_node * len(job.nodes)
+        tres = f"billing={job.cpus},cpu={job.cpus},gres/gpu={gpus},mem=64G,node={len(job.nodes)}"
+        values = {
+            "JobID": f"{job.job_id}.{step}" if step else str(job.job_id),
+            "State": state,
+            "ExitCode": "1:0" if state == "FAILED" else "0:0",
+            "Elapsed": _elapsed(run),
+            "TotalCPU": "00:00:00" if state == "RUNNING" else _elapsed(cpu),
+            "AllocCPUS": str(job.cpus),
+            "MaxRSS": f"{int(run * 40_000) % 50_000_000 + 2_000_000}K" if step else "",
+            "ReqMem": "64G" if not step else "",
+            "AllocTRES": tres,
+            "ReqTRES": tres if not step else "",
+            "Timelimit": _elapsed(job.time_limit * 60) if not step else "",
+            "NodeList": ",".join(job.nodes) if started is not None else "None assigned",
+            "Start": _stamp(started),
+            "End": _stamp(ended),
+            "Submit": _stamp(job.submitted),
+            "Partition": PARTITION if not step else "",
+            "QOS": "normal" if not step else "",
+            "Account": "ml-team" if not step else "",
+            "Reason": reason or "None",
+            "User": job.user if not step else "",
+            "WorkDir": job.workdir if not step else "",
+            "JobName": step or job.name,
+        }
+        return values
+
+    def sacct_steps(self, args: list[str]) -> Result:
+        """``sacct -P -n --delimiter=T -j ID[,ID] -o FIELDS``: each job and its batch step."""
+        delimiter = next((a.split("=", 1)[1] for a in args if a.startswith("--delimiter=")), "|")
+        fields = args[args.index("-o") + 1].split(",")
+        now = self.cluster.clock()
+        lines = []
+        for wanted in args[args.index("-j") + 1].split(","):
+            job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
+            if job is None:
+                continue
+            steps = [""] + (["batch"] if job.state(now)[0] != "PENDING" else [])
+            for step in steps:
+                values = self._step_values(job, now, step)
+                lines.append(delimiter.join(values.get(f, "") for f in fields))
+        return Result(0, "".join(f"{line}\n" for line in lines), "")
+
+    def sstat(self, args: list[str]) -> Result:
+        delimiter = next((a.split("=", 1)[1] for a in args if a.startswith("--delimiter=")), "|")
+        wanted = args[args.index("-j") + 1]
+        job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
+        now = self.cluster.clock()
+        if job is None or job.state(now)[0] != "RUNNING":
+            return Result(1, "", "sstat: error: no steps running for job\n")
+        values = self._step_values(job, now, "batch")
+        cpu = (now - job.start) * job.cpus * (0.92 if job.gpus_per_node else 0.15)
+        tres = f"cpu={_elapsed(cpu)},mem={values['MaxRSS']}"
+        row = delimiter.join([values["JobID"], tres, values["MaxRSS"]])
+        return Result(0, row + "\n", "")
+
+    def control(self, program: str, args: list[str]) -> Result:
+        """Job control, node views and node drain/resume on the simulated cluster."""
+        now = self.cluster.clock()
+        if args[:2] == ["show", "node"]:
+            node = next((n for n in self.cluster.nodes if n.name == args[2]), None)
+            if node is None:
+                return Result(1, "", f"Node {args[2]} not found\n")
+            return Result(0, self._node_text(node, now), "")
+        if args[:1] == ["update"] and args[1].startswith("NodeName="):
+            name = args[1].split("=", 1)[1]
+            settings = dict(a.split("=", 1) for a in args[2:] if "=" in a)
+            for index, node in enumerate(self.cluster.nodes):
+                if node.name == name:
+                    drain = settings.get("State") == "DRAIN"
+                    reason = f"{settings.get('Reason', '')} [{USER}@{_stamp(now)}]" if drain else ""
+                    if not drain and not node.healthy:
+                        reason = node.reason  # resume cannot mend a failed instance
+                    self.cluster.nodes[index] = DemoNode(
+                        node.name, node.address, node.healthy, reason, drain
+                    )
+            return Result(0, "", "")
+        if args[:1] == ["update"]:
+            wanted = args[1].split("=", 1)[1]
+        else:
+            wanted = args[2] if args[:1] == ["write"] else args[-1]
+        wanted = wanted.split("_")[0]
+        job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
+        if job is None:
+            return Result(1, "", "slurm_load_jobs error: Invalid job id specified\n")
+        state = job.state(now)[0]
+        if args[:1] == ["write"]:
+            script = f"#!/bin/bash\n#SBATCH --job-name={job.name}\nsrun python train.py\n"
+            return Result(0, script, "")
+        if args[:1] == ["hold"]:
+            if state != "PENDING":
+                return Result(1, "", f"Job is no longer pending execution for job {wanted}\n")
+            job.held = True
+        elif args[:1] == ["release"]:
+            if job.held:
+                job.held = False
+                job.start = max(job.start, now + PENDING_SECONDS)
+        elif args[:1] == ["requeue"]:
+            job.restarts += 1
+            job.start = now + PENDING_SECONDS
+            job.cancelled_at = None
+        elif args[:1] == ["update"]:
+            for item in args[2:]:
+                if item.startswith("TimeLimit="):
+                    limit = item.split("=", 1)[1]
+                    job.time_limit = _limit_minutes(limit, job.time_limit)
+        return Result(0, "", "")
+
+    def _node_text(self, node: DemoNode, now: float) -> str:
+        used = self.cluster.gpus_in_use(node.name, now) if node.healthy else 0
+        cpus = self.cluster.cpus_in_use(node.name, now) if node.healthy else 0
+        state = "DOWN+DRAIN" if not node.healthy else "MIXED" if used or cpus else "IDLE"
+        if node.drained and node.healthy:
+            state += "+DRAIN"
+        return (
+            f"NodeName={node.name} Arch=x86_64 CoresPerSocket=48\n"
+            f"   CPUAlloc={cpus} CPUEfctv={CPUS_PER_NODE} CPUTot={CPUS_PER_NODE} CPULoad=3.20\n"
+            "   AvailableFeatures=h100,efa\n   ActiveFeatures=h100,efa\n"
+            f"   Gres=gpu:h100:{GPUS_PER_NODE}(S:0-1)\n"
+            f"   NodeAddr={node.address} NodeHostName={node.name} Version=23.11.10\n"
+            f"   RealMemory={MEMORY_MB} AllocMem=0 FreeMem=1500000 Sockets=2 Boards=1\n"
+            f"   State={state} ThreadsPerCore=1 TmpDisk=0 Weight=1 Owner=N/A\n"
+            f"   Partitions={PARTITION},dev\n"
+            f"   CfgTRES=cpu={CPUS_PER_NODE},gres/gpu={GPUS_PER_NODE}\n"
+            f"   AllocTRES=cpu={cpus},gres/gpu={used}\n"
+            + (f"   Reason={node.reason}\n" if node.reason else "")
+        )
 
     def gpu_probe(self, job_id: str | None, node: str | None) -> str:
         """What the GPU probe prints, labelled per task as ``srun --label`` does."""
@@ -807,6 +961,21 @@ class DemoSlurmTransport(Transport):
             if "-O" in args:
                 return slurm.squeue_fields(args)
             return self._squeue_comments(args)
+        if program == "sacct" and "-j" in args:
+            return slurm.sacct_steps(args)
+        if program == "sstat":
+            return slurm.sstat(args)
+        if program in {"scontrol", "scancel"} and (
+            args[:1] in (["hold"], ["release"], ["requeue"], ["update"], ["write"])
+            or (args[:2] == ["show", "node"])
+            or any(a.startswith("--signal=") for a in args)
+        ):
+            return slurm.control(program, args)
+        if program == "head":
+            data = self.cluster.files.get(args[-1])
+            if data is None:
+                return Result(1, "", f"head: cannot open '{args[-1]}': No such file\n")
+            return Result(0, data.decode("utf-8", "replace"), "")
         if program == "sacct":
             delimiter = next(
                 (a.split("=", 1)[1] for a in args if a.startswith("--delimiter=")), "|"
@@ -845,6 +1014,9 @@ class DemoSlurmTransport(Transport):
 
     def _squeue_comments(self, args: list[str]) -> Result:
         now = self.cluster.clock()
+        if "%T %P" in args:  # every job's state and partition (the partition summary)
+            lines = [f"{j.state(now)[0]} {PARTITION}" for j in self.cluster.jobs.values()]
+            return Result(0, "\n".join(lines) + ("\n" if lines else ""), "")
         if "-w" in args:  # running jobs of mine on a node: `-o %i`
             node = args[args.index("-w") + 1]
             ids = [

@@ -26,14 +26,21 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar, TypeVar
 
-from console.errors import ConflictError, NotFoundError, SmError, ValidationError
+from console.errors import (
+    ConflictError,
+    NotFoundError,
+    ResponseLostError,
+    SmError,
+    ValidationError,
+)
 from console.gate import MutationGate
 from console.records import Record
 from console.remote.base import Result, Transport
 from console.remote.errors import ConnectionLostError, RemoteCommandError, RemoteTimeoutError
 from console.sanitize import inert
+from console.slurm import detail, parse
 from console.slurm import gpu as gpu_probe
-from console.slurm import parse
+from console.slurm.cluster import NodeDetail, PartitionSummary, parse_node_detail, summarise
 from console.slurm.lint import Directives, LintIssue, lint, output_directories, read_directives
 from console.slurm.records import AccountingJob, Partition, SlurmJob, SlurmNode
 from console.slurm.tail import LogFollower
@@ -46,6 +53,14 @@ GPU_TIMEOUT = 45.0
 JOB_ID = re.compile(r"^\d{1,12}(?:_\d{1,9})?$")
 SUBMIT_TIMEOUT = 120.0
 TOKEN_PREFIX = "smconsole-"
+SCRIPT_MAX = 1024 * 1024
+# Signals an operator may send by name (scancel --signal takes these).
+SIGNALS = frozenset(
+    {"HUP", "INT", "QUIT", "ABRT", "KILL", "USR1", "USR2", "TERM", "ALRM", "CONT", "STOP", "TSTP"}
+)
+TIME_LIMIT = re.compile(
+    r"^(?:\d{1,6}(?::\d{1,2}){0,2}|\d{1,4}-\d{1,2}(?::\d{1,2}){0,2}|UNLIMITED|INFINITE)$", re.I
+)
 
 # The at-most-once wrapper. $1 token (also a separator no output can contain), $2 marker
 # path prefix, then sbatch's argv. All values arrive as positional parameters: nothing is
@@ -112,6 +127,44 @@ def check_job_name(value: str) -> str:
             "use at most 200 printable characters",
         )
     return value
+
+
+def check_time_limit(value: str) -> str:
+    """A Slurm time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not TIME_LIMIT.match(text):
+        raise ValidationError(
+            f"{inert(str(value), 40)!r} is not a Slurm time limit",
+            "e.g. 90 (minutes), 2:00:00, 1-12:00:00 or UNLIMITED",
+        )
+    return text.upper() if text.isalpha() else text
+
+
+def check_signal(value: str) -> str:
+    """A signal by name (``USR1`` or ``SIGUSR1``), upper case without SIG."""
+    name = value.strip().upper().removeprefix("SIG") if isinstance(value, str) else ""
+    if name not in SIGNALS:
+        raise ValidationError(
+            f"{inert(str(value), 20)!r} is not a signal the console sends",
+            "one of " + ", ".join(sorted(SIGNALS)),
+        )
+    return name
+
+
+def check_node_name(value: str) -> str:
+    if not isinstance(value, str) or not NODE_NAME.match(value.strip()):
+        raise ValidationError(f"{inert(str(value), 60)!r} is not a node name", "e.g. ip-10-1-2-3")
+    return value.strip()
+
+
+def check_reason(value: str) -> str:
+    """A drain reason: printable text, at most 200 characters."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValidationError(
+            "the reason must be 1-200 printable characters", 'e.g. --reason "bad GPU 3"'
+        )
+    return text
 
 
 class SlurmClient:
@@ -526,6 +579,384 @@ class SlurmClient:
             params["scope"] = "job or whole array"
         return self.gate.run("slurm-cancel", target, params, run)
 
+    # --- one job in depth ----------------------------------------------------------------
+
+    def job_detail(self, job_id: str, *, script: bool = False) -> detail.JobDetail:
+        """Everything about one job: from the controller while it knows the job (squeue
+        with a random separator), else from accounting; sacct's steps for a finished job;
+        the job's GPUs per node while it runs; its script when ``script``."""
+        job_id = check_job_id(job_id)
+        token = f"smc{secrets.token_hex(12)}"
+        argv = ["squeue", "-h", "-t", "all", "-j", job_id, "-O", detail.detail_fields_format(token)]
+        result = self._read(argv)
+        rows: list[tuple[SlurmJob, dict[str, str]]] = []
+        if result.ok or "invalid job id" not in (result.stderr + result.stdout).lower():
+            rows = detail.parse_detail_fields(_checked(result, "squeue").stdout, token)
+        notes: list[str] = []
+        steps: list[detail.JobStep] = []
+        if rows:
+            exact = [r for r in rows if r[0].job_id == job_id]
+            job, extra = (exact or rows)[0]
+            if not job.active:
+                steps = self._steps_or_note(job.number or job.job_id, notes)
+            found = self._from_squeue(job, extra, notes)
+        else:
+            steps = self._steps_or_note(job_id, notes)
+            if not steps:
+                raise NotFoundError(
+                    f"job {job_id} is not known to Slurm or its accounting",
+                    "check the id (slurm-history lists finished jobs)",
+                )
+            found = _from_steps(job_id, steps)
+        found = replace(found, steps=tuple(s for s in steps if s.step), notes=tuple(notes))
+        if script:
+            found = self._with_script(found)
+        return found
+
+    def _from_squeue(
+        self, job: SlurmJob, extra: dict[str, str], notes: list[str]
+    ) -> detail.JobDetail:
+        number = job.number or job.job_id
+        restarts: int | None = None
+        requested = ""
+        shown = self._read(["scontrol", "show", "job", "-d", number])
+        if shown.ok:
+            unique = detail.scontrol_unique(shown.stdout, ("Restarts", "ReqTRES"))
+            restarts = parse.number(unique["Restarts"])
+            requested = unique["ReqTRES"] if re.fullmatch(r"[\w/:=,.]*", unique["ReqTRES"]) else ""
+        holds: tuple[detail.NodeGpuHold, ...] = ()
+        if job.state == "RUNNING" and job.nodes:
+            try:
+                held = self.job_gpu_indexes(number, self.hostnames(job.nodes))
+                holds = tuple(detail.NodeGpuHold(n, g) for n, g in held.items())
+            except SmError as exc:
+                notes.append(f"GPUs per node: {exc.message}")
+        memory = extra.get("MinMemory", "")
+        if not requested:
+            requested = ",".join(
+                part
+                for part in (
+                    f"cpu={job.cpus}" if job.cpus else "",
+                    f"mem={memory}" if memory and memory != "0" else "",
+                    f"node={job.node_count}" if job.node_count else "",
+                    f"gres/gpu={job.gpus}" if job.gpus else "",
+                )
+                if part
+            )
+        requeue = {"1": True, "0": False}.get(extra.get("Requeue", "").strip())
+        return detail.JobDetail(
+            job_id=job.job_id,
+            name=job.name,
+            user=job.user,
+            state=job.display_state,
+            reason=job.reason,
+            exit_code=job.exit_code,
+            signal=job.signal,
+            submitted=job.submitted,
+            started=job.started,
+            ended=job.ended,
+            elapsed_seconds=job.elapsed_seconds,
+            time_limit_minutes=job.time_limit_minutes,
+            partition=job.partition,
+            qos=extra.get("QOS", ""),
+            account=extra.get("Account", ""),
+            nodes=job.nodes,
+            node_gpus=holds,
+            tres_requested=requested,
+            tres_allocated=job.tres_alloc,
+            workdir=job.workdir,
+            stdout=job.stdout,
+            stderr=job.stderr,
+            command=job.command,
+            dependency=extra.get("Dependency", ""),
+            requeue=requeue,
+            restarts=restarts,
+            source="squeue",
+        )
+
+    def job_steps(self, job_id: str) -> list[detail.JobStep]:
+        """sacct's rows for a job: the job itself (step "") then its steps. Raises
+        :class:`AccountingDisabledError` when accounting is off."""
+        job_id = check_job_id(job_id)
+        token = f"smc{secrets.token_hex(12)}"
+        argv = ["sacct", "-P", "-n", f"--delimiter={token}", "-j", job_id]
+        argv += ["-o", ",".join(detail.STEP_FIELDS)]
+        result = self._read(argv)
+        if not result.ok and "accounting storage is disabled" in result.stderr.lower():
+            raise AccountingDisabledError(
+                "Slurm accounting is off on this cluster: no steps or usage to show",
+                "the queue and nodes still work; accounting needs slurmdbd",
+            )
+        return detail.parse_steps(_checked(result, "sacct").stdout, token)
+
+    def _steps_or_note(self, job_id: str, notes: list[str]) -> list[detail.JobStep]:
+        try:
+            return self.job_steps(job_id)
+        except AccountingDisabledError as exc:
+            notes.append(exc.message)
+            return []
+
+    def job_script(self, job_id: str) -> tuple[str, str, str]:
+        """(script, source, path): Slurm's copy (``scontrol write batch_script ID -``),
+        else the file the job was submitted from (our uploaded copy) while it exists."""
+        return self._script_of(self.job_detail(job_id))
+
+    def _with_script(self, found: detail.JobDetail) -> detail.JobDetail:
+        try:
+            text, source, path = self._script_of(found)
+        except SmError as exc:
+            return replace(found, notes=(*found.notes, f"script: {exc.message}"))
+        return replace(found, script=text, script_source=source, script_path=path)
+
+    def _script_of(self, found: detail.JobDetail) -> tuple[str, str, str]:
+        result = self._read(["scontrol", "write", "batch_script", found.job_id, "-"])
+        if result.ok and result.stdout.startswith("#!"):
+            return result.stdout[:SCRIPT_MAX], "slurm", ""
+        path = found.command
+        if path.startswith("/") and "\n" not in path:
+            copy = self._read(["head", "-c", str(SCRIPT_MAX), "--", path])
+            if copy.ok and copy.stdout.startswith("#!"):
+                return copy.stdout, "uploaded copy", path
+        raise NotFoundError(
+            f"no script for job {found.job_id}: {result.first_error() or 'Slurm has none'}",
+            "Slurm keeps a batch script only while it knows the job",
+        )
+
+    # --- efficiency --------------------------------------------------------------------
+
+    def efficiency(self, job_id: str) -> detail.Efficiency:
+        """seff-like efficiency from sacct (and sstat for a running job's live usage)."""
+        steps = self.job_steps(job_id)
+        if not steps:
+            raise NotFoundError(
+                f"accounting has no job {job_id}", "it may not have started yet, or is too old"
+            )
+        live: dict[str, float | None] = {}
+        job = next((s for s in steps if not s.step), steps[0])
+        if job.state == "RUNNING":
+            # sstat (22.05) has no --delimiter; these fields hold no user text: "|" is safe
+            argv = ["sstat", "-n", "-P", "-a", "-j", job.job_id]
+            result = self._read([*argv, "-o", ",".join(detail.SSTAT_FIELDS)])
+            if result.ok:
+                live = detail.parse_sstat(result.stdout, "|")
+        return detail.efficiency(steps, live=live)
+
+    def efficiencies(self, jobs: Sequence[AccountingJob]) -> dict[str, detail.Efficiency]:
+        """Efficiency of several accounting jobs with one sacct call (for the history)."""
+        ids = [j.job_id for j in jobs if JOB_ID.match(j.job_id)]
+        steps: list[detail.JobStep] = []
+        for start in range(0, len(ids), 200):  # a bounded command line per call
+            token = f"smc{secrets.token_hex(12)}"
+            chunk = ",".join(ids[start : start + 200])
+            argv = ["sacct", "-P", "-n", f"--delimiter={token}", "-j", chunk]
+            result = self._read([*argv, "-o", ",".join(detail.STEP_FIELDS)])
+            steps += detail.parse_steps(_checked(result, "sacct").stdout, token)
+        by_job: dict[str, list[detail.JobStep]] = {}
+        for step in steps:
+            by_job.setdefault(step.job_id, []).append(step)
+        found = {}
+        for key, rows in by_job.items():
+            with contextlib.suppress(SmError):
+                found[key] = detail.efficiency(rows)
+        return found
+
+    # --- job control -------------------------------------------------------------------
+
+    def hold(self, job_id: str) -> SlurmJob:
+        """Hold a pending job (it will not start until released)."""
+        return self._control(
+            "slurm-hold",
+            job_id,
+            ["scontrol", "hold"],
+            {},
+            lambda j: j.reason.startswith("JobHeld"),
+            pending_only=True,
+        )
+
+    def release(self, job_id: str) -> SlurmJob:
+        """Release a held job."""
+        return self._control(
+            "slurm-release",
+            job_id,
+            ["scontrol", "release"],
+            {},
+            lambda j: not j.reason.startswith("JobHeld"),
+        )
+
+    def requeue(self, job_id: str) -> SlurmJob:
+        """Requeue a running (or finished, if Slurm allows) batch job."""
+        return self._control(
+            "slurm-requeue", job_id, ["scontrol", "requeue"], {}, None, active_only=False
+        )
+
+    def set_time_limit(self, job_id: str, limit: str) -> SlurmJob:
+        """Change a job's time limit (a user may only lower it; raising needs an operator)."""
+        limit = check_time_limit(limit)
+        wanted = parse.minutes(limit)
+        return self._control(
+            "slurm-time-limit",
+            job_id,
+            ["scontrol", "update"],
+            {"time_limit": limit},
+            lambda j: wanted is not None and j.time_limit_minutes == wanted,
+            argv_for=lambda jid: ["scontrol", "update", f"JobId={jid}", f"TimeLimit={limit}"],
+        )
+
+    def signal(self, job_id: str, signal: str) -> SlurmJob:
+        """Send ``signal`` (a validated name) to the job's batch shell and every step."""
+        name = check_signal(signal)
+        return self._control(
+            "slurm-signal",
+            job_id,
+            ["scancel", f"--signal={name}", "--full"],
+            {"signal": name},
+            None,
+        )
+
+    def _control(
+        self,
+        action: str,
+        job_id: str,
+        argv: list[str],
+        params: dict[str, str],
+        took_effect: Callable[[SlurmJob], bool] | None,
+        *,
+        active_only: bool = True,
+        pending_only: bool = False,
+        argv_for: Callable[[str], list[str]] | None = None,
+    ) -> SlurmJob:
+        """One job-control command through the gate: read-only refused, audited; when
+        the answer is lost the job is read back (never sent twice)."""
+        job_id = check_job_id(job_id)
+        target = f"{self.transport.destination}:{job_id}"
+        before: list[SlurmJob] = []
+
+        def run() -> SlurmJob:
+            rows = self.job_rows(job_id)
+            exact = [j for j in rows if j.job_id == job_id]
+            job = (exact or rows)[0]
+            if active_only and not any(j.active for j in rows):
+                raise ConflictError(f"job {job_id} has already ended ({job.display_state})")
+            if pending_only and not any(j.state == "PENDING" for j in rows):
+                raise ConflictError(
+                    f"job {job_id} is {job.display_state}: only a pending job can be held",
+                    "a running job keeps running when held; requeue or cancel it instead",
+                )
+            before.append(job)
+            command = argv_for(job_id) if argv_for else [*argv, job_id]
+            try:
+                result = self.transport.run(command)
+            except ConnectionLostError as exc:
+                if not exc.sent:
+                    raise
+                raise ResponseLostError(
+                    f"{action} {job_id}: the connection dropped after the command was sent",
+                    "the console reads the job back instead of sending it again",
+                ) from exc
+            if not result.ok:
+                raise RemoteCommandError(
+                    f"{command[0]} refused {action.removeprefix('slurm-')} of job {job_id}: "
+                    f"{result.first_error()}",
+                    _permission_hint(result),
+                    rc=result.rc,
+                    stderr=result.stderr,
+                )
+            return job
+
+        def reconcile() -> bool | None:
+            if took_effect is None:
+                return None
+            return took_effect(self.job(job_id))
+
+        if self.gate is None:
+            return run()
+        job = self.gate.run(action, target, {"job_id": job_id, **params}, run, reconcile=reconcile)
+        return job if job is not None else before[-1]
+
+    # --- cluster views -----------------------------------------------------------------
+
+    def partition_summary(self) -> list[PartitionSummary]:
+        """Per partition: nodes by state, free GPUs, pending and running jobs."""
+        nodes = self.nodes()
+        partitions = self._partition_list()
+        result = _checked(self._read(["squeue", "-h", "-a", "-o", "%T %P"]), "squeue")
+        jobs = []
+        for line in result.stdout.splitlines():
+            state, _, names = line.strip().partition(" ")
+            if state and names:
+                jobs.append((state, names.strip()))
+        return summarise(partitions, nodes, jobs)
+
+    def node_detail(self, node: str) -> NodeDetail:
+        """``scontrol show node NODE`` as a record."""
+        node = check_node_name(node)
+        result = self._read(["scontrol", "show", "node", node])
+        if not result.ok and "invalid node name" in (result.stderr + result.stdout).lower():
+            raise NotFoundError(f"node {node} is not known to Slurm", "see slurm-nodes")
+        return parse_node_detail(_checked(result, "scontrol show node").stdout)
+
+    def drain(self, node: str, reason: str) -> NodeDetail:
+        """Drain ``node`` (running jobs finish, no new ones start) with ``reason``."""
+        reason = check_reason(reason)
+        return self._node_update(
+            "slurm-drain",
+            node,
+            ["State=DRAIN", f"Reason={reason}"],
+            {"reason": reason},
+            lambda n: "DRAIN" in n.flags or n.state in {"DRAINED", "DRAINING"},
+        )
+
+    def resume(self, node: str) -> NodeDetail:
+        """Return a drained (or down) node to service."""
+        return self._node_update(
+            "slurm-resume",
+            node,
+            ["State=RESUME"],
+            {},
+            lambda n: "DRAIN" not in n.flags and n.state not in {"DRAINED", "DRAINING", "DOWN"},
+        )
+
+    def _node_update(
+        self,
+        action: str,
+        node: str,
+        settings: list[str],
+        params: dict[str, str],
+        took_effect: Callable[[NodeDetail], bool],
+    ) -> NodeDetail:
+        node = check_node_name(node)
+        target = f"{self.transport.destination}:{node}"
+
+        def run() -> NodeDetail:
+            self.node_detail(node)  # unknown node: a clear error before anything is sent
+            command = ["scontrol", "update", f"NodeName={node}", *settings]
+            try:
+                result = self.transport.run(command)
+            except ConnectionLostError as exc:
+                if not exc.sent:
+                    raise
+                raise ResponseLostError(
+                    f"{action} {node}: the connection dropped after the command was sent",
+                    "the console reads the node back instead of sending it again",
+                ) from exc
+            if not result.ok:
+                raise RemoteCommandError(
+                    f"scontrol refused {action.removeprefix('slurm-')} of node {node}: "
+                    f"{result.first_error()}",
+                    _permission_hint(result, admin=True),
+                    rc=result.rc,
+                    stderr=result.stderr,
+                )
+            return self.node_detail(node)
+
+        def reconcile() -> bool | None:
+            return took_effect(self.node_detail(node))
+
+        if self.gate is None:
+            return run()
+        found = self.gate.run(action, target, {"node": node, **params}, run, reconcile=reconcile)
+        return found if found is not None else self.node_detail(node)
+
     def wait_until(
         self,
         job_id: str,
@@ -768,6 +1199,52 @@ def job_status_text(job: SlurmJob) -> str:
     elif job.exit_code not in (None, 0):
         text += f", exit code {job.exit_code}"
     return text
+
+
+def _permission_hint(result: Result, *, admin: bool = False) -> str:
+    text = (result.stderr + result.stdout).lower()
+    if any(m in text for m in ("access/permission denied", "invalid user id", "not authorized")):
+        if admin:
+            return (
+                "changing a node needs Slurm admin rights: run as SlurmUser/root, or ask "
+                "for `sacctmgr modify user NAME set adminlevel=Admin`"
+            )
+        return "only the job's owner, a Slurm operator or root may change it"
+    return "Slurm's own message is above; nothing was retried"
+
+
+def _from_steps(job_id: str, steps: Sequence[detail.JobStep]) -> detail.JobDetail:
+    """A finished job the controller has forgotten, from its accounting rows."""
+    job = next((s for s in steps if not s.step), steps[0])
+    return detail.JobDetail(
+        job_id=job.job_id,
+        name=job.name,
+        user=job.user,
+        state=job.state,
+        reason=job.reason,
+        exit_code=job.exit_code,
+        signal=job.signal,
+        submitted=job.submitted,
+        started=job.started,
+        ended=job.ended,
+        elapsed_seconds=job.elapsed_seconds,
+        time_limit_minutes=job.time_limit_minutes,
+        partition=job.partition,
+        qos=job.qos,
+        account=job.account,
+        nodes=job.nodes,
+        node_gpus=(),
+        tres_requested=job.req_tres,
+        tres_allocated=job.alloc_tres,
+        workdir=job.workdir,
+        stdout="",
+        stderr="",
+        command="",
+        dependency="",
+        requeue=None,
+        restarts=None,
+        source="sacct",
+    )
 
 
 def _no_output_hint(job: SlurmJob) -> str:

@@ -1024,6 +1024,7 @@ def _job_from_fields(fields: Mapping[str, str]) -> SlurmJob:
         array_job_id=array_job,
         array_task=task,
         number=raw_id,
+        tres_alloc=_unset(fields["tres-alloc"].strip()),
     )
 
 

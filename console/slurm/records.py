@@ -86,6 +86,8 @@ class SlurmJob(Record):
     # Slurm's own number for the job or array task (task 14_1 may be 15): what
     # ``srun --jobid`` takes, as it refuses 14_1. "" when the source did not say.
     number: str = ""
+    # The TRES Slurm allocated (cpu=2,mem=4G,node=1,gres/gpu=2); "" when the source did not say.
+    tres_alloc: str = ""
 
     @property
     def active(self) -> bool:

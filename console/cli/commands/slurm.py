@@ -273,6 +273,13 @@ def slurm_nodes(inv: Invocation, json_output: bool, connection: dict[str, Any]) 
     "--since", default="now-1days", show_default=True, help="Slurm time: now-2hours, 2024-05-01."
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@click.option(
+    "--efficiency",
+    "--eff",
+    "with_efficiency",
+    is_flag=True,
+    help="Add CPU/memory efficiency and flag wasteful jobs (one more sacct call).",
+)
 @json_option
 @connection_options
 @pass_invocation
@@ -281,18 +288,49 @@ def slurm_history(
     all_users: bool,
     since: str,
     limit: int | None,
+    with_efficiency: bool,
     json_output: bool,
     connection: dict[str, Any],
 ) -> None:
     """Jobs from Slurm accounting (sacct), newest first: finished ones with their exit code
     (or the signal that ended them) and, where it explains something, the reason. Needs
-    accounting (slurmdbd) on the cluster; --since takes any Slurm time."""
+    accounting (slurmdbd) on the cluster; --since takes any Slurm time. --efficiency adds
+    CPU and memory efficiency and WASTE for jobs slurm-eff would call wasteful."""
     client = open_client(inv, connection)
     try:
         jobs = client.history(all_users=all_users, since=since, limit=limit)
+        effs = client.efficiencies(jobs) if with_efficiency else {}
     finally:
         client.transport.close()
-    emit(wants_json(inv, json_output), jobs, columns=HISTORY_COLUMNS, empty="no jobs")
+    as_json = wants_json(inv, json_output)
+    if not with_efficiency:
+        emit(as_json, jobs, columns=HISTORY_COLUMNS, empty="no jobs")
+        return
+    if as_json:
+        rows = [
+            {**j.to_dict(), "efficiency": effs[j.job_id].to_dict() if j.job_id in effs else None}
+            for j in jobs
+        ]
+        emit(True, rows)
+        return
+    columns = [*HISTORY_COLUMNS, *_efficiency_columns(effs)]
+    emit(False, jobs, columns=columns, empty="no jobs")
+
+
+def _efficiency_columns(effs: dict[str, Any]) -> list[Any]:
+    def pct(job: Any, key: str) -> str:
+        value = getattr(effs.get(job.job_id), key, None)
+        return "-" if value is None else f"{value:.0f}%"
+
+    def flag(job: Any) -> str:
+        eff = effs.get(job.job_id)
+        return "WASTE" if eff is not None and eff.wasteful else ""
+
+    return [
+        ("CPU eff", lambda j: pct(j, "cpu_percent")),
+        ("Mem eff", lambda j: pct(j, "memory_percent")),
+        ("Waste", flag),
+    ]
 
 
 def _read_script(path: str) -> str:
