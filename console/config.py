@@ -89,6 +89,9 @@ class Config:
     terraform_outputs_file: str = ""
     # The tf-* stack whose outputs fill empty settings (role, buckets, MLflow, cluster).
     terraform_stack: str = ""
+    # The SQS queue of SageMaker's EventBridge events (tf/ ``enable_console_events``):
+    # with one, the console and ``smconsole watch`` are pushed changes instead of polling.
+    events_queue_url: str = ""
     # Seconds to wait for an AWS connection / answer (slow bastion links may want more).
     connect_timeout: float = 5.0
     read_timeout: float = 30.0

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "console.cli.commands.hyperpod",
     "console.cli.commands.slurm",
     "console.cli.commands.status",
+    "console.cli.commands.watch",
 )
 
 
