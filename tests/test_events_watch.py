@@ -153,3 +153,17 @@ def test_ctrl_c_ends_watch_cleanly(aws: MotoServer, tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_watch_finds_the_queue_in_the_terraform_outputs(
+    aws: MotoServer, run_cli: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    stack = EventsStack.create(aws)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"events_queue_url": {"value": stack.queue_url}}))
+    monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(outputs))
+    stack.put(*job_detail("tuning", "hpo-1", "Completed", T0), when=T0)
+    result = run_cli("watch", "--count", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "watching: events queue" in result.stderr
+    assert result.stdout.strip() == "2026-03-01T12:00:00Z tuning hpo-1 Completed"
