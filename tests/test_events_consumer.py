@@ -4,13 +4,14 @@ bus routing SageMaker events (their documented shapes) to a real SQS queue."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from console.aws.session import AwsContext, SessionFactory
 from console.events.consumer import EventConsumer
 from console.events.health import EventsState, HealthTracker
-from console.events.parse import parse_body
+from console.events.parse import DETAIL_TYPES, parse_body
 from console.events.records import ResourceChanged, ResourceKey, expand_kinds
 from console.sanitize import is_clean
 from tests.support.events import (
@@ -175,3 +176,70 @@ def test_kind_groups() -> None:
         assert str(exc) == "jobz"
     else:
         raise AssertionError
+
+
+def test_runner_routes_changes_to_the_views_that_show_them(aws: MotoServer) -> None:
+    import threading
+
+    from console.events.router import EventsRunner, RefreshRouter
+
+    stack = EventsStack.create(aws)
+    factory = SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url))
+    router = RefreshRouter()
+    jobs: list[str] = []
+    endpoints: list[str] = []
+    arrived = threading.Event()
+    router.subscribe({"training", "processing"}, lambda c: jobs.append(c.name))
+
+    def on_endpoint(change: ResourceChanged) -> None:
+        endpoints.append(change.name)
+        arrived.set()
+
+    unsubscribe = router.subscribe({"endpoint"}, on_endpoint)
+    runner = EventsRunner(factory, stack.queue_url, router, wait_seconds=1)
+    runner.start()
+    try:
+        stack.put(*job_detail("training", "t-1", "Completed", T0), when=T0)
+        stack.put(*job_detail("endpoint", "ep-1", "InService", T0), when=T0)
+        assert arrived.wait(15)
+        deadline = time.monotonic() + 10
+        while not jobs and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert jobs == ["t-1"] and endpoints == ["ep-1"]
+        assert runner.health.pushing
+        assert runner.poll_interval(15) == HealthTracker.SAFETY_NET
+        unsubscribe()
+        stack.put(*job_detail("endpoint", "ep-2", "InService", T0), when=T0)
+        deadline = time.monotonic() + 10
+        while stack.depth() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert endpoints == ["ep-1"]
+    finally:
+        runner.stop(timeout=5)
+
+
+def test_sns_fan_out_feeds_every_console_queue(aws: MotoServer) -> None:
+    """The tf/ sharing model's topic -> queue leg on moto: one topic, one queue per console
+    (raw delivery as tf/ sets it, and the wrapped form). moto 5 cannot route an EventBridge
+    rule to an SNS target (NotImplementedError in Rule.send_to_targets), so the event is
+    published as EventBridge would publish it; the rule -> queue leg is tested above."""
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    topic = sns.create_topic(Name="console-events")["TopicArn"]
+    queues = []
+    for name, raw in (("alice", "true"), ("bob", "false")):
+        url = sqs.create_queue(QueueName=f"console-events-{name}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(
+            TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": raw}
+        )
+        queues.append(url)
+    event = sagemaker_event(*job_detail("training", "shared", "Failed", T0), when=T0)
+    sns.publish(TopicArn=topic, Message=json.dumps(event))
+    factory = SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url))
+    for url in queues:
+        seen: list[ResourceChanged] = []
+        EventConsumer(factory, url, seen.extend, wait_seconds=1).poll_once()
+        assert [(c.name, c.status) for c in seen] == [("shared", "Failed")]
+    assert DETAIL_TYPES[0] == event["detail-type"]
