@@ -167,3 +167,27 @@ def test_watch_finds_the_queue_in_the_terraform_outputs(
     assert result.exit_code == 0, result.stderr
     assert "watching: events queue" in result.stderr
     assert result.stdout.strip() == "2026-03-01T12:00:00Z tuning hpo-1 Completed"
+
+
+def test_watch_fires_alert_rules(
+    aws: MotoServer, run_cli: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    stack = EventsStack.create(aws)
+    out = tmp_path / "alert.txt"
+    script = (
+        "import os,sys; open(sys.argv[1],'a').write(os.environ['SMCONSOLE_ALERT_MESSAGE']+'\\n')"
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'events_queue_url = {json.dumps(stack.queue_url)}\n\n[[alerts]]\nwhen = "job-failed"\n'
+        f'match = "prod-*"\ncommand = {json.dumps([sys.executable, "-c", script, str(out)])}\n'
+    )
+    stack.put(*job_detail("training", "dev-1", "Failed", T0), when=T0)
+    stack.put(*job_detail("training", "prod-1", "Failed", T0), when=T0)
+    result = run_cli("--config", str(config), "watch", "--count", "2")
+    assert result.exit_code == 0, result.stderr
+    deadline = time.monotonic() + 20
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert out.read_text() == "training job prod-1 failed\n"

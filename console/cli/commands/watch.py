@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 
@@ -51,7 +52,8 @@ def watch(
 
     With an events queue (``events_queue_url``, or the Terraform stack's output) changes
     are pushed; without one the listings are polled and compared. ``--json`` prints JSON
-    lines (``smconsole watch --json | jq``).
+    lines (``smconsole watch --json | jq``). ``[[alerts]]`` rules in the config fire
+    on the same changes.
     """
     from console.events.records import expand_kinds
     from console.events.watch import (
@@ -81,6 +83,18 @@ def watch(
     else:
         source = PollDiffSource(lambda: console_snapshot(console), interval or config.poll.jobs)
         origin = "polling (no events_queue_url)"
+    from console.events.alerts import (
+        AlertEngine,
+        rules_from_config,
+        run_command,
+        terminal_sequences,
+    )
+
+    # [[alerts]] rules fire from the same stream: bell and desktop notification on the
+    # terminal (stderr, only when it is one), the rule's command either way.
+    engine = AlertEngine(rules_from_config(config.alerts)) if config.alerts else None
+    ring = sys.stderr.isatty()
+    in_tmux = bool(os.environ.get("TMUX"))
     as_json = wants_json(inv, json_output)
     if not as_json:
         click.echo(f"watching: {origin}; Ctrl+C ends", err=True)
@@ -93,6 +107,11 @@ def watch(
             else:
                 click.echo(format_line(change))
             sys.stdout.flush()
+            for alert in engine.evaluate(change) if engine is not None else []:
+                if ring:
+                    sys.stderr.write(terminal_sequences(alert, in_tmux=in_tmux))
+                    sys.stderr.flush()
+                run_command(alert)
             printed += 1
             if count is not None and printed >= count:
                 break
