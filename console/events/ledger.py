@@ -13,6 +13,7 @@ again when SQS redelivers the message.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,19 +30,28 @@ class Applied:
 
 
 class Ledger:
-    """Per-resource newest applied version plus recently seen event ids (bounded)."""
+    """Per-resource newest applied version plus recently seen event ids (bounded).
+
+    Thread-safe: the consumer's thread accepts and commits, the pollers observe.
+    """
 
     def __init__(self, *, max_ids: int = 50_000, max_resources: int = 100_000) -> None:
         self._max_ids = max_ids
         self._max_resources = max_resources
         self._ids: OrderedDict[str, None] = OrderedDict()
         self._state: OrderedDict[ResourceKey, Applied] = OrderedDict()
+        self._lock = threading.RLock()
 
     def applied(self, key: ResourceKey) -> Applied | None:
-        return self._state.get(key)
+        with self._lock:
+            return self._state.get(key)
 
     def accept(self, change: ResourceChanged) -> bool:
         """True when applying ``change`` would show something new."""
+        with self._lock:
+            return self._accept(change)
+
+    def _accept(self, change: ResourceChanged) -> bool:
         if change.event_id and change.event_id in self._ids:
             return False
         previous = self._state.get(change.key)
@@ -59,20 +69,23 @@ class Ledger:
 
     def commit(self, change: ResourceChanged) -> None:
         """Record ``change`` as applied (its id seen, its version the resource's newest)."""
-        self.seen(change.event_id)
-        self._raise(change.key, change.version, change.status)
+        with self._lock:
+            self.seen(change.event_id)
+            self._raise(change.key, change.version, change.status)
 
     def seen(self, event_id: str) -> None:
         if not event_id:
             return
-        self._ids[event_id] = None
-        self._ids.move_to_end(event_id)
-        while len(self._ids) > self._max_ids:
-            self._ids.popitem(last=False)
+        with self._lock:
+            self._ids[event_id] = None
+            self._ids.move_to_end(event_id)
+            while len(self._ids) > self._max_ids:
+                self._ids.popitem(last=False)
 
     def observe(self, key: ResourceKey, modified: datetime | None, status: str) -> None:
         """A describe or a listing showed this state: older events must not override it."""
-        self._raise(key, modified, status)
+        with self._lock:
+            self._raise(key, modified, status)
 
     def _raise(self, key: ResourceKey, version: datetime | None, status: str) -> None:
         previous = self._state.get(key)
