@@ -89,6 +89,9 @@ class Config:
     terraform_outputs_file: str = ""
     # The tf-* stack whose outputs fill empty settings (role, buckets, MLflow, cluster).
     terraform_stack: str = ""
+    # The SQS queue of SageMaker's EventBridge events (tf/ ``enable_console_events``):
+    # with one, the console and ``smconsole watch`` are pushed changes instead of polling.
+    events_queue_url: str = ""
     # Seconds to wait for an AWS connection / answer (slow bastion links may want more).
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
@@ -101,6 +104,9 @@ class Config:
     # MLflow runs-table columns per experiment id, comma-separated ("status,params.lr,…"):
     # the column picker's choice, kept across sessions.
     mlflow_columns: dict[str, str] = field(default_factory=dict)
+    # ``[[alerts]]`` rules on pushed/polled state changes (checked by
+    # console.events.alerts.rules_from_config when the config is loaded).
+    alerts: list[dict[str, Any]] = field(default_factory=list)
     # Where this config was read from (not a TOML key).
     source: str = field(default="", metadata={"internal": True})
 
@@ -128,7 +134,7 @@ def _prune(data: dict[str, Any]) -> dict[str, Any]:
             nested = _prune(value)
             if nested:
                 out[key] = nested
-        elif value not in ("", None):
+        elif value not in ("", None, []):
             out[key] = value
     return out
 
@@ -191,6 +197,10 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
         ):
             raise ConfigError(f"{where}: expected a table of strings")
         return dict(value)
+    if kind == list[dict[str, Any]]:
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise ConfigError(f"{where}: expected an array of tables ([[…]])")
+        return [dict(item) for item in value]
     raise ConfigError(f"{where}: unsupported setting type")  # pragma: no cover
 
 
@@ -343,6 +353,10 @@ def _check(config: Config) -> None:
         raise ConfigError(
             f"endpoint_url must start with http:// or https://, got {config.endpoint_url!r}"
         )
+    if config.alerts:
+        from console.events.alerts import rules_from_config  # refuses a bad rule, one line
+
+        rules_from_config(config.alerts)
 
 
 def save_config(config: Config, path: Path | None = None) -> Path:

@@ -36,6 +36,7 @@ OUTPUT_SETTINGS: dict[str, str] = {
     "tracking_server_arn": "mlflow_tracking_uri",
     "cluster_name": "ssh.cluster",
     "region": "region",
+    "events_queue_url": "events_queue_url",
 }
 
 
@@ -53,6 +54,7 @@ class TerraformDefaults(Record):
     tracking_server_arn: str = ""
     cluster_name: str = ""
     cluster_arn: str = ""
+    events_queue_url: str = ""
     # Settings this source filled in a config (set by :func:`apply_defaults`' caller).
     applied: tuple[str, ...] = field(default=())
 
@@ -81,6 +83,7 @@ def defaults_from_outputs(outputs: Mapping[str, Any], source: str) -> TerraformD
         tracking_server_arn=_text(outputs, "tracking_server_arn"),
         cluster_name=_text(outputs, "cluster_name"),
         cluster_arn=_text(outputs, "cluster_arn"),
+        events_queue_url=_text(outputs, "events_queue_url"),
     )
 
 

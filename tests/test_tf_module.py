@@ -83,6 +83,8 @@ def everything_on(scripts: Path) -> dict[str, Any]:
         "operator_manages_roles": True,
         "kms_key_arn": KMS_KEY,
         "create_fsx_lustre": True,
+        "enable_console_events": True,
+        "console_events_consumers": ["alice", "bob"],
         "domain_user_profiles": ["alice"],
         "intelligent_tiering_after_days": 30,
         "archive_access_after_days": 90,
@@ -316,6 +318,40 @@ def test_plan_with_every_option_on(full_plan: dict[str, Any], lifecycle_scripts:
         for s in ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "s3")
     }
     assert planned['aws_sagemaker_user_profile.this["alice"]']["user_profile_name"] == "alice"
+
+    # Console events: rule -> topic -> one queue per consumer, each locked to its sender.
+    rule = planned["aws_cloudwatch_event_rule.console_events[0]"]
+    pattern = json.loads(rule["event_pattern"])
+    assert pattern["source"] == ["aws.sagemaker"]
+    from console.events.parse import DETAIL_TYPES
+
+    assert sorted(pattern["detail-type"]) == sorted(DETAIL_TYPES)
+    rule_arn = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/full-console-events"
+    topic_arn = f"arn:aws:sns:us-east-1:{ACCOUNT}:full-console-events"
+    topic_policy = json.loads(planned["aws_sns_topic_policy.console_events[0]"]["policy"])
+    [publish] = topic_policy["Statement"]
+    assert publish["Principal"] == {"Service": "events.amazonaws.com"}
+    assert publish["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
+    for name in ("alice", "bob"):
+        queue = planned[f'aws_sqs_queue.console_events["{name}"]']
+        assert queue["name"] == f"full-console-events-{name}"
+        assert queue["kms_master_key_id"] == KMS_KEY
+        assert 3600 <= queue["message_retention_seconds"] <= 24 * 3600
+        assert queue["receive_wait_time_seconds"] == 20
+        queue_policy = json.loads(
+            planned[f'aws_sqs_queue_policy.console_events["{name}"]']["policy"]
+        )
+        [send] = queue_policy["Statement"]
+        assert send["Principal"] == {"Service": "sns.amazonaws.com"}
+        assert send["Condition"] == {"ArnEquals": {"aws:SourceArn": topic_arn}}
+        assert planned[f'aws_sns_topic_subscription.console_events["{name}"]'][
+            "raw_message_delivery"
+        ]
+    read = json.loads(planned["aws_iam_policy.console_events[0]"]["policy"])
+    assert read["Statement"][0]["Resource"] == [
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:full-console-events-{n}" for n in ("alice", "bob")
+    ]
+    assert "sqs:SendMessage" not in read["Statement"][0]["Action"]
 
 
 # Resource types that bill by the hour (or per endpoint-hour) merely by existing.
@@ -553,6 +589,7 @@ def test_planned_iam_is_scoped(full_plan: dict[str, Any]) -> None:
         "aws_iam_policy.read_only",
         "aws_iam_policy.operator",
         "aws_iam_policy.operator_roles[0]",
+        "aws_iam_policy.console_events[0]",
     }
     # IAM refuses a managed policy over 6,144 characters (whitespace not counted); keep
     # headroom with everything on, so the next granted call does not break an apply.

@@ -145,3 +145,23 @@ output "vpc_endpoint_ids" {
   description = "VPC endpoints created for Studio, by service (empty unless they are on)."
   value       = merge({ for service, endpoint in aws_vpc_endpoint.interface : service => endpoint.id }, { for endpoint in aws_vpc_endpoint.s3 : "s3" => endpoint.id })
 }
+
+output "events_queue_url" {
+  description = "The events queue of the first name in console_events_consumers: the console's events_queue_url (null unless enable_console_events)."
+  value       = local.events_on ? aws_sqs_queue.console_events[var.console_events_consumers[0]].url : null
+}
+
+output "events_queue_urls" {
+  description = "Events queue URL per name in console_events_consumers (empty unless enable_console_events)."
+  value       = { for name, queue in aws_sqs_queue.console_events : name => queue.url }
+}
+
+output "events_topic_arn" {
+  description = "The SNS topic every console events queue subscribes to (null unless enable_console_events)."
+  value       = one(aws_sns_topic.console_events[*].arn)
+}
+
+output "events_policy_arn" {
+  description = "IAM policy to read the console events queues; attach it to operators (null unless enable_console_events)."
+  value       = one(aws_iam_policy.console_events[*].arn)
+}

@@ -431,3 +431,33 @@ variable "hyperpod_node_recovery" {
     error_message = "hyperpod_node_recovery must be Automatic or None."
   }
 }
+
+# --- console events ---------------------------------------------------------------------
+
+variable "enable_console_events" {
+  description = "Push SageMaker state changes to the console: an EventBridge rule on the default bus -> an SNS topic -> one SQS queue per name in console_events_consumers."
+  type        = bool
+  default     = false
+}
+
+variable "console_events_consumers" {
+  description = "One events queue per console or operator (an SQS message is read once): names of lowercase letters, digits and dashes."
+  type        = list(string)
+  default     = ["console"]
+
+  validation {
+    condition     = length(var.console_events_consumers) > 0 && alltrue([for name in var.console_events_consumers : can(regex("^[a-z0-9][a-z0-9-]{0,39}$", name))])
+    error_message = "console_events_consumers must list at least one name of lowercase letters, digits and dashes (at most 40)."
+  }
+}
+
+variable "console_events_retention_hours" {
+  description = "Hours an unread event stays in a console's queue (1-336); older changes are picked up by the console's polls."
+  type        = number
+  default     = 6
+
+  validation {
+    condition     = var.console_events_retention_hours >= 1 && var.console_events_retention_hours <= 336 && floor(var.console_events_retention_hours) == var.console_events_retention_hours
+    error_message = "console_events_retention_hours must be a whole number from 1 to 336."
+  }
+}

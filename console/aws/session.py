@@ -56,6 +56,10 @@ READ_ONLY_EXCEPTIONS = frozenset(
         "StartQuery",
         "StopQuery",
         "StartLiveTail",
+        # Acknowledging an event read from the console's own SQS queue (console/events):
+        # it changes nothing in the account, and must not wait on a confirm dialog.
+        "DeleteMessage",
+        "DeleteMessageBatch",
     }
 )
 

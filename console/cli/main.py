@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "console.cli.commands.slurm",
     "console.cli.commands.slurm_ops",
     "console.cli.commands.status",
+    "console.cli.commands.watch",
 )
 
 

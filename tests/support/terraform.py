@@ -31,7 +31,20 @@ PROVIDER = "registry.terraform.io/hashicorp/aws"
 # Where these machines keep the AWS provider; another mirror can be named with the variable.
 MIRROR = Path(os.environ.get("SMCONSOLE_TF_MIRROR", "/opt/tf-plugins"))
 # What the moto override points at moto; every service tf/ touches must be listed.
-MOTO_SERVICES = ("s3", "iam", "sts", "sagemaker", "logs", "ec2", "cloudformation", "kms", "fsx")
+MOTO_SERVICES = (
+    "s3",
+    "iam",
+    "sts",
+    "sagemaker",
+    "logs",
+    "ec2",
+    "cloudformation",
+    "kms",
+    "fsx",
+    "sns",
+    "sqs",
+    "events",
+)
 # Files of a working copy that must not be copied into the test's own copy.
 _NOT_COPIED = (
     ".terraform",

@@ -1,0 +1,209 @@
+"""Alerts: ``[[alerts]]`` rules evaluated on state changes (pushed or polled).
+
+A rule names a condition (``when``), a glob on the resource name (``match``) and what to
+do: ring the terminal bell, send a desktop notification through the terminal (OSC 9 and
+OSC 777, wrapped for tmux), run a command. An incident (a resource entering the alerting
+state) fires once; a burst of incidents for one rule is rate-limited, the suppressed ones
+counted in the next alert.
+
+Remote text never reaches the terminal sequences: the notification is built from our own
+words, the rule's name (the operator's config) and the resource name only when it is a
+plain SageMaker name (letters, digits, dashes, dots, slashes); otherwise "a resource".
+The command gets the change in environment variables (sanitised text) as an argv list,
+never through a shell.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from console.errors import ConfigError
+from console.events.records import ResourceChanged, ResourceKey
+
+_JOB_KINDS = frozenset({"training", "processing", "transform", "tuning", "pipeline"})
+# when -> (kinds, the statuses that open an incident; empty: any status but ``healthy``)
+CONDITIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "job-failed": (_JOB_KINDS, frozenset({"Failed"})),
+    "endpoint-failed": (frozenset({"endpoint"}), frozenset({"Failed"})),
+    "node-unhealthy": (frozenset({"cluster-node"}), frozenset()),
+    "package-pending": (frozenset({"model-package"}), frozenset({"PendingManualApproval"})),
+}
+_HEALTHY_NODE = frozenset({"Schedulable"})
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
+_RULE_KEYS = frozenset({"name", "when", "match", "bell", "desktop", "command"})
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    when: str
+    match: str = "*"
+    bell: bool = True
+    desktop: bool = True
+    command: tuple[str, ...] = ()
+
+    def opens_incident(self, change: ResourceChanged) -> bool:
+        kinds, statuses = CONDITIONS[self.when]
+        if change.kind not in kinds or not fnmatch.fnmatchcase(change.name, self.match):
+            return False
+        if statuses:
+            return change.status in statuses
+        return change.status not in _HEALTHY_NODE
+
+
+def rules_from_config(raw: Sequence[Mapping[str, Any]]) -> list[AlertRule]:
+    """``[[alerts]]`` tables -> rules; a bad one is a one-line :class:`ConfigError`."""
+    rules = []
+    for index, table in enumerate(raw):
+        where = f"alerts[{index}]"
+        unknown = set(table) - _RULE_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key {sorted(unknown)[0]!r}",
+                f"known: {', '.join(sorted(_RULE_KEYS))}",
+            )
+        when = table.get("when")
+        if when not in CONDITIONS:
+            raise ConfigError(
+                f"{where}: when must be one of {', '.join(CONDITIONS)}, got {when!r}",
+                'e.g. when = "job-failed"',
+            )
+        command = table.get("command", [])
+        if not isinstance(command, list) or not all(isinstance(a, str) and a for a in command):
+            raise ConfigError(
+                f"{where}: command must be an array of strings (no shell)",
+                'e.g. command = ["notify-send", "smconsole alert"]',
+            )
+        for key in ("name", "match"):
+            if not isinstance(table.get(key, ""), str):
+                raise ConfigError(f"{where}: {key} must be a string")
+        for key in ("bell", "desktop"):
+            if not isinstance(table.get(key, True), bool):
+                raise ConfigError(f"{where}: {key} must be true or false")
+        rules.append(
+            AlertRule(
+                name=str(table.get("name") or when),
+                when=str(when),
+                match=str(table.get("match") or "*"),
+                bell=bool(table.get("bell", True)),
+                desktop=bool(table.get("desktop", True)),
+                command=tuple(command),
+            )
+        )
+    return rules
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: AlertRule
+    change: ResourceChanged
+    suppressed: int = 0  # incidents of this rule not announced since the last alert
+
+    def message(self) -> str:
+        """Our words only (see the module docstring)."""
+        name = self.change.name if _PLAIN_NAME.match(self.change.name) else "a resource"
+        what = {
+            "job-failed": f"{self.change.kind} job {name} failed",
+            "endpoint-failed": f"endpoint {name} failed",
+            "node-unhealthy": f"HyperPod node {name} is unhealthy",
+            "package-pending": f"model package {name} awaits approval",
+        }[self.rule.when]
+        more = f" (+{self.suppressed} more)" if self.suppressed else ""
+        return f"{what}{more}"
+
+    def title(self) -> str:
+        rule = self.rule.name if _PLAIN_NAME.match(self.rule.name) else self.rule.when
+        return f"smconsole: {rule}"
+
+
+def terminal_sequences(alert: Alert, *, in_tmux: bool) -> str:
+    """Bell and desktop notification (OSC 9 for iTerm2/kitty/WezTerm, OSC 777 for
+    foot/VTE), passed through tmux when inside it."""
+    parts = []
+    if alert.rule.bell:
+        parts.append("\a")
+    if alert.rule.desktop:
+        title, body = alert.title(), alert.message()
+        for osc in (f"\x1b]9;{title}: {body}\x07", f"\x1b]777;notify;{title};{body}\x07"):
+            wrapped = "\x1bPtmux;" + osc.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+            parts.append(wrapped if in_tmux else osc)
+    return "".join(parts)
+
+
+def command_env(alert: Alert) -> dict[str, str]:
+    change = alert.change
+    return {
+        "SMCONSOLE_ALERT_RULE": alert.rule.name,
+        "SMCONSOLE_ALERT_MESSAGE": alert.message(),
+        "SMCONSOLE_ALERT_KIND": change.kind,
+        "SMCONSOLE_ALERT_NAME": change.name,
+        "SMCONSOLE_ALERT_STATUS": change.status,
+        "SMCONSOLE_ALERT_REASON": change.reason,
+        "SMCONSOLE_ALERT_ARN": change.arn,
+    }
+
+
+def run_command(alert: Alert) -> subprocess.Popen[bytes] | None:
+    """Start the rule's command (argv, no shell, no stdin); never waits on it."""
+    if not alert.rule.command:
+        return None
+    env = dict(os.environ, **command_env(alert))
+    try:
+        return subprocess.Popen(
+            list(alert.rule.command),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return None
+
+
+@dataclass
+class _RuleState:
+    last_fired: float | None = None
+    suppressed: int = 0
+
+
+@dataclass
+class AlertEngine:
+    """Deduplicates incidents and rate-limits each rule (``min_interval`` seconds)."""
+
+    rules: Sequence[AlertRule]
+    min_interval: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _open: dict[tuple[str, ResourceKey], str] = field(default_factory=dict)
+    _state: dict[str, _RuleState] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def evaluate(self, change: ResourceChanged) -> list[Alert]:
+        """The alerts ``change`` raises now (empty: none, a repeat, or rate-limited)."""
+        fired = []
+        with self._lock:
+            for rule in self.rules:
+                incident = (rule.name, change.key)
+                if not rule.opens_incident(change):
+                    self._open.pop(incident, None)  # recovered: the next failure is new
+                    continue
+                if incident in self._open:
+                    continue  # the same incident, told again
+                self._open[incident] = change.status
+                state = self._state.setdefault(rule.name, _RuleState())
+                now = self.clock()
+                if state.last_fired is not None and now - state.last_fired < self.min_interval:
+                    state.suppressed += 1
+                    continue
+                fired.append(Alert(rule, change, state.suppressed))
+                state.last_fired = now
+                state.suppressed = 0
+        return fired

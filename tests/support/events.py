@@ -1,0 +1,149 @@
+"""SageMaker EventBridge events for tests: the documented shapes, a real rule and queue.
+
+``sagemaker_event`` builds an event the way SageMaker sends it (``source``,
+``detail-type``, ``detail`` with the resource's Describe-like fields, ``LastModifiedTime``
+in epoch milliseconds); ``EventsStack`` creates, on the moto server, an EventBridge rule on
+the default bus for the SageMaker detail types with the SQS queue as its target, and
+puts events through ``PutEvents`` so they reach the queue the way AWS routes them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from console.events.parse import DETAIL_TYPES, SOURCE
+
+# detail-type -> (name field, status field) for the job-like kinds.
+_FIELDS = {
+    "training": ("SageMaker Training Job State Change", "TrainingJob"),
+    "processing": ("SageMaker Processing Job State Change", "ProcessingJob"),
+    "transform": ("SageMaker Transform Job State Change", "TransformJob"),
+    "tuning": ("SageMaker HyperParameter Tuning Job State Change", "HyperParameterTuningJob"),
+    "endpoint": ("SageMaker Endpoint State Change", "Endpoint"),
+}
+_ARN_KIND = {
+    "training": "training-job",
+    "processing": "processing-job",
+    "transform": "transform-job",
+    "tuning": "hyper-parameter-tuning-job",
+    "endpoint": "endpoint",
+}
+ACCOUNT = "123456789012"
+
+
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+def job_detail(kind: str, name: str, status: str, modified: datetime) -> tuple[str, dict[str, Any]]:
+    """(detail-type, detail) of a job/endpoint state change."""
+    detail_type, prefix = _FIELDS[kind]
+    arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:{_ARN_KIND[kind]}/{name}"
+    detail: dict[str, Any] = {
+        f"{prefix}Name": name,
+        f"{prefix}Arn": arn,
+        f"{prefix}Status": status,
+        "CreationTime": _ms(modified) - 60_000,
+        "LastModifiedTime": _ms(modified),
+    }
+    if status == "Failed":
+        detail["FailureReason"] = "AlgorithmError: out of memory"
+    return detail_type, detail
+
+
+def node_detail(cluster: str, instance: str, health: str) -> tuple[str, dict[str, Any]]:
+    return "SageMaker HyperPod Cluster Node Health Event", {
+        "ClusterArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:cluster/{cluster}",
+        "ClusterName": cluster,
+        "InstanceGroupName": "workers",
+        "InstanceId": instance,
+        "HealthSummary": {
+            "HealthStatus": health,
+            "HealthStatusReason": "GPU XID 79: fell off the bus",
+            "RepairAction": "Replace",
+        },
+    }
+
+
+def package_detail(
+    group: str, version: int, approval: str, modified: datetime
+) -> tuple[str, dict[str, Any]]:
+    return "SageMaker Model Package State Change", {
+        "ModelPackageGroupName": group,
+        "ModelPackageVersion": version,
+        "ModelPackageArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/{group}/{version}",
+        "ModelPackageStatus": "Completed",
+        "ModelApprovalStatus": approval,
+        "CreationTime": _ms(modified),
+        "LastModifiedTime": _ms(modified),
+    }
+
+
+def sagemaker_event(
+    detail_type: str, detail: dict[str, Any], *, when: datetime, event_id: str = "e-1"
+) -> dict[str, Any]:
+    """A whole EventBridge event as delivered to an SQS target."""
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": detail_type,
+        "source": SOURCE,
+        "account": ACCOUNT,
+        "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+
+
+@dataclass
+class EventsStack:
+    """A rule on the default bus routing SageMaker events to a queue, on the moto server."""
+
+    events: Any
+    sqs: Any
+    queue_url: str
+
+    @classmethod
+    def create(cls, server: Any, name: str = "smconsole-events") -> EventsStack:
+        sqs = server.client("sqs")
+        events = server.client("events")
+        queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        pattern = {"source": [SOURCE], "detail-type": list(DETAIL_TYPES)}
+        events.put_rule(Name=name, EventPattern=json.dumps(pattern), State="ENABLED")
+        events.put_targets(Rule=name, Targets=[{"Id": "console", "Arn": queue_arn}])
+        return cls(events, sqs, queue_url)
+
+    def put(self, detail_type: str, detail: dict[str, Any], *, when: datetime) -> None:
+        """Put one event on the default bus (the rule routes it to the queue)."""
+        answer = self.events.put_events(
+            Entries=[
+                {
+                    "Source": SOURCE,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                    "Time": when,
+                }
+            ]
+        )
+        assert answer["FailedEntryCount"] == 0, answer
+
+    def send_raw(self, body: str) -> None:
+        """A message straight into the queue (a duplicate delivery, or junk)."""
+        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
+
+    def depth(self) -> int:
+        """Messages still in the queue (visible or in flight)."""
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
