@@ -29,11 +29,17 @@ from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
 from tests.support.helpers import audit_records
 from tests.support.registry import seed_churn
+from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, weights_in_moto
+from tests.tui.hyperpod.test_hyperpod_view import (
+    Clock,
+    app_on,
+    create_cluster,
+    open_nodes,
+    open_queue,
+)
+from tests.tui.notebooks.test_notebooks_view import make_notebook, status_in_moto
 
 from .conftest import ROLE, create_training_job, set_training_state, wait_until
-from .test_endpoints_view import make_ab_endpoint, weights_in_moto
-from .test_hyperpod_view import Clock, app_on, create_cluster, open_nodes, open_queue
-from .test_notebooks_view import make_notebook, status_in_moto
 from .test_readonly_sweep import SWEPT, SWEPT_ELSEWHERE, _cluster, _compute_row, key_of
 
 HERE = Path(__file__).parent
@@ -46,15 +52,15 @@ NO_CONFIRM = {
 # Declines driven by the test that needs an MLflow store or a Stubber host app.
 DECLINED_ELSEWHERE = {
     "mlflow_versions.alias": (
-        "test_experiments_view.py",
+        "mlflow/test_experiments_view.py",
         "test_alias_set_from_the_registry_is_confirmed_and_audited",
     ),
     "mlflow_servers.start": (
-        "test_mlflow_servers_view.py",
+        "mlflow/test_mlflow_servers_view.py",
         "test_stop_cancelled_then_read_only_refuses",
     ),
     "mlflow_servers.stop": (
-        "test_mlflow_servers_view.py",
+        "mlflow/test_mlflow_servers_view.py",
         "test_stop_cancelled_then_read_only_refuses",
     ),
 }
@@ -62,7 +68,7 @@ DECLINED_ELSEWHERE = {
 # against the real Slurm by the test named.
 DECLINED_ON_REAL_SLURM = {
     "hyperpod.queue.cancel_array": (
-        "test_hyperpod_slurm_jobs.py",
+        "hyperpod/test_hyperpod_slurm_jobs.py",
         "test_an_array_is_its_tasks_and_K_cancels_it_whole",
     ),
 }

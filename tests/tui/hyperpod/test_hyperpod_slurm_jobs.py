@@ -18,8 +18,8 @@ from screens.hyperpod.tables import QueueTable
 from screens.kit.confirm import ConfirmDialog
 from tests.support.helpers import audit_records
 from tests.system.support import System
+from tests.tui.conftest import notifications
 
-from .conftest import notifications
 from .test_hyperpod_slurm import app_for, wait_until
 
 WAIT_FOR_STOP = "for _ in $(seq 600); do [ -e stop ] && break; sleep 0.1; done"
