@@ -261,11 +261,21 @@ class SmConsoleApp(App[None]):
 
     def action_help(self) -> None:
         from screens.binding_owners import BINDING_OWNERS
-        from screens.kit.help import HelpScreen, binding_rows
+        from screens.kit.help import HelpScreen, binding_rows, owners_from
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(binding_rows(self, BINDING_OWNERS, self.keymap)))
+        owners = owners_from(BINDING_OWNERS, self._help_package())
+        self.push_screen(HelpScreen(binding_rows(self, owners, self.keymap)))
+
+    def _help_package(self) -> str | None:
+        """The package of what is on screen: the active tab's, or the covering screen's."""
+        main = self.main_screen
+        if self.screen is not main:
+            return type(self.screen).__module__.rpartition(".")[0] or None
+        if isinstance(main, MainScreen):
+            return tabs.tab(main.active_tab).package if main.active_tab else None
+        return None
 
     def action_cycle_theme(self) -> None:
         self.theme = next_theme(self.theme)

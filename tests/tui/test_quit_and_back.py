@@ -29,7 +29,7 @@ async def test_q_goes_back_along_jumps_then_asks_before_quitting(sm: Any) -> Non
         assert active(app) == "status"
         await pilot.press("q")
         await wait_until(pilot, lambda: active(app) == "endpoints", what="back to endpoints")
-        app.main_screen.show_tab("status")
+        app.action_show_tab("status")
         await wait_until(pilot, lambda: active(app) == "status", what="status again")
         # escape is Back too (a table with no filter applied lets it through).
         await pilot.press("escape")
