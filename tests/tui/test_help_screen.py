@@ -14,7 +14,7 @@ from .conftest import create_training_job, make_app, wait_for_rows, wait_until
 
 def help_lines(screen: HelpScreen, width: int) -> list[str]:
     console = Console(width=width, record=True, color_system=None)
-    console.print(screen.query_one("#help-table", Static).content)  # type: ignore[arg-type]
+    console.print(screen.query_one("#help-table", Static).content)
     return console.export_text().splitlines()
 
 
