@@ -2,7 +2,7 @@
 runs to compare, chart, export.
 
 Keys: `enter` run detail, `space` mark/unmark a run, `m` compare the marked runs (2+),
-`c` pick params/metrics columns (saved per experiment in the config), `d` show only the
+`c` pick params/metrics columns (saved per experiment in the config), `p` show only the
 params that differ between the runs, `f` MLflow search filter (e.g.
 ``metrics.loss < 0.3 and params.lr = '0.1'``; sent to the server), `/` filter the rows
 shown, `s`/`S` sort by any column (metrics included), `x` export the shown runs with
@@ -130,7 +130,7 @@ class RunsView(TableView):
         Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("m", "compare", "Compare", id="runs.compare"),
         Binding("c", "columns", "Columns", id="runs.columns"),
-        Binding("d", "differing", "Differing params", id="runs.differing"),
+        Binding("p", "differing", "Differing params", id="runs.differing"),
         Binding("x", "export", "Export CSV", id="runs.export"),
         Binding("r", "refresh", "Refresh", id="runs.refresh"),
     ]

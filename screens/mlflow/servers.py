@@ -143,7 +143,7 @@ class ServersTable(KeyedTable[TrackingServer]):
 class ServersView(TableView):
     NOUN = "tracking servers"
     BINDINGS = [
-        Binding("o,y", "url", "Copy UI URL", id="mlflow_servers.url"),
+        Binding("o", "url", "Copy UI URL", id="mlflow_servers.url"),
         Binding("t", "start", "Start", id="mlflow_servers.start"),
         Binding("ctrl+k", "stop", "Stop", id="mlflow_servers.stop"),
         Binding("slash", "filter", "Filter", id="mlflow_servers.filter"),
