@@ -193,8 +193,8 @@ async def test_compare_highlights_differing_params(env: MlflowSeed) -> None:
         await wait_until(
             pilot,
             lambda: (
-                "seed" not in "\n".join(static_text(w) for w in screen.query("#run-body Static"))
-            ),  # type: ignore[arg-type]
+                "seed" not in "\n".join(static_text(w) for w in screen.query("#run-body Static"))  # type: ignore[arg-type]
+            ),
             what="only differing",
         )
 
