@@ -18,10 +18,11 @@ from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from console.errors import translate
 from screens import tabs
+from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
 from screens.kit.messages import IdentityResolved, Listed, PollHealthChanged
@@ -98,7 +99,7 @@ class MainScreen(Screen[None]):
                 with TabPane(spec.title, id=spec.id):
                     if spec.eager:
                         yield self._view(spec)
-        yield Footer()
+        yield ConsoleFooter()
 
     def _view(self, spec: TabSpec) -> Widget:
         """The content of one tab (ids ``<tab>-view``: the screen finds them by id).

@@ -25,11 +25,12 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.errors import SmError, translate
 from console.mlflow import columns as cols
 from console.mlflow.records import Artifact, MlflowRun, ModelVersion
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
@@ -98,7 +99,7 @@ class ChartScreen(Screen[None]):
         yield MetricChart(id="run-chart")
         with VerticalScroll(id="run-body"):
             yield Static("loading…", classes="detail-loading")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def chart(self) -> MetricChart:
