@@ -5,8 +5,8 @@ Textual's footer lays every shown binding out in order and cuts what passes the 
 edge: at 80 columns the Endpoints tab lost ``r`` and ``?``, modal forms their ``ctrl+s``.
 This one ranks the bindings (finishing and leaving a screen, then the shared vocabulary of
 :mod:`screens.kit.vocabulary`, then the rest, each in declaration order), keeps what fits
-the width, shows them in their usual order, and ends with ``? more`` when it left any out:
-help (``?``) lists them all.
+the width, shows them in their usual order, and ends with ``? more`` (in place of ``? Help``)
+when it left any out: help lists them all.
 """
 
 from __future__ import annotations
@@ -92,6 +92,11 @@ class ConsoleFooter(Footer):
         width = self.size.width or self.app.size.width
         kept = fit(items, width)
         more = len(kept) < len(shown)
+        if more:
+            # "? more" is the help key: it stands in for "? Help", whose room goes to others.
+            helps = {i for i, (b, _e, _t) in enumerate(shown) if b.action.endswith("help")}
+            rest = [(9, width + 1) if i in helps else item for i, item in enumerate(items)]
+            kept = fit(rest, width)
         self.styles.grid_size_columns = len(kept) + (1 if more else 0)
         for index, ((binding, enabled, tooltip), display) in enumerate(
             zip(shown, displays, strict=True)

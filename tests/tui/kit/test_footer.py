@@ -36,9 +36,8 @@ async def test_every_tab_keeps_help_and_its_essential_keys_at_80x24(sm: Any) -> 
         assert isinstance(main, MainScreen)
         for spec in tabs.TABS:
             app.action_show_tab(spec.id)
-            await wait_until(
-                pilot, lambda s=spec: main.query_one(TabbedContent).active == s.id, what=spec.id
-            )
+            tab_bar = main.query_one(TabbedContent)
+            await wait_until(pilot, lambda: tab_bar.active == spec.id, what=spec.id)
             await pilot.pause(0.3)
             keys = footer_keys(main)
             assert keys, spec.id
@@ -46,6 +45,7 @@ async def test_every_tab_keeps_help_and_its_essential_keys_at_80x24(sm: Any) -> 
                 assert key.region.right <= 80, (spec.id, key.key_display, key.region)
             shown = {key.key for key in keys}
             assert "question_mark" in shown, (spec.id, shown)  # help, or "? more"
+            assert len([k for k in keys if k.key == "question_mark"]) == 1
             assert "q" in shown, (spec.id, shown)
             if spec.id == "endpoints":
                 assert {"r", "slash"} <= shown, shown
