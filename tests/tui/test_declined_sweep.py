@@ -29,11 +29,17 @@ from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
 from tests.support.helpers import audit_records
 from tests.support.registry import seed_churn
+from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, weights_in_moto
+from tests.tui.hyperpod.test_hyperpod_view import (
+    Clock,
+    app_on,
+    create_cluster,
+    open_nodes,
+    open_queue,
+)
+from tests.tui.notebooks.test_notebooks_view import make_notebook, status_in_moto
 
 from .conftest import ROLE, create_training_job, set_training_state, wait_until
-from .test_endpoints_view import make_ab_endpoint, weights_in_moto
-from .test_hyperpod_view import Clock, app_on, create_cluster, open_nodes, open_queue
-from .test_notebooks_view import make_notebook, status_in_moto
 from .test_readonly_sweep import SWEPT, SWEPT_ELSEWHERE, _cluster, _compute_row, key_of
 
 HERE = Path(__file__).parent
