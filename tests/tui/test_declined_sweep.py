@@ -52,15 +52,15 @@ NO_CONFIRM = {
 # Declines driven by the test that needs an MLflow store or a Stubber host app.
 DECLINED_ELSEWHERE = {
     "mlflow_versions.alias": (
-        "test_experiments_view.py",
+        "mlflow/test_experiments_view.py",
         "test_alias_set_from_the_registry_is_confirmed_and_audited",
     ),
     "mlflow_servers.start": (
-        "test_mlflow_servers_view.py",
+        "mlflow/test_mlflow_servers_view.py",
         "test_stop_cancelled_then_read_only_refuses",
     ),
     "mlflow_servers.stop": (
-        "test_mlflow_servers_view.py",
+        "mlflow/test_mlflow_servers_view.py",
         "test_stop_cancelled_then_read_only_refuses",
     ),
 }
@@ -68,7 +68,7 @@ DECLINED_ELSEWHERE = {
 # against the real Slurm by the test named.
 DECLINED_ON_REAL_SLURM = {
     "hyperpod.queue.cancel_array": (
-        "test_hyperpod_slurm_jobs.py",
+        "hyperpod/test_hyperpod_slurm_jobs.py",
         "test_an_array_is_its_tasks_and_K_cancels_it_whole",
     ),
 }
