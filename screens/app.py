@@ -1,7 +1,8 @@
 """The full-screen console: app factory for tests, ``run_app`` for the CLI.
 
 The app owns the :class:`ConsoleContext` (services) and its ``generation``; views reach
-them through :mod:`screens.kit.host`. Global keys: ``q``/``ctrl+c`` quit, ``?`` help, ``:``
+them through :mod:`screens.kit.host`. Global keys: ``q`` Back (on the main screen: along
+the tab history, then "Quit smconsole? y/n"), ``ctrl+c`` quit at once, ``?`` help, ``:``
 command palette, ``1``-``7`` tabs, ``ctrl+t`` next theme. Every binding has an id, so
 ``[keymap]`` in the config remaps it (``"jobs.stop" = "ctrl+x"``).
 """
@@ -28,6 +29,7 @@ from console.tf_defaults import TerraformStatus
 from screens import tabs
 from screens.app_keys import AppKeys
 from screens.jobs.view import JobsView
+from screens.kit.confirm import ConfirmDialog
 from screens.kit.context_switch import ContextChoice, ContextDialog
 from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
 from screens.kit.messages import Listed
@@ -230,13 +232,50 @@ class SmConsoleApp(App[None]):
         if self.screen is main and isinstance(main, MainScreen):
             main.show_tab(tab)
 
+    def action_back_or_quit(self) -> None:
+        """``q`` where no screen takes it: Back along the main screen's tab history; at
+        its start, ask before quitting (``ctrl+c`` quits at once). Never quits unasked:
+        in ``smconsole demo`` quitting throws the demo's state away."""
+        main = self.main_screen
+        if self.screen is not main:
+            return  # a screen over the tabs that does not bind q: q is not Back there
+        if isinstance(main, MainScreen) and main.go_back():
+            return
+        self.action_confirm_quit()
+
+    def action_confirm_quit(self) -> None:
+        """ "Quit smconsole? y/n": nothing remote changes, so nothing is audited."""
+        if isinstance(self.screen, ConfirmDialog):
+            return
+        dialog = ConfirmDialog(
+            "Quit smconsole?",
+            "y: quit, n: stay (ctrl+c on the main screen quits at once)",
+            change=None,
+            confirm_label="Quit",
+        )
+        self.push_screen(dialog, self._quit_answered)
+
+    def _quit_answered(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self.exit()
+
     def action_help(self) -> None:
         from screens.binding_owners import BINDING_OWNERS
-        from screens.kit.help import HelpScreen, binding_rows
+        from screens.kit.help import HelpScreen, binding_rows, owners_from
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(binding_rows(self, BINDING_OWNERS, self.keymap)))
+        owners = owners_from(BINDING_OWNERS, self._help_package())
+        self.push_screen(HelpScreen(binding_rows(self, owners, self.keymap)))
+
+    def _help_package(self) -> str | None:
+        """The package of what is on screen: the active tab's, or the covering screen's."""
+        main = self.main_screen
+        if self.screen is not main:
+            return type(self.screen).__module__.rpartition(".")[0] or None
+        if isinstance(main, MainScreen):
+            return tabs.tab(main.active_tab).package if main.active_tab else None
+        return None
 
     def action_cycle_theme(self) -> None:
         self.theme = next_theme(self.theme)
@@ -276,7 +315,7 @@ class SmConsoleApp(App[None]):
                 _call(self._jobs_action, "stop"),
             ),
             ("Help: keys", "list every key (?)", self.action_help),
-            ("Quit", "leave smconsole (q)", self.exit),
+            ("Quit", "leave smconsole (ctrl+c; q asks)", self.exit),
         ]
         return commands
 

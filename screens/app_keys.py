@@ -15,7 +15,8 @@ class AppKeys:
     """The owner of the app-wide bindings, for the help screen and the keymap check."""
 
     BINDINGS: list[BindingType] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        # Back along the tab history; at its start, "Quit smconsole? y/n" (ctrl+c: at once).
+        Binding("q", "back_or_quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("colon", "command_palette", "Commands", id="app.palette"),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),

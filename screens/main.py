@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -17,10 +18,11 @@ from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from console.errors import translate
 from screens import tabs
+from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
 from screens.kit.messages import IdentityResolved, Listed, PollHealthChanged
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
 IDENTITY_AFTER = 1.0  # seconds after mount, at the latest
 AFTER_FIRST_DATA = 0.05  # seconds after the first jobs were drawn
+# Tabs remembered for Back (q/escape) after jumps.
+TAB_HISTORY_MAX = 50
 IDENTITY_RETRY_MAX = 60.0  # seconds between caller-identity retries, at most
 
 
@@ -67,6 +71,8 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         # Replaces Screen's ctrl+c (copy selection): on the main screen ctrl+c quits.
         Binding("ctrl+c", "app.quit", "Quit", show=False, id="app.quit_ctrl_c"),
+        # Back to the tab a jump left (number key, palette, GoTo); never quits.
+        Binding("escape", "back", "Back", show=False, id="main.back"),
     ]
 
     def __init__(self, config: Config, *, demo_label: str | None = None) -> None:
@@ -83,6 +89,8 @@ class MainScreen(Screen[None]):
         self._focus_when_mounted = False
         self._prime_when_mounted = False
         self._mounting: list[AwaitMount] = []
+        # The tabs jumps left, newest last: ``q``/``escape`` go back along it.
+        self.tab_history: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield ContextBar(self._config, demo_label=self._demo_label)
@@ -91,7 +99,7 @@ class MainScreen(Screen[None]):
                 with TabPane(spec.title, id=spec.id):
                     if spec.eager:
                         yield self._view(spec)
-        yield Footer()
+        yield ConsoleFooter()
 
     def _view(self, spec: TabSpec) -> Widget:
         """The content of one tab (ids ``<tab>-view``: the screen finds them by id).
@@ -179,9 +187,25 @@ class MainScreen(Screen[None]):
             return
         self.mount_views()  # idempotent; the tab's focus waits for its view (_focus_tab)
         if tabs.active != tab:
+            if tabs.active:
+                self.tab_history = [*self.tab_history, tabs.active][-TAB_HISTORY_MAX:]
             tabs.active = tab
         else:
             self._focus_tab(tab)
+
+    def go_back(self) -> bool:
+        """Show the tab the last jump left; False when no jump is left to undo."""
+        if not self.tab_history:
+            return False
+        *self.tab_history, tab = self.tab_history
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != tab:
+            tabs.active = tab
+        return True
+
+    def action_back(self) -> None:
+        if not self.go_back():
+            raise SkipAction()  # nothing to go back to: escape means nothing here
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:

@@ -8,8 +8,10 @@ this module only use the semantic variables these generate (``$primary``, ``$err
 - ``smconsole-high-contrast``: black/white with saturated accents, for projectors, low
   vision and washed-out terminals;
 - ``smconsole-ansi``: Textual's ANSI theme, drawn with the terminal's own 16 colours
-  (tmux, bastions, light terminals); chosen automatically when ``NO_COLOR`` is set, where
-  Textual then strips colours altogether.
+  (tmux, bastions, light terminals). Its colours are the terminal's, unknown here: under
+  ``NO_COLOR`` (Textual then draws in greys) it drew black on black, so ``NO_COLOR`` picks
+  the high-contrast theme, whose black/white keeps its contrast in greys
+  (tests/tui/test_theme_contrast.py checks every theme's ratios).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from textual.theme import BUILTIN_THEMES, Theme
 
 DEFAULT_THEME = "smconsole-dark"
 ANSI_THEME = "smconsole-ansi"
+NO_COLOR_THEME = "smconsole-high-contrast"
 
 SMCONSOLE_DARK = Theme(
     name="smconsole-dark",
@@ -52,6 +55,8 @@ SMCONSOLE_LIGHT = Theme(
     surface="#ECEEF1",
     panel="#DDE2E8",
     dark=False,
+    # The accent on the footer's panel read 4.0:1; primary reads above 4.5:1.
+    variables={"footer-key-foreground": "#1F5FA8"},
 )
 
 SMCONSOLE_HIGH_CONTRAST = Theme(
@@ -119,7 +124,7 @@ def choose_theme(
     selectable from the command palette).
     """
     if no_color:
-        return ANSI_THEME, None
+        return NO_COLOR_THEME, None
     name = ALIASES.get(requested.strip().lower(), requested.strip()) or DEFAULT_THEME
     if name in available:
         return name, None

@@ -17,10 +17,11 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.errors import SmError, translate
 from screens.endpoints.render import variants_table
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import StatusPalette, format_timestamp
 from screens.kit.job_sections import grid, section
 from screens.kit.key_order import focus_now
@@ -123,7 +124,7 @@ class EndpointDetailScreen(Screen[None]):
         yield Static(Content(f"Endpoint {self.endpoint_name}"), id="detail-title")
         with VerticalScroll(id="detail-body"):
             yield Static("loading…", classes="detail-loading")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#detail-body"))

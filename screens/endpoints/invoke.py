@@ -23,11 +23,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Select, Static, TextArea
+from textual.widgets import Label, Select, Static, TextArea
 
 from console import validate
 from console.errors import SmError, ValidationError, translate
 from console.sanitize import clean_block
+from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import TextEditor, focus_now
 from screens.kit.plain import notify
@@ -136,7 +137,7 @@ class InvokeScreen(Screen[None]):
             yield Static(
                 Content("nothing sent yet: ctrl+s sends the payload"), id="invoke-response-body"
             )
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.payload)

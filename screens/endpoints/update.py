@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.errors import SmError
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import format_time
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
@@ -58,6 +59,8 @@ class ConfigPicker(ModalScreen[str | None]):
             )
             yield OptionList(id="configs-list")
             yield Static(Content("listing endpoint configs…"), id="configs-state")
+        # The form's own keys (ctrl+s...), not the screen's under it.
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#configs-filter", Input))

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from console.errors import SmError, ValidationError
 from screens.endpoints.render import plan_summary, plan_table
+from screens.kit.footer import ConsoleFooter
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
 
@@ -119,6 +120,8 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
             with Horizontal(id="weights-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Review change", id="apply", variant="primary", compact=True)
+        # The form's own keys (ctrl+s...), not the screen's under it.
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self._replan()

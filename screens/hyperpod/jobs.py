@@ -25,10 +25,11 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.services.logs import LogEvent
 from screens.hyperpod.tables import GpuTable
+from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.poller import Poller, schedule_for
@@ -197,7 +198,7 @@ class SlurmLogScreen(LogScreen):
         yield Static(Content(f"Logs · {self.source.label}"), id="log-title")
         yield Static(Content(""), id="slurm-link")
         yield LogPanel(self.source, max_lines=self._max_lines, timing=self._timing, id="log-panel")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self.show_link, name="slurm-link")
@@ -286,7 +287,7 @@ class GpuScreen(Screen[None]):
             schedule=schedule_for(self._poll, "gpus"),
             id="gpu-poller",
         )
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.query_one(GpuTable))

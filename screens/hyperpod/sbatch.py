@@ -24,12 +24,13 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from console.errors import SmError, translate
 from console.slurm.lint import read_directives
 from console.slurm.templates import TEMPLATES, render
 from screens.kit.confirm import ConfirmDialog, refused_read_only
+from screens.kit.footer import ConsoleFooter
 from screens.kit.key_order import TextEditor, TextInput, focus_now
 from screens.kit.plain import notify
 
@@ -128,7 +129,7 @@ class SbatchScreen(Screen[SbatchOutcome]):
             self.initial, language=editor_language(), id="sbatch-editor", soft_wrap=False
         )
         yield Static("", id="sbatch-lint")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.editor)

@@ -14,9 +14,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.errors import SmError
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import StatusPalette
 from screens.kit.job_sections import sections_for
 from screens.kit.key_order import focus_now
@@ -65,7 +66,7 @@ class JobDetailScreen(Screen[None]):
         yield Static(Content(title), id="detail-title")
         with VerticalScroll(id="detail-body"):
             yield Static("loading…", classes="detail-loading")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#detail-body"))

@@ -33,6 +33,7 @@ from console.equivalents import training_create_command
 from console.errors import SmError, ValidationError, translate
 from console.services.jobs import TrainingSpec
 from screens.kit.confirm import ConfirmDialog, refused_read_only
+from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import TextEditor, TextInput, focus_now
 from screens.kit.plain import notify
@@ -228,6 +229,8 @@ class TrainingForm(ModalScreen[str | None]):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Copy as CLI", id="copy", compact=True)
                 yield Button("Create", id="create", variant="primary", compact=True)
+        # The form's own keys (ctrl+s...), not the screen's under it.
+        yield ConsoleFooter()
 
     def _input(
         self, input_id: str, attribute: str, values: dict[str, str], *, spot_only: bool = False

@@ -27,7 +27,7 @@ from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs.detail import JobDetailScreen
 from screens.jobs.table import COLUMN_KEYS, JobsTable
 from screens.kit.confirm import ConfirmDialog, refused_read_only
-from screens.kit.filter_bar import FilterBar
+from screens.kit.filter_bar import FilterBar, clear_applied_filter
 from screens.kit.formatting import StatusPalette, elapsed_seconds, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import grid
@@ -94,6 +94,7 @@ class JobsView(Vertical):
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="jobs.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="jobs.clear_filter"),
         Binding("s", "sort", "Sort", id="jobs.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="jobs.sort_reverse"),
         Binding("l", "logs", "Logs", id="jobs.logs"),
@@ -195,6 +196,11 @@ class JobsView(Vertical):
     # --- filter and sort -----------------------------------------------------------------
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
+
+    def action_clear_filter(self) -> None:
+        clear_applied_filter(self.query_one(FilterBar), self.table)
+        self._show_info()
+        notify(self, "filter cleared", timeout=2)
 
     @on(FilterBar.Edited)
     def _filter_edited(self, message: FilterBar.Edited) -> None:

@@ -71,8 +71,8 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", show=False, id="confirm.escape"),
         # Priority: in typed-name mode the input would otherwise take ctrl+c as "copy".
         Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True, id="confirm.ctrl_c"),
-        Binding("left,h", "app.focus_previous", "Previous", show=False),
-        Binding("right,l", "app.focus_next", "Next", show=False),
+        Binding("left", "app.focus_previous", "Previous", show=False),
+        Binding("right", "app.focus_next", "Next", show=False),
     ]
 
     def __init__(

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from console.aws.profiles import region_name
 from console.errors import SmError
+from screens.kit.footer import ConsoleFooter
 from screens.kit.key_order import TextInput, focus_now
 
 
@@ -73,6 +74,8 @@ class ContextDialog(ModalScreen[ContextChoice | None]):
             with Horizontal(id="context-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Switch", id="apply", variant="primary", compact=True)
+        # The form's own keys (ctrl+s...), not the screen's under it.
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#context-profile", Select))

@@ -2,19 +2,23 @@
 
 Typing filters live; ``enter`` keeps the filter and returns to the table (an empty input
 clears it); ``escape`` or ``ctrl+g`` restores the filter that was there before. Esc is
-never the only way out: tmux delays a lone Esc.
+never the only way out: tmux delays a lone Esc. Back on the table, ``escape`` clears the
+filter applied (:func:`clear_applied_filter`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
 from screens.kit.key_order import TextInput, focus_now
+from screens.kit.row_filter import RowFilter
 
 
 class FilterBar(TextInput):
@@ -66,3 +70,12 @@ class FilterBar(TextInput):
     def action_cancel(self) -> None:
         self.value = self._before
         self.post_message(self.Closed(self._before))
+
+
+def clear_applied_filter(bar: FilterBar, table: Any) -> None:
+    """``escape`` on a filtered table (every view with this bar binds it): the filter in
+    force goes. With none, :class:`SkipAction`: the key goes on to the screen (Back)."""
+    if not table.row_filter.active:
+        raise SkipAction()
+    bar.value = ""
+    table.set_filter(RowFilter.parse("", table.column_keys()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -19,6 +20,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from screens.kit.key_order import focus_now
+
+# Column widths: the longest binding id is 27 characters; keys wrap at commas.
+KEYS_WIDTH = 14
+ID_WIDTH = 28
+
+
+def owners_from(
+    owners: Iterable[tuple[str, type[Any]]], package: str | None
+) -> list[tuple[str, type[Any]]]:
+    """``owners`` with those of ``package`` (the tab on screen) first: help opens on the
+    keys of the tab you are on, then everything else in its usual order."""
+    owners = list(owners)
+    if package is None:
+        return owners
+    here = [o for o in owners if o[1].__module__.startswith(f"{package}.")]
+    return here + [o for o in owners if o not in here]
 
 
 def binding_rows(
@@ -58,20 +75,24 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold", expand=True)
-        table.add_column("Where", no_wrap=True)
-        table.add_column("Keys", no_wrap=True)
-        table.add_column("What")
-        table.add_column(Text("Binding id (for [keymap])"), overflow="fold")
-        previous = ""
+        # One heading per place, then its keys: no "Where" column, so at 80 columns the
+        # ids keep a column wide enough to be read whole (they are what [keymap] takes).
+        parts: list[Any] = [Text("Keys · binding id (for [keymap])", style="bold")]
+        groups: dict[str, list[tuple[str, str, str]]] = {}
         for where, keys, what, binding_id in self.rows:
-            table.add_row(
-                Text(where if where != previous else ""), Text(keys), Text(what), Text(binding_id)
-            )
-            previous = where
+            groups.setdefault(where, []).append((keys, what, binding_id))
+        for where, rows in groups.items():
+            parts.append(Text(f"\n{where}", style="bold underline"))
+            table = Table(box=None, padding=(0, 1), show_edge=False, show_header=False, expand=True)
+            table.add_column("Keys", width=KEYS_WIDTH, overflow="fold")
+            table.add_column("What", ratio=1)
+            table.add_column("Binding id", width=ID_WIDTH, no_wrap=True, overflow="fold")
+            for keys, what, binding_id in rows:
+                table.add_row(Text(keys), Text(what), Text(binding_id, style="dim"))
+            parts.append(table)
         with VerticalScroll(id="help-box"):
             yield Static(Content("Keys"), classes="section-title")
-            yield Static(table, id="help-table")
+            yield Static(Group(*parts), id="help-table")
             yield Static(
                 Content(
                     'Remap keys in the config file, e.g. [keymap] "jobs.stop" = "ctrl+x". '

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -29,7 +30,7 @@ from textual.widgets import Static
 
 from console.errors import SmError, translate
 from screens.kit.confirm import ConfirmDialog, refused_read_only
-from screens.kit.filter_bar import FilterBar
+from screens.kit.filter_bar import FilterBar, clear_applied_filter
 from screens.kit.formatting import StatusPalette
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
@@ -54,6 +55,12 @@ class ChangeFinished(Message):
 
 class TableView(Vertical):
     """Base of a table tab: filter, sort, info line, refresh and the action path."""
+
+    BINDINGS = [
+        # Shared by every table tab (one place): esc undoes an applied filter; with none,
+        # esc goes on to what holds it next (the main screen's Back).
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="table.clear_filter"),
+    ]
 
     NOUN: ClassVar[str] = "rows"
     # The tab this view sits on (palette commands switch to it first).
@@ -110,6 +117,12 @@ class TableView(Vertical):
     # --- filter, sort, refresh --------------------------------------------------------------
     def action_filter(self) -> None:
         self.filter_bar.open()
+
+    def action_clear_filter(self) -> None:
+        """``escape`` on the table: drop the filter in force (none: the key goes on)."""
+        clear_applied_filter(self.filter_bar, self.table)
+        self.show_info()
+        notify(self, "filter cleared", timeout=2)
 
     @on(FilterBar.Edited)
     def _filter_edited(self, message: FilterBar.Edited) -> None:

@@ -42,11 +42,12 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from console.config import state_dir
 from console.errors import SmError, translate
+from screens.kit.footer import ConsoleFooter
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
 from screens.logs.feed import (
@@ -921,7 +922,7 @@ class LogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Content(f"Logs · {self.source.label}"), id="log-title")
         yield LogPanel(self.source, max_lines=self._max_lines, timing=self._timing, id="log-panel")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def panel(self) -> LogPanel:

@@ -3,7 +3,7 @@
 Run detail (``enter`` on a run, or :meth:`ExperimentsView.show_run`): the loss/accuracy
 curves on top, then params, latest metrics, tags, artifacts and the registry versions
 made from the run. Compare (2+ marked runs): the same curves overlaid, params side by
-side with the ones that differ highlighted (``d`` shows only those), latest metrics.
+side with the ones that differ highlighted (``p`` shows only those), latest metrics.
 
 One worker loads everything through ``context.mlflow`` (never a widget); the result comes
 back as a message and is dropped if the console's context changed meanwhile.
@@ -25,11 +25,12 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.errors import SmError, translate
 from console.mlflow import columns as cols
 from console.mlflow.records import Artifact, MlflowRun, ModelVersion
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
@@ -85,7 +86,7 @@ class ChartScreen(Screen[None]):
         Binding("q", "close", "Back", id="run_detail.close"),
         Binding("escape,backspace", "close", "Back", show=False, id="run_detail.close_alt"),
         Binding("k", "next_metric", "Next metric", id="run_detail.next_metric"),
-        Binding("l", "log_scale", "Log scale", id="run_detail.log_scale"),
+        Binding("L", "log_scale", "Log scale", id="run_detail.log_scale"),
         Binding("r", "reload", "Reload", id="run_detail.reload"),
     ]
     TITLE_TEXT = ""
@@ -98,7 +99,7 @@ class ChartScreen(Screen[None]):
         yield MetricChart(id="run-chart")
         with VerticalScroll(id="run-body"):
             yield Static("loading…", classes="detail-loading")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def chart(self) -> MetricChart:
@@ -241,7 +242,7 @@ class CompareScreen(ChartScreen):
     """2+ runs side by side: overlaid curves, params (differences highlighted), metrics."""
 
     BINDINGS = [
-        Binding("d", "only_differing", "Only differing", id="run_compare.only_differing"),
+        Binding("p", "only_differing", "Only differing", id="run_compare.only_differing"),
     ]
 
     def __init__(self, run_ids: Sequence[str]) -> None:

@@ -20,11 +20,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from console.mlflow.records import ModelVersion, RegisteredModel
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_time
 from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
@@ -269,7 +270,7 @@ class ModelsScreen(PolledScreen):
     def compose(self) -> ComposeResult:
         yield Static(Content("MLflow registered models"), id="runs-title")
         yield ModelsView(self.config)
-        yield Footer()
+        yield ConsoleFooter()
 
 
 class VersionsScreen(PolledScreen):
@@ -283,4 +284,4 @@ class VersionsScreen(PolledScreen):
     def compose(self) -> ComposeResult:
         yield Static(Content(f"MLflow model {self.model}: versions"), id="runs-title")
         yield VersionsView(self.model, self.config)
-        yield Footer()
+        yield ConsoleFooter()

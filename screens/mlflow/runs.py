@@ -2,7 +2,7 @@
 runs to compare, chart, export.
 
 Keys: `enter` run detail, `space` mark/unmark a run, `m` compare the marked runs (2+),
-`c` pick params/metrics columns (saved per experiment in the config), `d` show only the
+`c` pick params/metrics columns (saved per experiment in the config), `p` show only the
 params that differ between the runs, `f` MLflow search filter (e.g.
 ``metrics.loss < 0.3 and params.lr = '0.1'``; sent to the server), `/` filter the rows
 shown, `s`/`S` sort by any column (metrics included), `x` export the shown runs with
@@ -29,12 +29,13 @@ from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, SelectionList, Static
+from textual.widgets import Input, SelectionList, Static
 
 from console.errors import SmError, ValidationError, translate
 from console.mlflow import columns as cols
 from console.mlflow.records import MlflowExperiment, MlflowRun
 from screens.kit.filter_bar import FilterBar
+from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.messages import PollFailed
@@ -102,7 +103,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
             *((Content(name), name, name in self.chosen) for name in self.available),
             id="columns-list",
         )
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.query_one(SelectionList))
@@ -130,7 +131,7 @@ class RunsView(TableView):
         Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("m", "compare", "Compare", id="runs.compare"),
         Binding("c", "columns", "Columns", id="runs.columns"),
-        Binding("d", "differing", "Differing params", id="runs.differing"),
+        Binding("p", "differing", "Differing params", id="runs.differing"),
         Binding("x", "export", "Export CSV", id="runs.export"),
         Binding("r", "refresh", "Refresh", id="runs.refresh"),
     ]
@@ -371,7 +372,7 @@ class RunsScreen(Screen[None]):
             id="runs-title",
         )
         yield RunsView(self.experiment, self.config)
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def view(self) -> RunsView:

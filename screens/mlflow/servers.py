@@ -24,12 +24,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.errors import NotFoundError, SmError, translate
 from console.mlflow.records import TrackingServer
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import CLIPBOARD_HINT, MISSING, format_time
 from screens.kit.host import console_host
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
@@ -143,7 +144,7 @@ class ServersTable(KeyedTable[TrackingServer]):
 class ServersView(TableView):
     NOUN = "tracking servers"
     BINDINGS = [
-        Binding("o,y", "url", "Copy UI URL", id="mlflow_servers.url"),
+        Binding("o", "url", "Copy UI URL", id="mlflow_servers.url"),
         Binding("t", "start", "Start", id="mlflow_servers.start"),
         Binding("ctrl+k", "stop", "Stop", id="mlflow_servers.stop"),
         Binding("slash", "filter", "Filter", id="mlflow_servers.filter"),
@@ -307,4 +308,4 @@ class ServersScreen(PolledScreen):
     def compose(self) -> ComposeResult:
         yield Static(Content("SageMaker managed MLflow tracking servers"), id="runs-title")
         yield ServersView(self.config)
-        yield Footer()
+        yield ConsoleFooter()

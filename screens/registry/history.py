@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.errors import SmError
 from console.services.approval_history import HistoryEntry
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, StatusPalette, format_time
 from screens.kit.key_order import focus_now
 from screens.kit.plain import notify
@@ -52,7 +53,7 @@ class HistoryScreen(Screen[None]):
         yield Static(Content(f"Approval history of {self.group}"), id="detail-title")
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Static(Content("loading…"), id="history-info", classes="view-info")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

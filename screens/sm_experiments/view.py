@@ -26,11 +26,12 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.errors import NotFoundError
 from console.services.experiments import Experiment, Trial, TrialComponent
 from screens.kit.filter_bar import FilterBar
+from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
@@ -276,7 +277,7 @@ class SmExperimentsScreen(PolledScreen):
     def compose(self) -> ComposeResult:
         yield Static(Content(SOURCE_HINT), id="runs-title")
         yield SmExperimentsView(self.config, id="sm-experiments-view")
-        yield Footer()
+        yield ConsoleFooter()
 
 
 class TrialsScreen(PolledScreen):
@@ -290,7 +291,7 @@ class TrialsScreen(PolledScreen):
     def compose(self) -> ComposeResult:
         yield Static(Content(f"SageMaker experiment {self.experiment.name}"), id="runs-title")
         yield TrialsView(self.experiment, self.config)
-        yield Footer()
+        yield ConsoleFooter()
 
 
 class ComponentsScreen(PolledScreen):
@@ -305,7 +306,7 @@ class ComponentsScreen(PolledScreen):
         experiment = f" ({self.trial.experiment_name})" if self.trial.experiment_name else ""
         yield Static(Content(f"Trial {self.trial.name}{experiment}"), id="runs-title")
         yield ComponentsView(self.trial, self.config)
-        yield Footer()
+        yield ConsoleFooter()
 
 
 def component_sections(component: TrialComponent) -> list[Widget]:
@@ -382,7 +383,7 @@ class ComponentDetailScreen(Screen[None]):
         yield Static(Content(f"Trial component {self.component_name}"), id="runs-title")
         with VerticalScroll(id="sm-component-body"):
             yield Static("loading…", classes="detail-loading")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#sm-component-body"))

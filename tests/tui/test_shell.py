@@ -23,7 +23,7 @@ from screens.kit.keyed_table import KeyedTable
 from screens.main import MainScreen
 from screens.mlflow.view import ExperimentsView
 from screens.status.view import StatusView
-from themes.registry import ANSI_THEME, DEFAULT_THEME, choose_theme, next_theme
+from themes.registry import ANSI_THEME, DEFAULT_THEME, NO_COLOR_THEME, choose_theme, next_theme
 
 from .conftest import (
     ROLE,
@@ -137,12 +137,12 @@ def test_keymap_ids_are_unique_and_namespaced() -> None:
         ("light", False, "smconsole-light"),
         ("ansi", False, ANSI_THEME),
         ("nord", False, "nord"),  # Textual's built-ins stay available
-        ("smconsole-light", True, ANSI_THEME),
+        ("smconsole-light", True, NO_COLOR_THEME),
         ("does-not-exist", False, DEFAULT_THEME),
     ],
 )
 def test_choose_theme(requested: str, no_color: bool, expected: str) -> None:
-    available = {"smconsole-dark", "smconsole-light", ANSI_THEME, "nord"}
+    available = {"smconsole-dark", "smconsole-light", ANSI_THEME, NO_COLOR_THEME, "nord"}
     name, warning = choose_theme(requested, available, no_color=no_color)
     assert name == expected
     assert (warning is not None) == (requested == "does-not-exist")
@@ -168,14 +168,14 @@ async def test_mounts_at_small_and_large_sizes(sm: Any, size: tuple[int, int]) -
         assert isinstance(table, KeyedTable)
 
 
-async def test_unreachable_endpoint_shows_degraded_state_and_ansi_under_no_color(
+async def test_unreachable_endpoint_shows_degraded_state_and_high_contrast_under_no_color(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # No moto here: the isolated environment points AWS_ENDPOINT_URL at a closed port.
     monkeypatch.setenv("NO_COLOR", "1")
     app = create_app(ConsoleContext(load_config(), source="tui"))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert app.theme == ANSI_THEME
+        assert app.theme == NO_COLOR_THEME  # ANSI's colours under NO_COLOR: black on black
         poller = jobs_view(app).poller
         await wait_until(pilot, lambda: poller.banner_text, timeout=15, what="degraded banner")
         assert poller.banner_text.startswith("endpoint unreachable (could not connect to")

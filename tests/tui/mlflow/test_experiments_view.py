@@ -93,10 +93,10 @@ async def test_experiments_list_runs_and_columns(env: MlflowSeed) -> None:
         row = [c.plain for c in runs.get_row(env.runs[0])]
         assert row[:2] == ["run-0", "Finished"] and row[4] == "alice"
         # only differing params: depth and lr, not seed
-        await pilot.press("d")
+        await pilot.press("p")
         assert "p:depth" in header(runs) and "p:lr" in header(runs)
         assert "p:seed" not in header(runs)
-        await pilot.press("d")
+        await pilot.press("p")
         assert "p:lr" not in header(runs)
         # column picker: pick params.seed only, applied and saved per experiment
         await pilot.press("c")
@@ -166,7 +166,7 @@ async def test_run_detail_chart_keys(env: MlflowSeed) -> None:
         assert "lr" in body and "notes/" in body and "churn-model" in body
         await pilot.press("k")
         assert chart.key == "accuracy"
-        await pilot.press("l")
+        await pilot.press("L")
         assert chart.log_scale and chart.title == "accuracy (log scale)"
         await pilot.press("q")
         assert isinstance(app.screen, RunsScreen)
@@ -189,12 +189,12 @@ async def test_compare_highlights_differing_params(env: MlflowSeed) -> None:
         await wait_until(pilot, lambda: len(screen.query("#run-body Static")) >= 6)
         text = "\n".join(static_text(w) for w in screen.query("#run-body Static"))  # type: ignore[arg-type]
         assert "≠ lr" in text and "  seed" in text
-        await pilot.press("d")
+        await pilot.press("p")
         await wait_until(
             pilot,
             lambda: (
-                "seed" not in "\n".join(static_text(w) for w in screen.query("#run-body Static"))
-            ),  # type: ignore[arg-type]
+                "seed" not in "\n".join(static_text(w) for w in screen.query("#run-body Static"))  # type: ignore[arg-type]
+            ),
             what="only differing",
         )
 

@@ -1,0 +1,59 @@
+"""The shared key vocabulary: the keys that mean one thing on every tab and screen.
+
+An operator learns these once; a tab may leave a shared key unbound, but never binds it to
+something else (``tests/tui/test_vocabulary.py`` walks every binding of every tab, through
+:mod:`screens.binding_owners`, against this table). The README lists it from here.
+Actions are named without their namespace (``app.quit`` -> ``quit``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SharedKey:
+    """One shared key: how it is written, what it means, the actions that mean that."""
+
+    key: str  # Textual's key name
+    shown: str  # as the README and help write it
+    meaning: str
+    actions: frozenset[str]
+
+
+def _key(key: str, shown: str, meaning: str, *actions: str) -> SharedKey:
+    return SharedKey(key, shown, meaning, frozenset(actions))
+
+
+VOCABULARY: tuple[SharedKey, ...] = (
+    _key(
+        "enter",
+        "enter",
+        "open the highlighted item (in a viewer: close it)",
+        "select_cursor",
+        "close",
+    ),
+    _key("slash", "/", "filter the rows (in a log: search)", "filter", "search"),
+    _key(
+        "escape",
+        "esc",
+        "back / cancel; on a filtered table, clear the filter",
+        "back",
+        "cancel",
+        "close",
+        "clear_filter",
+    ),
+    _key("space", "space", "mark the highlighted row", "mark", "toggle_mark"),
+    _key("l", "l", "logs of the highlighted item", "logs"),
+    _key("d", "d", "describe the highlighted item", "describe"),
+    _key("r", "r", "refresh now", "refresh", "reload"),
+    _key("s", "s", "next sort column (S reverses)", "sort"),
+    _key(
+        "ctrl+k", "ctrl+k", "stop / cancel the highlighted item (asks first)", "stop", "cancel_job"
+    ),
+    _key("ctrl+d", "ctrl+d", "delete the highlighted item (asks first)", "delete"),
+    _key("y", "y", "yes, in a confirm dialog", "confirm"),
+    _key("question_mark", "?", "help: the keys of where you are", "help", "close"),
+)
+
+SHARED_KEYS: dict[str, SharedKey] = {shared.key: shared for shared in VOCABULARY}

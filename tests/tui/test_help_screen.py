@@ -1,0 +1,43 @@
+"""``?`` opens on the keys of the tab you are on, readable at 80x24 (issue 15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from textual.widgets import Static
+
+from screens.kit.help import HelpScreen
+
+from .conftest import create_training_job, make_app, wait_for_rows, wait_until
+
+
+def help_lines(screen: HelpScreen, width: int) -> list[str]:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(screen.query_one("#help-table", Static).content)
+    return console.export_text().splitlines()
+
+
+async def test_help_opens_on_the_current_tab_and_reads_at_80_columns(sm: Any) -> None:
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        await pilot.press("2")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        assert screen.rows[0][0] == "Endpoints"  # not "Everywhere"
+        assert any(row[0] == "Everywhere" for row in screen.rows)  # still all there
+        box = screen.query_one("#help-box")
+        lines = help_lines(screen, box.content_size.width)
+        text = "\n".join(lines)
+        for binding_id in ("endpoints.refresh", "app.quit", "jobs.stop"):
+            assert binding_id in text  # whole, on one line
+        # Never one character a line beside an empty column.
+        assert not [line for line in lines if len(line.strip()) == 1]
+        await pilot.press("q")
+        await pilot.press("1", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        assert app.screen.rows[0][0] == "Jobs"  # type: ignore[attr-defined]
