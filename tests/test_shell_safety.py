@@ -19,7 +19,6 @@ import inspect
 import os
 import shlex
 import shutil
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from console.remote.ssh import SshTransport, resolve_target
 from console.remote.ssm import SsmNode, SsmTransport, ssm_ssh_target
 from console.slurm import gpu as gpu_probe
 from console.slurm.client import SlurmClient
+from console.slurm.records import AccountingJob
 from console.slurm.tail import LogFollower
 from tests.system.support import install_fake_aws, require_system
 
@@ -58,17 +58,34 @@ def follow_path(client: SlurmClient, word: str) -> list[Any]:
         return follower.poll(0.5)
 
 
+def accounting_job(job_id: str) -> AccountingJob:
+    """A history row whose id is ``job_id`` (efficiencies() sends the ids it is given)."""
+    return AccountingJob(job_id, "n", "u", "COMPLETED", 0, None, 1, "p", "", "", None, None, None)
+
+
+# Job ids this sweep submitted: cancelled at the end, and only they (other workers' tests
+# hold jobs of their own on the same cluster).
+SUBMITTED: list[str] = []
+
+
+def submit(client: SlurmClient, script: str, **options: Any) -> Any:
+    result = client.submit(script, **options)
+    SUBMITTED.append(result.job_id)
+    return result
+
+
 HELD = "#!/bin/bash\n#SBATCH --hold\n#SBATCH --cpus-per-task=1\n#SBATCH --time=1\ntrue\n"
 
 # path name -> how to drive it with a hostile word (a held job never runs: no CPU used)
 PATHS: dict[str, Callable[[SlurmClient, str], Any]] = {
-    "submit.name": lambda c, w: c.submit(HELD, name=w),
-    "submit.job_name": lambda c, w: c.submit(HELD, name="ok", job_name=w),
-    "submit.workdir": lambda c, w: c.submit(HELD, name="ok", workdir=f"/tmp/{w}"),
-    "submit.remote_dir": lambda c, w: SlurmClient(
-        c.transport, remote_dir=f"{c.remote_dir}/{w}"
-    ).submit(HELD, name="ok"),
-    "submit.output_dir": lambda c, w: c.submit(
+    "submit.name": lambda c, w: submit(c, HELD, name=w),
+    "submit.job_name": lambda c, w: submit(c, HELD, name="ok", job_name=w),
+    "submit.workdir": lambda c, w: submit(c, HELD, name="ok", workdir=f"/tmp/{w}"),
+    "submit.remote_dir": lambda c, w: submit(
+        SlurmClient(c.transport, remote_dir=f"{c.remote_dir}/{w}"), HELD, name="ok"
+    ),
+    "submit.output_dir": lambda c, w: submit(
+        c,
         HELD.replace("#SBATCH --hold\n", f"#SBATCH --hold\n#SBATCH --output=/tmp/smc-{w}/%j\n"),
         name="ok",
     ),
@@ -88,6 +105,24 @@ PATHS: dict[str, Callable[[SlurmClient, str], Any]] = {
     "hostnames.nodelist": lambda c, w: c.hostnames(w),
     "wait_until.job_id": lambda c, w: c.wait_until(w, lambda j: True, timeout=1),
     "lint.script": lambda c, w: c.lint(f"#!/bin/bash\n#SBATCH --partition={w}\n{w}\n"),
+    "job_detail.job_id": lambda c, w: c.job_detail(w, script=True),
+    "job_steps.job_id": lambda c, w: c.job_steps(w),
+    "job_script.job_id": lambda c, w: c.job_script(w),
+    "efficiency.job_id": lambda c, w: c.efficiency(w),
+    "efficiencies.job_id": lambda c, w: c.efficiencies([accounting_job(w)]),
+    "hold.job_id": lambda c, w: c.hold(w),
+    "release.job_id": lambda c, w: c.release(w),
+    "requeue.job_id": lambda c, w: c.requeue(w),
+    "set_time_limit.job_id": lambda c, w: c.set_time_limit(w, "10"),
+    "set_time_limit.limit": lambda c, w: c.set_time_limit("999999", w),
+    "signal.job_id": lambda c, w: c.signal(w, "USR1"),
+    "signal.signal": lambda c, w: c.signal("999999", w),
+    "node_detail.node": lambda c, w: c.node_detail(w),
+    # The test user is no Slurm admin: a drain that got past our checks is refused by
+    # Slurm, so the node is never drained; the reason still crosses the wire.
+    "drain.node": lambda c, w: c.drain(w, "maintenance"),
+    "drain.reason": lambda c, w: c.drain("localhost", w),
+    "resume.node": lambda c, w: c.resume(w),
 }
 NO_USER_INPUT = {
     "connection_info": "no arguments",
@@ -98,6 +133,7 @@ NO_USER_INPUT = {
     "default_partition": "no arguments",
     "queue": "booleans only",
     "find_by_token": "the token is ours (random hex) and only compared, never sent",
+    "partition_summary": "no arguments",
 }
 
 # Every place that hands a command to a transport or builds a shell line, and why it is
@@ -109,6 +145,10 @@ KNOWN_CALL_SITES = {
     ("SlurmClient._cleanup", "run"): "argv list (rm -rf -- paths)",
     ("SlurmClient._make_output_directories", "run"): "argv list (mkdir -p -- directories)",
     ("cancel.run", "run"): "argv list (scancel ID); the job id validated first",
+    ("_control.run", "run"): "argv list (scontrol hold/release/requeue/update, scancel "
+    "--signal); the job id, time limit and signal validated first",
+    ("_node_update.run", "run"): "argv list (scontrol update NodeName=N State=… Reason=…); "
+    "the node name validated, the reason one argv word",
     ("spawn_argv", "sh -c"): "constant SPAWN_SCRIPT; the program's argv positional",
     ("SlurmClient.node_gpus", "shlex.join"): "the ssh hop's remote line, every word quoted",
     ("LogFollower._start", "spawn"): "argv list: sh -c TAIL_SCRIPT with the path positional",
@@ -208,22 +248,7 @@ def client() -> Iterator[SlurmClient]:
     slurm = SlurmClient(transport, remote_dir=f"~/e2e/shell-{uuid.uuid4().hex[:8]}")
     yield slurm
     transport.close()
-    env = {**os.environ, "SLURM_CONF": system.slurm_conf}
-    held = subprocess.run(
-        ["squeue", "-h", "-u", system.user, "-t", "PD", "-o", "%i|%k|%r"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    # Held jobs from this sweep: our token as comment, and held (only HELD scripts are).
-    # Other workers' pending jobs carry a token too: cancelling those failed their tests.
-    ours = [
-        job_id
-        for job_id, comment, reason in (line.split("|", 2) for line in held.stdout.splitlines())
-        if comment.startswith("smconsole-") and reason.startswith("JobHeld")
-    ]
-    system.scancel(ours)
+    system.scancel(SUBMITTED)
     shutil.rmtree(Path(system.home, slurm.remote_dir[2:]), ignore_errors=True)
 
 
