@@ -133,7 +133,12 @@ def test_poll_diff_source_stops_when_told() -> None:
 def test_ctrl_c_ends_watch_cleanly(aws: MotoServer, tmp_path: Path) -> None:
     stack = EventsStack.create(aws)
     env = dict(os.environ, SMCONSOLE_EVENTS_QUEUE_URL=stack.queue_url, AWS_ENDPOINT_URL=aws.url)
-    code = "from console.cli.main import main; raise SystemExit(main(['watch']))"
+    # Ctrl+C as a terminal delivers it: SIGINT at its default disposition, even when this
+    # test runs under a shell's background job (which starts with SIGINT ignored).
+    code = (
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "from console.cli.main import main; raise SystemExit(main(['watch']))"
+    )
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
         env=env,
@@ -153,6 +158,7 @@ def test_ctrl_c_ends_watch_cleanly(aws: MotoServer, tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+    assert "waiting for sqs ReceiveMessage" not in err  # a long poll is no slow call
 
 
 def test_watch_finds_the_queue_in_the_terraform_outputs(
@@ -191,3 +197,26 @@ def test_watch_fires_alert_rules(
         time.sleep(0.05)
     time.sleep(0.2)
     assert out.read_text() == "training job prod-1 failed\n"
+
+
+def test_a_long_poll_is_not_reported_as_a_slow_call(aws: MotoServer) -> None:
+    """`watch` long-polls for 20 s by design: the slow-call notice must not fire for it,
+    while any other call on the same client that takes as long still is reported."""
+    from console.aws.call_watch import CallWatch
+
+    stack = EventsStack.create(aws, name="long-poll-quiet")
+    said: list[str] = []
+    watch = CallWatch(said.append, after=0.2, every=0.2)
+    sqs = aws.client("sqs")
+    watch.install(sqs.meta.events, "sqs")
+    sqs.receive_message(QueueUrl=stack.queue_url, WaitTimeSeconds=1)
+    time.sleep(0.3)
+    assert said == []
+
+    # The same client, a call that is not a long poll, held past the limit: reported.
+    def held(**_: Any) -> None:
+        time.sleep(0.6)  # returns None: botocore then sends the request itself
+
+    sqs.meta.events.register("before-send.sqs.GetQueueAttributes", held)
+    sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["All"])
+    assert said and said[0].startswith("waiting for sqs GetQueueAttributes")

@@ -21,6 +21,9 @@ AFTER_SECONDS = 1.0  # on a terminal: a person is watching
 # second of a busy endpoint would be noise in front of the output a script parses.
 QUIET_AFTER_SECONDS = 10.0
 EVERY_SECONDS = 5.0
+# Calls whose waiting is what was asked for: an SQS long poll holds for up to 20 s by
+# design (smconsole watch), and saying "waiting for sqs ReceiveMessage" every poll is noise.
+LONG_POLLS = frozenset({("sqs", "ReceiveMessage")})
 
 
 @dataclass
@@ -86,7 +89,11 @@ class CallWatch:
         """Hook a botocore client's event system (``client.meta.events``)."""
 
         def before(model: object, **_: object) -> None:
-            self.started(f"{service} {getattr(model, 'name', '?')}")
+            name = getattr(model, "name", "?")
+            if (service, name) in LONG_POLLS:
+                self.finished()  # nothing in flight worth a line on this thread
+                return
+            self.started(f"{service} {name}")
 
         def after(**_: object) -> None:
             self.finished()
