@@ -107,6 +107,13 @@ async def test_an_array_is_its_tasks_and_K_cancels_it_whole(
             lambda: not any(j.active for j in slurm.job_rows(array)),
             what="every task cancelled",
         )
+        # The outcome is written once scancel has answered: Slurm may show the tasks
+        # ended a moment before the worker gets there.
+        await wait_until(
+            pilot,
+            lambda: any(r["outcome"] == "ok" for r in audit_records()),
+            what="the audited outcome",
+        )
     cancels = [r for r in audit_records() if r["action"] == "slurm-cancel"]
     assert [(r["target"].rsplit(":", 1)[-1], r["outcome"]) for r in cancels] == [
         (array, "refused"),
