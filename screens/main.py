@@ -20,21 +20,24 @@ from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
 from textual.widgets import TabbedContent, TabPane
 
-from console.errors import translate
+from console.errors import SmError
 from screens import tabs
 from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
-from screens.kit.messages import IdentityResolved, Listed, PollHealthChanged
+from screens.kit.messages import Listed, PollHealthChanged
 from screens.kit.navigation import GoTo
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify, plain
 from screens.kit.poller import Poller
+from screens.kit.work import run_for_context
 from screens.status.view import StatusView
 from screens.tabs import TabSpec, build_view
 
 if TYPE_CHECKING:
     from console.config import Config
+    from console.context import ConsoleContext
+    from console.services.identity import CallerIdentity
 
 # Tabs marked ``eager`` in the registry are composed with the screen. The other tabs' views
 # (and their modules) come just after the first jobs are drawn, or when their tab is first
@@ -324,39 +327,28 @@ class MainScreen(Screen[None]):
         self._fetch_identity()
 
     def _fetch_identity(self) -> None:
-        host = console_host(self)
-        generation, context = host.generation, host.context
+        configured_region = console_host(self).context.config.region
 
-        def work() -> None:
-            try:
-                identity = context.identity.caller()
-                region = context.sessions.region
-            except Exception as exc:
-                self.post_message(
-                    IdentityResolved(generation, None, context.config.region, translate(exc))
-                )
-            else:
-                self.post_message(IdentityResolved(generation, identity, region))
+        def who(context: ConsoleContext) -> tuple[CallerIdentity, str]:
+            return context.identity.caller(), context.sessions.region
 
-        self.run_worker(
-            work,
+        run_for_context(
+            self,
+            who,
+            done=lambda found: self._identity_resolved(*found),
+            failed=lambda error: self._identity_resolved(None, configured_region, error),
             name="identity",
-            group="identity",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    @on(IdentityResolved)
-    def _identity_resolved(self, message: IdentityResolved) -> None:
-        if message.generation != console_host(self).generation:
-            return
-        self.query_one(ContextBar).set_identity(message.identity, message.region)
-        self.query_one(StatusView).set_identity(message.identity, message.region, message.error)
-        if message.error is not None:
-            self.query_one(ContextBar).set_health("sts", message.error.message)
+    def _identity_resolved(
+        self, identity: CallerIdentity | None, region: str, error: SmError | None = None
+    ) -> None:
+        self.query_one(ContextBar).set_identity(identity, region)
+        self.query_one(StatusView).set_identity(identity, region, error)
+        if error is not None:
+            self.query_one(ContextBar).set_health("sts", error.message)
             if self._identity_failures == 0:  # say it once, not on every retry
-                notify(self, message.error.one_line(), severity="error", title="who am I?")
+                notify(self, error.one_line(), severity="error", title="who am I?")
             # Ask again later (a blip at start-up must not leave "account unknown" for
             # the whole session): 2 s, 4 s, ... up to a minute.
             delay = min(IDENTITY_RETRY_MAX, 2.0 * 2**self._identity_failures)

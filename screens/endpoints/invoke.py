@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -21,17 +20,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label, Select, Static, TextArea
 
 from console import validate
-from console.errors import SmError, ValidationError, translate
+from console.errors import SmError, ValidationError
 from console.sanitize import clean_block
 from screens.kit.footer import ConsoleFooter
-from screens.kit.host import console_host
 from screens.kit.key_order import TextEditor, focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.services.endpoints import Endpoint, InvocationResult
@@ -59,16 +57,6 @@ class PayloadHistory:
 
     def recent(self, endpoint: str) -> Sequence[str]:
         return tuple(self._by_endpoint.get(endpoint, ()))
-
-
-@dataclass
-class InvocationFinished(Message):
-    """The endpoint answered (``result``) or the request failed (``error``)."""
-
-    generation: int
-    endpoint: str
-    result: InvocationResult | None = None
-    error: SmError | None = None
 
 
 def describe_answer(result: InvocationResult) -> str:
@@ -186,46 +174,34 @@ class InvokeScreen(Screen[None]):
         if self.sending:
             notify(self, "still waiting for the last answer", severity="warning", timeout=3)
             return
-        host = console_host(self)
-        generation, context = host.generation, host.context
         name, text, target = self.endpoint.name, self.payload.text, self.target_variant
         self.history.remember(name, text)
         self._history_index = 0
         self.sending = True
         self._show_response(Content(f"sending to {target or 'any variant'}…"))
-
-        def work() -> None:
-            try:
-                result = context.endpoints.invoke(
-                    name, text, content_type=CONTENT_TYPE, target_variant=target
-                )
-            except Exception as exc:
-                self.post_message(InvocationFinished(generation, name, error=translate(exc)))
-            else:
-                self.post_message(InvocationFinished(generation, name, result=result))
-
-        self.run_worker(
-            work, name=f"invoke {name}", group="invoke", thread=True, exit_on_error=False
+        run_for_context(
+            self,
+            lambda context: context.endpoints.invoke(
+                name, text, content_type=CONTENT_TYPE, target_variant=target
+            ),
+            done=self._answered,
+            failed=lambda error: self._failed(name, error),
+            name=f"invoke {name}",
+            group="invoke",
+            exclusive=False,
         )
 
-    @on(InvocationFinished)
-    def _finished(self, message: InvocationFinished) -> None:
-        message.stop()
+    def _failed(self, endpoint: str, error: SmError) -> None:
         self.sending = False
-        if message.generation != console_host(self).generation:
-            return
-        title = self.query_one("#invoke-response-title", Static)
-        if message.error is not None:
-            self.error, self.result = message.error, None
-            title.update(Content("Response: failed"))
-            self._show_response(Content(message.error.one_line()), failed=True)
-            notify(
-                self, message.error.one_line(), severity="error", title=f"invoke {message.endpoint}"
-            )
-            return
-        result = message.result
-        assert result is not None
+        self.error, self.result = error, None
+        self.query_one("#invoke-response-title", Static).update(Content("Response: failed"))
+        self._show_response(Content(error.one_line()), failed=True)
+        notify(self, error.one_line(), severity="error", title=f"invoke {endpoint}")
+
+    def _answered(self, result: InvocationResult) -> None:
+        self.sending = False
         self.error, self.result = None, result
+        title = self.query_one("#invoke-response-title", Static)
         title.update(Content(f"Response: {describe_answer(result)}"))
         self._show_response(Content(answer_body(result)))
 

@@ -37,9 +37,11 @@ from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import TextEditor, TextInput, focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.config import Config
+    from console.context import ConsoleContext
     from console.images import ImageRecord
 
 COMMON_INSTANCE_TYPES = (
@@ -151,13 +153,6 @@ def _lines(text: str, what: str) -> dict[str, str]:
 
 
 @dataclass
-class CatalogLoaded(Message):
-    region: str
-    images: tuple[ImageRecord, ...] = ()
-    error: SmError | None = None
-
-
-@dataclass
 class TrainingCreated(Message):
     generation: int
     name: str
@@ -264,27 +259,20 @@ class TrainingForm(ModalScreen[str | None]):
             self._show_catalog(_CATALOG[region])
             return
 
-        def work() -> None:
-            try:
-                from console.images import list_images
+        def load(context: ConsoleContext) -> tuple[ImageRecord, ...]:
+            from console.images import list_images  # the SDK catalog: only when asked
 
-                images = tuple(list_images(None, region, "training"))
-            except Exception as exc:
-                self.post_message(CatalogLoaded(region, error=translate(exc)))
-            else:
-                self.post_message(CatalogLoaded(region, images))
+            return tuple(list_images(None, region, "training"))
 
-        self.run_worker(work, name="image catalog", thread=True, exit_on_error=False)
+        def loaded(images: tuple[ImageRecord, ...]) -> None:
+            _CATALOG[region] = images
+            self._show_catalog(images)
 
-    @on(CatalogLoaded)
-    def _catalog_loaded(self, message: CatalogLoaded) -> None:
-        message.stop()
-        select = self.query_one("#tf-catalog", Select)
-        if message.error is not None:
-            select.prompt = f"catalog unavailable: {message.error.message}"
-            return
-        _CATALOG[message.region] = message.images
-        self._show_catalog(message.images)
+        def failed(error: SmError) -> None:
+            select = self.query_one("#tf-catalog", Select)
+            select.prompt = f"catalog unavailable: {error.message}"
+
+        run_for_context(self, load, done=loaded, failed=failed, name="image catalog")
 
     def _show_catalog(self, images: tuple[ImageRecord, ...]) -> None:
         select: Select[str] = self.query_one("#tf-catalog", Select)

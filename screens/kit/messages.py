@@ -13,7 +13,6 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from console.errors import SmError
-    from console.services.identity import CallerIdentity
 
 T = TypeVar("T")
 
@@ -44,16 +43,6 @@ class PollHealthChanged(Message):
 
     resource: str
     problem: str | None
-
-
-@dataclass
-class IdentityResolved(Message):
-    """STS told us who we are, and the session which region we are in."""
-
-    generation: int
-    identity: CallerIdentity | None
-    region: str
-    error: SmError | None = None
 
 
 @dataclass

@@ -5,37 +5,35 @@ curves on top, then params, latest metrics, tags, artifacts and the registry ver
 made from the run. Compare (2+ marked runs): the same curves overlaid, params side by
 side with the ones that differ highlighted (``p`` shows only those), latest metrics.
 
-One worker loads everything through ``context.mlflow`` (never a widget); the result comes
-back as a message and is dropped if the console's context changed meanwhile.
+One worker loads everything through ``context.mlflow`` (never a widget), run by
+``run_for_context``: the answer is dropped if the console's context changed meanwhile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from console.errors import SmError, translate
+from console.errors import SmError
 from console.mlflow import columns as cols
 from console.mlflow.records import Artifact, MlflowRun, ModelVersion
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
-from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
 from screens.kit.key_order import focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
 from screens.mlflow.series import Series
 from screens.mlflow.table import status_word
 
@@ -43,27 +41,48 @@ if TYPE_CHECKING:
     from console.context import ConsoleContext
     from screens.mlflow.chart import MetricChart
 
+R = TypeVar("R")
+
 # Metric keys charted per screen (each is one request per run).
 MAX_CHART_KEYS = 8
 
 
-@dataclass
-class RunLoaded(Message):
-    generation: int
-    run_id: str
-    run: MlflowRun | None = None
+@dataclass(frozen=True)
+class LoadedRun:
+    """What the run detail shows: the run, its curves, artifacts and registry versions."""
+
+    run: MlflowRun
+    histories: dict[str, list[Series]] = field(default_factory=dict)
     artifacts: tuple[Artifact, ...] = ()
-    histories: dict[str, list[Series]] = field(default_factory=dict)
     versions: tuple[ModelVersion, ...] = ()
-    error: SmError | None = None
 
 
-@dataclass
-class RunsCompared(Message):
-    generation: int
-    runs: tuple[MlflowRun, ...] = ()
+@dataclass(frozen=True)
+class ComparedRuns:
+    """What the compare screen shows: the runs and their overlaid curves."""
+
+    runs: tuple[MlflowRun, ...]
     histories: dict[str, list[Series]] = field(default_factory=dict)
-    error: SmError | None = None
+
+
+def load_run(context: ConsoleContext, run_id: str) -> LoadedRun:
+    """One run with its curves; artifacts and versions best effort (worker thread)."""
+    run = context.mlflow.get_run(run_id)
+    histories = load_histories(context, [run])
+    artifacts: tuple[Artifact, ...] = ()
+    versions: tuple[ModelVersion, ...] = ()
+    try:  # best effort: the run is what matters
+        artifacts = tuple(context.mlflow.list_artifacts(run_id))
+        versions = tuple(context.mlflow.model_versions_for_run(run_id))
+    except Exception:  # noqa: S110 - shown as "none" rather than failing the screen
+        pass
+    return LoadedRun(run, histories, artifacts, versions)
+
+
+def compare_runs(context: ConsoleContext, run_ids: Sequence[str]) -> ComparedRuns:
+    """The runs and their curves (worker thread)."""
+    runs = tuple(context.mlflow.get_run(r) for r in run_ids)
+    return ComparedRuns(runs, load_histories(context, runs))
 
 
 def load_histories(context: ConsoleContext, runs: Sequence[MlflowRun]) -> dict[str, list[Series]]:
@@ -133,15 +152,9 @@ class ChartScreen(Screen[None]):
         await body.mount(Static(Content(text), classes="failure"))
         notify(self, text, severity="error", title="MLflow")
 
-    def _run_worker(self, work: Callable[[], None]) -> None:
-        self.run_worker(
-            work,
-            name="mlflow-detail",
-            group="mlflow-detail",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+    def load(self, call: Callable[[ConsoleContext], R], done: Callable[[R], object]) -> None:
+        """Run ``call`` for the current context; ``done`` with its value, or the error."""
+        run_for_context(self, call, done=done, failed=self.show_error, name="mlflow-detail")
 
 
 class RunDetailScreen(ChartScreen):
@@ -154,35 +167,10 @@ class RunDetailScreen(ChartScreen):
         self.run: MlflowRun | None = None
 
     def action_reload(self) -> None:
-        host = console_host(self)
-        generation, context, run_id = host.generation, host.context, self.run_id
+        run_id = self.run_id
+        self.load(lambda context: load_run(context, run_id), self._loaded)
 
-        def work() -> None:
-            try:
-                run = context.mlflow.get_run(run_id)
-                histories = load_histories(context, [run])
-            except Exception as exc:
-                self.post_message(RunLoaded(generation, run_id, error=translate(exc)))
-                return
-            artifacts: tuple[Artifact, ...] = ()
-            versions: tuple[ModelVersion, ...] = ()
-            try:  # best effort: the run is what matters
-                artifacts = tuple(context.mlflow.list_artifacts(run_id))
-                versions = tuple(context.mlflow.model_versions_for_run(run_id))
-            except Exception:  # noqa: S110 - shown as "none" rather than failing the screen
-                pass
-            self.post_message(RunLoaded(generation, run_id, run, artifacts, histories, versions))
-
-        self._run_worker(work)
-
-    @on(RunLoaded)
-    async def _loaded(self, message: RunLoaded) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
-        if message.run is None:
-            await self.show_error(message.error)
-            return
+    async def _loaded(self, message: LoadedRun) -> None:
         run = self.run = message.run
         self.query_one("#run-title", Static).update(
             Content(f"MLflow run {run.label} · {status_word(run.status)} · {run.run_id}")
@@ -253,27 +241,12 @@ class CompareScreen(ChartScreen):
         self.only_differing = False
 
     def action_reload(self) -> None:
-        host = console_host(self)
-        generation, context, run_ids = host.generation, host.context, self.run_ids
+        run_ids = self.run_ids
+        self.load(lambda context: compare_runs(context, run_ids), self._compared)
 
-        def work() -> None:
-            try:
-                runs = tuple(context.mlflow.get_run(r) for r in run_ids)
-                histories = load_histories(context, runs)
-            except Exception as exc:
-                self.post_message(RunsCompared(generation, error=translate(exc)))
-                return
-            self.post_message(RunsCompared(generation, runs, histories))
-
-        self._run_worker(work)
-
-    @on(RunsCompared)
-    async def _compared(self, message: RunsCompared) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
+    async def _compared(self, message: ComparedRuns) -> None:
         if not message.runs:
-            await self.show_error(message.error)
+            await self.show_error(None)
             return
         self.runs = message.runs
         self.chart.set_histories(message.histories)

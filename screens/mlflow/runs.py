@@ -38,7 +38,7 @@ from screens.kit.filter_bar import FilterBar
 from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
-from screens.kit.messages import PollFailed
+from screens.kit.messages import Listed, PollFailed
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
@@ -65,12 +65,6 @@ class RunsSnapshot:
     fetched_at: datetime
     # False: the first page(s) of a listing still being fetched.
     complete: bool = True
-
-
-@dataclass
-class RunsListed(Message):
-    generation: int
-    snapshot: RunsSnapshot
 
 
 @dataclass
@@ -168,14 +162,13 @@ class RunsView(TableView):
                 runs.extend(page)
                 if early and len(page) == PAGE_SIZE:  # a full page: more may follow
                     partial = RunsSnapshot(tuple(runs), search, datetime.now(UTC), False)
-                    self.post_message(RunsListed(generation, partial))  # thread-safe
+                    self.post_message(Listed("mlflow-runs", generation, partial))  # thread-safe
                 early = False
             return RunsSnapshot(tuple(runs), search, datetime.now(UTC))
 
         yield Poller[RunsSnapshot](
             "mlflow-runs",
             fetch,
-            result=RunsListed,
             transitional=lambda snapshot: False,
             schedule=schedule_for(self.config.poll, "experiments"),
             id="runs-poller",
@@ -187,8 +180,10 @@ class RunsView(TableView):
         return self.query_one(RunsTable)
 
     # --- polling -----------------------------------------------------------------------
-    @on(RunsListed)
-    def _listed(self, message: RunsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[RunsSnapshot]) -> None:
+        if message.resource != "mlflow-runs":
+            return
         message.stop()
         if message.generation != console_host(self).generation:
             return

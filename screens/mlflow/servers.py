@@ -23,10 +23,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Static
 
-from console.errors import NotFoundError, SmError, translate
+from console.errors import NotFoundError, SmError
 from console.mlflow.records import TrackingServer
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
@@ -39,6 +38,7 @@ from screens.kit.plain import notify
 from screens.kit.polled_screen import PolledScreen
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -62,14 +62,6 @@ class ServersListing:
     @property
     def transitional(self) -> bool:
         return any(server.status in TRANSITIONAL for server in self.items)
-
-
-@dataclass
-class UrlCreated(Message):
-    generation: int
-    name: str
-    url: str = ""
-    error: SmError | None = None
 
 
 class ServersFeed:
@@ -206,41 +198,30 @@ class ServersView(TableView):
         server = self._selected()
         if server is None:
             return
-        host = console_host(self)
-        generation, context, name = host.generation, host.context, server.name
+        name = server.name
 
-        def work() -> None:
-            try:
-                url = context.mlflow_servers.presigned_url(name)
-            except Exception as exc:
-                self.post_message(UrlCreated(generation, name, error=translate(exc)))
-            else:
-                self.post_message(UrlCreated(generation, name, url))
+        def failed(error: SmError) -> None:
+            notify(self, error.one_line(), severity="error", title=f"MLflow UI of {name}")
 
-        self.run_worker(
-            work,
+        run_for_context(
+            self,
+            lambda context: context.mlflow_servers.presigned_url(name),
+            done=lambda url: self._url_created(name, url),
+            failed=failed,
             name="presigned url",
             group="url",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
         )
 
-    @on(UrlCreated)
-    def _url_created(self, message: UrlCreated) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
+    def _url_created(self, name: str, url: str) -> None:
+        if not url:
+            notify(self, "no URL in the answer", severity="error", title=f"MLflow UI of {name}")
             return
-        if message.error is not None or not message.url:
-            text = message.error.one_line() if message.error else "no URL in the answer"
-            notify(self, text, severity="error", title=f"MLflow UI of {message.name}")
-            return
-        self.last_url = message.url
-        self.app.copy_to_clipboard(message.url)
+        self.last_url = url
+        self.app.copy_to_clipboard(url)
         notify(
             self,
-            f"{message.url}\nlogs in by itself; expires in 5 minutes; {CLIPBOARD_HINT}",
-            title=f"MLflow UI of {message.name}",
+            f"{url}\nlogs in by itself; expires in 5 minutes; {CLIPBOARD_HINT}",
+            title=f"MLflow UI of {name}",
             timeout=10,
         )
 

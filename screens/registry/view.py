@@ -15,7 +15,6 @@ left alone, with a conflict message, if another operator changed it since it was
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -23,10 +22,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Static
 
-from console.errors import translate
+from console.errors import SmError, translate
 from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, ModelPackage
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
@@ -39,6 +37,7 @@ from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
+from screens.kit.work import run_for_context
 from screens.registry.evidence import EvidencePane
 from screens.registry.feed import PENDING, RegistryFeed, RegistrySnapshot
 from screens.registry.history import HistoryScreen
@@ -53,15 +52,6 @@ if TYPE_CHECKING:
 DIALOG_NAMES = 6
 VERBS = {"Approved": ("approve", "approved"), "Rejected": ("reject", "rejected")}
 ACTIONS = {"Approved": "model-package-approve", "Rejected": "model-package-reject"}
-
-
-@dataclass
-class RunsRead(Message):
-    """The MLflow runs behind the shown versions were read (for the evidence pane)."""
-
-    generation: int
-    runs: dict[str, RunMetrics]
-    note: str
 
 
 def decision_summary(results: list[ApprovalResult], labels: dict[str, str], done: str) -> str:
@@ -219,8 +209,7 @@ class RegistryView(TableView):
     def _read_runs(self) -> None:
         """Read the shown versions' MLflow runs apart from the poll (MLflow may be slow or
         down: the table and the report evidence never wait for it). Only one at a time."""
-        host = console_host(self)
-        context, generation, snapshot = host.context, host.generation, self.snapshot
+        context, snapshot = console_host(self).context, self.snapshot
         if snapshot is None or self._runs_reading or not context.mlflow.configured:
             return
         cursor = self.table.cursor_item()
@@ -230,31 +219,30 @@ class RegistryView(TableView):
         self._runs_reading = True
         self._runs_asked.update(p.arn for p in packages)
 
-        def work() -> None:
+        def read(context: ConsoleContext) -> tuple[dict[str, RunMetrics], str]:
             try:
-                runs, note = context.evidence.runs.runs_for(packages)
+                return context.evidence.runs.runs_for(packages)
             except Exception as exc:  # one line in the pane, never a broken pane
-                runs, note = {}, f"MLflow run metrics unavailable: {translate(exc).one_line()}"
-            self.post_message(RunsRead(generation, runs, note))
+                return {}, f"MLflow run metrics unavailable: {translate(exc).one_line()}"
 
-        self.run_worker(
-            work, name="run evidence", group="run-evidence", thread=True, exit_on_error=False
+        run_for_context(
+            self, read, done=self._runs_read, failed=self._runs_failed, name="run evidence"
         )
 
-    @on(RunsRead)
-    def _runs_read(self, message: RunsRead) -> None:
-        message.stop()
+    def _runs_read(self, found: tuple[dict[str, RunMetrics], str]) -> None:
         self._runs_reading = False
-        if message.generation != console_host(self).generation:
-            return
-        self.runs, self.run_note = message.runs, message.note
+        self.runs, self.run_note = found
         # Redrawn even if nothing changed: the cursor may have moved to a version the
         # lookup did not cover, which this asks for.
         self.show_preview()
 
+    def _runs_failed(self, error: SmError) -> None:
+        self._runs_reading = False  # ``read`` answers every error itself; kept for safety
+
     def reset(self) -> None:
         """Context switched: forget rows, poll the new context."""
         self.runs, self.run_note = {}, ""
+        self._runs_reading = False  # a read for the old context is dropped, never answered
         self._runs_asked.clear()
         self.feed = RegistryFeed(console_host(self).context)
         self.snapshot = None
