@@ -132,3 +132,114 @@ def test_the_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
     probe.write_text("def f():\n    from console import demo\n    import console.cli.main\n")
     assert offenders([probe], "console.demo", tmp_path) == ["probe.py: console.demo"]
     assert offenders([probe], "console.cli", tmp_path) == ["probe.py: console.cli.main"]
+
+
+PACKAGES = ("console", "screens", "themes")
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_only(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def runtime_imports(path: Path, known: set[str], root: Path = ROOT) -> set[str]:
+    """The project modules ``path`` imports when it runs: at module level or inside
+    functions (a lazy import still closes a cycle, it only hides it until that call),
+    but not under ``if TYPE_CHECKING:`` (never executed)."""
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if _type_checking_only(node):
+            return
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                # `from a import b`: the module a.b if there is one, else a's attribute
+                targets.append(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+        found.update(t for t in targets if t in known and t != name)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def import_graph(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> dict[str, set[str]]:
+    paths = [p for package in packages for p in sorted((root / package).rglob("*.py"))]
+    known = {module_name(p, root) for p in paths}
+    return {module_name(p, root): runtime_imports(p, known, root) for p in paths}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def strongconnect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(graph.get(node, ())):
+            if other not in index:
+                strongconnect(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            strongconnect(node)
+    return sorted(found)
+
+
+def test_no_import_cycle_between_modules() -> None:
+    """A cycle (even through an import inside a function) means two modules that cannot
+    be understood, tested or moved apart: one of them owns something the other needs."""
+    graph = import_graph()
+    assert len(graph) > 100, "the scan found too few modules"
+    assert cycles(graph) == []
+
+
+def test_the_cycle_scan_sees_function_level_and_relative_imports(tmp_path: Path) -> None:
+    """The cycle check would pass vacuously if the scan missed lazy or relative imports."""
+    package = tmp_path / "console"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from console import b\n")
+    (package / "b.py").write_text("def f():\n    from . import c\n")
+    (package / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from console import b\n"
+        "def g():\n    import console.a\n"
+    )
+    graph = import_graph(tmp_path, ("console",))
+    assert graph["console.c"] == {"console.a"}  # the TYPE_CHECKING import is not counted
+    assert cycles(graph) == [["console.a", "console.b", "console.c"]]

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from console.demo.moto_state import patch, utc_now
+
 REGION = "us-east-1"
 FAKE_ACCESS_KEY = "demo-access-key-not-real"
 FAKE_SECRET_KEY = "demo-secret-key-not-real"
@@ -59,11 +61,6 @@ STATUS_MESSAGES = {
 
 
 # --------------------------------------------------------------------------- time helpers
-def utc_now() -> datetime:
-    """Naive UTC, the form moto keeps its own timestamps in (mixing forms breaks filters)."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def epoch_ms(moment: datetime) -> int:
     return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
 
@@ -92,19 +89,6 @@ def evaluation_report(fam: Family, metrics: dict[str, float]) -> bytes:
     }
     area = _REPORT_AREAS.get(fam.style, "metrics")
     return json.dumps({area: held_out}).encode()
-
-
-def patch(obj: Any, **values: Any) -> None:
-    """Set attributes on a live moto object in one atomic step.
-
-    moto builds describe responses by iterating the object's ``__dict__`` in a server
-    thread; adding a key while that runs raises "dictionary changed size during
-    iteration". Swapping in a new dict is atomic, so a concurrent reader sees the old
-    state or the new one, never a half-written mix.
-    """
-    merged = dict(obj.__dict__)
-    merged.update(values)
-    obj.__dict__ = merged
 
 
 def append_log_events(logs: Any, group: str, stream: str, events: list[tuple[int, str]]) -> None:
@@ -1777,7 +1761,7 @@ class _Seeder:
         )
         cluster = self.backend.clusters[CLUSTER_NAME]
         created = self.now - timedelta(days=16, hours=2)
-        from console.demo.moto_extras import demo_cluster_node
+        from console.demo.cluster_nodes import demo_cluster_node
 
         nodes: dict[str, Any] = {}
         for index, node in enumerate(cluster.nodes.values()):
@@ -1817,7 +1801,7 @@ class _Seeder:
     ) -> None:
         """The cluster's event history (ListClusterEvents): creation, each group and
         instance coming up, a slurmdbd outage and the GPU failure on the bad worker."""
-        from console.demo.moto_extras import add_cluster_event
+        from console.demo.cluster_nodes import add_cluster_event
 
         # Its own generator: the account's other seeded data stays as it was.
         rng = random.Random(1701)

@@ -9,7 +9,7 @@ then a new training job starts and a new model package waits for approval.
 
 All randomness comes from one seeded :class:`random.Random`, so a run is repeatable.
 Changes go straight onto moto's in-process objects, each one an atomic attribute swap
-(:func:`console.demo.seed.patch`) made under the lock shared with the demo's moto handlers.
+(:func:`console.demo.moto_state.patch`) made under the lock shared with the demo's moto handlers.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from console.demo.moto_extras import DemoState, add_cluster_event, apply_endpoint_config
+from console.demo.cluster_nodes import add_cluster_event
+from console.demo.moto_extras import DemoState, apply_endpoint_config
+from console.demo.moto_state import patch, utc_now
 from console.demo.seed import (
     FAILURES,
     FAMILIES,
@@ -39,14 +41,12 @@ from console.demo.seed import (
     failure_lines,
     family_of,
     metric_values,
-    patch,
     preamble_lines,
     progress_line,
     stream_names,
     success_lines,
     training_request,
     transition,
-    utc_now,
 )
 
 # Ticks spent in each secondary status before moving on (Training ends on steps instead).

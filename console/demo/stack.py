@@ -391,7 +391,7 @@ class DemoStack:
         """Show each job's MLflow run in DescribeTrainingJob (MlflowDetails), as AWS does."""
         from moto.sagemaker.models import sagemaker_backends
 
-        from console.demo.seed import patch
+        from console.demo.moto_state import patch
 
         world = self._world()
         backend = sagemaker_backends[world.account_id][world.region]

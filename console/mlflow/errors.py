@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from console.errors import (
+from console.error_kinds import (
     AccessDeniedError,
     ConflictError,
     CredentialsError,
