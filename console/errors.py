@@ -1,4 +1,5 @@
-"""Our error types (defined in :mod:`console.error_kinds`) and the one place that translates library errors into them.
+"""Our error types (defined in :mod:`console.error_kinds`) and the one place that
+translates library errors into them.
 
 Every failure an operator can cause or meet (bad input, missing credentials, throttling,
 an endpoint that does not implement a call) becomes an :class:`SmError` with a one-line

@@ -1,6 +1,6 @@
 """The Endpoints table: one row per endpoint, keyed by name, with its traffic split.
 
-Rows are described endpoints (see :mod:`screens.endpoints.feed`), so the split and the
+Rows are described endpoints (see :mod:`console.services.endpoints_feed`), so the split and the
 instance counts are in the table itself: an A/B test in progress reads ``50/50→90/10``.
 """
 

@@ -19,8 +19,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
+from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from screens.endpoints.detail import EndpointDetailScreen
-from screens.endpoints.feed import EndpointsFeed, EndpointsSnapshot
 from screens.endpoints.invoke import InvokeScreen, PayloadHistory
 from screens.endpoints.render import split_summary, variants_table
 from screens.endpoints.table import EndpointsTable

@@ -109,7 +109,7 @@ class NodesSnapshot:
 
 
 @dataclass(frozen=True)
-class JobsSnapshot:
+class SlurmJobsSnapshot:
     items: tuple[Any, ...]  # SlurmJob or AccountingJob
     all_users: bool
     note: str  # e.g. "accounting is off"
@@ -135,13 +135,13 @@ class NodesListed(Message):
 @dataclass
 class QueueListed(Message):
     generation: int
-    snapshot: JobsSnapshot
+    snapshot: SlurmJobsSnapshot
 
 
 @dataclass
 class HistoryListed(Message):
     generation: int
-    snapshot: JobsSnapshot
+    snapshot: SlurmJobsSnapshot
 
 
 @dataclass
@@ -185,21 +185,21 @@ def fetch_nodes(context: ConsoleContext, state: HyperPodState) -> NodesSnapshot:
     return NodesSnapshot(cluster, rows, slurm_error, aws_error, state.now())
 
 
-def fetch_queue(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot:
+def fetch_queue(context: ConsoleContext, state: HyperPodState) -> SlurmJobsSnapshot:
     all_users = state.all_users
     jobs = state.session.client().queue(all_users=all_users, include_finished=True)
-    return JobsSnapshot(tuple(jobs), all_users, "", state.now())
+    return SlurmJobsSnapshot(tuple(jobs), all_users, "", state.now())
 
 
-def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot:
+def fetch_history(context: ConsoleContext, state: HyperPodState) -> SlurmJobsSnapshot:
     from console.slurm.client import AccountingDisabledError
 
     all_users = state.all_users
     try:
         jobs = state.session.client().history(all_users=all_users, limit=500)
     except AccountingDisabledError as exc:
-        return JobsSnapshot((), all_users, exc.message, state.now())
-    return JobsSnapshot(tuple(jobs), all_users, "", state.now())
+        return SlurmJobsSnapshot((), all_users, exc.message, state.now())
+    return SlurmJobsSnapshot(tuple(jobs), all_users, "", state.now())
 
 
 def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
@@ -453,7 +453,7 @@ class QueuePane(HyperPodPane):
         job: SlurmJob
 
     def compose(self) -> ComposeResult:
-        poller = PanePoller[JobsSnapshot](
+        poller = PanePoller[SlurmJobsSnapshot](
             "slurm-queue",
             bind_state(fetch_queue, self.state),
             result=QueueListed,
@@ -563,7 +563,7 @@ class HistoryPane(HyperPodPane):
     ]
 
     def compose(self) -> ComposeResult:
-        poller = PanePoller[JobsSnapshot](
+        poller = PanePoller[SlurmJobsSnapshot](
             "slurm-history",
             bind_state(fetch_history, self.state),
             result=HistoryListed,

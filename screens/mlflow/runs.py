@@ -34,6 +34,7 @@ from textual.widgets import Input, SelectionList, Static
 from console.errors import SmError, ValidationError, translate
 from console.mlflow import columns as cols
 from console.mlflow.records import MlflowExperiment, MlflowRun
+from console.services.mlflow_feed import RunsSnapshot
 from screens.kit.filter_bar import FilterBar
 from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
@@ -56,15 +57,6 @@ MAX_DIFFERING = 12
 # imported here: it is off the start-up path); the first page of the first listing is
 # shown on its own.
 PAGE_SIZE = 1000
-
-
-@dataclass(frozen=True)
-class RunsSnapshot:
-    runs: tuple[MlflowRun, ...]
-    search: str
-    fetched_at: datetime
-    # False: the first page(s) of a listing still being fetched.
-    complete: bool = True
 
 
 @dataclass

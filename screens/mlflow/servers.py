@@ -15,8 +15,7 @@ a handful; the describe is cached by LastModifiedTime). Endpoints without manage
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -25,8 +24,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
-from console.errors import NotFoundError, SmError
+from console.errors import SmError
 from console.mlflow.records import TrackingServer
+from console.services.mlflow_feed import ServersFeed, ServersListing
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.footer import ConsoleFooter
@@ -42,50 +42,12 @@ from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.config import Config
-    from console.context import ConsoleContext
 
 # TrackingServerStatus values from which a start / a stop makes sense.
 STARTABLE = frozenset({"Stopped", "StartFailed"})
 STOPPABLE = frozenset(
     {"Created", "Started", "Updated", "UpdateFailed", "StopFailed", "MaintenanceComplete"}
 )
-TRANSITIONAL = frozenset(
-    {"Creating", "Updating", "Deleting", "Stopping", "Starting", "MaintenanceInProgress"}
-)
-
-
-@dataclass(frozen=True)
-class ServersListing:
-    items: tuple[TrackingServer, ...]
-    fetched_at: datetime
-
-    @property
-    def transitional(self) -> bool:
-        return any(server.status in TRANSITIONAL for server in self.items)
-
-
-class ServersFeed:
-    """Lists the servers and describes the ones that changed (worker thread; polls of
-    one feed never overlap, so its cache has one writer at a time)."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[datetime | None, str, TrackingServer]] = {}
-
-    def fetch(self, context: ConsoleContext) -> ServersListing:
-        service = context.mlflow_servers
-        found: list[TrackingServer] = []
-        for summary in service.list_servers():
-            cached = self._cache.get(summary.name)
-            if cached is not None and cached[:2] == (summary.modified, summary.status):
-                found.append(cached[2])
-                continue
-            try:
-                full = service.describe_server(summary.name)
-            except NotFoundError:
-                continue  # deleted between the list and the describe
-            self._cache[summary.name] = (summary.modified, summary.status, full)
-            found.append(full)
-        return ServersListing(tuple(found), datetime.now(UTC))
 
 
 class ServersTable(KeyedTable[TrackingServer]):

@@ -15,8 +15,6 @@ training job (``MlflowDetails`` first, then run tags) and opens it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -25,7 +23,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
-from console.mlflow.records import MlflowExperiment, MlflowRun
+from console.mlflow.records import MlflowRun
+from console.services.mlflow_feed import ExperimentsSnapshot, fetch_experiments
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.messages import Listed, PollFailed
@@ -39,25 +38,9 @@ from screens.mlflow.table import ExperimentsTable
 
 if TYPE_CHECKING:
     from console.config import Config
-    from console.context import ConsoleContext
 
 # The info line without a tracking URI: the tab's other sources still work.
 NO_MLFLOW_HINT = "no MLflow: e SageMaker Experiments, T servers"
-# Run counts are capped (counting means listing runs): "200+" is enough to size a table.
-COUNT_CAP = 200
-
-
-@dataclass(frozen=True)
-class ExperimentsSnapshot:
-    items: tuple[MlflowExperiment, ...]
-    fetched_at: datetime
-    target: str
-
-
-def fetch_experiments(context: ConsoleContext) -> ExperimentsSnapshot:
-    """One listing with capped run counts (worker thread)."""
-    items = context.mlflow.list_experiments(with_counts=True, count_cap=COUNT_CAP)
-    return ExperimentsSnapshot(tuple(items), datetime.now(UTC), context.mlflow.describe_target())
 
 
 class ExperimentsView(TableView):

@@ -9,9 +9,6 @@ reported as notifications.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -21,6 +18,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from console.services.notebooks import DELETABLE_STATUSES
+from console.services.notebooks_feed import NotebooksSnapshot, fetch_notebooks
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
@@ -34,31 +32,10 @@ from screens.notebooks.url import NotebookUrlScreen
 
 if TYPE_CHECKING:
     from console.config import PollIntervals
-    from console.context import ConsoleContext
     from console.services.notebooks import NotebookSummary
 
-LIST_LIMIT = 1000
 STARTABLE = frozenset({"Stopped", "Failed"})
 STOPPABLE = frozenset({"InService"})
-
-
-@dataclass(frozen=True)
-class NotebooksSnapshot:
-    items: tuple[NotebookSummary, ...]
-    fetched_at: datetime
-
-    @property
-    def transitional(self) -> bool:
-        return any(notebook.transitional for notebook in self.items)
-
-    def counts(self) -> Counter[str]:
-        return Counter(notebook.status for notebook in self.items)
-
-
-def fetch_notebooks(context: ConsoleContext) -> NotebooksSnapshot:
-    """One listing (the list carries everything the table shows). Worker thread."""
-    items = tuple(context.notebooks.list_notebooks(limit=LIST_LIMIT))
-    return NotebooksSnapshot(items, datetime.now(UTC))
 
 
 class NotebooksView(TableView):

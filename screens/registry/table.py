@@ -19,7 +19,7 @@ from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.registry import ModelPackage
-    from screens.registry.feed import GroupRow
+    from console.services.registry_feed import GroupRow
 
 MARK = "●"
 OPEN = "▸"

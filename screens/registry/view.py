@@ -26,6 +26,7 @@ from textual.widgets import Static
 
 from console.errors import SmError, translate
 from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, ModelPackage
+from console.services.registry_feed import PENDING, RegistryFeed, RegistrySnapshot
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
@@ -39,7 +40,6 @@ from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
 from screens.kit.work import run_for_context
 from screens.registry.evidence import EvidencePane
-from screens.registry.feed import PENDING, RegistryFeed, RegistrySnapshot
 from screens.registry.history import HistoryScreen
 from screens.registry.table import GroupsTable, PackagesTable
 

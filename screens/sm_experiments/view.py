@@ -14,8 +14,6 @@ one list call; components still InProgress are described again on every poll.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -28,8 +26,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from console.errors import NotFoundError
 from console.services.experiments import Experiment, Trial, TrialComponent
+from console.services.sm_experiments_feed import (
+    ComponentsFeed,
+    SmListing,
+    fetch_sm_experiments,
+    fetch_trials,
+)
 from screens.kit.filter_bar import FilterBar
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
@@ -54,62 +57,7 @@ if TYPE_CHECKING:
     from console.config import Config
     from console.context import ConsoleContext
 
-LIST_LIMIT = 1000
-# Components described per poll; any beyond show their summary (no parameters/metrics
-# until `enter`). Trials rarely have more than a handful.
-DESCRIBE_LIMIT = 50
-# Component states whose parameters/metrics still change.
-TRANSITIONAL = frozenset({"InProgress", "Stopping"})
 SOURCE_HINT = "SageMaker Experiments · e: back to MLflow"
-
-
-@dataclass(frozen=True)
-class SmListing:
-    """One poll of one level (experiments, trials or components)."""
-
-    items: tuple[Any, ...]
-    fetched_at: datetime
-
-    @property
-    def transitional(self) -> bool:
-        return any(getattr(item, "status", "") in TRANSITIONAL for item in self.items)
-
-
-class ComponentsFeed:
-    """Lists a trial's components and describes the ones that changed (worker thread).
-
-    Polls never overlap (the poller waits for one to end before scheduling the next), so
-    the cache is only ever touched by one thread at a time.
-    """
-
-    def __init__(self, trial: str) -> None:
-        self.trial = trial
-        self._cache: dict[str, tuple[datetime | None, TrialComponent]] = {}
-
-    def fetch(self, context: ConsoleContext) -> SmListing:
-        service = context.experiments
-        found: list[TrialComponent] = []
-        for index, summary in enumerate(
-            service.list_trial_components(self.trial, limit=LIST_LIMIT)
-        ):
-            cached = self._cache.get(summary.name)
-            if (
-                cached is not None
-                and cached[0] == summary.modified
-                and cached[1].status not in TRANSITIONAL
-            ):
-                found.append(cached[1])
-                continue
-            if index >= DESCRIBE_LIMIT:
-                found.append(summary)
-                continue
-            try:
-                full = service.describe_trial_component(summary.name)
-            except NotFoundError:
-                continue  # deleted between the list and the describe
-            self._cache[summary.name] = (summary.modified, full)
-            found.append(full)
-        return SmListing(tuple(found), datetime.now(UTC))
 
 
 def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None) -> None:
@@ -195,8 +143,7 @@ class SmExperimentsView(SmLevelView):
         return SmExperimentsTable(id="sm-experiments-table")
 
     def fetch(self, context: ConsoleContext) -> SmListing:
-        items = tuple(context.experiments.list_experiments(limit=LIST_LIMIT))
-        return SmListing(items, datetime.now(UTC))
+        return fetch_sm_experiments(context)
 
     def open_item(self, key: str) -> None:
         experiment = self.table.items.get(key)
@@ -222,8 +169,7 @@ class TrialsView(SmLevelView):
         return TrialsTable(id="sm-trials-table")
 
     def fetch(self, context: ConsoleContext) -> SmListing:
-        items = tuple(context.experiments.list_trials(self.experiment.name, limit=LIST_LIMIT))
-        return SmListing(items, datetime.now(UTC))
+        return fetch_trials(context, self.experiment.name)
 
     def open_item(self, key: str) -> None:
         trial = self.table.items.get(key)

@@ -22,16 +22,16 @@ import pytest
 import screens.notebooks.view
 from console.aws.metrics import ApiMetrics, BudgetSnapshot, ServiceBudget
 from console.services.endpoints import Endpoint, EndpointVariant
+from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from console.services.jobs import JobSummary
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from console.services.notebooks import NotebookSummary
-from screens.endpoints.feed import EndpointsFeed, EndpointsSnapshot
+from console.services.notebooks_feed import NotebooksSnapshot
 from screens.endpoints.table import EndpointsTable
 from screens.jobs.table import JobsTable
 from screens.kit.keyed_table import KeyedTable
 from screens.kit.poller import Poller
 from screens.notebooks.table import NotebooksTable
-from screens.notebooks.view import NotebooksSnapshot
 from screens.status.view import StatusView
 from tests.support.fault_proxy import FaultProxy
 

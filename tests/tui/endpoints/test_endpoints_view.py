@@ -15,9 +15,9 @@ from textual.widgets import Button, Input, Select, Static, TextArea
 
 from console.config import load_config
 from console.context import ConsoleContext
+from console.services.endpoints_feed import EndpointsFeed
 from screens.app import SmConsoleApp
 from screens.endpoints.detail import EndpointDetailScreen
-from screens.endpoints.feed import EndpointsFeed
 from screens.endpoints.invoke import InvokeScreen
 from screens.endpoints.table import EndpointsTable
 from screens.endpoints.update import ConfigPicker

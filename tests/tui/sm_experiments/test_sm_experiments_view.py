@@ -238,7 +238,7 @@ def pinned(churn: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[d
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     pin_times(START - timedelta(hours=1))
-    monkeypatch.setattr("screens.sm_experiments.view.datetime", FixedClock)
+    monkeypatch.setattr("console.services.sm_experiments_feed.datetime", FixedClock)
     yield churn
     monkeypatch.delenv("TZ")
     time.tzset()
