@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.import_graph import cycles
+
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("textual", "mlflow", "sagemaker", "screens", "themes", "pandas", "moto")
 
@@ -184,41 +186,6 @@ def import_graph(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> dic
     paths = [p for package in packages for p in sorted((root / package).rglob("*.py"))]
     known = {module_name(p, root) for p in paths}
     return {module_name(p, root): runtime_imports(p, known, root) for p in paths}
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def strongconnect(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for other in sorted(graph.get(node, ())):
-            if other not in index:
-                strongconnect(other)
-                low[node] = min(low[node], low[other])
-            elif other in on_stack:
-                low[node] = min(low[node], index[other])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            strongconnect(node)
-    return sorted(found)
 
 
 def test_no_import_cycle_between_modules() -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from console.config import PollIntervals
 from screens import tabs
+from tests.support.import_graph import cycles
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "screens"
@@ -90,41 +91,6 @@ def test_the_shared_packages_import_no_tab() -> None:
         if package_of(imported) not in allowed[own]
     ]
     assert wrong == []
-
-
-def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(edges.get(node, ())):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(edges):
-        if node not in index:
-            visit(node)
-    return found
 
 
 def test_cycles_are_found() -> None:
