@@ -1,4 +1,4 @@
-"""Bench: the fuzz suite (tests/test_fuzz.py) with a large budget; prints one JSON line.
+"""Bench: the fuzz suite (tests/core/test_fuzz.py) with a large budget; prints one JSON line.
 
 Not a test: run on demand (`.venv/bin/python bench/fuzz.py`). The normal suite runs the
 same Hypothesis tests with ~150 examples each; this runs them with ``--examples`` each
@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--workers", default="2")
     args = parser.parse_args()
     budget = {"FUZZ_EXAMPLES": str(args.examples)}
-    tally = run_with_budget(budget, "-n", args.workers, "tests/test_fuzz.py")
+    tally = run_with_budget(budget, "-n", args.workers, "tests/core/test_fuzz.py")
     print(
         json.dumps(
             {

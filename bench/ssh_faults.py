@@ -2,7 +2,7 @@
 
 Not a test: run on demand (`.venv/bin/python bench/ssh_faults.py`), as root on a machine
 where `tests/system/setup.py` brought up the test sshd and Slurm. The tests run each
-fault once (tests/test_ssh_faults.py); this script repeats them.
+fault once (tests/core/remote/test_ssh_faults.py); this script repeats them.
 
 Our throttling relay (tests/support/slow_link.py) sits between the console and sshd, at
 ``--rate`` bytes/s and ``--latency`` seconds each way. Each round injects one fault:

@@ -19,10 +19,10 @@ from bench.pytest_budget import run_with_budget
 
 MACHINES = (
     "tests/tui/test_keyed_table_model.py::TestKeyedTableModel",
-    "tests/test_stateful_incremental.py::TestIncrementalLister",
-    "tests/test_stateful_poll_schedule.py::TestPollSchedule",
-    "tests/test_stateful_log_tail.py::TestFollowerPositions",
-    "tests/test_stateful_jobs_feed.py::TestJobsFeed",
+    "tests/core/services/test_stateful_incremental.py::TestIncrementalLister",
+    "tests/tui/kit/test_stateful_poll_schedule.py::TestPollSchedule",
+    "tests/core/slurm/test_stateful_log_tail.py::TestFollowerPositions",
+    "tests/core/services/test_stateful_jobs_feed.py::TestJobsFeed",
 )
 
 

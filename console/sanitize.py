@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 # Code points of Unicode category Cf (format characters), written out so importing this
-# module costs nothing; tests/test_hostile_text.py checks the list against unicodedata.
+# module costs nothing; tests/core/test_hostile_text.py checks the list against unicodedata.
 CF_RANGES: tuple[tuple[int, int], ...] = (
     (0x00AD, 0x00AD),
     (0x0600, 0x0605),

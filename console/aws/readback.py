@@ -8,7 +8,7 @@ The request parameters come from the call that was sent (see ``SentMutation``), 
 read-back names exactly the resource the call named.
 
 A new mutating call without an entry here is read back as "cannot tell" (audited
-``unknown``); tests/test_answers.py checks every operation the services call has one.
+``unknown``); tests/core/aws/test_answers.py checks every operation the services call has one.
 """
 
 from __future__ import annotations

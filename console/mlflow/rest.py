@@ -10,7 +10,7 @@ botocore dependency). So an ``http(s)://`` tracking server or a SageMaker manage
 
 What it keeps from mlflow's own client, so the rest of the console cannot tell:
 - the same REST calls (same HTTP method and path: the IAM actions a SageMaker managed
-  server checks, tests/test_tf_policies.py), the same page tokens;
+  server checks, tests/core/test_tf_policies.py), the same page tokens;
 - entity objects with mlflow's attribute names (:class:`Entity`), read by
   ``console.mlflow.records``' ``from_mlflow``;
 - mlflow's settings: ``MLFLOW_HTTP_REQUEST_TIMEOUT`` / ``_MAX_RETRIES`` /

@@ -181,7 +181,7 @@ class MlflowService:
         or a SageMaker ARN (no mlflow import: console/mlflow/rest.py says why), mlflow's
         own ``MlflowClient`` for a local SQL store (the ``mlflow-local`` extra).
 
-        Not called ``client``: the IAM policy scanner (tests/test_tf_policies.py) reads
+        Not called ``client``: the IAM policy scanner (tests/core/test_tf_policies.py) reads
         ``self.client.<op>`` as a boto3 call.
         """
         tracking, registry = self.tracking_uri, self.registry_uri

@@ -27,7 +27,7 @@ def test_every_extra_is_declared_in_pyproject() -> None:
     import tomllib
     from pathlib import Path
 
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     declared = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
     assert {extra.name for extra in EXTRAS} == set(declared)
 
@@ -122,7 +122,7 @@ def test_a_tracking_server_is_read_without_importing_mlflow(mlflow_env: Any) -> 
         capture_output=True,
         text=True,
         check=False,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         timeout=120,
     )
     assert done.returncode == 0, done.stderr

@@ -1016,7 +1016,7 @@ def test_apply_read_by_the_console_then_destroy(
         granted[name] = {
             a for actions, _ in _statement_resources(document["Document"]) for a in actions
         }
-    from tests.test_tf_policies import OPERATOR, READ_ONLY, _actions, _statements
+    from tests.core.test_tf_policies import OPERATOR, READ_ONLY, _actions, _statements
 
     # What reached IAM is what the templates say (the test of the templates covers AWS).
     assert granted["read-only"] == _actions(_statements(READ_ONLY))

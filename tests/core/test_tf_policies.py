@@ -23,7 +23,7 @@ import pytest
 
 from tests.support.mlflow_seed import MlflowSeed
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "tf" / "policies"
 SCANNED = ROOT / "console"
 NOT_SCANNED = {SCANNED / "demo"}  # the demo drives moto itself, never a real account

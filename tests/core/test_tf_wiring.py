@@ -14,7 +14,7 @@ from console.context import ConsoleContext
 from console.tf_defaults import prepare
 from screens.app import create_app
 from screens.status.view import StatusView
-from tests.test_images_terraform import STACK_OUTPUTS
+from tests.core.test_images_terraform import STACK_OUTPUTS
 from tests.tui.conftest import static_text, wait_until
 
 ROLE = "arn:aws:iam::123456789012:role/prod-sagemaker-execution"

@@ -3,7 +3,8 @@
 The transport is the boundary being isolated: :class:`FakeTail` behaves like the real
 tail script on a model file (``Link.file``), and a cut (``Link.generation``) kills every
 process started before it; ``failures_left`` reconnect attempts fail first. The script
-itself runs for real in tests/test_log_follower.py (local) and tests/test_ssh_faults.py.
+itself runs for real in tests/core/slurm/test_log_follower.py (local) and
+tests/core/remote/test_ssh_faults.py.
 """
 
 from __future__ import annotations

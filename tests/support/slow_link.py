@@ -8,7 +8,7 @@ arrival time) and a writer thread (queue -> socket). The writer holds every chun
 (the bytes wait in the queues: nothing is lost, like a frozen NAT or a link in
 re-convergence) until :meth:`SlowLink.resume`; ``stall("down")`` holds only what the
 server sends (requests still arrive, answers are lost on the way back);
-:meth:`SlowLink.cut` drops every live connection. Used by tests/test_ssh_faults.py.
+:meth:`SlowLink.cut` drops every live connection. Used by tests/core/remote/test_ssh_faults.py.
 """
 
 from __future__ import annotations

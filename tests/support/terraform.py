@@ -276,7 +276,7 @@ def resources(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 # --- tf/README.md: the input and output tables, generated from the .tf files ------------
-# `python -m tests.support.terraform` rewrites them; tests/test_tf_module.py fails when the
+# `python -m tests.support.terraform` rewrites them; tests/core/test_tf_module.py fails when the
 # README differs from what this generates (python-hcl2 is a dev dependency: no other tool).
 
 README = TF_SOURCE / "README.md"

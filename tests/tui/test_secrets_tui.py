@@ -15,9 +15,9 @@ from textual.widgets import Static
 
 from screens.kit.confirm import ConfirmDialog
 from screens.notebooks.table import NotebooksTable
+from tests.core.test_secrets import PLANTED, ROLE, everything_written, plant
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.helpers import audit_records
-from tests.test_secrets import PLANTED, ROLE, everything_written, plant
 
 from .conftest import make_app, notifications, wait_until
 

@@ -305,7 +305,7 @@ def test_every_mutating_call_the_services_send_has_a_read_back() -> None:
     from console.aws.readback import CANNOT_TELL, READ_BACKS
     from console.aws.session import is_mutating
 
-    root = Path(__file__).resolve().parents[1] / "console"
+    root = Path(__file__).resolve().parents[3] / "console"
     called = {
         name
         for path in root.rglob("*.py")

@@ -9,7 +9,7 @@ from pathlib import Path
 import console
 from console.cli.root import SECTIONS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 SEED_COMMANDS = [
     "tf-init",

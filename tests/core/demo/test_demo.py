@@ -25,7 +25,7 @@ from console.demo.seed import TRAINING_LOG_GROUP
 from console.demo.stack import DemoStack, is_loopback_url
 from console.errors import SmError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -875,7 +875,7 @@ def test_every_seed_command_works_on_the_demo(
     """The foundation's promise: each seed script command runs against the demo endpoint.
 
     tf-* are not here: they drive a local terraform binary, not the endpoint
-    (tests/test_images_terraform.py covers them).
+    (tests/core/test_images_terraform.py covers them).
     """
     sm = client("sagemaker")
 

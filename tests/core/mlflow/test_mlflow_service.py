@@ -327,7 +327,7 @@ def test_first_use_from_several_threads_at_once(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=180,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[3],
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,13 +1,12 @@
 """The Jobs view's feed (console/services/jobs_feed.py) against a plain model of the account.
 
-tests/test_stateful_incremental.py checks one incremental lister; this checks what the feed
-adds on top: three kinds in one snapshot (training and processing through their listers,
-tuning listed whole), a kind the endpoint says it cannot list (skipped, said so in the
-snapshot, asked again after ``UNSUPPORTED_RETRY_SECONDS`` or at once on a manual refresh),
-a failed listing (the error reaches the poller; the next fetch is whole again), and a
-start-up helper's snapshot adopted in place of the first fetch. Every successful fetch must
-hold exactly the jobs of the kinds it did not skip, each with its current status.
-"""
+tests/core/services/test_stateful_incremental.py checks one incremental lister; this checks
+what the feed adds on top: three kinds in one snapshot (training and processing through
+their listers, tuning listed whole), a kind the endpoint says it cannot list (skipped, said
+so in the snapshot, asked again after ``UNSUPPORTED_RETRY_SECONDS`` or at once on a manual
+refresh), a failed listing (the error reaches the poller; the next fetch is whole again),
+and a start-up helper's snapshot adopted in place of the first fetch. Every successful fetch
+must hold exactly the jobs of the kinds it did not skip, each with its current status."""
 
 from __future__ import annotations
 

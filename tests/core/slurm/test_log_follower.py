@@ -1,6 +1,6 @@
 """The Slurm log follower, by example: where the first start begins, the reconnecting
 state, and the real tail script resuming at the byte (local transport). The model-based
-test of its positions is tests/test_stateful_log_tail.py.
+test of its positions is tests/core/slurm/test_stateful_log_tail.py.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from console.slurm.records import AccountingJob
 from console.slurm.tail import LogFollower
 from tests.system.support import install_fake_aws, require_system
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 CANARY_DIR = Path("/tmp")  # the test user can write here: a shell could create it
 
 

@@ -22,7 +22,7 @@ from console.slurm.join import join_nodes
 from console.slurm.parse import SlurmOutputError
 from tests.support import slurm_fields
 
-CAPTURES = Path(__file__).parent / "system" / "captures"
+CAPTURES = Path(__file__).resolve().parents[2] / "system" / "captures"
 
 Answer = Result | BaseException | Callable[[list[str]], Result]
 

@@ -12,9 +12,7 @@ import pytest
 
 from console.remote.errors import RemoteCommandError
 from console.slurm.client import SlurmClient
-from tests.support.helpers import audit_records
-from tests.system.support import System
-from tests.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
+from tests.core.slurm.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     JOB_WAIT,
     WAIT_FOR_GO,
     client,
@@ -24,6 +22,8 @@ from tests.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     wait_for,
     workdir,
 )
+from tests.support.helpers import audit_records
+from tests.system.support import System
 
 
 def test_a_held_job_is_released_and_its_detail_read(

@@ -16,9 +16,7 @@ import pytest
 
 from console.errors import NotFoundError
 from console.slurm.client import SlurmClient
-from tests.support.helpers import assert_one_error, audit_records
-from tests.system.support import System
-from tests.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
+from tests.core.slurm.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     JOB_WAIT,
     client,
     finished,
@@ -27,6 +25,8 @@ from tests.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     wait_for,
     workdir,
 )
+from tests.support.helpers import assert_one_error, audit_records
+from tests.system.support import System
 
 WAIT_FOR_STOP = "for _ in $(seq 600); do [ -e stop ] && break; sleep 0.1; done"
 

@@ -27,9 +27,7 @@ from console.slurm.gpu import (
     parse_xid_line,
     probe_argv,
 )
-from tests.support.helpers import assert_one_error
-from tests.system.support import System
-from tests.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
+from tests.core.slurm.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     JOB_WAIT,
     client,
     script,
@@ -37,8 +35,10 @@ from tests.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     wait_for,
     workdir,
 )
+from tests.support.helpers import assert_one_error
+from tests.system.support import System
 
-CAPTURES = Path(__file__).parent / "system" / "captures"
+CAPTURES = Path(__file__).resolve().parents[2] / "system" / "captures"
 
 
 def capture(name: str) -> str:

@@ -1,5 +1,5 @@
 """Job control's gate behaviour and the detail parsers under hostile text, on scripted
-transports (the real Slurm runs in tests/test_slurm_e2e_jobctl.py)."""
+transports (the real Slurm runs in tests/core/slurm/test_slurm_e2e_jobctl.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from console.slurm import detail
 from console.slurm.client import SlurmClient
 from console.slurm.cluster import parse_node_detail
 from console.slurm.parse import SlurmOutputError
+from tests.core.slurm.test_slurm_client import ID, ScriptedTransport, ok
 from tests.support import slurm_fields
 from tests.support.helpers import audit_records, context
 from tests.support.hostile import CORPUS, assert_inert_value
-from tests.test_slurm_client import ID, ScriptedTransport, ok
 
 
 def token() -> str:

@@ -11,8 +11,8 @@ from console.slurm import detail
 from console.slurm.client import SlurmClient, check_signal, check_time_limit
 from console.slurm.cluster import parse_node_detail
 from console.slurm.parse import SlurmOutputError
+from tests.core.demo.test_demo_slurm import Clock
 from tests.support.helpers import context
-from tests.test_demo_slurm import Clock
 
 T0 = 1_800_000_000.0
 

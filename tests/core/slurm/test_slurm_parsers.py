@@ -23,7 +23,7 @@ from console.sanitize import clean
 from console.slurm import parse
 from console.slurm.parse import SlurmOutputError
 
-CAPTURES = Path(__file__).parent / "system" / "captures"
+CAPTURES = Path(__file__).resolve().parents[2] / "system" / "captures"
 NOW = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
 
 

@@ -4,8 +4,8 @@ partial lines, huge lines cut at the bound) and wherever the connection is cut o
 refuses to come back; the byte offset only moves forward and never past what was read.
 
 The fake transport (tests/support/fake_tail.py) behaves like ``tail -c +N -F`` over a
-link we can cut; the real script is run in tests/test_log_follower.py and over SSH in
-tests/test_ssh_faults.py. Budget: tests/support/stateful.py (large: bench/stateful.py).
+link we can cut; the real script is run in tests/core/slurm/test_log_follower.py and over SSH in
+tests/core/remote/test_ssh_faults.py. Budget: tests/support/stateful.py (large: bench/stateful.py).
 """
 
 from __future__ import annotations

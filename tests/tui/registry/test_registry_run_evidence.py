@@ -11,9 +11,9 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from screens.registry.evidence import EvidencePane
+from tests.core.services.test_run_evidence import refused, seed_linked  # noqa: F401 - fixture
 from tests.support.fault_proxy import FaultProxy
 from tests.support.mlflow_seed import MlflowSeed
-from tests.test_run_evidence import refused, seed_linked  # noqa: F401 - fixture
 from tests.tui.conftest import make_app, static_text, wait_until
 
 from .test_registry_view import _package
