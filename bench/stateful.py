@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.pytest_budget import run_with_budget
 
 MACHINES = (
-    "tests/tui/test_keyed_table_model.py::TestKeyedTableModel",
+    "tests/tui/kit/test_keyed_table_model.py::TestKeyedTableModel",
     "tests/core/services/test_stateful_incremental.py::TestIncrementalLister",
     "tests/tui/kit/test_stateful_poll_schedule.py::TestPollSchedule",
     "tests/core/slurm/test_stateful_log_tail.py::TestFollowerPositions",

@@ -6,7 +6,7 @@ default), ``Static``/``Label`` content, ``border_title``, tab labels, ``Select``
 a search string or a keymap id holding ``[/x]`` then raises ``MarkupError`` (the app
 dies) and ``[@click=app.quit]`` becomes a live action. So every notification, banner,
 title and status line in ``screens/`` is built here, as :class:`Content`/:class:`Text`
-(literal) or sent with ``markup=False``. ``tests/tui/test_plain.py`` scans ``screens/``
+(literal) or sent with ``markup=False``. ``tests/tui/kit/test_plain.py`` scans ``screens/``
 so a new call cannot bypass this module, and pushes a hostile corpus through each path.
 
 Control characters are not this module's job: :mod:`console.sanitize` strips them.

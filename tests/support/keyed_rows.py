@@ -1,7 +1,7 @@
 """The keyed-table test adapter: a plain row type and a :class:`KeyedTable` over it.
 
-Shared by the example tests (tests/tui/test_keyed_table.py) and the model-based one
-(tests/tui/test_keyed_table_model.py), so both drive the same table. ``now`` is fixed:
+Shared by the example tests (tests/tui/kit/test_keyed_table.py) and the model-based one
+(tests/tui/kit/test_keyed_table_model.py), so both drive the same table. ``now`` is fixed:
 nothing here depends on time, and a fixed clock keeps runs repeatable.
 """
 
