@@ -544,6 +544,19 @@ def update_cluster(self: Any) -> ActionResult:
     return ActionResult({"ClusterArn": cluster.arn})
 
 
+def update_cluster_software(self: Any) -> ActionResult:
+    """UpdateClusterSoftware: the cluster rolls its nodes to the latest image."""
+    with state().lock:
+        cluster = _cluster(self)
+        if cluster.status != "InService":
+            raise ValidationError(message=f"Cluster {cluster.cluster_name} is {cluster.status}")
+        for node in cluster.nodes.values():  # the simulator brings each back to Running
+            patch(node, status="SystemUpdating", status_message="Updating the software")
+        patch(cluster, status="Updating")
+        add_cluster_event(cluster, "Cluster software update started")
+    return ActionResult({"ClusterArn": cluster.arn})
+
+
 def start_cluster_health_check(self: Any) -> ActionResult:
     with state().lock:
         cluster = _cluster(self)
@@ -806,6 +819,7 @@ HANDLERS: dict[str, Any] = {
     ),
     "batch_delete_cluster_nodes": batch_delete_cluster_nodes,
     "update_cluster": update_cluster,
+    "update_cluster_software": update_cluster_software,
     "start_cluster_health_check": start_cluster_health_check,
     "list_cluster_events": list_cluster_events,
     "describe_cluster_event": describe_cluster_event,
