@@ -1829,6 +1829,7 @@ class _Seeder:
                     "InstanceCount": count,
                     "LifeCycleConfig": lifecycle,
                     "ExecutionRole": self.world.cluster_role_arn,
+                    "ThreadsPerCore": 1,  # moto requires it (AWS does not)
                     "SlurmConfig": {"NodeType": node_type},
                 }
                 for name, itype, count, node_type in (
@@ -1836,6 +1837,10 @@ class _Seeder:
                     ("workers", "ml.g5.xlarge", 2, "Compute"),
                 )
             ],
+            VpcConfig={
+                "SecurityGroupIds": ["sg-0d3m0c1u5t3r00002"],
+                "Subnets": ["subnet-0d3m0a1b2c3d4e5f7"],
+            },
         )
         cluster = self.backend.clusters[SECOND_CLUSTER_NAME]
         created = self.now - timedelta(days=40)
