@@ -416,3 +416,22 @@ def test_validation_happens_before_any_request(clusters: Any) -> None:
         lifecycle.plan_scale("hp-1", "workers", True)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="no node ids"):
         lifecycle.delete_nodes("hp-1", [], [], force=True)
+
+
+def test_delete_answer_lost_is_read_back_from_the_node_list(
+    clusters: Any, proxy: FaultProxy, run_cli: Any, slurm: list[SlurmNode]
+) -> None:
+    """The connection drops after the deletion was applied: the node list shows it went."""
+    node = clusters["hp-1"]["workers-2"]
+    proxy.add(Fault("lose_response", "sagemaker", "BatchDeleteClusterNodes", times=1))
+    lists_before = proxy.calls("ListClusterNodes")
+    result = run_cli("hyperpod-delete-nodes", "hp-1", node, "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["successful"] == [node]
+    assert proxy.delivered("BatchDeleteClusterNodes") == 1
+    assert proxy.calls("ListClusterNodes") > lists_before + 1  # the preview, then a read-back
+    intent, outcome = [
+        r for r in audit_records(intents=True) if r["action"] == "hyperpod-delete-nodes"
+    ]
+    assert (intent["outcome"], outcome["outcome"]) == ("intent", "ok")
+    assert "confirmed by reading back" in outcome["detail"]
