@@ -465,8 +465,13 @@ def batch_delete_cluster_nodes(self: Any) -> ActionResult:
     with state().lock:
         cluster = _cluster(self)
         nodes = dict(cluster.nodes)
+        deleted: dict[str, int] = {}
         for node_id in self._get_param("NodeIds") or []:
-            if nodes.pop(node_id, None) is None:
+            gone = nodes.pop(node_id, None)
+            if gone is not None and gone.status != "ShuttingDown":
+                name = gone.instance_group_name
+                deleted[name] = deleted.get(name, 0) + 1
+            if gone is None:
                 failed.append(
                     {
                         "NodeId": node_id,
@@ -479,11 +484,14 @@ def batch_delete_cluster_nodes(self: Any) -> ActionResult:
         counts: dict[str, int] = {}
         for node in nodes.values():
             counts[node.instance_group_name] = counts.get(node.instance_group_name, 0) + 1
+        # The target drops by the live nodes deleted (a group scaling keeps its direction).
         groups = [
             {
                 **g,
                 "CurrentCount": counts.get(g["InstanceGroupName"], 0),
-                "TargetCount": counts.get(g["InstanceGroupName"], 0),
+                "TargetCount": max(
+                    0, int(g["TargetCount"]) - deleted.get(g["InstanceGroupName"], 0)
+                ),
             }
             for g in cluster.instance_groups
         ]
@@ -508,8 +516,11 @@ def update_cluster(self: Any) -> ActionResult:
             if spec is None:
                 groups.append(group)
                 continue
-            members = [
-                n for n in nodes.values() if n.instance_group_name == group["InstanceGroupName"]
+            members = [  # live ones: nodes shutting down no longer count
+                n
+                for n in nodes.values()
+                if n.instance_group_name == group["InstanceGroupName"]
+                and n.status != "ShuttingDown"
             ]
             target = int(spec["InstanceCount"])
             for node in members[target:]:
