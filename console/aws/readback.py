@@ -166,6 +166,10 @@ CANNOT_TELL = frozenset(
         "BatchRebootClusterNodes",
         "BatchReplaceClusterNodes",
         "StartClusterHealthCheck",
+        # HyperPod lifecycle: console/services/hyperpod_lifecycle.py passes its own.
+        "UpdateCluster",
+        "UpdateClusterSoftware",
+        "BatchDeleteClusterNodes",
         "AttachRolePolicy",
         "DetachRolePolicy",
         "PutRolePolicy",

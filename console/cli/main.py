@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "console.cli.commands.mlflow",
     "console.cli.commands.iam",
     "console.cli.commands.hyperpod",
+    "console.cli.commands.hyperpod_lifecycle",
     "console.cli.commands.slurm",
     "console.cli.commands.slurm_ops",
     "console.cli.commands.status",

@@ -427,8 +427,13 @@ def batch_delete_cluster_nodes(self: Any) -> ActionResult:
     with state().lock:
         cluster = _cluster(self)
         nodes = dict(cluster.nodes)
+        deleted: dict[str, int] = {}
         for node_id in self._get_param("NodeIds") or []:
-            if nodes.pop(node_id, None) is None:
+            gone = nodes.pop(node_id, None)
+            if gone is not None and gone.status != "ShuttingDown":
+                name = gone.instance_group_name
+                deleted[name] = deleted.get(name, 0) + 1
+            if gone is None:
                 failed.append(
                     {
                         "NodeId": node_id,
@@ -441,11 +446,14 @@ def batch_delete_cluster_nodes(self: Any) -> ActionResult:
         counts: dict[str, int] = {}
         for node in nodes.values():
             counts[node.instance_group_name] = counts.get(node.instance_group_name, 0) + 1
+        # The target drops by the live nodes deleted (a group scaling keeps its direction).
         groups = [
             {
                 **g,
                 "CurrentCount": counts.get(g["InstanceGroupName"], 0),
-                "TargetCount": counts.get(g["InstanceGroupName"], 0),
+                "TargetCount": max(
+                    0, int(g["TargetCount"]) - deleted.get(g["InstanceGroupName"], 0)
+                ),
             }
             for g in cluster.instance_groups
         ]
@@ -470,8 +478,11 @@ def update_cluster(self: Any) -> ActionResult:
             if spec is None:
                 groups.append(group)
                 continue
-            members = [
-                n for n in nodes.values() if n.instance_group_name == group["InstanceGroupName"]
+            members = [  # live ones: nodes shutting down no longer count
+                n
+                for n in nodes.values()
+                if n.instance_group_name == group["InstanceGroupName"]
+                and n.status != "ShuttingDown"
             ]
             target = int(spec["InstanceCount"])
             for node in members[target:]:
@@ -503,6 +514,19 @@ def update_cluster(self: Any) -> ActionResult:
                 },
             )
         patch(cluster, nodes=nodes, instance_groups=groups, status="Updating")
+    return ActionResult({"ClusterArn": cluster.arn})
+
+
+def update_cluster_software(self: Any) -> ActionResult:
+    """UpdateClusterSoftware: the cluster rolls its nodes to the latest image."""
+    with state().lock:
+        cluster = _cluster(self)
+        if cluster.status != "InService":
+            raise ValidationError(message=f"Cluster {cluster.cluster_name} is {cluster.status}")
+        for node in cluster.nodes.values():  # the simulator brings each back to Running
+            patch(node, status="SystemUpdating", status_message="Updating the software")
+        patch(cluster, status="Updating")
+        add_cluster_event(cluster, "Cluster software update started")
     return ActionResult({"ClusterArn": cluster.arn})
 
 
@@ -736,6 +760,7 @@ HANDLERS: dict[str, Any] = {
     ),
     "batch_delete_cluster_nodes": batch_delete_cluster_nodes,
     "update_cluster": update_cluster,
+    "update_cluster_software": update_cluster_software,
     "start_cluster_health_check": start_cluster_health_check,
     "list_cluster_events": list_cluster_events,
     "describe_cluster_event": describe_cluster_event,

@@ -33,6 +33,7 @@ CLUSTER_ROLE_NAME = "HyperPodDemoClusterRole"
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 CLUSTER_NAME = "gpu-cluster-prod"
+SECOND_CLUSTER_NAME = "gpu-cluster-dev"  # a second cluster: switching between them shows
 
 _DLC = "763104351884.dkr.ecr.us-east-1.amazonaws.com"
 _FIRST_PARTY = "683313688378.dkr.ecr.us-east-1.amazonaws.com"
@@ -800,6 +801,7 @@ class _Seeder:
         self._registry()
         self._experiments()
         self._cluster()
+        self._second_cluster()
         self._write_logs()
         return self.world
 
@@ -1795,6 +1797,46 @@ class _Seeder:
             self.log_batches.append(
                 (group, stream, [(at + i * 70_000, line) for i, line in enumerate(lines)])
             )
+
+    def _second_cluster(self) -> None:
+        """A small, older cluster: the account has two, as a team with dev and prod does."""
+        lifecycle = {
+            "SourceS3Uri": f"s3://{self.world.buckets['lifecycle']}/hyperpod/lifecycle/",
+            "OnCreate": "on_create.sh",
+        }
+        self.sm.create_cluster(
+            ClusterName=SECOND_CLUSTER_NAME,
+            InstanceGroups=[
+                {
+                    "InstanceGroupName": name,
+                    "InstanceType": itype,
+                    "InstanceCount": count,
+                    "LifeCycleConfig": lifecycle,
+                    "ExecutionRole": self.world.cluster_role_arn,
+                    "ThreadsPerCore": 1,  # moto requires it (AWS does not)
+                    "SlurmConfig": {"NodeType": node_type},
+                }
+                for name, itype, count, node_type in (
+                    ("controller", "ml.m5.xlarge", 1, "Controller"),
+                    ("workers", "ml.g5.xlarge", 2, "Compute"),
+                )
+            ],
+            VpcConfig={
+                "SecurityGroupIds": ["sg-0d3m0c1u5t3r00002"],
+                "Subnets": ["subnet-0d3m0a1b2c3d4e5f7"],
+            },
+        )
+        cluster = self.backend.clusters[SECOND_CLUSTER_NAME]
+        created = self.now - timedelta(days=40)
+        from console.demo.moto_extras import demo_cluster_node
+
+        nodes: dict[str, Any] = {}
+        for index, node in enumerate(cluster.nodes.values()):
+            instance_id = f"i-0de{index:014x}"  # not from self.rng: the rest stays as it was
+            # Addresses after the first cluster's: the simulated Slurm joins on them.
+            demo_cluster_node(node, instance_id, 100 + index, created + timedelta(minutes=9))
+            nodes[instance_id] = node
+        patch(cluster, nodes=nodes, creation_time=created)
 
     def _cluster_events(
         self, cluster: Any, created: datetime, groups: list[str], failed: Any

@@ -53,6 +53,12 @@ def slurm(context: ConsoleContext) -> Any:
     return SlurmClient(SshTransport(target), context.gate)
 
 
+def lifecycle(context: ConsoleContext) -> Any:
+    from console.services.hyperpod_lifecycle import ClusterLifecycle
+
+    return ClusterLifecycle(context.hyperpod)
+
+
 CASES: dict[str, Case] = {
     "training-create": lambda c, s: c.jobs.create_training_job(
         TrainingSpec("t-new", IMAGE, "s3://input-bkt/d", "s3://output-bkt/o", ROLE)
@@ -99,6 +105,11 @@ CASES: dict[str, Case] = {
     "cluster-node-replace": lambda c, s: c.hyperpod.replace_nodes("hp-1", ["workers-0"]),
     "cluster-node-health-check": lambda c, s: c.hyperpod.start_health_check(
         "hp-1", "workers", ["workers-0"]
+    ),
+    "hyperpod-scale": lambda c, s: lifecycle(c).scale("hp-1", "workers", 2),
+    "hyperpod-update-software": lambda c, s: lifecycle(c).update_software("hp-1"),
+    "hyperpod-delete-nodes": lambda c, s: lifecycle(c).delete_nodes(
+        "hp-1", ["workers-0"], None, force=True
     ),
     "slurm-submit": lambda c, s: slurm(c).submit("#!/bin/bash\ntrue\n", name="ro-case"),
     "slurm-cancel": lambda c, s: slurm(c).cancel("999999"),
@@ -273,6 +284,9 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "cluster-node-reboot": ("hp-1", "workers-0", "--yes"),
     "cluster-node-replace": ("hp-1", "workers-0", "--yes"),
     "cluster-node-health-check": ("hp-1", "workers-0", "--yes"),
+    "hyperpod-scale": ("hp-1", "workers", "2", "--yes"),
+    "hyperpod-update-software": ("hp-1", "--yes"),
+    "hyperpod-delete-nodes": ("hp-1", "workers-0", "--force", "--yes"),
     "slurm-submit": ("{script}", "--local"),
     "slurm-cancel": ("999999", "--yes", "--local"),
     "slurm-hold": ("999999", "999998", "--yes", "--local"),

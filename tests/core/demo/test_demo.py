@@ -1014,3 +1014,27 @@ async def test_experiments_tour_by_keys(on_demo: DemoStack) -> None:
         await wait_until(
             pilot, lambda: "MLflow run" in static_text(pane), timeout=30, what="run evidence"
         )
+
+
+def test_two_clusters_and_delete_refused_on_a_busy_node(on_demo: DemoStack, run_cli: Any) -> None:
+    """The demo's account has two clusters; a node running a job of the simulated Slurm
+    is not deleted without --force (and nothing is sent)."""
+    listed = run_cli("cluster-list", "--json").json()
+    assert [c["name"] for c in listed] == ["gpu-cluster-prod", "gpu-cluster-dev"]
+    rows = run_cli("slurm-nodes", "--json").json()
+    busy = next(
+        r
+        for r in rows
+        if r["slurm"] and r["instance"] and r["slurm"]["state"] in {"MIXED", "ALLOCATED"}
+    )
+    instance = busy["instance"]["instance_id"]
+    result = run_cli("hyperpod-delete-nodes", "gpu-cluster-prod", instance, "--yes")
+    assert result.exit_code == 10, result.stderr
+    assert f"{instance} (gpu-workers, Running): {busy['name']} " in result.stderr
+    assert "refusing to delete node(s) running jobs" in result.stderr
+    nodes = run_cli("cluster-nodes", "gpu-cluster-prod", "--json").json()
+    assert instance in {n["instance_id"] for n in nodes}
+    dev = run_cli("cluster-nodes", "gpu-cluster-dev", "--json").json()
+    assert len(dev) == 3
+    other = run_cli("hyperpod-delete-nodes", "gpu-cluster-dev", dev[0]["instance_id"], "--yes")
+    assert other.exit_code == 10 and "cannot see the Slurm state" in other.stderr
