@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from console.demo.cluster_nodes import demo_cluster_node
 from console.demo.moto_state import patch, utc_now
 
 REGION = "us-east-1"
@@ -1828,8 +1829,6 @@ class _Seeder:
         )
         cluster = self.backend.clusters[SECOND_CLUSTER_NAME]
         created = self.now - timedelta(days=40)
-        from console.demo.moto_extras import demo_cluster_node
-
         nodes: dict[str, Any] = {}
         for index, node in enumerate(cluster.nodes.values()):
             instance_id = f"i-0de{index:014x}"  # not from self.rng: the rest stays as it was
