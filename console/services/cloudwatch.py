@@ -540,6 +540,19 @@ class CloudWatchMetricsService(Service):
             period=period,
         )
 
+    def training_metrics(self, job: str, *, since: timedelta = timedelta(hours=3)) -> JobMetrics:
+        """:meth:`job_metrics` for a training job as it was defined: its host count and
+        its MetricDefinitions come from DescribeTrainingJob."""
+        from console import validate
+
+        validate.name(job, "training job name")
+        sagemaker = self.sessions.client("sagemaker")
+        described = self.call(sagemaker.describe_training_job, TrainingJobName=job)
+        hosts = int((described.get("ResourceConfig") or {}).get("InstanceCount") or 1)
+        spec = described.get("AlgorithmSpecification") or {}
+        names = [str(d.get("Name")) for d in spec.get("MetricDefinitions") or [] if d.get("Name")]
+        return self.job_metrics(job, kind="training", hosts=hosts, metric_names=names, since=since)
+
     # --- cache ------------------------------------------------------------------------
     def _cached(self, key: tuple[Any, ...]) -> MetricBatch | None:
         with self._lock:

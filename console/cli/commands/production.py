@@ -416,17 +416,7 @@ def training_metrics(inv: Invocation, name: str, since: str, json_output: bool) 
     stragglers and full disks flagged."""
     validate.name(name, "training job name")
     span = parse_since(since)
-    job = inv.console.sessions.client("sagemaker")
-    described = inv.console.jobs.call(job.describe_training_job, TrainingJobName=name)
-    hosts = int((described.get("ResourceConfig") or {}).get("InstanceCount") or 1)
-    definitions = (described.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
-    metrics = inv.console.cloudwatch.job_metrics(
-        name,
-        kind="training",
-        hosts=hosts,
-        metric_names=[str(d.get("Name", "")) for d in definitions if d.get("Name")],
-        since=span,
-    )
+    metrics = inv.console.cloudwatch.training_metrics(name, since=span)
     if wants_json(inv, json_output):
         print_json(metrics)
         return
