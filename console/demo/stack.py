@@ -144,6 +144,9 @@ class DemoStack:
         self.simulator = Simulator(
             self.world, self.state, tick_seconds=self.tick_seconds, seed=self.seed + 4
         )
+        from console.demo.production import seed_production
+
+        self.simulator.production = seed_production(self.url, self.world)
         if self.simulate:
             self.simulator.start()
         self._write_files()
