@@ -410,30 +410,7 @@ class CloudWatchMetricsService(Service):
             if q.stat in ("Sum", "Average", "p50", "p99") and q.metric != "OverheadLatency"
         ]
         batch = self.fetch(queries, start=end - since, end=end, period=60)
-        return [self._health(batch, endpoint, v) for v in variants]
-
-    @staticmethod
-    def _health(batch: MetricBatch, endpoint: str, variant: str) -> VariantHealth:
-        def total(metric: str) -> float:
-            series = batch.get(endpoint, variant, metric, "Sum")
-            return series.total() if series else 0.0
-
-        def mean(stat: str) -> float | None:
-            series = batch.get(endpoint, variant, "ModelLatency", stat)
-            if not series or not series.points:
-                return None
-            return sum(series.values) / len(series.values) / 1000.0  # µs -> ms
-
-        return VariantHealth(
-            endpoint=endpoint,
-            variant=variant,
-            invocations=total("Invocations"),
-            errors_4xx=total("Invocation4XXErrors"),
-            errors_5xx=total("Invocation5XXErrors"),
-            latency_avg_ms=mean("Average"),
-            latency_p50_ms=mean("p50"),
-            latency_p99_ms=mean("p99"),
-        )
+        return [health_of(batch, endpoint, v) for v in variants]
 
     def endpoints_summary(
         self,
@@ -564,6 +541,32 @@ class CloudWatchMetricsService(Service):
     def _store(self, key: tuple[Any, ...], batch: MetricBatch) -> None:
         with self._lock:
             self._cache[key] = _Cached(self._clock(), batch)
+
+
+def health_of(batch: MetricBatch, endpoint: str, variant: str) -> VariantHealth:
+    """A variant's totals and mean latencies (ms) from a batch holding its endpoint
+    queries: what the weights dialog, the detail and the guard compare."""
+
+    def total(metric: str) -> float:
+        series = batch.get(endpoint, variant, metric, "Sum")
+        return series.total() if series else 0.0
+
+    def mean(stat: str) -> float | None:
+        series = batch.get(endpoint, variant, "ModelLatency", stat)
+        if not series or not series.points:
+            return None
+        return sum(series.values) / len(series.values) / 1000.0  # µs -> ms
+
+    return VariantHealth(
+        endpoint=endpoint,
+        variant=variant,
+        invocations=total("Invocations"),
+        errors_4xx=total("Invocation4XXErrors"),
+        errors_5xx=total("Invocation5XXErrors"),
+        latency_avg_ms=mean("Average"),
+        latency_p50_ms=mean("p50"),
+        latency_p99_ms=mean("p99"),
+    )
 
 
 def host_flags(hosts: Sequence[HostMetrics], *, period: int = 60) -> list[HostFlag]:

@@ -56,12 +56,12 @@ def _ms(value: float | None) -> str:
 
 
 def health_sections(name: str, health: Health) -> list[Widget]:
-    from console.services.cloudwatch import CloudWatchMetricsService
+    from console.services.cloudwatch import health_of
 
     batch, kind, variants = health
     rows = []
     for variant in variants:
-        figures = CloudWatchMetricsService._health(batch, name, variant)
+        figures = health_of(batch, name, variant)
         calls = batch.get(name, variant, "Invocations", "Sum")
 
         def last(metric: str, v: str = variant) -> float | None:

@@ -24,7 +24,7 @@ from console.cli.root import (
     yes_option,
 )
 from console.errors import ValidationError
-from console.services.cloudwatch import MetricBatch, parse_since
+from console.services.cloudwatch import MetricBatch, health_of, parse_since
 
 SECTION = "Endpoints"
 
@@ -123,7 +123,7 @@ def endpoint_metrics(
                 [csv_cell(row["variant"]), row["metric"], row["stat"], row["time"], row["value"]]
             )
         return
-    health = {h.variant: h for h in _health_from(batch, name, variants)}
+    health = {v: health_of(batch, name, v) for v in variants}
     table = []
     for v in variants:
         h = health[v]
@@ -164,12 +164,6 @@ def endpoint_metrics(
         status_column=None,
         empty="no variants",
     )
-
-
-def _health_from(batch: MetricBatch, name: str, variants: list[str]) -> list[Any]:
-    from console.services.cloudwatch import CloudWatchMetricsService
-
-    return [CloudWatchMetricsService._health(batch, name, v) for v in variants]
 
 
 @command("endpoint-autoscaling", SECTION, short_help="Scaling targets, policies and activities.")
