@@ -74,3 +74,29 @@ async def test_detail_shows_health_per_variant(
             assert "▁" in text() and "█" in text()
         else:
             assert "not available" in text()
+
+
+async def test_weights_dialog_shows_each_variants_last_hour(
+    sm: Any, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.cloudwatch.models import Statistics
+
+    from console.demo import moto_extras
+    from screens.endpoints.weights import WeightsDialog
+
+    monkeypatch.setattr(Statistics, "get_statistics_for_type", moto_extras.percentile_statistic)
+    make_ab_endpoint(sm)
+    put(aws, "green", 5.0)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, app)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, WeightsDialog), what="dialog")
+        dialog = app.screen
+
+        def health() -> str:
+            return static_text(dialog.query_one("#weights-health", Static))
+
+        await wait_until(pilot, lambda: "green" in health(), what="health")
+        assert "green: 5xx 9.09% of 550" in health()
+        assert "blue: 5xx 0.00% of 0" in health()
