@@ -202,13 +202,36 @@ def seed_production(url: str, world: Any, now: datetime | None = None) -> Produc
     scaling = session.client("application-autoscaling", endpoint_url=url, config=config)
     cloudwatch = session.client("cloudwatch", endpoint_url=url, config=config)
     backend = sagemaker_backends[world.account_id][world.region]
-    model = "churn-xgb-v4"
+    # A model of its own: serving a registry package here would change what the Registry
+    # tab's evidence calls "serving".
+    model = "fraud-score-v1"
+    sm.create_model(
+        ModelName=model,
+        ExecutionRoleArn=world.role_arn,
+        PrimaryContainer={
+            "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "ModelDataUrl": f"s3://{world.buckets['models']}/fraud-score/v1/model.tar.gz",
+        },
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{COMPONENTS}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": model,
+                "InstanceType": "ml.g4dn.12xlarge",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
     sm.create_endpoint_config(
         EndpointConfigName=f"{SERVERLESS}-config",
         ProductionVariants=[
             {
                 "VariantName": "AllTraffic",
                 "ModelName": model,
+                "InitialVariantWeight": 1.0,
                 "ServerlessConfig": {
                     "MemorySizeInMB": 3072,
                     "MaxConcurrency": 20,
@@ -219,7 +242,7 @@ def seed_production(url: str, world: Any, now: datetime | None = None) -> Produc
     )
     for name, config_name in (
         (ASYNC, "bert-sentiment-dev-config"),
-        (COMPONENTS, "churn-xgb-prod-config-v4"),
+        (COMPONENTS, f"{COMPONENTS}-config"),
         (SERVERLESS, f"{SERVERLESS}-config"),
     ):
         sm.create_endpoint(EndpointName=name, EndpointConfigName=config_name)
