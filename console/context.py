@@ -20,6 +20,9 @@ from console.gate import MutationGate
 if TYPE_CHECKING:
     from console.aws.call_watch import CallWatch
     from console.mlflow.service import MlflowService
+    from console.services.autoscaling import AutoScalingService
+    from console.services.cloudwatch import CloudWatchMetricsService
+    from console.services.endpoint_kinds import EndpointKindsService
     from console.services.endpoints import EndpointsService
     from console.services.evidence import EvidenceService
     from console.services.experiments import ExperimentsService
@@ -175,3 +178,23 @@ class ConsoleContext:
         from console.services.status import StatusService
 
         return StatusService(self)
+
+    # --- production view (issue 16) ------------------------------------------------------
+    @cached_property
+    def cloudwatch(self) -> CloudWatchMetricsService:
+        """CloudWatch metric series of endpoints and jobs (one batched call per refresh)."""
+        from console.services.cloudwatch import CloudWatchMetricsService
+
+        return CloudWatchMetricsService(self.sessions, self.gate)
+
+    @cached_property
+    def autoscaling(self) -> AutoScalingService:
+        from console.services.autoscaling import AutoScalingService
+
+        return AutoScalingService(self.sessions, self.gate)
+
+    @cached_property
+    def endpoint_kinds(self) -> EndpointKindsService:
+        from console.services.endpoint_kinds import EndpointKindsService
+
+        return EndpointKindsService(self.sessions, self.gate)

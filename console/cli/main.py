@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "console.cli.commands.notebooks",
     "console.cli.commands.models",
     "console.cli.commands.endpoints",
+    "console.cli.commands.production",
     "console.cli.commands.experiments",
     "console.cli.commands.registry",
     "console.cli.commands.mlflow",

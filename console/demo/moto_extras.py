@@ -837,3 +837,205 @@ def _runtime_error(message: str) -> tuple[int, dict[str, str], str]:
 
 
 RUNTIME_HANDLERS: dict[str, Any] = {"invoke_endpoint": invoke_endpoint}
+
+
+# --- production view (issue 16): inference components, scaling activities, percentiles ---
+# moto has no inference components, no DescribeScalingActivities and no percentile
+# statistics (GetMetricData with ``p99`` answers 500). Answers follow botocore's shapes.
+
+# (account, region) -> inference component name -> Describe shape
+INFERENCE_COMPONENTS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+# (account, region) -> scaling activities, newest last (DescribeScalingActivities shape)
+SCALING_ACTIVITIES: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+
+def add_inference_component(
+    account_id: str,
+    region: str,
+    *,
+    name: str,
+    endpoint: str,
+    variant: str,
+    model: str,
+    copies: int = 1,
+    cpu_cores: float = 1.0,
+    accelerators: float = 0.0,
+    memory_mb: int = 1024,
+    status: str = "InService",
+) -> dict[str, Any]:
+    """Store one inference component (the demo's seed and tests)."""
+    now = utc_now()
+    arn = f"arn:aws:sagemaker:{region}:{account_id}:inference-component/{name}"
+    resources: dict[str, Any] = {
+        "NumberOfCpuCoresRequired": cpu_cores,
+        "MinMemoryRequiredInMb": memory_mb,
+    }
+    if accelerators:
+        resources["NumberOfAcceleratorDevicesRequired"] = accelerators
+    component = {
+        "InferenceComponentName": name,
+        "InferenceComponentArn": arn,
+        "EndpointName": endpoint,
+        "EndpointArn": f"arn:aws:sagemaker:{region}:{account_id}:endpoint/{endpoint}",
+        "VariantName": variant,
+        "Specification": {"ModelName": model, "ComputeResourceRequirements": resources},
+        "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "InferenceComponentStatus": status,
+    }
+    INFERENCE_COMPONENTS.setdefault((account_id, region), {})[name] = component
+    return component
+
+
+def create_inference_component(self: Any) -> ActionResult:
+    spec = self._get_param("Specification") or {}
+    resources = spec.get("ComputeResourceRequirements") or {}
+    runtime = self._get_param("RuntimeConfig") or {}
+    made = add_inference_component(
+        self.current_account,
+        self.region,
+        name=self._get_param("InferenceComponentName"),
+        endpoint=self._get_param("EndpointName"),
+        variant=self._get_param("VariantName") or "AllTraffic",
+        model=str(spec.get("ModelName", "")),
+        copies=int(runtime.get("CopyCount", 1)),
+        cpu_cores=float(resources.get("NumberOfCpuCoresRequired", 1)),
+        accelerators=float(resources.get("NumberOfAcceleratorDevicesRequired", 0)),
+        memory_mb=int(resources.get("MinMemoryRequiredInMb", 1024)),
+    )
+    return ActionResult({"InferenceComponentArn": made["InferenceComponentArn"]})
+
+
+def _components(self: Any) -> dict[str, dict[str, Any]]:
+    return INFERENCE_COMPONENTS.setdefault((self.current_account, self.region), {})
+
+
+def describe_inference_component(self: Any) -> ActionResult:
+    name = self._get_param("InferenceComponentName")
+    component = _components(self).get(name)
+    if component is None:
+        raise _not_found("inference component", name)
+    return ActionResult(component)
+
+
+def list_inference_components(self: Any) -> ActionResult:
+    endpoint = self._get_param("EndpointNameEquals")
+    keys = [
+        "CreationTime",
+        "InferenceComponentArn",
+        "InferenceComponentName",
+        "EndpointArn",
+        "EndpointName",
+        "VariantName",
+        "InferenceComponentStatus",
+        "LastModifiedTime",
+    ]
+    items = [
+        {k: c[k] for k in keys if k in c}
+        for c in _components(self).values()
+        if not endpoint or c["EndpointName"] == endpoint
+    ]
+    return ActionResult({"InferenceComponents": items})
+
+
+def delete_inference_component(self: Any) -> ActionResult:
+    name = self._get_param("InferenceComponentName")
+    if _components(self).pop(name, None) is None:
+        raise _not_found("inference component", name)
+    return EmptyResult()
+
+
+HANDLERS.update(
+    {
+        "create_inference_component": create_inference_component,
+        "describe_inference_component": describe_inference_component,
+        "list_inference_components": list_inference_components,
+        "delete_inference_component": delete_inference_component,
+    }
+)
+
+
+def add_scaling_activity(
+    account_id: str,
+    region: str,
+    *,
+    resource_id: str,
+    status: str,
+    description: str,
+    cause: str,
+    message: str = "",
+    started: datetime | None = None,
+    dimension: str = "sagemaker:variant:DesiredInstanceCount",
+) -> dict[str, Any]:
+    start = started or utc_now()
+    activity: dict[str, Any] = {
+        "ActivityId": str(uuid.uuid4()),
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": resource_id,
+        "ScalableDimension": dimension,
+        "Description": description,
+        "Cause": cause,
+        "StartTime": start,
+        "EndTime": start + timedelta(minutes=2),
+        "StatusCode": status,
+    }
+    if message:
+        activity["StatusMessage"] = message
+    SCALING_ACTIVITIES.setdefault((account_id, region), []).append(activity)
+    return activity
+
+
+def describe_scaling_activities(self: Any) -> str:
+    import json
+
+    resource = self._get_param("ResourceId")
+    limit = int(self._get_param("MaxResults") or 50)
+    items = [
+        {k: (v.timestamp() if isinstance(v, datetime) else v) for k, v in a.items()}
+        for a in reversed(SCALING_ACTIVITIES.get((self.current_account, self.region), []))
+        if not resource or a["ResourceId"] == resource
+    ]
+    return json.dumps({"ScalingActivities": items[:limit]})
+
+
+def percentile_statistic(self: Any, stat: str) -> Any:
+    """moto's statistics plus ``pNN`` over the values put (nearest rank)."""
+    value = _PLAIN_STATISTIC(self, stat)
+    if value is not None or not stat.startswith("p"):
+        return value
+    try:
+        rank = float(stat[1:]) / 100.0
+    except ValueError:
+        return None
+    values = sorted(self.metric_single_values_list)
+    if not values:
+        return None
+    return values[min(len(values) - 1, max(0, round(rank * len(values)) - 1))]
+
+
+def _plain_statistic() -> Any:
+    from moto.cloudwatch.models import Statistics
+
+    return Statistics.get_statistics_for_type
+
+
+_PLAIN_STATISTIC = _plain_statistic()
+
+
+def install_production_view() -> None:
+    """Add the autoscaling and CloudWatch pieces (after :func:`install`; :func:`uninstall`
+    restores them with the rest)."""
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.cloudwatch.models import Statistics
+
+    for cls, name, handler in (
+        (
+            ApplicationAutoScalingResponse,
+            "describe_scaling_activities",
+            describe_scaling_activities,
+        ),
+        (Statistics, "get_statistics_for_type", percentile_statistic),
+    ):
+        _saved[f"{cls.__name__}.{name}"] = (cls, name, cls.__dict__.get(name, _MISSING))
+        setattr(cls, name, handler)

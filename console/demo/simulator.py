@@ -85,6 +85,8 @@ class Simulator:
         # once its MLflow store is seeded; fed after each tick, outside the moto lock.
         self.run_tracker: Any = None
         self._run_events: list[Callable[[Any], Any]] = []
+        # CloudWatch metrics of endpoints and the GPU job (console/demo/production.py)
+        self.production: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -137,6 +139,8 @@ class Simulator:
             if self.ticks % self.new_package_every == 0:
                 self._new_package(backend, now)
         self._feed_runs()
+        if self.production is not None:  # PutMetricData over HTTP: outside the moto lock
+            self.production.tick(now)
 
     def _feed_runs(self) -> None:
         """Hand this tick's training progress to the MLflow runs (never under the lock)."""

@@ -137,12 +137,16 @@ class DemoStack:
         self.world = seed_demo(self.url, seed=self.seed)
         self.state = moto_extras.DemoState(notebook_url_base=self.url)
         moto_extras.install(self.state)
+        moto_extras.install_production_view()
         moto_extras.seed_tracking_servers(self.state, self.world.account_id, self.world.region)
         moto_extras.add_managed_policies()
         self._extras_installed = True
         self.simulator = Simulator(
             self.world, self.state, tick_seconds=self.tick_seconds, seed=self.seed + 4
         )
+        from console.demo.production import seed_production
+
+        self.simulator.production = seed_production(self.url, self.world)
         if self.simulate:
             self.simulator.start()
         self._write_files()

@@ -31,6 +31,7 @@ from screens.kit.work import run_for_context
 if TYPE_CHECKING:
     from console.context import ConsoleContext
     from console.services.endpoints import Endpoint, ServingModel
+    from screens.endpoints.health import Health
 
 
 class EndpointActions(Protocol):
@@ -154,6 +155,32 @@ class EndpointDetailScreen(Screen[None]):
         self.record, self.error = record, None
         palette = StatusPalette.from_variables(self.app.theme_variables)
         await body.mount_all(endpoint_sections(record, serving, serving_error, palette))
+        self._read_health(record)
+
+    def _read_health(self, record: Endpoint) -> None:
+        """The metrics section (screens/endpoints/health.py), after the describe."""
+        from screens.endpoints.health import read_health
+
+        name, variants = record.name, tuple(v.name for v in record.variants)
+        run_for_context(
+            self,
+            lambda context: read_health(context, name, variants),
+            done=self._health_read,
+            failed=self._health_failed,
+            name="health",
+        )
+
+    async def _health_read(self, health: Health) -> None:
+        from screens.endpoints.health import health_sections
+
+        await self.query_one("#detail-body", VerticalScroll).mount_all(
+            health_sections(self.endpoint_name, health)
+        )
+
+    async def _health_failed(self, error: SmError) -> None:
+        await self.query_one("#detail-body", VerticalScroll).mount_all(
+            section("Health (last hour)", f"not available: {error.one_line()}")
+        )
 
     def _with_record(self) -> Endpoint | None:
         if self.record is None:

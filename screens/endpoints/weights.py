@@ -116,6 +116,8 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
                         classes="weights-input",
                     )
             yield Static(id="weights-preview")
+            # Each variant's last hour (issue 16), filled by a worker; empty if unavailable.
+            yield Static(Content(""), id="weights-health")
             yield Static(Content(""), id="weights-error")
             with Horizontal(id="weights-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -125,10 +127,36 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
 
     def on_mount(self) -> None:
         self._replan()
+        self._read_health()
         if self.endpoint.variants:
             first = self.query_one("#weight-0", Input)
             focus_now(first)
             first.select_all()
+
+    def _read_health(self) -> None:
+        from screens.kit.work import run_for_context
+
+        name, variants = self.endpoint.name, [v.name for v in self.endpoint.variants]
+        if not variants:
+            return
+        run_for_context(
+            self,
+            lambda context: context.cloudwatch.variant_health(name, variants),
+            done=self._health_read,
+            failed=self._health_failed,
+            name="weights-health",
+        )
+
+    def _health_read(self, healths: Sequence[Any]) -> None:
+        lines = ["last hour:"] + [
+            f"  {h.variant}: 5xx {h.error_rate_5xx:.2%} of {h.invocations:,.0f}, p99 "
+            + ("-" if h.latency_p99_ms is None else f"{h.latency_p99_ms:.0f} ms")
+            for h in healths
+        ]
+        self.query_one("#weights-health", Static).update(Content("\n".join(lines)))
+
+    def _health_failed(self, error: SmError) -> None:
+        """No metrics (denied, a local stack): the dialog works without them."""
 
     # --- planning ---------------------------------------------------------------------------
     def _inputs(self) -> tuple[dict[str, float], dict[str, int]]:

@@ -18,8 +18,10 @@ import pytest
 from console.config import load_config
 from console.context import ConsoleContext
 from console.errors import ReadOnlyError, SmError
+from console.services.bench import run_bench
 from console.services.jobs import ProcessingSpec, TrainingSpec
 from console.services.models import ModelSpec, VariantSpec
+from console.services.traffic_guard import TrafficGuard
 from tests.support.helpers import audit_records
 from tests.support.mutations import gated_actions
 from tests.support.registry import pending_version
@@ -123,6 +125,19 @@ CASES: dict[str, Case] = {
     "mlflow-alias": lambda c, s: c.mlflow.set_alias(s["mlflow_model"], "ro-case", 1),
     "mlflow-server-start": lambda c, s: c.mlflow_servers.start_server("ts-1"),
     "mlflow-server-stop": lambda c, s: c.mlflow_servers.stop_server("ts-1"),
+    "autoscaling-set": lambda c, s: c.autoscaling.set_capacity(
+        "endpoint/ep-1/variant/AllTraffic", "sagemaker:variant:DesiredInstanceCount", 1, 3
+    ),
+    "autoscaling-suspend": lambda c, s: c.autoscaling.set_suspended(
+        "endpoint/ep-1/variant/AllTraffic", "sagemaker:variant:DesiredInstanceCount", True
+    ),
+    "autoscaling-resume": lambda c, s: c.autoscaling.set_suspended(
+        "endpoint/ep-1/variant/AllTraffic", "sagemaker:variant:DesiredInstanceCount", False
+    ),
+    "endpoint-bench": lambda c, s: run_bench(c.endpoints, "ep-1", '{"x": 1}', requests=1, rate=10),
+    "endpoint-weights-rollback": lambda c, s: TrafficGuard(c.endpoints, c.cloudwatch).rollback(
+        "ep-1", {"AllTraffic": 1.0}, "a case"
+    ),
 }
 
 # Calls whose action name is computed: where they are, and which actions they produce.
@@ -145,6 +160,7 @@ DYNAMIC = {
         "slurm-signal",
     },
     "console.slurm.client:_node_update": {"slurm-drain", "slurm-resume"},
+    "console.services.autoscaling:set_suspended": {"autoscaling-suspend", "autoscaling-resume"},
 }
 # Terraform runs a local binary, not an AWS call: covered through the CLI below.
 CLI_ONLY = {"tf-apply", "tf-destroy"}
@@ -200,6 +216,13 @@ def seed(aws: Any) -> dict[str, str]:
         '"Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
     )
     sm.create_cluster(ClusterName="hp-1", InstanceGroups=[{**CLUSTER_SPEC["InstanceGroups"][0]}])
+    aws.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/ep-1/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+    )
     return {"package": package}
 
 
@@ -299,6 +322,8 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "mlflow-alias": ("alias-target", "ro-case", "1", "--yes"),
     "mlflow-server-start": ("ts-1", "--yes"),
     "mlflow-server-stop": ("ts-1", "--yes"),
+    "endpoint-autoscaling-set": ("ep-1", "AllTraffic", "--min", "1", "--max", "3", "--yes"),
+    "endpoint-bench": ("ep-1", "--requests", "1", "--yes"),
     "tf-apply": ("stack-a", "--yes"),
     "tf-destroy": ("stack-a", "--yes"),
 }

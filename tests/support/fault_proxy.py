@@ -60,6 +60,7 @@ _NOT_ANSWERS = {
 _FORWARDED = frozenset({"slow", "truncate", "lose_response", "500_after", "503_after", "short"})
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _INVOKE = re.compile(r"^/endpoints/[^/]+/invocations")
+_RPC_V2 = re.compile(r"^/service/[^/]+/operation/([A-Za-z]+)$")
 
 _JSON_ERRORS = {
     "500": (500, "InternalFailure", "injected internal failure"),
@@ -386,6 +387,9 @@ def identify(
         return service, target.rsplit(".", 1)[-1]
     if _INVOKE.match(path):
         return "sagemaker-runtime", "InvokeEndpoint"
+    rpc = _RPC_V2.match(route)  # smithy-rpc-v2-cbor (CloudWatch): the action is in the path
+    if rpc:
+        return service, rpc.group(1)
     if body:
         action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
         if action:

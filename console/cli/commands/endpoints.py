@@ -321,6 +321,19 @@ def parse_counts(pairs: tuple[str, ...]) -> dict[str, int]:
     metavar="VARIANT=N",
     help="Also set instances (repeatable).",
 )
+@click.option(
+    "--guard",
+    default=None,
+    metavar="RULE",
+    help="Roll back if the variant gaining traffic breaks RULE, e.g. '5xx<1%'.",
+)
+@click.option(
+    "--guard-minutes",
+    type=click.IntRange(1, 180),
+    default=15,
+    show_default=True,
+    help="How long the guard watches.",
+)
 @yes_option
 @json_option
 @pass_invocation
@@ -330,6 +343,8 @@ def endpoint_weights(
     name: str,
     weights: tuple[str, ...],
     counts: tuple[str, ...],
+    guard: str | None,
+    guard_minutes: int,
     yes: bool,
     json_output: bool,
 ) -> None:
@@ -349,6 +364,12 @@ def endpoint_weights(
     after.update({entry["VariantName"]: entry["DesiredWeight"] for entry in planned})
     total = sum(after.values())
     change = ", ".join(f"{v} {w / total:.0%}" for v, w in after.items())
+    rule = None
+    if guard is not None:
+        from console.services.cloudwatch import GuardRule
+
+        rule = GuardRule.parse(guard)
+        change += f", guarded by {rule.describe()} for {guard_minutes} min (rolls back by itself)"
     confirm(
         inv,
         "endpoint-weights",
@@ -356,7 +377,29 @@ def endpoint_weights(
         yes=yes,
         prompt=f"Shift endpoint {name} traffic to {change}?",
     )
+    previous = {v.name: v.desired_weight or 0.0 for v in current.variants}
     endpoint = service.update_variant_weights(name, parsed, parsed_counts)
+    if rule is not None:
+        from console.services.traffic_guard import TrafficGuard, gained_traffic
+
+        watched = gained_traffic(current, parsed) or [v.name for v in current.variants]
+        click.echo(
+            f"guard: watching {', '.join(watched)} for {guard_minutes} min ({rule.describe()})",
+            err=True,
+        )
+        report = TrafficGuard(service, inv.console.cloudwatch).watch(
+            name,
+            previous,
+            watched,
+            rule,
+            guard_minutes,
+            on_check=lambda v, rate: click.echo(f"guard: {v} {rate:.2%}", err=True),
+        )
+        if report.rolled_back:
+            click.secho(f"guard: rolled back ({report.reason})", fg="red", err=True)
+            endpoint = service.describe_endpoint(name)
+        else:
+            click.echo("guard: no breach; the new split stays", err=True)
     if wants_json(inv, json_output):
         emit(True, endpoint)
         return

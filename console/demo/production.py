@@ -1,0 +1,389 @@
+"""The demo's production view: metrics, autoscaling and one endpoint of each kind.
+
+Seeded once (:func:`seed_production`) and fed by the simulator (:meth:`ProductionFeed.tick`)
+with ``PutMetricData`` to the demo's moto server:
+
+- every endpoint variant gets a daily traffic shape (invocations), latency and a few 4xx;
+  ``llama3-chat-prod``'s ``v2-candidate`` shows a latency bump and a 5xx burst that starts
+  when traffic shifts to it (the guard's story);
+- a four-host GPU training job has one idle GPU (algo-3) and one straggler (algo-4);
+- scalable targets, policies, a scheduled action and scaling activities, one of which
+  failed for insufficient capacity (the "why did it not scale" story);
+- one serverless, one async and one inference-component endpoint.
+
+History is kept short (3 h at 5-minute points, the last hour per minute): moto scans
+every stored point for each query and period.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from console.demo.seed import patch
+
+SERVERLESS = "fraud-score-serverless"
+ASYNC = "doc-summarise-async"
+COMPONENTS = "genai-shared-ic"
+GPU_JOB = "llama3-finetune-gpu-demo"
+GPU_HOSTS = 4
+AB_ENDPOINT = "llama3-chat-prod"
+CANDIDATE = "v2-candidate"
+
+
+def _traffic(moment: datetime, base: float) -> float:
+    """Invocations per minute: a daily curve peaking mid-afternoon, never zero."""
+    hour = moment.hour + moment.minute / 60.0
+    return base * (0.55 + 0.45 * math.sin((hour - 9.0) / 24.0 * 2 * math.pi))
+
+
+@dataclass
+class ProductionFeed:
+    """Writes one minute of metrics per call; remembers the last minute written."""
+
+    cloudwatch: Any
+    variants: dict[str, list[str]]
+    # Seeding writes history straight into moto's backend (480 PutMetricData over HTTP
+    # cost ~7 s of start-up); the simulator's minutes go through PutMetricData.
+    backend: Any = None
+    rng: random.Random = field(default_factory=lambda: random.Random(16))
+    last_minute: datetime | None = None
+
+    def candidate_share(self, moment: datetime) -> float:
+        from moto.sagemaker.models import sagemaker_backends
+
+        for backend in _backends(sagemaker_backends):
+            endpoint = backend.endpoints.get(AB_ENDPOINT)
+            if endpoint is None:
+                continue
+            weights = {
+                str(v.get("VariantName")): float(v.get("CurrentWeight") or 0.0)
+                for v in endpoint.production_variants
+            }
+            total = sum(weights.values())
+            return weights.get(CANDIDATE, 0.0) / total if total else 0.0
+        return 0.0
+
+    def minute(self, moment: datetime, *, candidate_share: float | None = None) -> None:
+        share = self.candidate_share(moment) if candidate_share is None else candidate_share
+        data: list[dict[str, Any]] = []
+        hosts: list[dict[str, Any]] = []
+        for endpoint, variants in self.variants.items():
+            for variant in variants:
+                dims = [
+                    {"Name": "EndpointName", "Value": endpoint},
+                    {"Name": "VariantName", "Value": variant},
+                ]
+                calls = _traffic(moment, 240.0 / max(len(variants), 1))
+                errors_5xx = 0.0
+                latency = 38_000.0 + self.rng.gauss(0, 2_500)
+                if endpoint == AB_ENDPOINT and variant == CANDIDATE and share > 0.5:
+                    # the candidate buckles under most of the traffic
+                    errors_5xx = calls * 0.06
+                    latency *= 1.8
+                elif endpoint == AB_ENDPOINT and variant == CANDIDATE:
+                    errors_5xx = calls * 0.004
+
+                def put(name: str, value: float, what: list[dict[str, Any]] = dims) -> None:
+                    data.append(
+                        {
+                            "MetricName": name,
+                            "Dimensions": what,
+                            "Timestamp": moment,
+                            "Value": max(0.0, value),
+                        }
+                    )
+
+                put("Invocations", calls)
+                put("Invocation5XXErrors", errors_5xx)
+                put("Invocation4XXErrors", calls * 0.01)
+                for _ in range(3):
+                    put("ModelLatency", latency * self.rng.uniform(0.7, 1.6))
+                put("OverheadLatency", 1_800.0 + self.rng.gauss(0, 200))
+                for metric, value in (
+                    ("CPUUtilization", 35.0 + calls / 10.0),
+                    ("MemoryUtilization", 61.0),
+                    ("DiskUtilization", 43.0),
+                    ("GPUUtilization", 55.0 + calls / 8.0 if "llama" in endpoint else 0.0),
+                ):
+                    hosts.append(
+                        {
+                            "MetricName": metric,
+                            "Dimensions": dims,
+                            "Timestamp": moment,
+                            "Value": value + self.rng.gauss(0, 2),
+                        }
+                    )
+        gpu_hosts: list[dict[str, Any]] = []
+        for index in range(1, GPU_HOSTS + 1):
+            dims = [{"Name": "Host", "Value": f"{GPU_JOB}/algo-{index}"}]
+            gpu = {3: 2.0, 4: 22.0}.get(index, 88.0) + self.rng.gauss(0, 1.5)
+            for metric, value in (
+                ("GPUUtilization", gpu),
+                ("GPUMemoryUtilization", 20.0 if index == 3 else 76.0),
+                ("CPUUtilization", 45.0),
+                ("MemoryUtilization", 58.0),
+                ("DiskUtilization", 93.0 if index == 2 else 40.0),
+            ):
+                gpu_hosts.append(
+                    {
+                        "MetricName": metric,
+                        "Dimensions": dims,
+                        "Timestamp": moment,
+                        "Value": max(0.0, value),
+                    }
+                )
+        loss = [
+            {
+                "MetricName": "train:loss",
+                "Dimensions": [{"Name": "TrainingJobName", "Value": GPU_JOB}],
+                "Timestamp": moment,
+                "Value": 2.0 * math.exp(-(moment.minute % 60) / 25.0) + 0.3,
+            }
+        ]
+        for namespace, items in (
+            ("AWS/SageMaker", data),
+            ("/aws/sagemaker/Endpoints", hosts),
+            ("/aws/sagemaker/TrainingJobs", gpu_hosts),
+            ("TrainingJobs", loss),
+        ):
+            for start in range(0, len(items), 500):
+                chunk = items[start : start + 500]
+                if self.backend is not None:
+                    self.backend.put_metric_data(namespace, chunk)
+                else:
+                    self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=chunk)
+        self.last_minute = moment
+
+    def tick(self, now: datetime) -> None:
+        """Write the minutes since the last one written (at most 5 at once)."""
+        current = now.replace(second=0, microsecond=0)
+        if self.last_minute is None:
+            self.minute(current)
+            return
+        step = self.last_minute + timedelta(minutes=1)
+        written = 0
+        while step <= current and written < 5:
+            self.minute(step)
+            step += timedelta(minutes=1)
+            written += 1
+
+
+def _backends(registry: Any) -> list[Any]:
+    found = []
+    for account in registry.values():
+        for backend in account.values():
+            found.append(backend)
+    return found
+
+
+def seed_production(url: str, world: Any, now: datetime | None = None) -> ProductionFeed:
+    """Endpoint kinds, autoscaling and 3 h of metrics. Returns the feed for the simulator.
+
+    Runs after :func:`console.demo.seed.seed_demo` (it uses its models and configs)."""
+    from botocore.config import Config as BotoConfig
+    from moto.sagemaker.models import sagemaker_backends
+
+    from console.aws.session import new_boto3_session
+    from console.demo import moto_extras
+    from console.demo.seed import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, utc_now
+
+    now = now or utc_now()
+    config = BotoConfig(proxies={}, retries={"max_attempts": 2, "mode": "standard"})
+    session = new_boto3_session(
+        aws_access_key_id=FAKE_ACCESS_KEY,
+        aws_secret_access_key=FAKE_SECRET_KEY,
+        region_name=world.region,
+    )
+    sm = session.client("sagemaker", endpoint_url=url, config=config)
+    scaling = session.client("application-autoscaling", endpoint_url=url, config=config)
+    cloudwatch = session.client("cloudwatch", endpoint_url=url, config=config)
+    backend = sagemaker_backends[world.account_id][world.region]
+    # A model of its own: serving a registry package here would change what the Registry
+    # tab's evidence calls "serving".
+    model = "fraud-score-v1"
+    sm.create_model(
+        ModelName=model,
+        ExecutionRoleArn=world.role_arn,
+        PrimaryContainer={
+            "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "ModelDataUrl": f"s3://{world.buckets['models']}/fraud-score/v1/model.tar.gz",
+        },
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{COMPONENTS}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": model,
+                "InstanceType": "ml.g4dn.12xlarge",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{SERVERLESS}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": model,
+                "InitialVariantWeight": 1.0,
+                "ServerlessConfig": {
+                    "MemorySizeInMB": 3072,
+                    "MaxConcurrency": 20,
+                    "ProvisionedConcurrency": 2,
+                },
+            }
+        ],
+    )
+    for name, config_name in (
+        (ASYNC, "bert-sentiment-dev-config"),
+        (COMPONENTS, f"{COMPONENTS}-config"),
+        (SERVERLESS, f"{SERVERLESS}-config"),
+    ):
+        sm.create_endpoint(EndpointName=name, EndpointConfigName=config_name)
+        patch(backend.endpoints[name], endpoint_status="InService")
+        world.endpoints.append(name)
+    _gpu_job(sm, backend, world)
+    patch(
+        backend.endpoints[ASYNC],
+        async_inference_config={
+            "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 4},
+            "OutputConfig": {
+                "S3OutputPath": f"s3://{world.buckets['models']}/async/out/",
+                "S3FailurePath": f"s3://{world.buckets['models']}/async/failed/",
+            },
+        },
+    )
+    for name, model_name, copies, gpus in (
+        ("genai-llama3-8b", "llama3-chat-v1", 2, 1),
+        ("genai-bert-embed", "bert-sentiment-v1", 0, 0),
+    ):
+        moto_extras.add_inference_component(
+            world.account_id,
+            world.region,
+            name=name,
+            endpoint=COMPONENTS,
+            variant="AllTraffic",
+            model=model_name,
+            copies=copies,
+            accelerators=gpus,
+            cpu_cores=4.0,
+            memory_mb=16384,
+        )
+    # autoscaling: the A/B endpoint's candidate is capped and once failed to grow
+    dimension = "sagemaker:variant:DesiredInstanceCount"
+    for variant, low, high in (("v1-baseline", 1, 4), (CANDIDATE, 1, 2)):
+        resource = f"endpoint/{AB_ENDPOINT}/variant/{variant}"
+        scaling.register_scalable_target(
+            ServiceNamespace="sagemaker",
+            ResourceId=resource,
+            ScalableDimension=dimension,
+            MinCapacity=low,
+            MaxCapacity=high,
+        )
+        scaling.put_scaling_policy(
+            PolicyName=f"{variant}-invocations-per-instance",
+            ServiceNamespace="sagemaker",
+            ResourceId=resource,
+            ScalableDimension=dimension,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": 70.0,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+                },
+                "ScaleInCooldown": 300,
+                "ScaleOutCooldown": 60,
+            },
+        )
+    scaling.put_scheduled_action(
+        ServiceNamespace="sagemaker",
+        ScheduledActionName="night-floor",
+        ResourceId=f"endpoint/{AB_ENDPOINT}/variant/v1-baseline",
+        ScalableDimension=dimension,
+        Schedule="cron(0 22 * * ? *)",
+        ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 2},
+    )
+    alarm = "monitor alarm TargetTracking-endpoint/llama3-chat-prod-AlarmHigh in state ALARM"
+    for ago, variant, status, text, message in (
+        (150, "v1-baseline", "Successful", "Setting desired instance count to 2.", ""),
+        (95, "v1-baseline", "Successful", "Setting desired instance count to 3.", ""),
+        (
+            40,
+            CANDIDATE,
+            "Failed",
+            "Setting desired instance count to 3.",
+            "Failed to set desired instance count to 3: the account-level service limit "
+            "'ml.g4dn.12xlarge for endpoint usage' is 2 instances (insufficient capacity)",
+        ),
+        (
+            12,
+            CANDIDATE,
+            "Unfulfilled",
+            "Setting desired instance count to 3.",
+            "Unable to scale out: maximum capacity 2 reached",
+        ),
+    ):
+        moto_extras.add_scaling_activity(
+            world.account_id,
+            world.region,
+            resource_id=f"endpoint/{AB_ENDPOINT}/variant/{variant}",
+            status=status,
+            description=text,
+            cause=f"{alarm} triggered policy {variant}-invocations-per-instance",
+            message=message,
+            started=now - timedelta(minutes=ago),
+        )
+    variants = {
+        "churn-xgb-prod": ["AllTraffic"],
+        AB_ENDPOINT: ["v1-baseline", CANDIDATE],
+        SERVERLESS: ["AllTraffic"],
+        ASYNC: ["AllTraffic"],
+    }
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    feed = ProductionFeed(
+        cloudwatch, variants, backend=cloudwatch_backends[world.account_id][world.region]
+    )
+    start = now.replace(second=0, microsecond=0)
+    # every 5 minutes for 3 h, then every minute of the last hour
+    history = [m for m in range(180, 0, -1) if m <= 60 or m % 5 == 0]
+    for minutes in history:
+        feed.minute(start - timedelta(minutes=minutes), candidate_share=0.5)
+    feed.last_minute = start - timedelta(minutes=1)
+    feed.backend = None
+    return feed
+
+
+def _gpu_job(sm: Any, backend: Any, world: Any) -> None:
+    """A running four-host GPU fine-tune whose hosts the feed describes."""
+    sm.create_training_job(
+        TrainingJobName=GPU_JOB,
+        AlgorithmSpecification={
+            "TrainingImage": "763104351884.dkr.ecr.us-east-1.amazonaws.com/"
+            "pytorch-training:2.3.0-gpu-py311",
+            "TrainingInputMode": "File",
+        },
+        RoleArn=world.role_arn,
+        OutputDataConfig={"S3OutputPath": f"s3://{world.buckets['models']}/llama3-finetune/"},
+        ResourceConfig={
+            "InstanceType": "ml.p4d.24xlarge",
+            "InstanceCount": GPU_HOSTS,
+            "VolumeSizeInGB": 500,
+        },
+        StoppingCondition={"MaxRuntimeInSeconds": 86400},
+    )
+    job = backend.training_jobs[GPU_JOB]
+    spec = dict(job.algorithm_specification)
+    spec["MetricDefinitions"] = [{"Name": "train:loss", "Regex": "loss=([0-9.]+)"}]
+    patch(
+        job,
+        algorithm_specification=spec,
+        training_job_status="InProgress",
+        secondary_status="Training",
+    )

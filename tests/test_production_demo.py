@@ -1,0 +1,106 @@
+"""The demo's production view, as a new operator would try it (issue 16's "done when"):
+each endpoint kind, why the autoscaler did not add instances, the idle GPU of a running
+job, and a shift to the candidate that the guard rolls back on its 5xx burst."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from console.config import load_config
+from console.context import ConsoleContext
+from console.demo.stack import DemoStack
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[DemoStack]:
+    stack = DemoStack(simulate=False, mlflow=False, seed=7)
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+    from moto.cloudwatch.models import Statistics
+
+    from console.demo import moto_extras
+
+    # moto is itself again: no percentile statistics left behind
+    assert Statistics.get_statistics_for_type is moto_extras._PLAIN_STATISTIC
+
+
+@pytest.fixture
+def context(demo: DemoStack, monkeypatch: pytest.MonkeyPatch) -> ConsoleContext:
+    for name, value in demo.env().items():
+        monkeypatch.setenv(name, value)
+    return ConsoleContext(load_config())
+
+
+def test_every_endpoint_kind_is_in_the_demo(context: ConsoleContext) -> None:
+    from console.demo import production
+
+    kinds = {
+        name: context.endpoint_kinds.kind(name).kind
+        for name in (production.SERVERLESS, production.ASYNC, production.COMPONENTS)
+    }
+    assert kinds == {
+        production.SERVERLESS: "serverless",
+        production.ASYNC: "async",
+        production.COMPONENTS: "inference-components",
+    }
+    components = context.endpoint_kinds.kind(production.COMPONENTS).components
+    assert any(c.scaled_to_zero for c in components)
+    assert context.endpoint_kinds.kind("churn-xgb-prod").kind == "instance"
+
+
+def test_why_the_autoscaler_did_not_add_instances(context: ConsoleContext) -> None:
+    view = context.autoscaling.scaling("llama3-chat-prod", ["v1-baseline", "v2-candidate"])
+    failed = [a for a in view.activities if a.failed]
+    assert failed and "insufficient capacity" in " ".join(a.message for a in failed)
+    assert {t.max_capacity for t in view.targets} == {4, 2}
+    assert any(s.name == "night-floor" for s in view.scheduled)
+
+
+def test_the_running_gpu_job_shows_its_idle_gpu(context: ConsoleContext) -> None:
+    from console.demo import production
+
+    metrics = context.cloudwatch.training_metrics(production.GPU_JOB, since=timedelta(hours=1))
+    flags = {(f.host, f.kind) for f in metrics.flags}
+    assert flags == {("algo-3", "idle-gpu"), ("algo-4", "straggler"), ("algo-2", "disk-full")}
+    assert metrics.algorithm["train:loss"]
+
+
+def test_a_shift_to_the_candidate_is_rolled_back_by_the_guard(
+    demo: DemoStack, context: ConsoleContext
+) -> None:
+    from console.services.cloudwatch import GuardRule
+    from console.services.traffic_guard import TrafficGuard
+
+    endpoints = context.endpoints
+    before = endpoints.describe_endpoint("llama3-chat-prod")
+    previous = {v.name: v.desired_weight or 0.0 for v in before.variants}
+    endpoints.update_variant_weights("llama3-chat-prod", {"v1-baseline": 1, "v2-candidate": 9})
+    feed = demo.simulator.production  # type: ignore[union-attr]
+    assert feed is not None and feed.last_minute is not None
+    shifted = feed.last_minute + timedelta(minutes=1)
+    assert feed.candidate_share(shifted) > 0.5
+    for minute in range(3):
+        feed.minute(shifted + timedelta(minutes=minute))
+    clock = {"now": shifted}
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += timedelta(seconds=seconds)
+
+    guard = TrafficGuard(endpoints, context.cloudwatch, sleep=sleep, now=lambda: clock["now"])
+    report = guard.watch(
+        "llama3-chat-prod",
+        previous,
+        ["v2-candidate"],
+        GuardRule.parse("5xx<1%"),
+        10,
+        shifted_at=shifted,
+    )
+    assert report.rolled_back, report
+    after = endpoints.describe_endpoint("llama3-chat-prod")
+    assert {v.name: v.desired_weight for v in after.variants} == previous
