@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 import threading
 import types
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta

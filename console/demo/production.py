@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from console.demo.seed import patch
+from console.demo.moto_state import patch, utc_now
 
 SERVERLESS = "fraud-score-serverless"
 ASYNC = "doc-summarise-async"
@@ -189,7 +189,7 @@ def seed_production(url: str, world: Any, now: datetime | None = None) -> Produc
 
     from console.aws.session import new_boto3_session
     from console.demo import moto_extras
-    from console.demo.seed import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, utc_now
+    from console.demo.seed import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 
     now = now or utc_now()
     config = BotoConfig(proxies={}, retries={"max_attempts": 2, "mode": "standard"})

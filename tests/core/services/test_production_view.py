@@ -24,10 +24,10 @@ from console.services.cloudwatch import (
     parse_since,
 )
 from console.services.traffic_guard import TrafficGuard, gained_traffic
+from tests.core.services.test_models_endpoints import make_ab_endpoint
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.helpers import assert_one_error, audit_records
 from tests.support.moto_server import MotoServer
-from tests.test_models_endpoints import make_ab_endpoint
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 
