@@ -195,11 +195,15 @@ def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot
     from console.slurm.client import AccountingDisabledError
 
     all_users = state.all_users
+    from console.slurm.records import FINISHED_JOB_STATES
+
     try:
         jobs = state.session.client().history(all_users=all_users, limit=500)
     except AccountingDisabledError as exc:
         return JobsSnapshot((), all_users, exc.message, state.now())
-    return JobsSnapshot(tuple(jobs), all_users, "", state.now())
+    # History is what has ended: running and pending jobs are the queue's.
+    ended = [j for j in jobs if (j.state.split() or [""])[0] in FINISHED_JOB_STATES]
+    return JobsSnapshot(tuple(ended), all_users, "", state.now())
 
 
 def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
@@ -447,10 +451,11 @@ class QueuePane(HyperPodPane):
 
     @dataclass
     class JobAction(Message):
-        """``l``/``g``/``enter`` on a job: the tab opens its log or its GPU panel."""
+        """``l``/``g``/``enter``/``E`` on a job: the tab opens its log, its GPU panel, its
+        detail (``detail``) or its detail with the efficiency (``efficiency``)."""
 
         action: str
-        job: SlurmJob
+        job: Any  # SlurmJob (queue) or AccountingJob (history)
 
     def compose(self) -> ComposeResult:
         poller = PanePoller[JobsSnapshot](
@@ -484,7 +489,7 @@ class QueuePane(HyperPodPane):
     def open_item(self, key: str) -> None:
         job = self.table.items.get(key)
         if job is not None:
-            self.post_message(self.JobAction("logs", job))
+            self.post_message(self.JobAction("detail", job))
 
     def action_logs(self) -> None:
         if (job := self._job()) is not None:
@@ -560,6 +565,8 @@ class HistoryPane(HyperPodPane):
         Binding("s", "sort", "Sort", show=False, id="hyperpod.history.sort"),
         Binding("r", "refresh", "Refresh", id="hyperpod.history.refresh"),
         Binding("a", "toggle_all", "Mine/all", id="hyperpod.history.all"),
+        Binding("l", "logs", "Log", id="hyperpod.history.logs"),
+        Binding("E", "efficiency", "Efficiency", id="hyperpod.history.efficiency"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -587,3 +594,22 @@ class HistoryPane(HyperPodPane):
         self.state.all_users = not self.state.all_users
         self.show_info()
         self.poller.refresh_now()
+
+    def _job(self) -> Any:
+        job = self.table.cursor_item()
+        if job is None:
+            notify(self, "no job selected", severity="warning", timeout=3)
+        return job
+
+    def open_item(self, key: str) -> None:
+        job = self.table.items.get(key)
+        if job is not None:
+            self.post_message(QueuePane.JobAction("detail", job))
+
+    def action_logs(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(QueuePane.JobAction("logs", job))
+
+    def action_efficiency(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(QueuePane.JobAction("efficiency", job))

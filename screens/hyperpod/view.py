@@ -4,9 +4,10 @@ Panes (one on screen at a time, each polling only while shown): ``c`` clusters a
 instance groups, ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs beside
 the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health
 check, ``E`` the node's events), ``e`` the cluster's events (``enter`` one in full),
-``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
-GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array), ``h`` history
-(sacct). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
+``j`` the Slurm queue (``a`` mine/all, ``enter`` the job's detail, ``l`` its log, ``g``
+its GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array), ``h`` history
+of ended jobs (sacct; ``enter`` detail, ``l`` log, ``E`` efficiency). ``b`` opens the
+sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
 simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a
@@ -27,6 +28,7 @@ from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
 from console.remote.errors import HostKeyError
+from screens.hyperpod.detail import JobDetailScreen
 from screens.hyperpod.events import EventsPane
 from screens.hyperpod.jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
 from screens.hyperpod.panes import (
@@ -259,7 +261,17 @@ class HyperPodView(Vertical):
     def _job_action(self, message: QueuePane.JobAction) -> None:
         message.stop()
         job = message.job
-        if message.action == "gpus":
+        if message.action in {"detail", "efficiency"}:
+            self.app.push_screen(
+                JobDetailScreen(
+                    self.session,
+                    job.job_id,
+                    name=job.name,
+                    open_log=self.open_log,
+                    efficiency=message.action == "efficiency",
+                )
+            )
+        elif message.action == "gpus":
             if job.state != "RUNNING":
                 notify(
                     self,
