@@ -447,6 +447,17 @@ class QueuePane(HyperPodPane):
         Binding("g", "gpus", "GPUs", id="hyperpod.queue.gpus"),
         Binding("ctrl+k", "cancel_job", "Cancel job", id="hyperpod.queue.cancel"),
         Binding("K", "cancel_job_array", "Cancel array", id="hyperpod.queue.cancel_array"),
+        Binding("space", "toggle_mark", "Mark", id="hyperpod.queue.mark"),
+        Binding("o", "control('hold')", "Hold", id="hyperpod.queue.hold"),
+        Binding("O", "control('release')", "Release", id="hyperpod.queue.release"),
+        Binding("Q", "control('requeue')", "Requeue", show=False, id="hyperpod.queue.requeue"),
+        Binding("T", "control('time_limit')", "Time limit", show=False, id="hyperpod.queue.limit"),
+        Binding("i", "control('signal')", "Signal", show=False, id="hyperpod.queue.signal"),
+        Binding("z", "control('suspend')", "Suspend", show=False, id="hyperpod.queue.suspend"),
+        Binding(
+            "Z", "control('unsuspend')", "Unsuspend", show=False, id="hyperpod.queue.unsuspend"
+        ),
+        Binding("E", "efficiency", "Efficiency", show=False, id="hyperpod.queue.efficiency"),
     ]
 
     @dataclass
@@ -470,10 +481,110 @@ class QueuePane(HyperPodPane):
 
     @on(QueueListed)
     def _listed(self, message: QueueListed) -> None:
-        self.accept(message.generation, message.snapshot)
+        if self.accept(message.generation, message.snapshot):
+            self.queue_table.keep_marks()
+            self.show_info()
+
+    @property
+    def queue_table(self) -> QueueTable:
+        table = self.table
+        assert isinstance(table, QueueTable)
+        return table
 
     def info_extra(self) -> list[str]:
-        return ["everyone's" if self.state.all_users else "mine", *super().info_extra()]
+        parts = ["everyone's" if self.state.all_users else "mine", *super().info_extra()]
+        if marked := len(self.queue_table.marks):
+            parts.insert(0, f"{marked} marked (space unmarks)")
+        return parts
+
+    # --- marks and job control ------------------------------------------------------------
+    def action_toggle_mark(self) -> None:
+        """``space``: mark/unmark the highlighted job and move down (to mark the next)."""
+        table = self.queue_table
+        key = table.cursor_key
+        if key is None:
+            return
+        table.toggle_mark(key)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self.show_info()
+
+    def marked_or_cursor(self) -> list[SlurmJob]:
+        table = self.queue_table
+        keys = table.marks.targets(table.shown_keys(), table.cursor_key)
+        return [table.items[k] for k in keys if k in table.items]
+
+    def action_control(self, name: str) -> None:
+        """Hold, release, requeue, time limit, signal, suspend or resume the marked jobs
+        (else the highlighted one): read-only refused first, a value asked where needed,
+        one confirm dialog naming them all."""
+        from screens.hyperpod.job_control import CONTROLS
+        from screens.hyperpod.prompt import ValuePrompt
+
+        control = CONTROLS.get(name)
+        jobs = self.marked_or_cursor()
+        if control is None or not jobs:
+            notify(self, "no job selected", severity="warning", timeout=3)
+            return
+        target = ",".join(j.job_id for j in jobs)
+        if not self.gate_allows(control.action, target):
+            return
+        if not control.question:
+            self._confirm_control(name, jobs, "")
+            return
+
+        def answered(value: str | None) -> None:
+            if value is not None:
+                self._confirm_control(name, jobs, value)
+
+        self.app.push_screen(ValuePrompt(control.question, control.default), answered)
+
+    def _confirm_control(self, name: str, jobs: list[SlurmJob], value: str) -> None:
+        from screens.hyperpod.job_control import CONTROLS, check_value, dialog_text
+
+        control = CONTROLS[name]
+        if control.question:
+            try:
+                value = check_value(name, value)
+            except SmError as exc:
+                notify(self, exc.one_line(), severity="error", title=control.title)
+                return
+        title, message = dialog_text(control, jobs, value)
+        ids = [j.job_id for j in jobs]
+        target = ",".join(ids)
+        dialog = ConfirmDialog(
+            title,
+            message,
+            change=(control.action, target),
+            confirm_label=control.title.split()[0],
+        )
+        what = f"{control.action.removeprefix('slurm-')} {target}"
+        self.ask(dialog, lambda: self._run_control(name, ids, value), what=what)
+
+    def _run_control(self, name: str, ids: list[str], value: str) -> None:
+        from screens.hyperpod.job_control import CONTROLS, outcome_text, run_control
+
+        control = CONTROLS[name]
+        session = self.state.session
+
+        def done(outcome: Any) -> None:
+            self.queue_table.clear_marks()
+            self.show_info()
+            text = outcome_text(control, outcome, value)
+            if outcome.failed:
+                notify(self, text, severity="error", title=control.title)
+            else:
+                notify(self, text, title=control.title)
+
+        self.run_change(
+            f"{control.action} {','.join(ids)}",
+            lambda: run_control(session.client, control, ids, value),
+            done,
+        )
+
+    def action_efficiency(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(self.JobAction("efficiency", job))
 
     def action_toggle_all(self) -> None:
         self.state.all_users = not self.state.all_users

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from screens.hyperpod.marks import Marks
 from screens.kit.formatting import MISSING, format_time
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from console.slurm.gpu import GpuSample
     from console.slurm.join import JoinedNode
     from console.slurm.records import AccountingJob, SlurmJob
+
+
+MARK = "● "
 
 
 def duration(seconds: int | None) -> str:
@@ -149,12 +153,30 @@ class QueueTable(KeyedTable["SlurmJob"]):
     )
     DEFAULT_SORT = "id"
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.marks = Marks()  # ``space``: the jobs the next action applies to
+
     def key_of(self, item: SlurmJob) -> str:
         return item.job_id
 
+    def toggle_mark(self, key: str) -> bool:
+        """Mark/unmark one job; only its row is redrawn."""
+        marked = self.marks.toggle(key, self.items)
+        self.redraw_rows([key])
+        return marked
+
+    def keep_marks(self) -> None:
+        """After a poll: marks on jobs that left the queue go with them."""
+        if gone := self.marks.keep(self.items):
+            self.redraw_rows(gone)
+
+    def clear_marks(self) -> None:
+        self.redraw_rows(self.marks.clear())
+
     def cell_values(self, item: SlurmJob, now: datetime) -> Mapping[str, str]:
         return {
-            "id": item.job_id,
+            "id": (MARK if item.job_id in self.marks else "") + item.job_id,
             "name": item.name,
             "user": item.user,
             "status": item.display_state,
