@@ -9,8 +9,8 @@ shows the AWS side when Slurm cannot be reached (and says why), and the other wa
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
     from console.services.hyperpod import Cluster
+    from console.slurm.detail import Efficiency
     from console.slurm.join import JoinedNode
     from console.slurm.records import SlurmJob
     from console.slurm.session import SlurmSession
@@ -114,6 +115,7 @@ class JobsSnapshot:
     all_users: bool
     note: str  # e.g. "accounting is off"
     fetched_at: datetime
+    efficiency: Mapping[str, Efficiency] = field(default_factory=dict)  # history: by job id
 
     @property
     def transitional(self) -> bool:
@@ -203,7 +205,12 @@ def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot
         return JobsSnapshot((), all_users, exc.message, state.now())
     # History is what has ended: running and pending jobs are the queue's.
     ended = [j for j in jobs if (j.state.split() or [""])[0] in FINISHED_JOB_STATES]
-    return JobsSnapshot(tuple(ended), all_users, "", state.now())
+    note, efficiency = "", {}
+    try:  # the waste flag: one more sacct call for every shown job
+        efficiency = state.session.client().efficiencies(ended)
+    except Exception as exc:
+        note = f"efficiency: {translate(exc).message}"
+    return JobsSnapshot(tuple(ended), all_users, note, state.now(), efficiency)
 
 
 def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
@@ -693,6 +700,9 @@ class HistoryPane(HyperPodPane):
 
     @on(HistoryListed)
     def _listed(self, message: HistoryListed) -> None:
+        table = self.table
+        if message.generation == console_host(self).generation and isinstance(table, HistoryTable):
+            table.set_efficiency(message.snapshot.efficiency)
         self.accept(message.generation, message.snapshot)
 
     def info_extra(self) -> list[str]:

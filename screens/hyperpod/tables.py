@@ -12,6 +12,7 @@ from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.hyperpod import Cluster
+    from console.slurm.detail import Efficiency
     from console.slurm.gpu import GpuSample
     from console.slurm.join import JoinedNode
     from console.slurm.records import AccountingJob, SlurmJob
@@ -220,11 +221,30 @@ class HistoryTable(KeyedTable["AccountingJob"]):
         TableColumn("elapsed", "Elapsed", compact_width=9),
         TableColumn("nodes", "Nodes", compact_width=14, hide_when_compact=True),
         TableColumn("submitted", "Submitted", compact_width=11, descending_first=True),
+        TableColumn("waste", "Waste", compact_width=5),
     )
     DEFAULT_SORT = "id"
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.efficiency: Mapping[str, Efficiency] = {}  # by job id, from the same poll
+
     def key_of(self, item: AccountingJob) -> str:
         return item.job_id
+
+    def set_efficiency(self, efficiency: Mapping[str, Efficiency]) -> None:
+        """The poll's efficiencies; rows whose flag changed are drawn again."""
+        before = {k for k, e in self.efficiency.items() if e.wasteful}
+        after = {k for k, e in efficiency.items() if e.wasteful}
+        self.efficiency = efficiency
+        if changed := before ^ after:
+            self.redraw_rows(changed)
+
+    def waste(self, item: AccountingJob) -> str:
+        found = self.efficiency.get(item.job_id)
+        if found is None:
+            return MISSING
+        return "WASTE" if found.wasteful else "ok"
 
     def cell_values(self, item: AccountingJob, now: datetime) -> Mapping[str, str]:
         return {
@@ -237,10 +257,17 @@ class HistoryTable(KeyedTable["AccountingJob"]):
             "elapsed": duration(item.elapsed_seconds),
             "nodes": item.nodes or MISSING,
             "submitted": format_time(item.submitted, compact=self.compact),
+            "waste": self.waste(item),
         }
 
     def filter_fields(self, item: AccountingJob) -> Mapping[str, str]:
-        return {"id": item.job_id, "name": item.name, "user": item.user, "status": item.state}
+        return {
+            "id": item.job_id,
+            "name": item.name,
+            "user": item.user,
+            "status": item.state,
+            "waste": self.waste(item),
+        }
 
     def sort_value(self, item: AccountingJob, column: str, now: datetime) -> tuple[Any, ...]:
         if column == "id":

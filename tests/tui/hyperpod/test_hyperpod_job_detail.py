@@ -1,6 +1,6 @@
 """A Slurm job in full against the real test Slurm: ``enter`` on a queue row opens its
 detail (state and reason first, the script last), ``l`` there opens its log, ``q`` goes
-back; history lists only ended jobs, ``enter`` opens one, ``E`` its efficiency and ``l``
+back; history lists only ended jobs with a waste flag, ``enter`` opens one, ``E`` its efficiency and ``l``
 its log (before: nothing)."""
 
 from __future__ import annotations
@@ -69,6 +69,9 @@ async def test_history_lists_ended_jobs_and_opens_detail_efficiency_and_log(
         await wait_until(pilot, lambda: done.job_id in table.items, what="the ended job")
         assert waiting.job_id not in table.items  # pending: the queue's, not history's
         assert all(j.state.split()[0] not in {"PENDING", "RUNNING"} for j in table.items.values())
+        # the waste flag comes with the same poll (a job under a minute is never wasteful)
+        await wait_until(pilot, lambda: done.job_id in table.efficiency, what="its efficiency")
+        assert [c.plain for c in table.get_row(done.job_id)][-1] == "ok"
         table.move_cursor(row=table.get_row_index(done.job_id))
         await pilot.press("E")
         await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
