@@ -33,6 +33,7 @@ from screens.kit.formatting import MISSING, format_time, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.messages import Listed
 from screens.kit.plain import notify
 from screens.kit.poller import schedule_for
 
@@ -113,12 +114,6 @@ class EventsTable(KeyedTable["ClusterEvent"]):
         return (self.cell_values(item, now)[column], item.time or epoch())
 
 
-@dataclass
-class EventsListed(Message):
-    generation: int
-    snapshot: EventsSnapshot
-
-
 class EventsPane(HyperPodPane):
     NOUN = "events"
     TAB = "hyperpod"
@@ -133,15 +128,15 @@ class EventsPane(HyperPodPane):
         poller = PanePoller[EventsSnapshot](
             "hyperpod-events",
             bind_state(fetch_events, self.state),
-            result=EventsListed,
             transitional=lambda s: False,
             schedule=schedule_for(self._poll, "hyperpod"),
             id="hp-events-poller",
         )
         yield from self.compose_parts(EventsTable(id="hp-events-table"), poller)
 
-    @on(EventsListed)
-    def _listed(self, message: EventsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[EventsSnapshot]) -> None:
+        message.stop()
         snapshot = message.snapshot
         if (snapshot.cluster, snapshot.node) != (self.state.cluster, self.state.event_node):
             return  # asked before the scope changed: a newer poll is on its way

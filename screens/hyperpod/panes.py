@@ -27,6 +27,7 @@ from screens.hyperpod.tables import ClustersTable, HistoryTable, NodesTable, Que
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
+from screens.kit.messages import Listed
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
@@ -120,30 +121,6 @@ class JobsSnapshot:
     @property
     def transitional(self) -> bool:
         return any(getattr(j, "state", "") in {"PENDING", "COMPLETING"} for j in self.items)
-
-
-@dataclass
-class ClustersListed(Message):
-    generation: int
-    snapshot: ClustersSnapshot
-
-
-@dataclass
-class NodesListed(Message):
-    generation: int
-    snapshot: NodesSnapshot
-
-
-@dataclass
-class QueueListed(Message):
-    generation: int
-    snapshot: JobsSnapshot
-
-
-@dataclass
-class HistoryListed(Message):
-    generation: int
-    snapshot: JobsSnapshot
 
 
 @dataclass
@@ -280,7 +257,6 @@ class ClustersPane(HyperPodPane):
         poller = PanePoller[ClustersSnapshot](
             "hyperpod",
             fetch_clusters,
-            result=ClustersListed,
             transitional=lambda s: any(c.status not in {"InService", "Failed"} for c in s.items),
             schedule=schedule_for(self._poll, "hyperpod"),
             id="hp-clusters-poller",
@@ -288,8 +264,9 @@ class ClustersPane(HyperPodPane):
         yield from self.compose_parts(ClustersTable(id="hp-clusters-table"), poller)
         yield Static("", id="hp-groups")
 
-    @on(ClustersListed)
-    def _listed(self, message: ClustersListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[ClustersSnapshot]) -> None:
+        message.stop()  # the pane's own poll (the tab counts nothing from it)
         if self.accept(message.generation, message.snapshot):
             self.state.clusters = {c.name: c for c in message.snapshot.items}
             self.show_preview()
@@ -335,15 +312,15 @@ class NodesPane(HyperPodPane):
         poller = PanePoller[NodesSnapshot](
             "hyperpod-nodes",
             bind_state(fetch_nodes, self.state),
-            result=NodesListed,
             transitional=lambda s: s.transitional,
             schedule=schedule_for(self._poll, "slurm"),
             id="hp-nodes-poller",
         )
         yield from self.compose_parts(NodesTable(id="hp-nodes-table"), poller)
 
-    @on(NodesListed)
-    def _listed(self, message: NodesListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[NodesSnapshot]) -> None:
+        message.stop()
         snapshot = message.snapshot
         if self.accept(message.generation, snapshot) and snapshot.slurm_error is not None:
             self.post_message(SlurmUnreachable(snapshot.slurm_error))
@@ -479,15 +456,15 @@ class QueuePane(HyperPodPane):
         poller = PanePoller[JobsSnapshot](
             "slurm-queue",
             bind_state(fetch_queue, self.state),
-            result=QueueListed,
             transitional=lambda s: s.transitional,
             schedule=schedule_for(self._poll, "slurm"),
             id="hp-queue-poller",
         )
         yield from self.compose_parts(QueueTable(id="hp-queue-table"), poller)
 
-    @on(QueueListed)
-    def _listed(self, message: QueueListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[JobsSnapshot]) -> None:
+        message.stop()
         if self.accept(message.generation, message.snapshot):
             self.queue_table.keep_marks()
             self.show_info()
@@ -691,15 +668,15 @@ class HistoryPane(HyperPodPane):
         poller = PanePoller[JobsSnapshot](
             "slurm-history",
             bind_state(fetch_history, self.state),
-            result=HistoryListed,
             transitional=lambda s: False,
             schedule=schedule_for(self._poll, "slurm"),
             id="hp-history-poller",
         )
         yield from self.compose_parts(HistoryTable(id="hp-history-table"), poller)
 
-    @on(HistoryListed)
-    def _listed(self, message: HistoryListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[JobsSnapshot]) -> None:
+        message.stop()
         table = self.table
         if message.generation == console_host(self).generation and isinstance(table, HistoryTable):
             table.set_efficiency(message.snapshot.efficiency)
