@@ -300,6 +300,8 @@ class NodesPane(HyperPodPane):
         Binding("ctrl+e", "replace", "Replace", id="hyperpod.nodes.replace"),
         Binding("H", "health_check", "Health check", id="hyperpod.nodes.health"),
         Binding("E", "node_events", "Node events", id="hyperpod.nodes.events"),
+        Binding("D", "drain", "Drain", show=False, id="hyperpod.nodes.drain"),
+        Binding("U", "resume_node", "Resume node", show=False, id="hyperpod.nodes.resume"),
     ]
 
     @dataclass
@@ -345,6 +347,80 @@ class NodesPane(HyperPodPane):
         if not self.gate_allows(action, row.instance.cluster):
             return None
         return row.instance
+
+    def open_item(self, key: str) -> None:
+        """``enter``: the node in full (Slurm's view joined with its instance)."""
+        from screens.hyperpod.node_detail import NodeDetailScreen
+
+        row = self.table.items.get(key)
+        if row is not None:
+            screen = NodeDetailScreen(
+                self.state.session, row.name, row.instance, in_slurm=row.slurm is not None
+            )
+            self.app.push_screen(screen)
+
+    def _slurm_node(self, action: str) -> str | None:
+        row = self.table.cursor_item()
+        if row is None or row.slurm is None:
+            notify(self, "this row is no Slurm node", severity="warning", timeout=3)
+            return None
+        if not self.gate_allows(action, row.name):
+            return None
+        return str(row.name)
+
+    def action_drain(self) -> None:
+        """``D``: drain the node (running jobs finish, no new ones start), with a reason."""
+        from screens.hyperpod.prompt import ValuePrompt
+
+        node = self._slurm_node("slurm-drain")
+        if node is None:
+            return
+
+        def answered(reason: str | None) -> None:
+            from console.slurm.client import check_reason
+
+            if reason is None:
+                return
+            try:
+                reason = check_reason(reason)
+            except SmError as exc:
+                notify(self, exc.one_line(), severity="error", title="drain")
+                return
+            dialog = ConfirmDialog(
+                "Drain Slurm node?",
+                f"{node}: jobs running on it finish, no new job starts there until it is "
+                f"resumed (U).\nReason: {reason}",
+                change=("slurm-drain", node),
+                confirm_label="Drain",
+            )
+            self.ask(dialog, lambda: self._node_update("drain", node, reason), what=f"drain {node}")
+
+        self.app.push_screen(ValuePrompt(f"Why drain {node}?", placeholder="bad GPU 3"), answered)
+
+    def action_resume_node(self) -> None:
+        """``U``: return a drained (or down) node to service."""
+        node = self._slurm_node("slurm-resume")
+        if node is None:
+            return
+        dialog = ConfirmDialog(
+            "Resume Slurm node?",
+            f"{node} returns to service: Slurm starts jobs on it again.",
+            change=("slurm-resume", node),
+            confirm_label="Resume",
+        )
+        self.ask(dialog, lambda: self._node_update("resume", node, ""), what=f"resume {node}")
+
+    def _node_update(self, verb: str, node: str, reason: str) -> None:
+        session = self.state.session
+
+        def work() -> Any:
+            client = session.client()
+            return client.drain(node, reason) if verb == "drain" else client.resume(node)
+
+        def done(found: Any) -> None:
+            notify(self, f"{node}: {verb} done ({found.display_state})", title=verb)
+
+        self.run_change(f"{verb} {node}", work, done)
 
     def action_node_events(self) -> None:
         row = self.table.cursor_item()

@@ -18,7 +18,8 @@ from screens.kit.key_order import TextInput, focus_now
 
 
 class ValuePrompt(ModalScreen[str | None]):
-    """Ask for one value; ``enter`` goes on, ``escape`` or ``ctrl+c`` cancels."""
+    """Ask for one value; ``enter`` goes on (even empty), ``escape`` or ``ctrl+c``
+    cancels (None)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="hyperpod.prompt.cancel"),
@@ -42,7 +43,7 @@ class ValuePrompt(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip() or None)
+        self.dismiss(event.value.strip())  # "" too: the caller's check says what is wrong
 
     def action_cancel(self) -> None:
         self.dismiss(None)

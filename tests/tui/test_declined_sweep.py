@@ -47,6 +47,7 @@ from .test_readonly_sweep import (
     SWEPT_ELSEWHERE,
     _cluster,
     _compute_row,
+    _slurm_row,
     key_of,
 )
 
@@ -207,6 +208,14 @@ async def test_declining_every_mutating_key_is_audited_once_and_changes_nothing(
         for binding_id in ("reboot", "replace", "health"):
             await run.to_confirm(f"hyperpod.nodes.{binding_id}")
             await run.decline(f"hyperpod.nodes.{binding_id}")
+        nodes.move_cursor(row=nodes.get_row_index(_slurm_row(nodes)))
+        await run.to_confirm("hyperpod.nodes.resume")
+        await run.decline("hyperpod.nodes.resume")
+        await pilot.press(key_of("hyperpod.nodes.drain"))  # a reason first, then the confirm
+        await run.wait_for(ValuePrompt, "the drain reason")
+        await pilot.press(*"bad gpu", "enter")
+        await run.wait_for(ConfirmDialog, "hyperpod.nodes.drain")
+        await run.decline("hyperpod.nodes.drain")
         queue = await open_queue(pilot, app)
         running = next(k for k in queue.shown_keys() if queue.items[k].name == "eval-mmlu")
         queue.move_cursor(row=queue.get_row_index(running))

@@ -68,6 +68,8 @@ SWEPT = {
     "hyperpod.nodes.reboot": "cluster-node-reboot",
     "hyperpod.nodes.replace": "cluster-node-replace",
     "hyperpod.nodes.health": "cluster-node-health-check",
+    "hyperpod.nodes.drain": "slurm-drain",
+    "hyperpod.nodes.resume": "slurm-resume",
     "hyperpod.queue.cancel": "slurm-cancel",
     "hyperpod.queue.cancel_array": "slurm-cancel",
     "hyperpod.queue.hold": "slurm-hold",
@@ -341,6 +343,9 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
         nodes.move_cursor(row=nodes.get_row_index(_compute_row(nodes)))
         for binding_id in ("reboot", "replace", "health"):
             await sweep.press(f"hyperpod.nodes.{binding_id}")
+        nodes.move_cursor(row=nodes.get_row_index(_slurm_row(nodes)))
+        for binding_id in ("drain", "resume"):
+            await sweep.press(f"hyperpod.nodes.{binding_id}")
         await open_queue(pilot, app)
         await sweep.press("hyperpod.queue.cancel")
         await sweep.press("hyperpod.queue.cancel_array")
@@ -380,6 +385,10 @@ def _cluster(sm: Any, clock: Any, create_cluster: Any) -> str:
     ]
     demo_slurm._CLUSTERS[name] = SimCluster.seeded(demo_nodes(compute), clock)
     return name
+
+
+def _slurm_row(nodes: Any) -> str:
+    return next(k for k in nodes.shown_keys() if nodes.items[k].slurm is not None)
 
 
 def _compute_row(nodes: Any) -> str:

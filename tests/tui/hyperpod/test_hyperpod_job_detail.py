@@ -1,7 +1,7 @@
 """A Slurm job in full against the real test Slurm: ``enter`` on a queue row opens its
 detail (state and reason first, the script last), ``l`` there opens its log, ``q`` goes
-back; history lists only ended jobs with a waste flag, ``enter`` opens one, ``E`` its efficiency and ``l``
-its log (before: nothing)."""
+back; history lists only ended jobs with a waste flag, ``enter`` opens one, ``E`` its
+efficiency and ``l`` its log (before: nothing)."""
 
 from __future__ import annotations
 
