@@ -55,6 +55,7 @@ class HyperPodState:
         self.all_users = False
         self.clusters: dict[str, Cluster] = {}
         self.event_node = ""  # the events pane shows this node's events only ("" = all)
+        self.hostnames: dict[str, str] = {}  # instance id -> host name (the nodes pane's)
 
     @staticmethod
     def now() -> datetime:
@@ -324,7 +325,14 @@ class NodesPane(HyperPodPane):
     def _listed(self, message: Listed[NodesSnapshot]) -> None:
         message.stop()
         snapshot = message.snapshot
-        if self.accept(message.generation, snapshot) and snapshot.slurm_error is not None:
+        if not self.accept(message.generation, snapshot):
+            return
+        self.state.hostnames = {
+            r.instance.instance_id: r.instance.hostname or r.name
+            for r in snapshot.items
+            if r.instance is not None
+        }
+        if snapshot.slurm_error is not None:
             self.post_message(SlurmUnreachable(snapshot.slurm_error))
 
     def info_extra(self) -> list[str]:

@@ -90,11 +90,12 @@ class NodesTable(KeyedTable["JoinedNode"]):
     COLUMNS = (
         TableColumn("name", "Node", flex=True),
         TableColumn("slurm", "Slurm", compact_width=10),
-        TableColumn("reason", "Reason", compact_width=12, hide_when_compact=True),
+        # Reason stays at 80 columns (why a node is down/drained); the group goes instead
+        TableColumn("reason", "Reason", compact_width=12),
         TableColumn("cpus", "CPUs", compact_width=7),
         TableColumn("gpus", "GPUs", compact_width=5),
         TableColumn("instance", "Instance", compact_width=12, hide_when_compact=True),
-        TableColumn("group", "Group", compact_width=10),
+        TableColumn("group", "Group", compact_width=10, hide_when_compact=True),
         TableColumn("status", "AWS status", compact_width=10),
     )
     DEFAULT_SORT = "name"

@@ -135,6 +135,7 @@ class HyperPodView(Vertical):
         self.state.session = SlurmSession.from_context(console_host(self).context)
         self.state.clusters = {}
         self.state.event_node = ""
+        self.state.hostnames = {}
         for pane_id in PANES.values():
             pane = self.query_one(f"#{pane_id}", HyperPodPane)
             pane.snapshot = None
