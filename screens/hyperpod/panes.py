@@ -23,7 +23,13 @@ from textual.message import Message
 from textual.widgets import Static
 
 from console.errors import SmError, translate
-from screens.hyperpod.tables import ClustersTable, HistoryTable, NodesTable, QueueTable
+from screens.hyperpod.tables import (
+    ClustersTable,
+    HistoryTable,
+    NodesTable,
+    PartitionsTable,
+    QueueTable,
+)
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
     from console.services.hyperpod import Cluster
+    from console.slurm.cluster import PartitionSummary
     from console.slurm.detail import Efficiency
     from console.slurm.join import JoinedNode
     from console.slurm.records import SlurmJob
@@ -189,6 +196,16 @@ def fetch_history(context: ConsoleContext, state: HyperPodState) -> JobsSnapshot
     except Exception as exc:
         note = f"efficiency: {translate(exc).message}"
     return JobsSnapshot(tuple(ended), all_users, note, state.now(), efficiency)
+
+
+@dataclass(frozen=True)
+class PartitionsSnapshot:
+    items: tuple[PartitionSummary, ...]
+    fetched_at: datetime
+
+
+def fetch_partitions(context: ConsoleContext, state: HyperPodState) -> PartitionsSnapshot:
+    return PartitionsSnapshot(tuple(state.session.client().partition_summary()), state.now())
 
 
 def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
@@ -795,3 +812,30 @@ class HistoryPane(HyperPodPane):
     def action_efficiency(self) -> None:
         if (job := self._job()) is not None:
             self.post_message(QueuePane.JobAction("efficiency", job))
+
+
+class PartitionsPane(HyperPodPane):
+    """Slurm's partitions at a glance: where a job could start, and how many wait."""
+
+    NOUN = "partitions"
+    TAB = "hyperpod"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="hyperpod.partitions.filter"),
+        Binding("s", "sort", "Sort", show=False, id="hyperpod.partitions.sort"),
+        Binding("r", "refresh", "Refresh", id="hyperpod.partitions.refresh"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        poller = PanePoller[PartitionsSnapshot](
+            "slurm-partitions",
+            bind_state(fetch_partitions, self.state),
+            transitional=lambda s: False,
+            schedule=schedule_for(self._poll, "slurm"),
+            id="hp-partitions-poller",
+        )
+        yield from self.compose_parts(PartitionsTable(id="hp-partitions-table"), poller)
+
+    @on(Listed)
+    def _listed(self, message: Listed[PartitionsSnapshot]) -> None:
+        message.stop()
+        self.accept(message.generation, message.snapshot)

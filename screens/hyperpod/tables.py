@@ -12,6 +12,7 @@ from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.hyperpod import Cluster
+    from console.slurm.cluster import PartitionSummary
     from console.slurm.detail import Efficiency
     from console.slurm.gpu import GpuSample
     from console.slurm.join import JoinedNode
@@ -318,3 +319,52 @@ class GpuTable(KeyedTable["GpuSample"]):
         if column == "util":
             return (item.utilization if item.utilization is not None else -1.0, item.node)
         return (item.node, item.index if item.index is not None else -1)
+
+
+class PartitionsTable(KeyedTable["PartitionSummary"]):
+    """One row per Slurm partition: nodes by state, GPUs free, jobs pending/running."""
+
+    COLUMNS = (
+        TableColumn("name", "Partition", flex=True),
+        TableColumn("state", "State", compact_width=6, hide_when_compact=True),
+        TableColumn("nodes", "Nodes", compact_width=5),
+        TableColumn("idle", "Idle", compact_width=4),
+        TableColumn("alloc", "Alloc", compact_width=5),
+        TableColumn("mixed", "Mix", compact_width=4),
+        TableColumn("down", "Down", compact_width=4),
+        TableColumn("drain", "Drain", compact_width=5),
+        TableColumn("gpus", "GPU free", compact_width=8),
+        TableColumn("pending", "Pend", compact_width=4),
+        TableColumn("running", "Run", compact_width=4, hide_when_compact=True),
+        TableColumn("limit", "Max time", compact_width=9, hide_when_compact=True),
+    )
+    DEFAULT_SORT = "name"
+
+    def key_of(self, item: PartitionSummary) -> str:
+        return item.name
+
+    def cell_values(self, item: PartitionSummary, now: datetime) -> Mapping[str, str]:
+        minutes = item.max_time_minutes
+        limit = "unlimited" if minutes is None else duration(minutes * 60)
+        return {
+            "name": item.name + ("*" if item.default else ""),
+            "state": item.state,
+            "nodes": str(item.nodes_total),
+            "idle": str(item.idle),
+            "alloc": str(item.allocated),
+            "mixed": str(item.mixed),
+            "down": str(item.down),
+            "drain": str(item.drain),
+            "gpus": f"{item.gpus_free}/{item.gpus_total}" if item.gpus_total else MISSING,
+            "pending": str(item.pending_jobs),
+            "running": str(item.running_jobs),
+            "limit": limit,
+        }
+
+    def filter_fields(self, item: PartitionSummary) -> Mapping[str, str]:
+        return {"name": item.name, "state": item.state}
+
+    def sort_value(self, item: PartitionSummary, column: str, now: datetime) -> tuple[Any, ...]:
+        if column in {"name", "state", "limit", "gpus"}:
+            return (self.cell_values(item, now)[column], item.name)
+        return (int(self.cell_values(item, now)[column]), item.name)

@@ -73,3 +73,21 @@ async def test_node_detail_and_drain_refused_for_a_user(system: System, slurm: S
     assert "DRAIN" not in slurm.node_detail(node).display_state
     outcomes = [(r["action"], r["outcome"]) for r in audit_records()]
     assert ("slurm-drain", "error") in outcomes and ("slurm-resume", "error") in outcomes
+
+
+async def test_partitions_pane_counts_nodes_and_pending_jobs(
+    system: System, slurm: SlurmClient
+) -> None:
+    from screens.hyperpod.tables import PartitionsTable
+
+    expected = {p.name: p for p in slurm.partition_summary()}
+    app = app_for(system, Path(system.known_hosts))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5", "p")
+        table = app.main_screen.query_one("#hp-partitions-table", PartitionsTable)
+        await wait_until(pilot, lambda: table.total_count >= 1, what="the partitions")
+        assert set(table.items) == set(expected)
+        name = next(iter(expected))
+        cells = dict(zip(table.column_keys(), [c.plain for c in table.get_row(name)], strict=False))
+        assert cells["nodes"] == str(expected[name].nodes_total)
+        assert cells["name"].rstrip("*") == name

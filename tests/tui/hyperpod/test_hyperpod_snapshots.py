@@ -185,3 +185,17 @@ async def show_job_detail(pilot: Any) -> None:
 
 def test_job_detail_snapshot_small(frozen: str, snap_compare: Any) -> None:
     assert snap_compare(app_on(frozen), terminal_size=(80, 24), run_before=show_job_detail)
+
+
+async def show_partitions(pilot: Any) -> None:
+    from screens.hyperpod.tables import PartitionsTable
+
+    await open_nodes(pilot, pilot.app)
+    await pilot.press("p")
+    table = pilot.app.main_screen.query_one("#hp-partitions-table", PartitionsTable)
+    await wait_until(pilot, lambda: table.total_count >= 1, what="the partitions")
+    await pilot.pause(0.2)
+
+
+def test_partitions_snapshot_small(frozen: str, snap_compare: Any) -> None:
+    assert snap_compare(app_on(frozen), terminal_size=(80, 24), run_before=show_partitions)
