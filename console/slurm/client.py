@@ -802,6 +802,27 @@ class SlurmClient:
             argv_for=lambda jid: ["scontrol", "update", f"JobId={jid}", f"TimeLimit={limit}"],
         )
 
+    def suspend(self, job_id: str) -> SlurmJob:
+        """Suspend a running job (its processes stop; Slurm allows this to operators and
+        admins only, so a user is told so by the refusal's hint)."""
+        return self._control(
+            "slurm-suspend",
+            job_id,
+            ["scontrol", "suspend"],
+            {},
+            lambda j: j.state == "SUSPENDED",
+        )
+
+    def unsuspend(self, job_id: str) -> SlurmJob:
+        """Resume a suspended job (``scontrol resume``; not ``slurm-resume``, which is a node)."""
+        return self._control(
+            "slurm-unsuspend",
+            job_id,
+            ["scontrol", "resume"],
+            {},
+            lambda j: j.state != "SUSPENDED",
+        )
+
     def signal(self, job_id: str, signal: str) -> SlurmJob:
         """Send ``signal`` (a validated name) to the job's batch shell and every step."""
         name = check_signal(signal)

@@ -33,6 +33,7 @@ from screens.kit.formatting import MISSING, format_time, format_timestamp
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
+from screens.kit.messages import Listed
 from screens.kit.plain import notify
 from screens.kit.poller import schedule_for
 
@@ -80,13 +81,23 @@ class EventsTable(KeyedTable["ClusterEvent"]):
         TableColumn("type", "Type", compact_width=8, hide_when_compact=True),
         TableColumn("group", "Group", compact_width=10, hide_when_compact=True),
         TableColumn("node", "Node", compact_width=19),
+        TableColumn("host", "Host", compact_width=14),
         TableColumn("description", "Description", flex=True),
     )
     DEFAULT_SORT = "time"
     COMPACT_WIDTH = 120
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # instance id -> Slurm host name, as the nodes pane last read them (events carry
+        # only the instance id; an operator reads Slurm's name)
+        self.hostnames: Mapping[str, str] = {}
+
     def key_of(self, item: ClusterEvent) -> str:
         return item.event_id
+
+    def host(self, item: ClusterEvent) -> str:
+        return self.hostnames.get(item.instance_id, "") if item.instance_id else ""
 
     def cell_values(self, item: ClusterEvent, now: datetime) -> Mapping[str, str]:
         return {
@@ -95,6 +106,7 @@ class EventsTable(KeyedTable["ClusterEvent"]):
             "type": item.resource_type or MISSING,
             "group": item.group or MISSING,
             "node": item.instance_id or MISSING,
+            "host": self.host(item).split(".", 1)[0] or MISSING,
             "description": item.description or MISSING,
         }
 
@@ -104,6 +116,7 @@ class EventsTable(KeyedTable["ClusterEvent"]):
             "type": item.resource_type,
             "group": item.group,
             "node": item.instance_id,
+            "host": self.host(item),
             "description": item.description,
         }
 
@@ -111,12 +124,6 @@ class EventsTable(KeyedTable["ClusterEvent"]):
         if column == "time":
             return (item.time or epoch(), item.event_id)
         return (self.cell_values(item, now)[column], item.time or epoch())
-
-
-@dataclass
-class EventsListed(Message):
-    generation: int
-    snapshot: EventsSnapshot
 
 
 class EventsPane(HyperPodPane):
@@ -133,18 +140,21 @@ class EventsPane(HyperPodPane):
         poller = PanePoller[EventsSnapshot](
             "hyperpod-events",
             bind_state(fetch_events, self.state),
-            result=EventsListed,
             transitional=lambda s: False,
             schedule=schedule_for(self._poll, "hyperpod"),
             id="hp-events-poller",
         )
         yield from self.compose_parts(EventsTable(id="hp-events-table"), poller)
 
-    @on(EventsListed)
-    def _listed(self, message: EventsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[EventsSnapshot]) -> None:
+        message.stop()
         snapshot = message.snapshot
         if (snapshot.cluster, snapshot.node) != (self.state.cluster, self.state.event_node):
             return  # asked before the scope changed: a newer poll is on its way
+        table = self.table
+        if isinstance(table, EventsTable):
+            table.hostnames = dict(self.state.hostnames)
         self.accept(message.generation, snapshot)
 
     def info_extra(self) -> list[str]:

@@ -23,7 +23,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -32,6 +31,7 @@ from screens.hyperpod.tables import GpuTable
 from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
+from screens.kit.messages import Listed
 from screens.kit.poller import Poller, schedule_for
 from screens.logs.view import LogPanel, LogScreen
 
@@ -248,12 +248,6 @@ class SlurmLogScreen(LogScreen):
 # --- the GPU panel ----------------------------------------------------------------------------
 
 
-@dataclass
-class GpusRead(Message):
-    generation: int
-    report: GpuReport
-
-
 class GpuScreen(Screen[None]):
     """GPUs of one running job, refreshed by the poller; ``q`` goes back."""
 
@@ -282,7 +276,6 @@ class GpuScreen(Screen[None]):
         yield Poller[Any](
             "gpus",
             fetch,
-            result=GpusRead,
             transitional=lambda _report: False,
             schedule=schedule_for(self._poll, "gpus"),
             id="gpu-poller",
@@ -293,14 +286,14 @@ class GpuScreen(Screen[None]):
         focus_now(self.query_one(GpuTable))
         self.query_one(Poller).set_shown(True)
 
-    @on(GpusRead)
-    def _read(self, message: GpusRead) -> None:
+    @on(Listed)
+    def _read(self, message: Listed[GpuReport]) -> None:
         message.stop()
         if message.generation != console_host(self).generation:
             return
-        self.report = message.report
-        self.query_one(GpuTable).sync(message.report.gpus)
-        self.query_one("#gpu-notes", Static).update(Content("\n".join(gpu_notes(message.report))))
+        report = self.report = message.snapshot
+        self.query_one(GpuTable).sync(report.gpus)
+        self.query_one("#gpu-notes", Static).update(Content("\n".join(gpu_notes(report))))
 
     def action_refresh(self) -> None:
         self.query_one(Poller).refresh_now()

@@ -9,8 +9,8 @@ shows the AWS side when Slurm cannot be reached (and says why), and the other wa
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,10 +23,17 @@ from textual.message import Message
 from textual.widgets import Static
 
 from console.errors import SmError, translate
-from screens.hyperpod.tables import ClustersTable, HistoryTable, NodesTable, QueueTable
+from screens.hyperpod.tables import (
+    ClustersTable,
+    HistoryTable,
+    NodesTable,
+    PartitionsTable,
+    QueueTable,
+)
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
+from screens.kit.messages import Listed
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
     from console.services.hyperpod import Cluster
+    from console.slurm.cluster import PartitionSummary
+    from console.slurm.detail import Efficiency
     from console.slurm.join import JoinedNode
     from console.slurm.records import SlurmJob
     from console.slurm.session import SlurmSession
@@ -53,6 +62,7 @@ class HyperPodState:
         self.all_users = False
         self.clusters: dict[str, Cluster] = {}
         self.event_node = ""  # the events pane shows this node's events only ("" = all)
+        self.hostnames: dict[str, str] = {}  # instance id -> host name (the nodes pane's)
 
     @staticmethod
     def now() -> datetime:
@@ -114,34 +124,11 @@ class SlurmJobsSnapshot:
     all_users: bool
     note: str  # e.g. "accounting is off"
     fetched_at: datetime
+    efficiency: Mapping[str, Efficiency] = field(default_factory=dict)  # history: by job id
 
     @property
     def transitional(self) -> bool:
         return any(getattr(j, "state", "") in {"PENDING", "COMPLETING"} for j in self.items)
-
-
-@dataclass
-class ClustersListed(Message):
-    generation: int
-    snapshot: ClustersSnapshot
-
-
-@dataclass
-class NodesListed(Message):
-    generation: int
-    snapshot: NodesSnapshot
-
-
-@dataclass
-class QueueListed(Message):
-    generation: int
-    snapshot: SlurmJobsSnapshot
-
-
-@dataclass
-class HistoryListed(Message):
-    generation: int
-    snapshot: SlurmJobsSnapshot
 
 
 @dataclass
@@ -195,11 +182,30 @@ def fetch_history(context: ConsoleContext, state: HyperPodState) -> SlurmJobsSna
     from console.slurm.client import AccountingDisabledError
 
     all_users = state.all_users
+    from console.slurm.records import FINISHED_JOB_STATES
+
     try:
         jobs = state.session.client().history(all_users=all_users, limit=500)
     except AccountingDisabledError as exc:
         return SlurmJobsSnapshot((), all_users, exc.message, state.now())
-    return SlurmJobsSnapshot(tuple(jobs), all_users, "", state.now())
+    # History is what has ended: running and pending jobs are the queue's.
+    ended = [j for j in jobs if (j.state.split() or [""])[0] in FINISHED_JOB_STATES]
+    note, efficiency = "", {}
+    try:  # the waste flag: one more sacct call for every shown job
+        efficiency = state.session.client().efficiencies(ended)
+    except Exception as exc:
+        note = f"efficiency: {translate(exc).message}"
+    return SlurmJobsSnapshot(tuple(ended), all_users, note, state.now(), efficiency)
+
+
+@dataclass(frozen=True)
+class PartitionsSnapshot:
+    items: tuple[PartitionSummary, ...]
+    fetched_at: datetime
+
+
+def fetch_partitions(context: ConsoleContext, state: HyperPodState) -> PartitionsSnapshot:
+    return PartitionsSnapshot(tuple(state.session.client().partition_summary()), state.now())
 
 
 def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
@@ -269,7 +275,6 @@ class ClustersPane(HyperPodPane):
         poller = PanePoller[ClustersSnapshot](
             "hyperpod",
             fetch_clusters,
-            result=ClustersListed,
             transitional=lambda s: any(c.status not in {"InService", "Failed"} for c in s.items),
             schedule=schedule_for(self._poll, "hyperpod"),
             id="hp-clusters-poller",
@@ -277,8 +282,9 @@ class ClustersPane(HyperPodPane):
         yield from self.compose_parts(ClustersTable(id="hp-clusters-table"), poller)
         yield Static("", id="hp-groups")
 
-    @on(ClustersListed)
-    def _listed(self, message: ClustersListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[ClustersSnapshot]) -> None:
+        message.stop()  # the pane's own poll (the tab counts nothing from it)
         if self.accept(message.generation, message.snapshot):
             self.state.clusters = {c.name: c for c in message.snapshot.items}
             self.show_preview()
@@ -312,6 +318,8 @@ class NodesPane(HyperPodPane):
         Binding("ctrl+e", "replace", "Replace", id="hyperpod.nodes.replace"),
         Binding("H", "health_check", "Health check", id="hyperpod.nodes.health"),
         Binding("E", "node_events", "Node events", id="hyperpod.nodes.events"),
+        Binding("D", "drain", "Drain", show=False, id="hyperpod.nodes.drain"),
+        Binding("U", "resume_node", "Resume node", show=False, id="hyperpod.nodes.resume"),
     ]
 
     @dataclass
@@ -324,17 +332,24 @@ class NodesPane(HyperPodPane):
         poller = PanePoller[NodesSnapshot](
             "hyperpod-nodes",
             bind_state(fetch_nodes, self.state),
-            result=NodesListed,
             transitional=lambda s: s.transitional,
             schedule=schedule_for(self._poll, "slurm"),
             id="hp-nodes-poller",
         )
         yield from self.compose_parts(NodesTable(id="hp-nodes-table"), poller)
 
-    @on(NodesListed)
-    def _listed(self, message: NodesListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[NodesSnapshot]) -> None:
+        message.stop()
         snapshot = message.snapshot
-        if self.accept(message.generation, snapshot) and snapshot.slurm_error is not None:
+        if not self.accept(message.generation, snapshot):
+            return
+        self.state.hostnames = {
+            r.instance.instance_id: r.instance.hostname or r.name
+            for r in snapshot.items
+            if r.instance is not None
+        }
+        if snapshot.slurm_error is not None:
             self.post_message(SlurmUnreachable(snapshot.slurm_error))
 
     def info_extra(self) -> list[str]:
@@ -357,6 +372,80 @@ class NodesPane(HyperPodPane):
         if not self.gate_allows(action, row.instance.cluster):
             return None
         return row.instance
+
+    def open_item(self, key: str) -> None:
+        """``enter``: the node in full (Slurm's view joined with its instance)."""
+        from screens.hyperpod.node_detail import NodeDetailScreen
+
+        row = self.table.items.get(key)
+        if row is not None:
+            screen = NodeDetailScreen(
+                self.state.session, row.name, row.instance, in_slurm=row.slurm is not None
+            )
+            self.app.push_screen(screen)
+
+    def _slurm_node(self, action: str) -> str | None:
+        row = self.table.cursor_item()
+        if row is None or row.slurm is None:
+            notify(self, "this row is no Slurm node", severity="warning", timeout=3)
+            return None
+        if not self.gate_allows(action, row.name):
+            return None
+        return str(row.name)
+
+    def action_drain(self) -> None:
+        """``D``: drain the node (running jobs finish, no new ones start), with a reason."""
+        from screens.hyperpod.prompt import ValuePrompt
+
+        node = self._slurm_node("slurm-drain")
+        if node is None:
+            return
+
+        def answered(reason: str | None) -> None:
+            from console.slurm.client import check_reason
+
+            if reason is None:
+                return
+            try:
+                reason = check_reason(reason)
+            except SmError as exc:
+                notify(self, exc.one_line(), severity="error", title="drain")
+                return
+            dialog = ConfirmDialog(
+                "Drain Slurm node?",
+                f"{node}: jobs running on it finish, no new job starts there until it is "
+                f"resumed (U).\nReason: {reason}",
+                change=("slurm-drain", node),
+                confirm_label="Drain",
+            )
+            self.ask(dialog, lambda: self._node_update("drain", node, reason), what=f"drain {node}")
+
+        self.app.push_screen(ValuePrompt(f"Why drain {node}?", placeholder="bad GPU 3"), answered)
+
+    def action_resume_node(self) -> None:
+        """``U``: return a drained (or down) node to service."""
+        node = self._slurm_node("slurm-resume")
+        if node is None:
+            return
+        dialog = ConfirmDialog(
+            "Resume Slurm node?",
+            f"{node} returns to service: Slurm starts jobs on it again.",
+            change=("slurm-resume", node),
+            confirm_label="Resume",
+        )
+        self.ask(dialog, lambda: self._node_update("resume", node, ""), what=f"resume {node}")
+
+    def _node_update(self, verb: str, node: str, reason: str) -> None:
+        session = self.state.session
+
+        def work() -> Any:
+            client = session.client()
+            return client.drain(node, reason) if verb == "drain" else client.resume(node)
+
+        def done(found: Any) -> None:
+            notify(self, f"{node}: {verb} done ({found.display_state})", title=verb)
+
+        self.run_change(f"{verb} {node}", work, done)
 
     def action_node_events(self) -> None:
         row = self.table.cursor_item()
@@ -443,32 +532,144 @@ class QueuePane(HyperPodPane):
         Binding("g", "gpus", "GPUs", id="hyperpod.queue.gpus"),
         Binding("ctrl+k", "cancel_job", "Cancel job", id="hyperpod.queue.cancel"),
         Binding("K", "cancel_job_array", "Cancel array", id="hyperpod.queue.cancel_array"),
+        Binding("space", "toggle_mark", "Mark", id="hyperpod.queue.mark"),
+        Binding("o", "control('hold')", "Hold", id="hyperpod.queue.hold"),
+        Binding("O", "control('release')", "Release", id="hyperpod.queue.release"),
+        Binding("Q", "control('requeue')", "Requeue", show=False, id="hyperpod.queue.requeue"),
+        Binding("T", "control('time_limit')", "Time limit", show=False, id="hyperpod.queue.limit"),
+        Binding("i", "control('signal')", "Signal", show=False, id="hyperpod.queue.signal"),
+        Binding("z", "control('suspend')", "Suspend", show=False, id="hyperpod.queue.suspend"),
+        Binding(
+            "Z", "control('unsuspend')", "Unsuspend", show=False, id="hyperpod.queue.unsuspend"
+        ),
+        Binding("E", "efficiency", "Efficiency", show=False, id="hyperpod.queue.efficiency"),
     ]
 
     @dataclass
     class JobAction(Message):
-        """``l``/``g``/``enter`` on a job: the tab opens its log or its GPU panel."""
+        """``l``/``g``/``enter``/``E`` on a job: the tab opens its log, its GPU panel, its
+        detail (``detail``) or its detail with the efficiency (``efficiency``)."""
 
         action: str
-        job: SlurmJob
+        job: Any  # SlurmJob (queue) or AccountingJob (history)
 
     def compose(self) -> ComposeResult:
         poller = PanePoller[SlurmJobsSnapshot](
             "slurm-queue",
             bind_state(fetch_queue, self.state),
-            result=QueueListed,
             transitional=lambda s: s.transitional,
             schedule=schedule_for(self._poll, "slurm"),
             id="hp-queue-poller",
         )
         yield from self.compose_parts(QueueTable(id="hp-queue-table"), poller)
 
-    @on(QueueListed)
-    def _listed(self, message: QueueListed) -> None:
-        self.accept(message.generation, message.snapshot)
+    @on(Listed)
+    def _listed(self, message: Listed[SlurmJobsSnapshot]) -> None:
+        message.stop()
+        if self.accept(message.generation, message.snapshot):
+            self.queue_table.keep_marks()
+            self.show_info()
+
+    @property
+    def queue_table(self) -> QueueTable:
+        table = self.table
+        assert isinstance(table, QueueTable)
+        return table
 
     def info_extra(self) -> list[str]:
-        return ["everyone's" if self.state.all_users else "mine", *super().info_extra()]
+        parts = ["everyone's" if self.state.all_users else "mine", *super().info_extra()]
+        if marked := len(self.queue_table.marks):
+            parts.insert(0, f"{marked} marked (space unmarks)")
+        return parts
+
+    # --- marks and job control ------------------------------------------------------------
+    def action_toggle_mark(self) -> None:
+        """``space``: mark/unmark the highlighted job and move down (to mark the next)."""
+        table = self.queue_table
+        key = table.cursor_key
+        if key is None:
+            return
+        table.toggle_mark(key)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self.show_info()
+
+    def marked_or_cursor(self) -> list[SlurmJob]:
+        table = self.queue_table
+        keys = table.marks.targets(table.shown_keys(), table.cursor_key)
+        return [table.items[k] for k in keys if k in table.items]
+
+    def action_control(self, name: str) -> None:
+        """Hold, release, requeue, time limit, signal, suspend or resume the marked jobs
+        (else the highlighted one): read-only refused first, a value asked where needed,
+        one confirm dialog naming them all."""
+        from screens.hyperpod.job_control import CONTROLS
+        from screens.hyperpod.prompt import ValuePrompt
+
+        control = CONTROLS.get(name)
+        jobs = self.marked_or_cursor()
+        if control is None or not jobs:
+            notify(self, "no job selected", severity="warning", timeout=3)
+            return
+        target = ",".join(j.job_id for j in jobs)
+        if not self.gate_allows(control.action, target):
+            return
+        if not control.question:
+            self._confirm_control(name, jobs, "")
+            return
+
+        def answered(value: str | None) -> None:
+            if value is not None:
+                self._confirm_control(name, jobs, value)
+
+        self.app.push_screen(ValuePrompt(control.question, control.default), answered)
+
+    def _confirm_control(self, name: str, jobs: list[SlurmJob], value: str) -> None:
+        from screens.hyperpod.job_control import CONTROLS, check_value, dialog_text
+
+        control = CONTROLS[name]
+        if control.question:
+            try:
+                value = check_value(name, value)
+            except SmError as exc:
+                notify(self, exc.one_line(), severity="error", title=control.title)
+                return
+        title, message = dialog_text(control, jobs, value)
+        ids = [j.job_id for j in jobs]
+        target = ",".join(ids)
+        dialog = ConfirmDialog(
+            title,
+            message,
+            change=(control.action, target),
+            confirm_label=control.title.split()[0],
+        )
+        what = f"{control.action.removeprefix('slurm-')} {target}"
+        self.ask(dialog, lambda: self._run_control(name, ids, value), what=what)
+
+    def _run_control(self, name: str, ids: list[str], value: str) -> None:
+        from screens.hyperpod.job_control import CONTROLS, outcome_text, run_control
+
+        control = CONTROLS[name]
+        session = self.state.session
+
+        def done(outcome: Any) -> None:
+            self.queue_table.clear_marks()
+            self.show_info()
+            text = outcome_text(control, outcome, value)
+            if outcome.failed:
+                notify(self, text, severity="error", title=control.title)
+            else:
+                notify(self, text, title=control.title)
+
+        self.run_change(
+            f"{control.action} {','.join(ids)}",
+            lambda: run_control(session.client, control, ids, value),
+            done,
+        )
+
+    def action_efficiency(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(self.JobAction("efficiency", job))
 
     def action_toggle_all(self) -> None:
         self.state.all_users = not self.state.all_users
@@ -484,7 +685,7 @@ class QueuePane(HyperPodPane):
     def open_item(self, key: str) -> None:
         job = self.table.items.get(key)
         if job is not None:
-            self.post_message(self.JobAction("logs", job))
+            self.post_message(self.JobAction("detail", job))
 
     def action_logs(self) -> None:
         if (job := self._job()) is not None:
@@ -560,21 +761,26 @@ class HistoryPane(HyperPodPane):
         Binding("s", "sort", "Sort", show=False, id="hyperpod.history.sort"),
         Binding("r", "refresh", "Refresh", id="hyperpod.history.refresh"),
         Binding("a", "toggle_all", "Mine/all", id="hyperpod.history.all"),
+        Binding("l", "logs", "Log", id="hyperpod.history.logs"),
+        Binding("E", "efficiency", "Efficiency", id="hyperpod.history.efficiency"),
     ]
 
     def compose(self) -> ComposeResult:
         poller = PanePoller[SlurmJobsSnapshot](
             "slurm-history",
             bind_state(fetch_history, self.state),
-            result=HistoryListed,
             transitional=lambda s: False,
             schedule=schedule_for(self._poll, "slurm"),
             id="hp-history-poller",
         )
         yield from self.compose_parts(HistoryTable(id="hp-history-table"), poller)
 
-    @on(HistoryListed)
-    def _listed(self, message: HistoryListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed[SlurmJobsSnapshot]) -> None:
+        message.stop()
+        table = self.table
+        if message.generation == console_host(self).generation and isinstance(table, HistoryTable):
+            table.set_efficiency(message.snapshot.efficiency)
         self.accept(message.generation, message.snapshot)
 
     def info_extra(self) -> list[str]:
@@ -587,3 +793,49 @@ class HistoryPane(HyperPodPane):
         self.state.all_users = not self.state.all_users
         self.show_info()
         self.poller.refresh_now()
+
+    def _job(self) -> Any:
+        job = self.table.cursor_item()
+        if job is None:
+            notify(self, "no job selected", severity="warning", timeout=3)
+        return job
+
+    def open_item(self, key: str) -> None:
+        job = self.table.items.get(key)
+        if job is not None:
+            self.post_message(QueuePane.JobAction("detail", job))
+
+    def action_logs(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(QueuePane.JobAction("logs", job))
+
+    def action_efficiency(self) -> None:
+        if (job := self._job()) is not None:
+            self.post_message(QueuePane.JobAction("efficiency", job))
+
+
+class PartitionsPane(HyperPodPane):
+    """Slurm's partitions at a glance: where a job could start, and how many wait."""
+
+    NOUN = "partitions"
+    TAB = "hyperpod"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="hyperpod.partitions.filter"),
+        Binding("s", "sort", "Sort", show=False, id="hyperpod.partitions.sort"),
+        Binding("r", "refresh", "Refresh", id="hyperpod.partitions.refresh"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        poller = PanePoller[PartitionsSnapshot](
+            "slurm-partitions",
+            bind_state(fetch_partitions, self.state),
+            transitional=lambda s: False,
+            schedule=schedule_for(self._poll, "slurm"),
+            id="hp-partitions-poller",
+        )
+        yield from self.compose_parts(PartitionsTable(id="hp-partitions-table"), poller)
+
+    @on(Listed)
+    def _listed(self, message: Listed[PartitionsSnapshot]) -> None:
+        message.stop()
+        self.accept(message.generation, message.snapshot)

@@ -6,14 +6,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from screens.hyperpod.marks import Marks
 from screens.kit.formatting import MISSING, format_time
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
     from console.services.hyperpod import Cluster
+    from console.slurm.cluster import PartitionSummary
+    from console.slurm.detail import Efficiency
     from console.slurm.gpu import GpuSample
     from console.slurm.join import JoinedNode
     from console.slurm.records import AccountingJob, SlurmJob
+
+
+MARK = "● "
 
 
 def duration(seconds: int | None) -> str:
@@ -85,11 +91,12 @@ class NodesTable(KeyedTable["JoinedNode"]):
     COLUMNS = (
         TableColumn("name", "Node", flex=True),
         TableColumn("slurm", "Slurm", compact_width=10),
-        TableColumn("reason", "Reason", compact_width=12, hide_when_compact=True),
+        # Reason stays at 80 columns (why a node is down/drained); the group goes instead
+        TableColumn("reason", "Reason", compact_width=12),
         TableColumn("cpus", "CPUs", compact_width=7),
         TableColumn("gpus", "GPUs", compact_width=5),
         TableColumn("instance", "Instance", compact_width=12, hide_when_compact=True),
-        TableColumn("group", "Group", compact_width=10),
+        TableColumn("group", "Group", compact_width=10, hide_when_compact=True),
         TableColumn("status", "AWS status", compact_width=10),
     )
     DEFAULT_SORT = "name"
@@ -149,12 +156,30 @@ class QueueTable(KeyedTable["SlurmJob"]):
     )
     DEFAULT_SORT = "id"
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.marks = Marks()  # ``space``: the jobs the next action applies to
+
     def key_of(self, item: SlurmJob) -> str:
         return item.job_id
 
+    def toggle_mark(self, key: str) -> bool:
+        """Mark/unmark one job; only its row is redrawn."""
+        marked = self.marks.toggle(key, self.items)
+        self.redraw_rows([key])
+        return marked
+
+    def keep_marks(self) -> None:
+        """After a poll: marks on jobs that left the queue go with them."""
+        if gone := self.marks.keep(self.items):
+            self.redraw_rows(gone)
+
+    def clear_marks(self) -> None:
+        self.redraw_rows(self.marks.clear())
+
     def cell_values(self, item: SlurmJob, now: datetime) -> Mapping[str, str]:
         return {
-            "id": item.job_id,
+            "id": (MARK if item.job_id in self.marks else "") + item.job_id,
             "name": item.name,
             "user": item.user,
             "status": item.display_state,
@@ -198,11 +223,30 @@ class HistoryTable(KeyedTable["AccountingJob"]):
         TableColumn("elapsed", "Elapsed", compact_width=9),
         TableColumn("nodes", "Nodes", compact_width=14, hide_when_compact=True),
         TableColumn("submitted", "Submitted", compact_width=11, descending_first=True),
+        TableColumn("waste", "Waste", compact_width=5),
     )
     DEFAULT_SORT = "id"
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.efficiency: Mapping[str, Efficiency] = {}  # by job id, from the same poll
+
     def key_of(self, item: AccountingJob) -> str:
         return item.job_id
+
+    def set_efficiency(self, efficiency: Mapping[str, Efficiency]) -> None:
+        """The poll's efficiencies; rows whose flag changed are drawn again."""
+        before = {k for k, e in self.efficiency.items() if e.wasteful}
+        after = {k for k, e in efficiency.items() if e.wasteful}
+        self.efficiency = efficiency
+        if changed := before ^ after:
+            self.redraw_rows(changed)
+
+    def waste(self, item: AccountingJob) -> str:
+        found = self.efficiency.get(item.job_id)
+        if found is None:
+            return MISSING
+        return "WASTE" if found.wasteful else "ok"
 
     def cell_values(self, item: AccountingJob, now: datetime) -> Mapping[str, str]:
         return {
@@ -215,10 +259,17 @@ class HistoryTable(KeyedTable["AccountingJob"]):
             "elapsed": duration(item.elapsed_seconds),
             "nodes": item.nodes or MISSING,
             "submitted": format_time(item.submitted, compact=self.compact),
+            "waste": self.waste(item),
         }
 
     def filter_fields(self, item: AccountingJob) -> Mapping[str, str]:
-        return {"id": item.job_id, "name": item.name, "user": item.user, "status": item.state}
+        return {
+            "id": item.job_id,
+            "name": item.name,
+            "user": item.user,
+            "status": item.state,
+            "waste": self.waste(item),
+        }
 
     def sort_value(self, item: AccountingJob, column: str, now: datetime) -> tuple[Any, ...]:
         if column == "id":
@@ -268,3 +319,52 @@ class GpuTable(KeyedTable["GpuSample"]):
         if column == "util":
             return (item.utilization if item.utilization is not None else -1.0, item.node)
         return (item.node, item.index if item.index is not None else -1)
+
+
+class PartitionsTable(KeyedTable["PartitionSummary"]):
+    """One row per Slurm partition: nodes by state, GPUs free, jobs pending/running."""
+
+    COLUMNS = (
+        TableColumn("name", "Partition", flex=True),
+        TableColumn("state", "State", compact_width=6, hide_when_compact=True),
+        TableColumn("nodes", "Nodes", compact_width=5),
+        TableColumn("idle", "Idle", compact_width=4),
+        TableColumn("alloc", "Alloc", compact_width=5),
+        TableColumn("mixed", "Mix", compact_width=4),
+        TableColumn("down", "Down", compact_width=4),
+        TableColumn("drain", "Drain", compact_width=5),
+        TableColumn("gpus", "GPU free", compact_width=8),
+        TableColumn("pending", "Pend", compact_width=4),
+        TableColumn("running", "Run", compact_width=4, hide_when_compact=True),
+        TableColumn("limit", "Max time", compact_width=9, hide_when_compact=True),
+    )
+    DEFAULT_SORT = "name"
+
+    def key_of(self, item: PartitionSummary) -> str:
+        return item.name
+
+    def cell_values(self, item: PartitionSummary, now: datetime) -> Mapping[str, str]:
+        minutes = item.max_time_minutes
+        limit = "unlimited" if minutes is None else duration(minutes * 60)
+        return {
+            "name": item.name + ("*" if item.default else ""),
+            "state": item.state,
+            "nodes": str(item.nodes_total),
+            "idle": str(item.idle),
+            "alloc": str(item.allocated),
+            "mixed": str(item.mixed),
+            "down": str(item.down),
+            "drain": str(item.drain),
+            "gpus": f"{item.gpus_free}/{item.gpus_total}" if item.gpus_total else MISSING,
+            "pending": str(item.pending_jobs),
+            "running": str(item.running_jobs),
+            "limit": limit,
+        }
+
+    def filter_fields(self, item: PartitionSummary) -> Mapping[str, str]:
+        return {"name": item.name, "state": item.state}
+
+    def sort_value(self, item: PartitionSummary, column: str, now: datetime) -> tuple[Any, ...]:
+        if column in {"name", "state", "limit", "gpus"}:
+            return (self.cell_values(item, now)[column], item.name)
+        return (int(self.cell_values(item, now)[column]), item.name)

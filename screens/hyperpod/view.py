@@ -1,12 +1,16 @@
 """The HyperPod tab: a cluster's AWS view joined with its Slurm view.
 
-Panes (one on screen at a time, each polling only while shown): ``c`` clusters and their
-instance groups, ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs beside
-the instance's AWS status; ``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health
-check, ``E`` the node's events), ``e`` the cluster's events (``enter`` one in full),
-``j`` the Slurm queue (``a`` mine/all, ``l`` or ``enter`` the job's log, ``g`` its
-GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array), ``h`` history
-(sacct). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
+Panes (one on screen at a time, each polling only while shown; ``p`` Slurm partitions):
+``c`` clusters and their instance groups, ``n`` nodes (one row per machine: Slurm
+state/reason/CPUs/GPUs beside the instance's AWS status; ``enter`` the node in full,
+``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health check, ``E`` the node's events,
+``D`` drain with a reason, ``U`` resume), ``e`` the cluster's events (``enter`` one in
+full), ``j`` the Slurm queue (``a`` mine/all, ``enter`` the job's detail, ``l`` its log,
+``g`` its GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array;
+``space`` marks jobs, then ``o``/``O`` hold/release, ``Q`` requeue, ``T`` time limit,
+``i`` signal, ``z``/``Z`` suspend/resume act on every marked job with one confirm),
+``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log, ``E`` efficiency).
+``b`` opens the sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
 simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a
@@ -27,6 +31,7 @@ from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
 from console.remote.errors import HostKeyError
+from screens.hyperpod.detail import JobDetailScreen
 from screens.hyperpod.events import EventsPane
 from screens.hyperpod.jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
 from screens.hyperpod.panes import (
@@ -35,6 +40,7 @@ from screens.hyperpod.panes import (
     HyperPodPane,
     HyperPodState,
     NodesPane,
+    PartitionsPane,
     QueuePane,
     SlurmUnreachable,
 )
@@ -58,6 +64,7 @@ PANES = {
     "events": "hp-events",
     "queue": "hp-queue",
     "history": "hp-history",
+    "partitions": "hp-partitions",
 }
 PANE_TITLES = {
     "clusters": "Clusters",
@@ -65,6 +72,7 @@ PANE_TITLES = {
     "events": "Events",
     "queue": "Queue",
     "history": "History",
+    "partitions": "Partitions",
 }
 SLURM_LOG_INTERVAL = 1.0
 
@@ -78,6 +86,7 @@ class HyperPodView(Vertical):
         Binding("e", "pane('events')", "Events", id="hyperpod.events"),
         Binding("j", "pane('queue')", "Queue", id="hyperpod.queue"),
         Binding("h", "pane('history')", "History", id="hyperpod.history"),
+        Binding("p", "pane('partitions')", "Partitions", id="hyperpod.partitions"),
         Binding("b", "new_job", "New job", id="hyperpod.new_job"),
     ]
 
@@ -103,6 +112,7 @@ class HyperPodView(Vertical):
             yield EventsPane(poll, self.state, id="hp-events")
             yield QueuePane(poll, self.state, id="hp-queue")
             yield HistoryPane(poll, self.state, id="hp-history")
+            yield PartitionsPane(poll, self.state, id="hp-partitions")
 
     def on_mount(self) -> None:
         if being_removed(self):
@@ -130,6 +140,7 @@ class HyperPodView(Vertical):
         self.state.session = SlurmSession.from_context(console_host(self).context)
         self.state.clusters = {}
         self.state.event_node = ""
+        self.state.hostnames = {}
         for pane_id in PANES.values():
             pane = self.query_one(f"#{pane_id}", HyperPodPane)
             pane.snapshot = None
@@ -164,7 +175,7 @@ class HyperPodView(Vertical):
         )
         text = (
             f"{cluster}{status} · Slurm: {state.session.label} · {panes} · "
-            "c/n/e/j/h panes · b new job"
+            "c/n/e/j/h/p panes · b new job"
         )
         self.query_one("#hyperpod-head", Static).update(Content(text))
 
@@ -259,7 +270,17 @@ class HyperPodView(Vertical):
     def _job_action(self, message: QueuePane.JobAction) -> None:
         message.stop()
         job = message.job
-        if message.action == "gpus":
+        if message.action in {"detail", "efficiency"}:
+            self.app.push_screen(
+                JobDetailScreen(
+                    self.session,
+                    job.job_id,
+                    name=job.name,
+                    open_log=self.open_log,
+                    efficiency=message.action == "efficiency",
+                )
+            )
+        elif message.action == "gpus":
             if job.state != "RUNNING":
                 notify(
                     self,

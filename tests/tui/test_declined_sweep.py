@@ -23,6 +23,7 @@ from textual.widgets import Input, TextArea
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.update import ConfigPicker
 from screens.endpoints.weights import WeightsDialog
+from screens.hyperpod.prompt import ValuePrompt
 from screens.hyperpod.sbatch import SbatchScreen
 from screens.jobs.training_form import TrainingForm
 from screens.kit.confirm import ConfirmDialog
@@ -40,7 +41,15 @@ from tests.tui.hyperpod.test_hyperpod_view import (
 from tests.tui.notebooks.test_notebooks_view import make_notebook, status_in_moto
 
 from .conftest import ROLE, create_training_job, set_training_state, wait_until
-from .test_readonly_sweep import SWEPT, SWEPT_ELSEWHERE, _cluster, _compute_row, key_of
+from .test_readonly_sweep import (
+    QUEUE_CONTROLS,
+    SWEPT,
+    SWEPT_ELSEWHERE,
+    _cluster,
+    _compute_row,
+    _slurm_row,
+    key_of,
+)
 
 HERE = Path(__file__).parent
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1"
@@ -199,11 +208,32 @@ async def test_declining_every_mutating_key_is_audited_once_and_changes_nothing(
         for binding_id in ("reboot", "replace", "health"):
             await run.to_confirm(f"hyperpod.nodes.{binding_id}")
             await run.decline(f"hyperpod.nodes.{binding_id}")
+        nodes.move_cursor(row=nodes.get_row_index(_slurm_row(nodes)))
+        await run.to_confirm("hyperpod.nodes.resume")
+        await run.decline("hyperpod.nodes.resume")
+        await pilot.press(key_of("hyperpod.nodes.drain"))  # a reason first, then the confirm
+        await run.wait_for(ValuePrompt, "the drain reason")
+        await pilot.press(*"bad gpu", "enter")
+        await run.wait_for(ConfirmDialog, "hyperpod.nodes.drain")
+        await run.decline("hyperpod.nodes.drain")
         queue = await open_queue(pilot, app)
         running = next(k for k in queue.shown_keys() if queue.items[k].name == "eval-mmlu")
         queue.move_cursor(row=queue.get_row_index(running))
         await run.to_confirm("hyperpod.queue.cancel")
         await run.decline("hyperpod.queue.cancel")
+        await pilot.press("space")  # marked: the dialog names the marked job
+        queue.move_cursor(row=queue.get_row_index(running))
+        for name in QUEUE_CONTROLS:
+            binding_id = f"hyperpod.queue.{name}"
+            if name in {"limit", "signal"}:  # a value first (the default), then the confirm
+                await pilot.press(key_of(binding_id))
+                await run.wait_for(ValuePrompt, binding_id)
+                await pilot.press("enter")
+                await run.wait_for(ConfirmDialog, binding_id)
+            else:
+                await run.to_confirm(binding_id)
+            assert running in app.screen.message  # type: ignore[attr-defined]
+            await run.decline(binding_id)
         await pilot.press(key_of("hyperpod.new_job"))
         await run.wait_for(SbatchScreen, "the editor")
         editor = app.screen.query_one(TextArea)

@@ -68,12 +68,23 @@ SWEPT = {
     "hyperpod.nodes.reboot": "cluster-node-reboot",
     "hyperpod.nodes.replace": "cluster-node-replace",
     "hyperpod.nodes.health": "cluster-node-health-check",
+    "hyperpod.nodes.drain": "slurm-drain",
+    "hyperpod.nodes.resume": "slurm-resume",
     "hyperpod.queue.cancel": "slurm-cancel",
     "hyperpod.queue.cancel_array": "slurm-cancel",
+    "hyperpod.queue.hold": "slurm-hold",
+    "hyperpod.queue.release": "slurm-release",
+    "hyperpod.queue.requeue": "slurm-requeue",
+    "hyperpod.queue.limit": "slurm-time-limit",
+    "hyperpod.queue.signal": "slurm-signal",
+    "hyperpod.queue.suspend": "slurm-suspend",
+    "hyperpod.queue.unsuspend": "slurm-unsuspend",
     "notebooks.start": "notebook-start",
     "notebooks.stop": "notebook-stop",
     "notebooks.delete": "notebook-delete",
 }
+# The queue pane's job-control keys (one action on the marked jobs or the highlighted one).
+QUEUE_CONTROLS = ("hold", "release", "requeue", "limit", "signal", "suspend", "unsuspend")
 # Gated bindings driven by another read-only test (it needs an MLflow store): file, test.
 SWEPT_ELSEWHERE = {
     "mlflow_versions.alias": ("mlflow/test_experiments_view.py", "test_alias_refused_read_only"),
@@ -332,9 +343,14 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
         nodes.move_cursor(row=nodes.get_row_index(_compute_row(nodes)))
         for binding_id in ("reboot", "replace", "health"):
             await sweep.press(f"hyperpod.nodes.{binding_id}")
+        nodes.move_cursor(row=nodes.get_row_index(_slurm_row(nodes)))
+        for binding_id in ("drain", "resume"):
+            await sweep.press(f"hyperpod.nodes.{binding_id}")
         await open_queue(pilot, app)
         await sweep.press("hyperpod.queue.cancel")
         await sweep.press("hyperpod.queue.cancel_array")
+        for binding_id in QUEUE_CONTROLS:  # refused before a value is even asked
+            await sweep.press(f"hyperpod.queue.{binding_id}")
         await sweep.press("hyperpod.new_job")  # the sbatch editor does not open
         # Notebooks
         await pilot.press("6")
@@ -369,6 +385,10 @@ def _cluster(sm: Any, clock: Any, create_cluster: Any) -> str:
     ]
     demo_slurm._CLUSTERS[name] = SimCluster.seeded(demo_nodes(compute), clock)
     return name
+
+
+def _slurm_row(nodes: Any) -> str:
+    return next(k for k in nodes.shown_keys() if nodes.items[k].slurm is not None)
 
 
 def _compute_row(nodes: Any) -> str:

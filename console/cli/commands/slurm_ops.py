@@ -279,6 +279,49 @@ def slurm_requeue(
     )
 
 
+@command("slurm-suspend", SECTION, short_help="Suspend running Slurm jobs (asks first).")
+@_JOB_IDS
+@yes_option
+@connection_options
+@pass_invocation
+def slurm_suspend(
+    inv: Invocation, job_ids: tuple[str, ...], yes: bool, connection: dict[str, Any]
+) -> None:
+    """Suspend each running JOBID (its processes stop where they are; Slurm allows it to
+    operators and admins). slurm-unsuspend lets it go on."""
+    _control(
+        inv,
+        "slurm-suspend",
+        job_ids,
+        yes,
+        connection,
+        "Suspend",
+        lambda c, j: c.suspend(j),
+        "suspended",
+    )
+
+
+@command("slurm-unsuspend", SECTION, short_help="Resume suspended Slurm jobs (asks first).")
+@_JOB_IDS
+@yes_option
+@connection_options
+@pass_invocation
+def slurm_unsuspend(
+    inv: Invocation, job_ids: tuple[str, ...], yes: bool, connection: dict[str, Any]
+) -> None:
+    """Let each suspended JOBID go on (scontrol resume; slurm-resume is for nodes)."""
+    _control(
+        inv,
+        "slurm-unsuspend",
+        job_ids,
+        yes,
+        connection,
+        "Resume",
+        lambda c, j: c.unsuspend(j),
+        "resumed",
+    )
+
+
 @command("slurm-time-limit", SECTION, short_help="Change Slurm jobs' time limit (asks first).")
 @_JOB_IDS
 @click.argument("limit", metavar="TIME")

@@ -151,3 +151,51 @@ def test_events_snapshot_small(with_events: str, snap_compare: Any) -> None:
 
 def test_events_snapshot_large(with_events: str, snap_compare: Any) -> None:
     assert snap_compare(app_on(with_events), terminal_size=(160, 50), run_before=show_events)
+
+
+async def show_marked_queue(pilot: Any) -> None:
+    """Two jobs marked (space): the mark on their ids, the count in the info line."""
+    await open_nodes(pilot, pilot.app)
+    queue = await open_queue(pilot, pilot.app)
+    queue.move_cursor(row=0)
+    await pilot.press("space", "space")
+    await pilot.pause(0.2)
+
+
+def test_queue_marked_snapshot_small(frozen: str, snap_compare: Any) -> None:
+    assert snap_compare(app_on(frozen), terminal_size=(80, 24), run_before=show_marked_queue)
+
+
+async def show_job_detail(pilot: Any) -> None:
+    """``enter`` on the running job: its detail, state and reason at the top."""
+    from screens.hyperpod.detail import JobDetailScreen
+
+    await open_nodes(pilot, pilot.app)
+    queue = await open_queue(pilot, pilot.app)
+    running = next(k for k in queue.shown_keys() if queue.items[k].name == "eval-mmlu")
+    queue.move_cursor(row=queue.get_row_index(running))
+    await pilot.press("enter")
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, JobDetailScreen) and pilot.app.screen.detail,
+        what="the job's detail",
+    )
+    await pilot.pause(0.2)
+
+
+def test_job_detail_snapshot_small(frozen: str, snap_compare: Any) -> None:
+    assert snap_compare(app_on(frozen), terminal_size=(80, 24), run_before=show_job_detail)
+
+
+async def show_partitions(pilot: Any) -> None:
+    from screens.hyperpod.tables import PartitionsTable
+
+    await open_nodes(pilot, pilot.app)
+    await pilot.press("p")
+    table = pilot.app.main_screen.query_one("#hp-partitions-table", PartitionsTable)
+    await wait_until(pilot, lambda: table.total_count >= 1, what="the partitions")
+    await pilot.pause(0.2)
+
+
+def test_partitions_snapshot_small(frozen: str, snap_compare: Any) -> None:
+    assert snap_compare(app_on(frozen), terminal_size=(80, 24), run_before=show_partitions)
