@@ -193,7 +193,8 @@ def common_prefix(values: Iterable[str]) -> str:
 def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
     """``value`` padded or cut to exactly ``width`` cells, keeping what tells rows apart.
 
-    Numbers are never cut (:func:`fit_number`). A name that does not fit first loses
+    Numbers are never cut (:func:`fit_number`); prose (words with spaces) is cut at its
+    end. A name that does not fit first loses
     ``drop_prefix`` (the part every row shares: ``…`` and as much of its end as fits),
     then its middle, so its distinguishing end stays: ``…12-05-abc123`` or ``xgb…abc123``.
     """
@@ -203,6 +204,8 @@ def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
         return set_cell_size(value, width)
     if is_number(value):
         return set_cell_size(fit_number(value, width), width)
+    if " " in value.strip():  # prose (a reason, a description) reads from its start
+        return set_cell_size(value, width - 1) + ELLIPSIS
     if drop_prefix and value.startswith(drop_prefix) and len(value) > len(drop_prefix):
         rest = value[len(drop_prefix) :]
         if cell_len(rest) + 1 <= width:  # as much of the shared part as there is room for

@@ -78,5 +78,6 @@ def test_the_cases_operators_met() -> None:
     assert fit_cell("0.943217", 6) == "0.9432"
     assert fit_cell("validation:logloss", 12).endswith(":logloss")
     assert fit_cell("12%", 2) == "##"
+    assert fit_cell("Instance failed deep health checks", 12) == "Instance fa…"
     assert common_prefix(["same", "same"]) == ""
     assert common_prefix(["ab", "ac"]) == ""  # a prefix ends at a separator
