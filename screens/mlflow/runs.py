@@ -81,10 +81,10 @@ class RunsExported(Message):
 
 
 class ColumnPicker(ModalScreen[list[str] | None]):
-    """Tick the params/metrics/tags columns to show; `a` applies, `escape` cancels."""
+    """Tick the params/metrics/tags columns to show; `ctrl+s` applies, `escape` cancels."""
 
     BINDINGS = [
-        Binding("a,ctrl+s", "apply", "Apply", id="columns.apply"),
+        Binding("ctrl+s", "apply", "Apply", id="columns.apply"),
         Binding("escape,q", "cancel", "Cancel", id="columns.cancel"),
         Binding("n", "none", "None", id="columns.none"),
     ]
@@ -125,14 +125,14 @@ class RunsView(TableView):
     NOUN = "runs"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="runs.filter"),
-        Binding("f", "search", "MLflow filter", id="runs.search"),
+        Binding("F", "search", "MLflow filter", id="runs.search"),
         Binding("s", "sort", "Sort", id="runs.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="runs.sort_reverse"),
         Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("m", "compare", "Compare", id="runs.compare"),
         Binding("c", "columns", "Columns", id="runs.columns"),
         Binding("p", "differing", "Differing params", id="runs.differing"),
-        Binding("x", "export", "Export CSV", id="runs.export"),
+        Binding("ctrl+s", "export", "Export CSV", id="runs.export"),
         Binding("r", "refresh", "Refresh", id="runs.refresh"),
     ]
 

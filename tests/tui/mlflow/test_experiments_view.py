@@ -105,7 +105,7 @@ async def test_experiments_list_runs_and_columns(env: MlflowSeed) -> None:
         assert isinstance(picker, ColumnPicker)
         picker.query_one("#columns-list").deselect_all()  # type: ignore[attr-defined]
         picker.query_one("#columns-list").select("params.seed")  # type: ignore[attr-defined]
-        await pilot.press("a")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
         assert header(runs)[5:] == ["p:seed"]
         import tomllib
@@ -124,7 +124,7 @@ async def test_sort_by_metric_filter_and_mark(env: MlflowSeed) -> None:
         losses = [runs.items[k].metrics["loss"] for k in runs.shown_keys()]
         assert losses == sorted(losses, reverse=runs.ordering.reverse)
         # MLflow search filter goes to the server
-        await pilot.press("f")
+        await pilot.press("F")
         await pilot.press(*"attributes.status = 'FAILED'", "enter")
         await wait_until(pilot, lambda: runs.total_count == 1, what="filtered")
         assert runs.shown_keys() == [env.runs[2]]
@@ -132,12 +132,12 @@ async def test_sort_by_metric_filter_and_mark(env: MlflowSeed) -> None:
             view.query_one("#runs-info")  # type: ignore[arg-type]
         )
         # a bad filter: one notification, back to the last good listing
-        await pilot.press("f", "ctrl+u", *"params.lr = ", "enter")
+        await pilot.press("F", "ctrl+u", *"params.lr = ", "enter")
         await wait_until(
             pilot, lambda: any("filter" in n.lower() for n in notifications(app)), what="error"
         )
         await wait_until(pilot, lambda: view.search == "attributes.status = 'FAILED'")
-        await pilot.press("f", "ctrl+u", "enter")
+        await pilot.press("F", "ctrl+u", "enter")
         await wait_until(pilot, lambda: runs.total_count >= 4, what="unfiltered")
         # marks, then compare needs two
         await pilot.press("m")
@@ -203,7 +203,7 @@ async def test_export_csv(env: MlflowSeed, tmp_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await open_runs(pilot, app, env)
-        await pilot.press("x")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: any("exported" in n for n in notifications(app)))
         files = list(tmp_path.glob("mlflow-runs-churn-training-*.csv"))
         assert len(files) == 1
