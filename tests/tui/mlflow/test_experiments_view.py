@@ -213,6 +213,43 @@ async def test_export_csv(env: MlflowSeed, tmp_path: Path) -> None:
         assert len(rows) == 5
 
 
+async def test_export_writes_the_params_and_metrics_columns_shown(
+    env: MlflowSeed, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_runs(pilot, app, env)
+        await pilot.press("p")  # only differing params: params columns now shown
+        view = app.screen.query_one(RunsView)
+        shown = view.current_columns()
+        assert any(c.startswith("params.") for c in shown)
+        assert any(c.startswith("metrics.") for c in shown)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any("exported" in n for n in notifications(app)))
+        (path,) = tmp_path.glob("mlflow-runs-churn-training-*.csv")
+        header = next(csv.reader(path.open()))
+        assert set(shown) <= set(header)
+
+
+async def test_v_compares_the_highlighted_run_with_the_one_before(env: MlflowSeed) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        runs = await open_runs(pilot, app, env)
+        by_start = sorted(runs.shown_runs(), key=lambda r: (r.start, r.run_id))
+        latest, before = by_start[-1], by_start[-2]
+        runs.move_cursor(row=runs.get_row_index(latest.run_id))
+        await pilot.press("v")  # no marks needed
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert isinstance(app.screen, CompareScreen)
+        assert app.screen.run_ids == (before.run_id, latest.run_id)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+        runs.move_cursor(row=runs.get_row_index(by_start[0].run_id))
+        await pilot.press("v")  # the first run has nothing before it: says so
+        await wait_until(pilot, lambda: any("no earlier run" in n for n in notifications(app)))
+        assert isinstance(app.screen, RunsScreen)
+
+
 async def test_jump_from_training_job_to_run(env: MlflowSeed) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
