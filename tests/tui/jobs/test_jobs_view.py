@@ -156,6 +156,9 @@ async def test_describe_shows_failure_reason_and_each_kind(sm: Any) -> None:
         await wait_until(pilot, lambda: screen.record is not None, what="describe")
         assert screen.record.failure_reason == reason
         assert reason in static_text(screen.query_one(".failure", Static))
+        # The reason comes first: on screen at 80x24, not below the summary's fold.
+        await pilot.pause()
+        assert 0 < screen.query_one(".failure", Static).region.y < 12
         titles = {static_text(s).strip() for s in screen.query(".section-title").results(Static)}
         assert {
             "Failure reason",
