@@ -336,7 +336,9 @@ class MainScreen(Screen[None]):
                     IdentityResolved(generation, None, context.config.region, translate(exc))
                 )
             else:
-                self.post_message(IdentityResolved(generation, identity, region))
+                # Resolved already by the call above: naming their source costs nothing.
+                source = context.status.credential_source()
+                self.post_message(IdentityResolved(generation, identity, region, None, source))
 
         self.run_worker(
             work,
@@ -352,7 +354,9 @@ class MainScreen(Screen[None]):
         if message.generation != console_host(self).generation:
             return
         self.query_one(ContextBar).set_identity(message.identity, message.region)
-        self.query_one(StatusView).set_identity(message.identity, message.region, message.error)
+        self.query_one(StatusView).set_identity(
+            message.identity, message.region, message.error, message.credentials
+        )
         if message.error is not None:
             self.query_one(ContextBar).set_health("sts", message.error.message)
             if self._identity_failures == 0:  # say it once, not on every retry

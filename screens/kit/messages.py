@@ -54,6 +54,7 @@ class IdentityResolved(Message):
     identity: CallerIdentity | None
     region: str
     error: SmError | None = None
+    credentials: str = ""  # where they came from (environment, profile, SSO, instance role)
 
 
 @dataclass
