@@ -329,22 +329,28 @@ class MainScreen(Screen[None]):
     def _fetch_identity(self) -> None:
         configured_region = console_host(self).context.config.region
 
-        def who(context: ConsoleContext) -> tuple[CallerIdentity, str]:
-            return context.identity.caller(), context.sessions.region
+        def who(context: ConsoleContext) -> tuple[CallerIdentity, str, str]:
+            identity, region = context.identity.caller(), context.sessions.region
+            # Resolved already by the call above: naming their source costs nothing.
+            return identity, region, context.status.credential_source()
 
         run_for_context(
             self,
             who,
-            done=lambda found: self._identity_resolved(*found),
+            done=lambda found: self._identity_resolved(found[0], found[1], None, found[2]),
             failed=lambda error: self._identity_resolved(None, configured_region, error),
             name="identity",
         )
 
     def _identity_resolved(
-        self, identity: CallerIdentity | None, region: str, error: SmError | None = None
+        self,
+        identity: CallerIdentity | None,
+        region: str,
+        error: SmError | None = None,
+        credentials: str = "",
     ) -> None:
         self.query_one(ContextBar).set_identity(identity, region)
-        self.query_one(StatusView).set_identity(identity, region, error)
+        self.query_one(StatusView).set_identity(identity, region, error, credentials)
         if error is not None:
             self.query_one(ContextBar).set_health("sts", error.message)
             if self._identity_failures == 0:  # say it once, not on every retry

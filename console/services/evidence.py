@@ -146,6 +146,18 @@ class Evidence(Record):
     def worse_count(self) -> int:
         return sum(1 for m in self.metrics if WORSE in (m.vs_approved, m.vs_serving))
 
+    def summary(self) -> str:
+        """``vs approved: 2 better, 3 worse`` (against serving when nothing is approved),
+        over every metric the pane shows, MLflow ones included; empty with no verdict.
+        The evidence pane's title and the approve dialog both say this, so they agree."""
+        versus = "approved" if self.approved is not None else "serving"
+        verdicts = [
+            m.vs_approved if self.approved is not None else m.vs_serving for m in self.metrics
+        ]
+        if not any(verdicts):
+            return ""
+        return f"vs {versus}: {verdicts.count(BETTER)} better, {verdicts.count(WORSE)} worse"
+
 
 def serving_versions(
     packages: Iterable[ModelPackage], serving: Iterable[ServingModel]

@@ -149,10 +149,12 @@ class StatusService:
             caller_arn=identity[1],
             identity_error=identity[2],
             counts=counts,
-            credential_source=self._credential_source(),
+            credential_source=self.credential_source(),
         )
 
-    def _credential_source(self) -> str:
+    def credential_source(self) -> str:
+        """Where the session's credentials come from (environment, profile, SSO, instance
+        role, …); the CLI's ``status`` and the Status tab both say this."""
         from console.aws.credential_source import credential_source
 
         sessions = self.ctx.sessions

@@ -26,6 +26,9 @@ from screens.kit.plain import notify
 from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from console.config import PollIntervals
     from console.context import ConsoleContext
 
 KIND_TITLES = {"training": "Training job", "processing": "Processing job", "tuning": "Tuning job"}
@@ -50,6 +53,7 @@ class JobDetailScreen(Screen[None]):
         Binding("q", "close", "Back", id="detail.close"),
         Binding("escape,backspace,ctrl+c", "close", "Back", show=False, id="detail.close_alt"),
         Binding("r", "reload", "Reload", id="detail.reload"),
+        Binding("l", "logs", "Logs", id="detail.logs"),
         Binding("M", "mlflow_run", "MLflow run", id="detail.mlflow_run"),
         Binding("P", "model_package", "Model package", id="detail.model_package"),
     ]
@@ -97,6 +101,11 @@ class JobDetailScreen(Screen[None]):
         palette = StatusPalette.from_variables(self.app.theme_variables)
         await body.mount_all(sections_for(record, palette))
 
+    def action_logs(self) -> None:
+        """This job's live logs (as `l` on its row): no way back to the table first."""
+        status = str(getattr(self.record, "status", "") or "")
+        open_job_logs(self, self.kind, self.job_name, status)
+
     # --- lineage jumps ---------------------------------------------------------------------
     def _training_record(self) -> Any:
         if self.kind != "training":
@@ -131,3 +140,32 @@ class JobDetailScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+LOG_KINDS = frozenset({"training", "processing"})
+
+
+def open_job_logs(
+    widget: Widget, kind: str, name: str, status: str, poll: PollIntervals | None = None
+) -> None:
+    """Push the live log view of one job (every host merged by time), from its row or its
+    detail; a tuning job has no logs of its own and says where they are."""
+    if kind not in LOG_KINDS:
+        notify(
+            widget,
+            f"{kind} job {name} has no logs of its own: open one of its training jobs",
+            severity="warning",
+        )
+        return
+    # Imported on first use: ~30 ms that the start-up path does not need.
+    from screens.kit.host import console_host
+    from screens.logs.feed import CloudWatchLogs, FeedTiming
+    from screens.logs.view import LogScreen, max_lines_from
+
+    context = console_host(widget).context
+    poll = poll or context.config.poll
+    timing = FeedTiming(interval=poll.logs, max_backoff=poll.max_backoff)
+    source = CloudWatchLogs(context, kind, name, status_hint=status)
+    widget.app.push_screen(
+        LogScreen(source, max_lines=max_lines_from(context.config), timing=timing)
+    )

@@ -59,6 +59,17 @@ COMMON_INSTANCE_TYPES = (
     "ml.p5.48xlarge",
     "ml.trn1.32xlarge",
 )
+
+
+def training_instance_types() -> tuple[str, ...]:
+    """The suggested types botocore's model accepts for training (the form never offers
+    one that create would refuse, e.g. ``ml.t3.medium``)."""
+    from console.aws import enums
+
+    accepted = enums.allowed("TrainingInstanceType")
+    return tuple(t for t in COMMON_INSTANCE_TYPES if not accepted or t in accepted)
+
+
 # (input id, label, TrainingSpec attribute) of the one-line text fields, in form order.
 TEXT_FIELDS = (
     ("tf-name", "Job name", "name"),
@@ -232,7 +243,7 @@ class TrainingForm(ModalScreen[str | None]):
     ) -> Input:
         integer = attribute in INTEGER_FIELDS
         suggester = (
-            SuggestFromList(COMMON_INSTANCE_TYPES, case_sensitive=False)
+            SuggestFromList(training_instance_types(), case_sensitive=False)
             if attribute == "instance_type"
             else None
         )

@@ -24,7 +24,7 @@ from textual.widgets import Static
 
 from console.errors import SmError, translate
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
-from screens.jobs.detail import JobDetailScreen
+from screens.jobs.detail import JobDetailScreen, open_job_logs
 from screens.jobs.table import COLUMN_KEYS, JobsTable
 from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.filter_bar import FilterBar, clear_applied_filter
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 # Width from which the preview pane is shown beside the table.
 WIDE_WIDTH = 150
 STOPPABLE = frozenset({"InProgress"})
-LOG_KINDS = frozenset({"training", "processing"})
 
 
 def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
@@ -253,23 +252,7 @@ class JobsView(Vertical):
         if job is None:
             notify(self, "no job selected", severity="warning")
             return
-        if job.kind not in LOG_KINDS:
-            notify(
-                self,
-                f"{job.kind} job {job.name} has no logs of its own: open one of its training jobs",
-                severity="warning",
-            )
-            return
-        # Imported on first use: ~30 ms that the start-up path does not need.
-        from screens.logs.feed import CloudWatchLogs, FeedTiming
-        from screens.logs.view import LogScreen, max_lines_from
-
-        context = console_host(self).context
-        timing = FeedTiming(interval=self._poll.logs, max_backoff=self._poll.max_backoff)
-        source = CloudWatchLogs(context, job.kind, job.name, status_hint=job.status)
-        self.app.push_screen(
-            LogScreen(source, max_lines=max_lines_from(context.config), timing=timing)
-        )
+        open_job_logs(self, job.kind, job.name, job.status, self._poll)
 
     # --- create ---------------------------------------------------------------------------
     def action_new_training(self) -> None:

@@ -1,4 +1,5 @@
-"""How values look in tables and panes: times, durations and status colours.
+"""How values look in tables and panes: times, durations, status colours, and how a
+value is fitted into a cell (numbers never cut; names keep the part that tells rows apart).
 
 Status colours come from the active theme's semantic variables (``$text-success``,
 ``$text-error``, ``$text-warning``), never from fixed colours, so every theme, including
@@ -7,10 +8,12 @@ the ANSI one that uses the terminal's own palette, colours statuses its own way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual.color import Color, ColorParseError
@@ -133,3 +136,107 @@ def elapsed_seconds(
 
 def format_percent(fraction: float | None) -> str:
     return MISSING if fraction is None else f"{fraction * 100:.0f}%"
+
+
+# --- fitting a value into a cell -----------------------------------------------------------
+
+ELLIPSIS = "…"
+# A number as tables show it: sign, digits (with thousands commas), decimals, exponent, %.
+_NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?%?")
+# Where a shared prefix may end: names are cut at their separators, never mid-word.
+_SEPARATORS = "-_/:. "
+
+
+def is_number(value: str) -> bool:
+    return _NUMBER.fullmatch(value) is not None
+
+
+def fit_number(value: str, width: int) -> str:
+    """``value`` in at most ``width`` cells, never cut: fewer decimals (rounded), then
+    scientific notation; ``#`` fills the cell when even that does not fit (a spreadsheet's
+    way of saying "wider, please"), never a wrong number."""
+    if len(value) <= width:
+        return value
+    percent = value.endswith("%")
+    body = value.rstrip("%").replace(",", "")
+    number = float(body)
+    suffix = "%" if percent else ""
+    if "e" not in body.lower() and "." in body:
+        decimals = len(body.partition(".")[2])
+        for keep in range(decimals - 1, -1, -1):
+            shown = f"{number:.{keep}f}{suffix}"
+            if len(shown) <= width:
+                return shown
+    for digits in range(6, -1, -1):
+        shown = f"{number:.{digits}e}{suffix}"
+        if len(shown) <= width:
+            return shown
+    return "#" * width
+
+
+def common_prefix(values: Iterable[str]) -> str:
+    """The prefix every value shares, ending at a separator (``xgb-churn-2026-12-05-``),
+    so what is left is a whole word; empty for fewer than two distinct values."""
+    distinct = set(values)
+    if len(distinct) < 2:
+        return ""
+    ordered = sorted(distinct)
+    first, last = ordered[0], ordered[-1]  # the prefix of all is the prefix of these two
+    shared = 0
+    while shared < min(len(first), len(last)) and first[shared] == last[shared]:
+        shared += 1
+    prefix = first[:shared]
+    cut = max(prefix.rfind(sep) for sep in _SEPARATORS)
+    return prefix[: cut + 1] if cut >= 0 else ""
+
+
+def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
+    """``value`` padded or cut to exactly ``width`` cells, keeping what tells rows apart.
+
+    Numbers are never cut (:func:`fit_number`); prose (words with spaces) is cut at its
+    end. A name that does not fit first loses
+    ``drop_prefix`` (the part every row shares: ``…`` and as much of its end as fits),
+    then its middle, so its distinguishing end stays: ``…12-05-abc123`` or ``xgb…abc123``.
+    """
+    if width <= 0:
+        return ""
+    if cell_len(value) <= width:
+        return set_cell_size(value, width)
+    if is_number(value):
+        return set_cell_size(fit_number(value, width), width)
+    if " " in value.strip():  # prose (a reason, a description) reads from its start
+        return set_cell_size(value, width - 1) + ELLIPSIS
+    if drop_prefix and value.startswith(drop_prefix) and len(value) > len(drop_prefix):
+        rest = value[len(drop_prefix) :]
+        if cell_len(rest) + 1 <= width:  # as much of the shared part as there is room for
+            return set_cell_size(ELLIPSIS + _last_cells(value, width - 1), width)
+        return set_cell_size(ELLIPSIS + _middle_cut(rest, width - 1), width)
+    return set_cell_size(_middle_cut(value, width), width)
+
+
+def _middle_cut(value: str, width: int) -> str:
+    """``value`` in ``width`` cells with "…" in the middle (the end weighs more: names
+    differ at their end — dates, ids, versions)."""
+    if cell_len(value) <= width:
+        return value
+    if width <= 1:
+        return ELLIPSIS[:width]
+    room = width - 1
+    head_cells = room // 3
+    tail_cells = room - head_cells
+    head = set_cell_size(value, head_cells)
+    tail = _last_cells(value, tail_cells)
+    return head + ELLIPSIS + tail
+
+
+def _last_cells(value: str, cells: int) -> str:
+    """The end of ``value`` that fits in ``cells`` cells (wide characters kept whole)."""
+    taken = 0
+    start = len(value)
+    while start > 0:
+        width = cell_len(value[start - 1])
+        if taken + width > cells:
+            break
+        taken += width
+        start -= 1
+    return value[start:]

@@ -109,7 +109,7 @@ def training_sections(job: TrainingJob, palette: StatusPalette) -> list[Widget]:
             ]
         ),
     )
-    widgets += _failure(job.failure_reason)
+    widgets = _failure(job.failure_reason) + widgets  # first: visible at 80x24
     widgets += section(
         "Time and cost",
         grid(
@@ -192,7 +192,7 @@ def processing_sections(job: ProcessingJob, palette: StatusPalette) -> list[Widg
             ]
         ),
     )
-    widgets += _failure(job.failure_reason, job.exit_message)
+    widgets = _failure(job.failure_reason, job.exit_message) + widgets  # first: visible at 80x24
     rows: list[Row] = [(f"in: {c.name}", c.s3_uri) for c in job.inputs]
     rows += [(f"out: {c.name}", c.s3_uri) for c in job.outputs]
     if rows:
@@ -217,7 +217,7 @@ def tuning_sections(job: TuningJob, palette: StatusPalette) -> list[Widget]:
             ]
         ),
     )
-    widgets += _failure(job.failure_reason)
+    widgets = _failure(job.failure_reason) + widgets  # first: visible at 80x24
     if job.counters:
         widgets += section(
             "Training jobs",

@@ -15,7 +15,9 @@ selection, and it survives sort and filter changes.
 A view's table subclasses :class:`KeyedTable`, declares its :class:`TableColumn`\\ s and
 says how one item looks (:meth:`cell_values`), filters (:meth:`filter_fields`) and sorts
 (:meth:`sort_value`). Columns always fit the width: fixed columns keep their content's
-width and the ``flex`` column (the name) takes what is left, ending in "…" when short.
+width and the ``flex`` column (the name) takes what is left. A cell too narrow for its
+value keeps numbers whole and names' distinguishing part (:func:`fit_cell`: the prefix
+the rows share and then the middle give way first).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -38,7 +40,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from screens.kit.formatting import StatusPalette, status_role
+from screens.kit.formatting import StatusPalette, common_prefix, fit_cell, status_role
 from screens.kit.row_filter import RowFilter
 
 T = TypeVar("T")
@@ -53,7 +55,6 @@ MEASURE_ROWS = 200
 WARM_CHUNK = 10_000
 # Rendered lines kept; a screenful of each row kind is a few dozen.
 STRIP_CACHE_LIMIT = 2000
-ELLIPSIS = "…"
 # From this many items, a sync pauses the cyclic GC (see _bulk).
 BULK_ITEMS = 10_000
 
@@ -173,6 +174,7 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         self._announced: str | None = None
         self._layout: Layout | None = None
         self._measured: dict[str, int] = {}
+        self._prefixes: dict[str, str] = {}
         # Per-key caches (dropped for a key when its item changes, see _take): sort
         # values, filter fields, lower-cased filter text.
         self._sortval: dict[str, Any] = {}
@@ -402,19 +404,26 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         return max(self._measured.get(column.key, 0), column.compact_width or 0, 1)
 
     def _measure(self) -> None:
-        """Note the widest value of each column among the first rows and those shown."""
-        if not self._rows or self.compact:
+        """Note the widest value of each column among the first rows and those shown, and
+        the prefix they share (dropped first when a cell is too narrow)."""
+        if not self._rows:
             return
         now = self._now()
         top = self._rows[:MEASURE_ROWS]
         start = int(self.scroll_y)
         window = self._rows[start : start + max(self.size.height, 1)]
         measured = self._measured
+        seen: dict[str, list[str]] = {}
         for key in (*top, *window):
             for column, value in self.cell_values(self._items[key], now).items():
+                seen.setdefault(column, []).append(value)
                 length = cell_len(value)
-                if length > measured.get(column, 0):
+                if not self.compact and length > measured.get(column, 0):
                     measured[column] = length
+        prefixes = {column: common_prefix(values) for column, values in seen.items()}
+        if prefixes != self._prefixes:
+            self._prefixes = prefixes
+            self._strips.clear()
 
     # --- rows --------------------------------------------------------------------------------
     def sync(self, items: Iterable[T] | None = None, *, keep: str | None = None) -> None:
@@ -787,8 +796,11 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
 
     def _header_strip(self, layout: Layout, width: int) -> Strip:
         style = self._row_styles["header"]
+        # Picked columns share a prefix ("m:validation:"): it goes first when labels are cut.
+        shared = common_prefix(c.label for c in layout.columns if c.shrink_label)
         text = "".join(
-            f" {_fit_cell(c.label, w)} " for c, w in zip(layout.columns, layout.widths, strict=True)
+            f" {fit_cell(c.label, w, shared if c.shrink_label else '')} "
+            for c, w in zip(layout.columns, layout.widths, strict=True)
         )
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
@@ -801,7 +813,8 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         segments: list[Segment] = []
         plain: list[str] = []
         for column, cell_width in zip(layout.columns, layout.widths, strict=True):
-            text = f" {_fit_cell(values[column.key], cell_width)} "
+            prefix = self._prefixes.get(column.key, "")
+            text = f" {fit_cell(values[column.key], cell_width, prefix)} "
             role_style = (
                 self._status_style(values[column.key]) if column.key == STATUS_COLUMN else None
             )
@@ -819,15 +832,6 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
     def _status_style(self, status: str) -> Style | None:
         role = status_role(status)
         return self.palette.styles.get(role) if role else None
-
-
-def _fit_cell(value: str, width: int) -> str:
-    """``value`` padded or cut to ``width`` cells, ending in "…" when cut."""
-    if width <= 0:
-        return ""
-    if cell_len(value) <= width:
-        return set_cell_size(value, width)
-    return set_cell_size(value, width - 1) + ELLIPSIS
 
 
 @contextmanager

@@ -57,3 +57,22 @@ VOCABULARY: tuple[SharedKey, ...] = (
 )
 
 SHARED_KEYS: dict[str, SharedKey] = {shared.key: shared for shared in VOCABULARY}
+
+# Tab keys: not every tab has them, but where one is bound it means this (issue 15:
+# `a` was approve / set alias / apply columns, `x` reject / export, `f` follow / MLflow
+# filter, `t` start / timestamps). Export is `ctrl+s` (save, as in the log view), the
+# MLflow filter `F`, log timestamps `T`, and a picker applies with `ctrl+s`.
+TAB_VOCABULARY: tuple[SharedKey, ...] = (
+    _key("a", "a", "approve / promote the highlighted version (asks first)", "approve", "alias"),
+    _key("x", "x", "reject the highlighted version (asks first)", "reject"),
+    _key("f", "f", "follow a log (new lines as they come)", "toggle_follow"),
+    _key("t", "t", "start the highlighted item (asks first)", "start"),
+)
+
+TAB_KEYS: dict[str, SharedKey] = {key.key: key for key in TAB_VOCABULARY}
+
+# Bindings not yet following the tab keys, by binding id: the HyperPod panes (their keys
+# belong to that tab's own work; `a` mine/all, `x` every node). Shrinks, never grows.
+TAB_KEY_EXCEPTIONS = frozenset(
+    {"hyperpod.queue.all", "hyperpod.history.all", "hyperpod.events.all"}
+)

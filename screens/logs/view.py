@@ -9,7 +9,7 @@ Three layers, reusable separately:
 - :class:`LogPanel` adds the feed (a thread worker running
   :func:`~screens.logs.feed.run_feed`), the search bar, the "reconnecting" banner, the
   status line and the keys: ``f`` follow, ``/`` search (``n``/``N`` next/previous), ``w``
-  wrap, ``t`` timestamps, ``ctrl+s`` save to a file.
+  wrap, ``T`` timestamps, ``ctrl+s`` save to a file.
 - :class:`LogScreen` is the full-screen page opened by ``l`` on a job (``q`` goes back).
 
 The source is pluggable (:class:`~screens.logs.feed.LogFeedSource`): jobs today,
@@ -602,7 +602,7 @@ class LogPanel(Vertical):
         Binding("n", "next_match", "Next", id="logs.next"),
         Binding("N", "previous_match", "Previous", show=False, id="logs.previous"),
         Binding("w", "toggle_wrap", "Wrap", id="logs.wrap"),
-        Binding("t", "toggle_timestamps", "Times", id="logs.timestamps"),
+        Binding("T", "toggle_timestamps", "Times", id="logs.timestamps"),
         Binding("ctrl+s", "save", "Save", id="logs.save"),
     ]
 

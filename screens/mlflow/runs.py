@@ -67,10 +67,10 @@ class RunsExported(Message):
 
 
 class ColumnPicker(ModalScreen[list[str] | None]):
-    """Tick the params/metrics/tags columns to show; `a` applies, `escape` cancels."""
+    """Tick the params/metrics/tags columns to show; `ctrl+s` applies, `escape` cancels."""
 
     BINDINGS = [
-        Binding("a,ctrl+s", "apply", "Apply", id="columns.apply"),
+        Binding("ctrl+s", "apply", "Apply", id="columns.apply"),
         Binding("escape,q", "cancel", "Cancel", id="columns.cancel"),
         Binding("n", "none", "None", id="columns.none"),
     ]
@@ -111,14 +111,15 @@ class RunsView(TableView):
     NOUN = "runs"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="runs.filter"),
-        Binding("f", "search", "MLflow filter", id="runs.search"),
+        Binding("F", "search", "MLflow filter", id="runs.search"),
         Binding("s", "sort", "Sort", id="runs.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="runs.sort_reverse"),
         Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("m", "compare", "Compare", id="runs.compare"),
+        Binding("v", "compare_previous", "Vs previous", id="runs.compare_previous"),
         Binding("c", "columns", "Columns", id="runs.columns"),
         Binding("p", "differing", "Differing params", id="runs.differing"),
-        Binding("x", "export", "Export CSV", id="runs.export"),
+        Binding("ctrl+s", "export", "Export CSV", id="runs.export"),
         Binding("r", "refresh", "Refresh", id="runs.refresh"),
     ]
 
@@ -222,15 +223,18 @@ class RunsView(TableView):
     def current_columns(self) -> tuple[str, ...]:
         """The picked/extra columns (what export writes after the base ones)."""
         runs = self.table.shown_runs() or list(self.snapshot.runs if self.snapshot else ())
-        if self.only_differing:
-            differ = [f"params.{k}" for k in cols.differing_params(runs)[:MAX_DIFFERING]]
-            metrics = [c for c in (self.picked or ()) if not c.startswith("params.")]
-            return (*differ, *metrics)
-        if self.picked is not None:
-            return self.picked
-        return tuple(
+        default = tuple(
             f"metrics.{k}" for k in cols.keys_of(runs, "metrics")[: cols.MAX_DEFAULT_METRICS]
         )
+        if self.only_differing:
+            differ = [f"params.{k}" for k in cols.differing_params(runs)[:MAX_DIFFERING]]
+            # The metrics stay (the picked ones, else the default ones): the differing
+            # params are only worth reading beside what they did.
+            kept = self.picked if self.picked is not None else default
+            return (*differ, *(c for c in kept if not c.startswith("params.")))
+        if self.picked is not None:
+            return self.picked
+        return default
 
     def _apply_columns(self) -> None:
         self.table.set_columns(
@@ -305,6 +309,18 @@ class RunsView(TableView):
             notify(self, "mark 2 or more runs with space first", severity="warning", timeout=3)
             return
         self.app.push_screen(CompareScreen([r.run_id for r in marked]))
+
+    def action_compare_previous(self) -> None:
+        """The highlighted run beside the run started just before it (one key, no marks):
+        "what changed since last time" is the comparison operators make most."""
+        from screens.mlflow.detail import CompareScreen
+
+        run = self.table.cursor_item()
+        previous = previous_run(run, self.table.shown_runs()) if run is not None else None
+        if run is None or previous is None:
+            notify(self, "no earlier run to compare with", severity="warning", timeout=3)
+            return
+        self.app.push_screen(CompareScreen([previous.run_id, run.run_id]))
 
     # --- export ---------------------------------------------------------------------------------
     def export_path(self) -> Path:
@@ -383,3 +399,12 @@ class RunsScreen(Screen[None]):
             return
         self.view.poller.set_shown(False)
         self.dismiss(None)
+
+
+def previous_run(run: MlflowRun, runs: list[MlflowRun]) -> MlflowRun | None:
+    """The run among ``runs`` that started last before ``run`` (None for the first)."""
+    if run.start is None:
+        return None
+    start = run.start
+    earlier = [r for r in runs if r.start is not None and r.start < start]
+    return max(earlier, key=lambda r: (r.start, r.run_id)) if earlier else None

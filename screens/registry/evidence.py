@@ -143,14 +143,8 @@ class EvidencePane(Static):
             self.border_title = "Evidence"
             self.update(Text(empty, style=Style(dim=True)))
             return
-        versus = "approved" if evidence.approved is not None else "serving"
-        verdicts = [
-            m.vs_approved if evidence.approved is not None else m.vs_serving
-            for m in evidence.metrics
-        ]
-        better, worse = verdicts.count(BETTER), verdicts.count(WORSE)
         # In the title: the pane has only a top border, so a subtitle would never show.
-        summary = f" · vs {versus}: {better} better, {worse} worse" if any(verdicts) else ""
+        summary = f" · {evidence.summary()}" if evidence.summary() else ""
         self.border_title = plain(f"Evidence · {evidence.candidate.label}{summary}")
         compact = 0 < self.size.width < COMPACT_WIDTH
         self.update(evidence_renderable(evidence, palette, compact=compact))

@@ -405,15 +405,10 @@ class RegistryView(TableView):
         if len(packages) > DIALOG_NAMES:
             lines.append(f"… and {len(packages) - DIALOG_NAMES} more")
         if len(packages) == 1 and snapshot is not None:
-            evidence = snapshot.evidence(packages[0].arn)
-            if evidence is not None and evidence.metrics:
-                approved = sum(1 for m in evidence.metrics if m.vs_approved == "better")
-                worse = sum(1 for m in evidence.metrics if m.vs_approved == "worse")
-                if evidence.approved is not None:
-                    lines.append(
-                        f"vs approved v{evidence.approved.version}: "
-                        f"{approved} better, {worse} worse"
-                    )
+            # The evidence the pane shows (MLflow run metrics included): the same summary.
+            evidence = snapshot.evidence(packages[0].arn, self.runs, self.run_note)
+            if evidence is not None and evidence.summary():
+                lines.append(evidence.summary())
         lines.append(
             "Each status is re-checked just before its update: a version another operator "
             "changed meanwhile is left alone."

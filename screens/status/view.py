@@ -105,6 +105,7 @@ class StatusView(VerticalScroll):
         self._identity: CallerIdentity | None = None
         self._identity_error: SmError | None = None
         self._region = ""
+        self._credentials = ""
         self._health: dict[str, str | None] = {}
         self._counts: dict[str, tuple[Counter[str], datetime]] = {}
         self._timer: Timer | None = None
@@ -149,9 +150,14 @@ class StatusView(VerticalScroll):
 
     # --- inputs from the main screen ---------------------------------------------------------
     def set_identity(
-        self, identity: CallerIdentity | None, region: str, error: SmError | None
+        self,
+        identity: CallerIdentity | None,
+        region: str,
+        error: SmError | None,
+        credentials: str = "",
     ) -> None:
         self._identity, self._region, self._identity_error = identity, region, error
+        self._credentials = credentials
         if self.is_mounted:
             self.show_identity()
 
@@ -186,6 +192,7 @@ class StatusView(VerticalScroll):
             ("Account", identity.account if identity else MISSING),
             ("Caller", identity.arn if identity else MISSING),
             ("Profile", config.profile or "default"),
+            ("Credentials", self._credentials or MISSING),
             ("Region", self._region or config.region or MISSING),
             ("Endpoint", config.endpoint_url or "AWS (default endpoints)"),
             ("Read-only", "yes" if config.read_only else "no"),

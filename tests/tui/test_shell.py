@@ -65,6 +65,8 @@ async def test_tabs_status_help_and_palette_by_keyboard(sm: Any) -> None:
         status = app.main_screen.query_one(StatusView)
         identity = static_text(status.query_one("#status-identity", Static))
         assert "123456789012" in identity
+        # Where the credentials come from (the tests' are environment variables).
+        assert "Credentials" in identity and "environment" in identity
         jobs = static_text(status.query_one("#status-jobs", Static))
         assert "training" in jobs and "Completed" in jobs  # from the Jobs poller, not refetched
         budget = static_text(status.query_one("#status-budget", Static))

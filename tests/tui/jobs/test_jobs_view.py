@@ -156,6 +156,9 @@ async def test_describe_shows_failure_reason_and_each_kind(sm: Any) -> None:
         await wait_until(pilot, lambda: screen.record is not None, what="describe")
         assert screen.record.failure_reason == reason
         assert reason in static_text(screen.query_one(".failure", Static))
+        # The reason comes first: on screen at 80x24, not below the summary's fold.
+        await pilot.pause()
+        assert 0 < screen.query_one(".failure", Static).region.y < 12
         titles = {static_text(s).strip() for s in screen.query(".section-title").results(Static)}
         assert {
             "Failure reason",
@@ -165,6 +168,13 @@ async def test_describe_shows_failure_reason_and_each_kind(sm: Any) -> None:
         } <= titles
         # The jobs poller pauses while another screen covers the main one.
         assert not jobs_view(app).poller.shown
+        # `l` in the detail opens this job's logs; `q` comes back to the detail.
+        from screens.logs.view import LogScreen
+
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogScreen), what="logs")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is screen, what="back to the detail")
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back")
         assert jobs_view(app).poller.shown
@@ -178,6 +188,9 @@ async def test_describe_shows_failure_reason_and_each_kind(sm: Any) -> None:
         await wait_until(pilot, lambda: screen.record is not None, what="describe tuning")
         assert screen.record.name == "sweep-echo"
         assert screen.record.strategy == "Bayesian"
+        await pilot.press("l")  # a tuning job has no logs of its own: says where they are
+        await wait_until(pilot, lambda: any("no logs of its own" in n for n in notifications(app)))
+        assert app.screen is screen
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back")
 

@@ -12,7 +12,12 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from console.config import load_config
 from console.errors import ValidationError
-from screens.jobs.training_form import TrainingDraft, TrainingForm
+from screens.jobs.training_form import (
+    COMMON_INSTANCE_TYPES,
+    TrainingDraft,
+    TrainingForm,
+    training_instance_types,
+)
 from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
 from tests.support.helpers import audit_records
@@ -36,6 +41,17 @@ async def open_form(pilot: Any, app: Any) -> TrainingForm:
     form = app.screen
     assert isinstance(form, TrainingForm)
     return form
+
+
+def test_the_form_offers_only_types_training_accepts_and_defaults_like_the_cli() -> None:
+    from console.aws.enums import allowed
+    from console.services.jobs import DEFAULT_JOB_INSTANCE_TYPE
+
+    offered = training_instance_types()
+    assert offered and set(offered) <= allowed("TrainingInstanceType")
+    assert set(offered) <= set(COMMON_INSTANCE_TYPES)
+    draft = TrainingDraft.from_config(load_config(overrides={"execution_role_arn": ROLE}))
+    assert draft.values["instance_type"] == DEFAULT_JOB_INSTANCE_TYPE == "ml.m5.large"
 
 
 def test_draft_defaults_come_from_the_config() -> None:

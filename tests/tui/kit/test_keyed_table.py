@@ -16,6 +16,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from screens.jobs.table import JobsTable
+from screens.kit.formatting import fit_cell
 from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn
 from screens.kit.row_filter import RowFilter
 from tests.support.keyed_rows import NOW, STATES, Row, RowsTable
@@ -262,7 +263,9 @@ async def test_jobs_columns_fit_the_width(width: int) -> None:
         failed = next(t for t in texts if "Failed" in t)
         name_width = table.column_widths["name"]
         if name_width < len(LONG):
-            assert f"{LONG[: name_width - 1]}…" in failed
+            # Cut in the middle: its start and its distinguishing end both stay.
+            assert fit_cell(LONG, name_width) in failed
+            assert "…" in failed and LONG[-4:] in failed
         else:
             assert LONG in failed
         assert name_width >= table.MIN_FLEX_WIDTH
@@ -354,4 +357,6 @@ async def test_long_labels_are_cut_before_names(width: int, names_whole: bool) -
         if width >= 160:  # room for everything: labels whole too
             assert "m:validation:metric-2" in header
         else:  # labels cut, every value column kept
-            assert "m:validation:metric" not in header and header.count("m:val") == 3
+            # Cut in the middle: each keeps the end that tells them apart.
+            assert "m:validation:metric" not in header and header.count("…") == 3
+            assert all(f"-{n}" in header for n in range(3)), header

@@ -303,11 +303,11 @@ async def test_wrap_and_timestamps_change_the_rendering() -> None:
         assert any(row.rstrip().endswith("END") for row in rows)
         assert "wrap" in panel_of(app).status_text()
 
-        await pilot.press("t")
+        await pilot.press("T")
         rows = screen_rows(view)
         assert rows[0].startswith("algo-1 │ short")
         assert "no times" in panel_of(app).status_text()
-        await pilot.press("w", "t")
+        await pilot.press("w", "T")
         assert screen_rows(view)[0].startswith(f"{when} algo-1 │ short")
         assert view.buffer.rows == 3
 

@@ -105,7 +105,7 @@ async def test_experiments_list_runs_and_columns(env: MlflowSeed) -> None:
         assert isinstance(picker, ColumnPicker)
         picker.query_one("#columns-list").deselect_all()  # type: ignore[attr-defined]
         picker.query_one("#columns-list").select("params.seed")  # type: ignore[attr-defined]
-        await pilot.press("a")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
         assert header(runs)[5:] == ["p:seed"]
         import tomllib
@@ -124,7 +124,7 @@ async def test_sort_by_metric_filter_and_mark(env: MlflowSeed) -> None:
         losses = [runs.items[k].metrics["loss"] for k in runs.shown_keys()]
         assert losses == sorted(losses, reverse=runs.ordering.reverse)
         # MLflow search filter goes to the server
-        await pilot.press("f")
+        await pilot.press("F")
         await pilot.press(*"attributes.status = 'FAILED'", "enter")
         await wait_until(pilot, lambda: runs.total_count == 1, what="filtered")
         assert runs.shown_keys() == [env.runs[2]]
@@ -132,12 +132,12 @@ async def test_sort_by_metric_filter_and_mark(env: MlflowSeed) -> None:
             view.query_one("#runs-info")  # type: ignore[arg-type]
         )
         # a bad filter: one notification, back to the last good listing
-        await pilot.press("f", "ctrl+u", *"params.lr = ", "enter")
+        await pilot.press("F", "ctrl+u", *"params.lr = ", "enter")
         await wait_until(
             pilot, lambda: any("filter" in n.lower() for n in notifications(app)), what="error"
         )
         await wait_until(pilot, lambda: view.search == "attributes.status = 'FAILED'")
-        await pilot.press("f", "ctrl+u", "enter")
+        await pilot.press("F", "ctrl+u", "enter")
         await wait_until(pilot, lambda: runs.total_count >= 4, what="unfiltered")
         # marks, then compare needs two
         await pilot.press("m")
@@ -203,7 +203,7 @@ async def test_export_csv(env: MlflowSeed, tmp_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await open_runs(pilot, app, env)
-        await pilot.press("x")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: any("exported" in n for n in notifications(app)))
         files = list(tmp_path.glob("mlflow-runs-churn-training-*.csv"))
         assert len(files) == 1
@@ -211,6 +211,43 @@ async def test_export_csv(env: MlflowSeed, tmp_path: Path) -> None:
         assert rows[0][:6] == ["run_id", "name", "status", "start", "duration", "user"]
         assert "metrics.loss" in rows[0]
         assert len(rows) == 5
+
+
+async def test_export_writes_the_params_and_metrics_columns_shown(
+    env: MlflowSeed, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_runs(pilot, app, env)
+        await pilot.press("p")  # only differing params: params columns now shown
+        view = app.screen.query_one(RunsView)
+        shown = view.current_columns()
+        assert any(c.startswith("params.") for c in shown)
+        assert any(c.startswith("metrics.") for c in shown)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any("exported" in n for n in notifications(app)))
+        (path,) = tmp_path.glob("mlflow-runs-churn-training-*.csv")
+        header = next(csv.reader(path.open()))
+        assert set(shown) <= set(header)
+
+
+async def test_v_compares_the_highlighted_run_with_the_one_before(env: MlflowSeed) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        runs = await open_runs(pilot, app, env)
+        by_start = sorted(runs.shown_runs(), key=lambda r: (r.start, r.run_id))
+        latest, before = by_start[-1], by_start[-2]
+        runs.move_cursor(row=runs.get_row_index(latest.run_id))
+        await pilot.press("v")  # no marks needed
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert isinstance(app.screen, CompareScreen)
+        assert app.screen.run_ids == (before.run_id, latest.run_id)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+        runs.move_cursor(row=runs.get_row_index(by_start[0].run_id))
+        await pilot.press("v")  # the first run has nothing before it: says so
+        await wait_until(pilot, lambda: any("no earlier run" in n for n in notifications(app)))
+        assert isinstance(app.screen, RunsScreen)
 
 
 async def test_jump_from_training_job_to_run(env: MlflowSeed) -> None:

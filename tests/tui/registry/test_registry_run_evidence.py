@@ -43,6 +43,28 @@ async def test_pane_shows_run_metrics(aws: Any, mlflow_env: MlflowSeed) -> None:
         assert "ᴹ only in the MLflow runs: run vs run" in text
 
 
+async def test_the_approve_dialog_summarises_what_the_pane_shows(
+    aws: Any, mlflow_env: MlflowSeed
+) -> None:
+    """Issue 15: the pane said "2 better", the dialog "1 better" (no MLflow metrics)."""
+    from screens.kit.confirm import ConfirmDialog
+
+    seed_linked(aws, mlflow_env)
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("4")
+        await wait_until(
+            pilot, lambda: "MLflow run run-3" in pane_text(app), timeout=30, what="run evidence"
+        )
+        title = str(app.main_screen.query_one(EvidencePane).border_title)
+        summary = title.rpartition(" · ")[2]
+        assert summary.startswith("vs ") and "better" in summary
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="dialog")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert summary in app.screen.message.splitlines()
+
+
 async def test_unreachable_mlflow_is_one_line_in_the_pane(
     aws: Any,
     mlflow_env: MlflowSeed,

@@ -319,3 +319,28 @@ async def test_show_package_opens_its_group_and_highlights_it_whatever_its_statu
         table = view.table
         await wait_until(pilot, lambda: table.cursor_key == approved, what="highlighted")
         assert view.show_all  # an approved version is shown, not only pending ones
+
+
+async def test_keys_work_wherever_focus_is_in_the_tab(aws: Any, churn: dict[str, str]) -> None:
+    """Issue 15: `tab` away from the versions left a/x/p silently dead."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, app, 2)
+        view = app.main_screen.query_one(RegistryView)
+        stops = set()
+        for _ in range(4):  # every stop `tab` makes inside the tab
+            await pilot.press("tab")
+            focused = app.focused
+            if focused is None or view not in focused.ancestors_with_self:
+                continue
+            stops.add(focused.id)
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="dialog")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back")
+            shown = len(view.table.shown_keys())
+            await pilot.press("p")  # all versions, then pending again
+            await wait_until(pilot, lambda: len(view.table.shown_keys()) != shown, what="p")
+            await pilot.press("p")
+            await wait_until(pilot, lambda: len(view.table.shown_keys()) == shown, what="p back")
+        assert len(stops) >= 2, stops  # the groups and the versions at least
