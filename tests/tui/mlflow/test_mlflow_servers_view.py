@@ -230,6 +230,7 @@ def pinned(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     monkeypatch.setattr("screens.mlflow.servers.datetime", FixedClock)
+    monkeypatch.setattr("console.services.mlflow_feed.datetime", FixedClock)
     yield
     monkeypatch.delenv("TZ")
     time.tzset()
