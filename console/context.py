@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from console.services.mlflow_servers import TrackingServersService
     from console.services.models import ModelsService
     from console.services.notebooks import NotebooksService
+    from console.services.pipelines import PipelinesService
     from console.services.registry import RegistryService
     from console.services.status import StatusService
     from console.tf_defaults import TerraformStatus
@@ -126,6 +127,12 @@ class ConsoleContext:
         from console.services.notebooks import NotebooksService
 
         return NotebooksService(self.sessions, self.gate)
+
+    @cached_property
+    def pipelines(self) -> PipelinesService:
+        from console.services.pipelines import PipelinesService
+
+        return PipelinesService(self.sessions, self.gate)
 
     @cached_property
     def experiments(self) -> ExperimentsService:

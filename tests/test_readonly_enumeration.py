@@ -112,6 +112,9 @@ CASES: dict[str, Case] = {
     "mlflow-alias": lambda c, s: c.mlflow.set_alias(s["mlflow_model"], "ro-case", 1),
     "mlflow-server-start": lambda c, s: c.mlflow_servers.start_server("ts-1"),
     "mlflow-server-stop": lambda c, s: c.mlflow_servers.stop_server("ts-1"),
+    "pipeline-execution-start": lambda c, s: c.pipelines.start_execution("pl-1"),
+    "pipeline-execution-stop": lambda c, s: c.pipelines.stop_execution(s["running"]),
+    "pipeline-execution-retry": lambda c, s: c.pipelines.retry_execution(s["failed"]),
 }
 
 # Calls whose action name is computed: where they are, and which actions they produce.
@@ -189,7 +192,21 @@ def seed(aws: Any) -> dict[str, str]:
         '"Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
     )
     sm.create_cluster(ClusterName="hp-1", InstanceGroups=[{**CLUSTER_SPEC["InstanceGroups"][0]}])
-    return {"package": package}
+    return {"package": package, **pipeline_executions(sm)}
+
+
+def pipeline_executions(sm: Any) -> dict[str, str]:
+    """A pipeline with one running and one failed execution (moto's server runs in this
+    process: its execution objects are set directly; its executions never move)."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    sm.create_pipeline(PipelineName="pl-1", PipelineDefinition='{"Steps": []}', RoleArn=ROLE)
+    running = sm.start_pipeline_execution(PipelineName="pl-1")["PipelineExecutionArn"]
+    failed = sm.start_pipeline_execution(PipelineName="pl-1")["PipelineExecutionArn"]
+    executions = sagemaker_backends["123456789012"]["us-east-1"].pipelines["pl-1"]
+    executions.pipeline_executions[running].pipeline_execution_status = "Executing"
+    executions.pipeline_executions[failed].pipeline_execution_status = "Failed"
+    return {"running": running, "failed": failed}
 
 
 def mutating_calls(context: ConsoleContext) -> list[str]:
@@ -287,6 +304,9 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "mlflow-server-stop": ("ts-1", "--yes"),
     "tf-apply": ("stack-a", "--yes"),
     "tf-destroy": ("stack-a", "--yes"),
+    "pipeline-execution-start": ("pl-1", "--yes"),
+    "pipeline-execution-stop": ("{running}", "--yes"),
+    "pipeline-execution-retry": ("{failed}", "--yes"),
 }
 
 
@@ -307,7 +327,13 @@ def test_cli_read_only_refuses(command: str, seeded, run_cli, tmp_path: Path) ->
     spec.write_text(json.dumps(CLUSTER_SPEC))
     script = tmp_path / "job.sbatch"
     script.write_text("#!/bin/bash\ntrue\n")
-    fill = {"{package}": seeded["package"], "{spec}": str(spec), "{script}": str(script)}
+    fill = {
+        "{package}": seeded["package"],
+        "{spec}": str(spec),
+        "{script}": str(script),
+        "{running}": seeded["running"],
+        "{failed}": seeded["failed"],
+    }
     args = [fill.get(a, a) for a in CLI_ARGS[command]]
     result = run_cli("--read-only", command, *args)
     assert result.exit_code == 3, (result.stdout, result.stderr)
@@ -326,7 +352,7 @@ def test_cli_not_confirmed_is_refused_and_audited(
     command: str, seeded, run_cli, tmp_path: Path
 ) -> None:
     """Without --yes and no terminal to ask on: exit 4, a "refused" record, nothing sent."""
-    fill = {"{package}": seeded["package"]}
+    fill = {k: seeded[k.strip("{}")] for k in ("{package}", "{running}", "{failed}")}
     args = [fill.get(a, a) for a in CLI_ARGS[command] if a != "--yes"]
     result = run_cli(command, *args)
     assert result.exit_code == 4, (result.stdout, result.stderr)

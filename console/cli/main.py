@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "console.cli.commands.terraform",
     "console.cli.commands.training",
     "console.cli.commands.processing",
+    "console.cli.commands.pipelines",
     "console.cli.commands.notebooks",
     "console.cli.commands.models",
     "console.cli.commands.endpoints",

@@ -27,6 +27,7 @@ SECTIONS = (
     "Training jobs",
     "Processing jobs",
     "Tuning jobs",
+    "Pipelines",
     "Notebooks",
     "Models",
     "Endpoint configs",

@@ -882,3 +882,132 @@ def _runtime_error(message: str) -> tuple[int, dict[str, str], str]:
 
 
 RUNTIME_HANDLERS: dict[str, Any] = {"invoke_endpoint": invoke_endpoint}
+
+
+# --- Pipelines: execution steps, stop, retry (moto has executions but no steps) ---------
+# An execution's steps live on moto's execution object as ``demo_steps`` (the
+# ListPipelineExecutionSteps item shape); the seed and tests set them with
+# :func:`set_pipeline_execution`.
+
+
+def _pipeline_execution(self: Any) -> Any:
+    arn = str(self._get_param("PipelineExecutionArn") or "")
+    for pipeline in self.sagemaker_backend.pipelines.values():
+        execution = pipeline.pipeline_executions.get(arn)
+        if execution is not None:
+            return execution
+    raise ResourceNotFound(message=f"Pipeline execution {arn} does not exist.")
+
+
+def set_pipeline_execution(
+    execution: Any, status: str, steps: list[dict[str, Any]], failure_reason: str = ""
+) -> None:
+    """Give a moto execution a status, a failure reason and steps (API item shape)."""
+    patch(
+        execution,
+        pipeline_execution_status=status,
+        pipeline_execution_failure_reason=failure_reason or None,
+        last_modified_time=utc_now(),
+    )
+    execution.demo_steps = [dict(s) for s in steps]
+
+
+def list_pipeline_execution_steps(self: Any) -> ActionResult:
+    execution = _pipeline_execution(self)
+    steps = list(getattr(execution, "demo_steps", []))
+    steps.sort(
+        key=lambda s: s.get("StartTime") or datetime.min,
+        reverse=self._get_param("SortOrder", "Descending") != "Ascending",
+    )
+    size = self._get_int_param("MaxResults") or 50
+    token = self._get_param("NextToken")
+    start = int(token) if token and str(token).isdigit() else 0
+    result: dict[str, Any] = {"PipelineExecutionSteps": steps[start : start + size]}
+    if start + size < len(steps):
+        result["NextToken"] = str(start + size)
+    return ActionResult(result)
+
+
+def _describe_pipeline_execution(self: Any) -> ActionResult:
+    # moto answers FailureReason "" always: give the execution's own reason.
+    execution = _pipeline_execution(self)
+    answer = dict(self.sagemaker_backend.describe_pipeline_execution(execution.arn))
+    answer["FailureReason"] = execution.pipeline_execution_failure_reason or ""
+    answer["LastModifiedTime"] = execution.last_modified_time
+    return ActionResult(answer)
+
+
+def _list_pipeline_executions(self: Any) -> ActionResult:
+    # moto answers the reason as the string "None" and in creation order: newest first.
+    name = self._get_param("PipelineName")
+    pipeline = self.sagemaker_backend.pipelines.get(name)
+    if pipeline is None:
+        raise ResourceNotFound(message=f"Pipeline {name} does not exist.")
+    items = []
+    for arn, execution in pipeline.pipeline_executions.items():
+        item = {
+            "PipelineExecutionArn": arn,
+            "StartTime": execution.start_time,
+            "PipelineExecutionStatus": execution.pipeline_execution_status,
+            "PipelineExecutionDisplayName": execution.pipeline_execution_display_name,
+        }
+        if execution.pipeline_execution_failure_reason:
+            item["PipelineExecutionFailureReason"] = execution.pipeline_execution_failure_reason
+        items.append(item)
+    items.sort(
+        key=lambda i: i["StartTime"],
+        reverse=self._get_param("SortOrder", "Descending") != "Ascending",
+    )
+    return ActionResult({"PipelineExecutionSummaries": items})
+
+
+def stop_pipeline_execution(self: Any) -> ActionResult:
+    with state().lock:
+        execution = _pipeline_execution(self)
+        if execution.pipeline_execution_status != "Executing":
+            raise ValidationError(
+                message=f"Pipeline execution is in status "
+                f"{execution.pipeline_execution_status} and cannot be stopped."
+            )
+        steps = [
+            {**s, "StepStatus": "Stopping"} if s.get("StepStatus") == "Executing" else s
+            for s in getattr(execution, "demo_steps", [])
+        ]
+        set_pipeline_execution(execution, "Stopping", steps)
+    return ActionResult({"PipelineExecutionArn": execution.arn})
+
+
+def retry_pipeline_execution(self: Any) -> ActionResult:
+    with state().lock:
+        execution = _pipeline_execution(self)
+        if execution.pipeline_execution_status != "Failed":
+            raise ValidationError(
+                message=f"Pipeline execution is in status "
+                f"{execution.pipeline_execution_status}; only Failed executions can be retried."
+            )
+        now = utc_now()
+        steps = []
+        for step in getattr(execution, "demo_steps", []):
+            if step.get("StepStatus") == "Failed":
+                retried = {k: v for k, v in step.items() if k not in ("EndTime", "FailureReason")}
+                retried.update(
+                    StepStatus="Executing",
+                    StartTime=now,
+                    AttemptCount=int(step.get("AttemptCount") or 1) + 1,
+                )
+                steps.append(retried)
+            else:
+                steps.append(step)
+        set_pipeline_execution(execution, "Executing", steps)
+    return ActionResult({"PipelineExecutionArn": execution.arn})
+
+
+HANDLERS.update(
+    {
+        "list_pipeline_execution_steps": list_pipeline_execution_steps,
+        "describe_pipeline_execution": _describe_pipeline_execution,
+        "list_pipeline_executions": _list_pipeline_executions,
+        "stop_pipeline_execution": stop_pipeline_execution,
+        "retry_pipeline_execution": retry_pipeline_execution,
+    }
+)
