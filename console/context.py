@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from console.services.pipelines import PipelinesService
     from console.services.registry import RegistryService
     from console.services.status import StatusService
+    from console.services.transform import TransformService
     from console.tf_defaults import TerraformStatus
 
 
@@ -133,6 +134,12 @@ class ConsoleContext:
         from console.services.pipelines import PipelinesService
 
         return PipelinesService(self.sessions, self.gate)
+
+    @cached_property
+    def transform(self) -> TransformService:
+        from console.services.transform import TransformService
+
+        return TransformService(self.sessions, self.gate)
 
     @cached_property
     def experiments(self) -> ExperimentsService:

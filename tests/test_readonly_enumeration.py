@@ -20,6 +20,7 @@ from console.context import ConsoleContext
 from console.errors import ReadOnlyError, SmError
 from console.services.jobs import ProcessingSpec, TrainingSpec
 from console.services.models import ModelSpec, VariantSpec
+from console.services.transform import TransformSpec
 from tests.support.helpers import audit_records
 from tests.support.mutations import gated_actions
 from tests.support.registry import pending_version
@@ -113,6 +114,10 @@ CASES: dict[str, Case] = {
     "mlflow-server-start": lambda c, s: c.mlflow_servers.start_server("ts-1"),
     "mlflow-server-stop": lambda c, s: c.mlflow_servers.stop_server("ts-1"),
     "pipeline-execution-start": lambda c, s: c.pipelines.start_execution("pl-1"),
+    "transform-create": lambda c, s: c.transform.create_transform_job(
+        TransformSpec("xf-new", "model-1", "s3://input-bkt/d", "s3://output-bkt/o")
+    ),
+    "transform-stop": lambda c, s: c.transform.stop_transform_job("xf-1"),
     "pipeline-execution-stop": lambda c, s: c.pipelines.stop_execution(s["running"]),
     "pipeline-execution-retry": lambda c, s: c.pipelines.retry_execution(s["failed"]),
 }
@@ -305,6 +310,8 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "tf-apply": ("stack-a", "--yes"),
     "tf-destroy": ("stack-a", "--yes"),
     "pipeline-execution-start": ("pl-1", "--yes"),
+    "transform-create": ("xf-2", "model-1", "s3://input-bkt/d", "s3://output-bkt/o"),
+    "transform-stop": ("xf-1", "--yes"),
     "pipeline-execution-stop": ("{running}", "--yes"),
     "pipeline-execution-retry": ("{failed}", "--yes"),
 }

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "console.cli.commands.training",
     "console.cli.commands.processing",
     "console.cli.commands.pipelines",
+    "console.cli.commands.transform",
     "console.cli.commands.notebooks",
     "console.cli.commands.models",
     "console.cli.commands.endpoints",

@@ -28,6 +28,7 @@ SECTIONS = (
     "Processing jobs",
     "Tuning jobs",
     "Pipelines",
+    "Batch transform",
     "Notebooks",
     "Models",
     "Endpoint configs",

@@ -1011,3 +1011,20 @@ HANDLERS.update(
         "retry_pipeline_execution": retry_pipeline_execution,
     }
 )
+
+
+# --- Batch transform: StopTransformJob (moto has create/describe/list only) ------------
+
+
+def stop_transform_job(self: Any) -> ActionResult:
+    name = self._get_param("TransformJobName")
+    with state().lock:
+        job = self.sagemaker_backend.transform_jobs.get(name)
+        if job is None:
+            raise _not_found("transform job", name)
+        _stop_job(job.transform_job_status, "transform job", name)
+        patch(job, transform_job_status="Stopping", last_modified_time=utc_now())
+    return EmptyResult()
+
+
+HANDLERS["stop_transform_job"] = stop_transform_job

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from console.services.jobs import JobSummary
 
 TUNING_LIMIT = 200
-KINDS = ("training", "processing", "tuning")
+TRANSFORM_LIMIT = 200  # batch transform jobs (kind "xform"), newest first like tuning
+KINDS = ("training", "processing", "tuning", "xform")
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,13 @@ class JobsFeed:
         if self._processing is None:
             self._processing = jobs.processing_lister()
         items: list[JobSummary] = []
+        transform = self.context.transform
         training, processing = self._training, self._processing
         loaders: tuple[tuple[str, Callable[[], Iterable[JobSummary]]], ...] = (
             ("training", lambda: training.refresh().items),
             ("processing", lambda: processing.refresh().items),
             ("tuning", lambda: tuple(jobs.list_tuning_jobs(limit=TUNING_LIMIT))),
+            ("xform", lambda: tuple(transform.list_transform_jobs(limit=TRANSFORM_LIMIT))),
         )
         now = self.clock()
         for kind, load in loaders:
