@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from console.services.registry import RegistryService
     from console.services.status import StatusService
     from console.services.transform import TransformService
+    from console.services.tuning import TuningService
     from console.tf_defaults import TerraformStatus
 
 
@@ -140,6 +141,12 @@ class ConsoleContext:
         from console.services.transform import TransformService
 
         return TransformService(self.sessions, self.gate)
+
+    @cached_property
+    def tuning(self) -> TuningService:
+        from console.services.tuning import TuningService
+
+        return TuningService(self.sessions, self.gate)
 
     @cached_property
     def experiments(self) -> ExperimentsService:

@@ -41,6 +41,21 @@ CLUSTER_SPEC = {
     ],
 }
 
+TUNING_SPEC = {
+    "HyperParameterTuningJobConfig": {
+        "Strategy": "Bayesian",
+        "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "auc"},
+        "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+    },
+    "TrainingJobDefinition": {
+        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        "RoleArn": ROLE,
+        "OutputDataConfig": {"S3OutputPath": "s3://output-bkt/o"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+    },
+}
+
 Case = Callable[[ConsoleContext, dict[str, str]], Any]
 
 
@@ -118,6 +133,7 @@ CASES: dict[str, Case] = {
         TransformSpec("xf-new", "model-1", "s3://input-bkt/d", "s3://output-bkt/o")
     ),
     "transform-stop": lambda c, s: c.transform.stop_transform_job("xf-1"),
+    "tuning-create": lambda c, s: c.tuning.create("tune-new", TUNING_SPEC),
     "pipeline-execution-stop": lambda c, s: c.pipelines.stop_execution(s["running"]),
     "pipeline-execution-retry": lambda c, s: c.pipelines.retry_execution(s["failed"]),
 }
@@ -312,6 +328,8 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "pipeline-execution-start": ("pl-1", "--yes"),
     "transform-create": ("xf-2", "model-1", "s3://input-bkt/d", "s3://output-bkt/o"),
     "transform-stop": ("xf-1", "--yes"),
+    "tuning-stop": ("tune-1", "--yes"),
+    "tuning-create": ("tune-2", "--from-json", "{tuning_spec}"),
     "pipeline-execution-stop": ("{running}", "--yes"),
     "pipeline-execution-retry": ("{failed}", "--yes"),
 }
@@ -332,12 +350,15 @@ def test_cli_read_only_refuses(command: str, seeded, run_cli, tmp_path: Path) ->
 
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(CLUSTER_SPEC))
+    tuning_spec = tmp_path / "tuning.json"
+    tuning_spec.write_text(json.dumps(TUNING_SPEC))
     script = tmp_path / "job.sbatch"
     script.write_text("#!/bin/bash\ntrue\n")
     fill = {
         "{package}": seeded["package"],
         "{spec}": str(spec),
         "{script}": str(script),
+        "{tuning_spec}": str(tuning_spec),
         "{running}": seeded["running"],
         "{failed}": seeded["failed"],
     }

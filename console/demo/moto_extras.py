@@ -1028,3 +1028,30 @@ def stop_transform_job(self: Any) -> ActionResult:
 
 
 HANDLERS["stop_transform_job"] = stop_transform_job
+
+
+# --- Tuning: each trial's objective value (the ranking needs it) ------------------------
+
+
+def _tuning_trials_with_objective(self: Any) -> ActionResult:
+    """The listing above plus FinalHyperParameterTuningJobObjectiveMetric: the trial's
+    final value of the tuning job's objective metric (from its FinalMetricDataList)."""
+    answer = list_training_jobs_for_hyper_parameter_tuning_job(self)
+    backend = self.sagemaker_backend
+    tuning = backend.hyper_parameter_tuning_jobs[self._get_param("HyperParameterTuningJobName")]
+    config = tuning.hyper_parameter_tuning_job_config or {}
+    metric = (config.get("HyperParameterTuningJobObjective") or {}).get("MetricName", "")
+    summaries = answer.result["TrainingJobSummaries"]  # type: ignore[index]
+    for summary in summaries:
+        job = backend.training_jobs.get(summary["TrainingJobName"])
+        for final in getattr(job, "final_metric_data_list", None) or []:
+            if final.get("MetricName") == metric:
+                summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
+                    "Type": (config.get("HyperParameterTuningJobObjective") or {}).get("Type"),
+                    "MetricName": metric,
+                    "Value": float(final["Value"]),
+                }
+    return answer
+
+
+HANDLERS["list_training_jobs_for_hyper_parameter_tuning_job"] = _tuning_trials_with_objective

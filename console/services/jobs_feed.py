@@ -84,13 +84,12 @@ class JobsFeed:
         if self._processing is None:
             self._processing = jobs.processing_lister()
         items: list[JobSummary] = []
-        transform = self.context.transform
         training, processing = self._training, self._processing
         loaders: tuple[tuple[str, Callable[[], Iterable[JobSummary]]], ...] = (
             ("training", lambda: training.refresh().items),
             ("processing", lambda: processing.refresh().items),
             ("tuning", lambda: tuple(jobs.list_tuning_jobs(limit=TUNING_LIMIT))),
-            ("xform", lambda: tuple(transform.list_transform_jobs(limit=TRANSFORM_LIMIT))),
+            ("xform", self._transform_jobs),
         )
         now = self.clock()
         for kind, load in loaders:
@@ -104,6 +103,9 @@ class JobsFeed:
             else:
                 self._unsupported.pop(kind, None)
         return JobsSnapshot(tuple(items), datetime.now(UTC), tuple(sorted(self._unsupported)))
+
+    def _transform_jobs(self) -> tuple[JobSummary, ...]:
+        return tuple(self.context.transform.list_transform_jobs(limit=TRANSFORM_LIMIT))
 
     def take_prefetched(self) -> JobsSnapshot | None:
         """The start-up helper's listing if it has arrived (never waits: the UI thread
