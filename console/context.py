@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from console.services.models import ModelsService
     from console.services.notebooks import NotebooksService
     from console.services.pipelines import PipelinesService
+    from console.services.quotas import QuotasService
     from console.services.registry import RegistryService
     from console.services.status import StatusService
     from console.services.transform import TransformService
@@ -147,6 +148,12 @@ class ConsoleContext:
         from console.services.tuning import TuningService
 
         return TuningService(self.sessions, self.gate)
+
+    @cached_property
+    def quotas(self) -> QuotasService:
+        from console.services.quotas import QuotasService
+
+        return QuotasService(self.sessions, self.gate)
 
     @cached_property
     def experiments(self) -> ExperimentsService:

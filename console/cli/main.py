@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "console.cli.commands.pipelines",
     "console.cli.commands.transform",
     "console.cli.commands.tuning",
+    "console.cli.commands.quotas",
     "console.cli.commands.notebooks",
     "console.cli.commands.models",
     "console.cli.commands.endpoints",

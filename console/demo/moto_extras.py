@@ -66,8 +66,13 @@ def installed() -> bool:
 
 def _patched() -> list[tuple[type, dict[str, Any]]]:
     from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+    from moto.servicequotas.responses import ServiceQuotasResponse
 
-    return [(SageMakerResponse, HANDLERS), (SageMakerRuntimeResponse, RUNTIME_HANDLERS)]
+    return [
+        (SageMakerResponse, HANDLERS),
+        (SageMakerRuntimeResponse, RUNTIME_HANDLERS),
+        (ServiceQuotasResponse, QUOTA_HANDLERS),
+    ]
 
 
 def install(demo_state: DemoState) -> None:
@@ -1055,3 +1060,49 @@ def _tuning_trials_with_objective(self: Any) -> ActionResult:
 
 
 HANDLERS["list_training_jobs_for_hyper_parameter_tuning_job"] = _tuning_trials_with_objective
+
+
+# --- Service Quotas: ListServiceQuotas for sagemaker (moto knows only vpc defaults) -----
+# Applied quotas by (instance type, usage): set by the seed and tests.
+SAGEMAKER_QUOTAS: dict[tuple[str, str], float] = {}
+_QUOTA_PAGE = 100
+
+
+def sagemaker_quota_item(
+    instance_type: str, usage: str, value: float, index: int
+) -> dict[str, Any]:
+    """One quota in ListServiceQuotas' item shape (botocore's ServiceQuota)."""
+    code = f"L-{index:08X}"
+    return {
+        "ServiceCode": "sagemaker",
+        "ServiceName": "Amazon SageMaker",
+        "QuotaArn": f"arn:aws:servicequotas:us-east-1:123456789012:sagemaker/{code}",
+        "QuotaCode": code,
+        "QuotaName": f"{instance_type} for {usage} usage",
+        "Value": float(value),
+        "Unit": "None",
+        "Adjustable": True,
+        "GlobalQuota": False,
+    }
+
+
+def list_service_quotas(self: Any) -> str:
+    import json
+
+    params = json.loads(self.body or "{}")
+    if params.get("ServiceCode") != "sagemaker":
+        return json.dumps({"Quotas": []})
+    items = [
+        sagemaker_quota_item(kind, usage, value, index)
+        for index, ((kind, usage), value) in enumerate(sorted(SAGEMAKER_QUOTAS.items()), 1)
+    ]
+    size = int(params.get("MaxResults") or _QUOTA_PAGE)
+    token = params.get("NextToken")
+    start = int(token) if token and str(token).isdigit() else 0
+    answer: dict[str, Any] = {"Quotas": items[start : start + size]}
+    if start + size < len(items):
+        answer["NextToken"] = str(start + size)
+    return json.dumps(answer)
+
+
+QUOTA_HANDLERS: dict[str, Any] = {"list_service_quotas": list_service_quotas}

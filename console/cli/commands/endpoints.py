@@ -91,6 +91,9 @@ def endpoint_fields(endpoint: Endpoint) -> list[tuple[str, object]]:
 @json_option
 @pass_invocation
 def endpoint_create(inv: Invocation, name: str, config: str, wait: bool, json_output: bool) -> None:
+    from console.cli.commands.quotas import endpoint_config_needs, preflight
+
+    preflight(inv, "endpoint-create", name, endpoint_config_needs(inv, config))
     arn = inv.console.endpoints.create_endpoint(name, config)
     report_created(
         inv, json_output, f"creating endpoint {name} from config {config}", name=name, arn=arn
@@ -167,6 +170,10 @@ def endpoint_update(inv: Invocation, name: str, config: str, wait: bool, yes: bo
         yes=yes,
         prompt=f"Update endpoint {name} to config {config}? (traffic moves to the new config)",
     )
+    from console.cli.commands.quotas import endpoint_config_needs, preflight
+
+    # An update runs the new fleet beside the old until it is InService: it needs all.
+    preflight(inv, "endpoint-update", name, endpoint_config_needs(inv, config))
     inv.console.endpoints.update_endpoint(name, config)
     click.echo(f"updating endpoint {name} to config {config}")
     if wait:

@@ -129,6 +129,9 @@ def training_create(
         environment=key_values(environment, "--env"),
     ).validated()
     warn_image_region(inv, spec.image)
+    from console.cli.commands.quotas import preflight
+
+    preflight(inv, "training-create", name, [("training", spec.instance_type, spec.instance_count)])
     arn = inv.console.jobs.create_training_job(spec)
     report_created(inv, json_output, f"created training job {name}", name=name, arn=arn)
 

@@ -93,6 +93,11 @@ def transform_create(
         content_type=content_type,
         split_type=split_type,
     ).validated()
+    from console.cli.commands.quotas import preflight
+
+    preflight(
+        inv, "transform-create", name, [("transform", spec.instance_type, spec.instance_count)]
+    )
     arn = inv.console.transform.create_transform_job(spec)
     report_created(inv, json_output, f"creating transform job {name}", name=name, arn=arn)
 

@@ -80,6 +80,9 @@ def tuning_create(inv: Invocation, *, name: str, spec_path: Path, json_output: b
     from console.cli.files import read_text_file
 
     spec = json_object(read_text_file(spec_path, SPEC_MAX_BYTES, "tuning spec"), "tuning spec")
+    from console.cli.commands.quotas import preflight
+
+    preflight(inv, "tuning-create", name, tuning_needs(spec))
     arn = inv.console.tuning.create(name, spec)
     report_created(inv, json_output, f"creating tuning job {name}", name=name, arn=arn)
 
@@ -95,3 +98,15 @@ def tuning_stop(inv: Invocation, name: str, yes: bool) -> None:
     )
     inv.console.jobs.stop_tuning_job(name)
     click.echo(f"stopping tuning job {name}")
+
+
+def tuning_needs(spec: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """Training instances a tuning job runs at once: each trial's instances times
+    MaxParallelTrainingJobs."""
+    config = spec.get("HyperParameterTuningJobConfig") or {}
+    parallel = int((config.get("ResourceLimits") or {}).get("MaxParallelTrainingJobs") or 1)
+    resources = (spec.get("TrainingJobDefinition") or {}).get("ResourceConfig") or {}
+    if not resources.get("InstanceType"):
+        return []
+    count = int(resources.get("InstanceCount") or 1)
+    return [("training", str(resources["InstanceType"]), count * parallel)]
