@@ -20,6 +20,7 @@ from console.gate import MutationGate
 if TYPE_CHECKING:
     from console.aws.call_watch import CallWatch
     from console.mlflow.service import MlflowService
+    from console.services.cost import CostService
     from console.services.endpoints import EndpointsService
     from console.services.evidence import EvidenceService
     from console.services.experiments import ExperimentsService
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from console.services.models import ModelsService
     from console.services.notebooks import NotebooksService
     from console.services.pipelines import PipelinesService
+    from console.services.pricing import PricingService
     from console.services.quotas import QuotasService
     from console.services.registry import RegistryService
     from console.services.status import StatusService
@@ -154,6 +156,18 @@ class ConsoleContext:
         from console.services.quotas import QuotasService
 
         return QuotasService(self.sessions, self.gate)
+
+    @cached_property
+    def pricing(self) -> PricingService:
+        from console.services.pricing import PricingService
+
+        return PricingService(self.sessions, self.gate)
+
+    @cached_property
+    def cost(self) -> CostService:
+        from console.services.cost import CostService
+
+        return CostService(self.sessions, self.gate, pricing=self.pricing)
 
     @cached_property
     def experiments(self) -> ExperimentsService:

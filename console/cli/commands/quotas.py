@@ -77,3 +77,29 @@ def quota_list(inv: Invocation, instance_type: str | None, json_output: bool) ->
         if not instance_type
         else f"no SageMaker quota found for {instance_type}",
     )
+
+
+COST_COLUMNS = [
+    ("Kind", lambda r: r.kind),
+    ("Name", lambda r: r.name),
+    ("Instances", lambda r: f"{r.instance_count} x {r.instance_type}"),
+    ("$/h", lambda r: "?" if r.usd_per_hour is None else f"{r.usd_per_hour:.3f}"),
+    ("$ so far", lambda r: "?" if r.usd_so_far is None else f"{r.usd_so_far:.2f}"),
+    ("Note", lambda r: r.note or None),
+]
+
+
+@command("cost", SECTION, short_help="What is running now and what it costs per hour.")
+@json_option
+@pass_invocation
+def cost(inv: Invocation, json_output: bool) -> None:
+    rows = inv.console.cost.running()
+    if wants_json(inv, json_output):
+        from console.cli.output import print_json
+
+        print_json([{**r.to_dict(), "usd_so_far": r.usd_so_far} for r in rows])
+        return
+    emit(False, rows, columns=COST_COLUMNS, empty="nothing billable is running")
+    total = sum(r.usd_per_hour or 0.0 for r in rows)
+    unknown = sum(r.usd_per_hour is None for r in rows)
+    click.echo(f"total: ${total:.2f}/h" + (f" (+{unknown} without a price)" if unknown else ""))
