@@ -130,9 +130,8 @@ def write_price_cache() -> None:
     """The served list as if fetched a minute ago (the cost CLI then asks no pricing)."""
     import time
 
-    from console.services.pricing import _cache_dir
-
-    path = _cache_dir() / "prices-us-east-1.json"
+    context = ConsoleContext(load_config())  # the CLI's own endpoint and region
+    path = context.pricing._cache_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     prices = parse_price_list(SERVED)
     path.write_text(json.dumps({"fetched": time.time() - 60, "prices": prices}))
@@ -188,3 +187,24 @@ def test_cost_cli_prices_what_runs(aws: Any, run_cli: Any) -> None:
     }
     text = run_cli("cost")
     assert "total: $7.37/h" in text.stdout  # 7.09 + 0.23 + 0.05
+
+
+def test_dry_run_projects_and_caps_refuse(aws: Any, run_cli: Any, monkeypatch: Any) -> None:
+    write_price_cache()
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1"
+    role = "arn:aws:iam::123456789012:role/SageMakerRole"
+    args = ("training-create", "t-1", image, "s3://in-bkt/d", "s3://out-bkt/o", "--role", role)
+    big = ("--instance-type", "ml.g5.12xlarge", "--instance-count", "4")
+    dry = run_cli(*args, *big, "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    # 4 x 7.09 $/h x the default max runtime of 24 h = 680.64
+    assert "projected cost at most $680.64" in dry.stdout and "nothing was sent" in dry.stdout
+    sm = aws.client("sagemaker")
+    assert sm.list_training_jobs()["TrainingJobSummaries"] == []
+    monkeypatch.setenv("SMCONSOLE_MAX_JOB_COST", "500")
+    capped = run_cli(*args, *big)
+    assert capped.exit_code == 2 and "above max_job_cost $500.00" in capped.stderr
+    assert sm.list_training_jobs()["TrainingJobSummaries"] == []
+    fits = run_cli(*args, "--instance-count", "2")  # 2 x 0.115 x 24 = 5.52
+    assert fits.exit_code == 0, fits.stderr
+    assert "projected cost at most $5.52" in fits.stderr

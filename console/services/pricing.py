@@ -119,7 +119,16 @@ class PricingService(Service):
         return self.sessions.client(self.SERVICE)
 
     def _cache_file(self) -> Path:
-        return _cache_dir() / f"prices-{self.sessions.region or PRICING_REGION}.json"
+        """One file per region, and per endpoint when one is set: a local stack's (or a
+        test's) prices never stand in for AWS's."""
+        import hashlib
+
+        region = self.sessions.region or PRICING_REGION
+        endpoint = self.sessions.context.endpoint_url or ""
+        if endpoint:
+            digest = hashlib.sha256(endpoint.encode()).hexdigest()[:12]
+            return _cache_dir() / f"prices-{region}-{digest}.json"
+        return _cache_dir() / f"prices-{region}.json"
 
     def prices(self) -> Prices:
         if self._prices is not None:
