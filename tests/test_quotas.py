@@ -161,9 +161,21 @@ def test_transform_and_tuning_and_notebook_preflight(
     assert proxy.calls("StartNotebookInstance") == 0
 
 
-def test_unknown_quota_warns_and_goes_on(aws: Any, run_cli: Any) -> None:
-    """Plain moto has no ListServiceQuotas for sagemaker: a warning, then the create."""
+def test_unknown_quota_warns_and_goes_on(proxy: FaultProxy, run_cli: Any) -> None:
+    """Quotas that cannot be read (access denied): a warning, then the create is sent."""
+    from tests.support.fault_proxy import Fault
+
+    proxy.add(Fault("denied", "servicequotas", "ListServiceQuotas"))
     args = ("training-create", "t-1", IMAGE, "s3://in-bkt/d", "s3://out-bkt/o", "--role", ROLE)
     result = run_cli(*args)
     assert result.exit_code == 0, result.stderr
     assert "warning: quota for ml.m5.large not checked" in result.stderr
+    assert proxy.calls("CreateTrainingJob") == 1
+
+
+def test_a_local_stack_without_quotas_is_quiet(aws: Any, run_cli: Any) -> None:
+    """Plain moto has no SageMaker quotas: nothing to check, nothing said."""
+    args = ("training-create", "t-1", IMAGE, "s3://in-bkt/d", "s3://out-bkt/o", "--role", ROLE)
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr

@@ -10,12 +10,33 @@ from typing import Any
 
 import click
 
-from console.errors import SmError, ValidationError
+from console.errors import NotSupportedError, SmError, UnreachableError, ValidationError
 from console.services.pricing import projected_cost
 
 
 class CostCapError(ValidationError):
     """Above ``max_job_cost`` / ``max_hourly_cost``: nothing was sent (exit 2)."""
+
+
+def _cap(inv: Any, key: str) -> float:
+    """A cost cap from the config: 0 when unset; a bad value is a config error."""
+    import math
+
+    from console.errors import ConfigError
+
+    text = str(getattr(inv.config, key) or "").strip()
+    if not text:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(
+            f"{key}: expected a positive amount in USD, got {text[:20]!r}",
+            f'e.g. {key} = "500" (or leave it out for no limit)',
+        )
+    return value
 
 
 def _warn(message: str) -> None:
@@ -26,7 +47,10 @@ def _hourly(inv: Any, kind: str, instance_type: str) -> float | None:
     try:
         price = inv.console.pricing.hourly(kind, instance_type)
     except SmError as exc:
-        _warn(f"cost not projected: prices unavailable: {exc.message}")
+        # A local stack has no Price List API: nothing to project, nothing to say.
+        local = inv.config.is_local_endpoint
+        if not (local and isinstance(exc, NotSupportedError | UnreachableError)):
+            _warn(f"cost not projected: prices unavailable: {exc.message}")
         return None
     if price is None:
         _warn(f"cost not projected: no {kind} price for {instance_type}")
@@ -41,7 +65,7 @@ def job_projection(
     if price is None:
         return None
     usd = projected_cost(price, count, max_s)
-    cap = float(inv.config.max_job_cost or 0.0)
+    cap = _cap(inv, "max_job_cost")
     if cap and usd > cap:
         error = CostCapError(
             f"{target}: projected cost ${usd:,.2f} ({count} x {instance_type} at "
@@ -64,7 +88,7 @@ def hourly_projection(
         if price is None:
             return None
         total += price * max(1, count)
-    cap = float(inv.config.max_hourly_cost or 0.0)
+    cap = _cap(inv, "max_hourly_cost")
     if cap and total > cap:
         error = CostCapError(
             f"{target}: ${total:,.3f}/h is above max_hourly_cost ${cap:,.2f}; nothing was sent",

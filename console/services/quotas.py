@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from console.errors import SmError, ValidationError
+from console.errors import NotSupportedError, SmError, UnreachableError, ValidationError
 from console.records import Record
 from console.services.base import Service
 
@@ -130,7 +130,13 @@ class QuotasService(Service):
         return out
 
     def preflight(
-        self, kind: str, instance_type: str, count: int, *, warn: Callable[[str], None]
+        self,
+        kind: str,
+        instance_type: str,
+        count: int,
+        *,
+        warn: Callable[[str], None],
+        quiet_unsupported: bool = False,
     ) -> None:
         """Refuse (:class:`QuotaExceededError`) before a change that would exceed the
         quota; a quota that cannot be read is a warning and the change goes on."""
@@ -143,7 +149,9 @@ class QuotasService(Service):
             counted = self.in_use(usage)
             used = counted.get(instance_type, 0) if counted is not None else 0
         except SmError as exc:
-            warn(f"quota for {instance_type} not checked: {exc.message}")
+            # A local stack without Service Quotas has no quota to check: say nothing.
+            if not (quiet_unsupported and isinstance(exc, NotSupportedError | UnreachableError)):
+                warn(f"quota for {instance_type} not checked: {exc.message}")
             return
         check(quota, used, count)
 

@@ -34,7 +34,11 @@ def preflight(
     for kind, instance_type, count in needs:
         try:
             service.preflight(
-                kind, instance_type, count, warn=lambda m: click.echo(f"warning: {m}", err=True)
+                kind,
+                instance_type,
+                count,
+                warn=lambda m: click.echo(f"warning: {m}", err=True),
+                quiet_unsupported=inv.config.is_local_endpoint,
             )
         except QuotaExceededError as exc:
             inv.console.gate.refused(action, target, exc)
