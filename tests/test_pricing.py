@@ -94,7 +94,9 @@ def stubbed(context: ConsoleContext, answers: int) -> Stubber:
     return stub
 
 
-def test_prices_are_cached_on_disk_for_a_day() -> None:
+def test_prices_are_cached_on_disk_for_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No endpoint override (the Stubber answers; nothing leaves the process).
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
     now = [1_000_000.0]
     first = ConsoleContext(load_config())
     stub = stubbed(first, 1)
@@ -208,3 +210,25 @@ def test_dry_run_projects_and_caps_refuse(aws: Any, run_cli: Any, monkeypatch: A
     fits = run_cli(*args, "--instance-count", "2")  # 2 x 0.115 x 24 = 5.52
     assert fits.exit_code == 0, fits.stderr
     assert "projected cost at most $5.52" in fits.stderr
+
+
+def test_a_local_stack_has_no_prices(aws: Any) -> None:
+    from console.errors import NotSupportedError
+
+    context = ConsoleContext(load_config())
+    with pytest.raises(NotSupportedError):
+        context.pricing.prices()
+
+
+def test_cost_without_prices_shows_question_marks_and_why(aws: Any, run_cli: Any) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb",
+        InstanceType="ml.t3.medium",
+        RoleArn="arn:aws:iam::123456789012:role/SageMakerRole",
+    )
+    rows = run_cli("cost", "--json").json()
+    assert [(r["name"], r["usd_per_hour"]) for r in rows] == [("nb", None)]
+    assert "Price List API is not served" in rows[0]["note"]
+    text = run_cli("cost")
+    assert "?" in text.stdout and "(+1 without a price)" in text.stdout

@@ -141,6 +141,15 @@ class PricingService(Service):
                 return self._prices
         except (OSError, ValueError, KeyError, TypeError):
             pass
+        if self.sessions.context.endpoint_url:
+            # A local stack (moto, LocalStack) has no Price List API; moto in this process
+            # would even print its complaint onto our terminal. Prices stay unknown.
+            from console.errors import NotSupportedError
+
+            raise NotSupportedError(
+                "the Price List API is not served by this endpoint (a local stack)",
+                "costs are shown with real AWS credentials and no endpoint override",
+            )
         region = self.sessions.region or PRICING_REGION
         documents = self.paginate(
             "get_products",
