@@ -97,6 +97,11 @@ class Config:
     read_timeout: float = 30.0
     # Lines a log view keeps (older ones are dropped): memory stays bounded.
     log_max_lines: int = 50_000
+    # Refuse a create above these (USD; empty = no limit): a job's projected cost (price
+    # x instances x max runtime) and an endpoint's hourly cost. Text, read by
+    # console/cli/cost_check.py ("500", "12.5").
+    max_job_cost: str = ""
+    max_hourly_cost: str = ""
     poll: PollIntervals = field(default_factory=PollIntervals)
     ssh: SshSettings = field(default_factory=SshSettings)
     buckets: Buckets = field(default_factory=Buckets)

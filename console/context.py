@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from console.mlflow.service import MlflowService
     from console.services.autoscaling import AutoScalingService
     from console.services.cloudwatch import CloudWatchMetricsService
+    from console.services.cost import CostService
     from console.services.endpoint_kinds import EndpointKindsService
     from console.services.endpoints import EndpointsService
     from console.services.evidence import EvidenceService
@@ -36,8 +37,13 @@ if TYPE_CHECKING:
     from console.services.mlflow_servers import TrackingServersService
     from console.services.models import ModelsService
     from console.services.notebooks import NotebooksService
+    from console.services.pipelines import PipelinesService
+    from console.services.pricing import PricingService
+    from console.services.quotas import QuotasService
     from console.services.registry import RegistryService
     from console.services.status import StatusService
+    from console.services.transform import TransformService
+    from console.services.tuning import TuningService
     from console.tf_defaults import TerraformStatus
 
 
@@ -129,6 +135,42 @@ class ConsoleContext:
         from console.services.notebooks import NotebooksService
 
         return NotebooksService(self.sessions, self.gate)
+
+    @cached_property
+    def pipelines(self) -> PipelinesService:
+        from console.services.pipelines import PipelinesService
+
+        return PipelinesService(self.sessions, self.gate)
+
+    @cached_property
+    def transform(self) -> TransformService:
+        from console.services.transform import TransformService
+
+        return TransformService(self.sessions, self.gate)
+
+    @cached_property
+    def tuning(self) -> TuningService:
+        from console.services.tuning import TuningService
+
+        return TuningService(self.sessions, self.gate)
+
+    @cached_property
+    def quotas(self) -> QuotasService:
+        from console.services.quotas import QuotasService
+
+        return QuotasService(self.sessions, self.gate)
+
+    @cached_property
+    def pricing(self) -> PricingService:
+        from console.services.pricing import PricingService
+
+        return PricingService(self.sessions, self.gate)
+
+    @cached_property
+    def cost(self) -> CostService:
+        from console.services.cost import CostService
+
+        return CostService(self.sessions, self.gate, pricing=self.pricing)
 
     @cached_property
     def experiments(self) -> ExperimentsService:

@@ -73,6 +73,13 @@ READ_BACKS: Mapping[str, ReadBack] = {
     "StopProcessingJob": _status(
         "describe_processing_job", "ProcessingJobName", "ProcessingJobStatus", *_STOPPED
     ),
+    "CreateHyperParameterTuningJob": _exists(
+        "describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName"
+    ),
+    "CreateTransformJob": _exists("describe_transform_job", "TransformJobName"),
+    "StopTransformJob": _status(
+        "describe_transform_job", "TransformJobName", "TransformJobStatus", *_STOPPED
+    ),
     "StopHyperParameterTuningJob": _status(
         "describe_hyper_parameter_tuning_job",
         "HyperParameterTuningJobName",
@@ -174,6 +181,11 @@ CANNOT_TELL = frozenset(
         "DetachRolePolicy",
         "PutRolePolicy",
         "DeleteRolePolicy",
+        # Pipelines: stop/retry pass their own read-back (the execution's status); a
+        # start makes a new execution no read can tell from the earlier ones.
+        "StartPipelineExecution",
+        "StopPipelineExecution",
+        "RetryPipelineExecution",
     }
 )
 

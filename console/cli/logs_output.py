@@ -38,6 +38,8 @@ def _status_of(inv: Any, kind: str, name: str) -> str | None:
         return str(jobs.describe_training_job(name).status)
     if kind == "processing":
         return str(jobs.describe_processing_job(name).status)
+    if kind == "transform":
+        return str(inv.console.transform.describe_transform_job(name).status)
     return None
 
 

@@ -27,6 +27,8 @@ SECTIONS = (
     "Training jobs",
     "Processing jobs",
     "Tuning jobs",
+    "Pipelines",
+    "Batch transform",
     "Notebooks",
     "Models",
     "Endpoint configs",

@@ -68,8 +68,13 @@ def installed() -> bool:
 
 def _patched() -> list[tuple[type, dict[str, Any]]]:
     from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+    from moto.servicequotas.responses import ServiceQuotasResponse
 
-    return [(SageMakerResponse, HANDLERS), (SageMakerRuntimeResponse, RUNTIME_HANDLERS)]
+    return [
+        (SageMakerResponse, HANDLERS),
+        (SageMakerRuntimeResponse, RUNTIME_HANDLERS),
+        (ServiceQuotasResponse, QUOTA_HANDLERS),
+    ]
 
 
 def install(demo_state: DemoState) -> None:
@@ -947,12 +952,135 @@ def delete_inference_component(self: Any) -> ActionResult:
     return EmptyResult()
 
 
+# --- Pipelines: execution steps, stop, retry (moto has executions but no steps) ---------
+# An execution's steps live on moto's execution object as ``demo_steps`` (the
+# ListPipelineExecutionSteps item shape); the seed and tests set them with
+# :func:`set_pipeline_execution`.
+
+
+def _pipeline_execution(self: Any) -> Any:
+    arn = str(self._get_param("PipelineExecutionArn") or "")
+    for pipeline in self.sagemaker_backend.pipelines.values():
+        execution = pipeline.pipeline_executions.get(arn)
+        if execution is not None:
+            return execution
+    raise ResourceNotFound(message=f"Pipeline execution {arn} does not exist.")
+
+
+def set_pipeline_execution(
+    execution: Any, status: str, steps: list[dict[str, Any]], failure_reason: str = ""
+) -> None:
+    """Give a moto execution a status, a failure reason and steps (API item shape)."""
+    patch(
+        execution,
+        pipeline_execution_status=status,
+        pipeline_execution_failure_reason=failure_reason or None,
+        last_modified_time=utc_now(),
+    )
+    execution.demo_steps = [dict(s) for s in steps]
+
+
+def list_pipeline_execution_steps(self: Any) -> ActionResult:
+    execution = _pipeline_execution(self)
+    steps = list(getattr(execution, "demo_steps", []))
+    steps.sort(
+        key=lambda s: s.get("StartTime") or datetime.min,
+        reverse=self._get_param("SortOrder", "Descending") != "Ascending",
+    )
+    size = self._get_int_param("MaxResults") or 50
+    token = self._get_param("NextToken")
+    start = int(token) if token and str(token).isdigit() else 0
+    result: dict[str, Any] = {"PipelineExecutionSteps": steps[start : start + size]}
+    if start + size < len(steps):
+        result["NextToken"] = str(start + size)
+    return ActionResult(result)
+
+
+def _describe_pipeline_execution(self: Any) -> ActionResult:
+    # moto answers FailureReason "" always: give the execution's own reason.
+    execution = _pipeline_execution(self)
+    answer = dict(self.sagemaker_backend.describe_pipeline_execution(execution.arn))
+    answer["FailureReason"] = execution.pipeline_execution_failure_reason or ""
+    answer["LastModifiedTime"] = execution.last_modified_time
+    return ActionResult(answer)
+
+
+def _list_pipeline_executions(self: Any) -> ActionResult:
+    # moto answers the reason as the string "None" and in creation order: newest first.
+    name = self._get_param("PipelineName")
+    pipeline = self.sagemaker_backend.pipelines.get(name)
+    if pipeline is None:
+        raise ResourceNotFound(message=f"Pipeline {name} does not exist.")
+    items = []
+    for arn, execution in pipeline.pipeline_executions.items():
+        item = {
+            "PipelineExecutionArn": arn,
+            "StartTime": execution.start_time,
+            "PipelineExecutionStatus": execution.pipeline_execution_status,
+            "PipelineExecutionDisplayName": execution.pipeline_execution_display_name,
+        }
+        if execution.pipeline_execution_failure_reason:
+            item["PipelineExecutionFailureReason"] = execution.pipeline_execution_failure_reason
+        items.append(item)
+    items.sort(
+        key=lambda i: i["StartTime"],
+        reverse=self._get_param("SortOrder", "Descending") != "Ascending",
+    )
+    return ActionResult({"PipelineExecutionSummaries": items})
+
+
+def stop_pipeline_execution(self: Any) -> ActionResult:
+    with state().lock:
+        execution = _pipeline_execution(self)
+        if execution.pipeline_execution_status != "Executing":
+            raise ValidationError(
+                message=f"Pipeline execution is in status "
+                f"{execution.pipeline_execution_status} and cannot be stopped."
+            )
+        steps = [
+            {**s, "StepStatus": "Stopping"} if s.get("StepStatus") == "Executing" else s
+            for s in getattr(execution, "demo_steps", [])
+        ]
+        set_pipeline_execution(execution, "Stopping", steps)
+    return ActionResult({"PipelineExecutionArn": execution.arn})
+
+
+def retry_pipeline_execution(self: Any) -> ActionResult:
+    with state().lock:
+        execution = _pipeline_execution(self)
+        if execution.pipeline_execution_status != "Failed":
+            raise ValidationError(
+                message=f"Pipeline execution is in status "
+                f"{execution.pipeline_execution_status}; only Failed executions can be retried."
+            )
+        now = utc_now()
+        steps = []
+        for step in getattr(execution, "demo_steps", []):
+            if step.get("StepStatus") == "Failed":
+                retried = {k: v for k, v in step.items() if k not in ("EndTime", "FailureReason")}
+                retried.update(
+                    StepStatus="Executing",
+                    StartTime=now,
+                    AttemptCount=int(step.get("AttemptCount") or 1) + 1,
+                )
+                steps.append(retried)
+            else:
+                steps.append(step)
+        set_pipeline_execution(execution, "Executing", steps)
+    return ActionResult({"PipelineExecutionArn": execution.arn})
+
+
 HANDLERS.update(
     {
         "create_inference_component": create_inference_component,
         "describe_inference_component": describe_inference_component,
         "list_inference_components": list_inference_components,
         "delete_inference_component": delete_inference_component,
+        "list_pipeline_execution_steps": list_pipeline_execution_steps,
+        "describe_pipeline_execution": _describe_pipeline_execution,
+        "list_pipeline_executions": _list_pipeline_executions,
+        "stop_pipeline_execution": stop_pipeline_execution,
+        "retry_pipeline_execution": retry_pipeline_execution,
     }
 )
 
@@ -1040,3 +1168,93 @@ def install_production_view() -> None:
     ):
         _saved[f"{cls.__name__}.{name}"] = (cls, name, cls.__dict__.get(name, _MISSING))
         setattr(cls, name, handler)
+
+
+# --- Batch transform: StopTransformJob (moto has create/describe/list only) ------------
+
+
+def stop_transform_job(self: Any) -> ActionResult:
+    name = self._get_param("TransformJobName")
+    with state().lock:
+        job = self.sagemaker_backend.transform_jobs.get(name)
+        if job is None:
+            raise _not_found("transform job", name)
+        _stop_job(job.transform_job_status, "transform job", name)
+        patch(job, transform_job_status="Stopping", last_modified_time=utc_now())
+    return EmptyResult()
+
+
+HANDLERS["stop_transform_job"] = stop_transform_job
+
+
+# --- Tuning: each trial's objective value (the ranking needs it) ------------------------
+
+
+def _tuning_trials_with_objective(self: Any) -> ActionResult:
+    """The listing above plus FinalHyperParameterTuningJobObjectiveMetric: the trial's
+    final value of the tuning job's objective metric (from its FinalMetricDataList)."""
+    answer = list_training_jobs_for_hyper_parameter_tuning_job(self)
+    backend = self.sagemaker_backend
+    tuning = backend.hyper_parameter_tuning_jobs[self._get_param("HyperParameterTuningJobName")]
+    config = tuning.hyper_parameter_tuning_job_config or {}
+    metric = (config.get("HyperParameterTuningJobObjective") or {}).get("MetricName", "")
+    summaries = answer.result["TrainingJobSummaries"]  # type: ignore[index]
+    for summary in summaries:
+        job = backend.training_jobs.get(summary["TrainingJobName"])
+        for final in getattr(job, "final_metric_data_list", None) or []:
+            if final.get("MetricName") == metric:
+                summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
+                    "Type": (config.get("HyperParameterTuningJobObjective") or {}).get("Type"),
+                    "MetricName": metric,
+                    "Value": float(final["Value"]),
+                }
+    return answer
+
+
+HANDLERS["list_training_jobs_for_hyper_parameter_tuning_job"] = _tuning_trials_with_objective
+
+
+# --- Service Quotas: ListServiceQuotas for sagemaker (moto knows only vpc defaults) -----
+# Applied quotas by (instance type, usage): set by the seed and tests.
+SAGEMAKER_QUOTAS: dict[tuple[str, str], float] = {}
+_QUOTA_PAGE = 100
+
+
+def sagemaker_quota_item(
+    instance_type: str, usage: str, value: float, index: int
+) -> dict[str, Any]:
+    """One quota in ListServiceQuotas' item shape (botocore's ServiceQuota)."""
+    code = f"L-{index:08X}"
+    return {
+        "ServiceCode": "sagemaker",
+        "ServiceName": "Amazon SageMaker",
+        "QuotaArn": f"arn:aws:servicequotas:us-east-1:123456789012:sagemaker/{code}",
+        "QuotaCode": code,
+        "QuotaName": f"{instance_type} for {usage} usage",
+        "Value": float(value),
+        "Unit": "None",
+        "Adjustable": True,
+        "GlobalQuota": False,
+    }
+
+
+def list_service_quotas(self: Any) -> str:
+    import json
+
+    params = json.loads(self.body or "{}")
+    if params.get("ServiceCode") != "sagemaker":
+        return json.dumps({"Quotas": []})
+    items = [
+        sagemaker_quota_item(kind, usage, value, index)
+        for index, ((kind, usage), value) in enumerate(sorted(SAGEMAKER_QUOTAS.items()), 1)
+    ]
+    size = int(params.get("MaxResults") or _QUOTA_PAGE)
+    token = params.get("NextToken")
+    start = int(token) if token and str(token).isdigit() else 0
+    answer: dict[str, Any] = {"Quotas": items[start : start + size]}
+    if start + size < len(items):
+        answer["NextToken"] = str(start + size)
+    return json.dumps(answer)
+
+
+QUOTA_HANDLERS: dict[str, Any] = {"list_service_quotas": list_service_quotas}

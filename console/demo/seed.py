@@ -803,6 +803,7 @@ class _Seeder:
         self._experiments()
         self._cluster()
         self._second_cluster()
+        seed_operator_day(self)
         self._write_logs()
         return self.world
 
@@ -1927,3 +1928,190 @@ def seed_demo(url: str, *, seed: int = 7, now: datetime | None = None) -> DemoWo
     world = _Seeder(url, random.Random(seed), now or utc_now()).run()
     world.seconds = time.perf_counter() - started
     return world
+
+
+# --- the rest of the operator's day: pipelines, batch transform, quotas ------------------
+PIPELINE_NAME = "churn-train-pipeline"
+PIPELINE_DEFINITION = {
+    "Version": "2020-12-01",
+    "Parameters": [
+        {"Name": "TrainInstanceType", "Type": "String", "DefaultValue": "ml.m5.xlarge"},
+        {"Name": "Epochs", "Type": "Integer", "DefaultValue": 10},
+        {"Name": "InputData", "Type": "String", "DefaultValue": "s3://demo-input/churn/"},
+    ],
+    "Steps": [
+        {"Name": "Preprocess", "Type": "Processing"},
+        {"Name": "Train", "Type": "Training"},
+        {"Name": "Evaluate", "Type": "Processing"},
+        {"Name": "Register", "Type": "RegisterModel"},
+    ],
+}
+
+
+def _pipeline_steps(
+    seeder: _Seeder, start: datetime, outcome: str, train_job: str, execution_arn: str
+) -> list[dict[str, Any]]:
+    """Steps in ListPipelineExecutionSteps' item shape: Preprocess from the cache, then
+    Train ending as ``outcome`` (Succeeded | Failed | Executing), then the rest."""
+    account = seeder.world.account_id
+    train_arn = f"arn:aws:sagemaker:{REGION}:{account}:training-job/{train_job}"
+    steps: list[dict[str, Any]] = [
+        {
+            "StepName": "Preprocess",
+            "StepDisplayName": "Preprocess",
+            "StepStatus": "Succeeded",
+            "StepType": "Processing",
+            "StartTime": start,
+            "EndTime": start + timedelta(seconds=4),
+            "CacheHitResult": {"SourcePipelineExecutionArn": execution_arn},
+            "AttemptCount": 1,
+            "Metadata": {},
+        }
+    ]
+    train: dict[str, Any] = {
+        "StepName": "Train",
+        "StepDisplayName": "Train",
+        "StepStatus": outcome,
+        "StepType": "Training",
+        "StartTime": start + timedelta(seconds=10),
+        "AttemptCount": 1,
+        "Metadata": {"TrainingJob": {"Arn": train_arn}},
+    }
+    if outcome != "Executing":
+        train["EndTime"] = start + timedelta(minutes=42)
+    if outcome == "Failed":
+        train["FailureReason"] = (
+            f"ClientError: Training job {train_job} failed: AlgorithmError: "
+            "CUDA out of memory. Tried to allocate 2.00 GiB"
+        )
+    steps.append(train)
+    if outcome == "Succeeded":
+        for offset, (name, kind) in enumerate(
+            (("Evaluate", "Processing"), ("Register", "RegisterModel"))
+        ):
+            steps.append(
+                {
+                    "StepName": name,
+                    "StepDisplayName": name,
+                    "StepStatus": "Succeeded",
+                    "StepType": kind,
+                    "StartTime": start + timedelta(minutes=43 + 6 * offset),
+                    "EndTime": start + timedelta(minutes=48 + 6 * offset),
+                    "AttemptCount": 1,
+                    "Metadata": {},
+                }
+            )
+    return steps
+
+
+def _seed_pipelines(seeder: _Seeder) -> None:
+    world = seeder.world
+    seeder.sm.create_pipeline(
+        PipelineName=PIPELINE_NAME,
+        PipelineDisplayName="Churn: preprocess, train, evaluate, register",
+        PipelineDefinition=json.dumps(PIPELINE_DEFINITION),
+        PipelineDescription="Nightly retraining of the churn model",
+        RoleArn=world.role_arn,
+    )
+    done_job = next(
+        (j for j in world.training_jobs if j not in (world.oom_job, world.long_running_job)),
+        world.training_jobs[0] if world.training_jobs else "churn-train",
+    )
+    runs = (
+        ("Succeeded", timedelta(days=2), done_job, ""),
+        ("Failed", timedelta(hours=9), world.oom_job or done_job, "Step Train failed."),
+        ("Executing", timedelta(minutes=25), world.long_running_job or done_job, ""),
+    )
+    pipeline = seeder.backend.pipelines[PIPELINE_NAME]
+    for status, ago, job, reason in runs:
+        arn = seeder.sm.start_pipeline_execution(
+            PipelineName=PIPELINE_NAME,
+            PipelineExecutionDisplayName=f"nightly-{status.lower()}",
+            PipelineParameters=[{"Name": "Epochs", "Value": "12" if status == "Failed" else "10"}],
+        )["PipelineExecutionArn"]
+        execution = pipeline.pipeline_executions[arn]
+        start = seeder.now - ago
+        patch(
+            execution,
+            pipeline_execution_status=status,
+            pipeline_execution_failure_reason=reason or None,
+            creation_time=start,
+            start_time=start,
+            last_modified_time=start + timedelta(minutes=55)
+            if status != "Executing"
+            else seeder.now,
+        )
+        execution.demo_steps = _pipeline_steps(seeder, start, status, job, arn)
+
+
+def _seed_transform_jobs(seeder: _Seeder) -> None:
+    models = [m["ModelName"] for m in seeder.sm.list_models()["Models"]]
+    if not models:
+        return
+    bucket = seeder.world.buckets.get("input", "demo-input")
+    out = seeder.world.buckets.get("output", "demo-output")
+    for name, status, ago, count in (
+        ("churn-batch-score-1124", "Completed", timedelta(hours=20), 2),
+        ("churn-batch-score-1125", "InProgress", timedelta(minutes=12), 1),
+    ):
+        seeder.sm.create_transform_job(
+            TransformJobName=name,
+            ModelName=models[0],
+            TransformInput={
+                "DataSource": {
+                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/score/"}
+                },
+                "ContentType": "text/csv",
+                "SplitType": "Line",
+            },
+            TransformOutput={"S3OutputPath": f"s3://{out}/scored/{name}/", "AssembleWith": "Line"},
+            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": count},
+            BatchStrategy="MultiRecord",
+        )
+        job = seeder.backend.transform_jobs[name]
+        start = seeder.now - ago
+        patch(
+            job,
+            transform_job_status=status,
+            creation_time=start,
+            transform_start_time=start + timedelta(minutes=3),
+            transform_end_time=start + timedelta(minutes=31) if status == "Completed" else None,
+            last_modified_time=seeder.now,
+        )
+
+
+def _seed_quotas(seeder: _Seeder) -> None:
+    """Generous limits, and one training instance type one instance short of its limit
+    (so a second job of that type is refused by the pre-flight check, with the numbers)."""
+    from collections import Counter
+
+    from console.demo import moto_extras
+
+    running: Counter[str] = Counter()
+    for job in seeder.backend.training_jobs.values():
+        if job.training_job_status == "InProgress":
+            config = job.resource_config or {}
+            running[str(config.get("InstanceType", ""))] += int(config.get("InstanceCount") or 1)
+    tight, used = running.most_common(1)[0] if running else ("ml.g5.12xlarge", 0)
+    quotas = {
+        (tight, "training job"): used + 1,
+        ("ml.m5.large", "training job"): 20,
+        ("ml.m5.xlarge", "training job"): 20,
+        ("ml.m5.large", "processing job"): 10,
+        ("ml.m5.xlarge", "processing job"): 10,
+        ("ml.m5.large", "transform job"): 8,
+        ("ml.m5.large", "endpoint"): 10,
+        ("ml.m5.xlarge", "endpoint"): 10,
+        ("ml.g5.2xlarge", "endpoint"): 4,
+        ("ml.t3.medium", "notebook instance"): 4,
+        ("ml.g5.xlarge", "notebook instance"): 1,
+    }
+    moto_extras.SAGEMAKER_QUOTAS.clear()
+    moto_extras.SAGEMAKER_QUOTAS.update({k: float(v) for k, v in quotas.items()})
+
+
+def seed_operator_day(seeder: _Seeder) -> None:
+    """Pipelines (one failed at a step, one running), batch transform jobs, quotas."""
+    _seed_pipelines(seeder)
+    _seed_transform_jobs(seeder)
+    _seed_quotas(seeder)

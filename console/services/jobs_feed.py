@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from console.services.jobs import JobSummary
 
 TUNING_LIMIT = 200
-KINDS = ("training", "processing", "tuning")
+TRANSFORM_LIMIT = 200  # batch transform jobs (kind "xform"), newest first like tuning
+KINDS = ("training", "processing", "tuning", "xform")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class JobsFeed:
             ("training", lambda: training.refresh().items),
             ("processing", lambda: processing.refresh().items),
             ("tuning", lambda: tuple(jobs.list_tuning_jobs(limit=TUNING_LIMIT))),
+            ("xform", self._transform_jobs),
         )
         now = self.clock()
         for kind, load in loaders:
@@ -101,6 +103,9 @@ class JobsFeed:
             else:
                 self._unsupported.pop(kind, None)
         return JobsSnapshot(tuple(items), datetime.now(UTC), tuple(sorted(self._unsupported)))
+
+    def _transform_jobs(self) -> tuple[JobSummary, ...]:
+        return tuple(self.context.transform.list_transform_jobs(limit=TRANSFORM_LIMIT))
 
     def take_prefetched(self) -> JobsSnapshot | None:
         """The start-up helper's listing if it has arrived (never waits: the UI thread

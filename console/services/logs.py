@@ -31,9 +31,20 @@ from console.services.base import Service
 
 TRAINING_GROUP = "/aws/sagemaker/TrainingJobs"
 PROCESSING_GROUP = "/aws/sagemaker/ProcessingJobs"
+TRANSFORM_GROUP = "/aws/sagemaker/TransformJobs"
 ENDPOINT_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
-KINDS = ("training", "processing", "endpoint")
-_LABELS = {"training": "training job", "processing": "processing job", "endpoint": "endpoint"}
+KINDS = ("training", "processing", "endpoint", "transform")
+_LABELS = {
+    "training": "training job",
+    "processing": "processing job",
+    "endpoint": "endpoint",
+    "transform": "transform job",
+}
+_JOB_GROUPS = {
+    "training": TRAINING_GROUP,
+    "processing": PROCESSING_GROUP,
+    "transform": TRANSFORM_GROUP,
+}
 
 STREAM_PAGE = 50  # DescribeLogStreams refuses a larger limit
 MAX_STREAMS = 200  # more hosts than this is not a job a terminal can show
@@ -99,8 +110,7 @@ def log_source(kind: str, name: str) -> LogSource:
     validate.name(name, f"{_LABELS[kind]} name")
     if kind == "endpoint":
         return LogSource(kind, name, ENDPOINT_GROUP_PREFIX + name, "")
-    group = TRAINING_GROUP if kind == "training" else PROCESSING_GROUP
-    return LogSource(kind, name, group, f"{name}/")
+    return LogSource(kind, name, _JOB_GROUPS[kind], f"{name}/")
 
 
 def merge_events(streams: Iterable[Iterable[LogEvent]]) -> Iterator[LogEvent]:

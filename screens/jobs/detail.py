@@ -31,7 +31,12 @@ if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
 
-KIND_TITLES = {"training": "Training job", "processing": "Processing job", "tuning": "Tuning job"}
+KIND_TITLES = {
+    "training": "Training job",
+    "processing": "Processing job",
+    "tuning": "Tuning job",
+    "xform": "Transform job",
+}
 
 
 def describe_job(context: ConsoleContext, kind: str, name: str) -> Any:
@@ -43,6 +48,8 @@ def describe_job(context: ConsoleContext, kind: str, name: str) -> Any:
         return jobs.describe_processing_job(name)
     if kind == "tuning":
         return jobs.describe_tuning_job(name)
+    if kind == "xform":
+        return context.transform.describe_transform_job(name)
     raise SmError(f"unknown job type {kind!r}")
 
 

@@ -30,8 +30,13 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("duration", "Duration", compact_width=6, descending_first=True),
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
-KIND_LABELS = {"training": "Training", "processing": "Processing", "tuning": "Tuning"}
-KIND_SHORT = {"training": "train", "processing": "proc", "tuning": "tune"}
+KIND_LABELS = {
+    "training": "Training",
+    "processing": "Processing",
+    "tuning": "Tuning",
+    "xform": "Transform",
+}
+KIND_SHORT = {"training": "train", "processing": "proc", "tuning": "tune", "xform": "xform"}
 
 
 def job_key(job: JobSummary) -> str:

@@ -59,6 +59,8 @@ def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
         jobs.stop_processing_job(name)
     elif kind == "tuning":
         jobs.stop_tuning_job(name)
+    elif kind == "xform":
+        context.transform.stop_transform_job(name)
     else:
         raise SmError(f"unknown job type {kind!r}")
 

@@ -22,6 +22,7 @@ from console.services.bench import run_bench
 from console.services.jobs import ProcessingSpec, TrainingSpec
 from console.services.models import ModelSpec, VariantSpec
 from console.services.traffic_guard import TrafficGuard
+from console.services.transform import TransformSpec
 from tests.support.helpers import audit_records
 from tests.support.mutations import gated_actions
 from tests.support.registry import pending_version
@@ -40,6 +41,21 @@ CLUSTER_SPEC = {
             "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lc/x", "OnCreate": "on_create.sh"},
         }
     ],
+}
+
+TUNING_SPEC = {
+    "HyperParameterTuningJobConfig": {
+        "Strategy": "Bayesian",
+        "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "auc"},
+        "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+    },
+    "TrainingJobDefinition": {
+        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        "RoleArn": ROLE,
+        "OutputDataConfig": {"S3OutputPath": "s3://output-bkt/o"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+    },
 }
 
 Case = Callable[[ConsoleContext, dict[str, str]], Any]
@@ -140,6 +156,14 @@ CASES: dict[str, Case] = {
     "endpoint-weights-rollback": lambda c, s: TrafficGuard(c.endpoints, c.cloudwatch).rollback(
         "ep-1", {"AllTraffic": 1.0}, "a case"
     ),
+    "pipeline-execution-start": lambda c, s: c.pipelines.start_execution("pl-1"),
+    "transform-create": lambda c, s: c.transform.create_transform_job(
+        TransformSpec("xf-new", "model-1", "s3://input-bkt/d", "s3://output-bkt/o")
+    ),
+    "transform-stop": lambda c, s: c.transform.stop_transform_job("xf-1"),
+    "tuning-create": lambda c, s: c.tuning.create("tune-new", TUNING_SPEC),
+    "pipeline-execution-stop": lambda c, s: c.pipelines.stop_execution(s["running"]),
+    "pipeline-execution-retry": lambda c, s: c.pipelines.retry_execution(s["failed"]),
 }
 
 # Calls whose action name is computed: where they are, and which actions they produce.
@@ -227,7 +251,21 @@ def seed(aws: Any) -> dict[str, str]:
         MinCapacity=1,
         MaxCapacity=2,
     )
-    return {"package": package}
+    return {"package": package, **pipeline_executions(sm)}
+
+
+def pipeline_executions(sm: Any) -> dict[str, str]:
+    """A pipeline with one running and one failed execution (moto's server runs in this
+    process: its execution objects are set directly; its executions never move)."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    sm.create_pipeline(PipelineName="pl-1", PipelineDefinition='{"Steps": []}', RoleArn=ROLE)
+    running = sm.start_pipeline_execution(PipelineName="pl-1")["PipelineExecutionArn"]
+    failed = sm.start_pipeline_execution(PipelineName="pl-1")["PipelineExecutionArn"]
+    executions = sagemaker_backends["123456789012"]["us-east-1"].pipelines["pl-1"]
+    executions.pipeline_executions[running].pipeline_execution_status = "Executing"
+    executions.pipeline_executions[failed].pipeline_execution_status = "Failed"
+    return {"running": running, "failed": failed}
 
 
 def mutating_calls(context: ConsoleContext) -> list[str]:
@@ -332,6 +370,13 @@ CLI_ARGS: dict[str, tuple[str, ...]] = {
     "endpoint-bench": ("ep-1", "--requests", "1", "--yes"),
     "tf-apply": ("stack-a", "--yes"),
     "tf-destroy": ("stack-a", "--yes"),
+    "pipeline-execution-start": ("pl-1", "--yes"),
+    "transform-create": ("xf-2", "model-1", "s3://input-bkt/d", "s3://output-bkt/o"),
+    "transform-stop": ("xf-1", "--yes"),
+    "tuning-stop": ("tune-1", "--yes"),
+    "tuning-create": ("tune-2", "--from-json", "{tuning_spec}"),
+    "pipeline-execution-stop": ("{running}", "--yes"),
+    "pipeline-execution-retry": ("{failed}", "--yes"),
 }
 
 
@@ -350,9 +395,18 @@ def test_cli_read_only_refuses(command: str, seeded, run_cli, tmp_path: Path) ->
 
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(CLUSTER_SPEC))
+    tuning_spec = tmp_path / "tuning.json"
+    tuning_spec.write_text(json.dumps(TUNING_SPEC))
     script = tmp_path / "job.sbatch"
     script.write_text("#!/bin/bash\ntrue\n")
-    fill = {"{package}": seeded["package"], "{spec}": str(spec), "{script}": str(script)}
+    fill = {
+        "{package}": seeded["package"],
+        "{spec}": str(spec),
+        "{script}": str(script),
+        "{tuning_spec}": str(tuning_spec),
+        "{running}": seeded["running"],
+        "{failed}": seeded["failed"],
+    }
     args = [fill.get(a, a) for a in CLI_ARGS[command]]
     result = run_cli("--read-only", command, *args)
     assert result.exit_code == 3, (result.stdout, result.stderr)
@@ -371,7 +425,7 @@ def test_cli_not_confirmed_is_refused_and_audited(
     command: str, seeded, run_cli, tmp_path: Path
 ) -> None:
     """Without --yes and no terminal to ask on: exit 4, a "refused" record, nothing sent."""
-    fill = {"{package}": seeded["package"]}
+    fill = {k: seeded[k.strip("{}")] for k in ("{package}", "{running}", "{failed}")}
     args = [fill.get(a, a) for a in CLI_ARGS[command] if a != "--yes"]
     result = run_cli(command, *args)
     assert result.exit_code == 4, (result.stdout, result.stderr)

@@ -88,9 +88,23 @@ def endpoint_fields(endpoint: Endpoint) -> list[tuple[str, object]]:
 @click.argument("name")
 @click.argument("config")
 @click.option("--wait", is_flag=True, help=WAIT_OPTION_HELP)
+@click.option("--dry-run", is_flag=True, help="Check and print the cost per hour; send nothing.")
 @json_option
 @pass_invocation
-def endpoint_create(inv: Invocation, name: str, config: str, wait: bool, json_output: bool) -> None:
+def endpoint_create(
+    inv: Invocation, name: str, config: str, wait: bool, dry_run: bool, json_output: bool
+) -> None:
+    from console.cli.commands.quotas import endpoint_config_needs, preflight
+
+    needs = endpoint_config_needs(inv, config)
+    preflight(inv, "endpoint-create", name, needs)
+    from console.cli.cost_check import hourly_projection
+
+    hourly = hourly_projection(inv, "endpoint-create", name, needs)
+    shown = "?" if hourly is None else f"${hourly:,.3f}/h"
+    if dry_run:
+        click.echo(f"dry run: endpoint {name} on {config}: {shown}; nothing was sent")
+        return
     arn = inv.console.endpoints.create_endpoint(name, config)
     report_created(
         inv, json_output, f"creating endpoint {name} from config {config}", name=name, arn=arn
@@ -167,6 +181,10 @@ def endpoint_update(inv: Invocation, name: str, config: str, wait: bool, yes: bo
         yes=yes,
         prompt=f"Update endpoint {name} to config {config}? (traffic moves to the new config)",
     )
+    from console.cli.commands.quotas import endpoint_config_needs, preflight
+
+    # An update runs the new fleet beside the old until it is InService: it needs all.
+    preflight(inv, "endpoint-update", name, endpoint_config_needs(inv, config))
     inv.console.endpoints.update_endpoint(name, config)
     click.echo(f"updating endpoint {name} to config {config}")
     if wait:

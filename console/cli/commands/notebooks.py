@@ -116,6 +116,10 @@ def notebook_describe(inv: Invocation, name: str, json_output: bool) -> None:
 @click.option("--wait", is_flag=True, help=WAIT_OPTION_HELP)
 @pass_invocation
 def notebook_start(inv: Invocation, name: str, wait: bool) -> None:
+    from console.cli.commands.quotas import preflight
+
+    instance = inv.console.notebooks.describe_notebook(name).instance_type
+    preflight(inv, "notebook-start", name, [("notebook", instance, 1)])
     inv.console.notebooks.start_notebook(name)
     click.echo(f"starting notebook instance {name}")
     if wait:

@@ -203,10 +203,15 @@ def tuning_list(inv: Invocation, status: str | None, limit: int | None, json_out
     emit(wants_json(inv, json_output), jobs, columns=JOB_COLUMNS, empty="no tuning jobs")
 
 
-@command("tuning-describe", TUNING_SECTION, short_help="Show a tuning job in detail.")
+@command(
+    "tuning-describe",
+    TUNING_SECTION,
+    short_help="Show a tuning job with its training jobs ranked by the objective.",
+)
 @click.argument("name")
 @json_option
 @pass_invocation
 def tuning_describe(inv: Invocation, name: str, json_output: bool) -> None:
-    job = inv.console.jobs.describe_tuning_job(name)
-    emit(wants_json(inv, json_output), job, fields=tuning_fields)
+    from console.cli.commands.tuning import print_tuning_detail
+
+    print_tuning_detail(inv, inv.console.tuning.detail(name), wants_json(inv, json_output))

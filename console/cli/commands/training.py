@@ -92,6 +92,7 @@ def training_fields(job: TrainingJob) -> list[tuple[str, object]]:
     metavar="KEY=VALUE",
     help="Environment variable (repeatable).",
 )
+@click.option("--dry-run", is_flag=True, help="Check and print the projected cost; send nothing.")
 @json_option
 @pass_invocation
 def training_create(
@@ -110,6 +111,7 @@ def training_create(
     checkpoint_s3: str,
     hyperparameters: tuple[str, ...],
     environment: tuple[str, ...],
+    dry_run: bool,
     json_output: bool,
 ) -> None:
     spec = TrainingSpec(
@@ -129,6 +131,30 @@ def training_create(
         environment=key_values(environment, "--env"),
     ).validated()
     warn_image_region(inv, spec.image)
+    from console.cli.commands.quotas import preflight
+
+    preflight(inv, "training-create", name, [("training", spec.instance_type, spec.instance_count)])
+    from console.cli.cost_check import job_projection
+
+    usd = job_projection(
+        inv,
+        "training-create",
+        name,
+        "training",
+        spec.instance_type,
+        spec.instance_count,
+        spec.max_runtime_seconds,
+    )
+    shown = "?" if usd is None else f"${usd:,.2f}"
+    if dry_run:
+        click.echo(
+            f"dry run: training job {name}: {spec.instance_count} x {spec.instance_type}, "
+            f"up to {spec.max_runtime_seconds / 3600:.4g} h, projected cost at most {shown}; "
+            "nothing was sent"
+        )
+        return
+    if usd is not None:
+        click.echo(f"projected cost at most {shown}", err=True)
     arn = inv.console.jobs.create_training_job(spec)
     report_created(inv, json_output, f"created training job {name}", name=name, arn=arn)
 

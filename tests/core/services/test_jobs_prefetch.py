@@ -14,7 +14,7 @@ from console.context import ConsoleContext
 from console.errors import SmError
 from console.services import jobs_prefetch
 from console.services.incremental import OVERLAP, IncrementalLister
-from console.services.jobs_feed import JobsFeed
+from console.services.jobs_feed import KINDS, JobsFeed
 from console.services.jobs_prefetch import JobsPrefetch
 from tests.support.fault_proxy import Fault, FaultProxy
 
@@ -62,7 +62,7 @@ def test_first_poll_takes_the_helpers_listing_and_counts_its_calls(
     assert proxy.calls("ListProcessingJobs") == 1
     assert context.sessions._clients == {}
     # ...and they are in this process's API budget all the same.
-    assert context.sessions.metrics.calls_total("sagemaker") == 3
+    assert context.sessions.metrics.calls_total("sagemaker") == len(KINDS)
     # Only once: the next poll lists by itself, incrementally from the helper's listing.
     create_job(sm, "pre-3")
     second = feed.fetch()

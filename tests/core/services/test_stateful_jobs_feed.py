@@ -23,7 +23,7 @@ from console.services.jobs_feed import UNSUPPORTED_RETRY_SECONDS, JobsFeed, Jobs
 from tests.support.stateful import STATEFUL
 
 START = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-KINDS = ("training", "processing", "tuning")
+KINDS = ("training", "processing", "tuning", "xform")
 NEXT = {"InProgress": ("Stopping", "Completed", "Failed"), "Stopping": ("Stopped",)}
 
 
@@ -60,10 +60,14 @@ class FakeJobs:
     def list_tuning_jobs(self, *, limit: int) -> Iterator[JobSummary]:
         return iter(list(self._listing("tuning"))[:limit])
 
+    def list_transform_jobs(self, *, limit: int) -> Iterator[JobSummary]:
+        return iter(list(self._listing("xform"))[:limit])
+
 
 class FakeContext:
     def __init__(self, machine: JobsFeedMachine) -> None:
         self.jobs = FakeJobs(machine)
+        self.transform = self.jobs  # the transform service's listing, same fake account
         self.prefetched: JobsSnapshot | None = None
 
     def take_prefetched_jobs(self, *, wait: bool = True) -> JobsSnapshot | None:

@@ -271,8 +271,12 @@ def test_a_kind_the_endpoint_did_not_list_is_asked_again_later() -> None:
         def list_tuning_jobs(self, limit: int) -> tuple[()]:
             return ()
 
+        def list_transform_jobs(self, limit: int) -> tuple[()]:
+            return ()
+
     now = [0.0]
-    feed = JobsFeed(type("Ctx", (), {"jobs": Jobs()})(), clock=lambda: now[0])  # type: ignore[arg-type]
+    ctx = type("Ctx", (), {"jobs": Jobs(), "transform": Jobs()})()
+    feed = JobsFeed(ctx, clock=lambda: now[0])  # type: ignore[arg-type]
     feed._training = Lister([True, False, False])  # type: ignore[assignment]
     feed._processing = Lister([False] * 5)  # type: ignore[assignment]
     assert feed.fetch().unsupported == ("training",)
