@@ -30,7 +30,7 @@ from moto.sagemaker.models import ClusterNode
 from moto.sagemaker.responses import SageMakerResponse
 
 from console.demo.cluster_nodes import add_cluster_event, demo_cluster_node
-from console.demo.moto_state import patch, utc_now
+from console.demo.moto_state import SAGEMAKER_QUOTAS, patch, utc_now
 from console.demo.seed import start_in_progress, transition
 
 
@@ -1215,8 +1215,8 @@ HANDLERS["list_training_jobs_for_hyper_parameter_tuning_job"] = _tuning_trials_w
 
 
 # --- Service Quotas: ListServiceQuotas for sagemaker (moto knows only vpc defaults) -----
-# Applied quotas by (instance type, usage): set by the seed and tests.
-SAGEMAKER_QUOTAS: dict[tuple[str, str], float] = {}
+# Applied quotas by (instance type, usage): SAGEMAKER_QUOTAS in moto_state, set by the seed
+# and tests.
 _QUOTA_PAGE = 100
 
 

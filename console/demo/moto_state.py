@@ -27,3 +27,8 @@ def patch(obj: Any, **values: Any) -> None:
     merged = dict(obj.__dict__)
     merged.update(values)
     obj.__dict__ = merged
+
+
+# Service Quotas' applied limits by (instance type, usage), served by the moto extras'
+# ListServiceQuotas: the seed and tests set them (here, so the seed needs no moto_extras).
+SAGEMAKER_QUOTAS: dict[tuple[str, str], float] = {}

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.demo.cluster_nodes import demo_cluster_node
-from console.demo.moto_state import patch, utc_now
+from console.demo.moto_state import SAGEMAKER_QUOTAS, patch, utc_now
 
 REGION = "us-east-1"
 FAKE_ACCESS_KEY = "demo-access-key-not-real"
@@ -2085,8 +2085,6 @@ def _seed_quotas(seeder: _Seeder) -> None:
     (so a second job of that type is refused by the pre-flight check, with the numbers)."""
     from collections import Counter
 
-    from console.demo import moto_extras
-
     running: Counter[str] = Counter()
     for job in seeder.backend.training_jobs.values():
         if job.training_job_status == "InProgress":
@@ -2106,8 +2104,8 @@ def _seed_quotas(seeder: _Seeder) -> None:
         ("ml.t3.medium", "notebook instance"): 4,
         ("ml.g5.xlarge", "notebook instance"): 1,
     }
-    moto_extras.SAGEMAKER_QUOTAS.clear()
-    moto_extras.SAGEMAKER_QUOTAS.update({k: float(v) for k, v in quotas.items()})
+    SAGEMAKER_QUOTAS.clear()
+    SAGEMAKER_QUOTAS.update({k: float(v) for k, v in quotas.items()})
 
 
 def seed_operator_day(seeder: _Seeder) -> None:

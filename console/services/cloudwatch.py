@@ -129,7 +129,7 @@ class MetricQuery:
 
 
 @dataclass(frozen=True)
-class MetricPoint(Record):
+class SeriesPoint(Record):
     time: datetime
     value: float
 
@@ -143,7 +143,7 @@ class MetricSeries(Record):
     namespace: str
     metric: str
     stat: str
-    points: tuple[MetricPoint, ...]
+    points: tuple[SeriesPoint, ...]
     status: str = "Complete"
 
     @property
@@ -281,7 +281,7 @@ class CloudWatchMetricsService(Service):
         if period < 60 or period % 60:
             raise ValidationError(f"period {period} s is not a multiple of 60 s")
         by_id = {f"q{i}": q for i, q in enumerate(queries)}
-        points: dict[str, list[MetricPoint]] = {i: [] for i in by_id}
+        points: dict[str, list[SeriesPoint]] = {i: [] for i in by_id}
         statuses: dict[str, str] = {}
         messages: list[str] = []
         calls = 0
@@ -320,7 +320,7 @@ class CloudWatchMetricsService(Service):
     def _read_page(
         self,
         answer: Mapping[str, Any],
-        points: dict[str, list[MetricPoint]],
+        points: dict[str, list[SeriesPoint]],
         statuses: dict[str, str],
         messages: list[str],
     ) -> None:
@@ -339,7 +339,7 @@ class CloudWatchMetricsService(Service):
                 moment = as_datetime(stamp)
                 if moment is None or not isinstance(value, int | float) or math.isnan(value):
                     continue
-                points[query_id].append(MetricPoint(moment, float(value)))
+                points[query_id].append(SeriesPoint(moment, float(value)))
             statuses[query_id] = str(result.get("StatusCode") or "Complete")
         for message in answer.get("Messages") or []:
             if isinstance(message, dict):

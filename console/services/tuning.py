@@ -25,7 +25,7 @@ _INTERNAL = frozenset({"_tuning_objective_metric", "sagemaker_estimator_class_na
 
 
 @dataclass(frozen=True)
-class Trial(Record):
+class TuningTrial(Record):
     """One training job of a tuning job, with its place in the ranking (1 = best)."""
 
     rank: int
@@ -43,7 +43,7 @@ class TuningDetail(Record):
     job: TuningJob
     objective_type: str
     objective_metric: str
-    trials: tuple[Trial, ...]
+    trials: tuple[TuningTrial, ...]
     warm_start_parents: tuple[str, ...]
     warm_start_type: str
     # Why there are no trials to rank (the endpoint cannot list them), or "".
@@ -64,7 +64,7 @@ def _value(item: Mapping[str, Any]) -> float | None:
 
 def rank_trials(
     items: Sequence[Mapping[str, Any]], objective_type: str, best_name: str = ""
-) -> tuple[Trial, ...]:
+) -> tuple[TuningTrial, ...]:
     """ListTrainingJobsForHyperParameterTuningJob items ranked best first.
 
     Ties keep the older job first (it reached the value first). ``best_name`` (the
@@ -98,7 +98,7 @@ def rank_trials(
         "",
     )
     return tuple(
-        Trial(
+        TuningTrial(
             rank=place,
             name=str(items[i].get("TrainingJobName", "")),
             status=str(items[i].get("TrainingJobStatus", "")),

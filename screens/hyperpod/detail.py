@@ -142,7 +142,7 @@ def efficiency_lines(e: Efficiency) -> list[str]:
     return lines
 
 
-class JobDetailScreen(Screen[None]):
+class SlurmJobDetailScreen(Screen[None]):
     """One job in full; ``E`` efficiency, ``l`` log, ``r`` reread, ``q``/esc back."""
 
     BINDINGS = [

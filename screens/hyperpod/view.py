@@ -31,7 +31,7 @@ from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
 from console.remote.errors import HostKeyError
-from screens.hyperpod.detail import JobDetailScreen
+from screens.hyperpod.detail import SlurmJobDetailScreen
 from screens.hyperpod.events import EventsPane
 from screens.hyperpod.jobs import GpuScreen, SlurmJobLog, SlurmLogScreen
 from screens.hyperpod.panes import (
@@ -272,7 +272,7 @@ class HyperPodView(Vertical):
         job = message.job
         if message.action in {"detail", "efficiency"}:
             self.app.push_screen(
-                JobDetailScreen(
+                SlurmJobDetailScreen(
                     self.session,
                     job.job_id,
                     name=job.name,

@@ -26,7 +26,6 @@ from console.services.jobs import (
     TUNING_STATUSES,
     ProcessingJob,
     ProcessingSpec,
-    TuningJob,
 )
 from console.validate import key_values
 
@@ -58,21 +57,6 @@ def processing_fields(job: ProcessingJob) -> list[tuple[str, object]]:
         ("Outputs", [f"{c.name}={c.s3_uri}" for c in job.outputs]),
         ("Environment", sorted(job.environment)),
         ("Role", job.role_arn),
-        ("ARN", job.arn),
-    ]
-
-
-def tuning_fields(job: TuningJob) -> list[tuple[str, object]]:
-    return [
-        ("Name", job.name),
-        ("Status", job.status),
-        ("Strategy", job.strategy),
-        ("Objective", job.objective),
-        ("Best training job", job.best_training_job or None),
-        ("Training jobs", job.counters),
-        ("Failure reason", job.failure_reason or None),
-        ("Created", job.created),
-        ("Ended", job.ended),
         ("ARN", job.arn),
     ]
 

@@ -17,6 +17,7 @@ from console.cli.root import (
     report_created,
     yes_option,
 )
+from console.services.jobs import TuningJob
 from console.services.tuning import TuningDetail
 from console.validate import json_object
 from console.validate import name as valid_name
@@ -34,10 +35,23 @@ TRIAL_COLUMNS = [
 ]
 
 
+def tuning_fields(job: TuningJob) -> list[tuple[str, object]]:
+    return [
+        ("Name", job.name),
+        ("Status", job.status),
+        ("Strategy", job.strategy),
+        ("Objective", job.objective),
+        ("Best training job", job.best_training_job or None),
+        ("Training jobs", job.counters),
+        ("Failure reason", job.failure_reason or None),
+        ("Created", job.created),
+        ("Ended", job.ended),
+        ("ARN", job.arn),
+    ]
+
+
 def print_tuning_detail(inv: Invocation, detail: TuningDetail, as_json: bool) -> None:
     """The job's fields, then its trials best first (JSON: the job's fields plus them)."""
-    from console.cli.commands.processing import tuning_fields
-
     if as_json:
         data: dict[str, Any] = detail.job.to_dict()
         data.update(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.slurm.client import SlurmClient
-from screens.hyperpod.detail import JobDetailScreen
+from screens.hyperpod.detail import SlurmJobDetailScreen
 from screens.hyperpod.jobs import SlurmLogScreen
 from screens.hyperpod.tables import HistoryTable
 from tests.system.support import System
@@ -19,7 +19,7 @@ from .test_hyperpod_slurm_jobs import job_script, jobdir, open_queue_at, slurm
 __all__ = ["jobdir", "slurm"]  # fixtures, used by name
 
 
-def body(screen: JobDetailScreen) -> str:
+def body(screen: SlurmJobDetailScreen) -> str:
     return str(screen.query_one("#job-detail-body").content)  # type: ignore[attr-defined]
 
 
@@ -34,9 +34,9 @@ async def test_enter_on_a_queued_job_shows_its_detail_and_l_its_log(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_queue_at(pilot, app, result.job_id)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
+        await wait_until(pilot, lambda: isinstance(app.screen, SlurmJobDetailScreen), what="detail")
         screen = app.screen
-        assert isinstance(screen, JobDetailScreen)
+        assert isinstance(screen, SlurmJobDetailScreen)
         await wait_until(pilot, lambda: screen.detail is not None, what="the detail read")
         text = body(screen)
         lines = text.splitlines()
@@ -74,9 +74,9 @@ async def test_history_lists_ended_jobs_and_opens_detail_efficiency_and_log(
         assert [c.plain for c in table.get_row(done.job_id)][-1] == "ok"
         table.move_cursor(row=table.get_row_index(done.job_id))
         await pilot.press("E")
-        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
+        await wait_until(pilot, lambda: isinstance(app.screen, SlurmJobDetailScreen), what="detail")
         screen = app.screen
-        assert isinstance(screen, JobDetailScreen)
+        assert isinstance(screen, SlurmJobDetailScreen)
         await wait_until(pilot, lambda: screen.efficiency is not None, what="efficiency")
         assert screen.efficiency is not None and screen.efficiency.job_id == done.job_id
         text = body(screen)
@@ -90,4 +90,4 @@ async def test_history_lists_ended_jobs_and_opens_detail_efficiency_and_log(
         await pilot.press("q")
         await wait_until(pilot, lambda: app.screen is app.main_screen, what="back")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
+        await wait_until(pilot, lambda: isinstance(app.screen, SlurmJobDetailScreen), what="detail")

@@ -168,7 +168,7 @@ def test_queue_marked_snapshot_small(frozen: str, snap_compare: Any) -> None:
 
 async def show_job_detail(pilot: Any) -> None:
     """``enter`` on the running job: its detail, state and reason at the top."""
-    from screens.hyperpod.detail import JobDetailScreen
+    from screens.hyperpod.detail import SlurmJobDetailScreen
 
     await open_nodes(pilot, pilot.app)
     queue = await open_queue(pilot, pilot.app)
@@ -177,7 +177,7 @@ async def show_job_detail(pilot: Any) -> None:
     await pilot.press("enter")
     await wait_until(
         pilot,
-        lambda: isinstance(pilot.app.screen, JobDetailScreen) and pilot.app.screen.detail,
+        lambda: isinstance(pilot.app.screen, SlurmJobDetailScreen) and pilot.app.screen.detail,
         what="the job's detail",
     )
     await pilot.pause(0.2)
