@@ -366,6 +366,16 @@ class MainScreen(Screen[None]):
             self._identity_failures = 0
             self.query_one(ContextBar).set_health("sts", None)
 
+    def show_events(self, label: str, *, healthy: bool) -> None:
+        """The push channel's state in the header (see :mod:`screens.kit.events_link`)."""
+        if self.is_mounted:
+            self.query_one(ContextBar).set_events(label, healthy=healthy)
+
+    def events_stopped(self) -> None:
+        """Events stopped flowing: pushed pollers poll now and at their normal pace."""
+        for poller in self.query(Poller):
+            poller.events_stopped()
+
     def context_switched(self) -> None:
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(ContextBar).set_config(console_host(self).context.config)
