@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from console.events.alerts import Alert, AlertEngine, rules_from_config, terminal_sequences
+from console.events.alerts import (
+    Alert,
+    AlertEngine,
+    publish_sns,
+    rules_from_config,
+    run_command,
+    terminal_sequences,
+)
 from console.events.health import EventsHealth, EventsState, HealthTracker
 from console.events.records import KINDS, ResourceChanged, ResourceKey
 from console.events.router import EventsRunner, RefreshRouter
@@ -71,6 +78,8 @@ class EventsLink:
     MAX_NOTIFICATIONS = 200
     # The consumer's receive wait (None: its 20 s long poll); tests shorten it.
     WAIT_SECONDS: int | None = None
+    # How often endpoint-5xx rules read CloudWatch (no SageMaker call).
+    METRICS_EVERY = 60.0
 
     def __init__(
         self,
@@ -88,6 +97,8 @@ class EventsLink:
         self._lock = threading.Lock()
         self.notifications: list[Alert] = []
         self.engine: AlertEngine | None = None
+        self._sessions: Any = None
+        self._metrics_stop = threading.Event()
         self.router.subscribe(
             KINDS,
             self._alerts,
@@ -99,7 +110,10 @@ class EventsLink:
         self.stop()
         self._generation = generation
         config = context.config
+        self._sessions = context.sessions
         self.engine = AlertEngine(rules_from_config(config.alerts)) if config.alerts else None
+        if self.engine is not None and any(r.when == "endpoint-5xx" for r in self.engine.rules):
+            self._start_metrics(self.engine, context.sessions)
         if not config.events_queue_url:
             return
         health = HealthTracker(silent_after=self._silent_after, safety_net=self._safety_net)
@@ -112,7 +126,24 @@ class EventsLink:
         )
         self.runner.start()
 
+    def _start_metrics(self, engine: AlertEngine, sessions: Any) -> None:
+        from console.events.endpoint_errors import check_endpoints
+
+        stop = self._metrics_stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(self.METRICS_EVERY):
+                try:
+                    alerts = check_endpoints(sessions, engine)
+                except Exception:  # CloudWatch unreachable: try again next round
+                    alerts = []
+                for alert in alerts:
+                    self._fired(alert)
+
+        threading.Thread(target=loop, name="smconsole-endpoint-5xx", daemon=True).start()
+
     def stop(self) -> None:
+        self._metrics_stop.set()
         runner, self.runner = self.runner, None
         if runner is not None:
             runner.stop()
@@ -166,10 +197,17 @@ class EventsLink:
         if engine is None:
             return
         for alert in engine.evaluate(change):
-            with self._lock:
-                self.notifications.insert(0, alert)
-                del self.notifications[self.MAX_NOTIFICATIONS :]
-            self._app.post_message(AlertFired(alert))
+            self._fired(alert)
+
+    def _fired(self, alert: Alert) -> None:
+        """Keep it for `!`, tell the UI (bell, toast), run its command, publish to SNS."""
+        with self._lock:
+            self.notifications.insert(0, alert)
+            del self.notifications[self.MAX_NOTIFICATIONS :]
+        self._app.post_message(AlertFired(alert))
+        run_command(alert)
+        if alert.rule.sns_topic and self._sessions is not None:
+            publish_sns(self._sessions, alert)
 
     def ring(self, alert: Alert) -> None:
         """Bell and desktop notification on the terminal the console runs in."""
