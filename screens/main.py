@@ -368,8 +368,9 @@ class MainScreen(Screen[None]):
 
     def show_events(self, label: str, *, healthy: bool) -> None:
         """The push channel's state in the header (see :mod:`screens.kit.events_link`)."""
-        if self.is_mounted:
-            self.query_one(ContextBar).set_events(label, healthy=healthy)
+        # query, not query_one: the header may be gone while the app shuts down.
+        for bar in self.query(ContextBar):
+            bar.set_events(label, healthy=healthy)
 
     def events_stopped(self) -> None:
         """Events stopped flowing: pushed pollers poll now and at their normal pace."""

@@ -24,7 +24,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +70,26 @@ def header_label(health: EventsHealth) -> str:
     if health.state is EventsState.MISSING:
         return "events: queue missing — polling"
     return "events: queue unreadable — polling"
+
+
+class StaleRunner(RuntimeError):
+    """A stopped runner's last receive brought messages: left in the queue (not deleted)
+    for the runner of the context now shown, which gets them after the visibility
+    timeout."""
+
+
+class _Gated(RefreshRouter):
+    """The app's router behind a switch: a stopped runner applies (and deletes) nothing."""
+
+    def __init__(self, router: RefreshRouter) -> None:
+        super().__init__()
+        self._router = router
+        self.closed = False
+
+    def __call__(self, changes: Sequence[ResourceChanged]) -> None:
+        if self.closed:
+            raise StaleRunner("events runner stopped")
+        self._router(changes)
 
 
 class EventsLink:
@@ -120,7 +140,7 @@ class EventsLink:
         self.runner = EventsRunner(
             context.sessions,
             config.events_queue_url,
-            self.router,
+            _Gated(self.router),
             health=health,
             wait_seconds=self.WAIT_SECONDS,
         )
@@ -146,6 +166,8 @@ class EventsLink:
         self._metrics_stop.set()
         runner, self.runner = self.runner, None
         if runner is not None:
+            if isinstance(runner.router, _Gated):
+                runner.router.closed = True
             runner.stop()
 
     # --- state for the header and pollers -------------------------------------------------
