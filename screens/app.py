@@ -31,6 +31,7 @@ from screens.app_keys import AppKeys
 from screens.jobs.view import JobsView
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.context_switch import ContextChoice, ContextDialog
+from screens.kit.events_link import AlertFired, EventsLink, header_label
 from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
 from screens.kit.messages import Listed
 from screens.kit.palette import ConsoleCommands, PaletteCommand
@@ -76,6 +77,9 @@ class SmConsoleApp(App[None]):
         self.theme = theme
         self._bench_ready = os.environ.get(BENCH_READY_ENV)
         self._startup_frozen = False
+        # The push channel (issue 18): one events runner per context, for the app's life.
+        self.events = EventsLink(self)
+        self._events_pushing = False
 
     # --- notifications ----------------------------------------------------------------
     def notify(
@@ -110,6 +114,7 @@ class SmConsoleApp(App[None]):
         self._generation += 1
         self._console_context = context
         self.jobs_snapshot = None
+        self.events.start(context, self._generation)
         if isinstance(self.main_screen, MainScreen):
             self.main_screen.context_switched()
 
@@ -172,6 +177,31 @@ class SmConsoleApp(App[None]):
         self.set_timer(STARTUP_GC_DEADLINE, self._freeze_startup)
         if self._theme_warning:
             notify(self, self._theme_warning, severity="warning", title="config")
+        self.events.start(self._console_context, self._generation)
+        self.set_interval(1.0, self.show_events_health, name="events-health")
+
+    # --- events (issue 18) ----------------------------------------------------------------
+    def show_events_health(self) -> None:
+        """The header's events label; pollers back to normal when events stop flowing."""
+        health = self.events.health
+        main = self.main_screen
+        if isinstance(main, MainScreen):
+            main.show_events(header_label(health), healthy=health.pushing)
+            if self._events_pushing and not health.pushing:
+                main.events_stopped()
+        self._events_pushing = health.pushing
+
+    def on_alert_fired(self, message: AlertFired) -> None:
+        self.events.ring(message.alert)
+        notify(self, message.alert.message(), title="alert", severity="warning", timeout=6)
+
+    def action_notifications(self) -> None:
+        """``!``: the alerts fired so far, newest first."""
+        from screens.kit.notifications import NotificationsScreen
+
+        if isinstance(self.screen, NotificationsScreen):
+            return
+        self.push_screen(NotificationsScreen(self.events))
 
     def on_listed(self, message: Listed[Any]) -> None:
         if message.resource != "jobs":
@@ -200,6 +230,7 @@ class SmConsoleApp(App[None]):
         gc.enable()
 
     def on_unmount(self) -> None:
+        self.events.stop()
         # Hand the frozen objects back (an app in a test process is not the last one).
         if self._startup_frozen:
             gc.unfreeze()
@@ -314,6 +345,7 @@ class SmConsoleApp(App[None]):
                 "stop the highlighted job (ctrl+k)",
                 _call(self._jobs_action, "stop"),
             ),
+            ("Alerts: notifications", "the alerts fired so far (!)", self.action_notifications),
             ("Help: keys", "list every key (?)", self.action_help),
             ("Quit", "leave smconsole (ctrl+c; q asks)", self.exit),
         ]

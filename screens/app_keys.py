@@ -21,6 +21,7 @@ class AppKeys:
         Binding("colon", "command_palette", "Commands", id="app.palette"),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
         Binding("C", "switch_context", "Context", show=False, id="app.context"),
+        Binding("exclamation_mark", "notifications", "Alerts", show=False, id="app.notifications"),
         *(
             Binding(
                 spec.key, f"show_tab('{spec.id}')", spec.title, show=False, id=f"app.tab.{spec.id}"

@@ -364,6 +364,17 @@ class MainScreen(Screen[None]):
             self._identity_failures = 0
             self.query_one(ContextBar).set_health("sts", None)
 
+    def show_events(self, label: str, *, healthy: bool) -> None:
+        """The push channel's state in the header (see :mod:`screens.kit.events_link`)."""
+        # query, not query_one: the header may be gone while the app shuts down.
+        for bar in self.query(ContextBar):
+            bar.set_events(label, healthy=healthy)
+
+    def events_stopped(self) -> None:
+        """Events stopped flowing: pushed pollers poll now and at their normal pace."""
+        for poller in self.query(Poller):
+            poller.events_stopped()
+
     def context_switched(self) -> None:
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(ContextBar).set_config(console_host(self).context.config)

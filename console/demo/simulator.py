@@ -84,6 +84,9 @@ class Simulator:
         # MLflow runs of the training jobs (console/demo/mlflow_live.py), set by the stack
         # once its MLflow store is seeded; fed after each tick, outside the moto lock.
         self.run_tracker: Any = None
+        # console/demo/events.py, set by the stack when the demo runs on push: each
+        # tick's state changes go out as SageMaker events (PutEvents -> rule -> queue).
+        self.events: Any = None
         self._run_events: list[Callable[[Any], Any]] = []
         # CloudWatch metrics of endpoints and the GPU job (console/demo/production.py)
         self.production: Any = None
@@ -138,6 +141,9 @@ class Simulator:
                 self._new_training_job(backend, now)
             if self.ticks % self.new_package_every == 0:
                 self._new_package(backend, now)
+            entries = self.events.changes(backend, now) if self.events is not None else []
+        if entries:
+            self.events.publish(entries)
         self._feed_runs()
         if self.production is not None:  # PutMetricData over HTTP: outside the moto lock
             self.production.tick(now)

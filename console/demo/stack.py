@@ -23,6 +23,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
@@ -80,8 +81,13 @@ class DemoStack:
         simulate: bool = True,
         mlflow: bool = True,
         host: str = "127.0.0.1",
+        events: bool = True,
     ) -> None:
         self.tick_seconds = tick_seconds
+        # On push (issue 18): an EventBridge rule -> SQS queue the console reads; False
+        # (``smconsole demo --poll``): the console polls as before.
+        self.with_events = events
+        self.events: Any = None
         self.seed = seed
         self.simulate = simulate
         self.with_mlflow = mlflow
@@ -147,6 +153,8 @@ class DemoStack:
         from console.demo.production import seed_production
 
         self.simulator.production = seed_production(self.url, self.world)
+        if self.with_events:
+            self._start_events()
         if self.simulate:
             self.simulator.start()
         self._write_files()
@@ -157,6 +165,28 @@ class DemoStack:
             self._mlflow_thread.start()
         else:
             self.mlflow_done.set()
+
+    def _start_events(self) -> None:
+        from botocore.config import Config as BotoConfig
+
+        from console.aws.session import new_boto3_session
+        from console.demo.events import DemoEvents
+        from console.demo.seed import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
+
+        session = new_boto3_session(
+            aws_access_key_id=FAKE_ACCESS_KEY,
+            aws_secret_access_key=FAKE_SECRET_KEY,
+            region_name=self.world.region,
+        )
+        config = BotoConfig(proxies={}, retries={"max_attempts": 2, "mode": "standard"})
+        self.events = DemoEvents.create(session, self.url, config)
+        # The seeded world is the baseline: only later changes are published.
+        from moto.sagemaker.models import sagemaker_backends
+
+        backend = sagemaker_backends[self.world.account_id][self.world.region]
+        with self.state.lock:
+            self.events.changes(backend, datetime.now(UTC))
+        self.simulator.events = self.events
 
     def stop(self) -> None:
         """Stop the simulator, restore moto, stop the server, remove the temp dir."""
@@ -236,6 +266,8 @@ class DemoStack:
             ),
             source=str(self.config_path),
         )
+        if self.events is not None:
+            config.events_queue_url = self.events.queue_url
         config.ssh.cluster = world.cluster_name
         config.ssh.transport = "demo"  # a simulated Slurm: the demo has no machines
         return config

@@ -16,6 +16,7 @@ never through a shell.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import subprocess
@@ -35,10 +36,16 @@ CONDITIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "endpoint-failed": (frozenset({"endpoint"}), frozenset({"Failed"})),
     "node-unhealthy": (frozenset({"cluster-node"}), frozenset()),
     "package-pending": (frozenset({"model-package"}), frozenset({"PendingManualApproval"})),
+    # Not an event: console/events/endpoint_errors.py checks the rate in CloudWatch and
+    # reports it as a change of this status (so incidents and rate limits work the same).
+    "endpoint-5xx": (frozenset({"endpoint-errors"}), frozenset({"Errors5xxHigh"})),
 }
 _HEALTHY_NODE = frozenset({"Schedulable"})
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
-_RULE_KEYS = frozenset({"name", "when", "match", "bell", "desktop", "command"})
+_RULE_KEYS = frozenset(
+    {"name", "when", "match", "bell", "desktop", "command", "sns_topic", "threshold"}
+)
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ class AlertRule:
     bell: bool = True
     desktop: bool = True
     command: tuple[str, ...] = ()
+    # Publish the alert to this SNS topic (tf/ can create it), through the session factory.
+    sns_topic: str = ""
+    # endpoint-5xx: the share of invocations answered 5xx (0.05 = 5 %) that alerts.
+    threshold: float = 0.05
 
     def opens_incident(self, change: ResourceChanged) -> bool:
         kinds, statuses = CONDITIONS[self.when]
@@ -88,6 +99,22 @@ def rules_from_config(raw: Sequence[Mapping[str, Any]]) -> list[AlertRule]:
         for key in ("bell", "desktop"):
             if not isinstance(table.get(key, True), bool):
                 raise ConfigError(f"{where}: {key} must be true or false")
+        topic = table.get("sns_topic", "")
+        if not isinstance(topic, str) or (topic and not _TOPIC_ARN.match(topic)):
+            raise ConfigError(
+                f"{where}: sns_topic must be an SNS topic ARN",
+                'e.g. sns_topic = "arn:aws:sns:us-east-1:123456789012:smconsole-alerts"',
+            )
+        threshold = table.get("threshold", 0.05)
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not 0 < threshold <= 1
+        ):
+            raise ConfigError(
+                f"{where}: threshold must be a fraction in (0, 1]",
+                "e.g. threshold = 0.05 (5 % of invocations answered 5xx)",
+            )
         rules.append(
             AlertRule(
                 name=str(table.get("name") or when),
@@ -96,6 +123,8 @@ def rules_from_config(raw: Sequence[Mapping[str, Any]]) -> list[AlertRule]:
                 bell=bool(table.get("bell", True)),
                 desktop=bool(table.get("desktop", True)),
                 command=tuple(command),
+                sns_topic=topic,
+                threshold=float(threshold),
             )
         )
     return rules
@@ -115,6 +144,7 @@ class Alert:
             "endpoint-failed": f"endpoint {name} failed",
             "node-unhealthy": f"HyperPod node {name} is unhealthy",
             "package-pending": f"model package {name} awaits approval",
+            "endpoint-5xx": f"endpoint {name} answers 5xx above {self.rule.threshold:.0%}",
         }[self.rule.when]
         more = f" (+{self.suppressed} more)" if self.suppressed else ""
         return f"{what}{more}"
@@ -167,6 +197,32 @@ def run_command(alert: Alert) -> subprocess.Popen[bytes] | None:
         )
     except OSError:
         return None
+
+
+def publish_sns(factory: Any, alert: Alert) -> str:
+    """Publish the alert to its rule's topic; the message id, or "" (an error is never
+    raised into the stream: the alert was told on the terminal already)."""
+    if not alert.rule.sns_topic:
+        return ""
+    change = alert.change
+    body = {
+        "rule": alert.rule.name,
+        "message": alert.message(),
+        "kind": change.kind,
+        "name": change.name,
+        "status": change.status,
+        "reason": change.reason,
+        "arn": change.arn,
+    }
+    try:
+        answer = factory.client("sns").publish(
+            TopicArn=alert.rule.sns_topic,
+            Subject=alert.title()[:100],
+            Message=json.dumps(body, ensure_ascii=False),
+        )
+    except Exception:  # best effort: the alert was told on the terminal already
+        return ""
+    return str(answer.get("MessageId", ""))
 
 
 @dataclass

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
+from console.events.rows import endpoint_row
 from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.invoke import InvokeScreen, PayloadHistory
@@ -29,6 +30,7 @@ from screens.endpoints.weights import WeightPlan, WeightsDialog
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
+from screens.kit.live_rows import follow_changes
 from screens.kit.messages import Listed
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
@@ -102,6 +104,8 @@ class EndpointsView(TableView):
 
     def on_mount(self) -> None:
         self.feed = EndpointsFeed(console_host(self).context)
+        # Pushed changes (issue 18): one describe of the endpoint, its row replaced.
+        follow_changes(self, ("endpoint",), endpoint_row, self.table, self.poller)
 
     # --- polling -----------------------------------------------------------------------
     def _fetch(self, context: ConsoleContext) -> EndpointsSnapshot:

@@ -23,6 +23,7 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from console.errors import SmError, translate
+from console.events.rows import JOB_KINDS, job_row
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs.detail import JobDetailScreen, open_job_logs
 from screens.jobs.table import COLUMN_KEYS, JobsTable
@@ -33,6 +34,7 @@ from screens.kit.host import console_host
 from screens.kit.job_sections import grid
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
+from screens.kit.live_rows import follow_changes
 from screens.kit.messages import JobStopFinished, Listed
 from screens.kit.navigation import JobTarget
 from screens.kit.plain import notify
@@ -143,6 +145,8 @@ class JobsView(Vertical):
             self.poller.adopt(prefetched)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
+        # Pushed changes (issue 18): one describe of the job, its row replaced in place.
+        follow_changes(self, JOB_KINDS, job_row, self.table, self.poller, applied=self._show_info)
 
     def go_to(self, target: Any) -> None:
         """A jump from another tab (see :mod:`screens.kit.navigation`): the job's row

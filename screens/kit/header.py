@@ -30,6 +30,7 @@ class ContextBar(Horizontal):
             "hdr-where": self._where(config.region),
             "hdr-read-only": "READ-ONLY",
             "hdr-health": "API …",
+            "hdr-events": "",
             "hdr-demo": f"DEMO {demo_label or ''}".strip(),
         }
 
@@ -38,6 +39,8 @@ class ContextBar(Horizontal):
             static = Static(Content(text), id=widget_id)
             if widget_id == "hdr-read-only":
                 static.display = self._config.read_only
+            elif widget_id == "hdr-events":
+                static.display = False
             elif widget_id == "hdr-demo":
                 static.display = self._demo_label is not None
             yield static
@@ -70,6 +73,14 @@ class ContextBar(Horizontal):
         names = ", ".join(sorted(self._problems))
         text = f"API degraded ({names})" if names else "API ok"
         self._set("hdr-health", text).set_class(bool(self._problems), "-degraded")
+
+    def set_events(self, label: str, *, healthy: bool) -> None:
+        """The push channel's state (``events: live``…); hidden without a queue."""
+        if label == self._texts["hdr-events"]:
+            return
+        static = self._set("hdr-events", label)
+        static.display = bool(label)
+        static.set_class(not healthy, "-degraded")
 
     @property
     def text(self) -> str:

@@ -440,6 +440,12 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         self._generation += 1  # the clock moved: durations of running rows change
         self._update_view(keep)
 
+    def upsert(self, item: T) -> None:
+        """Replace (or add) one item's row in place: a pushed change, described once."""
+        items = dict(self._items)
+        items[self.key_of(item)] = item
+        self.sync(items.values())
+
     def _take(self, items: Iterable[T]) -> bool:
         """Adopt a snapshot; False if it holds the same items as before.
 

@@ -83,6 +83,9 @@ class Poller(Static, Generic[T]):
         self._countdown: Timer | None = None
         self._inflight: tuple[Worker[T], int] | None = None
         self._primed_unseen = False
+        # Set by screens.kit.live_rows: pushed changes keep these rows current, so while
+        # events flow the poll is only the slow safety net.
+        self.pushed = False
         self.banner_text = ""
         """The degraded banner's text, "" while healthy."""
 
@@ -196,7 +199,9 @@ class Poller(Static, Generic[T]):
         elif event.state is WorkerState.SUCCESS:
             value: T = worker.result  # type: ignore[assignment]
             recovered = self.schedule.degraded is not None
-            delay = self.schedule.succeeded(transitional=self._transitional(value))
+            delay = self._pushed_delay(
+                self.schedule.succeeded(transitional=self._transitional(value))
+            )
             self.post_message(self._result(generation, value))
             if recovered:
                 self.post_message(PollHealthChanged(self.resource, None))
@@ -216,6 +221,21 @@ class Poller(Static, Generic[T]):
         self._show_banner()
         if self._shown:
             self._arm(delay)
+
+    def _pushed_delay(self, delay: float) -> float:
+        """While events flow the next poll waits the safety net (see :mod:`events_link`)."""
+        link = getattr(self.app, "events", None)
+        if not self.pushed or link is None:
+            return delay
+        waited: float = link.poll_interval(delay)
+        if waited > delay:
+            self.schedule.due_at = self.schedule.now() + waited
+        return waited
+
+    def events_stopped(self) -> None:
+        """Events no longer flow: poll now and at the normal pace again."""
+        if self.pushed:
+            self.refresh_now()
 
     # --- the degraded banner -------------------------------------------------------------
     def _show_banner(self) -> None:

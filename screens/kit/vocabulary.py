@@ -54,6 +54,9 @@ VOCABULARY: tuple[SharedKey, ...] = (
     _key("ctrl+d", "ctrl+d", "delete the highlighted item (asks first)", "delete"),
     _key("y", "y", "yes, in a confirm dialog", "confirm"),
     _key("question_mark", "?", "help: the keys of where you are", "help", "close"),
+    _key(
+        "exclamation_mark", "!", "the alerts fired so far (newest first)", "notifications", "close"
+    ),
 )
 
 SHARED_KEYS: dict[str, SharedKey] = {shared.key: shared for shared in VOCABULARY}

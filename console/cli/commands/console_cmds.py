@@ -52,8 +52,16 @@ def _note(message: str) -> None:
     help="Seconds between simulation steps (jobs progress, endpoints come up, ...).",
 )
 @click.option("--no-mlflow", is_flag=True, help="Skip the local MLflow store (starts lighter).")
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="No events queue: the console polls as it does without one (the demo pushes "
+    "state changes through EventBridge -> SQS by default).",
+)
 @pass_invocation
-def demo(inv: Invocation, serve: bool, env_file: Path | None, tick: float, no_mlflow: bool) -> None:
+def demo(
+    inv: Invocation, serve: bool, env_file: Path | None, tick: float, no_mlflow: bool, poll: bool
+) -> None:
     """Run the console on an embedded demo stack: a realistic SageMaker account on loopback.
 
     Nothing is sent to AWS: the stack runs in this process on 127.0.0.1 with fake
@@ -67,7 +75,7 @@ def demo(inv: Invocation, serve: bool, env_file: Path | None, tick: float, no_ml
     from console.demo.stack import DEMO_LABEL, DemoStack
 
     _note(f"starting the {DEMO_LABEL} ...")
-    stack = DemoStack(tick_seconds=tick, mlflow=not no_mlflow)
+    stack = DemoStack(tick_seconds=tick, mlflow=not no_mlflow, events=not poll)
     stack.start()
     try:
         # Before environment(): the `unset` line must name the operator's own variables.

@@ -85,6 +85,7 @@ def watch(
         origin = "polling (no events_queue_url)"
     from console.events.alerts import (
         AlertEngine,
+        publish_sns,
         rules_from_config,
         run_command,
         terminal_sequences,
@@ -112,6 +113,7 @@ def watch(
                     sys.stderr.write(terminal_sequences(alert, in_tmux=in_tmux))
                     sys.stderr.flush()
                 run_command(alert)
+                publish_sns(console.sessions, alert)
             printed += 1
             if count is not None and printed >= count:
                 break

@@ -1,0 +1,109 @@
+"""Alert actions and the endpoint 5xx rule against the moto server: an alert published to
+a real SNS topic is read back from an SQS queue subscribed to it; the 5xx rate comes from
+CloudWatch (GetMetricData) and opens one incident until it falls back."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from console.aws.session import AwsContext, SessionFactory
+from console.errors import ConfigError
+from console.events.alerts import Alert, AlertEngine, publish_sns, rules_from_config
+from console.events.endpoint_errors import HIGH, OK, as_change, check_endpoints, error_rate
+from console.events.records import ResourceChanged
+from tests.support.hostile import HOSTILE
+from tests.support.moto_server import MotoServer
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _factory(aws: MotoServer) -> SessionFactory:
+    return SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url))
+
+
+def test_an_alert_is_published_to_the_topic_and_read_back(aws: MotoServer) -> None:
+    sns = aws.client("sns")
+    sqs = aws.client("sqs")
+    topic = sns.create_topic(Name="smconsole-alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    [rule] = rules_from_config([{"name": "prod", "when": "job-failed", "sns_topic": topic}])
+    change = ResourceChanged(
+        kind="training", name="bert-7", arn="", status="Failed", event_time=T0, reason=HOSTILE
+    )
+    message_id = publish_sns(_factory(aws), Alert(rule, change))
+    assert message_id
+    messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    body = json.loads(json.loads(messages[0]["Body"])["Message"])
+    assert body["message"] == "training job bert-7 failed"
+    assert body["rule"] == "prod"
+    assert "\x1b" not in body["reason"]  # the change's text was sanitised when made
+
+
+def test_no_topic_publishes_nothing_and_a_bad_topic_is_refused(aws: MotoServer) -> None:
+    [rule] = rules_from_config([{"when": "job-failed"}])
+    change = ResourceChanged(kind="training", name="x", arn="", status="Failed", event_time=T0)
+    assert publish_sns(_factory(aws), Alert(rule, change)) == ""
+    with pytest.raises(ConfigError, match="sns_topic"):
+        rules_from_config([{"when": "job-failed", "sns_topic": "arn:aws:sqs:x"}])
+    with pytest.raises(ConfigError, match="threshold"):
+        rules_from_config([{"when": "endpoint-5xx", "threshold": 3}])
+
+
+def _put(aws: MotoServer, endpoint: str, errors: float, invocations: float, when: datetime) -> None:
+    dims = [
+        {"Name": "EndpointName", "Value": endpoint},
+        {"Name": "VariantName", "Value": "AllTraffic"},
+    ]
+    aws.client("cloudwatch").put_metric_data(
+        Namespace="AWS/SageMaker",
+        MetricData=[
+            {
+                "MetricName": "Invocation5XXErrors",
+                "Dimensions": dims,
+                "Value": errors,
+                "Timestamp": when,
+            },
+            {
+                "MetricName": "Invocations",
+                "Dimensions": dims,
+                "Value": invocations,
+                "Timestamp": when,
+            },
+        ],
+    )
+
+
+def test_the_5xx_rate_alerts_once_per_incident(aws: MotoServer) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    _put(aws, "churn-ep", 12, 100, now - timedelta(minutes=1))
+    [rule] = rules_from_config([{"name": "5xx", "when": "endpoint-5xx", "threshold": 0.05}])
+    engine = AlertEngine([rule], min_interval=0)
+    rate = error_rate(_factory(aws), "churn-ep", ["AllTraffic"], now=now)
+    assert (rate.errors, rate.invocations) == (12, 100)
+    change = as_change(rate, rule.threshold, now)
+    assert change.status == HIGH
+    [alert] = engine.evaluate(change)
+    assert alert.message() == "endpoint churn-ep answers 5xx above 5%"
+    assert engine.evaluate(as_change(rate, rule.threshold, now)) == []  # the same incident
+    # Recovered (no errors in the window), then high again: a new incident.
+    quiet = error_rate(_factory(aws), "churn-ep", ["AllTraffic"], now=now + timedelta(minutes=30))
+    assert as_change(quiet, rule.threshold).status == OK
+    assert engine.evaluate(as_change(quiet, rule.threshold)) == []
+    assert len(engine.evaluate(change)) == 1
+
+
+def test_check_endpoints_finds_endpoints_from_cloudwatch_alone(aws: MotoServer) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    _put(aws, "fraud-ep", 30, 100, now - timedelta(minutes=1))
+    _put(aws, "calm-ep", 0, 100, now - timedelta(minutes=1))
+    engine = AlertEngine(rules_from_config([{"when": "endpoint-5xx", "match": "*-ep"}]))
+    fired = check_endpoints(_factory(aws), engine, now=now)
+    assert [a.change.name for a in fired] == ["fraud-ep"]
+    assert check_endpoints(_factory(aws), engine, now=now) == []  # once per incident

@@ -1,0 +1,176 @@
+"""Push, not poll, in the console (issue 18): a real EventBridge rule routes SageMaker
+events to a real SQS queue on the moto server; the app's events runner refreshes the
+changed job's row with one describe, the header says how the push channel is, the
+pollers slow to the safety net while events flow and resume when they stop."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from console.services.jobs import JobsService
+from screens.kit.events_link import EventsLink
+from screens.kit.header import ContextBar
+from screens.kit.notifications import NotificationsScreen
+from tests.support.events import EventsStack, job_detail, sagemaker_event
+from tests.support.moto_server import MotoServer
+from tests.tui.conftest import (
+    create_training_job,
+    jobs_table,
+    jobs_view,
+    make_app,
+    set_training_state,
+    static_text,
+    wait_for_rows,
+    wait_until,
+)
+
+T0 = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _short_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Receives wait 1 s instead of 20 s: a stopped runner ends quickly, tests react fast.
+    monkeypatch.setattr(EventsLink, "WAIT_SECONDS", 1)
+
+
+@pytest.fixture
+def describes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The training jobs described (the one describe per pushed change)."""
+    seen: list[str] = []
+    original = JobsService.describe_training_job
+
+    def counting(self: JobsService, name: str) -> Any:
+        seen.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(JobsService, "describe_training_job", counting)
+    return seen
+
+
+def _status(app: Any, name: str) -> str:
+    item = jobs_table(app).items.get(f"training:{name}")
+    return item.status if item is not None else ""
+
+
+def _header(app: Any) -> str:
+    return app.main_screen.query_one(ContextBar).text
+
+
+async def test_an_event_through_a_real_rule_changes_the_row(
+    aws: MotoServer, sm: Any, describes: list[str]
+) -> None:
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "push-1")
+    app = make_app(events_queue_url=stack.queue_url)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        assert _status(app, "push-1") == "Completed"
+        poller = jobs_view(app).poller
+        assert poller.pushed
+        # The job failed on the account; the console learns it from the event alone.
+        set_training_state("push-1", "Failed", failure_reason="AlgorithmError: OOM")
+        polls = poller.schedule.polls_started
+        stack.put(*job_detail("training", "push-1", "Failed", T0), when=T0)
+        await wait_until(pilot, lambda: _status(app, "push-1") == "Failed", what="row Failed")
+        assert describes.count("push-1") == 1
+        assert poller.schedule.polls_started == polls  # no listing: one describe
+        await wait_until(pilot, lambda: "events: live" in _header(app), what="header live")
+        # While events flow the jobs listing waits for the safety net (minutes).
+        poller.refresh_now()
+        await wait_until(pilot, lambda: poller.schedule.polls_started > polls, what="a poll")
+        await wait_until(pilot, lambda: not poller.schedule.running, what="poll done")
+        assert (poller.schedule.seconds_until_due() or 0) > 60
+        assert stack.depth() == 0  # applied, then deleted
+
+
+async def test_duplicates_and_older_events_change_nothing_twice(
+    aws: MotoServer, sm: Any, describes: list[str]
+) -> None:
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "push-2")
+    app = make_app(events_queue_url=stack.queue_url)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        set_training_state("push-2", "Failed")
+        detail_type, detail = job_detail("training", "push-2", "Failed", T0)
+        body = json.dumps(sagemaker_event(detail_type, detail, when=T0, event_id="dup-1"))
+        stack.send_raw(body)
+        await wait_until(pilot, lambda: _status(app, "push-2") == "Failed", what="row Failed")
+        assert describes == ["push-2"]
+        # The same event delivered again, and an older one (InProgress a minute before).
+        stack.send_raw(body)
+        older = T0 - timedelta(minutes=1)
+        detail_type, detail = job_detail("training", "push-2", "InProgress", older)
+        stack.send_raw(json.dumps(sagemaker_event(detail_type, detail, when=older, event_id="o")))
+        await wait_until(pilot, lambda: stack.depth() == 0, what="queue drained")
+        await pilot.pause(0.3)
+        assert describes == ["push-2"]  # neither was applied
+        assert _status(app, "push-2") == "Failed"
+
+
+async def test_a_deleted_queue_shows_in_the_header_and_polling_resumes(
+    aws: MotoServer, sm: Any
+) -> None:
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "push-3")
+    app = make_app(events_queue_url=stack.queue_url)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        stack.put(*job_detail("training", "push-3", "Completed", T0), when=T0)
+        await wait_until(pilot, lambda: "events: live" in _header(app), what="header live")
+        poller = jobs_view(app).poller
+        await wait_until(pilot, lambda: not poller.schedule.running, what="poll done")
+        poller.refresh_now()  # a poll while events flow: the next one minutes away
+        await wait_until(
+            pilot, lambda: (poller.schedule.seconds_until_due() or 0) > 60, what="safety net"
+        )
+        polls = poller.schedule.polls_started
+        stack.sqs.delete_queue(QueueUrl=stack.queue_url)
+        await wait_until(
+            pilot, lambda: "queue missing — polling" in _header(app), what="banner", timeout=30
+        )
+        # Back to polling: a poll at once, then the normal interval.
+        await wait_until(pilot, lambda: poller.schedule.polls_started > polls, what="poll")
+        await wait_until(pilot, lambda: not poller.schedule.running, what="poll done")
+        assert (poller.schedule.seconds_until_due() or 0) <= 15
+
+
+async def test_no_queue_no_events_label(aws: MotoServer, sm: Any) -> None:
+    create_training_job(sm, "push-4")
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        await pilot.pause(1.2)
+        assert "events" not in _header(app)
+        assert app.events.runner is None
+
+
+async def test_an_alert_fires_once_per_incident_and_bang_lists_it(aws: MotoServer, sm: Any) -> None:
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "train-prod-1")
+    app = make_app(
+        events_queue_url=stack.queue_url,
+        alerts=[{"name": "prod-failed", "when": "job-failed", "match": "train-prod-*"}],
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        set_training_state("train-prod-1", "Failed")
+        stack.put(*job_detail("training", "train-prod-1", "Failed", T0), when=T0)
+        # The same incident told again (a second event, one second later).
+        later = T0 + timedelta(seconds=1)
+        stack.put(*job_detail("training", "train-prod-1", "Failed", later), when=later)
+        await wait_until(pilot, lambda: app.events.notifications, what="an alert")
+        await wait_until(pilot, lambda: stack.depth() == 0, what="queue drained")
+        await pilot.pause(0.3)
+        assert len(app.events.notifications) == 1
+        await pilot.press("exclamation_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, NotificationsScreen))
+        text = static_text(app.screen.query_one("#notifications-list"))
+        assert text.count("training job train-prod-1 failed") == 1
+        assert "prod-failed" in text
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NotificationsScreen))
