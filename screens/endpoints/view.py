@@ -30,6 +30,7 @@ from screens.endpoints.weights import WeightPlan, WeightsDialog
 from screens.kit.confirm import ConfirmDialog
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
+from screens.kit.lifecycle import being_removed
 from screens.kit.live_rows import follow_changes
 from screens.kit.messages import Listed
 from screens.kit.palette import PaletteCommand
@@ -104,6 +105,8 @@ class EndpointsView(TableView):
 
     def on_mount(self) -> None:
         self.feed = EndpointsFeed(console_host(self).context)
+        if being_removed(self):  # the app quits while hidden views mount: no table
+            return
         # Pushed changes (issue 18): one describe of the endpoint, its row replaced.
         follow_changes(self, ("endpoint",), endpoint_row, self.table, self.poller)
 

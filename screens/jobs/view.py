@@ -34,6 +34,7 @@ from screens.kit.host import console_host
 from screens.kit.job_sections import grid
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
+from screens.kit.lifecycle import being_removed
 from screens.kit.live_rows import follow_changes
 from screens.kit.messages import JobStopFinished, Listed
 from screens.kit.navigation import JobTarget
@@ -145,6 +146,8 @@ class JobsView(Vertical):
             self.poller.adopt(prefetched)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
+        if being_removed(self):  # the app quits while hidden views mount: no table
+            return
         # Pushed changes (issue 18): one describe of the job, its row replaced in place.
         follow_changes(self, JOB_KINDS, job_row, self.table, self.poller, applied=self._show_info)
 

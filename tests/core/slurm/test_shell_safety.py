@@ -113,6 +113,8 @@ PATHS: dict[str, Callable[[SlurmClient, str], Any]] = {
     "hold.job_id": lambda c, w: c.hold(w),
     "release.job_id": lambda c, w: c.release(w),
     "requeue.job_id": lambda c, w: c.requeue(w),
+    "suspend.job_id": lambda c, w: c.suspend(w),
+    "unsuspend.job_id": lambda c, w: c.unsuspend(w),
     "set_time_limit.job_id": lambda c, w: c.set_time_limit(w, "10"),
     "set_time_limit.limit": lambda c, w: c.set_time_limit("999999", w),
     "signal.job_id": lambda c, w: c.signal(w, "USR1"),
