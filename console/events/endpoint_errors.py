@@ -7,8 +7,8 @@ ratio across the endpoint's variants, from one GetMetricData call. The result be
 ``Errors5xxOk``) fed to the alert engine, so incidents open once and close when the rate
 falls back, like every other alert.
 
-A minimal query of its own: the production-view metrics service (console/aws/metrics*.py
-or console/services/metrics*.py) may absorb it later.
+The query itself is the production view's (console/services/cloudwatch.py): one place
+knows how GetMetricData is asked and read.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.events.records import ResourceChanged
+from console.services.cloudwatch import ENDPOINT_NAMESPACE as NAMESPACE
+from console.services.cloudwatch import read_batch, summary_queries, summed
 
-NAMESPACE = "AWS/SageMaker"
 HIGH = "Errors5xxHigh"
 OK = "Errors5xxOk"
 
@@ -36,31 +37,6 @@ class ErrorRate:
         return self.errors / self.invocations if self.invocations else None
 
 
-def _queries(endpoint: str, variants: Sequence[str], period: int) -> list[dict[str, Any]]:
-    queries = []
-    for index, variant in enumerate(variants):
-        for metric, prefix in (("Invocation5XXErrors", "e"), ("Invocations", "n")):
-            queries.append(
-                {
-                    "Id": f"{prefix}{index}",
-                    "MetricStat": {
-                        "Metric": {
-                            "Namespace": NAMESPACE,
-                            "MetricName": metric,
-                            "Dimensions": [
-                                {"Name": "EndpointName", "Value": endpoint},
-                                {"Name": "VariantName", "Value": variant},
-                            ],
-                        },
-                        "Period": period,
-                        "Stat": "Sum",
-                    },
-                    "ReturnData": True,
-                }
-            )
-    return queries
-
-
 def error_rate(
     factory: Any,
     endpoint: str,
@@ -69,24 +45,24 @@ def error_rate(
     minutes: int = 5,
     now: datetime | None = None,
 ) -> ErrorRate:
-    """5xx errors and invocations of ``endpoint`` over the last ``minutes`` (one call)."""
+    """5xx errors and invocations of ``endpoint`` over the last ``minutes`` (one call,
+    the production view's summary queries: console/services/cloudwatch.py)."""
     end = now or datetime.now(UTC)
     start = end - timedelta(minutes=minutes)
     if not variants:
         return ErrorRate(endpoint, 0.0, 0.0)
-    answer = factory.client("cloudwatch").get_metric_data(
-        MetricDataQueries=_queries(endpoint, variants, minutes * 60),
-        StartTime=start,
-        EndTime=end,
+    batch = read_batch(
+        factory.client("cloudwatch").get_metric_data,
+        summary_queries({endpoint: variants}),
+        start=start,
+        end=end,
+        period=minutes * 60,
     )
-    errors = invocations = 0.0
-    for result in answer.get("MetricDataResults") or []:
-        total = float(sum(v for v in result.get("Values") or [] if isinstance(v, int | float)))
-        if str(result.get("Id", "")).startswith("e"):
-            errors += total
-        else:
-            invocations += total
-    return ErrorRate(endpoint, errors, invocations)
+    return ErrorRate(
+        endpoint,
+        summed(batch, endpoint, variants, "Invocation5XXErrors"),
+        summed(batch, endpoint, variants, "Invocations"),
+    )
 
 
 def as_change(rate: ErrorRate, threshold: float, now: datetime | None = None) -> ResourceChanged:

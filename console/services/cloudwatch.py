@@ -206,6 +206,7 @@ class EndpointSummaryMetrics(Record):
     endpoint: str
     invocations: tuple[float, ...]
     error_rate_5xx: float
+    total: float = 0.0  # invocations in the window (0: no traffic, the rate means nothing)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,115 @@ def _host_label(job: str, host: str) -> str:
     return host[len(job) + 1 :] if host.startswith(f"{job}/") else host
 
 
+GetMetricData = Callable[..., Mapping[str, Any]]
+
+
+def read_batch(
+    get_metric_data: GetMetricData,
+    queries: Sequence[MetricQuery],
+    *,
+    start: datetime,
+    end: datetime,
+    period: int,
+    where: Callable[[], str] = lambda: "AWS",
+) -> MetricBatch:
+    """Every query in as few GetMetricData calls as the 500-per-call limit allows.
+
+    The one place that speaks GetMetricData: the service wraps it with its error
+    translation, the 5xx alert (console/events/endpoint_errors.py) passes a bare client's
+    method. Pages (``NextToken``) of one chunk are followed and their points merged.
+    """
+    if period < 60 or period % 60:
+        raise ValidationError(f"period {period} s is not a multiple of 60 s")
+    by_id = {f"q{i}": q for i, q in enumerate(queries)}
+    points: dict[str, list[SeriesPoint]] = {i: [] for i in by_id}
+    statuses: dict[str, str] = {}
+    messages: list[str] = []
+    calls = 0
+    ids = list(by_id)
+    for chunk_start in range(0, len(ids), MAX_QUERIES_PER_CALL):
+        chunk = ids[chunk_start : chunk_start + MAX_QUERIES_PER_CALL]
+        request: dict[str, Any] = {
+            "MetricDataQueries": [by_id[i].to_api(i, period) for i in chunk],
+            "StartTime": start,
+            "EndTime": end,
+            "ScanBy": "TimestampAscending",
+        }
+        while True:
+            answer = get_metric_data(**request)
+            calls += 1
+            _read_page(answer, points, statuses, messages, where)
+            token = answer.get("NextToken")
+            if not token:
+                break
+            request["NextToken"] = token
+    series = {
+        by_id[i].key: MetricSeries(
+            key=by_id[i].key,
+            namespace=by_id[i].namespace,
+            metric=by_id[i].metric,
+            stat=by_id[i].stat,
+            points=tuple(sorted(points[i], key=lambda p: p.time)),
+            status=statuses.get(i, "Complete"),
+        )
+        for i in ids
+    }
+    return MetricBatch(series, start, end, period, calls, tuple(messages))
+
+
+def _read_page(
+    answer: Mapping[str, Any],
+    points: dict[str, list[SeriesPoint]],
+    statuses: dict[str, str],
+    messages: list[str],
+    where: Callable[[], str],
+) -> None:
+    results = answer.get("MetricDataResults")
+    if not isinstance(results, list):
+        raise UnreadableAnswerError("cloudwatch", where(), "no MetricDataResults")
+    for result in results:
+        if not isinstance(result, dict) or result.get("Id") not in points:
+            continue
+        query_id = str(result["Id"])
+        stamps = result.get("Timestamps") or []
+        values = result.get("Values") or []
+        for stamp, value in zip(stamps, values, strict=False):
+            moment = as_datetime(stamp)
+            if moment is None or not isinstance(value, int | float) or math.isnan(value):
+                continue
+            points[query_id].append(SeriesPoint(moment, float(value)))
+        statuses[query_id] = str(result.get("StatusCode") or "Complete")
+    for message in answer.get("Messages") or []:
+        if isinstance(message, dict):
+            messages.append(f"{message.get('Code', '')}: {message.get('Value', '')}")
+
+
+def summary_queries(endpoints: Mapping[str, Sequence[str]]) -> list[MetricQuery]:
+    """Invocations and 5xx errors (sums) of every variant of every endpoint, keyed
+    ``(endpoint, variant, metric)``: the Endpoints table and the 5xx alert."""
+    return [
+        MetricQuery(
+            ENDPOINT_NAMESPACE,
+            metric,
+            (("EndpointName", name), ("VariantName", variant)),
+            stat,
+            (name, variant, metric),
+        )
+        for name, variants in endpoints.items()
+        for variant in variants
+        for metric, stat in SUMMARY_METRICS
+    ]
+
+
+def summed(batch: MetricBatch, endpoint: str, variants: Iterable[str], metric: str) -> float:
+    """A summary metric's total over the batch's window, all ``variants`` together."""
+    return sum(
+        series.total()
+        for variant in variants
+        if (series := batch.get(endpoint, variant, metric)) is not None
+    )
+
+
 @dataclass
 class _Cached:
     at: float
@@ -274,76 +384,19 @@ class CloudWatchMetricsService(Service):
         end: datetime,
         period: int,
     ) -> MetricBatch:
-        """Every query in as few GetMetricData calls as the 500-per-call limit allows.
-
-        Pages (``NextToken``) of one chunk are followed and their points merged.
-        """
-        if period < 60 or period % 60:
-            raise ValidationError(f"period {period} s is not a multiple of 60 s")
-        by_id = {f"q{i}": q for i, q in enumerate(queries)}
-        points: dict[str, list[SeriesPoint]] = {i: [] for i in by_id}
-        statuses: dict[str, str] = {}
-        messages: list[str] = []
-        calls = 0
-        ids = list(by_id)
-        for chunk_start in range(0, len(ids), MAX_QUERIES_PER_CALL):
-            chunk = ids[chunk_start : chunk_start + MAX_QUERIES_PER_CALL]
-            request: dict[str, Any] = {
-                "MetricDataQueries": [by_id[i].to_api(i, period) for i in chunk],
-                "StartTime": start,
-                "EndTime": end,
-                "ScanBy": "TimestampAscending",
-            }
-            while True:
-                answer = self.call(self.client.get_metric_data, **request)
-                calls += 1
-                self._read_page(answer, points, statuses, messages)
-                token = answer.get("NextToken")
-                if not token:
-                    break
-                request["NextToken"] = token
+        """Every query in as few GetMetricData calls as the 500-per-call limit allows
+        (see :func:`read_batch`), errors translated, calls counted."""
+        batch = read_batch(
+            lambda **request: self.call(self.client.get_metric_data, **request),
+            queries,
+            start=start,
+            end=end,
+            period=period,
+            where=lambda: self.sessions.context.endpoint_url or "AWS",
+        )
         with self._lock:
-            self.calls += calls
-        series = {
-            by_id[i].key: MetricSeries(
-                key=by_id[i].key,
-                namespace=by_id[i].namespace,
-                metric=by_id[i].metric,
-                stat=by_id[i].stat,
-                points=tuple(sorted(points[i], key=lambda p: p.time)),
-                status=statuses.get(i, "Complete"),
-            )
-            for i in ids
-        }
-        return MetricBatch(series, start, end, period, calls, tuple(messages))
-
-    def _read_page(
-        self,
-        answer: Mapping[str, Any],
-        points: dict[str, list[SeriesPoint]],
-        statuses: dict[str, str],
-        messages: list[str],
-    ) -> None:
-        results = answer.get("MetricDataResults")
-        if not isinstance(results, list):
-            raise UnreadableAnswerError(
-                "cloudwatch", self.sessions.context.endpoint_url or "AWS", "no MetricDataResults"
-            )
-        for result in results:
-            if not isinstance(result, dict) or result.get("Id") not in points:
-                continue
-            query_id = str(result["Id"])
-            stamps = result.get("Timestamps") or []
-            values = result.get("Values") or []
-            for stamp, value in zip(stamps, values, strict=False):
-                moment = as_datetime(stamp)
-                if moment is None or not isinstance(value, int | float) or math.isnan(value):
-                    continue
-                points[query_id].append(SeriesPoint(moment, float(value)))
-            statuses[query_id] = str(result.get("StatusCode") or "Complete")
-        for message in answer.get("Messages") or []:
-            if isinstance(message, dict):
-                messages.append(f"{message.get('Code', '')}: {message.get('Value', '')}")
+            self.calls += batch.calls
+        return batch
 
     # --- endpoints --------------------------------------------------------------------
     @staticmethod
@@ -422,38 +475,26 @@ class CloudWatchMetricsService(Service):
         """The Endpoints table: for every endpoint (name -> variants) invocations per
         5 minutes and the 5xx rate, in one call for up to 250 variants."""
         end = now or datetime.now(UTC)
-        queries = [
-            MetricQuery(
-                ENDPOINT_NAMESPACE,
-                metric,
-                (("EndpointName", name), ("VariantName", variant)),
-                stat,
-                (name, variant, metric),
-            )
-            for name, variants in endpoints.items()
-            for variant in variants
-            for metric, stat in SUMMARY_METRICS
-        ]
+        queries = summary_queries(endpoints)
         period = 300
         batch = self.fetch(queries, start=end - since, end=end, period=period)
         buckets = int(since.total_seconds() // period)
         summary: dict[str, EndpointSummaryMetrics] = {}
         for name, variants in endpoints.items():
             counts = [0.0] * buckets
-            invocations = errors = 0.0
             for variant in variants:
                 inv = batch.get(name, variant, "Invocations")
-                err = batch.get(name, variant, "Invocation5XXErrors")
                 for point in inv.points if inv else ():
                     index = int((point.time - batch.start).total_seconds() // period)
                     if 0 <= index < buckets:
                         counts[index] += point.value
-                invocations += inv.total() if inv else 0.0
-                errors += err.total() if err else 0.0
+            invocations = summed(batch, name, variants, "Invocations")
+            errors = summed(batch, name, variants, "Invocation5XXErrors")
             summary[name] = EndpointSummaryMetrics(
                 endpoint=name,
                 invocations=tuple(counts),
                 error_rate_5xx=errors / invocations if invocations else 0.0,
+                total=invocations,
             )
         return summary
 
