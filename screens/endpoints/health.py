@@ -7,12 +7,12 @@ empty while the endpoint itself is fine). One batched GetMetricData for every va
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
+from screens.endpoints.render import sparkline
 from screens.kit.job_sections import columns_table, section
 
 if TYPE_CHECKING:
@@ -20,21 +20,9 @@ if TYPE_CHECKING:
     from console.services.cloudwatch import MetricBatch
     from console.services.endpoint_kinds import EndpointKind
 
-BARS = "▁▂▃▄▅▆▇█"
 WINDOW = timedelta(hours=1)
 
 Health = tuple["MetricBatch", "EndpointKind | None", tuple[str, ...]]
-
-
-def sparkline(values: Sequence[float], width: int = 20) -> str:
-    """The last ``width`` values as block characters (empty: a dash)."""
-    tail = list(values)[-width:]
-    if not tail:
-        return "-"
-    top = max(tail)
-    if top <= 0:
-        return BARS[0] * len(tail)
-    return "".join(BARS[min(len(BARS) - 1, int(v / top * (len(BARS) - 1)))] for v in tail)
 
 
 def read_health(context: ConsoleContext, name: str, variants: tuple[str, ...]) -> Health:

@@ -21,6 +21,36 @@ if TYPE_CHECKING:
 
 BAR_WIDTH = 20
 ARROW = "→"
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], width: int = 20) -> str:
+    """The last ``width`` values as block characters (empty: a dash)."""
+    tail = list(values)[-width:]
+    if not tail:
+        return "-"
+    top = max(tail)
+    if top <= 0:
+        return BARS[0] * len(tail)
+    return "".join(BARS[min(len(BARS) - 1, int(v / top * (len(BARS) - 1)))] for v in tail)
+
+
+def merged(values: Sequence[float], factor: int) -> list[float]:
+    """Sums of ``factor`` neighbours (12 five-minute buckets -> 6 ten-minute ones), so a
+    narrow cell still covers the whole window."""
+    if factor <= 1:
+        return list(values)
+    return [sum(values[i : i + factor]) for i in range(0, len(values), factor)]
+
+
+def rate_text(rate: float, calls: float) -> str:
+    """A 5xx rate for a narrow cell: ``-`` without traffic, ``0%``, ``0.4%``, ``12%``."""
+    if not calls:
+        return MISSING
+    percent_ = rate * 100
+    if percent_ == 0 or percent_ >= 10:
+        return f"{percent_:.0f}%"
+    return f"{percent_:.1f}%"
 
 
 def percent(share: float) -> str:

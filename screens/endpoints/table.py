@@ -2,6 +2,9 @@
 
 Rows are described endpoints (see :mod:`console.services.endpoints_feed`), so the split and the
 instance counts are in the table itself: an A/B test in progress reads ``50/50→90/10``.
+Beside them the last hour from CloudWatch (issue 16): invocations as a sparkline (12
+five-minute bars; 6 ten-minute ones on narrow screens) and the 5xx rate, which come with
+the feed's snapshot and are kept by :meth:`EndpointsTable.set_metrics`.
 """
 
 from __future__ import annotations
@@ -12,20 +15,31 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from screens.endpoints.render import instances_summary, split_summary, total_instances
-from screens.kit.formatting import format_time
+from screens.endpoints.render import (
+    instances_summary,
+    merged,
+    rate_text,
+    sparkline,
+    split_summary,
+    total_instances,
+)
+from screens.kit.formatting import MISSING, format_time
 from screens.kit.keyed_table import KeyedTable, TableColumn, epoch
 
 if TYPE_CHECKING:
+    from console.services.cloudwatch import EndpointSummaryMetrics
     from console.services.endpoints import Endpoint
 
-# Narrow screens drop Modified and show the split as bare percentages.
+# Narrow screens drop Created and Modified, show the split as bare percentages and the
+# hour as six bars: the name keeps room at 80 columns.
 COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("name", "Name", flex=True),
     TableColumn("status", "Status", compact_width=11),
     TableColumn("variants", "Traffic split", compact_width=13),
     TableColumn("instances", "Inst", compact_width=5, descending_first=True),
-    TableColumn("created", "Created", compact_width=11, descending_first=True),
+    TableColumn("calls", "Calls 1h", compact_width=8, descending_first=True),
+    TableColumn("errors", "5xx", compact_width=5, descending_first=True),
+    TableColumn("created", "Created", hide_when_compact=True, descending_first=True),
     TableColumn("modified", "Modified", hide_when_compact=True, descending_first=True),
 )
 
@@ -40,6 +54,35 @@ class EndpointsTable(KeyedTable["Endpoint"]):
     DEFAULT_SORT = "created"
     COMPACT_WIDTH = 110
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metrics: Mapping[str, EndpointSummaryMetrics] = {}
+
+    def set_metrics(self, metrics: Mapping[str, EndpointSummaryMetrics]) -> None:
+        """New numbers for some rows: those rows drawn and sorted again, nothing else."""
+        changed = [
+            name
+            for name in set(metrics) | set(self.metrics)
+            if metrics.get(name) != self.metrics.get(name)
+        ]
+        self.metrics = metrics
+        for name in changed:
+            self._forget(name)
+        if changed:
+            if self.ordering.column in ("calls", "errors"):
+                self._resort()
+            self.redraw_rows(changed)
+
+    def _calls(self, name: str) -> str:
+        figures = self.metrics.get(name)
+        if figures is None:
+            return MISSING
+        return sparkline(merged(figures.invocations, 2) if self.compact else figures.invocations)
+
+    def _errors(self, name: str) -> str:
+        figures = self.metrics.get(name)
+        return MISSING if figures is None else rate_text(figures.error_rate_5xx, figures.total)
+
     def key_of(self, item: Endpoint) -> str:
         return item.name
 
@@ -49,6 +92,8 @@ class EndpointsTable(KeyedTable["Endpoint"]):
             "status": item.status,
             "variants": split_summary(item, compact=self.compact),
             "instances": instances_summary(item),
+            "calls": self._calls(item.name),
+            "errors": self._errors(item.name),
             "created": format_time(item.created, compact=self.compact),
             "modified": format_time(item.modified, compact=self.compact),
         }
@@ -72,4 +117,10 @@ class EndpointsTable(KeyedTable["Endpoint"]):
             return (len(item.variants), item.name)
         if column == "instances":
             return (total_instances(item), item.name)
+        if column in ("calls", "errors"):
+            figures = self.metrics.get(item.name)
+            if figures is None:
+                return (-1.0, item.name)
+            value = figures.total if column == "calls" else figures.error_rate_5xx
+            return (value, item.name)
         return (item.name.lower(),)

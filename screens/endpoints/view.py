@@ -124,7 +124,10 @@ class EndpointsView(TableView):
         if message.generation != console_host(self).generation:
             return
         self.snapshot = message.snapshot
+        self.table.set_metrics(message.snapshot.metrics)
         self.table.sync(message.snapshot.items)
+        if self.feed is not None:
+            self.feed.show(self.table.shown_keys())
         self.show_info()
         self.show_preview()
 
@@ -145,7 +148,10 @@ class EndpointsView(TableView):
         snapshot = self.snapshot
         if snapshot is None:
             return []
-        return [f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]
+        extra = [f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]
+        if snapshot.metrics_error:
+            extra.append(f"metrics: {snapshot.metrics_error}")
+        return extra
 
     # --- presentation --------------------------------------------------------------------
     def on_resize(self) -> None:

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Static
 
 from screens.endpoints.detail import EndpointDetailScreen
-from screens.endpoints.health import BARS, sparkline
+from screens.endpoints.render import BARS, sparkline
 from tests.tui.conftest import make_app, static_text, wait_until
 from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, open_tab
 

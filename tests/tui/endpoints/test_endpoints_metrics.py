@@ -1,0 +1,75 @@
+"""The Endpoints table's last hour (issue 16) against moto: a sparkline and the 5xx rate
+per endpoint, from ONE GetMetricData per refresh for the endpoints on screen, read again
+at most once a minute (counted with a botocore hook on the client the feed uses)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from console.services.endpoints_feed import METRICS_EVERY, EndpointsFeed
+from screens.endpoints.view import EndpointsView
+from tests.tui.conftest import make_app, wait_until
+from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, open_tab
+
+
+def put_invocations(aws: Any, endpoint: str, variant: str, calls: float, errors: float) -> None:
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    dims = [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]
+    aws.client("cloudwatch").put_metric_data(
+        Namespace="AWS/SageMaker",
+        MetricData=[
+            {"MetricName": metric, "Dimensions": dims, "Timestamp": now - timedelta(minutes=m)}
+            | {"Value": value}
+            for m in (2, 12, 22)
+            for metric, value in (("Invocations", calls * m), ("Invocation5XXErrors", errors))
+        ],
+    )
+
+
+def count_metric_reads(app: Any) -> list[str]:
+    """Every GetMetricData the app's CloudWatch client sends, by its wire call."""
+    seen: list[str] = []
+    client = app.context.sessions.client("cloudwatch")
+    client.meta.events.register(
+        "before-call.cloudwatch.GetMetricData", lambda **_: seen.append("GetMetricData")
+    )
+    return seen
+
+
+async def test_one_refresh_is_one_metrics_call_and_a_minute_of_cache(sm: Any, aws: Any) -> None:
+    make_ab_endpoint(sm, "fraud")
+    make_ab_endpoint(sm, "churn")
+    put_invocations(aws, "fraud", "green", 10.0, 3.0)
+    put_invocations(aws, "churn", "blue", 5.0, 0.0)
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        reads = count_metric_reads(app)
+        table = await open_tab(pilot, app, count=2)
+        await wait_until(pilot, lambda: len(table.metrics) == 2, what="metrics of both")
+        assert reads == ["GetMetricData"]  # both endpoints, four variants: one call
+        fraud, churn = table.metrics["fraud"], table.metrics["churn"]
+        assert fraud.total == 10.0 * (2 + 12 + 22)
+        assert round(fraud.error_rate_5xx, 4) == round(9.0 / 360.0, 4)
+        assert churn.error_rate_5xx == 0.0
+        cells = {key: table.cell_values(table.items[key], datetime.now(UTC)) for key in table.items}
+        assert cells["fraud"]["errors"] == "2.5%" and cells["churn"]["errors"] == "0%"
+        assert set(cells["fraud"]["calls"]) <= set("▁▂▃▄▅▆▇█")
+
+        # A refresh within the minute reads no metrics again ...
+        view = app.main_screen.query_one(EndpointsView)
+        polls = view.poller.schedule.polls_started
+        await pilot.press("r")
+        await wait_until(pilot, lambda: view.poller.schedule.polls_started > polls, what="poll")
+        await wait_until(pilot, lambda: not view.poller.schedule.running, what="poll done")
+        assert reads == ["GetMetricData"]
+        # ... and one a minute later, again a single call.
+        feed = view.feed
+        assert isinstance(feed, EndpointsFeed)
+        later = feed.clock() + METRICS_EVERY + 1
+        feed.clock = lambda: later
+        polls = view.poller.schedule.polls_started
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(reads) == 2, what="second read")
+        await wait_until(pilot, lambda: not view.poller.schedule.running, what="poll done")
+        assert reads == ["GetMetricData", "GetMetricData"]
