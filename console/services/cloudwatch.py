@@ -348,6 +348,72 @@ def summary_queries(endpoints: Mapping[str, Sequence[str]]) -> list[MetricQuery]
     ]
 
 
+# What each endpoint kind adds to the detail's charts (issue 16): the serverless cold
+# start (ModelSetupTime, and how often it happened), the async queue
+# (ApproximateBacklogSize, per endpoint), and each inference component's own traffic,
+# latency and utilisation.
+SERVERLESS_METRICS: tuple[tuple[str, str], ...] = (
+    ("ModelSetupTime", "Average"),
+    ("ModelSetupTime", "SampleCount"),
+)
+ASYNC_METRICS: tuple[tuple[str, str], ...] = (
+    ("ApproximateBacklogSize", "Average"),
+    ("HasBacklogWithoutCapacity", "Maximum"),
+)
+COMPONENT_METRICS: tuple[tuple[str, str, str], ...] = (
+    (ENDPOINT_NAMESPACE, "Invocations", "Sum"),
+    (ENDPOINT_NAMESPACE, "Invocation5XXErrors", "Sum"),
+    (ENDPOINT_NAMESPACE, "ModelLatency", "p99"),
+    ("/aws/sagemaker/InferenceComponents", "CPUUtilizationNormalized", "Average"),
+    ("/aws/sagemaker/InferenceComponents", "GPUUtilizationNormalized", "Average"),
+)
+
+
+def kind_queries(
+    endpoint: str,
+    *,
+    serverless: Iterable[str] = (),
+    asynchronous: bool = False,
+    components: Iterable[str] = (),
+) -> list[MetricQuery]:
+    """The metrics of an endpoint's kind, keyed ``("serverless", variant, metric,
+    stat)``, ``("async", metric, stat)`` and ``("component", name, metric, stat)``."""
+    queries = [
+        MetricQuery(
+            ENDPOINT_NAMESPACE,
+            metric,
+            (("EndpointName", endpoint), ("VariantName", variant)),
+            stat,
+            ("serverless", variant, metric, stat),
+        )
+        for variant in serverless
+        for metric, stat in SERVERLESS_METRICS
+    ]
+    if asynchronous:
+        queries += [
+            MetricQuery(
+                ENDPOINT_NAMESPACE,
+                metric,
+                (("EndpointName", endpoint),),
+                stat,
+                ("async", metric, stat),
+            )
+            for metric, stat in ASYNC_METRICS
+        ]
+    queries += [
+        MetricQuery(
+            namespace,
+            metric,
+            (("InferenceComponentName", component),),
+            stat,
+            ("component", component, metric, stat),
+        )
+        for component in components
+        for namespace, metric, stat in COMPONENT_METRICS
+    ]
+    return queries
+
+
 def summed(batch: MetricBatch, endpoint: str, variants: Iterable[str], metric: str) -> float:
     """A summary metric's total over the batch's window, all ``variants`` together."""
     return sum(
@@ -428,17 +494,19 @@ class CloudWatchMetricsService(Service):
         since: timedelta = timedelta(hours=3),
         live: bool = False,
         now: datetime | None = None,
+        extra: Sequence[MetricQuery] = (),
     ) -> MetricBatch:
         """The detail's charts for one endpoint: one call, reused for a minute unless
-        ``live``."""
-        cache_key = ("endpoint", endpoint, tuple(variants), since)
+        ``live``. ``extra``: the queries of the endpoint's kind (:func:`kind_queries`),
+        in the same call."""
+        cache_key = ("endpoint", endpoint, tuple(variants), since, tuple(q.key for q in extra))
         if not live:
             cached = self._cached(cache_key)
             if cached is not None:
                 return cached
         end = now or datetime.now(UTC)
         batch = self.fetch(
-            self.endpoint_queries(endpoint, variants),
+            [*self.endpoint_queries(endpoint, variants), *extra],
             start=end - since,
             end=end,
             period=period_for(since),

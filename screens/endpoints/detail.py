@@ -5,6 +5,11 @@ the table's copy) and follows it to its config and models for the "Serving" sect
 that second part is best effort (a model may be gone), the describe is what matters.
 ``i``, ``w`` and ``u`` open the invoke panel, the traffic dialog and the config picker
 for this endpoint, as on the table.
+
+Under them the metrics (screens/endpoints/health.py): ``[`` and ``]`` step the charts'
+range through 1h/3h/12h/1d/1w; while the screen is shown they are read again every
+minute (CloudWatch's cache rule), and ``L`` turns live mode on: every
+:data:`LIVE_SECONDS`, the cache bypassed.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
@@ -32,6 +37,10 @@ if TYPE_CHECKING:
     from console.context import ConsoleContext
     from console.services.endpoints import Endpoint, ServingModel
     from screens.endpoints.health import Health
+
+# Seconds between two reads of the charts: normal (the metrics cache's minute) and live.
+REFRESH_SECONDS = 60.0
+LIVE_SECONDS = 10.0
 
 
 class EndpointActions(Protocol):
@@ -112,6 +121,9 @@ class EndpointDetailScreen(Screen[None]):
         Binding("i", "invoke", "Invoke", id="endpoint_detail.invoke"),
         Binding("w", "weights", "Traffic", id="endpoint_detail.weights"),
         Binding("u", "update", "Config", id="endpoint_detail.update"),
+        Binding("left_square_bracket", "range(-1)", "Shorter", id="endpoint_detail.shorter"),
+        Binding("right_square_bracket", "range(1)", "Longer", id="endpoint_detail.longer"),
+        Binding("L", "live", "Live", id="endpoint_detail.live"),
     ]
 
     def __init__(self, name: str, actions: EndpointActions) -> None:
@@ -120,6 +132,13 @@ class EndpointDetailScreen(Screen[None]):
         self.actions = actions
         self.record: Endpoint | None = None
         self.error: SmError | None = None
+        self.range_index = 0  # into screens.endpoints.charts.RANGES
+        self.live = False
+        self.health: Health | None = None
+        # Each metrics read is numbered: an older read that answers late is dropped.
+        self._reads = 0
+        self._pending = False
+        self._since_read = 0.0
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"Endpoint {self.endpoint_name}"), id="detail-title")
@@ -130,6 +149,15 @@ class EndpointDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         focus_now(self.query_one("#detail-body"))
         self.action_reload()
+        self.set_interval(LIVE_SECONDS, self._tick, name="endpoint-metrics")
+
+    def _tick(self) -> None:
+        """Read the charts again while this screen is the one shown."""
+        self._since_read += LIVE_SECONDS
+        due = LIVE_SECONDS if self.live else REFRESH_SECONDS
+        shown = self.app.screen is self and self.record is not None
+        if shown and not self._pending and self._since_read >= due and self.record:
+            self._read_health(self.record)
 
     def action_reload(self) -> None:
         name = self.endpoint_name
@@ -155,32 +183,77 @@ class EndpointDetailScreen(Screen[None]):
         self.record, self.error = record, None
         palette = StatusPalette.from_variables(self.app.theme_variables)
         await body.mount_all(endpoint_sections(record, serving, serving_error, palette))
+        await body.mount(Vertical(id="endpoint-metrics"))
         self._read_health(record)
 
     def _read_health(self, record: Endpoint) -> None:
-        """The metrics section (screens/endpoints/health.py), after the describe."""
+        """The metrics part (screens/endpoints/health.py), after the describe."""
+        from screens.endpoints.charts import RANGES
         from screens.endpoints.health import read_health
 
+        self._reads += 1
+        self._pending, self._since_read, number = True, 0.0, self._reads
         name, variants = record.name, tuple(v.name for v in record.variants)
+        label, since = RANGES[self.range_index]
+        live = self.live
         run_for_context(
             self,
-            lambda context: read_health(context, name, variants),
-            done=self._health_read,
-            failed=self._health_failed,
+            lambda context: read_health(
+                context, name, variants, since=since, label=label, live=live
+            ),
+            done=lambda health: self._health_read(health, number),
+            failed=lambda error: self._health_failed(error, number),
             name="health",
         )
 
-    async def _health_read(self, health: Health) -> None:
+    async def _health_read(self, health: Health, number: int) -> None:
         from screens.endpoints.health import health_sections
 
-        await self.query_one("#detail-body", VerticalScroll).mount_all(
-            health_sections(self.endpoint_name, health)
+        if number != self._reads:
+            return
+        self._pending = False
+        self.health = health
+        await self._show_metrics(health_sections(self.endpoint_name, health))
+
+    async def _health_failed(self, error: SmError, number: int) -> None:
+        from screens.endpoints.charts import RANGES
+
+        if number != self._reads:
+            return
+        self._pending = False
+        label = RANGES[self.range_index][0]
+        await self._show_metrics(
+            section(f"Health (last {label})", f"not available: {error.one_line()}")
         )
 
-    async def _health_failed(self, error: SmError) -> None:
-        await self.query_one("#detail-body", VerticalScroll).mount_all(
-            section("Health (last hour)", f"not available: {error.one_line()}")
-        )
+    async def _show_metrics(self, widgets: list[Widget]) -> None:
+        """Replace the metrics part (a describe that failed since has none)."""
+        holders = self.query("#endpoint-metrics").results(Vertical)
+        holder = next(iter(holders), None)
+        if holder is None:
+            return
+        with self.app.batch_update():
+            await holder.remove_children()
+            await holder.mount_all(widgets)
+
+    def action_range(self, step: int) -> None:
+        """``[``/``]``: the charts' range one step shorter/longer (1h … 1w)."""
+        from screens.endpoints.charts import RANGES
+
+        index = max(0, min(len(RANGES) - 1, self.range_index + step))
+        if index == self.range_index:
+            notify(self, f"range is already {RANGES[index][0]}", timeout=2)
+            return
+        self.range_index = index
+        if (record := self._with_record()) is not None:
+            self._read_health(record)
+
+    def action_live(self) -> None:
+        """``L``: live charts (every few seconds, never cached) or back to once a minute."""
+        self.live = not self.live
+        notify(self, "live metrics on" if self.live else "live metrics off", timeout=2)
+        if self.live and (record := self._with_record()) is not None:
+            self._read_health(record)
 
     def _with_record(self) -> Endpoint | None:
         if self.record is None:

@@ -68,7 +68,7 @@ async def test_detail_shows_health_per_variant(
         def text() -> str:
             return "\n".join(static_text(s) for s in screen.query(Static).results(Static))
 
-        await wait_until(pilot, lambda: "Health (last hour)" in text(), what="health")
+        await wait_until(pilot, lambda: "Health (last 1h)" in text(), what="health")
         if percentiles:
             assert "9.09%" in text()  # green: 50 errors of 550 invocations
             assert "▁" in text() and "█" in text()
