@@ -10,6 +10,7 @@ Labels are plain ``Text`` (variant and component names are user data: never mark
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from textual.app import RenderResult
 from textual.geometry import Size
 from textual.widget import Widget
 
+from console.sanitize import clean
 from screens.endpoints.render import BARS
 
 # The range keys' steps: `[` shorter, `]` longer.
@@ -57,11 +59,20 @@ def slots(
     end: datetime,
     width: int,
     how: str = "sum",
+    period: int = 0,
 ) -> list[float | None]:
-    """``width`` slots between ``start`` and ``end``; None where no point fell."""
+    """``width`` slots between ``start`` and ``end``; None where no point fell.
+
+    With more slots than ``period``-long steps in the window, each step is drawn wide
+    (an hour of minutes on 130 columns is 60 bars, not 60 bars and 70 holes).
+    """
     span = (end - start).total_seconds()
     if width <= 0 or span <= 0:
         return []
+    steps = math.ceil(span / period) if period > 0 else width
+    if 0 < steps < width:
+        base = slots(points, start, end, steps, how)
+        return [base[i * steps // width] for i in range(width)]
     buckets: list[list[float]] = [[] for _ in range(width)]
     for moment, value in points:
         index = int((moment - start).total_seconds() / span * width)
@@ -122,9 +133,11 @@ class MetricChart(Widget):
         end: datetime,
         marks: Sequence[datetime] = (),
         *,
+        period: int = 0,
         classes: str = "",
     ) -> None:
         super().__init__(classes=classes)
+        self.period = period
         self.rows = tuple(rows)
         self.start, self.end = start, end
         self.marks = tuple(marks)
@@ -138,9 +151,10 @@ class MetricChart(Widget):
         if inside:
             out.append(pad + mark_line(inside, self.start, self.end, plot) + " shift")
         for row in self.rows:
-            values = slots(row.points, self.start, self.end, plot, row.how)
-            label = row.label[:LABEL_WIDTH].ljust(LABEL_WIDTH)
-            out.append(f"{label} {blocks(values)} {row.figure[:VALUE_WIDTH]}")
+            values = slots(row.points, self.start, self.end, plot, row.how, self.period)
+            # Labels hold variant and component names: inert, whatever reached the record.
+            label = clean(row.label)[:LABEL_WIDTH].ljust(LABEL_WIDTH)
+            out.append(f"{label} {blocks(values)} {clean(row.figure)[:VALUE_WIDTH]}")
         out.append(pad + axis_line(self.start, self.end, plot))
         return out
 

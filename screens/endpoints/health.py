@@ -227,7 +227,16 @@ def kind_section(health: Health) -> list[Widget]:
         )
     widgets = section("Kind", "\n".join(lines))
     if rows:
-        widgets.append(MetricChart(rows, batch.start, batch.end, health.shifts, classes="chart"))
+        widgets.append(
+            MetricChart(
+                rows,
+                batch.start,
+                batch.end,
+                health.shifts,
+                period=batch.period,
+                classes="section-body chart",
+            )
+        )
     return widgets
 
 
@@ -270,7 +279,7 @@ def health_sections(name: str, health: Health) -> list[Widget]:
         rows.append(
             [
                 variant,
-                sparkline(calls.values if calls else []),
+                sparkline(calls.values if calls else [], width=12),
                 f"{figures.error_rate_5xx:.2%}",
                 _ms(figures.latency_p50_ms),
                 _ms(figures.latency_p99_ms),
@@ -293,7 +302,8 @@ def health_sections(name: str, health: Health) -> list[Widget]:
                 batch.start,
                 batch.end,
                 health.shifts,
-                classes="chart",
+                period=batch.period,
+                classes="section-body chart",
             )
         )
     widgets += kind_section(health)

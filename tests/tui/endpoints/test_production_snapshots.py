@@ -62,3 +62,90 @@ def test_endpoints_table_with_the_last_hour(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+def fixed_health(name: str = "fraud-detector") -> Any:
+    """An hour of both variants: green's 5xx burst and latency bump after a shift at
+    11:40; CPU on both, GPU on green."""
+    from datetime import timedelta
+
+    from console.services.cloudwatch import MetricBatch, MetricSeries, SeriesPoint
+    from screens.endpoints.health import Health
+
+    start = NOW - timedelta(hours=1)
+    shift = NOW - timedelta(minutes=20)
+    series: dict[tuple[str, ...], MetricSeries] = {}
+
+    def add(variant: str, metric: str, stat: str, value: Any) -> None:
+        points = tuple(
+            SeriesPoint(start + timedelta(minutes=m), float(value(m, start + timedelta(minutes=m))))
+            for m in range(60)
+        )
+        key = (name, variant, metric, stat)
+        series[key] = MetricSeries(key, "AWS/SageMaker", metric, stat, points)
+
+    for variant, share in (("blue", 0.9), ("green", 0.1)):
+        after = variant == "green"
+        add(variant, "Invocations", "Sum", lambda m, t, s=share: 100 * s + (m % 12) * 3)
+        add(
+            variant,
+            "Invocation5XXErrors",
+            "Sum",
+            lambda m, t, a=after: 4.0 if a and t >= shift and m < 50 else 0.0,
+        )
+        add(variant, "Invocation4XXErrors", "Sum", lambda m, t: 1.0 if m % 17 == 0 else 0.0)
+        add(variant, "ModelLatency", "p50", lambda m, t: 20000 + (m % 5) * 1000)
+        add(
+            variant,
+            "ModelLatency",
+            "p99",
+            lambda m, t, a=after: 90000 if a and t >= shift else 40000 + (m % 7) * 2000,
+        )
+        add(variant, "CPUUtilization", "Average", lambda m, t: 30 + (m % 10) * 4)
+        if after:
+            add(variant, "GPUUtilization", "Average", lambda m, t: 55 + (m % 6) * 5)
+    batch = MetricBatch(series, start, NOW, 60, 1)
+    return Health(batch, None, ("blue", "green"), (shift,), None, "", "1h", False)
+
+
+@pytest.fixture
+def fixed_detail(with_metrics: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    import screens.endpoints.detail
+    import screens.endpoints.health
+
+    endpoint = fixed_endpoints()[0]
+    monkeypatch.setattr(
+        screens.endpoints.detail, "describe_endpoint", lambda context, name: (endpoint, (), None)
+    )
+    monkeypatch.setattr(
+        screens.endpoints.health, "read_health", lambda *args, **kwargs: fixed_health()
+    )
+    yield
+
+
+@SIZES
+def test_endpoint_detail_charts(
+    snap_compare: Any, fixed_detail: None, size: tuple[int, int]
+) -> None:
+    from screens.endpoints.charts import MetricChart
+    from screens.endpoints.detail import EndpointDetailScreen
+    from tests.tui.conftest import make_app, wait_until
+
+    app = make_app(theme="smconsole-dark")
+
+    async def ready(pilot: Any) -> None:
+        await settled(pilot, app)
+        app.action_show_tab("endpoints")
+        table = app.main_screen.query_one(EndpointsTable)
+        await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
+        await wait_until(pilot, lambda: len(app.screen.query(MetricChart)) == 2, what="charts")
+        if size[1] < 30:  # scroll the first variant's chart into view
+            body = app.screen.query_one("#detail-body")
+            await pilot.pause()
+            body.scroll_to_widget(app.screen.query(MetricChart).first(), animate=False, top=True)
+            await wait_until(pilot, lambda: body.scroll_y > 0, what="scrolled")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
