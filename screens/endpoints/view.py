@@ -22,6 +22,7 @@ from textual.widgets import Static
 from console.events.rows import endpoint_row
 from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from screens.endpoints.detail import EndpointDetailScreen
+from screens.endpoints.guard import GuardFactory, start_guard
 from screens.endpoints.invoke import InvokeScreen, PayloadHistory
 from screens.endpoints.render import split_summary, variants_table
 from screens.endpoints.table import EndpointsTable
@@ -83,6 +84,8 @@ class EndpointsView(TableView):
         self.feed: EndpointsFeed | None = None
         self.snapshot: EndpointsSnapshot | None = None
         self.history = PayloadHistory()
+        # How a traffic guard is built (tests give one that does not sleep a minute).
+        self.guard_factory: GuardFactory | None = None
 
     def compose(self) -> ComposeResult:
         yield EndpointsTable(id="endpoints-table")
@@ -183,7 +186,7 @@ class EndpointsView(TableView):
         )
         return False
 
-    def _changed(self, name: str) -> None:
+    def changed(self, name: str) -> None:
         """After a change: describe it again on the next poll, and in an open detail."""
         if self.feed is not None:
             self.feed.invalidate(name)
@@ -251,12 +254,15 @@ class EndpointsView(TableView):
 
     def _run_weights(self, name: str, plan: WeightPlan) -> None:
         context = console_host(self).context
+        before = self.table.items.get(name)
 
         def done(endpoint: Endpoint) -> None:
-            self._changed(name)
+            self.changed(name)
             notify(
                 self, split_summary(endpoint) + f" ({endpoint.status})", title=f"traffic of {name}"
             )
+            if plan.guard is not None and before is not None:
+                start_guard(self, before, plan, self.guard_factory)
 
         self.run_change(
             f"traffic of {name}",
@@ -297,7 +303,7 @@ class EndpointsView(TableView):
         context = console_host(self).context
 
         def done(_arn: Any) -> None:
-            self._changed(name)
+            self.changed(name)
             notify(self, f"{name} is moving to {config}", title="update requested")
 
         self.run_change(

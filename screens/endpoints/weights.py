@@ -5,6 +5,10 @@ change with the service's pure planner (``plan_variant_weights``: no AWS call), 
 preview shows exactly the split that would be requested and a bad value (negative,
 every variant at 0) is explained before anything is sent. ``enter`` or ``ctrl+s`` hands
 the plan back to the view, which asks for confirmation through the one confirm dialog.
+
+Above the preview each variant's last hour (5xx rate, p50/p99 latency), and an optional
+guard (issue 16): ``5xx<1%`` for 15 minutes puts the weights back by itself if a variant
+gaining traffic passes the rate (console/services/traffic_guard.py; the view runs it).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.errors import SmError, ValidationError
+from console.services.cloudwatch import GuardRule
 from screens.endpoints.render import plan_summary, plan_table
 from screens.kit.footer import ConsoleFooter
 from screens.kit.key_order import TextInput, focus_now
@@ -34,6 +39,9 @@ if TYPE_CHECKING:
 Planner = Callable[["Endpoint", Mapping[str, float], Mapping[str, int]], Sequence[Any]]
 
 
+GUARD_MINUTES = 15
+
+
 @dataclass(frozen=True)
 class WeightPlan:
     """What the operator asked for, checked, and how to say it in the confirm dialog."""
@@ -41,6 +49,24 @@ class WeightPlan:
     weights: dict[str, float]
     counts: dict[str, int] = field(default_factory=dict)
     summary: str = ""
+    guard: GuardRule | None = None
+    guard_minutes: int = GUARD_MINUTES
+
+
+def parse_guard(rule: str, minutes: str) -> tuple[GuardRule | None, int]:
+    """The guard fields: an empty rule is no guard; minutes 1-180 (as the CLI)."""
+    if not rule.strip():
+        return None, GUARD_MINUTES
+    parsed = GuardRule.parse(rule)
+    try:
+        value = int(minutes.strip() or GUARD_MINUTES)
+    except ValueError:
+        raise ValidationError(
+            f"guard minutes must be a whole number, got {minutes!r}", "e.g. 15"
+        ) from None
+    if not 1 <= value <= 180:
+        raise ValidationError(f"guard minutes must be 1-180, got {value}")
+    return parsed, value
 
 
 def parse_weight(variant: str, text: str) -> float:
@@ -115,6 +141,22 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
                         id=f"count-{index}",
                         classes="weights-input",
                     )
+            with Grid(id="weights-guard"):
+                yield Label("Guard (empty: none)", classes="weights-variant")
+                yield TextInput(
+                    "",
+                    placeholder="5xx<1%",
+                    compact=True,
+                    id="guard-rule",
+                    classes="weights-input",
+                )
+                yield TextInput(
+                    str(GUARD_MINUTES),
+                    type="integer",
+                    compact=True,
+                    id="guard-minutes",
+                    classes="weights-input",
+                )
             yield Static(id="weights-preview")
             # Each variant's last hour (issue 16), filled by a worker; empty if unavailable.
             yield Static(Content(""), id="weights-health")
@@ -148,9 +190,12 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
         )
 
     def _health_read(self, healths: Sequence[Any]) -> None:
+        def ms(value: float | None) -> str:
+            return "-" if value is None else f"{value:.0f} ms"
+
         lines = ["last hour:"] + [
-            f"  {h.variant}: 5xx {h.error_rate_5xx:.2%} of {h.invocations:,.0f}, p99 "
-            + ("-" if h.latency_p99_ms is None else f"{h.latency_p99_ms:.0f} ms")
+            f"  {h.variant}: 5xx {h.error_rate_5xx:.2%} of {h.invocations:,.0f}, "
+            f"p50 {ms(h.latency_p50_ms)}, p99 {ms(h.latency_p99_ms)}"
             for h in healths
         ]
         self.query_one("#weights-health", Static).update(Content("\n".join(lines)))
@@ -179,12 +224,21 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
         try:
             weights, counts = self._inputs()
             self._planner(endpoint, weights, counts)
+            guard, minutes = parse_guard(
+                self.query_one("#guard-rule", Input).value,
+                self.query_one("#guard-minutes", Input).value,
+            )
         except SmError as exc:
             self.plan = None
             self.error = exc.one_line()
         else:
             self.error = ""
-            self.plan = WeightPlan(weights, counts, plan_summary(endpoint, weights, counts))
+            summary = plan_summary(endpoint, weights, counts)
+            if guard is not None:
+                summary += (
+                    f"\nguard: roll back if {guard.describe()} is broken within {minutes} min"
+                )
+            self.plan = WeightPlan(weights, counts, summary, guard, minutes)
             preview.update(plan_table(endpoint, weights, counts))
         self.query_one("#weights-error", Static).update(Content(self.error))
         self.query_one("#apply", Button).disabled = self.plan is None
@@ -225,6 +279,8 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
         if not isinstance(focused, Input) or not focused.id or not self.endpoint.variants:
             return
         field_name, _, index = focused.id.partition("-")
+        if not index.isdigit():
+            return  # the guard's fields: not per variant
         target = (int(index) + step) % len(self.endpoint.variants)
         focus_now(self.query_one(f"#{field_name}-{target}", Input))
 
