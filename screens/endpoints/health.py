@@ -258,8 +258,13 @@ def scaling_section(health: Health) -> list[Widget]:
     for a in view.activities:
         when = a.started.astimezone().strftime("%m-%d %H:%M") if a.started else "-"
         lines.append(f"{when} {a.status}: {a.description}")
+        # Why it did not scale: what an operator opens this section for.
         if a.failed and a.message:
             lines.append(f"  why: {a.message}")
+        if a.failed and a.cause:
+            lines.append(f"  cause: {a.cause}")
+        if a.not_scaled:
+            lines.append(f"  not scaled: {', '.join(a.not_scaled)}")
     return section("Autoscaling", "\n".join(lines))
 
 
