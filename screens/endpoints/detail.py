@@ -36,7 +36,7 @@ from screens.kit.work import run_for_context
 if TYPE_CHECKING:
     from console.context import ConsoleContext
     from console.services.endpoints import Endpoint, ServingModel
-    from screens.endpoints.health import Health
+    from screens.endpoints.health import Health, Scaling
 
 # Seconds between two reads of the charts: normal (the metrics cache's minute) and live.
 REFRESH_SECONDS = 60.0
@@ -181,9 +181,10 @@ class EndpointDetailScreen(Screen[None]):
         body = self.query_one("#detail-body", VerticalScroll)
         await body.remove_children()
         self.record, self.error = record, None
+        self.health = None  # a reload reads the kind and the scaling again
         palette = StatusPalette.from_variables(self.app.theme_variables)
         await body.mount_all(endpoint_sections(record, serving, serving_error, palette))
-        await body.mount(Vertical(id="endpoint-metrics"))
+        await body.mount_all([Vertical(id="endpoint-metrics"), Vertical(id="endpoint-scaling")])
         self._read_health(record)
 
     def _read_health(self, record: Endpoint) -> None:
@@ -196,10 +197,12 @@ class EndpointDetailScreen(Screen[None]):
         name, variants = record.name, tuple(v.name for v in record.variants)
         label, since = RANGES[self.range_index]
         live = self.live
+        # The kind (one describe, the components) is read once per describe, not each minute.
+        known = {"kind": self.health.kind} if self.health is not None else {}
         run_for_context(
             self,
             lambda context: read_health(
-                context, name, variants, since=since, label=label, live=live
+                context, name, variants, since=since, label=label, live=live, **known
             ),
             done=lambda health: self._health_read(health, number),
             failed=lambda error: self._health_failed(error, number),
@@ -212,8 +215,28 @@ class EndpointDetailScreen(Screen[None]):
         if number != self._reads:
             return
         self._pending = False
+        first = self.health is None
         self.health = health
         await self._show_metrics(health_sections(self.endpoint_name, health))
+        if first and self.record is not None:
+            self._read_scaling(self.record, health)
+
+    def _read_scaling(self, record: Endpoint, health: Health) -> None:
+        from screens.endpoints.health import read_scaling
+
+        name, variants, kind = record.name, health.variants, health.kind
+        run_for_context(
+            self,
+            lambda context: read_scaling(context, name, variants, kind),
+            done=self._scaling_read,
+            failed=lambda error: self._scaling_read((None, error.one_line())),
+            name="scaling",
+        )
+
+    async def _scaling_read(self, scaling: Scaling) -> None:
+        from screens.endpoints.health import scaling_section
+
+        await self._show_metrics(scaling_section(scaling), "#endpoint-scaling")
 
     async def _health_failed(self, error: SmError, number: int) -> None:
         from screens.endpoints.charts import RANGES
@@ -226,9 +249,9 @@ class EndpointDetailScreen(Screen[None]):
             section(f"Health (last {label})", f"not available: {error.one_line()}")
         )
 
-    async def _show_metrics(self, widgets: list[Widget]) -> None:
+    async def _show_metrics(self, widgets: list[Widget], where: str = "#endpoint-metrics") -> None:
         """Replace the metrics part (a describe that failed since has none)."""
-        holders = self.query("#endpoint-metrics").results(Vertical)
+        holders = self.query(where).results(Vertical)
         holder = next(iter(holders), None)
         if holder is None:
             return

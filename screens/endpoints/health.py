@@ -5,7 +5,8 @@ inference component) and its autoscaling.
 
 Read by a worker after the describe (best effort: CloudWatch may be denied or empty while
 the endpoint itself is fine): the endpoint's kind, then ONE batched GetMetricData for
-every variant and the kind's metrics, the shifts from the audit log, the scaling.
+every variant and the kind's metrics, the shifts from the audit log; the charts are
+drawn then, and the autoscaling read by a second worker after them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.widget import Widget
 
@@ -41,8 +42,6 @@ class Health:
     kind: EndpointKind | None
     variants: tuple[str, ...]
     shifts: tuple[datetime, ...] = ()
-    scaling: ScalingView | None = None
-    scaling_error: str = ""
     label: str = "1h"
     live: bool = False
 
@@ -66,6 +65,9 @@ def shift_times(records: Iterable[AuditRecord], endpoint: str, since: datetime) 
     return sorted(found)
 
 
+_UNREAD: Any = object()
+
+
 def read_health(
     context: ConsoleContext,
     name: str,
@@ -74,15 +76,18 @@ def read_health(
     since: timedelta = WINDOW,
     label: str = "1h",
     live: bool = False,
+    kind: EndpointKind | None = _UNREAD,
 ) -> Health:
-    """Blocking (a worker calls this): kind, one metrics batch, shifts and scaling."""
+    """Blocking (a worker calls this): the kind (unless known from an earlier read), one
+    metrics batch with the kind's own metrics, the shifts from the audit log."""
     from console.errors import SmError
     from console.services.cloudwatch import kind_queries
 
-    try:
-        kind: EndpointKind | None = context.endpoint_kinds.kind(name)
-    except SmError:
-        kind = None
+    if kind is _UNREAD:
+        try:
+            kind = context.endpoint_kinds.kind(name)
+        except SmError:
+            kind = None
     extra = (
         kind_queries(
             name,
@@ -98,13 +103,23 @@ def read_health(
         shifts = tuple(shift_times(context.audit.records(), name, batch.start))
     except OSError:
         shifts = ()
-    scaling, scaling_error = None, ""
+    return Health(batch, kind, variants, shifts, label=label, live=live)
+
+
+Scaling = tuple["ScalingView | None", str]
+
+
+def read_scaling(
+    context: ConsoleContext, name: str, variants: tuple[str, ...], kind: EndpointKind | None
+) -> Scaling:
+    """Blocking: the endpoint's autoscaling (after the charts: they come first)."""
+    from console.errors import SmError
+
     try:
         components = [c.name for c in kind.components] if kind is not None else []
-        scaling = context.autoscaling.scaling(name, variants, components, activities=5)
+        return context.autoscaling.scaling(name, variants, components, activities=5), ""
     except SmError as exc:
-        scaling_error = exc.one_line()
-    return Health(batch, kind, variants, shifts, scaling, scaling_error, label, live)
+        return None, exc.one_line()
 
 
 def _pct(value: float | None) -> str:
@@ -240,12 +255,12 @@ def kind_section(health: Health) -> list[Widget]:
     return widgets
 
 
-def scaling_section(health: Health) -> list[Widget]:
+def scaling_section(scaling: Scaling) -> list[Widget]:
     """Targets (min/max, suspended), policies, the newest activities and why."""
-    view = health.scaling
+    view, error = scaling
     if view is None:
-        if health.scaling_error:
-            return section("Autoscaling", f"not available: {health.scaling_error}")
+        if error:
+            return section("Autoscaling", f"not available: {error}")
         return []
     if not view.targets:
         return section("Autoscaling", "no scalable target: the instance counts are fixed")
@@ -312,5 +327,4 @@ def health_sections(name: str, health: Health) -> list[Widget]:
             )
         )
     widgets += kind_section(health)
-    widgets += scaling_section(health)
     return widgets

@@ -105,7 +105,7 @@ def fixed_health(name: str = "fraud-detector") -> Any:
         if after:
             add(variant, "GPUUtilization", "Average", lambda m, t: 55 + (m % 6) * 5)
     batch = MetricBatch(series, start, NOW, 60, 1)
-    return Health(batch, None, ("blue", "green"), (shift,), None, "", "1h", False)
+    return Health(batch, None, ("blue", "green"), (shift,), "1h", False)
 
 
 @pytest.fixture
@@ -119,6 +119,9 @@ def fixed_detail(with_metrics: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
     )
     monkeypatch.setattr(
         screens.endpoints.health, "read_health", lambda *args, **kwargs: fixed_health()
+    )
+    monkeypatch.setattr(
+        screens.endpoints.health, "read_scaling", lambda *args, **kwargs: (None, "")
     )
     yield
 
