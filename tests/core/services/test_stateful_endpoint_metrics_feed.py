@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -19,7 +20,12 @@ from console.errors import ThrottledError
 from console.services.cloudwatch import EndpointSummaryMetrics
 from console.services.endpoints import Endpoint, EndpointSummary, EndpointVariant
 from console.services.endpoints_feed import METRICS_EVERY, VARIANTS_PER_CALL, EndpointsFeed
+from tests.core.services.test_production_view import extras, via
+from tests.support.fault_proxy import Fault, FaultProxy
+from tests.support.moto_server import MotoServer
 from tests.support.stateful import STATEFUL
+
+__all__ = ["extras"]  # a fixture used below
 
 NOW = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 NAMES = [f"ep-{i}" for i in range(8)]
@@ -172,3 +178,30 @@ def test_more_variants_than_one_call_holds_wait_for_the_next_poll() -> None:
     second = feed.fetch()
     assert context.cloudwatch.calls == 2 and set(second.metrics) == {f"big-{i}" for i in range(4)}
     assert feed.fetch().metric_calls == 0  # all fresh: no call
+
+
+@pytest.mark.parametrize("kind", ["garbage", "refuse", "503", "throttle"])
+def test_a_failing_metrics_read_costs_no_rows(extras: MotoServer, kind: str) -> None:
+    """Through the fault proxy: GetMetricData broken, the endpoints still listed, the
+    reason in the snapshot, and the next minute's poll reads again."""
+    from tests.core.services.test_models_endpoints import make_ab_endpoint
+
+    make_ab_endpoint(extras)
+    proxy = FaultProxy(extras.url).start()
+    try:
+        proxy.add(Fault(kind, "monitoring", "GetMetricData"))  # until cleared
+        feed = EndpointsFeed(via(proxy))
+        clock = [0.0]
+        feed.clock = lambda: clock[0]
+        broken = feed.fetch()
+        assert [e.name for e in broken.items] == ["fraud"]
+        assert broken.metrics_error and not broken.metrics
+        asked = proxy.calls("GetMetricData")  # a read: botocore's own retries only
+        assert feed.fetch().metric_calls == 0  # not again within the minute
+        assert proxy.calls("GetMetricData") == asked
+        proxy.clear()
+        clock[0] += METRICS_EVERY
+        healed = feed.fetch()
+        assert healed.metrics_error == "" and set(healed.metrics) == {"fraud"}
+    finally:
+        proxy.stop()
