@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from console.events.rows import endpoint_row
+from console.sanitize import clean
 from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.guard import GuardFactory, start_guard
@@ -153,7 +154,8 @@ class EndpointsView(TableView):
             return []
         extra = [f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]
         if snapshot.metrics_error:
-            extra.append(f"metrics: {snapshot.metrics_error}")
+            # An error message quotes remote text: inert, whatever produced it.
+            extra.append(f"metrics: {clean(snapshot.metrics_error)}")
         return extra
 
     # --- presentation --------------------------------------------------------------------

@@ -7,10 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console.services.endpoints_feed import METRICS_EVERY, EndpointsFeed
+import pytest
+from textual.widgets import Static
+
+from console.services.endpoints_feed import METRICS_EVERY, EndpointsFeed, EndpointsSnapshot
 from screens.endpoints.view import EndpointsView
-from tests.tui.conftest import make_app, wait_until
+from tests.support.hostile import CORPUS, assert_inert_output
+from tests.tui.conftest import make_app, static_text, wait_until
 from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, open_tab
+from tests.tui.test_snapshots import fixed_endpoints
 
 
 def put_invocations(aws: Any, endpoint: str, variant: str, calls: float, errors: float) -> None:
@@ -73,3 +78,31 @@ async def test_one_refresh_is_one_metrics_call_and_a_minute_of_cache(sm: Any, aw
         await wait_until(pilot, lambda: len(reads) == 2, what="second read")
         await wait_until(pilot, lambda: not view.poller.schedule.running, what="poll done")
         assert reads == ["GetMetricData", "GetMetricData"]
+
+
+@pytest.mark.parametrize("hostile", CORPUS)
+async def test_a_hostile_metrics_error_is_shown_inert(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, hostile: str
+) -> None:
+    """CloudWatch's refusal quotes remote text: the info line shows it inert."""
+    snapshot = EndpointsSnapshot(
+        fixed_endpoints(), datetime.now(UTC), metrics_error=f"AccessDenied: {hostile}"
+    )
+    monkeypatch.setattr(EndpointsFeed, "fetch", lambda self: snapshot)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, app, count=5)
+        view = app.main_screen.query_one(EndpointsView)
+        await wait_until(pilot, lambda: "metrics: AccessDenied" in info(view), what="info")
+        assert_inert_output(info(view), where="info line")
+        assert all(cell == "-" for cell in cells_of(view, "calls"))
+
+
+def info(view: EndpointsView) -> str:
+    return static_text(view.query_one("#endpoints-info", Static))
+
+
+def cells_of(view: EndpointsView, column: str) -> list[str]:
+    table = view.table
+    now = datetime.now(UTC)
+    return [table.cell_values(item, now)[column] for item in table.items.values()]
