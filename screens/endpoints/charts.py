@@ -21,7 +21,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 from console.sanitize import clean
-from screens.endpoints.render import BARS
+from screens.endpoints.render import bar_char
 
 # The range keys' steps: `[` shorter, `]` longer.
 RANGES: tuple[tuple[str, timedelta], ...] = (
@@ -87,16 +87,8 @@ def slots(
 def blocks(values: Sequence[float | None]) -> str:
     """Block characters scaled to the row's maximum; a blank for an empty slot."""
     known = [v for v in values if v is not None]
-    top = max(known, default=0.0)
-    cells = []
-    for value in values:
-        if value is None:
-            cells.append(" ")
-        elif top <= 0:
-            cells.append(BARS[0])
-        else:
-            cells.append(BARS[min(len(BARS) - 1, int(value / top * (len(BARS) - 1)))])
-    return "".join(cells)
+    low, top = min(known, default=0.0), max(known, default=0.0)
+    return "".join(" " if v is None else bar_char(v, low, top) for v in values)
 
 
 def mark_line(marks: Sequence[datetime], start: datetime, end: datetime, width: int) -> str:

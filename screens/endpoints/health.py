@@ -123,7 +123,8 @@ def read_scaling(
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}%"
+    # A gauge near 0 reads slightly negative in noisy data: never "-2%".
+    return "-" if value is None else f"{max(0.0, value):.0f}%"
 
 
 def _ms(value: float | None) -> str:
@@ -204,7 +205,8 @@ def kind_section(health: Health) -> list[Widget]:
         starts = batch.get("serverless", s.variant, "ModelSetupTime", "SampleCount")
         setup = batch.get("serverless", s.variant, "ModelSetupTime", "Average")
         count = starts.total() if starts else 0.0
-        rows.append(ChartRow(f"{s.variant} cold", _points(starts), "sum", f"{count:.0f} starts"))
+        label = "cold starts" if len(kind.serverless) == 1 else f"{s.variant[:5]} cold"
+        rows.append(ChartRow(label, _points(starts), "sum", f"{count:.0f} starts"))
         last = setup.last if setup else None
         rows.append(
             ChartRow("setup ms", _points(setup, 0.001), "max", _ms(last / 1000 if last else None))

@@ -29,10 +29,17 @@ def sparkline(values: Sequence[float], width: int = 20) -> str:
     tail = list(values)[-width:]
     if not tail:
         return "-"
-    top = max(tail)
-    if top <= 0:
-        return BARS[0] * len(tail)
-    return "".join(BARS[min(len(BARS) - 1, int(v / top * (len(BARS) - 1)))] for v in tail)
+    return "".join(bar_char(v, min(tail), max(tail)) for v in tail)
+
+
+def bar_char(value: float, low: float, top: float) -> str:
+    """One block for ``value`` between 0 (or ``low`` if below 0: a noisy gauge) and
+    ``top``; the lowest block when there is no spread."""
+    floor = min(0.0, low)
+    if top <= floor:
+        return BARS[0]
+    level = int((value - floor) / (top - floor) * (len(BARS) - 1))
+    return BARS[max(0, min(len(BARS) - 1, level))]
 
 
 def merged(values: Sequence[float], factor: int) -> list[float]:

@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.text import Text
 
 from console.audit import AuditRecord
 from screens.endpoints.charts import MARK, MetricChart, axis_line, blocks, mark_line, slots
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.health import shift_times
+from screens.endpoints.render import BARS, sparkline
 from tests.support.hostile import CORPUS, assert_inert_output
 from tests.tui.conftest import make_app, notifications, wait_until
 from tests.tui.endpoints.test_endpoint_health import put
@@ -52,6 +55,21 @@ def test_shift_times_come_from_ok_weight_changes_of_this_endpoint() -> None:
         T0 + timedelta(minutes=10),
         T0 + timedelta(minutes=20),
     ]
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=32)),
+        max_size=40,
+    )
+)
+def test_blocks_draw_any_values_even_negative_noise(values: list[float | None]) -> None:
+    """A gauge near 0 with noise goes below 0 (the demo's idle GPU did): still blocks."""
+    drawn = blocks(values)
+    assert len(drawn) == len(values)
+    assert set(drawn) <= set(BARS) | {" "}
+    known = [v for v in values if v is not None]
+    assert sparkline(known) == "-" or set(sparkline(known)) <= set(BARS)
 
 
 @pytest.mark.parametrize("name", CORPUS)
