@@ -23,7 +23,7 @@ from console.events.rows import endpoint_row
 from console.sanitize import clean
 from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from screens.endpoints.detail import EndpointDetailScreen
-from screens.endpoints.guard import GuardFactory, start_guard
+from screens.endpoints.guard import GuardFactory, GuardStops, start_guard
 from screens.endpoints.invoke import InvokeScreen, PayloadHistory
 from screens.endpoints.render import split_summary, variants_table
 from screens.endpoints.table import EndpointsTable
@@ -87,6 +87,7 @@ class EndpointsView(TableView):
         self.history = PayloadHistory()
         # How a traffic guard is built (tests give one that does not sleep a minute).
         self.guard_factory: GuardFactory | None = None
+        self.guards = GuardStops()
 
     def compose(self) -> ComposeResult:
         yield EndpointsTable(id="endpoints-table")
@@ -135,8 +136,14 @@ class EndpointsView(TableView):
         self.show_info()
         self.show_preview()
 
+    def on_unmount(self) -> None:
+        self.guards.stop_all()  # the console quits: no guard keeps it waiting
+
     def reset(self) -> None:
         """Context switched: forget rows and descriptions, poll the new context."""
+        if self.guards.running():
+            notify(self, "traffic guards stopped: the context changed", severity="warning")
+        self.guards.stop_all()
         self.feed = EndpointsFeed(console_host(self).context)
         self.snapshot = None
         self.table.sync(())

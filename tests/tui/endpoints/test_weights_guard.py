@@ -6,6 +6,7 @@ the rollback audited; a healthy variant keeps the new split."""
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from textual.widgets import Input
 
 from console.services.traffic_guard import TrafficGuard
+from screens.endpoints.guard import GuardStopped, GuardStops, stoppable
 from screens.endpoints.view import EndpointsView
 from screens.endpoints.weights import WeightsDialog
 from screens.kit.confirm import ConfirmDialog
@@ -112,3 +114,46 @@ async def test_guard_rolls_back_a_shift_on_a_5xx_burst(
         else:
             assert weights_in_moto(sm) == {"blue": 10.0, "green": 90.0}
             assert ("endpoint-weights-rollback", "ok") not in actions
+
+
+def test_a_newer_guard_stops_the_older_one() -> None:
+    stops = GuardStops()
+    first = stops.replace("fraud")
+    sleep = stoppable(first)
+    sleep(0)  # not stopped: returns
+    second = stops.replace("fraud")
+    assert first.is_set() and not second.is_set()
+    with pytest.raises(GuardStopped):
+        sleep(60)  # wakes at once
+    assert stops.running() == ["fraud"]
+    stops.stop_all()
+    assert second.is_set() and stops.running() == []
+
+
+async def test_quitting_stops_a_watching_guard_without_rollback(sm: Any, aws: Any) -> None:
+    """A guard sleeping its minute must not hold the console's exit, nor roll back."""
+    make_ab_endpoint(sm)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await shift_with_guard(pilot, app, "5xx<1%")
+        view = app.main_screen.query_one(EndpointsView)
+        view.guard_factory = lambda context: TrafficGuard(
+            context.endpoints, context.cloudwatch, interval=60
+        )
+        assert dialog.plan is not None
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: view.guards.running() == ["fraud"], what="watching")
+        await wait_until(
+            pilot,
+            lambda: (
+                ("endpoint-weights-guard", "ok")
+                in [(r["action"], r["outcome"]) for r in audit_records()]
+            ),
+            what="guard started",
+        )
+        started = time.monotonic()
+    assert time.monotonic() - started < 20  # not the guard's minute
+    assert weights_in_moto(sm) == {"blue": 10.0, "green": 90.0}
+    assert "endpoint-weights-rollback" not in [r["action"] for r in audit_records()]
