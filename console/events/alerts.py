@@ -233,28 +233,41 @@ class _RuleState:
 
 @dataclass
 class AlertEngine:
-    """Deduplicates incidents and rate-limits each rule (``min_interval`` seconds)."""
+    """Deduplicates incidents and rate-limits each rule (``min_interval`` seconds).
+
+    An incident is keyed by the rule (its place in ``rules``, not its name: two rules
+    may share one, e.g. two unnamed ``endpoint-5xx`` rules both called so) and the
+    resource, so one rule closing its incident never reopens or closes another's.
+    """
 
     rules: Sequence[AlertRule]
     min_interval: float = 60.0
     clock: Callable[[], float] = time.monotonic
-    _open: dict[tuple[str, ResourceKey], str] = field(default_factory=dict)
-    _state: dict[str, _RuleState] = field(default_factory=dict)
+    _open: dict[tuple[int, ResourceKey], str] = field(default_factory=dict)
+    _state: dict[int, _RuleState] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def evaluate(self, change: ResourceChanged) -> list[Alert]:
+    def _judged(self, only: AlertRule | None) -> list[tuple[int, AlertRule]]:
+        """The rules that judge a change: ``only`` (an ``endpoint-5xx`` change is built
+        with one rule's threshold and means nothing to another), else every rule but the
+        ``endpoint-5xx`` ones."""
+        if only is not None:
+            return [(i, r) for i, r in enumerate(self.rules) if r is only]
+        return [(i, r) for i, r in enumerate(self.rules) if r.when != "endpoint-5xx"]
+
+    def evaluate(self, change: ResourceChanged, *, only: AlertRule | None = None) -> list[Alert]:
         """The alerts ``change`` raises now (empty: none, a repeat, or rate-limited)."""
         fired = []
         with self._lock:
-            for rule in self.rules:
-                incident = (rule.name, change.key)
+            for index, rule in self._judged(only):
+                incident = (index, change.key)
                 if not rule.opens_incident(change):
                     self._open.pop(incident, None)  # recovered: the next failure is new
                     continue
                 if incident in self._open:
                     continue  # the same incident, told again
                 self._open[incident] = change.status
-                state = self._state.setdefault(rule.name, _RuleState())
+                state = self._state.setdefault(index, _RuleState())
                 now = self.clock()
                 if state.last_fired is not None and now - state.last_fired < self.min_interval:
                     state.suppressed += 1

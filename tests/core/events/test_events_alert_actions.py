@@ -89,14 +89,17 @@ def test_the_5xx_rate_alerts_once_per_incident(aws: MotoServer) -> None:
     assert (rate.errors, rate.invocations) == (12, 100)
     change = as_change(rate, rule.threshold, now)
     assert change.status == HIGH
-    [alert] = engine.evaluate(change)
+    [alert] = engine.evaluate(change, only=rule)
     assert alert.message() == "endpoint churn-ep answers 5xx above 5%"
-    assert engine.evaluate(as_change(rate, rule.threshold, now)) == []  # the same incident
+    # The same incident, told again.
+    assert engine.evaluate(as_change(rate, rule.threshold, now), only=rule) == []
     # Recovered (no errors in the window), then high again: a new incident.
     quiet = error_rate(_factory(aws), "churn-ep", ["AllTraffic"], now=now + timedelta(minutes=30))
     assert as_change(quiet, rule.threshold).status == OK
-    assert engine.evaluate(as_change(quiet, rule.threshold)) == []
-    assert len(engine.evaluate(change)) == 1
+    assert engine.evaluate(as_change(quiet, rule.threshold), only=rule) == []
+    assert len(engine.evaluate(change, only=rule)) == 1
+    # A 5xx change is judged only by the rule whose threshold built it.
+    assert engine.evaluate(change) == []
 
 
 def test_check_endpoints_finds_endpoints_from_cloudwatch_alone(aws: MotoServer) -> None:
@@ -107,3 +110,32 @@ def test_check_endpoints_finds_endpoints_from_cloudwatch_alone(aws: MotoServer) 
     fired = check_endpoints(_factory(aws), engine, now=now)
     assert [a.change.name for a in fired] == ["fraud-ep"]
     assert check_endpoints(_factory(aws), engine, now=now) == []  # once per incident
+
+
+def test_two_5xx_rules_never_close_each_others_incidents(aws: MotoServer) -> None:
+    """Two unnamed ``endpoint-5xx`` rules (both called "endpoint-5xx"), 5 % and 50 %: at
+    12 % the 5 % rule's incident stays open while the 50 % rule sees no incident, round
+    after round (it used to close the other's incident: an alert every minute)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    _put(aws, "twin-ep", 12, 100, now - timedelta(minutes=1))
+    _put(aws, "twin-ep", 60, 100, now + timedelta(minutes=29))
+    low, high = rules_from_config(
+        [
+            {"when": "endpoint-5xx", "match": "twin-*", "threshold": 0.05},
+            {"when": "endpoint-5xx", "match": "twin-*", "threshold": 0.5},
+        ]
+    )
+    assert low.name == high.name  # the collision the incident key must survive
+    engine = AlertEngine([low, high], min_interval=0)
+    factory = _factory(aws)
+    [first] = check_endpoints(factory, engine, now=now)
+    assert first.rule is low
+    for _ in range(3):  # later rounds, same rate: nothing new
+        assert check_endpoints(factory, engine, now=now) == []
+    # 60 %: the 50 % rule's own incident opens, once; the 5 % one is still the same.
+    later = now + timedelta(minutes=30)
+    [second] = check_endpoints(factory, engine, now=later)
+    assert second.rule is high
+    assert check_endpoints(factory, engine, now=later) == []
+    # Back to 12 %: the 50 % incident closes, the 5 % one stays open (no new alert).
+    assert check_endpoints(factory, engine, now=now) == []
