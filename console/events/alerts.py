@@ -15,6 +15,7 @@ never through a shell.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
@@ -26,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.errors import ConfigError
+from console.errors import ConfigError, ReadOnlyError
 from console.events.records import ResourceChanged, ResourceKey
 
 _JOB_KINDS = frozenset({"training", "processing", "transform", "tuning", "pipeline"})
@@ -223,6 +224,61 @@ def publish_sns(factory: Any, alert: Alert) -> str:
     except Exception:  # best effort: the alert was told on the terminal already
         return ""
     return str(answer.get("MessageId", ""))
+
+
+class AlertPublisher:
+    """Publishes fired alerts to their rules' SNS topics, within the read-only contract.
+
+    Publishing an alert changes none of the account's SageMaker resources, but it is a
+    write others receive, so read-only mode refuses it before anything is sent, like
+    every other write (README, "Safety"). A stream of alerts would refuse again and
+    again: the refusal is said once per publisher (one ``refused`` audit record and one
+    notice through ``told``); later alerts skip the topic silently. The alert itself
+    still rings, notifies and lists locally: that writes nothing anywhere.
+    """
+
+    ACTION = "alert-publish"
+
+    def __init__(
+        self, factory: Any, gate: Any, *, told: Callable[[str], None] | None = None
+    ) -> None:
+        self._factory = factory
+        self._gate = gate
+        self._told = told
+        self._lock = threading.Lock()
+        self.refusal = ""
+        """The notice said when read-only mode first refused a publish ("" until then)."""
+
+    def publish(self, alert: Alert) -> str:
+        """The SNS message id; "" when the rule has no topic, read-only refused it, or
+        the publish failed (the alert was told on the terminal already)."""
+        topic = alert.rule.sns_topic
+        if not topic:
+            return ""
+        if self._gate is not None and self._gate.read_only:
+            self._refuse(topic)
+            return ""
+        return publish_sns(self._factory, alert)
+
+    def _refuse(self, topic: str) -> None:
+        with self._lock:
+            if self.refusal:
+                return
+            try:
+                self._gate.check(self.ACTION, topic)
+            except ReadOnlyError as exc:
+                error = exc
+            else:  # read-only was switched off meanwhile: nothing to refuse
+                return
+            self.refusal = (
+                f"{error.message}: alerts still ring and list here, none is published to "
+                "SNS while read-only"
+            )
+        # An unwritable audit log must not stop the alert stream: the notice still says it.
+        with contextlib.suppress(Exception):
+            self._gate.refused(self.ACTION, topic, error)
+        if self._told is not None:
+            self._told(self.refusal)
 
 
 @dataclass

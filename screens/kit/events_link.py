@@ -33,7 +33,7 @@ from textual.message import Message
 from console.events.alerts import (
     Alert,
     AlertEngine,
-    publish_sns,
+    AlertPublisher,
     rules_from_config,
     run_command,
     terminal_sequences,
@@ -41,6 +41,7 @@ from console.events.alerts import (
 from console.events.health import EventsHealth, EventsState, HealthTracker
 from console.events.records import KINDS, ResourceChanged, ResourceKey
 from console.events.router import EventsRunner, RefreshRouter
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -117,7 +118,7 @@ class EventsLink:
         self._lock = threading.Lock()
         self.notifications: list[Alert] = []
         self.engine: AlertEngine | None = None
-        self._sessions: Any = None
+        self._publisher: AlertPublisher | None = None
         self._metrics_stop = threading.Event()
         self.router.subscribe(
             KINDS,
@@ -130,7 +131,7 @@ class EventsLink:
         self.stop()
         self._generation = generation
         config = context.config
-        self._sessions = context.sessions
+        self._publisher = AlertPublisher(context.sessions, context.gate, told=self._refused)
         self.engine = AlertEngine(rules_from_config(config.alerts)) if config.alerts else None
         if self.engine is not None and any(r.when == "endpoint-5xx" for r in self.engine.rules):
             self._start_metrics(self.engine, context.sessions)
@@ -228,8 +229,12 @@ class EventsLink:
             del self.notifications[self.MAX_NOTIFICATIONS :]
         self._app.post_message(AlertFired(alert))
         run_command(alert)
-        if alert.rule.sns_topic and self._sessions is not None:
-            publish_sns(self._sessions, alert)
+        if self._publisher is not None:
+            self._publisher.publish(alert)
+
+    def _refused(self, text: str) -> None:
+        """Read-only mode refused publishing an alert (said once: see AlertPublisher)."""
+        notify(self._app, text, severity="warning", title="alerts", timeout=10)
 
     def ring(self, alert: Alert) -> None:
         """Bell and desktop notification on the terminal the console runs in."""

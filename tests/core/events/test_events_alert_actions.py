@@ -10,10 +10,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.aws.session import AwsContext, SessionFactory
+from console.config import load_config
+from console.context import ConsoleContext
 from console.errors import ConfigError
-from console.events.alerts import Alert, AlertEngine, publish_sns, rules_from_config
+from console.events.alerts import (
+    Alert,
+    AlertEngine,
+    AlertPublisher,
+    publish_sns,
+    rules_from_config,
+)
 from console.events.endpoint_errors import HIGH, OK, as_change, check_endpoints, error_rate
 from console.events.records import ResourceChanged
+from tests.support.helpers import audit_records
 from tests.support.hostile import HOSTILE
 from tests.support.moto_server import MotoServer
 
@@ -24,15 +33,22 @@ def _factory(aws: MotoServer) -> SessionFactory:
     return SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url))
 
 
-def test_an_alert_is_published_to_the_topic_and_read_back(aws: MotoServer) -> None:
+def _inbox(aws: MotoServer, name: str) -> tuple[str, str]:
+    """An SNS topic with an SQS queue subscribed to it: (topic ARN, queue URL)."""
     sns = aws.client("sns")
     sqs = aws.client("sqs")
-    topic = sns.create_topic(Name="smconsole-alerts")["TopicArn"]
-    queue = sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"{name}-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    return topic, queue
+
+
+def test_an_alert_is_published_to_the_topic_and_read_back(aws: MotoServer) -> None:
+    sqs = aws.client("sqs")
+    topic, queue = _inbox(aws, "smconsole-alerts")
     [rule] = rules_from_config([{"name": "prod", "when": "job-failed", "sns_topic": topic}])
     change = ResourceChanged(
         kind="training", name="bert-7", arn="", status="Failed", event_time=T0, reason=HOSTILE
@@ -139,3 +155,34 @@ def test_two_5xx_rules_never_close_each_others_incidents(aws: MotoServer) -> Non
     assert check_endpoints(factory, engine, now=later) == []
     # Back to 12 %: the 50 % incident closes, the 5 % one stays open (no new alert).
     assert check_endpoints(factory, engine, now=now) == []
+
+
+def _failed(name: str) -> ResourceChanged:
+    return ResourceChanged(kind="training", name=name, arn="", status="Failed", event_time=T0)
+
+
+def test_read_only_refuses_publishing_alerts_and_says_so_once(aws: MotoServer) -> None:
+    """Publishing is a write (not to SageMaker, but a write): read-only refuses it before
+    anything is sent, with one refused audit record and one notice however many alerts
+    fire; allowed, the same publisher publishes."""
+    topic, queue = _inbox(aws, "smconsole-alerts-ro")
+    [rule] = rules_from_config([{"name": "prod", "when": "job-failed", "sns_topic": topic}])
+    context = ConsoleContext(load_config(overrides={"read_only": True}))
+    told: list[str] = []
+    publisher = AlertPublisher(context.sessions, context.gate, told=told.append)
+    assert publisher.publish(Alert(rule, _failed("a-1"))) == ""
+    assert publisher.publish(Alert(rule, _failed("a-2"))) == ""
+    assert len(told) == 1
+    assert told[0].startswith("read-only mode: alert-publish")
+    assert "none is published to SNS" in told[0]
+    refused = [r for r in audit_records() if r["action"] == "alert-publish"]
+    assert [(r["outcome"], r["target"]) for r in refused] == [("refused", topic)]
+    sqs = aws.client("sqs")
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)
+
+    allowed = ConsoleContext(load_config(overrides={"read_only": False}))
+    publisher = AlertPublisher(allowed.sessions, allowed.gate, told=told.append)
+    assert publisher.publish(Alert(rule, _failed("a-3")))
+    [message] = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    assert json.loads(json.loads(message["Body"])["Message"])["name"] == "a-3"
+    assert len(told) == 1  # nothing more said

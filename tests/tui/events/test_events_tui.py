@@ -174,3 +174,33 @@ async def test_an_alert_fires_once_per_incident_and_bang_lists_it(aws: MotoServe
         assert "prod-failed" in text
         await pilot.press("q")
         await wait_until(pilot, lambda: not isinstance(app.screen, NotificationsScreen))
+
+
+async def test_read_only_alerts_ring_but_are_not_published(aws: MotoServer, sm: Any) -> None:
+    """An alert rule with an SNS topic in read-only mode: the alert lists under `!`,
+    the publish is refused once with a toast, and the topic's inbox stays empty."""
+    stack = EventsStack.create(aws, name="tui-read-only")
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    topic = sns.create_topic(Name="tui-ro-alerts")["TopicArn"]
+    inbox = sqs.create_queue(QueueName="tui-ro-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn["Attributes"]["QueueArn"])
+    create_training_job(sm, "ro-job-1")
+    app = make_app(
+        read_only=True,
+        events_queue_url=stack.queue_url,
+        alerts=[{"when": "job-failed", "sns_topic": topic, "bell": False, "desktop": False}],
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        set_training_state("ro-job-1", "Failed")
+        stack.put(*job_detail("training", "ro-job-1", "Failed", T0), when=T0)
+        await wait_until(pilot, lambda: app.events.notifications, what="an alert")
+        await wait_until(
+            pilot,
+            lambda: any("alert-publish" in n.message for n in app._notifications),
+            what="the read-only notice",
+        )
+        toasts = [n.message for n in app._notifications if "alert-publish" in n.message]
+        assert len(toasts) == 1
+        assert "Messages" not in sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=0)
