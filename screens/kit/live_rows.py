@@ -30,14 +30,19 @@ def follow_changes(
     view: Widget,
     kinds: Iterable[str],
     describe: Callable[[ConsoleContext, ResourceChanged], T | None],
-    table: KeyedTable[T],
+    target: KeyedTable[T] | Callable[[T], None],
     poller: Poller[Any] | None = None,
     *,
     applied: Callable[[], None] | None = None,
 ) -> None:
-    """Keep ``table``'s rows of ``kinds`` current from the app's events link (if any).
+    """Keep the rows of ``kinds`` current from the app's events link (if any).
 
-    ``applied`` runs on the UI thread after a row changed (a view's info line, preview).
+    ``target`` is the table whose row is replaced in place (``upsert``), or a function
+    doing it for a view whose rows are not simply what ``describe`` returns (a version
+    in a group shown pending-only, a cloud node joined with its Slurm node); either runs
+    on the UI thread. ``applied`` runs after it (a view's info line, preview).
+    ``poller`` is left out when its listing reads more than the pushed kinds cover (the
+    HyperPod nodes pane also lists Slurm's view of the nodes): it then keeps its pace.
     """
     link = getattr(view.app, "events", None)
     if link is None:
@@ -55,7 +60,10 @@ def follow_changes(
         host: Any = view.app
         if item is None or generation != host.generation or not view.is_attached:
             return
-        table.upsert(item)
+        if callable(target):
+            target(item)
+        else:
+            target.upsert(item)
         if applied is not None:
             applied()
 

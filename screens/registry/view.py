@@ -25,6 +25,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from console.errors import SmError, translate
+from console.events.registry_rows import PackageChanged, package_change, registry_with
 from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, ModelPackage
 from console.services.registry_feed import PENDING, RegistryFeed, RegistrySnapshot
 from screens.kit.confirm import ConfirmDialog
@@ -32,6 +33,7 @@ from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.lifecycle import being_removed
+from screens.kit.live_rows import follow_changes
 from screens.kit.messages import Listed
 from screens.kit.navigation import ModelPackageTarget
 from screens.kit.palette import PaletteCommand
@@ -142,6 +144,25 @@ class RegistryView(TableView):
             return
         self.groups.border_title = "Groups"
         self._title_packages()
+        follow_changes(
+            self,
+            ("model-package",),
+            lambda context, change: package_change(context, change, self.group),
+            self._package_changed,
+            self.poller,
+        )
+
+    def _package_changed(self, changed: PackageChanged) -> None:
+        """A pushed change (live rows): folded into the snapshot like a poll's answer,
+        rows updated in place, the tab's pending count with them."""
+        snapshot = self.snapshot
+        if snapshot is None or (changed.package is not None and changed.group != self.group):
+            return  # nothing listed yet, or the operator opened another group meanwhile
+        generation = console_host(self).generation
+        message = Listed(self.poller.resource, generation, registry_with(snapshot, changed))
+        # Sent as the poller's, the way its listings are: the main screen counts it too.
+        message.set_sender(self.poller)
+        self.poller.post_message(message)
 
     # --- polling -----------------------------------------------------------------------
     def _fetch(self, context: ConsoleContext) -> RegistrySnapshot:
