@@ -116,6 +116,7 @@ class EventsLink:
         self._silent_after = silent_after
         self._safety_net = safety_net
         self._lock = threading.Lock()
+        self._net_given = False  # a poller was told to wait the safety net
         self.notifications: list[Alert] = []
         self.engine: AlertEngine | None = None
         self._publisher: AlertPublisher | None = None
@@ -183,7 +184,28 @@ class EventsLink:
         return self.health.pushing
 
     def poll_interval(self, normal: float) -> float:
-        return normal if self.runner is None else self.runner.poll_interval(normal)
+        """What a pushed poller waits after a poll: the safety net while events flow."""
+        if self.runner is None:
+            return normal
+        waited = self.runner.poll_interval(normal)
+        if waited > normal:
+            with self._lock:
+                self._net_given = True
+        return waited
+
+    def stopped_flowing(self) -> bool:
+        """True (once) when events no longer flow while a poller waits the safety net:
+        the app, checking every second, then has the pushed pollers poll at once.
+
+        Not an edge of ``pushing`` seen by that check: a poll may be handed the safety
+        net in the second events started flowing and stop before the next check (found
+        by tests/core/events/test_events_switch_stateful.py).
+        """
+        if self.health.pushing:
+            return False
+        with self._lock:
+            given, self._net_given = self._net_given, False
+        return given
 
     def observe(self, key: ResourceKey, modified: Any, status: str) -> None:
         """A describe or listing showed this state (older queued events lose)."""
