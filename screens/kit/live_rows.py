@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from console.errors import NotFoundError
+from console.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -55,6 +55,10 @@ def follow_changes(
             return describe(context, change)
         except NotFoundError:
             return None  # deleted meanwhile: the next listing drops the row
+        except ValidationError:
+            # A name no describe accepts (remote text in an event): no row can show it,
+            # and failing the batch would only have SQS hand it back again and again.
+            return None
 
     def apply(item: T | None, generation: int) -> None:
         host: Any = view.app
