@@ -71,17 +71,48 @@ def follow_changes(
         if applied is not None:
             applied()
 
-    unsubscribe: Callable[[], None] | None = None
-
     def changed(context: ConsoleContext, change: ResourceChanged) -> T | None:
-        if not view.is_attached:
-            if unsubscribe is not None:
-                unsubscribe()
-            return None
         host: Any = view.app
         generation = host.generation
         item = safe_describe(context, change)
         view.app.call_from_thread(apply, item, generation)
         return item
+
+    _while_attached(view, link, kinds, changed)
+
+
+def refresh_on(view: Widget, kinds: Iterable[str], poller: Poller[Any]) -> None:
+    """A change of ``kinds`` makes ``poller`` list again (soon, never two at once).
+
+    For what a view derives from other resources than its rows (the Registry's evidence
+    says which version each endpoint serves): rare changes, one listing each, and only
+    while the view is shown (a hidden view's poll waits for the next visit).
+    """
+    link = getattr(view.app, "events", None)
+    if link is None:
+        return
+
+    def changed(context: ConsoleContext, change: ResourceChanged) -> None:
+        view.app.call_from_thread(poller.refresh_now)
+
+    _while_attached(view, link, kinds, changed)
+
+
+def _while_attached(
+    view: Widget,
+    link: Any,
+    kinds: Iterable[str],
+    on_change: Callable[[ConsoleContext, ResourceChanged], Any],
+) -> None:
+    """Subscribe ``on_change`` to the link for as long as ``view`` is attached (a view
+    removed by a context switch or a quit unsubscribes at its next change)."""
+    unsubscribe: Callable[[], None] | None = None
+
+    def changed(context: ConsoleContext, change: ResourceChanged) -> Any:
+        if not view.is_attached:
+            if unsubscribe is not None:
+                unsubscribe()
+            return None
+        return on_change(context, change)
 
     unsubscribe = link.subscribe(kinds, changed)

@@ -33,7 +33,7 @@ from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.lifecycle import being_removed
-from screens.kit.live_rows import follow_changes
+from screens.kit.live_rows import follow_changes, refresh_on
 from screens.kit.messages import Listed
 from screens.kit.navigation import ModelPackageTarget
 from screens.kit.palette import PaletteCommand
@@ -151,6 +151,8 @@ class RegistryView(TableView):
             self._package_changed,
             self.poller,
         )
+        # An endpoint changed: which version it serves may have (the evidence says).
+        refresh_on(self, ("endpoint",), self.poller)
 
     def _package_changed(self, changed: PackageChanged) -> None:
         """A pushed change (live rows): folded into the snapshot like a poll's answer,

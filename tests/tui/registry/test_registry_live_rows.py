@@ -2,7 +2,8 @@
 and SQS queue changes the Registry tab without a listing. In the open group the version
 is described once and its row updated in place (an approved one leaves the pending-only
 list); in another group only that group's pending count is read again (no describe). The
-tab title's pending count follows both."""
+tab title's pending count follows both. An endpoint event makes it list again (which
+version an endpoint serves is part of the evidence)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from console.services.registry import RegistryService
 from screens.kit.events_link import EventsLink
 from screens.registry.table import GroupsTable
-from tests.support.events import EventsStack, package_detail
+from tests.support.events import EventsStack, job_detail, package_detail
 from tests.support.registry import add_version, seed_churn
 from tests.tui.conftest import make_app, wait_until
 from tests.tui.registry.test_registry_view import open_tab, packages, tab_label, versions, view
@@ -99,3 +100,9 @@ async def test_package_events_update_rows_and_counts_without_a_listing(
         assert fraud not in packages(app).items  # the open group is still churn
         assert poller.schedule.polls_started == polls  # no listing: pushed
         await wait_until(pilot, lambda: stack.depth() == 0, what="applied, then deleted")
+
+        # An endpoint changed: what it serves may have, so the registry lists again.
+        stack.put(*job_detail("endpoint", "churn-prod", "Updating", T0), when=T0)
+        await wait_until(
+            pilot, lambda: poller.schedule.polls_started > polls, what="a listing for serving"
+        )
