@@ -147,11 +147,14 @@ class SwitchMachine(RuleBasedStateMachine):
         self.queued_events += count
 
     @precondition(lambda self: self.queue_exists and self.queued_events < 6)
-    @rule(count=st.integers(1, 3))
-    def events_arrive(self, count: int) -> None:
-        """Events sent and the consumer's next receive, in one step (the common case)."""
+    @rule(count=st.integers(1, 3), then_poll=st.booleans())
+    def events_arrive(self, count: int, then_poll: bool = False) -> None:
+        """Events sent and the consumer's next receive, in one step (the common case);
+        ``then_poll``: a poll finishes in the same second, before the app's next check."""
         self.send(count)
         self.receive()
+        if then_poll:
+            self.poll_finished(False)
 
     @precondition(lambda self: self.queue_exists)
     @rule()
