@@ -129,13 +129,22 @@ class HyperPodView(Vertical):
     def _follow_changes(self) -> None:
         """Cluster and node events refresh their rows with one describe each. The nodes
         pane keeps its poll pace: Slurm's half of its rows has no events."""
-        clusters = self.query_one(ClustersPane)
-        follow_changes(clusters, ("cluster",), cluster_row, self._cluster_changed, clusters.poller)
-        follow_changes(self.query_one(NodesPane), ("cluster-node",), self._node, self._node_changed)
+        clusters, nodes = self.query_one(ClustersPane), self.query_one(NodesPane)
+        state = self.state
+        assert state is not None
 
-    def _node(self, context: ConsoleContext, change: ResourceChanged) -> ClusterNode | None:
-        assert self.state is not None
-        return node_row(context, change, self.state.cluster)  # the shown cluster's only
+        # Both run on the consumer's thread (plain attributes only). A pane that has not
+        # listed yet is left alone: one pushed row would look like the whole list.
+        def cluster(context: ConsoleContext, change: ResourceChanged) -> Cluster | None:
+            return cluster_row(context, change) if clusters.snapshot is not None else None
+
+        def node(context: ConsoleContext, change: ResourceChanged) -> ClusterNode | None:
+            if nodes.snapshot is None:
+                return None
+            return node_row(context, change, state.cluster)  # the shown cluster's only
+
+        follow_changes(clusters, ("cluster",), cluster, self._cluster_changed, clusters.poller)
+        follow_changes(nodes, ("cluster-node",), node, self._node_changed)
 
     def _cluster_changed(self, cluster: Cluster) -> None:
         assert self.state is not None

@@ -48,6 +48,7 @@ from screens.registry.table import GroupsTable, PackagesTable
 if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
+    from console.events.records import ResourceChanged
     from console.services.run_evidence import RunMetrics
 
 # How many packages a confirm dialog names before "and N more".
@@ -147,12 +148,21 @@ class RegistryView(TableView):
         follow_changes(
             self,
             ("model-package",),
-            lambda context, change: package_change(context, change, self.group),
+            self._package_change,
             self._package_changed,
             self.poller,
         )
         # An endpoint changed: which version it serves may have (the evidence says).
         refresh_on(self, ("endpoint",), self.poller)
+
+    def _package_change(
+        self, context: ConsoleContext, change: ResourceChanged
+    ) -> PackageChanged | None:
+        """On the consumer's thread: nothing to read before the first listing (it will
+        show the change); else one read (see console/events/registry_rows.py)."""
+        if self.snapshot is None:
+            return None
+        return package_change(context, change, self.group)
 
     def _package_changed(self, changed: PackageChanged) -> None:
         """A pushed change (live rows): folded into the snapshot like a poll's answer,

@@ -17,6 +17,7 @@ from screens.hyperpod.panes import ClustersPane, NodesPane
 from screens.hyperpod.tables import ClustersTable
 from screens.kit.events_link import EventsLink
 from tests.support.events import ACCOUNT, EventsStack, node_detail
+from tests.support.hostile import CORPUS
 from tests.tui.conftest import REGION, wait_until
 from tests.tui.hyperpod.test_hyperpod_view import app_on, clock, cluster, open_nodes
 
@@ -76,6 +77,9 @@ async def test_node_health_event_refreshes_its_joined_row(
         _moto_cluster(cluster).nodes[instance].status = "SystemUpdating"
         # A node of another cluster: not shown, never described.
         stack.put(*node_detail("hp-elsewhere", "i-0ffffffffffffff0", "Unschedulable"), when=T0)
+        # Node ids no describe accepts (remote text): dropped, not a failed batch.
+        for text in CORPUS[:4]:
+            stack.put(*node_detail(cluster, f"i-{text}", "Unschedulable"), when=T0)
         stack.put(*node_detail(cluster, instance, "Unschedulable"), when=T0)
         await wait_until(
             pilot,
@@ -90,7 +94,8 @@ async def test_node_health_event_refreshes_its_joined_row(
         assert after.slurm == before.slurm  # Slurm's half kept
         assert after.instance is not None
         assert after.instance.hostname == before.instance.hostname  # address kept
-        assert node_reads == [(cluster, instance, True)]
+        assert [r for r in node_reads if r[1] == instance] == [(cluster, instance, True)]
+        assert all(r[0] == cluster for r in node_reads)  # never another cluster's node
         assert poller.schedule.polls_started == polls
         await wait_until(pilot, lambda: stack.depth() == 0, what="applied, then deleted")
 
