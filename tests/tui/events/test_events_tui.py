@@ -218,7 +218,8 @@ async def test_hostile_names_in_events_are_dropped_not_retried(aws: MotoServer, 
     """Events naming resources with the hostile corpus (a name no describe accepts) for
     every kind a live row follows: dropped like a deleted resource, never a failed
     batch that SQS would hand back again and again, and an honest event in the same
-    batch still changes its row."""
+    batch still changes its row. (Registry and HyperPod read nothing before they listed:
+    their tests send hostile names to listed tabs.)"""
     stack = EventsStack.create(aws, name="hostile-live-rows")
     create_training_job(sm, "honest-1")
     app = make_app(
