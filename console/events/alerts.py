@@ -2,9 +2,10 @@
 
 A rule names a condition (``when``), a glob on the resource name (``match``) and what to
 do: ring the terminal bell, send a desktop notification through the terminal (OSC 9 and
-OSC 777, wrapped for tmux), run a command. An incident (a resource entering the alerting
-state) fires once; a burst of incidents for one rule is rate-limited, the suppressed ones
-counted in the next alert.
+OSC 777, wrapped for tmux), run a command, publish to an SNS topic (a write: refused in
+read-only mode, see :class:`AlertPublisher`). An incident (a resource entering the
+alerting state) fires once per rule; a burst of incidents for one rule is rate-limited,
+the suppressed ones counted in the next alert.
 
 Remote text never reaches the terminal sequences: the notification is built from our own
 words, the rule's name (the operator's config) and the resource name only when it is a

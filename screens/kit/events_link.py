@@ -15,7 +15,8 @@ event still queued never overrides it.
 
 Alerts (``[[alerts]]``) are evaluated on the same changes; fired ones are kept, newest
 first, for the notifications list (``!``) and announced with the bell and a desktop
-notification through the terminal.
+notification through the terminal; a rule's SNS topic is published to unless the console
+is read-only (:class:`console.events.alerts.AlertPublisher`: refused, said once).
 """
 
 from __future__ import annotations
