@@ -2,10 +2,11 @@
 
 A view calls :func:`follow_changes` once (on mount) with the kinds it shows, a
 ``describe`` that reads one resource through the console's services (no boto3 here) and
-its table and poller. Each change of those kinds is described once on the consumer's
-thread and its row replaced in place on the UI thread (``call_from_thread``: the event is
-deleted from the queue only after the row changed). The poller is marked as pushed: it
-slows to the safety net while events flow.
+its table (or a function updating its rows) and poller. Each change of those kinds is
+described once on the consumer's thread and its row replaced in place on the UI thread
+(``call_from_thread``: the event is deleted from the queue only after the row changed).
+The poller is marked as pushed: it slows to the safety net while events flow.
+:func:`refresh_on` is the other hook: changes of other kinds make a view list again.
 """
 
 from __future__ import annotations
