@@ -12,6 +12,16 @@ account's API quota sees):
 - ``burst``: ``--burst`` events (default 10,000) about ``--jobs`` jobs are queued, then
   the console starts and drains them while a key is pressed every 20 ms: keypress p99
   (target <= 50 ms) and DescribeTrainingJob calls per event (coalescing: far below 1).
+- ``idle600``: the Jobs tab's poller and (events on) the consumer over ``--sim-window``
+  seconds (default 600) of a simulated clock: the real PollSchedule, HealthTracker and
+  the Poller's own safety-net code decide when each runs, the real feed and consumer
+  make the calls (counted at the proxy). Events off vs on, no state changing (idle).
+- ``burst-oop``: moto in a child process (its own interpreter: the console's threads do
+  not share a GIL with the server), ``--burst`` events sent as fast as the queue drains;
+  the consumer applies them with one DescribeTrainingJob per coalesced change; apply
+  latency per event (sent -> applied and acknowledged) p50/p95/p99.
+
+``--phases`` picks some (comma-separated; default all).
 """
 
 from __future__ import annotations
@@ -203,6 +213,173 @@ async def _burst(proxy: Any, stack: Any, names: list[str], events: int) -> dict[
     }
 
 
+def _idle_simulated(proxy: Any, queue_url: str, window: float) -> dict[str, Any]:
+    """The Jobs tab's polls and the consumer's receives over ``window`` simulated seconds.
+
+    Each second of the simulated clock: a receive when the last long poll would have
+    ended (an idle one returns after its whole wait), a Jobs poll when the schedule says
+    one is due; after a poll the Poller's own ``_pushed_delay`` stretches the wait to
+    the safety net while the health says events flow.
+    """
+    from types import SimpleNamespace
+
+    from console.config import load_config
+    from console.context import ConsoleContext
+    from console.events.consumer import EventConsumer
+    from console.events.health import HealthTracker
+    from console.services.jobs_feed import JobsFeed
+    from screens.kit.poll_schedule import PollSchedule
+    from screens.kit.poller import Poller
+
+    clock = [0.0]
+
+    def now() -> float:
+        return clock[0]
+
+    context = ConsoleContext(load_config(), source="tui")
+    poll = context.config.poll
+    feed = JobsFeed(context)
+    schedule = PollSchedule(poll.jobs, transitional_interval=poll.transitional, clock=now)
+    schedule.resume()
+    health = HealthTracker(clock=now)
+    consumer = (
+        EventConsumer(context.sessions, queue_url, lambda _: None, health=health, wait_seconds=0)
+        if queue_url
+        else None
+    )
+    link = SimpleNamespace(poll_interval=health.poll_interval if consumer else (lambda n: n))
+    poller = SimpleNamespace(
+        pushed=consumer is not None, schedule=schedule, app=SimpleNamespace(events=link)
+    )
+    start = len(proxy.seen)
+    polls = receives = 0
+    next_receive = 0.0
+    while clock[0] < window:
+        if consumer is not None and clock[0] >= next_receive:
+            consumer.poll_once()
+            receives += 1
+            next_receive = clock[0] + EventConsumer.WAIT_SECONDS
+        if schedule.try_start():
+            snapshot = feed.fetch()
+            polls += 1
+            Poller._pushed_delay(  # type: ignore[arg-type]
+                poller, schedule.succeeded(transitional=snapshot.transitional)
+            )
+        clock[0] += 1.0
+    minutes = window / 60
+    sagemaker = _count(proxy, "sagemaker", start)
+    return {
+        "simulated_s": window,
+        "jobs_polls": polls,
+        "sagemaker_calls": sagemaker,
+        "sagemaker_per_min": round(sagemaker / minutes, 2),
+        "sqs_receives": receives,
+        "sqs_per_min": round(_count(proxy, "sqs", start) / minutes, 2),
+        "health": health.snapshot().state.value if consumer else "off",
+    }
+
+
+def _burst_out_of_process(events: int, jobs: int, depth: int) -> dict[str, Any]:
+    """Apply latency of a burst with moto in a child process (see the module docstring)."""
+    from console.aws.session import AwsContext, SessionFactory
+    from console.events.consumer import EventConsumer
+    from console.events.records import ResourceChanged
+    from tests.support.events import EventsStack, job_detail, sagemaker_event
+    from tests.support.moto_server import start_moto_process
+    from tests.tui.conftest import create_training_job
+
+    server = start_moto_process()
+    try:
+        sm = server.client("sagemaker")
+        names = [f"oop-job-{i:03d}" for i in range(jobs)]
+        for name in names:
+            create_training_job(sm, name)
+        stack = EventsStack.create(server, "smconsole-burst-oop")
+        factory = SessionFactory(AwsContext(region="us-east-1", endpoint_url=server.url))
+        sent: dict[str, float] = {}
+        applied: dict[str, float] = {}
+        describes = [0]
+
+        def handler(changes: Any) -> None:
+            client = factory.client("sagemaker")
+            for change in changes:  # one describe per coalesced change, like a live row
+                assert isinstance(change, ResourceChanged)
+                client.describe_training_job(TrainingJobName=change.name)
+                describes[0] += 1
+
+        consumer = EventConsumer(factory, stack.queue_url, handler, wait_seconds=1)
+        spent = {"receive": 0.0, "apply": 0.0, "delete": 0.0}
+
+        def timed(part: str, call: Any) -> Any:
+            def run(*args: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return call(*args)
+                finally:
+                    spent[part] += time.perf_counter() - t0
+
+            return run
+
+        # Where the drain's time goes: SQS (moto) or applying (the describes).
+        consumer._receive = timed("receive", consumer._receive)  # type: ignore[method-assign]
+        consumer._delete = timed("delete", consumer._delete)  # type: ignore[method-assign]
+        consumer._handler = timed("apply", consumer._handler)
+        mark_seen = consumer.ledger.seen
+
+        def seen(event_id: str) -> None:
+            # Called for every event of a batch once its changes were applied.
+            if event_id and event_id not in applied:
+                applied[event_id] = time.perf_counter()
+            mark_seen(event_id)
+
+        consumer.ledger.seen = seen  # type: ignore[method-assign]
+        base = datetime.now(UTC)
+        stop = threading.Event()
+        runner = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+        runner.start()
+        started = time.perf_counter()
+        for start in range(0, events, 10):
+            while start % 100 == 0 and stack.depth() > depth:
+                time.sleep(0.02)
+            entries, ids = [], []
+            for i in range(start, min(events, start + 10)):
+                name = names[i % len(names)]
+                status = ("InProgress", "Failed", "Completed")[i % 3]
+                _type, detail = job_detail("training", name, status, base + timedelta(seconds=i))
+                body = sagemaker_event(_type, detail, when=base, event_id=f"oop-{i}")
+                entries.append({"Id": str(i - start), "MessageBody": json.dumps(body)})
+                ids.append(f"oop-{i}")
+            stack.sqs.send_message_batch(QueueUrl=stack.queue_url, Entries=entries)
+            at = time.perf_counter()
+            for event_id in ids:
+                sent[event_id] = at
+        deadline = time.perf_counter() + 600
+        while len(applied) < events and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        drained = time.perf_counter() - started
+        stop.set()
+        runner.join(5)
+        latencies = [(applied[i] - sent[i]) * 1000 for i in sent if i in applied]
+        return {
+            "events": events,
+            "applied": len(latencies),
+            "drain_s": round(drained, 1),
+            "apply_p50_ms": round(_pct(latencies, 0.50), 1),
+            "apply_p95_ms": round(_pct(latencies, 0.95), 1),
+            "apply_p99_ms": round(_pct(latencies, 0.99), 1),
+            "apply_max_ms": round(max(latencies, default=float("nan")), 1),
+            "describes": describes[0],
+            "describes_per_event": round(describes[0] / events, 4),
+            "queue_depth_cap": depth,
+            "spent_s": {part: round(seconds, 1) for part, seconds in spent.items()},
+        }
+    finally:
+        server.stop()
+
+
+PHASES = ("idle", "latency", "burst", "idle600", "burst-oop")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50)
@@ -210,7 +387,16 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--burst", type=int, default=10_000)
+    parser.add_argument("--sim-window", type=float, default=600.0)
+    # Kept low: moto scans its whole queue per ReceiveMessage (SQS does not), so a deep
+    # queue measures moto; the latency then still includes the time queued.
+    parser.add_argument("--oop-depth", type=int, default=50)
+    parser.add_argument("--phases", default=",".join(PHASES), help=", ".join(PHASES))
     args = parser.parse_args()
+    phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    unknown = phases - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phase {sorted(unknown)[0]!r} (known: {', '.join(PHASES)})")
 
     import tempfile
 
@@ -227,13 +413,26 @@ def main() -> None:
     names = _seed(server, args.jobs)
     stack = EventsStack.create(server)
     result: dict[str, Any] = {"jobs": args.jobs}
-    result["idle_events_off"] = asyncio.run(_idle(proxy, "", args.warmup, args.window))
-    result["idle_events_on"] = asyncio.run(_idle(proxy, stack.queue_url, args.warmup, args.window))
+    if "idle" in phases:
+        result["idle_events_off"] = asyncio.run(_idle(proxy, "", args.warmup, args.window))
+        result["idle_events_on"] = asyncio.run(
+            _idle(proxy, stack.queue_url, args.warmup, args.window)
+        )
+    if "idle600" in phases:
+        quiet = EventsStack.create(server, "smconsole-idle600")
+        result["idle600_events_off"] = _idle_simulated(proxy, "", args.sim_window)
+        result["idle600_events_on"] = _idle_simulated(proxy, quiet.queue_url, args.sim_window)
     # A queue per phase: a stopped console's last long poll may still take a message.
-    latency = EventsStack.create(server, "smconsole-latency")
-    result["latency"] = asyncio.run(_latency(latency, latency.queue_url, names, args.rounds))
-    burst = EventsStack.create(server, "smconsole-burst")
-    result["burst"] = asyncio.run(_burst(proxy, burst, names, args.burst))
+    if "latency" in phases:
+        latency = EventsStack.create(server, "smconsole-latency")
+        result["latency"] = asyncio.run(_latency(latency, latency.queue_url, names, args.rounds))
+    if "burst" in phases:
+        burst = EventsStack.create(server, "smconsole-burst")
+        result["burst"] = asyncio.run(_burst(proxy, burst, names, args.burst))
+    if "burst-oop" in phases:
+        result["burst_out_of_process"] = _burst_out_of_process(
+            args.burst, args.jobs, args.oop_depth
+        )
     print(json.dumps(result))
     proxy_server = getattr(proxy, "_server", None)
     if proxy_server is not None:

@@ -23,6 +23,8 @@ MACHINES = (
     "tests/tui/kit/test_stateful_poll_schedule.py::TestPollSchedule",
     "tests/core/slurm/test_stateful_log_tail.py::TestFollowerPositions",
     "tests/core/services/test_stateful_jobs_feed.py::TestJobsFeed",
+    "tests/core/events/test_events_stateful.py::TestConsumer",
+    "tests/core/events/test_events_switch_stateful.py::TestSwitch",
 )
 
 

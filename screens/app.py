@@ -79,7 +79,6 @@ class SmConsoleApp(App[None]):
         self._startup_frozen = False
         # The push channel (issue 18): one events runner per context, for the app's life.
         self.events = EventsLink(self)
-        self._events_pushing = False
 
     # --- notifications ----------------------------------------------------------------
     def notify(
@@ -187,9 +186,8 @@ class SmConsoleApp(App[None]):
         main = self.main_screen
         if isinstance(main, MainScreen):
             main.show_events(header_label(health), healthy=health.pushing)
-            if self._events_pushing and not health.pushing:
+            if self.events.stopped_flowing():
                 main.events_stopped()
-        self._events_pushing = health.pushing
 
     def on_alert_fired(self, message: AlertFired) -> None:
         self.events.ring(message.alert)

@@ -2,9 +2,10 @@
 
 A rule names a condition (``when``), a glob on the resource name (``match``) and what to
 do: ring the terminal bell, send a desktop notification through the terminal (OSC 9 and
-OSC 777, wrapped for tmux), run a command. An incident (a resource entering the alerting
-state) fires once; a burst of incidents for one rule is rate-limited, the suppressed ones
-counted in the next alert.
+OSC 777, wrapped for tmux), run a command, publish to an SNS topic (a write: refused in
+read-only mode, see :class:`AlertPublisher`). An incident (a resource entering the
+alerting state) fires once per rule; a burst of incidents for one rule is rate-limited,
+the suppressed ones counted in the next alert.
 
 Remote text never reaches the terminal sequences: the notification is built from our own
 words, the rule's name (the operator's config) and the resource name only when it is a
@@ -15,6 +16,7 @@ never through a shell.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
@@ -26,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.errors import ConfigError
+from console.errors import ConfigError, ReadOnlyError
 from console.events.records import ResourceChanged, ResourceKey
 
 _JOB_KINDS = frozenset({"training", "processing", "transform", "tuning", "pipeline"})
@@ -225,6 +227,61 @@ def publish_sns(factory: Any, alert: Alert) -> str:
     return str(answer.get("MessageId", ""))
 
 
+class AlertPublisher:
+    """Publishes fired alerts to their rules' SNS topics, within the read-only contract.
+
+    Publishing an alert changes none of the account's SageMaker resources, but it is a
+    write others receive, so read-only mode refuses it before anything is sent, like
+    every other write (README, "Safety"). A stream of alerts would refuse again and
+    again: the refusal is said once per publisher (one ``refused`` audit record and one
+    notice through ``told``); later alerts skip the topic silently. The alert itself
+    still rings, notifies and lists locally: that writes nothing anywhere.
+    """
+
+    ACTION = "alert-publish"
+
+    def __init__(
+        self, factory: Any, gate: Any, *, told: Callable[[str], None] | None = None
+    ) -> None:
+        self._factory = factory
+        self._gate = gate
+        self._told = told
+        self._lock = threading.Lock()
+        self.refusal = ""
+        """The notice said when read-only mode first refused a publish ("" until then)."""
+
+    def publish(self, alert: Alert) -> str:
+        """The SNS message id; "" when the rule has no topic, read-only refused it, or
+        the publish failed (the alert was told on the terminal already)."""
+        topic = alert.rule.sns_topic
+        if not topic:
+            return ""
+        if self._gate is not None and self._gate.read_only:
+            self._refuse(topic)
+            return ""
+        return publish_sns(self._factory, alert)
+
+    def _refuse(self, topic: str) -> None:
+        with self._lock:
+            if self.refusal:
+                return
+            try:
+                self._gate.check(self.ACTION, topic)
+            except ReadOnlyError as exc:
+                error = exc
+            else:  # read-only was switched off meanwhile: nothing to refuse
+                return
+            self.refusal = (
+                f"{error.message}: alerts still ring and list here, none is published to "
+                "SNS while read-only"
+            )
+        # An unwritable audit log must not stop the alert stream: the notice still says it.
+        with contextlib.suppress(Exception):
+            self._gate.refused(self.ACTION, topic, error)
+        if self._told is not None:
+            self._told(self.refusal)
+
+
 @dataclass
 class _RuleState:
     last_fired: float | None = None
@@ -233,28 +290,41 @@ class _RuleState:
 
 @dataclass
 class AlertEngine:
-    """Deduplicates incidents and rate-limits each rule (``min_interval`` seconds)."""
+    """Deduplicates incidents and rate-limits each rule (``min_interval`` seconds).
+
+    An incident is keyed by the rule (its place in ``rules``, not its name: two rules
+    may share one, e.g. two unnamed ``endpoint-5xx`` rules both called so) and the
+    resource, so one rule closing its incident never reopens or closes another's.
+    """
 
     rules: Sequence[AlertRule]
     min_interval: float = 60.0
     clock: Callable[[], float] = time.monotonic
-    _open: dict[tuple[str, ResourceKey], str] = field(default_factory=dict)
-    _state: dict[str, _RuleState] = field(default_factory=dict)
+    _open: dict[tuple[int, ResourceKey], str] = field(default_factory=dict)
+    _state: dict[int, _RuleState] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def evaluate(self, change: ResourceChanged) -> list[Alert]:
+    def _judged(self, only: AlertRule | None) -> list[tuple[int, AlertRule]]:
+        """The rules that judge a change: ``only`` (an ``endpoint-5xx`` change is built
+        with one rule's threshold and means nothing to another), else every rule but the
+        ``endpoint-5xx`` ones."""
+        if only is not None:
+            return [(i, r) for i, r in enumerate(self.rules) if r is only]
+        return [(i, r) for i, r in enumerate(self.rules) if r.when != "endpoint-5xx"]
+
+    def evaluate(self, change: ResourceChanged, *, only: AlertRule | None = None) -> list[Alert]:
         """The alerts ``change`` raises now (empty: none, a repeat, or rate-limited)."""
         fired = []
         with self._lock:
-            for rule in self.rules:
-                incident = (rule.name, change.key)
+            for index, rule in self._judged(only):
+                incident = (index, change.key)
                 if not rule.opens_incident(change):
                     self._open.pop(incident, None)  # recovered: the next failure is new
                     continue
                 if incident in self._open:
                     continue  # the same incident, told again
                 self._open[incident] = change.status
-                state = self._state.setdefault(rule.name, _RuleState())
+                state = self._state.setdefault(index, _RuleState())
                 now = self.clock()
                 if state.last_fired is not None and now - state.last_fired < self.min_interval:
                     state.suppressed += 1

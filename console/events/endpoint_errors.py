@@ -114,8 +114,6 @@ def check_endpoints(factory: Any, engine: Any, *, now: datetime | None = None) -
         if not wanted:
             continue
         rate = error_rate(factory, endpoint, variants, now=now)
-        for rule in wanted:
-            for alert in engine.evaluate(as_change(rate, rule.threshold, now)):
-                if alert.rule is rule:
-                    fired.append(alert)
+        for rule in wanted:  # each rule judges the rate by its own threshold
+            fired.extend(engine.evaluate(as_change(rate, rule.threshold, now), only=rule))
     return fired

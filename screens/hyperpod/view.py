@@ -30,6 +30,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
+from console.events.hyperpod_rows import cluster_row, joined_with, node_row
 from console.remote.errors import HostKeyError
 from screens.hyperpod.detail import SlurmJobDetailScreen
 from screens.hyperpod.events import EventsPane
@@ -48,6 +49,7 @@ from screens.hyperpod.sbatch import SbatchOutcome, SbatchScreen
 from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.host import console_host
 from screens.kit.lifecycle import being_removed
+from screens.kit.live_rows import follow_changes
 from screens.kit.messages import PollFailed
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
@@ -56,6 +58,9 @@ from screens.logs.view import max_lines_from
 
 if TYPE_CHECKING:
     from console.config import Config
+    from console.context import ConsoleContext
+    from console.events.records import ResourceChanged
+    from console.services.hyperpod import Cluster, ClusterNode
     from console.slurm.session import SlurmSession
 
 PANES = {
@@ -118,6 +123,46 @@ class HyperPodView(Vertical):
         if being_removed(self):
             return
         self._activate(self.pane, focus=False)  # the tab is not shown yet
+        self._follow_changes()
+
+    # --- live rows (pushed HyperPod events, issue 18) ---------------------------------------
+    def _follow_changes(self) -> None:
+        """Cluster and node events refresh their rows with one describe each. The nodes
+        pane keeps its poll pace: Slurm's half of its rows has no events."""
+        clusters, nodes = self.query_one(ClustersPane), self.query_one(NodesPane)
+        state = self.state
+        assert state is not None
+
+        # Both run on the consumer's thread (plain attributes only). A pane that has not
+        # listed yet is left alone: one pushed row would look like the whole list.
+        def cluster(context: ConsoleContext, change: ResourceChanged) -> Cluster | None:
+            return cluster_row(context, change) if clusters.snapshot is not None else None
+
+        def node(context: ConsoleContext, change: ResourceChanged) -> ClusterNode | None:
+            if nodes.snapshot is None:
+                return None
+            return node_row(context, change, state.cluster)  # the shown cluster's only
+
+        follow_changes(clusters, ("cluster",), cluster, self._cluster_changed, clusters.poller)
+        follow_changes(nodes, ("cluster-node",), node, self._node_changed)
+
+    def _cluster_changed(self, cluster: Cluster) -> None:
+        assert self.state is not None
+        pane = self.query_one(ClustersPane)
+        pane.table.upsert(cluster)
+        self.state.clusters[cluster.name] = cluster
+        pane.show_preview()
+        self.show_head()
+
+    def _node_changed(self, node: ClusterNode) -> None:
+        assert self.state is not None
+        if node.cluster != self.state.cluster:
+            return  # the operator chose another cluster meanwhile
+        table = self.query_one(NodesPane).table
+        row = joined_with(table.items.values(), node)
+        table.upsert(row)
+        if row.instance is not None:
+            self.state.hostnames[node.instance_id] = row.instance.hostname or row.name
 
     @property
     def session(self) -> SlurmSession:

@@ -15,7 +15,8 @@ event still queued never overrides it.
 
 Alerts (``[[alerts]]``) are evaluated on the same changes; fired ones are kept, newest
 first, for the notifications list (``!``) and announced with the bell and a desktop
-notification through the terminal.
+notification through the terminal; a rule's SNS topic is published to unless the console
+is read-only (:class:`console.events.alerts.AlertPublisher`: refused, said once).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from textual.message import Message
 from console.events.alerts import (
     Alert,
     AlertEngine,
-    publish_sns,
+    AlertPublisher,
     rules_from_config,
     run_command,
     terminal_sequences,
@@ -41,6 +42,7 @@ from console.events.alerts import (
 from console.events.health import EventsHealth, EventsState, HealthTracker
 from console.events.records import KINDS, ResourceChanged, ResourceKey
 from console.events.router import EventsRunner, RefreshRouter
+from screens.kit.plain import notify
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -115,9 +117,10 @@ class EventsLink:
         self._silent_after = silent_after
         self._safety_net = safety_net
         self._lock = threading.Lock()
+        self._net_given = False  # a poller was told to wait the safety net
         self.notifications: list[Alert] = []
         self.engine: AlertEngine | None = None
-        self._sessions: Any = None
+        self._publisher: AlertPublisher | None = None
         self._metrics_stop = threading.Event()
         self.router.subscribe(
             KINDS,
@@ -130,7 +133,7 @@ class EventsLink:
         self.stop()
         self._generation = generation
         config = context.config
-        self._sessions = context.sessions
+        self._publisher = AlertPublisher(context.sessions, context.gate, told=self._refused)
         self.engine = AlertEngine(rules_from_config(config.alerts)) if config.alerts else None
         if self.engine is not None and any(r.when == "endpoint-5xx" for r in self.engine.rules):
             self._start_metrics(self.engine, context.sessions)
@@ -182,7 +185,28 @@ class EventsLink:
         return self.health.pushing
 
     def poll_interval(self, normal: float) -> float:
-        return normal if self.runner is None else self.runner.poll_interval(normal)
+        """What a pushed poller waits after a poll: the safety net while events flow."""
+        if self.runner is None:
+            return normal
+        waited = self.runner.poll_interval(normal)
+        if waited > normal:
+            with self._lock:
+                self._net_given = True
+        return waited
+
+    def stopped_flowing(self) -> bool:
+        """True (once) when events no longer flow while a poller waits the safety net:
+        the app, checking every second, then has the pushed pollers poll at once.
+
+        Not an edge of ``pushing`` seen by that check: a poll may be handed the safety
+        net in the second events started flowing and stop before the next check (found
+        by tests/core/events/test_events_switch_stateful.py).
+        """
+        if self.health.pushing:
+            return False
+        with self._lock:
+            given, self._net_given = self._net_given, False
+        return given
 
     def observe(self, key: ResourceKey, modified: Any, status: str) -> None:
         """A describe or listing showed this state (older queued events lose)."""
@@ -228,8 +252,12 @@ class EventsLink:
             del self.notifications[self.MAX_NOTIFICATIONS :]
         self._app.post_message(AlertFired(alert))
         run_command(alert)
-        if alert.rule.sns_topic and self._sessions is not None:
-            publish_sns(self._sessions, alert)
+        if self._publisher is not None:
+            self._publisher.publish(alert)
+
+    def _refused(self, text: str) -> None:
+        """Read-only mode refused publishing an alert (said once: see AlertPublisher)."""
+        notify(self._app, text, severity="warning", title="alerts", timeout=10)
 
     def ring(self, alert: Alert) -> None:
         """Bell and desktop notification on the terminal the console runs in."""

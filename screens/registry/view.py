@@ -25,6 +25,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from console.errors import SmError, translate
+from console.events.registry_rows import PackageChanged, package_change, registry_with
 from console.services.registry import APPROVAL_DESCRIPTION_MAX, ApprovalResult, ModelPackage
 from console.services.registry_feed import PENDING, RegistryFeed, RegistrySnapshot
 from screens.kit.confirm import ConfirmDialog
@@ -32,6 +33,7 @@ from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.key_order import focus_now
 from screens.kit.lifecycle import being_removed
+from screens.kit.live_rows import follow_changes, refresh_on
 from screens.kit.messages import Listed
 from screens.kit.navigation import ModelPackageTarget
 from screens.kit.palette import PaletteCommand
@@ -46,6 +48,7 @@ from screens.registry.table import GroupsTable, PackagesTable
 if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
+    from console.events.records import ResourceChanged
     from console.services.run_evidence import RunMetrics
 
 # How many packages a confirm dialog names before "and N more".
@@ -142,6 +145,36 @@ class RegistryView(TableView):
             return
         self.groups.border_title = "Groups"
         self._title_packages()
+        follow_changes(
+            self,
+            ("model-package",),
+            self._package_change,
+            self._package_changed,
+            self.poller,
+        )
+        # An endpoint changed: which version it serves may have (the evidence says).
+        refresh_on(self, ("endpoint",), self.poller)
+
+    def _package_change(
+        self, context: ConsoleContext, change: ResourceChanged
+    ) -> PackageChanged | None:
+        """On the consumer's thread: nothing to read before the first listing (it will
+        show the change); else one read (see console/events/registry_rows.py)."""
+        if self.snapshot is None:
+            return None
+        return package_change(context, change, self.group)
+
+    def _package_changed(self, changed: PackageChanged) -> None:
+        """A pushed change (live rows): folded into the snapshot like a poll's answer,
+        rows updated in place, the tab's pending count with them."""
+        snapshot = self.snapshot
+        if snapshot is None or (changed.package is not None and changed.group != self.group):
+            return  # nothing listed yet, or the operator opened another group meanwhile
+        generation = console_host(self).generation
+        message = Listed(self.poller.resource, generation, registry_with(snapshot, changed))
+        # Sent as the poller's, the way its listings are: the main screen counts it too.
+        message.set_sender(self.poller)
+        self.poller.post_message(message)
 
     # --- polling -----------------------------------------------------------------------
     def _fetch(self, context: ConsoleContext) -> RegistrySnapshot:

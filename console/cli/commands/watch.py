@@ -85,7 +85,7 @@ def watch(
         origin = "polling (no events_queue_url)"
     from console.events.alerts import (
         AlertEngine,
-        publish_sns,
+        AlertPublisher,
         rules_from_config,
         run_command,
         terminal_sequences,
@@ -94,6 +94,10 @@ def watch(
     # [[alerts]] rules fire from the same stream: bell and desktop notification on the
     # terminal (stderr, only when it is one), the rule's command either way.
     engine = AlertEngine(rules_from_config(config.alerts)) if config.alerts else None
+    # Read-only refuses publishing to SNS (a write), said once on stderr.
+    publisher = AlertPublisher(
+        console.sessions, console.gate, told=lambda text: click.echo(f"warning: {text}", err=True)
+    )
     ring = sys.stderr.isatty()
     in_tmux = bool(os.environ.get("TMUX"))
     as_json = wants_json(inv, json_output)
@@ -113,7 +117,7 @@ def watch(
                     sys.stderr.write(terminal_sequences(alert, in_tmux=in_tmux))
                     sys.stderr.flush()
                 run_command(alert)
-                publish_sns(console.sessions, alert)
+                publisher.publish(alert)
             printed += 1
             if count is not None and printed >= count:
                 break

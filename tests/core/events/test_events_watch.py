@@ -220,3 +220,26 @@ def test_a_long_poll_is_not_reported_as_a_slow_call(aws: MotoServer) -> None:
     sqs.meta.events.register("before-send.sqs.GetQueueAttributes", held)
     sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["All"])
     assert said and said[0].startswith("waiting for sqs GetQueueAttributes")
+
+
+def test_watch_read_only_does_not_publish_alerts_and_says_so_once(
+    aws: MotoServer, run_cli: Any, tmp_path: Path
+) -> None:
+    stack = EventsStack.create(aws, name="watch-read-only")
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    topic = sns.create_topic(Name="watch-ro-alerts")["TopicArn"]
+    inbox = sqs.create_queue(QueueName="watch-ro-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn["Attributes"]["QueueArn"])
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f"events_queue_url = {json.dumps(stack.queue_url)}\n\n[[alerts]]\n"
+        f'when = "job-failed"\nbell = false\ndesktop = false\nsns_topic = {json.dumps(topic)}\n'
+    )
+    stack.put(*job_detail("training", "ro-1", "Failed", T0), when=T0)
+    stack.put(*job_detail("training", "ro-2", "Failed", T0), when=T0)
+    result = run_cli("--config", str(config), "--read-only", "watch", "--count", "2")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2  # both alerts' changes printed
+    assert result.stderr.count("read-only mode: alert-publish") == 1
+    assert "Messages" not in sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=0)

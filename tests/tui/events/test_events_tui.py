@@ -15,9 +15,17 @@ from console.services.jobs import JobsService
 from screens.kit.events_link import EventsLink
 from screens.kit.header import ContextBar
 from screens.kit.notifications import NotificationsScreen
-from tests.support.events import EventsStack, job_detail, sagemaker_event
+from tests.support.events import (
+    EventsStack,
+    job_detail,
+    node_detail,
+    package_detail,
+    sagemaker_event,
+)
+from tests.support.hostile import CORPUS
 from tests.support.moto_server import MotoServer
 from tests.tui.conftest import (
+    all_views,
     create_training_job,
     jobs_table,
     jobs_view,
@@ -174,3 +182,74 @@ async def test_an_alert_fires_once_per_incident_and_bang_lists_it(aws: MotoServe
         assert "prod-failed" in text
         await pilot.press("q")
         await wait_until(pilot, lambda: not isinstance(app.screen, NotificationsScreen))
+
+
+async def test_read_only_alerts_ring_but_are_not_published(aws: MotoServer, sm: Any) -> None:
+    """An alert rule with an SNS topic in read-only mode: the alert lists under `!`,
+    the publish is refused once with a toast, and the topic's inbox stays empty."""
+    stack = EventsStack.create(aws, name="tui-read-only")
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    topic = sns.create_topic(Name="tui-ro-alerts")["TopicArn"]
+    inbox = sqs.create_queue(QueueName="tui-ro-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn["Attributes"]["QueueArn"])
+    create_training_job(sm, "ro-job-1")
+    app = make_app(
+        read_only=True,
+        events_queue_url=stack.queue_url,
+        alerts=[{"when": "job-failed", "sns_topic": topic, "bell": False, "desktop": False}],
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        set_training_state("ro-job-1", "Failed")
+        stack.put(*job_detail("training", "ro-job-1", "Failed", T0), when=T0)
+        await wait_until(pilot, lambda: app.events.notifications, what="an alert")
+        await wait_until(
+            pilot,
+            lambda: any("alert-publish" in n.message for n in app._notifications),
+            what="the read-only notice",
+        )
+        toasts = [n.message for n in app._notifications if "alert-publish" in n.message]
+        assert len(toasts) == 1
+        assert "Messages" not in sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=0)
+
+
+async def test_hostile_names_in_events_are_dropped_not_retried(aws: MotoServer, sm: Any) -> None:
+    """Events naming resources with the hostile corpus (a name no describe accepts) for
+    every kind a live row follows: dropped like a deleted resource, never a failed
+    batch that SQS would hand back again and again, and an honest event in the same
+    batch still changes its row. (Registry and HyperPod read nothing before they listed:
+    their tests send hostile names to listed tabs.)"""
+    stack = EventsStack.create(aws, name="hostile-live-rows")
+    create_training_job(sm, "honest-1")
+    app = make_app(
+        events_queue_url=stack.queue_url, ssh={"transport": "demo", "cluster": "hp-hostile"}
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        await all_views(pilot, app)
+        for index, text in enumerate(CORPUS):
+            name = f"x{text}"[:200]
+            details = [
+                job_detail("training", name, "Failed", T0),
+                job_detail("endpoint", name, "Failed", T0),
+                package_detail(name, 1, "Approved", T0),
+                package_detail("churn", 1, "Approved", T0),
+                node_detail("hp-hostile", name, "Unschedulable"),
+                (
+                    "SageMaker HyperPod Cluster State Change",
+                    {"ClusterName": name, "ClusterStatus": "Failed"},
+                ),
+            ]
+            for kind, (detail_type, detail) in enumerate(details):
+                if kind == 3:  # a valid group name with a hostile ARN
+                    detail["ModelPackageArn"] = (
+                        f"arn:aws:sagemaker:us-east-1:1:model-package/churn/{name}"
+                    )
+                event = sagemaker_event(detail_type, detail, when=T0, event_id=f"h-{index}-{kind}")
+                stack.send_raw(json.dumps(event))
+        set_training_state("honest-1", "Failed")
+        stack.put(*job_detail("training", "honest-1", "Failed", T0), when=T0)
+        await wait_until(pilot, lambda: _status(app, "honest-1") == "Failed", what="honest row")
+        await wait_until(pilot, lambda: stack.depth() == 0, what="every message deleted")
+        assert jobs_table(app).total_count == 1  # no row for a hostile name
