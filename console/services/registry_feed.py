@@ -147,6 +147,12 @@ class RegistryFeed:
             result.append(known)
         return tuple(result)
 
+    def remember(self, package: ModelPackage) -> None:
+        """A description that arrived another way (a pushed change described it): the next
+        poll need not describe that version again."""
+        with self._lock:
+            self._described[package.arn] = package
+
     def invalidate(self, arn: str) -> None:
         """Describe ``arn`` again on the next poll (after an approval changed it)."""
         with self._lock:

@@ -170,6 +170,8 @@ class RegistryView(TableView):
         snapshot = self.snapshot
         if snapshot is None or (changed.package is not None and changed.group != self.group):
             return  # nothing listed yet, or the operator opened another group meanwhile
+        if changed.package is not None and self.feed is not None:
+            self.feed.remember(changed.package)
         generation = console_host(self).generation
         message = Listed(self.poller.resource, generation, registry_with(snapshot, changed))
         # Sent as the poller's, the way its listings are: the main screen counts it too.

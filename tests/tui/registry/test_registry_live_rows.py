@@ -114,3 +114,6 @@ async def test_package_events_update_rows_and_counts_without_a_listing(
         await wait_until(
             pilot, lambda: poller.schedule.polls_started > polls, what="a listing for serving"
         )
+        await wait_until(pilot, lambda: not poller.schedule.running, what="listing done")
+        # The pushed description was remembered: the listing did not describe v3 again.
+        assert arns["v3"] not in described
