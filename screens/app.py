@@ -337,7 +337,7 @@ class SmConsoleApp(App[None]):
             ("Jobs: next sort column", "sort the jobs table (s)", _call(self._jobs_action, "sort")),
             (
                 "Jobs: new training job",
-                "fill in a training job; copy it as a CLI command (n)",
+                "fill in a training job; copy it as a CLI command (ctrl+n)",
                 _call(self._jobs_action, "new_training"),
             ),
             (
