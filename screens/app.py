@@ -34,7 +34,7 @@ from screens.kit.context_switch import ContextChoice, ContextDialog
 from screens.kit.events_link import AlertFired, EventsLink, header_label
 from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
 from screens.kit.messages import Listed
-from screens.kit.palette import ConsoleCommands, PaletteCommand
+from screens.kit.palette import ConsoleCommands, PaletteCommand, ResourceCommands
 from screens.kit.plain import notify
 from screens.main import MainScreen
 from themes import STYLESHEETS
@@ -58,7 +58,7 @@ class SmConsoleApp(App[None]):
 
     TITLE = "smconsole"
     CSS_PATH = list(STYLESHEETS)
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {ConsoleCommands, ResourceCommands}
     BINDINGS = AppKeys.BINDINGS
 
     def __init__(self, context: ConsoleContext, *, demo_label: str | None = None) -> None:
@@ -311,6 +311,10 @@ class SmConsoleApp(App[None]):
     def action_cycle_theme(self) -> None:
         self.theme = next_theme(self.theme)
         notify(self, f"theme: {self.theme}", timeout=2)
+
+    def palette_tabs(self) -> list[tuple[str, str, Any]]:
+        """(id, title, show it) per tab: ``:endpoints`` in the palette goes there."""
+        return [(spec.id, spec.title, _call(self.action_show_tab, spec.id)) for spec in tabs.TABS]
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Everything the `:` palette offers (see :mod:`screens.kit.palette`)."""

@@ -25,9 +25,10 @@ from screens import tabs
 from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
+from screens.kit.keyed_table import KeyedTable
 from screens.kit.messages import Listed, PollHealthChanged
 from screens.kit.navigation import GoTo
-from screens.kit.palette import PaletteCommand
+from screens.kit.palette import PaletteCommand, Resource, row_name
 from screens.kit.plain import notify, plain
 from screens.kit.poller import Poller
 from screens.kit.work import run_for_context
@@ -391,6 +392,44 @@ class MainScreen(Screen[None]):
         self.fetch_identity()
         self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
 
+    def palette_resources(self) -> list[Resource]:
+        """Every row the tabs' tables hold now (their last listings: no API call), for the
+        palette's jump by name; each opens as ``enter`` on its row does."""
+        self.mount_views()
+        found: list[Resource] = []
+        for spec in tabs.TABS:
+            for view in self.views(spec.id):
+                if not view.is_mounted:
+                    continue
+                for table in view.query(KeyedTable):
+                    for key, item in list(table.items.items()):
+                        found.append(
+                            Resource(
+                                spec.id,
+                                spec.title,
+                                key,
+                                row_name(item, key),
+                                _opener(self, spec.id, table, key),
+                            )
+                        )
+        return found
+
+    def open_resource(self, tab: str, table: KeyedTable[Any], key: str) -> None:
+        """Show ``tab``, highlight the row ``key`` and open it (``enter`` on it)."""
+        self.show_tab(tab)
+        try:
+            row = table.get_row_index(key)
+        except KeyError:
+            notify(
+                self,
+                f"{key} is hidden by the {tabs.tab(tab).title} filter (esc clears it)",
+                severity="warning",
+                timeout=4,
+            )
+            return
+        table.move_cursor(row=row)
+        table.action_select_cursor()
+
     def palette_commands(self) -> list[PaletteCommand]:
         """The palette entries of the tabs' views (the app adds its own)."""
         self.mount_views()  # the palette offers every tab's actions (from then on)
@@ -400,3 +439,7 @@ class MainScreen(Screen[None]):
             if view.is_mounted and callable(getattr(view, "palette_commands", None)):
                 commands += view.palette_commands()  # type: ignore[attr-defined]
         return commands
+
+
+def _opener(main: MainScreen, tab: str, table: KeyedTable[Any], key: str) -> Any:
+    return lambda: main.open_resource(tab, table, key)
