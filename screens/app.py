@@ -19,7 +19,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from console.config import Config
 from console.context import ConsoleContext
@@ -263,6 +263,15 @@ class SmConsoleApp(App[None]):
         if self.screen is main and isinstance(main, MainScreen):
             main.show_tab(tab)
 
+    def jump_to_tab(self, tab: str) -> None:
+        """The palette's "Go to": from a screen over the tabs too (it is kept for Back),
+        not from under a dialog (a question is answered, not jumped away from)."""
+        main = self.main_screen
+        if any(isinstance(screen, ModalScreen) for screen in self.screen_stack[1:]):
+            return
+        if isinstance(main, MainScreen):
+            main.show_tab(tab)
+
     def action_back_or_quit(self) -> None:
         """``q`` where no screen takes it: Back along the main screen's tab history; at
         its start, ask before quitting (``ctrl+c`` quits at once). Never quits unasked:
@@ -314,7 +323,7 @@ class SmConsoleApp(App[None]):
 
     def palette_tabs(self) -> list[tuple[str, str, Any]]:
         """(id, title, show it) per tab: ``:endpoints`` in the palette goes there."""
-        return [(spec.id, spec.title, _call(self.action_show_tab, spec.id)) for spec in tabs.TABS]
+        return [(spec.id, spec.title, _call(self.jump_to_tab, spec.id)) for spec in tabs.TABS]
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Everything the `:` palette offers (see :mod:`screens.kit.palette`)."""
@@ -322,7 +331,7 @@ class SmConsoleApp(App[None]):
             (
                 f"Go to {spec.title}",
                 f"switch to the {spec.title} tab (key {spec.key})",
-                _call(self.action_show_tab, spec.id),
+                _call(self.jump_to_tab, spec.id),
             )
             for spec in tabs.TABS
         ]
