@@ -226,10 +226,12 @@ class MainScreen(Screen[None]):
         from a detail (a link, the palette) leaves it, and Back brings it again."""
         app = self.app
         covering = tuple(app.screen_stack[1:])
+        kept = tuple(screen for screen in covering if getattr(screen, "KEPT_FOR_BACK", True))
         for screen in reversed(covering):
-            app.install_screen(screen, name=_stash_name(screen))
-            app.pop_screen()
-        return covering
+            if screen in kept:
+                app.install_screen(screen, name=_stash_name(screen))
+            app.pop_screen()  # one not kept is removed (a log stops its feed)
+        return kept
 
     def _remember(self, entry: BackEntry) -> None:
         self.back_stack.append(entry)

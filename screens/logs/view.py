@@ -975,6 +975,10 @@ class LogPanel(Vertical):
 class LogScreen(Screen[None]):
     """Full-screen logs of one source; ``q`` (or escape, backspace, ctrl+c) goes back."""
 
+    # A jump away (the palette) closes the log rather than keep it for Back: kept, its feed
+    # would go on reading CloudWatch unseen (see screens.main.BackEntry).
+    KEPT_FOR_BACK = False
+
     BINDINGS = [
         Binding("q", "close", "Back", id="logs.close"),
         Binding("escape,backspace,ctrl+c", "close", "Back", show=False, id="logs.close_alt"),

@@ -156,3 +156,26 @@ async def test_back_retraces_any_walk(sm: Any, seed: int) -> None:
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="asked")
         assert app.is_running
+
+
+async def test_a_jump_from_a_log_closes_it_and_keeps_the_detail_under_it(sm: Any) -> None:
+    """A log kept for Back would go on reading CloudWatch unseen: it is closed (its feed
+    stops); the job's detail under it is kept."""
+    from screens.logs.view import LogPanel, LogScreen
+
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        detail = await open_detail(pilot, app)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogScreen), what="log")
+        panel = app.screen.query_one(LogPanel)
+        main = app.main_screen
+        assert isinstance(main, MainScreen)
+        main.show_tab("endpoints")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="jumped")
+        await wait_until(pilot, panel.feed_finished.is_set, what="the log's feed to stop")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is detail, what="the detail again")
+        assert active(app) == "jobs"
