@@ -103,7 +103,8 @@ class ResourceCommands(Provider):
             yield Hit(1.0, "Quit smconsole", self.app.exit, text="Quit", help="leave (ctrl+c)")
         for tab_id, title, show in self._tabs():
             if lowered in type_aliases(tab_id, title):
-                yield Hit(1.0, f"Go to {title}", show, text=f"Go to {title}", help=f":{tab_id}")
+                label = f"Go to {title}"
+                yield Hit(1.0, Content(label), show, text=label, help=f":{tab_id}")
         matcher = self.matcher(wanted)
         hits: list[tuple[float, Resource]] = []
         for resource in self._resources():
