@@ -4,6 +4,8 @@ picks one host's lines or every host's, and nothing is lost either way."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -174,3 +176,20 @@ class HostLinesMachine(RuleBasedStateMachine):
 
 TestHostLines = HostLinesMachine.TestCase
 TestHostLines.settings = STATEFUL
+
+
+def test_endpoint_streams_snapshot(snap_compare: Any) -> None:
+    """80x24, times hidden (they are local wall-clock times): the labels tell the two
+    instances apart, the status line names them."""
+    source = FakeSource()
+    endpoint_lines(source)
+    app = LogApp(source)
+
+    async def ready(pilot: Any) -> None:
+        await wait_until(pilot, lambda: isinstance(app.screen, LogScreen), what="log screen")
+        view = view_of(app)
+        await wait_until(pilot, lambda: len(view.buffer) == 6, what="6 lines")
+        await pilot.press("T")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
