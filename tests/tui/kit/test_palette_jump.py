@@ -108,3 +108,11 @@ def test_type_aliases_and_row_names() -> None:
     assert row_name(Named(), "k") == "llama3-chat"
     assert row_name(Labelled(), "arn:…") == "churn-xgb/14"
     assert row_name(object(), "the-key") == "the-key"
+
+
+def test_a_name_scores_by_how_much_of_it_was_typed() -> None:
+    from screens.kit.palette import NEAR, name_score
+
+    assert name_score("llama3-chat", "llama3-chat") == 1.0
+    canary = name_score("llama3-chat-canary", "llama3-chat")
+    assert name_score("llama3-chat-canary-2", "llama3-chat") < canary < NEAR < 1.0
