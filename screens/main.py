@@ -437,6 +437,10 @@ class MainScreen(Screen[None]):
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(ContextBar).set_config(console_host(self).context.config)
         self._identity_failures = 0
+        # Back never leads into the other account: its kept screens go.
+        for entry in self.back_stack:
+            self._release(entry.screens)
+        self.back_stack = []
         # Views still mounting (their children may not exist yet) start on the new
         # context in their own on_mount, which runs after this.
         for view in self.views():

@@ -179,3 +179,28 @@ async def test_a_jump_from_a_log_closes_it_and_keeps_the_detail_under_it(sm: Any
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is detail, what="the detail again")
         assert active(app) == "jobs"
+
+
+async def test_a_context_switch_forgets_the_places_of_the_other_account(sm: Any) -> None:
+    from dataclasses import replace as replaced
+
+    from console.context import ConsoleContext
+
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        main = app.main_screen
+        assert isinstance(main, MainScreen)
+        detail = await open_detail(pilot, app)
+        main.show_tab("endpoints")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="jumped")
+        assert main.back_stack and app._installed_screens
+        config = replaced(app.context.config, region="eu-west-1")
+        app.switch_context(ConsoleContext(config, source="tui"))
+        await pilot.pause(0.2)
+        assert main.back_stack == [] and not app._installed_screens
+        assert not detail.is_attached
+        await pilot.press("escape")  # nothing to go back to
+        await pilot.pause(0.1)
+        assert active(app) == "endpoints" and isinstance(app.screen, MainScreen)
