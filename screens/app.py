@@ -19,7 +19,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from console.config import Config
 from console.context import ConsoleContext
@@ -34,7 +34,7 @@ from screens.kit.context_switch import ContextChoice, ContextDialog
 from screens.kit.events_link import AlertFired, EventsLink, header_label
 from screens.kit.key_order import handled_before_forwarding, key_waiting, settled
 from screens.kit.messages import Listed
-from screens.kit.palette import ConsoleCommands, PaletteCommand
+from screens.kit.palette import ConsoleCommands, PaletteCommand, ResourceCommands
 from screens.kit.plain import notify
 from screens.main import MainScreen
 from themes import STYLESHEETS
@@ -58,7 +58,7 @@ class SmConsoleApp(App[None]):
 
     TITLE = "smconsole"
     CSS_PATH = list(STYLESHEETS)
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {ConsoleCommands, ResourceCommands}
     BINDINGS = AppKeys.BINDINGS
 
     def __init__(self, context: ConsoleContext, *, demo_label: str | None = None) -> None:
@@ -261,6 +261,15 @@ class SmConsoleApp(App[None]):
         if self.screen is main and isinstance(main, MainScreen):
             main.show_tab(tab)
 
+    def jump_to_tab(self, tab: str) -> None:
+        """The palette's "Go to": from a screen over the tabs too (it is kept for Back),
+        not from under a dialog (a question is answered, not jumped away from)."""
+        main = self.main_screen
+        if any(isinstance(screen, ModalScreen) for screen in self.screen_stack[1:]):
+            return
+        if isinstance(main, MainScreen):
+            main.show_tab(tab)
+
     def action_back_or_quit(self) -> None:
         """``q`` where no screen takes it: Back along the main screen's tab history; at
         its start, ask before quitting (``ctrl+c`` quits at once). Never quits unasked:
@@ -310,13 +319,17 @@ class SmConsoleApp(App[None]):
         self.theme = next_theme(self.theme)
         notify(self, f"theme: {self.theme}", timeout=2)
 
+    def palette_tabs(self) -> list[tuple[str, str, Any]]:
+        """(id, title, show it) per tab: ``:endpoints`` in the palette goes there."""
+        return [(spec.id, spec.title, _call(self.jump_to_tab, spec.id)) for spec in tabs.TABS]
+
     def palette_commands(self) -> list[PaletteCommand]:
         """Everything the `:` palette offers (see :mod:`screens.kit.palette`)."""
         commands: list[PaletteCommand] = [
             (
                 f"Go to {spec.title}",
                 f"switch to the {spec.title} tab (key {spec.key})",
-                _call(self.action_show_tab, spec.id),
+                _call(self.jump_to_tab, spec.id),
             )
             for spec in tabs.TABS
         ]
@@ -335,7 +348,7 @@ class SmConsoleApp(App[None]):
             ("Jobs: next sort column", "sort the jobs table (s)", _call(self._jobs_action, "sort")),
             (
                 "Jobs: new training job",
-                "fill in a training job; copy it as a CLI command (n)",
+                "fill in a training job; copy it as a CLI command (ctrl+n)",
                 _call(self._jobs_action, "new_training"),
             ),
             (

@@ -7,6 +7,7 @@ report upwards (job snapshots, poll health, identity) to the header and the Stat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -25,9 +26,10 @@ from screens import tabs
 from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
+from screens.kit.keyed_table import KeyedTable
 from screens.kit.messages import Listed, PollHealthChanged
 from screens.kit.navigation import GoTo
-from screens.kit.palette import PaletteCommand
+from screens.kit.palette import PaletteCommand, Resource, row_name
 from screens.kit.plain import notify, plain
 from screens.kit.poller import Poller
 from screens.kit.work import run_for_context
@@ -45,9 +47,24 @@ if TYPE_CHECKING:
 PRIME_HIDDEN_AFTER = 1.0  # seconds after mount
 IDENTITY_AFTER = 1.0  # seconds after mount, at the latest
 AFTER_FIRST_DATA = 0.05  # seconds after the first jobs were drawn
-# Tabs remembered for Back (q/escape) after jumps.
+# Places remembered for Back (q/escape) after jumps; the screens of the newest few only
+# (a stashed screen stays mounted: its memory, and its timers, are kept).
 TAB_HISTORY_MAX = 50
+STASHED_SCREENS_MAX = 5
 IDENTITY_RETRY_MAX = 60.0  # seconds between caller-identity retries, at most
+
+
+@dataclass
+class BackEntry:
+    """A place Back returns to: a tab, and the screens that were over it (a jump from a
+    job's detail to its model package leaves the detail; Back shows it again)."""
+
+    tab: str
+    screens: tuple[Screen[Any], ...] = ()
+
+
+def _stash_name(screen: Screen[Any]) -> str:
+    return f"back-stack-{id(screen)}"
 
 
 class ConsoleTabs(TabbedContent):
@@ -92,8 +109,8 @@ class MainScreen(Screen[None]):
         self._focus_when_mounted = False
         self._prime_when_mounted = False
         self._mounting: list[AwaitMount] = []
-        # The tabs jumps left, newest last: ``q``/``escape`` go back along it.
-        self.tab_history: list[str] = []
+        # The places jumps left, newest last: ``q``/``escape`` go back along it.
+        self.back_stack: list[BackEntry] = []
 
     def compose(self) -> ComposeResult:
         yield ContextBar(self._config, demo_label=self._demo_label)
@@ -189,21 +206,62 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.show_tab, tab)
             return
         self.mount_views()  # idempotent; the tab's focus waits for its view (_focus_tab)
+        covering = self._stash_covering()
+        if tabs.active and (tabs.active != tab or covering):
+            self._remember(BackEntry(tabs.active, covering))
+        elif covering:  # no tab to come back to (before the tab bar had one): let them go
+            self._release(covering)
         if tabs.active != tab:
-            if tabs.active:
-                self.tab_history = [*self.tab_history, tabs.active][-TAB_HISTORY_MAX:]
             tabs.active = tab
         else:
             self._focus_tab(tab)
 
+    @property
+    def tab_history(self) -> list[str]:
+        """The tabs Back goes to, oldest first."""
+        return [entry.tab for entry in self.back_stack]
+
+    def _stash_covering(self) -> tuple[Screen[Any], ...]:
+        """Take the screens over this one off the stack, kept (installed) for Back: a jump
+        from a detail (a link, the palette) leaves it, and Back brings it again."""
+        app = self.app
+        covering = tuple(app.screen_stack[1:])
+        kept = tuple(screen for screen in covering if getattr(screen, "KEPT_FOR_BACK", True))
+        for screen in reversed(covering):
+            if screen in kept:
+                app.install_screen(screen, name=_stash_name(screen))
+            app.pop_screen()  # one not kept is removed (a log stops its feed)
+        return kept
+
+    def _remember(self, entry: BackEntry) -> None:
+        self.back_stack.append(entry)
+        for dropped in self.back_stack[:-TAB_HISTORY_MAX]:
+            self._release(dropped.screens)
+        del self.back_stack[:-TAB_HISTORY_MAX]
+        # Beyond the newest few with screens, entries keep their tab only (the screens are
+        # released: removed from the DOM).
+        holding = [entry for entry in self.back_stack if entry.screens]
+        for old in holding[: max(0, len(holding) - STASHED_SCREENS_MAX)]:
+            self._release(old.screens)
+            old.screens = ()
+
+    def _release(self, screens: tuple[Screen[Any], ...]) -> None:
+        for screen in screens:
+            self.app.uninstall_screen(screen)
+            self.app.call_later(screen.remove)
+
     def go_back(self) -> bool:
-        """Show the tab the last jump left; False when no jump is left to undo."""
-        if not self.tab_history:
+        """Show the place the last jump left (its tab, and the screens that were over
+        it); False when no jump is left to undo."""
+        if not self.back_stack:
             return False
-        *self.tab_history, tab = self.tab_history
+        entry = self.back_stack.pop()
         tabs = self.query_one(TabbedContent)
-        if tabs.active != tab:
-            tabs.active = tab
+        if tabs.active != entry.tab:
+            tabs.active = entry.tab
+        for screen in entry.screens:
+            self.app.uninstall_screen(screen)
+            self.app.push_screen(screen)
         return True
 
     def action_back(self) -> None:
@@ -379,6 +437,10 @@ class MainScreen(Screen[None]):
         """The app swapped its context: start every view and the identity afresh."""
         self.query_one(ContextBar).set_config(console_host(self).context.config)
         self._identity_failures = 0
+        # Back never leads into the other account: its kept screens go.
+        for entry in self.back_stack:
+            self._release(entry.screens)
+        self.back_stack = []
         # Views still mounting (their children may not exist yet) start on the new
         # context in their own on_mount, which runs after this.
         for view in self.views():
@@ -391,6 +453,45 @@ class MainScreen(Screen[None]):
         self.fetch_identity()
         self.set_timer(PRIME_HIDDEN_AFTER, self.prime_hidden_tabs)
 
+    def palette_resources(self) -> list[Resource]:
+        """Every row the tabs' tables hold now (their last listings: no API call), for the
+        palette's jump by name; each opens as ``enter`` on its row does."""
+        self.mount_views()
+        found: list[Resource] = []
+        for spec in tabs.TABS:
+            for view in self.views(spec.id):
+                if not view.is_mounted:
+                    continue
+                for table in view.query(KeyedTable):
+                    for key, item in list(table.items.items()):
+                        found.append(
+                            Resource(
+                                spec.id,
+                                spec.title,
+                                key,
+                                row_name(item, key),
+                                _opener(self, spec.id, table, key),
+                            )
+                        )
+        return found
+
+    def open_resource(self, tab: str, table: KeyedTable[Any], key: str) -> None:
+        """Show ``tab``, highlight the row ``key`` and open it (``enter`` on it); from a
+        screen over the tabs too (Back returns to it)."""
+        self.show_tab(tab)
+        try:
+            row = table.get_row_index(key)
+        except KeyError:
+            notify(
+                self,
+                f"{key} is hidden by the {tabs.tab(tab).title} filter (esc clears it)",
+                severity="warning",
+                timeout=4,
+            )
+            return
+        table.move_cursor(row=row)
+        table.action_select_cursor()
+
     def palette_commands(self) -> list[PaletteCommand]:
         """The palette entries of the tabs' views (the app adds its own)."""
         self.mount_views()  # the palette offers every tab's actions (from then on)
@@ -400,3 +501,7 @@ class MainScreen(Screen[None]):
             if view.is_mounted and callable(getattr(view, "palette_commands", None)):
                 commands += view.palette_commands()  # type: ignore[attr-defined]
         return commands
+
+
+def _opener(main: MainScreen, tab: str, table: KeyedTable[Any], key: str) -> Any:
+    return lambda: main.open_resource(tab, table, key)

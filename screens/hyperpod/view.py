@@ -86,8 +86,8 @@ class HyperPodView(Vertical):
     """Everything on the HyperPod tab."""
 
     BINDINGS = [
-        Binding("c", "pane('clusters')", "Clusters", id="hyperpod.clusters"),
-        Binding("n", "pane('nodes')", "Nodes", id="hyperpod.nodes"),
+        Binding("L", "pane('clusters')", "Clusters", id="hyperpod.clusters"),
+        Binding("N", "pane('nodes')", "Nodes", id="hyperpod.nodes"),
         Binding("e", "pane('events')", "Events", id="hyperpod.events"),
         Binding("j", "pane('queue')", "Queue", id="hyperpod.queue"),
         Binding("h", "pane('history')", "History", id="hyperpod.history"),

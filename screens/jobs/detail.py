@@ -142,8 +142,8 @@ class JobDetailScreen(Screen[None]):
                 timeout=5,
             )
             return
+        # The detail stays for Back (the main screen keeps it while the Registry shows).
         go_to(self, "registry", ModelPackageTarget(arn))
-        self.dismiss(None)
 
     def action_close(self) -> None:
         self.dismiss(None)

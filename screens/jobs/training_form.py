@@ -1,4 +1,4 @@
-"""The create-training-job form (``n`` on the Jobs tab) and its "copy as CLI command".
+"""The create-training-job form (``ctrl+n`` on the Jobs tab) and its "copy as CLI command".
 
 Every field is checked by the same :meth:`TrainingSpec.validated` the CLI uses, as the
 operator types; the status line shows the first problem, or the equivalent
@@ -6,7 +6,7 @@ operator types; the status line shows the first problem, or the equivalent
 form can be turned into a script without creating anything). ``ctrl+s`` creates: refused
 up front in read-only mode, confirmed through the one confirm dialog, run in a worker
 through the gated service. A failed create keeps the form open with everything typed;
-cancelling keeps a draft that the next ``n`` reopens.
+cancelling keeps a draft that the next ``ctrl+n`` reopens.
 
 The image can be typed, or picked from the SageMaker SDK's image catalog for the region
 (loaded in a worker: importing the SDK takes a few seconds, so it is never done up front).

@@ -87,7 +87,7 @@ class JobPreview(Static):
                     ("Ended", format_timestamp(job.ended)),
                     ("Duration", format_duration(elapsed_seconds(job.created, job.ended))),
                     ("ARN", job.arn),
-                    ("", Text("enter: describe   l: logs   n: new   ctrl+k: stop")),
+                    ("", Text("enter: describe   l: logs   ctrl+n: new   ctrl+k: stop")),
                 ]
             )
         )
@@ -103,7 +103,7 @@ class JobsView(Vertical):
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="jobs.sort_reverse"),
         Binding("l", "logs", "Logs", id="jobs.logs"),
         Binding("ctrl+k", "stop", "Stop job", id="jobs.stop"),
-        Binding("n", "new_training", "New job", id="jobs.new_training"),
+        Binding("ctrl+n", "new_training", "New job", id="jobs.new_training"),
         Binding("r", "refresh", "Refresh", id="jobs.refresh"),
     ]
 

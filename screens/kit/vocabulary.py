@@ -64,12 +64,19 @@ SHARED_KEYS: dict[str, SharedKey] = {shared.key: shared for shared in VOCABULARY
 # Tab keys: not every tab has them, but where one is bound it means this (issue 15:
 # `a` was approve / set alias / apply columns, `x` reject / export, `f` follow / MLflow
 # filter, `t` start / timestamps). Export is `ctrl+s` (save, as in the log view), the
-# MLflow filter `F`, log timestamps `T`, and a picker applies with `ctrl+s`.
+# MLflow filter `F`, log timestamps `T`, and a picker applies with `ctrl+s`. `c` was also
+# columns / clusters and `n` new / nodes / none: MLflow columns are `|`, a new training
+# job `ctrl+n`, HyperPod's panes `L` clusters and `N` nodes, the column picker clears
+# with `-`.
 TAB_VOCABULARY: tuple[SharedKey, ...] = (
     _key("a", "a", "approve / promote the highlighted version (asks first)", "approve", "alias"),
     _key("x", "x", "reject the highlighted version (asks first)", "reject"),
     _key("f", "f", "follow a log (new lines as they come)", "toggle_follow"),
     _key("t", "t", "start the highlighted item (asks first)", "start"),
+    _key("c", "c", "copy (a URL, a message) to the clipboard", "copy"),
+    _key(
+        "n", "n", "next search match (N: previous); no, in a confirm dialog", "next_match", "cancel"
+    ),
 )
 
 TAB_KEYS: dict[str, SharedKey] = {key.key: key for key in TAB_VOCABULARY}

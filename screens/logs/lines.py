@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +33,6 @@ from rich.cells import cell_len, chop_cells
 from console.sanitize import inert, strip_escapes
 
 TAB_SIZE = 4
-HOST_WIDTH_LIMIT = 16  # endpoint stream names are long: the column stops growing here
 
 
 Row = tuple[datetime | None, str, str, int, bool]
@@ -41,6 +41,7 @@ Row = tuple[datetime | None, str, str, int, bool]
 HOST: Final = 1
 TEXT: Final = 2
 CELLS: Final = 3
+MARKER: Final = 4
 
 
 class LogLine:
@@ -215,6 +216,14 @@ class LineBuffer:
         """A copy of the live lines, oldest first (for saving)."""
         return [LogLine(*row) for row in self._items[self._head :]]
 
+    def rows_where(self, host: str) -> list[Row]:
+        """The live rows of ``host`` and the view's own notes (markers), oldest first."""
+        return [row for row in self._items[self._head :] if row[HOST] == host or row[MARKER]]
+
+    def host_counts(self) -> dict[str, int]:
+        """Live lines per host (the view's notes not counted)."""
+        return dict(Counter(row[HOST] for row in self._items[self._head :] if not row[MARKER]))
+
     def texts(self) -> list[str]:
         """The live lines' texts, oldest first (for searching)."""
         return [row[TEXT] for row in self._items[self._head :]]
@@ -312,6 +321,40 @@ class LineBuffer:
         item = bisect_right(self._ends, base + row, lo=self._head)
         item = min(item, len(self._items) - 1)
         return item - self._head, base + row - self._rows_before(item)
+
+
+class HostLines:
+    """Every host's lines, and the lines shown: all of them or one host's (``H``).
+
+    ``all`` holds every line (bounded); while one host is chosen, ``shown`` is a second
+    bounded buffer of that host's lines and the view's notes, so choosing every host again
+    loses nothing, and the shown host keeps up to ``max_lines`` of its own lines.
+    """
+
+    def __init__(self, max_lines: int) -> None:
+        self.all = LineBuffer(max_lines)
+        self.shown = self.all
+        self.host: str | None = None
+
+    def extend(self, rows: Sequence[Row], widest: int | None = None) -> tuple[Sequence[Row], int]:
+        """Add ``rows``; return those now shown and how many shown rows fell off the front."""
+        dropped = self.all.extend(rows, widest)
+        if self.host is None:
+            return rows, dropped
+        host = self.host
+        shown = [row for row in rows if row[HOST] == host or row[MARKER]]
+        return shown, self.shown.extend(shown) if shown else 0
+
+    def set_host(self, host: str | None) -> None:
+        """Show ``host``'s lines (None: every host's); the shown buffer's wrap is unset."""
+        self.host = host
+        if host is None:
+            self.shown = self.all
+            return
+        self.shown = LineBuffer(self.all.max_lines)
+        rows = self.all.rows_where(host)
+        if rows:
+            self.shown.extend(rows)
 
 
 class LogSearch:

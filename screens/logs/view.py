@@ -9,7 +9,7 @@ Three layers, reusable separately:
 - :class:`LogPanel` adds the feed (a thread worker running
   :func:`~screens.logs.feed.run_feed`), the search bar, the "reconnecting" banner, the
   status line and the keys: ``f`` follow, ``/`` search (``n``/``N`` next/previous), ``w``
-  wrap, ``T`` timestamps, ``ctrl+s`` save to a file.
+  wrap, ``T`` timestamps, ``H`` one host or every host, ``ctrl+s`` save to a file.
 - :class:`LogScreen` is the full-screen page opened by ``l`` on a job (``q`` goes back).
 
 The source is pluggable (:class:`~screens.logs.feed.LogFeedSource`): jobs today,
@@ -63,10 +63,11 @@ from screens.logs.feed import (
     LogStreamRetrying,
     run_feed,
 )
+from screens.logs.hosts import host_column_limit, host_labels
 from screens.logs.lines import (
     CELLS,
     HOST,
-    HOST_WIDTH_LIMIT,
+    HostLines,
     LineBuffer,
     LogLine,
     LogSearch,
@@ -165,7 +166,7 @@ class LogView(ScrollView, can_focus=True):
 
     def __init__(self, *, max_lines: int = DEFAULT_MAX_LINES, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.buffer = LineBuffer(max_lines)
+        self.lines = HostLines(max_lines)
         self.follow = True
         self.wrap = False
         self.show_time = True
@@ -178,6 +179,7 @@ class LogView(ScrollView, can_focus=True):
         self._pending_hosts: set[str] = set()
         self._pending_widest = 0
         self._hosts: dict[str, int] = {}
+        self._labels: dict[str, str] = {}
         self._host_width = 0
         self._moving = False
         self._flush_timer: Timer | None = None
@@ -230,14 +232,16 @@ class LogView(ScrollView, can_focus=True):
         widest, self._pending_widest = self._pending_widest, 0
         buffer = self.buffer
         first_new = buffer.end_seq
-        for host in sorted(hosts):
-            if host and host not in self._hosts:
-                self._add_host(host)
-        dropped_rows = buffer.extend(lines, widest)
+        new_hosts = [host for host in sorted(hosts) if host and host not in self._hosts]
+        for host in new_hosts:
+            self._add_host(host)
+        if new_hosts:
+            self._label_hosts()
+        shown, dropped_rows = self.lines.extend(lines, widest)
         if self.search is not None and self.search.active:
             self.matches.prune(buffer.first_seq)
             kept = max(first_new, buffer.first_seq)
-            self.matches.add(self.search, lines[kept - first_new :], kept)
+            self.matches.add(self.search, shown[kept - first_new :], kept)
         if self.current_match is not None and self.current_match < buffer.first_seq:
             self.current_match = None
         self.flushes += 1
@@ -253,15 +257,60 @@ class LogView(ScrollView, can_focus=True):
         match = _ALGO.match(host)
         index = (int(match.group(1)) - 1) if match else len(self._hosts)
         self._hosts[host] = index % HOST_STYLES + 1
-        width = min(HOST_WIDTH_LIMIT, max(len(h) for h in self._hosts))
+
+    def _label_hosts(self) -> None:
+        """Name the hosts in their column (see :mod:`screens.logs.hosts`): new hosts or a
+        new width may change every label (the prefix they share, the room there is)."""
+        limit = host_column_limit(self.content_width if self.is_mounted else 0)
+        self._labels = host_labels(self._hosts, limit)
+        width = max((len(label) for label in self._labels.values()), default=0)
         if width != self._host_width:
             self._host_width = width
             if self.wrap:
                 self._relayout()
+            else:
+                self._update_virtual_size()
+
+    def host_label(self, host: str) -> str:
+        """How ``host`` reads in the host column."""
+        return self._labels.get(host, host)
 
     @property
     def hosts(self) -> list[str]:
         return sorted(self._hosts)
+
+    @property
+    def buffer(self) -> LineBuffer:
+        """The lines shown: every host's, or one host's (:meth:`set_host_filter`)."""
+        return self.lines.shown
+
+    @property
+    def all_lines(self) -> LineBuffer:
+        """Every line held, of every host."""
+        return self.lines.all
+
+    @property
+    def host_filter(self) -> str | None:
+        return self.lines.host
+
+    def set_host_filter(self, host: str | None) -> None:
+        """Show one host's lines (None: every host's). The lines of every host are kept
+        (:attr:`all_lines`), so going back to all of them loses nothing."""
+        self.flush()
+        if host == self.host_filter:
+            return
+        self.lines.set_host(host)
+        if self.search is not None:
+            self.matches.rebuild(self.search, self.buffer)
+        self.current_match = None
+        self.buffer.set_wrap(self._message_width() if self.wrap else None)
+        self._update_virtual_size()
+        if self.follow:
+            self._scroll_end()
+        else:
+            self._move_to(0)
+        self.refresh()
+        self.post_message(self.StateChanged())
 
     # --- modes ----------------------------------------------------------------------------
     def set_follow(self, follow: bool) -> None:
@@ -402,6 +451,7 @@ class LogView(ScrollView, can_focus=True):
         return max(MIN_MESSAGE_WIDTH, self.content_width - self.prefix_width)
 
     def on_resize(self, _event: Resize) -> None:
+        self._label_hosts()  # the host column grows with the view
         if self.wrap:
             self._relayout()
 
@@ -490,7 +540,7 @@ class LogView(ScrollView, can_focus=True):
             text = format_time(line.when) if first else ""
             segments.append(Segment(f"{text:<{TIME_WIDTH}} ", self._style("log-view--time")))
         if self._host_width:
-            host = line.host[: self._host_width] if first else ""
+            host = self._labels.get(line.host, line.host)[: self._host_width] if first else ""
             slot = self._hosts.get(line.host, 1)
             segments.append(
                 Segment(f"{host:<{self._host_width}} ", self._style(f"log-view--host-{slot}"))
@@ -604,6 +654,7 @@ class LogPanel(Vertical):
         Binding("w", "toggle_wrap", "Wrap", id="logs.wrap"),
         Binding("T", "toggle_timestamps", "Times", id="logs.timestamps"),
         Binding("ctrl+s", "save", "Save", id="logs.save"),
+        Binding("H", "pick_host", "Hosts", id="logs.hosts"),
     ]
 
     def __init__(
@@ -793,8 +844,11 @@ class LogPanel(Vertical):
             held += f" (oldest {buffer.dropped:,} dropped, max {buffer.max_lines:,})"
         parts.append(held)
         hosts = view.hosts
-        if hosts:
-            parts.append(", ".join(hosts) if len(hosts) <= 3 else f"{len(hosts)} hosts")
+        if view.host_filter is not None:
+            parts.append(f"only {view.host_filter} (H: every host)")
+        elif hosts:
+            labels = [view.host_label(host) for host in hosts]
+            parts.append(", ".join(labels) if len(hosts) <= 3 else f"{len(hosts)} hosts (H)")
         if view.search is not None:
             position = view.matches.position(view.current_match)
             count = len(view.matches.seqs)
@@ -871,12 +925,31 @@ class LogPanel(Vertical):
             where = "top" if forward else "bottom"
             notify(self, f"search wrapped to the {where}", timeout=1.5)
 
+    def action_pick_host(self) -> None:
+        """``H``: show one host's lines, or every host's (:mod:`screens.logs.picker`)."""
+        from screens.logs.picker import HostPicker
+
+        view = self.view
+        view.flush()
+        if not view.hosts:
+            notify(self, "no host has written a line yet", severity="warning", timeout=3)
+            return
+        counts = view.all_lines.host_counts()
+        self.app.push_screen(HostPicker(view.hosts, view.host_filter, counts), self._host_picked)
+
+    def _host_picked(self, host: str | None) -> None:
+        if host is None:
+            return
+        self.view.set_host_filter(host or None)
+        focus_now(self.view)
+
     def action_save(self) -> None:
         view = self.view
         view.flush()
         lines = view.buffer.lines()
         source = self.source
-        header = f"{source.label} · {len(lines):,} lines · saved {datetime.now().isoformat()}"
+        only = f" · only {view.host_filter}" if view.host_filter is not None else ""
+        header = f"{source.label}{only} · {len(lines):,} lines · saved {datetime.now().isoformat()}"
 
         def work() -> None:
             path: Path | None = None
@@ -901,6 +974,10 @@ class LogPanel(Vertical):
 
 class LogScreen(Screen[None]):
     """Full-screen logs of one source; ``q`` (or escape, backspace, ctrl+c) goes back."""
+
+    # A jump away (the palette) closes the log rather than keep it for Back: kept, its feed
+    # would go on reading CloudWatch unseen (see screens.main.BackEntry).
+    KEPT_FOR_BACK = False
 
     BINDINGS = [
         Binding("q", "close", "Back", id="logs.close"),

@@ -72,7 +72,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
     BINDINGS = [
         Binding("ctrl+s", "apply", "Apply", id="columns.apply"),
         Binding("escape,q", "cancel", "Cancel", id="columns.cancel"),
-        Binding("n", "none", "None", id="columns.none"),
+        Binding("minus", "none", "None", id="columns.none"),
     ]
 
     def __init__(self, available: list[str], chosen: tuple[str, ...]) -> None:
@@ -82,7 +82,7 @@ class ColumnPicker(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content("Columns: space ticks, a applies, n clears, escape cancels"),
+            Content("Columns: space ticks, ctrl+s applies, - clears, escape cancels"),
             id="columns-title",
         )
         yield SelectionList[str](
@@ -117,7 +117,7 @@ class RunsView(TableView):
         Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("m", "compare", "Compare", id="runs.compare"),
         Binding("v", "compare_previous", "Vs previous", id="runs.compare_previous"),
-        Binding("c", "columns", "Columns", id="runs.columns"),
+        Binding("vertical_line", "columns", "Columns", id="runs.columns"),
         Binding("p", "differing", "Differing params", id="runs.differing"),
         Binding("ctrl+s", "export", "Export CSV", id="runs.export"),
         Binding("r", "refresh", "Refresh", id="runs.refresh"),

@@ -13,16 +13,24 @@ marked ``ᴹ`` and compared run against run. If MLflow cannot be read, one note 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from console.services.evidence import BETTER, SAME, WORSE
-from screens.kit.formatting import MISSING, StatusPalette, format_time
+from screens.kit.formatting import (
+    MISSING,
+    StatusPalette,
+    common_prefix,
+    fit_cell,
+    format_time,
+)
 from screens.kit.plain import plain
 
 if TYPE_CHECKING:
@@ -58,22 +66,121 @@ def verdict_text(
 RUN_MARK = "ᴹ"
 
 
-def _metric_name(metric: MetricComparison) -> Text:
-    text = Text(metric.name, no_wrap=True, overflow="ellipsis")
-    if metric.lower_is_better:
-        text.append(" ↓", style=Style(dim=True))
-    if metric.source == "run":
-        text.append(f" {RUN_MARK}", style=Style(dim=True))
+def _metric_marks(metric: MetricComparison) -> str:
+    marks = " ↓" if metric.lower_is_better else ""
+    return marks + (f" {RUN_MARK}" if metric.source == "run" else "")
+
+
+def _metric_name(metric: MetricComparison, width: int | None, shared: str) -> Text:
+    """The metric's name, fitted into ``width`` cells with its marks (None: whole)."""
+    marks = _metric_marks(metric)
+    name = metric.name
+    if width is not None:
+        name = fit_cell(name, max(1, width - cell_len(marks)), shared).rstrip()
+    text = Text(name, no_wrap=True)
+    text.append(marks, style=Style(dim=True))
     return text
 
 
+# Headers from the longest to the shortest: the first that lets the table fit is used.
+MIN_NAME_WIDTH = 8  # below this a metric's name says nothing: the table overflows instead
+GAP = 2  # cells between columns (padding 1 each side, no outer edge)
+
+
+@dataclass(frozen=True)
+class _Column:
+    headers: tuple[str, ...]  # longest first
+    cells: list[Text]
+    justify: JustifyMethod = "left"
+
+    @property
+    def cells_width(self) -> int:
+        return max((cell.cell_len for cell in self.cells), default=0)
+
+
+def metrics_table(
+    evidence: Evidence, palette: StatusPalette, *, compact: bool, width: int = 0
+) -> Table:
+    """The metrics, fitted into ``width`` cells (issue 15: ``0.94…``, ``validation:loglo…``,
+    ``This …`` at 80 columns): values are never cut, headers shorten before anything else
+    (``Approved v3`` -> ``Appr v3`` -> ``Appr``), and the names get what is left, losing
+    the prefix they share (``validation:``) and then their middle, never their end.
+    """
+    candidate, run = evidence.candidate, evidence.run
+    metrics = evidence.metrics
+    this_cells = [
+        Text(_value(m.candidate if m.source == "report" else None), style="bold") for m in metrics
+    ]
+    columns = [
+        _Column((f"This {_version(candidate)}", _version(candidate)), this_cells, justify="right")
+    ]
+    if run is not None:
+        run_cells = [Text(_value(m.run), style="bold") for m in metrics]
+        columns.append(_Column(("Run",), run_cells, justify="right"))
+    for label, short, package, pick in (
+        ("Approved", "Appr", evidence.approved, _approved),
+        ("Serving", "Serv", evidence.serving, _serving),
+    ):
+        version = _version(package)
+        cells = [verdict_text(*pick(m), palette, compact=compact) for m in metrics]
+        columns.append(_Column((f"{label} {version}", f"{short} {version}", short), cells))
+    names = [m.name + _metric_marks(m) for m in metrics]
+    name_needed = max(len("Metric"), *(cell_len(name) for name in names))
+    level = 0  # how short the headers are: 0 full, then shorter
+    levels = max(len(column.headers) for column in columns)
+
+    def widths(level: int) -> list[int]:
+        return [
+            max(column.cells_width, cell_len(column.headers[min(level, len(column.headers) - 1)]))
+            for column in columns
+        ]
+
+    name_width: int | None = None
+    if width > 0:
+        gaps = GAP * len(columns)
+        totals = [sum(widths(candidate)) + gaps for candidate in range(levels)]
+        fitting = [n for n, total in enumerate(totals) if name_needed + total <= width]
+        # The longest headers that fit; else the first level as narrow as any.
+        level = fitting[0] if fitting else totals.index(min(totals))
+        room = width - sum(widths(level)) - gaps
+        if room < name_needed:
+            name_width = max(MIN_NAME_WIDTH, room)
+    shared = common_prefix(m.name for m in metrics)
+    table = Table(
+        box=None,
+        padding=(0, 1),
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+        expand=False,
+    )
+    table.add_column("Metric", no_wrap=True, min_width=name_width, max_width=name_width)
+    for column, column_width in zip(columns, widths(level), strict=True):
+        header = column.headers[min(level, len(column.headers) - 1)]
+        table.add_column(Text(header), no_wrap=True, justify=column.justify, min_width=column_width)
+    for row, metric in enumerate(metrics):
+        table.add_row(
+            _metric_name(metric, name_width, shared), *(column.cells[row] for column in columns)
+        )
+    return table
+
+
+def _approved(metric: MetricComparison) -> tuple[float | None, str]:
+    return metric.approved, metric.vs_approved
+
+
+def _serving(metric: MetricComparison) -> tuple[float | None, str]:
+    return metric.serving, metric.vs_serving
+
+
 def evidence_renderable(
-    evidence: Evidence, palette: StatusPalette, *, compact: bool = False
+    evidence: Evidence, palette: StatusPalette, *, compact: bool = False, width: int = 0
 ) -> RenderableType:
     """Heading, where it serves, the metrics table, and the notes.
 
     ``compact`` (narrow panes) keeps the marks and drops the words and the creation time,
-    so every metric stays on one line at 80 columns.
+    so every metric stays on one line at 80 columns. ``width`` (cells the pane has; 0:
+    unknown) fits the table into it (:func:`metrics_table`).
     """
     candidate = evidence.candidate
     status = palette.text(candidate.approval_status or MISSING)
@@ -99,23 +206,7 @@ def evidence_renderable(
             )
         )
     if evidence.metrics:
-        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=False)
-        table.add_column("Metric", no_wrap=True, max_width=18 if compact else 28)
-        table.add_column(Text(f"This {_version(candidate)}"), no_wrap=True, justify="right")
-        if run is not None:
-            table.add_column("Run", no_wrap=True, justify="right")
-        table.add_column(Text(f"Approved {_version(evidence.approved)}"), no_wrap=True)
-        table.add_column(Text(f"Serving {_version(evidence.serving)}"), no_wrap=True)
-        for metric in evidence.metrics:
-            this = metric.candidate if metric.source == "report" else None
-            cells = [_metric_name(metric), Text(_value(this), style="bold")]
-            if run is not None:
-                cells.append(Text(_value(metric.run), style="bold"))
-            cells += [
-                verdict_text(metric.approved, metric.vs_approved, palette, compact=compact),
-                verdict_text(metric.serving, metric.vs_serving, palette, compact=compact),
-            ]
-            table.add_row(*cells)
+        table = metrics_table(evidence, palette, compact=compact, width=width)
         parts.append(table)
         if compact:
             legend = "▲ better  ▼ worse  ↓ lower is better"
@@ -147,4 +238,6 @@ class EvidencePane(Static):
         summary = f" · {evidence.summary()}" if evidence.summary() else ""
         self.border_title = plain(f"Evidence · {evidence.candidate.label}{summary}")
         compact = 0 < self.size.width < COMPACT_WIDTH
-        self.update(evidence_renderable(evidence, palette, compact=compact))
+        # The scrollbar's column kept free: a long list must not push a value out.
+        width = max(0, self.content_size.width - 1)
+        self.update(evidence_renderable(evidence, palette, compact=compact, width=width))

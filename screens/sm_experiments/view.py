@@ -63,8 +63,9 @@ SOURCE_HINT = "SageMaker Experiments · e: back to MLflow"
 def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None) -> None:
     """Jump to the job a component records: its detail, over the Jobs tab.
 
-    The SageMaker Experiments screens are closed first, so `escape` from the job's
-    detail lands on the Jobs tab (where the job's row is).
+    The SageMaker Experiments screens leave with the jump, so `escape` from the job's
+    detail lands on the Jobs tab (where the job's row is); Back from there brings them
+    again (the main screen keeps them: :class:`screens.main.BackEntry`).
     """
     if component is None:
         notify(node, "no trial component selected", severity="warning", timeout=3)
@@ -79,10 +80,7 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
             timeout=5,
         )
         return
-    app = node.app
-    while len(app.screen_stack) > 1:
-        app.pop_screen()
-    go_to(app.screen_stack[0], "jobs", JobTarget(*job))
+    go_to(node, "jobs", JobTarget(*job))
 
 
 class SmLevelView(TableView):

@@ -15,12 +15,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from console.cli.root import Invocation, command, pass_invocation
+from console.config import Config, load_config
 from console.errors import SmError
 
 SECTION = "Console"
@@ -58,9 +60,23 @@ def _note(message: str) -> None:
     help="No events queue: the console polls as it does without one (the demo pushes "
     "state changes through EventBridge -> SQS by default).",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your config file (default: `smconsole --config`, else the XDG path): its keymap, "
+    "theme, poll, log and MLflow column settings and read_only are used, never its AWS "
+    "settings (profile, region, endpoints, roles, audit log).",
+)
 @pass_invocation
 def demo(
-    inv: Invocation, serve: bool, env_file: Path | None, tick: float, no_mlflow: bool, poll: bool
+    inv: Invocation,
+    serve: bool,
+    env_file: Path | None,
+    tick: float,
+    no_mlflow: bool,
+    poll: bool,
+    config_file: Path | None,
 ) -> None:
     """Run the console on an embedded demo stack: a realistic SageMaker account on loopback.
 
@@ -70,6 +86,8 @@ def demo(
     from console.extras import DEMO, require
 
     require(DEMO)  # without the extra: one line naming `pip install 'smconsole[demo]'`
+    # Before the stack starts: a bad config file or keymap fails at once, with its hint.
+    own = operator_config(inv, config_file)
     # The demo command is the demo's entry point: the one place outside console/demo that
     # imports it (tests/test_import_hygiene.py allows exactly this file).
     from console.demo.stack import DEMO_LABEL, DemoStack
@@ -81,8 +99,8 @@ def demo(
         # Before environment(): the `unset` line must name the operator's own variables.
         lines = stack.shell_lines()
         with stack.environment():
-            config = stack.config()
-            config.read_only = bool(inv.overrides.get("read_only"))
+            config = with_preferences(stack.config(), own)
+            config.read_only = own.read_only or bool(inv.overrides.get("read_only"))
             inv._config = config
             inv._context = None
             if not serve:
@@ -99,6 +117,32 @@ def demo(
         if env_file is not None:
             env_file.unlink(missing_ok=True)
         _note("demo stopped; its temporary files are gone")
+
+
+def operator_config(inv: Invocation, config_file: Path | None) -> Config:
+    """The operator's own config file (``demo --config``, else ``smconsole --config``, else
+    the XDG path, which may be missing), read before the demo's environment replaces theirs."""
+    from console.cli.root import check_keymap
+
+    named = config_file or (Path(inv.config_path) if inv.config_path else None)
+    path = named.expanduser() if named is not None else None
+    own = load_config(path, required=path is not None)
+    check_keymap(own.keymap)
+    return own
+
+
+def with_preferences(demo: Config, own: Config) -> Config:
+    """The demo's config with the operator's own way of working: keys, theme, polling,
+    log buffer, MLflow columns. Never their AWS settings: the demo's account, endpoints,
+    roles and audit log stay (a profile or endpoint of theirs would reach a real account)."""
+    return replace(
+        demo,
+        theme=own.theme,
+        keymap=dict(own.keymap),
+        poll=replace(own.poll),
+        log_max_lines=own.log_max_lines,
+        mlflow_columns=dict(own.mlflow_columns),
+    )
 
 
 def _summary(stack: Any) -> str:

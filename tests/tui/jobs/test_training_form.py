@@ -36,7 +36,7 @@ def status_line(form: TrainingForm) -> str:
 
 
 async def open_form(pilot: Any, app: Any) -> TrainingForm:
-    await pilot.press("n")
+    await pilot.press("ctrl+n")
     await wait_until(pilot, lambda: isinstance(app.screen, TrainingForm), what="the form")
     form = app.screen
     assert isinstance(form, TrainingForm)
@@ -154,11 +154,11 @@ async def test_an_invalid_create_is_refused_and_cancel_keeps_a_draft(sm: Any) ->
 
 
 async def test_read_only_refuses_n_and_the_form_does_not_open(sm: Any) -> None:
-    """The form can only end in a create: in read-only mode `n` is refused up front."""
+    """The form can only end in a create: in read-only mode `ctrl+n` is refused up front."""
     app = make_app(execution_role_arn=ROLE, read_only=True)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("1")
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: notifications(app), what="the refusal")
         await pilot.pause()
         assert [n for n in notifications(app) if "read-only" in n] == [

@@ -39,6 +39,9 @@ async def test_every_tab_keeps_help_and_its_essential_keys_at_80x24(sm: Any) -> 
             tab_bar = main.query_one(TabbedContent)
             await wait_until(pilot, lambda: tab_bar.active == spec.id, what=spec.id)
             await pilot.pause(0.3)
+            # The footer is recomposed after the switch (empty meanwhile; later when the
+            # machine is loaded): its keys once it is back.
+            await wait_until(pilot, lambda: bool(footer_keys(main)), what=f"{spec.id} keys")
             keys = footer_keys(main)
             assert keys, spec.id
             for key in keys:
@@ -59,7 +62,7 @@ async def test_modal_forms_show_their_own_finishing_keys_at_80x24(sm: Any) -> No
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_rows(pilot, app, 1)
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: isinstance(app.screen, TrainingForm), what="form")
         await pilot.pause(0.3)
         keys = footer_keys(app.screen)

@@ -99,7 +99,7 @@ async def test_experiments_list_runs_and_columns(env: MlflowSeed) -> None:
         await pilot.press("p")
         assert "p:lr" not in header(runs)
         # column picker: pick params.seed only, applied and saved per experiment
-        await pilot.press("c")
+        await pilot.press("vertical_line")
         await wait_until(pilot, lambda: isinstance(app.screen, ColumnPicker))
         picker = app.screen
         assert isinstance(picker, ColumnPicker)

@@ -186,6 +186,10 @@ async def test_component_detail_and_jump_to_its_training_job(
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
         assert app.main_screen.active_tab == "jobs"  # type: ignore[attr-defined]
         assert jobs_table(app).cursor_key == f"training:{JOB}"  # on the job's row
+        # Back again: the experiments screens the jump left, as they were (issue 15).
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is detail, what="the component again")
+        assert app.main_screen.active_tab == "experiments"  # type: ignore[attr-defined]
 
 
 async def test_jump_from_a_component_without_a_job_says_why(churn: dict[str, str]) -> None:
