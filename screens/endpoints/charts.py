@@ -110,12 +110,12 @@ def axis_line(start: datetime, end: datetime, width: int) -> str:
     return left + right.rjust(width - len(left))
 
 
-class MetricChart(Widget):
+class EndpointMetricChart(Widget):
     """A block of metric rows over one window, with the shifts marked; redrawn for
     whatever width the screen gives it."""
 
     DEFAULT_CSS = """
-    MetricChart { height: auto; }
+    EndpointMetricChart { height: auto; }
     """
 
     def __init__(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widget import Widget
 
-from screens.endpoints.charts import ChartRow, MetricChart
+from screens.endpoints.charts import ChartRow, EndpointMetricChart
 from screens.endpoints.render import sparkline
 from screens.kit.job_sections import columns_table, section
 
@@ -245,7 +245,7 @@ def kind_section(health: Health) -> list[Widget]:
     widgets = section("Kind", "\n".join(lines))
     if rows:
         widgets.append(
-            MetricChart(
+            EndpointMetricChart(
                 rows,
                 batch.start,
                 batch.end,
@@ -319,7 +319,7 @@ def health_sections(name: str, health: Health) -> list[Widget]:
     for variant in variants:
         widgets += section(f"Variant {variant}", "")[:1]
         widgets.append(
-            MetricChart(
+            EndpointMetricChart(
                 variant_rows(batch, name, variant),
                 batch.start,
                 batch.end,

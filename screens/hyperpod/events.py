@@ -167,7 +167,7 @@ class EventsPane(HyperPodPane):
             if snapshot.error is not None:
                 parts.append(snapshot.error.one_line())
             if not snapshot.cluster:
-                parts.append("no HyperPod cluster chosen (c: clusters)")
+                parts.append("no HyperPod cluster chosen (L: clusters)")
         return parts
 
     def scope(self, node: str) -> None:

@@ -361,7 +361,7 @@ class NodesPane(HyperPodPane):
             if snapshot.aws_error is not None:
                 parts.append(f"AWS: {snapshot.aws_error.message}")
             if not snapshot.cluster:
-                parts.append("no HyperPod cluster chosen (c: clusters)")
+                parts.append("no HyperPod cluster chosen (L: clusters)")
         return parts
 
     def _instance(self, action: str) -> Any:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rich.text import Text
 
 from console.audit import AuditRecord
-from screens.endpoints.charts import MARK, MetricChart, axis_line, blocks, mark_line, slots
+from screens.endpoints.charts import MARK, EndpointMetricChart, axis_line, blocks, mark_line, slots
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.health import shift_times
 from screens.endpoints.render import BARS, sparkline
@@ -76,7 +76,7 @@ def test_blocks_draw_any_values_even_negative_noise(values: list[float | None]) 
 def test_hostile_labels_are_drawn_as_text(name: str) -> None:
     from screens.endpoints.charts import ChartRow
 
-    chart = MetricChart([ChartRow(name, ((T0, 1.0),), "sum", name)], T0, T0 + timedelta(hours=1))
+    chart = EndpointMetricChart([ChartRow(name, ((T0, 1.0),), "sum", name)], T0, T0 + timedelta(hours=1))
     rendered = chart.lines(80)
     assert all(len(line) <= 80 for line in rendered)
     for line in rendered:
@@ -127,11 +127,11 @@ async def test_detail_charts_ranges_live_and_the_shift_mark(
         await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
         screen = app.screen
         assert isinstance(screen, EndpointDetailScreen)
-        await wait_until(pilot, lambda: len(screen.query(MetricChart)) == 2, what="charts")
+        await wait_until(pilot, lambda: len(screen.query(EndpointMetricChart)) == 2, what="charts")
         assert len(reads) == 1  # both variants, every metric: one call
         health = screen.health
         assert health is not None and health.label == "1h" and health.shifts
-        green = screen.query(MetricChart).last()
+        green = screen.query(EndpointMetricChart).last()
         lines = green.lines(80)
         assert MARK in lines[0] and lines[0].endswith("shift")
         assert any(line.startswith("5xx") and "9.09%" in line for line in lines)

@@ -18,7 +18,7 @@ from console.services.endpoint_kinds import (
     InferenceComponent,
     ServerlessVariant,
 )
-from screens.endpoints.charts import MetricChart
+from screens.endpoints.charts import EndpointMetricChart
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.health import Health, kind_section
 from tests.core.services.test_production_view import extras, register_target
@@ -49,7 +49,7 @@ def batch_of(values: dict[tuple[str, ...], float]) -> MetricBatch:
 def text_of(widgets: list[Widget]) -> str:
     parts = []
     for widget in widgets:
-        if isinstance(widget, MetricChart):
+        if isinstance(widget, EndpointMetricChart):
             parts += widget.lines(100)
         elif isinstance(widget, Static):
             parts.append(static_text(widget))

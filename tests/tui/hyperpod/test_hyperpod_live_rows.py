@@ -105,7 +105,7 @@ async def test_cluster_state_event_refreshes_its_row_and_the_head(aws: Any, clus
     app = app_on(cluster, events_queue_url=stack.queue_url, poll=SLOW)
     async with app.run_test(size=(160, 50)) as pilot:
         await open_nodes(pilot, app)
-        await pilot.press("c")
+        await pilot.press("L")
         pane = app.main_screen.query_one(ClustersPane)
         table = app.main_screen.query_one("#hp-clusters-table", ClustersTable)
         await wait_until(pilot, lambda: cluster in table.items, what="clusters listed")

@@ -164,7 +164,7 @@ async def test_queue_mine_and_all_history_and_pane_keys(cluster: str) -> None:
         assert {"COMPLETED", "FAILED"} <= {history.items[k].state for k in history.shown_keys()}
         # only the pane on screen polls
         assert app.main_screen.query_one(QueuePane).pane_poller.shown is False
-        await pilot.press("c")
+        await pilot.press("L")
         assert view(app).pane == "clusters"
 
 
@@ -399,7 +399,7 @@ async def test_choose_a_cluster_from_the_clusters_pane(sm: Any, cluster: str) ->
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("5")
         hyperpod = view(app)
-        await pilot.press("c")
+        await pilot.press("L")
         clusters = app.main_screen.query_one("#hp-clusters-table")
         await wait_until(pilot, lambda: cluster in clusters.items, what="the cluster")  # type: ignore[attr-defined]
         clusters.move_cursor(row=clusters.get_row_index(cluster))  # type: ignore[attr-defined]
