@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from console.remote.base import DEFAULT_TIMEOUT, Process, Result, Transport, command_line
 from console.slurm.client import SUBMIT_SCRIPT
 from console.slurm.gpu import PROBE_SCRIPT
+from console.slurm.hostlist import compress, expand
 from console.slurm.lint import read_directives
 from console.slurm.tail import TAIL_SCRIPT
 
@@ -446,7 +447,7 @@ class DemoSlurm:
                     "job_state": [state],
                     "state_reason": reason or "None",
                     "partition": PARTITION,
-                    "nodes": ",".join(job.nodes) if running else "",
+                    "nodes": compress(job.nodes) if running else "",
                     "node_count": _number(len(job.nodes)),
                     "cpus": _number(job.cpus),
                     "tres_per_node": f"gres/gpu:{job.gpus_per_node}" if job.gpus_per_node else "",
@@ -526,7 +527,7 @@ class DemoSlurm:
             f"StartTime={_stamp(job.start)}",
             f"EndTime={_stamp(ended or job.start + job.duration)}",
             f"Partition={PARTITION}",
-            f"NodeList={','.join(job.nodes) if started is not None else '(null)'}",
+            f"NodeList={compress(job.nodes) if started is not None else '(null)'}",
             f"NumNodes={len(job.nodes)}",
             f"NumCPUs={job.cpus}",
             f"Restarts={job.restarts}",
@@ -576,7 +577,7 @@ class DemoSlurm:
         started = job.start if state != "PENDING" else None
         run = (ended or now) - job.start if started is not None else 0
         raw_exit = 256 if state == "FAILED" else 15 if state == "CANCELLED" else 0
-        nodes = ",".join(job.nodes) if started is not None else ""
+        nodes = compress(job.nodes) if started is not None else ""
         return {
             "JobArrayID": str(job.job_id),
             "JobID": str(job.job_id),
@@ -642,7 +643,7 @@ class DemoSlurm:
                         exit_code,
                         _elapsed(run),
                         PARTITION,
-                        ",".join(job.nodes) if started is not None else "None assigned",
+                        compress(job.nodes) if started is not None else "None assigned",
                         tres,
                         _stamp(job.submitted),
                         _stamp(started),
@@ -674,7 +675,7 @@ class DemoSlurm:
             "AllocTRES": tres,
             "ReqTRES": tres if not step else "",
             "Timelimit": _elapsed(job.time_limit * 60) if not step else "",
-            "NodeList": ",".join(job.nodes) if started is not None else "None assigned",
+            "NodeList": compress(job.nodes) if started is not None else "None assigned",
             "Start": _stamp(started),
             "End": _stamp(ended),
             "Submit": _stamp(job.submitted),
@@ -793,7 +794,7 @@ class DemoSlurm:
         """What the GPU probe prints, labelled per task as ``srun --label`` does."""
         now = self.cluster.clock()
         job = self.cluster.jobs.get(int(job_id)) if job_id and job_id.isdigit() else None
-        names = [node] if node else (job.nodes if job else [])
+        names = expand(node) if node else (job.nodes if job else [])
         if job is not None and node is None:
             names = list(job.nodes)
         out = []
@@ -986,7 +987,7 @@ class DemoSlurmTransport(Transport):
         if program == "scontrol" and args[:2] == ["show", "partition"]:
             return Result(0, slurm.partitions(), "")
         if program == "scontrol" and args[:2] == ["show", "hostnames"]:
-            return Result(0, "\n".join(args[2].split(",")) + "\n", "")
+            return Result(0, "".join(f"{n}\n" for n in expand(args[2])), "")
         if program == "scancel":
             for job_id in args:
                 job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
@@ -1008,7 +1009,7 @@ class DemoSlurmTransport(Transport):
             job_id = next((a.split("=", 1)[1] for a in args if a.startswith("--jobid=")), "")
             nodelist = next((a.split("=", 1)[1] for a in args if a.startswith("--nodelist=")), "")
             job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
-            whole = job is None or nodelist == ",".join(job.nodes)
+            whole = job is None or set(expand(nodelist)) == set(job.nodes)
             return Result(0, slurm.gpu_probe(job_id, None if whole else nodelist), "")
         return Result(127, "", f"sh: 1: {program}: not found (simulated cluster)\n")
 

@@ -5,13 +5,13 @@ Panes (one on screen at a time, each polling only while shown; ``p`` Slurm parti
 ``u`` update software), ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs
 beside the instance's AWS status; ``enter`` the node in full, ``ctrl+r`` reboot,
 ``ctrl+e`` replace, ``H`` deep health check, ``E`` the node's events, ``D`` drain with a
-reason, ``U`` resume, ``G`` scale its group, ``ctrl+d`` delete it), ``e`` the cluster's events (``enter`` one in
-full), ``j`` the Slurm queue (``a`` mine/all, ``enter`` the job's detail, ``l`` its log,
-``g`` its GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array;
-``space`` marks jobs, then ``o``/``O`` hold/release, ``Q`` requeue, ``T`` time limit,
-``i`` signal, ``z``/``Z`` suspend/resume act on every marked job with one confirm),
-``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log, ``E`` efficiency).
-``b`` opens the sbatch editor; a submitted job's log opens by itself.
+reason, ``U`` resume, ``G`` scale its group, ``ctrl+d`` delete it), ``e`` the cluster's
+events (``enter`` one in full), ``j`` the Slurm queue (``a`` mine/all, ``enter`` the
+job's detail, ``l`` its log, ``g`` its GPUs, ``ctrl+k`` scancel the job or array task,
+``K`` the whole array; ``space`` marks jobs, then ``o``/``O`` hold/release, ``Q``
+requeue, ``T`` time limit, ``i`` signal, ``z``/``Z`` suspend/resume act on every marked
+job with one confirm), ``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log,
+``E`` efficiency). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
 simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a
