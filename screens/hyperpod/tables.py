@@ -200,9 +200,19 @@ class QueueTable(KeyedTable["SlurmJob"]):
     def clear_marks(self) -> None:
         self.redraw_rows(self.marks.clear())
 
+    def id_cell(self, item: SlurmJob) -> str:
+        """The job id, marked; a pending array range too long for a narrow column keeps
+        the array's id whole (``4110_[…]``: what ``K`` acts on), not a cut middle."""
+        mark = MARK if item.job_id in self.marks else ""
+        width = self.column_widths.get("id") if self.compact else None
+        if not width or not item.is_task_range or len(mark + item.job_id) <= width:
+            return mark + item.job_id
+        shorter = (f"{mark}{item.array_job_id}_[…]", f"{mark}{item.array_job_id}_…")
+        return next((text for text in shorter if len(text) <= width), shorter[-1])
+
     def cell_values(self, item: SlurmJob, now: datetime) -> Mapping[str, str]:
         return {
-            "id": (MARK if item.job_id in self.marks else "") + item.job_id,
+            "id": self.id_cell(item),
             "name": item.name,
             "user": item.user,
             "status": item.display_state,
