@@ -1091,8 +1091,8 @@ class DemoSlurmTransport(Transport):
         if program == "srun" and PROBE_SCRIPT in args:
             job_id = next((a.split("=", 1)[1] for a in args if a.startswith("--jobid=")), "")
             nodelist = next((a.split("=", 1)[1] for a in args if a.startswith("--nodelist=")), "")
-            job = self.cluster.find(job_id)
-            whole = job is None or set(expand(nodelist)) == set(job.nodes)
+            probed = self.cluster.find(job_id)
+            whole = probed is None or set(expand(nodelist)) == set(probed.nodes)
             return Result(0, slurm.gpu_probe(job_id, None if whole else nodelist), "")
         return Result(127, "", f"sh: 1: {program}: not found (simulated cluster)\n")
 
