@@ -61,6 +61,9 @@ LINE_SECONDS = 2.0  # a running job writes a log line this often
 PENDING_SECONDS = 4.0  # a new submission waits this long before it starts
 # Set by the demo stack: the directory where its simulated clusters keep their state.
 STATE_ENV = "SMCONSOLE_DEMO_SLURM_DIR"
+# Mean GPU utilisation (percent) Slurm's GPU accounting records for a finished job (91
+# for any other): the failed DPO run sat waiting on NCCL, its GPUs idle.
+GPU_UTIL_OF = {"mistral-7b-dpo": 4}
 
 
 @dataclass(frozen=True)
@@ -771,6 +774,10 @@ class DemoSlurm:
             "WorkDir": job.workdir if not step else "",
             "JobName": step or job.name,
         }
+        if step and gpus and ended is not None:  # GPU accounting, of a finished step
+            per_gpu = GPU_UTIL_OF.get(job.name, 91)
+            values["TRESUsageInTot"] = f"cpu={_elapsed(cpu)},gres/gpuutil={per_gpu * gpus}"
+            values["TRESUsageInMax"] = f"gres/gpumem={71000 if per_gpu > 20 else 2100}M"
         return values
 
     def sacct_steps(self, args: list[str]) -> Result:
