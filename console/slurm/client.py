@@ -750,7 +750,7 @@ class SlurmClient:
     ) -> gpu_usage.Sampled | None:
         """nvidia-smi on a running job's own GPUs; None when it holds none. Its GPUs come
         from sacct's TRES, else squeue's (a cluster may account no gres/gpu TRES)."""
-        held = detail.tres_gpus(job.alloc_tres) or detail.tres_gpus(job.req_tres)
+        held = gpu_usage.tres_gpus(job.alloc_tres) or gpu_usage.tres_gpus(job.req_tres)
         try:
             held = held or self.job(job_id).gpus
             if not held:

@@ -18,6 +18,8 @@ from typing import ClassVar
 
 from console.records import Record
 from console.slurm import gpu_usage, parse
+from console.slurm.gpu_usage import tres_gpus
+from console.slurm.gpu_usage import tres_items as _tres
 from console.slurm.records import SlurmJob
 
 # Columns squeue -O adds, for the detail, to parse.JOB_FIELDS (same separator rules).
@@ -258,24 +260,6 @@ def parse_steps(output: str, delimiter: str) -> list[JobStep]:
         return steps
 
     return parse._guard("sacct", run)
-
-
-def _tres(text: str) -> dict[str, str]:
-    """``billing=1,cpu=2,gres/gpu=1,mem=4G,node=1`` → {"cpu": "2", "gres/gpu": "1", …}."""
-    found: dict[str, str] = {}
-    for item in text.split(","):
-        key, sep, value = item.strip().partition("=")
-        if sep:
-            found[key] = value
-    return found
-
-
-def tres_gpus(text: str) -> int:
-    """GPUs in a TRES string (``gres/gpu=2`` or typed ``gres/gpu:a100=2``, not both)."""
-    tres = _tres(text)
-    if "gres/gpu" in tres:
-        return parse.number(tres["gres/gpu"]) or 0
-    return sum(parse.number(v) or 0 for k, v in tres.items() if k.startswith("gres/gpu:"))
 
 
 def scontrol_unique(output: str, keys: Sequence[str]) -> dict[str, str]:

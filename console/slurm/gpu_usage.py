@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from console.slurm import parse
+
 if TYPE_CHECKING:
     from console.slurm.detail import JobStep
     from console.slurm.gpu import GpuReport
@@ -43,6 +45,24 @@ class GpuUtilisation:
     note: str
 
 
+def tres_items(text: str) -> dict[str, str]:
+    """``billing=1,cpu=2,gres/gpu=1,mem=4G,node=1`` → {"cpu": "2", "gres/gpu": "1", …}."""
+    found: dict[str, str] = {}
+    for item in text.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep:
+            found[key] = value
+    return found
+
+
+def tres_gpus(text: str) -> int:
+    """GPUs in a TRES string (``gres/gpu=2`` or typed ``gres/gpu:a100=2``, not both)."""
+    tres = tres_items(text)
+    if "gres/gpu" in tres:
+        return parse.number(tres["gres/gpu"]) or 0
+    return sum(parse.number(v) or 0 for k, v in tres.items() if k.startswith("gres/gpu:"))
+
+
 def tres_number(tres: str, key: str) -> float | None:
     """The number of ``key`` in a TRES usage string (``cpu=00:01:02,gres/gpuutil=170``)."""
     for item in tres.split(","):
@@ -65,8 +85,6 @@ def sampled_from(report: GpuReport, held: int) -> Sampled:
 
 
 def _step_gpus(step: JobStep) -> int:
-    from console.slurm.detail import tres_gpus
-
     return tres_gpus(step.alloc_tres) or tres_gpus(step.req_tres)
 
 
