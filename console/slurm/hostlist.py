@@ -134,6 +134,8 @@ def compress(names: Iterable[str]) -> str:
 def _tail(text: str, width: int) -> str:
     """The end of ``text`` in ``width`` cells after an ellipsis, starting at a whole
     piece (after a ``-``/``.``) so no cut number is mistaken for a whole one."""
+    if width <= 1:
+        return ELLIPSIS[:width]
     tail = text[-(width - 1) :]
     cut = len(text) - len(tail)
     if cut and text[cut - 1] not in _SEPARATORS:

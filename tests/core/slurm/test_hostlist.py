@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from console.sanitize import inert
 from console.slurm.hostlist import compress, expand, fit_hostlist
+from tests.support.hostile import CORPUS, assert_inert_value
 
 
 def test_slurms_forms_expand() -> None:
@@ -70,3 +72,13 @@ def test_the_80_column_cases() -> None:
     many = ",".join(f"ip-10-{i}-0-{j}" for i in range(4) for j in range(3, 9, 2))
     assert fit_hostlist(many, 12) == "12 nodes"
     assert fit_hostlist("ip-10-1-1-[12,31]", 40) == "ip-10-1-1-[12,31]"
+
+
+@given(st.sampled_from(CORPUS), st.integers(1, 40))
+def test_hostile_node_text_is_fitted_inert(text: str, width: int) -> None:
+    """A node list is outside text: sanitised first (as the parsers do), then fitted
+    without growing, crashing or turning back into control characters."""
+    value = inert(f"ip-10-1-1-[1-2],{text}", 200)
+    fitted = fit_hostlist(value, width)
+    assert len(fitted) <= width
+    assert_inert_value(fitted)
