@@ -368,6 +368,8 @@ class NodesPane(HyperPodPane):
     def _listed(self, message: Listed[NodesSnapshot]) -> None:
         message.stop()
         snapshot = message.snapshot
+        if snapshot.cluster != self.state.cluster:  # polled before ] switched clusters
+            return
         if not self.accept(message.generation, snapshot):
             return
         self.state.hostnames = {
