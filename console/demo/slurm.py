@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from console.remote.base import DEFAULT_TIMEOUT, Process, Result, Transport, command_line
 from console.slurm.client import SUBMIT_SCRIPT
 from console.slurm.gpu import PROBE_SCRIPT
+from console.slurm.hostlist import compress, expand
 from console.slurm.lint import read_directives
 from console.slurm.tail import TAIL_SCRIPT
 
@@ -60,6 +61,9 @@ LINE_SECONDS = 2.0  # a running job writes a log line this often
 PENDING_SECONDS = 4.0  # a new submission waits this long before it starts
 # Set by the demo stack: the directory where its simulated clusters keep their state.
 STATE_ENV = "SMCONSOLE_DEMO_SLURM_DIR"
+# Mean GPU utilisation (percent) Slurm's GPU accounting records for a finished job (91
+# for any other): the failed DPO run sat waiting on NCCL, its GPUs idle.
+GPU_UTIL_OF = {"mistral-7b-dpo": 4}
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,27 @@ class SimJob:
     steps: int = 5000
     held: bool = False  # scontrol hold: pending until released
     restarts: int = 0  # scontrol requeue
+    # An array: its job id, and this record's task ("1") or pending tasks ("2-3%1": the
+    # record Slurm keeps, under the array's own id, for tasks not started yet).
+    array_job: int = 0
+    array_tasks: str = ""
+    pending_reason: str = ""  # why it waits, when not for resources (JobArrayTaskLimit)
+
+    @property
+    def printed_id(self) -> str:
+        """The id as squeue and sacct print it: ``4112``, ``4111_1``, ``4111_[2-3%1]``."""
+        if not self.array_job:
+            return str(self.job_id)
+        if self.array_tasks.isdigit():
+            return f"{self.array_job}_{self.array_tasks}"
+        return f"{self.array_job}_[{self.array_tasks}]"
+
+    def has_task(self, task: str) -> bool:
+        """Whether this record is (or holds, while pending) task ``task`` of its array."""
+        if self.array_tasks.isdigit() or not task.isdigit():
+            return task == self.array_tasks
+        tasks = self.array_tasks.split("%", 1)[0]
+        return bool(tasks) and f"t{task}" in expand(f"t[{tasks}]")
 
     def state(self, now: float) -> tuple[str, str]:
         if self.cancelled_at is not None and self.cancelled_at <= now:
@@ -101,6 +126,8 @@ class SimJob:
         if self.held:
             return "PENDING", "JobHeldUser"
         if now < self.start:
+            if self.pending_reason:
+                return "PENDING", self.pending_reason
             return "PENDING", "Resources" if self.nodes else "Priority"
         if now < self.start + self.duration:
             return "RUNNING", ""
@@ -308,9 +335,52 @@ class SimCluster:
             start=now - 9 * minute,
             duration=2 * 3600,
         )
+        # a 3-task array, one task at a time (%1): 4111_1 runs, 4111_[2-3%1] waits
+        array = cluster.next_id
+        for tasks, start, reason in (
+            ("2-3%1", now + 3 * 3600, "JobArrayTaskLimit"),
+            ("1", now - 3 * minute, ""),
+        ):
+            add(
+                name="sweep-lr",
+                user=USER,
+                nodes=[third],
+                gpus_per_node=0,
+                cpus=8,
+                submitted=now - 4 * minute,
+                start=start,
+                duration=3 * 3600,
+                array_job=array,
+                array_tasks=tasks,
+                pending_reason=reason,
+                stdout=f"{HOME}/slurm-{array}_{tasks if tasks.isdigit() else '%a'}.out",
+            )
         return cluster
 
     # --- model queries -----------------------------------------------------------------
+
+    def find(self, wanted: str) -> SimJob | None:
+        """The job ``wanted`` names: ``4112``, an array task ``4111_1`` (or one still
+        pending in ``4111_[2-3]``), a pending range as printed; None if none."""
+        if wanted.isdigit():
+            return self.jobs.get(int(wanted))
+        array, _, task = wanted.partition("_")
+        if not array.isdigit():
+            return None
+        tasks = [j for j in self.jobs.values() if j.array_job == int(array)]
+        return next(
+            (j for j in tasks if j.printed_id == wanted or j.has_task(task)),
+            None,
+        )
+
+    def array_members(self, wanted: str) -> list[SimJob]:
+        """Every record of array ``wanted`` (scancel ARRAY_ID ends them all), else the job."""
+        if wanted.isdigit():
+            members = [j for j in self.jobs.values() if j.array_job == int(wanted)]
+            if members:
+                return members
+        job = self.find(wanted)
+        return [job] if job is not None else []
 
     def gpus_in_use(self, node: str, now: float) -> int:
         return sum(
@@ -386,6 +456,18 @@ def _number(value: int | None) -> dict[str, object]:
     return {"set": value is not None, "infinite": False, "number": value or 0}
 
 
+def _array_fields(job: SimJob) -> dict[str, object]:
+    """squeue --json's array members (v0.0.40): a task's id, or the pending tasks."""
+    if not job.array_job:
+        return {"array_job_id": _number(0), "array_task_id": _number(None)}
+    task = int(job.array_tasks) if job.array_tasks.isdigit() else None
+    return {
+        "array_job_id": _number(job.array_job),
+        "array_task_id": _number(task),
+        "array_task_string": "" if task is not None else job.array_tasks,
+    }
+
+
 def _meta() -> dict[str, object]:
     return {
         "plugin": {"type": "openapi/v0.0.40", "name": "Slurm OpenAPI v0.0.40"},
@@ -441,12 +523,13 @@ class DemoSlurm:
             jobs.append(
                 {
                     "job_id": job.job_id,
+                    **_array_fields(job),
                     "name": job.name,
                     "user_name": job.user,
                     "job_state": [state],
                     "state_reason": reason or "None",
                     "partition": PARTITION,
-                    "nodes": ",".join(job.nodes) if running else "",
+                    "nodes": compress(job.nodes) if running else "",
                     "node_count": _number(len(job.nodes)),
                     "cpus": _number(job.cpus),
                     "tres_per_node": f"gres/gpu:{job.gpus_per_node}" if job.gpus_per_node else "",
@@ -504,7 +587,7 @@ class DemoSlurm:
         return json.dumps({"meta": _meta(), "errors": [], "warnings": [], "sinfo": entries})
 
     def scontrol_job(self, job_id: str) -> Result:
-        job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
+        job = self.cluster.find(job_id)
         if job is None:
             return Result(1, "", "slurm_load_jobs error: Invalid job id specified\n")
         now = self.cluster.clock()
@@ -515,6 +598,11 @@ class DemoSlurm:
         exit_code = "1:0" if state == "FAILED" else "0:15" if state == "CANCELLED" else "0:0"
         fields = [
             f"JobId={job.job_id}",
+            *(
+                [f"ArrayJobId={job.array_job}", f"ArrayTaskId={job.array_tasks}"]
+                if job.array_job
+                else []
+            ),
             f"JobName={job.name}",
             f"UserId={job.user}(1001)",
             f"JobState={state}",
@@ -526,7 +614,7 @@ class DemoSlurm:
             f"StartTime={_stamp(job.start)}",
             f"EndTime={_stamp(ended or job.start + job.duration)}",
             f"Partition={PARTITION}",
-            f"NodeList={','.join(job.nodes) if started is not None else '(null)'}",
+            f"NodeList={compress(job.nodes) if started is not None else '(null)'}",
             f"NumNodes={len(job.nodes)}",
             f"NumCPUs={job.cpus}",
             f"Restarts={job.restarts}",
@@ -554,12 +642,12 @@ class DemoSlurm:
         spec = args[args.index("-O") + 1]
         fields = [item.split(":", 1) for item in spec.split(",")]
         wanted = args[args.index("-j") + 1] if "-j" in args else ""
-        job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
-        if wanted and job is None:
+        members = self.cluster.array_members(wanted) if wanted else []  # -j ARRAY: every task
+        if wanted and not members:
             return Result(1, "", "slurm_load_jobs error: Invalid job id specified\n")
         now = self.cluster.clock()
         out = []
-        for item in [job] if job is not None else list(self.cluster.jobs.values()):
+        for item in members or list(self.cluster.jobs.values()):
             if item is None or ("-u" in args and item.user != args[args.index("-u") + 1]):
                 continue
             values = self._job_values(item, now)
@@ -576,12 +664,12 @@ class DemoSlurm:
         started = job.start if state != "PENDING" else None
         run = (ended or now) - job.start if started is not None else 0
         raw_exit = 256 if state == "FAILED" else 15 if state == "CANCELLED" else 0
-        nodes = ",".join(job.nodes) if started is not None else ""
+        nodes = compress(job.nodes) if started is not None else ""
         return {
-            "JobArrayID": str(job.job_id),
+            "JobArrayID": job.printed_id,
             "JobID": str(job.job_id),
-            "ArrayJobID": str(job.job_id),
-            "ArrayTaskID": "N/A",
+            "ArrayJobID": str(job.array_job or job.job_id),
+            "ArrayTaskID": (job.array_tasks or "N/A") if job.array_job else "N/A",
             "State": state,
             "Reason": reason or "None",
             "UserName": job.user,
@@ -636,13 +724,13 @@ class DemoSlurm:
             lines.append(
                 delimiter.join(
                     [
-                        str(job.job_id),
+                        job.printed_id,
                         job.user,
                         state,
                         exit_code,
                         _elapsed(run),
                         PARTITION,
-                        ",".join(job.nodes) if started is not None else "None assigned",
+                        compress(job.nodes) if started is not None else "None assigned",
                         tres,
                         _stamp(job.submitted),
                         _stamp(started),
@@ -663,7 +751,7 @@ class DemoSlurm:
         gpus = job.gpus_per_node * len(job.nodes)
         tres = f"billing={job.cpus},cpu={job.cpus},gres/gpu={gpus},mem=64G,node={len(job.nodes)}"
         values = {
-            "JobID": f"{job.job_id}.{step}" if step else str(job.job_id),
+            "JobID": f"{job.printed_id}.{step}" if step else job.printed_id,
             "State": state,
             "ExitCode": "1:0" if state == "FAILED" else "0:0",
             "Elapsed": _elapsed(run),
@@ -674,7 +762,7 @@ class DemoSlurm:
             "AllocTRES": tres,
             "ReqTRES": tres if not step else "",
             "Timelimit": _elapsed(job.time_limit * 60) if not step else "",
-            "NodeList": ",".join(job.nodes) if started is not None else "None assigned",
+            "NodeList": compress(job.nodes) if started is not None else "None assigned",
             "Start": _stamp(started),
             "End": _stamp(ended),
             "Submit": _stamp(job.submitted),
@@ -686,6 +774,10 @@ class DemoSlurm:
             "WorkDir": job.workdir if not step else "",
             "JobName": step or job.name,
         }
+        if step and gpus and ended is not None:  # GPU accounting, of a finished step
+            per_gpu = GPU_UTIL_OF.get(job.name, 91)
+            values["TRESUsageInTot"] = f"cpu={_elapsed(cpu)},gres/gpuutil={per_gpu * gpus}"
+            values["TRESUsageInMax"] = f"gres/gpumem={71000 if per_gpu > 20 else 2100}M"
         return values
 
     def sacct_steps(self, args: list[str]) -> Result:
@@ -695,7 +787,7 @@ class DemoSlurm:
         now = self.cluster.clock()
         lines = []
         for wanted in args[args.index("-j") + 1].split(","):
-            job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
+            job = self.cluster.find(wanted)
             if job is None:
                 continue
             steps = [""] + (["batch"] if job.state(now)[0] != "PENDING" else [])
@@ -707,7 +799,7 @@ class DemoSlurm:
     def sstat(self, args: list[str]) -> Result:
         delimiter = next((a.split("=", 1)[1] for a in args if a.startswith("--delimiter=")), "|")
         wanted = args[args.index("-j") + 1]
-        job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
+        job = self.cluster.find(wanted)
         now = self.cluster.clock()
         if job is None or job.state(now)[0] != "RUNNING":
             return Result(1, "", "sstat: error: no steps running for job\n")
@@ -742,8 +834,7 @@ class DemoSlurm:
             wanted = args[1].split("=", 1)[1]
         else:
             wanted = args[2] if args[:1] == ["write"] else args[-1]
-        wanted = wanted.split("_")[0]
-        job = self.cluster.jobs.get(int(wanted)) if wanted.isdigit() else None
+        job = self.cluster.find(wanted)
         if job is None:
             return Result(1, "", "slurm_load_jobs error: Invalid job id specified\n")
         state = job.state(now)[0]
@@ -792,8 +883,8 @@ class DemoSlurm:
     def gpu_probe(self, job_id: str | None, node: str | None) -> str:
         """What the GPU probe prints, labelled per task as ``srun --label`` does."""
         now = self.cluster.clock()
-        job = self.cluster.jobs.get(int(job_id)) if job_id and job_id.isdigit() else None
-        names = [node] if node else (job.nodes if job else [])
+        job = self.cluster.find(job_id) if job_id else None
+        names = expand(node) if node else (job.nodes if job else [])
         if job is not None and node is None:
             names = list(job.nodes)
         out = []
@@ -986,12 +1077,12 @@ class DemoSlurmTransport(Transport):
         if program == "scontrol" and args[:2] == ["show", "partition"]:
             return Result(0, slurm.partitions(), "")
         if program == "scontrol" and args[:2] == ["show", "hostnames"]:
-            return Result(0, "\n".join(args[2].split(",")) + "\n", "")
+            return Result(0, "".join(f"{n}\n" for n in expand(args[2])), "")
         if program == "scancel":
             for job_id in args:
-                job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
-                if job is not None and job.ended_at(self.cluster.clock()) is None:
-                    job.cancelled_at = self.cluster.clock()
+                for job in self.cluster.array_members(job_id):
+                    if job.ended_at(self.cluster.clock()) is None:
+                        job.cancelled_at = self.cluster.clock()
             return Result(0, "", "")
         if program in {"mkdir", "rm"}:
             return Result(0, "", "")
@@ -1007,8 +1098,8 @@ class DemoSlurmTransport(Transport):
         if program == "srun" and PROBE_SCRIPT in args:
             job_id = next((a.split("=", 1)[1] for a in args if a.startswith("--jobid=")), "")
             nodelist = next((a.split("=", 1)[1] for a in args if a.startswith("--nodelist=")), "")
-            job = self.cluster.jobs.get(int(job_id)) if job_id.isdigit() else None
-            whole = job is None or nodelist == ",".join(job.nodes)
+            probed = self.cluster.find(job_id)
+            whole = probed is None or set(expand(nodelist)) == set(probed.nodes)
             return Result(0, slurm.gpu_probe(job_id, None if whole else nodelist), "")
         return Result(127, "", f"sh: 1: {program}: not found (simulated cluster)\n")
 

@@ -38,7 +38,7 @@ from console.records import Record
 from console.remote.base import Result, Transport
 from console.remote.errors import ConnectionLostError, RemoteCommandError, RemoteTimeoutError
 from console.sanitize import inert
-from console.slurm import detail, parse
+from console.slurm import detail, gpu_usage, parse
 from console.slurm import gpu as gpu_probe
 from console.slurm.cluster import NodeDetail, PartitionSummary, parse_node_detail, summarise
 from console.slurm.lint import Directives, LintIssue, lint, output_directories, read_directives
@@ -724,8 +724,9 @@ class SlurmClient:
 
     # --- efficiency --------------------------------------------------------------------
 
-    def efficiency(self, job_id: str) -> detail.Efficiency:
-        """seff-like efficiency from sacct (and sstat for a running job's live usage)."""
+    def efficiency(self, job_id: str, *, nvidia_smi: str = "nvidia-smi") -> detail.Efficiency:
+        """seff-like efficiency from sacct (and sstat for a running job's live usage; for a
+        running job with GPUs and no GPU accounting, its GPUs sampled with nvidia-smi)."""
         steps = self.job_steps(job_id)
         if not steps:
             raise NotFoundError(
@@ -733,13 +734,31 @@ class SlurmClient:
             )
         live: dict[str, float | None] = {}
         job = next((s for s in steps if not s.step), steps[0])
+        sampled = None
         if job.state == "RUNNING":
             # sstat (22.05) has no --delimiter; these fields hold no user text: "|" is safe
             argv = ["sstat", "-n", "-P", "-a", "-j", job.job_id]
             result = self._read([*argv, "-o", ",".join(detail.SSTAT_FIELDS)])
             if result.ok:
                 live = detail.parse_sstat(result.stdout, "|")
-        return detail.efficiency(steps, live=live)
+            if all(s.gpu_util_sum is None for s in steps):  # no GPU accounting
+                sampled = self._sample_gpus(job_id, job, nvidia_smi)
+        return detail.efficiency(steps, live=live, sampled=sampled)
+
+    def _sample_gpus(
+        self, job_id: str, job: detail.JobStep, nvidia_smi: str
+    ) -> gpu_usage.Sampled | None:
+        """nvidia-smi on a running job's own GPUs; None when it holds none. Its GPUs come
+        from sacct's TRES, else squeue's (a cluster may account no gres/gpu TRES)."""
+        held = gpu_usage.tres_gpus(job.alloc_tres) or gpu_usage.tres_gpus(job.req_tres)
+        try:
+            held = held or self.job(job_id).gpus
+            if not held:
+                return None
+            report = self.job_gpus(job_id, nvidia_smi=nvidia_smi)
+        except SmError as exc:  # the efficiency still shows; the note says why
+            return gpu_usage.Sampled((), held, exc.message) if held else None
+        return gpu_usage.sampled_from(report, held)
 
     def efficiencies(self, jobs: Sequence[AccountingJob]) -> dict[str, detail.Efficiency]:
         """Efficiency of several accounting jobs with one sacct call (for the history)."""

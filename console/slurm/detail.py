@@ -17,7 +17,9 @@ from datetime import datetime
 from typing import ClassVar
 
 from console.records import Record
-from console.slurm import parse
+from console.slurm import gpu_usage, parse
+from console.slurm.gpu_usage import tres_gpus
+from console.slurm.gpu_usage import tres_items as _tres
 from console.slurm.records import SlurmJob
 
 # Columns squeue -O adds, for the detail, to parse.JOB_FIELDS (same separator rules).
@@ -46,6 +48,10 @@ STEP_FIELDS = (
     "Reason",
     "User",
     "WorkDir",
+    # GPU accounting (AccountingStorageTRES with gres/gpuutil, gres/gpumem; gpu/nvml):
+    # Tot sums the steps' tasks (every GPU's utilisation added up), Max the largest task.
+    "TRESUsageInTot",
+    "TRESUsageInMax",
     "JobName",
 )
 
@@ -78,6 +84,8 @@ class JobStep(Record):
     reason: str = ""
     user: str = ""
     workdir: str = ""
+    gpu_util_sum: float | None = None  # gres/gpuutil of TRESUsageInTot: % over all GPUs
+    gpu_mem_max_mb: float | None = None  # gres/gpumem of TRESUsageInMax
 
 
 @dataclass(frozen=True)
@@ -245,29 +253,13 @@ def parse_steps(output: str, delimiter: str) -> list[JobStep]:
                     reason=parse._accounting_reason(state, row["Reason"]),
                     user=row["User"].strip(),
                     workdir=row["WorkDir"],
+                    gpu_util_sum=gpu_usage.tres_number(row["TRESUsageInTot"], "gres/gpuutil"),
+                    gpu_mem_max_mb=memory_mb(_tres(row["TRESUsageInMax"]).get("gres/gpumem", "")),
                 )
             )
         return steps
 
     return parse._guard("sacct", run)
-
-
-def _tres(text: str) -> dict[str, str]:
-    """``billing=1,cpu=2,gres/gpu=1,mem=4G,node=1`` → {"cpu": "2", "gres/gpu": "1", …}."""
-    found: dict[str, str] = {}
-    for item in text.split(","):
-        key, sep, value = item.strip().partition("=")
-        if sep:
-            found[key] = value
-    return found
-
-
-def tres_gpus(text: str) -> int:
-    """GPUs in a TRES string (``gres/gpu=2`` or typed ``gres/gpu:a100=2``, not both)."""
-    tres = _tres(text)
-    if "gres/gpu" in tres:
-        return parse.number(tres["gres/gpu"]) or 0
-    return sum(parse.number(v) or 0 for k, v in tres.items() if k.startswith("gres/gpu:"))
 
 
 def scontrol_unique(output: str, keys: Sequence[str]) -> dict[str, str]:
@@ -306,16 +298,23 @@ class Efficiency(Record):
     wasteful: bool
     reasons: tuple[str, ...]  # why wasteful (empty otherwise)
     notes: tuple[str, ...]  # what could not be measured and why
+    gpu_util_percent: float | None = None  # mean over the job's GPUs
+    gpu_util_source: str = ""  # "Slurm GPU accounting" | "sampled now (nvidia-smi)"
+    gpu_memory_mb: float | None = None  # the most one task used (accounting)
 
 
 def efficiency(
-    steps: Sequence[JobStep], *, live: Mapping[str, float | None] | None = None
+    steps: Sequence[JobStep],
+    *,
+    live: Mapping[str, float | None] | None = None,
+    sampled: gpu_usage.Sampled | None = None,
 ) -> Efficiency:
     """The efficiency of the job whose sacct rows are ``steps`` (the job row first).
 
     ``live`` (from sstat, for a running job) may give ``total_cpu_seconds`` and
-    ``max_rss_mb`` where accounting has none yet. Measures a job too short to judge
-    (under a minute) but never calls it wasteful.
+    ``max_rss_mb`` where accounting has none yet; ``sampled`` (nvidia-smi on a running
+    job's GPUs) the GPU utilisation where Slurm's GPU accounting has none. Measures a
+    job too short to judge (under a minute) but never calls it wasteful.
     """
     job = next((s for s in steps if not s.step), None)
     if job is None:
@@ -348,7 +347,7 @@ def efficiency(
     mem_percent = None
     if max_rss is not None and job.req_mem_mb:
         mem_percent = round(100.0 * max_rss / job.req_mem_mb, 1)
-    gpus = tres_gpus(job.alloc_tres) or tres_gpus(job.req_tres)
+    gpus = tres_gpus(job.alloc_tres) or tres_gpus(job.req_tres) or (sampled.gpus if sampled else 0)
     gpu_hours = round(gpus * (elapsed or 0) / 3600.0, 3)
     wall = None
     if elapsed is not None and job.time_limit_minutes:
@@ -361,6 +360,11 @@ def efficiency(
         reasons.append(f"CPU efficiency {cpu_percent:.0f}% < {CPU_WASTE:.0f}%")
     if judged and mem_percent is not None and mem_percent < MEMORY_WASTE:
         reasons.append(f"memory used {mem_percent:.1f}% of requested < {MEMORY_WASTE:.0f}%")
+    gpu = gpu_usage.utilisation(steps, gpus, sampled)
+    if gpu.note:
+        notes.append(gpu.note)
+    if judged and gpu.percent is not None and gpu.percent < gpu_usage.GPU_WASTE:
+        reasons.append(f"GPU utilisation {gpu.percent:.0f}% < {gpu_usage.GPU_WASTE:.0f}%")
     return Efficiency(
         job_id=job.job_id,
         state=job.state,
@@ -379,6 +383,9 @@ def efficiency(
         wasteful=bool(reasons),
         reasons=tuple(reasons),
         notes=tuple(notes),
+        gpu_util_percent=gpu.percent,
+        gpu_util_source=gpu.source,
+        gpu_memory_mb=gpu.memory_mb,
     )
 
 

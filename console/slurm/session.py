@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from console.errors import ConfigError, SmError
@@ -105,6 +106,28 @@ class SlurmSession:
                     raise
                 self._client = client
             return self._client
+
+    @property
+    def follows_cluster(self) -> bool:
+        """Whether this Slurm is reached through the chosen HyperPod cluster (SSM, the
+        demo), so choosing another cluster means another Slurm; SSH goes to one host."""
+        return self.spec.kind in {"ssm", "demo"}
+
+    def for_cluster(self, cluster: str) -> SlurmSession:
+        """This session, or (when it follows the cluster and that changed) a new one for
+        ``cluster``, this one closed."""
+        if not self.follows_cluster or self.spec.cluster == cluster:
+            return self
+        self.close()
+        spec = replace(self.spec, cluster=cluster, ssm_node="")
+        return SlurmSession(
+            spec,
+            hyperpod=self._hyperpod,
+            gate=self._gate,
+            remote_dir=self.remote_dir,
+            nvidia_smi=self.nvidia_smi,
+            opener=self._opener,
+        )
 
     def trust(self, unknown: UnknownHostKey) -> None:
         """Record the key the operator checked, then connect afresh on next use."""

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.sanitize import inert, strip_escapes
+from console.slurm.gpu_usage import utilisation_text
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import format_duration, format_time
 from screens.kit.key_order import focus_now
@@ -138,6 +139,9 @@ def efficiency_lines(e: Efficiency) -> list[str]:
         f"{_limit(e.time_limit_minutes)} ({_pct(e.wall_percent)})",
         f"  {'GPUs':<11} {e.gpus} ({e.gpu_hours:.2f} GPU-hours)",
     ]
+    if e.gpus:
+        util = utilisation_text(e.gpu_util_percent, e.gpu_util_source)
+        lines.append(f"  {'GPU util':<11} {util}")
     lines += [f"  note: {inert(n, FIELD_LIMIT)}" for n in e.notes]
     return lines
 
@@ -226,7 +230,7 @@ class SlurmJobDetailScreen(Screen[None]):
 
         run_for_context(
             self,
-            lambda _c: session.client().efficiency(job_id),
+            lambda _c: session.client().efficiency(job_id, nvidia_smi=session.nvidia_smi),
             done=done,
             failed=failed,
             name="slurm-job-efficiency",

@@ -263,6 +263,8 @@ class ClustersPane(HyperPodPane):
         Binding("slash", "filter", "Filter", id="hyperpod.clusters.filter"),
         Binding("s", "sort", "Sort", show=False, id="hyperpod.clusters.sort"),
         Binding("r", "refresh", "Refresh", id="hyperpod.clusters.refresh"),
+        Binding("G", "scale", "Scale group", id="hyperpod.clusters.scale"),
+        Binding("u", "update_software", "Update software", id="hyperpod.clusters.update"),
     ]
 
     @dataclass
@@ -306,6 +308,28 @@ class ClustersPane(HyperPodPane):
     def open_item(self, key: str) -> None:
         self.post_message(self.Chosen(key))
 
+    def _cluster(self) -> Cluster | None:
+        cluster = self.table.cursor_item()
+        if cluster is None:
+            notify(self, "no cluster selected", severity="warning", timeout=3)
+        return cluster
+
+    def action_scale(self) -> None:
+        """``G``: scale one instance group of the highlighted cluster (GROUP COUNT)."""
+        from screens.hyperpod.lifecycle_actions import ask_scale, default_group
+
+        cluster = self._cluster()
+        if cluster is not None and self.gate_allows("hyperpod-scale", cluster.name):
+            ask_scale(self, cluster.name, None, default_group(cluster))
+
+    def action_update_software(self) -> None:
+        """``u``: patch every node of the highlighted cluster to the latest image."""
+        from screens.hyperpod.lifecycle_actions import ask_update_software
+
+        cluster = self._cluster()
+        if cluster is not None and self.gate_allows("hyperpod-update-software", cluster.name):
+            ask_update_software(self, cluster.name)
+
 
 class NodesPane(HyperPodPane):
     NOUN = "nodes"
@@ -320,6 +344,8 @@ class NodesPane(HyperPodPane):
         Binding("E", "node_events", "Node events", id="hyperpod.nodes.events"),
         Binding("D", "drain", "Drain", show=False, id="hyperpod.nodes.drain"),
         Binding("U", "resume_node", "Resume node", show=False, id="hyperpod.nodes.resume"),
+        Binding("G", "scale", "Scale group", show=False, id="hyperpod.nodes.scale"),
+        Binding("ctrl+d", "delete", "Delete node", show=False, id="hyperpod.nodes.delete"),
     ]
 
     @dataclass
@@ -342,6 +368,8 @@ class NodesPane(HyperPodPane):
     def _listed(self, message: Listed[NodesSnapshot]) -> None:
         message.stop()
         snapshot = message.snapshot
+        if snapshot.cluster != self.state.cluster:  # polled before ] switched clusters
+            return
         if not self.accept(message.generation, snapshot):
             return
         self.state.hostnames = {
@@ -383,6 +411,27 @@ class NodesPane(HyperPodPane):
                 self.state.session, row.name, row.instance, in_slurm=row.slurm is not None
             )
             self.app.push_screen(screen)
+
+    def action_scale(self) -> None:
+        """``G``: scale the highlighted node's instance group."""
+        from screens.hyperpod.lifecycle_actions import ask_scale
+
+        if (node := self._instance("hyperpod-scale")) is None:
+            return
+        known = self.state.clusters.get(node.cluster)
+        group = (
+            next((g for g in known.instance_groups if g.name == node.group), None)
+            if known
+            else None
+        )
+        ask_scale(self, node.cluster, node.group, str(group.target_count) if group else "")
+
+    def action_delete(self) -> None:
+        """``ctrl+d``: delete the highlighted node (refused while Slurm runs jobs on it)."""
+        from screens.hyperpod.lifecycle_actions import ask_delete_node
+
+        if (node := self._instance("hyperpod-delete-nodes")) is not None:
+            ask_delete_node(self, node, self.state.session)
 
     def _slurm_node(self, action: str) -> str | None:
         row = self.table.cursor_item()

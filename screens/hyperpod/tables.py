@@ -85,6 +85,27 @@ def _cpus(row: JoinedNode) -> str:
     return f"{node.cpus_allocated or 0}/{node.cpus_total or '?'}"
 
 
+# Said in the Reason column (12 cells at 80 columns), not the 10-cell Slurm state column
+# where it read "not in Sl…".
+NOT_IN_SLURM = "not in Slurm"
+
+
+def nodes_cell(table: KeyedTable[Any], expression: str, column: str) -> str:
+    """A job's node list as a hostlist; on a narrow screen fitted to its column (the
+    numbers that tell nodes apart kept whole, else the count)."""
+    from console.slurm.hostlist import compress, expand, fit_hostlist
+
+    if not expression:
+        return ""
+    width = table.column_widths.get(column) if table.compact else None
+    if width:
+        return fit_hostlist(expression, width)
+    try:  # wide: every node (normalised the way Slurm writes them)
+        return compress(expand(expression)) or expression
+    except ValueError:
+        return expression
+
+
 class NodesTable(KeyedTable["JoinedNode"]):
     """One row per machine: Slurm state/reason/CPUs/GPUs beside the instance's AWS status."""
 
@@ -108,9 +129,11 @@ class NodesTable(KeyedTable["JoinedNode"]):
     def cell_values(self, item: JoinedNode, now: datetime) -> Mapping[str, str]:
         slurm, instance = item.slurm, item.instance
         reason = (slurm.reason if slurm else "") or (instance.message if instance else "")
+        if slurm is None:  # a controller/login node, or one slurmd has not registered
+            reason = reason or NOT_IN_SLURM
         return {
             "name": item.name,
-            "slurm": slurm.display_state if slurm else "not in Slurm",
+            "slurm": slurm.display_state if slurm else MISSING,
             "reason": reason or MISSING,
             "cpus": _cpus(item),
             "gpus": _gres(item),
@@ -177,14 +200,28 @@ class QueueTable(KeyedTable["SlurmJob"]):
     def clear_marks(self) -> None:
         self.redraw_rows(self.marks.clear())
 
+    def id_cell(self, item: SlurmJob) -> str:
+        """The job id, marked; a pending array range too long for a narrow column keeps
+        the array's id whole (``4110_[…]``: what ``K`` acts on), not a cut middle."""
+        mark = MARK if item.job_id in self.marks else ""
+        width = self.column_widths.get("id") if self.compact else None
+        if not width or not item.is_task_range or len(mark + item.job_id) <= width:
+            return mark + item.job_id
+        shorter = (f"{mark}{item.array_job_id}_[…]", f"{mark}{item.array_job_id}_…")
+        return next((text for text in shorter if len(text) <= width), shorter[-1])
+
     def cell_values(self, item: SlurmJob, now: datetime) -> Mapping[str, str]:
         return {
-            "id": (MARK if item.job_id in self.marks else "") + item.job_id,
+            "id": self.id_cell(item),
             "name": item.name,
             "user": item.user,
             "status": item.display_state,
             # compact (no Reason column): why it waits or failed, in its place
-            "where": (f"({item.reason})" if self.compact and item.reason else item.nodes)
+            "where": (
+                f"({item.reason})"
+                if self.compact and item.reason
+                else nodes_cell(self, item.nodes, "where")
+            )
             or MISSING,
             "reason": item.reason or MISSING,
             "exit": exit_text(item.exit_code, item.signal),
@@ -257,7 +294,7 @@ class HistoryTable(KeyedTable["AccountingJob"]):
             "exit": exit_text(item.exit_code, item.signal),
             "reason": item.reason or MISSING,
             "elapsed": duration(item.elapsed_seconds),
-            "nodes": item.nodes or MISSING,
+            "nodes": nodes_cell(self, item.nodes, "nodes") or MISSING,
             "submitted": format_time(item.submitted, compact=self.compact),
             "waste": self.waste(item),
         }

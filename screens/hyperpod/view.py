@@ -1,16 +1,17 @@
 """The HyperPod tab: a cluster's AWS view joined with its Slurm view.
 
-Panes (one on screen at a time, each polling only while shown; ``p`` Slurm partitions):
-``c`` clusters and their instance groups, ``n`` nodes (one row per machine: Slurm
-state/reason/CPUs/GPUs beside the instance's AWS status; ``enter`` the node in full,
-``ctrl+r`` reboot, ``ctrl+e`` replace, ``H`` deep health check, ``E`` the node's events,
-``D`` drain with a reason, ``U`` resume), ``e`` the cluster's events (``enter`` one in
-full), ``j`` the Slurm queue (``a`` mine/all, ``enter`` the job's detail, ``l`` its log,
-``g`` its GPUs, ``ctrl+k`` scancel the job or array task, ``K`` the whole array;
-``space`` marks jobs, then ``o``/``O`` hold/release, ``Q`` requeue, ``T`` time limit,
-``i`` signal, ``z``/``Z`` suspend/resume act on every marked job with one confirm),
-``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log, ``E`` efficiency).
-``b`` opens the sbatch editor; a submitted job's log opens by itself.
+Panes (one on screen at a time, each polling only while shown; ``p`` Slurm partitions;
+``]`` the next cluster): ``c`` clusters and their instance groups (``G`` scale a group,
+``u`` update software), ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs
+beside the instance's AWS status; ``enter`` the node in full, ``ctrl+r`` reboot,
+``ctrl+e`` replace, ``H`` deep health check, ``E`` the node's events, ``D`` drain with a
+reason, ``U`` resume, ``G`` scale its group, ``ctrl+d`` delete it), ``e`` the cluster's
+events (``enter`` one in full), ``j`` the Slurm queue (``a`` mine/all, ``enter`` the
+job's detail, ``l`` its log, ``g`` its GPUs, ``ctrl+k`` scancel the job or array task,
+``K`` the whole array; ``space`` marks jobs, then ``o``/``O`` hold/release, ``Q``
+requeue, ``T`` time limit, ``i`` signal, ``z``/``Z`` suspend/resume act on every marked
+job with one confirm), ``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log,
+``E`` efficiency). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
 simulated cluster), through one :class:`~console.slurm.session.SlurmSession` opened in a
@@ -93,6 +94,7 @@ class HyperPodView(Vertical):
         Binding("h", "pane('history')", "History", id="hyperpod.history"),
         Binding("p", "pane('partitions')", "Partitions", id="hyperpod.partitions"),
         Binding("b", "new_job", "New job", id="hyperpod.new_job"),
+        Binding("right_square_bracket", "next_cluster", "Next cluster", id="hyperpod.next_cluster"),
     ]
 
     def __init__(self, config: Config, *, id: str | None = None) -> None:
@@ -220,19 +222,40 @@ class HyperPodView(Vertical):
         )
         text = (
             f"{cluster}{status} · Slurm: {state.session.label} · {panes} · "
-            "c/n/e/j/h/p panes · b new job"
+            "c/n/e/j/h/p panes · ] next cluster · b new job"
         )
         self.query_one("#hyperpod-head", Static).update(Content(text))
 
     @on(ClustersPane.Chosen)
     def _cluster_chosen(self, message: ClustersPane.Chosen) -> None:
-        assert self.state is not None
-        self.state.cluster = message.name
-        self.state.event_node = ""
-        self.query_one(EventsPane).table.sync(())
-        self.query_one(NodesPane).table.sync(())
-        self.query_one(NodesPane).poller.refresh_now()
+        self.choose_cluster(message.name)
         self._activate("nodes")
+
+    def choose_cluster(self, name: str) -> None:
+        """Show ``name``'s nodes and events from now on (over SSM, and in the demo, its
+        Slurm too)."""
+        assert self.state is not None
+        before = self.state.session
+        self.state.cluster = name
+        self.state.session = before.for_cluster(name)  # SSM/demo: that cluster's Slurm
+        self.state.event_node = ""
+        emptied = ["events", "nodes"]
+        if self.state.session is not before:
+            emptied += ["queue", "history", "partitions"]
+        for pane_name in emptied:
+            pane = self.query_one(f"#{PANES[pane_name]}", HyperPodPane)
+            pane.snapshot = None
+            pane.table.sync(())
+        self.query_one(NodesPane).poller.refresh_now()
+        if self.pane not in {"nodes", "clusters"}:
+            self.current_pane().poller.refresh_now()
+        self.show_head()
+
+    def action_next_cluster(self) -> None:
+        """``]``: the account's next HyperPod cluster (several clusters, one key)."""
+        from screens.hyperpod.lifecycle_actions import next_cluster
+
+        next_cluster(self)
 
     @on(NodesPane.EventsWanted)
     def _node_events(self, message: NodesPane.EventsWanted) -> None:

@@ -73,14 +73,9 @@ DECLINED_ELSEWHERE = {
         "test_stop_cancelled_then_read_only_refuses",
     ),
 }
-# Keys this sweep cannot reach on the simulated Slurm (it has no array jobs): declined
-# against the real Slurm by the test named.
-DECLINED_ON_REAL_SLURM = {
-    "hyperpod.queue.cancel_array": (
-        "hyperpod/test_hyperpod_slurm_jobs.py",
-        "test_an_array_is_its_tasks_and_K_cancels_it_whole",
-    ),
-}
+# Keys this sweep cannot reach on the simulated Slurm: declined against the real Slurm by
+# the test named (none now: the simulated Slurm has array jobs too).
+DECLINED_ON_REAL_SLURM: dict[str, tuple[str, str]] = {}
 
 
 def test_every_swept_key_is_declined_somewhere() -> None:
@@ -216,11 +211,38 @@ async def test_declining_every_mutating_key_is_audited_once_and_changes_nothing(
         await pilot.press(*"bad gpu", "enter")
         await run.wait_for(ConfirmDialog, "hyperpod.nodes.drain")
         await run.decline("hyperpod.nodes.drain")
+        # Lifecycle: delete a node (its Slurm state read first), scale its group
+        nodes.move_cursor(row=nodes.get_row_index(_compute_row(nodes)))
+        await run.to_confirm("hyperpod.nodes.delete")
+        await run.decline("hyperpod.nodes.delete")
+        await pilot.press(key_of("hyperpod.nodes.scale"))
+        await run.wait_for(ValuePrompt, "the new count")
+        app.screen.query_one(Input).value = "9"
+        await pilot.press("enter")
+        await run.wait_for(ConfirmDialog, "hyperpod.nodes.scale")
+        await run.decline("hyperpod.nodes.scale")
+        await pilot.press("L")  # the clusters pane: scale a group, update the software
+        clusters = app.main_screen.query_one("#hp-clusters-table")
+        await wait_until(pilot, lambda: cluster in clusters.items, what="the cluster")  # type: ignore[attr-defined]
+        clusters.move_cursor(row=clusters.get_row_index(cluster))  # type: ignore[attr-defined]
+        await pilot.press(key_of("hyperpod.clusters.scale"))
+        await run.wait_for(ValuePrompt, "group and count")
+        app.screen.query_one(Input).value = "workers 5"
+        await pilot.press("enter")
+        await run.wait_for(ConfirmDialog, "hyperpod.clusters.scale")
+        await run.decline("hyperpod.clusters.scale")
+        await run.to_confirm("hyperpod.clusters.update")
+        await run.decline("hyperpod.clusters.update")
         queue = await open_queue(pilot, app)
         running = next(k for k in queue.shown_keys() if queue.items[k].name == "eval-mmlu")
         queue.move_cursor(row=queue.get_row_index(running))
         await run.to_confirm("hyperpod.queue.cancel")
         await run.decline("hyperpod.queue.cancel")
+        task = next(k for k in queue.shown_keys() if queue.items[k].array_task == "1")
+        queue.move_cursor(row=queue.get_row_index(task))
+        await run.to_confirm("hyperpod.queue.cancel_array")  # the simulated array, whole
+        await run.decline("hyperpod.queue.cancel_array")
+        queue.move_cursor(row=queue.get_row_index(running))
         await pilot.press("space")  # marked: the dialog names the marked job
         queue.move_cursor(row=queue.get_row_index(running))
         for name in QUEUE_CONTROLS:

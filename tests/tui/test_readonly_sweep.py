@@ -70,6 +70,10 @@ SWEPT = {
     "hyperpod.nodes.health": "cluster-node-health-check",
     "hyperpod.nodes.drain": "slurm-drain",
     "hyperpod.nodes.resume": "slurm-resume",
+    "hyperpod.nodes.scale": "hyperpod-scale",
+    "hyperpod.nodes.delete": "hyperpod-delete-nodes",
+    "hyperpod.clusters.scale": "hyperpod-scale",
+    "hyperpod.clusters.update": "hyperpod-update-software",
     "hyperpod.queue.cancel": "slurm-cancel",
     "hyperpod.queue.cancel_array": "slurm-cancel",
     "hyperpod.queue.hold": "slurm-hold",
@@ -341,11 +345,16 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
         # HyperPod: nodes, queue, the sbatch editor
         nodes = await open_nodes(pilot, app)
         nodes.move_cursor(row=nodes.get_row_index(_compute_row(nodes)))
-        for binding_id in ("reboot", "replace", "health"):
+        for binding_id in ("reboot", "replace", "health", "scale", "delete"):
             await sweep.press(f"hyperpod.nodes.{binding_id}")
         nodes.move_cursor(row=nodes.get_row_index(_slurm_row(nodes)))
         for binding_id in ("drain", "resume"):
             await sweep.press(f"hyperpod.nodes.{binding_id}")
+        await pilot.press("L")  # the clusters pane: scale a group, update its software
+        clusters = app.main_screen.query_one("#hp-clusters-table")
+        await wait_until(pilot, lambda: clusters.total_count >= 1, what="the clusters")
+        for binding_id in ("scale", "update"):
+            await sweep.press(f"hyperpod.clusters.{binding_id}")
         await open_queue(pilot, app)
         await sweep.press("hyperpod.queue.cancel")
         await sweep.press("hyperpod.queue.cancel_array")

@@ -133,6 +133,8 @@ def slurm_job(
 
 
 def _eff_fields(e: Any) -> list[tuple[str, Any]]:
+    from console.slurm.gpu_usage import utilisation_text
+
     verdict = "WASTEFUL: " + "; ".join(e.reasons) if e.wasteful else "ok"
     cpu = _pct(e.cpu_percent)
     if e.total_cpu_seconds is not None and e.alloc_cpus:
@@ -146,26 +148,43 @@ def _eff_fields(e: Any) -> list[tuple[str, Any]]:
         ("Memory peak", memory),
         ("Wall time", f"{wall} ({_pct(e.wall_percent)})"),
         ("GPUs", f"{e.gpus} ({e.gpu_hours:.2f} GPU-hours allocated)"),
+        ("GPU utilisation", utilisation_text(e.gpu_util_percent, e.gpu_util_source)),
         ("Verdict", verdict),
     ]
 
 
 @command("slurm-eff", SECTION, short_help="CPU, memory, GPU-hours and wall-time use of a job.")
 @click.argument("job_id", metavar="JOBID")
+@click.option(
+    "--nvidia-smi",
+    "nvidia_smi",
+    default=None,
+    metavar="PATH",
+    help="The nvidia-smi program on the nodes, for a running job's GPU utilisation "
+    "(default: the config's ssh.nvidia_smi, else nvidia-smi).",
+)
 @json_option
 @connection_options
 @pass_invocation
-def slurm_eff(inv: Invocation, job_id: str, json_output: bool, connection: dict[str, Any]) -> None:
+def slurm_eff(
+    inv: Invocation,
+    job_id: str,
+    nvidia_smi: str | None,
+    json_output: bool,
+    connection: dict[str, Any],
+) -> None:
     """Like seff: CPU efficiency (TotalCPU / (Elapsed x AllocCPUS)), peak memory (MaxRSS
     over the steps) against the request, GPU-hours allocated and wall time against the
-    limit, with a verdict: wasteful when CPU efficiency is under 25% or under 10% of the
-    requested memory was used. A running job's usage is read live (sstat)."""
+    limit, GPU utilisation (Slurm's GPU accounting where the cluster records it, else a
+    running job's own GPUs sampled with nvidia-smi), with a verdict: wasteful when CPU
+    efficiency is under 25%, under 10% of the requested memory was used or the GPUs were
+    under 10% busy. A running job's usage is read live (sstat)."""
     from console.slurm.client import check_job_id
 
     job_id = check_job_id(job_id)
     client = open_client(inv, connection)
     try:
-        found = client.efficiency(job_id)
+        found = client.efficiency(job_id, nvidia_smi=nvidia_smi or inv.config.ssh.nvidia_smi)
     finally:
         client.transport.close()
     if wants_json(inv, json_output):

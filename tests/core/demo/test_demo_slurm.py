@@ -70,8 +70,9 @@ def test_queue_nodes_and_history_in_real_formats(slurm: SlurmClient) -> None:
         "eval-mmlu": "RUNNING",
         "mistral-7b-dpo": "PENDING",
         "tokenize-pile": "RUNNING",
+        "sweep-lr": "RUNNING",  # an array: its running task (the pending range is a row too)
     }
-    assert set(names(slurm.queue())) == {"llama3-70b-pretrain", "eval-mmlu"}  # mine
+    assert set(names(slurm.queue())) == {"llama3-70b-pretrain", "eval-mmlu", "sweep-lr"}
     nodes = {n.name: n for n in slurm.nodes()}
     assert nodes["ip-127-31-1-10"].display_state == "ALLOCATED"
     assert nodes["ip-127-31-1-13"].display_state == "DOWN+DRAIN"
@@ -80,6 +81,27 @@ def test_queue_nodes_and_history_in_real_formats(slurm: SlurmClient) -> None:
     assert {p.name: p.gpus_per_node for p in slurm.partitions()} == {"gpu": 8, "dev": 8}
     history = slurm.history(all_users=True)
     assert {"COMPLETED", "FAILED", "RUNNING"} <= {j.state for j in history}
+
+
+def test_an_array_shows_as_its_tasks_and_is_acted_on_by_task_or_whole(
+    slurm: SlurmClient,
+) -> None:
+    """squeue prints ``A_1`` and ``A_[2-3%1]`` (issue 19): so does the simulated Slurm."""
+    rows = {j.job_id: j for j in slurm.queue(all_users=True) if j.name == "sweep-lr"}
+    array = next(iter(rows.values())).array_job_id
+    assert array and set(rows) == {f"{array}_1", f"{array}_[2-3%1]"}
+    task, pending = rows[f"{array}_1"], rows[f"{array}_[2-3%1]"]
+    assert task.state == "RUNNING" and task.array_task == "1" and not task.is_task_range
+    assert pending.is_task_range and pending.reason == "JobArrayTaskLimit"
+    assert slurm.job(f"{array}_1").state == "RUNNING"  # squeue -j A_1
+    assert {j.job_id for j in slurm.job_rows(array)} == set(rows)  # squeue -j A: every row
+    assert f"{array}_1" in {j.job_id for j in slurm.history()}  # sacct prints the task id
+    slurm.cancel(f"{array}_1")  # one task
+    states = {j.job_id: j.state for j in slurm.queue(all_users=True, include_finished=True)}
+    assert states[f"{array}_1"] == "CANCELLED" and states[f"{array}_[2-3%1]"] == "PENDING"
+    slurm.cancel(array)  # the whole array
+    states = {j.job_id: j.state for j in slurm.queue(all_users=True, include_finished=True)}
+    assert states[f"{array}_[2-3%1]"] == "CANCELLED"
 
 
 def test_jobs_progress_with_the_clock(slurm: SlurmClient, clock: Clock) -> None:

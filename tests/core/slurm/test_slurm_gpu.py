@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.errors import ConflictError, ValidationError
+from console.errors import ConflictError, SmError, ValidationError
 from console.slurm.client import SlurmClient
 from console.slurm.gpu import (
     GpuSample,
@@ -27,6 +27,7 @@ from console.slurm.gpu import (
     parse_xid_line,
     probe_argv,
 )
+from console.slurm.gpu_usage import SAMPLED
 from tests.core.slurm.test_slurm_e2e import (  # noqa: F401 - the e2e fixtures, shared
     JOB_WAIT,
     client,
@@ -322,3 +323,36 @@ def test_gpus_of_one_array_task(
         assert [g.index for g in report.gpus] == list(held) and len(held) == 1
     finally:
         Path(workdir, "stop").touch()
+
+
+def test_a_running_jobs_efficiency_samples_its_own_gpus(
+    client: SlurmClient,
+    running_job: str,
+    fake_nvidia_smi: str,
+    system: System,
+    run_cli: Any,
+) -> None:
+    """No GPU accounting on the test cluster: the efficiency samples the job's GPUs (only
+    its two, though the fake prints four), and says so; without nvidia-smi it says why."""
+    held = client.job_gpu_indexes(running_job)["localhost"]
+    fake = {0: 91.0, 1: 93.0, 2: 0.0, 3: 89.0}  # what FAKE_NVIDIA_SMI prints
+    expected = round(sum(fake[i] for i in held) / len(held), 1)
+    found = wait_for(lambda: _running_efficiency(client, running_job, fake_nvidia_smi))
+    assert found.running and found.gpus == 2
+    assert (found.gpu_util_percent, found.gpu_util_source) == (expected, SAMPLED)
+    missing = client.efficiency(running_job)  # no nvidia-smi on the node
+    assert missing.gpu_util_percent is None
+    assert any("could not be sampled" in n and "no nvidia-smi" in n for n in missing.notes)
+    shown = run_cli("slurm-eff", running_job, "--nvidia-smi", fake_nvidia_smi, *ssh_args(system))
+    assert shown.exit_code == 0, shown.stderr
+    assert f"{expected:.0f}% (sampled now (nvidia-smi))" in shown.stdout
+
+
+def _running_efficiency(client: SlurmClient, job_id: str, nvidia_smi: str) -> Any:
+    """The efficiency once accounting has the job running with its GPUs (slurmdbd lags
+    a second or so behind squeue)."""
+    try:
+        found = client.efficiency(job_id, nvidia_smi=nvidia_smi)
+    except SmError:
+        return None
+    return found if found.state == "RUNNING" and found.gpus else None

@@ -77,13 +77,16 @@ def test_validators_refuse_what_slurm_would_misread() -> None:
 TOKEN = "smcdeadbeefdeadbeefdeadbeef"
 STEPS = (
     # captured from `sacct -P -n --delimiter=T -j 321 -o <STEP_FIELDS>` on the test cluster
+    # (the test cluster gathers no usage: TRESUsageInTot/Max added in the shape
+    # jobacct_gather/linux gives them, without GPU accounting)
     "321{t}COMPLETED{t}0:0{t}00:10:00{t}00:02:30{t}2{t}{t}4G{t}billing=2,cpu=2,gres/gpu=1,"
     "node=1{t}billing=2,cpu=2,mem=4G,node=1{t}00:30:00{t}localhost{t}2026-12-05T22:05:35{t}"
     "2026-12-05T22:15:35{t}2026-12-05T22:05:30{t}debug{t}normal{t}{t}None{t}smtest{t}"
-    "/home/smtest{t}a name\nwith a newline {t} and the token's look\n"
+    "/home/smtest{t}{t}{t}a name\nwith a newline {t} and the token's look\n"
     "321.batch{t}COMPLETED{t}0:0{t}00:10:00{t}00:02:30{t}2{t}204800K{t}{t}cpu=2,mem=0,node=1"
     "{t}{t}{t}localhost{t}2026-12-05T22:05:35{t}2026-12-05T22:15:35{t}2026-12-05T22:05:35{t}"
-    "{t}{t}{t}{t}{t}{t}batch\n"
+    "{t}{t}{t}{t}{t}{t}cpu=00:02:30,energy=0,fs/disk=2048,mem=200M,pages=0,vmem=8M"
+    "{t}cpu=00:02:30,energy=0,fs/disk=2048,mem=200M,pages=0,vmem=8M{t}batch\n"
 )
 
 

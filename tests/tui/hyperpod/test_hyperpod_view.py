@@ -44,9 +44,10 @@ class Clock:
         return self.now
 
 
-def create_cluster(sm: Any, name: str) -> None:
+def create_cluster(sm: Any, name: str, offset: int = 0) -> None:
     """A moto HyperPod cluster with controller, login and three compute nodes, given the
-    host names and addresses AWS reports (moto's own nodes have none)."""
+    host names and addresses AWS reports (moto's own nodes have none); ``offset`` numbers
+    a second cluster's instances and addresses apart from the first's."""
     from moto.sagemaker.models import sagemaker_backends
 
     from console.demo.moto_extras import demo_cluster_node
@@ -69,7 +70,7 @@ def create_cluster(sm: Any, name: str) -> None:
     )
     cluster = sagemaker_backends[ACCOUNT][REGION].clusters[name]
     nodes = {}
-    for index, node in enumerate(cluster.nodes.values()):
+    for index, node in enumerate(cluster.nodes.values(), start=offset):
         instance_id = f"i-0{index:016x}"
         demo_cluster_node(node, instance_id, index, cluster.creation_time)
         nodes[instance_id] = node
