@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from console.errors import NotFoundError, SmError
 from console.records import Record
@@ -54,6 +54,9 @@ USAGE_KINDS = {"training": TRAINING_HOST_NAMESPACE, "processing": PROCESSING_HOS
 @dataclass(frozen=True)
 class JobFacts(Record):
     """One describe of a job, reduced to what the table needs."""
+
+    # A failure reason is a paragraph (a traceback): its lines kept, as in the describe.
+    BLOCK_FIELDS: ClassVar[frozenset[str]] = frozenset({"failure_reason"})
 
     kind: str
     name: str

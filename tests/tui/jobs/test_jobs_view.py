@@ -114,8 +114,9 @@ async def test_filter_and_sort(sm: Any) -> None:
         assert any("bad regex" in text for text in notifications(app))
         assert set(table.shown_keys()) == {"training:alpha", "training:charlie"}
 
-        # Sort: created -> duration -> type -> name; S reverses; survives refresh.
-        await pilot.press("s", "s", "s")
+        # Sort: created -> duration -> util -> cost -> reason -> type -> name; S reverses;
+        # survives refresh.
+        await pilot.press("s", "s", "s", "s", "s", "s")
         assert table.ordering.column == "name"
         assert table.shown_keys() == ["training:alpha", "training:charlie"]
         await pilot.press("S")
