@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -21,6 +22,7 @@ from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import StatusPalette
 from screens.kit.job_sections import sections_for
 from screens.kit.key_order import focus_now
+from screens.kit.keyed_table import KeyedTable
 from screens.kit.navigation import JobRunTarget, ModelPackageTarget, go_to
 from screens.kit.plain import notify
 from screens.kit.work import run_for_context
@@ -47,7 +49,7 @@ def describe_job(context: ConsoleContext, kind: str, name: str) -> Any:
     if kind == "processing":
         return jobs.describe_processing_job(name)
     if kind == "tuning":
-        return jobs.describe_tuning_job(name)
+        return context.tuning.detail(name)  # the job and its trials, ranked
     if kind == "xform":
         return context.transform.describe_transform_job(name)
     raise SmError(f"unknown job type {kind!r}")
@@ -106,7 +108,21 @@ class JobDetailScreen(Screen[None]):
         self.record = record
         self.error = None
         palette = StatusPalette.from_variables(self.app.theme_variables)
+        if self.kind == "tuning":
+            from screens.jobs.tuning_detail import fill_tuning, tuning_widgets
+
+            await body.mount_all(tuning_widgets(record, palette))
+            fill_tuning(self, record)
+            for table in self.query("#tuning-trials"):
+                focus_now(table)  # enter opens the highlighted trial
+            return
         await body.mount_all(sections_for(record, palette))
+
+    @on(KeyedTable.RowSelected, "#tuning-trials")
+    def _trial_selected(self, event: KeyedTable.RowSelected) -> None:
+        """A tuning job's trial: its own detail over this one (q comes back)."""
+        event.stop()
+        self.app.push_screen(JobDetailScreen("training", event.key))
 
     def action_logs(self) -> None:
         """This job's live logs (as `l` on its row): no way back to the table first."""
