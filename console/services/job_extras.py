@@ -31,10 +31,12 @@ from console.services.cloudwatch import (
     INSTANCE_METRICS,
     PROCESSING_HOST_NAMESPACE,
     TRAINING_HOST_NAMESPACE,
+    CloudWatchMetricsService,
     HostFlag,
     HostMetrics,
     MetricQuery,
     host_flags,
+    period_for,
 )
 from console.services.pricing import job_cost, price_of
 
@@ -323,3 +325,61 @@ class JobExtrasFeed:
             except SmError as exc:
                 self._prices_note = f"prices unavailable: {exc.message}"
         return self._prices
+
+
+# --- a job's detail: its hosts' series over a time range -----------------------------------
+Series = tuple[tuple[datetime, float], ...]
+
+
+@dataclass(frozen=True)
+class JobHostSeries(Record):
+    """Every host metric of one job over ``since``: metric -> host (``algo-N``) -> points,
+    oldest first; ``flags`` from the last minutes of the same answer."""
+
+    job: str
+    kind: str
+    since: timedelta
+    period: int
+    series: dict[str, dict[str, Series]]
+    flags: tuple[HostFlag, ...]
+    calls: int = 0
+
+
+def job_host_series(
+    cloudwatch: CloudWatchMetricsService,
+    kind: str,
+    name: str,
+    hosts: int,
+    *,
+    since: timedelta,
+    now: datetime | None = None,
+) -> JobHostSeries:
+    """One batched GetMetricData for the five host metrics of every host of a job (the
+    period grows with the range: at most ~360 points a series)."""
+    facts = JobFacts(kind, name, "InProgress", "", max(1, hosts), "", None, None)
+    end = now or datetime.now(UTC)
+    period = period_for(since)
+    batch = cloudwatch.fetch(usage_queries([facts]), start=end - since, end=end, period=period)
+    key = f"{kind}:{name}"
+    series: dict[str, dict[str, Series]] = {}
+    host_records: list[HostMetrics] = []
+    for index in range(1, max(1, hosts) + 1):
+        label = f"algo-{index}"
+        values: dict[str, tuple[float, ...]] = {}
+        for metric in INSTANCE_METRICS:
+            found = batch.get(key, f"{name}/{label}", metric)
+            if found is None or not found.points:
+                continue
+            points = tuple((p.time, p.value) for p in found.points)
+            series.setdefault(metric, {})[label] = points
+            values[metric] = tuple(found.values)
+        host_records.append(HostMetrics(label, values))
+    return JobHostSeries(
+        job=name,
+        kind=kind,
+        since=since,
+        period=period,
+        series=series,
+        flags=tuple(host_flags(host_records, period=period)),
+        calls=batch.calls,
+    )
