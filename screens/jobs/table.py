@@ -40,6 +40,8 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("cost", "Cost", hide_when_compact=True, descending_first=True, min_width=110),
     TableColumn("reason", "Reason", hide_when_compact=True, min_width=140),
 )
+# How the Util cell names a host flag (console.services.cloudwatch.host_flags).
+FLAG_WORDS = {"idle-gpu": "idle", "straggler": "slow", "disk-full": "disk"}
 # A reason is a paragraph (a traceback): its first line, cut, fits a cell.
 REASON_CELL = 40
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
@@ -64,7 +66,10 @@ def filter_fields(job: JobSummary, extras: JobExtras | None = None) -> dict[str,
         "name": job.name,
         "status": job.status,
         "secondary": job.secondary_status,
-        "util": "idle" if extras and extras.usage and extras.usage.idle_gpu else "",
+        "util": " ".join(
+            FLAG_WORDS.get(f.kind, f.kind)
+            for f in (extras.usage.flags if extras and extras.usage else ())
+        ),
         "reason": extras.failure_reason if extras else "",
     }
 
@@ -76,17 +81,18 @@ def first_line(text: str, width: int = REASON_CELL) -> str:
 
 def usage_cell(usage: JobUsage | None, *, compact: bool) -> str:
     """``GPU 88%`` (``g88%``) for the hosts' newest average; CPU when there is no GPU;
-    an idle GPU says so (``GPU 2% idle``, ``g2%!``)."""
+    a flagged host says so (``GPU 2% idle``; compact: ``g2%!``; the line under the table
+    names the host)."""
     if usage is None:
         return "-"
     gpu = usage.latest("GPUUtilization")
     value, label = (gpu, "GPU") if gpu is not None else (usage.latest("CPUUtilization"), "CPU")
     if value is None:
         return "-"
-    idle = usage.idle_gpu
     if compact:
-        return f"{label[0].lower()}{value:.0f}%{'!' if idle else ''}"
-    return f"{label} {value:.0f}%{' idle' if idle else ''}"
+        return f"{label[0].lower()}{value:.0f}%{'!' if usage.flags else ''}"
+    words = sorted({FLAG_WORDS.get(f.kind, f.kind) for f in usage.flags})
+    return " ".join([f"{label} {value:.0f}%", *words])
 
 
 def cost_cell(extras: JobExtras | None) -> str:

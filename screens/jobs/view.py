@@ -504,12 +504,18 @@ class JobsView(Vertical):
         self._show_reason()
 
     def _show_reason(self) -> None:
-        """The highlighted job's failure reason on its own line (at 80 columns the Reason
-        column is not shown; on wide screens the line has the whole first line)."""
+        """The highlighted job's failure reason, or what is wrong with its hosts (idle GPU,
+        straggler, full disk), on its own line: at 80 columns the Reason column is not
+        shown and the Util cell has room for a ``!`` only."""
         job = self.table.cursor_job()
         extras = self.table.extras.get(job_key(job)) if job is not None else None
-        reason = extras.failure_reason if extras is not None else ""
+        text = ""
+        if job is not None and extras is not None:
+            if extras.failure_reason:
+                text = f"{job.name}: {first_line(extras.failure_reason, 500)}"
+            elif extras.usage is not None and extras.usage.flags:
+                text = "; ".join(f"{f.host}: {f.detail}" for f in extras.usage.flags)
         line = self.query_one("#jobs-reason", Static)
-        line.display = bool(reason)
-        if reason and job is not None:
-            line.update(Content(f"{job.name}: {first_line(reason, 500)}"))
+        line.display = bool(text)
+        if text:
+            line.update(Content(text))

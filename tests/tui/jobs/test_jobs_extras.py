@@ -78,11 +78,18 @@ async def test_util_reason_and_cost_at_80x24_and_wide(aws: Any, sm: Any) -> None
         assert app.context.cloudwatch.calls == 1
         reason_line = app.main_screen.query_one("#jobs-reason", Static)
         table.move_cursor(row=table.get_row_index("training:broken"))
-        await wait_until(pilot, lambda: reason_line.display, what="the reason line")
+        await wait_until(
+            pilot, lambda: "broken:" in static_text(reason_line), what="the reason line"
+        )
         text = static_text(reason_line)
         assert "broken: AlgorithmError: CUDA out of memory" in text and "Traceback" not in text
         table.move_cursor(row=table.get_row_index("training:busy"))
         await wait_until(pilot, lambda: not reason_line.display, what="no reason line")
+        # An idle GPU: the line names the host and how long.
+        table.move_cursor(row=table.get_row_index("training:idle"))
+        await wait_until(
+            pilot, lambda: static_text(reason_line).startswith("algo-1: GPU below 10% for 10 min")
+        )
 
         # `/` finds the idle GPUs and the reasons.
         view = jobs_view(app)
