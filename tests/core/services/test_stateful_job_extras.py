@@ -174,9 +174,9 @@ class ExtrasMachine(RuleBasedStateMachine):
         for key, extras in self.last.extras.items():
             if listed[key].status != "InProgress":
                 assert extras.usage is None and extras.usd_per_hour is None
-            if extras.facts is not None and listed[key].status == "Failed":
-                if extras.facts.status == "Failed":
-                    assert extras.failure_reason == "boom"
+            facts = extras.facts
+            if facts is not None and facts.status == listed[key].status == "Failed":
+                assert extras.failure_reason == "boom"
 
     @invariant()
     def each_status_described_at_most_once(self) -> None:
