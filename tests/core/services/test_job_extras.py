@@ -16,6 +16,7 @@ from console.services.job_extras import (
 )
 from console.services.jobs import JobSummary
 from tests.support.helpers import context
+from tests.support.job_metrics import put_host_metrics
 from tests.tui.conftest import create_training_job, set_training_state
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -86,19 +87,7 @@ def summaries(sm: Any) -> list[JobSummary]:
 
 
 def put_gpu(aws: Any, job: str, host: str, value: float) -> None:
-    aws.client("cloudwatch").put_metric_data(
-        Namespace="/aws/sagemaker/TrainingJobs",
-        MetricData=[
-            {
-                "MetricName": metric,
-                "Dimensions": [{"Name": "Host", "Value": f"{job}/{host}"}],
-                "Timestamp": NOW - timedelta(minutes=i),
-                "Value": value,
-            }
-            for i in range(1, 13)
-            for metric in ("GPUUtilization", "CPUUtilization")
-        ],
-    )
+    put_host_metrics(aws, job, host, NOW, 12, GPUUtilization=value, CPUUtilization=value)
 
 
 def test_facts_once_usage_batched_and_idle_gpu_flagged(aws: Any) -> None:

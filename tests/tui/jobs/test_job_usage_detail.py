@@ -14,6 +14,7 @@ from console.services.job_extras import JobFacts
 from screens.jobs.detail import JobDetailScreen, cost_line
 from screens.jobs.usage_panel import JobUsagePanel
 from screens.kit.charts import SeriesChart
+from tests.support.job_metrics import put_host_metrics
 from tests.tui.conftest import (
     create_training_job,
     jobs_table,
@@ -54,19 +55,7 @@ def test_cost_line_by_hand() -> None:
 
 
 def put_host(aws: Any, job: str, host: str, gpu: float) -> None:
-    aws.client("cloudwatch").put_metric_data(
-        Namespace="/aws/sagemaker/TrainingJobs",
-        MetricData=[
-            {
-                "MetricName": metric,
-                "Dimensions": [{"Name": "Host", "Value": f"{job}/{host}"}],
-                "Timestamp": NOW - timedelta(minutes=i),
-                "Value": value,
-            }
-            for i in range(1, 16)
-            for metric, value in (("GPUUtilization", gpu), ("CPUUtilization", 30.0))
-        ],
-    )
+    put_host_metrics(aws, job, host, NOW, 15, GPUUtilization=gpu, CPUUtilization=30.0)
 
 
 async def test_detail_charts_hosts_flags_idle_and_cycles(aws: Any, sm: Any) -> None:

@@ -4,7 +4,7 @@ unknown without a price list (``?`` and why), and a created job shown at once.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from textual.widgets import Static
@@ -12,6 +12,7 @@ from textual.widgets import Static
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
+from tests.support.job_metrics import put_host_metrics
 from tests.tui.conftest import (
     ROLE,
     create_training_job,
@@ -31,19 +32,7 @@ REASON = "AlgorithmError: CUDA out of memory. Tried to allocate 2.00 GiB\nTraceb
 
 
 def put_gpu(aws: Any, job: str, host: str, value: float) -> None:
-    aws.client("cloudwatch").put_metric_data(
-        Namespace="/aws/sagemaker/TrainingJobs",
-        MetricData=[
-            {
-                "MetricName": metric,
-                "Dimensions": [{"Name": "Host", "Value": f"{job}/{host}"}],
-                "Timestamp": NOW - timedelta(minutes=i),
-                "Value": value,
-            }
-            for i in range(1, 13)
-            for metric in ("GPUUtilization", "CPUUtilization")
-        ],
-    )
+    put_host_metrics(aws, job, host, NOW, 12, GPUUtilization=value, CPUUtilization=value)
 
 
 def seed(aws: Any, sm: Any) -> None:
@@ -111,6 +100,17 @@ async def test_util_reason_and_cost_at_80x24_and_wide(aws: Any, sm: Any) -> None
         assert view.extras is not None
 
 
+async def create_from_form(pilot: Any, app: Any, name: str) -> None:
+    """``n``, the form filled, ``ctrl+s``, ``y``: back on the tab with the job created."""
+    form = await open_form(pilot, app)
+    fill(form, name=name, image=IMAGE, input="s3://bucket/in", output="s3://bucket/out")
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+    await pilot.press("y")
+    await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="created")
+
+
 async def test_a_created_job_is_shown_at_once_even_before_it_is_listed(
     sm: Any, monkeypatch: Any
 ) -> None:
@@ -128,13 +128,7 @@ async def test_a_created_job_is_shown_at_once_even_before_it_is_listed(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_rows(pilot, app, 1)
         table = jobs_table(app)
-        form = await open_form(pilot, app)
-        fill(form, name="form-job", image=IMAGE, input="s3://bucket/in", output="s3://bucket/out")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
-        await pilot.press("y")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="created")
+        await create_from_form(pilot, app, "form-job")
         assert "training:form-job" in table.shown_keys()
         assert table.cursor_key == "training:form-job"
         # A poll whose listing lacks it keeps it shown.
@@ -146,12 +140,6 @@ async def test_a_created_job_is_shown_at_once_even_before_it_is_listed(
         # Created while a filter hides it: said, not silently dropped or unfiltered.
         await pilot.press("slash", *"older", "enter")
         await wait_until(pilot, lambda: table.shown_keys() == ["training:older"], what="filter")
-        form = await open_form(pilot, app)
-        fill(form, name="form-two", image=IMAGE, input="s3://bucket/in", output="s3://bucket/out")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
-        await pilot.press("y")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="created")
+        await create_from_form(pilot, app, "form-two")
         assert "training:form-two" in table.jobs
         assert any("form-two created" in n and "hides it" in n for n in notifications(app))

@@ -18,6 +18,7 @@ from screens.jobs.detail import JobDetailScreen
 from screens.jobs.tuning_detail import TrialsTable, objective_points
 from screens.kit.charts import SeriesChart
 from screens.main import MainScreen
+from tests.support.tuning import add_trial as support_add_trial
 from tests.tui.conftest import (
     create_tuning_job,
     jobs_table,
@@ -26,8 +27,6 @@ from tests.tui.conftest import (
     wait_until,
 )
 
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
@@ -43,23 +42,7 @@ def extras(aws: Any) -> Iterator[Any]:
 
 
 def add_trial(aws: Any, tuning: str, name: str, loss: float, lr: str) -> None:
-    from moto.sagemaker.models import sagemaker_backends
-
-    aws.client("sagemaker").create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        HyperParameters={"lr": lr, "epochs": "3"},
-        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 600},
-    )
-    backend = sagemaker_backends["123456789012"]["us-east-1"]
-    job = backend.training_jobs[name]
-    job.tuning_job_arn = backend.hyper_parameter_tuning_jobs[tuning].arn
-    job.final_metric_data_list = [
-        {"MetricName": "val:loss", "Value": loss, "Timestamp": job.creation_time}
-    ]
+    support_add_trial(aws, tuning, name, loss, "val:loss", lr=lr, epochs="3")
 
 
 async def test_trials_ranked_best_marked_enter_opens_and_q_returns(extras: Any) -> None:
