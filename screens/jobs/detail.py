@@ -118,7 +118,9 @@ class JobDetailScreen(Screen[None]):
             await body.mount_all(tuning_widgets(record, palette))
             fill_tuning(self, record)
             for table in self.query("#tuning-trials"):
-                focus_now(table)  # enter opens the highlighted trial
+                # enter opens the highlighted trial; the page stays at its top (the
+                # summary names the best trial; the table follows it at 80x24).
+                self.set_focus(table, scroll_visible=False)
             return
         widgets = sections_for(record, palette)
         if self.kind in COSTED_KINDS:

@@ -8,6 +8,7 @@ from typing import Any
 
 from screens.jobs.detail import JobDetailScreen
 from screens.jobs.tuning_detail import TrialsTable
+from tests.core.services.test_tuning import extras  # noqa: F401 - the moto extras fixture
 from tests.support.hostile import HOSTILE, HOSTILE_SHORT, assert_inert_output
 from tests.tui.conftest import (
     create_training_job,
@@ -18,7 +19,7 @@ from tests.tui.conftest import (
     wait_for_rows,
     wait_until,
 )
-from tests.tui.jobs.test_tuning_detail import add_trial, extras  # noqa: F401 - a fixture
+from tests.tui.jobs.test_tuning_detail import add_trial
 from tests.tui.test_hostile_text_screens import VISIBLE_OSC52, rendered
 
 

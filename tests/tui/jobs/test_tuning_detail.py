@@ -5,7 +5,6 @@ at 80x24 of a fixed detail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,9 @@ from console.services.tuning import TuningDetail, rank_trials
 from screens.jobs.detail import JobDetailScreen
 from screens.jobs.tuning_detail import TrialsTable, objective_points
 from screens.kit.charts import SeriesChart
+from screens.kit.poller import Poller
 from screens.main import MainScreen
+from tests.core.services.test_tuning import extras  # noqa: F401 - the moto extras fixture
 from tests.support.tuning import add_trial as support_add_trial
 from tests.tui.conftest import (
     create_tuning_job,
@@ -30,22 +31,11 @@ from tests.tui.conftest import (
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def extras(aws: Any) -> Iterator[Any]:
-    from console.demo import moto_extras
-
-    moto_extras.install(moto_extras.DemoState(notebook_url_base="http://127.0.0.1:9"))
-    try:
-        yield aws
-    finally:
-        moto_extras.uninstall()
-
-
 def add_trial(aws: Any, tuning: str, name: str, loss: float, lr: str) -> None:
     support_add_trial(aws, tuning, name, loss, "val:loss", lr=lr, epochs="3")
 
 
-async def test_trials_ranked_best_marked_enter_opens_and_q_returns(extras: Any) -> None:
+async def test_trials_ranked_best_marked_enter_opens_and_q_returns(extras: Any) -> None:  # noqa: F811
     sm = extras.client("sagemaker")
     create_tuning_job(sm, "sweep")  # Minimize val:loss
     for name, loss, lr in (("sweep-001", 0.42, "0.1"), ("sweep-002", 0.17, "0.01")):
@@ -153,12 +143,21 @@ def test_tuning_detail_snapshot_80x24(
     app = make_app()
 
     async def ready(pilot: Any) -> None:
-        await wait_until(pilot, lambda: app.main_screen.query(TrialsTable) or True)
+        # The tabs settle first (start-up polls, identity): nothing redraws under the shot.
+        await wait_until(pilot, lambda: app.main_screen.query(Poller), what="composed")
+        pollers = [p for p in app.main_screen.query(Poller) if p.PRIME_WHEN_HIDDEN]
+        await wait_until(
+            pilot,
+            lambda: all(p.schedule.polls_started and not p.schedule.running for p in pollers),
+            what="start-up polls done",
+        )
         app.push_screen(JobDetailScreen("tuning", "sft-sweep-nov"))
         await wait_until(pilot, lambda: app.screen.query(TrialsTable), what="trials")
-        await wait_until(
-            pilot, lambda: app.screen.query_one(TrialsTable).total_count == 6, what="rows"
-        )
-        await pilot.pause()
+        trials = app.screen.query_one(TrialsTable)
+        await wait_until(pilot, lambda: trials.total_count == 6, what="rows")
+        await wait_until(pilot, lambda: trials.has_focus, what="focus on the trials")
+        chart = app.screen.query_one(SeriesChart)
+        await wait_until(pilot, lambda: chart.series, what="the chart drawn")
+        await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
