@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -138,11 +139,11 @@ def tuning_widgets(detail: TuningDetail, palette: StatusPalette) -> list[Widget]
             ),
         )
     title = f"Training jobs by {detail.objective_metric or 'objective'}, best first"
-    widgets.append(Static(f"{title} (enter: open)", classes="section-title", markup=False))
+    widgets.append(Static(Content(f"{title} (enter: open)"), classes="section-title"))
     if detail.trials_unavailable:
-        widgets.append(Static(detail.trials_unavailable, classes="section-body", markup=False))
+        widgets.append(Static(Content(detail.trials_unavailable), classes="section-body"))
     elif not detail.trials:
-        widgets.append(Static("no training jobs yet", classes="section-body", markup=False))
+        widgets.append(Static(Content("no training jobs yet"), classes="section-body"))
     else:
         table = TrialsTable(id="tuning-trials")
         table.styles.height = min(len(detail.trials), MAX_VISIBLE_TRIALS) + 1
