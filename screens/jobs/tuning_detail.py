@@ -40,7 +40,7 @@ def differing_text(trial: TuningTrial) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(trial.differing.items())) or MISSING
 
 
-class TrialsTable(KeyedTable[TuningTrial]):
+class TuningTrialsTable(KeyedTable[TuningTrial]):
     """The trials, best first; ``enter`` opens one (the screen handles RowSelected)."""
 
     COLUMNS = (
@@ -145,7 +145,7 @@ def tuning_widgets(detail: TuningDetail, palette: StatusPalette) -> list[Widget]
     elif not detail.trials:
         widgets.append(Static(Content("no training jobs yet"), classes="section-body"))
     else:
-        table = TrialsTable(id="tuning-trials")
+        table = TuningTrialsTable(id="tuning-trials")
         table.styles.height = min(len(detail.trials), MAX_VISIBLE_TRIALS) + 1
         table.set_palette(palette)
         widgets.append(table)
@@ -160,7 +160,7 @@ def fill_tuning(screen: Widget, detail: TuningDetail) -> None:
     """Rows and chart, once mounted (the table measures, plotext needs its size)."""
     from screens.kit.charts import SeriesChart
 
-    for table in screen.query("#tuning-trials").results(TrialsTable):
+    for table in screen.query("#tuning-trials").results(TuningTrialsTable):
         table.sync(detail.trials)
     for chart in screen.query("#tuning-objective").results(SeriesChart):
         chart.show(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from screens.jobs.detail import JobDetailScreen
-from screens.jobs.tuning_detail import TrialsTable
+from screens.jobs.tuning_detail import TuningTrialsTable
 from tests.core.services.test_tuning import extras  # noqa: F401 - the moto extras fixture
 from tests.support.hostile import HOSTILE, HOSTILE_SHORT, assert_inert_output
 from tests.tui.conftest import (
@@ -53,7 +53,7 @@ async def test_hyperparameters_in_the_ranked_trials(extras: Any) -> None:  # noq
         table.move_cursor(row=table.get_row_index("tuning:sweep"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
-        await wait_until(pilot, lambda: app.screen.query(TrialsTable), what="trials")
+        await wait_until(pilot, lambda: app.screen.query(TuningTrialsTable), what="trials")
         await pilot.pause()
         text = rendered(app)
         assert_inert_output(text, where="tuning trials")

@@ -14,7 +14,7 @@ import screens.jobs.detail
 from console.services.jobs import TuningJob
 from console.services.tuning import TuningDetail, rank_trials
 from screens.jobs.detail import JobDetailScreen
-from screens.jobs.tuning_detail import TrialsTable, objective_points
+from screens.jobs.tuning_detail import TuningTrialsTable, objective_points
 from screens.kit.charts import SeriesChart
 from screens.kit.poller import Poller
 from screens.main import MainScreen
@@ -49,8 +49,8 @@ async def test_trials_ranked_best_marked_enter_opens_and_q_returns(extras: Any) 
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
         detail = app.screen
-        await wait_until(pilot, lambda: detail.query(TrialsTable), what="the trials")
-        trials = detail.query_one(TrialsTable)
+        await wait_until(pilot, lambda: detail.query(TuningTrialsTable), what="the trials")
+        trials = detail.query_one(TuningTrialsTable)
         assert trials.shown_keys() == ["sweep-002", "sweep-003", "sweep-001"]  # lowest loss
         cells = [c.plain for c in trials.get_row("sweep-002")]
         assert cells[0] == "1★" and cells[2] == "0.17" and cells[4] == "lr=0.01"
@@ -152,8 +152,8 @@ def test_tuning_detail_snapshot_80x24(
             what="start-up polls done",
         )
         app.push_screen(JobDetailScreen("tuning", "sft-sweep-nov"))
-        await wait_until(pilot, lambda: app.screen.query(TrialsTable), what="trials")
-        trials = app.screen.query_one(TrialsTable)
+        await wait_until(pilot, lambda: app.screen.query(TuningTrialsTable), what="trials")
+        trials = app.screen.query_one(TuningTrialsTable)
         await wait_until(pilot, lambda: trials.total_count == 6, what="rows")
         await wait_until(pilot, lambda: trials.has_focus, what="focus on the trials")
         chart = app.screen.query_one(SeriesChart)
