@@ -7,27 +7,31 @@ key/value grids) is built by :mod:`screens.kit.job_sections`, which knows the re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from console.errors import SmError
+from console.services.job_extras import JobFacts, cost_of, facts_of
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import StatusPalette
-from screens.kit.job_sections import sections_for
+from screens.kit.job_sections import section, sections_for
 from screens.kit.key_order import focus_now
+from screens.kit.keyed_table import KeyedTable
 from screens.kit.navigation import JobRunTarget, ModelPackageTarget, go_to
 from screens.kit.plain import notify
 from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from console.config import PollIntervals
     from console.context import ConsoleContext
 
@@ -47,7 +51,7 @@ def describe_job(context: ConsoleContext, kind: str, name: str) -> Any:
     if kind == "processing":
         return jobs.describe_processing_job(name)
     if kind == "tuning":
-        return jobs.describe_tuning_job(name)
+        return context.tuning.detail(name)  # the job and its trials, ranked
     if kind == "xform":
         return context.transform.describe_transform_job(name)
     raise SmError(f"unknown job type {kind!r}")
@@ -63,6 +67,8 @@ class JobDetailScreen(Screen[None]):
         Binding("l", "logs", "Logs", id="detail.logs"),
         Binding("M", "mlflow_run", "MLflow run", id="detail.mlflow_run"),
         Binding("P", "model_package", "Model package", id="detail.model_package"),
+        Binding("m", "next_metric", "Next metric", show=False, id="detail.next_metric"),
+        Binding("w", "next_range", "Time range", show=False, id="detail.next_range"),
     ]
 
     def __init__(self, kind: str, name: str) -> None:
@@ -106,7 +112,80 @@ class JobDetailScreen(Screen[None]):
         self.record = record
         self.error = None
         palette = StatusPalette.from_variables(self.app.theme_variables)
-        await body.mount_all(sections_for(record, palette))
+        if self.kind == "tuning":
+            from screens.jobs.tuning_detail import fill_tuning, tuning_widgets
+
+            await body.mount_all(tuning_widgets(record, palette))
+            fill_tuning(self, record)
+            for table in self.query("#tuning-trials"):
+                # enter opens the highlighted trial; the page stays at its top (the
+                # summary names the best trial; the table follows it at 80x24).
+                self.set_focus(table, scroll_visible=False)
+            return
+        widgets = sections_for(record, palette)
+        if self.kind in COSTED_KINDS:
+            widgets[_after_summary(widgets) : _after_summary(widgets)] = self._extra_sections(
+                record
+            )
+        await body.mount_all(widgets)
+        if self.kind in COSTED_KINDS:
+            self._read_cost(record)
+
+    def _extra_sections(self, record: Any) -> list[Widget]:
+        """Cost (filled by a worker) and, for jobs with hosts in CloudWatch, their
+        utilisation charts: right after the summary, above the fold at 80x24."""
+        extra = section("Cost", "reading prices…")
+        extra[-1].id = "detail-cost"
+        if self.kind in USAGE_KINDS:
+            from screens.jobs.usage_panel import JobUsagePanel
+
+            extra += [
+                Static(Content("Utilisation per host"), classes="section-title"),
+                JobUsagePanel(self.kind, self.job_name, record.instance_count, id="detail-usage"),
+            ]
+        return extra
+
+    def _read_cost(self, record: Any) -> None:
+        kind = self.kind
+        facts = facts_of(kind, record)
+
+        def call(context: ConsoleContext) -> str:
+            try:
+                prices = context.pricing.prices()
+            except SmError as exc:
+                return f"? (prices unavailable: {exc.message})"
+            return cost_line(facts, prices, datetime.now(UTC))
+
+        def show(text: str) -> None:
+            for widget in self.query("#detail-cost").results(Static):
+                widget.update(Content(text))
+
+        run_for_context(
+            self,
+            call,
+            done=show,
+            failed=lambda error: show(f"? ({error.one_line()})"),
+            name="detail cost",
+        )
+
+    # The usage panel's module imports textual-plotext: only once a detail has shown it.
+    def action_next_metric(self) -> None:
+        from screens.jobs.usage_panel import JobUsagePanel
+
+        for panel in self.query(JobUsagePanel):
+            notify(self, f"showing {panel.next_metric()}", timeout=2)
+
+    def action_next_range(self) -> None:
+        from screens.jobs.usage_panel import JobUsagePanel
+
+        for panel in self.query(JobUsagePanel):
+            notify(self, f"last {panel.next_range()}", timeout=2)
+
+    @on(KeyedTable.RowSelected, "#tuning-trials")
+    def _trial_selected(self, event: KeyedTable.RowSelected) -> None:
+        """A tuning job's trial: its own detail over this one (q comes back)."""
+        event.stop()
+        self.app.push_screen(JobDetailScreen("training", event.key))
 
     def action_logs(self) -> None:
         """This job's live logs (as `l` on its row): no way back to the table first."""
@@ -150,6 +229,32 @@ class JobDetailScreen(Screen[None]):
 
 
 LOG_KINDS = frozenset({"training", "processing"})
+COSTED_KINDS = frozenset({"training", "processing", "xform"})
+USAGE_KINDS = frozenset({"training", "processing"})
+
+
+def _after_summary(widgets: list[Widget]) -> int:
+    """The index just after the Summary section's body (or the end)."""
+    for index, widget in enumerate(widgets):
+        title = isinstance(widget, Static) and widget.has_class("section-title")
+        if title and str(widget.content) == "Summary":  # type: ignore[attr-defined]
+            return min(index + 2, len(widgets))
+    return len(widgets)
+
+
+def cost_line(facts: JobFacts, prices: Mapping[str, float], now: datetime) -> str:
+    """``$12.34 so far · $6.17/h (ml.g5.2xlarge x 2) · spot saved $3.10`` (or why not)."""
+    hourly, usd, saved, note = cost_of(facts, prices, now)
+    if hourly is None or usd is None:
+        return f"? ({note})"
+    verb = "so far" if facts.ended is None else "in total"
+    text = (
+        f"${usd:,.2f} {verb} · ${hourly:,.2f}/h "
+        f"({facts.instance_type} x {max(1, facts.instance_count)})"
+    )
+    if saved:
+        text += f" · spot saved ${saved:,.2f}"
+    return text
 
 
 def open_job_logs(

@@ -2,6 +2,11 @@
 
 The in-place update machinery (keyed rows, cursor by key, filter and sort surviving
 polls) is :class:`screens.kit.keyed_table.KeyedTable`; this module says how a job looks.
+
+Beside the listing's columns, the extras of :mod:`console.services.job_extras` (read
+after each listing, in their own worker): the utilisation of running jobs (kept at
+80 columns, compact), their cost and the failure reason (wide screens; at 80 columns
+the reason of the highlighted row is on the info line).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from screens.kit.formatting import elapsed_seconds, format_duration, format_time
 from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn, epoch
 
 if TYPE_CHECKING:
+    from console.services.job_extras import JobExtras, JobUsage
     from console.services.jobs import JobSummary
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "JobsTable", "SortOrder", "filter_fields", "job_key"]
@@ -28,7 +34,16 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("secondary", "Secondary", hide_when_compact=True),
     TableColumn("created", "Created", compact_width=11, descending_first=True),
     TableColumn("duration", "Duration", compact_width=6, descending_first=True),
+    TableColumn("util", "Util", compact_width=5, descending_first=True),
+    # Cost and Reason give way to the names first (the preview and the reason line
+    # below the table show them for the highlighted row).
+    TableColumn("cost", "Cost", hide_when_compact=True, descending_first=True, min_width=110),
+    TableColumn("reason", "Reason", hide_when_compact=True, min_width=140),
 )
+# How the Util cell names a host flag (console.services.cloudwatch.host_flags).
+FLAG_WORDS = {"idle-gpu": "idle", "straggler": "slow", "disk-full": "disk"}
+# A reason is a paragraph (a traceback): its first line, cut, fits a cell.
+REASON_CELL = 40
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 KIND_LABELS = {
     "training": "Training",
@@ -43,14 +58,50 @@ def job_key(job: JobSummary) -> str:
     return f"{job.kind}:{job.name}"
 
 
-def filter_fields(job: JobSummary) -> dict[str, str]:
-    """What the `/` filter looks at, per column (the kind spelled out, for ``type:tuning``)."""
+def filter_fields(job: JobSummary, extras: JobExtras | None = None) -> dict[str, str]:
+    """What the `/` filter looks at, per column (the kind spelled out, for ``type:tuning``;
+    ``reason:memory`` finds the jobs that ran out of it)."""
     return {
         "type": job.kind,
         "name": job.name,
         "status": job.status,
         "secondary": job.secondary_status,
+        "util": " ".join(
+            FLAG_WORDS.get(f.kind, f.kind)
+            for f in (extras.usage.flags if extras and extras.usage else ())
+        ),
+        "reason": extras.failure_reason if extras else "",
     }
+
+
+def first_line(text: str, width: int = REASON_CELL) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def usage_cell(usage: JobUsage | None, *, compact: bool) -> str:
+    """``GPU 88%`` (``g88%``) for the hosts' newest average; CPU when there is no GPU;
+    a flagged host says so (``GPU 2% idle``; compact: ``g2%!``; the line under the table
+    names the host)."""
+    if usage is None:
+        return "-"
+    gpu = usage.latest("GPUUtilization")
+    value, label = (gpu, "GPU") if gpu is not None else (usage.latest("CPUUtilization"), "CPU")
+    if value is None:
+        return "-"
+    if compact:
+        return f"{label[0].lower()}{value:.0f}%{'!' if usage.flags else ''}"
+    words = sorted({FLAG_WORDS.get(f.kind, f.kind) for f in usage.flags})
+    return " ".join([f"{label} {value:.0f}%", *words])
+
+
+def cost_cell(extras: JobExtras | None) -> str:
+    """Dollars so far; ``?`` when the job is known but its price is not."""
+    if extras is None or extras.facts is None:
+        return "-"
+    if extras.usd is None:
+        return "?"
+    return f"${extras.usd:,.2f}"
 
 
 class JobsTable(KeyedTable["JobSummary"]):
@@ -61,6 +112,25 @@ class JobsTable(KeyedTable["JobSummary"]):
     ]
     COLUMNS = COLUMNS
     DEFAULT_SORT = "created"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.extras: dict[str, JobExtras] = {}
+
+    def set_extras(self, extras: Mapping[str, JobExtras]) -> None:
+        """New extras (utilisation, cost, reasons): the rows whose extras changed lose
+        their cached sort value and filter text, and every row is drawn again."""
+        changed = {
+            key
+            for key in self.extras.keys() | extras.keys()
+            if self.extras.get(key) != extras.get(key)
+        }
+        self.extras = dict(extras)
+        if not changed:
+            return
+        for key in changed:
+            self._forget(key)
+        self.sync()
 
     @property
     def jobs(self) -> dict[str, JobSummary]:
@@ -74,6 +144,7 @@ class JobsTable(KeyedTable["JobSummary"]):
 
     def cell_values(self, item: JobSummary, now: datetime) -> Mapping[str, str]:
         labels = KIND_SHORT if self.compact else KIND_LABELS
+        extras = self.extras.get(job_key(item))
         return {
             "type": labels.get(item.kind, item.kind),
             "name": item.name,
@@ -81,10 +152,13 @@ class JobsTable(KeyedTable["JobSummary"]):
             "secondary": item.secondary_status or "-",
             "created": format_time(item.created, compact=self.compact),
             "duration": format_duration(elapsed_seconds(item.created, item.ended, now)),
+            "util": usage_cell(extras.usage if extras else None, compact=self.compact),
+            "cost": cost_cell(extras),
+            "reason": first_line(extras.failure_reason) if extras else "",
         }
 
     def filter_fields(self, item: JobSummary) -> Mapping[str, str]:
-        return filter_fields(item)
+        return filter_fields(item, self.extras.get(job_key(item)))
 
     def sort_value(self, item: JobSummary, column: str, now: datetime) -> tuple[Any, ...]:
         if column == "created":
@@ -97,4 +171,17 @@ class JobsTable(KeyedTable["JobSummary"]):
             return (item.status, item.name)
         if column == "secondary":
             return (item.secondary_status, item.name)
+        extras = self.extras.get(job_key(item))
+        if column == "util":
+            usage = extras.usage if extras else None
+            value = None
+            if usage is not None:
+                value = usage.latest("GPUUtilization")
+                value = usage.latest("CPUUtilization") if value is None else value
+            return (value is not None, value or 0.0, item.name)
+        if column == "cost":
+            usd = extras.usd if extras else None
+            return (usd is not None, usd or 0.0, item.name)
+        if column == "reason":
+            return (extras.failure_reason if extras else "", item.name)
         return (item.name.lower(),)

@@ -10,6 +10,8 @@ shows what the listing returned).
 from __future__ import annotations
 
 import contextlib
+import time
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +26,18 @@ from textual.widgets import Static
 
 from console.errors import SmError, translate
 from console.events.rows import JOB_KINDS, job_row
+from console.services.job_extras import JobExtras, JobExtrasFeed, JobExtrasSnapshot
+from console.services.jobs import JobSummary
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from screens.jobs.detail import JobDetailScreen, open_job_logs
-from screens.jobs.table import COLUMN_KEYS, JobsTable
+from screens.jobs.table import (
+    COLUMN_KEYS,
+    JobsTable,
+    cost_cell,
+    first_line,
+    job_key,
+    usage_cell,
+)
 from screens.kit.confirm import ConfirmDialog, refused_read_only
 from screens.kit.filter_bar import FilterBar, clear_applied_filter
 from screens.kit.formatting import StatusPalette, elapsed_seconds, format_duration, format_timestamp
@@ -41,16 +52,19 @@ from screens.kit.navigation import JobTarget
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.row_filter import RowFilter
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
-    from console.services.jobs import JobSummary
     from screens.jobs.training_form import TrainingDraft
 
 # Width from which the preview pane is shown beside the table.
 WIDE_WIDTH = 150
 STOPPABLE = frozenset({"InProgress"})
+# A job created here is shown at once and kept until a listing has it (AWS lists a new
+# job within seconds; after this long the listing is trusted again).
+PENDING_SECONDS = 120.0
 
 
 def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
@@ -71,10 +85,19 @@ def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
 class JobPreview(Static):
     """Summary of the highlighted job, shown on wide screens only."""
 
-    def show_job(self, job: JobSummary | None, palette: StatusPalette) -> None:
+    def show_job(
+        self, job: JobSummary | None, palette: StatusPalette, extras: JobExtras | None = None
+    ) -> None:
         if job is None:
             self.update(Content("no job selected"))
             return
+        usage = extras.usage if extras else None
+        hourly = extras.usd_per_hour if extras else None
+        cost = cost_cell(extras)
+        if hourly is not None:
+            cost = f"{cost} (${hourly:,.2f}/h)"
+        elif extras is not None and extras.cost_note:
+            cost = f"{cost} ({extras.cost_note})"
         self.update(
             grid(
                 [
@@ -86,6 +109,9 @@ class JobPreview(Static):
                     ("Modified", format_timestamp(job.modified)),
                     ("Ended", format_timestamp(job.ended)),
                     ("Duration", format_duration(elapsed_seconds(job.created, job.ended))),
+                    ("Util", usage_cell(usage, compact=False)),
+                    ("Cost", cost),
+                    ("Reason", first_line(extras.failure_reason, 400) if extras else ""),
                     ("ARN", job.arn),
                     ("", Text("enter: describe   l: logs   ctrl+n: new   ctrl+k: stop")),
                 ]
@@ -113,6 +139,13 @@ class JobsView(Vertical):
         self._feed: JobsFeed | None = None
         self.snapshot: JobsSnapshot | None = None
         self.training_draft: TrainingDraft | None = None
+        # Extras (utilisation, cost, reasons): one refresh at a time, again if asked meanwhile.
+        self._extras_feed: JobExtrasFeed | None = None
+        self.extras: JobExtrasSnapshot | None = None
+        self._extras_running = False
+        self._extras_again: bool | None = None  # None: nothing waiting; else its `live`
+        # Jobs created from the form, shown before a listing has them: key -> (row, since).
+        self._created: dict[str, tuple[JobSummary, float]] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="jobs-main"):
@@ -128,6 +161,9 @@ class JobsView(Vertical):
             schedule=schedule_for(self._poll, "jobs"),
             id="jobs-poller",
         )
+        reason = Static(Content(""), id="jobs-reason", classes="failure")
+        reason.display = False
+        yield reason
         yield Static(Content("loading jobs…"), id="jobs-info")
 
     @property
@@ -140,6 +176,7 @@ class JobsView(Vertical):
 
     def on_mount(self) -> None:
         self._feed = JobsFeed(console_host(self).context)
+        self._extras_feed = JobExtrasFeed(console_host(self).context)
         # The start-up helper's listing, if it is already here: rows in the first frame.
         prefetched = self._feed.take_prefetched()
         if prefetched is not None:
@@ -183,13 +220,74 @@ class JobsView(Vertical):
         if message.generation != console_host(self).generation:
             return
         self.snapshot = message.snapshot
-        self.table.sync(message.snapshot.items)
+        self.table.sync(self._with_created(message.snapshot.items))
         self._show_info()
         self._show_preview()
+        self._refresh_extras()
+
+    def _with_created(self, items: tuple[JobSummary, ...]) -> tuple[JobSummary, ...]:
+        """The listing plus the jobs created here that it does not hold yet."""
+        if not self._created:
+            return items
+        listed = {job_key(job) for job in items}
+        now = time.monotonic()
+        self._created = {
+            key: (job, since)
+            for key, (job, since) in self._created.items()
+            if key not in listed and now - since < PENDING_SECONDS
+        }
+        return items + tuple(job for job, _ in self._created.values())
+
+    # --- extras: utilisation, cost, failure reasons ----------------------------------------
+    def _refresh_extras(self, *, live: bool = False) -> None:
+        """Read the extras for the rows now held (a worker; one at a time)."""
+        if self._extras_running:
+            self._extras_again = live or bool(self._extras_again)
+            return
+        items = tuple(self.table.jobs.values())
+        if not items:
+            return
+        self._extras_running = True
+
+        def call(context: ConsoleContext) -> JobExtrasSnapshot:
+            feed = self._extras_feed
+            if feed is None or feed.context is not context:
+                feed = JobExtrasFeed(context)
+            return feed.refresh(items, live=live)
+
+        run_for_context(
+            self,
+            call,
+            done=self._extras_read,
+            failed=self._extras_failed,
+            name="jobs extras",
+            exclusive=False,
+        )
+
+    def _extras_read(self, snapshot: JobExtrasSnapshot) -> None:
+        self.extras = snapshot
+        self.table.set_extras(snapshot.extras)
+        self._extras_done()
+        self._show_info()
+        self._show_preview()
+
+    def _extras_failed(self, error: SmError) -> None:
+        # The columns keep what they showed; the listing itself reports its own failures.
+        self._extras_done()
+
+    def _extras_done(self) -> None:
+        self._extras_running = False
+        again, self._extras_again = self._extras_again, None
+        if again is not None:
+            self._refresh_extras(live=again)
 
     def reset(self) -> None:
         """Context switched: forget rows and listers, poll the new context from scratch."""
         self._feed = JobsFeed(console_host(self).context)
+        self._extras_feed = JobExtrasFeed(console_host(self).context)
+        self.extras = None
+        self._created = {}
+        self.table.set_extras({})
         self.snapshot = None
         self.table.sync(())
         self.poller.reset()
@@ -199,6 +297,7 @@ class JobsView(Vertical):
         if self._feed is not None:
             self._feed.retry_unsupported()
         self.poller.refresh_now()
+        self._refresh_extras(live=True)
         notify(self, "refreshing jobs…", timeout=2)
 
     # --- filter and sort -----------------------------------------------------------------
@@ -253,6 +352,7 @@ class JobsView(Vertical):
     def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_preview()
+        self._show_reason()
 
     # --- logs -------------------------------------------------------------------------------
     def action_logs(self) -> None:
@@ -281,10 +381,39 @@ class JobsView(Vertical):
         self.app.push_screen(form, self._training_created)
 
     def _training_created(self, name: str | None) -> None:
+        """Show the new job at once (before the next poll lists it) and highlight it; a
+        filter that hides it is named rather than silently cleared."""
         if name is None:
             return
         self.training_draft = None  # the next form starts afresh
-        notify(self, f"training job {name} created", title="created", timeout=5)
+        now = datetime.now(UTC)
+        job = JobSummary(
+            kind="training",
+            name=name,
+            status="InProgress",
+            arn="",
+            created=now,
+            modified=now,
+            ended=None,
+            secondary_status="Starting",
+        )
+        key = job_key(job)
+        if key not in self.table.jobs:
+            self._created[key] = (job, time.monotonic())
+            self.table.upsert(job)
+        if key in self.table.shown_keys():
+            self.table.move_cursor(row=self.table.get_row_index(key))
+            notify(self, f"training job {name} created", title="created", timeout=5)
+        else:
+            notify(
+                self,
+                f"training job {name} created; the filter "
+                f"{self.table.row_filter.describe()!r} hides it (esc clears the filter)",
+                title="created",
+                severity="warning",
+                timeout=8,
+            )
+        self._show_info()
         self.poller.refresh_now()
 
     # --- stop -------------------------------------------------------------------------------
@@ -341,6 +470,8 @@ class JobsView(Vertical):
     # --- presentation ---------------------------------------------------------------------
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE_WIDTH, "-wide")
+        # The table's columns follow the width: the cost note only where Cost is shown.
+        self.call_after_refresh(self._show_info)
 
     def _theme_changed(self, _theme: Theme) -> None:
         self._apply_palette()
@@ -351,7 +482,9 @@ class JobsView(Vertical):
 
     def _show_preview(self) -> None:
         if self.has_class("-wide"):
-            self.query_one(JobPreview).show_job(self.table.cursor_job(), self.table.palette)
+            job = self.table.cursor_job()
+            extras = self.table.extras.get(job_key(job)) if job is not None else None
+            self.query_one(JobPreview).show_job(job, self.table.palette, extras)
 
     def _show_info(self) -> None:
         table = self.table
@@ -364,4 +497,25 @@ class JobsView(Vertical):
             parts.append(f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}")
             if snapshot.unsupported:
                 parts.append(f"not listed here: {', '.join(snapshot.unsupported)}")
+        extras = self.extras
+        if extras is not None and extras.prices_note and "cost" in table.columns:
+            parts.append(f"cost ?: {extras.prices_note}")
         self.query_one("#jobs-info", Static).update(Content(" · ".join(parts)))
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        """The highlighted job's failure reason, or what is wrong with its hosts (idle GPU,
+        straggler, full disk), on its own line: at 80 columns the Reason column is not
+        shown and the Util cell has room for a ``!`` only."""
+        job = self.table.cursor_job()
+        extras = self.table.extras.get(job_key(job)) if job is not None else None
+        text = ""
+        if job is not None and extras is not None:
+            if extras.failure_reason:
+                text = f"{job.name}: {first_line(extras.failure_reason, 500)}"
+            elif extras.usage is not None and extras.usage.flags:
+                text = "; ".join(f"{f.host}: {f.detail}" for f in extras.usage.flags)
+        line = self.query_one("#jobs-reason", Static)
+        line.display = bool(text)
+        if text:
+            line.update(Content(text))

@@ -74,6 +74,9 @@ class TableColumn:
     # The label may be cut (with …) to give the flex column room: picked columns with
     # long names ("m:validation:logloss") over short values.
     shrink_label: bool = False
+    # Shown only when the table is at least this wide (a column that matters less than
+    # the names, e.g. the Jobs table's Cost and Reason beside the wide-screen preview).
+    min_width: int = 0
 
 
 @dataclass(frozen=True)
@@ -328,7 +331,11 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         """Widths that fit ``width``: the flex column shrinks first, then the widest."""
         # Compact by the widget's width (as before), fitted to the width inside the gutter.
         compact = self.size.width < self.COMPACT_WIDTH
-        columns = tuple(c for c in self.COLUMNS if not (compact and c.hide_when_compact))
+        columns = tuple(
+            c
+            for c in self.COLUMNS
+            if not (compact and c.hide_when_compact) and self.size.width >= c.min_width
+        )
         # The flex column (names) keeps enough to be told apart; others shrink to labels.
         floors = [
             max(len(c.label), self.MIN_FLEX_WIDTH) if c.flex else _compact_width(c) for c in columns

@@ -21,8 +21,16 @@ import pytest
 
 import screens.notebooks.view
 from console.aws.metrics import ApiMetrics, BudgetSnapshot, ServiceBudget
+from console.services.cloudwatch import HostMetrics
 from console.services.endpoints import Endpoint, EndpointVariant
 from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
+from console.services.job_extras import (
+    JobExtras,
+    JobExtrasFeed,
+    JobExtrasSnapshot,
+    JobFacts,
+    JobUsage,
+)
 from console.services.jobs import JobSummary
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
 from console.services.notebooks import NotebookSummary
@@ -76,6 +84,54 @@ def fixed_jobs() -> tuple[JobSummary, ...]:
             )
         )
     return tuple(jobs)
+
+
+def fixed_extras() -> JobExtrasSnapshot:
+    """Utilisation, cost and failure reasons of the fixed jobs (the extras feed replaced:
+    no describes, no metrics, a fixed price list)."""
+    reasons = {
+        "llama3-8b-sft-lr1e-5-run-0041": "AlgorithmError: CUDA out of memory. Tried to "
+        "allocate 2.00 GiB (GPU 0; 79.15 GiB total capacity)\nTraceback (most recent call)",
+        "eval-llama3-8b-mmlu": "ClientError: s3://eval-data/mmlu/ does not exist",
+    }
+    costs = {
+        "llama3-8b-sft-lr2e-5-run-0042": 49.07,
+        "llama3-8b-sft-lr1e-5-run-0041": 70.34,
+        "tokenize-corpus-2026-11-01": 0.16,
+        "resnet50-imagenet-baseline": 64.26,
+        "bert-base-ner-spot": 0.31,
+        "eval-llama3-8b-mmlu": 0.03,
+    }
+    usage = JobUsage(
+        hosts=(
+            HostMetrics("algo-1", {"GPUUtilization": (91.0, 88.0), "CPUUtilization": (40.0,)}),
+            HostMetrics("algo-2", {"GPUUtilization": (90.0, 86.0), "CPUUtilization": (38.0,)}),
+        ),
+        flags=(),
+    )
+    extras: dict[str, JobExtras] = {}
+    for job in fixed_jobs():
+        if job.kind == "tuning":
+            continue
+        facts = JobFacts(
+            kind=job.kind,
+            name=job.name,
+            status=job.status,
+            instance_type="ml.p4d.24xlarge",
+            instance_count=2,
+            failure_reason=reasons.get(job.name, ""),
+            started=job.created,
+            ended=job.ended,
+        )
+        running = job.status == "InProgress"
+        extras[f"{job.kind}:{job.name}"] = JobExtras(
+            facts=facts,
+            usage=usage if running else None,
+            usd_per_hour=31.0 if running else None,
+            usd=costs.get(job.name),
+            cost_note="" if job.name in costs else "no price for ml.p4d.24xlarge",
+        )
+    return JobExtrasSnapshot(extras, NOW)
 
 
 def fixed_endpoints() -> tuple[Endpoint, ...]:
@@ -146,6 +202,8 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
     time.tzset()
     snapshot = JobsSnapshot(fixed_jobs(), NOW)
     monkeypatch.setattr(JobsFeed, "fetch", lambda self: snapshot)
+    extras = fixed_extras()
+    monkeypatch.setattr(JobExtrasFeed, "refresh", lambda self, items, live=False: extras)
     original = KeyedTable.__init__
 
     def init(self: KeyedTable[Any], **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from console.services.tuning import rank_trials
+from tests.support.tuning import add_trial as support_add_trial
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1"
@@ -81,23 +82,7 @@ def spec(metric: str = "validation:auc", kind: str = "Maximize") -> dict[str, An
 
 
 def add_trial(aws: Any, tuning: str, name: str, auc: float, eta: str) -> None:
-    from moto.sagemaker.models import sagemaker_backends
-
-    aws.client("sagemaker").create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        HyperParameters={"eta": eta, "max_depth": "6"},
-        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 600},
-    )
-    backend = sagemaker_backends["123456789012"]["us-east-1"]
-    job = backend.training_jobs[name]
-    job.tuning_job_arn = backend.hyper_parameter_tuning_jobs[tuning].arn
-    job.final_metric_data_list = [
-        {"MetricName": "validation:auc", "Value": auc, "Timestamp": job.creation_time}
-    ]
+    support_add_trial(aws, tuning, name, auc, "validation:auc", eta=eta, max_depth="6")
 
 
 def test_create_then_describe_ranks_the_trials(extras: Any, run_cli: Any, tmp_path: Path) -> None:

@@ -237,9 +237,9 @@ def job(name: str, status: str, minutes: int, **extra: Any) -> Any:
 LONG = "llama3-70b-instruct-finetune-with-a-very-long-experiment-suffix-0001"
 
 
-@pytest.mark.parametrize("width", [80, 90, 100, 110, 130])
+@pytest.mark.parametrize("width", [80, 90, 100, 110, 130, 150])
 async def test_jobs_columns_fit_the_width(width: int) -> None:
-    """Every column, Duration last, fits from 80 columns up; the name gives way first."""
+    """Every column fits from 80 columns up; the name gives way first."""
     table = JobsTable(now=lambda: NOW)
     app = TableApp(table)
     async with app.run_test(size=(width, 12)) as pilot:
@@ -252,14 +252,16 @@ async def test_jobs_columns_fit_the_width(width: int) -> None:
         )
         await pilot.pause()
         header = line(table, 0)
-        assert header.rstrip().endswith("Duration")
+        # Util after Duration; Cost and Reason only where the table is wide enough.
+        last = "Reason" if width >= 140 else ("Cost" if width >= 110 else "Util")
+        assert header.rstrip().endswith(last) and "Duration" in header
         assert ("Secondary" in header) == (width >= table.COMPACT_WIDTH)
         assert table.compact == (width < table.COMPACT_WIDTH)
         content = table.scrollable_content_region.width
         assert len(header) == content <= width
         texts = {line(table, y) for y in (1, 2, 3)}
-        assert any(t.rstrip().endswith("1h05m") for t in texts)  # running: now - created
-        assert any(t.rstrip().endswith("2h30m") for t in texts)
+        assert any("1h05m" in t for t in texts)  # running: now - created
+        assert any("2h30m" in t for t in texts)
         failed = next(t for t in texts if "Failed" in t)
         name_width = table.column_widths["name"]
         if name_width < len(LONG):
