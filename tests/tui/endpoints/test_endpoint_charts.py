@@ -76,7 +76,9 @@ def test_blocks_draw_any_values_even_negative_noise(values: list[float | None]) 
 def test_hostile_labels_are_drawn_as_text(name: str) -> None:
     from screens.endpoints.charts import ChartRow
 
-    chart = EndpointMetricChart([ChartRow(name, ((T0, 1.0),), "sum", name)], T0, T0 + timedelta(hours=1))
+    chart = EndpointMetricChart(
+        [ChartRow(name, ((T0, 1.0),), "sum", name)], T0, T0 + timedelta(hours=1)
+    )
     rendered = chart.lines(80)
     assert all(len(line) <= 80 for line in rendered)
     for line in rendered:
