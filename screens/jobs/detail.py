@@ -68,7 +68,9 @@ class JobDetailScreen(Screen[None]):
         Binding("M", "mlflow_run", "MLflow run", id="detail.mlflow_run"),
         Binding("P", "model_package", "Model package", id="detail.model_package"),
         Binding("m", "next_metric", "Next metric", show=False, id="detail.next_metric"),
-        Binding("w", "next_range", "Time range", show=False, id="detail.next_range"),
+        # The endpoint detail's range keys: one meaning for ``[``/``]`` on a detail with charts.
+        Binding("left_square_bracket", "range(-1)", "Shorter", show=False, id="detail.shorter"),
+        Binding("right_square_bracket", "range(1)", "Longer", show=False, id="detail.longer"),
     ]
 
     def __init__(self, kind: str, name: str) -> None:
@@ -175,11 +177,11 @@ class JobDetailScreen(Screen[None]):
         for panel in self.query(JobUsagePanel):
             notify(self, f"showing {panel.next_metric()}", timeout=2)
 
-    def action_next_range(self) -> None:
+    def action_range(self, step: int) -> None:
         from screens.jobs.usage_panel import JobUsagePanel
 
         for panel in self.query(JobUsagePanel):
-            notify(self, f"last {panel.next_range()}", timeout=2)
+            notify(self, f"last {panel.step_range(step)}", timeout=2)
 
     @on(KeyedTable.RowSelected, "#tuning-trials")
     def _trial_selected(self, event: KeyedTable.RowSelected) -> None:

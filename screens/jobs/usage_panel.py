@@ -1,9 +1,9 @@
 """A training or processing job's host utilisation in its detail: one chart per metric
 (every host a line), a time range, and the flags an operator must not miss.
 
-``m`` shows the next metric (CPU, memory, disk, GPU, GPU memory), ``w`` the next time range
-(1h, 3h, 12h, 1d, 1w). One batched GetMetricData per range (every metric of every host;
-the other metrics are drawn from the same answer), read in a worker.
+``m`` shows the next metric (CPU, memory, disk, GPU, GPU memory), ``[``/``]`` a shorter or
+longer time range (1h, 3h, 12h, 1d, 1w). One batched GetMetricData per range (every
+metric of every host; the other metrics are drawn from the same answer), read in a worker.
 """
 
 from __future__ import annotations
@@ -88,9 +88,13 @@ class JobUsagePanel(Vertical):
 
         run_for_context(self, call, done=self._loaded, failed=self._failed, name="job usage")
 
-    def next_range(self) -> str:
-        self.range_index = (self.range_index + 1) % len(RANGES)
-        self.load()
+    def step_range(self, step: int) -> str:
+        """One range shorter (-1) or longer (+1), held at the ends (1h … 1w), as ``[``/``]``
+        step the endpoint detail's charts."""
+        index = min(max(self.range_index + step, 0), len(RANGES) - 1)
+        if index != self.range_index:
+            self.range_index = index
+            self.load()
         return self.range_label
 
     def next_metric(self) -> str:

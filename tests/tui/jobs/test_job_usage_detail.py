@@ -94,10 +94,17 @@ async def test_detail_charts_hosts_flags_idle_and_cycles(aws: Any, sm: Any) -> N
         await pilot.press("m")
         assert chart.title.startswith("GPU % per host")
         assert app.context.cloudwatch.calls == calls  # drawn from the same answer
-        await pilot.press("w")
+        await pilot.press("right_square_bracket")  # `]` longer, as on the endpoint detail
         await wait_until(pilot, lambda: chart.title.endswith("last 12h"), what="12h")
         assert app.context.cloudwatch.calls == calls + 1
         assert any("last 12h" in n for n in notifications(app))
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await wait_until(pilot, lambda: chart.title.endswith("last 1h"), what="1h")
+        assert app.context.cloudwatch.calls == calls + 3
+        await pilot.press("left_square_bracket")  # held at the shortest: nothing read again
+        await pilot.pause()
+        assert chart.title.endswith("last 1h")
+        assert app.context.cloudwatch.calls == calls + 3
 
 
 def fixed_training() -> Any:
