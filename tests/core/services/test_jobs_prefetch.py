@@ -131,3 +131,30 @@ def test_cancel_ends_a_helper_nobody_asked(config: Config) -> None:
     assert prefetch is not None
     prefetch.cancel()
     assert prefetch._process.returncode is not None
+
+
+def test_a_long_listing_streams_from_the_helper_before_its_answer(
+    aws: Any, proxy: FaultProxy, config: Config
+) -> None:
+    """Three pages, every call after the first answered late: the first poll hears of
+    the helper's first page while its last is still to be asked for."""
+    sm = aws.client("sagemaker")
+    for i in range(250):
+        create_job(sm, f"many-{i:03d}")
+    proxy.add(Fault("slow", "sagemaker", "ListTrainingJobs", delay=1.0, after=1))
+    context = prefetched_context(config)
+    heard: list[tuple[int, int, Any]] = []
+
+    def on_page(progress: Any) -> None:
+        heard.append((progress.known, proxy.calls("ListTrainingJobs"), progress.snapshot()))
+
+    snapshot = JobsFeed(context).fetch(on_page)
+
+    assert len(snapshot.items) == 250 and snapshot.complete
+    known, calls, first = heard[0]
+    assert known == len(first.items) >= 100 and not first.complete
+    assert calls < 3  # the last page had not even been asked for
+    assert [k for k, _, _ in heard] == sorted(k for k, _, _ in heard)
+    # The helper made every call; they are in this process's budget all the same.
+    assert context.sessions._clients == {}
+    assert context.sessions.metrics.calls_total("sagemaker") == 3 + len(KINDS) - 1
