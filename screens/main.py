@@ -260,15 +260,17 @@ class MainScreen(Screen[None]):
         spec = next((s for s in tabs.TABS if s.id == message.resource), None)
         if spec is None or message.generation != host.generation:
             return
+        if spec.id == "jobs" and not self._after_first_data:
+            # Once these jobs are on screen, and a moment later (keys typed meanwhile
+            # come first): who am I, and the other tabs' views.
+            self._after_first_data = True
+            self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
+        self._count(spec.id, message.snapshot, more=not message.complete)
+        if not message.complete:
+            return  # a listing streaming in: the table shows it; Status counts the whole
         if spec.id == "jobs":
-            if not self._after_first_data:
-                # Once these jobs are on screen, and a moment later (keys typed meanwhile
-                # come first): who am I, and the other tabs' views.
-                self._after_first_data = True
-                self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
             host.jobs_snapshot = message.snapshot
             self.query_one(StatusView).show_jobs(message.snapshot)
-        self._count(spec.id, message.snapshot, more=not message.complete)
         if spec.status_counts:
             snapshot = message.snapshot
             self.query_one(StatusView).show_counts(

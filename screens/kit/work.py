@@ -76,6 +76,12 @@ def run_for_context(
     )
 
 
+# Each update of a streaming table costs the UI thread ~6 us per row it holds (sync, sort,
+# counts): an interval of 60 us per row keeps that near a tenth of the stream's time
+# (bench/startup_stream.py): 100 rows are redrawn at once, 100,000 every 6 s.
+PER_ROW_SECONDS = 60e-6
+
+
 class StreamDropped(Exception):
     """A streaming listing's context was switched away (or its view removed): stop."""
 
@@ -85,8 +91,8 @@ class PartialListing:
 
     Call it with the number of rows known so far and a function building the snapshot
     so far; it builds and posts one only when due. Interval: ``base`` seconds plus
-    ``per_row`` for each row known (a sync of 100,000 rows takes the UI thread a good
-    part of a second, so the bigger the table, the rarer the update).
+    ``per_row`` for each row known (the bigger the table, the dearer each update, the
+    rarer they come: see :data:`PER_ROW_SECONDS`).
     """
 
     def __init__(
@@ -94,7 +100,7 @@ class PartialListing:
         run: PollRun,
         *,
         base: float = 0.25,
-        per_row: float = 20e-6,
+        per_row: float = PER_ROW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._run = run
