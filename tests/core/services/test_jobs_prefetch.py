@@ -3,6 +3,7 @@ listing jobs on the moto server, through a counting proxy, handed to the first p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -158,3 +159,31 @@ def test_a_long_listing_streams_from_the_helper_before_its_answer(
     # The helper made every call; they are in this process's budget all the same.
     assert context.sessions._clients == {}
     assert context.sessions.metrics.calls_total("sagemaker") == 3 + len(KINDS) - 1
+
+
+def test_a_stream_dropped_mid_way_ends_the_helper(
+    aws: Any, proxy: FaultProxy, config: Config
+) -> None:
+    """The operator switched context while the helper's pages came: the report raises,
+    the helper is ended (it lists no further pages) and the error goes on."""
+    sm = aws.client("sagemaker")
+    for i in range(250):
+        create_job(sm, f"drop-{i:03d}")
+    proxy.add(Fault("slow", "sagemaker", "ListTrainingJobs", delay=1.0, after=1))
+    context = prefetched_context(config)
+    prefetch = context._jobs_prefetch
+    assert prefetch is not None
+
+    class Switched(Exception):
+        pass
+
+    def on_page(progress: Any) -> None:
+        raise Switched
+
+    with pytest.raises(Switched):
+        JobsFeed(context).fetch(on_page)
+    assert prefetch._process.returncode is not None  # ended, not left listing
+    asked = proxy.calls("ListTrainingJobs")
+    assert asked < 3
+    time.sleep(1.5)
+    assert proxy.calls("ListTrainingJobs") == asked
