@@ -145,7 +145,7 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     snapshot = JobsSnapshot(fixed_jobs(), NOW)
-    monkeypatch.setattr(JobsFeed, "fetch", lambda self: snapshot)
+    monkeypatch.setattr(JobsFeed, "fetch", lambda self, on_page=None: snapshot)
     original = KeyedTable.__init__
 
     def init(self: KeyedTable[Any], **kwargs: Any) -> None:
