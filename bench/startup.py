@@ -138,7 +138,12 @@ def child_env(home: Path, endpoint: str) -> dict[str, str]:
 
 
 def timed_start(
-    argv: list[str], env: dict[str, str], size: tuple[int, int], ready: Path
+    argv: list[str],
+    env: dict[str, str],
+    size: tuple[int, int],
+    ready: Path,
+    *,
+    timeout: float = 60.0,
 ) -> tuple[float, float]:
     """Seconds from spawning ``argv`` on a new pty to the time it writes to ``ready``,
     and the CPU seconds the process used in all (start to exit)."""
@@ -175,7 +180,7 @@ def timed_start(
     )
     os.close(follower)
     try:
-        process.wait(timeout=60)
+        process.wait(timeout=timeout)
     finally:
         if process.poll() is None:
             process.kill()

@@ -18,6 +18,8 @@ from console.config import Config
 from console.gate import MutationGate
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from console.aws.call_watch import CallWatch
     from console.mlflow.service import MlflowService
     from console.services.autoscaling import AutoScalingService
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from console.services.iam import IamService
     from console.services.identity import IdentityService
     from console.services.jobs import JobsService
-    from console.services.jobs_feed import JobsSnapshot
+    from console.services.jobs_feed import JobsProgress, JobsSnapshot
     from console.services.jobs_prefetch import JobsPrefetch
     from console.services.logs import LogsService
     from console.services.mlflow_servers import TrackingServersService
@@ -86,14 +88,17 @@ class ConsoleContext:
     def expect_prefetched_jobs(self, prefetch: JobsPrefetch | None) -> None:
         self._jobs_prefetch = prefetch
 
-    def take_prefetched_jobs(self, *, wait: bool = True) -> JobsSnapshot | None:
+    def take_prefetched_jobs(
+        self, *, wait: bool = True, on_page: Callable[[JobsProgress], object] | None = None
+    ) -> JobsSnapshot | None:
         """The helper's jobs snapshot, once (None: none was made, it failed, or, with
-        ``wait=False``, it has not answered yet and stays for a later call)."""
+        ``wait=False``, it has not answered yet and stays for a later call). While
+        waiting, ``on_page`` hears of the pages the helper has read so far."""
         prefetch = self._jobs_prefetch
         if prefetch is None or not (wait or prefetch.answered()):
             return None
         self._jobs_prefetch = None
-        return prefetch.take(self.sessions.metrics)
+        return prefetch.take(self.sessions.metrics, on_page=on_page)
 
     def cancel_prefetch(self) -> None:
         prefetch, self._jobs_prefetch = self._jobs_prefetch, None

@@ -49,6 +49,8 @@ from themes.registry import (
 # bench/startup.py: when set, the app writes the wall-clock time of the first frame that
 # shows jobs to this file, then exits (process start to first data, measured outside).
 BENCH_READY_ENV = "BENCH_SMCONSOLE_READY_FILE"
+# bench/startup_stream.py: also the time the whole listing was drawn, and the calls made.
+BENCH_COMPLETE_ENV = "BENCH_SMCONSOLE_COMPLETE_FILE"
 # Seconds after which start-up counts as over even if no jobs came (see _freeze_startup).
 STARTUP_GC_DEADLINE = 10.0
 
@@ -76,6 +78,7 @@ class SmConsoleApp(App[None]):
         )
         self.theme = theme
         self._bench_ready = os.environ.get(BENCH_READY_ENV)
+        self._bench_complete = os.environ.get(BENCH_COMPLETE_ENV)
         self._startup_frozen = False
         # The push channel (issue 18): one events runner per context, for the app's life.
         self.events = EventsLink(self)
@@ -208,6 +211,9 @@ class SmConsoleApp(App[None]):
         if self._bench_ready and message.snapshot.items:
             path, self._bench_ready = self._bench_ready, None
             self.call_after_refresh(self._bench_first_data_drawn, path)
+        if self._bench_complete and message.complete and message.snapshot.items:
+            path, self._bench_complete = self._bench_complete, None
+            self.call_after_refresh(self._bench_all_data_drawn, path)
         if not self._startup_frozen:
             self.call_after_refresh(self._freeze_startup)
 
@@ -235,6 +241,12 @@ class SmConsoleApp(App[None]):
 
     def _bench_first_data_drawn(self, path: str) -> None:
         Path(path).write_text(f"{time.time():.6f}\n", encoding="utf-8")
+        if not os.environ.get(BENCH_COMPLETE_ENV):  # else: exits once all is drawn
+            self.exit()
+
+    def _bench_all_data_drawn(self, path: str) -> None:
+        calls = self.context.sessions.metrics.calls_total("sagemaker")
+        Path(path).write_text(f"{time.time():.6f} {calls}\n", encoding="utf-8")
         self.exit()
 
     # --- exit path ------------------------------------------------------------------------------

@@ -318,15 +318,17 @@ class MainScreen(Screen[None]):
         spec = next((s for s in tabs.TABS if s.id == message.resource), None)
         if spec is None or message.generation != host.generation:
             return
+        if spec.id == "jobs" and not self._after_first_data:
+            # Once these jobs are on screen, and a moment later (keys typed meanwhile
+            # come first): who am I, and the other tabs' views.
+            self._after_first_data = True
+            self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
+        self._count(spec.id, message.snapshot, more=not message.complete)
+        if not message.complete:
+            return  # a listing streaming in: the table shows it; Status counts the whole
         if spec.id == "jobs":
-            if not self._after_first_data:
-                # Once these jobs are on screen, and a moment later (keys typed meanwhile
-                # come first): who am I, and the other tabs' views.
-                self._after_first_data = True
-                self.call_after_refresh(self.set_timer, AFTER_FIRST_DATA, self._first_data_shown)
             host.jobs_snapshot = message.snapshot
             self.query_one(StatusView).show_jobs(message.snapshot)
-        self._count(spec.id, message.snapshot)
         if spec.status_counts:
             snapshot = message.snapshot
             self.query_one(StatusView).show_counts(
@@ -353,16 +355,17 @@ class MainScreen(Screen[None]):
         self.query_one(ContextBar).set_health(message.resource, message.problem)
         self.query_one(StatusView).set_health(message.resource, message.problem)
 
-    def _count(self, tab: str, snapshot: object) -> None:
+    def _count(self, tab: str, snapshot: object, *, more: bool = False) -> None:
         """The tab's title count, as its registry entry counts ``snapshot``."""
         count = tabs.tab(tab).count
         if count is not None:
-            self.set_tab_count(tab, count(snapshot))
+            self.set_tab_count(tab, count(snapshot), more=more)
 
-    def set_tab_count(self, tab: str, count: int | None) -> None:
-        """Show a live row count in a tab's title ("Jobs 42")."""
+    def set_tab_count(self, tab: str, count: int | None, *, more: bool = False) -> None:
+        """Show a live row count in a tab's title ("Jobs 42"; "Jobs 1000+" while a long
+        listing streams in)."""
         title = tabs.tab(tab).title
-        label = title if count is None else f"{title} {count}"
+        label = title if count is None else f"{title} {count}{'+' if more else ''}"
         self.query_one(TabbedContent).get_tab(tab).label = plain(label)
 
     def _first_data_shown(self) -> None:

@@ -9,6 +9,8 @@ from console.aws.session import SessionFactory
 from console.gate import MutationGate
 
 T = TypeVar("T")
+# Items per list call: moto returns everything in one page without it (AWS defaults to 10).
+PAGE_SIZE = 100
 
 
 class Service:
@@ -55,7 +57,7 @@ class Service:
         client = client or self.client
         try:
             paginator = client.get_paginator(operation)
-            for page in paginator.paginate(**params, PaginationConfig={"PageSize": 100}):
+            for page in paginator.paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE}):
                 yield list(page.get(result_key, []))
         except Exception as exc:
             raise self.sessions.translate(exc) from exc

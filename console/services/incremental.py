@@ -7,14 +7,23 @@ a refresh only needs the items created since the oldest one that can still chang
 since the newest one seen, if none can). Lists are read newest-first and paging stops
 there: one call in a steady state, on real AWS and on local stacks alike (moto filters
 after slicing pages, so its ``LastModifiedTimeAfter`` would still walk every page).
+
+The first listing of a large account is long (100,000 jobs are 1,000 pages), so a
+refresh reports each page as it arrives (``on_page``): the caller shows the newest page
+at once and the rest as it streams in. What a refresh learns is only kept once it ends:
+a listing that fails part-way changes nothing. Refreshes may overlap (a poll during a
+long stream): every page is stamped when it was asked for, and an item is only replaced
+by one read later, so an older read finishing last never undoes a newer one.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Generic, TypeVar
 
 R = TypeVar("R")
@@ -32,11 +41,30 @@ class Delta(Generic[R]):
     full: bool
 
 
+@dataclass(frozen=True)
+class Progress(Generic[R]):
+    """One page of a refresh still under way (see :meth:`IncrementalLister.refresh`).
+
+    :meth:`snapshot` costs time in proportion to everything known, so a caller that
+    shows progress asks for it only when it will show it (throttled), not per page."""
+
+    page: tuple[R, ...]
+    read: int  # distinct items read so far by this refresh
+    pages: int  # pages read so far
+    full: bool
+    _snapshot: Callable[[], tuple[R, ...]]
+
+    def snapshot(self) -> tuple[R, ...]:
+        """What was known before this refresh, with the pages read so far applied."""
+        return self._snapshot()
+
+
 class IncrementalLister(Generic[R]):
     """Keeps ``{key: record}`` up to date from a ``fetch(created_since)`` function.
 
     ``fetch(None)`` lists everything; ``fetch(t)`` must list at least every item created
-    at or after ``t`` (newest first, stopping early is the point).
+    at or after ``t`` (newest first, stopping early is the point). :meth:`paged` takes a
+    fetch that yields pages, so a refresh can report each one.
     """
 
     def __init__(
@@ -46,24 +74,45 @@ class IncrementalLister(Generic[R]):
         created: Callable[[R], datetime | None],
         can_change: Callable[[R], bool],
     ) -> None:
-        self._fetch = fetch
+        self._pages: Callable[[datetime | None], Iterable[Sequence[R]]] = lambda since: (
+            tuple(fetch(since)),
+        )
         self._key = key
         self._created = created
         self._can_change = can_change
         self._items: dict[Hashable, R] = {}
+        # When each item was read (a tick of ``_clock``): newer reads win, see the module.
+        self._read_at: dict[Hashable, int] = {}
+        self._clock = itertools.count(1)
         self._listed_once = False
         self._lock = threading.Lock()
+
+    @classmethod
+    def paged(
+        cls,
+        fetch_pages: Callable[[datetime | None], Iterable[Sequence[R]]],
+        key: Callable[[R], Hashable],
+        created: Callable[[R], datetime | None],
+        can_change: Callable[[R], bool],
+    ) -> IncrementalLister[R]:
+        """A lister whose ``fetch_pages(created_since)`` yields one sequence per page."""
+        lister: IncrementalLister[R] = cls(lambda since: (), key, created, can_change)
+        lister._pages = fetch_pages
+        return lister
 
     def reset(self) -> None:
         with self._lock:
             self._items.clear()
+            self._read_at.clear()
             self._listed_once = False
 
     def seed(self, items: Iterable[R]) -> None:
         """Start from a full listing made elsewhere (the start-up helper process, see
         :mod:`console.services.jobs_prefetch`): the next refresh is incremental."""
         with self._lock:
+            tick = next(self._clock)
             self._items = {self._key(item): item for item in items}
+            self._read_at = dict.fromkeys(self._items, tick)
             self._listed_once = True
 
     def _since(self) -> datetime | None:
@@ -81,16 +130,47 @@ class IncrementalLister(Generic[R]):
         ]
         return min([newest, *live]) - OVERLAP
 
-    def refresh(self) -> Delta[R]:
+    def refresh(self, on_page: Callable[[Progress[R]], object] | None = None) -> Delta[R]:
+        """Fetch what can have changed; keep it once the listing has ended.
+
+        ``on_page`` is called in this thread after each page with its :class:`Progress`.
+        If it raises, the refresh stops there (and keeps nothing): that is how a caller
+        drops a stream nobody wants any more (a context switch).
+        """
         with self._lock:
             since = self._since()
-        fetched = list(self._fetch(since))
+        read: dict[Hashable, tuple[int, R]] = {}
+        pages = iter(self._pages(since))
+        count = 0
+        while True:
+            with self._lock:
+                tick = next(self._clock)  # before the call: this read is at least as new
+            page = next(pages, None)
+            if page is None:
+                break
+            count += 1
+            for item in page:
+                read[self._key(item)] = (tick, item)
+            if on_page is not None:
+                snapshot = partial(self._merged, read)  # read on, never copied per page
+                on_page(Progress(tuple(page), len(read), count, since is None, snapshot))
         with self._lock:
             changed = []
-            for item in fetched:
-                key = self._key(item)
+            for key, (tick, item) in read.items():
+                if self._read_at.get(key, 0) > tick:
+                    continue  # an overlapping refresh read it later: keep that
                 if self._items.get(key) != item:
                     changed.append(item)
                 self._items[key] = item
+                self._read_at[key] = tick
             self._listed_once = True
             return Delta(tuple(changed), tuple(self._items.values()), full=since is None)
+
+    def _merged(self, read: dict[Hashable, tuple[int, R]]) -> tuple[R, ...]:
+        """The snapshot as it would be if the listing ended with ``read``."""
+        with self._lock:
+            held, read_at = dict(self._items), dict(self._read_at)
+        for key, (tick, item) in read.items():
+            if read_at.get(key, 0) <= tick:
+                held[key] = item
+        return tuple(held.values())

@@ -453,7 +453,15 @@ def _summary(kind: str, prefix: str, d: dict[str, Any]) -> JobSummary:
 def _newest_first_until(
     since: datetime | None, pages: Iterator[list[JobSummary]]
 ) -> Iterator[JobSummary]:
-    """Yield jobs page by page, stopping after a page that ends before ``since``.
+    """The jobs of :func:`_newest_first_pages`, one after the other."""
+    for page in _newest_first_pages(since, pages):
+        yield from page
+
+
+def _newest_first_pages(
+    since: datetime | None, pages: Iterator[list[JobSummary]]
+) -> Iterator[list[JobSummary]]:
+    """Yield the pages one by one, stopping after a page that ends before ``since``.
 
     Only safe when the service really returns newest first: each page is checked, and
     if the order is anything else (moto ignores SortBy) the early stop is disabled and
@@ -464,7 +472,7 @@ def _newest_first_until(
     """
     previous: datetime | None = None
     for page in pages:
-        yield from page
+        yield page
         if since is None:
             continue
         stamps = [job.created for job in page if job.created is not None]
@@ -481,10 +489,10 @@ def _newest_first_until(
 
 
 def _job_lister(
-    fetch: Callable[[datetime | None], Iterator[JobSummary]],
+    fetch_pages: Callable[[datetime | None], Iterator[list[JobSummary]]],
 ) -> IncrementalLister[JobSummary]:
-    return IncrementalLister(
-        fetch,
+    return IncrementalLister.paged(
+        fetch_pages,
         key=lambda job: job.name,
         created=lambda job: job.created,
         can_change=lambda job: job.transitional,
@@ -524,8 +532,17 @@ class JobsService(Service):
             items = self.paginate(operation, result_key, limit=limit, **params)
             yield from (_summary(kind, prefix, item) for item in items)
             return
-        pages = self.pages(operation, result_key, **params)
-        yield from _newest_first_until(
+        for page in self._job_pages(kind, created_since, **params):
+            yield from page
+
+    def _job_pages(
+        self, kind: str, created_since: datetime | None, **params: Any
+    ) -> Iterator[list[JobSummary]]:
+        """The jobs of ``kind`` page by page, newest page first (one call each); with
+        ``created_since``, paging stops past that creation time."""
+        prefix, operation, result_key, _ = _LISTINGS[kind]
+        pages = self.pages(operation, result_key, **(params or self.newest_first()))
+        yield from _newest_first_pages(
             created_since, ([_summary(kind, prefix, i) for i in page] for page in pages)
         )
 
@@ -549,7 +566,7 @@ class JobsService(Service):
 
     def training_lister(self) -> IncrementalLister[JobSummary]:
         """A keyed snapshot of all training jobs, refreshed incrementally."""
-        return _job_lister(lambda since: self.list_training_jobs(created_since=since))
+        return _job_lister(lambda since: self._job_pages("training", since))
 
     def describe_training_job(self, name: str) -> TrainingJob:
         validate.name(name, "training job name")
@@ -596,7 +613,7 @@ class JobsService(Service):
 
     def processing_lister(self) -> IncrementalLister[JobSummary]:
         """A keyed snapshot of all processing jobs, refreshed incrementally."""
-        return _job_lister(lambda since: self.list_processing_jobs(created_since=since))
+        return _job_lister(lambda since: self._job_pages("processing", since))
 
     def describe_processing_job(self, name: str) -> ProcessingJob:
         validate.name(name, "processing job name")

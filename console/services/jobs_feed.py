@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from console.errors import NotSupportedError, SmError
+from console.services.base import PAGE_SIZE
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
-    from console.services.incremental import IncrementalLister
+    from console.services.incremental import IncrementalLister, Progress
     from console.services.jobs import JobSummary
 
 TUNING_LIMIT = 200
@@ -34,6 +35,8 @@ class JobsSnapshot:
     fetched_at: datetime
     # Kinds this endpoint cannot list (e.g. a local stack without tuning jobs).
     unsupported: tuple[str, ...] = ()
+    # False while a long first listing streams in (more pages to come).
+    complete: bool = True
 
     @property
     def transitional(self) -> bool:
@@ -42,6 +45,16 @@ class JobsSnapshot:
     def counts(self) -> dict[str, Counter[str]]:
         """``{kind: Counter(status)}`` for the Status tab, every kind present."""
         return count_jobs(self.items)
+
+
+@dataclass(frozen=True)
+class JobsProgress:
+    """A page of a listing under way: the jobs it brought, how many jobs are known so
+    far, and the snapshot so far (built on demand: it costs time per job known)."""
+
+    page: tuple[JobSummary, ...]
+    known: int
+    snapshot: Callable[[], JobsSnapshot]
 
 
 def count_jobs(items: Iterable[JobSummary]) -> dict[str, Counter[str]]:
@@ -71,10 +84,12 @@ class JobsFeed:
         """Try every kind again on the next fetch (a manual refresh)."""
         self._unsupported.clear()
 
-    def fetch(self) -> JobsSnapshot:
+    def fetch(self, on_page: Callable[[JobsProgress], object] | None = None) -> JobsSnapshot:
+        """Every job; ``on_page`` hears of each page of a long listing as it arrives
+        (see :mod:`console.services.incremental`), and may raise to stop it."""
         if self._training is None:
             # The first poll of the TUI: a helper process may have listed already.
-            prefetched = self.context.take_prefetched_jobs()
+            prefetched = self.context.take_prefetched_jobs(on_page=on_page)
             if prefetched is not None:
                 self._adopt(prefetched)
                 return prefetched
@@ -85,9 +100,25 @@ class JobsFeed:
             self._processing = jobs.processing_lister()
         items: list[JobSummary] = []
         training, processing = self._training, self._processing
+
+        def progress(page: Progress[JobSummary]) -> object:
+            # A first listing's full pages only: more are coming (a short page is the last).
+            if on_page is None or not page.full or len(page.page) < PAGE_SIZE:
+                return None
+            done = len(items)  # the kinds listed before this one
+            return on_page(
+                JobsProgress(
+                    page.page,
+                    done + page.read,
+                    lambda: JobsSnapshot(
+                        (*items[:done], *page.snapshot()), datetime.now(UTC), complete=False
+                    ),
+                )
+            )
+
         loaders: tuple[tuple[str, Callable[[], Iterable[JobSummary]]], ...] = (
-            ("training", lambda: training.refresh().items),
-            ("processing", lambda: processing.refresh().items),
+            ("training", lambda: training.refresh(progress).items),
+            ("processing", lambda: processing.refresh(progress).items),
             ("tuning", lambda: tuple(jobs.list_tuning_jobs(limit=TUNING_LIMIT))),
             ("xform", self._transform_jobs),
         )

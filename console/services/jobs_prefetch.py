@@ -8,6 +8,11 @@ second core of the machine is idle meanwhile. So ``smconsole`` starts
 and the Jobs tab's first poll takes the helper's snapshot instead of listing itself: the
 first rows are on screen about 0.4 s sooner (``bench/startup.py``).
 
+A large account streams (100,000 jobs are 1,000 pages, half a minute): the helper
+sends the jobs of each page it reads as a frame of its own (batched, a few a second), and
+the parent hands them on as they come, so the first rows show after one call, not after
+the whole listing. The answer, the last frame, holds the whole snapshot.
+
 It is only a head start. The helper makes exactly the calls the first poll would make,
 through the same services and session factory, so errors read the same; any failure of
 the helper itself (it cannot start, crashes, or answers nonsense) means the poll simply
@@ -19,9 +24,14 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import select
+import struct
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +40,24 @@ from console.errors import SmError
 if TYPE_CHECKING:
     from console.aws.metrics import ApiMetrics
     from console.config import Config
-    from console.services.jobs_feed import JobsSnapshot
+    from console.services.jobs import JobSummary
+    from console.services.jobs_feed import JobsProgress, JobsSnapshot
 
 MODULE = "console.services.jobs_prefetch"
-# At most this long for the helper's answer: it has the session factory's own connect and
-# read timeouts, this only guards against a helper that never ends.
+# At most this long between two frames of the helper: it has the session factory's own
+# connect and read timeouts, this only guards against a helper that never ends.
 WAIT_SECONDS = 120.0
+# The helper sends the pages it read at most this often (the first one at once).
+PAGE_FRAME_SECONDS = 0.2
+# A frame: its length (8 bytes, big-endian), then a pickle of that many bytes.
+HEADER = struct.Struct(">Q")
+
+
+@dataclass(frozen=True)
+class PrefetchPage:
+    """Jobs the helper has read since its last frame (a listing still under way)."""
+
+    items: tuple[JobSummary, ...]
 
 
 @dataclass(frozen=True)
@@ -76,7 +98,7 @@ class JobsPrefetch:
             )
         except OSError:
             return None
-        stdin, process.stdin = process.stdin, None  # so communicate() only reads
+        stdin, process.stdin = process.stdin, None  # written once here, then only read from
         assert stdin is not None
         try:
             stdin.write(payload)  # a few KB: fits the pipe, never blocks
@@ -95,10 +117,23 @@ class JobsPrefetch:
         """
         return self._process.poll() is not None
 
-    def take(self, metrics: ApiMetrics | None = None) -> JobsSnapshot | None:
+    def take(
+        self,
+        metrics: ApiMetrics | None = None,
+        *,
+        on_page: Callable[[JobsProgress], object] | None = None,
+    ) -> JobsSnapshot | None:
         """The helper's snapshot (raises the :class:`SmError` a poll would have raised);
-        None when the helper failed and the caller should list by itself."""
-        answer = self._answer()
+        None when the helper failed and the caller should list by itself.
+
+        Until the answer comes, ``on_page`` hears of each batch of jobs the helper sends
+        (as :meth:`JobsFeed.fetch` does of its pages); if it raises, the helper is ended
+        and the exception goes on (a stream nobody wants any more)."""
+        try:
+            answer = self._answer(on_page)
+        except BaseException:
+            self.cancel()
+            raise
         if answer is None:
             return None
         if metrics is not None:
@@ -109,42 +144,107 @@ class JobsPrefetch:
         return answer.snapshot
 
     def cancel(self) -> None:
-        """The app closed before the first poll: the answer is not wanted."""
+        """The app closed before the first poll (or the stream was dropped): the answer
+        is not wanted."""
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        self._close()
 
-    def _answer(self) -> PrefetchAnswer | None:
-        try:
-            out, _ = self._process.communicate(timeout=WAIT_SECONDS)
-        except (subprocess.TimeoutExpired, OSError, ValueError):
-            self.cancel()
+    def _answer(self, on_page: Callable[[JobsProgress], object] | None) -> PrefetchAnswer | None:
+        from console.services.jobs_feed import JobsProgress, JobsSnapshot
+
+        known: dict[tuple[str, str], JobSummary] = {}
+
+        def so_far() -> JobsSnapshot:
+            return JobsSnapshot(tuple(known.values()), datetime.now(UTC), complete=False)
+
+        while True:
+            frame = self._frame()
+            if isinstance(frame, PrefetchAnswer):
+                self._process.wait()
+                self._close()
+                return frame if self._process.returncode == 0 else None
+            if not isinstance(frame, PrefetchPage):
+                self.cancel()
+                return None
+            for job in frame.items:
+                known[(job.kind, job.name)] = job
+            if on_page is not None:
+                on_page(JobsProgress(frame.items, len(known), so_far))
+
+    def _frame(self) -> object:
+        """The next frame's object; None if the helper ended, timed out or sent nonsense."""
+        header = self._read(HEADER.size)
+        if header is None:
             return None
-        if self._process.returncode != 0:
+        body = self._read(HEADER.unpack(header)[0])
+        if body is None:
             return None
         try:
             # Our own child, over a pipe only the two processes hold: trusted bytes.
-            answer = pickle.loads(out)  # noqa: S301
+            return pickle.loads(body)  # noqa: S301
         except Exception:
             return None
-        return answer if isinstance(answer, PrefetchAnswer) else None
+
+    def _read(self, size: int) -> bytes | None:
+        stdout = self._process.stdout
+        if stdout is None:
+            return None
+        chunks: list[bytes] = []
+        wanted = size
+        deadline = time.monotonic() + WAIT_SECONDS
+        try:
+            fd = stdout.fileno()
+            while wanted:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    return None
+                chunk = os.read(fd, min(wanted, 1 << 20))
+                if not chunk:
+                    return None
+                chunks.append(chunk)
+                wanted -= len(chunk)
+        except (OSError, ValueError):
+            return None
+        return b"".join(chunks)
+
+    def _close(self) -> None:
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
-def prefetch(config: Config) -> PrefetchAnswer:
-    """List the jobs as the Jobs tab's first poll would (runs in the helper process)."""
+def prefetch(config: Config, send: Callable[[PrefetchPage], None] | None = None) -> PrefetchAnswer:
+    """List the jobs as the Jobs tab's first poll would (runs in the helper process);
+    ``send`` gets the pages of a long listing, batched (see :data:`PAGE_FRAME_SECONDS`)."""
     from console.context import ConsoleContext
     from console.services.jobs_feed import JobsFeed
 
     context = ConsoleContext(config, source="tui")
+    unsent: list[JobSummary] = []
+    sent_at = [float("-inf")]
+
+    def on_page(progress: JobsProgress) -> None:
+        unsent.extend(progress.page)
+        now = time.monotonic()
+        if send is not None and now - sent_at[0] >= PAGE_FRAME_SECONDS:
+            send(PrefetchPage(tuple(unsent)))
+            unsent.clear()
+            sent_at[0] = now
+
     snapshot: JobsSnapshot | None = None
     error: SmError | None = None
     try:
-        snapshot = JobsFeed(context).fetch()
+        snapshot = JobsFeed(context).fetch(on_page=on_page)
     except SmError as exc:
         error = exc
     return PrefetchAnswer(snapshot, error, context.sessions.metrics.calls_total("sagemaker"))
+
+
+def frame(value: object) -> bytes:
+    """``value`` as one frame of the helper's answer (see :data:`HEADER`)."""
+    data = pickle.dumps(value)
+    return HEADER.pack(len(data)) + data
 
 
 def main() -> None:
@@ -152,15 +252,21 @@ def main() -> None:
     # botocore's models over and over (see console/cli/tui.py).
     gc.disable()
     config = pickle.load(sys.stdin.buffer)  # noqa: S301 (from our parent, over a pipe)
-    answer = prefetch(config)
+    out = sys.stdout.buffer
+
+    def send(page: PrefetchPage) -> None:
+        out.write(frame(page))
+        out.flush()
+
+    answer = prefetch(config, send)
     try:
-        data = pickle.dumps(answer)
+        data = frame(answer)
         # An error class that does not round-trip: no answer at all (the poll lists).
-        pickle.loads(data)  # noqa: S301 (our own bytes)
+        pickle.loads(data[HEADER.size :])  # noqa: S301 (our own bytes)
     except Exception:
         sys.exit(1)
-    sys.stdout.buffer.write(data)
-    sys.stdout.flush()
+    out.write(data)
+    out.flush()
     # Answered: exit at once. Tearing down botocore's objects takes ~0.1 s, and the
     # parent reads until the pipe closes (nothing else here needs cleaning up).
     os._exit(0)

@@ -52,7 +52,7 @@ from screens.kit.navigation import JobTarget
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.row_filter import RowFilter
-from screens.kit.work import run_for_context
+from screens.kit.work import PartialListing, run_for_context
 
 if TYPE_CHECKING:
     from console.config import PollIntervals
@@ -212,7 +212,11 @@ class JobsView(Vertical):
         feed = self._feed
         if feed is None or feed.context is not context:
             feed = JobsFeed(context)
-        return feed.fetch()
+        # A long first listing streams in: the newest page at once, the rest keyed in.
+        stream = PartialListing.for_current_poll()
+        if stream is None:
+            return feed.fetch()
+        return feed.fetch(lambda progress: stream(progress.known, progress.snapshot))
 
     @on(Listed)
     def _jobs_listed(self, message: Listed[JobsSnapshot]) -> None:
@@ -493,7 +497,9 @@ class JobsView(Vertical):
             parts.append(f"filter: {table.row_filter.describe()}")
         parts.append(f"sort: {table.ordering.describe()}")
         snapshot = self.snapshot
-        if snapshot is not None:
+        if snapshot is not None and not snapshot.complete:
+            parts.append("listing the rest…")
+        elif snapshot is not None:
             parts.append(f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}")
             if snapshot.unsupported:
                 parts.append(f"not listed here: {', '.join(snapshot.unsupported)}")

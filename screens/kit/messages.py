@@ -21,11 +21,16 @@ T = TypeVar("T")
 class Listed(Message, Generic[T]):
     """A poller fetched a fresh snapshot of ``resource`` (its tab id for a tab's poller:
     the main screen counts it in the tab title). One class for every listing: a view
-    handles the ``Listed`` of its own poller (``@on(Listed)``)."""
+    handles the ``Listed`` of its own poller (``@on(Listed)``).
+
+    ``complete`` is False for the partial snapshots of a long first listing streaming in
+    (see :class:`screens.kit.work.PartialListing`): more rows are coming, keyed in place,
+    and the tab title says so ("Jobs 1000+")."""
 
     resource: str
     generation: int
     snapshot: T
+    complete: bool = True
 
 
 @dataclass

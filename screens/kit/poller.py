@@ -13,8 +13,10 @@ While a poll is failing the widget shows one line ("endpoint unreachable, retryi
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual.content import Content
 from textual.message import Message
@@ -24,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from console.config import PollIntervals
 from console.errors import SmError, translate
-from screens.kit.host import console_host
+from screens.kit.host import ConsoleHost, console_host
 from screens.kit.messages import Listed, PollFailed, PollHealthChanged
 from screens.kit.poll_schedule import PollSchedule
 
@@ -33,6 +35,23 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MIN_DELAY = 0.01
+
+
+@dataclass(frozen=True)
+class PollRun:
+    """The poll running in a worker thread: what a fetch that streams partial results
+    posts them through (see :class:`screens.kit.work.PartialListing`)."""
+
+    poller: Poller[Any]
+    generation: int
+    host: ConsoleHost  # read in the thread: the app is only known on the UI thread
+
+    def current(self) -> bool:
+        """Whether this poll's answer is still wanted (same context, poller mounted)."""
+        return self.host.generation == self.generation and self.poller.is_attached
+
+
+CURRENT_POLL: ContextVar[PollRun] = ContextVar("current_poll")
 NOT_HEALTH_KINDS = frozenset({"config"})
 
 
@@ -176,7 +195,7 @@ class Poller(Static, Generic[T]):
         host = console_host(self)
         generation, context = host.generation, host.context
         worker = self.run_worker(
-            partial(self._fetch, context),
+            partial(self._poll_once, context, PollRun(self, generation, host)),
             name=f"poll:{self.resource}",
             group=f"poll:{self.resource}",
             thread=True,
@@ -184,6 +203,11 @@ class Poller(Static, Generic[T]):
             exit_on_error=False,
         )
         self._inflight = (worker, generation)
+
+    def _poll_once(self, context: ConsoleContext, run: PollRun) -> T:
+        """The fetch, in the worker thread, knowing which poll it is."""
+        CURRENT_POLL.set(run)
+        return self._fetch(context)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         inflight = self._inflight

@@ -201,7 +201,7 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     snapshot = JobsSnapshot(fixed_jobs(), NOW)
-    monkeypatch.setattr(JobsFeed, "fetch", lambda self: snapshot)
+    monkeypatch.setattr(JobsFeed, "fetch", lambda self, on_page=None: snapshot)
     extras = fixed_extras()
     monkeypatch.setattr(JobExtrasFeed, "refresh", lambda self, items, live=False: extras)
     original = KeyedTable.__init__

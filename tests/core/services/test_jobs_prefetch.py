@@ -3,6 +3,7 @@ listing jobs on the moto server, through a counting proxy, handed to the first p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -131,3 +132,58 @@ def test_cancel_ends_a_helper_nobody_asked(config: Config) -> None:
     assert prefetch is not None
     prefetch.cancel()
     assert prefetch._process.returncode is not None
+
+
+def test_a_long_listing_streams_from_the_helper_before_its_answer(
+    aws: Any, proxy: FaultProxy, config: Config
+) -> None:
+    """Three pages, every call after the first answered late: the first poll hears of
+    the helper's first page while its last is still to be asked for."""
+    sm = aws.client("sagemaker")
+    for i in range(250):
+        create_job(sm, f"many-{i:03d}")
+    proxy.add(Fault("slow", "sagemaker", "ListTrainingJobs", delay=1.0, after=1))
+    context = prefetched_context(config)
+    heard: list[tuple[int, int, Any]] = []
+
+    def on_page(progress: Any) -> None:
+        heard.append((progress.known, proxy.calls("ListTrainingJobs"), progress.snapshot()))
+
+    snapshot = JobsFeed(context).fetch(on_page)
+
+    assert len(snapshot.items) == 250 and snapshot.complete
+    known, calls, first = heard[0]
+    assert known == len(first.items) >= 100 and not first.complete
+    assert calls < 3  # the last page had not even been asked for
+    assert [k for k, _, _ in heard] == sorted(k for k, _, _ in heard)
+    # The helper made every call; they are in this process's budget all the same.
+    assert context.sessions._clients == {}
+    assert context.sessions.metrics.calls_total("sagemaker") == 3 + len(KINDS) - 1
+
+
+def test_a_stream_dropped_mid_way_ends_the_helper(
+    aws: Any, proxy: FaultProxy, config: Config
+) -> None:
+    """The operator switched context while the helper's pages came: the report raises,
+    the helper is ended (it lists no further pages) and the error goes on."""
+    sm = aws.client("sagemaker")
+    for i in range(250):
+        create_job(sm, f"drop-{i:03d}")
+    proxy.add(Fault("slow", "sagemaker", "ListTrainingJobs", delay=1.0, after=1))
+    context = prefetched_context(config)
+    prefetch = context._jobs_prefetch
+    assert prefetch is not None
+
+    class Switched(Exception):
+        pass
+
+    def on_page(progress: Any) -> None:
+        raise Switched
+
+    with pytest.raises(Switched):
+        JobsFeed(context).fetch(on_page)
+    assert prefetch._process.returncode is not None  # ended, not left listing
+    asked = proxy.calls("ListTrainingJobs")
+    assert asked < 3
+    time.sleep(1.5)
+    assert proxy.calls("ListTrainingJobs") == asked

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from console.services.incremental import Delta
-from console.services.jobs import JobSummary, _job_lister, _newest_first_until
+from console.services.jobs import JobSummary, _job_lister, _newest_first_pages
 from tests.support.stateful import STATEFUL
 
 START = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -63,8 +63,8 @@ class IncrementalListerMachine(RuleBasedStateMachine):
             self.calls += 1
             yield page
 
-    def _fetch(self, since: datetime | None) -> Iterator[JobSummary]:
-        return _newest_first_until(since, self._pages())
+    def _fetch(self, since: datetime | None) -> Iterator[list[JobSummary]]:
+        return _newest_first_pages(since, self._pages())
 
     # --- the account moves -------------------------------------------------------
     @rule(status=st.sampled_from(("InProgress", "InProgress", "Completed", "Failed")),
@@ -148,9 +148,9 @@ def test_an_oldest_first_listing_of_one_job_per_page_is_read_to_the_end() -> Non
     )
     account = {"old": old, "new": running}
 
-    def fetch(since: datetime | None) -> Iterator[JobSummary]:
+    def fetch(since: datetime | None) -> Iterator[list[JobSummary]]:
         oldest_first = sorted(account.values(), key=lambda j: j.created or START)
-        return _newest_first_until(since, iter([[j] for j in oldest_first]))
+        return _newest_first_pages(since, iter([[j] for j in oldest_first]))
 
     lister = _job_lister(fetch)
     lister.refresh()

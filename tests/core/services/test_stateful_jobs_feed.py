@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from console.errors import NotSupportedError, ThrottledError
-from console.services.jobs import JobSummary, _job_lister, _newest_first_until
+from console.services.jobs import JobSummary, _job_lister, _newest_first_pages
 from console.services.jobs_feed import UNSUPPORTED_RETRY_SECONDS, JobsFeed, JobsSnapshot
 from tests.support.stateful import STATEFUL
 
@@ -43,9 +43,9 @@ class FakeJobs:
         return iter(sorted(jobs, key=lambda j: (j.created, j.name), reverse=True))
 
     def _lister(self, kind: str) -> Any:
-        def pages(since: datetime | None) -> Iterator[JobSummary]:
+        def pages(since: datetime | None) -> Iterator[list[JobSummary]]:
             listed = list(self._listing(kind))  # raises before any page, like boto3
-            return _newest_first_until(
+            return _newest_first_pages(
                 since, iter([listed[i : i + 2] for i in range(0, len(listed), 2)])
             )
 
@@ -70,7 +70,9 @@ class FakeContext:
         self.transform = self.jobs  # the transform service's listing, same fake account
         self.prefetched: JobsSnapshot | None = None
 
-    def take_prefetched_jobs(self, *, wait: bool = True) -> JobsSnapshot | None:
+    def take_prefetched_jobs(
+        self, *, wait: bool = True, on_page: object = None
+    ) -> JobsSnapshot | None:
         snapshot, self.prefetched = self.prefetched, None
         return snapshot
 

@@ -265,7 +265,7 @@ def test_a_kind_the_endpoint_did_not_list_is_asked_again_later() -> None:
         def __init__(self, fail: list[bool]) -> None:
             self.fail = fail
 
-        def refresh(self) -> Any:
+        def refresh(self, on_page: Any = None) -> Any:
             if self.fail.pop(0):
                 raise NotSupportedError("ListTrainingJobs is not supported by this endpoint")
             return type("Snapshot", (), {"items": ("job",)})()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -150,3 +151,45 @@ async def test_an_async_outcome_is_awaited_on_the_ui_thread() -> None:
         run_for_context(node, lambda _c: "child", done=done, failed=Outcomes().failed, name="t")
         await wait_until(pilot, lambda: finished == ["child"])
         assert app.query_one("#mounted", Static).parent is node
+
+
+def test_partial_listings_are_throttled_and_stop_after_a_context_switch() -> None:
+    """PartialListing: the first page is posted at once, later ones only when due (the
+    interval grows with the rows known), and the snapshot is only built for a post;
+    once the context changed the next page stops the stream."""
+    from types import SimpleNamespace
+
+    from screens.kit.messages import Listed
+    from screens.kit.poller import PollRun
+    from screens.kit.work import PartialListing, StreamDropped
+
+    posted: list[Listed[Any]] = []
+    poller = SimpleNamespace(resource="jobs", is_attached=True, post_message=posted.append)
+    host = SimpleNamespace(generation=3)
+    now = [100.0]
+    stream = PartialListing(
+        PollRun(poller, 3, host),  # type: ignore[arg-type]
+        base=0.25,
+        per_row=0.0005,
+        clock=lambda: now[0],
+    )
+    built: list[int] = []
+
+    def page(known: int) -> None:
+        stream(known, lambda: built.append(known) or ("rows", known))
+
+    page(100)  # at once; the next is due at 100 + 0.25 + 0.05
+    now[0] = 100.4
+    page(200)  # posted; the next is due at 100.4 + 0.25 + 0.1
+    now[0] = 100.6
+    page(300)  # not yet
+    now[0] = 101.0
+    page(400)
+    assert built == [100, 200, 400]
+    assert [m.snapshot for m in posted] == [("rows", 100), ("rows", 200), ("rows", 400)]
+    assert all(m.resource == "jobs" and m.generation == 3 and not m.complete for m in posted)
+
+    host.generation = 4  # the operator switched context
+    with pytest.raises(StreamDropped):
+        page(500)
+    assert built == [100, 200, 400]
