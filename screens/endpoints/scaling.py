@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from console.errors import SmError, ValidationError
+from console.sanitize import clean
 from screens.kit.footer import ConsoleFooter
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
@@ -49,8 +50,9 @@ class ScalingChange:
 
 
 def target_label(target: ScalableTarget) -> str:
-    """``endpoint/E/variant/V`` -> ``V``; ``inference-component/C`` -> ``C``."""
-    return target.resource_id.rsplit("/", 1)[-1]
+    """``endpoint/E/variant/V`` -> ``V``; ``inference-component/C`` -> ``C`` (inert: the
+    id is AWS's text)."""
+    return clean(target.resource_id.rsplit("/", 1)[-1])
 
 
 def describe_change(change: ScalingChange, target: ScalableTarget) -> str:
@@ -63,7 +65,7 @@ def describe_change(change: ScalingChange, target: ScalableTarget) -> str:
         )
     if change.suspend is not None:
         parts.append("pause scaling" if change.suspend else "resume scaling")
-    return f"{change.resource}: {', '.join(parts)}"
+    return f"{clean(change.resource)}: {', '.join(parts)}"
 
 
 def parse_capacity(label: str, what: str, text: str) -> int:

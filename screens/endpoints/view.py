@@ -326,7 +326,7 @@ class EndpointsView(TableView):
             self.changed(name)
             latest = {t.resource_id: t for t in targets}
             lines = [
-                f"{t.resource_id}: min {t.min_capacity}, max {t.max_capacity}, "
+                f"{clean(t.resource_id)}: min {t.min_capacity}, max {t.max_capacity}, "
                 f"scaling {'paused' if t.suspended else 'active'}"
                 for t in latest.values()
             ]

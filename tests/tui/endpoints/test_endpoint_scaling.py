@@ -15,10 +15,17 @@ from textual.widgets import Button, Checkbox, Input
 from console.errors import ValidationError
 from console.services.autoscaling import ScalableTarget
 from screens.endpoints.detail import EndpointDetailScreen
-from screens.endpoints.scaling import ScalingChange, ScalingDialog, plan_changes
+from screens.endpoints.scaling import (
+    ScalingChange,
+    ScalingDialog,
+    describe_change,
+    plan_changes,
+    target_label,
+)
 from screens.kit.confirm import ConfirmDialog
 from tests.core.services.test_production_view import extras, register_target
 from tests.support.helpers import audit_records
+from tests.support.hostile import CORPUS, assert_inert_output
 from tests.tui.conftest import make_app, notifications, wait_until
 from tests.tui.endpoints.test_endpoint_kinds import text_of
 from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, open_tab
@@ -199,3 +206,14 @@ async def test_no_scalable_target_says_so(extras: Any, sm: Any) -> None:
         assert app.screen is screen
         assert any("no scalable target to edit" in n for n in notifications(app))
     assert audit_records(intents=True) == []
+
+
+@pytest.mark.parametrize("hostile", CORPUS)
+def test_a_hostile_resource_id_is_shown_inert(hostile: str) -> None:
+    """The resource id is AWS's text: the dialog's labels and the confirm lines are inert."""
+    from dataclasses import replace
+
+    hostile_target = replace(target(), resource_id=f"endpoint/fraud/variant/{hostile}")
+    assert_inert_output(target_label(hostile_target), where="dialog label")
+    (change,) = plan_changes((hostile_target,), [("2", "4", False)])
+    assert_inert_output(describe_change(change, hostile_target), where="confirm line")
