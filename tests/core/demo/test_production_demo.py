@@ -125,6 +125,23 @@ def test_a_shift_to_the_candidate_is_rolled_back_by_the_guard(
     assert feed.candidate_share(shifted) > 0.5
     for minute in range(3):
         feed.minute(shifted + timedelta(minutes=minute))
+    # the 10/90 split shows in the charts: the candidate takes nine calls in ten
+    batch = context.cloudwatch.endpoint_metrics(
+        "llama3-chat-prod",
+        ["v1-baseline", "v2-candidate"],
+        since=timedelta(minutes=3),
+        live=True,
+        now=shifted + timedelta(minutes=3),
+    )
+    calls = {
+        v: {p.time: p.value for p in s.points}
+        for v in ("v1-baseline", "v2-candidate")
+        if (s := batch.get("llama3-chat-prod", v, "Invocations", "Sum")) is not None
+    }
+    moments = sorted(set(calls["v1-baseline"]) & set(calls["v2-candidate"]))
+    assert moments, calls
+    for moment in moments:
+        assert calls["v2-candidate"][moment] == pytest.approx(9 * calls["v1-baseline"][moment])
     clock = {"now": shifted}
 
     def sleep(seconds: float) -> None:
