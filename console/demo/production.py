@@ -3,7 +3,12 @@
 Seeded once (:func:`seed_production`) and fed by the simulator (:meth:`ProductionFeed.tick`)
 with ``PutMetricData`` to the demo's moto server:
 
-- every endpoint variant gets a daily traffic shape (invocations), latency and a few 4xx;
+- every endpoint gets a daily traffic shape (invocations) split between its variants by
+  their current weights (a 10/90 shift shows on the charts), latency and a few 4xx; the
+  instance metrics follow the instance type (no GPU metrics on CPU instances, none at all
+  for serverless);
+- the serverless endpoint's cold starts (ModelSetupTime), the async endpoint's queue
+  (ApproximateBacklogSize) and each serving inference component's own metrics;
   ``llama3-chat-prod``'s ``v2-candidate`` shows a latency bump and a 5xx burst that starts
   when traffic shifts to it (the guard's story);
 - a four-host GPU training job has one idle GPU (algo-3) and one straggler (algo-4);
@@ -40,9 +45,28 @@ def _traffic(moment: datetime, base: float) -> float:
     return base * (0.55 + 0.45 * math.sin((hour - 9.0) / 24.0 * 2 * math.pi))
 
 
+# The inference components' copies (the second one is scaled to zero: no traffic).
+COMPONENT_COPIES = {"genai-llama3-8b": 2, "genai-bert-embed": 0}
+COMPONENT_NAMESPACE = "/aws/sagemaker/InferenceComponents"
+# Instance families with GPUs: only their hosts publish GPU metrics.
+GPU_FAMILIES = ("ml.g", "ml.p")
+
+
+def has_gpu(instance_type: str | None) -> bool:
+    """Whether an instance type has GPUs (``ml.g4dn.xlarge`` yes, ``ml.m5.xlarge`` no)."""
+    return bool(instance_type) and str(instance_type).startswith(GPU_FAMILIES)
+
+
+def _datum(name: str, dims: list[dict[str, Any]], moment: datetime, value: float) -> dict[str, Any]:
+    return {"MetricName": name, "Dimensions": dims, "Timestamp": moment, "Value": max(0.0, value)}
+
+
 @dataclass
 class ProductionFeed:
-    """Writes one minute of metrics per call; remembers the last minute written."""
+    """Writes one minute of metrics per call; remembers the last minute written.
+
+    Each endpoint's traffic is split between its variants by their current weights (read
+    from the moto backend every minute), so a 10/90 shift shows on the charts."""
 
     cloudwatch: Any
     variants: dict[str, list[str]]
@@ -51,33 +75,61 @@ class ProductionFeed:
     backend: Any = None
     rng: random.Random = field(default_factory=lambda: random.Random(16))
     last_minute: datetime | None = None
+    # (endpoint, variant) -> instance type; None: serverless (no instance metrics)
+    instance_types: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
-    def candidate_share(self, moment: datetime) -> float:
+    def weights(self, endpoint: str) -> dict[str, float]:
+        """The variants' current weights as shares of 1 (equal when unknown)."""
         from moto.sagemaker.models import sagemaker_backends
 
+        names = self.variants.get(endpoint, [])
         for backend in _backends(sagemaker_backends):
-            endpoint = backend.endpoints.get(AB_ENDPOINT)
-            if endpoint is None:
+            record = backend.endpoints.get(endpoint)
+            if record is None:
                 continue
-            weights = {
+            found = {
                 str(v.get("VariantName")): float(v.get("CurrentWeight") or 0.0)
-                for v in endpoint.production_variants
+                for v in record.production_variants
             }
-            total = sum(weights.values())
-            return weights.get(CANDIDATE, 0.0) / total if total else 0.0
-        return 0.0
+            total = sum(found.get(n, 0.0) for n in names)
+            if total > 0:
+                return {n: found.get(n, 0.0) / total for n in names}
+        return {n: 1.0 / len(names) for n in names} if names else {}
+
+    def candidate_share(self, moment: datetime) -> float:
+        return self.weights(AB_ENDPOINT).get(CANDIDATE, 0.0)
 
     def minute(self, moment: datetime, *, candidate_share: float | None = None) -> None:
-        share = self.candidate_share(moment) if candidate_share is None else candidate_share
+        shares = {endpoint: self.weights(endpoint) for endpoint in self.variants}
+        if candidate_share is not None and AB_ENDPOINT in shares:
+            others = [v for v in shares[AB_ENDPOINT] if v != CANDIDATE]
+            shares[AB_ENDPOINT] = {v: (1.0 - candidate_share) / len(others) for v in others}
+            shares[AB_ENDPOINT][CANDIDATE] = candidate_share
+        for namespace, items in self.minute_data(moment, shares).items():
+            for start in range(0, len(items), 500):
+                chunk = items[start : start + 500]
+                if self.backend is not None:
+                    self.backend.put_metric_data(namespace, chunk)
+                else:
+                    self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=chunk)
+        self.last_minute = moment
+
+    def minute_data(
+        self, moment: datetime, shares: dict[str, dict[str, float]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """One minute of every metric by namespace, traffic split by ``shares``."""
         data: list[dict[str, Any]] = []
         hosts: list[dict[str, Any]] = []
+        components: list[dict[str, Any]] = []
+        share = shares.get(AB_ENDPOINT, {}).get(CANDIDATE, 0.0)
         for endpoint, variants in self.variants.items():
+            traffic = _traffic(moment, 240.0)
             for variant in variants:
                 dims = [
                     {"Name": "EndpointName", "Value": endpoint},
                     {"Name": "VariantName", "Value": variant},
                 ]
-                calls = _traffic(moment, 240.0 / max(len(variants), 1))
+                calls = traffic * shares.get(endpoint, {}).get(variant, 0.0)
                 errors_5xx = 0.0
                 latency = 38_000.0 + self.rng.gauss(0, 2_500)
                 if endpoint == AB_ENDPOINT and variant == CANDIDATE and share > 0.5:
@@ -87,36 +139,90 @@ class ProductionFeed:
                 elif endpoint == AB_ENDPOINT and variant == CANDIDATE:
                     errors_5xx = calls * 0.004
 
-                def put(name: str, value: float, what: list[dict[str, Any]] = dims) -> None:
-                    data.append(
-                        {
-                            "MetricName": name,
-                            "Dimensions": what,
-                            "Timestamp": moment,
-                            "Value": max(0.0, value),
-                        }
-                    )
-
-                put("Invocations", calls)
-                put("Invocation5XXErrors", errors_5xx)
-                put("Invocation4XXErrors", calls * 0.01)
+                data.append(_datum("Invocations", dims, moment, calls))
+                data.append(_datum("Invocation5XXErrors", dims, moment, errors_5xx))
+                data.append(_datum("Invocation4XXErrors", dims, moment, calls * 0.01))
                 for _ in range(3):
-                    put("ModelLatency", latency * self.rng.uniform(0.7, 1.6))
-                put("OverheadLatency", 1_800.0 + self.rng.gauss(0, 200))
-                for metric, value in (
+                    value = latency * self.rng.uniform(0.7, 1.6)
+                    data.append(_datum("ModelLatency", dims, moment, value))
+                value = 1_800.0 + self.rng.gauss(0, 200)
+                data.append(_datum("OverheadLatency", dims, moment, value))
+                if endpoint == SERVERLESS:
+                    data += self._cold_starts(dims, moment)
+                kind = self.instance_types.get((endpoint, variant), "ml.m5.xlarge")
+                if kind is None:  # serverless: no instances, no instance metrics
+                    continue
+                gauges = [
                     ("CPUUtilization", 35.0 + calls / 10.0),
                     ("MemoryUtilization", 61.0),
                     ("DiskUtilization", 43.0),
-                    ("GPUUtilization", 55.0 + calls / 8.0 if "llama" in endpoint else 0.0),
-                ):
-                    hosts.append(
-                        {
-                            "MetricName": metric,
-                            "Dimensions": dims,
-                            "Timestamp": moment,
-                            "Value": value + self.rng.gauss(0, 2),
-                        }
-                    )
+                ]
+                if has_gpu(kind):
+                    gauges += [
+                        ("GPUUtilization", 55.0 + calls / 8.0),
+                        ("GPUMemoryUtilization", 64.0),
+                    ]
+                for metric, value in gauges:
+                    hosts.append(_datum(metric, dims, moment, value + self.rng.gauss(0, 2)))
+            if endpoint == ASYNC:
+                dims = [{"Name": "EndpointName", "Value": endpoint}]
+                # the queue fills over 20 minutes and drains: a sawtooth
+                backlog = 4.0 + 36.0 * (moment.minute % 20) / 20.0 + self.rng.gauss(0, 1)
+                data.append(_datum("ApproximateBacklogSize", dims, moment, backlog))
+                data.append(_datum("HasBacklogWithoutCapacity", dims, moment, 0.0))
+            if endpoint == COMPONENTS:
+                data_c, components_c = self._components(moment, traffic)
+                data += data_c
+                components += components_c
+        loss = [
+            {
+                "MetricName": "train:loss",
+                "Dimensions": [{"Name": "TrainingJobName", "Value": GPU_JOB}],
+                "Timestamp": moment,
+                "Value": 2.0 * math.exp(-(moment.minute % 60) / 25.0) + 0.3,
+            }
+        ]
+        return {
+            "AWS/SageMaker": data,
+            "/aws/sagemaker/Endpoints": hosts,
+            COMPONENT_NAMESPACE: components,
+            "/aws/sagemaker/TrainingJobs": self._gpu_hosts(moment),
+            "TrainingJobs": loss,
+        }
+
+    def _cold_starts(self, dims: list[dict[str, Any]], moment: datetime) -> list[dict[str, Any]]:
+        """A serverless cold start every 7 minutes: ModelSetupTime in microseconds (its
+        SampleCount is the number of cold starts)."""
+        if (moment.hour * 60 + moment.minute) % 7:
+            return []
+        setup = 2_400_000.0 + self.rng.uniform(0, 1_600_000)
+        return [_datum("ModelSetupTime", dims, moment, setup)]
+
+    def _components(
+        self, moment: datetime, traffic: float
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Each inference component's own traffic, latency and utilisation; one scaled to
+        zero publishes nothing (as on AWS: no copies, no metrics)."""
+        serving = [name for name, copies in COMPONENT_COPIES.items() if copies]
+        data: list[dict[str, Any]] = []
+        utilisation: list[dict[str, Any]] = []
+        for name in serving:
+            dims = [{"Name": "InferenceComponentName", "Value": name}]
+            calls = traffic / len(serving)
+            data.append(_datum("Invocations", dims, moment, calls))
+            data.append(_datum("Invocation5XXErrors", dims, moment, calls * 0.002))
+            for _ in range(3):
+                value = 52_000.0 * self.rng.uniform(0.7, 1.6)
+                data.append(_datum("ModelLatency", dims, moment, value))
+            for metric, value in (
+                ("CPUUtilizationNormalized", 18.0 + calls / 20.0),
+                ("GPUUtilizationNormalized", 40.0 + calls / 8.0),
+            ):
+                utilisation.append(_datum(metric, dims, moment, value + self.rng.gauss(0, 2)))
+        return data, utilisation
+
+    def _gpu_hosts(self, moment: datetime) -> list[dict[str, Any]]:
+        """The GPU job's four hosts: algo-3 idle, algo-4 a straggler, algo-2's disk full."""
         gpu_hosts: list[dict[str, Any]] = []
         for index in range(1, GPU_HOSTS + 1):
             dims = [{"Name": "Host", "Value": f"{GPU_JOB}/algo-{index}"}]
@@ -128,35 +234,8 @@ class ProductionFeed:
                 ("MemoryUtilization", 58.0),
                 ("DiskUtilization", 93.0 if index == 2 else 40.0),
             ):
-                gpu_hosts.append(
-                    {
-                        "MetricName": metric,
-                        "Dimensions": dims,
-                        "Timestamp": moment,
-                        "Value": max(0.0, value),
-                    }
-                )
-        loss = [
-            {
-                "MetricName": "train:loss",
-                "Dimensions": [{"Name": "TrainingJobName", "Value": GPU_JOB}],
-                "Timestamp": moment,
-                "Value": 2.0 * math.exp(-(moment.minute % 60) / 25.0) + 0.3,
-            }
-        ]
-        for namespace, items in (
-            ("AWS/SageMaker", data),
-            ("/aws/sagemaker/Endpoints", hosts),
-            ("/aws/sagemaker/TrainingJobs", gpu_hosts),
-            ("TrainingJobs", loss),
-        ):
-            for start in range(0, len(items), 500):
-                chunk = items[start : start + 500]
-                if self.backend is not None:
-                    self.backend.put_metric_data(namespace, chunk)
-                else:
-                    self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=chunk)
-        self.last_minute = moment
+                gpu_hosts.append(_datum(metric, dims, moment, value))
+        return gpu_hosts
 
     def tick(self, now: datetime) -> None:
         """Write the minutes since the last one written (at most 5 at once)."""
@@ -260,8 +339,8 @@ def seed_production(url: str, world: Any, now: datetime | None = None) -> Produc
         },
     )
     for name, model_name, copies, gpus in (
-        ("genai-llama3-8b", "llama3-chat-v1", 2, 1),
-        ("genai-bert-embed", "bert-sentiment-v1", 0, 0),
+        ("genai-llama3-8b", "llama3-chat-v1", COMPONENT_COPIES["genai-llama3-8b"], 1),
+        ("genai-bert-embed", "bert-sentiment-v1", COMPONENT_COPIES["genai-bert-embed"], 0),
     ):
         moto_extras.add_inference_component(
             world.account_id,
@@ -344,11 +423,15 @@ def seed_production(url: str, world: Any, now: datetime | None = None) -> Produc
         AB_ENDPOINT: ["v1-baseline", CANDIDATE],
         SERVERLESS: ["AllTraffic"],
         ASYNC: ["AllTraffic"],
+        COMPONENTS: ["AllTraffic"],
     }
     from moto.cloudwatch.models import cloudwatch_backends
 
     feed = ProductionFeed(
-        cloudwatch, variants, backend=cloudwatch_backends[world.account_id][world.region]
+        cloudwatch,
+        variants,
+        backend=cloudwatch_backends[world.account_id][world.region],
+        instance_types=_instance_types(backend, variants),
     )
     start = now.replace(second=0, microsecond=0)
     # every 5 minutes for 3 h, then every minute of the last hour
@@ -358,6 +441,20 @@ def seed_production(url: str, world: Any, now: datetime | None = None) -> Produc
     feed.last_minute = start - timedelta(minutes=1)
     feed.backend = None
     return feed
+
+
+def _instance_types(
+    backend: Any, variants: dict[str, list[str]]
+) -> dict[tuple[str, str], str | None]:
+    """Each variant's instance type from its endpoint config (None: serverless)."""
+    found: dict[tuple[str, str], str | None] = {}
+    for endpoint in variants:
+        record = backend.endpoints.get(endpoint)
+        config = backend.endpoint_configs.get(record.endpoint_config_name) if record else None
+        for variant in config.production_variants if config else []:
+            kind = variant.get("InstanceType")
+            found[(endpoint, str(variant.get("VariantName")))] = str(kind) if kind else None
+    return found
 
 
 def _gpu_job(sm: Any, backend: Any, world: Any) -> None:

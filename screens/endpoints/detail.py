@@ -9,7 +9,8 @@ for this endpoint, as on the table.
 Under them the metrics (screens/endpoints/health.py): ``[`` and ``]`` step the charts'
 range through 1h/3h/12h/1d/1w; while the screen is shown they are read again every
 minute (CloudWatch's cache rule), and ``L`` turns live mode on: every
-:data:`LIVE_SECONDS`, the cache bypassed.
+:data:`LIVE_SECONDS`, the cache bypassed. ``c`` edits the autoscaling shown (min/max,
+paused: screens/endpoints/scaling.py) once its section is read.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.context import ConsoleContext
+    from console.services.autoscaling import ScalableTarget
     from console.services.endpoints import Endpoint, ServingModel
     from screens.endpoints.health import Health, Scaling
 
@@ -53,6 +55,8 @@ class EndpointActions(Protocol):
     def open_update(self, endpoint: Endpoint) -> None: ...
 
     def open_logs(self, name: str) -> None: ...
+
+    def open_scaling(self, name: str, targets: tuple[ScalableTarget, ...]) -> None: ...
 
 
 # The endpoint, the models it serves, and why those could not be read (the detail shows
@@ -124,6 +128,7 @@ class EndpointDetailScreen(Screen[None]):
         Binding("left_square_bracket", "range(-1)", "Shorter", id="endpoint_detail.shorter"),
         Binding("right_square_bracket", "range(1)", "Longer", id="endpoint_detail.longer"),
         Binding("L", "live", "Live", id="endpoint_detail.live"),
+        Binding("c", "scaling", "Scaling", id="endpoint_detail.scaling"),
     ]
 
     def __init__(self, name: str, actions: EndpointActions) -> None:
@@ -135,6 +140,7 @@ class EndpointDetailScreen(Screen[None]):
         self.range_index = 0  # into screens.endpoints.charts.RANGES
         self.live = False
         self.health: Health | None = None
+        self.scaling: Scaling | None = None  # None: not read yet
         # Each metrics read is numbered: an older read that answers late is dropped.
         self._reads = 0
         self._pending = False
@@ -182,6 +188,7 @@ class EndpointDetailScreen(Screen[None]):
         await body.remove_children()
         self.record, self.error = record, None
         self.health = None  # a reload reads the kind and the scaling again
+        self.scaling = None
         palette = StatusPalette.from_variables(self.app.theme_variables)
         await body.mount_all(endpoint_sections(record, serving, serving_error, palette))
         await body.mount_all([Vertical(id="endpoint-metrics"), Vertical(id="endpoint-scaling")])
@@ -236,6 +243,7 @@ class EndpointDetailScreen(Screen[None]):
     async def _scaling_read(self, scaling: Scaling) -> None:
         from screens.endpoints.health import scaling_section
 
+        self.scaling = scaling
         await self._show_metrics(scaling_section(scaling), "#endpoint-scaling")
 
     async def _health_failed(self, error: SmError, number: int) -> None:
@@ -297,6 +305,18 @@ class EndpointDetailScreen(Screen[None]):
     def action_update(self) -> None:
         if (record := self._with_record()) is not None:
             self.actions.open_update(record)
+
+    def action_scaling(self) -> None:
+        """``c``: edit the scalable targets shown (min/max, paused), asks first."""
+        if self.scaling is None:
+            notify(self, "autoscaling is still loading", severity="warning", timeout=3)
+            return
+        view, error = self.scaling
+        if view is None or not view.targets:
+            why = f": {error}" if error else ": the instance counts are fixed"
+            notify(self, f"no scalable target to edit{why}", severity="warning", timeout=4)
+            return
+        self.actions.open_scaling(self.endpoint_name, view.targets)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -43,6 +43,18 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("modified", "Modified", hide_when_compact=True, descending_first=True),
 )
 
+# The 5xx rate of the last hour from which the cell is drawn as a warning (the guard's
+# usual rule is 5xx<1%), and from which as an error.
+WARN_5XX = 0.01
+ALERT_5XX = 0.05
+
+
+def error_role(rate: float, calls: float) -> str | None:
+    """The palette role of a 5xx rate: none without traffic or below :data:`WARN_5XX`."""
+    if not calls or rate < WARN_5XX:
+        return None
+    return "error" if rate >= ALERT_5XX else "warning"
+
 
 class EndpointsTable(KeyedTable["Endpoint"]):
     """Endpoints with status, traffic split and instances."""
@@ -82,6 +94,13 @@ class EndpointsTable(KeyedTable["Endpoint"]):
     def _errors(self, name: str) -> str:
         figures = self.metrics.get(name)
         return MISSING if figures is None else rate_text(figures.error_rate_5xx, figures.total)
+
+    def cell_role(self, item: Endpoint, column: str, value: str) -> str | None:
+        """A high 5xx rate stands out (warning, error from :data:`ALERT_5XX`)."""
+        if column != "errors":
+            return super().cell_role(item, column, value)
+        figures = self.metrics.get(item.name)
+        return None if figures is None else error_role(figures.error_rate_5xx, figures.total)
 
     def key_of(self, item: Endpoint) -> str:
         return item.name

@@ -26,6 +26,7 @@ from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.guard import GuardFactory, GuardStops, start_guard
 from screens.endpoints.invoke import InvokeScreen, PayloadHistory
 from screens.endpoints.render import split_summary, variants_table
+from screens.endpoints.scaling import ScalingChange, ScalingDialog, describe_change
 from screens.endpoints.table import EndpointsTable
 from screens.endpoints.update import ConfigPicker
 from screens.endpoints.weights import WeightPlan, WeightsDialog
@@ -43,6 +44,7 @@ from screens.kit.table_view import TableView
 if TYPE_CHECKING:
     from console.config import PollIntervals
     from console.context import ConsoleContext
+    from console.services.autoscaling import ScalableTarget
     from console.services.endpoints import Endpoint
 
 # Height from which the variants preview is shown under the table.
@@ -278,6 +280,59 @@ class EndpointsView(TableView):
             lambda: context.endpoints.update_variant_weights(name, plan.weights, plan.counts),
             done,
         )
+
+    # --- autoscaling (from the detail) ---------------------------------------------------
+    def open_scaling(self, name: str, targets: tuple[ScalableTarget, ...]) -> None:
+        """The detail's ``c``: min/max and paused of each target, confirmed, gated."""
+        if not self.gate_allows("autoscaling-set", name):
+            return
+
+        def planned(changes: list[ScalingChange] | None) -> None:
+            if changes:
+                self._confirm_scaling(name, targets, changes)
+
+        self.app.push_screen(ScalingDialog(name, targets), planned)
+
+    def _confirm_scaling(
+        self, name: str, targets: tuple[ScalableTarget, ...], changes: list[ScalingChange]
+    ) -> None:
+        by_resource = {t.resource_id: t for t in targets}
+        lines = [describe_change(c, by_resource[c.resource]) for c in changes]
+        # One change: its own action and resource; several: the endpoint as the target.
+        first = changes[0]
+        change = (first.action, first.resource) if len(changes) == 1 else (first.action, name)
+        dialog = ConfirmDialog(
+            f"Change the autoscaling of {name}?",
+            "\n".join(lines) + "\n\nThe autoscaler applies the new limits at once "
+            "(a min above today's count adds instances, which cost money).",
+            change=change,
+            confirm_label="Change scaling",
+        )
+        self.ask(dialog, lambda: self._run_scaling(name, changes), what=f"autoscaling of {name}")
+
+    def _run_scaling(self, name: str, changes: list[ScalingChange]) -> None:
+        service = console_host(self).context.autoscaling
+
+        def work() -> list[ScalableTarget]:
+            done: list[ScalableTarget] = []
+            for c in changes:
+                if c.minimum is not None and c.maximum is not None:
+                    done.append(service.set_capacity(c.resource, c.dimension, c.minimum, c.maximum))
+                if c.suspend is not None:
+                    done.append(service.set_suspended(c.resource, c.dimension, c.suspend))
+            return done
+
+        def finished(targets: list[ScalableTarget]) -> None:
+            self.changed(name)
+            latest = {t.resource_id: t for t in targets}
+            lines = [
+                f"{clean(t.resource_id)}: min {t.min_capacity}, max {t.max_capacity}, "
+                f"scaling {'paused' if t.suspended else 'active'}"
+                for t in latest.values()
+            ]
+            notify(self, "\n".join(lines), title=f"autoscaling of {name}")
+
+        self.run_change(f"autoscaling of {name}", work, finished)
 
     # --- update to another config --------------------------------------------------------
     def action_update(self) -> None:

@@ -287,12 +287,20 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         item = self._items[key]
         values = self.cell_values(item, self._now())
         columns = self._layout.columns if self._layout else self.COLUMNS
-        return [self._cell_text(c.key, values[c.key]) for c in columns]
+        return [self._cell_text(item, c.key, values[c.key]) for c in columns]
 
-    def _cell_text(self, column: str, value: str) -> Text:
+    def cell_role(self, item: T, column: str, value: str) -> str | None:
+        """The palette role (``success``, ``warning``, ``error``, ``muted``) a cell is drawn
+        in, None: plain. The status column by its value; a table adds its own (a high
+        error rate) by overriding this. Colours come from the theme's variables."""
+        return status_role(value) if column == STATUS_COLUMN else None
+
+    def _cell_text(self, item: T, column: str, value: str) -> Text:
         if column == STATUS_COLUMN:
             return self.palette.text(value)
-        return Text(value, no_wrap=True, end="")
+        role = self.cell_role(item, column, value)
+        style = self.palette.styles.get(role) if role else None
+        return Text(value, style=style or "", no_wrap=True, end="")
 
     # --- layout ----------------------------------------------------------------------------
     @property
@@ -828,9 +836,8 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         for column, cell_width in zip(layout.columns, layout.widths, strict=True):
             prefix = self._prefixes.get(column.key, "")
             text = f" {fit_cell(values[column.key], cell_width, prefix)} "
-            role_style = (
-                self._status_style(values[column.key]) if column.key == STATUS_COLUMN else None
-            )
+            role = self.cell_role(item, column.key, values[column.key])
+            role_style = self.palette.styles.get(role) if role else None
             if role_style is None or cursor:
                 plain.append(text)
                 continue
@@ -841,10 +848,6 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         if plain:
             segments.append(Segment("".join(plain), base))
         return Strip(segments).adjust_cell_length(width, base)
-
-    def _status_style(self, status: str) -> Style | None:
-        role = status_role(status)
-        return self.palette.styles.get(role) if role else None
 
 
 @contextmanager

@@ -54,6 +54,44 @@ def test_every_endpoint_kind_is_in_the_demo(context: ConsoleContext) -> None:
     assert context.endpoint_kinds.kind("churn-xgb-prod").kind == "instance"
 
 
+def test_the_detail_kind_charts_get_data_in_the_demo(context: ConsoleContext) -> None:
+    """What the detail reads for each kind (one batch, as the screen does) has points:
+    cold starts, the async backlog, the serving component's traffic and latency."""
+    from console.demo import production
+    from screens.endpoints.health import read_health
+
+    expected = {
+        production.SERVERLESS: [
+            ("serverless", "AllTraffic", "ModelSetupTime", "SampleCount"),
+            ("serverless", "AllTraffic", "ModelSetupTime", "Average"),
+        ],
+        production.ASYNC: [("async", "ApproximateBacklogSize", "Average")],
+        production.COMPONENTS: [
+            ("component", "genai-llama3-8b", "Invocations", "Sum"),
+            ("component", "genai-llama3-8b", "ModelLatency", "p99"),
+            ("component", "genai-llama3-8b", "GPUUtilizationNormalized", "Average"),
+        ],
+    }
+    for name, keys in expected.items():
+        health = read_health(context, name, ("AllTraffic",))
+        for key in keys:
+            series = health.batch.get(*key)
+            assert series is not None and series.points, (name, key)
+        calls = health.batch.get(name, "AllTraffic", "Invocations", "Sum")
+        assert calls is not None and calls.total() > 0, name
+    # a CPU endpoint has no GPU chart; a GPU one has
+    cpu = read_health(context, "churn-xgb-prod", ("AllTraffic",)).batch
+    gpu_cpu = cpu.get("churn-xgb-prod", "AllTraffic", "GPUUtilization", "Average")
+    assert gpu_cpu is None or not gpu_cpu.points
+    ab = read_health(context, production.AB_ENDPOINT, ("v1-baseline",)).batch
+    gpu_ab = ab.get(production.AB_ENDPOINT, "v1-baseline", "GPUUtilization", "Average")
+    assert gpu_ab is not None and gpu_ab.points
+    # the scaled-to-zero component publishes nothing
+    ic = read_health(context, production.COMPONENTS, ("AllTraffic",)).batch
+    idle = ic.get("component", "genai-bert-embed", "Invocations", "Sum")
+    assert idle is None or not idle.points
+
+
 def test_why_the_autoscaler_did_not_add_instances(context: ConsoleContext) -> None:
     view = context.autoscaling.scaling("llama3-chat-prod", ["v1-baseline", "v2-candidate"])
     failed = [a for a in view.activities if a.failed]
@@ -87,6 +125,23 @@ def test_a_shift_to_the_candidate_is_rolled_back_by_the_guard(
     assert feed.candidate_share(shifted) > 0.5
     for minute in range(3):
         feed.minute(shifted + timedelta(minutes=minute))
+    # the 10/90 split shows in the charts: the candidate takes nine calls in ten
+    batch = context.cloudwatch.endpoint_metrics(
+        "llama3-chat-prod",
+        ["v1-baseline", "v2-candidate"],
+        since=timedelta(minutes=3),
+        live=True,
+        now=shifted + timedelta(minutes=3),
+    )
+    calls = {
+        v: {p.time: p.value for p in s.points}
+        for v in ("v1-baseline", "v2-candidate")
+        if (s := batch.get("llama3-chat-prod", v, "Invocations", "Sum")) is not None
+    }
+    moments = sorted(set(calls["v1-baseline"]) & set(calls["v2-candidate"]))
+    assert moments, calls
+    for moment in moments:
+        assert calls["v2-candidate"][moment] == pytest.approx(9 * calls["v1-baseline"][moment])
     clock = {"now": shifted}
 
     def sleep(seconds: float) -> None:

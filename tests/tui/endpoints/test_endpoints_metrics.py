@@ -106,3 +106,42 @@ def cells_of(view: EndpointsView, column: str) -> list[str]:
     table = view.table
     now = datetime.now(UTC)
     return [table.cell_values(item, now)[column] for item in table.items.values()]
+
+
+async def test_a_high_5xx_rate_is_drawn_as_a_warning(sm: Any, aws: Any) -> None:
+    """2.5% 5xx: the theme's warning colour; 25%: its error colour; 0%: plain (the
+    cell's role through the table's generic cell style hook)."""
+    from screens.endpoints.table import error_role
+
+    for name in ("fraud", "churn", "burst"):
+        make_ab_endpoint(sm, name)
+    put_invocations(aws, "fraud", "green", 10.0, 3.0)
+    put_invocations(aws, "churn", "blue", 5.0, 0.0)
+    put_invocations(aws, "burst", "blue", 1.0, 3.0)
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = await open_tab(pilot, app, count=3)
+        await wait_until(pilot, lambda: len(table.metrics) == 3, what="metrics of all")
+        warning, error = table.palette.styles["warning"], table.palette.styles["error"]
+        column = [c.key for c in table.COLUMNS].index("errors")
+
+        def cell_style(name: str) -> Any:
+            return table.get_row(name)[column].style
+
+        assert cell_style("fraud") == warning
+        assert cell_style("burst") == error
+        assert cell_style("churn") in ("", None)
+        assert table.get_row("churn")[column].plain == "0%"
+        # what is drawn: the row's segments carry the style (the cursor row is plain)
+        await pilot.press("home")
+        for name, wanted in (("fraud", warning), ("burst", error)):
+            if table.cursor_key == name:
+                await pilot.press("down")
+            line = table.render_line(table.get_row_index(name) + 1 - table.scroll_offset.y)
+            styles = [s.style for s in line if s.text.strip().endswith("%")]
+            assert styles and all(s is not None and s.color == wanted.color for s in styles), (
+                name,
+                line,
+            )
+    assert error_role(0.009, 100) is None and error_role(0.5, 0) is None
+    assert (error_role(0.01, 100), error_role(0.05, 100)) == ("warning", "error")
