@@ -8,8 +8,8 @@ for this endpoint, as on the table.
 
 Under them the metrics (screens/endpoints/health.py): ``[`` and ``]`` step the charts'
 range through 1h/3h/12h/1d/1w; while the screen is shown they are read again every
-minute (CloudWatch's cache rule), and ``L`` turns live mode on: every
-:data:`LIVE_SECONDS`, the cache bypassed. ``c`` edits the autoscaling shown (min/max,
+minute (CloudWatch's cache rule), and ``f`` (follow) turns live mode on: every
+:data:`LIVE_SECONDS`, the cache bypassed. ``G`` edits the autoscaling shown (min/max,
 paused: screens/endpoints/scaling.py) once its section is read.
 """
 
@@ -127,8 +127,8 @@ class EndpointDetailScreen(Screen[None]):
         Binding("u", "update", "Config", id="endpoint_detail.update"),
         Binding("left_square_bracket", "range(-1)", "Shorter", id="endpoint_detail.shorter"),
         Binding("right_square_bracket", "range(1)", "Longer", id="endpoint_detail.longer"),
-        Binding("L", "live", "Live", id="endpoint_detail.live"),
-        Binding("c", "scaling", "Scaling", id="endpoint_detail.scaling"),
+        Binding("f", "toggle_follow", "Live", id="endpoint_detail.live"),
+        Binding("G", "scaling", "Scale", id="endpoint_detail.scaling"),
     ]
 
     def __init__(self, name: str, actions: EndpointActions) -> None:
@@ -279,8 +279,9 @@ class EndpointDetailScreen(Screen[None]):
         if (record := self._with_record()) is not None:
             self._read_health(record)
 
-    def action_live(self) -> None:
-        """``L``: live charts (every few seconds, never cached) or back to once a minute."""
+    def action_toggle_follow(self) -> None:
+        """``f`` (follow, as in a log): live charts (every few seconds, never cached) or
+        back to once a minute."""
         self.live = not self.live
         notify(self, "live metrics on" if self.live else "live metrics off", timeout=2)
         if self.live and (record := self._with_record()) is not None:
@@ -307,7 +308,7 @@ class EndpointDetailScreen(Screen[None]):
             self.actions.open_update(record)
 
     def action_scaling(self) -> None:
-        """``c``: edit the scalable targets shown (min/max, paused), asks first."""
+        """``G``: edit the scalable targets shown (min/max, paused), asks first."""
         if self.scaling is None:
             notify(self, "autoscaling is still loading", severity="warning", timeout=3)
             return

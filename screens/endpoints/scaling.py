@@ -1,7 +1,7 @@
 """The autoscaling dialog of the endpoint detail (issue 16): min/max of each scalable
 target (a variant or an inference component) and pausing its scaling.
 
-Opened with ``c`` on the detail once its autoscaling section is read. Every edit is
+Opened with ``G`` (scale, as on HyperPod) on the detail once its autoscaling section is read. Every edit is
 checked as typed with the service's pure check (:meth:`AutoScalingService.check_capacity`:
 no AWS call), so a bad value (min above max, a negative min) is explained before anything
 is sent. ``enter`` or ``ctrl+s`` hands the changes back to the view, which asks through the

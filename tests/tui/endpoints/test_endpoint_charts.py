@@ -146,7 +146,7 @@ async def test_detail_charts_ranges_live_and_the_shift_mark(
 
         # Live: read again at once, bypassing the minute's cache.
         before = len(reads)
-        await pilot.press("L")
+        await pilot.press("f")
         await wait_until(pilot, lambda: len(reads) > before, what="live read")
         assert screen.live
         await wait_until(

@@ -98,7 +98,7 @@ async def test_edit_min_max_and_pause_from_the_detail(extras: Any, sm: Any) -> N
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, app)
-        await pilot.press("c")
+        await pilot.press("G")
         await wait_until(pilot, lambda: isinstance(app.screen, ScalingDialog), what="dialog")
         dialog = app.screen
         assert isinstance(dialog, ScalingDialog)
@@ -147,7 +147,7 @@ async def test_a_bad_value_or_a_no_sends_nothing(extras: Any, sm: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot, app)
-        await pilot.press("c")
+        await pilot.press("G")
         await wait_until(pilot, lambda: isinstance(app.screen, ScalingDialog), what="dialog")
         dialog = app.screen
         assert isinstance(dialog, ScalingDialog)
@@ -163,7 +163,7 @@ async def test_a_bad_value_or_a_no_sends_nothing(extras: Any, sm: Any) -> None:
             pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="back to detail"
         )
         # declined at the confirm dialog: nothing sent
-        await pilot.press("c")
+        await pilot.press("G")
         await wait_until(pilot, lambda: isinstance(app.screen, ScalingDialog), what="dialog")
         min_input = app.screen.query_one("#scaling-min-0", Input)
         assert min_input.value == "1"
@@ -186,7 +186,7 @@ async def test_read_only_refuses_before_asking(extras: Any, sm: Any) -> None:
     app = make_app(read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, app)
-        await pilot.press("c")
+        await pilot.press("G")
         await pilot.pause()
         assert app.screen is screen
         assert any("read-only mode: autoscaling-set fraud refused" in n for n in notifications(app))
@@ -201,7 +201,7 @@ async def test_no_scalable_target_says_so(extras: Any, sm: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, app)
-        await pilot.press("c")
+        await pilot.press("G")
         await pilot.pause()
         assert app.screen is screen
         assert any("no scalable target to edit" in n for n in notifications(app))
