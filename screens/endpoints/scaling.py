@@ -3,7 +3,8 @@ target (a variant or an inference component) and pausing its scaling.
 
 Opened with ``G`` (scale, as on HyperPod) on the detail once its autoscaling section is
 read. Every edit is checked as typed with the service's pure check
-(:meth:`AutoScalingService.check_capacity`: no AWS call), so a bad value (min above max, a negative min) is explained before anything
+(:meth:`AutoScalingService.check_capacity`: no AWS call), so a bad value (min above max,
+a negative min) is explained before anything
 is sent. ``enter`` or ``ctrl+s`` hands the changes back to the view, which asks through the
 one confirm dialog and runs them through the gated service (audited, read-only refused).
 """
