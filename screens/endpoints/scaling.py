@@ -109,6 +109,11 @@ def plan_changes(
     return changes
 
 
+def paused_label(paused: bool) -> str:
+    """Spelled out: a compact checkbox shows its state by colour alone (NO_COLOR, a bastion)."""
+    return "yes: paused" if paused else "no: scaling"
+
+
 class ScalingDialog(ModalScreen[list[ScalingChange] | None]):
     """Edit the scalable targets of one endpoint; dismisses with the changes or None."""
 
@@ -170,7 +175,10 @@ class ScalingDialog(ModalScreen[list[ScalingChange] | None]):
                             classes="scaling-input",
                         )
                     yield Checkbox(
-                        "paused", target.suspended, compact=True, id=f"scaling-paused-{index}"
+                        paused_label(target.suspended),
+                        target.suspended,
+                        compact=True,
+                        id=f"scaling-paused-{index}",
                     )
             yield Static(Content(""), id="scaling-preview")
             yield Static(Content(""), id="scaling-error")
@@ -214,6 +222,8 @@ class ScalingDialog(ModalScreen[list[ScalingChange] | None]):
     @on(Checkbox.Changed)
     def _edited(self, event: Input.Changed | Checkbox.Changed) -> None:
         event.stop()
+        if isinstance(event, Checkbox.Changed):
+            event.checkbox.label = paused_label(event.value)
         self._replan()
 
     @on(Input.Submitted)

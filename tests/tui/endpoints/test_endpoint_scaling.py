@@ -104,7 +104,9 @@ async def test_edit_min_max_and_pause_from_the_detail(extras: Any, sm: Any) -> N
         assert isinstance(dialog, ScalingDialog)
         assert dialog.query_one("#apply", Button).disabled  # nothing changed yet
         await pilot.press("2", "tab", "end", "backspace", "6", "tab", "space")
-        assert dialog.query_one("#scaling-paused-0", Checkbox).value
+        paused = dialog.query_one("#scaling-paused-0", Checkbox)
+        assert paused.value
+        assert str(paused.label) == "yes: paused"  # spelled out: no colour needed to read it
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
         confirm = app.screen
