@@ -648,7 +648,27 @@ def training_request(
         request["CheckpointConfig"] = {"S3Uri": f"s3://{bucket_out}/checkpoints/{name}/"}
     if tuning:
         request["Tags"].append({"Key": "sagemaker:tuning-job", "Value": tuning})
+        request["HyperParameters"].update(tuned_hyperparameters(family, name))
     return request
+
+
+# The ranges the demo's tuning jobs search (the static ones stay the family's).
+TUNED_RANGES: dict[str, tuple[float, float, str]] = {
+    "eta": (0.05, 0.3, "{:.4f}"),
+    "learning_rate": (1e-5, 5e-5, "{:.1e}"),
+    "max_depth": (3, 10, "{:.0f}"),
+}
+
+
+def tuned_hyperparameters(family: Family, trial: str) -> dict[str, str]:
+    """One trial's tuned values, drawn from its name (the same trial, the same values), so
+    a tuning job's detail shows what differs between its trials as on AWS."""
+    rng = random.Random(trial)
+    return {
+        key: fmt.format(rng.uniform(low, high))
+        for key, (low, high, fmt) in TUNED_RANGES.items()
+        if key in family.hyperparameters
+    }
 
 
 def demo_job_attrs() -> dict[str, Any]:
@@ -1314,10 +1334,7 @@ class _Seeder:
                     "TrainingStartTime": bj.training_start_time,
                     "TrainingEndTime": bj.training_end_time,
                     "TrainingJobStatus": "Completed",
-                    "TunedHyperParameters": {
-                        "eta": f"{self.rng.uniform(0.05, 0.25):.4f}",
-                        "max_depth": str(self.rng.randint(4, 9)),
-                    },
+                    "TunedHyperParameters": tuned_hyperparameters(fam, best[1]),
                     "FinalHyperParameterTuningJobObjectiveMetric": {
                         "Type": "Maximize",
                         "MetricName": fam.metrics[1].name,

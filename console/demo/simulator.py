@@ -569,7 +569,8 @@ class Simulator:
         tuning: Any = None,
     ) -> None:
         """Create a training job directly on the backend, fully formed before it is visible."""
-        request = training_request(self.world, family, name, hosts, spot)
+        trial_of = tuning.hyper_parameter_tuning_job_name if tuning is not None else ""
+        request = training_request(self.world, family, name, hosts, spot, trial_of)
         job = build_training_job(self.world, request)
         attrs: dict[str, Any] = {}
         if tuning is not None:

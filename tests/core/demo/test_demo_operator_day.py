@@ -36,6 +36,10 @@ def test_tuning_transform_and_quota_on_the_demo(on_demo: DemoStack, run_cli: Any
     values = [t["objective"] for t in ranked["trials"] if t["objective"] is not None]
     assert values and values == sorted(values, reverse=True)  # Maximize: best first
     assert ranked["trials"][0]["best"] is True
+    # Each trial tried its own values (the detail's Differs column has something to say).
+    tried = {tuple(sorted(t["differing"].items())) for t in ranked["trials"]}
+    assert len(tried) == len(ranked["trials"]) > 1
+    assert all(dict(values).keys() == {"eta", "max_depth"} for values in tried)
 
     jobs = {j["name"]: j["status"] for j in run_cli("transform-list", "--json").json()}
     assert jobs["churn-batch-score-1125"] == "InProgress"
