@@ -1,0 +1,132 @@
+"""Start, stop and retry a pipeline execution: one path for every Pipelines screen.
+
+Each is refused up front in read-only mode (:meth:`TableView.gate_allows`), checked
+against the state shown (a finished execution is not stopped; only a failed one is
+retried), confirmed in the one confirm dialog and run in a worker through the gated
+service, which reads the state again before sending. Start first reads the pipeline's
+declared parameters (a worker) and shows the form with their defaults.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from console.services.pipelines import RETRYABLE, STOPPABLE
+from screens.kit.confirm import ConfirmDialog
+from screens.kit.host import console_host
+from screens.kit.plain import notify
+from screens.kit.table_view import TableView
+from screens.kit.work import run_for_context
+from screens.pipelines.start_form import StartExecutionForm
+
+if TYPE_CHECKING:
+    from console.errors import SmError
+    from console.services.pipelines import PipelineParameter
+
+
+def execution_label(arn: str) -> str:
+    """``PIPELINE/ID``: an execution ARN short enough for a dialog line."""
+    parts = arn.split(":", 5)[-1].split("/")
+    return f"{parts[1]}/{parts[-1]}" if len(parts) == 4 else arn
+
+
+class PipelineActions(TableView):
+    """The actions of the Pipelines screens (the subclass says what is selected)."""
+
+    def start_pipeline(self, pipeline: str) -> None:
+        if not self.gate_allows("pipeline-execution-start", pipeline):
+            return
+
+        def failed(error: SmError) -> None:
+            notify(self, error.one_line(), severity="error", title="parameters not read")
+
+        run_for_context(
+            self,
+            lambda context: context.pipelines.parameters(pipeline),
+            done=lambda declared: self._show_form(pipeline, declared),
+            failed=failed,
+            name="pipeline-parameters",
+        )
+
+    def _show_form(self, pipeline: str, declared: tuple[PipelineParameter, ...]) -> None:
+        def filled(values: dict[str, str] | None) -> None:
+            if values is None:
+                notify(self, f"start {pipeline}: cancelled", timeout=3)
+                return
+            given = ", ".join(f"{k}={v}" for k, v in values.items())
+            dialog = ConfirmDialog(
+                "Start pipeline execution?",
+                f"{pipeline} runs its steps (and the jobs they create, billed while they "
+                f"run) with {given or 'the declared defaults'}"
+                + (
+                    " and the defaults for the rest."
+                    if given and len(values) < len(declared)
+                    else "."
+                ),
+                change=("pipeline-execution-start", pipeline),
+                confirm_label="Start",
+            )
+            self.ask(dialog, lambda: self._start(pipeline, values), what=f"start {pipeline}")
+
+        self.app.push_screen(StartExecutionForm(pipeline, declared), filled)
+
+    def _start(self, pipeline: str, values: dict[str, str]) -> None:
+        service = console_host(self).context.pipelines
+
+        def done(arn: Any) -> None:
+            notify(self, f"started {execution_label(str(arn))}", title="execution started")
+
+        self.run_change(
+            f"start {pipeline}", lambda: service.start_execution(pipeline, values), done
+        )
+
+    def stop_execution(self, arn: str, status: str) -> None:
+        if not self.gate_allows("pipeline-execution-stop", arn):
+            return
+        label = execution_label(arn)
+        if status not in STOPPABLE:
+            notify(
+                self,
+                f"execution {label} is {status}: only Executing executions can be stopped",
+                severity="warning",
+            )
+            return
+        dialog = ConfirmDialog(
+            "Stop pipeline execution?",
+            f"{label} stops: its running step's job is stopped, the steps after it never "
+            "run. Retry (R) starts it again from the failed or stopped step.",
+            change=("pipeline-execution-stop", arn),
+            confirm_label="Stop",
+        )
+        self.ask(dialog, lambda: self._run("stop", arn), what=f"stop {label}")
+
+    def retry_execution(self, arn: str, status: str) -> None:
+        if not self.gate_allows("pipeline-execution-retry", arn):
+            return
+        label = execution_label(arn)
+        if status not in RETRYABLE:
+            notify(
+                self,
+                f"execution {label} is {status}: only Failed executions can be retried",
+                severity="warning",
+            )
+            return
+        dialog = ConfirmDialog(
+            "Retry pipeline execution?",
+            f"{label} runs again from its failed step, with the same parameters; the steps "
+            "that succeeded are not run again.",
+            change=("pipeline-execution-retry", arn),
+            confirm_label="Retry",
+        )
+        self.ask(dialog, lambda: self._run("retry", arn), what=f"retry {label}")
+
+    def _run(self, verb: str, arn: str) -> None:
+        service = console_host(self).context.pipelines
+        work = service.stop_execution if verb == "stop" else service.retry_execution
+        label = execution_label(arn)
+        done_text = "stopping" if verb == "stop" else "running again"
+
+        def done(_none: Any) -> None:
+            notify(self, f"execution {label} is {done_text}", title=f"{verb} requested")
+
+        self.run_change(f"{verb} {label}", lambda: work(arn), done)
