@@ -37,38 +37,42 @@ class PipelineActions(TableView):
         if not self.gate_allows("pipeline-execution-start", pipeline):
             return
 
+        def read(declared: tuple[PipelineParameter, ...]) -> None:
+            # Asked the gate above (read-only never reaches the form), then the form.
+            form = StartExecutionForm(pipeline, declared)
+            self.app.push_screen(form, lambda values: self._filled(pipeline, declared, values))
+
         def failed(error: SmError) -> None:
             notify(self, error.one_line(), severity="error", title="parameters not read")
 
         run_for_context(
             self,
             lambda context: context.pipelines.parameters(pipeline),
-            done=lambda declared: self._show_form(pipeline, declared),
+            done=read,
             failed=failed,
             name="pipeline-parameters",
         )
 
-    def _show_form(self, pipeline: str, declared: tuple[PipelineParameter, ...]) -> None:
-        def filled(values: dict[str, str] | None) -> None:
-            if values is None:
-                notify(self, f"start {pipeline}: cancelled", timeout=3)
-                return
-            given = ", ".join(f"{k}={v}" for k, v in values.items())
-            dialog = ConfirmDialog(
-                "Start pipeline execution?",
-                f"{pipeline} runs its steps (and the jobs they create, billed while they "
-                f"run) with {given or 'the declared defaults'}"
-                + (
-                    " and the defaults for the rest."
-                    if given and len(values) < len(declared)
-                    else "."
-                ),
-                change=("pipeline-execution-start", pipeline),
-                confirm_label="Start",
-            )
-            self.ask(dialog, lambda: self._start(pipeline, values), what=f"start {pipeline}")
-
-        self.app.push_screen(StartExecutionForm(pipeline, declared), filled)
+    def _filled(
+        self,
+        pipeline: str,
+        declared: tuple[PipelineParameter, ...],
+        values: dict[str, str] | None,
+    ) -> None:
+        """The form closed: confirm what it would send (the changed values), then send."""
+        if values is None:
+            notify(self, f"start {pipeline}: cancelled", timeout=3)
+            return
+        given = ", ".join(f"{k}={v}" for k, v in values.items())
+        rest = " and the defaults for the rest" if given and len(values) < len(declared) else ""
+        dialog = ConfirmDialog(
+            "Start pipeline execution?",
+            f"{pipeline} runs its steps (and the jobs they create, billed while they run) "
+            f"with {given or 'the declared defaults'}{rest}.",
+            change=("pipeline-execution-start", pipeline),
+            confirm_label="Start",
+        )
+        self.ask(dialog, lambda: self._start(pipeline, values), what=f"start {pipeline}")
 
     def _start(self, pipeline: str, values: dict[str, str]) -> None:
         service = console_host(self).context.pipelines

@@ -71,13 +71,21 @@ def execution_summary(execution: Execution) -> Any:
     """The execution's facts above its steps (status, times, who, parameters, why)."""
     rows: list[tuple[str, str | Text]] = [
         ("Status", execution.status or MISSING),
-        ("Started", format_timestamp(execution.started)),
-        ("Duration", format_duration(execution.duration_s)),
+        (
+            "Started",
+            f"{format_timestamp(execution.started)} · ran {format_duration(execution.duration_s)}",
+        ),
         ("Started by", execution.started_by or MISSING),
         ("Parameters", parameters_label(execution) or "defaults"),
     ]
     if execution.failure_reason:
         rows.insert(1, ("Failure", Text(execution.failure_reason)))
+    failed = execution.failed_step
+    if failed is not None:
+        # The step's own reason (the execution's says only "Step Train failed."): at 80
+        # columns the steps table cuts it.
+        why = f"{failed.name}: {failed.failure_reason or 'no reason given'}"
+        rows.insert(2 if execution.failure_reason else 1, ("Failed step", Text(why)))
     return grid(rows)
 
 

@@ -154,10 +154,12 @@ class StepsTable(KeyedTable["ExecutionStep"]):
         TableColumn("duration", "Duration", compact_width=8, descending_first=True),
         TableColumn("cache", "Cache", compact_width=5),
         TableColumn("job", "Job", compact_width=14, hide_when_compact=True),
-        TableColumn("reason", "Failure reason", compact_width=18),
+        TableColumn("reason", "Failure reason", compact_width=14),
     )
     DEFAULT_SORT = "start"
     COMPACT_WIDTH = 120
+    # At 80 columns the failure reason must stay: step names are short ("Train").
+    MIN_FLEX_WIDTH = 12
 
     def key_of(self, item: ExecutionStep) -> str:
         return item.name

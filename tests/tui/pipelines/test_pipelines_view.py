@@ -213,11 +213,46 @@ async def test_start_with_parameters_sends_only_the_changed_values(
         assert params["PipelineParameters"] == [{"Name": "Epochs", "Value": "7"}]
 
 
-async def test_read_only_refuses_start_before_the_form(world: dict[str, str]) -> None:
+async def test_read_only_refuses_every_pipeline_change(world: dict[str, str], extras: Any) -> None:
+    """t / ctrl+k / R on every Pipelines screen: refused up front, one audited refusal
+    each, no form or dialog, nothing sent."""
     app = make_app(read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, app)
-        await pilot.press("t")
+
+    async def refused(key: str, action: str) -> None:
+        before = len(notifications(app))
+        screen = app.screen
+        await pilot.press(key)
+        await wait_until(pilot, lambda: len(notifications(app)) > before, what=key)
         await pilot.pause()
-        assert not isinstance(app.screen, StartExecutionForm)
-        assert any("read-only" in n for n in notifications(app))
+        assert app.screen is screen, key  # no form, no dialog
+        assert f"read-only mode: {action}" in notifications(app)[-1], notifications(app)[-1]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        executions = await open_executions(pilot, app)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is app.main_screen, what="back on the tab")
+        await refused("t", "pipeline-execution-start")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="again")
+        executions = app.screen.query_one(ExecutionsTable)
+        await wait_until(pilot, lambda: executions.total_count == 2, what="executions")
+        await refused("t", "pipeline-execution-start")
+        await move_to(pilot, executions, world["running"])
+        await refused("ctrl+k", "pipeline-execution-stop")
+        await move_to(pilot, executions, world["failed"])
+        await refused("R", "pipeline-execution-retry")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
+        steps = app.screen.query_one(StepsTable)
+        await wait_until(pilot, lambda: steps.total_count == 2, what="steps listed")
+        await refused("ctrl+k", "pipeline-execution-stop")
+        await refused("R", "pipeline-execution-retry")
+    assert status_in_moto(extras, world["failed"]) == "Failed"
+    assert status_in_moto(extras, world["running"]) == "Executing"
+    records = audit_records()
+    assert [r["outcome"] for r in records] == ["refused"] * 6, records
+    assert sorted(r["action"] for r in records) == sorted(
+        ["pipeline-execution-start"] * 2
+        + ["pipeline-execution-stop"] * 2
+        + ["pipeline-execution-retry"] * 2
+    )
