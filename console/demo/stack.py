@@ -105,6 +105,7 @@ class DemoStack:
         self._extras_installed = False
         self._stopping = threading.Event()
         self._mlflow_thread: threading.Thread | None = None
+        self._prices_file: Path | None = None
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> DemoStack:
@@ -158,6 +159,10 @@ class DemoStack:
         if self.simulate:
             self.simulator.start()
         self._write_files()
+        from console.demo.prices import write_demo_prices
+
+        # moto has no Price List API: the demo's static prices, read as the console's cache.
+        self._prices_file = write_demo_prices(self.world.region, self.url)
         if self.with_mlflow:
             self._mlflow_thread = threading.Thread(
                 target=self._seed_mlflow, name="smconsole-demo-mlflow", daemon=True
@@ -196,6 +201,9 @@ class DemoStack:
         from console.demo.slurm import forget_clusters
 
         forget_clusters()  # this process's simulated clusters were this demo's
+        if self._prices_file is not None:
+            self._prices_file.unlink(missing_ok=True)
+            self._prices_file = None
         if self._extras_installed:
             from console.demo import moto_extras
 
