@@ -256,3 +256,28 @@ async def test_read_only_refuses_every_pipeline_change(world: dict[str, str], ex
         + ["pipeline-execution-stop"] * 2
         + ["pipeline-execution-retry"] * 2
     )
+
+
+async def test_hostile_failure_reasons_render_inert(extras: Any) -> None:
+    from tests.support.hostile import HOSTILE
+    from tests.tui.test_hostile_text_screens import assert_screen_inert
+
+    make_pipeline(extras)
+    arn = start(extras)
+    fail_at_train(arn, reason=HOSTILE)
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = await open_tab(pilot, app)
+        await move_to(pilot, table, "churn-pipeline")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="list")
+        executions = app.screen.query_one(ExecutionsTable)
+        await wait_until(pilot, lambda: executions.total_count == 1, what="the execution")
+        await pilot.pause()
+        assert_screen_inert(app, "executions", shows="churn-pipeline")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
+        steps = app.screen.query_one(StepsTable)
+        await wait_until(pilot, lambda: steps.total_count == 2, what="steps listed")
+        await pilot.pause()
+        assert_screen_inert(app, "steps and summary")
