@@ -18,32 +18,31 @@ from pathlib import Path
 
 from console.services.pricing import cache_path, parse_price_list, store_prices
 
+# On-demand USD per hour by instance type (us-east-1, late 2026, rounded). SageMaker
+# prices each component a little differently; the demo uses one figure for all of them.
+BASE: dict[str, float] = {
+    "ml.t3.medium": 0.05,
+    "ml.t3.large": 0.1,
+    "ml.m5.large": 0.115,
+    "ml.m5.xlarge": 0.23,
+    "ml.m5.2xlarge": 0.461,
+    "ml.m5.4xlarge": 0.922,
+    "ml.c5.xlarge": 0.204,
+    "ml.c5.9xlarge": 1.836,
+    "ml.g4dn.xlarge": 0.736,
+    "ml.g4dn.12xlarge": 4.89,
+    "ml.g5.xlarge": 1.408,
+    "ml.g5.2xlarge": 1.515,
+    "ml.g5.12xlarge": 7.09,
+    "ml.p3.2xlarge": 3.825,
+    "ml.p3.16xlarge": 28.152,
+    "ml.p4d.24xlarge": 37.688,
+    "ml.p5.48xlarge": 113.068,
+}
+COMPONENTS = ("Training", "Processing", "Batch Transform", "Hosting", "Notebook")
 # (component, instance type) -> USD per hour.
 TABLE: dict[tuple[str, str], float] = {
-    ("Training", "ml.m5.large"): 0.115,
-    ("Training", "ml.m5.xlarge"): 0.23,
-    ("Training", "ml.m5.2xlarge"): 0.461,
-    ("Training", "ml.c5.xlarge"): 0.204,
-    ("Training", "ml.g5.xlarge"): 1.408,
-    ("Training", "ml.g5.2xlarge"): 1.515,
-    ("Training", "ml.g5.12xlarge"): 7.09,
-    ("Training", "ml.p3.2xlarge"): 3.825,
-    ("Training", "ml.p4d.24xlarge"): 37.688,
-    ("Processing", "ml.m5.large"): 0.115,
-    ("Processing", "ml.m5.xlarge"): 0.23,
-    ("Processing", "ml.c5.xlarge"): 0.204,
-    ("Batch Transform", "ml.m5.large"): 0.115,
-    ("Batch Transform", "ml.m5.xlarge"): 0.23,
-    ("Hosting", "ml.t2.medium"): 0.056,
-    ("Hosting", "ml.m5.large"): 0.115,
-    ("Hosting", "ml.m5.xlarge"): 0.23,
-    ("Hosting", "ml.c5.large"): 0.102,
-    ("Hosting", "ml.g5.xlarge"): 1.408,
-    ("Hosting", "ml.g5.2xlarge"): 1.515,
-    ("Notebook", "ml.t3.medium"): 0.05,
-    ("Notebook", "ml.t3.large"): 0.1,
-    ("Notebook", "ml.m5.xlarge"): 0.23,
-    ("Notebook", "ml.g5.xlarge"): 1.408,
+    (component, instance): usd for component in COMPONENTS for instance, usd in BASE.items()
 }
 
 

@@ -85,44 +85,49 @@ class PipelineActions(TableView):
         )
 
     def stop_execution(self, arn: str, status: str) -> None:
-        if not self.gate_allows("pipeline-execution-stop", arn):
-            return
-        label = execution_label(arn)
-        if status not in STOPPABLE:
-            notify(
-                self,
-                f"execution {label} is {status}: only Executing executions can be stopped",
-                severity="warning",
-            )
-            return
-        dialog = ConfirmDialog(
-            "Stop pipeline execution?",
-            f"{label} stops: its running step's job is stopped, the steps after it never "
+        self._execution_change(
+            "stop",
+            arn,
+            status,
+            STOPPABLE,
+            "{label} stops: its running step's job is stopped, the steps after it never "
             "run. Retry (R) starts it again from the failed or stopped step.",
-            change=("pipeline-execution-stop", arn),
-            confirm_label="Stop",
         )
-        self.ask(dialog, lambda: self._run("stop", arn), what=f"stop {label}")
 
     def retry_execution(self, arn: str, status: str) -> None:
-        if not self.gate_allows("pipeline-execution-retry", arn):
+        self._execution_change(
+            "retry",
+            arn,
+            status,
+            RETRYABLE,
+            "{label} runs again from its failed step, with the same parameters; the steps "
+            "that succeeded are not run again.",
+        )
+
+    def _execution_change(
+        self, verb: str, arn: str, status: str, allowed: frozenset[str], text: str
+    ) -> None:
+        """Refused in read-only mode, then checked against the state shown, then asked."""
+        action = f"pipeline-execution-{verb}"
+        if not self.gate_allows(action, arn):
             return
         label = execution_label(arn)
-        if status not in RETRYABLE:
+        if status not in allowed:
+            states = "/".join(sorted(allowed))
             notify(
                 self,
-                f"execution {label} is {status}: only Failed executions can be retried",
+                f"execution {label} is {status}: only {states} executions can be "
+                f"{'stopped' if verb == 'stop' else 'retried'}",
                 severity="warning",
             )
             return
         dialog = ConfirmDialog(
-            "Retry pipeline execution?",
-            f"{label} runs again from its failed step, with the same parameters; the steps "
-            "that succeeded are not run again.",
-            change=("pipeline-execution-retry", arn),
-            confirm_label="Retry",
+            f"{verb.capitalize()} pipeline execution?",
+            text.format(label=label),
+            change=(action, arn),
+            confirm_label=verb.capitalize(),
         )
-        self.ask(dialog, lambda: self._run("retry", arn), what=f"retry {label}")
+        self.ask(dialog, lambda: self._run(verb, arn), what=f"{verb} {label}")
 
     def _run(self, verb: str, arn: str) -> None:
         service = console_host(self).context.pipelines

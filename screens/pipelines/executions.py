@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -29,16 +28,13 @@ from console.services.pipelines_feed import (
     ExecutionsSnapshot,
     fetch_execution,
 )
-from screens.kit.filter_bar import FilterBar
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
-from screens.kit.host import console_host
 from screens.kit.job_sections import grid
-from screens.kit.messages import Listed
+from screens.kit.level_view import LevelView
 from screens.kit.navigation import JobTarget, go_to
 from screens.kit.plain import notify
 from screens.kit.polled_screen import PolledScreen
-from screens.kit.poller import Poller, schedule_for
 from screens.pipelines.actions import PipelineActions, execution_label
 from screens.pipelines.tables import ExecutionsTable, StepsTable, parameters_label
 
@@ -89,53 +85,10 @@ def execution_summary(execution: Execution) -> Any:
     return grid(rows)
 
 
-class _LevelView(PipelineActions):
-    """A table, its filter bar, poller and info line on a Pipelines screen."""
+class _LevelView(PipelineActions, LevelView):
+    """A Pipelines screen's level: the shared drill-down parts and the change keys."""
 
-    RESOURCE = "pipelines-level"
-
-    def __init__(self, config: Config, *, id: str) -> None:
-        super().__init__(id=id)
-        self.add_class("pipelines-level")
-        self.config = config
-        self.fetched_at: Any = None
-
-    def make_table(self) -> Widget:
-        raise NotImplementedError
-
-    def fetch(self, context: ConsoleContext) -> Any:
-        raise NotImplementedError
-
-    def compose(self) -> ComposeResult:
-        yield self.make_table()
-        bar = FilterBar()
-        bar.display = False
-        yield bar
-        yield Poller[Any](
-            self.RESOURCE,
-            self.fetch,
-            transitional=lambda snapshot: snapshot.transitional,
-            schedule=schedule_for(self.config.poll, "jobs"),
-        )
-        yield Static(Content(f"loading {self.NOUN}…"), classes="view-info")
-
-    @on(Listed)
-    def _listed(self, message: Listed[Any]) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
-        self.fetched_at = message.snapshot.fetched_at
-        self.shown(message.snapshot)
-        self.table.sync(message.snapshot.items)
-        self.show_info()
-
-    def shown(self, snapshot: Any) -> None:
-        """A fresh snapshot arrived (before the table takes its rows)."""
-
-    def info_extra(self) -> list[str]:
-        if self.fetched_at is None:
-            return []
-        return [f"updated {self.fetched_at.astimezone():%H:%M:%S}"]
+    LEVEL_CLASS = "pipelines-level"
 
 
 class ExecutionsView(_LevelView):

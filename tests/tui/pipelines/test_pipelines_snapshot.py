@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from textual.widgets import TabbedContent
 
 import screens.pipelines.executions
 import screens.pipelines.view
@@ -128,6 +129,8 @@ def test_pipelines_tab_80x24(snap_compare: Any, fixed_pipelines_world: None) -> 
         await pilot.press("8")
         table = app.main_screen.query_one(PipelinesTable)
         await wait_until(pilot, lambda: table.total_count == 4 and table.has_focus, what="rows")
+        tab = app.main_screen.query_one(TabbedContent).get_tab("pipelines")
+        await wait_until(pilot, lambda: str(tab.label) == "Pipelines 4", what="tab count")
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)

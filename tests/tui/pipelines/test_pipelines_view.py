@@ -4,7 +4,6 @@ with parameters, each confirmed and audited; read-only refuses before any form."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,21 +19,14 @@ from screens.main import MainScreen
 from screens.pipelines.executions import ExecutionsScreen, StepsScreen
 from screens.pipelines.start_form import StartExecutionForm
 from screens.pipelines.tables import ExecutionsTable, PipelinesTable, StepsTable
-from tests.core.services.test_pipelines import fail_at_train, make_pipeline, moto_execution, start
+from tests.core.services.test_pipelines import (
+    fail_at_train,
+    make_pipeline,
+    moto_execution,
+    start,
+)
 from tests.support.helpers import audit_records
 from tests.tui.conftest import create_training_job, make_app, notifications, static_text, wait_until
-
-
-@pytest.fixture
-def extras(aws: Any) -> Iterator[Any]:
-    """moto lacks ListPipelineExecutionSteps/Stop/Retry: the demo's handlers supply them."""
-    from console.demo import moto_extras
-
-    moto_extras.install(moto_extras.DemoState(notebook_url_base="http://127.0.0.1:9"))
-    try:
-        yield aws
-    finally:
-        moto_extras.uninstall()
 
 
 @pytest.fixture
