@@ -58,8 +58,24 @@ NO_CONFIRM = {
     "endpoints.invoke": "opens the invoke panel; a request is sent only by its explicit ctrl+s",
     "endpoint_detail.invoke": "the same invoke panel, from the endpoint's details",
 }
-# Declines driven by the test that needs an MLflow store or a Stubber host app.
+# Declines driven by the test that needs an MLflow store, a Stubber host app or the
+# demo's pipeline extras.
+_PIPELINES_DECLINED = (
+    "pipelines/test_pipelines_view.py",
+    "test_declining_every_pipeline_change_is_audited_once",
+)
 DECLINED_ELSEWHERE = {
+    **{
+        binding: _PIPELINES_DECLINED
+        for binding in (
+            "pipelines.start",
+            "pipeline_executions.start",
+            "pipeline_executions.stop",
+            "pipeline_executions.retry",
+            "pipeline_steps.stop",
+            "pipeline_steps.retry",
+        )
+    },
     "mlflow_versions.alias": (
         "mlflow/test_experiments_view.py",
         "test_alias_set_from_the_registry_is_confirmed_and_audited",

@@ -273,3 +273,61 @@ async def test_hostile_failure_reasons_render_inert(extras: Any) -> None:
         await wait_until(pilot, lambda: steps.total_count == 2, what="steps listed")
         await pilot.pause()
         assert_screen_inert(app, "steps and summary")
+
+
+async def test_declining_every_pipeline_change_is_audited_once(
+    world: dict[str, str], extras: Any
+) -> None:
+    """t (through its form) / ctrl+k / R on every Pipelines screen, declined: one
+    ``refused`` record each saying it was not confirmed, no intent, nothing changed."""
+    app = make_app()
+
+    async def declined(key: str, action: str) -> None:
+        screen = app.screen
+        before = len(audit_records(intents=True))
+        await pilot.press(key)
+        if action == "pipeline-execution-start":
+            await wait_until(pilot, lambda: isinstance(app.screen, StartExecutionForm), what="form")
+            await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what=key)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog) and dialog.change is not None
+        assert dialog.change[0] == action
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: app.screen is screen, what=f"back from {key}")
+        await pilot.pause()
+        new = audit_records(intents=True)[before:]
+        assert [(r["action"], r["outcome"]) for r in new] == [(action, "refused")], new
+        assert "not confirmed" in new[0]["detail"]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        executions = await open_executions(pilot, app)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is app.main_screen, what="back on the tab")
+        await declined("t", "pipeline-execution-start")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="again")
+        executions = app.screen.query_one(ExecutionsTable)
+        await wait_until(pilot, lambda: executions.total_count == 2, what="executions")
+        await declined("t", "pipeline-execution-start")
+        await move_to(pilot, executions, world["running"])
+        await declined("ctrl+k", "pipeline-execution-stop")
+        await move_to(pilot, executions, world["failed"])
+        await declined("R", "pipeline-execution-retry")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
+        steps = app.screen.query_one(StepsTable)
+        await wait_until(pilot, lambda: steps.total_count == 2, what="steps listed")
+        await declined("R", "pipeline-execution-retry")
+        await pilot.press("q")  # the running execution's steps: stop from there
+        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="back")
+        await move_to(pilot, executions, world["running"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
+        steps = app.screen.query_one(StepsTable)
+        await wait_until(pilot, lambda: steps.total_count == 1, what="its step")
+        await declined("ctrl+k", "pipeline-execution-stop")
+    assert status_in_moto(extras, world["failed"]) == "Failed"
+    assert status_in_moto(extras, world["running"]) == "Executing"
+    listed = extras.client("sagemaker").list_pipeline_executions(PipelineName="churn-pipeline")
+    assert len(listed["PipelineExecutionSummaries"]) == 2  # no start went through
