@@ -157,3 +157,22 @@ def test_quota_list_counts_cluster_instances(
     quotas[("ml.g5.xlarge", "cluster")] = 10
     rows = run_cli("quota-list", "--json").json()
     assert [(r["quota"]["usage"], r["in_use"]) for r in rows] == [("cluster", 6)]
+
+
+def test_the_cli_refuses_a_scale_over_the_quota_with_the_numbers(
+    clusters: Any,  # noqa: F811
+    quotas: dict[tuple[str, str], float],
+    proxy: FaultProxy,
+    run_cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    quotas[("ml.g5.xlarge", "cluster")] = 7
+    refused = run_cli("hyperpod-scale", "hp-1", "workers", "5", "--yes")
+    assert refused.exit_code == 2, refused.stderr
+    assert "limit 7, 6 in use, this needs 3 more" in refused.stderr
+    assert "hint:" in refused.stderr
+    assert proxy.calls("UpdateCluster") == 0
+    fits = run_cli("hyperpod-scale", "hp-2", "workers", "3", "--yes")  # 7: fits
+    assert fits.exit_code == 0, fits.stderr
+    assert proxy.calls("UpdateCluster") == 1
