@@ -42,6 +42,7 @@ from tests.tui.notebooks.test_notebooks_view import make_notebook, status_in_mot
 
 from .conftest import ROLE, create_training_job, set_training_state, wait_until
 from .test_readonly_sweep import (
+    PIPELINE_KEYS,
     QUEUE_CONTROLS,
     SWEPT,
     SWEPT_ELSEWHERE,
@@ -65,17 +66,7 @@ _PIPELINES_DECLINED = (
     "test_declining_every_pipeline_change_is_audited_once",
 )
 DECLINED_ELSEWHERE = {
-    **{
-        binding: _PIPELINES_DECLINED
-        for binding in (
-            "pipelines.start",
-            "pipeline_executions.start",
-            "pipeline_executions.stop",
-            "pipeline_executions.retry",
-            "pipeline_steps.stop",
-            "pipeline_steps.retry",
-        )
-    },
+    **dict.fromkeys(PIPELINE_KEYS, _PIPELINES_DECLINED),
     "mlflow_versions.alias": (
         "mlflow/test_experiments_view.py",
         "test_alias_set_from_the_registry_is_confirmed_and_audited",

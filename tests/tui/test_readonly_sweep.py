@@ -88,22 +88,21 @@ SWEPT = {
 QUEUE_CONTROLS = ("hold", "release", "requeue", "limit", "signal", "suspend", "unsuspend")
 # Gated bindings driven by another read-only test (it needs an MLflow store, or the
 # demo's pipeline extras): file, test.
+# The Pipelines screens' change keys (every_change_key in pipelines/test_pipelines_view.py).
+PIPELINE_KEYS = (
+    "pipelines.start",
+    "pipeline_executions.start",
+    "pipeline_executions.stop",
+    "pipeline_executions.retry",
+    "pipeline_steps.stop",
+    "pipeline_steps.retry",
+)
 _PIPELINES_SWEEP = (
     "pipelines/test_pipelines_view.py",
     "test_read_only_refuses_every_pipeline_change",
 )
 SWEPT_ELSEWHERE = {
-    **{
-        binding: _PIPELINES_SWEEP
-        for binding in (
-            "pipelines.start",
-            "pipeline_executions.start",
-            "pipeline_executions.stop",
-            "pipeline_executions.retry",
-            "pipeline_steps.stop",
-            "pipeline_steps.retry",
-        )
-    },
+    **dict.fromkeys(PIPELINE_KEYS, _PIPELINES_SWEEP),
     "mlflow_versions.alias": ("mlflow/test_experiments_view.py", "test_alias_refused_read_only"),
     # Managed servers: moto has none, so the Stubber test drives them in a host app.
     "mlflow_servers.start": (

@@ -4,6 +4,7 @@ with parameters, each confirmed and audited; read-only refuses before any form."
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -73,6 +74,45 @@ async def move_to(pilot: Any, table: Any, key: str) -> None:
     table.move_cursor(row=table.get_row_index(key))
     await pilot.pause()
     assert table.cursor_key == key
+
+
+async def open_steps_of(pilot: Any, app: SmConsoleApp, arn: str, count: int) -> None:
+    executions = app.screen.query_one(ExecutionsTable)
+    await move_to(pilot, executions, arn)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
+    steps = app.screen.query_one(StepsTable)
+    await wait_until(pilot, lambda: steps.total_count == count, what="steps listed")
+
+
+async def every_change_key(
+    pilot: Any,
+    app: SmConsoleApp,
+    world: dict[str, str],
+    act: Callable[[str, str], Awaitable[None]],
+) -> None:
+    """``act(key, action)`` at every change key of every Pipelines screen: `t` on the
+    tab and on the executions, `ctrl+k` on a running execution (listed and its steps),
+    `R` on a failed one (listed and its steps)."""
+    executions = await open_executions(pilot, app)
+    await pilot.press("q")
+    await wait_until(pilot, lambda: app.screen is app.main_screen, what="back on the tab")
+    await act("t", "pipeline-execution-start")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="again")
+    executions = app.screen.query_one(ExecutionsTable)
+    await wait_until(pilot, lambda: executions.total_count == 2, what="executions")
+    await act("t", "pipeline-execution-start")
+    await move_to(pilot, executions, world["running"])
+    await act("ctrl+k", "pipeline-execution-stop")
+    await move_to(pilot, executions, world["failed"])
+    await act("R", "pipeline-execution-retry")
+    await open_steps_of(pilot, app, world["failed"], 2)
+    await act("R", "pipeline-execution-retry")
+    await pilot.press("q")
+    await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="back")
+    await open_steps_of(pilot, app, world["running"], 1)
+    await act("ctrl+k", "pipeline-execution-stop")
 
 
 async def test_failed_step_jumps_to_its_training_job(world: dict[str, str]) -> None:
@@ -220,25 +260,7 @@ async def test_read_only_refuses_every_pipeline_change(world: dict[str, str], ex
         assert f"read-only mode: {action}" in notifications(app)[-1], notifications(app)[-1]
 
     async with app.run_test(size=(120, 40)) as pilot:
-        executions = await open_executions(pilot, app)
-        await pilot.press("q")
-        await wait_until(pilot, lambda: app.screen is app.main_screen, what="back on the tab")
-        await refused("t", "pipeline-execution-start")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="again")
-        executions = app.screen.query_one(ExecutionsTable)
-        await wait_until(pilot, lambda: executions.total_count == 2, what="executions")
-        await refused("t", "pipeline-execution-start")
-        await move_to(pilot, executions, world["running"])
-        await refused("ctrl+k", "pipeline-execution-stop")
-        await move_to(pilot, executions, world["failed"])
-        await refused("R", "pipeline-execution-retry")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
-        steps = app.screen.query_one(StepsTable)
-        await wait_until(pilot, lambda: steps.total_count == 2, what="steps listed")
-        await refused("ctrl+k", "pipeline-execution-stop")
-        await refused("R", "pipeline-execution-retry")
+        await every_change_key(pilot, app, world, refused)
     assert status_in_moto(extras, world["failed"]) == "Failed"
     assert status_in_moto(extras, world["running"]) == "Executing"
     records = audit_records()
@@ -301,32 +323,7 @@ async def test_declining_every_pipeline_change_is_audited_once(
         assert "not confirmed" in new[0]["detail"]
 
     async with app.run_test(size=(120, 40)) as pilot:
-        executions = await open_executions(pilot, app)
-        await pilot.press("q")
-        await wait_until(pilot, lambda: app.screen is app.main_screen, what="back on the tab")
-        await declined("t", "pipeline-execution-start")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="again")
-        executions = app.screen.query_one(ExecutionsTable)
-        await wait_until(pilot, lambda: executions.total_count == 2, what="executions")
-        await declined("t", "pipeline-execution-start")
-        await move_to(pilot, executions, world["running"])
-        await declined("ctrl+k", "pipeline-execution-stop")
-        await move_to(pilot, executions, world["failed"])
-        await declined("R", "pipeline-execution-retry")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
-        steps = app.screen.query_one(StepsTable)
-        await wait_until(pilot, lambda: steps.total_count == 2, what="steps listed")
-        await declined("R", "pipeline-execution-retry")
-        await pilot.press("q")  # the running execution's steps: stop from there
-        await wait_until(pilot, lambda: isinstance(app.screen, ExecutionsScreen), what="back")
-        await move_to(pilot, executions, world["running"])
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StepsScreen), what="steps")
-        steps = app.screen.query_one(StepsTable)
-        await wait_until(pilot, lambda: steps.total_count == 1, what="its step")
-        await declined("ctrl+k", "pipeline-execution-stop")
+        await every_change_key(pilot, app, world, declined)
     assert status_in_moto(extras, world["failed"]) == "Failed"
     assert status_in_moto(extras, world["running"]) == "Executing"
     listed = extras.client("sagemaker").list_pipeline_executions(PipelineName="churn-pipeline")
