@@ -188,6 +188,18 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
     time.tzset()
 
 
+async def bar_settled(pilot: Any, app: Any, tab_id: str) -> None:
+    """The tab bar centred on ``tab_id`` once the titles' counts are in: at 80 columns the
+    eight tabs scroll, and a count arriving after the bar scrolled moves the tabs."""
+    from textual.widgets import TabbedContent, Tabs
+
+    await pilot.pause(0.1)
+    tab = app.main_screen.query_one(TabbedContent).get_tab(tab_id)
+    scroller = app.main_screen.query_one(Tabs).query_one("#tabs-scroll")
+    scroller.scroll_to_center(tab, animate=False, force=True)  # as Tabs does on resize
+    await pilot.pause(0.2)
+
+
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
 EACH_THEME = pytest.mark.parametrize("theme", THEMES)
 
@@ -245,6 +257,7 @@ def test_endpoints_tab(
         await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
         await pilot.press("down")  # the cursor on the endpoint being updated
         await pilot.pause()
+        await bar_settled(pilot, app, "endpoints")
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -262,6 +275,7 @@ def test_notebooks_tab(
         table = app.main_screen.query_one(NotebooksTable)
         await wait_until(pilot, lambda: table.total_count == 4 and table.has_focus, what="rows")
         await pilot.pause()
+        await bar_settled(pilot, app, "notebooks")
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -308,6 +322,7 @@ def test_status_tab(
         await wait_until(pilot, lambda: all(r in status._counts for r in counted), what="counts")
         cost = status.query_one("#status-cost")
         await wait_until(pilot, lambda: "Spend now" in static_text(cost), what="cost")
+        await bar_settled(pilot, app, "status")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=ready)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from textual.widgets import TabbedContent, Tabs
+from textual.widgets import TabbedContent
 
 import screens.pipelines.executions
 import screens.pipelines.view
@@ -28,7 +28,11 @@ from console.services.pipelines_feed import (
 from screens.pipelines.executions import StepsScreen
 from screens.pipelines.tables import PipelinesTable, StepsTable
 from tests.tui.conftest import make_app, wait_until
-from tests.tui.test_snapshots import fixed_world, settled  # noqa: F401  (fixture)
+from tests.tui.test_snapshots import (  # noqa: F401  (fixed_world: a fixture)
+    bar_settled,
+    fixed_world,
+    settled,
+)
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn-train-pipeline/execution/k3x9"
@@ -131,12 +135,7 @@ def test_pipelines_tab_80x24(snap_compare: Any, fixed_pipelines_world: None) -> 
         await wait_until(pilot, lambda: table.total_count == 4 and table.has_focus, what="rows")
         tab = app.main_screen.query_one(TabbedContent).get_tab("pipelines")
         await wait_until(pilot, lambda: str(tab.label) == "Pipelines 4", what="tab count")
-        # The count widened the active tab after the bar scrolled to it: settle the bar
-        # where the count leaves it (the same as a second look at the tab).
-        await pilot.pause(0.1)
-        scroller = app.main_screen.query_one(Tabs).query_one("#tabs-scroll")
-        scroller.scroll_to_center(tab, animate=False, force=True)  # as Tabs does on resize
-        await pilot.pause(0.2)
+        await bar_settled(pilot, app, "pipelines")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
 
