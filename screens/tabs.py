@@ -134,6 +134,16 @@ TABS: tuple[TabSpec, ...] = (
         eager=True,
         styles=("status.tcss",),
     ),
+    TabSpec(
+        "pipelines",
+        "Pipelines",
+        "8",
+        "screens.pipelines.view:PipelinesView",
+        args="config",
+        poll="jobs",
+        count=count_items,
+        styles=("pipelines.tcss",),
+    ),
 )
 # Packages of screens every tab may open (besides screens.kit): not tabs of their own.
 SHARED_PACKAGES = ("screens.kit", "screens.logs")

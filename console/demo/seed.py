@@ -2061,6 +2061,105 @@ def _seed_pipelines(seeder: _Seeder) -> None:
         execution.demo_steps = _pipeline_steps(seeder, start, status, job, arn)
 
 
+SCORING_PIPELINE = "churn-batch-score-pipeline"
+
+
+def _seed_scoring_pipeline(seeder: _Seeder) -> None:
+    """A second pipeline: nightly batch scoring, its Score step a transform job (a
+    step's `enter` opens the xform job on the Jobs tab), last run succeeded."""
+    world = seeder.world
+    definition = {
+        "Version": "2020-12-01",
+        "Parameters": [
+            {"Name": "ScoringInstanceType", "Type": "String", "DefaultValue": "ml.m5.large"},
+            {"Name": "InstanceCount", "Type": "Integer", "DefaultValue": 2},
+        ],
+        "Steps": [{"Name": "Score", "Type": "Transform"}],
+    }
+    seeder.sm.create_pipeline(
+        PipelineName=SCORING_PIPELINE,
+        PipelineDisplayName="Churn: nightly batch scoring",
+        PipelineDefinition=json.dumps(definition),
+        PipelineDescription="Scores every customer with the approved churn model",
+        RoleArn=world.role_arn,
+    )
+    job = "churn-batch-score-1124"
+    if job not in seeder.backend.transform_jobs:
+        return
+    arn = seeder.sm.start_pipeline_execution(
+        PipelineName=SCORING_PIPELINE, PipelineExecutionDisplayName="nightly-1124"
+    )["PipelineExecutionArn"]
+    execution = seeder.backend.pipelines[SCORING_PIPELINE].pipeline_executions[arn]
+    start = seeder.now - timedelta(hours=20)
+    patch(
+        execution,
+        pipeline_execution_status="Succeeded",
+        creation_time=start,
+        start_time=start,
+        last_modified_time=start + timedelta(minutes=32),
+    )
+    execution.demo_steps = [
+        {
+            "StepName": "Score",
+            "StepDisplayName": "Score",
+            "StepStatus": "Succeeded",
+            "StepType": "Transform",
+            "StartTime": start + timedelta(seconds=20),
+            "EndTime": start + timedelta(minutes=31),
+            "AttemptCount": 1,
+            "Metadata": {
+                "TransformJob": {
+                    "Arn": f"arn:aws:sagemaker:{REGION}:{world.account_id}:transform-job/{job}"
+                }
+            },
+        }
+    ]
+
+
+IDLE_ENDPOINT = "churn-xgb-staging"
+
+
+def _seed_idle_endpoint(seeder: _Seeder) -> None:
+    """An endpoint up for 9 days that nobody calls (the production feed sends it no
+    traffic): the Status tab's Cost section names it idle, with what it costs per hour.
+    A model of its own, so the Registry's "serving" evidence is unchanged."""
+    world = seeder.world
+    model = f"{IDLE_ENDPOINT}-model"
+    seeder.sm.create_model(
+        ModelName=model,
+        ExecutionRoleArn=world.role_arn,
+        PrimaryContainer={
+            "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "ModelDataUrl": f"s3://{world.buckets['models']}/churn-xgb/staging/model.tar.gz",
+        },
+    )
+    seeder.sm.create_endpoint_config(
+        EndpointConfigName=f"{IDLE_ENDPOINT}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": model,
+                "InstanceType": "ml.m5.xlarge",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
+    seeder.sm.create_endpoint(
+        EndpointName=IDLE_ENDPOINT,
+        EndpointConfigName=f"{IDLE_ENDPOINT}-config",
+        Tags=[{"Key": "stage", "Value": "staging"}],
+    )
+    created = seeder.now - timedelta(days=9)
+    patch(
+        seeder.backend.endpoints[IDLE_ENDPOINT],
+        endpoint_status="InService",
+        creation_time=created,
+        last_modified_time=created + timedelta(minutes=8),
+    )
+    world.endpoints.append(IDLE_ENDPOINT)
+
+
 def _seed_transform_jobs(seeder: _Seeder) -> None:
     models = [m["ModelName"] for m in seeder.sm.list_models()["Models"]]
     if not models:
@@ -2126,7 +2225,10 @@ def _seed_quotas(seeder: _Seeder) -> None:
 
 
 def seed_operator_day(seeder: _Seeder) -> None:
-    """Pipelines (one failed at a step, one running), batch transform jobs, quotas."""
+    """Pipelines (one failed at a step, one running, one batch scoring), batch transform
+    jobs, an idle endpoint (for the Cost section), quotas."""
     _seed_pipelines(seeder)
     _seed_transform_jobs(seeder)
+    _seed_scoring_pipeline(seeder)
+    _seed_idle_endpoint(seeder)
     _seed_quotas(seeder)

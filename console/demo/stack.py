@@ -105,6 +105,7 @@ class DemoStack:
         self._extras_installed = False
         self._stopping = threading.Event()
         self._mlflow_thread: threading.Thread | None = None
+        self._prices_files: set[Path] = set()
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> DemoStack:
@@ -196,6 +197,9 @@ class DemoStack:
         from console.demo.slurm import forget_clusters
 
         forget_clusters()  # this process's simulated clusters were this demo's
+        for path in self._prices_files:
+            path.unlink(missing_ok=True)
+        self._prices_files.clear()
         if self._extras_installed:
             from console.demo import moto_extras
 
@@ -335,9 +339,21 @@ class DemoStack:
         lines += [f"export {k}={shlex.quote(v)}" for k, v in self.env().items()]
         return lines
 
+    def publish_prices(self) -> Path:
+        """The demo's static prices where the console caches the prices of this stack's
+        endpoint (moto has no Price List API; see :mod:`console.demo.prices`): every
+        console and command pointed at the demo reads them. Removed by :meth:`stop`."""
+        from console.demo.prices import write_demo_prices
+
+        path = write_demo_prices(self._world().region, self.url)
+        self._prices_files.add(path)
+        return path
+
     @contextmanager
     def environment(self) -> Iterator[None]:
-        """Point this process at the demo (os.environ), restoring it afterwards."""
+        """Point this process at the demo (os.environ), restoring it afterwards; the
+        demo's prices are published first (the operator's cache dir, as they run)."""
+        self.publish_prices()
         unset, env = self.unset_vars(), self.env()
         saved = {name: os.environ.get(name) for name in [*unset, *env]}
         try:

@@ -9,7 +9,7 @@ their causes and failures ("insufficient capacity"). Min/max edits and suspend/r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -255,11 +255,22 @@ class AutoScalingService(Service):
             )
 
     def set_capacity(
-        self, resource: str, dimension: str, minimum: int, maximum: int
+        self,
+        resource: str,
+        dimension: str,
+        minimum: int,
+        maximum: int,
+        *,
+        warn: Callable[[str], None] | None = None,
     ) -> ScalableTarget:
-        """Change min/max of an existing target (RegisterScalableTarget updates it)."""
+        """Change min/max of an existing target (RegisterScalableTarget updates it).
+
+        Raising a variant's max is checked against the endpoint quota of its instance
+        type first (it may scale out to it): over the quota, refused before sending."""
         self.check_capacity(minimum, maximum)
-        self.target(resource)  # not found: say so before anything is sent
+        before = self.target(resource)  # not found: say so before anything is sent
+        if maximum > before.max_capacity:
+            self._preflight(resource, maximum, warn)
 
         def applied() -> bool:
             now = self.target(resource)
@@ -279,6 +290,43 @@ class AutoScalingService(Service):
             applied,
         )
         return self.target(resource)
+
+    def _preflight(self, resource: str, maximum: int, warn: Callable[[str], None] | None) -> None:
+        """The quota check of a variant's new max (an inference component's copies share
+        the endpoint's instances: nothing to check)."""
+        from console.services.quotas import QuotasService
+
+        parts = resource.split("/")
+        needs: list[tuple[str, str, int]] = []
+        if len(parts) == 4 and parts[0] == "endpoint" and parts[2] == "variant":
+            instance_type, current = self._variant_instances(parts[1], parts[3])
+            needs.append(("endpoint", instance_type, maximum - current))
+        QuotasService(self.sessions, self.gate).guard("autoscaling-set", resource, needs, warn=warn)
+
+    def _variant_instances(self, endpoint: str, variant: str) -> tuple[str, int]:
+        """The variant's instance type and current instance count ("", 0 if unknown)."""
+        sm: Any = self.sessions.client("sagemaker")
+        data = self.call(sm.describe_endpoint, EndpointName=endpoint)
+        config = self.call(
+            sm.describe_endpoint_config, EndpointConfigName=data["EndpointConfigName"]
+        )
+        kind = next(
+            (
+                str(v.get("InstanceType") or "")
+                for v in config.get("ProductionVariants") or []
+                if v.get("VariantName") == variant
+            ),
+            "",
+        )
+        current = next(
+            (
+                int(v.get("CurrentInstanceCount") or 0)
+                for v in data.get("ProductionVariants") or []
+                if v.get("VariantName") == variant
+            ),
+            0,
+        )
+        return kind, current
 
     def set_suspended(self, resource: str, dimension: str, suspended: bool) -> ScalableTarget:
         """Pause (or resume) dynamic and scheduled scaling of a target."""

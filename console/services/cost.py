@@ -84,6 +84,9 @@ class CostService(Service):
                 count = int(variant.get("CurrentInstanceCount") or 0)
                 label = f"{name}/{variant.get('VariantName')}"
                 kind = str(types.get(variant.get("VariantName"), ""))
+                if not kind or count == 0:
+                    # Serverless (billed per request) or scaled to zero: no instance-hours.
+                    continue
                 yield "endpoint", label, kind, count, as_datetime(item.get("CreationTime"))
         for item in self.paginate(
             "list_notebook_instances", "NotebookInstances", StatusEquals="InService"

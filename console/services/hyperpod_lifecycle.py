@@ -19,7 +19,7 @@ node whose Slurm state cannot be seen, is refused unless forced.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -205,11 +205,17 @@ class ClusterLifecycle:
             )
         return ScalePlan(cluster, group, found.current_count, found.target_count, count)
 
-    def scale(self, cluster: str, group: str, count: int) -> ScalePlan:
-        """UpdateCluster with ``group`` at ``count`` and every other group as it is."""
+    def scale(
+        self, cluster: str, group: str, count: int, *, warn: Callable[[str], None] | None = None
+    ) -> ScalePlan:
+        """UpdateCluster with ``group`` at ``count`` and every other group as it is.
+
+        Growing a group is checked against the cluster-usage quota of its instance type
+        first: over it, refused before anything is sent."""
         described = self._describe(cluster)  # once: the plan and the request agree
         plan = self.plan_scale(cluster, group, count, described)
         details = described.get("InstanceGroups") or []
+        self._preflight(cluster, group, count, plan, details, warn)
         groups = [
             group_spec(g, count if g.get("InstanceGroupName") == group else None) for g in details
         ]
@@ -229,6 +235,30 @@ class ClusterLifecycle:
             applied,
         )
         return plan
+
+    def _preflight(
+        self,
+        cluster: str,
+        group: str,
+        count: int,
+        plan: ScalePlan,
+        details: Sequence[Mapping[str, Any]],
+        warn: Callable[[str], None] | None,
+    ) -> None:
+        from console.services.quotas import QuotasService
+
+        instance_type = next(
+            (
+                str(g.get("InstanceType") or "")
+                for g in details
+                if g.get("InstanceGroupName") == group
+            ),
+            "",
+        )
+        adding = count - max(plan.current, plan.target)
+        QuotasService(self.hyperpod.sessions, self.hyperpod.gate).guard(
+            "hyperpod-scale", cluster, [("cluster", instance_type, adding)], warn=warn
+        )
 
     def update_software(self, cluster: str) -> str:
         """UpdateClusterSoftware: every group to the latest HyperPod image (rolling)."""

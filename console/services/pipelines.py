@@ -301,7 +301,9 @@ class PipelinesService(Service):
         found = self._found(f"pipeline execution {arn}", lambda: list(items))
         return tuple(ExecutionStep.from_api(d) for d in found)
 
-    def describe_execution(self, arn: str) -> Execution:
+    def describe_execution(self, arn: str, *, with_steps: bool = True) -> Execution:
+        """The execution, its parameters and (``with_steps``) its steps: a list of
+        executions needs no steps (one call fewer per row)."""
         validate.arn(arn, "pipeline execution ARN", service="sagemaker")
         pipeline = pipeline_of_execution(arn)
         data = self._found(
@@ -323,7 +325,7 @@ class PipelinesService(Service):
             modified=as_datetime(data.get("LastModifiedTime")),
             started_by=_who(data.get("CreatedBy")),
             parameters=tuple((str(p.get("Name", "")), str(p.get("Value", ""))) for p in params),
-            steps=self.steps(arn),
+            steps=self.steps(arn) if with_steps else (),
         )
 
     def start_execution(self, pipeline: str, parameters: Mapping[str, str] | None = None) -> str:

@@ -13,6 +13,7 @@ have cost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -104,6 +105,25 @@ def _cache_dir() -> Path:
     return Path(user_cache_path("smconsole"))
 
 
+def cache_path(region: str, endpoint_url: str | None = None) -> Path:
+    """The cache file of ``region``'s prices: one per endpoint when one is set, so a
+    local stack's (the demo's, a test's) prices never stand in for AWS's."""
+    if endpoint_url:
+        import hashlib
+
+        digest = hashlib.sha256(endpoint_url.encode()).hexdigest()[:12]
+        return _cache_dir() / f"prices-{region}-{digest}.json"
+    return _cache_dir() / f"prices-{region}.json"
+
+
+def store_prices(path: Path, prices: Prices, fetched: float) -> None:
+    """Write a price table where :class:`PricingService` reads it (atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"fetched": fetched, "prices": prices}))
+    tmp.replace(path)
+
+
 class PricingService(Service):
     """Hourly on-demand prices for the session's region (cached on disk for a day)."""
 
@@ -119,16 +139,9 @@ class PricingService(Service):
         return self.sessions.client(self.SERVICE)
 
     def _cache_file(self) -> Path:
-        """One file per region, and per endpoint when one is set: a local stack's (or a
-        test's) prices never stand in for AWS's."""
-        import hashlib
-
-        region = self.sessions.region or PRICING_REGION
-        endpoint = self.sessions.context.endpoint_url or ""
-        if endpoint:
-            digest = hashlib.sha256(endpoint.encode()).hexdigest()[:12]
-            return _cache_dir() / f"prices-{region}-{digest}.json"
-        return _cache_dir() / f"prices-{region}.json"
+        return cache_path(
+            self.sessions.region or PRICING_REGION, self.sessions.context.endpoint_url
+        )
 
     def prices(self) -> Prices:
         if self._prices is not None:
@@ -158,13 +171,8 @@ class PricingService(Service):
             Filters=[{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}],
         )
         prices = parse_price_list(str(d) for d in documents)  # PriceList: JSON strings
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"fetched": self._clock(), "prices": prices}))
-            tmp.replace(path)
-        except OSError:
-            pass  # an unwritable cache only costs a call next time
+        with contextlib.suppress(OSError):  # an unwritable cache costs a call next time
+            store_prices(path, prices, self._clock())
         self._prices = prices
         return prices
 

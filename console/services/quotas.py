@@ -108,7 +108,7 @@ class QuotasService(Service):
 
     def in_use(self, usage: str) -> Counter[str] | None:
         """Instances per type the console counts against ``usage`` now (None: not
-        counted by the console, e.g. cluster usage)."""
+        counted by the console)."""
         counter = _COUNTERS.get(usage)
         return None if counter is None else counter(self)
 
@@ -155,6 +155,31 @@ class QuotasService(Service):
             return
         check(quota, used, count)
 
+    def guard(
+        self,
+        action: str,
+        target: str,
+        needs: Iterable[tuple[str, str, int]],
+        *,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        """The pre-flight of a change a service makes (autoscaling max, HyperPod scale):
+        read-only refuses first; then each of ``needs`` (kind, instance type, instances
+        added) over its quota is refused, audited, before anything is sent. A need of 0
+        or less (lowering) is never refused."""
+        self.gate.precheck(action, target)
+        local = bool(self.sessions.context.endpoint_url)
+        for kind, instance_type, count in needs:
+            if count <= 0 or not instance_type:
+                continue
+            try:
+                self.preflight(
+                    kind, instance_type, count, warn=warn or _quiet, quiet_unsupported=local
+                )
+            except QuotaExceededError as exc:
+                self.gate.refused(action, target, exc)
+                raise
+
     # --- counting what runs -----------------------------------------------------------
     def _sm(self) -> Any:
         return self.sessions.client("sagemaker")
@@ -177,6 +202,21 @@ class QuotasService(Service):
         for status in ("InService", "Pending"):
             for item in self._running("list_notebook_instances", "NotebookInstances", status):
                 counts[str(item.get("InstanceType", ""))] += 1
+        return counts
+
+    def _count_clusters(self) -> Counter[str]:
+        """HyperPod instances per type across the account's clusters (their groups'
+        current counts): one describe per cluster."""
+        client: Any = self._sm()
+        counts: Counter[str] = Counter()
+        for item in self.paginate("list_clusters", "ClusterSummaries", client=client):
+            if item.get("ClusterStatus") in ("Deleting", "Failed"):
+                continue
+            data = self.call(client.describe_cluster, ClusterName=item["ClusterName"])
+            for group in data.get("InstanceGroups") or []:
+                kind = str(group.get("InstanceType", ""))
+                if kind:
+                    counts[kind] += int(group.get("CurrentCount") or 0)
         return counts
 
     def _count_endpoints(self) -> Counter[str]:
@@ -219,4 +259,10 @@ _COUNTERS: dict[str, Callable[[QuotasService], Counter[str]]] = {
     ),
     "notebook instance": lambda s: s._count_notebooks(),
     "endpoint": lambda s: s._count_endpoints(),
+    "cluster": lambda s: s._count_clusters(),
 }
+
+
+def _quiet(_message: str) -> None:
+    """The default warning of :meth:`QuotasService.guard`: a caller that shows warnings
+    passes its own."""

@@ -10,6 +10,11 @@ Decisions that deserve a reason (approve/reject a model) add a comment field
 deliberate ``enter`` confirms), and the caller reads :attr:`ConfirmDialog.comment` after a
 confirmation. The result stays a plain ``bool``: one dialog, one contract.
 
+A create, start or scale shows what it will cost (``cost=``: the line of a
+:class:`console.services.projection.CostProjection`, read in a worker before the
+dialog opens) under its message, so the number is in front of the operator at the
+moment of the decision.
+
 Every caller says what the dialog guards (``change=(action, target)``, required, ``None``
 only for a question that changes nothing remote, such as trusting a host key): declining
 writes one audited refusal through the one mutation gate (as the CLI does for an
@@ -18,6 +23,8 @@ read-only refusal before a dialog is :func:`refused_read_only`, shared by every 
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -32,6 +39,13 @@ from console.errors import AbortedError, SmError
 from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
+from screens.kit.work import run_for_context
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from console.context import ConsoleContext
+    from console.services.projection import CostProjection
 
 # What a dialog guards: the gate's action name and its target (as the call will name them).
 Change = tuple[str, str]
@@ -62,6 +76,41 @@ def audit_declined(node: DOMNode, change: Change) -> None:
         notify(node, exc.one_line(), severity="error", title="audit")
 
 
+def with_cost(
+    node: DOMNode,
+    change: Change,
+    project: Callable[[ConsoleContext], CostProjection],
+    open_dialog: Callable[[str], None],
+) -> None:
+    """Project a create/start/scale's cost (a worker: prices may be read), then
+    ``open_dialog(cost_line)`` (which builds the :class:`ConfirmDialog` with ``cost=``).
+
+    Above the config's ``max_job_cost``/``max_hourly_cost`` no dialog opens: one audited
+    refusal and one notification with the numbers. An unknown price never blocks: the
+    line says ``?`` and the reason is shown beside it.
+    """
+    action, target = change
+
+    def projected(projection: CostProjection) -> None:
+        if projection.refusal is not None:
+            try:
+                console_host(node).context.gate.refused(action, target, projection.refusal)
+            except SmError as exc:  # the audit log cannot take it: say so
+                notify(node, exc.one_line(), severity="error", title="audit")
+            notify(node, projection.refusal.one_line(), severity="error", title="refused")
+            return
+        line = projection.line
+        if projection.warning:
+            line = f"{line} · {projection.warning}"
+        open_dialog(line)
+
+    def failed(error: SmError) -> None:
+        # A config error in a cap (or any failure to project) is shown; nothing opens.
+        notify(node, error.one_line(), severity="error", title="cost not projected")
+
+    run_for_context(node, project, done=projected, failed=failed, name="cost-projection")
+
+
 class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; dismisses with True only on an explicit confirmation."""
 
@@ -85,6 +134,7 @@ class ConfirmDialog(ModalScreen[bool]):
         typed_name: str | None = None,
         comment: str | None = None,
         comment_max: int | None = None,
+        cost: str | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -98,11 +148,14 @@ class ConfirmDialog(ModalScreen[bool]):
         self.comment_max = comment_max
         self.comment = ""
         """The comment typed (stripped), readable after the dialog closed."""
+        self.cost = cost
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Label(Content(self.title_text), id="confirm-title")
             yield Static(Content(self.message), id="confirm-message")
+            if self.cost:
+                yield Static(Content(self.cost), id="confirm-cost")
             if self.typed_name is not None:
                 yield Static(
                     Content.assemble("Type ", (self.typed_name, "bold"), " to confirm:"),

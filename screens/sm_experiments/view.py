@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -33,18 +32,14 @@ from console.services.sm_experiments_feed import (
     fetch_sm_experiments,
     fetch_trials,
 )
-from screens.kit.filter_bar import FilterBar
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import MISSING, format_duration, format_timestamp
-from screens.kit.host import console_host
 from screens.kit.job_sections import columns_table, grid, section
 from screens.kit.key_order import focus_now
-from screens.kit.messages import Listed
+from screens.kit.level_view import LevelView
 from screens.kit.navigation import JobTarget, go_to
 from screens.kit.plain import notify
 from screens.kit.polled_screen import PolledScreen
-from screens.kit.poller import Poller, schedule_for
-from screens.kit.table_view import TableView
 from screens.kit.work import run_for_context
 from screens.sm_experiments.table import (
     ComponentsTable,
@@ -83,49 +78,15 @@ def open_source_job(node: Widget | Screen[Any], component: TrialComponent | None
     go_to(node, "jobs", JobTarget(*job))
 
 
-class SmLevelView(TableView):
+class SmLevelView(LevelView):
     """One level's table, filter bar, poller and info line (subclasses say what)."""
 
     RESOURCE = "sm-experiments"
-
-    def __init__(self, config: Config, *, id: str) -> None:
-        super().__init__(id=id)
-        self.add_class("sm-view")
-        self.config = config
-        self.listing: SmListing | None = None
-
-    def make_table(self) -> Widget:
-        raise NotImplementedError
+    POLL = "experiments"
+    LEVEL_CLASS = "sm-view"
 
     def fetch(self, context: ConsoleContext) -> SmListing:
         raise NotImplementedError
-
-    def compose(self) -> ComposeResult:
-        yield self.make_table()
-        bar = FilterBar()
-        bar.display = False
-        yield bar
-        yield Poller[SmListing](
-            self.RESOURCE,
-            self.fetch,
-            transitional=lambda listing: listing.transitional,
-            schedule=schedule_for(self.config.poll, "experiments"),
-        )
-        yield Static(Content(f"loading {self.NOUN}…"), classes="view-info")
-
-    @on(Listed)
-    def _listed(self, message: Listed[SmListing]) -> None:
-        message.stop()
-        if message.generation != console_host(self).generation:
-            return
-        self.listing = message.snapshot
-        self.table.sync(message.snapshot.items)
-        self.show_info()
-
-    def info_extra(self) -> list[str]:
-        if self.listing is None:
-            return []
-        return [f"updated {self.listing.fetched_at.astimezone():%H:%M:%S}"]
 
 
 class SmExperimentsView(SmLevelView):

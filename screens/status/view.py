@@ -1,9 +1,12 @@
-"""The Status tab: who we are, where, how many jobs in which state, and the API budget.
+"""The Status tab: who we are, where, how many jobs in which state, what the account
+spends, and the API budget.
 
-Nothing here lists resources again: job counts come from the Jobs poller's last snapshot
-(handed over by the main screen), the identity from the one STS call the main screen
-makes per context, and the budget from the session factory's in-memory counters, which
-cost no API call, re-read every few seconds while the tab is shown.
+Nothing here lists resources again for the counts: job counts come from the Jobs
+poller's last snapshot (handed over by the main screen), the identity from the one STS
+call the main screen makes per context, and the budget from the session factory's
+in-memory counters, which cost no API call, re-read every few seconds while the tab is
+shown. The Cost section is the exception (it describes what runs to price it): read in a
+worker when the tab is first shown, again on `r`, and at most once a minute while shown.
 """
 
 from __future__ import annotations
@@ -23,14 +26,18 @@ from textual.widgets import Static
 
 from console.aws.metrics import BudgetSnapshot
 from console.errors import SmError
+from console.services.cost_overview import CostOverview, CostOverviewService
 from console.services.identity import CallerIdentity
 from console.services.jobs_feed import KINDS, JobsSnapshot
 from screens.kit.formatting import MISSING, StatusPalette
 from screens.kit.host import console_host
 from screens.kit.job_sections import grid
 from screens.kit.key_order import focus_now
+from screens.kit.work import run_for_context
 
 BUDGET_REFRESH_SECONDS = 3.0
+# The Cost section is read again on showing the tab when older than this.
+COST_REFRESH_SECONDS = 60.0
 STATE_ORDER = ("InProgress", "Stopping", "Completed", "Failed", "Stopped", "Deleting")
 
 
@@ -95,6 +102,57 @@ def budget_table(budget: BudgetSnapshot) -> Table:
     return table
 
 
+def usd(value: float | None, *, hourly: bool = False) -> str:
+    """``$1,234.56`` (``/h`` when hourly); ``?`` when the price is unknown."""
+    if value is None:
+        return "?"
+    text = f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.3f}"
+    return f"{text}/h" if hourly else text
+
+
+def cost_view(overview: CostOverview) -> Table:
+    """Spend now by kind, today's accrued, the most expensive, what idles, what is free."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    unpriced = f" (+{overview.unpriced} without a price)" if overview.unpriced else ""
+    kinds = ", ".join(
+        f"{count} {kind} {usd(per_hour, hourly=True)}" for kind, per_hour, count in overview.by_kind
+    )
+    now = f"{usd(overview.per_hour, hourly=True)}{unpriced}"
+    table.add_row("Spend now", Text(f"{now} · {kinds}" if kinds else "nothing billable runs"))
+    table.add_row("Today", Text(f"{usd(overview.today)} since 00:00 UTC (what runs now)"))
+    if overview.top:
+        top = Text()
+        for row in overview.top:
+            if top:
+                top.append("\n")
+            count = f" x{row.instance_count}" if row.instance_count > 1 else ""
+            top.append(f"{usd(row.usd_per_hour, hourly=True)}  {row.kind} {row.name}")
+            top.append(f"  {row.instance_type}{count}", style="dim")
+        table.add_row("Most expensive", top)
+    idle = Text()
+    for resource in overview.idle:
+        if idle:
+            idle.append("\n")
+        idle.append(f"{resource.kind} {resource.name} {usd(resource.usd_per_hour, hourly=True)}")
+        idle.append(f"  {resource.why}", style="dim")
+    if overview.idle_note:
+        idle.append(("\n" if idle else "") + overview.idle_note)
+    table.add_row("Idle", idle or Text("none found"))
+    if overview.unused_configs:
+        table.add_row(
+            "Free",
+            Text(
+                f"{overview.unused_configs} endpoint configs without an endpoint: they cost "
+                "nothing (only endpoints are billed)"
+            ),
+        )
+    if overview.prices_note:
+        table.add_row("Prices", Text(f"? = unknown: {overview.prices_note}"))
+    return table
+
+
 class StatusView(VerticalScroll):
     """Everything on the Status tab."""
 
@@ -109,10 +167,13 @@ class StatusView(VerticalScroll):
         self._health: dict[str, str | None] = {}
         self._counts: dict[str, tuple[Counter[str], datetime]] = {}
         self._timer: Timer | None = None
+        self._cost_read_at: float | None = None  # monotonic; None: not read (or reset)
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Identity"), classes="section-title")
         yield Static(Content("looking up caller identity…"), id="status-identity")
+        yield Static(Content("Cost (running resources, on-demand prices)"), classes="section-title")
+        yield Static(Content("not read yet (shown on this tab)"), id="status-cost")
         yield Static(Content("Jobs by state"), classes="section-title")
         yield Static(Content("no jobs listed yet (open the Jobs tab)"), id="status-jobs")
         yield Static(Content("Other resources by state"), classes="section-title")
@@ -139,11 +200,15 @@ class StatusView(VerticalScroll):
         if shown:
             self.show_budget()
             self._timer.resume()
+            read_at = self._cost_read_at
+            if read_at is None or time.monotonic() - read_at > COST_REFRESH_SECONDS:
+                self.read_cost()
         else:
             self._timer.pause()
 
     def action_refresh(self) -> None:
         self.show_budget()
+        self.read_cost()
         snapshot = console_host(self).jobs_snapshot
         if snapshot is not None:
             self.show_jobs(snapshot)
@@ -175,8 +240,31 @@ class StatusView(VerticalScroll):
     def forget_counts(self) -> None:
         """Context switched: the old account's counts must not linger."""
         self._counts.clear()
+        self._cost_read_at = None
         if self.is_mounted:
             self.query_one("#status-resources", Static).update(Content("not listed yet"))
+            self.query_one("#status-cost", Static).update(Content("not read yet"))
+
+    # --- cost ---------------------------------------------------------------------------------
+    def read_cost(self) -> None:
+        """Price what runs now (a worker: one listing per kind and a describe each)."""
+        first = self._cost_read_at is None
+        self._cost_read_at = time.monotonic()
+        cost = self.query_one("#status-cost", Static)
+        if first:
+            cost.update(Content("reading what runs and its prices…"))
+        run_for_context(
+            self,
+            lambda context: CostOverviewService(context.cost, context.cloudwatch).overview(),
+            done=self.show_cost,
+            failed=lambda error: cost.update(Content(f"cost not read: {error.one_line()}")),
+            name="status-cost",
+        )
+
+    def show_cost(self, overview: CostOverview) -> None:
+        table = cost_view(overview)
+        table.caption = Text(f"as of {overview.fetched_at.astimezone():%H:%M:%S} · r: read again")
+        self.query_one("#status-cost", Static).update(table)
 
     # --- rendering ----------------------------------------------------------------------------
     def show_resources(self) -> None:

@@ -42,6 +42,7 @@ from tests.tui.notebooks.test_notebooks_view import make_notebook, status_in_mot
 
 from .conftest import ROLE, create_training_job, set_training_state, wait_until
 from .test_readonly_sweep import (
+    PIPELINE_KEYS,
     QUEUE_CONTROLS,
     SWEPT,
     SWEPT_ELSEWHERE,
@@ -58,8 +59,14 @@ NO_CONFIRM = {
     "endpoints.invoke": "opens the invoke panel; a request is sent only by its explicit ctrl+s",
     "endpoint_detail.invoke": "the same invoke panel, from the endpoint's details",
 }
-# Declines driven by the test that needs an MLflow store or a Stubber host app.
+# Declines driven by the test that needs an MLflow store, a Stubber host app or the
+# demo's pipeline extras.
+_PIPELINES_DECLINED = (
+    "pipelines/test_pipelines_view.py",
+    "test_declining_every_pipeline_change_is_audited_once",
+)
 DECLINED_ELSEWHERE = {
+    **dict.fromkeys(PIPELINE_KEYS, _PIPELINES_DECLINED),
     "mlflow_versions.alias": (
         "mlflow/test_experiments_view.py",
         "test_alias_set_from_the_registry_is_confirmed_and_audited",

@@ -36,6 +36,7 @@ from screens.jobs.training_form import TrainingForm
 from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
 from screens.mlflow.models import AliasPrompt
+from screens.pipelines.start_form import StartExecutionForm
 from tests.support.helpers import audit_records
 from tests.support.registry import seed_churn
 from tests.tui.endpoints.test_endpoints_view import make_ab_endpoint, weights_in_moto
@@ -89,8 +90,23 @@ SWEPT = {
 }
 # The queue pane's job-control keys (one action on the marked jobs or the highlighted one).
 QUEUE_CONTROLS = ("hold", "release", "requeue", "limit", "signal", "suspend", "unsuspend")
-# Gated bindings driven by another read-only test (it needs an MLflow store): file, test.
+# Gated bindings driven by another read-only test (it needs an MLflow store, or the
+# demo's pipeline extras): file, test.
+# The Pipelines screens' change keys (every_change_key in pipelines/test_pipelines_view.py).
+PIPELINE_KEYS = (
+    "pipelines.start",
+    "pipeline_executions.start",
+    "pipeline_executions.stop",
+    "pipeline_executions.retry",
+    "pipeline_steps.stop",
+    "pipeline_steps.retry",
+)
+_PIPELINES_SWEEP = (
+    "pipelines/test_pipelines_view.py",
+    "test_read_only_refuses_every_pipeline_change",
+)
 SWEPT_ELSEWHERE = {
+    **dict.fromkeys(PIPELINE_KEYS, _PIPELINES_SWEEP),
     "mlflow_versions.alias": ("mlflow/test_experiments_view.py", "test_alias_refused_read_only"),
     # Managed servers: moto has none, so the Stubber test drives them in a host app.
     "mlflow_servers.start": (
@@ -115,6 +131,8 @@ NOT_MUTATING = {
     "columns.apply": "saves column choices in the local prefs file",
     "runs.export": "writes a CSV file locally",
     "logs.save": "saves the shown log to a local file",
+    "pipeline_start.start": "the start form only opens through pipelines.start or "
+    "pipeline_executions.start, refused first; it only closes with the values",
 }
 
 
@@ -128,6 +146,7 @@ FORMS: tuple[type[Screen[Any]], ...] = (
     WeightsDialog,
     ConfigPicker,
     AliasPrompt,
+    StartExecutionForm,
 )
 VIEWS_WITH_CHANGE_KEYS = {EndpointDetailScreen: "the endpoint's details; i/w/u are swept"}
 SCREENS_DIR = HERE.parent.parent / "screens"

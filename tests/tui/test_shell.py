@@ -23,6 +23,7 @@ from screens.kit.keyed_table import KeyedTable
 from screens.main import MainScreen
 from screens.mlflow.view import ExperimentsView
 from screens.status.view import StatusView
+from screens.tabs import TABS
 from themes.registry import ANSI_THEME, DEFAULT_THEME, NO_COLOR_THEME, choose_theme, next_theme
 
 from .conftest import (
@@ -320,7 +321,7 @@ async def test_tab_keys_typed_at_start_land_on_the_last_tab_and_stay(sm: Any) ->
             app.post_message(events.Key(key, key))
             await asyncio.sleep(0.01)
         registry = main.query_one("#registry")
-        await wait_until(pilot, lambda: len(main.views()) == 7, what="views mounted")
+        await wait_until(pilot, lambda: len(main.views()) == len(TABS), what="views mounted")
         await pilot.press("4")
         await wait_until(
             pilot,

@@ -1,5 +1,5 @@
 """Snapshots of the Jobs, Endpoints, Notebooks and Status tabs at 80x24 and 160x50, in
-each theme family.
+each theme family (the Pipelines tab's own are in tests/tui/pipelines/).
 
 The real app runs on the moto server (header identity from STS), but the rows come from
 fixed snapshots (the feeds are our own code, replaced here so the picture does not depend
@@ -22,6 +22,8 @@ import pytest
 import screens.notebooks.view
 from console.aws.metrics import ApiMetrics, BudgetSnapshot, ServiceBudget
 from console.services.cloudwatch import HostMetrics
+from console.services.cost import RunningCost
+from console.services.cost_overview import CostOverview, CostOverviewService, IdleResource
 from console.services.endpoints import Endpoint, EndpointVariant
 from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
 from console.services.job_extras import (
@@ -43,7 +45,7 @@ from screens.notebooks.table import NotebooksTable
 from screens.status.view import StatusView
 from tests.support.fault_proxy import FaultProxy
 
-from .conftest import jobs_table, make_app, wait_until
+from .conftest import jobs_table, make_app, static_text, wait_until
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 THEMES = ("smconsole-dark", "smconsole-light", "smconsole-high-contrast", "smconsole-ansi")
@@ -183,6 +185,27 @@ def fixed_notebooks() -> tuple[NotebookSummary, ...]:
     )
 
 
+def fixed_cost() -> CostOverview:
+    """What the Status tab's Cost section shows (its reads replaced, like the feeds)."""
+    running = (
+        RunningCost("training", "llama3-8b-sft-lr2e-5-run-0042", "ml.g5.12xlarge", 2, 14.18, NOW),
+        RunningCost("endpoint", "churn-xgb-prod/AllTraffic", "ml.m5.xlarge", 3, 0.69, NOW),
+        RunningCost("notebook", "alice-exploration", "ml.t3.medium", 1, 0.05, NOW),
+    )
+    return CostOverview(
+        running=running,
+        by_kind=(("training", 14.18, 1), ("endpoint", 0.69, 1), ("notebook", 0.05, 1)),
+        per_hour=14.92,
+        unpriced=0,
+        today=61.37,
+        idle=(IdleResource("endpoint", "churn-xgb-prod", 0.69, "no invocations in 24 h"),),
+        unused_configs=2,
+        prices_note="",
+        idle_note="",
+        fetched_at=NOW,
+    )
+
+
 BUDGET = BudgetSnapshot(
     services=(
         ServiceBudget(
@@ -215,10 +238,24 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch, aws: Any) -> Iterator[None]:
         EndpointsFeed, "fetch", lambda self: EndpointsSnapshot(fixed_endpoints(), NOW)
     )
     notebooks = NotebooksSnapshot(fixed_notebooks(), NOW)
+    cost = fixed_cost()
+    monkeypatch.setattr(CostOverviewService, "overview", lambda self: cost)
     monkeypatch.setattr(screens.notebooks.view, "fetch_notebooks", lambda context: notebooks)
     yield
     monkeypatch.delenv("TZ")
     time.tzset()
+
+
+async def bar_settled(pilot: Any, app: Any, tab_id: str) -> None:
+    """The tab bar centred on ``tab_id`` once the titles' counts are in: at 80 columns the
+    eight tabs scroll, and a count arriving after the bar scrolled moves the tabs."""
+    from textual.widgets import TabbedContent, Tabs
+
+    await pilot.pause(0.1)
+    tab = app.main_screen.query_one(TabbedContent).get_tab(tab_id)
+    scroller = app.main_screen.query_one(Tabs).query_one("#tabs-scroll")
+    scroller.scroll_to_center(tab, animate=False, force=True)  # as Tabs does on resize
+    await pilot.pause(0.2)
 
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
@@ -278,6 +315,7 @@ def test_endpoints_tab(
         await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
         await pilot.press("down")  # the cursor on the endpoint being updated
         await pilot.pause()
+        await bar_settled(pilot, app, "endpoints")
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -295,6 +333,7 @@ def test_notebooks_tab(
         table = app.main_screen.query_one(NotebooksTable)
         await wait_until(pilot, lambda: table.total_count == 4 and table.has_focus, what="rows")
         await pilot.pause()
+        await bar_settled(pilot, app, "notebooks")
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
@@ -339,6 +378,9 @@ def test_status_tab(
         status = app.main_screen.query_one(StatusView)
         counted = ("Endpoints", "Notebooks")
         await wait_until(pilot, lambda: all(r in status._counts for r in counted), what="counts")
+        cost = status.query_one("#status-cost")
+        await wait_until(pilot, lambda: "Spend now" in static_text(cost), what="cost")
+        await bar_settled(pilot, app, "status")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=ready)

@@ -61,7 +61,9 @@ def hyperpod_scale(
         yes=yes,
         prompt=f"Scale {group} of {cluster} from {plan.target} to {count} instance(s)?{shrink}",
     )
-    done = lifecycle.scale(cluster, group, count)
+    done = lifecycle.scale(
+        cluster, group, count, warn=lambda m: click.echo(f"warning: {m}", err=True)
+    )
     if wants_json(inv, json_output):
         print_json({"cluster": cluster, "group": group, "from": done.target, "to": count})
     else:

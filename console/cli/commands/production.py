@@ -282,7 +282,13 @@ def endpoint_autoscaling_set(
     confirm(inv, action, resource, yes=yes, prompt=f"{resource}: {', '.join(changes)}?")
     target = current
     if minimum is not None and maximum is not None:
-        target = service.set_capacity(resource, VARIANT_DIMENSION, minimum, maximum)
+        target = service.set_capacity(
+            resource,
+            VARIANT_DIMENSION,
+            minimum,
+            maximum,
+            warn=lambda m: click.echo(f"warning: {m}", err=True),
+        )
     if suspend or resume:
         target = service.set_suspended(resource, VARIANT_DIMENSION, suspend)
     if wants_json(inv, json_output):

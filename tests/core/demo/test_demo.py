@@ -206,7 +206,8 @@ def test_endpoints_and_ab_split(
     sm = client("sagemaker")
     endpoints = sm.list_endpoints()["Endpoints"]
     assert sorted(e["EndpointName"] for e in endpoints) == sorted(demo.world.endpoints)
-    assert len(endpoints) == 6  # and one serverless, async, inference-component (issue 16)
+    assert len(endpoints) == 7  # and one serverless, async, inference-component (issue 16),
+    # and one idle for the Cost section (issue 17)
     ab = sm.describe_endpoint(EndpointName=demo.world.ab_endpoint)
     weights = [v["CurrentWeight"] for v in ab["ProductionVariants"]]
     assert weights == [0.5, 0.5]

@@ -1,0 +1,1 @@
+"""The Pipelines tab: pipelines -> executions -> steps -> the job a step ran."""
