@@ -111,6 +111,8 @@ class MainScreen(Screen[None]):
         self._mounting: list[AwaitMount] = []
         # The places jumps left, newest last: ``q``/``escape`` go back along it.
         self.back_stack: list[BackEntry] = []
+        # Each tab's count as its title shows it ("42", "1000+"); None: no count.
+        self._tab_counts: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
         yield ContextBar(self._config, demo_label=self._demo_label)
@@ -364,9 +366,36 @@ class MainScreen(Screen[None]):
     def set_tab_count(self, tab: str, count: int | None, *, more: bool = False) -> None:
         """Show a live row count in a tab's title ("Jobs 42"; "Jobs 1000+" while a long
         listing streams in)."""
-        title = tabs.tab(tab).title
-        label = title if count is None else f"{title} {count}{'+' if more else ''}"
-        self.query_one(TabbedContent).get_tab(tab).label = plain(label)
+        self._tab_counts[tab] = None if count is None else f"{count}{'+' if more else ''}"
+        self._label_tabs()
+
+    def on_resize(self) -> None:
+        self._label_tabs()
+
+    def _label_tabs(self) -> None:
+        """Every tab's title with its count; the short titles when the full ones would not
+        fit the bar, so no tab scrolls out of sight at 80 columns (eight tabs)."""
+        width = self.size.width
+
+        def labels(short: bool) -> list[str]:
+            shown = []
+            for spec in tabs.TABS:
+                title = (spec.short or spec.title) if short else spec.title
+                count = self._tab_counts.get(spec.id)
+                shown.append(title if count is None else f"{title} {count}")
+            return shown
+
+        full = labels(False)
+        # Each tab draws its label with one cell of padding either side.
+        chosen = full if not width or sum(len(t) + 2 for t in full) <= width else labels(True)
+        try:
+            content = self.query_one(TabbedContent)
+        except NoMatches:  # a resize before the tab set is composed
+            return
+        for spec, label in zip(tabs.TABS, chosen, strict=True):
+            tab = content.get_tab(spec.id)
+            if str(tab.label) != label:
+                tab.label = plain(label)
 
     def _first_data_shown(self) -> None:
         self._first_identity()

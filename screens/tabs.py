@@ -40,6 +40,8 @@ class TabSpec:
     eager: bool = False
     # Its stylesheets, in themes/ (loaded after the shared ones, in tab order).
     styles: tuple[str, ...] = ()
+    # The title when the full ones do not fit the bar (80 columns); "" means the title.
+    short: str = ""
 
     @property
     def view_id(self) -> str:
@@ -86,6 +88,7 @@ TABS: tuple[TabSpec, ...] = (
         poll="endpoints",
         count=count_items,
         styles=("endpoints.tcss",),
+        short="Endpts",
     ),
     TabSpec(
         "experiments",
@@ -96,6 +99,7 @@ TABS: tuple[TabSpec, ...] = (
         poll="experiments",
         count=count_items,
         styles=("experiments.tcss", "sm_experiments.tcss"),
+        short="Exps",
     ),
     TabSpec(
         "registry",
@@ -105,6 +109,7 @@ TABS: tuple[TabSpec, ...] = (
         poll="registry",
         count=count_pending,
         styles=("model_registry.tcss",),
+        short="Reg",
     ),
     TabSpec(
         "hyperpod",
@@ -114,6 +119,7 @@ TABS: tuple[TabSpec, ...] = (
         args="config",
         poll="hyperpod",
         styles=("hyperpod.tcss",),
+        short="HPod",
     ),
     TabSpec(
         "notebooks",
@@ -124,6 +130,7 @@ TABS: tuple[TabSpec, ...] = (
         poll="notebooks",
         count=count_items,
         styles=("notebooks.tcss",),
+        short="NBs",
     ),
     TabSpec(
         "status",
@@ -143,6 +150,7 @@ TABS: tuple[TabSpec, ...] = (
         poll="jobs",
         count=count_items,
         styles=("pipelines.tcss",),
+        short="Pipes",
     ),
 )
 # Packages of screens every tab may open (besides screens.kit): not tabs of their own.

@@ -355,3 +355,27 @@ async def test_hidden_tabs_primed_when_the_priming_lands_while_their_views_mount
         main.prime_hidden_tabs()  # in the same turn: the views are not mounted yet
         notebooks = tabs(app).get_tab("notebooks")
         await wait_until(pilot, lambda: str(notebooks.label) == "Notebooks 1", what="count")
+
+
+async def test_every_tab_title_fits_the_bar_at_80_columns_and_in_full_when_wide(sm: Any) -> None:
+    """Eight tabs at 80 columns: the full titles with counts would scroll the bar (the last
+    tab read "Pi"); the short titles fit, and a wide terminal (or a resize) gets the full."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = app.main_screen
+        assert isinstance(main, MainScreen)
+        await wait_for_rows(pilot, app, 0)
+        await pilot.pause(0.5)  # the first listings are in
+        for spec in TABS:  # a busy account: jobs streaming in, two-digit counts elsewhere
+            if spec.count is not None:
+                main.set_tab_count(spec.id, 1000 if spec.id == "jobs" else 99, more=True)
+        await pilot.pause()
+        content = main.query_one(TabbedContent)
+        tabs = [content.get_tab(spec.id) for spec in TABS]
+        assert [str(tab.label) for tab in tabs][1:3] == ["Endpts 99+", "Exps 99+"]
+        assert all(tab.region.right <= 80 and tab.region.width > 0 for tab in tabs)
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        # Counts may have moved on meanwhile (polls): the titles are the full ones.
+        assert all(str(t.label).startswith(spec.title) for t, spec in zip(tabs, TABS, strict=True))
+        assert all(tab.region.right <= 200 for tab in tabs)
