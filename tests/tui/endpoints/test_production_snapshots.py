@@ -130,7 +130,7 @@ def fixed_detail(with_metrics: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
 def test_endpoint_detail_charts(
     snap_compare: Any, fixed_detail: None, size: tuple[int, int]
 ) -> None:
-    from screens.endpoints.charts import MetricChart
+    from screens.endpoints.charts import EndpointMetricChart
     from screens.endpoints.detail import EndpointDetailScreen
     from tests.tui.conftest import make_app, wait_until
 
@@ -143,11 +143,15 @@ def test_endpoint_detail_charts(
         await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
-        await wait_until(pilot, lambda: len(app.screen.query(MetricChart)) == 2, what="charts")
+        await wait_until(
+            pilot, lambda: len(app.screen.query(EndpointMetricChart)) == 2, what="charts"
+        )
         if size[1] < 30:  # scroll the first variant's chart into view
             body = app.screen.query_one("#detail-body")
             await pilot.pause()
-            body.scroll_to_widget(app.screen.query(MetricChart).first(), animate=False, top=True)
+            body.scroll_to_widget(
+                app.screen.query(EndpointMetricChart).first(), animate=False, top=True
+            )
             await wait_until(pilot, lambda: body.scroll_y > 0, what="scrolled")
         await pilot.pause()
 

@@ -134,7 +134,7 @@ def test_pipelines_tab_80x24(snap_compare: Any, fixed_pipelines_world: None) -> 
         table = app.main_screen.query_one(PipelinesTable)
         await wait_until(pilot, lambda: table.total_count == 4 and table.has_focus, what="rows")
         tab = app.main_screen.query_one(TabbedContent).get_tab("pipelines")
-        await wait_until(pilot, lambda: str(tab.label) == "Pipelines 4", what="tab count")
+        await wait_until(pilot, lambda: str(tab.label) == "Pipes 4", what="tab count")
         await bar_settled(pilot, app, "pipelines")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
