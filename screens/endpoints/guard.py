@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, cast
 
 from console.errors import SmError
 from console.services.traffic_guard import TrafficGuard, gained_traffic
@@ -24,10 +24,11 @@ from screens.kit.plain import notify
 from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from console.context import ConsoleContext
     from console.services.cloudwatch import GuardReport
     from console.services.endpoints import Endpoint
-    from screens.endpoints.view import EndpointsView
     from screens.endpoints.weights import WeightPlan
 
 GuardFactory = Callable[["ConsoleContext"], TrafficGuard]
@@ -70,12 +71,21 @@ def stoppable(stop: threading.Event) -> Callable[[float], None]:
     return sleep
 
 
+class GuardHost(Protocol):
+    """What a guard needs of the view that started it (the Endpoints view, a widget), named
+    here so this module does not import the view (which imports it)."""
+
+    guards: GuardStops
+
+    def changed(self, name: str) -> None: ...
+
+
 def default_guard(context: ConsoleContext) -> TrafficGuard:
     return TrafficGuard(context.endpoints, context.cloudwatch)
 
 
 def start_guard(
-    view: EndpointsView,
+    view: Widget,
     before: Endpoint,
     plan: WeightPlan,
     factory: GuardFactory | None = None,
@@ -88,7 +98,8 @@ def start_guard(
     previous = {v.name: v.desired_weight or 0.0 for v in before.variants}
     watched = gained_traffic(before, plan.weights) or [v.name for v in before.variants]
     build = factory or default_guard
-    stop = view.guards.replace(name)
+    host = cast("GuardHost", view)
+    stop = host.guards.replace(name)
 
     def watch(context: ConsoleContext) -> GuardReport | None:
         context.gate.run(
@@ -107,7 +118,7 @@ def start_guard(
     def done(report: GuardReport | None) -> None:
         if report is None:
             return  # stopped by a newer guard or the view going: it says so itself
-        view.changed(name)
+        host.changed(name)
         if report.rolled_back:
             notify(
                 view,

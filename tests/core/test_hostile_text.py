@@ -16,7 +16,7 @@ import pkgutil
 import types
 import typing
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,8 @@ def _sample(hint: Any) -> Any:
         return 0.5
     if hint is datetime:
         return _NOW
+    if hint is timedelta:
+        return timedelta(minutes=1)
     if hint is bytes:
         return b"\x1b]52;c;eA==\x07"
     if isinstance(hint, type) and issubclass(hint, Record):

@@ -67,6 +67,10 @@ _PIPELINES_DECLINED = (
 )
 DECLINED_ELSEWHERE = {
     **dict.fromkeys(PIPELINE_KEYS, _PIPELINES_DECLINED),
+    "endpoint_detail.scaling": (
+        "endpoints/test_endpoint_scaling.py",
+        "test_a_bad_value_or_a_no_sends_nothing",
+    ),
     "mlflow_versions.alias": (
         "mlflow/test_experiments_view.py",
         "test_alias_set_from_the_registry_is_confirmed_and_audited",

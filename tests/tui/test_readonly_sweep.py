@@ -107,6 +107,11 @@ _PIPELINES_SWEEP = (
 )
 SWEPT_ELSEWHERE = {
     **dict.fromkeys(PIPELINE_KEYS, _PIPELINES_SWEEP),
+    # Needs a scalable target (Application Auto Scaling), which the sweep's account lacks.
+    "endpoint_detail.scaling": (
+        "endpoints/test_endpoint_scaling.py",
+        "test_read_only_refuses_before_asking",
+    ),
     "mlflow_versions.alias": ("mlflow/test_experiments_view.py", "test_alias_refused_read_only"),
     # Managed servers: moto has none, so the Stubber test drives them in a host app.
     "mlflow_servers.start": (
@@ -128,6 +133,7 @@ OPENED_ONLY_THROUGH = {
 NOT_MUTATING = {
     "invoke.send": "the invoke panel only opens through endpoints.invoke, refused first",
     "weights.apply": "the weights dialog only opens through endpoints.weights, refused first",
+    "scaling.apply": "the scaling dialog only opens through endpoint_detail.scaling, refused first",
     "columns.apply": "saves column choices in the local prefs file",
     "runs.export": "writes a CSV file locally",
     "logs.save": "saves the shown log to a local file",

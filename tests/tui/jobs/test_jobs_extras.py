@@ -117,7 +117,7 @@ async def test_a_created_job_is_shown_at_once_even_before_it_is_listed(
     create_training_job(sm, "older")
     stale = JobsFeed.fetch
 
-    def lagging(self: JobsFeed) -> JobsSnapshot:
+    def lagging(self: JobsFeed, on_page: Any = None) -> JobsSnapshot:
         # AWS's listing lags behind the create: the new job is not in it yet.
         snapshot = stale(self)
         kept = tuple(j for j in snapshot.items if not j.name.startswith("form-"))
