@@ -1,6 +1,6 @@
 """A training job's detail: cost (by hand from a price table; ``?`` and why without one)
-and host utilisation charts (every host a line, idle GPU flagged, m/w cycle the metric and
-the time range, one GetMetricData per range)."""
+and host utilisation charts (every host a line, idle GPU flagged, `m` cycles the metric and
+`[`/`]` step the time range, one GetMetricData per range)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def test_cost_line_by_hand() -> None:
 
 
 def put_host(aws: Any, job: str, host: str, gpu: float) -> None:
-    put_host_metrics(aws, job, host, NOW, 15, GPUUtilization=gpu, CPUUtilization=30.0)
+    # Points end now (the app reads by the wall clock), not when the module was imported.
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    put_host_metrics(aws, job, host, now, 15, GPUUtilization=gpu, CPUUtilization=30.0)
 
 
 async def test_detail_charts_hosts_flags_idle_and_cycles(aws: Any, sm: Any) -> None:

@@ -27,12 +27,14 @@ from tests.tui.conftest import (
 )
 from tests.tui.jobs.test_training_form import IMAGE, fill, open_form
 
-NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 REASON = "AlgorithmError: CUDA out of memory. Tried to allocate 2.00 GiB\nTraceback: …"
 
 
 def put_gpu(aws: Any, job: str, host: str, value: float) -> None:
-    put_host_metrics(aws, job, host, NOW, 12, GPUUtilization=value, CPUUtilization=value)
+    # The app reads "the last minutes" by the wall clock: points end now, not at import
+    # (a long suite runs this module many minutes after collecting it).
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    put_host_metrics(aws, job, host, now, 12, GPUUtilization=value, CPUUtilization=value)
 
 
 def seed(aws: Any, sm: Any) -> None:
