@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_MLFLOW_MB = 120.0
-TAB_KEYS = "1234567"
+TAB_KEYS = "12345678"  # every tab (screens/tabs.py), Pipelines included
 
 BARE = """
 from textual.app import App
