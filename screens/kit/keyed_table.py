@@ -348,8 +348,11 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         floors = [
             max(len(c.label), self.MIN_FLEX_WIDTH) if c.flex else _compact_width(c) for c in columns
         ]
+        # Wide: every column starts at its content's width, the names too, so that when
+        # they do not all fit the widest gives way first (a long failure reason before
+        # the names). Compact: the names take what the fixed columns leave.
         widths = [
-            self.MIN_FLEX_WIDTH
+            (self.MIN_FLEX_WIDTH if compact else max(floor, self._measured.get(c.key, 0)))
             if c.flex
             else (floor if compact else max(len(c.label), self._measured.get(c.key, 0)))
             for c, floor in zip(columns, floors, strict=True)
@@ -363,15 +366,12 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
             if flex:
                 widths[flex[0]] += spare
             return Layout(compact, columns, tuple(widths))
-        # Too narrow: take cells from the widest columns (down to their labels), then
-        # from the flex column down to its label.
+        # Too narrow: a cell at a time from the widest column (the names included, so
+        # neither a long reason nor a long name takes the width of the others), each down
+        # to its label (the names to the width that tells them apart).
         deficit = -spare
         while deficit > 0:
-            room = [
-                (widths[i] - floors[i], i)
-                for i, c in enumerate(columns)
-                if not c.flex and widths[i] > floors[i]
-            ]
+            room = [(widths[i], i) for i in range(len(columns)) if widths[i] > floors[i]]
             if not room:
                 break
             _, widest = max(room)

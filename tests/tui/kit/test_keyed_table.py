@@ -362,3 +362,19 @@ async def test_long_labels_are_cut_before_names(width: int, names_whole: bool) -
             # Cut in the middle: each keeps the end that tells them apart.
             assert "m:validation:metric" not in header and header.count("…") == 3
             assert all(f"-{n}" in header for n in range(3)), header
+
+
+async def test_a_long_reason_gives_way_before_the_names() -> None:
+    """At 200 columns a 300-character failure reason took the width and left the names at
+    16 cells ("llama…e-gpu-demo"): the widest column gives way first, the names included."""
+    table = JobsTable(now=lambda: NOW)
+    app = TableApp(table)
+    async with app.run_test(size=(200, 12)) as pilot:
+        table.sync([job(LONG, "Failed", 300)])
+        await pilot.pause()
+        table._measured.update(reason=300, util=24)  # what a poll's extras would measure
+        layout = table._fit(table.scrollable_content_region.width)
+        widths = dict(zip((c.key for c in layout.columns), layout.widths, strict=True))
+        # The two long columns share the width (names were left 16 cells before).
+        assert widths["name"] >= 40 and abs(widths["name"] - widths["reason"]) <= 1
+        assert sum(widths.values()) + 2 * len(widths) <= table.scrollable_content_region.width
