@@ -37,8 +37,8 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("util", "Util", compact_width=5, descending_first=True),
     # Cost and Reason give way to the names first (the preview and the reason line
     # below the table show them for the highlighted row).
-    TableColumn("cost", "Cost", hide_when_compact=True, descending_first=True, min_width=110),
-    TableColumn("reason", "Reason", hide_when_compact=True, min_width=140),
+    TableColumn("cost", "Cost", hide_when_compact=True, descending_first=True, min_width=130),
+    TableColumn("reason", "Reason", hide_when_compact=True, min_width=170),
 )
 # How the Util cell names a host flag (console.services.cloudwatch.host_flags).
 FLAG_WORDS = {"idle-gpu": "idle", "straggler": "slow", "disk-full": "disk"}

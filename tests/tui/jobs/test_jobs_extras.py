@@ -88,7 +88,7 @@ async def test_util_reason_and_cost_at_80x24_and_wide(aws: Any, sm: Any) -> None
         await wait_until(pilot, lambda: table.shown_keys() == ["training:idle"], what="idle")
         await pilot.press("escape")
 
-        await pilot.resize_terminal(148, 30)  # no preview yet: the widest table
+        await pilot.resize_terminal(230, 30)  # the table 173 wide beside the preview
         await wait_until(pilot, lambda: "reason" in table.columns, what="wide columns")
         assert cell(app, "training:busy", "util") == "GPU 88%"
         assert cell(app, "training:idle", "util") == "GPU 2% idle"
