@@ -32,7 +32,8 @@ from console import validate
 from console.equivalents import training_create_command
 from console.errors import SmError, ValidationError, translate
 from console.services.jobs import TrainingSpec
-from screens.kit.confirm import ConfirmDialog, refused_read_only
+from console.services.projection import project_job
+from screens.kit.confirm import ConfirmDialog, refused_read_only, with_cost
 from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import TextEditor, TextInput, focus_now
@@ -369,15 +370,34 @@ class TrainingForm(ModalScreen[str | None]):
             notify(self, self.problem, severity="error", title="cannot create yet")
             return
         spot = " on spot capacity" if spec.spot else ""
-        dialog = ConfirmDialog(
-            "Create training job?",
-            f"{spec.name}: {spec.instance_count} x {spec.instance_type}{spot}, "
-            f"up to {spec.max_runtime_seconds} s, reading {spec.s3_input}. "
-            "Billing starts when instances launch.",
-            change=("training-create", spec.name),
-            confirm_label="Create job",
+
+        def opened(cost: str) -> None:
+            dialog = ConfirmDialog(
+                "Create training job?",
+                f"{spec.name}: {spec.instance_count} x {spec.instance_type}{spot}, "
+                f"up to {spec.max_runtime_seconds} s, reading {spec.s3_input}. "
+                "Billing starts when instances launch.",
+                change=("training-create", spec.name),
+                confirm_label="Create job",
+                cost=cost,
+            )
+            self.app.push_screen(dialog, lambda confirmed: self._confirmed(spec, confirmed))
+
+        # At most price x count x max runtime, read first; above max_job_cost: refused.
+        with_cost(
+            self,
+            ("training-create", spec.name),
+            lambda context: project_job(
+                context.pricing,
+                context.config,
+                spec.name,
+                "training",
+                spec.instance_type,
+                spec.instance_count,
+                spec.max_runtime_seconds,
+            ),
+            opened,
         )
-        self.app.push_screen(dialog, lambda confirmed: self._confirmed(spec, confirmed))
 
     def _confirmed(self, spec: TrainingSpec, confirmed: bool | None) -> None:
         if not confirmed:

@@ -19,7 +19,8 @@ from textual.widgets import Static
 
 from console.services.notebooks import DELETABLE_STATUSES
 from console.services.notebooks_feed import NotebooksSnapshot, fetch_notebooks
-from screens.kit.confirm import ConfirmDialog
+from console.services.projection import project_hourly
+from screens.kit.confirm import ConfirmDialog, with_cost
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.messages import Listed
@@ -129,13 +130,28 @@ class NotebooksView(TableView):
                 severity="warning",
             )
             return
-        dialog = ConfirmDialog(
-            "Start notebook instance?",
-            f"{name} ({notebook.instance_type}) starts and is billed until it is stopped.",
-            change=("notebook-start", name),
-            confirm_label="Start",
+        instance_type = notebook.instance_type
+
+        def opened(cost: str) -> None:
+            dialog = ConfirmDialog(
+                "Start notebook instance?",
+                f"{name} ({instance_type}) starts and is billed until it is stopped.",
+                change=("notebook-start", name),
+                confirm_label="Start",
+                cost=cost,
+            )
+            self.ask(dialog, lambda: self._run("start", name), what=f"start {name}")
+
+        # The hourly cost is read first (a worker: prices may be fetched); above
+        # max_hourly_cost no dialog opens and the refusal is audited.
+        with_cost(
+            self,
+            ("notebook-start", name),
+            lambda context: project_hourly(
+                context.pricing, context.config, name, [("notebook", instance_type, 1)]
+            ),
+            opened,
         )
-        self.ask(dialog, lambda: self._run("start", name), what=f"start {name}")
 
     def action_stop(self) -> None:
         notebook = self._selected()
