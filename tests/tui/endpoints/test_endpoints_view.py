@@ -130,7 +130,9 @@ async def test_list_shows_the_split_and_enter_describes(sm: Any) -> None:
         cells = [cell.plain for cell in rows.get_row("fraud")]
         assert cells[:4] == ["fraud", "InService", "50/50", "1+1"]
         tab = app.main_screen.query_one("#tabs").get_tab("endpoints")  # type: ignore[attr-defined]
-        await wait_until(pilot, lambda: str(tab.label) == "Endpoints 1", what="tab count")
+        await wait_until(
+            pilot, lambda: str(tab.label) == "Endpts 1", what="tab count (short title at 80)"
+        )
         info = static_text(app.main_screen.query_one("#endpoints-info", Static))
         assert "1/1 endpoints" in info
 
