@@ -135,7 +135,8 @@ class JobDetailScreen(Screen[None]):
 
     def _extra_sections(self, record: Any) -> list[Widget]:
         """Cost (filled by a worker) and, for jobs with hosts in CloudWatch, their
-        utilisation charts: right after the summary, above the fold at 80x24."""
+        utilisation charts: right after the summary, above the fold at 80x24; for a
+        training job, its MetricDefinitions charted below them (one read, no key)."""
         extra = section("Cost", "reading prices…")
         extra[-1].id = "detail-cost"
         if self.kind in USAGE_KINDS:
@@ -144,6 +145,13 @@ class JobDetailScreen(Screen[None]):
             extra += [
                 Static(Content("Utilisation per host"), classes="section-title"),
                 JobUsagePanel(self.kind, self.job_name, record.instance_count, id="detail-usage"),
+            ]
+        if self.kind == "training":
+            from screens.jobs.algorithm_metrics import AlgorithmMetricsPanel
+
+            extra += [
+                Static(Content("Algorithm metrics"), classes="section-title"),
+                AlgorithmMetricsPanel(self.job_name, id="detail-algorithm"),
             ]
         return extra
 

@@ -25,3 +25,24 @@ def put_host_metrics(
             for metric, value in values.items()
         ],
     )
+
+
+def put_algorithm_metrics(
+    aws: Any, job: str, now: datetime, minutes: int, **values: list[float]
+) -> None:
+    """What SageMaker publishes for a job's MetricDefinitions (namespace ``TrainingJobs``,
+    dimension ``TrainingJobName``): ``values[metric][i]`` at ``minutes - i`` minutes ago.
+    Keyword names cannot hold ``:``; pass ``**{"train:loss": [...]}``."""
+    aws.client("cloudwatch").put_metric_data(
+        Namespace="TrainingJobs",
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": "TrainingJobName", "Value": job}],
+                "Timestamp": now - timedelta(minutes=minutes - i),
+                "Value": value,
+            }
+            for metric, points in values.items()
+            for i, value in enumerate(points)
+        ],
+    )

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
+from console.services.cloudwatch import CloudWatchMetricsService, JobMetrics
 from console.services.job_extras import JobFacts
+from screens.jobs.algorithm_metrics import AlgorithmMetricsPanel
 from screens.jobs.detail import JobDetailScreen, cost_line
 from screens.jobs.usage_panel import JobUsagePanel
 from screens.kit.charts import SeriesChart
@@ -79,6 +81,8 @@ async def test_detail_charts_hosts_flags_idle_and_cycles(aws: Any, sm: Any) -> N
         await wait_until(pilot, lambda: screen.query(JobUsagePanel), what="the usage panel")
         panel = screen.query_one(JobUsagePanel)
         await wait_until(pilot, lambda: panel.data is not None, what="the metrics")
+        algorithm = screen.query_one(AlgorithmMetricsPanel)  # its own one read, done first
+        await wait_until(pilot, lambda: algorithm.data is not None, what="algorithm metrics")
         calls = app.context.cloudwatch.calls
         chart = panel.query_one(SeriesChart)
         assert chart.title == "GPU % per host · last 3h"
@@ -151,6 +155,21 @@ def fixed_series(*args: Any, **kwargs: Any) -> Any:
     )
 
 
+def fixed_algorithm(self: Any, job: str, *, since: timedelta = timedelta(hours=3)) -> Any:
+    """The job's MetricDefinitions as ``training-metrics`` reads them (loss falling)."""
+    return JobMetrics(
+        job=job,
+        kind="training",
+        hosts=(),
+        algorithm={
+            "train:loss": tuple(2.0 / (1 + m / 30) for m in range(0, 180, 5)),
+            "validation:loss": tuple(2.2 / (1 + m / 40) for m in range(0, 180, 5)),
+        },
+        flags=(),
+        period=300,
+    )
+
+
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
 def test_training_detail_snapshot(
     snap_compare: Any, aws: Any, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
@@ -162,6 +181,7 @@ def test_training_detail_snapshot(
     record = fixed_training()
     monkeypatch.setattr(screens.jobs.detail, "describe_job", lambda context, kind, name: record)
     monkeypatch.setattr(screens.jobs.usage_panel, "job_host_series", fixed_series)
+    monkeypatch.setattr(CloudWatchMetricsService, "training_metrics", fixed_algorithm)
     monkeypatch.setattr(
         screens.jobs.detail, "datetime", _FixedNow, raising=True
     )  # elapsed and cost "so far" against a fixed clock
@@ -175,6 +195,8 @@ def test_training_detail_snapshot(
         await wait_until(pilot, lambda: app.screen.query(JobUsagePanel), what="panel")
         panel = app.screen.query_one(JobUsagePanel)
         await wait_until(pilot, lambda: panel.data is not None, what="series")
+        algorithm = app.screen.query_one(AlgorithmMetricsPanel)
+        await wait_until(pilot, lambda: algorithm.data is not None, what="algorithm metrics")
         cost = app.screen.query_one("#detail-cost", Static)
         await wait_until(pilot, lambda: "reading" not in static_text(cost), what="cost")
         await pilot.pause()
