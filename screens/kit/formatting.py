@@ -206,6 +206,9 @@ def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
         return set_cell_size(fit_number(value, width), width)
     if " " in value.strip():  # prose (a reason, a description) reads from its start
         return set_cell_size(value, width - 1) + ELLIPSIS
+    if width >= 4 and value.startswith("(") and value.endswith(")"):
+        # A reason in its place ("(JobArrayTaskLimit)"): read from its start, still closed.
+        return "(" + set_cell_size(value[1:-1], width - 3) + ELLIPSIS + ")"
     if drop_prefix and value.startswith(drop_prefix) and len(value) > len(drop_prefix):
         rest = value[len(drop_prefix) :]
         if cell_len(rest) + 1 <= width:  # as much of the shared part as there is room for

@@ -79,5 +79,18 @@ def test_the_cases_operators_met() -> None:
     assert fit_cell("validation:logloss", 12).endswith(":logloss")
     assert fit_cell("12%", 2) == "##"
     assert fit_cell("Instance failed deep health checks", 12) == "Instance fa…"
+    # A Slurm reason in the Nodes column's place (HyperPod queue at 80 columns).
+    assert fit_cell("(JobArrayTaskLimit)", 12) == "(JobArrayT…)"
     assert common_prefix(["same", "same"]) == ""
     assert common_prefix(["ab", "ac"]) == ""  # a prefix ends at a separator
+
+
+@given(NAMES, WIDTHS)
+def test_a_reason_in_parentheses_is_cut_at_its_end_and_stays_closed(
+    reason: str, width: int
+) -> None:
+    value = f"({reason})"
+    cell = fit_cell(value, width)
+    assert cell_len(cell) == width
+    if len(value) > width >= 4:
+        assert cell.startswith("(") and cell.endswith("…)") and reason.startswith(cell[1:-2])
