@@ -10,7 +10,8 @@ Under them the metrics (screens/endpoints/health.py): ``[`` and ``]`` step the c
 range through 1h/3h/12h/1d/1w; while the screen is shown they are read again every
 minute (CloudWatch's cache rule), and ``f`` (follow) turns live mode on: every
 :data:`LIVE_SECONDS`, the cache bypassed. ``G`` edits the autoscaling shown (min/max,
-paused: screens/endpoints/scaling.py) once its section is read.
+paused: screens/endpoints/scaling.py) once its section is read. ``B`` (benchmark) opens
+the invoke load test (screens/endpoints/load_test.py): refused first in read-only mode.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from textual.widgets import Static
 
 from console.errors import SmError, translate
 from screens.endpoints.render import variants_table
+from screens.kit.confirm import refused_read_only
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import StatusPalette, format_timestamp
 from screens.kit.job_sections import grid, section
@@ -129,6 +131,7 @@ class EndpointDetailScreen(Screen[None]):
         Binding("right_square_bracket", "range(1)", "Longer", id="endpoint_detail.longer"),
         Binding("f", "toggle_follow", "Live", id="endpoint_detail.live"),
         Binding("G", "scaling", "Scale", id="endpoint_detail.scaling"),
+        Binding("B", "load_test", "Load test", id="endpoint_detail.load_test"),
     ]
 
     def __init__(self, name: str, actions: EndpointActions) -> None:
@@ -318,6 +321,24 @@ class EndpointDetailScreen(Screen[None]):
             notify(self, f"no scalable target to edit{why}", severity="warning", timeout=4)
             return
         self.actions.open_scaling(self.endpoint_name, view.targets)
+
+    def action_load_test(self) -> None:
+        """``B``: N requests at a rate to the endpoint or one variant (asks first; the
+        invocations can cost money). Read-only refuses before the form opens."""
+        from screens.endpoints.load_test import LoadTestScreen
+
+        if refused_read_only(self, "endpoint-bench", self.endpoint_name):
+            return
+        if (record := self._with_record()) is None:
+            return
+        if record.status not in ("InService", "Updating"):
+            notify(
+                self,
+                f"endpoint {record.name} is {record.status}: a load test needs it InService",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(LoadTestScreen(record))
 
     def action_close(self) -> None:
         self.dismiss(None)
