@@ -73,7 +73,9 @@ def test_plan_checks_every_field_as_the_service_does(tmp_path: Path) -> None:
         ("5", "5", "not a type", "{}", "content type"),
     ],
 )
-def test_plan_refuses_bad_fields(requests: str, rate: str, ctype: str, payload: str, said: str) -> None:
+def test_plan_refuses_bad_fields(
+    requests: str, rate: str, ctype: str, payload: str, said: str
+) -> None:
     with pytest.raises(ValidationError) as caught:
         plan_load_test("fraud", requests, rate, None, ctype, payload)
     assert said in caught.value.one_line()
