@@ -19,6 +19,7 @@ a run too.
 
 from __future__ import annotations
 
+import textwrap
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,6 +53,8 @@ DEFAULT_TYPE = "application/json"
 PROGRESS_SECONDS = 0.25
 # Width of the variant column in the result (longer names are cut with an ellipsis).
 VARIANT_WIDTH = 22
+# Lines of each variant's first error shown in the result.
+ERROR_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,14 @@ def result_text(result: BenchResult, *, width: int = 78) -> str:
     if failed:
         lines.append("")
     for v in failed:
-        lines.append(_cut(f"{v.variant}: {clean(v.first_error)}", max(20, width)))
+        # The first error says why (a model's message can be long): wrapped, at most
+        # ERROR_LINES lines.
+        wrapped = textwrap.wrap(
+            f"{v.variant}: {clean(v.first_error)}", max(20, width), subsequent_indent="  "
+        )
+        if len(wrapped) > ERROR_LINES:
+            wrapped = [*wrapped[: ERROR_LINES - 1], _cut(wrapped[ERROR_LINES - 1], width - 1) + "…"]
+        lines += wrapped
     return "\n".join(lines)
 
 
@@ -367,12 +377,15 @@ class LoadTestScreen(Screen[None]):
         self.query_one("#lt-form").disabled = False
 
     def _finished(self, result: BenchResult) -> None:
+        from console.services.bench import BenchProgress
+
         self._ended()
         self.result = result
+        errors = sum(v.errors for v in result.variants)
+        self.progress = BenchProgress(result.requests, result.sent, result.sent - errors, errors)
         self._show_progress()
         width = max(40, self.query_one("#lt-run").content_size.width)
         self.query_one("#lt-result", Static).update(Content(result_text(result, width=width)))
-        errors = sum(v.errors for v in result.variants)
         notify(
             self,
             f"{result.sent} sent, {errors} error{'' if errors == 1 else 's'}"

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from screens.endpoints.detail import EndpointDetailScreen
+from screens.endpoints.load_test import LoadTestScreen
 from screens.endpoints.update import ConfigPicker
 from screens.endpoints.weights import WeightsDialog
 from screens.hyperpod.prompt import ValuePrompt
@@ -196,6 +197,13 @@ async def test_declining_every_mutating_key_is_audited_once_and_changes_nothing(
         await run.wait_for(EndpointDetailScreen, "detail")
         await shift_and_decline(run, "endpoint_detail.weights", EndpointDetailScreen)
         await pick_and_decline(run, "endpoint_detail.update", EndpointDetailScreen)
+        await pilot.press(key_of("endpoint_detail.load_test"))  # the form, then the confirm
+        await run.wait_for(LoadTestScreen, "the load test form")
+        await pilot.press("ctrl+s")
+        await run.wait_for(ConfirmDialog, "endpoint_detail.load_test")
+        await run.decline("endpoint_detail.load_test", back_to=LoadTestScreen)
+        await pilot.press("escape")
+        await run.wait_for(EndpointDetailScreen, "load test closed")
         await pilot.press("escape")
         await run.wait_for(MainScreen, "detail closed")
 

@@ -28,6 +28,7 @@ from textual.screen import Screen
 from screens.binding_owners import BINDING_OWNERS
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.invoke import InvokeScreen
+from screens.endpoints.load_test import LoadTestScreen
 from screens.endpoints.update import ConfigPicker
 from screens.endpoints.weights import WeightsDialog
 from screens.hyperpod.sbatch import SbatchScreen
@@ -64,6 +65,7 @@ SWEPT = {
     "endpoint_detail.invoke": "endpoint-invoke",
     "endpoint_detail.weights": "endpoint-weights",
     "endpoint_detail.update": "endpoint-update",
+    "endpoint_detail.load_test": "endpoint-bench",
     "registry.approve": "model-package-approve",
     "registry.reject": "model-package-reject",
     "hyperpod.nodes.reboot": "cluster-node-reboot",
@@ -134,6 +136,8 @@ NOT_MUTATING = {
     "invoke.send": "the invoke panel only opens through endpoints.invoke, refused first",
     "weights.apply": "the weights dialog only opens through endpoints.weights, refused first",
     "scaling.apply": "the scaling dialog only opens through endpoint_detail.scaling, refused first",
+    "load_test.send": "the load test only opens through endpoint_detail.load_test, refused "
+    "first; it asks through the confirm dialog before the gated run",
     "columns.apply": "saves column choices in the local prefs file",
     "runs.export": "writes a CSV file locally",
     "logs.save": "saves the shown log to a local file",
@@ -149,12 +153,13 @@ FORMS: tuple[type[Screen[Any]], ...] = (
     TrainingForm,
     SbatchScreen,
     InvokeScreen,
+    LoadTestScreen,
     WeightsDialog,
     ConfigPicker,
     AliasPrompt,
     StartExecutionForm,
 )
-VIEWS_WITH_CHANGE_KEYS = {EndpointDetailScreen: "the endpoint's details; i/w/u are swept"}
+VIEWS_WITH_CHANGE_KEYS = {EndpointDetailScreen: "the endpoint's details; i/w/u/B are swept"}
 SCREENS_DIR = HERE.parent.parent / "screens"
 
 
@@ -358,7 +363,7 @@ async def test_read_only_refuses_every_mutating_key_up_front(sm: Any, aws: Any) 
             await sweep.press(f"endpoints.{binding_id}")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
-        for binding_id in ("invoke", "weights", "update"):
+        for binding_id in ("invoke", "weights", "update", "load_test"):
             await sweep.press(f"endpoint_detail.{binding_id}", EndpointDetailScreen)
         await pilot.press("escape")
         # Registry

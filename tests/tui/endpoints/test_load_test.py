@@ -267,3 +267,55 @@ def test_an_answer_that_is_not_sagemakers_is_an_error_not_a_success(
     if kind in ("garbage", "html", "empty"):
         assert "not SageMaker's answer" in blue.first_error
     assert proxied.calls("InvokeEndpoint") == 5  # each failure counted once, never resent
+
+
+@pytest.fixture
+def hostile_invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """moto's InvokeEndpoint answers each request with a ModelError whose message is the
+    next string of the hostile corpus (what a model's own error text can be)."""
+    import json
+
+    from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+    said: list[str] = []
+
+    def invoke_endpoint(self: Any) -> tuple[int, dict[str, str], str]:
+        text = CORPUS[len(said) % len(CORPUS)]
+        said.append(text)
+        headers = {
+            "Content-Type": "application/json",
+            "x-amzn-ErrorType": "ModelError",
+            "status": "424",
+        }
+        return 424, headers, json.dumps({"message": f"Received client error (400): {text}"})
+
+    monkeypatch.setattr(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint)
+    yield said
+
+
+async def test_hostile_error_messages_are_shown_inert(sm: Any, hostile_invoke: list[str]) -> None:
+    make_ab_endpoint(sm)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_load_test(pilot, app)
+        count = str(len(CORPUS))
+        fill(screen, count, "1000", "blue")
+        await pilot.pause()
+        await confirm(pilot, app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.result is not None, what="the result")
+        result = screen.result
+        assert result is not None
+        (blue,) = result.variants
+        assert (blue.requests, blue.errors) == (len(CORPUS), len(CORPUS))
+        assert len(result.errors) == len(CORPUS)
+        for message in result.errors:  # every message the run kept, one line, inert
+            assert_inert_output(message, where="bench error")
+            assert "\n" not in message
+        assert "␛]52;c;" in blue.first_error  # shown whole, made visible, not executed
+        shown = static_text(screen.query_one("#lt-result", Static))
+        assert_inert_output(shown, where="load test result panel")
+        assert "blue: " in shown and "␛]52;c;" in shown
+        for note in notifications(app):
+            assert_inert_output(note, where="notification")
+    assert len(hostile_invoke) == len(CORPUS)  # each request sent once, none resent
