@@ -377,6 +377,14 @@ def host_series_of(
     )
 
 
+def period_end(now: datetime, period: int) -> datetime:
+    """``now`` rounded up to a whole period (UTC epoch): each point then sits at the
+    start of its own period (``10:03:00``, not ``10:02:07``), the newest partial period
+    included, so the charts' x axis is the time the job logged."""
+    seconds = now.timestamp()
+    return datetime.fromtimestamp(-(-seconds // period) * period, UTC)
+
+
 @dataclass(frozen=True)
 class JobDetailMetrics(Record):
     """Everything a job's detail charts, from ONE GetMetricData: its hosts' utilisation
@@ -408,9 +416,10 @@ def job_detail_metrics(
     ``metric_names`` (the job's MetricDefinitions) in one batched call, so the usage and
     the algorithm charts of one range cost GetMetricData once, not once per panel."""
     facts = JobFacts(kind, name, "InProgress", "", max(1, hosts), "", None, None)
-    end = now or datetime.now(UTC)
+    period = period_for(since)
+    end = period_end(now or datetime.now(UTC), period)
     queries = usage_queries([facts]) + algorithm_queries(name, metric_names)
-    batch = cloudwatch.fetch(queries, start=end - since, end=end, period=period_for(since))
+    batch = cloudwatch.fetch(queries, start=end - since, end=end, period=period)
     return JobDetailMetrics(
         hosts=host_series_of(batch, kind, name, hosts, since),
         algorithm={

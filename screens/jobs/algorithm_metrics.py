@@ -43,7 +43,7 @@ def latest_values(
     value (``(final)``); sorted by name, names inert."""
     finals = finals or {}
     shown: list[str] = []
-    for name in sorted(set(algorithm) | set(finals)):
+    for name in sorted(algorithm):  # the defined ones (the list holds built-ins too)
         points = algorithm.get(name) or ()
         if points:
             shown.append(f"{inert(name, LABEL_LIMIT)}: {max(points)[1]:.4g}")
