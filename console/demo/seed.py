@@ -2059,6 +2059,20 @@ def _seed_pipelines(seeder: _Seeder) -> None:
             else seeder.now,
         )
         execution.demo_steps = _pipeline_steps(seeder, start, status, job, arn)
+        if job in seeder.backend.training_jobs:
+            _tag_step_job(seeder, f"training-job/{job}", arn, "Train")
+
+
+def _tag_step_job(seeder: _Seeder, resource: str, execution_arn: str, step: str) -> None:
+    """Tag a step's job as SageMaker Pipelines does (``sagemaker:pipeline-execution-arn``,
+    ``sagemaker:pipeline-step-name``): a job's detail names the execution that made it."""
+    seeder.sm.add_tags(
+        ResourceArn=f"arn:aws:sagemaker:{REGION}:{seeder.world.account_id}:{resource}",
+        Tags=[
+            {"Key": "sagemaker:pipeline-execution-arn", "Value": execution_arn},
+            {"Key": "sagemaker:pipeline-step-name", "Value": step},
+        ],
+    )
 
 
 SCORING_PIPELINE = "churn-batch-score-pipeline"
@@ -2098,6 +2112,7 @@ def _seed_scoring_pipeline(seeder: _Seeder) -> None:
         start_time=start,
         last_modified_time=start + timedelta(minutes=32),
     )
+    _tag_step_job(seeder, f"transform-job/{job}", arn, "Score")
     execution.demo_steps = [
         {
             "StepName": "Score",

@@ -242,6 +242,9 @@ class JobMetrics(Record):
     algorithm: dict[str, tuple[float, ...]]
     flags: tuple[HostFlag, ...]
     period: int = 60
+    # The same algorithm metrics with CloudWatch's timestamps (a job that logged nothing
+    # for a while has a gap, not a squeezed line): what the detail's chart plots.
+    algorithm_points: dict[str, tuple[SeriesPoint, ...]] = field(default_factory=dict)
 
 
 def _host_label(job: str, host: str) -> str:
@@ -423,6 +426,33 @@ def summed(batch: MetricBatch, endpoint: str, variants: Iterable[str], metric: s
     )
 
 
+def algorithm_queries(job: str, metric_names: Iterable[str]) -> list[MetricQuery]:
+    """A training job's MetricDefinitions as SageMaker publishes them (namespace
+    ``TrainingJobs``, dimension ``TrainingJobName``), keyed ``("algorithm", metric)``."""
+    return [
+        MetricQuery(
+            ALGORITHM_NAMESPACE,
+            metric,
+            (("TrainingJobName", job),),
+            "Average",
+            ("algorithm", metric),
+        )
+        for metric in dict.fromkeys(metric_names)  # a name defined twice: asked once
+    ]
+
+
+def algorithm_points(
+    batch: MetricBatch, metric_names: Iterable[str]
+) -> dict[str, tuple[SeriesPoint, ...]]:
+    """Each defined metric's points (oldest first, with their times) out of a batch that
+    held :func:`algorithm_queries`; a metric with no points maps to ``()``."""
+    return {
+        metric: found.points
+        for metric in dict.fromkeys(metric_names)
+        if (found := batch.get("algorithm", metric)) is not None
+    }
+
+
 @dataclass
 class _Cached:
     at: float
@@ -590,16 +620,7 @@ class CloudWatchMetricsService(Service):
             for host in host_names
             for metric in INSTANCE_METRICS
         ]
-        queries += [
-            MetricQuery(
-                ALGORITHM_NAMESPACE,
-                metric,
-                (("TrainingJobName", job),),
-                "Average",
-                ("algorithm", metric),
-            )
-            for metric in metric_names
-        ]
+        queries += algorithm_queries(job, metric_names)
         batch = self.fetch(queries, start=end - since, end=end, period=period)
         host_records = tuple(
             HostMetrics(
@@ -612,18 +633,15 @@ class CloudWatchMetricsService(Service):
             )
             for host in host_names
         )
-        algorithm = {
-            metric: tuple(s.values)
-            for metric in metric_names
-            if (s := batch.get("algorithm", metric)) is not None
-        }
+        points = algorithm_points(batch, metric_names)
         return JobMetrics(
             job=job,
             kind=kind,
             hosts=host_records,
-            algorithm=algorithm,
+            algorithm={metric: tuple(p.value for p in found) for metric, found in points.items()},
             flags=tuple(host_flags(host_records, period=period)),
             period=period,
+            algorithm_points=points,
         )
 
     def training_metrics(self, job: str, *, since: timedelta = timedelta(hours=3)) -> JobMetrics:

@@ -34,7 +34,10 @@ from console.services.cloudwatch import (
     CloudWatchMetricsService,
     HostFlag,
     HostMetrics,
+    MetricBatch,
     MetricQuery,
+    algorithm_points,
+    algorithm_queries,
     host_flags,
     period_for,
 )
@@ -345,21 +348,10 @@ class JobHostSeries(Record):
     calls: int = 0
 
 
-def job_host_series(
-    cloudwatch: CloudWatchMetricsService,
-    kind: str,
-    name: str,
-    hosts: int,
-    *,
-    since: timedelta,
-    now: datetime | None = None,
+def host_series_of(
+    batch: MetricBatch, kind: str, name: str, hosts: int, since: timedelta
 ) -> JobHostSeries:
-    """One batched GetMetricData for the five host metrics of every host of a job (the
-    period grows with the range: at most ~360 points a series)."""
-    facts = JobFacts(kind, name, "InProgress", "", max(1, hosts), "", None, None)
-    end = now or datetime.now(UTC)
-    period = period_for(since)
-    batch = cloudwatch.fetch(usage_queries([facts]), start=end - since, end=end, period=period)
+    """The host part of a batch that held :func:`usage_queries` for this one job."""
     key = f"{kind}:{name}"
     series: dict[str, dict[str, Series]] = {}
     host_records: list[HostMetrics] = []
@@ -378,8 +370,61 @@ def job_host_series(
         job=name,
         kind=kind,
         since=since,
-        period=period,
+        period=batch.period,
         series=series,
-        flags=tuple(host_flags(host_records, period=period)),
+        flags=tuple(host_flags(host_records, period=batch.period)),
+        calls=batch.calls,
+    )
+
+
+def period_end(now: datetime, period: int) -> datetime:
+    """``now`` rounded up to a whole period (UTC epoch): each point then sits at the
+    start of its own period (``10:03:00``, not ``10:02:07``), the newest partial period
+    included, so the charts' x axis is the time the job logged."""
+    seconds = now.timestamp()
+    return datetime.fromtimestamp(-(-seconds // period) * period, UTC)
+
+
+@dataclass(frozen=True)
+class JobDetailMetrics(Record):
+    """Everything a job's detail charts, from ONE GetMetricData: its hosts' utilisation
+    and (a training job) the algorithm metrics it defines, with their timestamps.
+
+    ``algorithm``: each defined metric -> its points, oldest first (``()``: defined, none
+    published in the range); ``calls``: the GetMetricData calls the read took."""
+
+    hosts: JobHostSeries
+    algorithm: dict[str, Series]
+    calls: int = 0
+
+    @property
+    def defined(self) -> tuple[str, ...]:
+        return tuple(self.algorithm)
+
+
+def job_detail_metrics(
+    cloudwatch: CloudWatchMetricsService,
+    kind: str,
+    name: str,
+    hosts: int,
+    *,
+    metric_names: Sequence[str] = (),
+    since: timedelta,
+    now: datetime | None = None,
+) -> JobDetailMetrics:
+    """The detail's one read per refresh: every host metric of every host and each of
+    ``metric_names`` (the job's MetricDefinitions) in one batched call, so the usage and
+    the algorithm charts of one range cost GetMetricData once, not once per panel."""
+    facts = JobFacts(kind, name, "InProgress", "", max(1, hosts), "", None, None)
+    period = period_for(since)
+    end = period_end(now or datetime.now(UTC), period)
+    queries = usage_queries([facts]) + algorithm_queries(name, metric_names)
+    batch = cloudwatch.fetch(queries, start=end - since, end=end, period=period)
+    return JobDetailMetrics(
+        hosts=host_series_of(batch, kind, name, hosts, since),
+        algorithm={
+            metric: tuple((p.time, p.value) for p in found)
+            for metric, found in algorithm_points(batch, metric_names).items()
+        },
         calls=batch.calls,
     )

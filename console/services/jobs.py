@@ -104,6 +104,9 @@ class TrainingJob(Record):
     output_model_package_arn: str = ""
     warm_pool_status: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    # The names of the job's MetricDefinitions (``train:loss``…): what SageMaker publishes
+    # to CloudWatch for it, charted in the detail without another describe.
+    metric_definitions: tuple[str, ...] = ()
 
     @property
     def spot_savings(self) -> float | None:
@@ -170,6 +173,11 @@ class TrainingJob(Record):
             mlflow_run_id=str(mlflow.get("MlflowRunId", "") or ""),
             output_model_package_arn=d.get("OutputModelPackageArn", "") or "",
             warm_pool_status=(d.get("WarmPoolStatus") or {}).get("Status", ""),
+            metric_definitions=tuple(
+                str(m["Name"])
+                for m in (d.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
+                if isinstance(m, dict) and m.get("Name")
+            ),
         )
 
 

@@ -2,18 +2,19 @@
 ``validation:auc``) charted in its detail, without MLflow.
 
 SageMaker publishes what the job's regexes matched in its logs to CloudWatch under the
-``TrainingJobs`` namespace; this panel reads them with the very call the CLI's
-``training-metrics`` uses (:meth:`CloudWatchMetricsService.training_metrics`: one
-DescribeTrainingJob for the definitions, one batched GetMetricData), once, in a worker.
+``TrainingJobs`` namespace. The panel reads nothing itself: the detail screen asks for
+these series in the same batched GetMetricData as the hosts' utilisation
+(:func:`~console.services.job_extras.job_detail_metrics`: one call per refresh or range)
+and hands them here with CloudWatch's timestamps, so the x axis is real time (a job
+that logged nothing for a while shows the gap). A metric with no points in the range
+still shows its final value when the job reported one (``FinalMetricDataList``).
 Metric names come from the job's definition (remote text): every label is made inert.
-The records hold one average per period, oldest first (no timestamps), so the chart's x
-axis counts periods back from the last point; gaps in the job's output are closed up.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -22,30 +23,33 @@ from textual.widgets import Static
 
 from console.sanitize import inert
 from screens.kit.charts import SeriesChart
-from screens.kit.work import run_for_context
 
-if TYPE_CHECKING:
-    from console.context import ConsoleContext
-    from console.errors import SmError
-    from console.services.cloudwatch import JobMetrics
-
-SINCE = timedelta(hours=3)
 LABEL_LIMIT = 32
+Points = Sequence[tuple[datetime, float]]
 
 
-def algorithm_series(metrics: JobMetrics, end: datetime) -> dict[str, list[tuple[datetime, float]]]:
-    """Each defined metric with points as a chart series (inert label -> points), the last
-    point at ``end`` and one period apart."""
-    step = timedelta(seconds=metrics.period)
-    series: dict[str, list[tuple[datetime, float]]] = {}
-    for name, values in metrics.algorithm.items():
-        if not values:
-            continue
-        count = len(values)
-        series[inert(name, LABEL_LIMIT)] = [
-            (end - step * (count - 1 - i), value) for i, value in enumerate(values)
-        ]
-    return series
+def algorithm_series(algorithm: Mapping[str, Points]) -> dict[str, list[tuple[datetime, float]]]:
+    """Each defined metric with points as a chart series (inert label -> its points at
+    their own times, oldest first)."""
+    return {
+        inert(name, LABEL_LIMIT): sorted(points) for name, points in algorithm.items() if points
+    }
+
+
+def latest_values(
+    algorithm: Mapping[str, Points], finals: Mapping[str, float] | None = None
+) -> list[str]:
+    """``name: value`` of each defined metric, newest point first, else the job's final
+    value (``(final)``); sorted by name, names inert."""
+    finals = finals or {}
+    shown: list[str] = []
+    for name in sorted(algorithm):  # the defined ones (the list holds built-ins too)
+        points = algorithm.get(name) or ()
+        if points:
+            shown.append(f"{inert(name, LABEL_LIMIT)}: {max(points)[1]:.4g}")
+        elif name in finals:
+            shown.append(f"{inert(name, LABEL_LIMIT)}: {finals[name]:.4g} (final)")
+    return shown
 
 
 class AlgorithmMetricsPanel(Vertical):
@@ -63,46 +67,38 @@ class AlgorithmMetricsPanel(Vertical):
     def __init__(self, name: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.job_name = name
-        self.data: JobMetrics | None = None
+        self.data: dict[str, Points] | None = None
         self.error = ""
 
     def compose(self) -> ComposeResult:
         yield SeriesChart(id="algorithm-chart")
         yield Static(Content("reading algorithm metrics…"), id="algorithm-hint")
 
-    def on_mount(self) -> None:
-        self.load()
-
-    def load(self) -> None:
-        name = self.job_name
-
-        def call(context: ConsoleContext) -> JobMetrics:
-            return context.cloudwatch.training_metrics(name, since=SINCE)
-
-        run_for_context(
-            self, call, done=self._loaded, failed=self._failed, name="algorithm metrics"
-        )
-
-    def _loaded(self, data: JobMetrics) -> None:
-        self.data = data
+    def show(
+        self,
+        algorithm: Mapping[str, Points],
+        range_label: str,
+        finals: Mapping[str, float] | None = None,
+    ) -> None:
+        """Draw the defined metrics' points (name -> points; ``()``: none in the range)."""
+        self.data = dict(algorithm)
         self.error = ""
-        series = algorithm_series(data, datetime.now(UTC))
-        defined = len(data.algorithm)
+        defined = len(algorithm)
         empty = (
             "the job defines no metrics (MetricDefinitions)"
             if not defined
             else "no points (the job published none in this range)"
         )
-        self.query_one(SeriesChart).show("algorithm metrics · last 3h", series, empty=empty)
-        latest = "   ".join(
-            f"{label}: {points[-1][1]:.4g}" for label, points in sorted(series.items())
+        self.query_one(SeriesChart).show(
+            f"algorithm metrics · last {range_label}", algorithm_series(algorithm), empty=empty
         )
+        latest = "   ".join(latest_values(algorithm, finals))
         self.query_one("#algorithm-hint", Static).update(
             Content(latest or f"{defined} metric(s) defined, none with points")
         )
 
-    def _failed(self, error: SmError) -> None:
-        self.error = error.one_line()
+    def show_error(self, message: str) -> None:
+        self.error = message
         self.query_one("#algorithm-hint", Static).update(
             Content(f"algorithm metrics: {self.error}")
         )

@@ -21,13 +21,26 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from console.errors import SmError
-from console.services.job_extras import JobFacts, cost_of, facts_of
+from console.sanitize import inert
+from console.services.job_extras import (
+    JobDetailMetrics,
+    JobFacts,
+    cost_of,
+    facts_of,
+    job_detail_metrics,
+)
+from console.services.pipeline_origin import EXECUTION_TAG, PipelineOrigin, pipeline_origin
 from screens.kit.footer import ConsoleFooter
 from screens.kit.formatting import StatusPalette
 from screens.kit.job_sections import section, sections_for
 from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
-from screens.kit.navigation import JobRunTarget, ModelPackageTarget, go_to
+from screens.kit.navigation import (
+    JobRunTarget,
+    ModelPackageTarget,
+    PipelineExecutionTarget,
+    go_to,
+)
 from screens.kit.plain import notify
 from screens.kit.work import run_for_context
 
@@ -67,6 +80,7 @@ class JobDetailScreen(Screen[None]):
         Binding("l", "logs", "Logs", id="detail.logs"),
         Binding("M", "mlflow_run", "MLflow run", id="detail.mlflow_run"),
         Binding("P", "model_package", "Model package", id="detail.model_package"),
+        Binding("p", "pipeline_execution", "Pipeline", id="detail.pipeline"),
         Binding("m", "next_metric", "Next metric", show=False, id="detail.next_metric"),
         # The endpoint detail's range keys: one meaning for ``[``/``]`` on a detail with charts.
         Binding("left_square_bracket", "range(-1)", "Shorter", show=False, id="detail.shorter"),
@@ -79,10 +93,17 @@ class JobDetailScreen(Screen[None]):
         self.job_name = name
         self.record: Any = None
         self.error: SmError | None = None
+        self.metrics: JobDetailMetrics | None = None  # the charts' last read
+        # The pipeline execution that made the job: None until read, False if none.
+        self.origin: PipelineOrigin | bool | None = None
+        self.origin_error = ""
 
     def compose(self) -> ComposeResult:
         title = f"{KIND_TITLES.get(self.kind, 'Job')} {self.job_name}"
         yield Static(Content(title), id="detail-title")
+        origin = Static(Content(""), id="detail-pipeline")
+        origin.display = False
+        yield origin
         with VerticalScroll(id="detail-body"):
             yield Static("loading…", classes="detail-loading")
         yield ConsoleFooter()
@@ -132,6 +153,8 @@ class JobDetailScreen(Screen[None]):
         await body.mount_all(widgets)
         if self.kind in COSTED_KINDS:
             self._read_cost(record)
+            self._read_origin(record)
+        self.read_metrics()
 
     def _extra_sections(self, record: Any) -> list[Widget]:
         """Cost (filled by a worker) and, for jobs with hosts in CloudWatch, their
@@ -178,7 +201,90 @@ class JobDetailScreen(Screen[None]):
             name="detail cost",
         )
 
-    # The usage panel's module imports textual-plotext: only once a detail has shown it.
+    # --- the pipeline execution that made the job (issue 17) ------------------------------
+    def _read_origin(self, record: Any) -> None:
+        """One ListTags of the job (and, when a pipeline made it, one describe of the
+        execution): the line under the title, and where ``p`` goes."""
+        arn = str(getattr(record, "arn", "") or "")
+
+        def call(context: ConsoleContext) -> PipelineOrigin | None:
+            return pipeline_origin(context.pipelines, arn)
+
+        def show(origin: PipelineOrigin | None) -> None:
+            self.origin = origin or False
+            line = self.query_one("#detail-pipeline", Static)
+            line.display = origin is not None
+            if origin is not None:
+                line.update(Content(f"Pipeline: {inert(origin.label)}   p: open its steps"))
+
+        def failed(error: SmError) -> None:
+            self.origin = False  # unknown (no permission to read tags…): p says why
+            self.origin_error = error.one_line()
+
+        run_for_context(self, call, done=show, failed=failed, name="pipeline origin")
+
+    def action_pipeline_execution(self) -> None:
+        """The execution that made this job, its steps on the Pipelines tab (q comes
+        back to this detail)."""
+        origin = self.origin
+        if origin is None:
+            notify(self, "still reading the job's tags", severity="warning", timeout=2)
+            return
+        if not isinstance(origin, PipelineOrigin):
+            why = f" ({self.origin_error})" if self.origin_error else ""
+            notify(
+                self,
+                f"{self.job_name} was not started by a pipeline (no {EXECUTION_TAG} tag){why}",
+                timeout=4,
+            )
+            return
+        go_to(self, "pipelines", PipelineExecutionTarget(origin.execution_arn))
+
+    # --- metrics: one batched read per refresh for every chart shown -------------------
+    # The panels' modules import textual-plotext: only once a detail has shown them.
+    def read_metrics(self) -> None:
+        """Every chart of the detail (hosts' utilisation, a training job's algorithm
+        metrics) from ONE GetMetricData, in a worker; the panels draw their parts. Runs
+        after each describe (open, ``r``) and each range step (``[``/``]``)."""
+        from screens.jobs.usage_panel import JobUsagePanel
+
+        panel = next(iter(self.query(JobUsagePanel)), None)
+        if panel is None:
+            return
+        kind, name, hosts, since = self.kind, self.job_name, panel.hosts, panel.since
+        names = tuple(getattr(self.record, "metric_definitions", ()) or ())
+
+        def call(context: ConsoleContext) -> JobDetailMetrics:
+            return job_detail_metrics(
+                context.cloudwatch, kind, name, hosts, metric_names=names, since=since
+            )
+
+        run_for_context(
+            self, call, done=self._metrics_read, failed=self._metrics_failed, name="job metrics"
+        )
+
+    def _metrics_read(self, data: JobDetailMetrics) -> None:
+        from screens.jobs.algorithm_metrics import AlgorithmMetricsPanel
+        from screens.jobs.usage_panel import JobUsagePanel
+
+        self.metrics = data
+        label = ""
+        for usage in self.query(JobUsagePanel):
+            usage.show(data.hosts)
+            label = usage.range_label
+        finals = {m.name: m.value for m in getattr(self.record, "final_metrics", ()) or ()}
+        for panel in self.query(AlgorithmMetricsPanel):
+            panel.show(data.algorithm, label, finals)
+
+    def _metrics_failed(self, error: SmError) -> None:
+        from screens.jobs.algorithm_metrics import AlgorithmMetricsPanel
+        from screens.jobs.usage_panel import JobUsagePanel
+
+        for usage in self.query(JobUsagePanel):
+            usage.show_error(error.one_line())
+        for panel in self.query(AlgorithmMetricsPanel):
+            panel.show_error(error.one_line())
+
     def action_next_metric(self) -> None:
         from screens.jobs.usage_panel import JobUsagePanel
 
@@ -189,7 +295,9 @@ class JobDetailScreen(Screen[None]):
         from screens.jobs.usage_panel import JobUsagePanel
 
         for panel in self.query(JobUsagePanel):
-            notify(self, f"last {panel.step_range(step)}", timeout=2)
+            if panel.step_range(step):
+                self.read_metrics()
+            notify(self, f"last {panel.range_label}", timeout=2)
 
     @on(KeyedTable.RowSelected, "#tuning-trials")
     def _trial_selected(self, event: KeyedTable.RowSelected) -> None:

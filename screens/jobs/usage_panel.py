@@ -2,14 +2,15 @@
 (every host a line), a time range, and the flags an operator must not miss.
 
 ``m`` shows the next metric (CPU, memory, disk, GPU, GPU memory), ``[``/``]`` a shorter or
-longer time range (1h, 3h, 12h, 1d, 1w). One batched GetMetricData per range (every
-metric of every host; the other metrics are drawn from the same answer), read in a worker.
+longer time range (1h, 3h, 12h, 1d, 1w). The panel reads nothing itself: the detail
+screen reads every chart it shows in one batched GetMetricData per range (every metric of
+every host, and the algorithm metrics; :func:`~console.services.job_extras.job_detail_metrics`)
+and hands this panel its part; the other metrics are drawn from the same answer.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -17,13 +18,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from console.services.cloudwatch import INSTANCE_METRICS
-from console.services.job_extras import JobHostSeries, job_host_series
+from console.services.job_extras import JobHostSeries
 from screens.kit.charts import SeriesChart
-from screens.kit.work import run_for_context
-
-if TYPE_CHECKING:
-    from console.context import ConsoleContext
-    from console.errors import SmError
 
 RANGES: tuple[tuple[str, timedelta], ...] = (
     ("1h", timedelta(hours=1)),
@@ -42,7 +38,7 @@ METRIC_LABELS = {
 
 
 class JobUsagePanel(Vertical):
-    """Flags, one chart and a hint line; :meth:`load` reads the current range."""
+    """Flags, one chart and a hint line; :meth:`show` draws what the detail read."""
 
     DEFAULT_CSS = """
     JobUsagePanel {
@@ -73,29 +69,26 @@ class JobUsagePanel(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#usage-flags").display = False
-        self.load()
 
     @property
     def range_label(self) -> str:
         return RANGES[self.range_index][0]
 
-    def load(self) -> None:
-        kind, name, hosts = self.kind, self.job_name, self.hosts
-        since = RANGES[self.range_index][1]
+    @property
+    def since(self) -> timedelta:
+        return RANGES[self.range_index][1]
 
-        def call(context: ConsoleContext) -> JobHostSeries:
-            return job_host_series(context.cloudwatch, kind, name, hosts, since=since)
-
-        run_for_context(self, call, done=self._loaded, failed=self._failed, name="job usage")
-
-    def step_range(self, step: int) -> str:
+    def step_range(self, step: int) -> bool:
         """One range shorter (-1) or longer (+1), held at the ends (1h … 1w), as ``[``/``]``
-        step the endpoint detail's charts."""
+        step the endpoint detail's charts; True when it changed (the detail reads it)."""
         index = min(max(self.range_index + step, 0), len(RANGES) - 1)
-        if index != self.range_index:
-            self.range_index = index
-            self.load()
-        return self.range_label
+        changed = index != self.range_index
+        self.range_index = index
+        if changed:
+            self.query_one("#usage-hint", Static).update(
+                Content(f"reading the last {self.range_label}…")
+            )
+        return changed
 
     def next_metric(self) -> str:
         shown = self._metrics()
@@ -110,7 +103,7 @@ class JobUsagePanel(Vertical):
         with_points = [m for m in INSTANCE_METRICS if m in have]
         return with_points or list(INSTANCE_METRICS)
 
-    def _loaded(self, data: JobHostSeries) -> None:
+    def show(self, data: JobHostSeries) -> None:
         self.data = data
         self.error = ""
         if self.metric not in data.series:
@@ -120,8 +113,9 @@ class JobUsagePanel(Vertical):
         flags.update(Content("\n".join(f"{f.host}: {f.kind}: {f.detail}" for f in data.flags)))
         self._draw()
 
-    def _failed(self, error: SmError) -> None:
-        self.error = error.one_line()
+    def show_error(self, message: str) -> None:
+        """The read failed (one line, already inert): the last charts stay."""
+        self.error = message
         self.query_one("#usage-hint", Static).update(Content(f"metrics: {self.error}"))
 
     def _draw(self) -> None:
@@ -139,5 +133,5 @@ class JobUsagePanel(Vertical):
         )
         period = f"{data.period // 60} min points" if data else ""
         self.query_one("#usage-hint", Static).update(
-            Content(f"m: next metric ({label})   w: time range ({self.range_label})   {period}")
+            Content(f"m: next metric ({label})   [ ]: time range ({self.range_label})   {period}")
         )

@@ -38,6 +38,13 @@ class ModelPackageTarget:
     arn: str
 
 
+@dataclass(frozen=True)
+class PipelineExecutionTarget:
+    """A pipeline execution and its steps, on the Pipelines tab (from a job it made)."""
+
+    arn: str
+
+
 @dataclass
 class GoTo(Message):
     """Show ``target`` on ``tab`` (a tab id or a place id of :mod:`screens.tabs`).

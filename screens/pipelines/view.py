@@ -15,7 +15,8 @@ read-only mode, confirmed, sent through the gated service (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,15 +24,17 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
+from console.services.pipelines import pipeline_of_execution
 from console.services.pipelines_feed import PipelinesSnapshot, fetch_pipelines
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.messages import Listed
+from screens.kit.navigation import PipelineExecutionTarget
 from screens.kit.palette import PaletteCommand
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.pipelines.actions import PipelineActions
-from screens.pipelines.executions import ExecutionsScreen
+from screens.pipelines.executions import ExecutionsScreen, StepsScreen
 from screens.pipelines.tables import PipelinesTable
 
 if TYPE_CHECKING:
@@ -96,6 +99,16 @@ class PipelinesView(PipelineActions):
     def open_item(self, key: str) -> None:
         if key in self.table.items:
             self.app.push_screen(ExecutionsScreen(key, self.config))
+
+    def go_to(self, target: Any) -> None:
+        """A jump from another tab (a job's detail names the execution that made it): the
+        execution's steps over this tab, its pipeline's row highlighted for Back."""
+        if not isinstance(target, PipelineExecutionTarget):
+            return
+        pipeline = pipeline_of_execution(target.arn)
+        with contextlib.suppress(KeyError):  # not listed yet, or hidden by the filter
+            self.table.move_cursor(row=self.table.get_row_index(pipeline))
+        self.app.push_screen(StepsScreen(target.arn, self.config))
 
     def action_start(self) -> None:
         row = self.table.cursor_item()

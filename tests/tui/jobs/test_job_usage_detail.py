@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from console.services.cloudwatch import CloudWatchMetricsService, JobMetrics
 from console.services.job_extras import JobFacts
 from screens.jobs.algorithm_metrics import AlgorithmMetricsPanel
 from screens.jobs.detail import JobDetailScreen, cost_line
@@ -81,8 +80,8 @@ async def test_detail_charts_hosts_flags_idle_and_cycles(aws: Any, sm: Any) -> N
         await wait_until(pilot, lambda: screen.query(JobUsagePanel), what="the usage panel")
         panel = screen.query_one(JobUsagePanel)
         await wait_until(pilot, lambda: panel.data is not None, what="the metrics")
-        algorithm = screen.query_one(AlgorithmMetricsPanel)  # its own one read, done first
-        await wait_until(pilot, lambda: algorithm.data is not None, what="algorithm metrics")
+        algorithm = screen.query_one(AlgorithmMetricsPanel)  # drawn from the same read
+        assert algorithm.data is not None
         calls = app.context.cloudwatch.calls
         chart = panel.query_one(SeriesChart)
         assert chart.title == "GPU % per host · last 3h"
@@ -155,18 +154,23 @@ def fixed_series(*args: Any, **kwargs: Any) -> Any:
     )
 
 
-def fixed_algorithm(self: Any, job: str, *, since: timedelta = timedelta(hours=3)) -> Any:
-    """The job's MetricDefinitions as ``training-metrics`` reads them (loss falling)."""
-    return JobMetrics(
-        job=job,
-        kind="training",
-        hosts=(),
+def fixed_read(*args: Any, **kwargs: Any) -> Any:
+    """The detail's one read: the hosts above and the job's MetricDefinitions (loss
+    falling; validation logged every 15 minutes, train every 5, by their own times)."""
+    from console.services.job_extras import JobDetailMetrics
+
+    t0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    return JobDetailMetrics(
+        hosts=fixed_series(),
         algorithm={
-            "train:loss": tuple(2.0 / (1 + m / 30) for m in range(0, 180, 5)),
-            "validation:loss": tuple(2.2 / (1 + m / 40) for m in range(0, 180, 5)),
+            "train:loss": tuple(
+                (t0 + timedelta(minutes=m), 2.0 / (1 + m / 30)) for m in range(0, 180, 5)
+            ),
+            "validation:loss": tuple(
+                (t0 + timedelta(minutes=m), 2.2 / (1 + m / 40)) for m in range(0, 180, 15)
+            ),
         },
-        flags=(),
-        period=300,
+        calls=1,
     )
 
 
@@ -175,13 +179,12 @@ def test_training_detail_snapshot(
     snap_compare: Any, aws: Any, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
     import screens.jobs.detail
-    import screens.jobs.usage_panel
 
     monkeypatch.setenv("TZ", "UTC")
     record = fixed_training()
     monkeypatch.setattr(screens.jobs.detail, "describe_job", lambda context, kind, name: record)
-    monkeypatch.setattr(screens.jobs.usage_panel, "job_host_series", fixed_series)
-    monkeypatch.setattr(CloudWatchMetricsService, "training_metrics", fixed_algorithm)
+    monkeypatch.setattr(screens.jobs.detail, "job_detail_metrics", fixed_read)
+    monkeypatch.setattr(screens.jobs.detail, "pipeline_origin", lambda *a: None)
     monkeypatch.setattr(
         screens.jobs.detail, "datetime", _FixedNow, raising=True
     )  # elapsed and cost "so far" against a fixed clock
