@@ -70,6 +70,11 @@ class System:
     default_partition: str
     gpus_per_node: int
     accounting: bool
+    # A Slurm admin (AdminLevel=Admin) logging in with the same key, and a node alone in
+    # its own partition that only drain/resume tests touch (setup.py, version 3).
+    admin_user: str = ""
+    admin_home: str = ""
+    spare_node: str = ""
 
     def scancel(self, ids: list[str]) -> None:
         """Cancel jobs as root beside the cluster (test clean-up: whatever happened)."""
@@ -106,6 +111,9 @@ class System:
             default_partition=data["default_partition"],
             gpus_per_node=int(data["gpus_per_node"]),
             accounting=bool(data["accounting"]),
+            admin_user=str(data.get("admin_user", "")),
+            admin_home=str(data.get("admin_home", "")),
+            spare_node=str(data.get("spare_node", "")),
         )
 
 
