@@ -37,6 +37,7 @@ from screens.kit.messages import Listed
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
 from screens.kit.table_view import TableView
+from screens.kit.work import run_for_context
 
 if TYPE_CHECKING:
     from console.config import PollIntervals
@@ -63,6 +64,13 @@ class HyperPodState:
         self.clusters: dict[str, Cluster] = {}
         self.event_node = ""  # the events pane shows this node's events only ("" = all)
         self.hostnames: dict[str, str] = {}  # instance id -> host name (the nodes pane's)
+
+    def fresh(self, snapshot: Any) -> bool:
+        """Whether ``snapshot`` came through the session the tab uses now: a poll that
+        started before ``]`` (or enter on a cluster) switched to another cluster's Slurm
+        answers for the old one, and is dropped instead of shown under the new name."""
+        source = getattr(snapshot, "session", None)
+        return source is None or source is self.session
 
     @staticmethod
     def now() -> datetime:
@@ -109,6 +117,7 @@ class NodesSnapshot:
     slurm_error: SmError | None
     aws_error: SmError | None
     fetched_at: datetime
+    session: Any = field(default=None, compare=False, repr=False)  # whose Slurm answered
 
     @property
     def transitional(self) -> bool:
@@ -125,6 +134,7 @@ class SlurmJobsSnapshot:
     note: str  # e.g. "accounting is off"
     fetched_at: datetime
     efficiency: Mapping[str, Efficiency] = field(default_factory=dict)  # history: by job id
+    session: Any = field(default=None, compare=False, repr=False)  # whose Slurm answered
 
     @property
     def transitional(self) -> bool:
@@ -153,7 +163,7 @@ def fetch_clusters(context: ConsoleContext) -> ClustersSnapshot:
 def fetch_nodes(context: ConsoleContext, state: HyperPodState) -> NodesSnapshot:
     from console.slurm.join import join_nodes
 
-    cluster = state.cluster
+    cluster, session = state.cluster, state.session  # one cluster's, even if ] comes now
     instances: list[Any] = []
     slurm_nodes: list[Any] = []
     aws_error = slurm_error = None
@@ -163,49 +173,50 @@ def fetch_nodes(context: ConsoleContext, state: HyperPodState) -> NodesSnapshot:
         except Exception as exc:
             aws_error = translate(exc)
     try:
-        slurm_nodes = state.session.client().nodes()
+        slurm_nodes = session.client().nodes()
     except Exception as exc:
         slurm_error = translate(exc)
     if aws_error is not None and slurm_error is not None:
         raise aws_error
     rows = tuple(join_nodes(slurm_nodes, instances))
-    return NodesSnapshot(cluster, rows, slurm_error, aws_error, state.now())
+    return NodesSnapshot(cluster, rows, slurm_error, aws_error, state.now(), session)
 
 
 def fetch_queue(context: ConsoleContext, state: HyperPodState) -> SlurmJobsSnapshot:
-    all_users = state.all_users
-    jobs = state.session.client().queue(all_users=all_users, include_finished=True)
-    return SlurmJobsSnapshot(tuple(jobs), all_users, "", state.now())
+    all_users, session = state.all_users, state.session
+    jobs = session.client().queue(all_users=all_users, include_finished=True)
+    return SlurmJobsSnapshot(tuple(jobs), all_users, "", state.now(), session=session)
 
 
 def fetch_history(context: ConsoleContext, state: HyperPodState) -> SlurmJobsSnapshot:
     from console.slurm.client import AccountingDisabledError
-
-    all_users = state.all_users
     from console.slurm.records import FINISHED_JOB_STATES
 
+    all_users, session = state.all_users, state.session
     try:
-        jobs = state.session.client().history(all_users=all_users, limit=500)
+        jobs = session.client().history(all_users=all_users, limit=500)
     except AccountingDisabledError as exc:
-        return SlurmJobsSnapshot((), all_users, exc.message, state.now())
+        return SlurmJobsSnapshot((), all_users, exc.message, state.now(), session=session)
     # History is what has ended: running and pending jobs are the queue's.
     ended = [j for j in jobs if (j.state.split() or [""])[0] in FINISHED_JOB_STATES]
     note, efficiency = "", {}
     try:  # the waste flag: one more sacct call for every shown job
-        efficiency = state.session.client().efficiencies(ended)
+        efficiency = session.client().efficiencies(ended)
     except Exception as exc:
         note = f"efficiency: {translate(exc).message}"
-    return SlurmJobsSnapshot(tuple(ended), all_users, note, state.now(), efficiency)
+    return SlurmJobsSnapshot(tuple(ended), all_users, note, state.now(), efficiency, session)
 
 
 @dataclass(frozen=True)
 class PartitionsSnapshot:
     items: tuple[PartitionSummary, ...]
     fetched_at: datetime
+    session: Any = field(default=None, compare=False, repr=False)  # whose Slurm answered
 
 
 def fetch_partitions(context: ConsoleContext, state: HyperPodState) -> PartitionsSnapshot:
-    return PartitionsSnapshot(tuple(state.session.client().partition_summary()), state.now())
+    session = state.session
+    return PartitionsSnapshot(tuple(session.client().partition_summary()), state.now(), session)
 
 
 def _health_check(service: Any, group: str, cluster: str, ids: list[str]) -> str:
@@ -243,7 +254,9 @@ class HyperPodPane(TableView):
         return poller
 
     def accept(self, generation: int, snapshot: Any) -> bool:
-        if generation != console_host(self).generation:
+        """Show ``snapshot`` unless it is stale: another context (profile/region) or
+        another cluster's Slurm than the one chosen now."""
+        if generation != console_host(self).generation or not self.state.fresh(snapshot):
             return False
         self.snapshot = snapshot
         self.table.sync(snapshot.items)
@@ -418,13 +431,24 @@ class NodesPane(HyperPodPane):
 
         if (node := self._instance("hyperpod-scale")) is None:
             return
-        known = self.state.clusters.get(node.cluster)
-        group = (
-            next((g for g in known.instance_groups if g.name == node.group), None)
-            if known
-            else None
+
+        def ask(cluster: Cluster) -> None:
+            self.state.clusters[cluster.name] = cluster
+            group = next((g for g in cluster.instance_groups if g.name == node.group), None)
+            ask_scale(self, node.cluster, node.group, str(group.target_count) if group else "")
+
+        if (known := self.state.clusters.get(node.cluster)) is not None:
+            ask(known)
+            return
+        # The clusters pane was never opened: read the instance groups here, so the
+        # prompt still offers the group's current count.
+        run_for_context(
+            self,
+            lambda context: context.hyperpod.describe_cluster(node.cluster),
+            done=ask,
+            failed=lambda error: notify(self, error.one_line(), severity="error", title="scale"),
+            name="hyperpod-scale-groups",
         )
-        ask_scale(self, node.cluster, node.group, str(group.target_count) if group else "")
 
     def action_delete(self) -> None:
         """``ctrl+d``: delete the highlighted node (refused while Slurm runs jobs on it)."""
@@ -828,9 +852,11 @@ class HistoryPane(HyperPodPane):
     def _listed(self, message: Listed[SlurmJobsSnapshot]) -> None:
         message.stop()
         table = self.table
-        if message.generation == console_host(self).generation and isinstance(table, HistoryTable):
-            table.set_efficiency(message.snapshot.efficiency)
-        self.accept(message.generation, message.snapshot)
+        snapshot = message.snapshot
+        current = message.generation == console_host(self).generation
+        if current and self.state.fresh(snapshot) and isinstance(table, HistoryTable):
+            table.set_efficiency(snapshot.efficiency)
+        self.accept(message.generation, snapshot)
 
     def info_extra(self) -> list[str]:
         parts = ["everyone's" if self.state.all_users else "mine", *super().info_extra()]

@@ -246,9 +246,10 @@ class HyperPodView(Vertical):
             pane = self.query_one(f"#{PANES[pane_name]}", HyperPodPane)
             pane.snapshot = None
             pane.table.sync(())
-        self.query_one(NodesPane).poller.refresh_now()
-        if self.pane not in {"nodes", "clusters"}:
-            self.current_pane().poller.refresh_now()
+            pane.show_info()
+            # Poll the new cluster at once (a hidden pane as soon as it is shown); what
+            # the old cluster still answers is dropped (HyperPodState.fresh).
+            pane.poller.refresh_now()
         self.show_head()
 
     def action_next_cluster(self) -> None:

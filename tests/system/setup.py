@@ -3,8 +3,12 @@
 
 * a real Slurm (slurmctld + slurmd, one node ``localhost`` with 4 fake GPUs made of
   character devices, accounting through slurmdbd and MariaDB) and munge;
+* a second node ``spare`` (its own slurmd on its own port, alone in partition ``spare``)
+  that no job test uses, so drain and resume can run for real without stalling the rest;
 * a real OpenSSH sshd as the cluster's head node and a second one as a bastion, with
-  their own configs and host keys, and a test user that logs in with a key pair.
+  their own configs and host keys, and a test user that logs in with a key pair, plus a
+  Slurm admin user (``AdminLevel=Admin`` in our own accounting DB) with the same key:
+  the test user stays a plain user, so refusals are tested too.
 
 Everything lives under one scratch directory (``/tmp/smconsole-system`` unless
 ``SMCONSOLE_SYSTEM_DIR`` says otherwise) and is described by ``system.json`` there, which
@@ -54,9 +58,11 @@ PACKAGES = (
 )
 CLUSTER = "smconsole"
 USER = "smtest"
+ADMIN_USER = "smadmin"  # AdminLevel=Admin: scontrol update node needs a super user
 ACCOUNT = "smtest-acct"
 GPUS = 4
 PARTITIONS = ("debug", "gpu")  # both on the one node; debug is the default
+SPARE = "spare"  # node and partition for drain/resume tests only
 # Slurm's own defaults, which another cluster on this machine may be using: never ours.
 SLURM_DEFAULT_PORTS = frozenset({6817, 6818, 6819})
 
@@ -370,10 +376,25 @@ def node_line() -> str:
     return f"NodeName=localhost NodeAddr=127.0.0.1 {' '.join(fields)} Gres=gpu:{GPUS} State=UNKNOWN"
 
 
+def spare_node_line(port: int) -> str:
+    """The spare node: same host, own slurmd port (a per-node ``Port=`` works without
+    --enable-multiple-slurmd), one CPU, no GPUs.
+
+    It must come before ``localhost`` in slurm.conf: while a node table holds just one
+    node called ``localhost``, Slurm's name lookup answers every name with it, so a second
+    node after it is refused as a duplicate."""
+    return f"NodeName={SPARE} NodeAddr=127.0.0.1 Port={port} CPUs=1 RealMemory=256 State=UNKNOWN"
+
+
 def slurm_files(ports: dict[str, int]) -> dict[str, bool]:
     """Write slurm.conf, gres.conf and slurmdbd.conf; say which daemons must restart."""
-    for sub in ("state", "log", "run", "spool"):
-        make_dir(SLURM / sub, "slurm" if sub != "spool" else "root")
+    for sub in ("state", "log", "run", "spool", f"spool-{SPARE}"):
+        make_dir(SLURM / sub, "slurm" if not sub.startswith("spool") else "root")
+    # One spool directory per slurmd (``%n``); localhost's keeps its old place so jobs
+    # running across a restart are still found by their slurmd.
+    link = SLURM / "spool-localhost"
+    if not link.is_symlink():
+        link.symlink_to("spool")
     os.chmod(SLURM / "log", 0o777)  # slurmctld (slurm) and slurmd (root) both log here
     os.chmod(SLURM / "run", 0o777)
     devices = make_dir(SLURM / "dev")
@@ -392,11 +413,11 @@ AuthType=auth/munge
 AuthInfo=socket={MUNGE_SOCKET}
 CommunicationParameters=NoInAddrAny
 StateSaveLocation={SLURM}/state
-SlurmdSpoolDir={SLURM}/spool
+SlurmdSpoolDir={SLURM}/spool-%n
 SlurmctldPidFile={SLURM}/run/slurmctld.pid
-SlurmdPidFile={SLURM}/run/slurmd.pid
+SlurmdPidFile={SLURM}/run/slurmd-%n.pid
 SlurmctldLogFile={SLURM}/log/slurmctld.log
-SlurmdLogFile={SLURM}/log/slurmd.log
+SlurmdLogFile={SLURM}/log/slurmd-%n.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -416,9 +437,11 @@ SchedulerParameters=sched_interval=2,bf_interval=2
 KillWait=2
 MinJobAge=300
 GresTypes=gpu
+{spare_node_line(ports["spare"])}
 {node_line()}
 PartitionName={PARTITIONS[0]} Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 PartitionName={PARTITIONS[1]} Nodes=localhost MaxTime=60 State=UP
+PartitionName={SPARE} Nodes={SPARE} MaxTime=10 State=UP
 """
     gres = f"NodeName=localhost Name=gpu File={devices}/nvidia[0-{GPUS - 1}]\n"
     password = (SLURM / "db-password").read_text().strip()
@@ -469,6 +492,12 @@ def start_slurmdbd(changed: bool, port: int) -> None:
     users = run([*sacctmgr, "show", "user", "format=user"], env=env).stdout.split()
     if USER not in users:
         run([*sacctmgr, "add", "user", USER, f"Account={ACCOUNT}"], env=env)
+    if ADMIN_USER not in users:
+        say(f"accounting: adding {ADMIN_USER} with AdminLevel=Admin")
+        run([*sacctmgr, "add", "user", ADMIN_USER, f"Account={ACCOUNT}"], env=env)
+    level = run([*sacctmgr, "show", "user", ADMIN_USER, "format=adminlevel"], env=env)
+    if level.stdout.strip() != "Administrator":
+        run([*sacctmgr, "modify", "user", ADMIN_USER, "set", "AdminLevel=Admin"], env=env)
 
 
 def start_slurm(changed: dict[str, bool]) -> None:
@@ -486,48 +515,80 @@ def start_slurm(changed: dict[str, bool]) -> None:
         return "is UP" in run(["scontrol", "ping"], check=False, env=env).stdout
 
     wait_for("slurmctld", ctld_up, 30, SLURM / "log" / "slurmctld.log")
-    slurmd_pid = SLURM / "run" / "slurmd.pid"
-    if changed["slurmd"]:
-        stop(slurmd_pid, "slurmd")
-    if pid_alive(slurmd_pid, "slurmd"):
-        say("slurmd: running")
+    for node in ("localhost", SPARE):
+        start_slurmd(node, changed["slurmd"])
+    for node in ("localhost", SPARE):
+        wait_for(f"the Slurm node {node}", lambda n=node: node_ready(n), 30, slurmd_log(node))
+        say(f"slurm: node {node} is {node_state(node)}")
+
+
+def slurmd_pid(node: str) -> Path:
+    return SLURM / "run" / f"slurmd-{node}.pid"
+
+
+def slurmd_log(node: str) -> Path:
+    return SLURM / "log" / f"slurmd-{node}.log"
+
+
+def start_slurmd(node: str, changed: bool) -> None:
+    """One slurmd per node name, each with its own pid file, spool and port."""
+    if changed:
+        stop(SLURM / "run" / "slurmd.pid", "slurmd")  # the one-node layout's pid file
+        stop(slurmd_pid(node), "slurmd")
+    if pid_alive(slurmd_pid(node), "slurmd"):
+        say(f"slurmd ({node}): running")
     else:
-        say("slurmd: starting")
-        run(["slurmd", "-N", "localhost"], env=env)
+        say(f"slurmd ({node}): starting")
+        run(["slurmd", "-N", node], env=slurm_env())
 
-    def node_state() -> str:
-        return run(["sinfo", "-h", "-N", "-n", "localhost", "-o", "%T"], env=env).stdout.strip()
 
-    def node_ready() -> bool:
-        state = node_state().split("\n")[0]
-        if any(bad in state for bad in ("down", "drain", "fail", "inval")):
-            run(
-                ["scontrol", "update", "NodeName=localhost", "State=RESUME"],
-                check=False,
-                env=env,
-            )
-            return False
-        return state.rstrip("*") in {"idle", "mixed", "allocated", "completing"}
+def node_state(node: str) -> str:
+    out = run(["sinfo", "-h", "-N", "-n", node, "-o", "%T"], env=slurm_env()).stdout
+    return (out.splitlines() or [""])[0]
 
-    wait_for("the Slurm node localhost", node_ready, 30, SLURM / "log" / "slurmd.log")
-    say(f"slurm: node localhost is {node_state().splitlines()[0]}")
+
+def node_ready(node: str) -> bool:
+    """Up, or (the spare) drained by a test that stopped half-way: both fine to serve."""
+    state = node_state(node)
+    if any(bad in state for bad in ("down", "drain", "fail", "inval")):
+        run(
+            ["scontrol", "update", f"NodeName={node}", "State=RESUME"], check=False, env=slurm_env()
+        )
+        return False
+    return state.rstrip("*") in {"idle", "mixed", "allocated", "completing"}
 
 
 # --- sshd: head node and bastion --------------------------------------------------------
 
 
-def ensure_user() -> pwd.struct_passwd:
+def ensure_user(user: str = USER) -> pwd.struct_passwd:
     try:
-        account = pwd.getpwnam(USER)
+        account = pwd.getpwnam(user)
     except KeyError:
-        say(f"user: creating {USER}")
-        run(["useradd", "-m", "-s", "/bin/bash", USER])
-        account = pwd.getpwnam(USER)
+        say(f"user: creating {user}")
+        run(["useradd", "-m", "-s", "/bin/bash", user])
+        account = pwd.getpwnam(user)
     # A new account is locked; sshd with UsePAM no refuses even key logins for it.
-    shadow = run(["getent", "shadow", USER]).stdout.split(":")
+    shadow = run(["getent", "shadow", user]).stdout.split(":")
     if len(shadow) > 1 and shadow[1].startswith("!"):
-        run(["usermod", "-p", "*", USER])
+        run(["usermod", "-p", "*", user])
     return account
+
+
+def authorize(account: pwd.struct_passwd) -> None:
+    """The test client key may log in as ``account``."""
+    home = Path(account.pw_dir)
+    dot_ssh = home / ".ssh"
+    dot_ssh.mkdir(exist_ok=True)
+    os.chown(dot_ssh, account.pw_uid, account.pw_gid)
+    os.chmod(dot_ssh, 0o700)
+    write_if_changed(
+        dot_ssh / "authorized_keys",
+        (SSH / "client_ed25519.pub").read_text(),
+        0o600,
+        account.pw_name,
+    )
+    os.chmod(home, 0o755)
 
 
 def ensure_keys(account: pwd.struct_passwd) -> dict[str, str]:
@@ -542,15 +603,7 @@ def ensure_keys(account: pwd.struct_passwd) -> dict[str, str]:
     if not client.exists():
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(client), "-C", USER])
     os.chmod(client, 0o600)
-    home = Path(account.pw_dir)
-    dot_ssh = home / ".ssh"
-    dot_ssh.mkdir(exist_ok=True)
-    os.chown(dot_ssh, account.pw_uid, account.pw_gid)
-    os.chmod(dot_ssh, 0o700)
-    write_if_changed(
-        dot_ssh / "authorized_keys", (SSH / "client_ed25519.pub").read_text(), 0o600, USER
-    )
-    os.chmod(home, 0o755)
+    authorize(account)
     return keys
 
 
@@ -565,7 +618,7 @@ PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
-AllowUsers {USER}
+AllowUsers {USER} {ADMIN_USER}
 AuthorizedKeysFile .ssh/authorized_keys
 AllowTcpForwarding yes
 PermitTTY yes
@@ -596,7 +649,7 @@ def start_sshd(name: str, port: int) -> int:
     return port
 
 
-def check_ssh_login(port: int) -> None:
+def check_ssh_login(port: int, user: str = USER) -> None:
     """A real key login through the head sshd that runs Slurm's client: the whole chain."""
     done = run(
         [
@@ -613,14 +666,14 @@ def check_ssh_login(port: int) -> None:
             "StrictHostKeyChecking=yes",
             "-o",
             "BatchMode=yes",
-            f"{USER}@127.0.0.1",
+            f"{user}@127.0.0.1",
             "sinfo -h -o %P",
         ],
         check=False,
         timeout=30,
     )
     if done.returncode != 0:
-        raise SetupError(f"ssh login as {USER} failed: {done.stderr.strip()}")
+        raise SetupError(f"ssh login as {user} failed: {done.stderr.strip()}")
 
 
 # --- main -------------------------------------------------------------------------------
@@ -635,7 +688,8 @@ def skip(reason: str) -> int:
 # Each of our listening daemons and the pid file that proves a running one is ours.
 DAEMONS = {
     "slurmctld": (SLURM / "run" / "slurmctld.pid", "slurmctld"),
-    "slurmd": (SLURM / "run" / "slurmd.pid", "slurmd"),
+    "slurmd": (SLURM / "run" / "slurmd-localhost.pid", "slurmd"),
+    "spare": (SLURM / "run" / f"slurmd-{SPARE}.pid", "slurmd"),
     "slurmdbd": (SLURM / "run" / "slurmdbd.pid", "slurmdbd"),
     "mariadb": (DB_PID, "mariadbd"),
     "head": (SSH / "head.pid", "sshd"),
@@ -670,11 +724,13 @@ def setup() -> dict[str, object]:
     ports = choose_ports()
     start_munge()
     start_mariadb(ports["mariadb"])
+    admin = ensure_user(ADMIN_USER)  # before accounting names it
     changed = slurm_files(ports)
     start_slurmdbd(changed["slurmdbd"], ports["slurmdbd"])
     start_slurm(changed)
     account = ensure_user()
     host_keys = ensure_keys(account)
+    authorize(admin)
     for name in ("head", "bastion"):
         start_sshd(name, ports[name])
     known = "".join(
@@ -682,8 +738,9 @@ def setup() -> dict[str, object]:
     )
     write_if_changed(SSH / "known_hosts", known, 0o644)
     check_ssh_login(ports["head"])
+    check_ssh_login(ports["head"], ADMIN_USER)
     info: dict[str, object] = {
-        "version": 2,
+        "version": 3,
         "ports": ports,
         "munge_socket": str(MUNGE_SOCKET),
         "scratch": str(SCRATCH),
@@ -699,7 +756,10 @@ def setup() -> dict[str, object]:
         },
         "slurm_conf": str(SLURM_CONF),
         "cluster": CLUSTER,
-        "partitions": list(PARTITIONS),
+        "partitions": [*PARTITIONS, SPARE],
+        "admin_user": ADMIN_USER,
+        "admin_home": admin.pw_dir,
+        "spare_node": SPARE,
         "default_partition": PARTITIONS[0],
         "gpus_per_node": GPUS,
         "accounting": True,

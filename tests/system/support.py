@@ -9,6 +9,7 @@ reason when the set-up never ran here; under CI (``CI`` set) a missing set-up fa
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -70,6 +71,11 @@ class System:
     default_partition: str
     gpus_per_node: int
     accounting: bool
+    # A Slurm admin (AdminLevel=Admin) logging in with the same key, and a node alone in
+    # its own partition that only drain/resume tests touch (setup.py, version 3).
+    admin_user: str = ""
+    admin_home: str = ""
+    spare_node: str = ""
 
     def scancel(self, ids: list[str]) -> None:
         """Cancel jobs as root beside the cluster (test clean-up: whatever happened)."""
@@ -80,6 +86,26 @@ class System:
                 check=False,
                 capture_output=True,
             )
+
+    @contextlib.contextmanager
+    def spare(self) -> Iterator[str]:
+        """The spare node, held by one test at a time (an flock beside system.json, so
+        parallel workers take turns) and back in service afterwards, whatever happened."""
+        if not (self.spare_node and self.admin_user):
+            pytest.skip("system.json predates the spare node: rerun tests/system/setup.py")
+        env = {**os.environ, "SLURM_CONF": self.slurm_conf}
+        with (SCRATCH / "spare.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield self.spare_node
+            finally:
+                subprocess.run(
+                    ["scontrol", "update", f"NodeName={self.spare_node}", "State=RESUME"],
+                    env=env,
+                    check=False,
+                    capture_output=True,
+                )
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
     def scratch_dir(self, prefix: str) -> Iterator[str]:
@@ -106,6 +132,9 @@ class System:
             default_partition=data["default_partition"],
             gpus_per_node=int(data["gpus_per_node"]),
             accounting=bool(data["accounting"]),
+            admin_user=str(data.get("admin_user", "")),
+            admin_home=str(data.get("admin_home", "")),
+            spare_node=str(data.get("spare_node", "")),
         )
 
 

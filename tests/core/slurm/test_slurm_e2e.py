@@ -477,7 +477,7 @@ def test_cli_local_and_ssm(
     monkeypatch.setenv("SLURM_CONF", system.slurm_conf)
     local = run_cli("slurm-nodes", "--local", "--json")
     assert local.exit_code == 0, local.stderr
-    assert [n["name"] for n in local.json()] == ["localhost"]
+    assert [n["name"] for n in local.json()] == ["localhost", system.spare_node]
 
     aws.client("sagemaker").create_cluster(
         ClusterName="hp-slurm",
@@ -518,7 +518,7 @@ def test_cli_local_and_ssm(
     joined = run_cli("slurm-nodes", *ssm, "--json")
     assert joined.exit_code == 0, joined.stderr
     rows = joined.json()
-    assert {r["name"] for r in rows if r["slurm"]} == {"localhost"}
+    assert {r["name"] for r in rows if r["slurm"]} == {"localhost", system.spare_node}
     assert {r["instance"]["instance_id"] for r in rows if r["instance"]} == {
         n.instance_id for n in context().hyperpod.list_nodes("hp-slurm")
     }

@@ -223,3 +223,80 @@ async def test_next_cluster_switches_nodes_and_the_simulated_slurm(
         assert all(table.items[k].instance.cluster == other for k in table.shown_keys())
         await pilot.press("right_square_bracket")
         await wait_until(pilot, lambda: hyperpod.state.cluster == cluster, what="back again")
+
+
+async def test_scale_from_the_nodes_pane_offers_the_count_without_the_clusters_pane(
+    cluster: str, sm: Any, lifecycle_api: None
+) -> None:
+    """``G`` on a node straight after start (the clusters pane never opened): the prompt
+    offers the group's current target count, read for the occasion."""
+    app = app_on(cluster)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await open_nodes(pilot, app)
+        assert view(app).state.clusters == {}  # nothing loaded the instance groups yet
+        cursor_on(table, lambda row: row.instance is not None and row.instance.group == "workers")
+        await pilot.press("G")
+        await wait_until(pilot, lambda: isinstance(app.screen, ValuePrompt), what="prompt")
+        assert app.screen.query_one(Input).value == "3"
+        assert "workers of" in str(app.screen.question)  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        assert cluster in view(app).state.clusters  # kept for the next G
+
+
+async def test_next_cluster_empties_and_repolls_the_slurm_panes_and_drops_late_answers(
+    cluster: str, sm: Any, clock: Clock
+) -> None:
+    """After ``]`` the queue, history and partitions panes show nothing of the old
+    cluster: emptied at once, polled for the new one, and a poll of the old cluster that
+    answers late is dropped."""
+    from screens.hyperpod.panes import PartitionsPane, QueuePane
+    from screens.hyperpod.tables import PartitionsTable
+    from screens.kit.host import console_host
+    from screens.kit.messages import Listed
+
+    other = "zz-" + cluster[:30]
+    create_cluster(sm, other, offset=50)
+    context = ConsoleContext(load_config())
+    compute = [
+        n for n in context.hyperpod.list_nodes(other, addresses=True) if n.group == "workers"
+    ]
+    demo_slurm._CLUSTERS[other] = SimCluster.seeded(demo_nodes(compute), clock)
+    app = app_on(cluster)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_nodes(pilot, app)
+        hyperpod = view(app)
+        await pilot.press("j")
+        queue = app.main_screen.query_one(QueuePane)
+        await wait_until(pilot, lambda: queue.table.total_count >= 1, what="the queue")
+        old_session = hyperpod.session
+        old_jobs = set(queue.table.items)
+        await pilot.press("p")
+        partitions = app.main_screen.query_one(PartitionsPane)
+        await wait_until(pilot, lambda: partitions.table.total_count >= 1, what="partitions")
+        old_partitions = partitions.snapshot
+        await pilot.press("right_square_bracket")
+        await wait_until(pilot, lambda: hyperpod.state.cluster == other, what="switched")
+        assert hyperpod.session is not old_session
+        # A poll of the old cluster's Slurm that was in flight answers now: dropped.
+        generation = console_host(partitions).generation
+        partitions.post_message(Listed("slurm-partitions", generation, old_partitions))
+        await pilot.pause()
+        assert partitions.snapshot is None or partitions.snapshot.session is hyperpod.session
+        await wait_until(
+            pilot,
+            lambda: (
+                partitions.snapshot is not None and partitions.snapshot.session is hyperpod.session
+            ),
+            what="the new cluster's partitions, polled at once",
+        )
+        assert isinstance(partitions.table, PartitionsTable)
+        await pilot.press("j")  # hidden meanwhile: emptied, and polled as soon as shown
+        assert queue.snapshot is None or queue.snapshot.session is hyperpod.session
+        await wait_until(
+            pilot,
+            lambda: queue.snapshot is not None and queue.snapshot.session is hyperpod.session,
+            what="the new cluster's queue",
+        )
+        assert not set(queue.table.items) & old_jobs or all(
+            queue.table.items[k] in queue.snapshot.items for k in queue.table.items
+        )

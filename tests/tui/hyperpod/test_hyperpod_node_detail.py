@@ -75,6 +75,57 @@ async def test_node_detail_and_drain_refused_for_a_user(system: System, slurm: S
     assert ("slurm-drain", "error") in outcomes and ("slurm-resume", "error") in outcomes
 
 
+def state_of(table: NodesTable, node: str) -> str:
+    slurm = table.items[node].slurm
+    return slurm.display_state if slurm else ""
+
+
+async def test_the_admin_drains_the_spare_node_with_a_reason_and_resumes_it(
+    system: System, slurm: SlurmClient
+) -> None:
+    """Keys only, as the Slurm admin: D with a reason drains the spare node (the row and
+    its detail show DRAIN and the reason), U resumes it."""
+    with system.spare() as node:
+        app = app_for(system, Path(system.known_hosts), user=system.admin_user)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("5", "N")
+            table = app.main_screen.query_one("#hp-nodes-table", NodesTable)
+            await wait_until(pilot, lambda: node in table.items, what="the spare node")
+            table.move_cursor(row=table.get_row_index(node))
+            await pilot.press("D")
+            await wait_until(pilot, lambda: isinstance(app.screen, ValuePrompt), what="reason")
+            await pilot.press(*"swap GPU 3", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+            await pilot.press("y")
+            await wait_until(
+                pilot,
+                lambda: "DRAIN" in state_of(table, node),
+                what="the row drained",
+            )
+            detail = slurm.node_detail(node)
+            assert (detail.reason, detail.reason_by) == ("swap GPU 3", system.admin_user)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, NodeDetailScreen), what="detail")
+            screen = app.screen
+            assert isinstance(screen, NodeDetailScreen)
+            await wait_until(pilot, lambda: screen.detail is not None, what="scontrol show node")
+            body = str(screen.query_one("#node-detail-body").content)  # type: ignore[attr-defined]
+            assert "swap GPU 3" in body and system.admin_user in body
+            await pilot.press("q")
+            await wait_until(pilot, lambda: app.screen is app.main_screen, what="back")
+            await pilot.press("U")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+            await pilot.press("y")
+            await wait_until(
+                pilot,
+                lambda: "DRAIN" not in state_of(table, node),
+                what="the row back in service",
+            )
+        assert "DRAIN" not in slurm.node_detail(node).display_state
+        outcomes = {(r["action"], r["outcome"]) for r in audit_records()}
+        assert {("slurm-drain", "ok"), ("slurm-resume", "ok")} <= outcomes
+
+
 async def test_partitions_pane_counts_nodes_and_pending_jobs(
     system: System, slurm: SlurmClient
 ) -> None:

@@ -33,13 +33,15 @@ def remote_dir(system: System) -> Iterator[str]:
         yield directory
 
 
-def app_for(system: System, known_hosts: Path, remote_dir: str = "~/e2e/tui") -> Any:
+def app_for(
+    system: System, known_hosts: Path, remote_dir: str = "~/e2e/tui", user: str = ""
+) -> Any:
     return make_app(
         ssh={
             "transport": "ssh",
             "host": "127.0.0.1",
             "port": system.head.port,
-            "user": system.user,
+            "user": user or system.user,
             "identity_file": system.key,
             "known_hosts": str(known_hosts),
             "remote_dir": remote_dir,
