@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from textual import events
 from textual.app import App
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
+from textual.worker import get_current_worker
 
 from console.config import Config
 from console.context import ConsoleContext
@@ -63,11 +66,19 @@ class SmConsoleApp(App[None]):
     COMMANDS = App.COMMANDS | {ConsoleCommands, ResourceCommands}
     BINDINGS = AppKeys.BINDINGS
 
-    def __init__(self, context: ConsoleContext, *, demo_label: str | None = None) -> None:
+    def __init__(
+        self,
+        context: ConsoleContext,
+        *,
+        demo_label: str | None = None,
+        demo_seeded: threading.Event | None = None,
+    ) -> None:
         super().__init__()
         self._console_context = context
         self._generation = 0
         self.demo_label = demo_label
+        # Set when the demo's MLflow store is filled (it fills after the first polls).
+        self._demo_seeded = demo_seeded
         self.jobs_snapshot: JobsSnapshot | None = None
         self.keymap: dict[str, str] = dict(context.config.keymap)
         register_themes(self)
@@ -181,6 +192,32 @@ class SmConsoleApp(App[None]):
             notify(self, self._theme_warning, severity="warning", title="config")
         self.events.start(self._console_context, self._generation)
         self.set_interval(1.0, self.show_events_health, name="events-health")
+        if self._demo_seeded is not None:
+            self.run_worker(
+                partial(self._wait_demo_seeded, self._demo_seeded),
+                name="demo-seeded",
+                thread=True,
+                exit_on_error=False,
+            )
+
+    # --- the demo (issue 15) --------------------------------------------------------------
+    def _wait_demo_seeded(self, seeded: threading.Event) -> None:
+        """In a thread: once the demo's MLflow store is filled, the tabs listing it poll
+        again (the Experiments title read 1, the store's Default, until visited)."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            if seeded.wait(0.5):
+                self.call_from_thread(self.demo_seeded)
+                return
+
+    def demo_seeded(self) -> None:
+        """The demo's MLflow store is filled: the views that listed it list it again."""
+        main = self.main_screen
+        if isinstance(main, MainScreen):
+            for view in main.views("experiments"):
+                refill = getattr(view, "store_filled", None)
+                if callable(refill):
+                    refill()
 
     # --- events (issue 18) ----------------------------------------------------------------
     def show_events_health(self) -> None:
@@ -390,9 +427,15 @@ def _call(fn: Any, *args: Any) -> Any:
     return lambda: fn(*args)
 
 
-def create_app(context: ConsoleContext, *, demo_label: str | None = None) -> SmConsoleApp:
-    """The app on an existing context (tests inject one built on the moto server)."""
-    return SmConsoleApp(context, demo_label=demo_label)
+def create_app(
+    context: ConsoleContext,
+    *,
+    demo_label: str | None = None,
+    demo_seeded: threading.Event | None = None,
+) -> SmConsoleApp:
+    """The app on an existing context (tests inject one built on the moto server);
+    ``demo_seeded``: set when the demo's MLflow store is filled."""
+    return SmConsoleApp(context, demo_label=demo_label, demo_seeded=demo_seeded)
 
 
 def run_app(
@@ -418,7 +461,12 @@ def run_app(
     label = None
     if demo is not None:
         label = str(getattr(demo, "label", "") or "local stack")
-    app = create_app(context, demo_label=label)
+    seeded = getattr(demo, "mlflow_done", None)
+    app = create_app(
+        context,
+        demo_label=label,
+        demo_seeded=seeded if isinstance(seeded, threading.Event) else None,
+    )
     app.report_crash_elsewhere = True
     try:
         app.run()

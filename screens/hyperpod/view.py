@@ -88,7 +88,7 @@ class HyperPodView(Vertical):
 
     BINDINGS = [
         Binding("L", "pane('clusters')", "Clusters", id="hyperpod.clusters"),
-        Binding("N", "pane('nodes')", "Nodes", id="hyperpod.nodes"),
+        Binding("I", "pane('nodes')", "Nodes", id="hyperpod.nodes"),
         Binding("e", "pane('events')", "Events", id="hyperpod.events"),
         Binding("j", "pane('queue')", "Queue", id="hyperpod.queue"),
         Binding("h", "pane('history')", "History", id="hyperpod.history"),

@@ -66,7 +66,7 @@ SHARED_KEYS: dict[str, SharedKey] = {shared.key: shared for shared in VOCABULARY
 # filter, `t` start / timestamps). Export is `ctrl+s` (save, as in the log view), the
 # MLflow filter `F`, log timestamps `T`, and a picker applies with `ctrl+s`. `c` was also
 # columns / clusters and `n` new / nodes / none: MLflow columns are `|`, a new training
-# job `ctrl+n`, HyperPod's panes `L` clusters and `N` nodes, the column picker clears
+# job `ctrl+n`, HyperPod's panes `L` clusters and `I` nodes, the column picker clears
 # with `-`.
 TAB_VOCABULARY: tuple[SharedKey, ...] = (
     _key("a", "a", "approve / promote the highlighted version (asks first)", "approve", "alias"),
@@ -77,6 +77,15 @@ TAB_VOCABULARY: tuple[SharedKey, ...] = (
     _key(
         "n", "n", "next search match (N: previous); no, in a confirm dialog", "next_match", "cancel"
     ),
+    # The last two keys with two meanings (issue 15): `L` was the MLflow chart's log scale
+    # and HyperPod's clusters pane, `N` HyperPod's nodes pane and a log's previous match.
+    # As in less and vim, `N` pairs with `n`; HyperPod keeps `L` for its clusters and takes
+    # `I` (instances) for its nodes; the chart's log scale is `Y` (its y axis). An action
+    # with arguments is matched whole (``pane('clusters')``), so another pane on `L` fails.
+    _key("N", "N", "previous search match", "previous_match"),
+    _key("L", "L", "HyperPod: the clusters pane", "pane('clusters')"),
+    _key("I", "I", "HyperPod: the nodes (instances) pane", "pane('nodes')"),
+    _key("Y", "Y", "a chart's y axis: linear / log scale", "log_scale"),
 )
 
 TAB_KEYS: dict[str, SharedKey] = {key.key: key for key in TAB_VOCABULARY}

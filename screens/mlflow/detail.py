@@ -105,7 +105,7 @@ class ChartScreen(Screen[None]):
         Binding("q", "close", "Back", id="run_detail.close"),
         Binding("escape,backspace", "close", "Back", show=False, id="run_detail.close_alt"),
         Binding("k", "next_metric", "Next metric", id="run_detail.next_metric"),
-        Binding("L", "log_scale", "Log scale", id="run_detail.log_scale"),
+        Binding("Y", "log_scale", "Log scale", id="run_detail.log_scale"),
         Binding("r", "reload", "Reload", id="run_detail.reload"),
     ]
     TITLE_TEXT = ""

@@ -109,6 +109,14 @@ class ExperimentsView(TableView):
         console_host(self).context.mlflow.forget_run_counts()  # r means fresh counts too
         super().action_refresh()
 
+    def store_filled(self) -> None:
+        """The store was filled after the start-up listing (the demo seeds MLflow in the
+        background): list it again now, shown or not, so the tab's count is right."""
+        console_host(self).context.mlflow.forget_run_counts()
+        self.poller.reset()  # polls at once if shown
+        if not self.poller.shown:
+            self.poller.prime()  # else once, hidden, as at start-up
+
     def info_extra(self) -> list[str]:
         snapshot = self.snapshot
         if not console_host(self).context.mlflow.configured:

@@ -105,7 +105,7 @@ async def test_a_nodes_events_from_the_nodes_pane(cluster: str, events: dict[str
         await wait_until(pilot, lambda: table.total_count == 6, what="every event again")
         assert "only" not in info(app)
         # the nodes pane still has its own bindings
-        await pilot.press("N")
+        await pilot.press("I")
         assert app.main_screen.query_one(NodesPane).display
 
 

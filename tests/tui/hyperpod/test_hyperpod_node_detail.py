@@ -26,7 +26,7 @@ async def test_node_detail_and_drain_refused_for_a_user(system: System, slurm: S
     node = slurm.nodes()[0].name
     app = app_for(system, Path(system.known_hosts))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("5", "N")
+        await pilot.press("5", "I")
         table = app.main_screen.query_one("#hp-nodes-table", NodesTable)
         await wait_until(pilot, lambda: node in table.items, what="the Slurm node")
         table.move_cursor(row=table.get_row_index(node))

@@ -62,7 +62,7 @@ async def test_unknown_key_submit_queue_log_cancel(
         "for i in $(seq 1 600); do echo tick $i; sleep 0.2; done\n"
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("5", "N")
+        await pilot.press("5", "I")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="key dialog")
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
@@ -118,7 +118,7 @@ async def test_a_changed_host_key_is_refused_without_a_dialog(
     known_hosts.write_text(system.bastion.known_hosts_line(f"[127.0.0.1]:{system.head.port}"))
     app = app_for(system, known_hosts)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("5", "N")
+        await pilot.press("5", "I")
         await wait_until(
             pilot,
             lambda: any("CHANGED" in n for n in notifications(app)),

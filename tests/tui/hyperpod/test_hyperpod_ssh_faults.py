@@ -113,7 +113,7 @@ async def test_a_stall_mid_submit_keeps_the_editor_and_makes_one_job(
             "#SBATCH --time=5\ntrue\n"
         )
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("5", "N")
+            await pilot.press("5", "I")
             nodes = app.main_screen.query_one("#hp-nodes-table", NodesTable)
             await wait_until(pilot, lambda: "localhost" in nodes.items, what="sinfo")
             await pilot.press("b")
@@ -204,7 +204,7 @@ async def test_the_bastion_down_is_one_line_and_the_tab_keeps_working(
         )
         async with app.run_test(size=(120, 40)) as pilot:
             started = time.monotonic()
-            await pilot.press("5", "N")
+            await pilot.press("5", "I")
             pane = app.main_screen.query_one(NodesPane)
             await wait_until(
                 pilot,

@@ -310,7 +310,7 @@ async def test_an_sbatch_refusal_echoing_markup_keeps_the_editor_and_its_draft(
     with system.scratch_dir("tui") as remote_dir:
         app = slurm_app_for(system, tmp_path / "known_hosts", remote_dir)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
-            await pilot.press("5", "N")
+            await pilot.press("5", "I")
             await wait_until(
                 pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=60, what="key"
             )

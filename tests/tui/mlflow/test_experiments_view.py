@@ -166,7 +166,7 @@ async def test_run_detail_chart_keys(env: MlflowSeed) -> None:
         assert "lr" in body and "notes/" in body and "churn-model" in body
         await pilot.press("k")
         assert chart.key == "accuracy"
-        await pilot.press("L")
+        await pilot.press("Y")
         assert chart.log_scale and chart.title == "accuracy (log scale)"
         await pilot.press("q")
         assert isinstance(app.screen, RunsScreen)
