@@ -121,12 +121,14 @@ class EventConsumer:
         self.health.read_failed(state, text)
         return PollResult(error=text)
 
-    def poll_once(self) -> PollResult:
-        """One long poll (and a drain of a burst behind it); never raises for AWS errors."""
+    def poll_once(self, wait: int | None = None) -> PollResult:
+        """One long poll (and a drain of a burst behind it); never raises for AWS errors.
+
+        ``wait``: this receive's wait instead of ``wait_seconds``."""
         result = PollResult()
         messages: list[dict[str, Any]] = []
         try:
-            batch = self._receive(self.wait_seconds)
+            batch = self._receive(self.wait_seconds if wait is None else wait)
             messages.extend(batch)
             while len(batch) == 10 and len(messages) < self.max_batch:
                 batch = self._receive(0)
@@ -159,9 +161,14 @@ class EventConsumer:
     def run(self, stop: threading.Event, *, on_error: Callable[[str], None] | None = None) -> None:
         """Poll until ``stop`` is set. After a failure, wait a little before retrying."""
         backoff = 1.0
+        # The first receive answers at once: the queue is known readable (the header says
+        # "live" and the polls slow to the safety net) from the start, not after a whole
+        # long poll of an idle queue (4 extra Jobs polls, 16 SageMaker calls, at start).
+        wait: int | None = 0
         while not stop.is_set():
             try:
-                result = self.poll_once()
+                result = self.poll_once(wait)
+                wait = None
             except Exception as exc:  # the handler failed: its batch stays in the queue
                 result = PollResult(error=f"applying events failed: {exc}")
             if result.error:

@@ -10,6 +10,7 @@ puts events through ``PutEvents`` so they reach the queue the way AWS routes the
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +100,21 @@ def sagemaker_event(
     }
 
 
+def put_event(events: Any, detail_type: str, detail: dict[str, Any], *, when: datetime) -> None:
+    """``PutEvents`` of one SageMaker event on the default bus (its rules route it)."""
+    answer = events.put_events(
+        Entries=[
+            {
+                "Source": SOURCE,
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail),
+                "Time": when,
+            }
+        ]
+    )
+    assert answer["FailedEntryCount"] == 0, answer
+
+
 @dataclass
 class EventsStack:
     """A rule on the default bus routing SageMaker events to a queue, on the moto server."""
@@ -122,17 +138,7 @@ class EventsStack:
 
     def put(self, detail_type: str, detail: dict[str, Any], *, when: datetime) -> None:
         """Put one event on the default bus (the rule routes it to the queue)."""
-        answer = self.events.put_events(
-            Entries=[
-                {
-                    "Source": SOURCE,
-                    "DetailType": detail_type,
-                    "Detail": json.dumps(detail),
-                    "Time": when,
-                }
-            ]
-        )
-        assert answer["FailedEntryCount"] == 0, answer
+        put_event(self.events, detail_type, detail, when=when)
 
     def send_raw(self, body: str) -> None:
         """A message straight into the queue (a duplicate delivery, or junk)."""
@@ -147,3 +153,83 @@ class EventsStack:
         return int(attributes["ApproximateNumberOfMessages"]) + int(
             attributes["ApproximateNumberOfMessagesNotVisible"]
         )
+
+
+def route_rules_to_sns(monkeypatch: Any) -> None:
+    """Let moto's EventBridge rules deliver to SNS topic targets, as AWS does.
+
+    moto 5 raises NotImplementedError for an SNS target (``Rule.send_to_targets``); tf/
+    routes the rule to a topic that fans out to one queue per console. The event is
+    published whole (JSON, ``time`` in ISO form, as the SQS target gets it); the topic
+    then delivers it to its subscriptions (raw delivery as tf/ sets it). Other targets go
+    through moto's own code. Usable in a moto child process
+    (``start_moto_process("tests.support.events:route_rules_to_sns")``) or in-process.
+    """
+    from moto.events.models import Rule
+    from moto.sns.models import sns_backends
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+    lock = threading.Lock()
+
+    def send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = True) -> None:
+        topics = [t for t in self.targets if parse_arn(t["Arn"]).service == "sns"]
+        if topics and self.event_pattern.matches_event(event):
+            body = dict(event)
+            if isinstance(body.get("time"), int | float):
+                body["time"] = datetime.fromtimestamp(body["time"], UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"
+                )
+            for target in topics:
+                arn = parse_arn(target["Arn"])
+                backend = sns_backends[arn.account][arn.region]
+                backend.get_topic(target["Arn"]).publish(json.dumps(body, default=str))
+        if len(topics) == len(self.targets):
+            return
+        with lock:  # moto's own code for the rest: the rule's targets without the topics
+            every = self.targets
+            self.targets = [t for t in every if t not in topics]
+            try:
+                original(self, event, transform_input)
+            finally:
+                self.targets = every
+
+    monkeypatch.setattr(Rule, "send_to_targets", send_to_targets)
+
+
+@dataclass
+class FanOutStack:
+    """tf/events.tf on a moto server: a rule on the default bus -> an SNS topic -> one SQS
+    queue per console (raw message delivery). Needs :func:`route_rules_to_sns` in the
+    server's process."""
+
+    events: Any
+    sqs: Any
+    topic_arn: str
+    queue_urls: list[str]
+
+    @classmethod
+    def create(cls, server: Any, consoles: int, name: str = "smconsole-events") -> FanOutStack:
+        sqs, sns, events = server.client("sqs"), server.client("sns"), server.client("events")
+        topic_arn = sns.create_topic(Name=name)["TopicArn"]
+        queue_urls = []
+        for index in range(consoles):
+            url = sqs.create_queue(QueueName=f"{name}-console-{index}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            sns.subscribe(
+                TopicArn=topic_arn,
+                Protocol="sqs",
+                Endpoint=arn,
+                Attributes={"RawMessageDelivery": "true"},
+            )
+            queue_urls.append(url)
+        pattern = {"source": [SOURCE], "detail-type": list(DETAIL_TYPES)}
+        events.put_rule(Name=name, EventPattern=json.dumps(pattern), State="ENABLED")
+        events.put_targets(Rule=name, Targets=[{"Id": "fan-out", "Arn": topic_arn}])
+        return cls(events, sqs, topic_arn, queue_urls)
+
+    def put(self, detail_type: str, detail: dict[str, Any], *, when: datetime) -> None:
+        """Put one event on the default bus (rule -> topic -> every queue)."""
+        put_event(self.events, detail_type, detail, when=when)

@@ -243,3 +243,38 @@ def test_sns_fan_out_feeds_every_console_queue(aws: MotoServer) -> None:
         EventConsumer(factory, url, seen.extend, wait_seconds=1).poll_once()
         assert [(c.name, c.status) for c in seen] == [("shared", "Failed")]
     assert DETAIL_TYPES[0] == event["detail-type"]
+
+
+def test_an_idle_queue_is_live_at_once_not_after_a_whole_long_poll(aws: MotoServer) -> None:
+    """The first receive does not wait: until it answers the console polls at its normal
+    pace (16 SageMaker calls of Jobs polls in the 20 s of a first long poll, measured by
+    bench/three_consoles.py); after it, the receives are long polls again."""
+    import threading
+
+    stack = EventsStack.create(aws, "idle-start")
+    factory = SessionFactory(AwsContext(region="us-east-1", endpoint_url=aws.url))
+    consumer = EventConsumer(factory, stack.queue_url, lambda _: None, wait_seconds=20)
+    waits: list[int] = []
+    receive = consumer._receive
+
+    def counted(wait: int) -> list[dict[str, object]]:
+        waits.append(wait)
+        return receive(wait)
+
+    consumer._receive = counted  # type: ignore[method-assign]
+    stop = threading.Event()
+    runner = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    started = time.monotonic()
+    runner.start()
+    try:
+        while consumer.health.snapshot().state is not EventsState.FLOWING:
+            assert time.monotonic() - started < 10, consumer.health.snapshot()
+            time.sleep(0.02)
+        deadline = time.monotonic() + 10
+        while len(waits) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert waits[:2] == [0, 20]
+    finally:
+        stop.set()
+        stack.put(*job_detail("training", "wake", "Failed", T0), when=T0)  # ends the poll
+        runner.join(25)
