@@ -79,7 +79,9 @@ def run_tests(args: list[str]) -> int:
     if subprocess.run([venv_bin("mypy")], cwd=ROOT, check=False).returncode:
         return 1
     say("pytest")
-    workers = ["-n", "2"] if (os.cpu_count() or 1) >= 2 else []
+    # worksteal: a worker that runs out takes queued tests from the other, so one long
+    # test (a terraform apply) does not leave a worker idle for minutes at the end.
+    workers = ["-n", "2", "--dist", "worksteal"] if (os.cpu_count() or 1) >= 2 else []
     return subprocess.run([venv_bin("pytest"), *workers, *args], cwd=ROOT, check=False).returncode
 
 

@@ -21,6 +21,15 @@ from tests.support.moto_server import MotoServer, start_moto_server
 from tests.system.support import System, require_system
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` (minutes-long terraform applies, the fault soak) run first.
+
+    With two xdist workers, a long test that starts late finishes minutes after the other
+    worker ran out of work; started first, the rest of the suite fills the other worker.
+    The sort is stable, so every other test keeps its collection order."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
     """One moto server per test session (per xdist worker), on 127.0.0.1, random port."""
