@@ -207,6 +207,14 @@ def _processing_started(self: Any, backend: Any) -> None:
     )
 
 
+def _transform_created(self: Any, backend: Any) -> None:
+    """moto keeps a transform job's ``Tags`` as sent, ``None`` when there were none, and
+    then fails AddTags/ListTags on it with a 500; AWS answers an empty list."""
+    job = backend.transform_jobs[self._get_param("TransformJobName")]
+    if job.tags is None:
+        job.tags = []
+
+
 def _endpoint_created(self: Any, backend: Any) -> None:
     patch(backend.endpoints[self._get_param("EndpointName")], endpoint_status="Creating")
 
@@ -748,6 +756,9 @@ HANDLERS: dict[str, Any] = {
         SageMakerResponse.create_processing_job, _processing_started
     ),
     "create_endpoint": _wrap_create(SageMakerResponse.create_endpoint, _endpoint_created),
+    "create_transform_job": _wrap_create(
+        SageMakerResponse.create_transform_job, _transform_created
+    ),
     "list_training_jobs": _sorted_list("training"),
     "list_processing_jobs": _sorted_list("processing"),
     "list_training_jobs_for_hyper_parameter_tuning_job": (

@@ -2203,6 +2203,8 @@ def _seed_transform_jobs(seeder: _Seeder) -> None:
         start = seeder.now - ago
         patch(
             job,
+            # moto keeps None for no Tags and then fails AddTags/ListTags (see moto_extras).
+            tags=job.tags or [],
             transform_job_status=status,
             creation_time=start,
             transform_start_time=start + timedelta(minutes=3),

@@ -44,9 +44,7 @@ def test_the_console_crashing_exits_70_with_one_line_and_a_report(
 ) -> None:
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr(
-        app_module, "create_app", lambda context, demo_label=None: CrashingApp(context)
-    )
+    monkeypatch.setattr(app_module, "create_app", lambda context, **_: CrashingApp(context))
     with pytest.raises(SystemExit) as exited:
         main([])
     code = exited.value.code

@@ -466,6 +466,27 @@ def test_demo_only_calls_moto_lacks(demo: DemoStack, client: Any) -> None:
     )
     assert done["EndpointConfigName"] == "churn-xgb-prod-config-v4"
 
+    # A transform job created without tags can be tagged and its tags listed (moto alone
+    # keeps None and answers both with a 500; the scoring pipeline's job is tagged so).
+    scored = sm.list_tags(
+        ResourceArn=sm.describe_transform_job(TransformJobName="churn-batch-score-1124")[
+            "TransformJobArn"
+        ]
+    )["Tags"]
+    assert {"Key": "sagemaker:pipeline-step-name", "Value": "Score"} in scored
+    by_hand = sm.create_transform_job(
+        TransformJobName="demo-score-by-hand",
+        ModelName=sm.describe_transform_job(TransformJobName="churn-batch-score-1124")["ModelName"],
+        TransformInput={
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}
+        },
+        TransformOutput={"S3OutputPath": "s3://b/out/"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+    )["TransformJobArn"]
+    assert sm.list_tags(ResourceArn=by_hand)["Tags"] == []
+    sm.add_tags(ResourceArn=by_hand, Tags=[{"Key": "team", "Value": "risk"}])
+    assert sm.list_tags(ResourceArn=by_hand)["Tags"] == [{"Key": "team", "Value": "risk"}]
+
     # A job created during the demo starts InProgress (moto alone makes it Completed at once).
     request = {
         "TrainingJobName": "demo-made-by-hand",

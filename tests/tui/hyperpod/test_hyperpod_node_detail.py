@@ -88,7 +88,7 @@ async def test_the_admin_drains_the_spare_node_with_a_reason_and_resumes_it(
     with system.spare() as node:
         app = app_for(system, Path(system.known_hosts), user=system.admin_user)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("5", "N")
+            await pilot.press("5", "I")
             table = app.main_screen.query_one("#hp-nodes-table", NodesTable)
             await wait_until(pilot, lambda: node in table.items, what="the spare node")
             table.move_cursor(row=table.get_row_index(node))
