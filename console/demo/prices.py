@@ -8,6 +8,9 @@ The table goes through the real parser (:func:`parse_price_list`) first, so the 
 the one AWS answers. The file is removed when the demo stops.
 
 The figures are us-east-1 on-demand prices of late 2026, rounded: a demo, not a quote.
+HyperPod cluster instances (the ``Cluster`` component) are listed the way the Price List
+lists them: no ``instanceName``, the instance in the usage type
+(``USE1-Cluster:ml.p5.48xlarge``) and in ``instanceType`` (``ml.p5.48xlarge-Cluster``).
 """
 
 from __future__ import annotations
@@ -39,11 +42,27 @@ BASE: dict[str, float] = {
     "ml.p4d.24xlarge": 37.688,
     "ml.p5.48xlarge": 113.068,
 }
-COMPONENTS = ("Training", "Processing", "Batch Transform", "Hosting", "Notebook")
+COMPONENTS = ("Training", "Processing", "Batch Transform", "Hosting", "Notebook", "Cluster")
 # (component, instance type) -> USD per hour.
 TABLE: dict[tuple[str, str], float] = {
     (component, instance): usd for component in COMPONENTS for instance, usd in BASE.items()
 }
+
+
+def _attributes(region: str, component: str, instance: str) -> dict[str, str]:
+    """A product's attributes: a HyperPod instance is named by its usage type only."""
+    attributes = {
+        "servicecode": "AmazonSageMaker",
+        "regionCode": region,
+        "component": component,
+    }
+    if component == "Cluster":
+        attributes["instanceType"] = f"{instance}-Cluster"
+        attributes["usagetype"] = f"USE1-Cluster:{instance}"
+    else:
+        attributes["instanceName"] = instance
+        attributes["usagetype"] = f"USE1-{component.replace(' ', '')}:{instance}"
+    return attributes
 
 
 def price_list(region: str) -> list[str]:
@@ -57,13 +76,7 @@ def price_list(region: str) -> list[str]:
                 {
                     "product": {
                         "productFamily": "ML Instance",
-                        "attributes": {
-                            "servicecode": "AmazonSageMaker",
-                            "regionCode": region,
-                            "instanceName": instance,
-                            "component": component,
-                            "usagetype": f"USE1-{component.replace(' ', '')}:{instance}",
-                        },
+                        "attributes": _attributes(region, component, instance),
                         "sku": sku,
                     },
                     "serviceCode": "AmazonSageMaker",

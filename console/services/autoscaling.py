@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from console import validate
 from console.errors import NotFoundError, ValidationError
 from console.records import Record, as_datetime
 from console.services.base import Service
+
+if TYPE_CHECKING:
+    from console.services.pricing import PricingService
+    from console.services.projection import CostProjection
 
 NAMESPACE = "sagemaker"
 VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -302,6 +306,37 @@ class AutoScalingService(Service):
             instance_type, current = self._variant_instances(parts[1], parts[3])
             needs.append(("endpoint", instance_type, maximum - current))
         QuotasService(self.sessions, self.gate).guard("autoscaling-set", resource, needs, warn=warn)
+
+    def max_cost(
+        self, pricing: PricingService, config: Any, resource: str, old_max: int, new_max: int
+    ) -> CostProjection | None:
+        """The worst-case change per hour of raising a variant's max: (new - old max) x
+        the variant's instance price, refused when the variant at its new max is above
+        ``max_hourly_cost``. None when the max does not rise, or the target is an
+        inference component (its copies share the endpoint's instances: no new ones).
+        Reads the endpoint and prices: call it off the UI thread."""
+        from console.services.projection import CostProjection, project_scale
+
+        parts = resource.split("/")
+        if new_max <= old_max or not (
+            len(parts) == 4 and parts[0] == "endpoint" and parts[2] == "variant"
+        ):
+            return None
+        instance_type, _current = self._variant_instances(parts[1], parts[3])
+        if not instance_type:  # serverless: billed per request, no instances to price
+            why = f"variant {parts[3]} has no instance type (serverless?)"
+            return CostProjection(None, True, f"projected cost: ? ({why})", "", None)
+        return project_scale(
+            pricing,
+            config,
+            resource,
+            "endpoint",
+            instance_type,
+            old_max,
+            new_max,
+            label=parts[3],
+            worst_case=True,
+        )
 
     def _variant_instances(self, endpoint: str, variant: str) -> tuple[str, int]:
         """The variant's instance type and current instance count ("", 0 if unknown)."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.errors import ConflictError, ValidationError
 from console.records import Record
@@ -36,6 +36,10 @@ from console.services.hyperpod import (
 )
 from console.slurm.join import join_nodes
 from console.slurm.records import SlurmNode
+
+if TYPE_CHECKING:
+    from console.services.pricing import PricingService
+    from console.services.projection import CostProjection
 
 COUNT_MAX = 6758  # ClusterInstanceGroupSpecification.InstanceCount's maximum
 DELETE_MAX = 99  # the console's own bound per command (the API takes 3,000)
@@ -79,11 +83,17 @@ def check_count(value: int) -> int:
 
 @dataclass(frozen=True)
 class ScalePlan(Record):
+    """A group's scale as checked against the cluster now. The instance types (the
+    group's, and the other groups' with their targets) are what the projected cost of
+    the change is priced from (console/services/projection.py :func:`project_scale`)."""
+
     cluster: str
     group: str
     current: int
     target: int
     new: int
+    instance_type: str = ""
+    others: tuple[tuple[str, int], ...] = ()  # every other group: (instance type, target)
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,26 @@ def refuse_busy(states: Sequence[NodeSlurmState], *, force: bool) -> None:
         )
 
 
+def scale_cost(pricing: PricingService, config: Any, plan: ScalePlan) -> CostProjection:
+    """The plan's change per hour (its group's target -> new), with the cluster's hourly
+    cost before and after when every group is priced; refused above ``max_hourly_cost``.
+    Reads prices (once a day from the Price List API): call it off the UI thread."""
+    from console.services.projection import project_scale
+
+    rest = [("cluster", kind, count) for kind, count in plan.others if count > 0]
+    return project_scale(
+        pricing,
+        config,
+        plan.cluster,
+        "cluster",
+        plan.instance_type,
+        plan.target,
+        plan.new,
+        label=plan.group,
+        rest=rest,
+    )
+
+
 class ClusterLifecycle:
     """Scale, software update and node deletion for one account's clusters."""
 
@@ -189,12 +219,10 @@ class ClusterLifecycle:
         """Check the group and count against the cluster as it is now."""
         check_count(count)
         data = described if described is not None else self._describe(cluster)
-        found: InstanceGroup | None = next(
-            (g for g in Cluster.from_api(dict(data)).instance_groups if g.name == group), None
-        )
+        groups = Cluster.from_api(dict(data)).instance_groups
+        found: InstanceGroup | None = next((g for g in groups if g.name == group), None)
         if found is None:
-            groups = data.get("InstanceGroups") or []
-            names = ", ".join(str(g.get("InstanceGroupName", "")) for g in groups) or "none"
+            names = ", ".join(g.name for g in groups) or "none"
             raise ValidationError(
                 f"cluster {cluster} has no instance group {group!r}", f"its groups: {names}"
             )
@@ -203,7 +231,16 @@ class ClusterLifecycle:
                 f"instance group {group} of {cluster} already has a target of {count}",
                 "give a different count",
             )
-        return ScalePlan(cluster, group, found.current_count, found.target_count, count)
+        others = tuple((g.instance_type, g.target_count) for g in groups if g.name != group)
+        return ScalePlan(
+            cluster,
+            group,
+            found.current_count,
+            found.target_count,
+            count,
+            instance_type=found.instance_type,
+            others=others,
+        )
 
     def scale(
         self, cluster: str, group: str, count: int, *, warn: Callable[[str], None] | None = None

@@ -3,7 +3,11 @@
 Never a hand-kept table: ``pricing`` ``GetProducts`` (service ``AmazonSageMaker``,
 filtered to the account's region) answers a list of JSON documents, one per product;
 each carries its ``instanceName`` and ``component`` (Training, Hosting, Notebook, …)
-and an on-demand USD price per hour. The parsed table is kept in the user cache dir
+and an on-demand USD price per hour. HyperPod cluster instances are products of the same
+service told apart by their usage type, ``<REGION>-Cluster:ml.<type>`` (what the bill and
+the CUR show); they are read as the ``Cluster`` component whatever else the product
+carries, and a usage type with a suffix (``…-Reserved``: reserved capacity, not an
+on-demand hour) is not an instance's on-demand price. The parsed table is kept in the user cache dir
 (platformdirs) for :data:`CACHE_SECONDS`, so a day's commands ask once.
 
 The cost of a training job is billable seconds x instance count x price (SageMaker's
@@ -34,7 +38,9 @@ COMPONENTS = {
     "transform": "Batch Transform",
     "endpoint": "Hosting",
     "notebook": "Notebook",
+    "cluster": "Cluster",  # HyperPod cluster instances (usage type <REGION>-Cluster:ml.*)
 }
+CLUSTER_USAGE = "-Cluster:"
 
 Prices = dict[str, float]  # "component|instance type" -> USD per hour
 
@@ -55,8 +61,7 @@ def parse_price_list(documents: Iterable[str]) -> Prices:
         except (TypeError, ValueError):
             continue
         attributes = (product.get("product") or {}).get("attributes") or {}
-        instance = str(attributes.get("instanceName", ""))
-        component = str(attributes.get("component", ""))
+        instance, component = _identity(attributes)
         if not instance.startswith("ml.") or not component:
             continue
         for term in ((product.get("terms") or {}).get("OnDemand") or {}).values():
@@ -70,6 +75,23 @@ def parse_price_list(documents: Iterable[str]) -> Prices:
                 if usd > 0:
                     out[_key(component, instance)] = usd
     return out
+
+
+def _identity(attributes: Mapping[str, Any]) -> tuple[str, str]:
+    """(instance type, component) of a product; ("", "") when it is not one instance's
+    on-demand hour. The usage type's instance (``USE1-Train:ml.m5.large``) must be the
+    instance name when both are given: ``…:ml.p5.48xlarge-Reserved`` is another product.
+    """
+    instance = str(attributes.get("instanceName", "") or "")
+    component = str(attributes.get("component", "") or "")
+    usage = str(attributes.get("usagetype", "") or "")
+    used = usage.split(":", 1)[1] if ":" in usage else ""
+    if CLUSTER_USAGE in usage:  # HyperPod: the usage type is what names it
+        exact = "-" not in used and used == (instance or used)
+        return (used, "Cluster") if exact else ("", "")
+    if used and instance and used != instance:
+        return "", ""
+    return instance, component
 
 
 @dataclass(frozen=True)

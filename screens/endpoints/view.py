@@ -22,6 +22,7 @@ from textual.widgets import Static
 from console.events.rows import endpoint_row
 from console.sanitize import clean
 from console.services.endpoints_feed import EndpointsFeed, EndpointsSnapshot
+from console.services.projection import CostProjection, combined
 from screens.endpoints.detail import EndpointDetailScreen
 from screens.endpoints.guard import GuardFactory, GuardStops, start_guard
 from screens.endpoints.invoke import InvokeScreen, PayloadHistory
@@ -30,7 +31,7 @@ from screens.endpoints.scaling import ScalingChange, ScalingDialog, describe_cha
 from screens.endpoints.table import EndpointsTable
 from screens.endpoints.update import ConfigPicker
 from screens.endpoints.weights import WeightPlan, WeightsDialog
-from screens.kit.confirm import ConfirmDialog
+from screens.kit.confirm import ConfirmDialog, with_cost
 from screens.kit.filter_bar import FilterBar
 from screens.kit.host import console_host
 from screens.kit.lifecycle import being_removed
@@ -301,14 +302,41 @@ class EndpointsView(TableView):
         # One change: its own action and resource; several: the endpoint as the target.
         first = changes[0]
         change = (first.action, first.resource) if len(changes) == 1 else (first.action, name)
-        dialog = ConfirmDialog(
-            f"Change the autoscaling of {name}?",
-            "\n".join(lines) + "\n\nThe autoscaler applies the new limits at once "
-            "(a min above today's count adds instances, which cost money).",
-            change=change,
-            confirm_label="Change scaling",
-        )
-        self.ask(dialog, lambda: self._run_scaling(name, changes), what=f"autoscaling of {name}")
+
+        def opened(cost: str | None) -> None:
+            dialog = ConfirmDialog(
+                f"Change the autoscaling of {name}?",
+                "\n".join(lines) + "\n\nThe autoscaler applies the new limits at once "
+                "(a min above today's count adds instances, which cost money).",
+                change=change,
+                confirm_label="Change scaling",
+                cost=cost,
+            )
+            self.ask(
+                dialog, lambda: self._run_scaling(name, changes), what=f"autoscaling of {name}"
+            )
+
+        raised = [
+            (c.resource, by_resource[c.resource].max_capacity, c.maximum)
+            for c in changes
+            if c.maximum is not None
+            and c.maximum > by_resource[c.resource].max_capacity
+            and c.resource.startswith("endpoint/")  # a variant: new instances, billed
+        ]
+        if not raised:
+            opened(None)
+            return
+
+        def project(context: ConsoleContext) -> CostProjection:
+            # The worst case of each raised max (a variant's instances; an inference
+            # component's copies add none): one line each, refused above max_hourly_cost.
+            found = [
+                context.autoscaling.max_cost(context.pricing, context.config, *r) for r in raised
+            ]
+            projected = combined([p for p in found if p is not None])
+            return projected or CostProjection(None, True, "projected cost: ?", "", None)
+
+        with_cost(self, change, project, opened)
 
     def _run_scaling(self, name: str, changes: list[ScalingChange]) -> None:
         service = console_host(self).context.autoscaling

@@ -13,7 +13,8 @@ from console.services.hyperpod_lifecycle import NodeSlurmState, ScalePlan
 from screens.kit.confirm import ConfirmDialog
 
 
-def scale_dialog(plan: ScalePlan) -> ConfirmDialog:
+def scale_dialog(plan: ScalePlan, cost: str | None = None) -> ConfirmDialog:
+    """``cost``: the projection's line (what the change adds or saves per hour)."""
     shrink = plan.new < plan.current
     effect = (
         "Nodes are removed from the group and jobs on them are killed."
@@ -26,6 +27,7 @@ def scale_dialog(plan: ScalePlan) -> ConfirmDialog:
         change=("hyperpod-scale", plan.cluster),
         confirm_label="Scale",
         typed_name=plan.group if shrink else None,
+        cost=cost,
     )
 
 

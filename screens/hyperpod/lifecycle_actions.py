@@ -21,6 +21,7 @@ from screens.hyperpod.lifecycle import (
     scale_dialog,
     update_software_dialog,
 )
+from screens.kit.confirm import with_cost
 from screens.kit.plain import notify
 from screens.kit.work import run_for_context
 
@@ -104,6 +105,10 @@ def ask_scale(pane: TableView, cluster: str, group: str | None, current: str = "
 
 
 def _confirm_scale(pane: TableView, plan: ScalePlan) -> None:
+    """The plan's cost per hour is read first (a worker: prices may be fetched); above
+    ``max_hourly_cost`` no dialog opens and the refusal is audited (``with_cost``)."""
+    from console.services.hyperpod_lifecycle import scale_cost
+
     context = _context(pane)
 
     def done(_plan: Any) -> None:
@@ -113,14 +118,22 @@ def _confirm_scale(pane: TableView, plan: ScalePlan) -> None:
             title="scale",
         )
 
-    pane.ask(
-        scale_dialog(plan),
-        lambda: pane.run_change(
-            f"scale {plan.group}",
-            lambda: lifecycle(context).scale(plan.cluster, plan.group, plan.new),
-            done,
-        ),
-        what=f"scale {plan.group} of {plan.cluster}",
+    def opened(cost: str) -> None:
+        pane.ask(
+            scale_dialog(plan, cost),
+            lambda: pane.run_change(
+                f"scale {plan.group}",
+                lambda: lifecycle(context).scale(plan.cluster, plan.group, plan.new),
+                done,
+            ),
+            what=f"scale {plan.group} of {plan.cluster}",
+        )
+
+    with_cost(
+        pane,
+        ("hyperpod-scale", plan.cluster),
+        lambda context: scale_cost(context.pricing, context.config, plan),
+        opened,
     )
 
 

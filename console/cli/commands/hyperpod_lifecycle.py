@@ -53,19 +53,33 @@ def hyperpod_scale(
     inv.console.gate.precheck("hyperpod-scale", cluster)  # before any lookup
     lifecycle = _lifecycle(inv)
     plan = lifecycle.plan_scale(cluster, group, count)
+    from console.cli.cost_check import ask_with_cost, cost_json, scale_projection
+    from console.services.hyperpod_lifecycle import scale_cost
+
+    cost = scale_cost(inv.console.pricing, inv.config, plan)
     shrink = " Nodes are removed and jobs on them are killed." if count < plan.current else ""
-    confirm(
+    ask_with_cost(
         inv,
         "hyperpod-scale",
         cluster,
         yes=yes,
         prompt=f"Scale {group} of {cluster} from {plan.target} to {count} instance(s)?{shrink}",
+        cost_line=scale_projection(inv, "hyperpod-scale", cluster, cost),
     )
     done = lifecycle.scale(
         cluster, group, count, warn=lambda m: click.echo(f"warning: {m}", err=True)
     )
     if wants_json(inv, json_output):
-        print_json({"cluster": cluster, "group": group, "from": done.target, "to": count})
+        print_json(
+            {
+                "cluster": cluster,
+                "group": group,
+                "from": done.target,
+                "to": count,
+                "instance_type": plan.instance_type,
+                "cost": cost_json(cost),
+            }
+        )
     else:
         click.echo(f"scaling {group} of {cluster} from {done.target} to {count}")
 

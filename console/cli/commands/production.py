@@ -279,7 +279,24 @@ def endpoint_autoscaling_set(
         if minimum is not None
         else ("autoscaling-suspend" if suspend else "autoscaling-resume")
     )
-    confirm(inv, action, resource, yes=yes, prompt=f"{resource}: {', '.join(changes)}?")
+    from console.cli.cost_check import ask_with_cost, scale_projection
+
+    cost = None
+    if maximum is not None and maximum > current.max_capacity:
+        # Read-only refuses before prices are read; the worst case (every new instance
+        # the max allows) is shown with the question and capped by max_hourly_cost.
+        inv.console.gate.precheck(action, resource)
+        cost = service.max_cost(
+            inv.console.pricing, inv.config, resource, current.max_capacity, maximum
+        )
+    ask_with_cost(
+        inv,
+        action,
+        resource,
+        yes=yes,
+        prompt=f"{resource}: {', '.join(changes)}?",
+        cost_line="" if cost is None else scale_projection(inv, action, resource, cost),
+    )
     target = current
     if minimum is not None and maximum is not None:
         target = service.set_capacity(
@@ -292,7 +309,13 @@ def endpoint_autoscaling_set(
     if suspend or resume:
         target = service.set_suspended(resource, VARIANT_DIMENSION, suspend)
     if wants_json(inv, json_output):
-        print_json(target)
+        if cost is None:
+            print_json(target)
+        else:
+            from console.cli.cost_check import cost_json
+            from console.records import to_plain
+
+            print_json({**to_plain(target), "cost": cost_json(cost)})
         return
     state = "suspended" if target.suspended else "active"
     click.echo(f"{resource}: min {target.min_capacity}, max {target.max_capacity}, scaling {state}")

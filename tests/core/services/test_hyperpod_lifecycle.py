@@ -149,7 +149,15 @@ def test_scale_sends_every_group_the_others_unchanged(
 ) -> None:
     result = run_cli("hyperpod-scale", "hp-1", "workers", "4", "--yes", "--json")
     assert result.exit_code == 0, result.stderr
-    assert result.json() == {"cluster": "hp-1", "group": "workers", "from": 2, "to": 4}
+    answer = result.json()
+    assert {k: answer[k] for k in ("cluster", "group", "from", "to", "instance_type")} == {
+        "cluster": "hp-1",
+        "group": "workers",
+        "from": 2,
+        "to": 4,
+        "instance_type": "ml.g5.xlarge",
+    }
+    assert answer["cost"]["usd_per_hour_change"] is None  # no prices on a local stack
     assert proxy.delivered("UpdateCluster") == 1
     assert targets(aws, "hp-1") == {"controller": 1, "workers": 4}
     intent, outcome = [r for r in audit_records(intents=True) if r["action"] == "hyperpod-scale"]
