@@ -77,9 +77,7 @@ async def test_clusters_pane_shrink_shows_the_saving(
         await pilot.press("ctrl+c")  # declined: nothing sent
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), what="closed")
     assert targets(sm, cluster)["workers"] == 3
-    assert [r["outcome"] for r in audit_records() if r["action"] == "hyperpod-scale"] == [
-        "refused"
-    ]
+    assert [r["outcome"] for r in audit_records() if r["action"] == "hyperpod-scale"] == ["refused"]
 
 
 async def test_scale_above_max_hourly_cost_opens_no_dialog(
