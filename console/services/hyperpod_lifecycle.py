@@ -194,6 +194,9 @@ def scale_cost(pricing: PricingService, config: Any, plan: ScalePlan) -> CostPro
         plan.new,
         label=plan.group,
         rest=rest,
+        # While the group is still scaling, "now" would be a bill not yet (or no longer)
+        # paid: the change is from its target.
+        basis="now" if plan.current == plan.target else "at target",
     )
 
 

@@ -166,13 +166,15 @@ def project_scale(
     label: str,
     rest: Sequence[tuple[str, str, int]] = (),
     worst_case: bool = False,
+    basis: str = "now",
 ) -> CostProjection:
     """What ``before`` -> ``after`` instances of ``instance_type`` change per hour.
 
     ``rest`` is the rest of the resource (a cluster's other groups: kind, type, count):
     when all of it is priced, "now" and "after" are the whole ``target``'s hourly cost,
     else only ``label``'s (the group). ``worst_case``: ``after`` is a maximum the
-    autoscaler may reach, not a count that will run (an autoscaling max).
+    autoscaler may reach, not a count that will run (an autoscaling max). ``basis``
+    names what ``before`` is ("now"; "at target" while a group is still scaling).
 
     Growing above ``max_hourly_cost`` (the resource's hourly cost after the change, as a
     create compares its whole hourly cost) is refused; shrinking never is. An unknown
@@ -197,7 +199,7 @@ def project_scale(
     sign = "+" if change >= 0 else "-"
     head = "projected cost" if change >= 0 else "projected saving"
     most = "at most " if worst_case and change > 0 else ""
-    state = "at max" if worst_case else "now"
+    state = "at max" if worst_case else basis
     line = (
         f"{head}: {most}{sign}{abs(change)} x {instance_type} at ${price:,.3f}/h = "
         f"{sign}${abs(delta):,.3f}/h ({label_now} {state} ${now:,.3f}/h -> ${then:,.3f}/h)"

@@ -139,6 +139,11 @@ def test_scale_cost_of_a_plan_read_from_the_cluster(
         "projected saving: -1 x ml.g5.xlarge at $1.408/h = -$1.408/h "
         "(hp-1 now $4.224/h -> $2.816/h)"
     )
+    lifecycle.scale("hp-1", "workers", 4)  # the target moves first; the instances follow
+    moving = lifecycle.plan_scale("hp-1", "workers", 3)
+    assert (moving.current, moving.target) == (2, 4)
+    back = scale_cost(context.pricing, context.config, moving)
+    assert back.line.endswith("(hp-1 at target $7.040/h -> $5.632/h)")
 
 
 def test_the_cap_refuses_growth_never_a_saving(
