@@ -1,4 +1,5 @@
-"""What the account spends per hour now: running endpoints, notebooks and jobs, priced.
+"""What the account spends per hour now: running endpoints, notebooks, jobs and HyperPod
+instance groups (one row per group: ``cluster/group``, its instances now), priced.
 
 A resource whose price cannot be read keeps ``usd_per_hour`` None and says why in
 ``note`` (shown as ``?``), never a guessed number.
@@ -19,7 +20,7 @@ from console.services.pricing import PricingService, price_of
 
 @dataclass(frozen=True)
 class RunningCost(Record):
-    kind: str  # endpoint | notebook | training | processing | transform
+    kind: str  # endpoint | notebook | training | processing | transform | cluster
     name: str
     instance_type: str
     instance_count: int
@@ -98,7 +99,35 @@ class CostService(Service):
                 1,
                 as_datetime(item.get("LastModifiedTime")),
             )
+        yield from self._clusters()
         yield from self._jobs()
+
+    def _clusters(self) -> Iterator[tuple[str, str, str, int, datetime | None]]:
+        """HyperPod groups with instances now. An account that cannot list clusters (no
+        HyperPod permission, a region without it) has none to bill: skipped, not an error
+        that would hide the rest of the spend."""
+        sm = self.client
+        try:
+            summaries = list(self.paginate("list_clusters", "ClusterSummaries"))
+        except SmError:
+            return
+        for item in summaries:
+            name = str(item.get("ClusterName", ""))
+            try:
+                data = self.call(sm.describe_cluster, ClusterName=name)
+            except SmError:  # deleted meanwhile
+                continue
+            for group in data.get("InstanceGroups") or []:
+                count = int(group.get("CurrentCount") or 0)
+                if count == 0:
+                    continue
+                yield (
+                    "cluster",
+                    f"{name}/{group.get('InstanceGroupName', '')}",
+                    str(group.get("InstanceType", "")),
+                    count,
+                    as_datetime(item.get("CreationTime")),
+                )
 
     def _jobs(self) -> Iterator[tuple[str, str, str, int, datetime | None]]:
         sm = self.client

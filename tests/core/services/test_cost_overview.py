@@ -18,6 +18,7 @@ from console.services.cost import RunningCost
 from console.services.cost_overview import CostOverview, CostOverviewService, IdleResource
 from console.services.pricing import PricingService
 from screens.status.view import cost_view, usd
+from tests.core.services.test_hyperpod_lifecycle import clusters  # noqa: F401
 from tests.support.hostile import HOSTILE, assert_inert_output
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -207,3 +208,23 @@ def test_money_formatting() -> None:
     assert usd(7.485, hourly=True) == "$7.49/h"
     assert usd(0.05, hourly=True) == "$0.050/h"
     assert usd(1234.5) == "$1,234.50"
+
+
+def test_hyperpod_groups_are_priced_per_instance_now(
+    clusters: Any,  # noqa: F811
+    priced: ConsoleContext,
+) -> None:
+    """Each group with instances is a row (``cluster/group``), at HyperPod's own price
+    (the ``Cluster`` component: ``USE1-Cluster:ml.g5.xlarge``)."""
+    g5 = TABLE[("Cluster", "ml.g5.xlarge")]  # 1.408
+    got = overview(priced)
+    rows = {(r.kind, r.name): (r.instance_count, r.usd_per_hour) for r in got.running}
+    assert rows == {
+        ("cluster", "hp-1/controller"): (1, pytest.approx(g5)),
+        ("cluster", "hp-1/workers"): (2, pytest.approx(2 * g5)),
+        ("cluster", "hp-2/controller"): (1, pytest.approx(g5)),
+        ("cluster", "hp-2/workers"): (2, pytest.approx(2 * g5)),
+    }
+    assert got.per_hour == pytest.approx(6 * g5)  # 8.448
+    assert [(k, c) for k, _usd, c in got.by_kind] == [("cluster", 4)]
+    assert "4 cluster $8.45/h" in render(cost_view(got))
