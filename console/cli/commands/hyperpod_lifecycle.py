@@ -48,7 +48,10 @@ def _lifecycle(inv: Invocation) -> ClusterLifecycle:
 def hyperpod_scale(
     inv: Invocation, cluster: str, group: str, count: int, yes: bool, json_output: bool
 ) -> None:
-    """UpdateCluster with GROUP at COUNT instances; the other groups are sent unchanged."""
+    """UpdateCluster with GROUP at COUNT instances; the other groups are sent unchanged.
+
+    Says first what the change adds (or saves) per hour; growing above max_hourly_cost
+    is refused before anything is sent."""
     validate.name(group, "instance group")
     inv.console.gate.precheck("hyperpod-scale", cluster)  # before any lookup
     lifecycle = _lifecycle(inv)

@@ -251,7 +251,10 @@ def endpoint_autoscaling_set(
     yes: bool,
     json_output: bool,
 ) -> None:
-    """Change VARIANT's scalable target: --min/--max, or --suspend / --resume."""
+    """Change VARIANT's scalable target: --min/--max, or --suspend / --resume.
+
+    A raised max says first what it may add per hour (every new instance it allows);
+    above max_hourly_cost it is refused before anything is sent."""
     from console.services.autoscaling import VARIANT_DIMENSION, variant_resource
 
     validate.name(name, "endpoint name")
