@@ -73,6 +73,45 @@ def test_parse_keeps_hourly_on_demand_prices() -> None:
     }
 
 
+def with_attributes(document: str, **attributes: str | None) -> str:
+    """``document`` with attributes set (None: removed)."""
+    product = json.loads(document)
+    found = product["product"]["attributes"]
+    for key, value in attributes.items():
+        if value is None:
+            found.pop(key, None)
+        else:
+            found[key] = value
+    return json.dumps(product)
+
+
+def test_hyperpod_instances_are_named_by_their_usage_type() -> None:
+    """HyperPod bills ``<REGION>-Cluster:ml.*``: read as the Cluster component whether the
+    product names its instance or not; reserved capacity and a usage type naming another
+    instance are not an instance's on-demand hour."""
+    base = product("ml.p5.48xlarge", "Training", "98.32")
+    served = [
+        with_attributes(
+            base, instanceName=None, component="Cluster", usagetype="USE1-Cluster:ml.p5.48xlarge"
+        ),
+        with_attributes(
+            product("ml.g5.xlarge", "HyperPod", "1.41"), usagetype="USW2-Cluster:ml.g5.xlarge"
+        ),
+        with_attributes(base, instanceName=None, usagetype="USE1-Cluster:ml.p5.48xlarge-Reserved"),
+        with_attributes(
+            product("ml.m5.large", "Hosting", "0.115"), usagetype="USE1-Host:ml.m5.large"
+        ),
+        with_attributes(
+            product("ml.m5.large", "Hosting", "0.1"), usagetype="USE1-Host:ml.m5.xlarge"
+        ),
+    ]
+    assert parse_price_list(served) == {
+        "Cluster|ml.p5.48xlarge": 98.32,
+        "Cluster|ml.g5.xlarge": 1.41,
+        "Hosting|ml.m5.large": 0.115,
+    }
+
+
 def test_cost_math_by_hand() -> None:
     # 2 x ml.m5.large, 3600 s of training of which 1800 s billed (spot): per instance
     # 0.5 h x 0.115 = 0.0575, two instances 0.115; the other half saved: 0.115.
