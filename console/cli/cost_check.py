@@ -3,8 +3,8 @@
 The projection and the caps are :mod:`console.services.projection` (shared with the
 TUI's confirm dialog); here they are printed and a refusal is audited. A scale (HyperPod
 group, autoscaling max) shows its line above the question, so it is read before the
-answer, or on stderr when ``--yes`` skips the question. A price that
-cannot be read warns and goes on (like an unknown quota), it never blocks a create.
+answer, or on stderr when ``--yes`` skips the question. A price that cannot be read
+warns and goes on (like an unknown quota), it never blocks a create.
 """
 
 from __future__ import annotations
