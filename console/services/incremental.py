@@ -161,7 +161,9 @@ class IncrementalLister(Generic[R]):
                     continue  # an overlapping refresh read it later: keep that
                 if self._items.get(key) != item:
                     changed.append(item)
-                self._items[key] = item
+                    self._items[key] = item
+                # else the object held stays: the table holds it too, so a re-read of
+                # an unchanged item is not a second copy of it (issue 21)
                 self._read_at[key] = tick
             self._listed_once = True
             return Delta(tuple(changed), tuple(self._items.values()), full=since is None)

@@ -98,6 +98,9 @@ class IncrementalListerMachine(RuleBasedStateMachine):
         assert self.held == self.account
         changed = {j.name for j in delta.changed}
         assert changed == {n for n, j in self.account.items() if before.get(n) != j}
+        # Read again unchanged, a job stays the object held before: the table holds
+        # that one, so a poll never makes a second copy of the listing (issue 21).
+        assert all(j is before[n] for n, j in self.held.items() if before.get(n) == j)
 
     @rule(page_size=st.integers(1, 4), after=st.integers(0, 6))
     def failed_refresh(self, page_size: int, after: int) -> None:
