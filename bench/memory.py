@@ -77,9 +77,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[str]:
+    """Child process ids of ``pid`` (the start-up listing helper, while it lists)."""
+    found: list[str] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += (task / "children").read_text().split()
+    return found
+
+
 def wait_idle(pid: int, timeout: float) -> float:
-    """Wait until ``pid`` is idle (see ``IDLE_SHARE``) or ``timeout``; seconds waited."""
+    """Wait until ``pid`` has no child (the listing helper answered) and is idle (see
+    ``IDLE_SHARE``), or ``timeout``; seconds waited. Idle alone is not enough: the TUI
+    waits idly on the helper's pipe while the helper lists on a loaded machine."""
     began = time.monotonic()
+    while children(pid) and time.monotonic() - began < timeout:
+        time.sleep(0.5)
     used = cpu_seconds(pid)
     while time.monotonic() - began < timeout:
         time.sleep(IDLE_WINDOW)
