@@ -17,7 +17,10 @@ again and its resident set (``VmRSS``) and peak (``VmHWM``) are read from /proc.
 Then (unless ``--jobs 0``) the account grows to ``--jobs`` jobs (100,000 by default: the
 rest are put into moto's backend directly, as ``bench/listing_cost.py`` does) and
 ``tui_jobs`` runs: it settles until its process is idle (the whole listing streamed in,
-``--idle-timeout`` at most), the tabs are shown, and it settles again.
+``--idle-timeout`` at most), the tabs are shown, and it settles again. For that phase the
+moto server lists newest first as AWS does (``SortBy``, the demo's moto extras, as
+``bench/listing_cost.py``): plain moto pages oldest first, so every poll of the TUI
+would read all 100,000 jobs again, which no AWS account does (``--plain-moto``: so).
 
 Targets (issue 21): the TUI with MLflow configured <= 120 MB (it was 276 MB while full
 ``mlflow`` was imported: pandas, pyarrow, scipy); with 100,000 jobs <= 250 MB (it was
@@ -176,6 +179,9 @@ def main() -> None:
     parser.add_argument("--no-mlflow", action="store_true", help="skip the mlflow server")
     parser.add_argument("--jobs", type=int, default=100_000, help="0: skip the large account")
     parser.add_argument("--idle-timeout", type=float, default=180.0)
+    parser.add_argument(
+        "--plain-moto", action="store_true", help="lists ignore SortBy: every poll relists"
+    )
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     assert len(size) == 2
@@ -216,7 +222,10 @@ def main() -> None:
                 results["tui_mlflow"]["requests"] = len(proxy.seen)
             if args.jobs:
                 from bench.listing_cost import seed as seed_backend
+                from console.demo.moto_extras import DemoState, install
 
+                if not args.plain_moto:
+                    install(DemoState(notebook_url_base="https://notebooks.invalid"))
                 seed_backend(max(0, args.jobs - args.training_jobs - 10))
                 results["tui_jobs"] = measure(
                     smconsole, env, dims, args.settle, TAB_KEYS, args.idle_timeout
@@ -235,6 +244,7 @@ def main() -> None:
                 "jobs_seeded": args.training_jobs + 10,
                 **{f"{name}_{k}": v for name, r in results.items() for k, v in r.items()},
                 "jobs_large": args.jobs or None,
+                "lists_sorted": not args.plain_moto,
                 "target_mlflow_mb": TARGET_MLFLOW_MB,
                 "target_jobs_mb": TARGET_JOBS_MB,
                 "meets_target": None if mlflow_rss is None else mlflow_rss <= TARGET_MLFLOW_MB,
