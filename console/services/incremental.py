@@ -149,8 +149,13 @@ class IncrementalLister(Generic[R]):
             if page is None:
                 break
             count += 1
+            held_items = self._items  # read without the lock: a get is atomic
             for item in page:
-                read[self._key(item)] = (tick, item)
+                key = self._key(item)
+                # Unchanged: the object held already (the table's), so a long re-read
+                # never holds a second copy of the listing while it goes on (issue 21).
+                held = held_items.get(key)
+                read[key] = (tick, held if held is not None and held == item else item)
             if on_page is not None:
                 snapshot = partial(self._merged, read)  # read on, never copied per page
                 on_page(Progress(tuple(page), len(read), count, since is None, snapshot))
@@ -161,7 +166,9 @@ class IncrementalLister(Generic[R]):
                     continue  # an overlapping refresh read it later: keep that
                 if self._items.get(key) != item:
                     changed.append(item)
-                self._items[key] = item
+                    self._items[key] = item
+                # else the object held stays: the table holds it too, so a re-read of
+                # an unchanged item is not a second copy of it (issue 21)
                 self._read_at[key] = tick
             self._listed_once = True
             return Delta(tuple(changed), tuple(self._items.values()), full=since is None)

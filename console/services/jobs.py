@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from console import validate
 from console.aws import enums
 from console.errors import ValidationError
-from console.records import Record, as_datetime
+from console.records import Record, as_datetime, same_time, shared
 from console.services.base import Service
 from console.services.incremental import IncrementalLister
 
@@ -26,9 +26,14 @@ TRANSITIONAL_STATUSES = frozenset({"InProgress", "Stopping", "Deleting"})
 STOP_APPLIED = frozenset({"Stopping", "Stopped"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JobSummary(Record):
-    """One row of the Jobs view: training, processing and tuning jobs alike."""
+    """One row of the Jobs view: training, processing and tuning jobs alike.
+
+    Compact, as an account holds 100,000 of them (issue 21): slotted (no instance dict),
+    its repeated texts (kind, status, secondary status) one shared object each, and equal
+    times one object. Built from a listing's fields only, never holding the API dict.
+    """
 
     kind: str  # training | processing | tuning
     name: str
@@ -38,6 +43,15 @@ class JobSummary(Record):
     modified: datetime | None
     ended: datetime | None
     secondary_status: str = ""
+
+    def __post_init__(self) -> None:
+        Record.__post_init__(self)  # sanitised first: what is shared is inert text
+        setattr_ = object.__setattr__
+        setattr_(self, "kind", shared(self.kind))
+        setattr_(self, "status", shared(self.status))
+        setattr_(self, "secondary_status", shared(self.secondary_status))
+        setattr_(self, "modified", same_time(self.modified, self.created))
+        setattr_(self, "ended", same_time(self.ended, self.modified, self.created))
 
     @property
     def transitional(self) -> bool:

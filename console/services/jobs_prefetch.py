@@ -11,7 +11,10 @@ first rows are on screen about 0.4 s sooner (``bench/startup.py``).
 A large account streams (100,000 jobs are 1,000 pages, half a minute): the helper
 sends the jobs of each page it reads as a frame of its own (batched, a few a second), and
 the parent hands them on as they come, so the first rows show after one call, not after
-the whole listing. The answer, the last frame, holds the whole snapshot.
+the whole listing. The answer, the last frame, holds the whole snapshot, naming the jobs
+already sent by their place in the stream: the parent keeps the objects it has (the
+table holds them already) instead of a second copy of every job (issue 21: 100,000 jobs
+are ~60 MB of records, and unpickling them again cost that much at the peak).
 
 It is only a head start. The helper makes exactly the calls the first poll would make,
 through the same services and session factory, so errors read the same; any failure of
@@ -29,8 +32,8 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,11 +66,24 @@ class PrefetchPage:
 @dataclass(frozen=True)
 class PrefetchAnswer:
     """What the helper sends back: a snapshot or the error a poll would have shown, and
-    how many SageMaker calls it made."""
+    how many SageMaker calls it made.
+
+    On the wire the snapshot's ``items`` are empty and ``items`` stands for them: a job
+    already sent in a :class:`PrefetchPage` is its index in the stream of sent jobs (an
+    ``int``), any other job is itself. :meth:`resolved` puts the snapshot back together.
+    """
 
     snapshot: JobsSnapshot | None
     error: SmError | None
     sagemaker_calls: int
+    items: tuple[JobSummary | int, ...] = ()
+
+    def resolved(self, sent: Sequence[JobSummary]) -> PrefetchAnswer:
+        """The answer with its snapshot's items, the jobs in ``sent`` reused."""
+        if self.snapshot is None or not self.items:
+            return self
+        items = tuple(sent[item] if isinstance(item, int) else item for item in self.items)
+        return replace(self, snapshot=replace(self.snapshot, items=items), items=())
 
 
 class JobsPrefetch:
@@ -155,6 +171,7 @@ class JobsPrefetch:
         from console.services.jobs_feed import JobsProgress, JobsSnapshot
 
         known: dict[tuple[str, str], JobSummary] = {}
+        sent: list[JobSummary] = []  # every job of every page, in order (see PrefetchAnswer)
 
         def so_far() -> JobsSnapshot:
             return JobsSnapshot(tuple(known.values()), datetime.now(UTC), complete=False)
@@ -164,10 +181,16 @@ class JobsPrefetch:
             if isinstance(frame, PrefetchAnswer):
                 self._process.wait()
                 self._close()
-                return frame if self._process.returncode == 0 else None
+                if self._process.returncode != 0:
+                    return None
+                try:
+                    return frame.resolved(sent)
+                except IndexError:  # names a job it never sent: nonsense, list here
+                    return None
             if not isinstance(frame, PrefetchPage):
                 self.cancel()
                 return None
+            sent.extend(frame.items)
             for job in frame.items:
                 known[(job.kind, job.name)] = job
             if on_page is not None:
@@ -222,6 +245,9 @@ def prefetch(config: Config, send: Callable[[PrefetchPage], None] | None = None)
 
     context = ConsoleContext(config, source="tui")
     unsent: list[JobSummary] = []
+    # The jobs sent so far, kept alive so that their ids stay theirs: id -> stream index.
+    sent: list[JobSummary] = []
+    index: dict[int, int] = {}
     sent_at = [float("-inf")]
 
     def on_page(progress: JobsProgress) -> None:
@@ -229,6 +255,9 @@ def prefetch(config: Config, send: Callable[[PrefetchPage], None] | None = None)
         now = time.monotonic()
         if send is not None and now - sent_at[0] >= PAGE_FRAME_SECONDS:
             send(PrefetchPage(tuple(unsent)))
+            for job in unsent:
+                index[id(job)] = len(sent)
+                sent.append(job)
             unsent.clear()
             sent_at[0] = now
 
@@ -238,7 +267,11 @@ def prefetch(config: Config, send: Callable[[PrefetchPage], None] | None = None)
         snapshot = JobsFeed(context).fetch(on_page=on_page)
     except SmError as exc:
         error = exc
-    return PrefetchAnswer(snapshot, error, context.sessions.metrics.calls_total("sagemaker"))
+    calls = context.sessions.metrics.calls_total("sagemaker")
+    if snapshot is None or not sent:
+        return PrefetchAnswer(snapshot, error, calls)
+    items = tuple(index.get(id(job), job) for job in snapshot.items)
+    return PrefetchAnswer(replace(snapshot, items=()), error, calls, items)
 
 
 def frame(value: object) -> bytes:

@@ -15,12 +15,50 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 REGEX_PREFIX = "re:"
 INVERT_PREFIX = "!"
 _REGEX_SYNTAX = re.compile(r"[\^$*+?()\[\]{}|\\]")
 # Words operators type that name a column by another name.
 COLUMN_ALIASES = {"kind": "type", "state": "status"}
+# Distinct texts remembered while lower-casing a column (see lowered).
+LOWERED_LIMIT = 4096
+
+FieldRow = tuple[Any, ...]
+"""What the filter looks at for one row, kept for 100,000 rows (issue 21): the field
+names (one tuple shared by every row) then the values, in one tuple instead of a dict."""
+
+
+def field_row(
+    fields: Mapping[str, str], names_seen: dict[tuple[str, ...], tuple[str, ...]]
+) -> FieldRow:
+    """``fields`` as a :data:`FieldRow`; ``names_seen`` keeps one names tuple for all."""
+    names = tuple(fields)
+    return (names_seen.setdefault(names, names), *fields.values())
+
+
+def row_value(row: FieldRow, column: str) -> str:
+    """The value of ``column`` in ``row`` ("" when the row has no such field)."""
+    names: tuple[str, ...] = row[0]
+    return str(row[names.index(column) + 1]) if column in names else ""
+
+
+def lowered(values: Iterable[str]) -> list[str]:
+    """The values lower-cased, one object for equal texts (a status repeated 100,000
+    times is one string; a value already lower-case is itself, not a copy)."""
+    seen: dict[str, str] = {}
+    out: list[str] = []
+    for value in values:
+        low = seen.get(value)
+        if low is None:
+            low = value.lower()
+            if low == value:
+                low = value
+            elif len(seen) < LOWERED_LIMIT:
+                seen[value] = low
+        out.append(low)
+    return out
 
 
 @dataclass(frozen=True)
@@ -73,6 +111,17 @@ class RowFilter:
         values: Iterable[str] = (
             (fields.get(self.column, ""),) if self.column is not None else fields.values()
         )
+        return self._found(values)
+
+    def matches_row(self, row: FieldRow) -> bool:
+        """:meth:`matches` for a row kept as a :data:`FieldRow`."""
+        if not self.active:
+            return True
+        if self.column is not None:
+            return self._found((row_value(row, self.column),))
+        return self._found(row[1:])
+
+    def _found(self, values: Iterable[str]) -> bool:
         if self.pattern is not None:
             pattern = self.pattern
             found = any(pattern.search(value) for value in values)

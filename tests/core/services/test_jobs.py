@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -172,7 +173,7 @@ def test_lister_rereads_from_the_oldest_job_that_can_change() -> None:
 
     now = datetime(2026, 11, 23, tzinfo=UTC)
     jobs = _summaries([now, now - timedelta(days=2)])
-    jobs[1] = jobs[1].__class__(**{**jobs[1].__dict__, "status": "InProgress"})
+    jobs[1] = dataclasses.replace(jobs[1], status="InProgress")
     asked = []
 
     def fetch(since):
@@ -185,7 +186,7 @@ def test_lister_rereads_from_the_oldest_job_that_can_change() -> None:
     lister.refresh()
     lister.refresh()
     assert asked == [None, now - timedelta(days=2) - OVERLAP]
-    jobs[1] = jobs[1].__class__(**{**jobs[1].__dict__, "status": "Completed"})
+    jobs[1] = dataclasses.replace(jobs[1], status="Completed")
     lister.refresh()
     lister.refresh()
     assert asked[-1] == now - OVERLAP
@@ -371,3 +372,61 @@ def test_cli_stop_read_only_refused_before_asking(aws, run_cli) -> None:
     result = run_cli("--read-only", "training-stop", "to-stop", "--yes")
     assert result.exit_code == 3
     assert "read-only" in result.stderr
+
+
+def test_a_listed_job_is_compact() -> None:
+    """100,000 rows are held for a session (issue 21): a job from a listing keeps no
+    instance dict and nothing of the API dict, one object for each repeated text, and
+    one for equal times; text is made inert before it is shared."""
+    import gc
+    import sys
+
+    from console.services.jobs import _summary
+
+    def listed(i: int, status: str) -> dict[str, object]:
+        created = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=i)
+        ended = created + timedelta(minutes=5)
+        return {
+            "TrainingJobName": f"job-{i}",
+            "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:training-job/job-{i}",
+            # Parsed afresh per item, as a listing's JSON is: not the same objects.
+            "TrainingJobStatus": "".join(status),
+            "SecondaryStatus": "".join(status),
+            "CreationTime": created,
+            "LastModifiedTime": datetime.fromisoformat(ended.isoformat()),
+            "TrainingEndTime": ended,
+        }
+
+    first, second = (_summary("training", "TrainingJob", listed(i, "Completed")) for i in (1, 2))
+    raw = listed(3, "Completed")
+    third = _summary("training", "TrainingJob", raw)
+
+    assert not hasattr(first, "__dict__")
+    assert first.status is second.status is first.secondary_status
+    assert first.kind is second.kind
+    assert first.modified is first.ended and first.modified != first.created
+    assert raw not in gc.get_referents(third) and sys.getsizeof(third) < 120
+    assert third.status == "Completed" and third.name == "job-3"
+    # Hostile text is made inert first: the shared copy is the inert one.
+    hostile = _summary("training", "TrainingJob", listed(4, "Failed\x1b[2J"))
+    assert "\x1b" not in hostile.status and hostile.status is hostile.secondary_status
+
+
+def test_timestamps_share_one_zone_object() -> None:
+    """botocore parses each timestamp with a new ``tzlocal()`` (a dozen objects): held
+    for 100,000 jobs x 3 times, they were most of the TUI's memory (issue 21). Records
+    keep one zone object per zone; the times read the same."""
+    from botocore.utils import parse_timestamp
+    from dateutil.tz import tzoffset
+
+    from console.records import as_datetime
+
+    parsed = [parse_timestamp(1_790_000_000 + i) for i in range(3)]
+    assert parsed[0].tzinfo is not parsed[1].tzinfo  # what botocore gives
+    held = [as_datetime(value) for value in parsed]
+    assert all(h is not None and h.tzinfo is held[0].tzinfo for h in held)  # type: ignore[union-attr]
+    assert [h.isoformat() for h in held if h] == [p.isoformat() for p in parsed]
+    assert [h.tzname() for h in held if h] == [p.tzname() for p in parsed]
+    # Another zone stays itself: the same instant written elsewhere is not merged.
+    elsewhere = as_datetime(parse_timestamp(1_790_000_000).astimezone(tzoffset("X", 3600)))
+    assert elsewhere is not None and elsewhere.utcoffset() == timedelta(hours=1)

@@ -15,7 +15,8 @@ from console.context import ConsoleContext
 from console.errors import SmError
 from console.services import jobs_prefetch
 from console.services.incremental import OVERLAP, IncrementalLister
-from console.services.jobs_feed import KINDS, JobsFeed
+from console.services.jobs import JobSummary
+from console.services.jobs_feed import KINDS, JobsFeed, JobsSnapshot
 from console.services.jobs_prefetch import JobsPrefetch
 from tests.support.fault_proxy import Fault, FaultProxy
 
@@ -187,3 +188,50 @@ def test_a_stream_dropped_mid_way_ends_the_helper(
     assert asked < 3
     time.sleep(1.5)
     assert proxy.calls("ListTrainingJobs") == asked
+
+
+def test_the_answer_reuses_the_jobs_already_streamed(
+    aws: Any, proxy: FaultProxy, config: Config
+) -> None:
+    """One copy of each job in this process (issue 21): the answer names the jobs its
+    pages brought by their place in the stream, and the snapshot holds those very
+    objects; the jobs no page brought (the short last page) come whole."""
+    sm = aws.client("sagemaker")
+    for i in range(250):
+        create_job(sm, f"once-{i:03d}")
+    # Pages far enough apart to be sent as frames of their own.
+    proxy.add(Fault("slow", "sagemaker", "ListTrainingJobs", delay=0.5, after=1))
+    context = prefetched_context(config)
+    streamed: dict[tuple[str, str], Any] = {}
+
+    def on_page(progress: Any) -> None:
+        streamed.update({(job.kind, job.name): job for job in progress.page})
+
+    snapshot = JobsFeed(context).fetch(on_page)
+
+    held = {(job.kind, job.name): job for job in snapshot.items}
+    assert len(held) == len(snapshot.items) == 250 and snapshot.complete
+    assert len(streamed) == 200  # the two full pages; the last (50 jobs) is not streamed
+    assert all(held[key] is job for key, job in streamed.items())
+    assert names(snapshot) == sorted(f"once-{i:03d}" for i in range(250))
+
+
+def test_an_answer_is_put_together_from_the_stream_and_its_own_jobs() -> None:
+    """``resolved``: an index is the job sent at that place, a job stands for itself;
+    an index past the stream is nonsense (the poll then lists by itself)."""
+
+    def job(name: str) -> JobSummary:
+        return JobSummary("training", name, "Completed", f"arn:{name}", None, None, None)
+
+    sent = [job("a"), job("b")]
+    own = job("c")
+    empty = JobsSnapshot((), datetime(2026, 11, 1, tzinfo=UTC))
+    answer = jobs_prefetch.PrefetchAnswer(empty, None, 3, items=(1, own, 0))
+
+    resolved = answer.resolved(sent)
+
+    assert resolved.snapshot is not None and resolved.items == ()
+    assert [id(j) for j in resolved.snapshot.items] == [id(sent[1]), id(own), id(sent[0])]
+    assert resolved.sagemaker_calls == 3
+    with pytest.raises(IndexError):
+        jobs_prefetch.PrefetchAnswer(empty, None, 3, items=(2,)).resolved(sent)

@@ -9,6 +9,7 @@ account's jobs with their current status, and a failed one must change nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -98,6 +99,9 @@ class IncrementalListerMachine(RuleBasedStateMachine):
         assert self.held == self.account
         changed = {j.name for j in delta.changed}
         assert changed == {n for n, j in self.account.items() if before.get(n) != j}
+        # Read again unchanged, a job stays the object held before: the table holds
+        # that one, so a poll never makes a second copy of the listing (issue 21).
+        assert all(j is before[n] for n, j in self.held.items() if before.get(n) == j)
 
     @rule(page_size=st.integers(1, 4), after=st.integers(0, 6))
     def failed_refresh(self, page_size: int, after: int) -> None:
@@ -159,3 +163,27 @@ def test_an_oldest_first_listing_of_one_job_per_page_is_read_to_the_end() -> Non
         "old": "Completed",
         "new": "Failed",
     }
+
+
+def test_a_reread_of_unchanged_jobs_holds_no_second_copy() -> None:
+    """A long listing read again (a local stack ignoring SortBy re-reads everything)
+    parses a new object per job; an unchanged one is dropped as it is read, the held
+    object taking its place, so the stream never holds two copies (issue 21)."""
+    account = {f"job-{i:03d}": job(f"job-{i:03d}", "Completed", START) for i in range(30)}
+    copies = 0
+
+    def fetch(since: datetime | None) -> Iterator[list[JobSummary]]:
+        nonlocal copies
+        fresh = [dataclasses.replace(j) for j in account.values()]  # equal, not the same
+        copies += len(fresh)
+        return iter([fresh[:10], fresh[10:20], fresh[20:]])
+
+    lister = _job_lister(fetch)
+    held = {j.name: j for j in lister.refresh().items}
+    seen: list[JobSummary] = []
+    # Read again in full (this fetch ignores the "since" the lister asks for).
+    delta = lister.refresh(lambda progress: seen.extend(progress.snapshot()))
+
+    assert copies == 60 and delta.changed == ()
+    assert seen and all(j is held[j.name] for j in seen)
+    assert all(j is held[j.name] for j in delta.items)

@@ -191,6 +191,31 @@ async def test_filter_matches_the_filter_language_while_typing(steps: list[str])
             assert table.shown_count == len(expected)
 
 
+async def test_filter_caches_are_compact() -> None:
+    """The `/` filter's caches hold every row (100,000 jobs, issue 21): each row's
+    fields are one tuple sharing one names tuple (not a dict per row), and a column's
+    lower-cased texts are one object per distinct text (a status repeated on every row
+    is one string; a name already lower-case is the name itself)."""
+    table = RowsTable()
+    app = TableApp(table)
+    # Parsed afresh per row, as a listing's JSON is: equal texts, distinct objects.
+    items = [Row(f"row-{i:04d}", (STATES[i % 4] + "!")[:-1], i) for i in range(2000)]
+    async with app.run_test(size=(80, 24)) as pilot:
+        table.sync(items)
+        table.set_filter(RowFilter.parse("status:completed", table.column_keys()))
+        await pilot.pause()
+        assert table.shown_count == 500
+
+        cached = list(table._fieldmap.values())
+        assert len(cached) == 2000 and all(type(row) is tuple for row in cached)
+        assert len({id(row[0]) for row in cached}) == 1  # one names tuple
+        statuses = table._aligned["status"]
+        assert len({id(text) for text in statuses}) == len(STATES)
+        table.set_filter(RowFilter.parse("name:row-00", table.column_keys()))
+        names = dict(zip(table._order, table._aligned["name"], strict=True))
+        assert all(names[row.name] is row.name for row in items)
+
+
 async def test_sort_orders_and_info() -> None:
     table = RowsTable()
     app = TableApp(table)
