@@ -8,6 +8,7 @@ our audit log (smconsole only, refused and failed attempts too), or both.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -56,11 +57,21 @@ class HistoryScreen(Screen[None]):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label in COLUMNS:
-            table.add_column(label, key=label.lower())
-        focus_now(table)
+        self._set_columns({label: cell_len(label) for label in COLUMNS})
+        focus_now(self.query_one(DataTable))
         self.action_reload()
+
+    def _set_columns(self, widths: dict[str, int]) -> None:
+        """(Re)create the columns at fixed widths.
+
+        Not auto widths: DataTable measures those only when it next goes idle, and caches
+        each cell drawn before that at the old width (its cache key has no width), so a
+        frame drawn between ``add_row`` and that idle kept the columns at their labels'
+        width for good ("2026", "Reject", the note cut to "job ␛]5")."""
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for label, width in widths.items():
+            table.add_column(label, key=label.lower(), width=width)
 
     def action_reload(self) -> None:
         group = self.group
@@ -80,19 +91,28 @@ class HistoryScreen(Screen[None]):
         info = self.query_one("#history-info", Static)
         self.entries = entries
         palette = StatusPalette.from_variables(self.app.theme_variables)
-        table = self.query_one(DataTable)
-        table.clear()
-        for index, entry in enumerate(entries):
+        rows: list[tuple[Text, ...]] = []
+        for entry in entries:
             action = entry.action if entry.outcome == "ok" else f"{entry.action} ({entry.outcome})"
-            table.add_row(
-                Text(format_time(entry.time)),
-                Text(str(entry.version) if entry.version is not None else MISSING),
-                palette.text(action) if entry.outcome == "ok" else Text(action, style="dim"),
-                Text(_who(entry.by)),
-                Text(entry.comment or MISSING),
-                Text(entry.source),
-                key=str(index),
+            rows.append(
+                (
+                    Text(format_time(entry.time)),
+                    Text(str(entry.version) if entry.version is not None else MISSING),
+                    palette.text(action) if entry.outcome == "ok" else Text(action, style="dim"),
+                    Text(_who(entry.by)),
+                    Text(entry.comment or MISSING),
+                    Text(entry.source),
+                )
             )
+        self._set_columns(
+            {
+                label: max([cell_len(label), *(row[index].cell_len for row in rows)])
+                for index, label in enumerate(COLUMNS)
+            }
+        )
+        table = self.query_one(DataTable)
+        for index, row in enumerate(rows):
+            table.add_row(*row, key=str(index))
         decided = sum(1 for e in entries if e.action != "Registered")
         info.update(Content(f"{len(entries)} events · {decided} decisions · newest first"))
 

@@ -79,7 +79,8 @@ async def test_registry_description_and_approval_history(aws: Any) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history")
         table = app.screen.query_one(DataTable)
         await wait_until(pilot, lambda: table.row_count > 0, what="history rows")
-        # The registry's own record of the decision arrives after the audit log's.
+        # The note is in the rows as they arrive; the columns are sized with them (a frame
+        # drawn before DataTable's idle pass used to keep them at their labels' width).
         await wait_until(pilot, lambda: VISIBLE_OSC52 in rendered(app), what="the note shown")
         assert_screen_inert(app, "approval history")
 

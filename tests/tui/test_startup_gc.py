@@ -17,3 +17,30 @@ async def test_startup_objects_frozen_after_first_data_and_released_on_exit(sm: 
         await wait_until(pilot, lambda: gc.get_freeze_count() > 0, what="frozen")
         assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+async def test_garbage_made_during_start_up_is_not_frozen(sm: Any) -> None:
+    """As from the CLI (GC off until first data): start-up's dead cycles are collected by
+    the freeze's young-generation collection, not kept frozen for the session."""
+    import weakref
+
+    class Node:
+        other: Any = None
+
+    create_training_job(sm, "alpha")
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: only the cyclic GC frees it
+        dead = weakref.ref(a)
+        del a, b
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for_rows(pilot, app, 1)
+            await wait_until(pilot, lambda: gc.get_freeze_count() > 0, what="frozen")
+            assert gc.isenabled()
+            assert dead() is None
+    finally:
+        if was_enabled:
+            gc.enable()

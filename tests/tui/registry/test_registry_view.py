@@ -3,6 +3,7 @@ batch, conflict, read-only, history; snapshots of the evidence pane."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -122,6 +123,42 @@ async def test_approve_one_with_a_comment_is_audited_and_in_history(
     [record] = [r for r in audit_records() if r["action"] == "model-package-approve"]
     assert (record["target"], record["outcome"], record["source"]) == (churn["v3"], "ok", "tui")
     assert record["params"]["ApprovalDescription"] == "AUC up"
+
+
+async def test_history_columns_fit_rows_drawn_before_the_table_is_idle(
+    aws: Any, churn: dict[str, str]
+) -> None:
+    """A frame drawn right after the rows arrive (before DataTable's idle pass) used to fix
+    the columns at their old widths for good: the note showed as "job ␛]5" (a flaky test)."""
+    from datetime import UTC, datetime
+
+    from console.services.approval_history import HistoryEntry
+
+    app = make_app()
+    async with app.run_test(size=(160, 30)) as pilot:
+        await open_tab(pilot, app, 2)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history")
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        history = screen.query_one(DataTable)
+        await wait_until(pilot, lambda: history.row_count > 0, what="history rows")
+        note = "rejected after the drift review of " + "week 48 " * 3 + "end"
+        entry = HistoryEntry(
+            time=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+            package_arn=churn["v2"],
+            version=2,
+            action="Rejected",
+            by="arn:aws:sts::123456789012:assumed-role/ops/alice-the-reviewer",
+            comment=note,
+            source="audit+registry",
+        )
+        screen._loaded([entry])
+        app.export_screenshot()  # a frame now, before the table's idle pass
+        await pilot.pause()
+        shown = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        for text in (note, "assumed-role/ops/alice-the-reviewer", "audit+registry", "Rejected"):
+            assert text in shown, text
 
 
 async def test_batch_reject_selected_versions(aws: Any, churn: dict[str, str]) -> None:
