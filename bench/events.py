@@ -203,9 +203,22 @@ async def _burst(
         started = time.perf_counter()
         t_quiet = started
 
+        # The queue's depth is read on a thread of its own: an HTTP call on the event loop
+        # between two keys would block the very loop whose keys are measured.
+        drained_flag = threading.Event()
+
+        def watch_depth() -> None:
+            while time.perf_counter() - started < 600:
+                if not producer.is_alive() and stack.depth() == 0:
+                    drained_flag.set()
+                    return
+                time.sleep(0.2)
+            drained_flag.set()
+
+        threading.Thread(target=watch_depth, daemon=True).start()
+
         def draining() -> bool:
-            busy = producer.is_alive() or stack.depth() > 0
-            return busy and time.perf_counter() - started < 600
+            return not drained_flag.is_set()
 
         await _press_keys(app, table, keys, draining)
         drained = time.perf_counter() - started
