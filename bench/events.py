@@ -20,6 +20,11 @@ account's API quota sees):
   not share a GIL with the server), ``--burst`` events sent as fast as the queue drains;
   the consumer applies them with one DescribeTrainingJob per coalesced change; apply
   latency per event (sent -> applied and acknowledged) p50/p95/p99.
+  Both out-of-process phases patch moto's receive (:func:`tests.support.events.fast_moto_receive`:
+  it scanned the queue per message handed out, ~0.6 s per receive at 500 queued).
+- ``burst-app-oop``: the ``burst`` phase (the real app, keys pressed during the drain)
+  with moto in a child process, so the server does not eat the app's CPU: keypress
+  p50/p99/max, drain time, describes per event, and the 1-minute load beside them.
 
 ``--phases`` picks some (comma-separated; default all).
 """
@@ -144,9 +149,15 @@ async def _latency(stack: Any, queue_url: str, names: list[str], rounds: int) ->
     }
 
 
-async def _burst(proxy: Any, stack: Any, names: list[str], events: int) -> dict[str, Any]:
-    from textual.events import Key
-
+async def _burst(
+    proxy: Any,
+    stack: Any,
+    names: list[str],
+    events: int,
+    describes_seen: Any = None,
+) -> dict[str, Any]:
+    """``describes_seen(app)``: the DescribeTrainingJob calls so far (default: counted at
+    the proxy)."""
     from console.config import load_config
     from console.context import ConsoleContext
     from screens.app import create_app
@@ -175,42 +186,226 @@ async def _burst(proxy: Any, stack: Any, names: list[str], events: int) -> dict[
     app = create_app(
         ConsoleContext(load_config(overrides={"events_queue_url": stack.queue_url}), source="tui")
     )
-    mark = len(proxy.seen)
+    mark = len(proxy.seen) if proxy is not None else 0
     keys: list[float] = []
     started = time.perf_counter()
+    load = os.getloadavg()[0]
     async with app.run_test(size=(160, 50)) as pilot:
         table = app.main_screen.query_one(JobsTable)
         while table.total_count < len(names):
             await pilot.pause(0.05)
         table.focus()
+        slow = _watch_slow_callbacks() if os.environ.get("BENCH_SLOW_CALLBACKS") else None
+        # The same key presses with no events first: what this machine's load alone costs.
+        quiet: list[float] = []
+        t_quiet = time.perf_counter()
+        await _press_keys(app, table, quiet, lambda: time.perf_counter() - t_quiet < 5)
+        spent = _time_consumer(app)
+        ui = _time_table(table)
         producer.start()
         started = time.perf_counter()
-        # Pilot.press waits for an idle that a draining console may not reach: post the
-        # key (as bench/keypress.py does) and time until the cursor moved.
-        key = "down"
-        while (producer.is_alive() or stack.depth() > 0) and time.perf_counter() - started < 600:
-            before = table.cursor_row
-            if before >= table.row_count - 1:
-                key = "up"
-            elif before <= 0:
-                key = "down"
-            t0 = time.perf_counter()
-            app.post_message(Key(key, None))
-            while table.cursor_row == before and time.perf_counter() - t0 < 5:
-                await asyncio.sleep(0.001)
-            keys.append((time.perf_counter() - t0) * 1000)
-            await asyncio.sleep(0.02)
+
+        # The queue's depth is read on a thread of its own: an HTTP call on the event loop
+        # between two keys would block the very loop whose keys are measured.
+        drained_flag = threading.Event()
+
+        def watch_depth() -> None:
+            while time.perf_counter() - started < 600:
+                if not producer.is_alive() and stack.depth() == 0:
+                    drained_flag.set()
+                    return
+                time.sleep(0.2)
+            drained_flag.set()
+
+        threading.Thread(target=watch_depth, daemon=True).start()
+
+        def draining() -> bool:
+            return not drained_flag.is_set()
+
+        await _press_keys(app, table, keys, draining)
         drained = time.perf_counter() - started
-    describes = _count(proxy, "sagemaker", mark, "DescribeTrainingJob")
+        if describes_seen is not None:
+            describes = describes_seen(app)
+    if describes_seen is None:
+        describes = _count(proxy, "sagemaker", mark, "DescribeTrainingJob")
     return {
         "events": events,
         "drain_s": round(drained, 1),
+        "quiet_keypress_p50_ms": round(_pct(quiet, 0.50), 1),
+        "quiet_keypress_p99_ms": round(_pct(quiet, 0.99), 1),
+        "keypress_p50_ms": round(_pct(keys, 0.50), 1),
         "keypress_p99_ms": round(_pct(keys, 0.99), 1),
+        "keypress_max_ms": round(max(keys, default=float("nan")), 1),
         "keys": len(keys),
         "describes": describes,
         "describes_per_event": round(describes / events, 4),
         "target_keypress_p99_ms": 50.0,
+        "consumer_s": {part: round(seconds, 1) for part, seconds in spent.items()},
+        "table_updates": int(ui["calls"]),
+        "table_update_cpu_s": round(ui["cpu"], 2),
+        "table_update_max_ms": round(ui["max"] * 1000, 1),
+        **({"slow_callbacks": slow.summary()} if slow is not None else {}),
+        "load_1m_before": round(load, 2),
+        "load_1m_after": round(os.getloadavg()[0], 2),
     }
+
+
+async def _press_keys(app: Any, table: Any, keys: list[float], going: Any) -> None:
+    """Press up/down every 20 ms while ``going()``; each key's time until the cursor moved.
+
+    Pilot.press waits for an idle that a draining console may not reach: the key is
+    posted (as bench/keypress.py does)."""
+    from textual.events import Key
+
+    key = "down"
+    while going():
+        before = table.cursor_row
+        if before >= table.row_count - 1:
+            key = "up"
+        elif before <= 0:
+            key = "down"
+        t0 = time.perf_counter()
+        app.post_message(Key(key, None))
+        while table.cursor_row == before and time.perf_counter() - t0 < 5:
+            await asyncio.sleep(0.001)
+        keys.append((time.perf_counter() - t0) * 1000)
+        await asyncio.sleep(0.02)
+
+
+class _SlowCallbacks:
+    """asyncio's debug log of callbacks that held the event loop > 20 ms, summed by
+    what they were (``BENCH_SLOW_CALLBACKS=1``; debug mode slows everything a little)."""
+
+    def __init__(self) -> None:
+        import logging
+        import re
+
+        self.by_what: dict[str, list[float]] = {}
+        pattern = re.compile(r"Executing (.*?) took ([0-9.]+) seconds")
+        outer = self
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                found = pattern.search(record.getMessage())
+                if found:
+                    what = re.sub(r"0x[0-9a-f]+|\d+", "#", found.group(1))[:160]
+                    outer.by_what.setdefault(what, []).append(float(found.group(2)))
+
+        logger = logging.getLogger("asyncio")
+        logger.addHandler(Handler())
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+
+    def summary(self) -> list[dict[str, Any]]:
+        rows = sorted(self.by_what.items(), key=lambda kv: -sum(kv[1]))[:8]
+        return [
+            {"what": w, "n": len(t), "total_s": round(sum(t), 2), "max_ms": round(max(t) * 1e3)}
+            for w, t in rows
+        ]
+
+
+def _watch_slow_callbacks() -> _SlowCallbacks:
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = 0.02
+    return _SlowCallbacks()
+
+
+def _time_table(table: Any) -> dict[str, float]:
+    """CPU time of the event loop's thread inside the table's pushed-row updates (CPU,
+    not wall: the machine's load does not inflate it)."""
+    spent = {"calls": 0.0, "cpu": 0.0, "max": 0.0}
+    for name in ("upsert", "upsert_many"):
+        original = getattr(table, name, None)
+        if original is None:
+            continue
+
+        def timed(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            t0 = time.thread_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                took = time.thread_time() - t0
+                spent["calls"] += 1
+                spent["cpu"] += took
+                spent["max"] = max(spent["max"], took)
+
+        setattr(table, name, timed)
+    return spent
+
+
+def _time_consumer(app: Any) -> dict[str, float]:
+    """Wrap the app's consumer to see where the drain's time goes (filled as it runs):
+    SQS receives and deletes, applying (describes and the rows), and messages received."""
+    spent = {"receive": 0.0, "apply": 0.0, "delete": 0.0, "messages": 0.0, "batches": 0.0}
+    runner = app.events.runner
+    if runner is None:
+        return spent
+    consumer = runner.consumer
+
+    def timed(part: str, call: Any) -> Any:
+        def run(*args: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                answer = call(*args)
+            finally:
+                spent[part] += time.perf_counter() - t0
+            if part == "receive":
+                spent["messages"] += len(answer)
+            if part == "apply":
+                spent["batches"] += 1
+            return answer
+
+        return run
+
+    consumer._receive = timed("receive", consumer._receive)
+    consumer._delete = timed("delete", consumer._delete)
+    consumer._handler = timed("apply", consumer._handler)
+    return spent
+
+
+def _burst_app_out_of_process(events: int, jobs: int) -> dict[str, Any]:
+    """The ``burst`` phase with moto in a child process: the app's event loop shares its
+    interpreter with nothing but the bench's key presses and the producer thread.
+    DescribeTrainingJob calls are counted by a hook on the app's own client."""
+    import tempfile
+
+    from tests.support.events import EventsStack
+    from tests.support.moto_server import start_moto_process
+    from tests.tui.conftest import create_training_job
+
+    server = start_moto_process("tests.support.events:fast_moto_receive")
+    try:
+        _env(server.url, Path(tempfile.mkdtemp(prefix="bench-events-oop-")))
+        sm = server.client("sagemaker")
+        names = [f"oop-app-job-{i:03d}" for i in range(jobs)]
+        for name in names:
+            create_training_job(sm, name)
+        stack = EventsStack.create(server, "smconsole-burst-app-oop")
+        counted = [0]
+
+        def count(**_: Any) -> None:
+            counted[0] += 1
+
+        def describes_seen(app: Any) -> int:
+            return counted[0]
+
+        from console.aws.session import SessionFactory
+
+        original = SessionFactory._install_hooks
+
+        def install(self: Any, client: Any, service: str) -> None:
+            original(self, client, service)
+            if service == "sagemaker":
+                client.meta.events.register("before-call.sagemaker.DescribeTrainingJob", count)
+
+        SessionFactory._install_hooks = install  # type: ignore[method-assign]
+        try:
+            return asyncio.run(_burst(None, stack, names, events, describes_seen))
+        finally:
+            SessionFactory._install_hooks = original  # type: ignore[method-assign]
+    finally:
+        server.stop()
 
 
 def _idle_simulated(proxy: Any, queue_url: str, window: float) -> dict[str, Any]:
@@ -262,9 +457,8 @@ def _idle_simulated(proxy: Any, queue_url: str, window: float) -> dict[str, Any]
         if schedule.try_start():
             snapshot = feed.fetch()
             polls += 1
-            Poller._pushed_delay(  # type: ignore[arg-type]
-                poller, schedule.succeeded(transitional=snapshot.transitional)
-            )
+            delay = schedule.succeeded(transitional=snapshot.transitional)
+            Poller._pushed_delay(poller, delay)  # type: ignore[arg-type]
         clock[0] += 1.0
     minutes = window / 60
     sagemaker = _count(proxy, "sagemaker", start)
@@ -288,7 +482,7 @@ def _burst_out_of_process(events: int, jobs: int, depth: int) -> dict[str, Any]:
     from tests.support.moto_server import start_moto_process
     from tests.tui.conftest import create_training_job
 
-    server = start_moto_process()
+    server = start_moto_process("tests.support.events:fast_moto_receive")
     try:
         sm = server.client("sagemaker")
         names = [f"oop-job-{i:03d}" for i in range(jobs)]
@@ -377,7 +571,7 @@ def _burst_out_of_process(events: int, jobs: int, depth: int) -> dict[str, Any]:
         server.stop()
 
 
-PHASES = ("idle", "latency", "burst", "idle600", "burst-oop")
+PHASES = ("idle", "latency", "burst", "idle600", "burst-oop", "burst-app-oop")
 
 
 def main() -> None:
@@ -405,6 +599,13 @@ def main() -> None:
     from tests.support.fault_proxy import FaultProxy
     from tests.support.moto_server import start_moto_server
 
+    result: dict[str, Any] = {"jobs": args.jobs}
+    if "burst-app-oop" in phases:  # first: its own server, env set before the others'
+        result["burst_app_out_of_process"] = _burst_app_out_of_process(args.burst, args.jobs)
+        phases.discard("burst-app-oop")
+        if not phases:
+            print(json.dumps(result))
+            return
     server = start_moto_server()
     proxy = FaultProxy(server.url).start()
     home = Path(tempfile.mkdtemp(prefix="bench-events-"))
@@ -412,7 +613,6 @@ def main() -> None:
     EventsLink.WAIT_SECONDS = 20
     names = _seed(server, args.jobs)
     stack = EventsStack.create(server)
-    result: dict[str, Any] = {"jobs": args.jobs}
     if "idle" in phases:
         result["idle_events_off"] = asyncio.run(_idle(proxy, "", args.warmup, args.window))
         result["idle_events_on"] = asyncio.run(

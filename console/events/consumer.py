@@ -26,6 +26,7 @@ The interface for the poller (what the TUI wires to):
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,11 @@ class EventConsumer:
     # Per poll: keep receiving (without waiting) while batches come full, up to this many
     # messages, so a burst is coalesced into one refresh per resource.
     MAX_BATCH = 500
+    # ... and for at most this long: the first message of a batch waits for the rest, and
+    # a batch held longer than the queue's visibility timeout (30 s by default) would be
+    # handed out again before it is deleted (a slow or deep queue: moto scans its whole
+    # queue per receive, ~1 s each with a few hundred messages in flight).
+    GATHER_SECONDS = 2.0
 
     def __init__(
         self,
@@ -72,6 +78,7 @@ class EventConsumer:
         wait_seconds: int | None = None,
         visibility_timeout: int | None = None,
         max_batch: int | None = None,
+        gather_seconds: float | None = None,
     ) -> None:
         self._factory = factory
         self.queue_url = queue_url
@@ -81,6 +88,7 @@ class EventConsumer:
         self.wait_seconds = self.WAIT_SECONDS if wait_seconds is None else wait_seconds
         self.visibility_timeout = visibility_timeout
         self.max_batch = max_batch or self.MAX_BATCH
+        self.gather_seconds = self.GATHER_SECONDS if gather_seconds is None else gather_seconds
 
     def _client(self) -> Any:
         return self._factory.client("sqs")
@@ -130,7 +138,8 @@ class EventConsumer:
         try:
             batch = self._receive(self.wait_seconds if wait is None else wait)
             messages.extend(batch)
-            while len(batch) == 10 and len(messages) < self.max_batch:
+            until = time.monotonic() + self.gather_seconds
+            while len(batch) == 10 and len(messages) < self.max_batch and time.monotonic() < until:
                 batch = self._receive(0)
                 messages.extend(batch)
         except Exception as exc:  # translated: the header says why, polling resumes

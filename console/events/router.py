@@ -1,10 +1,12 @@
 """Where the TUI wires in: one consumer thread, many views, "refresh only this resource".
 
 :class:`RefreshRouter` is the consumer's handler. Views subscribe with the kinds they show
-and a callback taking one :class:`ResourceChanged` (do one describe of that resource and
-update its row; marshal to the UI thread). A callback that raises fails the batch, so its
-messages stay in the queue and come back (SQS redelivery; the ledger drops what was
-applied already).
+and a callback taking the changes of those kinds in one coalesced batch (one per
+resource): it describes each resource once and updates its rows once for the whole batch
+(one table update and one hop to the UI thread per batch, not per event: a burst of
+thousands must not queue thousands of redraws ahead of the operator's keys). A callback
+that raises fails the batch, so its messages stay in the queue and come back (SQS
+redelivery; the ledger drops what was applied already).
 
 :class:`EventsRunner` owns the consumer thread; ``runner.health`` is what the header
 shows and ``runner.poll_interval(normal)`` what each poller waits while events flow.
@@ -21,7 +23,8 @@ from console.events.consumer import EventConsumer
 from console.events.health import EventsHealth, HealthTracker
 from console.events.records import ResourceChanged
 
-Callback = Callable[[ResourceChanged], None]
+# The changes of one batch that a subscription's kinds cover (never empty).
+Callback = Callable[[Sequence[ResourceChanged]], None]
 
 
 @dataclass(frozen=True)
@@ -31,14 +34,15 @@ class _Subscription:
 
 
 class RefreshRouter:
-    """Dispatches each coalesced change to the views that show its kind."""
+    """Hands each subscription the batch's changes of the kinds it shows, in one call."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscriptions: list[_Subscription] = []
 
     def subscribe(self, kinds: Iterable[str], callback: Callback) -> Callable[[], None]:
-        """Call ``callback`` for changes of ``kinds``; returns the unsubscribe function."""
+        """Call ``callback`` with each batch's changes of ``kinds`` (once per batch, skipped
+        when the batch has none); returns the unsubscribe function."""
         subscription = _Subscription(frozenset(kinds), callback)
         with self._lock:
             self._subscriptions.append(subscription)
@@ -53,10 +57,10 @@ class RefreshRouter:
     def __call__(self, changes: Sequence[ResourceChanged]) -> None:
         with self._lock:
             subscriptions = list(self._subscriptions)
-        for change in changes:
-            for subscription in subscriptions:
-                if change.kind in subscription.kinds:
-                    subscription.callback(change)
+        for subscription in subscriptions:
+            mine = [change for change in changes if change.kind in subscription.kinds]
+            if mine:
+                subscription.callback(mine)
 
 
 class EventsRunner:

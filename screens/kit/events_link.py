@@ -7,11 +7,11 @@ profile/region switch, started again for the new context. Without a queue it doe
 nothing and every poller polls as it always did.
 
 Views do not talk to SQS: they :meth:`EventsLink.subscribe` with the kinds they show and a
-``describe`` that reads one resource through the console's services. The describe runs
-on the consumer's thread (so a message is deleted only after its row was refreshed), and
-the fresh item is posted to the view (``post_message`` is thread-safe), which updates its
-row in place. What the describe saw is recorded in the consumer's ledger, so an older
-event still queued never overrides it.
+``refresh`` that reads each changed resource of a batch through the console's services.
+The describes run on the consumer's thread (so a message is deleted only after its row
+was refreshed), and the fresh items reach the view in one hop to the UI thread, which
+updates its rows in place once per batch. What the describes saw is recorded in the
+consumer's ledger, so an older event still queued never overrides it.
 
 Alerts (``[[alerts]]``) are evaluated on the same changes; fired ones are kept, newest
 first, for the notifications list (``!``) and announced with the bell and a desktop
@@ -215,35 +215,42 @@ class EventsLink:
 
     # --- views ----------------------------------------------------------------------------
     def subscribe(
-        self, kinds: Iterable[str], refresh: Callable[[ConsoleContext, ResourceChanged], Any]
+        self,
+        kinds: Iterable[str],
+        refresh: Callable[[ConsoleContext, Sequence[ResourceChanged]], Sequence[Any]],
     ) -> Callable[[], None]:
-        """Call ``refresh(context, change)`` on the consumer's thread for changes of ``kinds``.
+        """Call ``refresh(context, changes)`` on the consumer's thread, once per batch, with
+        the batch's changes of ``kinds`` (one per resource).
 
-        ``refresh`` describes the resource and applies it (see :mod:`screens.kit.live_rows`)
-        and returns what it saw, recorded in the ledger. A change that arrives for a
-        context the operator already left is dropped. An exception fails the batch: its
-        messages come back from the queue.
+        ``refresh`` describes each resource and applies them all (see
+        :mod:`screens.kit.live_rows`) and returns what it saw, one item (or None) per
+        change, recorded in the ledger. A batch that arrives for a context the operator
+        already left is dropped. An exception fails the batch: its messages come back
+        from the queue.
         """
 
-        def changed(change: ResourceChanged) -> None:
+        def changed(changes: Sequence[ResourceChanged]) -> None:
             host: Any = self._app
             if self._generation != host.generation:
                 return
-            item = refresh(host.context, change)
-            if item is None:
-                return
-            status = str(getattr(item, "status", "") or change.status)
-            self.observe(change.key, getattr(item, "modified", None) or change.version, status)
+            items = refresh(host.context, changes)
+            for change, item in zip(changes, items, strict=False):
+                if item is None:
+                    continue
+                status = str(getattr(item, "status", "") or change.status)
+                modified = getattr(item, "modified", None) or change.version
+                self.observe(change.key, modified, status)
 
         return self.router.subscribe(kinds, changed)
 
     # --- alerts ---------------------------------------------------------------------------
-    def _alerts(self, change: ResourceChanged) -> None:
+    def _alerts(self, changes: Sequence[ResourceChanged]) -> None:
         engine = self.engine
         if engine is None:
             return
-        for alert in engine.evaluate(change):
-            self._fired(alert)
+        for change in changes:
+            for alert in engine.evaluate(change):
+                self._fired(alert)
 
     def _fired(self, alert: Alert) -> None:
         """Keep it for `!`, tell the UI (bell, toast), run its command, publish to SNS."""

@@ -459,9 +459,34 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
 
     def upsert(self, item: T) -> None:
         """Replace (or add) one item's row in place: a pushed change, described once."""
-        items = dict(self._items)
-        items[self.key_of(item)] = item
-        self.sync(items.values())
+        self.upsert_many((item,))
+
+    def upsert_many(self, items: Iterable[T]) -> None:
+        """Replace (or add) several items' rows in place: a pushed batch, one table update.
+
+        Only the given keys are touched (no pass over a snapshot of every row): an item
+        equal to the one held changes nothing, and a batch that changed nothing neither
+        sorts nor redraws. The rest is one sort and one view update for the whole batch.
+        """
+        held: dict[str, T] | None = None
+        key_of = self.key_of
+        for item in items:
+            key = key_of(item)
+            previous = self._items.get(key) if held is None else held.get(key)
+            if previous is not None and (previous is item or previous == item):
+                continue
+            if held is None:
+                held = dict(self._items)  # never mutated in place: callers may hold it
+            held[key] = item
+            if previous is not None:
+                self._forget(key)
+        if held is None:
+            return
+        keep = self.cursor_key
+        self._items = held
+        self._resort()
+        self._generation += 1
+        self._update_view(keep)
 
     def _take(self, items: Iterable[T]) -> bool:
         """Adopt a snapshot; False if it holds the same items as before.

@@ -2,16 +2,19 @@
 
 A view calls :func:`follow_changes` once (on mount) with the kinds it shows, a
 ``describe`` that reads one resource through the console's services (no boto3 here) and
-its table (or a function updating its rows) and poller. Each change of those kinds is
-described once on the consumer's thread and its row replaced in place on the UI thread
-(``call_from_thread``: the event is deleted from the queue only after the row changed).
+its table (or a function updating its rows) and poller. A batch of changes (already
+coalesced: one per resource) is described on the consumer's thread, one describe per
+resource, and its rows are replaced on the UI thread in one hop and one table update
+(``call_from_thread``: the events are deleted from the queue only after the rows
+changed). A burst of thousands of events therefore costs the event loop a few table
+updates, not one redraw per event queued ahead of the operator's keys.
 The poller is marked as pushed: it slows to the safety net while events flow.
 :func:`refresh_on` is the other hook: changes of other kinds make a view list again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.errors import NotFoundError, ValidationError
@@ -25,6 +28,11 @@ if TYPE_CHECKING:
     from screens.kit.poller import Poller
 
 T = TypeVar("T")
+
+# Items a function target applies per hop to the UI thread: each item may cost that view
+# a pass over its rows, so a big batch is handed over in slices and the keys pressed
+# meanwhile are served between them. A table takes a whole batch at once (one update).
+UI_CHUNK = 50
 
 
 def follow_changes(
@@ -61,23 +69,27 @@ def follow_changes(
             # and failing the batch would only have SQS hand it back again and again.
             return None
 
-    def apply(item: T | None, generation: int) -> None:
+    def apply(items: list[T], generation: int) -> None:
         host: Any = view.app
-        if item is None or generation != host.generation or not view.is_attached:
+        if not items or generation != host.generation or not view.is_attached:
             return
         if callable(target):
-            target(item)
+            for item in items:
+                target(item)
         else:
-            target.upsert(item)
+            target.upsert_many(items)
         if applied is not None:
             applied()
 
-    def changed(context: ConsoleContext, change: ResourceChanged) -> T | None:
+    def changed(context: ConsoleContext, changes: Sequence[ResourceChanged]) -> list[T | None]:
         host: Any = view.app
         generation = host.generation
-        item = safe_describe(context, change)
-        view.app.call_from_thread(apply, item, generation)
-        return item
+        items = [safe_describe(context, change) for change in changes]
+        fresh = [item for item in items if item is not None]
+        step = UI_CHUNK if callable(target) else max(1, len(fresh))
+        for start in range(0, len(fresh), step):
+            view.app.call_from_thread(apply, fresh[start : start + step], generation)
+        return items
 
     _while_attached(view, link, kinds, changed)
 
@@ -93,8 +105,9 @@ def refresh_on(view: Widget, kinds: Iterable[str], poller: Poller[Any]) -> None:
     if link is None:
         return
 
-    def changed(context: ConsoleContext, change: ResourceChanged) -> None:
-        view.app.call_from_thread(poller.refresh_now)
+    def changed(context: ConsoleContext, changes: Sequence[ResourceChanged]) -> list[None]:
+        view.app.call_from_thread(poller.refresh_now)  # one listing for the whole batch
+        return [None] * len(changes)
 
     _while_attached(view, link, kinds, changed)
 
@@ -103,17 +116,17 @@ def _while_attached(
     view: Widget,
     link: Any,
     kinds: Iterable[str],
-    on_change: Callable[[ConsoleContext, ResourceChanged], Any],
+    on_change: Callable[[ConsoleContext, Sequence[ResourceChanged]], Sequence[Any]],
 ) -> None:
     """Subscribe ``on_change`` to the link for as long as ``view`` is attached (a view
-    removed by a context switch or a quit unsubscribes at its next change)."""
+    removed by a context switch or a quit unsubscribes at its next batch)."""
     unsubscribe: Callable[[], None] | None = None
 
-    def changed(context: ConsoleContext, change: ResourceChanged) -> Any:
+    def changed(context: ConsoleContext, changes: Sequence[ResourceChanged]) -> Sequence[Any]:
         if not view.is_attached:
             if unsubscribe is not None:
                 unsubscribe()
-            return None
-        return on_change(context, change)
+            return []
+        return on_change(context, changes)
 
     unsubscribe = link.subscribe(kinds, changed)

@@ -189,10 +189,10 @@ def test_runner_routes_changes_to_the_views_that_show_them(aws: MotoServer) -> N
     jobs: list[str] = []
     endpoints: list[str] = []
     arrived = threading.Event()
-    router.subscribe({"training", "processing"}, lambda c: jobs.append(c.name))
+    router.subscribe({"training", "processing"}, lambda cs: jobs.extend(c.name for c in cs))
 
-    def on_endpoint(change: ResourceChanged) -> None:
-        endpoints.append(change.name)
+    def on_endpoint(changes: Sequence[ResourceChanged]) -> None:
+        endpoints.extend(change.name for change in changes)
         arrived.set()
 
     unsubscribe = router.subscribe({"endpoint"}, on_endpoint)
