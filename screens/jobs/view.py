@@ -186,7 +186,14 @@ class JobsView(Vertical):
         if being_removed(self):  # the app quits while hidden views mount: no table
             return
         # Pushed changes (issue 18): one describe of the job, its row replaced in place.
-        follow_changes(self, JOB_KINDS, job_row, self.table, self.poller, applied=self._show_info)
+        follow_changes(self, JOB_KINDS, job_row, self.table, self.poller, applied=self._row_pushed)
+
+    def _row_pushed(self) -> None:
+        """A pushed change replaced a row: its extras too (a job that just failed has a
+        reason to show, one that just started a Util cell). The listing that would read
+        them waits for the events' safety net (minutes) while events flow."""
+        self._show_info()
+        self._refresh_extras()
 
     def go_to(self, target: Any) -> None:
         """A jump from another tab (see :mod:`screens.kit.navigation`): the job's row
