@@ -187,7 +187,9 @@ def common_prefix(values: Iterable[str]) -> str:
         shared += 1
     prefix = first[:shared]
     cut = max(prefix.rfind(sep) for sep in _SEPARATORS)
-    return prefix[: cut + 1] if cut >= 0 else ""
+    shared_part = prefix[: cut + 1] if cut >= 0 else ""
+    # Separators alone (the blank of a row mark) are not a part worth an ellipsis.
+    return shared_part if shared_part.strip("".join(_SEPARATORS)) else ""
 
 
 def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
