@@ -19,7 +19,7 @@ from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane, Tabs
 
 from console.errors import SmError
 from screens import tabs
@@ -181,6 +181,9 @@ class MainScreen(Screen[None]):
         # client would otherwise compete with the first listing for the one Python thread.
         self._identity_timer = self.set_timer(IDENTITY_AFTER, self._first_identity)
         self._update_visibility()
+        # The tab strip is no focus stop: number keys, the palette and jumps switch tabs,
+        # and a `tab` that landed there left the tab's own keys (a, x, l…) silently dead.
+        self.query_one(ConsoleTabs).query_one(Tabs).can_focus = False
         for view in self.views("jobs"):
             view.focus_main()  # type: ignore[attr-defined]
         # Hidden tabs poll once, after the shown tab had its head start, so every tab
