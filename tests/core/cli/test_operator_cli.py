@@ -632,3 +632,41 @@ def test_wait_prints_progress_and_stops_waiting(aws: Any) -> None:
             delay=0.1,
             translate=ctx.sessions.translate,
         )
+
+
+def test_notebook_start_while_stopping_says_so_before_sending(aws: Any, run_cli: Any) -> None:
+    """Issue 15 walkthrough: `notebook-stop` then `notebook-start` printed AWS's
+    "Status (Stopping) not in ([Failed, Stopped])" with the hint "nothing was sent;
+    correct the value". Now refused before sending, saying when it can start."""
+    from console.demo import moto_extras
+
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(
+        NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE
+    )
+    moto_extras.install(moto_extras.DemoState(notebook_url_base="http://127.0.0.1:9"))
+    try:
+        sm.stop_notebook_instance(NotebookInstanceName="nb")
+        status = sm.describe_notebook_instance(NotebookInstanceName="nb")
+        assert status["NotebookInstanceStatus"] == "Stopping"
+        result = run_cli("notebook-start", "nb")
+    finally:
+        moto_extras.uninstall()
+    hint = assert_refused_with_hint(result, 10, "is Stopping")
+    assert "once it is Stopped" in hint and "notebook-describe nb" in hint
+
+
+def test_a_validation_error_aws_answered_does_not_say_nothing_was_sent() -> None:
+    """Our own checks refuse before sending; a ValidationException came from AWS."""
+    from botocore.exceptions import ClientError
+
+    from console.errors import AWS_REFUSED_HINT, ValidationError, translate
+
+    answer: Any = {
+        "Error": {"Code": "ValidationException", "Message": "Status (Stopping) not in"},
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+    error = translate(ClientError(answer, "StartNotebookInstance"))
+    assert isinstance(error, ValidationError)
+    assert error.hint == AWS_REFUSED_HINT
+    assert "nothing was sent" in (ValidationError("a bad value").hint or "")
