@@ -292,7 +292,10 @@ class SessionFactory:
             config = BotoConfig(
                 retries={
                     "mode": "adaptive",
-                    "max_attempts": self.max_attempts(),
+                    # Total attempts, the first included (as AWS_MAX_ATTEMPTS counts them):
+                    # botocore's "max_attempts" key counts retries, one more attempt than
+                    # meant (a --timeout of 5 s then gave up after 10).
+                    "total_max_attempts": self.max_attempts(),
                 },
                 connect_timeout=self.connect_timeout,
                 read_timeout=self.read_timeout,
