@@ -47,7 +47,7 @@ from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
 from screens.kit.lifecycle import being_removed
 from screens.kit.live_rows import follow_changes
-from screens.kit.messages import JobStopFinished, Listed
+from screens.kit.messages import JobStopFinished, Listed, RowsPushed
 from screens.kit.navigation import JobTarget
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
@@ -194,6 +194,8 @@ class JobsView(Vertical):
         them waits for the events' safety net (minutes) while events flow."""
         self._show_info()
         self._refresh_extras()
+        generation = console_host(self).generation
+        self.post_message(RowsPushed("jobs", generation, self.table.total_count))
 
     def go_to(self, target: Any) -> None:
         """A jump from another tab (see :mod:`screens.kit.navigation`): the job's row
