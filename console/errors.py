@@ -120,6 +120,14 @@ _NOT_FOUND_TEXT = re.compile(
 )
 
 
+# The hint of a ValidationException AWS answered (ValidationError's own default says
+# "nothing was sent", true of our checks only).
+AWS_REFUSED_HINT = (
+    "AWS refused the request and changed nothing: check the values and the resource's "
+    "current state (`--help` shows the options)"
+)
+
+
 def translate(
     exc: BaseException,
     *,
@@ -220,5 +228,6 @@ def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bo
     if code in _CONFLICT_CODES:
         return ConflictError(f"{op}: {message}")
     if code == "ValidationException":
-        return ValidationError(f"{op}: {message}")
+        # Refused by AWS, not by our checks: it was sent, and nothing changed.
+        return ValidationError(f"{op}: {message}", AWS_REFUSED_HINT)
     return AwsError(f"{op} failed: {message or code}", code=code)

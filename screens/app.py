@@ -9,6 +9,7 @@ command palette, ``1``-``7`` tabs, ``ctrl+t`` next theme. Every binding has an i
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -20,8 +21,10 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from console.config import Config
@@ -358,8 +361,20 @@ class SmConsoleApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        owners = owners_from(BINDING_OWNERS, self._help_package())
+        owners = owners_from(BINDING_OWNERS, self._help_package(), self._help_shown())
         self.push_screen(HelpScreen(binding_rows(self, owners, self.keymap)))
+
+    def _help_shown(self) -> set[type[Any]]:
+        """The classes of what is on screen: the screen on top and its widgets, or on the
+        main screen the active tab's (help lists their keys first)."""
+        screen = self.screen
+        root: Widget = screen
+        if isinstance(screen, MainScreen) and screen.active_tab:
+            with contextlib.suppress(NoMatches):
+                root = screen.query_one(f"TabPane#{screen.active_tab}")
+        classes: set[type[Any]] = {type(screen)} if root is screen else set()
+        classes.update(type(widget) for widget in root.walk_children(with_self=True))
+        return classes
 
     def _help_package(self) -> str | None:
         """The package of what is on screen: the active tab's, or the covering screen's."""

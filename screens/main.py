@@ -19,7 +19,7 @@ from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane, Tabs
 
 from console.errors import SmError
 from screens import tabs
@@ -27,7 +27,7 @@ from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
 from screens.kit.keyed_table import KeyedTable
-from screens.kit.messages import Listed, PollHealthChanged
+from screens.kit.messages import Listed, PollHealthChanged, RowsPushed
 from screens.kit.navigation import GoTo
 from screens.kit.palette import PaletteCommand, Resource, row_name
 from screens.kit.plain import notify, plain
@@ -181,6 +181,9 @@ class MainScreen(Screen[None]):
         # client would otherwise compete with the first listing for the one Python thread.
         self._identity_timer = self.set_timer(IDENTITY_AFTER, self._first_identity)
         self._update_visibility()
+        # The tab strip is no focus stop: number keys, the palette and jumps switch tabs,
+        # and a `tab` that landed there left the tab's own keys (a, x, l…) silently dead.
+        self.query_one(ConsoleTabs).query_one(Tabs).can_focus = False
         for view in self.views("jobs"):
             view.focus_main()  # type: ignore[attr-defined]
         # Hidden tabs poll once, after the shown tab had its head start, so every tab
@@ -313,6 +316,18 @@ class MainScreen(Screen[None]):
                 status.set_shown(shown)
 
     # --- what views report --------------------------------------------------------------------
+    @on(RowsPushed)
+    def _rows_pushed(self, message: RowsPushed) -> None:
+        """New rows came by events: a title counting rows counts them ("Jobs 84" stayed
+        beside "91/91 jobs" until the next listing, minutes away while events flow)."""
+        spec = next((s for s in tabs.TABS if s.id == message.resource), None)
+        if spec is None or message.generation != console_host(self).generation:
+            return
+        shown = self._tab_counts.get(spec.id)
+        # Only a title counting rows, once listed, and not while a listing streams in.
+        if spec.count is tabs.count_items and shown is not None and not shown.endswith("+"):
+            self.set_tab_count(spec.id, message.count)
+
     @on(Listed)
     def _listed(self, message: Listed[Any]) -> None:
         """A tab's listing: its title count, its Status totals, its health in the header."""

@@ -292,7 +292,10 @@ class SessionFactory:
             config = BotoConfig(
                 retries={
                     "mode": "adaptive",
-                    "max_attempts": self.max_attempts(),
+                    # Total attempts, the first included (as AWS_MAX_ATTEMPTS counts them):
+                    # botocore's "max_attempts" key counts retries, one more attempt than
+                    # meant (a --timeout of 5 s then gave up after 10).
+                    "total_max_attempts": self.max_attempts(),
                 },
                 connect_timeout=self.connect_timeout,
                 read_timeout=self.read_timeout,
@@ -342,8 +345,15 @@ class SessionFactory:
                 code = str(parsed.get("Error", {}).get("Code", status))
                 metrics.record_error(service, model.name, code, code in _THROTTLE_CODES)
 
+        def call_failed(exception: BaseException, event_name: str = "", **_: Any) -> None:
+            # No answer at all (timed out, refused, unreachable): an error too; `status`
+            # said "Errors 0" after every call had timed out.
+            operation = event_name.rpartition(".")[2]
+            metrics.record_error(service, operation, type(exception).__name__, False)
+
         events.register("before-call.*.*", before_call)
         events.register("after-call.*.*", after_call)
+        events.register("after-call-error.*.*", call_failed)
         if self.watch is not None:  # after before_call: a refused call never started
             self.watch.install(events, service)
         events.register("before-parameter-build.*.*", remember_sent)

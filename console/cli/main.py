@@ -72,6 +72,18 @@ def report(error: SmError) -> None:
     click.echo(f"hint: {hint}", err=True)
 
 
+def report_usage(error: click.UsageError) -> None:
+    """Click's usage errors (a missing argument, an unknown option or command) in the same
+    two lines as every other error: what is wrong, then the usage and where the rest is."""
+    click.secho(f"error: {inert(error.format_message())}", fg="red", err=True)
+    ctx = error.ctx
+    if ctx is None or ctx.parent is None:  # the command itself, or a global option
+        click.echo("hint: `smconsole --help` lists every command and option", err=True)
+        return
+    usage = ctx.get_usage().removeprefix("Usage: ").strip()
+    click.echo(f"hint: usage: {usage}; `{ctx.command_path} --help` lists every option", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Command modules load when a command is looked up (not for the full-screen console).
     group = cli
@@ -87,8 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except click.UsageError as error:
+        report_usage(error)
+        return error.exit_code
     except click.ClickException as error:
-        error.show()
+        click.secho(f"error: {inert(error.format_message())}", fg="red", err=True)
+        click.echo(f"hint: {FALLBACK_HINT}", err=True)
         return error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code

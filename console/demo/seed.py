@@ -19,6 +19,7 @@ import json
 import math
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -671,6 +672,44 @@ def tuned_hyperparameters(family: Family, trial: str) -> dict[str, str]:
     }
 
 
+def best_training_job(
+    tuning_name: str, trials: Iterable[Any], objective: str
+) -> dict[str, Any] | None:
+    """A demo tuning job's BestTrainingJob as SageMaker keeps it: its Completed trial with
+    the highest final value of the objective (the demo's objectives are all Maximize).
+
+    The seed sets it once and the simulator again whenever a trial finishes, so the
+    detail's "Best" and the ★ of its ranking always name the first-ranked trial."""
+    best: tuple[float, Any] | None = None
+    for job in trials:
+        if job.training_job_status != "Completed":
+            continue
+        for metric in job.final_metric_data_list or []:
+            if metric["MetricName"] == objective and (best is None or metric["Value"] > best[0]):
+                best = (float(metric["Value"]), job)
+    if best is None:
+        return None
+    value, job = best
+    return {
+        "TrainingJobName": job.training_job_name,
+        "TrainingJobArn": job.arn,
+        "TuningJobName": tuning_name,
+        "CreationTime": job.creation_time,
+        "TrainingStartTime": job.training_start_time,
+        "TrainingEndTime": job.training_end_time,
+        "TrainingJobStatus": "Completed",
+        "TunedHyperParameters": {
+            k: v for k, v in (job.hyper_parameters or {}).items() if k in TUNED_RANGES
+        },
+        "FinalHyperParameterTuningJobObjectiveMetric": {
+            "Type": "Maximize",
+            "MetricName": objective,
+            "Value": value,
+        },
+        "ObjectiveStatus": "Succeeded",
+    }
+
+
 def demo_job_attrs() -> dict[str, Any]:
     """Attributes our demo sets on training jobs that moto does not create itself.
 
@@ -1293,7 +1332,6 @@ class _Seeder:
                     },
                 },
             )
-            best: tuple[float, str] = (-1.0, "")
             counters = {
                 "Completed": 0,
                 "InProgress": 0,
@@ -1314,34 +1352,10 @@ class _Seeder:
                 child_names.append(child)
                 key = {"Failed": "NonRetryableError"}.get(child_status, child_status)
                 counters[key] += 1
-                job = self.backend.training_jobs[child]
-                for metric in job.final_metric_data_list:
-                    if (
-                        metric["MetricName"] == fam.metrics[1].name
-                        and child_status == "Completed"
-                        and metric["Value"] > best[0]
-                    ):
-                        best = (metric["Value"], child)
             tuning = self.backend.hyper_parameter_tuning_jobs[name]
-            best_job: dict[str, Any] | None = None
-            if best[1]:
-                bj = self.backend.training_jobs[best[1]]
-                best_job = {
-                    "TrainingJobName": bj.training_job_name,
-                    "TrainingJobArn": bj.arn,
-                    "TuningJobName": name,
-                    "CreationTime": bj.creation_time,
-                    "TrainingStartTime": bj.training_start_time,
-                    "TrainingEndTime": bj.training_end_time,
-                    "TrainingJobStatus": "Completed",
-                    "TunedHyperParameters": tuned_hyperparameters(fam, best[1]),
-                    "FinalHyperParameterTuningJobObjectiveMetric": {
-                        "Type": "Maximize",
-                        "MetricName": fam.metrics[1].name,
-                        "Value": best[0],
-                    },
-                    "ObjectiveStatus": "Succeeded",
-                }
+            best_job = best_training_job(
+                name, [self.backend.training_jobs[c] for c in child_names], fam.metrics[1].name
+            )
             finished = status != "InProgress"
             end = (
                 self.backend.training_jobs[child_names[-1]].training_end_time if finished else None

@@ -33,6 +33,7 @@ from console.demo.seed import (
     Family,
     JobPlan,
     append_log_events,
+    best_training_job,
     build_training_job,
     draw_finals,
     epoch_ms,
@@ -447,9 +448,17 @@ class Simulator:
                     children.append(backend.training_jobs[name])
                     counters["InProgress"] += 1
                     running += 1
+            objective = (
+                tuning.hyper_parameter_tuning_job_config.get("HyperParameterTuningJobObjective")
+                or {}
+            ).get("MetricName", "")
+            best = best_training_job(tuning.hyper_parameter_tuning_job_name, children, objective)
             changes: dict[str, Any] = {
                 "training_job_status_counters": counters,
                 "last_modified_time": now,
+                # A trial that finished better than the best so far becomes the best.
+                "best_training_job": best,
+                "OverallBestTrainingJob": best,
             }
             if running == 0:
                 changes.update(

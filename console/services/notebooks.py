@@ -200,6 +200,15 @@ class NotebooksService(Service):
                 if status == "InService"
                 else f"wait for it: `smconsole notebook-describe {name}`",
             )
+        if status in ("Stopping", "Deleting"):
+            # SageMaker starts only Stopped or Failed instances; said before sending.
+            raise ConflictError(
+                f"notebook instance {name} is {status}; only a Stopped or Failed instance "
+                "can be started",
+                f"start it once it is Stopped (`smconsole notebook-describe {name}`)"
+                if status == "Stopping"
+                else f"it is being deleted; `smconsole notebook-describe {name}` shows it",
+            )
         self._mutate(
             "notebook-start", name, self.client.start_notebook_instance, {"Pending", "InService"}
         )

@@ -4,7 +4,7 @@ Like the AWS console's cluster Events tab: time, level, what the event is about 
 cluster, an instance group or a node), and the description, newest first. ``enter``
 opens one event in full (DescribeClusterEvent: its metadata, e.g. a failure message or
 the Slurm daemon's health). From the nodes pane ``E`` shows the highlighted node's events
-only (the API filters by node id); ``x`` here goes back to every event.
+only (the API filters by node id); ``A`` here goes back to every event.
 
 The API keeps events only for clusters with continuous node provisioning; for the
 others the pane says so in its info line instead of showing an empty table in silence.
@@ -133,7 +133,7 @@ class EventsPane(HyperPodPane):
         Binding("slash", "filter", "Filter", id="hyperpod.events.filter"),
         Binding("s", "sort", "Sort", show=False, id="hyperpod.events.sort"),
         Binding("r", "refresh", "Refresh", id="hyperpod.events.refresh"),
-        Binding("x", "all_nodes", "All nodes", id="hyperpod.events.all"),
+        Binding("A", "all_nodes", "All nodes", id="hyperpod.events.all"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -160,7 +160,7 @@ class EventsPane(HyperPodPane):
     def info_extra(self) -> list[str]:
         parts = []
         if self.state.event_node:
-            parts.append(f"node {self.state.event_node} only (x: all)")
+            parts.append(f"node {self.state.event_node} only (A: all)")
         parts += super().info_extra()
         snapshot: EventsSnapshot | None = self.snapshot
         if snapshot is not None:

@@ -600,7 +600,7 @@ class QueuePane(HyperPodPane):
         Binding("slash", "filter", "Filter", id="hyperpod.queue.filter"),
         Binding("s", "sort", "Sort", show=False, id="hyperpod.queue.sort"),
         Binding("r", "refresh", "Refresh", id="hyperpod.queue.refresh"),
-        Binding("a", "toggle_all", "Mine/all", id="hyperpod.queue.all"),
+        Binding("A", "toggle_all", "Mine/all", id="hyperpod.queue.all"),
         Binding("l", "logs", "Log", id="hyperpod.queue.logs"),
         Binding("g", "gpus", "GPUs", id="hyperpod.queue.gpus"),
         Binding("ctrl+k", "cancel_job", "Cancel job", id="hyperpod.queue.cancel"),
@@ -833,7 +833,7 @@ class HistoryPane(HyperPodPane):
         Binding("slash", "filter", "Filter", id="hyperpod.history.filter"),
         Binding("s", "sort", "Sort", show=False, id="hyperpod.history.sort"),
         Binding("r", "refresh", "Refresh", id="hyperpod.history.refresh"),
-        Binding("a", "toggle_all", "Mine/all", id="hyperpod.history.all"),
+        Binding("A", "toggle_all", "Mine/all", id="hyperpod.history.all"),
         Binding("l", "logs", "Log", id="hyperpod.history.logs"),
         Binding("E", "efficiency", "Efficiency", id="hyperpod.history.efficiency"),
     ]

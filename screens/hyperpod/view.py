@@ -6,7 +6,7 @@ Panes (one on screen at a time, each polling only while shown; ``p`` Slurm parti
 beside the instance's AWS status; ``enter`` the node in full, ``ctrl+r`` reboot,
 ``ctrl+e`` replace, ``H`` deep health check, ``E`` the node's events, ``D`` drain with a
 reason, ``U`` resume, ``G`` scale its group, ``ctrl+d`` delete it), ``e`` the cluster's
-events (``enter`` one in full), ``j`` the Slurm queue (``a`` mine/all, ``enter`` the
+events (``enter`` one in full), ``j`` the Slurm queue (``A`` mine/all, ``enter`` the
 job's detail, ``l`` its log, ``g`` its GPUs, ``ctrl+k`` scancel the job or array task,
 ``K`` the whole array; ``space`` marks jobs, then ``o``/``O`` hold/release, ``Q``
 requeue, ``T`` time limit, ``i`` signal, ``z``/``Z`` suspend/resume act on every marked

@@ -187,7 +187,9 @@ def common_prefix(values: Iterable[str]) -> str:
         shared += 1
     prefix = first[:shared]
     cut = max(prefix.rfind(sep) for sep in _SEPARATORS)
-    return prefix[: cut + 1] if cut >= 0 else ""
+    shared_part = prefix[: cut + 1] if cut >= 0 else ""
+    # Separators alone (the blank of a row mark) are not a part worth an ellipsis.
+    return shared_part if shared_part.strip("".join(_SEPARATORS)) else ""
 
 
 def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
@@ -205,7 +207,7 @@ def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
     if is_number(value):
         return set_cell_size(fit_number(value, width), width)
     if " " in value.strip():  # prose (a reason, a description) reads from its start
-        return set_cell_size(value, width - 1) + ELLIPSIS
+        return set_cell_size(_cut_prose(value, width - 1) + ELLIPSIS, width)
     if width >= 4 and value.startswith("(") and value.endswith(")"):
         # A reason in its place ("(JobArrayTaskLimit)"): read from its start, still closed.
         return "(" + set_cell_size(value[1:-1], width - 3) + ELLIPSIS + ")"
@@ -215,6 +217,24 @@ def fit_cell(value: str, width: int, drop_prefix: str = "") -> str:
             return set_cell_size(ELLIPSIS + _last_cells(value, width - 1), width)
         return set_cell_size(ELLIPSIS + _middle_cut(rest, width - 1), width)
     return set_cell_size(_middle_cut(value, width), width)
+
+
+def _cut_prose(value: str, cells: int) -> str:
+    """The start of ``value`` in ``cells`` cells, ended before a number the cut would
+    halve (``auc 0.8894 · logloss`` rather than ``… logloss 0.``): a part of a number
+    reads as a different number."""
+    cut = set_cell_size(value, cells)
+    end = len(cut)
+    if not value.startswith(cut) or end >= len(value) or value[end].isspace():
+        return cut
+    if end and value[end - 1].isspace():
+        return cut
+    start = value.rfind(" ", 0, end) + 1
+    stop = value.find(" ", end)
+    token = value[start : len(value) if stop < 0 else stop].rstrip(",;)")
+    if start > 0 and is_number(token):
+        return value[:start]
+    return cut
 
 
 def _middle_cut(value: str, width: int) -> str:

@@ -27,15 +27,20 @@ ID_WIDTH = 28
 
 
 def owners_from(
-    owners: Iterable[tuple[str, type[Any]]], package: str | None
+    owners: Iterable[tuple[str, type[Any]]],
+    package: str | None,
+    shown: Iterable[type[Any]] = (),
 ) -> list[tuple[str, type[Any]]]:
-    """``owners`` with those of ``package`` (the tab on screen) first: help opens on the
-    keys of the tab you are on, then everything else in its usual order."""
+    """``owners`` in the order help lists them: the ones ``shown`` (the classes of the
+    screen on top and of the widgets it shows: a run list over the MLflow tab opens on
+    the run list's keys, not the experiments'), then the rest of ``package`` (the tab's),
+    then everything else in its usual order."""
     owners = list(owners)
-    if package is None:
-        return owners
-    here = [o for o in owners if o[1].__module__.startswith(f"{package}.")]
-    return here + [o for o in owners if o not in here]
+    present = set(shown)
+    first = [o for o in owners if any(issubclass(cls, o[1]) for cls in present)]
+    if package is not None:
+        first += [o for o in owners if o not in first and o[1].__module__.startswith(f"{package}.")]
+    return first + [o for o in owners if o not in first]
 
 
 def binding_rows(

@@ -392,6 +392,13 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
                 break
             kept.remove(last)
             deficit -= widths[last] + CELL_PADDING
+        # Still too wide (a narrow pane: the Registry's groups at 80 columns): the names
+        # go below their floor rather than run past the pane's edge, where the end that
+        # tells them apart would be clipped (``resn…50-defe``).
+        if deficit > 0 and flex and flex[0] in kept:
+            take = min(deficit, widths[flex[0]] - 1)
+            widths[flex[0]] -= take
+            deficit -= take
         if len(kept) < len(columns):
             spare_now = -deficit
             widths_kept = [widths[i] for i in kept]

@@ -34,6 +34,16 @@ class Listed(Message, Generic[T]):
 
 
 @dataclass
+class RowsPushed(Message):
+    """Pushed changes (events) added or replaced rows between listings: the tab title's
+    count follows the table (``count`` rows), as after a listing."""
+
+    resource: str
+    generation: int
+    count: int
+
+
+@dataclass
 class PollFailed(Message):
     """A poll failed; the poller has already scheduled the retry."""
 

@@ -86,12 +86,19 @@ TAB_VOCABULARY: tuple[SharedKey, ...] = (
     _key("L", "L", "HyperPod: the clusters pane", "pane('clusters')"),
     _key("I", "I", "HyperPod: the nodes (instances) pane", "pane('nodes')"),
     _key("Y", "Y", "a chart's y axis: linear / log scale", "log_scale"),
+    # HyperPod's "all" (everyone's jobs, every node's events) was `a` and `x`, approve and
+    # reject elsewhere (issue 15 walkthrough): `A`, All.
+    _key(
+        "A",
+        "A",
+        "HyperPod: all (every user's jobs, every node's events)",
+        "toggle_all",
+        "all_nodes",
+    ),
 )
 
 TAB_KEYS: dict[str, SharedKey] = {key.key: key for key in TAB_VOCABULARY}
 
-# Bindings not yet following the tab keys, by binding id: the HyperPod panes (their keys
-# belong to that tab's own work; `a` mine/all, `x` every node). Shrinks, never grows.
-TAB_KEY_EXCEPTIONS = frozenset(
-    {"hyperpod.queue.all", "hyperpod.history.all", "hyperpod.events.all"}
-)
+# Bindings not yet following the tab keys, by binding id. Empty since HyperPod's
+# mine/all and every-node keys moved from `a`/`x` to `A`; stays empty.
+TAB_KEY_EXCEPTIONS: frozenset[str] = frozenset()

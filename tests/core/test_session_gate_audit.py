@@ -65,6 +65,32 @@ def test_errors_are_counted_for_the_budget(aws) -> None:
     assert "DescribeTrainingJob" in snapshot.last_error
 
 
+def test_calls_that_get_no_answer_are_errors_too() -> None:
+    """Issue 15 walkthrough: `status` against a server that never answered listed every
+    call as timed out, and its API budget said "Errors 0"."""
+    import socket
+
+    from console.errors import UnreachableError
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens there once it is closed
+    metrics = ApiMetrics()
+    factory = SessionFactory(
+        AwsContext(region="us-east-1", endpoint_url=f"http://127.0.0.1:{port}"),
+        metrics,
+        max_attempts=1,
+    )
+    with pytest.raises(UnreachableError):
+        try:
+            factory.client("sagemaker").list_training_jobs()
+        except Exception as exc:
+            raise factory.translate(exc) from exc
+    (row,) = metrics.snapshot().services
+    assert (row.calls_total, row.errors_total) == (1, 1)
+    assert "ListTrainingJobs" in metrics.snapshot().last_error
+
+
 @pytest.mark.parametrize(
     ("name", "mutating"),
     [

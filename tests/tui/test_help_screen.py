@@ -41,3 +41,22 @@ async def test_help_opens_on_the_current_tab_and_reads_at_80_columns(sm: Any) ->
         await pilot.press("1", "question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         assert app.screen.rows[0][0] == "Jobs"  # type: ignore[attr-defined]
+
+
+async def test_help_over_a_screen_opens_on_that_screens_keys(sm: Any) -> None:
+    """Issue 15 walkthrough: `?` over the MLflow run list opened on the Experiments tab's
+    keys and the run list's (m compare, v vs previous) were three pages down. Over any
+    screen, its own keys come first."""
+    from screens.jobs.detail import JobDetailScreen
+
+    create_training_job(sm, "alpha")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        rows = app.screen.rows  # type: ignore[attr-defined]
+        first = rows[0][0]
+        assert {row[3] for row in rows if row[0] == first} >= {"detail.logs", "detail.reload"}

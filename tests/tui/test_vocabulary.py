@@ -100,6 +100,19 @@ def test_the_tab_key_exceptions_are_still_needed() -> None:
     assert ids >= TAB_KEY_EXCEPTIONS
 
 
+def test_no_tab_key_has_a_second_meaning_left() -> None:
+    """Issue 15 walkthrough: HyperPod's `a` mine/all and `x` every node were the last
+    exceptions (approve and reject elsewhere); they are `A` now, and none is left."""
+    assert not TAB_KEY_EXCEPTIONS
+    bound = {
+        _whole(binding.action)
+        for _where, owner in BINDING_OWNERS
+        for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", []))
+        if "A" in _normal_keys(binding.key)
+    }
+    assert bound == {"toggle_all", "all_nodes"}
+
+
 def test_readme_lists_the_tab_keys() -> None:
     from pathlib import Path
 

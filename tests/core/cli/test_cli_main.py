@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import console
 from console.cli.root import SECTIONS
 
@@ -94,6 +96,34 @@ def test_unknown_command_is_usage_error(run_cli) -> None:
     result = run_cli("trainng-list")
     assert result.exit_code == 2
     assert "No such command" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "hint"),
+    [
+        (("trainng-list",), "No such command 'trainng-list'", "`smconsole --help` lists every"),
+        (("--region",), "'--region' requires an argument", "`smconsole --help` lists every"),
+        (
+            ("training-create", "only-a-name"),
+            "Missing argument 'IMAGE'",
+            "usage: smconsole training-create [OPTIONS] NAME IMAGE S3_IN S3_OUT; "
+            "`smconsole training-create --help` lists every option",
+        ),
+        (("training-list", "--stat", "Failed"), "Did you mean '--status'?", "training-list --help"),
+        (("training-list", "--status", "Bogus"), "'Bogus' is not one of", "training-list --help"),
+    ],
+)
+def test_usage_errors_are_one_error_and_one_hint(
+    run_cli, args: tuple[str, ...], error: str, hint: str
+) -> None:
+    """Issue 15 walkthrough: Click's own usage errors printed `Usage: …`, `Try …` and
+    `Error: …` (three lines, capital E), unlike every other error's `error:` + `hint:`."""
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("error: ") and error in lines[0]
+    assert lines[1].startswith("hint: ") and hint in lines[1]
 
 
 def test_grouped_alias(run_cli, aws) -> None:

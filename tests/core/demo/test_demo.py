@@ -379,6 +379,67 @@ async def test_tui_events_pane_on_the_demo(on_demo: DemoStack) -> None:
         assert {"Info", "Warn", "Error"} <= levels
 
 
+def test_tuning_best_follows_the_trials_that_finish(on_demo: DemoStack, client: Any) -> None:
+    """A trial that finishes better than the best so far becomes the tuning job's
+    BestTrainingJob (issue 15: the detail said "Best 001" while its ranking put 003 first
+    with the ★ on row 3). The console's ranking then marks its first row."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    from console.context import ConsoleContext
+    from console.demo.moto_state import patch
+    from console.demo.seed import FAMILIES
+    from console.demo.simulator import Simulator
+
+    sm, xgb, name = client("sagemaker"), FAMILIES["xgb"], "walk15-best-hpo"
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name,
+        HyperParameterTuningJobConfig={
+            "Strategy": "Bayesian",
+            "HyperParameterTuningJobObjective": {
+                "Type": "Maximize",
+                "MetricName": "validation:auc",
+            },
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 2},
+        },
+        TrainingJobDefinition={
+            "AlgorithmSpecification": {"TrainingImage": xgb.image, "TrainingInputMode": "File"},
+            "RoleArn": on_demo.world.role_arn,
+            "OutputDataConfig": {"S3OutputPath": "s3://nowhere/hpo/"},
+            "ResourceConfig": {
+                "InstanceType": "ml.m5.large",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 5,
+            },
+            "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+        },
+    )
+    backend = sagemaker_backends[on_demo.world.account_id][on_demo.world.region]
+    eager = Simulator(on_demo.world, on_demo.state, seed=5)
+    tuning = backend.hyper_parameter_tuning_jobs[name]
+    now = eager.clock()
+    with on_demo.state.lock:
+        patch(tuning, hyper_parameter_tuning_job_status="InProgress")
+        for trial, auc in ((f"{name}-001", 0.81), (f"{name}-002", 0.93)):
+            eager._create_job(backend, xgb, trial, 1, False, now, tuning=tuning)
+            patch(
+                backend.training_jobs[trial],
+                training_job_status="Completed",
+                training_end_time=now,
+                final_metric_data_list=[
+                    {"MetricName": "validation:auc", "Value": auc, "Timestamp": now}
+                ],
+            )
+    eager.tick()
+    best = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+    assert best["BestTrainingJob"]["TrainingJobName"] == f"{name}-002"
+    assert best["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == 0.93
+    detail = ConsoleContext(on_demo.config(), source="cli").tuning.detail(name)
+    assert [(t.name, t.best) for t in detail.trials] == [
+        (f"{name}-002", True),
+        (f"{name}-001", False),
+    ]
+
+
 def test_hyperpod_notebook_and_tuning_actions_move_like_aws(demo: DemoStack, client: Any) -> None:
     sm, cluster = client("sagemaker"), demo.world.cluster_name
     nodes = sm.list_cluster_nodes(ClusterName=cluster)["ClusterNodeSummaries"]

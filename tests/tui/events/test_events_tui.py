@@ -102,6 +102,51 @@ async def test_an_event_through_a_real_rule_changes_the_row(
         assert stack.depth() == 0  # applied, then deleted
 
 
+async def test_a_job_pushed_failed_shows_its_reason_at_80x24(aws: MotoServer, sm: Any) -> None:
+    """Issue 15 walkthrough: a job that failed while events flow showed no reason (the
+    extras were read after a listing only, and the listing waits minutes for the safety
+    net). The pushed change reads them again: the reason line names it at once."""
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "push-why")
+    app = make_app(events_queue_url=stack.queue_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        view = jobs_view(app)
+        await wait_until(pilot, lambda: "training:push-why" in jobs_table(app).extras, what="facts")
+        polls = view.poller.schedule.polls_started
+        set_training_state("push-why", "Failed", failure_reason="AlgorithmError: CUDA OOM")
+        stack.put(*job_detail("training", "push-why", "Failed", T0), when=T0)
+        line = app.main_screen.query_one("#jobs-reason")
+        await wait_until(
+            pilot,
+            lambda: "push-why: AlgorithmError: CUDA OOM" in static_text(line),
+            what="the reason line",
+        )
+        assert line.display
+        assert view.poller.schedule.polls_started == polls  # no listing was needed
+
+
+async def test_a_job_pushed_new_is_counted_in_the_tab_title(aws: MotoServer, sm: Any) -> None:
+    """Issue 15 walkthrough: the title said "Jobs 84" beside "91/91 jobs" (the new jobs
+    came by events; the title counted the last listing, minutes old)."""
+    from textual.widgets import TabbedContent
+
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "count-1")
+    app = make_app(events_queue_url=stack.queue_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        view = jobs_view(app)
+        tab = app.main_screen.query_one(TabbedContent).get_tab("jobs")
+        await wait_until(pilot, lambda: str(tab.label).endswith(" 1"), what="Jobs 1")
+        polls = view.poller.schedule.polls_started
+        create_training_job(sm, "count-2")
+        stack.put(*job_detail("training", "count-2", "InProgress", T0), when=T0)
+        await wait_until(pilot, lambda: jobs_table(app).total_count == 2, what="the new row")
+        await wait_until(pilot, lambda: str(tab.label).endswith(" 2"), what="Jobs 2")
+        assert view.poller.schedule.polls_started == polls  # no listing was needed
+
+
 async def test_duplicates_and_older_events_change_nothing_twice(
     aws: MotoServer, sm: Any, describes: list[str]
 ) -> None:

@@ -101,7 +101,7 @@ async def test_a_nodes_events_from_the_nodes_pane(cluster: str, events: dict[str
         [only] = table.items.values()
         assert only.event_id == events[instance.instance_id]["EventId"]
         assert f"node {instance.instance_id} only" in info(app)
-        await pilot.press("x")
+        await pilot.press("A")
         await wait_until(pilot, lambda: table.total_count == 6, what="every event again")
         assert "only" not in info(app)
         # the nodes pane still has its own bindings

@@ -153,7 +153,7 @@ async def test_queue_mine_and_all_history_and_pane_keys(cluster: str) -> None:
         await open_nodes(pilot, app)
         queue = await open_queue(pilot, app)
         assert {queue.items[k].user for k in queue.shown_keys()} == {"demo"}
-        await pilot.press("a")
+        await pilot.press("A")
         await wait_until(
             pilot,
             lambda: {"priya", "sam"} <= {queue.items[k].user for k in queue.shown_keys()},

@@ -94,3 +94,24 @@ def test_a_reason_in_parentheses_is_cut_at_its_end_and_stays_closed(
     assert cell_len(cell) == width
     if len(value) > width >= 4:
         assert cell.startswith("(") and cell.endswith("…)") and reason.startswith(cell[1:-2])
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["auc", "logloss", "f1", "rmse"]), FLOATS), min_size=1, max_size=4
+    ),
+    st.integers(min_value=2, max_value=40),
+)
+def test_prose_is_never_cut_inside_a_number(metrics: list[tuple[str, float]], width: int) -> None:
+    """Issue 15 walkthrough: the Registry's Key metrics at 80x24 read ``logloss 0.…``."""
+    value = " · ".join(f"{name} {number:.4g}" for name, number in metrics)
+    cell = fit_cell(value, width)
+    assert cell_len(cell) == width
+    numbers = {f"{number:.4g}" for _, number in metrics}
+    for token in cell.rstrip(" " + ELLIPSIS).split():
+        if is_number(token):
+            assert token in numbers, (value, cell)
+
+
+def test_key_metrics_keep_whole_numbers() -> None:
+    assert fit_cell("auc 0.8894 · logloss 0.2627", 24) == "auc 0.8894 · logloss …  "

@@ -403,3 +403,37 @@ async def test_a_long_reason_gives_way_before_the_names() -> None:
         # The two long columns share the width (names were left 16 cells before).
         assert widths["name"] >= 40 and abs(widths["name"] - widths["reason"]) <= 1
         assert sum(widths.values()) + 2 * len(widths) <= table.scrollable_content_region.width
+
+
+class NarrowPaneApp(App[None]):
+    """The Registry's groups table in a pane as narrow as it is at 80x24 (25%: 20 cells)."""
+
+    CSS_PATH = list(STYLESHEETS)
+    CSS = "GroupsTable { width: 20; }"
+
+    def __init__(self, table: KeyedTable[Any]) -> None:
+        super().__init__()
+        self.table = table
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+
+async def test_a_name_in_a_pane_narrower_than_its_floor_keeps_its_end() -> None:
+    """Issue 15 walkthrough: the groups pane at 80x24 showed ``resn…50-defe``; the name
+    column kept its 16-cell floor, ran past the pane and lost its end to the edge."""
+    from console.services.registry_feed import GroupRow
+    from screens.registry.table import GroupsTable
+
+    table = GroupsTable()
+    app = NarrowPaneApp(table)
+    async with app.run_test(size=(80, 10)) as pilot:
+        table.sync([GroupRow(n, "", None, 2) for n in ("churn-xgb", "resnet50-defects")])
+        await pilot.pause()
+        widths = table.column_widths
+        assert sum(widths.values()) + 2 * len(widths) <= table.scrollable_content_region.width
+        shown = [line(table, y) for y in range(1, 3)]
+        assert any("churn-xgb" in row for row in shown), shown
+        resnet = next(row for row in shown if "re" in row)
+        # Its start and its end, nothing dropped as "shared" (the rows share a blank mark).
+        assert resnet.split()[1].startswith("res") and resnet.rstrip().endswith("defects"), shown

@@ -383,3 +383,16 @@ async def test_keys_work_wherever_focus_is_in_the_tab(aws: Any, churn: dict[str,
             await pilot.press("p")
             await wait_until(pilot, lambda: len(view.table.shown_keys()) == shown, what="p back")
         assert len(stops) >= 2, stops  # the groups and the versions at least
+
+
+async def test_tab_stays_inside_the_tab(aws: Any, churn: dict[str, str]) -> None:
+    """Issue 15 walkthrough: from the versions `tab` also stopped on the tab strip, where
+    a/x/p did nothing and the footer lost them. Every stop is inside the tab now."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, app, 2)
+        view = app.main_screen.query_one(RegistryView)
+        for _ in range(4):
+            await pilot.press("tab")
+            focused = app.focused
+            assert focused is not None and view in focused.ancestors_with_self, focused
