@@ -336,6 +336,12 @@ def efficiency(
     if live.get("max_rss_mb") is not None:
         max_rss = max(max_rss or 0.0, float(live["max_rss_mb"] or 0.0))
     elapsed = job.elapsed_seconds
+    if not running and not cpu_total and max_rss is None and subs and elapsed:
+        # Steps that ran yet recorded neither CPU time nor memory: the cluster gathers no
+        # usage (JobAcctGatherType=jobacct_gather/none), not a job that idled. "0%" here
+        # would call every job over a minute wasteful.
+        cpu_total = None
+        notes.append("no CPU use recorded (job accounting gathers none here?)")
     cpus = job.alloc_cpus
     cpu_percent = None
     if elapsed and cpus and cpu_total is not None:
