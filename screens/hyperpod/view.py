@@ -22,6 +22,7 @@ refused with the warning, never offered.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -220,11 +221,29 @@ class HyperPodView(Vertical):
         panes = " ".join(
             f"[{title}]" if name == self.pane else title for name, title in PANE_TITLES.items()
         )
-        text = (
-            f"{cluster}{status} · Slurm: {state.session.label} · {panes} · "
-            "c/n/e/j/h/p panes · ] next cluster · b new job"
-        )
+        where = f"{cluster}{status} · Slurm: {state.session.label}"
+        keys = f"{self._keys('pane')} panes"
+        text = f"{where} · {panes} · {keys} · {self._keys('next_cluster')} next cluster · "
+        text += f"{self._keys('new_job')} new job"
+        if len(text) > (self.size.width or self.app.size.width):
+            # Narrow (80 columns): the pane you are on and the keys to the others first.
+            text = f"[{PANE_TITLES[self.pane]}] · {keys} · {where}"
         self.query_one("#hyperpod-head", Static).update(Content(text))
+
+    def _keys(self, action: str) -> str:
+        """The keys of this view's bindings whose action starts with ``action``, as the
+        keymap has them now, "/"-joined (``L/I/e/j/h/p``): the head never names a key
+        that does nothing."""
+        keymap: Mapping[str, str] = getattr(self.app, "keymap", None) or {}
+        found: list[str] = []
+        for binding in Binding.make_bindings(self.BINDINGS):
+            if binding.action.split("(", 1)[0] == action:
+                key = keymap.get(binding.id or "", binding.key).split(",")[0].strip()
+                found.append(self.app.get_key_display(binding.with_key(key)))
+        return "/".join(found)
+
+    def on_resize(self) -> None:
+        self.show_head()
 
     @on(ClustersPane.Chosen)
     def _cluster_chosen(self, message: ClustersPane.Chosen) -> None:
