@@ -1,16 +1,16 @@
 """The HyperPod tab: a cluster's AWS view joined with its Slurm view.
 
 Panes (one on screen at a time, each polling only while shown; ``p`` Slurm partitions;
-``]`` the next cluster): ``c`` clusters and their instance groups (``G`` scale a group,
-``u`` update software), ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs
+``]`` the next cluster): ``L`` clusters and their instance groups (``G`` scale a group,
+``u`` update software), ``I`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs
 beside the instance's AWS status; ``enter`` the node in full, ``ctrl+r`` reboot,
 ``ctrl+e`` replace, ``H`` deep health check, ``E`` the node's events, ``D`` drain with a
 reason, ``U`` resume, ``G`` scale its group, ``ctrl+d`` delete it), ``e`` the cluster's
 events (``enter`` one in full), ``j`` the Slurm queue (``a`` mine/all, ``enter`` the
 job's detail, ``l`` its log, ``g`` its GPUs, ``ctrl+k`` scancel the job or array task,
 ``K`` the whole array; ``space`` marks jobs, then ``o``/``O`` hold/release, ``Q``
-requeue, ``T`` time limit, ``i`` signal, ``z``/``Z`` suspend/resume act on every marked
-job with one confirm), ``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log,
+requeue, ``T`` time limit, ``i`` signal, ``z``/``Z`` suspend/resume and ``ctrl+k`` act on
+every marked job with one confirm), ``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log,
 ``E`` efficiency). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
