@@ -770,7 +770,11 @@ class SlurmClient:
                 live = detail.parse_sstat(result.stdout, "|")
             if all(s.gpu_util_sum is None for s in steps):  # no GPU accounting
                 sampled = self._sample_gpus(job_id, job, nvidia_smi)
-        return detail.efficiency(steps, live=live, sampled=sampled)
+        held = None
+        if not (gpu_usage.tres_gpus(job.alloc_tres) or gpu_usage.tres_gpus(job.req_tres)):
+            with contextlib.suppress(SmError):  # forgotten by the controller: unknown
+                held = self.job(job_id).gpus  # (squeue keeps ended jobs a few minutes)
+        return detail.efficiency(steps, live=live, sampled=sampled, held_gpus=held)
 
     def _sample_gpus(
         self, job_id: str, job: detail.JobStep, nvidia_smi: str

@@ -125,6 +125,16 @@ def test_a_cluster_that_gathers_no_usage_is_not_called_wasteful() -> None:
     assert eff.cpu_percent == 0.0 and eff.wasteful
 
 
+def test_gpus_the_controller_knows_stand_in_for_unaccounted_ones() -> None:
+    output = STEPS.replace("{t} and the token's look", " and the token's look").format(t=TOKEN)
+    assert detail.efficiency(detail.parse_steps(output, TOKEN), held_gpus=8).gpus == 1  # TRES
+    unaccounted = detail.parse_steps(output.replace("gres/gpu=1,", ""), TOKEN)
+    assert detail.efficiency(unaccounted).gpus == 0
+    eff = detail.efficiency(unaccounted, held_gpus=2)
+    assert eff.gpus == 2 and eff.gpu_hours == pytest.approx(0.333, abs=0.001)
+    assert "GPUs from the controller: accounting records no gres/gpu here" in eff.notes
+
+
 def test_a_hostile_step_row_is_refused_not_misread() -> None:
     with pytest.raises(SlurmOutputError):
         detail.parse_steps(f"321{TOKEN}x\n", TOKEN)
