@@ -635,6 +635,14 @@ class SlurmClient:
                     "check the id (slurm-history lists finished jobs)",
                 )
             found = _from_steps(job_id, steps)
+            # Ended as it started, no reason kept: it failed at launch.
+            unexplained = found.state.startswith("FAILED") and found.reason in ("", "None")
+            if unexplained and not found.elapsed_seconds:
+                notes.append(
+                    "it failed at launch and accounting keeps no reason (Slurm forgets it a "
+                    "few minutes after the end): a missing --output/--error directory is the "
+                    "usual cause (JobLaunchFailure)"
+                )
         found = replace(found, steps=tuple(s for s in steps if s.step), notes=tuple(notes))
         if script:
             found = self._with_script(found)
