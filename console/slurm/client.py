@@ -56,6 +56,7 @@ JOB_ID = re.compile(r"^\d{1,12}(?:_\d{1,9})?$")
 # the array's own id is asked for and the row picked from its answer. Never for changes.
 TASK_RANGE = re.compile(r"^(\d{1,12})_\[[0-9,:%-]{1,200}\]$")
 SUBMIT_TIMEOUT = 120.0
+RESUME_PING_WAIT = 5.0  # seconds a resumed node may take to answer slurmctld's ping
 TOKEN_PREFIX = "smconsole-"
 SCRIPT_MAX = 1024 * 1024
 # Signals an operator may send by name (scancel --signal takes these).
@@ -986,14 +987,21 @@ class SlurmClient:
         )
 
     def resume(self, node: str) -> NodeDetail:
-        """Return a drained (or down) node to service."""
-        return self._node_update(
+        """Return a drained (or down) node to service. Slurm marks a resumed node
+        NOT_RESPONDING until it answers the ping sent at once; that is waited out (a few
+        seconds at most) rather than shown as if the node were broken."""
+        found = self._node_update(
             "slurm-resume",
             node,
             ["State=RESUME"],
             {},
             lambda n: "DRAIN" not in n.flags and n.state not in {"DRAINED", "DRAINING", "DOWN"},
         )
+        deadline = time.monotonic() + RESUME_PING_WAIT
+        while "NOT_RESPONDING" in found.flags and time.monotonic() < deadline:
+            time.sleep(0.5)
+            found = self.node_detail(found.name)
+        return found
 
     def _node_update(
         self,
