@@ -164,6 +164,7 @@ class SlurmJobLog:
             )
             job = client.job(self.job_id)
         self.job = job
+        self.job_name = job.name or self.job_name  # not the editor's file name (the title)
         follower = client.follow(job.job_id, lines=1000, stream=self.stream)
         with self.lock:
             if self.closed:
