@@ -19,6 +19,7 @@ import pkgutil
 import re
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -62,6 +63,15 @@ def _owns_bindings(cls: type[Any]) -> bool:
     return bool(cls.__dict__.get("BINDINGS"))
 
 
+def _class_lines(module: ModuleType) -> dict[str, int]:
+    """The line of each class defined at the top of ``module``, from one parse of its
+    source: ``inspect.getsourcelines`` parses the whole file again for every class, which
+    made the first ``?`` take seconds (8 s on a loaded 2-core machine)."""
+    path = getattr(module, "__file__", None)
+    tree = ast.parse(Path(path).read_text(encoding="utf-8") if path else "")
+    return {node.name: node.lineno for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
 def _classes() -> list[type[Any]]:
     """Every class defined in the walked packages, tab views first, then source order."""
     views = [spec.view_class() for spec in tabs.TABS]
@@ -75,7 +85,8 @@ def _classes() -> list[type[Any]]:
                 for _name, cls in inspect.getmembers(module, inspect.isclass)
                 if cls.__module__ == module.__name__
             ]
-            members.sort(key=lambda cls: (cls not in views, inspect.getsourcelines(cls)[1]))
+            lines = _class_lines(module)
+            members.sort(key=lambda cls: (cls not in views, lines.get(cls.__name__, 0)))
             found += [cls for cls in members if cls not in found]
     return found
 
@@ -131,8 +142,10 @@ def walk_owners() -> tuple[tuple[str, type[Any]], ...]:
 
 
 _CLASSES = _classes()
-# Where each binding works, for the help screen (order = order shown).
-BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = walk_owners()
+# Where each binding works, for the help screen (order = order shown): walked once.
+BINDING_OWNERS: tuple[tuple[str, type[Any]], ...] = tuple(
+    (where(cls), cls) for cls in _CLASSES if _owns_bindings(cls)
+)
 
 
 def known_binding_ids() -> set[str]:

@@ -51,7 +51,12 @@ GPU_TIMEOUT = 45.0
 # A job id an operator may name (a job or one array task); what Slurm prints is wider
 # (parse.PRINTED_JOB_ID).
 JOB_ID = re.compile(r"^\d{1,12}(?:_\d{1,9})?$")
+# A row standing for pending array tasks as squeue prints it (14_[2-5%1]): the queue shows
+# such rows, so reading one (detail, log, status) must work; Slurm takes no such id, so
+# the array's own id is asked for and the row picked from its answer. Never for changes.
+TASK_RANGE = re.compile(r"^(\d{1,12})_\[[0-9,:%-]{1,200}\]$")
 SUBMIT_TIMEOUT = 120.0
+RESUME_PING_WAIT = 5.0  # seconds a resumed node may take to answer slurmctld's ping
 TOKEN_PREFIX = "smconsole-"
 SCRIPT_MAX = 1024 * 1024
 # Signals an operator may send by name (scancel --signal takes these).
@@ -111,10 +116,24 @@ class ConnectionInfo(Record):
 
 def check_job_id(value: str) -> str:
     if not isinstance(value, str) or not JOB_ID.match(value.strip()):
+        if isinstance(value, str) and TASK_RANGE.match(value.strip()):
+            raise ValidationError(
+                f"{value.strip()!r} stands for pending array tasks, not one job",
+                f"name one task ({value.strip().split('_')[0]}_<task>) or the whole array "
+                f"({value.strip().split('_')[0]})",
+            )
         raise ValidationError(
             f"{value!r} is not a Slurm job id", "a number such as 1234 (or 1234_5 for arrays)"
         )
     return value.strip()
+
+
+def query_job_id(value: str) -> str:
+    """The id to ask Slurm for when reading ``value``: a job id as it is, the array's id
+    for a pending task range row (``14_[2-3]`` -> ``14``). Raises ValidationError else."""
+    text = value.strip() if isinstance(value, str) else ""
+    found = TASK_RANGE.match(text)
+    return found.group(1) if found else check_job_id(value)
 
 
 def check_job_name(value: str) -> str:
@@ -349,9 +368,11 @@ class SlurmClient:
 
     def job_rows(self, job_id: str) -> list[SlurmJob]:
         """Every row Slurm has for ``job_id``: one job, one array task, or for an array's
-        id each of its tasks (running ones one by one, pending ones as one range row)."""
-        job_id = check_job_id(job_id)
-        rows = self._job_rows(["-j", job_id], "squeue")
+        id each of its tasks (running ones one by one, pending ones as one range row).
+        A range row's id (``14_[2-3]``) reads its array's rows."""
+        query = query_job_id(job_id)
+        job_id = job_id.strip()
+        rows = self._job_rows(["-j", query], "squeue")
         if not rows:
             raise NotFoundError(
                 f"job {job_id} is not known to Slurm",
@@ -584,22 +605,29 @@ class SlurmClient:
     def job_detail(self, job_id: str, *, script: bool = False) -> detail.JobDetail:
         """Everything about one job: from the controller while it knows the job (squeue
         with a random separator), else from accounting; sacct's steps for a finished job;
-        the job's GPUs per node while it runs; its script when ``script``."""
-        job_id = check_job_id(job_id)
+        the job's GPUs per node while it runs; its script when ``script``. A pending task
+        range row (``14_[2-3]``) is read from its array's answer."""
+        query = query_job_id(job_id)
+        job_id = job_id.strip()
         token = f"smc{secrets.token_hex(12)}"
-        argv = ["squeue", "-h", "-t", "all", "-j", job_id, "-O", detail.detail_fields_format(token)]
+        argv = ["squeue", "-h", "-t", "all", "-j", query, "-O", detail.detail_fields_format(token)]
         result = self._read(argv)
         rows: list[tuple[SlurmJob, dict[str, str]]] = []
         if result.ok or "invalid job id" not in (result.stderr + result.stdout).lower():
             rows = detail.parse_detail_fields(_checked(result, "squeue").stdout, token)
         notes: list[str] = []
         steps: list[detail.JobStep] = []
-        if rows:
-            exact = [r for r in rows if r[0].job_id == job_id]
+        exact = [r for r in rows if r[0].job_id == job_id]
+        if rows and (exact or query == job_id):
             job, extra = (exact or rows)[0]
-            if not job.active:
+            if not job.active and not job.is_task_range:  # a range's tasks never ran
                 steps = self._steps_or_note(job.number or job.job_id, notes)
             found = self._from_squeue(job, extra, notes)
+        elif query != job_id:  # the range row is gone: its tasks ran or were forgotten
+            raise NotFoundError(
+                f"job {job_id} is no longer listed: its tasks have started or ended",
+                f"each task is listed on its own ({query}_<task>); slurm-history lists ended ones",
+            )
         else:
             steps = self._steps_or_note(job_id, notes)
             if not steps:
@@ -608,6 +636,14 @@ class SlurmClient:
                     "check the id (slurm-history lists finished jobs)",
                 )
             found = _from_steps(job_id, steps)
+            # Ended as it started, no reason kept: it failed at launch.
+            unexplained = found.state.startswith("FAILED") and found.reason in ("", "None")
+            if unexplained and not found.elapsed_seconds:
+                notes.append(
+                    "it failed at launch and accounting keeps no reason (Slurm forgets it a "
+                    "few minutes after the end): a missing --output/--error directory is the "
+                    "usual cause (JobLaunchFailure)"
+                )
         found = replace(found, steps=tuple(s for s in steps if s.step), notes=tuple(notes))
         if script:
             found = self._with_script(found)
@@ -743,7 +779,11 @@ class SlurmClient:
                 live = detail.parse_sstat(result.stdout, "|")
             if all(s.gpu_util_sum is None for s in steps):  # no GPU accounting
                 sampled = self._sample_gpus(job_id, job, nvidia_smi)
-        return detail.efficiency(steps, live=live, sampled=sampled)
+        held = None
+        if not (gpu_usage.tres_gpus(job.alloc_tres) or gpu_usage.tres_gpus(job.req_tres)):
+            with contextlib.suppress(SmError):  # forgotten by the controller: unknown
+                held = self.job(job_id).gpus  # (squeue keeps ended jobs a few minutes)
+        return detail.efficiency(steps, live=live, sampled=sampled, held_gpus=held)
 
     def _sample_gpus(
         self, job_id: str, job: detail.JobStep, nvidia_smi: str
@@ -947,14 +987,21 @@ class SlurmClient:
         )
 
     def resume(self, node: str) -> NodeDetail:
-        """Return a drained (or down) node to service."""
-        return self._node_update(
+        """Return a drained (or down) node to service. Slurm marks a resumed node
+        NOT_RESPONDING until it answers the ping sent at once; that is waited out (a few
+        seconds at most) rather than shown as if the node were broken."""
+        found = self._node_update(
             "slurm-resume",
             node,
             ["State=RESUME"],
             {},
             lambda n: "DRAIN" not in n.flags and n.state not in {"DRAINED", "DRAINING", "DOWN"},
         )
+        deadline = time.monotonic() + RESUME_PING_WAIT
+        while "NOT_RESPONDING" in found.flags and time.monotonic() < deadline:
+            time.sleep(0.5)
+            found = self.node_detail(found.name)
+        return found
 
     def _node_update(
         self,

@@ -308,6 +308,7 @@ def efficiency(
     *,
     live: Mapping[str, float | None] | None = None,
     sampled: gpu_usage.Sampled | None = None,
+    held_gpus: int | None = None,
 ) -> Efficiency:
     """The efficiency of the job whose sacct rows are ``steps`` (the job row first).
 
@@ -315,6 +316,7 @@ def efficiency(
     ``max_rss_mb`` where accounting has none yet; ``sampled`` (nvidia-smi on a running
     job's GPUs) the GPU utilisation where Slurm's GPU accounting has none. Measures a
     job too short to judge (under a minute) but never calls it wasteful.
+    ``held_gpus`` (the controller's count) stands in when accounting records no GPU TRES.
     """
     job = next((s for s in steps if not s.step), None)
     if job is None:
@@ -336,6 +338,12 @@ def efficiency(
     if live.get("max_rss_mb") is not None:
         max_rss = max(max_rss or 0.0, float(live["max_rss_mb"] or 0.0))
     elapsed = job.elapsed_seconds
+    if not running and not cpu_total and max_rss is None and subs and elapsed:
+        # Steps that ran yet recorded neither CPU time nor memory: the cluster gathers no
+        # usage (JobAcctGatherType=jobacct_gather/none), not a job that idled. "0%" here
+        # would call every job over a minute wasteful.
+        cpu_total = None
+        notes.append("no CPU use recorded (job accounting gathers none here?)")
     cpus = job.alloc_cpus
     cpu_percent = None
     if elapsed and cpus and cpu_total is not None:
@@ -348,6 +356,11 @@ def efficiency(
     if max_rss is not None and job.req_mem_mb:
         mem_percent = round(100.0 * max_rss / job.req_mem_mb, 1)
     gpus = tres_gpus(job.alloc_tres) or tres_gpus(job.req_tres) or (sampled.gpus if sampled else 0)
+    if not gpus and held_gpus:
+        # A cluster whose AccountingStorageTRES lacks gres/gpu: "0 GPU-hours" for a job
+        # that held GPUs would be wrong; the controller still knows the count.
+        gpus = held_gpus
+        notes.append("GPUs from the controller: accounting records no gres/gpu here")
     gpu_hours = round(gpus * (elapsed or 0) / 3600.0, 3)
     wall = None
     if elapsed is not None and job.time_limit_minutes:

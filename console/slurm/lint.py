@@ -7,8 +7,10 @@ sbatch does) and its commands, and reports:
   no ``#!`` line, an unknown partition, and a job that does not fit the partition: more
   nodes than it has (or allows), more CPUs per node (cpus-per-task times tasks per node),
   memory, or GPUs per node than its nodes have (or it allows), a time limit above its
-  MaxTime. Every finding is reported; a job naming only unknown partitions is checked
-  against all of them;
+  MaxTime; an ``--output``/``--error`` directory named after the job (``run-%j/out``:
+  it cannot exist before the job, so the job fails at launch without a log). Every
+  finding is reported; a job naming only unknown partitions is checked against all of
+  them;
 * warnings: no ``--output`` (the log lands as ``slurm-%j.out`` in whatever directory
   sbatch ran from), on HyperPod an ``srun`` without ``--auto-resume=1`` (a node failure
   then kills the job instead of resuming it), no checkpoint directory (a requeued or
@@ -158,6 +160,7 @@ def lint(
                 "ran from; set e.g. --output=logs/%x-%j.out",
             )
         )
+    issues.extend(_log_directory_issues(directives))
     body = [(n, line) for n, line in enumerate(lines, start=1) if not line.lstrip().startswith("#")]
     if hyperpod:
         sruns = [(n, line) for n, line in body if _SRUN.search(line)]
@@ -193,6 +196,41 @@ def lint(
             )
         )
     return sorted(issues, key=lambda i: (i.severity != "error", i.line))
+
+
+# Filename patterns whose value is known only once the job exists: a directory named with
+# one cannot have been made beforehand (the console makes the others on submit).
+_PER_JOB = {"j": "the job id", "J": "the job id", "A": "the array's id", "a": "the task id",
+            "s": "the step", "t": "the task", "b": "the task id"}  # fmt: skip
+_PER_NODE = {"N": "the node", "n": "the node"}
+
+
+def _log_directory_issues(directives: Directives) -> list[LintIssue]:
+    """A ``--output``/``--error`` directory named after the job (``logs/%j/out``) never
+    exists: Slurm makes no directories, so the job fails at launch (JobLaunchFailure)
+    without a line of log, and after a few minutes Slurm forgets why."""
+    issues: list[LintIssue] = []
+    for key in ("output", "error"):
+        value = directives.options.get(key, "")
+        directory = value.rsplit("/", 1)[0] if "/" in value else ""
+        letters = [m.group(2) for m in re.finditer(r"%(\d*)([A-Za-z%])", directory)]
+        per_job = [_PER_JOB[x] for x in letters if x in _PER_JOB]
+        per_node = [_PER_NODE[x] for x in letters if x in _PER_NODE]
+        if not per_job and not per_node:
+            continue
+        severity, what = ("error", per_job[0]) if per_job else ("warning", per_node[0])
+        issues.append(
+            LintIssue(
+                severity,
+                "log-dir-per-job" if per_job else "log-dir-per-node",
+                directives.lines.get(key, 0),
+                f"the directory of --{key} ({directory}) is named after {what}: Slurm creates "
+                "no directories, so the job fails at launch (JobLaunchFailure) with no log"
+                + ("" if per_job else " unless each node has it already")
+                + "; put the pattern in the file name instead (e.g. logs/%x-%j.out)",
+            )
+        )
+    return issues
 
 
 def _partition_issues(directives: Directives, partitions: Sequence[Partition]) -> list[LintIssue]:

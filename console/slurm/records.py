@@ -6,6 +6,7 @@ tables get one shape whatever the Slurm version or output format they were parse
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -101,6 +102,13 @@ class SlurmJob(Record):
     def is_task_range(self) -> bool:
         """A row standing for several pending array tasks (``14_[2-3]``): no one task."""
         return bool(self.array_task) and not self.array_task.isdigit()
+
+    @property
+    def first_task_id(self) -> str:
+        """The first task a pending range row stands for (``14_[2-5%1]`` -> ``14_2``): one
+        job Slurm answers for (its log, its detail); the job's own id for any other row."""
+        first = re.match(r"\d+", self.array_task) if self.is_task_range else None
+        return f"{self.array_job_id}_{first.group(0)}" if first else self.job_id
 
     @property
     def whole_array_id(self) -> str:

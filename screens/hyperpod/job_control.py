@@ -36,9 +36,19 @@ class Control:
     call: Callable[[SlurmClient, str, str], Any]  # (client, job id, value)
     question: str = ""  # asked first when the action needs a value
     default: str = ""
+    confirm_label: str = ""  # the dialog's yes button (default: the title's first word)
 
 
 CONTROLS: dict[str, Control] = {
+    # ctrl+k with jobs marked (unmarked: the highlighted job's own dialog, in the pane)
+    "cancel": Control(
+        "slurm-cancel",
+        "Cancel",
+        "cancelled",
+        "scancel ends them, running or pending; what they have not checkpointed is lost.",
+        lambda c, j, _v: c.cancel(j),
+        confirm_label="scancel",  # not "Cancel": that is the button that declines
+    ),
     "hold": Control(
         "slurm-hold",
         "Hold",

@@ -154,7 +154,17 @@ class SlurmJobLog:
 
     def open(self) -> _FollowerPoll:
         client = self.session.client()
-        job = self.job = client.job(self.job_id)
+        job = client.job(self.job_id)
+        preface: list[str] = []
+        if job.is_task_range:  # an array (just submitted): each task has its own log
+            self.job_id = self.name = job.first_task_id
+            preface.append(
+                f"── array {job.array_job_id}: following its task {self.job_id}; each task "
+                "writes its own log (the queue lists them) ──"
+            )
+            job = client.job(self.job_id)
+        self.job = job
+        self.job_name = job.name or self.job_name  # not the editor's file name (the title)
         follower = client.follow(job.job_id, lines=1000, stream=self.stream)
         with self.lock:
             if self.closed:
@@ -162,7 +172,8 @@ class SlurmJobLog:
             previous, self._follower = self._follower, follower
         if previous is not None:
             previous.close()
-        self._poll = _FollowerPoll(self, follower, self.job_id, job_preface(job, self.stream))
+        preface += job_preface(job, self.stream)
+        self._poll = _FollowerPoll(self, follower, self.job_id, preface)
         return self._poll
 
     def status(self) -> str | None:
@@ -214,6 +225,8 @@ class SlurmLogScreen(LogScreen):
         return text
 
     def show_link(self) -> None:
+        # The title too: opening an array's log settles on one task (see SlurmJobLog.open).
+        self.query_one("#log-title", Static).update(Content(f"Logs · {self.source.label}"))
         self.query_one("#slurm-link", Static).update(Content(self.link_text()))
 
     async def action_switch_stream(self) -> None:

@@ -714,7 +714,7 @@ class QueuePane(HyperPodPane):
             title,
             message,
             change=(control.action, target),
-            confirm_label=control.title.split()[0],
+            confirm_label=control.confirm_label or control.title.split()[0],
         )
         what = f"{control.action.removeprefix('slurm-')} {target}"
         self.ask(dialog, lambda: self._run_control(name, ids, value), what=what)
@@ -769,7 +769,11 @@ class QueuePane(HyperPodPane):
             self.post_message(self.JobAction("gpus", job))
 
     def action_cancel_job(self) -> None:
-        """``ctrl+k``: this row's job or array task (a pending range is no one task)."""
+        """``ctrl+k``: the marked jobs (one dialog naming them all), else this row's job or
+        array task (a pending range is no one task)."""
+        if len(self.queue_table.marks):
+            self.action_control("cancel")
+            return
         job = self._job()
         if job is None or not self.gate_allows("slurm-cancel", job.job_id):
             return

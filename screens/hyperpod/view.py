@@ -1,16 +1,16 @@
 """The HyperPod tab: a cluster's AWS view joined with its Slurm view.
 
 Panes (one on screen at a time, each polling only while shown; ``p`` Slurm partitions;
-``]`` the next cluster): ``c`` clusters and their instance groups (``G`` scale a group,
-``u`` update software), ``n`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs
+``]`` the next cluster): ``L`` clusters and their instance groups (``G`` scale a group,
+``u`` update software), ``I`` nodes (one row per machine: Slurm state/reason/CPUs/GPUs
 beside the instance's AWS status; ``enter`` the node in full, ``ctrl+r`` reboot,
 ``ctrl+e`` replace, ``H`` deep health check, ``E`` the node's events, ``D`` drain with a
 reason, ``U`` resume, ``G`` scale its group, ``ctrl+d`` delete it), ``e`` the cluster's
 events (``enter`` one in full), ``j`` the Slurm queue (``A`` mine/all, ``enter`` the
 job's detail, ``l`` its log, ``g`` its GPUs, ``ctrl+k`` scancel the job or array task,
 ``K`` the whole array; ``space`` marks jobs, then ``o``/``O`` hold/release, ``Q``
-requeue, ``T`` time limit, ``i`` signal, ``z``/``Z`` suspend/resume act on every marked
-job with one confirm), ``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log,
+requeue, ``T`` time limit, ``i`` signal, ``z``/``Z`` suspend/resume and ``ctrl+k`` act on
+every marked job with one confirm), ``h`` history of ended jobs (sacct; ``enter`` detail, ``l`` log,
 ``E`` efficiency). ``b`` opens the sbatch editor; a submitted job's log opens by itself.
 
 Slurm is reached as the config's ``[ssh]`` section says (ssh, ssm, local, or the demo's
@@ -22,6 +22,7 @@ refused with the warning, never offered.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -220,11 +221,29 @@ class HyperPodView(Vertical):
         panes = " ".join(
             f"[{title}]" if name == self.pane else title for name, title in PANE_TITLES.items()
         )
-        text = (
-            f"{cluster}{status} · Slurm: {state.session.label} · {panes} · "
-            "c/n/e/j/h/p panes · ] next cluster · b new job"
-        )
+        where = f"{cluster}{status} · Slurm: {state.session.label}"
+        keys = f"{self._keys('pane')} panes"
+        text = f"{where} · {panes} · {keys} · {self._keys('next_cluster')} next cluster · "
+        text += f"{self._keys('new_job')} new job"
+        if len(text) > (self.size.width or self.app.size.width):
+            # Narrow (80 columns): the pane you are on and the keys to the others first.
+            text = f"[{PANE_TITLES[self.pane]}] · {keys} · {where}"
         self.query_one("#hyperpod-head", Static).update(Content(text))
+
+    def _keys(self, action: str) -> str:
+        """The keys of this view's bindings whose action starts with ``action``, as the
+        keymap has them now, "/"-joined (``L/I/e/j/h/p``): the head never names a key
+        that does nothing."""
+        keymap: Mapping[str, str] = getattr(self.app, "keymap", None) or {}
+        found: list[str] = []
+        for binding in Binding.make_bindings(self.BINDINGS):
+            if binding.action.split("(", 1)[0] == action:
+                key = keymap.get(binding.id or "", binding.key).split(",")[0].strip()
+                found.append(self.app.get_key_display(binding.with_key(key)))
+        return "/".join(found)
+
+    def on_resize(self) -> None:
+        self.show_head()
 
     @on(ClustersPane.Chosen)
     def _cluster_chosen(self, message: ClustersPane.Chosen) -> None:

@@ -134,3 +134,34 @@ def test_start_up_imports_only_the_eager_tabs() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_help_walk_parses_each_module_once() -> None:
+    """Found in the #19 walkthrough: the first ``?`` took 8 s on a loaded machine because
+    ordering the binding owners re-parsed a module's whole source for each of its classes
+    (``inspect.getsourcelines``) and walked every class twice. Now one parse per module
+    walked (plus the few builder methods read for where a widget lives)."""
+    code = (
+        "import ast, inspect, sys, screens.app\n"
+        "calls = {'parse': 0, 'classes': 0}\n"
+        "parse, lines = ast.parse, inspect.getsourcelines\n"
+        "def counted(*a, **k):\n"
+        "    calls['parse'] += 1\n"
+        "    return parse(*a, **k)\n"
+        "def class_lines(o):\n"
+        "    calls['classes'] += inspect.isclass(o)\n"
+        "    return lines(o)\n"
+        "ast.parse, inspect.getsourcelines = counted, class_lines\n"
+        "before = set(sys.modules)\n"
+        "import screens.binding_owners as b\n"
+        "parses = calls['parse']\n"
+        "modules = sum(1 for p in b._packages() for _ in b._modules(p))\n"
+        "builders = sum(m in c.__dict__ for c in b._CLASSES for m in b._BUILDERS)\n"
+        "print(parses, calls['classes'], modules + builders, len(b.BINDING_OWNERS))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    parses, class_lookups, sources, owners = map(int, out.stdout.split())
+    assert owners > 50 and class_lookups == 0
+    assert parses <= sources, (parses, sources)  # each module once, each builder once

@@ -424,8 +424,10 @@ def slurm_cancel(inv: Invocation, job_id: str, yes: bool, connection: dict[str, 
         job = client.cancel(job_id)
     finally:
         client.transport.close()
-    scope = " (the whole array)" if job.array_job_id == job_id else ""
-    click.echo(f"cancelled job {job_id}{scope} ({inert(job.name, 80)}, was {job.display_state})")
+    if job.array_job_id == job_id:  # its tasks were in several states: none is "the" state
+        click.echo(f"cancelled job {job_id} (the whole array) ({inert(job.name, 80)})")
+        return
+    click.echo(f"cancelled job {job_id} ({inert(job.name, 80)}, was {job.display_state})")
 
 
 @command("slurm-tail", SECTION, short_help="Print a job's output; --follow to stream it.")

@@ -300,3 +300,36 @@ def test_scripted_transport_is_a_transport() -> None:
     assert any_transport.expand_path("~/x") == "/home/ana/x"
     assert any_transport.expand_path("rel") == "/home/ana/rel"
     assert any_transport.expand_path("/abs") == "/abs"
+
+
+def test_a_pending_task_range_is_read_through_its_array_but_never_acted_on() -> None:
+    """The queue shows an array's pending tasks as one row (14_[2-3%1]): reading it asks
+    Slurm for the array (14); changing it is refused with the two ids that do work."""
+    from console.errors import ValidationError
+    from console.slurm.client import check_job_id, query_job_id
+    from console.slurm.records import SlurmJob
+
+    assert [query_job_id(x) for x in ("14_[2-3%1]", "14_[1,4-7:2]", "14_2", " 14 ")] == [
+        "14",
+        "14",
+        "14_2",
+        "14",
+    ]
+    for bad in ("14_[2-3];id", "14_[$(id)]", "[1-3]", "14_[]"):
+        with pytest.raises(ValidationError, match="not a Slurm job id"):
+            query_job_id(bad)
+    with pytest.raises(ValidationError, match="stands for pending array tasks") as refused:
+        check_job_id("14_[2-3]")
+    assert "14_<task>" in refused.value.hint and "(14)" in refused.value.hint
+
+    def row(job_id: str, task: str) -> SlurmJob:
+        return SlurmJob(
+            job_id, "a", "ana", "PENDING", (), "", "dev", "", 1, 1, 0, 60, None,
+            None, None, None, None, None, array_job_id="14", array_task=task,
+        )  # fmt: skip
+
+    assert row("14_[2-3%1]", "2-3%1").is_task_range
+    assert [row(i, t).first_task_id for i, t in [("14_[2-3%1]", "2-3%1"), ("14_1", "1")]] == [
+        "14_2",
+        "14_1",
+    ]

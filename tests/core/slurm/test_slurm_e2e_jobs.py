@@ -129,6 +129,7 @@ def test_an_array_is_its_tasks_and_its_pending_range(
     whole = run_cli("slurm-cancel", array, "--yes", *ssh_args(system))
     assert whole.exit_code == 0, whole.stderr
     assert f"cancelled job {array} (the whole array)" in whole.stdout
+    assert "was " not in whole.stdout  # one task's state said "was PENDING" of running tasks
     wait_for(lambda: not any(j.active for j in client.job_rows(array)))
     cancels = [r for r in audit_records() if r["action"] == "slurm-cancel"]
     assert [(r["target"].rsplit(":", 1)[-1], r["outcome"]) for r in cancels] == [

@@ -356,3 +356,27 @@ def _running_efficiency(client: SlurmClient, job_id: str, nvidia_smi: str) -> An
     except SmError:
         return None
     return found if found.state == "RUNNING" and found.gpus else None
+
+
+def test_an_ended_jobs_efficiency_counts_the_gpus_it_held(
+    client: SlurmClient, workdir: str, cleanup: list[str]
+) -> None:
+    """Found in the #19 walkthrough: the test cluster accounts no gres/gpu TRES, so a job
+    that held two GPUs showed "GPUs 0 (0.00 GPU-hours allocated)". The controller still
+    knows the count for a few minutes after the end (MinJobAge): it stands in, noted."""
+    result = client.submit(
+        script(["sleep 1"], extra="#SBATCH --gres=gpu:2\n"), name="gpu-ended", workdir=workdir
+    )
+    cleanup.append(result.job_id)
+    client.wait_until(result.job_id, lambda j: not j.active, timeout=JOB_WAIT)
+
+    def ended() -> Any:
+        try:
+            found = client.efficiency(result.job_id)
+        except SmError:
+            return None
+        return found if found.state == "COMPLETED" else None
+
+    found = wait_for(ended)
+    assert found.gpus == 2
+    assert "GPUs from the controller: accounting records no gres/gpu here" in found.notes

@@ -166,3 +166,30 @@ def test_the_script_falls_back_to_the_uploaded_copy() -> None:
     assert found.script_path == "/home/ana/.smconsole/jobs/x.sbatch"
     assert found.restarts is None  # Restarts= twice: a comment imitating it, not trusted
     assert transport.calls[-1][-1] == "/home/ana/.smconsole/jobs/x.sbatch"
+
+
+def test_a_launch_failure_accounting_kept_no_reason_for_says_the_usual_cause() -> None:
+    """Found in the #19 walkthrough: five minutes after a JobLaunchFailure the controller
+    forgets the job, sacct keeps Reason=None, and the detail said only "signal 53"."""
+    from tests.core.slurm.test_slurm_jobctl_demo import STEPS
+
+    def sacct(failed: bool, elapsed: str) -> Any:
+        def answer(argv: list[str]) -> Result:
+            t = next(a.split("=", 1)[1] for a in argv if a.startswith("--delimiter="))
+            rows = STEPS.replace("{t} and the token's look", " x").format(t=t)
+            rows = rows.replace("00:10:00", elapsed)
+            return ok(rows.replace("COMPLETED", "FAILED") if failed else rows)
+
+        return answer
+
+    forgotten = Result(1, "", "slurm_load_jobs error: Invalid job id specified\n")
+    note = "it failed at launch and accounting keeps no reason"
+    for failed, elapsed, noted in [
+        (True, "00:00:00", True),
+        (True, "00:10:00", False),  # it ran: failed for another reason
+        (False, "00:00:00", False),
+    ]:
+        client, _ = gated({("squeue", "-h"): forgotten, ("sacct",): sacct(failed, elapsed)})
+        found = client.job_detail("321")
+        assert found.source == "sacct"
+        assert any(note in n for n in found.notes) == noted, (failed, elapsed)

@@ -104,6 +104,37 @@ def test_steps_and_efficiency_from_captured_sacct() -> None:
     assert eff.wall_percent == pytest.approx(33.3, abs=0.1)
 
 
+def test_a_cluster_that_gathers_no_usage_is_not_called_wasteful() -> None:
+    """Found in the #19 walkthrough: on the test cluster (jobacct_gather/none) a job that
+    kept its CPU busy showed "CPU efficiency 0.0%", and any such job over a minute was
+    flagged WASTEFUL. Steps with no CPU time and no memory recorded mean no usage
+    gathered: the CPU figure is unknown, and a note says why."""
+    output = STEPS.replace("{t} and the token's look", " and the token's look").format(t=TOKEN)
+    gathered_none = (
+        output.replace("00:02:30", "00:00:00")
+        .replace("204800K", "")
+        .replace("cpu=00:00:00,energy=0,fs/disk=2048,mem=200M,pages=0,vmem=8M", "")
+    )
+    eff = detail.efficiency(detail.parse_steps(gathered_none, TOKEN))
+    assert (eff.cpu_percent, eff.total_cpu_seconds, eff.max_rss_mb) == (None, None, None)
+    assert not eff.wasteful and eff.reasons == ()
+    assert "no CPU use recorded (job accounting gathers none here?)" in eff.notes
+    # A job that did record memory but no CPU time really idled: 0% stands, and is judged.
+    idle = output.replace("00:02:30", "00:00:00")
+    eff = detail.efficiency(detail.parse_steps(idle, TOKEN))
+    assert eff.cpu_percent == 0.0 and eff.wasteful
+
+
+def test_gpus_the_controller_knows_stand_in_for_unaccounted_ones() -> None:
+    output = STEPS.replace("{t} and the token's look", " and the token's look").format(t=TOKEN)
+    assert detail.efficiency(detail.parse_steps(output, TOKEN), held_gpus=8).gpus == 1  # TRES
+    unaccounted = detail.parse_steps(output.replace("gres/gpu=1,", ""), TOKEN)
+    assert detail.efficiency(unaccounted).gpus == 0
+    eff = detail.efficiency(unaccounted, held_gpus=2)
+    assert eff.gpus == 2 and eff.gpu_hours == pytest.approx(0.333, abs=0.001)
+    assert "GPUs from the controller: accounting records no gres/gpu here" in eff.notes
+
+
 def test_a_hostile_step_row_is_refused_not_misread() -> None:
     with pytest.raises(SlurmOutputError):
         detail.parse_steps(f"321{TOKEN}x\n", TOKEN)

@@ -174,3 +174,19 @@ def test_every_finding_is_reported_not_the_first() -> None:
         "it would pend forever (PartitionConfig)"
     )
     assert "time limit of partition 'gpu' is 60 minute(s)" in issues[3].message
+
+
+def test_a_log_directory_named_after_the_job_is_an_error() -> None:
+    """Found in the #19 walkthrough: ``--output=run-%j/out.txt`` linted clean, the console
+    could not make the directory before the job existed, and the job failed at launch
+    with no log (and after MinJobAge with no reason either)."""
+    script = (
+        "#!/bin/bash\n#SBATCH --output=/home/a/run-%j/out.txt\n#SBATCH -e logs/%N/%x.err\n"
+        "x --ckpt y\n"
+    )
+    assert codes(script) == [("error", "log-dir-per-job", 2), ("warning", "log-dir-per-node", 3)]
+    [issue] = [i for i in lint(script) if i.line == 2]
+    assert "(/home/a/run-%j) is named after the job id" in issue.message
+    assert "JobLaunchFailure" in issue.message and "in the file name" in issue.message
+    for fine in ("logs/%x-%j.out", "/home/%u/logs/%x/%A_%a.out", "out/100%%j/x.out", "o.out"):
+        assert codes(f"#!/bin/bash\n#SBATCH -o {fine}\nx --ckpt y\n") == [], fine

@@ -30,21 +30,33 @@ async def confirm(pilot: Any, app: Any) -> ConfirmDialog:
     return dialog
 
 
-async def test_marked_jobs_are_held_and_released_with_one_confirm(
-    system: System, slurm: SlurmClient, jobdir: str, cleanup: list[str]
-) -> None:
+def submit_later(slurm: SlurmClient, jobdir: str, cleanup: list[str], name: str) -> list[str]:
+    """Two jobs that wait an hour (to hold, release or cancel), cleaned up after."""
     ids = [
-        slurm.submit(job_script("true", LATER), name=f"tui-ctl{n}", workdir=jobdir).job_id
+        slurm.submit(job_script("true", LATER), name=f"{name}{n}", workdir=jobdir).job_id
         for n in range(2)
     ]
     cleanup += ids
+    return ids
+
+
+async def mark_all(pilot: Any, app: Any, ids: list[str]) -> Any:
+    """The queue with each of ``ids`` marked with ``space``."""
+    queue = await open_queue_at(pilot, app, ids[0])
+    await wait_until(pilot, lambda: ids[-1] in queue.items, what="every job")
+    for job_id in ids:
+        queue.move_cursor(row=queue.get_row_index(job_id))
+        await pilot.press("space")
+    return queue
+
+
+async def test_marked_jobs_are_held_and_released_with_one_confirm(
+    system: System, slurm: SlurmClient, jobdir: str, cleanup: list[str]
+) -> None:
+    ids = submit_later(slurm, jobdir, cleanup, "tui-ctl")
     app = app_for(system, Path(system.known_hosts))
     async with app.run_test(size=(160, 40)) as pilot:
-        queue = await open_queue_at(pilot, app, ids[0])
-        await wait_until(pilot, lambda: ids[1] in queue.items, what="both jobs")
-        for job_id in ids:
-            queue.move_cursor(row=queue.get_row_index(job_id))
-            await pilot.press("space")
+        queue = await mark_all(pilot, app, ids)
         assert set(ids) <= {k for k in queue.items if k in queue.marks}
         assert "● " + ids[0] in str(queue.get_row(ids[0])[0])
         await pilot.press("o")
@@ -118,3 +130,30 @@ async def test_time_limit_is_asked_checked_and_set_and_suspend_is_refused(
     outcomes = {(r["action"], r["outcome"]) for r in audit_records()}
     assert ("slurm-time-limit", "ok") in outcomes
     assert ("slurm-suspend", "error") in outcomes
+
+
+async def test_ctrl_k_cancels_every_marked_job_with_one_confirm(
+    system: System, slurm: SlurmClient, jobdir: str, cleanup: list[str]
+) -> None:
+    """Found in the #19 walkthrough: with two jobs marked, ctrl+k asked about (and would
+    have cancelled) the highlighted one only, while o/O act on the marks."""
+    ids = submit_later(slurm, jobdir, cleanup, "tui-kill")
+    app = app_for(system, Path(system.known_hosts))
+    async with app.run_test(size=(160, 40)) as pilot:
+        queue = await mark_all(pilot, app, ids)
+        await pilot.press("ctrl+k")
+        dialog = await confirm(pilot, app)
+        assert dialog.change is not None and dialog.change[0] == "slurm-cancel"
+        assert sorted(dialog.change[1].split(",")) == sorted(ids)
+        assert dialog.title_text == "Cancel 2 Slurm job(s)?"
+        assert all(job_id in dialog.message for job_id in ids)
+        assert str(dialog.query_one("#confirm").label) == "scancel"
+        await pilot.press("y")
+        await wait_until(
+            pilot,
+            lambda: all(not j.active for i in ids for j in slurm.job_rows(i)),
+            what="both cancelled",
+        )
+        await wait_until(pilot, lambda: not len(queue.marks), what="marks cleared")
+    actions = [(r["action"], r["outcome"]) for r in audit_records()]
+    assert actions.count(("slurm-cancel", "ok")) == 2

@@ -65,6 +65,20 @@ async def open_queue_at(pilot: Any, app: Any, job_id: str) -> QueueTable:
     return queue
 
 
+async def open_log(pilot: Any, app: Any) -> SlurmLogScreen:
+    """``l`` and the log screen it opens."""
+    await pilot.press("l")
+    await wait_until(pilot, lambda: isinstance(app.screen, SlurmLogScreen), what="the log")
+    screen = app.screen
+    assert isinstance(screen, SlurmLogScreen)
+    return screen
+
+
+def log_lines(screen: SlurmLogScreen) -> list[str]:
+    buffer = screen.panel.view.buffer
+    return [buffer.line(i).text for i in range(len(buffer))]
+
+
 async def test_an_array_is_its_tasks_and_K_cancels_it_whole(
     system: System, slurm: SlurmClient, jobdir: str, cleanup: list[str]
 ) -> None:
@@ -135,14 +149,10 @@ async def test_a_pending_jobs_log_says_why_and_e_switches_to_stderr(
         queue = await open_queue_at(pilot, app, result.job_id)
         await wait_until(pilot, lambda: queue.items[result.job_id].reason, what="the reason")
         assert queue.items[result.job_id].reason == "BeginTime"
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, SlurmLogScreen), what="the log")
-        screen = app.screen
-        assert isinstance(screen, SlurmLogScreen)
+        screen = await open_log(pilot, app)
 
         def lines() -> list[str]:
-            buffer = screen.panel.view.buffer
-            return [buffer.line(i).text for i in range(len(buffer))]
+            return log_lines(screen)
 
         await wait_until(pilot, lambda: any("PENDING" in x for x in lines()), what="why")
         assert any("is PENDING (BeginTime); its stdout starts when it runs" in x for x in lines())
@@ -156,3 +166,41 @@ async def test_a_pending_jobs_log_says_why_and_e_switches_to_stderr(
         assert "stdout and stderr are one file" not in screen.link_text()
         await pilot.press("q")
         await wait_until(pilot, lambda: not isinstance(app.screen, SlurmLogScreen), what="back")
+
+
+async def test_a_pending_arrays_range_row_opens_its_detail_and_its_first_tasks_log(
+    system: System, slurm: SlurmClient, jobdir: str, cleanup: list[str]
+) -> None:
+    """Found in the walkthrough: enter and l on a just-submitted array (all its tasks one
+    pending row, ``N_[1-3]``) said "'N_[1-3]' is not a Slurm job id"."""
+    from screens.hyperpod.detail import SlurmJobDetailScreen
+
+    result = slurm.submit(
+        job_script("echo later", "#SBATCH --array=1-3\n#SBATCH --begin=now+1hour\n"),
+        name="tui-pending-array",
+        workdir=jobdir,
+    )
+    array = result.job_id
+    cleanup.append(array)
+    row = f"{array}_[1-3]"
+    app = app_for(system, Path(system.known_hosts))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_queue_at(pilot, app, row)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SlurmJobDetailScreen), what="it")
+        detail = app.screen
+        assert isinstance(detail, SlurmJobDetailScreen)
+        await wait_until(pilot, lambda: bool(detail.detail or detail._detail_text), what="read")
+        assert detail.detail is not None, detail._detail_text
+        assert (detail.detail.job_id, detail.detail.reason) == (row, "BeginTime")
+        screen = await open_log(pilot, app)
+
+        def lines() -> list[str]:
+            return log_lines(screen)
+
+        await wait_until(pilot, lambda: any("PENDING" in x for x in lines()), what="why")
+        assert f"── array {array}: following its task {array}_1; each task" in lines()[0]
+        assert any(f"job {array}_1: it is PENDING (BeginTime)" in x for x in lines())
+        assert not any("not a Slurm job id" in x for x in lines())
+        title = screen.query_one("#log-title").render()
+        assert f"Slurm job {array}_1" in str(title)

@@ -147,6 +147,29 @@ async def test_nodes_join_slurm_and_aws_by_hostname(cluster: str) -> None:
         assert cluster in head and "simulated cluster (demo)" in head
 
 
+@pytest.mark.parametrize("width", [80, 200])
+async def test_the_head_names_the_pane_shown_and_the_keys_that_work(
+    cluster: str, width: int
+) -> None:
+    """Found in the #19 walkthrough: the head said "c/n/e/j/h/p panes" (c and n do
+    nothing: the keys are L and I), and at 80 columns it was cut before the pane shown."""
+    app = app_on(cluster, keymap={"hyperpod.events": "E"})
+    async with app.run_test(size=(width, 24)) as pilot:
+        await open_nodes(pilot, app)
+        await pilot.press("h")
+        head = app.main_screen.query_one("#hyperpod-head", Static)
+        await wait_until(pilot, lambda: "[History]" in str(head.content), what="the pane")
+        text = str(head.content)
+        assert "L/I/E/j/h/p panes" in text and "c/n" not in text
+        assert cluster in text
+        if width == 80:  # what is cut at the end is the cluster and link, shown elsewhere
+            assert text.startswith("[History] · L/I/E/j/h/p panes · ")
+        else:
+            assert len(text) <= width
+            assert "Clusters Nodes Events Queue [History] Partitions" in text
+            assert text.endswith("] next cluster · b new job")
+
+
 async def test_queue_mine_and_all_history_and_pane_keys(cluster: str) -> None:
     app = app_on(cluster)
     async with app.run_test(size=(160, 50)) as pilot:

@@ -90,3 +90,12 @@ def test_nothing_is_added_for_a_job_that_completed() -> None:
     assert job_preface(replace(job("CANCELLED"), signal=15), "stdout") == [
         "── job 7: it is CANCELLED, signal 15 ──"
     ]
+
+
+def test_the_title_names_the_job_not_the_editors_file() -> None:
+    """Found in the #19 walkthrough: a job submitted from the editor (template
+    single-node.sbatch, --job-name=w19-array2) was titled "(single-node.sbatch)"."""
+    source = SlurmJobLog(Session(Client([job("PENDING")])), "7", "single-node.sbatch")  # type: ignore[arg-type]
+    assert source.label == "Slurm job 7 (single-node.sbatch) · stdout"
+    source.open()
+    assert source.label == "Slurm job 7 (train) · stdout"
