@@ -154,6 +154,19 @@ def test_fifty_endpoints_summary_is_one_call(proxy: FaultProxy, extras: MotoServ
     assert summary["ep-4"].error_rate_5xx == 0.0
 
 
+def test_the_sparkline_buckets_are_whole_minutes_whatever_the_clock(
+    proxy: FaultProxy, extras: MotoServer
+) -> None:
+    """Read at 29 s past a minute, the hour's twelve 5-minute buckets still hold five
+    minutes each: unaligned, the newest bucket came back empty (every endpoint of the
+    demo looked as if its traffic had just stopped) and the oldest minute was lost."""
+    put_variant(extras, "ep", "AllTraffic", minutes=60)
+    service = via(proxy).cloudwatch
+    late = service.endpoints_summary({"ep": ["AllTraffic"]}, now=NOW + timedelta(seconds=29))
+    assert late["ep"].invocations == (500.0,) * 12
+    assert late == service.endpoints_summary({"ep": ["AllTraffic"]}, now=NOW)
+
+
 def test_garbage_answer_to_a_metrics_read_is_a_clear_error(
     proxy: FaultProxy, extras: MotoServer, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
