@@ -26,9 +26,12 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.demo.moto_state import patch, utc_now
+
+if TYPE_CHECKING:
+    from console.demo.seed import JobPlan
 
 SERVERLESS = "fraud-score-serverless"
 ASYNC = "doc-summarise-async"
@@ -483,4 +486,29 @@ def _gpu_job(sm: Any, backend: Any, world: Any) -> None:
         algorithm_specification=spec,
         training_job_status="InProgress",
         secondary_status="Training",
+    )
+    world.plans[GPU_JOB] = gpu_job_plan(job.creation_time)
+
+
+# Ticks the GPU job still trains for: its idle GPU is the story of issue 16, so it must be
+# running whenever an operator gets to it (an adopted plan ended it after ~7 minutes).
+GPU_JOB_TICKS = 24_000
+
+
+def gpu_job_plan(created: datetime) -> JobPlan:
+    """The simulator's plan for the GPU job: a third of the way through a run longer than
+    any demo session (GPU_JOB_TICKS at 1.5 s a tick: ten hours), never failing."""
+    from console.demo.seed import FAMILIES, JobPlan, draw_finals, stream_names
+
+    family = FAMILIES["llama"]
+    total = family.steps_per_tick * GPU_JOB_TICKS * 3 // 2
+    return JobPlan(
+        name=GPU_JOB,
+        family=family.key,
+        hosts=GPU_HOSTS,
+        streams=stream_names(GPU_JOB, GPU_HOSTS, created),
+        total_steps=total,
+        step=total // 3,
+        outcome="Completed",
+        finals=draw_finals(family, random.Random(GPU_HOSTS)),
     )

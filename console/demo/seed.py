@@ -2075,6 +2075,20 @@ def _seed_pipelines(seeder: _Seeder) -> None:
         execution.demo_steps = _pipeline_steps(seeder, start, status, job, arn)
         if job in seeder.backend.training_jobs:
             _tag_step_job(seeder, f"training-job/{job}", arn, "Train")
+    _date_pipeline(pipeline)
+
+
+def _date_pipeline(pipeline: Any) -> None:
+    """Created before its first run, last run at its newest execution's start: moto
+    stamps both with the seed's own time, so `pipeline-list` showed a pipeline created
+    and last run a moment ago beside executions hours and days old."""
+    starts = [e.start_time for e in pipeline.pipeline_executions.values()]
+    if starts:
+        patch(
+            pipeline,
+            creation_time=min(starts) - timedelta(days=30),
+            last_execution_time=max(starts),
+        )
 
 
 def _tag_step_job(seeder: _Seeder, resource: str, execution_arn: str, step: str) -> None:
@@ -2127,6 +2141,7 @@ def _seed_scoring_pipeline(seeder: _Seeder) -> None:
         last_modified_time=start + timedelta(minutes=32),
     )
     _tag_step_job(seeder, f"transform-job/{job}", arn, "Score")
+    _date_pipeline(seeder.backend.pipelines[SCORING_PIPELINE])
     execution.demo_steps = [
         {
             "StepName": "Score",

@@ -571,8 +571,12 @@ class CloudWatchMetricsService(Service):
         now: datetime | None = None,
     ) -> dict[str, EndpointSummaryMetrics]:
         """The Endpoints table: for every endpoint (name -> variants) invocations per
-        5 minutes and the 5xx rate, in one call for up to 250 variants."""
-        end = now or datetime.now(UTC)
+        5 minutes and the 5xx rate, in one call for up to 250 variants.
+
+        The window ends on a whole minute, as CloudWatch rounds its start: unaligned, the
+        answer's buckets straddle ours, the newest came back (nearly) empty and every
+        sparkline ended in a drop that was not there."""
+        end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
         queries = summary_queries(endpoints)
         period = 300
         batch = self.fetch(queries, start=end - since, end=end, period=period)

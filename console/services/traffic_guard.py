@@ -14,7 +14,12 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from console.services.cloudwatch import CloudWatchMetricsService, GuardReport, GuardRule
+from console.services.cloudwatch import (
+    CloudWatchMetricsService,
+    GuardReport,
+    GuardRule,
+    VariantHealth,
+)
 from console.services.endpoints import Endpoint, EndpointsService
 
 
@@ -24,6 +29,20 @@ def gained_traffic(before: Endpoint, weights: Mapping[str, float]) -> list[str]:
     after = {v.name: float(weights.get(v.name, v.desired_weight or 0.0)) for v in before.variants}
     total = sum(after.values()) or 1.0
     return [name for name, w in after.items() if w / total > old.get(name, 0.0) + 1e-9]
+
+
+def breach_reason(health: VariantHealth, rule: GuardRule) -> str:
+    """Why the guard rolled back, in whole requests: CloudWatch sums of a minute's counts
+    can be fractional (``10.9349 of 182.248`` read as noise, not as requests). The count is
+    the rule's own: 4xx for ``4xx<…``, both for ``errors<…``."""
+    errors = {
+        "5xx": health.errors_5xx,
+        "4xx": health.errors_4xx,
+    }.get(rule.metric, health.errors_4xx + health.errors_5xx)
+    return (
+        f"{health.variant}: {rule.metric} rate {rule.rate(health):.2%} "
+        f"({errors:,.0f} of {health.invocations:,.0f}) >= {rule.threshold:.2%}"
+    )
 
 
 class TrafficGuard:
@@ -70,10 +89,7 @@ class TrafficGuard:
             if on_check is not None:
                 on_check(worst.variant, rate)
             if rule.breached(worst):
-                report.reason = (
-                    f"{worst.variant}: {rule.metric} rate {rate:.2%} "
-                    f"({worst.errors_5xx:g} of {worst.invocations:g}) >= {rule.threshold:.2%}"
-                )
+                report.reason = breach_reason(worst, rule)
                 self.rollback(endpoint, previous, report.reason)
                 report.rolled_back = True
                 return report

@@ -312,7 +312,7 @@ def health_sections(name: str, health: Health) -> list[Widget]:
     mode = " · live" if health.live else ""
     title = f"Health (last {health.label}{mode})"
     headers = ["Variant", "Invocations", "5xx", "p50 ms", "p99 ms", "CPU", "GPU"]
-    widgets = section(title, columns_table(headers, rows))
+    widgets = section(title, columns_table(headers, rows, gap=2))
     if health.shifts:
         stamps = ", ".join(m.astimezone().strftime("%m-%d %H:%M") for m in health.shifts)
         widgets += section("Traffic shifts (▼ on the charts)", stamps)

@@ -126,7 +126,7 @@ class ScalingDialog(ModalScreen[list[ScalingChange] | None]):
     #scaling-title { text-style: bold; color: $warning; width: 100%; }
     #scaling-hint { color: $text-muted; margin-bottom: 1; }
     #scaling-grid {
-        grid-size: 4; grid-columns: 1fr 8 8 12; grid-gutter: 0 2; height: auto;
+        grid-size: 4; grid-columns: 1fr 8 8 16; grid-gutter: 0 2; height: auto;
     }
     #scaling-grid Label { height: 1; }
     .scaling-head { text-style: bold; color: $text-muted; }

@@ -142,10 +142,13 @@ class WeightsDialog(ModalScreen[WeightPlan | None]):
                         classes="weights-input",
                     )
             with Grid(id="weights-guard"):
-                yield Label("Guard (empty: none)", classes="weights-variant")
+                # Named in full and "none" when empty: in NO_COLOR a placeholder such as
+                # "5xx<1%" reads as a guard that is set, and the minutes sat unlabelled
+                # under the Instances column.
+                yield Label("Guard (e.g. 5xx<1%), minutes", classes="weights-variant")
                 yield TextInput(
                     "",
-                    placeholder="5xx<1%",
+                    placeholder="none",
                     compact=True,
                     id="guard-rule",
                     classes="weights-input",

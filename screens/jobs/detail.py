@@ -215,7 +215,8 @@ class JobDetailScreen(Screen[None]):
             line = self.query_one("#detail-pipeline", Static)
             line.display = origin is not None
             if origin is not None:
-                line.update(Content(f"Pipeline: {inert(origin.label)}   p: open its steps"))
+                # The key first: at 80 columns the label's tail is cut, never the key.
+                line.update(Content(f"Pipeline (p): {inert(origin.label)}"))
 
         def failed(error: SmError) -> None:
             self.origin = False  # unknown (no permission to read tags…): p says why

@@ -14,6 +14,7 @@ The image can be typed, or picked from the SageMaker SDK's image catalog for the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -383,21 +384,49 @@ class TrainingForm(ModalScreen[str | None]):
             )
             self.app.push_screen(dialog, lambda confirmed: self._confirmed(spec, confirmed))
 
-        # At most price x count x max runtime, read first; above max_job_cost: refused.
-        with_cost(
-            self,
-            ("training-create", spec.name),
-            lambda context: project_job(
-                context.pricing,
-                context.config,
+        def within_quota(warnings: list[str]) -> None:
+            for warning in warnings:
+                notify(self, warning, severity="warning", title="quota", timeout=6)
+            # At most price x count x max runtime, read first; above max_job_cost: refused.
+            with_cost(
+                self,
+                ("training-create", spec.name),
+                lambda context: project_job(
+                    context.pricing,
+                    context.config,
+                    spec.name,
+                    "training",
+                    spec.instance_type,
+                    spec.instance_count,
+                    spec.max_runtime_seconds,
+                ),
+                opened,
+            )
+
+        self._preflight(spec, within_quota)
+
+    def _preflight(self, spec: TrainingSpec, then: Callable[[list[str]], None]) -> None:
+        """The quota pre-flight (issue 17), as the CLI's ``training-create``: over the
+        training quota of the type, one audited refusal with the limit, the use and a hint,
+        shown on the form, and no dialog opens; an unknown quota is a warning and goes on."""
+
+        def check(context: ConsoleContext) -> list[str]:
+            warnings: list[str] = []
+            context.quotas.guard(
+                "training-create",
                 spec.name,
-                "training",
-                spec.instance_type,
-                spec.instance_count,
-                spec.max_runtime_seconds,
-            ),
-            opened,
-        )
+                [("training", spec.instance_type, spec.instance_count)],
+                warn=warnings.append,
+            )
+            return warnings
+
+        def refused(error: SmError) -> None:
+            status = self.query_one("#tf-status", Static)
+            status.update(Content(f"refused: {error.one_line()}"))
+            status.add_class("-problem")
+            notify(self, error.one_line(), severity="error", title="over quota: not created")
+
+        run_for_context(self, check, done=then, failed=refused, name="quota-preflight")
 
     def _confirmed(self, spec: TrainingSpec, confirmed: bool | None) -> None:
         if not confirmed:

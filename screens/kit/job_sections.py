@@ -41,9 +41,10 @@ def grid(rows: Iterable[Row]) -> Table:
     return table
 
 
-def columns_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
-    """A compact table with a header row (timelines, metrics)."""
-    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+def columns_table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, gap: int = 4) -> Table:
+    """A compact table with a header row (timelines, metrics); ``gap`` columns between
+    cells (2 where a row must fit 80 columns: a folded sparkline is unreadable)."""
+    table = Table(box=None, padding=(0, gap // 2), show_edge=False, header_style="bold")
     for header in headers:
         table.add_column(Text(header), overflow="fold")  # run names, hosts: data
     for row in rows:

@@ -16,6 +16,12 @@ def test_failed_step_names_its_job_and_the_execution_retries(
 ) -> None:
     executions = run_cli("pipeline-execution-list", PIPELINE_NAME, "--json").json()
     assert sorted(e["status"] for e in executions) == ["Executing", "Failed", "Succeeded"]
+    # The pipeline was made before its runs and last ran when its newest run started.
+    (pipeline,) = [
+        p for p in run_cli("pipeline-list", "--json").json() if p["name"] == PIPELINE_NAME
+    ]
+    starts = sorted(e["started"] for e in executions)
+    assert pipeline["created"] < starts[0] and pipeline["last_run"] == starts[-1]
     failed = next(e for e in executions if e["status"] == "Failed")
     detail = run_cli("pipeline-execution-describe", failed["arn"], "--json").json()
     train = next(s for s in detail["steps"] if s["status"] == "Failed")

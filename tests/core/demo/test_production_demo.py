@@ -159,3 +159,18 @@ def test_a_shift_to_the_candidate_is_rolled_back_by_the_guard(
     assert report.rolled_back, report
     after = endpoints.describe_endpoint("llama3-chat-prod")
     assert {v.name: v.desired_weight for v in after.variants} == previous
+
+
+def test_the_gpu_job_trains_for_longer_than_any_demo_session(demo: DemoStack) -> None:
+    """The idle GPU must still be there when the operator gets to it: the simulator moves
+    the GPU job by a plan that never fails and ends hours after the demo started (an
+    adopted plan failed it or finished it within minutes)."""
+    from console.demo import production
+    from console.demo.seed import FAMILIES
+
+    plan = demo.world.plans[production.GPU_JOB]
+    assert plan.outcome == "Completed"
+    assert plan.hosts == production.GPU_HOSTS and len(plan.streams) == production.GPU_HOSTS
+    ticks_left = (plan.total_steps - plan.step) / FAMILIES[plan.family].steps_per_tick
+    assert ticks_left * demo.simulator.tick_seconds >= 8 * 3600
+    assert 0 < plan.step < plan.total_steps  # mid-run: its loss curve has a history

@@ -23,7 +23,7 @@ from console.services.cloudwatch import (
     host_flags,
     parse_since,
 )
-from console.services.traffic_guard import TrafficGuard, gained_traffic
+from console.services.traffic_guard import TrafficGuard, breach_reason, gained_traffic
 from tests.core.services.test_models_endpoints import make_ab_endpoint
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.helpers import assert_one_error, audit_records
@@ -152,6 +152,19 @@ def test_fifty_endpoints_summary_is_one_call(proxy: FaultProxy, extras: MotoServ
     assert summary["ep-3"].error_rate_5xx == pytest.approx(0.1)
     assert sum(summary["ep-3"].invocations) == 500.0
     assert summary["ep-4"].error_rate_5xx == 0.0
+
+
+def test_the_sparkline_buckets_are_whole_minutes_whatever_the_clock(
+    proxy: FaultProxy, extras: MotoServer
+) -> None:
+    """Read at 29 s past a minute, the hour's twelve 5-minute buckets still hold five
+    minutes each: unaligned, the newest bucket came back empty (every endpoint of the
+    demo looked as if its traffic had just stopped) and the oldest minute was lost."""
+    put_variant(extras, "ep", "AllTraffic", minutes=60)
+    service = via(proxy).cloudwatch
+    late = service.endpoints_summary({"ep": ["AllTraffic"]}, now=NOW + timedelta(seconds=29))
+    assert late["ep"].invocations == (500.0,) * 12
+    assert late == service.endpoints_summary({"ep": ["AllTraffic"]}, now=NOW)
 
 
 def test_garbage_answer_to_a_metrics_read_is_a_clear_error(
@@ -304,6 +317,26 @@ def test_guard_rolls_back_on_a_5xx_burst(proxy: FaultProxy, extras: MotoServer) 
     assert {v.name: v.desired_weight for v in after.variants} == previous
     last = audit_records()[-1]
     assert (last["action"], last["outcome"]) == ("endpoint-weights-rollback", "ok")
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("5xx<1%", "green: 5xx rate 6.00% (11 of 182) >= 1.00%"),
+        ("4xx<1%", "green: 4xx rate 2.00% (4 of 182) >= 1.00%"),
+        ("errors<5%", "green: errors rate 8.00% (15 of 182) >= 5.00%"),
+    ],
+)
+def test_the_rollback_reason_counts_whole_requests_of_its_rule(rule: str, expected: str) -> None:
+    """CloudWatch sums can be fractional (the demo's were "10.9349 of 182.248"); the
+    reason counts the rule's own errors (it showed the 5xx count for a 4xx rule)."""
+    from console.services.cloudwatch import VariantHealth
+
+    invocations = 182.248
+    health = VariantHealth(
+        "fraud", "green", invocations, invocations * 0.02, invocations * 0.06, 30.0, 25.0, 90.0
+    )
+    assert breach_reason(health, GuardRule.parse(rule)) == expected
 
 
 def test_guard_keeps_a_healthy_shift_and_refuses_read_only(

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from console.services.bench import BenchResult, VariantBench
-from screens.endpoints.table import EndpointsTable
-from tests.tui.endpoints.test_production_snapshots import fixed_detail, with_metrics
-from tests.tui.test_snapshots import fixed_world, settled
+from tests.tui.endpoints.test_production_snapshots import (
+    fixed_detail,
+    open_fixed_detail,
+    with_metrics,
+)
+from tests.tui.test_snapshots import fixed_world
 
 __all__ = ["fixed_detail", "fixed_world", "with_metrics"]  # fixtures used below
 
@@ -49,7 +52,6 @@ def fixed_run(fixed_detail: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 
 
 def test_load_test_result_80x24(snap_compare: Any, fixed_run: None) -> None:
-    from screens.endpoints.detail import EndpointDetailScreen
     from screens.endpoints.load_test import LoadTestScreen
     from screens.kit.confirm import ConfirmDialog
     from tests.tui.conftest import make_app, wait_until
@@ -57,12 +59,7 @@ def test_load_test_result_80x24(snap_compare: Any, fixed_run: None) -> None:
     app = make_app(theme="smconsole-dark")
 
     async def ready(pilot: Any) -> None:
-        await settled(pilot, app)
-        app.action_show_tab("endpoints")
-        table = app.main_screen.query_one(EndpointsTable)
-        await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
+        await open_fixed_detail(pilot, app)
         await wait_until(pilot, lambda: app.screen.record is not None, what="described")
         await pilot.press("B")
         await wait_until(pilot, lambda: isinstance(app.screen, LoadTestScreen), what="form")
@@ -78,18 +75,12 @@ def test_load_test_result_80x24(snap_compare: Any, fixed_run: None) -> None:
 
 
 async def test_help_on_the_detail_lists_the_load_test(fixed_detail: None) -> None:
-    from screens.endpoints.detail import EndpointDetailScreen
     from screens.kit.help import HelpScreen
     from tests.tui.conftest import make_app, wait_until
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settled(pilot, app)
-        app.action_show_tab("endpoints")
-        table = app.main_screen.query_one(EndpointsTable)
-        await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
+        await open_fixed_detail(pilot, app)
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         by_id = {row[3]: row for row in app.screen.rows}  # type: ignore[attr-defined]

@@ -126,23 +126,31 @@ def fixed_detail(with_metrics: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield
 
 
+async def open_fixed_detail(pilot: Any, app: Any) -> Any:
+    """From start-up to the fixed endpoint's detail (fraud-detector, the first row)."""
+    from screens.endpoints.detail import EndpointDetailScreen
+    from tests.tui.conftest import wait_until
+
+    await settled(pilot, app)
+    app.action_show_tab("endpoints")
+    table = app.main_screen.query_one(EndpointsTable)
+    await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
+    return app.screen
+
+
 @SIZES
 def test_endpoint_detail_charts(
     snap_compare: Any, fixed_detail: None, size: tuple[int, int]
 ) -> None:
     from screens.endpoints.charts import EndpointMetricChart
-    from screens.endpoints.detail import EndpointDetailScreen
     from tests.tui.conftest import make_app, wait_until
 
     app = make_app(theme="smconsole-dark")
 
     async def ready(pilot: Any) -> None:
-        await settled(pilot, app)
-        app.action_show_tab("endpoints")
-        table = app.main_screen.query_one(EndpointsTable)
-        await wait_until(pilot, lambda: table.total_count == 5 and table.has_focus, what="rows")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, EndpointDetailScreen), what="detail")
+        await open_fixed_detail(pilot, app)
         await wait_until(
             pilot, lambda: len(app.screen.query(EndpointMetricChart)) == 2, what="charts"
         )
@@ -156,3 +164,65 @@ def test_endpoint_detail_charts(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.fixture
+def fixed_scaling(fixed_detail: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The detail's autoscaling (both variants scalable, blue paused) and each variant's
+    last hour as the weights dialog reads it."""
+    import screens.endpoints.health
+    from console.services.autoscaling import VARIANT_DIMENSION, ScalableTarget, ScalingView
+
+    def target(variant: str, high: int, paused: bool) -> ScalableTarget:
+        resource = f"endpoint/fraud-detector/variant/{variant}"
+        return ScalableTarget(resource, VARIANT_DIMENSION, 1, high, paused, paused, paused, NOW)
+
+    from console.services.cloudwatch import CloudWatchMetricsService, VariantHealth
+
+    def last_hour(self: Any, name: str, variants: list[str], **kwargs: Any) -> list[Any]:
+        return [
+            VariantHealth(name, "blue", 5400.0, 54.0, 0.0, 21.0, 20.0, 48.0),
+            VariantHealth(name, "green", 600.0, 6.0, 15.0, 35.0, 30.0, 90.0),
+        ]
+
+    monkeypatch.setattr(CloudWatchMetricsService, "variant_health", last_hour)
+    view = ScalingView(
+        "fraud-detector", (target("blue", 4, True), target("green", 2, False)), (), (), ()
+    )
+    monkeypatch.setattr(
+        screens.endpoints.health, "read_scaling", lambda *args, **kwargs: (view, "")
+    )
+    yield
+
+
+@pytest.mark.parametrize("key", ["w", "G"], ids=["weights", "scaling"])
+def test_endpoint_dialogs_at_80x24(snap_compare: Any, fixed_scaling: None, key: str) -> None:
+    """The weights dialog names its guard fields (rule "none" when empty, minutes) and
+    the scaling dialog spells out each target's paused state without cutting it."""
+    from screens.endpoints.scaling import ScalingDialog
+    from screens.endpoints.weights import WeightsDialog
+    from tests.tui.conftest import make_app, wait_until
+
+    app = make_app(theme="smconsole-dark")
+    dialog = {"w": WeightsDialog, "G": ScalingDialog}[key]
+
+    async def ready(pilot: Any) -> None:
+        await open_fixed_detail(pilot, app)
+        detail = app.screen
+        await wait_until(pilot, lambda: detail.scaling is not None, what="scaling read")
+        await pilot.press(key)
+        await wait_until(pilot, lambda: isinstance(app.screen, dialog), what="the dialog")
+        if key == "w":  # each variant's last hour, read by a worker
+            from textual.widgets import Static
+
+            from tests.tui.conftest import static_text
+
+            health = app.screen.query_one("#weights-health", Static)
+            await wait_until(pilot, lambda: "green" in static_text(health), what="last hour")
+        from textual.widgets import Input
+
+        for field in app.screen.query(Input):  # a blinking cursor is a coin toss per frame
+            field.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)

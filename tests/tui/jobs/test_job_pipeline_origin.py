@@ -77,8 +77,8 @@ async def test_detail_names_its_execution_and_p_opens_its_steps(extras: Any) -> 
         line = detail.query_one("#detail-pipeline", Static)
         assert line.display
         text = static_text(line)
-        assert text.startswith("Pipeline: churn-pipeline / ")
-        assert "(Failed) · step Train" in text and "p: open" in text
+        assert text.startswith("Pipeline (p): churn-pipeline / ")
+        assert "(Failed) · step Train" in text
         assert execution_id in text or "nightly" in text  # its display name, else its id
         assert line.region.y == 1  # right under the title, above the fold at 80x24
 
