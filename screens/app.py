@@ -352,7 +352,9 @@ class SmConsoleApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        owners = owners_from(BINDING_OWNERS, self._help_package())
+        focused = self.focused  # its view, pane or screen: their keys first within the tab
+        focus = [type(n) for n in reversed(focused.ancestors_with_self)] if focused else []
+        owners = owners_from(BINDING_OWNERS, self._help_package(), focus)
         self.push_screen(HelpScreen(binding_rows(self, owners, self.keymap)))
 
     def _help_package(self) -> str | None:

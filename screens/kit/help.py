@@ -27,14 +27,21 @@ ID_WIDTH = 28
 
 
 def owners_from(
-    owners: Iterable[tuple[str, type[Any]]], package: str | None
+    owners: Iterable[tuple[str, type[Any]]],
+    package: str | None,
+    focus: Iterable[type[Any]] = (),
 ) -> list[tuple[str, type[Any]]]:
     """``owners`` with those of ``package`` (the tab on screen) first: help opens on the
-    keys of the tab you are on, then everything else in its usual order."""
+    keys of the tab you are on, then everything else in its usual order. Within the tab,
+    the owners around the focus (``focus``: the focused widget's classes, outermost
+    first) lead: on the HyperPod tab's queue, the queue's keys come right after the
+    tab's, not three pages down below every other pane and screen of the tab."""
     owners = list(owners)
     if package is None:
         return owners
     here = [o for o in owners if o[1].__module__.startswith(f"{package}.")]
+    around = [o for cls in focus for o in here if o[1] is cls]
+    here = around + [o for o in here if o not in around]
     return here + [o for o in owners if o not in here]
 
 

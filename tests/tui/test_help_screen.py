@@ -41,3 +41,23 @@ async def test_help_opens_on_the_current_tab_and_reads_at_80_columns(sm: Any) ->
         await pilot.press("1", "question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         assert app.screen.rows[0][0] == "Jobs"  # type: ignore[attr-defined]
+
+
+def test_the_keys_around_the_focus_lead_within_the_tab() -> None:
+    """Found in the #19 walkthrough: ``?`` on the HyperPod queue at 80x24 showed the
+    tab's keys, then the job detail, events, log, GPU and node screens: the queue's own
+    keys (hold, release, cancel…) came three pages down."""
+    from screens.binding_owners import BINDING_OWNERS
+    from screens.hyperpod.panes import QueuePane
+    from screens.hyperpod.view import HyperPodView
+    from screens.kit.help import owners_from
+
+    plain = [where for where, _ in owners_from(BINDING_OWNERS, "screens.hyperpod")]
+    assert plain.index("Queue pane") > 3  # the tab's other places came first
+    focused = [
+        where
+        for where, _ in owners_from(BINDING_OWNERS, "screens.hyperpod", [HyperPodView, QueuePane])
+    ]
+    assert focused[:2] == ["HyperPod", "Queue pane"]
+    assert sorted(focused) == sorted(plain)  # nothing lost, nothing twice
+    assert owners_from(BINDING_OWNERS, None, [QueuePane]) == list(BINDING_OWNERS)
