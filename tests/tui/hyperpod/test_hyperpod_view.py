@@ -238,13 +238,19 @@ async def test_submit_from_a_template_with_a_lint_fix_opens_the_log(
         assert any(r["action"] == "slurm-submit" for r in audit_records())
 
 
+async def open_editor(pilot: Any, app: SmConsoleApp) -> SbatchScreen:
+    """``b`` on the HyperPod tab: the sbatch editor."""
+    await open_nodes(pilot, app)
+    await pilot.press("b")
+    screen = app.screen
+    assert isinstance(screen, SbatchScreen)
+    return screen
+
+
 async def test_a_refused_submission_keeps_the_text(cluster: str) -> None:
     app = app_on(cluster)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_nodes(pilot, app)
-        await pilot.press("b")
-        screen = app.screen
-        assert isinstance(screen, SbatchScreen)
+        screen = await open_editor(pilot, app)
         editor = screen.query_one(TextArea)
         # the template names the cluster's default partition once Slurm has said which
         await wait_until(pilot, lambda: "--partition=gpu\n" in editor.text, what="partition")
@@ -269,10 +275,7 @@ async def test_a_bad_script_shows_the_verdict_and_every_finding_at_80x24(cluster
     )
     app = app_on(cluster)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_nodes(pilot, app)
-        await pilot.press("b")
-        screen = app.screen
-        assert isinstance(screen, SbatchScreen)
+        screen = await open_editor(pilot, app)
         screen.query_one(TextArea).load_text(bad)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "fix them" in screen.lint_text, what="refused")
