@@ -34,8 +34,13 @@ def remote_dir(system: System) -> Iterator[str]:
 
 
 def app_for(
-    system: System, known_hosts: Path, remote_dir: str = "~/e2e/tui", user: str = ""
+    system: System,
+    known_hosts: Path,
+    remote_dir: str = "~/e2e/tui",
+    user: str = "",
+    **ssh: str,
 ) -> Any:
+    """The app on the real test Slurm; ``ssh`` adds [ssh] settings (jump, nvidia_smi…)."""
     return make_app(
         ssh={
             "transport": "ssh",
@@ -45,6 +50,7 @@ def app_for(
             "identity_file": system.key,
             "known_hosts": str(known_hosts),
             "remote_dir": remote_dir,
+            **ssh,
         },
         poll={"slurm": 0.5},
     )
