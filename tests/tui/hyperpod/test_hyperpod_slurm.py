@@ -33,6 +33,11 @@ def remote_dir(system: System) -> Iterator[str]:
         yield directory
 
 
+def via_bastion(system: System) -> str:
+    """The ``jump`` setting through the test bastion, as an operator's would be."""
+    return f"{system.user}@127.0.0.1:{system.bastion.port}"
+
+
 def app_for(
     system: System,
     known_hosts: Path,

@@ -16,7 +16,7 @@ from screens.hyperpod.tables import GpuTable
 from tests.core.slurm.test_slurm_gpu import fake_nvidia_smi
 from tests.system.support import System
 
-from .test_hyperpod_slurm import app_for, wait_until
+from .test_hyperpod_slurm import app_for, via_bastion, wait_until
 from .test_hyperpod_slurm_jobs import job_script, jobdir, open_queue_at, slurm
 
 __all__ = ["fake_nvidia_smi", "jobdir", "slurm"]  # fixtures, used by name
@@ -41,7 +41,7 @@ async def test_g_shows_the_jobs_own_gpus_over_the_bastion(
 ) -> None:
     held = slurm.job_gpu_indexes(gpu_job)["localhost"]
     assert len(held) == 2
-    jump = f"{system.user}@127.0.0.1:{system.bastion.port}"
+    jump = via_bastion(system)
     app = app_for(system, Path(system.known_hosts), jump=jump, nvidia_smi=fake_nvidia_smi)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_queue_at(pilot, app, gpu_job)

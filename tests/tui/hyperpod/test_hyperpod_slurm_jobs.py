@@ -20,7 +20,7 @@ from tests.support.helpers import audit_records
 from tests.system.support import System
 from tests.tui.conftest import notifications
 
-from .test_hyperpod_slurm import app_for, wait_until
+from .test_hyperpod_slurm import app_for, via_bastion, wait_until
 
 WAIT_FOR_STOP = "for _ in $(seq 600); do [ -e stop ] && break; sleep 0.1; done"
 
@@ -183,7 +183,7 @@ async def test_a_pending_arrays_range_row_opens_its_detail_and_its_first_tasks_l
     array = result.job_id
     cleanup.append(array)
     row = f"{array}_[1-3]"
-    app = app_for(system, Path(system.known_hosts))
+    app = app_for(system, Path(system.known_hosts), jump=via_bastion(system))
     async with app.run_test(size=(160, 40)) as pilot:
         await open_queue_at(pilot, app, row)
         await pilot.press("enter")
