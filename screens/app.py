@@ -361,7 +361,9 @@ class SmConsoleApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        owners = owners_from(BINDING_OWNERS, self._help_package(), self._help_shown())
+        focused = self.focused  # its view, pane or screen: their keys first within the tab
+        focus = [type(n) for n in reversed(focused.ancestors_with_self)] if focused else []
+        owners = owners_from(BINDING_OWNERS, self._help_package(), self._help_shown(), focus=focus)
         self.push_screen(HelpScreen(binding_rows(self, owners, self.keymap)))
 
     def _help_shown(self) -> set[type[Any]]:

@@ -248,12 +248,12 @@ class SbatchScreen(Screen[SbatchOutcome]):
         self._confirm_submit(message.text)
 
     def _show(self, issues: list[LintIssue] | None, note: str, *, error: bool = False) -> None:
-        lines = []
+        # The verdict first: at 80x24 the findings of a bad script overflow the box, and
+        # "4 error(s): fix them" under them was cut off (the #19 walkthrough).
+        lines = [note] if note else []
         for issue in issues or []:
             where = f"line {issue.line}: " if issue.line else ""
             lines.append(f"{issue.severity}: {where}{issue.message} [{issue.code}]")
-        if note:
-            lines.append(note)
         box = self.query_one("#sbatch-lint", Static)
         box.set_class(error, "-error")
         box.update(Content("\n".join(lines)))

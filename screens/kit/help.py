@@ -30,16 +30,21 @@ def owners_from(
     owners: Iterable[tuple[str, type[Any]]],
     package: str | None,
     shown: Iterable[type[Any]] = (),
+    *,
+    focus: Iterable[type[Any]] = (),
 ) -> list[tuple[str, type[Any]]]:
-    """``owners`` in the order help lists them: the ones ``shown`` (the classes of the
-    screen on top and of the widgets it shows: a run list over the MLflow tab opens on
-    the run list's keys, not the experiments'), then the rest of ``package`` (the tab's),
-    then everything else in its usual order."""
+    """``owners`` in the order help lists them: the ones around the focus (``focus``: the
+    focused widget's classes, outermost first, within ``package``: on the HyperPod queue
+    the queue's keys come right after the tab's, not three pages down), then the ones
+    ``shown`` (the classes of the screen on top and of the widgets it shows: a run list
+    over the MLflow tab opens on the run list's keys, not the experiments'), then the rest
+    of ``package`` (the tab's), then everything else in its usual order."""
     owners = list(owners)
     present = set(shown)
-    first = [o for o in owners if any(issubclass(cls, o[1]) for cls in present)]
-    if package is not None:
-        first += [o for o in owners if o not in first and o[1].__module__.startswith(f"{package}.")]
+    here = [o for o in owners if package is not None and o[1].__module__.startswith(f"{package}.")]
+    first = [o for cls in focus for o in here if o[1] is cls]
+    first += [o for o in owners if o not in first and any(issubclass(cls, o[1]) for cls in present)]
+    first += [o for o in here if o not in first]
     return first + [o for o in owners if o not in first]
 
 

@@ -60,3 +60,25 @@ async def test_help_over_a_screen_opens_on_that_screens_keys(sm: Any) -> None:
         rows = app.screen.rows  # type: ignore[attr-defined]
         first = rows[0][0]
         assert {row[3] for row in rows if row[0] == first} >= {"detail.logs", "detail.reload"}
+
+
+def test_the_keys_around_the_focus_lead_within_the_tab() -> None:
+    """Found in the #19 walkthrough: ``?`` on the HyperPod queue at 80x24 showed the
+    tab's keys, then the job detail, events, log, GPU and node screens: the queue's own
+    keys (hold, release, cancel…) came three pages down."""
+    from screens.binding_owners import BINDING_OWNERS
+    from screens.hyperpod.panes import QueuePane
+    from screens.hyperpod.view import HyperPodView
+    from screens.kit.help import owners_from
+
+    plain = [where for where, _ in owners_from(BINDING_OWNERS, "screens.hyperpod")]
+    assert plain.index("Queue pane") > 3  # the tab's other places came first
+    focused = [
+        where
+        for where, _ in owners_from(
+            BINDING_OWNERS, "screens.hyperpod", focus=[HyperPodView, QueuePane]
+        )
+    ]
+    assert focused[:2] == ["HyperPod", "Queue pane"]
+    assert sorted(focused) == sorted(plain)  # nothing lost, nothing twice
+    assert owners_from(BINDING_OWNERS, None, focus=[QueuePane]) == list(BINDING_OWNERS)

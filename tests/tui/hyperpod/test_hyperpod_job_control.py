@@ -15,7 +15,7 @@ from tests.support.helpers import audit_records
 from tests.system.support import System
 from tests.tui.conftest import notifications
 
-from .test_hyperpod_slurm import app_for, wait_until
+from .test_hyperpod_slurm import app_for, via_bastion, wait_until
 from .test_hyperpod_slurm_jobs import job_script, jobdir, open_queue_at, slurm
 
 __all__ = ["jobdir", "slurm"]  # fixtures, used by name
@@ -138,7 +138,7 @@ async def test_ctrl_k_cancels_every_marked_job_with_one_confirm(
     """Found in the #19 walkthrough: with two jobs marked, ctrl+k asked about (and would
     have cancelled) the highlighted one only, while o/O act on the marks."""
     ids = submit_later(slurm, jobdir, cleanup, "tui-kill")
-    app = app_for(system, Path(system.known_hosts))
+    app = app_for(system, Path(system.known_hosts), jump=via_bastion(system))
     async with app.run_test(size=(160, 40)) as pilot:
         queue = await mark_all(pilot, app, ids)
         await pilot.press("ctrl+k")

@@ -33,9 +33,19 @@ def remote_dir(system: System) -> Iterator[str]:
         yield directory
 
 
+def via_bastion(system: System) -> str:
+    """The ``jump`` setting through the test bastion, as an operator's would be."""
+    return f"{system.user}@127.0.0.1:{system.bastion.port}"
+
+
 def app_for(
-    system: System, known_hosts: Path, remote_dir: str = "~/e2e/tui", user: str = ""
+    system: System,
+    known_hosts: Path,
+    remote_dir: str = "~/e2e/tui",
+    user: str = "",
+    **ssh: str,
 ) -> Any:
+    """The app on the real test Slurm; ``ssh`` adds [ssh] settings (jump, nvidia_smi…)."""
     return make_app(
         ssh={
             "transport": "ssh",
@@ -45,6 +55,7 @@ def app_for(
             "identity_file": system.key,
             "known_hosts": str(known_hosts),
             "remote_dir": remote_dir,
+            **ssh,
         },
         poll={"slurm": 0.5},
     )

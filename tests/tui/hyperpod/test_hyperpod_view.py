@@ -238,13 +238,19 @@ async def test_submit_from_a_template_with_a_lint_fix_opens_the_log(
         assert any(r["action"] == "slurm-submit" for r in audit_records())
 
 
+async def open_editor(pilot: Any, app: SmConsoleApp) -> SbatchScreen:
+    """``b`` on the HyperPod tab: the sbatch editor."""
+    await open_nodes(pilot, app)
+    await pilot.press("b")
+    screen = app.screen
+    assert isinstance(screen, SbatchScreen)
+    return screen
+
+
 async def test_a_refused_submission_keeps_the_text(cluster: str) -> None:
     app = app_on(cluster)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_nodes(pilot, app)
-        await pilot.press("b")
-        screen = app.screen
-        assert isinstance(screen, SbatchScreen)
+        screen = await open_editor(pilot, app)
         editor = screen.query_one(TextArea)
         # the template names the cluster's default partition once Slurm has said which
         await wait_until(pilot, lambda: "--partition=gpu\n" in editor.text, what="partition")
@@ -258,6 +264,27 @@ async def test_a_refused_submission_keeps_the_text(cluster: str) -> None:
         assert view(app).draft == typed  # kept for next time
         await pilot.press("b")
         assert app.screen.query_one(TextArea).text == typed
+
+
+async def test_a_bad_script_shows_the_verdict_and_every_finding_at_80x24(cluster: str) -> None:
+    """Found in the #19 walkthrough: four errors filled the 8-line box and the verdict
+    under them ("4 error(s): fix them before submitting") and the last error were cut."""
+    bad = (
+        "#!/bin/bash\n#SBATCH --partition=gpu\n#SBATCH --nodes=99\n#SBATCH --cpus-per-task=999\n"
+        "#SBATCH --gres=gpu:99\n#SBATCH --mem=99999999\n#SBATCH --output=o/%j/x\necho\n"
+    )
+    app = app_on(cluster)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot, app)
+        screen.query_one(TextArea).load_text(bad)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "fix them" in screen.lint_text, what="refused")
+        lines = screen.lint_text.splitlines()
+        assert lines[0] == "5 error(s): fix them before submitting"
+        box = screen.query_one("#sbatch-lint", Static)
+        await pilot.pause()
+        assert box.size.height >= 11  # 50% of the screen, not 8 lines
+        assert isinstance(app.screen, SbatchScreen)  # nothing asked, nothing sent
 
 
 async def test_cancel_a_job_with_confirm(cluster: str) -> None:
