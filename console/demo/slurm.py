@@ -1157,7 +1157,9 @@ def demo_nodes(instances: Sequence[object]) -> list[DemoNode]:
                 name=hostname.split(".", 1)[0],
                 address=str(getattr(item, "private_ip", "") or ""),
                 healthy=healthy,
-                reason="" if healthy else (message[:60] or "node failure"),
+                # Whole: the console fits it where it is shown; cut here, it read as whole
+                # ("… reported Xid 79 (GPU ha").
+                reason="" if healthy else (message or "node failure"),
             )
         )
     return nodes

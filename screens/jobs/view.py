@@ -482,7 +482,11 @@ class JobsView(Vertical):
 
     # --- presentation ---------------------------------------------------------------------
     def on_resize(self) -> None:
-        self.set_class(self.size.width >= WIDE_WIDTH, "-wide")
+        wide = self.size.width >= WIDE_WIDTH
+        became_wide = wide and not self.has_class("-wide")
+        self.set_class(wide, "-wide")
+        if became_wide:  # the preview was not kept while hidden: it was blank until a key
+            self.call_after_refresh(self._show_preview)
         # The table's columns follow the width: the cost note only where Cost is shown.
         self.call_after_refresh(self._show_info)
 

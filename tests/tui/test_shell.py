@@ -171,6 +171,26 @@ async def test_mounts_at_small_and_large_sizes(sm: Any, size: tuple[int, int]) -
         assert isinstance(table, KeyedTable)
 
 
+async def test_the_preview_is_filled_when_the_terminal_grows(sm: Any) -> None:
+    """Issue 15 walkthrough: started at 80x24 and resized to 200x50, the Jobs preview
+    stayed blank until the cursor moved."""
+    create_training_job(sm, "grown-job")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        table = jobs_table(app)
+        await wait_until(pilot, lambda: "training:grown-job" in table.extras, what="extras")
+        poller = jobs_view(app).poller
+        await wait_until(pilot, lambda: not poller.schedule.running, what="poll done")
+        polls = poller.schedule.polls_started
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        await pilot.pause(0.1)
+        preview = app.main_screen.query_one(JobPreview)
+        assert "grown-job" in static_text(preview)
+        assert poller.schedule.polls_started == polls  # filled by the resize, not a poll
+
+
 async def test_unreachable_endpoint_shows_degraded_state_and_high_contrast_under_no_color(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -223,3 +223,18 @@ def test_a_running_job_without_live_usage_is_not_called_wasteful() -> None:
     live = detail.efficiency(steps, live={"total_cpu_seconds": 1080, "max_rss_mb": None})
     # the steps' 150 s so far plus 1080 s live, over 600 s x 2 CPUs
     assert live.cpu_percent == 102.5
+
+
+def test_a_failed_instances_message_is_the_nodes_whole_reason() -> None:
+    """Issue 15 walkthrough: the node's Reason read "… reported Xid 79 (GPU ha" (cut at
+    60 characters, with nothing saying so)."""
+    from types import SimpleNamespace
+
+    from console.demo.slurm import demo_nodes
+
+    message = "Node failed deep health check: GPU 5 reported Xid 79 (GPU has fallen off the bus)"
+    instance = SimpleNamespace(
+        hostname="ip-10-1-1-15", status="Failure", message=message, private_ip="10.1.1.15"
+    )
+    [node] = demo_nodes([instance])
+    assert node.reason == message and not node.healthy
