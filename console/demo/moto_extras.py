@@ -207,6 +207,29 @@ def _processing_started(self: Any, backend: Any) -> None:
     )
 
 
+def _tuning_started(self: Any, backend: Any) -> None:
+    """A tuning job created during the demo starts InProgress with no trials yet (moto alone
+    makes it Completed at once); the simulator launches its trials and finishes it."""
+    now = utc_now()
+    patch(
+        backend.hyper_parameter_tuning_jobs[self._get_param("HyperParameterTuningJobName")],
+        hyper_parameter_tuning_job_status="InProgress",
+        creation_time=now,
+        last_modified_time=now,
+        hyper_parameter_tuning_end_time=None,
+        training_job_status_counters={
+            "Completed": 0,
+            "InProgress": 0,
+            "RetryableError": 0,
+            "NonRetryableError": 0,
+            "Stopped": 0,
+        },
+        objective_status_counters={"Succeeded": 0, "Pending": 0, "Failed": 0},
+        best_training_job=None,
+        OverallBestTrainingJob=None,
+    )
+
+
 def _transform_created(self: Any, backend: Any) -> None:
     """moto keeps a transform job's ``Tags`` as sent, ``None`` when there were none, and
     then fails AddTags/ListTags on it with a 500; AWS answers an empty list."""
@@ -756,6 +779,9 @@ HANDLERS: dict[str, Any] = {
         SageMakerResponse.create_processing_job, _processing_started
     ),
     "create_endpoint": _wrap_create(SageMakerResponse.create_endpoint, _endpoint_created),
+    "create_hyper_parameter_tuning_job": _wrap_create(
+        SageMakerResponse.create_hyper_parameter_tuning_job, _tuning_started
+    ),
     "create_transform_job": _wrap_create(
         SageMakerResponse.create_transform_job, _transform_created
     ),

@@ -488,11 +488,27 @@ def test_hyperpod_notebook_and_tuning_actions_move_like_aws(demo: DemoStack, cli
         )
     )
 
-    tuning = "xgb-churn-hpo-1123-0140"
+    seeded = "xgb-churn-hpo-1123-0140"
     children = sm.list_training_jobs_for_hyper_parameter_tuning_job(
-        HyperParameterTuningJobName=tuning
+        HyperParameterTuningJobName=seeded
     )["TrainingJobSummaries"]
-    assert len(children) >= 4 and all(c["TrainingJobName"].startswith(tuning) for c in children)
+    assert len(children) >= 4 and all(c["TrainingJobName"].startswith(seeded) for c in children)
+    # The seeded search may have finished by now (the simulator runs its trials): stop one
+    # made here, which starts InProgress as on AWS and gets its first trials.
+    spec = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=seeded)
+    tuning = "demo-hpo-by-hand"
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=tuning,
+        HyperParameterTuningJobConfig=spec["HyperParameterTuningJobConfig"],
+        TrainingJobDefinition=spec["TrainingJobDefinition"],
+    )
+    described = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=tuning)
+    assert described["HyperParameterTuningJobStatus"] == "InProgress"
+    wait_for(
+        lambda: sm.list_training_jobs_for_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=tuning
+        )["TrainingJobSummaries"]
+    )
     sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=tuning)
     wait_for(
         lambda: (
