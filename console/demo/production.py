@@ -38,6 +38,9 @@ ASYNC = "doc-summarise-async"
 COMPONENTS = "genai-shared-ic"
 GPU_JOB = "llama3-finetune-gpu-demo"
 GPU_HOSTS = 4
+# No other demo job uses it: its training quota (one host above the job's) stays close to
+# the limit for as long as the job runs, so a second job of the type is refused.
+GPU_INSTANCE_TYPE = "ml.p5.48xlarge"
 AB_ENDPOINT = "llama3-chat-prod"
 CANDIDATE = "v2-candidate"
 
@@ -472,7 +475,7 @@ def _gpu_job(sm: Any, backend: Any, world: Any) -> None:
         RoleArn=world.role_arn,
         OutputDataConfig={"S3OutputPath": f"s3://{world.buckets['models']}/llama3-finetune/"},
         ResourceConfig={
-            "InstanceType": "ml.p4d.24xlarge",
+            "InstanceType": GPU_INSTANCE_TYPE,
             "InstanceCount": GPU_HOSTS,
             "VolumeSizeInGB": 500,
         },

@@ -2270,9 +2270,13 @@ def _transform_logs(
 
 
 def _seed_quotas(seeder: _Seeder) -> None:
-    """Generous limits, and one training instance type one instance short of its limit
-    (so a second job of that type is refused by the pre-flight check, with the numbers)."""
+    """Generous limits, and training instance types one instance short of their limit
+    (so a second job of that type is refused by the pre-flight check, with the numbers):
+    the type most used when the demo starts (its jobs end within the hour), and the GPU
+    fine-tune's, which trains for as long as the demo runs."""
     from collections import Counter
+
+    from console.demo.production import GPU_HOSTS, GPU_INSTANCE_TYPE
 
     running: Counter[str] = Counter()
     for job in seeder.backend.training_jobs.values():
@@ -2282,6 +2286,7 @@ def _seed_quotas(seeder: _Seeder) -> None:
     tight, used = running.most_common(1)[0] if running else ("ml.g5.12xlarge", 0)
     quotas = {
         (tight, "training job"): used + 1,
+        (GPU_INSTANCE_TYPE, "training job"): GPU_HOSTS + 1,
         ("ml.m5.large", "training job"): 20,
         ("ml.m5.xlarge", "training job"): 20,
         ("ml.m5.large", "processing job"): 10,

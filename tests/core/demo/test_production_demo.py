@@ -174,3 +174,20 @@ def test_the_gpu_job_trains_for_longer_than_any_demo_session(demo: DemoStack) ->
     ticks_left = (plan.total_steps - plan.step) / FAMILIES[plan.family].steps_per_tick
     assert ticks_left * demo.simulator.tick_seconds >= 8 * 3600
     assert 0 < plan.step < plan.total_steps  # mid-run: its loss curve has a history
+
+
+def test_a_second_job_of_the_gpu_type_is_refused_with_the_numbers(
+    context: ConsoleContext,
+) -> None:
+    """The quota story does not fade with the demo's clock: the GPU fine-tune holds four
+    of its type's five training instances for hours (the other tight type's jobs end
+    within the hour), so two more are refused, with the limit and the use."""
+    from console.demo import production
+    from console.services.quotas import QuotaExceededError
+
+    kind = production.GPU_INSTANCE_TYPE
+    (use,) = [u for u in context.quotas.list_with_use(kind) if u.quota.usage == "training job"]
+    assert (use.in_use, use.quota.limit) == (production.GPU_HOSTS, production.GPU_HOSTS + 1)
+    context.quotas.preflight("training", kind, 1, warn=pytest.fail)  # one more fits
+    with pytest.raises(QuotaExceededError, match="limit 5, 4 in use, this needs 2 more"):
+        context.quotas.preflight("training", kind, 2, warn=pytest.fail)
