@@ -92,9 +92,7 @@ def test_a_call_refused_for_the_resource_state_is_a_conflict_not_a_bad_value() -
     """Stopping a job that already ended: SageMaker says ValidationException "... is in
     status Completed". The value was right and the request was sent: not "nothing was
     sent; correct the value" (exit 2) but a state conflict (exit 10) with its own hint."""
-    message = (
-        "The request was rejected because the transform job score-x is in status Completed."
-    )
+    message = "The request was rejected because the transform job score-x is in status Completed."
     err = errors.translate(_client_error("ValidationException", message, 400))
     assert isinstance(err, errors.ConflictError) and err.exit_code == 10
     assert err.hint == "describe it to see its current state, then try again"
