@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from console.demo.moto_state import patch, utc_now
+from console.demo.moto_state import SAGEMAKER_QUOTAS, patch, utc_now
 
 if TYPE_CHECKING:
     from console.demo.seed import JobPlan
@@ -505,6 +505,8 @@ def _gpu_job(sm: Any, backend: Any, world: Any, now: datetime) -> None:
         ],
     )
     world.plans[GPU_JOB] = gpu_job_plan(created)
+    # Its type's training quota: one instance above the job's own (no other job uses it).
+    SAGEMAKER_QUOTAS[(GPU_INSTANCE_TYPE, "training job")] = float(GPU_HOSTS + 1)
 
 
 # Ticks the GPU job still trains for: its idle GPU is the story of issue 16, so it must be

@@ -2270,13 +2270,11 @@ def _transform_logs(
 
 
 def _seed_quotas(seeder: _Seeder) -> None:
-    """Generous limits, and training instance types one instance short of their limit
+    """Generous limits, and one training instance type one instance short of its limit
     (so a second job of that type is refused by the pre-flight check, with the numbers):
-    the type most used when the demo starts (its jobs end within the hour), and the GPU
-    fine-tune's, which trains for as long as the demo runs."""
+    the type most used when the demo starts (its jobs end within the hour; the production
+    seed adds the GPU fine-tune's type, which stays close for as long as the demo runs)."""
     from collections import Counter
-
-    from console.demo.production import GPU_HOSTS, GPU_INSTANCE_TYPE
 
     running: Counter[str] = Counter()
     for job in seeder.backend.training_jobs.values():
@@ -2286,7 +2284,6 @@ def _seed_quotas(seeder: _Seeder) -> None:
     tight, used = running.most_common(1)[0] if running else ("ml.g5.12xlarge", 0)
     quotas = {
         (tight, "training job"): used + 1,
-        (GPU_INSTANCE_TYPE, "training job"): GPU_HOSTS + 1,
         ("ml.m5.large", "training job"): 20,
         ("ml.m5.xlarge", "training job"): 20,
         ("ml.m5.large", "processing job"): 10,
