@@ -115,6 +115,10 @@ _NOT_FOUND_CODES = frozenset(
     }
 )
 _CONFLICT_CODES = frozenset({"ResourceInUse", "ConflictException", "ResourceLimitExceeded"})
+# SageMaker refuses a call on a resource in the wrong state (stopping a job that ended) as
+# a ValidationException "... is in status Completed": a state conflict, not a bad value
+# ("nothing was sent; correct the value" was wrong twice: it was sent, the value was fine).
+_WRONG_STATE_TEXT = re.compile(r"\bis in (?:status|state) \w+", re.I)
 _NOT_FOUND_TEXT = re.compile(
     r"could not find|not found|does not exist|cannot find|RecordNotFound", re.I
 )
@@ -225,7 +229,9 @@ def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bo
             f"{op} is not supported by this endpoint",
             "local stacks such as moto lack some calls; real AWS has it",
         )
-    if code in _CONFLICT_CODES:
+    if code in _CONFLICT_CODES or (
+        code == "ValidationException" and _WRONG_STATE_TEXT.search(message)
+    ):
         return ConflictError(f"{op}: {message}")
     if code == "ValidationException":
         # Refused by AWS, not by our checks: it was sent, and nothing changed.

@@ -111,12 +111,18 @@ def print_job_logs(
             # No logs: an unknown job says "not found" (not "try --follow"); a job
             # that exists but has no logs yet keeps the logs service's message.
             try:
-                _status_of(inv, kind, name)
+                status = _status_of(inv, kind, name)
             except NotFoundError as missing:
                 raise NotFoundError(
                     f"{kind} job {name} not found",
                     f"`smconsole {kind}-list` shows the {kind} jobs of this account and region",
                 ) from missing
+            if status in TERMINAL_STATUSES:
+                # Ended: "no logs yet ... try --follow" would wait for nothing.
+                raise NotFoundError(
+                    f"{kind} job {name} is {status} and wrote no logs",
+                    f"`smconsole {kind}-describe {name}` says how it ended",
+                ) from None
             raise
         if as_json:
             json.dump([e.to_dict() for e in events], sys.stdout, indent=2, default=str)

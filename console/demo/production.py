@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from console.demo.moto_state import patch, utc_now
+from console.demo.moto_state import SAGEMAKER_QUOTAS, patch, utc_now
 
 if TYPE_CHECKING:
     from console.demo.seed import JobPlan
@@ -38,6 +38,9 @@ ASYNC = "doc-summarise-async"
 COMPONENTS = "genai-shared-ic"
 GPU_JOB = "llama3-finetune-gpu-demo"
 GPU_HOSTS = 4
+# No other demo job uses it: its training quota (one host above the job's) stays close to
+# the limit for as long as the job runs, so a second job of the type is refused.
+GPU_INSTANCE_TYPE = "ml.p5.48xlarge"
 AB_ENDPOINT = "llama3-chat-prod"
 CANDIDATE = "v2-candidate"
 
@@ -330,7 +333,7 @@ def seed_production(url: str, world: Any, now: datetime | None = None) -> Produc
         sm.create_endpoint(EndpointName=name, EndpointConfigName=config_name)
         patch(backend.endpoints[name], endpoint_status="InService")
         world.endpoints.append(name)
-    _gpu_job(sm, backend, world)
+    _gpu_job(sm, backend, world, now)
     patch(
         backend.endpoints[ASYNC],
         async_inference_config={
@@ -460,8 +463,12 @@ def _instance_types(
     return found
 
 
-def _gpu_job(sm: Any, backend: Any, world: Any) -> None:
-    """A running four-host GPU fine-tune whose hosts the feed describes."""
+def _gpu_job(sm: Any, backend: Any, world: Any, now: datetime) -> None:
+    """A running four-host GPU fine-tune whose hosts the feed describes, started two
+    hours ago (its idle GPU has been idle for a while: the Jobs table's duration and
+    cost so far say so too, instead of a few seconds and $0.00)."""
+    from console.demo.seed import transition
+
     sm.create_training_job(
         TrainingJobName=GPU_JOB,
         AlgorithmSpecification={
@@ -472,7 +479,7 @@ def _gpu_job(sm: Any, backend: Any, world: Any) -> None:
         RoleArn=world.role_arn,
         OutputDataConfig={"S3OutputPath": f"s3://{world.buckets['models']}/llama3-finetune/"},
         ResourceConfig={
-            "InstanceType": "ml.p4d.24xlarge",
+            "InstanceType": GPU_INSTANCE_TYPE,
             "InstanceCount": GPU_HOSTS,
             "VolumeSizeInGB": 500,
         },
@@ -481,13 +488,25 @@ def _gpu_job(sm: Any, backend: Any, world: Any) -> None:
     job = backend.training_jobs[GPU_JOB]
     spec = dict(job.algorithm_specification)
     spec["MetricDefinitions"] = [{"Name": "train:loss", "Regex": "loss=([0-9.]+)"}]
+    created = now - timedelta(hours=2)
+    started, training = created + timedelta(minutes=4), created + timedelta(minutes=9)
     patch(
         job,
         algorithm_specification=spec,
         training_job_status="InProgress",
         secondary_status="Training",
+        creation_time=created,
+        training_start_time=started,
+        last_modified_time=now,
+        secondary_status_transitions=[
+            transition("Starting", created, started),
+            transition("Downloading", started, training),
+            transition("Training", training),
+        ],
     )
-    world.plans[GPU_JOB] = gpu_job_plan(job.creation_time)
+    world.plans[GPU_JOB] = gpu_job_plan(created)
+    # Its type's training quota: one instance above the job's own (no other job uses it).
+    SAGEMAKER_QUOTAS[(GPU_INSTANCE_TYPE, "training job")] = float(GPU_HOSTS + 1)
 
 
 # Ticks the GPU job still trains for: its idle GPU is the story of issue 16, so it must be

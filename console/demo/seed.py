@@ -34,6 +34,7 @@ ROLE_NAME = "SageMakerDemoExecutionRole"
 CLUSTER_ROLE_NAME = "HyperPodDemoClusterRole"
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
+TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"
 CLUSTER_NAME = "gpu-cluster-prod"
 SECOND_CLUSTER_NAME = "gpu-cluster-dev"  # a second cluster: switching between them shows
 
@@ -2240,11 +2241,53 @@ def _seed_transform_jobs(seeder: _Seeder) -> None:
             transform_end_time=start + timedelta(minutes=31) if status == "Completed" else None,
             last_modified_time=seeder.now,
         )
+        ended = start + timedelta(minutes=31) if status == "Completed" else seeder.now
+        _transform_logs(seeder, name, count, start + timedelta(minutes=3), ended, bucket)
+
+
+def _transform_logs(
+    seeder: _Seeder, name: str, instances: int, started: datetime, ended: datetime, bucket: str
+) -> None:
+    """Each instance's container log and data log, as batch transform writes them
+    (``JOB/INSTANCE-ID-EPOCH`` and ``…/data-log``): `transform-logs` merges them."""
+    logs = seeder.logs
+    if TRANSFORM_LOG_GROUP not in logs.groups:
+        logs.create_log_group(TRANSFORM_LOG_GROUP, {})
+    stamp = int(started.timestamp())
+    span = max((ended - started).total_seconds(), 60.0)
+    for host in range(instances):
+        instance = f"i-0{seeder.rng.getrandbits(64):016x}"[:19]
+        stream = f"{name}/{instance}-{stamp}"
+        at = epoch_ms(started) + host * 211
+        server = [
+            "Starting the inference server with 2 workers.",
+            "[INFO] Starting gunicorn 20.1.0",
+            "[INFO] Listening at: unix:/tmp/gunicorn.sock",
+            "Loading the model from /opt/ml/model/xgboost-model",
+            "Model loaded; ready for /invocations",
+        ]
+        events = [(at + i * 900, line) for i, line in enumerate(server)]
+        parts = max(2, int(span // 240))
+        for part in range(host, parts, instances):
+            moment = at + int(span * 1000 * (part + 1) / (parts + 1))
+            events.append((moment, f'169.254.255.130 - - "POST /invocations HTTP/1.1" 200 {part}'))
+        append_log_events(logs, TRANSFORM_LOG_GROUP, stream, events)
+        data = [
+            (
+                at + int(span * 1000 * (part + 1) / (parts + 1)) + 40,
+                f"s3://{bucket}/score/part-{part:04d}.csv: Completed: {48_000 + part * 17} "
+                "records, 0 failed",
+            )
+            for part in range(host, parts, instances)
+        ]
+        append_log_events(logs, TRANSFORM_LOG_GROUP, f"{stream}/data-log", data)
 
 
 def _seed_quotas(seeder: _Seeder) -> None:
     """Generous limits, and one training instance type one instance short of its limit
-    (so a second job of that type is refused by the pre-flight check, with the numbers)."""
+    (so a second job of that type is refused by the pre-flight check, with the numbers):
+    the type most used when the demo starts (its jobs end within the hour; the production
+    seed adds the GPU fine-tune's type, which stays close for as long as the demo runs)."""
     from collections import Counter
 
     running: Counter[str] = Counter()

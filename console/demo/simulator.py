@@ -135,6 +135,7 @@ class Simulator:
             self._processing(backend, now)
             self._tuning(backend, now)
             self._endpoints(backend)
+            self._pipelines(backend, now)
             self._notebooks(backend, now)
             self._tracking_servers(now)
             self._clusters(backend)
@@ -482,6 +483,26 @@ class Simulator:
                         patch(e, endpoint_status="InService", last_modified_time=utc_now())
 
                 self._settle(("endpoint", name), done)
+
+    def _pipelines(self, backend: Any, now: datetime) -> None:
+        """A stopped execution settles as Stopped (it stayed Stopping forever)."""
+        from console.demo.moto_extras import set_pipeline_execution
+
+        for pipeline in list(backend.pipelines.values()):
+            for execution in list(pipeline.pipeline_executions.values()):
+                if execution.pipeline_execution_status != "Stopping":
+                    continue
+
+                def done(e: Any = execution) -> None:
+                    steps = [
+                        {**s, "StepStatus": "Stopped", "EndTime": now}
+                        if s.get("StepStatus") == "Stopping"
+                        else s
+                        for s in getattr(e, "demo_steps", [])
+                    ]
+                    set_pipeline_execution(e, "Stopped", steps)
+
+                self._settle(("pipeline", execution.arn), done)
 
     def _notebooks(self, backend: Any, now: datetime) -> None:
         final = {"Pending": "InService", "Stopping": "Stopped", "Updating": "Stopped"}

@@ -6,9 +6,10 @@ The list calls carry none of this, so it costs extra calls, kept small:
 - **Facts** (instance type and count, failure reason, billable time) come from one
   describe per job. A finished job never changes, so its facts are read once and kept;
   a running job is described when first seen (its instance type and count do not change)
-  and again when it ends. At most :data:`DESCRIBE_BUDGET` describes per refresh, running
-  jobs first, then the newest finished ones (only the :data:`FACTS_WINDOW` newest: the
-  rest of a long history shows ``-`` until opened).
+  and again when it ends. Per refresh every running job not known yet (up to
+  :data:`RUNNING_BUDGET`), then at most :data:`DESCRIBE_BUDGET` of the newest finished
+  ones (only the :data:`FACTS_WINDOW` newest: the rest of a long history shows ``-``
+  until opened).
 - **Utilisation** of every running training and processing job in one batched
   ``GetMetricData`` (``/aws/sagemaker/TrainingJobs`` / ``ProcessingJobs``, per host),
   at most once a minute (:data:`USAGE_SECONDS`), with the idle-GPU, straggler and
@@ -48,6 +49,10 @@ if TYPE_CHECKING:
     from console.services.jobs import JobSummary
 
 DESCRIBE_BUDGET = 10
+# Running jobs not described yet, per refresh, on top of DESCRIBE_BUDGET: with live events
+# the listing (and so this refresh) can be minutes apart, and a shared budget left the
+# oldest running job, the one burning money for hours, without Util or cost until then.
+RUNNING_BUDGET = 50
 FACTS_WINDOW = 200
 USAGE_SECONDS = 60.0
 USAGE_WINDOW = timedelta(minutes=15)  # the idle-GPU flag needs 10 minutes of points
@@ -259,7 +264,7 @@ class JobExtrasFeed:
                     running.append(job)
             elif known is None or known.status != job.status:
                 finished.append(job)
-        return (running + finished)[:DESCRIBE_BUDGET]
+        return running[:RUNNING_BUDGET] + finished[:DESCRIBE_BUDGET]
 
     def _read_facts(self, items: Sequence[JobSummary]) -> None:
         for job in self._wanted(items):

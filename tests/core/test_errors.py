@@ -88,6 +88,18 @@ def test_validation_not_found_text_becomes_not_found() -> None:
         list(JobsService(factory, gate=None).list_training_jobs())  # type: ignore[arg-type]
 
 
+def test_a_call_refused_for_the_resource_state_is_a_conflict_not_a_bad_value() -> None:
+    """Stopping a job that already ended: SageMaker says ValidationException "... is in
+    status Completed". The value was right and the request was sent: not "nothing was
+    sent; correct the value" (exit 2) but a state conflict (exit 10) with its own hint."""
+    message = "The request was rejected because the transform job score-x is in status Completed."
+    err = errors.translate(_client_error("ValidationException", message, 400))
+    assert isinstance(err, errors.ConflictError) and err.exit_code == 10
+    assert err.hint == "describe it to see its current state, then try again"
+    bad_value = errors.translate(_client_error("ValidationException", "1 validation error", 400))
+    assert isinstance(bad_value, errors.ValidationError)
+
+
 def test_html_messages_are_squashed_to_one_line() -> None:
     err = errors.translate(
         _client_error("500", "<html>\n<title>500</title><p>Internal\nServer Error</p></html>", 500)

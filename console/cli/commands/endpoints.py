@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -102,6 +103,8 @@ def endpoint_create(
 
     hourly = hourly_projection(inv, "endpoint-create", name, needs)
     shown = "?" if hourly is None else f"${hourly:,.3f}/h"
+    if not needs and _serverless(inv, config):
+        shown = "no instance-hours (serverless: billed per request)"  # not "$0.000/h"
     if dry_run:
         click.echo(f"dry run: endpoint {name} on {config}: {shown}; nothing was sent")
         return
@@ -111,6 +114,17 @@ def endpoint_create(
     )
     if wait:
         _wait_endpoint(inv, name)
+
+
+def _serverless(inv: Invocation, config: str) -> bool:
+    """Whether every variant of ``config`` is serverless (False if it cannot be read:
+    the create itself says what is wrong with it)."""
+    client: Any = inv.console.sessions.client("sagemaker")
+    try:
+        variants = client.describe_endpoint_config(EndpointConfigName=config)["ProductionVariants"]
+    except Exception:
+        return False
+    return bool(variants) and all(v.get("ServerlessConfig") for v in variants)
 
 
 def _wait_endpoint(inv: Invocation, name: str) -> None:

@@ -488,6 +488,25 @@ def test_hyperpod_notebook_and_tuning_actions_move_like_aws(demo: DemoStack, cli
         )
     )
 
+    from console.demo.seed import PIPELINE_NAME
+
+    running = sm.list_pipeline_executions(PipelineName=PIPELINE_NAME)["PipelineExecutionSummaries"]
+    (executing,) = [e for e in running if e["PipelineExecutionStatus"] == "Executing"]
+    arn = executing["PipelineExecutionArn"]
+    sm.stop_pipeline_execution(PipelineExecutionArn=arn)
+    assert sm.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"] in (
+        "Stopping",
+        "Stopped",
+    )
+    wait_for(  # it stayed Stopping forever
+        lambda: (
+            sm.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+            == "Stopped"
+        )
+    )
+    steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+    assert "Stopping" not in {s["StepStatus"] for s in steps}
+
     seeded = "xgb-churn-hpo-1123-0140"
     children = sm.list_training_jobs_for_hyper_parameter_tuning_job(
         HyperParameterTuningJobName=seeded

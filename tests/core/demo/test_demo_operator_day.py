@@ -49,6 +49,15 @@ def test_tuning_transform_and_quota_on_the_demo(on_demo: DemoStack, run_cli: Any
 
     jobs = {j["name"]: j["status"] for j in run_cli("transform-list", "--json").json()}
     assert jobs["churn-batch-score-1125"] == "InProgress"
+    # Its logs: every instance's container log and data log, merged (there were none).
+    logs = run_cli("--json", "transform-logs", "churn-batch-score-1124")
+    assert logs.exit_code == 0, logs.stderr
+    lines = logs.json()
+    assert len({line["stream"] for line in lines}) == 4  # 2 instances x (container, data)
+    assert any("Model loaded" in line["message"] for line in lines)
+    assert any("records, 0 failed" in line["message"] for line in lines)
+    times = [line["timestamp"] for line in lines]
+    assert times == sorted(times)
 
     quotas = run_cli("quota-list", "--json").json()
     tight = next(q for q in quotas if q["in_use"] == q["quota"]["limit"] - 1)

@@ -5,7 +5,7 @@ job, and a shift to the candidate that the guard rolls back on its 5xx burst."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -161,16 +161,40 @@ def test_a_shift_to_the_candidate_is_rolled_back_by_the_guard(
     assert {v.name: v.desired_weight for v in after.variants} == previous
 
 
-def test_the_gpu_job_trains_for_longer_than_any_demo_session(demo: DemoStack) -> None:
+def test_the_gpu_job_trains_for_longer_than_any_demo_session(
+    demo: DemoStack, context: ConsoleContext
+) -> None:
     """The idle GPU must still be there when the operator gets to it: the simulator moves
     the GPU job by a plan that never fails and ends hours after the demo started (an
     adopted plan failed it or finished it within minutes)."""
     from console.demo import production
     from console.demo.seed import FAMILIES
 
+    job = context.jobs.describe_training_job(production.GPU_JOB)
+    assert job.status == "InProgress" and job.started is not None and job.created is not None
+    assert job.started - job.created == timedelta(minutes=4)
+    assert datetime.now(UTC) - job.started > timedelta(hours=1)  # not "5 s" and "$0.00"
+    assert [t.status for t in job.transitions] == ["Starting", "Downloading", "Training"]
     plan = demo.world.plans[production.GPU_JOB]
     assert plan.outcome == "Completed"
     assert plan.hosts == production.GPU_HOSTS and len(plan.streams) == production.GPU_HOSTS
     ticks_left = (plan.total_steps - plan.step) / FAMILIES[plan.family].steps_per_tick
     assert ticks_left * demo.simulator.tick_seconds >= 8 * 3600
     assert 0 < plan.step < plan.total_steps  # mid-run: its loss curve has a history
+
+
+def test_a_second_job_of_the_gpu_type_is_refused_with_the_numbers(
+    context: ConsoleContext,
+) -> None:
+    """The quota story does not fade with the demo's clock: the GPU fine-tune holds four
+    of its type's five training instances for hours (the other tight type's jobs end
+    within the hour), so two more are refused, with the limit and the use."""
+    from console.demo import production
+    from console.services.quotas import QuotaExceededError
+
+    kind = production.GPU_INSTANCE_TYPE
+    (use,) = [u for u in context.quotas.list_with_use(kind) if u.quota.usage == "training job"]
+    assert (use.in_use, use.quota.limit) == (production.GPU_HOSTS, production.GPU_HOSTS + 1)
+    context.quotas.preflight("training", kind, 1, warn=pytest.fail)  # one more fits
+    with pytest.raises(QuotaExceededError, match="limit 5, 4 in use, this needs 2 more"):
+        context.quotas.preflight("training", kind, 2, warn=pytest.fail)

@@ -149,6 +149,21 @@ def test_facts_once_usage_batched_and_idle_gpu_flagged(aws: Any) -> None:
     assert later.extras["training:busy"].usage is None
 
 
+def test_every_running_job_is_described_in_one_refresh(aws: Any) -> None:
+    """More running jobs than the describe budget: the oldest (the one burning money for
+    hours, the demo's idle-GPU job) is not left without Util and cost until the next
+    listing, which with live events can be minutes away."""
+    sm = aws.client("sagemaker")
+    names = [f"run-{index:02d}" for index in range(DESCRIBE_BUDGET + 3)]
+    for name in names:
+        create_training_job(sm, name)
+        set_training_state(name, "InProgress")
+    items = summaries(sm)
+    assert {job.status for job in items} == {"InProgress"}
+    first = JobExtrasFeed(context(), wall=lambda: NOW).refresh(items)
+    assert set(first.extras) == {f"training:{name}" for name in names}
+
+
 def test_describe_budget_and_missing_jobs(aws: Any) -> None:
     sm = aws.client("sagemaker")
     for index in range(DESCRIBE_BUDGET + 3):

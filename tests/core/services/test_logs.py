@@ -357,6 +357,18 @@ def test_training_logs_bad_input(aws: Any, run_cli: Any) -> None:
         assert "Traceback" not in result.stderr
 
 
+def test_a_finished_job_without_logs_says_so_not_try_follow(aws: Any, run_cli: Any) -> None:
+    """An ended job with no logs (the demo's transform jobs had none) will never get any:
+    "no logs yet … try --follow" sent the operator to wait for nothing."""
+    _create_training_job(run_cli, "silent-job")  # moto: Completed at once
+    result = run_cli("training-logs", "silent-job")
+    assert result.exit_code == 5
+    assert result.stderr.splitlines() == [
+        "error: training job silent-job is Completed and wrote no logs",
+        "hint: `smconsole training-describe silent-job` says how it ended",
+    ]
+
+
 def test_follow_on_a_finished_job_prints_and_returns(writer: LogWriter, run_cli: Any) -> None:
     _create_training_job(run_cli, "done-job")  # moto: Completed at once
     writer.put(TRAINING_GROUP, "done-job/algo-1-1", [(_now_ms(), "all done")])

@@ -251,6 +251,34 @@ def test_dry_run_projects_and_caps_refuse(aws: Any, run_cli: Any, monkeypatch: A
     assert "projected cost at most $5.52" in fits.stderr
 
 
+def test_a_serverless_endpoint_dry_run_says_billed_per_request(aws: Any, run_cli: Any) -> None:
+    """No instance-hours: "$0.000/h" read as free; serverless is billed per request."""
+    write_price_cache()
+    sm = aws.client("sagemaker")
+    sm.create_model(
+        ModelName="m",
+        PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1"},
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/SageMakerRole",
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="sls",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "m",
+                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+            }
+        ],
+    )
+    dry = run_cli("endpoint-create", "ep", "sls", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout == (
+        "dry run: endpoint ep on sls: no instance-hours (serverless: billed per request); "
+        "nothing was sent\n"
+    )
+    assert sm.list_endpoints()["Endpoints"] == []
+
+
 def test_a_local_stack_has_no_prices(aws: Any) -> None:
     from console.errors import NotSupportedError
 

@@ -223,7 +223,10 @@ def test_processing_logs_without_logs_is_not_found(aws: Any, run_cli: Any) -> No
     assert _create(run_cli, "quiet").exit_code == 0
     result = run_cli("processing-logs", "quiet")
     assert result.exit_code == 5
-    assert result.stderr.splitlines()[0] == "error: no logs yet for processing job quiet"
+    # moto completes it at once: an ended job that wrote none (not "try --follow").
+    assert result.stderr.splitlines()[0] == (
+        "error: processing job quiet is Completed and wrote no logs"
+    )
 
 
 # --- tuning -------------------------------------------------------------------------
