@@ -473,7 +473,15 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         old = self._items
         fresh: dict[str, T] = {}
         stale: list[str] = []
+        # A snapshot mostly repeats the last one, in the same order: an item found at
+        # the same place keeps its key object. No new key string per row per sync, and
+        # the per-key caches hold the same one (issue 21: a second copy of 100,000 keys).
+        before = iter(old.items())
         for given in items:
+            held = next(before, None)
+            if held is not None and held[1] is given:
+                fresh[held[0]] = given
+                continue
             key = key_of(given)
             previous = old.get(key)
             item = given

@@ -241,6 +241,34 @@ async def test_a_large_sync_freezes_no_garbage() -> None:
         assert table.total_count == BULK_ITEMS
 
 
+async def test_a_repeated_snapshot_keeps_its_key_objects() -> None:
+    """Keys are made per item (``kind:name``); a sync of the same items keeps the key
+    objects it holds (the caches keyed by them too) rather than a new string per row
+    per poll; an item that changed, arrived or moved gets its key made afresh."""
+
+    class PrefixedTable(RowsTable):
+        def key_of(self, item: Row) -> str:
+            return f"row:{item.name}"
+
+    table = PrefixedTable()
+    app = TableApp(table)
+    items = rows(300)
+    async with app.run_test(size=(80, 24)):
+        table.sync(items)
+        first = list(table.items)
+        table.sync(items)
+        assert all(a is b for a, b in zip(first, table.items, strict=True))
+        changed = [*items[:10], replace(items[10], size=999), *items[11:], Row("new", "Failed", 1)]
+        table.sync(changed)
+        assert list(table.items) == [*first, "row:new"]
+        assert table.items["row:row-0010"].size == 999
+        assert all(a is b for a, b in zip(first[:10], table.items, strict=False))
+        shuffled = list(reversed(changed))
+        table.sync(shuffled)
+        assert sorted(table.items) == sorted([*first, "row:new"])
+        assert table.shown_keys()[:2] == ["row:new", "row:row-0000"]
+
+
 async def test_sort_orders_and_info() -> None:
     table = RowsTable()
     app = TableApp(table)
