@@ -57,6 +57,8 @@ from themes.registry import (
 BENCH_READY_ENV = "BENCH_SMCONSOLE_READY_FILE"
 # bench/startup_stream.py: also the time the whole listing was drawn, and the calls made.
 BENCH_COMPLETE_ENV = "BENCH_SMCONSOLE_COMPLETE_FILE"
+# bench/memory.py: with the complete file, the app stays (its memory is read after).
+BENCH_STAY_ENV = "BENCH_SMCONSOLE_STAY"
 # Seconds after which start-up counts as over even if no jobs came (see _freeze_startup).
 STARTUP_GC_DEADLINE = 10.0
 
@@ -293,7 +295,8 @@ class SmConsoleApp(App[None]):
     def _bench_all_data_drawn(self, path: str) -> None:
         calls = self.context.sessions.metrics.calls_total("sagemaker")
         Path(path).write_text(f"{time.time():.6f} {calls}\n", encoding="utf-8")
-        self.exit()
+        if not os.environ.get(BENCH_STAY_ENV):
+            self.exit()
 
     # --- exit path ------------------------------------------------------------------------------
     # Set by run_app: a crash is reported by the CLI (a file and one line), not here.

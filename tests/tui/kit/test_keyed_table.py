@@ -7,6 +7,8 @@ the same widget against the moto server.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from textual.app import App, ComposeResult
 
 from screens.jobs.table import JobsTable
 from screens.kit.formatting import fit_cell
-from screens.kit.keyed_table import KeyedTable, SortOrder, TableColumn
+from screens.kit.keyed_table import BULK_ITEMS, KeyedTable, SortOrder, TableColumn
 from screens.kit.row_filter import RowFilter
 from tests.support.keyed_rows import NOW, STATES, Row, RowsTable
 from themes import STYLESHEETS
@@ -214,6 +216,57 @@ async def test_filter_caches_are_compact() -> None:
         table.set_filter(RowFilter.parse("name:row-00", table.column_keys()))
         names = dict(zip(table._order, table._aligned["name"], strict=True))
         assert all(names[row.name] is row.name for row in items)
+
+
+async def test_a_large_sync_freezes_no_garbage() -> None:
+    """A large sync freezes the heap out of the GC's walks: dead cycles are collected
+    first, or they are kept for good (a finished worker and the 100,000 jobs its
+    closure held, once per poll: issue 21)."""
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+            self.payload = list(range(1000))
+
+    table = RowsTable()
+    app = TableApp(table)
+    async with app.run_test(size=(80, 24)):
+        items = rows(BULK_ITEMS)
+        garbage = Cycle()
+        dead = weakref.ref(garbage)
+        del garbage
+        table.sync(items)
+        gc.collect()
+        assert dead() is None
+        assert table.total_count == BULK_ITEMS
+
+
+async def test_a_repeated_snapshot_keeps_its_key_objects() -> None:
+    """Keys are made per item (``kind:name``); a sync of the same items keeps the key
+    objects it holds (the caches keyed by them too) rather than a new string per row
+    per poll; an item that changed, arrived or moved gets its key made afresh."""
+
+    class PrefixedTable(RowsTable):
+        def key_of(self, item: Row) -> str:
+            return f"row:{item.name}"
+
+    table = PrefixedTable()
+    app = TableApp(table)
+    items = rows(300)
+    async with app.run_test(size=(80, 24)):
+        table.sync(items)
+        first = list(table.items)
+        table.sync(items)
+        assert all(a is b for a, b in zip(first, table.items, strict=True))
+        changed = [*items[:10], replace(items[10], size=999), *items[11:], Row("new", "Failed", 1)]
+        table.sync(changed)
+        assert list(table.items) == [*first, "row:new"]
+        assert table.items["row:row-0010"].size == 999
+        assert all(a is b for a, b in zip(first[:10], table.items, strict=False))
+        shuffled = list(reversed(changed))
+        table.sync(shuffled)
+        assert sorted(table.items) == sorted([*first, "row:new"])
+        assert table.shown_keys()[:2] == ["row:new", "row:row-0000"]
 
 
 async def test_sort_orders_and_info() -> None:
