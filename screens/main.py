@@ -27,7 +27,7 @@ from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
 from screens.kit.keyed_table import KeyedTable
-from screens.kit.messages import Listed, PollHealthChanged
+from screens.kit.messages import Listed, PollHealthChanged, RowsCounted
 from screens.kit.navigation import GoTo
 from screens.kit.palette import PaletteCommand, Resource, row_name
 from screens.kit.plain import notify, plain
@@ -337,6 +337,14 @@ class MainScreen(Screen[None]):
                 spec.title, snapshot.counts(), snapshot.fetched_at
             )
         self.query_one(ContextBar).set_health(spec.id, None)
+
+    @on(RowsCounted)
+    def _rows_counted(self, message: RowsCounted) -> None:
+        """Rows pushed between listings (a job created elsewhere): the title follows."""
+        if tabs.tab(message.resource).count is None:
+            return
+        more = (self._tab_counts.get(message.resource) or "").endswith("+")
+        self.set_tab_count(message.resource, message.count, more=more)
 
     @on(GoTo)
     async def _go_to(self, message: GoTo) -> None:

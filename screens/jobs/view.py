@@ -47,7 +47,7 @@ from screens.kit.key_order import focus_now
 from screens.kit.keyed_table import KeyedTable
 from screens.kit.lifecycle import being_removed
 from screens.kit.live_rows import follow_changes
-from screens.kit.messages import JobStopFinished, Listed
+from screens.kit.messages import JobStopFinished, Listed, RowsCounted
 from screens.kit.navigation import JobTarget
 from screens.kit.plain import notify
 from screens.kit.poller import Poller, schedule_for
@@ -186,7 +186,13 @@ class JobsView(Vertical):
         if being_removed(self):  # the app quits while hidden views mount: no table
             return
         # Pushed changes (issue 18): one describe of the job, its row replaced in place.
-        follow_changes(self, JOB_KINDS, job_row, self.table, self.poller, applied=self._show_info)
+        follow_changes(self, JOB_KINDS, job_row, self.table, self.poller, applied=self._pushed)
+
+    def _pushed(self) -> None:
+        """A pushed batch changed rows: the info line, and the tab title's count (a job
+        created elsewhere arrives as an event before the next listing)."""
+        self._show_info()
+        self.post_message(RowsCounted("jobs", self.table.total_count))
 
     def go_to(self, target: Any) -> None:
         """A jump from another tab (see :mod:`screens.kit.navigation`): the job's row

@@ -34,6 +34,15 @@ class Listed(Message, Generic[T]):
 
 
 @dataclass
+class RowsCounted(Message):
+    """A view's rows changed between listings (pushed changes added some): the main
+    screen shows ``count`` in the tab title of ``resource``, as it does a listing's."""
+
+    resource: str
+    count: int
+
+
+@dataclass
 class PollFailed(Message):
     """A poll failed; the poller has already scheduled the retry."""
 
