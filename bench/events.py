@@ -175,6 +175,10 @@ async def _burst(
         producer = threading.Thread(target=produce, daemon=True)
     else:  # its own interpreter: sending 10,000 events costs the app's process nothing
         import multiprocessing
+        from multiprocessing import resource_tracker
+
+        # Started now: under run_test sys.stderr has no file descriptor to hand it.
+        resource_tracker.ensure_running()
 
         producer = multiprocessing.get_context("spawn").Process(
             target=_produce_at, args=(endpoint, stack.queue_url, names, events, base), daemon=True
