@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ACCOUNT = "123456789012"
-BURST_DEPTH = 200
+# The queue is kept under this many messages while a burst is sent (see ``produce``).
+BURST_DEPTH = 1000
 
 
 def _env(url: str, home: Path) -> None:
@@ -155,34 +156,33 @@ async def _burst(
     names: list[str],
     events: int,
     describes_seen: Any = None,
+    endpoint: str | None = None,
 ) -> dict[str, Any]:
     """``describes_seen(app)``: the DescribeTrainingJob calls so far (default: counted at
-    the proxy)."""
+    the proxy). ``endpoint``: send the burst from a child process to this server."""
     from console.config import load_config
     from console.context import ConsoleContext
     from screens.app import create_app
     from screens.jobs.table import JobsTable
-    from tests.support.events import job_detail, sagemaker_event
 
     base = datetime.now(UTC) + timedelta(hours=1)
 
     def produce() -> None:
-        # While the console runs, as fast as it drains: moto's ReceiveMessage costs ~0.8 s
-        # with 500 messages queued (it scans the queue; SQS does not), so the queue is kept
-        # under ``BURST_DEPTH`` or moto, not the console, would be measured.
-        for start in range(0, events, 10):
-            while start % 100 == 0 and stack.depth() > BURST_DEPTH:
-                time.sleep(0.05)
-            entries = []
-            for i in range(start, min(events, start + 10)):
-                name = names[i % len(names)]
-                status = ("InProgress", "Failed", "Completed")[i % 3]
-                _type, detail = job_detail("training", name, status, base + timedelta(seconds=i))
-                body = sagemaker_event(_type, detail, when=base, event_id=f"burst-{i}")
-                entries.append({"Id": str(i - start), "MessageBody": json.dumps(body)})
-            stack.sqs.send_message_batch(QueueUrl=stack.queue_url, Entries=entries)
+        _produce(stack.sqs, stack.queue_url, names, events, base)
 
-    producer = threading.Thread(target=produce, daemon=True)
+    producer: Any
+    if endpoint is None:
+        producer = threading.Thread(target=produce, daemon=True)
+    else:  # its own interpreter: sending 10,000 events costs the app's process nothing
+        import multiprocessing
+        from multiprocessing import resource_tracker
+
+        # Started now: under run_test sys.stderr has no file descriptor to hand it.
+        resource_tracker.ensure_running()
+
+        producer = multiprocessing.get_context("spawn").Process(
+            target=_produce_at, args=(endpoint, stack.queue_url, names, events, base), daemon=True
+        )
     app = create_app(
         ConsoleContext(load_config(overrides={"events_queue_url": stack.queue_url}), source="tui")
     )
@@ -248,6 +248,48 @@ async def _burst(
         "load_1m_before": round(load, 2),
         "load_1m_after": round(os.getloadavg()[0], 2),
     }
+
+
+def _produce(sqs: Any, queue_url: str, names: list[str], events: int, base: datetime) -> None:
+    """Send the burst while the console runs, as fast as it drains: moto's receive still
+    scans its queue (a few ms per thousand messages with ``fast_moto_receive``, ~0.8 s per
+    receive at 500 without), so the queue is kept under ``BURST_DEPTH``."""
+    from tests.support.events import job_detail, sagemaker_event
+
+    def depth() -> int:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+    for start in range(0, events, 10):
+        while start % 100 == 0 and depth() > BURST_DEPTH:
+            time.sleep(0.05)
+        entries = []
+        for i in range(start, min(events, start + 10)):
+            name = names[i % len(names)]
+            status = ("InProgress", "Failed", "Completed")[i % 3]
+            _type, detail = job_detail("training", name, status, base + timedelta(seconds=i))
+            body = sagemaker_event(_type, detail, when=base, event_id=f"burst-{i}")
+            entries.append({"Id": str(i - start), "MessageBody": json.dumps(body)})
+        sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+
+
+def _produce_at(
+    endpoint: str, queue_url: str, names: list[str], events: int, base: datetime
+) -> None:
+    """:func:`_produce` in a child process, with a client of its own."""
+    import boto3
+
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    _produce(sqs, queue_url, names, events, base)
 
 
 async def _press_keys(app: Any, table: Any, keys: list[float], going: Any) -> None:
@@ -366,7 +408,8 @@ def _time_consumer(app: Any) -> dict[str, float]:
 
 def _burst_app_out_of_process(events: int, jobs: int) -> dict[str, Any]:
     """The ``burst`` phase with moto in a child process: the app's event loop shares its
-    interpreter with nothing but the bench's key presses and the producer thread.
+    interpreter with nothing but the bench's key presses (the burst is sent from a child
+    process too).
     DescribeTrainingJob calls are counted by a hook on the app's own client."""
     import tempfile
 
@@ -401,7 +444,7 @@ def _burst_app_out_of_process(events: int, jobs: int) -> dict[str, Any]:
 
         SessionFactory._install_hooks = install  # type: ignore[method-assign]
         try:
-            return asyncio.run(_burst(None, stack, names, events, describes_seen))
+            return asyncio.run(_burst(None, stack, names, events, describes_seen, server.url))
         finally:
             SessionFactory._install_hooks = original  # type: ignore[method-assign]
     finally:
@@ -606,6 +649,11 @@ def main() -> None:
         if not phases:
             print(json.dumps(result))
             return
+    import pytest
+
+    from tests.support.events import fast_moto_receive
+
+    fast_moto_receive(pytest.MonkeyPatch())  # this process's moto (see ``produce``)
     server = start_moto_server()
     proxy = FaultProxy(server.url).start()
     home = Path(tempfile.mkdtemp(prefix="bench-events-"))

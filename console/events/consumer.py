@@ -61,11 +61,12 @@ class EventConsumer:
     # Per poll: keep receiving (without waiting) while batches come full, up to this many
     # messages, so a burst is coalesced into one refresh per resource.
     MAX_BATCH = 500
-    # ... and for at most this long: the first message of a batch waits for the rest, and
-    # a batch held longer than the queue's visibility timeout (30 s by default) would be
-    # handed out again before it is deleted (a slow or deep queue: moto scans its whole
-    # queue per receive, ~1 s each with a few hundred messages in flight).
-    GATHER_SECONDS = 2.0
+    # ... and for at most this long: the first message of a batch waits for the rest
+    # (only in a burst: a batch that is not full ends the gathering), and a batch held
+    # longer than the queue's visibility timeout (30 s by default) would be handed out
+    # again before it is deleted. SQS answers a receive in tens of milliseconds, so the
+    # batch cap binds first; on a slow link (~0.1 s a receive) 5 s still gathers ~500.
+    GATHER_SECONDS = 5.0
 
     def __init__(
         self,

@@ -33,6 +33,10 @@ T = TypeVar("T")
 # a pass over its rows, so a big batch is handed over in slices and the keys pressed
 # meanwhile are served between them. A table takes a whole batch at once (one update).
 UI_CHUNK = 50
+# Describes of one batch run this many at a time: they wait on the network, and a batch
+# of 500 jobs (a tuning job starting) described one by one at ~0.1 s each would outlast
+# the queue's 30 s visibility timeout. Few, to stay well under SageMaker's describe rate.
+DESCRIBE_WORKERS = 4
 
 
 def follow_changes(
@@ -84,7 +88,7 @@ def follow_changes(
     def changed(context: ConsoleContext, changes: Sequence[ResourceChanged]) -> list[T | None]:
         host: Any = view.app
         generation = host.generation
-        items = [safe_describe(context, change) for change in changes]
+        items = _describe_all(context, changes, safe_describe)
         fresh = [item for item in items if item is not None]
         step = UI_CHUNK if callable(target) else max(1, len(fresh))
         for start in range(0, len(fresh), step):
@@ -92,6 +96,21 @@ def follow_changes(
         return items
 
     _while_attached(view, link, kinds, changed)
+
+
+def _describe_all(
+    context: ConsoleContext,
+    changes: Sequence[ResourceChanged],
+    describe: Callable[[ConsoleContext, ResourceChanged], T | None],
+) -> list[T | None]:
+    """One describe per change, a few at a time, in the order of ``changes``."""
+    if len(changes) <= 1:
+        return [describe(context, change) for change in changes]
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = min(DESCRIBE_WORKERS, len(changes))
+    with ThreadPoolExecutor(workers, thread_name_prefix="smconsole-describe") as pool:
+        return list(pool.map(lambda change: describe(context, change), changes))
 
 
 def refresh_on(view: Widget, kinds: Iterable[str], poller: Poller[Any]) -> None:

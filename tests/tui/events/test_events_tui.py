@@ -305,3 +305,24 @@ async def test_hostile_names_in_events_are_dropped_not_retried(aws: MotoServer, 
         await wait_until(pilot, lambda: _status(app, "honest-1") == "Failed", what="honest row")
         await wait_until(pilot, lambda: stack.depth() == 0, what="every message deleted")
         assert jobs_table(app).total_count == 1  # no row for a hostile name
+
+
+async def test_a_pushed_new_job_counts_in_the_tab_title(
+    aws: MotoServer, sm: Any, describes: list[str]
+) -> None:
+    """A job created elsewhere arrives as an event before the next listing: its row is
+    added and the Jobs tab's count follows the table (it said the listing's count)."""
+    from textual.widgets import TabbedContent
+
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "count-1")
+    app = make_app(events_queue_url=stack.queue_url)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        tabs = app.main_screen.query_one(TabbedContent)
+        await wait_until(pilot, lambda: str(tabs.get_tab("jobs").label) == "Jobs 1", what="1")
+        create_training_job(sm, "count-2")
+        stack.put(*job_detail("training", "count-2", "InProgress", T0), when=T0)
+        await wait_until(pilot, lambda: _status(app, "count-2") != "", what="row added")
+        await wait_until(pilot, lambda: str(tabs.get_tab("jobs").label) == "Jobs 2", what="2")
+        assert describes.count("count-2") == 1

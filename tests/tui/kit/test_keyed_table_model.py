@@ -89,6 +89,17 @@ class KeyedTableMachine(RuleBasedStateMachine):
         self.table.sync(rows)
         self._refresh_model()
 
+    @rule(pushed=st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(STATES),
+                                   st.integers(0, 4)), max_size=5))  # fmt: skip
+    def upsert_batch(self, pushed: list[tuple[str, str, int]]) -> None:
+        """A pushed batch (issue 18): rows replaced or added in place, the rest kept; a
+        name twice in one batch ends as its last item."""
+        rows = [Row(name, status, size) for name, status, size in pushed]
+        for row in rows:
+            self.items[row.name] = row
+        self.table.upsert_many(rows)
+        self._refresh_model()
+
     @rule()
     def refresh_same(self) -> None:
         """A poll that brought equal items (new objects): nothing moves."""
