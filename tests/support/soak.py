@@ -8,6 +8,7 @@ timeouts and poll intervals, or a soak takes minutes.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from dataclasses import dataclass, field
@@ -51,7 +52,10 @@ async def until(pilot: Any, predicate: Any, timeout: float, what: str) -> float:
     while time.monotonic() - start < timeout:
         if predicate():
             return time.monotonic() - start
-        await pilot.pause(0.02)
+        # A plain sleep (see tests/tui/conftest.py's wait_until): ``pilot.pause`` walks every
+        # widget on each look, CPU the app being timed would otherwise have; the classes
+        # and the header's state read here change without waiting for a refresh.
+        await asyncio.sleep(0.02)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
