@@ -42,7 +42,7 @@ async def test_gpu_utilisation_sampled_live_and_accounted_after(cluster: str) ->
         util = next(line for line in live.splitlines() if "GPU util" in line)
         assert "sampled now (nvidia-smi)" in util and util.split()[2].endswith("%")
 
-        await pilot.press("a", "h")  # everyone's history: priya's idle-GPU run is there
+        await pilot.press("A", "h")  # everyone's history: priya's idle-GPU run is there
         history = app.main_screen.query_one("#hp-history-table", HistoryTable)
         await wait_until(pilot, lambda: history.total_count >= 5, what="history")
         idle = next(k for k in history.shown_keys() if history.items[k].name == "mistral-7b-dpo")

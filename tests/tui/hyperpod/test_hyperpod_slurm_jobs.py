@@ -191,7 +191,12 @@ async def test_a_pending_arrays_range_row_opens_its_detail_and_its_first_tasks_l
         await wait_until(pilot, lambda: isinstance(app.screen, SlurmJobDetailScreen), what="it")
         detail = app.screen
         assert isinstance(detail, SlurmJobDetailScreen)
-        await wait_until(pilot, lambda: bool(detail.detail or detail._detail_text), what="read")
+        # The placeholder ("reading the job…") is there at once: wait for the answer.
+        await wait_until(
+            pilot,
+            lambda: detail.detail is not None or "reading the job…" not in detail._detail_text,
+            what="read",
+        )
         assert detail.detail is not None, detail._detail_text
         assert (detail.detail.job_id, detail.detail.reason) == (row, "BeginTime")
         screen = await open_log(pilot, app)
