@@ -186,7 +186,9 @@ async def test_a_pending_arrays_range_row_opens_its_detail_and_its_first_tasks_l
     row = f"{array}_[1-3]"
     app = app_for(system, Path(system.known_hosts), jump=via_bastion(system))
     async with app.run_test(size=(160, 40)) as pilot:
-        await open_queue_at(pilot, app, row)
+        queue = await open_queue_at(pilot, app, row)
+        # Slurm gives a just-submitted job its reason at its next scheduling pass.
+        await wait_until(pilot, lambda: queue.items[row].reason, what="the reason")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SlurmJobDetailScreen), what="it")
         detail = app.screen
