@@ -161,6 +161,20 @@ class AuditUnwritableError(SmError):
     default_hint = "check the audit log's directory and free space (audit_log in the config)"
 
 
+class GuardRolledBackError(SmError):
+    """A guarded traffic shift was rolled back by its guard.
+
+    The shift and the rollback both succeeded, but a script that shifted traffic must not
+    read the end as a success (`endpoint-weights --guard ... && next-step`).
+    """
+
+    exit_code = 14
+    kind = "rolled-back"
+    default_hint = (
+        "the endpoint is back at its previous split; `smconsole endpoint-metrics NAME` shows why"
+    )
+
+
 class ToolMissingError(SmError):
     """An external program we drive (terraform, aws, session-manager-plugin) is absent."""
 

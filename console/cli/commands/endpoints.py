@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,7 +23,7 @@ from console.cli.root import (
     yes_option,
 )
 from console.cli.waiting import WAIT_OPTION_HELP, wait_in_service
-from console.errors import ValidationError
+from console.errors import GuardRolledBackError, ValidationError
 from console.services.endpoints import (
     ENDPOINT_STATUSES,
     Endpoint,
@@ -31,6 +31,9 @@ from console.services.endpoints import (
     InvocationResult,
     is_json_type,
 )
+
+if TYPE_CHECKING:
+    from console.services.cloudwatch import GuardReport
 
 SECTION = "Endpoints"
 MAX_PAYLOAD_FILE_BYTES = 25 * 1024 * 1024  # refuse to slurp anything bigger into memory
@@ -397,6 +400,7 @@ def endpoint_weights(
     total = sum(after.values())
     change = ", ".join(f"{v} {w / total:.0%}" for v, w in after.items())
     rule = None
+    report: GuardReport | None = None
     if guard is not None:
         from console.services.cloudwatch import GuardRule
 
@@ -428,15 +432,22 @@ def endpoint_weights(
             on_check=lambda v, rate: click.echo(f"guard: {v} {rate:.2%}", err=True),
         )
         if report.rolled_back:
-            click.secho(f"guard: rolled back ({report.reason})", fg="red", err=True)
             endpoint = service.describe_endpoint(name)
         else:
             click.echo("guard: no breach; the new split stays", err=True)
     if wants_json(inv, json_output):
         emit(True, endpoint)
-        return
+    else:
+        _print_split(endpoint)
+    if report is not None and report.rolled_back:
+        # After the split is shown: the run ends on the `error:` line and a non-zero exit.
+        raise GuardRolledBackError(f"guard rolled the shift back: {report.reason}")
+
+
+def _print_split(endpoint: Endpoint) -> None:
+    """The endpoint's desired traffic split, a line per variant."""
     split = endpoint.traffic_split(desired=True)
-    click.echo(f"endpoint {name} traffic split ({endpoint.status}):")
+    click.echo(f"endpoint {endpoint.name} traffic split ({endpoint.status}):")
     width = max((len(v.name) for v in endpoint.variants), default=0)
     for variant in endpoint.variants:
         click.echo(

@@ -702,6 +702,63 @@ def test_cli_endpoint_weights_prints_new_split(aws: MotoServer, run_cli: Any) ->
     )
 
 
+@pytest.mark.parametrize("bad", [True, False], ids=["5xx-burst", "healthy"])
+def test_cli_endpoint_weights_guard_ends_non_zero_when_it_rolls_back(
+    aws: MotoServer, run_cli: Any, monkeypatch: pytest.MonkeyPatch, bad: bool
+) -> None:
+    """A rolled-back shift is not a success for a script (`... --guard 5xx<1% && next`):
+    the split printed is the restored one and the run ends on `error:` with exit 14."""
+    from datetime import UTC, datetime, timedelta
+
+    from console.services import traffic_guard
+
+    make_ab_endpoint(aws)
+    dims = [{"Name": "EndpointName", "Value": "fraud"}, {"Name": "VariantName", "Value": "green"}]
+    aws.client("cloudwatch").put_metric_data(
+        Namespace="AWS/SageMaker",
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": dims,
+                "Timestamp": datetime.now(UTC) - timedelta(seconds=5),
+                "Value": value,
+            }
+            for metric, value in (("Invocations", 100.0), ("Invocation5XXErrors", 12.0 * bad))
+        ],
+    )
+
+    class QuickGuard(traffic_guard.TrafficGuard):
+        """Looks at once, its clock 40 s further at each look (no real waiting)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started, looks = datetime.now(UTC), iter(range(1000))
+            super().__init__(
+                *args,
+                sleep=lambda _s: None,
+                now=lambda: started + timedelta(seconds=40 * next(looks)),
+                interval=0,
+            )
+
+    monkeypatch.setattr(traffic_guard, "TrafficGuard", QuickGuard)
+    result = run_cli(
+        "endpoint-weights", "fraud", "blue=10", "green=90", "--guard", "5xx<1%",
+        "--guard-minutes", "1", "--yes",
+    )  # fmt: skip
+    raw = aws.client("sagemaker").describe_endpoint(EndpointName="fraud")["ProductionVariants"]
+    weights = [v["DesiredWeight"] for v in raw]
+    if bad:
+        assert result.exit_code == 14, result.stderr
+        assert "Traceback" not in result.stderr
+        *_, error, hint = result.stderr.strip().splitlines()  # after the guard's progress
+        assert error.startswith("error: ") and hint.startswith("hint: ")
+        assert "guard rolled the shift back: green: 5xx rate 12.00% (12 of 100)" in result.stderr
+        assert weights == [1.0, 1.0]
+        assert "50.0%" in result.stdout  # the restored split is what is printed
+    else:
+        assert result.exit_code == 0, result.stderr
+        assert "no breach" in result.stderr and weights == [10.0, 90.0]
+
+
 def test_cli_endpoint_weights_asks_first(aws: MotoServer, run_cli: Any) -> None:
     make_ab_endpoint(aws)
     result = run_cli("endpoint-weights", "fraud", "blue=90", "green=10")
