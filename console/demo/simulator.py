@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -82,6 +82,8 @@ class Simulator:
         self.new_jobs = 0
         self.last_error = ""
         self._waits: dict[tuple[str, str], int] = {}
+        # (execution arn, step, attempt) -> the job a retried step runs.
+        self._retry_jobs: dict[tuple[str, str, int], str] = {}
         # MLflow runs of the training jobs (console/demo/mlflow_live.py), set by the stack
         # once its MLflow store is seeded; fed after each tick, outside the moto lock.
         self.run_tracker: Any = None
@@ -485,11 +487,14 @@ class Simulator:
                 self._settle(("endpoint", name), done)
 
     def _pipelines(self, backend: Any, now: datetime) -> None:
-        """A stopped execution settles as Stopped (it stayed Stopping forever)."""
+        """A stopped execution settles as Stopped (it stayed Stopping forever); an
+        executing one follows its training step's job (a retried step gets a new job)."""
         from console.demo.moto_extras import set_pipeline_execution
 
         for pipeline in list(backend.pipelines.values()):
             for execution in list(pipeline.pipeline_executions.values()):
+                if execution.pipeline_execution_status == "Executing":
+                    self._follow_training_steps(backend, execution, now)
                 if execution.pipeline_execution_status != "Stopping":
                     continue
 
@@ -503,6 +508,66 @@ class Simulator:
                     set_pipeline_execution(e, "Stopped", steps)
 
                 self._settle(("pipeline", execution.arn), done)
+
+    def _follow_training_steps(self, backend: Any, execution: Any, now: datetime) -> None:
+        """An executing Training step ends with its job, and so does the execution.
+
+        A retried step (RetryPipelineExecution) runs a new job, as SageMaker does: the
+        failed one stays as it was and the step points at the new one. Before this the
+        retried step kept pointing at the failed job and never ended.
+        """
+        from console.demo.moto_extras import set_pipeline_execution
+
+        steps = [dict(s) for s in getattr(execution, "demo_steps", [])]
+        for index, step in enumerate(steps):
+            if step.get("StepStatus") != "Executing" or step.get("StepType") != "Training":
+                continue
+            arn = str(step.get("Metadata", {}).get("TrainingJob", {}).get("Arn", ""))
+            job = backend.training_jobs.get(arn.rsplit("/", 1)[-1])
+            if job is None or job.training_job_status in ("InProgress", "Stopping"):
+                continue
+            attempt = (execution.arn, str(step.get("StepName")), int(step.get("AttemptCount") or 1))
+            # Still the failed job of an earlier attempt: the retry has not started its job.
+            unstarted_retry = attempt[2] > 1 and attempt not in self._retry_jobs
+            if job.training_job_status != "Completed" and unstarted_retry:
+                steps[index] = self._retry_training_step(backend, step, job, attempt, now)
+                set_pipeline_execution(execution, "Executing", steps)
+                return
+            if job.training_job_status == "Completed":
+                steps[index] = {**step, "StepStatus": "Succeeded", "EndTime": now}
+                steps.extend(_after_training(now))
+                set_pipeline_execution(execution, "Succeeded", steps)
+                return
+            reason = f"ClientError: Training job {job.training_job_name} failed: " + str(
+                job.failure_reason or job.training_job_status
+            )
+            steps[index] = {**step, "StepStatus": "Failed", "EndTime": now, "FailureReason": reason}
+            set_pipeline_execution(execution, "Failed", steps, f"Step {step['StepName']} failed.")
+            return
+
+    def _retry_training_step(
+        self,
+        backend: Any,
+        step: dict[str, Any],
+        failed: Any,
+        attempt: tuple[str, str, int],
+        now: datetime,
+    ) -> dict[str, Any]:
+        """Start the retried step's new job: it completes (the operator fixed the cause)."""
+        suffix = f"-retry{attempt[2]}"
+        name = failed.training_job_name[: 63 - len(suffix)] + suffix
+        hosts = int((failed.resource_config or {}).get("InstanceCount", 1) or 1)
+        family = family_of(failed.training_job_name)
+        self._create_job(
+            backend, family, name, hosts, bool(failed.enable_managed_spot_training), now
+        )
+        plan = self.world.plans[name]
+        # It resumes from the failed job's last checkpoint (where that one died).
+        plan.outcome, plan.failure, plan.step = "Completed", "", plan.total_steps // 2
+        self.world.training_jobs.append(name)
+        self._retry_jobs[attempt] = name
+        arn = backend.training_jobs[name].arn
+        return {**step, "StartTime": now, "Metadata": {"TrainingJob": {"Arn": arn}}}
 
     def _notebooks(self, backend: Any, now: datetime) -> None:
         final = {"Pending": "InService", "Stopping": "Stopped", "Updating": "Stopped"}
@@ -703,3 +768,22 @@ class Simulator:
             additional_inference_specifications=None,
         )
         patch(backend.model_packages[arn], creation_time=now)
+
+
+def _after_training(now: datetime) -> list[dict[str, Any]]:
+    """The steps the seeded pipeline runs once Train succeeds (they are quick)."""
+    return [
+        {
+            "StepName": name,
+            "StepDisplayName": name,
+            "StepStatus": "Succeeded",
+            "StepType": kind,
+            "StartTime": now + timedelta(seconds=offset),
+            "EndTime": now + timedelta(seconds=offset + 1),
+            "AttemptCount": 1,
+            "Metadata": {},
+        }
+        for offset, (name, kind) in enumerate(
+            (("Evaluate", "Processing"), ("Register", "RegisterModel"))
+        )
+    ]

@@ -1158,3 +1158,63 @@ def test_two_clusters_and_delete_refused_on_a_busy_node(on_demo: DemoStack, run_
     assert len(dev) == 3
     other = run_cli("hyperpod-delete-nodes", "gpu-cluster-dev", dev[0]["instance_id"], "--yes")
     assert other.exit_code == 10 and "cannot see the Slurm state" in other.stderr
+
+
+def test_a_retried_pipeline_step_runs_a_new_job_and_the_execution_ends(
+    on_demo: DemoStack, client: Any
+) -> None:
+    """RetryPipelineExecution in the demo: the failed Train step runs a new job (the
+    failed one stays Failed) and the execution ends with it. Before, the retried step
+    pointed at the old job and stayed Executing forever."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    from console.demo.moto_state import patch
+    from console.demo.seed import PIPELINE_NAME
+
+    sm = client("sagemaker")
+
+    def train_step(execution: str) -> dict[str, Any]:
+        steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=execution)
+        (train,) = [s for s in steps["PipelineExecutionSteps"] if s["StepName"] == "Train"]
+        return dict(train)
+
+    executions = sm.list_pipeline_executions(PipelineName=PIPELINE_NAME)
+    (failed,) = [  # the seeded OOM failure (another test may have failed another one)
+        e["PipelineExecutionArn"]
+        for e in executions["PipelineExecutionSummaries"]
+        if e["PipelineExecutionStatus"] == "Failed"
+        and train_step(e["PipelineExecutionArn"])["Metadata"]["TrainingJob"]["Arn"].endswith(
+            on_demo.world.oom_job
+        )
+    ]
+    sm.retry_pipeline_execution(
+        PipelineExecutionArn=failed, ClientRequestToken="retry-of-the-failed-execution-0001"
+    )
+    arn = wait_for(
+        lambda: (
+            (a := train_step(failed)["Metadata"]["TrainingJob"]["Arn"]).endswith("-retry2") and a
+        )
+    )
+    job = arn.rsplit("/", 1)[-1]
+    assert train_step(failed)["StepStatus"] == "Executing"
+    assert sm.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress"
+    old = sm.describe_training_job(TrainingJobName=on_demo.world.oom_job)
+    assert old["TrainingJobStatus"] == "Failed"
+    # The new job's run is the simulator's (tested with the jobs); end it here.
+    backend = sagemaker_backends[on_demo.world.account_id][on_demo.world.region]
+    with on_demo.state.lock:
+        patch(backend.training_jobs[job], training_job_status="Completed")
+    wait_for(
+        lambda: (
+            sm.describe_pipeline_execution(PipelineExecutionArn=failed)["PipelineExecutionStatus"]
+            == "Succeeded"
+        )
+    )
+    steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=failed)["PipelineExecutionSteps"]
+    assert {s["StepName"]: s["StepStatus"] for s in steps} == {
+        "Preprocess": "Succeeded",
+        "Train": "Succeeded",
+        "Evaluate": "Succeeded",
+        "Register": "Succeeded",
+    }
+    assert train_step(failed)["AttemptCount"] == 2
