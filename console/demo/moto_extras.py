@@ -30,7 +30,7 @@ from moto.sagemaker.models import ClusterNode
 from moto.sagemaker.responses import SageMakerResponse
 
 from console.demo.cluster_nodes import add_cluster_event, demo_cluster_node
-from console.demo.moto_state import SAGEMAKER_QUOTAS, patch, utc_now
+from console.demo.moto_state import SAGEMAKER_QUOTAS, caller_context, patch, utc_now
 from console.demo.seed import start_in_progress, transition
 
 
@@ -236,6 +236,28 @@ def _transform_created(self: Any, backend: Any) -> None:
     job = backend.transform_jobs[self._get_param("TransformJobName")]
     if job.tags is None:
         job.tags = []
+
+
+MOTO_USER_PROFILE = "fake-user-profile-name"  # moto's CreatedBy for every execution
+
+
+def _execution_started(self: Any, backend: Any) -> None:
+    """AWS starts an execution Executing, by the caller; moto made it Succeeded at once,
+    with no steps, "started by fake-user-profile-name". The simulator runs its steps."""
+    pipeline = backend.pipelines.get(str(self._get_param("PipelineName")).rsplit("/", 1)[-1])
+    if pipeline is None:
+        return
+    for execution in list(pipeline.pipeline_executions.values()):
+        if (execution.created_by or {}).get("UserProfileName") != MOTO_USER_PROFILE:
+            continue
+        identity = caller_context(self.current_account)
+        patch(
+            execution,
+            created_by=identity,
+            last_modified_by=identity,
+            pipeline_execution_status="Executing",
+        )
+        execution.demo_steps = []
 
 
 def _endpoint_created(self: Any, backend: Any) -> None:
@@ -784,6 +806,9 @@ HANDLERS: dict[str, Any] = {
     ),
     "create_transform_job": _wrap_create(
         SageMakerResponse.create_transform_job, _transform_created
+    ),
+    "start_pipeline_execution": _wrap_create(
+        SageMakerResponse.start_pipeline_execution, _execution_started
     ),
     "list_training_jobs": _sorted_list("training"),
     "list_processing_jobs": _sorted_list("processing"),

@@ -32,3 +32,14 @@ def patch(obj: Any, **values: Any) -> None:
 # Service Quotas' applied limits by (instance type, usage), served by the moto extras'
 # ListServiceQuotas: the seed and tests set them (here, so the seed needs no moto_extras).
 SAGEMAKER_QUOTAS: dict[tuple[str, str], float] = {}
+
+
+def caller_context(account_id: str, principal: str = "user/moto") -> dict[str, Any]:
+    """A UserContext (CreatedBy) naming an IAM identity, as AWS gives for a caller that is
+    not a Studio user; ``user/moto`` is who moto's STS says the demo's operator is."""
+    return {
+        "IamIdentity": {
+            "Arn": f"arn:aws:sts::{account_id}:{principal}",
+            "PrincipalId": f"AIDA{account_id}DEMO",
+        }
+    }

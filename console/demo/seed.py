@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from console.demo.cluster_nodes import demo_cluster_node
-from console.demo.moto_state import SAGEMAKER_QUOTAS, patch, utc_now
+from console.demo.moto_state import SAGEMAKER_QUOTAS, caller_context, patch, utc_now
 
 REGION = "us-east-1"
 FAKE_ACCESS_KEY = "demo-access-key-not-real"
@@ -1964,6 +1964,14 @@ def seed_demo(url: str, *, seed: int = 7, now: datetime | None = None) -> DemoWo
 
 # --- the rest of the operator's day: pipelines, batch transform, quotas ------------------
 PIPELINE_NAME = "churn-train-pipeline"
+
+
+def scheduler_context(account_id: str) -> dict[str, Any]:
+    """Who starts the nightly runs: an EventBridge Scheduler role (moto said
+    "fake-user-profile-name")."""
+    return caller_context(account_id, "assumed-role/sagemaker-pipelines-scheduler/nightly")
+
+
 PIPELINE_DEFINITION = {
     "Version": "2020-12-01",
     "Parameters": [
@@ -2065,6 +2073,8 @@ def _seed_pipelines(seeder: _Seeder) -> None:
         start = seeder.now - ago
         patch(
             execution,
+            created_by=scheduler_context(world.account_id),
+            last_modified_by=scheduler_context(world.account_id),
             pipeline_execution_status=status,
             pipeline_execution_failure_reason=reason or None,
             creation_time=start,
@@ -2136,6 +2146,8 @@ def _seed_scoring_pipeline(seeder: _Seeder) -> None:
     start = seeder.now - timedelta(hours=20)
     patch(
         execution,
+        created_by=scheduler_context(world.account_id),
+        last_modified_by=scheduler_context(world.account_id),
         pipeline_execution_status="Succeeded",
         creation_time=start,
         start_time=start,

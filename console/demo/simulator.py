@@ -14,10 +14,11 @@ Changes go straight onto moto's in-process objects, each one an atomic attribute
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -494,7 +495,10 @@ class Simulator:
         for pipeline in list(backend.pipelines.values()):
             for execution in list(pipeline.pipeline_executions.values()):
                 if execution.pipeline_execution_status == "Executing":
-                    self._follow_training_steps(backend, execution, now)
+                    if getattr(execution, "demo_steps", None) == []:  # just started
+                        self._start_steps(backend, pipeline, execution, now)
+                    else:
+                        self._follow_training_steps(backend, pipeline, execution, now)
                 if execution.pipeline_execution_status != "Stopping":
                     continue
 
@@ -509,7 +513,9 @@ class Simulator:
 
                 self._settle(("pipeline", execution.arn), done)
 
-    def _follow_training_steps(self, backend: Any, execution: Any, now: datetime) -> None:
+    def _follow_training_steps(
+        self, backend: Any, pipeline: Any, execution: Any, now: datetime
+    ) -> None:
         """An executing Training step ends with its job, and so does the execution.
 
         A retried step (RetryPipelineExecution) runs a new job, as SageMaker does: the
@@ -535,7 +541,7 @@ class Simulator:
                 return
             if job.training_job_status == "Completed":
                 steps[index] = {**step, "StepStatus": "Succeeded", "EndTime": now}
-                steps.extend(_after_training(now))
+                steps.extend(_steps_after(pipeline, str(step.get("StepName")), steps, now))
                 set_pipeline_execution(execution, "Succeeded", steps)
                 return
             reason = f"ClientError: Training job {job.training_job_name} failed: " + str(
@@ -544,6 +550,30 @@ class Simulator:
             steps[index] = {**step, "StepStatus": "Failed", "EndTime": now, "FailureReason": reason}
             set_pipeline_execution(execution, "Failed", steps, f"Step {step['StepName']} failed.")
             return
+
+    def _start_steps(self, backend: Any, pipeline: Any, execution: Any, now: datetime) -> None:
+        """A started execution runs its definition's steps in order: the first Training
+        step runs a new job (the steps after it wait for it, see _follow_training_steps);
+        the other steps succeed at once."""
+        from console.demo.moto_extras import set_pipeline_execution
+
+        steps: list[dict[str, Any]] = []
+        for name, kind in _defined_steps(pipeline):
+            step = _step(name, kind, now)
+            if kind != "Training":
+                steps.append({**step, "StepStatus": "Succeeded", "EndTime": now})
+                continue
+            family = FAMILIES["xgb"]  # the demo's pipelines train the tabular model
+            job = f"{family.prefix}-{execution.arn.rsplit('/', 1)[-1]}-{name.lower()}"[:63]
+            self._create_job(backend, family, job, 1, False, now)
+            self.world.training_jobs.append(job)
+            arn = backend.training_jobs[job].arn
+            steps.append(
+                {**step, "StepStatus": "Executing", "Metadata": {"TrainingJob": {"Arn": arn}}}
+            )
+            set_pipeline_execution(execution, "Executing", steps)
+            return
+        set_pipeline_execution(execution, "Succeeded", steps)
 
     def _retry_training_step(
         self,
@@ -770,20 +800,40 @@ class Simulator:
         patch(backend.model_packages[arn], creation_time=now)
 
 
-def _after_training(now: datetime) -> list[dict[str, Any]]:
-    """The steps the seeded pipeline runs once Train succeeds (they are quick)."""
+def _defined_steps(pipeline: Any) -> list[tuple[str, str]]:
+    """(name, type) of each step in a moto pipeline's definition, in order."""
+    try:
+        definition = json.loads(pipeline.pipeline_definition or "{}")
+    except (TypeError, ValueError):
+        return []
     return [
-        {
-            "StepName": name,
-            "StepDisplayName": name,
-            "StepStatus": "Succeeded",
-            "StepType": kind,
-            "StartTime": now + timedelta(seconds=offset),
-            "EndTime": now + timedelta(seconds=offset + 1),
-            "AttemptCount": 1,
-            "Metadata": {},
-        }
-        for offset, (name, kind) in enumerate(
-            (("Evaluate", "Processing"), ("Register", "RegisterModel"))
-        )
+        (str(step.get("Name", "")), str(step.get("Type", "")))
+        for step in definition.get("Steps", [])
+        if isinstance(step, dict) and step.get("Name")
+    ]
+
+
+def _step(name: str, kind: str, now: datetime) -> dict[str, Any]:
+    """A step in the ListPipelineExecutionSteps item shape, just started."""
+    return {
+        "StepName": name,
+        "StepDisplayName": name,
+        "StepType": kind,
+        "StartTime": now,
+        "AttemptCount": 1,
+        "Metadata": {},
+    }
+
+
+def _steps_after(
+    pipeline: Any, done: str, steps: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """The definition's steps after ``done`` not run yet: they succeed once it did."""
+    names = [name for name, _ in _defined_steps(pipeline)]
+    later = _defined_steps(pipeline)[names.index(done) + 1 :] if done in names else []
+    ran = {str(s.get("StepName")) for s in steps}
+    return [
+        {**_step(name, kind, now), "StepStatus": "Succeeded", "EndTime": now}
+        for name, kind in later
+        if name not in ran
     ]

@@ -1218,3 +1218,53 @@ def test_a_retried_pipeline_step_runs_a_new_job_and_the_execution_ends(
         "Register": "Succeeded",
     }
     assert train_step(failed)["AttemptCount"] == 2
+
+
+def test_a_started_pipeline_execution_runs_its_steps_as_its_caller(
+    on_demo: DemoStack, client: Any
+) -> None:
+    """StartPipelineExecution in the demo behaves as on AWS: Executing, started by the
+    caller's IAM identity, its steps in the definition's order with the Training step
+    running a job, and it ends with that job. moto alone made it Succeeded at once, with
+    no steps, "started by fake-user-profile-name"; the seeded runs name their scheduler."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    from console.context import ConsoleContext
+    from console.demo.moto_state import patch
+    from console.demo.seed import PIPELINE_NAME
+
+    sm = client("sagemaker")
+    arn = sm.start_pipeline_execution(PipelineName=PIPELINE_NAME)["PipelineExecutionArn"]
+    described = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
+    assert described["PipelineExecutionStatus"] == "Executing"
+    assert described["CreatedBy"]["IamIdentity"]["Arn"].endswith(":user/moto")
+
+    def steps() -> dict[str, dict[str, Any]]:
+        listed = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)
+        return {s["StepName"]: s for s in listed["PipelineExecutionSteps"]}
+
+    wait_for(lambda: "Train" in steps())
+    assert {n: s["StepStatus"] for n, s in steps().items()} == {
+        "Preprocess": "Succeeded",
+        "Train": "Executing",
+    }
+    job = steps()["Train"]["Metadata"]["TrainingJob"]["Arn"].rsplit("/", 1)[-1]
+    assert sm.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress"
+    backend = sagemaker_backends[on_demo.world.account_id][on_demo.world.region]
+    with on_demo.state.lock:  # the job's run is the simulator's (tested with the jobs)
+        patch(backend.training_jobs[job], training_job_status="Completed")
+    wait_for(
+        lambda: (
+            sm.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+            == "Succeeded"
+        )
+    )
+    assert [s["StepStatus"] for s in steps().values()] == ["Succeeded"] * 4
+
+    pipelines = ConsoleContext(on_demo.config(), source="cli").pipelines
+    who = {
+        e.arn: pipelines.describe_execution(e.arn, with_steps=False).started_by
+        for e in pipelines.list_executions(PIPELINE_NAME)
+    }
+    assert who.pop(arn).endswith(":user/moto")
+    assert all("assumed-role/sagemaker-pipelines-scheduler/nightly" in w for w in who.values())
