@@ -82,6 +82,16 @@ def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
         raise SmError(f"unknown job type {kind!r}")
 
 
+def updated_line(polled: datetime, pushed: datetime | None) -> str:
+    """When the rows last changed: the listing's time, or, when a pushed change (an
+    event) was applied after it, the event's time and the listing's (events keep the
+    rows current while the poll slows to its safety net: "updated" at the last poll
+    read as minutes stale while the rows moved)."""
+    if pushed is None or pushed <= polled:
+        return f"updated {polled.astimezone():%H:%M:%S}"
+    return f"updated {pushed.astimezone():%H:%M:%S} (event) · polled {polled.astimezone():%H:%M:%S}"
+
+
 class JobPreview(Static):
     """Summary of the highlighted job, shown on wide screens only."""
 
@@ -513,7 +523,7 @@ class JobsView(Vertical):
         if snapshot is not None and not snapshot.complete:
             parts.append("listing the rest…")
         elif snapshot is not None:
-            parts.append(f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}")
+            parts.append(updated_line(snapshot.fetched_at, table.pushed_at))
             if snapshot.unsupported:
                 parts.append(f"not listed here: {', '.join(snapshot.unsupported)}")
         extras = self.extras
