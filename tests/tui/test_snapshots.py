@@ -321,31 +321,21 @@ def test_jobs_tab_at_200x50_keeps_names_whole_beside_reason(
     assert snap_compare(app, terminal_size=(200, 50), run_before=ready)
 
 
-def test_confirm_dialog_shows_its_own_keys_at_80x24(snap_compare: Any, fixed_world: None) -> None:
-    """Issue 15: the dialog's footer was the Jobs tab's (``l Logs``, ``q Quit``...)."""
-    from screens.kit.confirm import ConfirmDialog
+@pytest.mark.parametrize("key", ["ctrl+k", "question_mark"], ids=["confirm", "help"])
+def test_a_dialog_shows_its_own_keys_at_80x24(
+    snap_compare: Any, fixed_world: None, key: str
+) -> None:
+    """Issue 15: over the Jobs tab the confirm dialog's (``ctrl+k``: stop the running job
+    at the cursor) and help's footers were the tab's (``l Logs``, ``q Quit``...); help's
+    title said "Keys" over a column header saying it again, now "Help: Jobs"."""
+    from textual.screen import ModalScreen
 
     app = make_app(theme="smconsole-dark")
 
     async def ready(pilot: Any) -> None:
         await settled(pilot, app)
-        await pilot.press("ctrl+k")  # stop the running job at the cursor: asks first
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="dialog")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
-
-
-def test_help_at_80x24(snap_compare: Any, fixed_world: None) -> None:
-    """``?`` on the Jobs tab: titled where it is, its own footer (q Close)."""
-    from screens.kit.help import HelpScreen
-
-    app = make_app(theme="smconsole-dark")
-
-    async def ready(pilot: Any) -> None:
-        await settled(pilot, app)
-        await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await pilot.press(key)
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen), what="dialog")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)

@@ -56,6 +56,26 @@ def test_cost_line_by_hand() -> None:
     assert cost_line(running, {}, NOW) == "? (no price for ml.g5.2xlarge)"
 
 
+async def open_first_job_detail(pilot: Any, app: Any) -> JobDetailScreen:
+    """``enter`` on the first job listed: its detail screen, once on top."""
+    await wait_for_rows(pilot, app, 1)
+    jobs_table(app).move_cursor(row=0)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
+    screen = app.screen
+    assert isinstance(screen, JobDetailScreen)
+    return screen
+
+
+async def open_usage_panel(pilot: Any, app: Any) -> tuple[JobDetailScreen, JobUsagePanel]:
+    """The first job's detail and its usage panel, once the metrics are read."""
+    screen = await open_first_job_detail(pilot, app)
+    await wait_until(pilot, lambda: screen.query(JobUsagePanel), what="the usage panel")
+    panel = screen.query_one(JobUsagePanel)
+    await wait_until(pilot, lambda: panel.data is not None, what="the metrics")
+    return screen, panel
+
+
 def put_host(aws: Any, job: str, host: str, gpu: float) -> None:
     # Points end now (the app reads by the wall clock), not when the module was imported.
     now = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -73,14 +93,7 @@ async def test_detail_charts_hosts_flags_idle_and_cycles(aws: Any, sm: Any) -> N
     put_host(aws, "gpu-job", "algo-2", 3.0)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, app, 1)
-        jobs_table(app).move_cursor(row=0)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.query(JobUsagePanel), what="the usage panel")
-        panel = screen.query_one(JobUsagePanel)
-        await wait_until(pilot, lambda: panel.data is not None, what="the metrics")
+        screen, panel = await open_usage_panel(pilot, app)
         algorithm = screen.query_one(AlgorithmMetricsPanel)  # drawn from the same read
         assert algorithm.data is not None
         calls = app.context.cloudwatch.calls
@@ -193,14 +206,7 @@ async def test_without_colour_each_host_has_its_own_marker(
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         assert app.no_color
-        await wait_for_rows(pilot, app, 1)
-        jobs_table(app).move_cursor(row=0)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.query(JobUsagePanel), what="the usage panel")
-        panel = screen.query_one(JobUsagePanel)
-        await wait_until(pilot, lambda: panel.data is not None, what="the metrics")
+        _screen, panel = await open_usage_panel(pilot, app)
         chart = panel.query_one(SeriesChart)
         assert set(chart.series) == {"algo-1", "algo-2", "algo-3"}
         markers = chart.markers
