@@ -156,6 +156,8 @@ class JobsView(Vertical):
         self._extras_again: bool | None = None  # None: nothing waiting; else its `live`
         # Jobs created from the form, shown before a listing has them: key -> (row, since).
         self._created: dict[str, tuple[JobSummary, float]] = {}
+        # When a pushed change (an event) last changed a row, for the info line.
+        self._event_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="jobs-main"):
@@ -202,6 +204,8 @@ class JobsView(Vertical):
         """A pushed change replaced a row: its extras too (a job that just failed has a
         reason to show, one that just started a Util cell). The listing that would read
         them waits for the events' safety net (minutes) while events flow."""
+        # When an event last changed a row (a repeated event changes none: its time stays).
+        self._event_at = self.table.pushed_at
         self._show_info()
         self._refresh_extras()
         generation = console_host(self).generation
@@ -310,6 +314,7 @@ class JobsView(Vertical):
         self._extras_feed = JobExtrasFeed(console_host(self).context)
         self.extras = None
         self._created = {}
+        self._event_at = None
         self.table.set_extras({})
         self.snapshot = None
         self.table.sync(())
@@ -523,7 +528,7 @@ class JobsView(Vertical):
         if snapshot is not None and not snapshot.complete:
             parts.append("listing the rest…")
         elif snapshot is not None:
-            parts.append(updated_line(snapshot.fetched_at, table.pushed_at))
+            parts.append(updated_line(snapshot.fetched_at, self._event_at))
             if snapshot.unsupported:
                 parts.append(f"not listed here: {', '.join(snapshot.unsupported)}")
         extras = self.extras

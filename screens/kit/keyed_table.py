@@ -206,8 +206,9 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         self._base_style = Style()
         self.rows_rendered = 0
         self.rendered_keys: set[str] = set()
-        # When a pushed change (upsert) last changed a row: newer than the last listing
-        # while events keep the rows current (a view's "updated" line says so).
+        # When an upsert (a pushed change, a row added by hand) last changed a row: a
+        # view's "updated" line reads it after an event (upserts that change nothing
+        # leave it).
         self.pushed_at: datetime | None = None
         self.row_filter = RowFilter()
         default = self.column(self.DEFAULT_SORT)

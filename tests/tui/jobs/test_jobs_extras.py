@@ -147,6 +147,9 @@ async def test_a_created_job_is_shown_at_once_even_before_it_is_listed(
         await create_from_form(pilot, app, "form-job")
         assert "training:form-job" in table.shown_keys()
         assert table.cursor_key == "training:form-job"
+        # Added here, not by an event: the info line does not say "(event)".
+        info = app.main_screen.query_one("#jobs-info", Static)
+        assert "updated" in static_text(info) and "(event)" not in static_text(info)
         # A poll whose listing lacks it keeps it shown.
         await pilot.press("r")
         await pilot.pause(0.5)
