@@ -8,7 +8,7 @@ config, a lazily built :class:`ConsoleContext` and the output mode.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -291,6 +291,20 @@ def wants_json(inv: Invocation, json_output: bool = False) -> bool:
     return inv.json_output or json_output
 
 
+class AwsChoice(click.Choice[str]):
+    """One of AWS's enum values, typed in any case (``--status inprogress``) and always
+    shown as AWS spells them: click's case-insensitive choice lists its lower-cased forms
+    when a value is refused (``'inprogress', 'completed'``), which are not what the API,
+    the console or ``--json`` show. Every enum option of the CLI uses this."""
+
+    def __init__(self, choices: Sequence[str]) -> None:
+        super().__init__(choices, case_sensitive=False)
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        spelled = ", ".join(str(choice) for choice in self.choices)
+        return f"{value!r} is not one of {spelled}."
+
+
 def list_options(statuses: tuple[str, ...] | None = None) -> Callable[[F], F]:
     """The options every list command shares: [--status], --name-contains, --limit, --json."""
 
@@ -301,7 +315,7 @@ def list_options(statuses: tuple[str, ...] | None = None) -> Callable[[F], F]:
         )(fn)
         fn = click.option("--name-contains", metavar="TEXT")(fn)
         if statuses:
-            fn = click.option("--status", type=click.Choice(statuses, case_sensitive=False))(fn)
+            fn = click.option("--status", type=AwsChoice(statuses))(fn)
         return fn
 
     return decorator

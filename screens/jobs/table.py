@@ -4,9 +4,11 @@ The in-place update machinery (keyed rows, cursor by key, filter and sort surviv
 polls) is :class:`screens.kit.keyed_table.KeyedTable`; this module says how a job looks.
 
 Beside the listing's columns, the extras of :mod:`console.services.job_extras` (read
-after each listing, in their own worker): the utilisation of running jobs (kept at
-80 columns, compact), their cost and the failure reason (wide screens; at 80 columns
-the reason of the highlighted row is on the info line).
+after each listing, in their own worker): the utilisation of running jobs (compact at
+every width, ``g49%!``: the line under the table names the flagged host and what is
+wrong, the wide screen's preview has the long form), their cost and the failure reason
+(wide screens, in the width the whole names leave; else the reason of the highlighted
+row is on the line under the table).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "COLUMN_KEYS", "JobsTable", "SortOrder", "filter_fields", "job_key"]
 
+# The fewest cells of a failure reason worth a column ("AlgorithmError: CUDA…").
+REASON_MIN = 20
 # The Secondary column is dropped on narrow screens.
 COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("type", "Type", compact_width=5),
@@ -36,9 +40,10 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("duration", "Duration", compact_width=6, descending_first=True),
     TableColumn("util", "Util", compact_width=5, descending_first=True),
     # Cost and Reason give way to the names first (the preview and the reason line
-    # below the table show them for the highlighted row).
+    # below the table show them for the highlighted row): Reason takes what the whole
+    # names leave, if that is enough to read the start of its first line.
     TableColumn("cost", "Cost", hide_when_compact=True, descending_first=True, min_width=130),
-    TableColumn("reason", "Reason", hide_when_compact=True, min_width=170),
+    TableColumn("reason", "Reason", hide_when_compact=True, min_leftover=REASON_MIN),
 )
 # How the Util cell names a host flag (console.services.cloudwatch.host_flags).
 FLAG_WORDS = {"idle-gpu": "idle", "straggler": "slow", "disk-full": "disk"}
@@ -152,7 +157,8 @@ class JobsTable(KeyedTable["JobSummary"]):
             "secondary": item.secondary_status or "-",
             "created": format_time(item.created, compact=self.compact),
             "duration": format_duration(elapsed_seconds(item.created, item.ended, now)),
-            "util": usage_cell(extras.usage if extras else None, compact=self.compact),
+            # Compact at every width (5 cells, not 22): the width goes to Reason.
+            "util": usage_cell(extras.usage if extras else None, compact=True),
             "cost": cost_cell(extras),
             "reason": first_line(extras.failure_reason) if extras else "",
         }

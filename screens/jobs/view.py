@@ -82,6 +82,16 @@ def stop_job(context: ConsoleContext, kind: str, name: str) -> None:
         raise SmError(f"unknown job type {kind!r}")
 
 
+def updated_line(polled: datetime, pushed: datetime | None) -> str:
+    """When the rows last changed: the listing's time, or, when a pushed change (an
+    event) was applied after it, the event's time and the listing's (events keep the
+    rows current while the poll slows to its safety net: "updated" at the last poll
+    read as minutes stale while the rows moved)."""
+    if pushed is None or pushed <= polled:
+        return f"updated {polled.astimezone():%H:%M:%S}"
+    return f"updated {pushed.astimezone():%H:%M:%S} (event) · polled {polled.astimezone():%H:%M:%S}"
+
+
 class JobPreview(Static):
     """Summary of the highlighted job, shown on wide screens only."""
 
@@ -146,6 +156,8 @@ class JobsView(Vertical):
         self._extras_again: bool | None = None  # None: nothing waiting; else its `live`
         # Jobs created from the form, shown before a listing has them: key -> (row, since).
         self._created: dict[str, tuple[JobSummary, float]] = {}
+        # When a pushed change (an event) last changed a row, for the info line.
+        self._event_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="jobs-main"):
@@ -192,6 +204,8 @@ class JobsView(Vertical):
         """A pushed change replaced a row: its extras too (a job that just failed has a
         reason to show, one that just started a Util cell). The listing that would read
         them waits for the events' safety net (minutes) while events flow."""
+        # When an event last changed a row (a repeated event changes none: its time stays).
+        self._event_at = self.table.pushed_at
         self._show_info()
         self._refresh_extras()
         generation = console_host(self).generation
@@ -300,6 +314,7 @@ class JobsView(Vertical):
         self._extras_feed = JobExtrasFeed(console_host(self).context)
         self.extras = None
         self._created = {}
+        self._event_at = None
         self.table.set_extras({})
         self.snapshot = None
         self.table.sync(())
@@ -513,7 +528,7 @@ class JobsView(Vertical):
         if snapshot is not None and not snapshot.complete:
             parts.append("listing the rest…")
         elif snapshot is not None:
-            parts.append(f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}")
+            parts.append(updated_line(snapshot.fetched_at, self._event_at))
             if snapshot.unsupported:
                 parts.append(f"not listed here: {', '.join(snapshot.unsupported)}")
         extras = self.extras

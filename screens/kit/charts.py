@@ -17,6 +17,21 @@ from datetime import datetime
 from textual_plotext import PlotextPlot
 
 Points = Sequence[tuple[datetime, float]]
+# Lines are braille (fine-grained) and told apart by colour. Without colour (NO_COLOR,
+# a monochrome terminal) every line and its legend entry looked alike ("⢕⢕ algo-1",
+# "⢕⢕ algo-2"): each series then gets its own character, drawn in its line and shown
+# beside its label in the legend.
+MONOCHROME_MARKERS = ("•", "x", "+", "o", "*", "#", "%", "@", "=", "~")
+
+
+def series_markers(labels: Sequence[str], *, monochrome: bool) -> dict[str, str]:
+    """The plotext marker of each series: braille in colour; without colour, a
+    character each (distinct for the first ten, then again from the first)."""
+    if not monochrome:
+        return dict.fromkeys(labels, "braille")
+    return {
+        label: MONOCHROME_MARKERS[i % len(MONOCHROME_MARKERS)] for i, label in enumerate(labels)
+    }
 
 
 class SeriesChart(PlotextPlot):
@@ -33,6 +48,7 @@ class SeriesChart(PlotextPlot):
         super().__init__(id=id, classes=classes)
         self.title = ""
         self.series: dict[str, list[tuple[datetime, float]]] = {}
+        self.markers: dict[str, str] = {}
 
     def show(
         self,
@@ -52,6 +68,9 @@ class SeriesChart(PlotextPlot):
         plt.clear_figure()
         plt.title(self.title)
         starts = [points[0][0] for points in self.series.values()]
+        # Textual takes NO_COLOR from the environment when the app starts (app.no_color).
+        monochrome = bool(getattr(self.app, "no_color", False))
+        self.markers = series_markers(list(self.series), monochrome=monochrome)
         if starts:
             origin = min(starts)
             plt.xlabel("minutes")
@@ -60,7 +79,7 @@ class SeriesChart(PlotextPlot):
                     [(moment - origin).total_seconds() / 60.0 for moment, _ in points],
                     [value for _, value in points],
                     label=label,
-                    marker="braille",
+                    marker=self.markers[label],
                 )
             if y_label:
                 plt.ylabel(y_label)

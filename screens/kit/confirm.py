@@ -36,6 +36,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.errors import AbortedError, SmError
+from screens.kit.footer import ConsoleFooter
 from screens.kit.host import console_host
 from screens.kit.key_order import TextInput, focus_now
 from screens.kit.plain import notify
@@ -114,12 +115,16 @@ def with_cost(
 class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; dismisses with True only on an explicit confirmation."""
 
+    # The footer is the dialog's own: its keys, not those of the screen under it. While
+    # a field has the focus, ``y``, ``n`` and ``q`` are letters: it says ``esc`` instead
+    # (see check_action; the field's prompt says what ``enter`` does there).
     BINDINGS = [
         Binding("y", "confirm", "Confirm", id="confirm.yes"),
-        Binding("n,q", "cancel", "Cancel", id="confirm.no"),
+        Binding("n,q", "cancel", "Cancel", key_display="n/esc", id="confirm.no"),
         Binding("escape", "cancel", "Cancel", show=False, id="confirm.escape"),
+        Binding("escape", "close", "Cancel", key_display="esc", id="confirm.escape_typing"),
         # Priority: in typed-name mode the input would otherwise take ctrl+c as "copy".
-        Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True, id="confirm.ctrl_c"),
+        Binding("ctrl+c", "interrupt", "Cancel", show=False, priority=True, id="confirm.ctrl_c"),
         Binding("left", "app.focus_previous", "Previous", show=False),
         Binding("right", "app.focus_next", "Next", show=False),
     ]
@@ -177,6 +182,7 @@ class ConfirmDialog(ModalScreen[bool]):
                     variant="error",
                     disabled=self.typed_name is not None,
                 )
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         if self.typed_name is not None:
@@ -233,3 +239,20 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self._answer(False)
+
+    def action_close(self) -> None:  # escape while typing
+        self._answer(False)
+
+    def action_interrupt(self) -> None:
+        self._answer(False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``y`` and ``n`` (shown as ``n/esc``) while a button has the focus; ``esc``
+        alone while a field has it (the letters are typed there). False hides a key from
+        the footer and lets ``escape`` fall through to its other binding."""
+        typing = isinstance(self.focused, Input)
+        if action in ("confirm", "cancel"):
+            return not typing
+        if action == "close":
+            return typing
+        return True

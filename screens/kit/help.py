@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.kit.footer import ConsoleFooter
 from screens.kit.key_order import focus_now
 
 # Column widths: the longest binding id is 27 characters; keys wrap at commas.
@@ -84,10 +85,16 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.rows = rows
 
+    @property
+    def title_text(self) -> str:
+        """ "Help: Jobs": where help was opened (its keys come first), not the column's
+        word "Keys" twice over."""
+        return f"Help: {self.rows[0][0]}" if self.rows else "Help"
+
     def compose(self) -> ComposeResult:
         # One heading per place, then its keys: no "Where" column, so at 80 columns the
         # ids keep a column wide enough to be read whole (they are what [keymap] takes).
-        parts: list[Any] = [Text("Keys · binding id (for [keymap])", style="bold")]
+        parts: list[Any] = [Text("Key · what it does · binding id (for [keymap])", style="bold")]
         groups: dict[str, list[tuple[str, str, str]]] = {}
         for where, keys, what, binding_id in self.rows:
             groups.setdefault(where, []).append((keys, what, binding_id))
@@ -101,7 +108,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(Text(keys), Text(what), Text(binding_id, style="dim"))
             parts.append(table)
         with VerticalScroll(id="help-box"):
-            yield Static(Content("Keys"), classes="section-title")
+            yield Static(Content(self.title_text), id="help-title", classes="section-title")
             yield Static(Group(*parts), id="help-table")
             yield Static(
                 Content(
@@ -110,6 +117,7 @@ class HelpScreen(ModalScreen[None]):
                 ),
                 id="help-hint",
             )
+        yield ConsoleFooter()  # its own keys (q Close), not the screen's under it
 
     def on_mount(self) -> None:
         focus_now(self.query_one("#help-box"))

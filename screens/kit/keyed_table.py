@@ -75,8 +75,13 @@ class TableColumn:
     # long names ("m:validation:logloss") over short values.
     shrink_label: bool = False
     # Shown only when the table is at least this wide (a column that matters less than
-    # the names, e.g. the Jobs table's Cost and Reason beside the wide-screen preview).
+    # the names, e.g. the Jobs table's Cost beside the wide-screen preview).
     min_width: int = 0
+    # Takes only the width the other columns leave at their content's width (the names
+    # whole), up to its own content; shown only when at least this many cells are left
+    # (the Jobs table's Reason: a cut first line beside whole names, else the line under
+    # the table; or its content, if narrower). 0: an ordinary column.
+    min_leftover: int = 0
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,10 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         self._base_style = Style()
         self.rows_rendered = 0
         self.rendered_keys: set[str] = set()
+        # When an upsert (a pushed change, a row added by hand) last changed a row: a
+        # view's "updated" line reads it after an event (upserts that change nothing
+        # leave it).
+        self.pushed_at: datetime | None = None
         self.row_filter = RowFilter()
         default = self.column(self.DEFAULT_SORT)
         self.ordering = SortOrder(default.key, default.descending_first, self.COLUMNS)
@@ -363,6 +372,8 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         flex = [i for i, c in enumerate(columns) if c.flex]
         if flex and not compact:
             self._cut_labels_for_names(columns, widths, available, flex[0])
+        columns, widths, floors, available = _fit_leftover(columns, widths, floors, available)
+        flex = [i for i, c in enumerate(columns) if c.flex]
         spare = available - sum(widths)
         if spare >= 0:
             if flex:
@@ -489,6 +500,7 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
                 self._forget(key)
         if held is None:
             return
+        self.pushed_at = self._now()
         keep = self.cursor_key
         self._items = held
         self._resort()
@@ -894,6 +906,35 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         if plain:
             segments.append(Segment("".join(plain), base))
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def _fit_leftover(
+    columns: tuple[TableColumn, ...], widths: list[int], floors: list[int], available: int
+) -> tuple[tuple[TableColumn, ...], list[int], list[int], int]:
+    """Give each ``min_leftover`` column what the others leave at their widths (never
+    more than its own), or leave it out (its padding back to the others) when that is
+    less than its minimum (or its content, if shorter): such a column never takes a cell
+    from the names."""
+    kept = list(range(len(columns)))
+    for i in reversed(range(len(columns))):
+        column = columns[i]
+        if not column.min_leftover:
+            continue
+        others = sum(widths[j] for j in kept if j != i)
+        left = available - others
+        if left >= min(column.min_leftover, widths[i]):
+            widths[i] = min(widths[i], left)
+        else:
+            kept.remove(i)
+            available += CELL_PADDING
+    if len(kept) == len(columns):
+        return columns, widths, floors, available
+    return (
+        tuple(columns[i] for i in kept),
+        [widths[i] for i in kept],
+        [floors[i] for i in kept],
+        available,
+    )
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from screens.kit.help import HelpScreen
 
-from .conftest import create_training_job, make_app, wait_for_rows, wait_until
+from .conftest import create_training_job, make_app, static_text, wait_for_rows, wait_until
 
 
 def help_lines(screen: HelpScreen, width: int) -> list[str]:
@@ -29,10 +29,13 @@ async def test_help_opens_on_the_current_tab_and_reads_at_80_columns(sm: Any) ->
         screen = app.screen
         assert isinstance(screen, HelpScreen)
         assert screen.rows[0][0] == "Endpoints"  # not "Everywhere"
+        # The title says where help is; the table's header names its columns.
+        assert static_text(screen.query_one("#help-title", Static)).strip() == "Help: Endpoints"
         assert any(row[0] == "Everywhere" for row in screen.rows)  # still all there
         box = screen.query_one("#help-box")
         lines = help_lines(screen, box.content_size.width)
         text = "\n".join(lines)
+        assert lines[0].startswith("Key · what it does · binding id")
         for binding_id in ("endpoints.refresh", "app.quit", "jobs.stop"):
             assert binding_id in text  # whole, on one line
         # Never one character a line beside an empty column.

@@ -262,12 +262,12 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "16
 EACH_THEME = pytest.mark.parametrize("theme", THEMES)
 
 
-async def settled(pilot: Any, app: Any) -> None:
+async def settled(pilot: Any, app: Any, jobs: int = 8) -> None:
     """Composed, the header's identity shown, every start-up poll answered."""
     # snap_compare's pilot starts before the main screen has composed.
     await wait_until(pilot, lambda: app.main_screen.query(JobsTable), what="composed")
     header = app.main_screen.query_one("ContextBar")
-    await wait_until(pilot, lambda: jobs_table(app).total_count == 8, what="jobs")
+    await wait_until(pilot, lambda: jobs_table(app).total_count == jobs, what="jobs")
     await wait_until(
         pilot,
         lambda: "account 123456789012" in header.text,
@@ -299,6 +299,46 @@ def test_jobs_tab(snap_compare: Any, fixed_world: None, theme: str, size: tuple[
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+def test_jobs_tab_at_200x50_keeps_names_whole_beside_reason(
+    snap_compare: Any, fixed_world: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: at 200x50 the preview leaves the table ~146 cells; the Reason column was
+    hidden (or, given room, cut the names). Util is compact, and Reason takes what the
+    whole names leave. (The 56-character name of the 8-job world is left out: beside it
+    there is no room for a reason, and Reason gives way.)"""
+    jobs = fixed_jobs()[:-1]
+    monkeypatch.setattr(JobsFeed, "fetch", lambda self, on_page=None: JobsSnapshot(jobs, NOW))
+    app = make_app(theme="smconsole-dark")
+
+    async def ready(pilot: Any) -> None:
+        await settled(pilot, app, jobs=len(jobs))
+        await wait_until(pilot, lambda: "reason" in jobs_table(app).columns, what="Reason")
+        await pilot.press("down")  # the cursor on the failed job
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(200, 50), run_before=ready)
+
+
+@pytest.mark.parametrize("key", ["ctrl+k", "question_mark"], ids=["confirm", "help"])
+def test_a_dialog_shows_its_own_keys_at_80x24(
+    snap_compare: Any, fixed_world: None, key: str
+) -> None:
+    """Issue 15: over the Jobs tab the confirm dialog's (``ctrl+k``: stop the running job
+    at the cursor) and help's footers were the tab's (``l Logs``, ``q Quit``...); help's
+    title said "Keys" over a column header saying it again, now "Help: Jobs"."""
+    from textual.screen import ModalScreen
+
+    app = make_app(theme="smconsole-dark")
+
+    async def ready(pilot: Any) -> None:
+        await settled(pilot, app)
+        await pilot.press(key)
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen), what="dialog")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
 
 
 @SIZES

@@ -19,6 +19,7 @@ import click
 
 from console.cli.output import emit, field_col, print_json, print_table
 from console.cli.root import (
+    AwsChoice,
     Invocation,
     command,
     confirm,
@@ -220,7 +221,7 @@ def cluster_create(inv: Invocation, spec: str, json_output: bool) -> None:
 @click.option(
     "--type",
     "resource_type",
-    type=click.Choice(EVENT_RESOURCE_TYPES, case_sensitive=False),
+    type=AwsChoice(EVENT_RESOURCE_TYPES),
     help="Only events about the cluster, an instance group or an instance.",
 )
 @click.option(
@@ -356,7 +357,7 @@ def cluster_node_replace(
 @click.option(
     "--check",
     "checks",
-    type=click.Choice(HEALTH_CHECKS),
+    type=AwsChoice(HEALTH_CHECKS),
     multiple=True,
     help="Which checks (repeatable; default: all of them).",
 )

@@ -6,6 +6,7 @@ import click
 
 from console.cli.output import emit, field_col, print_fields, print_json, print_table
 from console.cli.root import (
+    AwsChoice,
     Invocation,
     command,
     confirm,
@@ -89,7 +90,7 @@ def pipeline_list(
     "pipeline-execution-list", SECTION, short_help="List a pipeline's executions, newest first."
 )
 @click.argument("pipeline")
-@click.option("--status", type=click.Choice(EXECUTION_STATUSES, case_sensitive=False))
+@click.option("--status", type=AwsChoice(EXECUTION_STATUSES))
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
 @json_option
 @pass_invocation

@@ -8,6 +8,7 @@ import click
 
 from console.cli.output import emit, field_col
 from console.cli.root import (
+    AwsChoice,
     Invocation,
     command,
     confirm,
@@ -178,7 +179,7 @@ def processing_logs(inv: Invocation, name: str, follow: bool, since_minutes: int
 
 
 @command("tuning-list", TUNING_SECTION, short_help="List hyperparameter tuning jobs.")
-@click.option("--status", type=click.Choice(TUNING_STATUSES, case_sensitive=False))
+@click.option("--status", type=AwsChoice(TUNING_STATUSES))
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
 @json_option
 @pass_invocation

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 import console
@@ -124,6 +125,36 @@ def test_usage_errors_are_one_error_and_one_hint(
     assert len(lines) == 2, lines
     assert lines[0].startswith("error: ") and error in lines[0]
     assert lines[1].startswith("hint: ") and hint in lines[1]
+
+
+def test_a_refused_enum_value_lists_the_values_as_aws_spells_them(run_cli, aws) -> None:
+    """Issue 15: `--status Bogus` listed 'inprogress', 'completed'... (click's folded
+    forms); the values are AWS's, as the API, the tables and --json spell them. Typing
+    them in any case still works."""
+    result = run_cli("training-list", "--status", "Bogus")
+    assert result.exit_code == 2
+    assert "is not one of InProgress, Completed, Failed, Stopping, Stopped" in result.stderr
+    assert "inprogress" not in result.stderr
+    assert run_cli("training-list", "--status", "inprogress").exit_code == 0
+
+
+def test_every_enum_option_keeps_aws_spelling() -> None:
+    """Every choice of every command: case-insensitive ones are AwsChoice (the one place
+    the refusal is worded), and each refusal names the values exactly as declared."""
+    from console.cli.main import load_commands
+    from console.cli.root import AwsChoice
+
+    seen = 0
+    for name, command in load_commands().commands.items():
+        for param in command.params:
+            kind = param.type
+            if not isinstance(kind, click.Choice):
+                continue
+            seen += 1
+            assert kind.case_sensitive or isinstance(kind, AwsChoice), (name, param.name)
+            message = kind.get_invalid_choice_message("bogus", None)
+            assert all(str(choice) in message for choice in kind.choices), (name, message)
+    assert seen >= 5
 
 
 def test_grouped_alias(run_cli, aws) -> None:

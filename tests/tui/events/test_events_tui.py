@@ -126,6 +126,47 @@ async def test_a_job_pushed_failed_shows_its_reason_at_80x24(aws: MotoServer, sm
         assert view.poller.schedule.polls_started == polls  # no listing was needed
 
 
+async def test_the_info_line_says_when_an_event_last_changed_the_rows(
+    aws: MotoServer, sm: Any
+) -> None:
+    """Issue 15: "updated HH:MM:SS" was the last poll's time while events kept changing
+    rows (the poll slows to minutes): it names the newest change and the poll's time."""
+    stack = EventsStack.create(aws)
+    create_training_job(sm, "push-when")
+    app = make_app(events_queue_url=stack.queue_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot, app, 1)
+        view = jobs_view(app)
+        info = app.main_screen.query_one("#jobs-info")
+        snapshot = view.snapshot
+        assert snapshot is not None
+        polled = f"{snapshot.fetched_at.astimezone():%H:%M:%S}"
+        await wait_until(pilot, lambda: f"updated {polled}" in static_text(info), what="polled")
+        assert "(event)" not in static_text(info)
+        polls = view.poller.schedule.polls_started
+        set_training_state("push-when", "Failed", failure_reason="AlgorithmError: OOM")
+        stack.put(*job_detail("training", "push-when", "Failed", T0), when=T0)
+        await wait_until(pilot, lambda: _status(app, "push-when") == "Failed", what="row Failed")
+        pushed = jobs_table(app).pushed_at
+        assert pushed is not None and pushed > snapshot.fetched_at
+        assert view.poller.schedule.polls_started == polls  # the rows moved without a poll
+        await wait_until(
+            pilot,
+            lambda: (
+                f"updated {pushed.astimezone():%H:%M:%S} (event) · polled {polled}"
+                in static_text(info)
+            ),
+            what="the event's time and the poll's",
+        )
+        # The next listing is the newest change again.
+        view.poller.refresh_now()
+        await wait_until(
+            pilot,
+            lambda: view.snapshot is not snapshot and "(event)" not in static_text(info),
+            what="a listing after the event",
+        )
+
+
 async def test_a_job_pushed_new_is_counted_in_the_tab_title(aws: MotoServer, sm: Any) -> None:
     """Issue 15 walkthrough: the title said "Jobs 84" beside "91/91 jobs" (the new jobs
     came by events; the title counted the last listing, minutes old)."""

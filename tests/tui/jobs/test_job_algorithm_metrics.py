@@ -23,13 +23,13 @@ from tests.support.hostile import HOSTILE_SHORT, assert_inert_output
 from tests.support.job_metrics import put_algorithm_metrics
 from tests.tui.conftest import (
     create_training_job,
-    jobs_table,
     make_app,
     set_training_state,
     static_text,
     wait_for_rows,
     wait_until,
 )
+from tests.tui.jobs.test_job_usage_detail import open_first_job_detail
 
 MOTO_DEFINITION = "test:dcg"  # what moto's DescribeTrainingJob answers for every job
 
@@ -47,11 +47,7 @@ def define(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
 
 
 async def open_detail(pilot: Any, app: Any) -> AlgorithmMetricsPanel:
-    await wait_for_rows(pilot, app, 1)
-    jobs_table(app).move_cursor(row=0)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
-    screen = app.screen
+    screen = await open_first_job_detail(pilot, app)
     await wait_until(pilot, lambda: screen.query(AlgorithmMetricsPanel), what="the panel")
     panel = screen.query_one(AlgorithmMetricsPanel)
     await wait_until(pilot, lambda: panel.data is not None or panel.error, what="metrics")

@@ -25,13 +25,12 @@ from tests.core.services.test_pipelines import (
 )
 from tests.tui.conftest import (
     create_training_job,
-    jobs_table,
     make_app,
     notifications,
     static_text,
-    wait_for_rows,
     wait_until,
 )
+from tests.tui.jobs.test_job_usage_detail import open_first_job_detail
 
 
 @pytest.fixture
@@ -47,12 +46,7 @@ def extras(aws: Any) -> Iterator[Any]:
 
 
 async def open_job(pilot: Any, app: Any) -> JobDetailScreen:
-    await wait_for_rows(pilot, app, 1)
-    jobs_table(app).move_cursor(row=0)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
-    screen = app.screen
-    assert isinstance(screen, JobDetailScreen)
+    screen = await open_first_job_detail(pilot, app)
     await wait_until(pilot, lambda: screen.origin is not None, what="origin read")
     return screen
 

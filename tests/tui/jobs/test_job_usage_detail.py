@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.widgets import Static
 
 from console.services.job_extras import JobFacts
 from screens.jobs.algorithm_metrics import AlgorithmMetricsPanel
 from screens.jobs.detail import JobDetailScreen, cost_line
 from screens.jobs.usage_panel import JobUsagePanel
-from screens.kit.charts import SeriesChart
+from screens.kit.charts import SeriesChart, series_markers
 from tests.support.job_metrics import put_host_metrics
 from tests.tui.conftest import (
     create_training_job,
@@ -55,6 +56,26 @@ def test_cost_line_by_hand() -> None:
     assert cost_line(running, {}, NOW) == "? (no price for ml.g5.2xlarge)"
 
 
+async def open_first_job_detail(pilot: Any, app: Any) -> JobDetailScreen:
+    """``enter`` on the first job listed: its detail screen, once on top."""
+    await wait_for_rows(pilot, app, 1)
+    jobs_table(app).move_cursor(row=0)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
+    screen = app.screen
+    assert isinstance(screen, JobDetailScreen)
+    return screen
+
+
+async def open_usage_panel(pilot: Any, app: Any) -> tuple[JobDetailScreen, JobUsagePanel]:
+    """The first job's detail and its usage panel, once the metrics are read."""
+    screen = await open_first_job_detail(pilot, app)
+    await wait_until(pilot, lambda: screen.query(JobUsagePanel), what="the usage panel")
+    panel = screen.query_one(JobUsagePanel)
+    await wait_until(pilot, lambda: panel.data is not None, what="the metrics")
+    return screen, panel
+
+
 def put_host(aws: Any, job: str, host: str, gpu: float) -> None:
     # Points end now (the app reads by the wall clock), not when the module was imported.
     now = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -72,14 +93,7 @@ async def test_detail_charts_hosts_flags_idle_and_cycles(aws: Any, sm: Any) -> N
     put_host(aws, "gpu-job", "algo-2", 3.0)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, app, 1)
-        jobs_table(app).move_cursor(row=0)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen), what="detail")
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.query(JobUsagePanel), what="the usage panel")
-        panel = screen.query_one(JobUsagePanel)
-        await wait_until(pilot, lambda: panel.data is not None, what="the metrics")
+        screen, panel = await open_usage_panel(pilot, app)
         algorithm = screen.query_one(AlgorithmMetricsPanel)  # drawn from the same read
         assert algorithm.data is not None
         calls = app.context.cloudwatch.calls
@@ -172,6 +186,41 @@ def fixed_read(*args: Any, **kwargs: Any) -> Any:
         },
         calls=1,
     )
+
+
+async def test_without_colour_each_host_has_its_own_marker(
+    aws: Any, sm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: under NO_COLOR the GPU-per-host chart drew every host alike (braille, the
+    legend "⢕⢕ algo-1", "⢕⢕ algo-2"): each host gets its own character, in its line and
+    beside its name in the legend."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    create_training_job(
+        sm,
+        "mono-job",
+        ResourceConfig={"InstanceType": "ml.g5.2xlarge", "InstanceCount": 3, "VolumeSizeInGB": 50},
+    )
+    set_training_state("mono-job", "InProgress")
+    for host, gpu in (("algo-1", 90.0), ("algo-2", 50.0), ("algo-3", 10.0)):
+        put_host(aws, "mono-job", host, gpu)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert app.no_color
+        _screen, panel = await open_usage_panel(pilot, app)
+        chart = panel.query_one(SeriesChart)
+        assert set(chart.series) == {"algo-1", "algo-2", "algo-3"}
+        markers = chart.markers
+        assert len(set(markers.values())) == 3 and "braille" not in markers.values()
+        drawn = chart.render()
+        assert isinstance(drawn, Text)
+        for host, marker in markers.items():
+            assert f"{marker * 2} {host}" in drawn.plain  # the legend maps marker to host
+            assert drawn.plain.count(marker) > 2  # and the line is drawn with it
+    # In colour the lines stay braille (finer), told apart by their colours.
+    assert series_markers(["algo-1", "algo-2"], monochrome=False) == {
+        "algo-1": "braille",
+        "algo-2": "braille",
+    }
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])

@@ -10,6 +10,7 @@ from typing import Any
 from textual.widgets import Static
 
 from console.services.jobs_feed import JobsFeed, JobsSnapshot
+from screens.jobs.table import REASON_MIN
 from screens.kit.confirm import ConfirmDialog
 from screens.main import MainScreen
 from tests.support.job_metrics import put_host_metrics
@@ -28,6 +29,9 @@ from tests.tui.conftest import (
 from tests.tui.jobs.test_training_form import IMAGE, fill, open_form
 
 REASON = "AlgorithmError: CUDA out of memory. Tried to allocate 2.00 GiB\nTraceback: …"
+# The demo's longest names (issue 15: at 200x50 they were cut to fit a Reason column).
+LONG_NAME = "eval-resnet50-defects-2026-12-06-1006"
+LONG_REASON = "ClientError: Data download failed: s3://data/train/ is empty"
 
 
 def put_gpu(aws: Any, job: str, host: str, value: float) -> None:
@@ -38,6 +42,8 @@ def put_gpu(aws: Any, job: str, host: str, value: float) -> None:
 
 
 def seed(aws: Any, sm: Any) -> None:
+    create_training_job(sm, LONG_NAME)
+    set_training_state(LONG_NAME, "Failed", failure_reason=LONG_REASON)
     create_training_job(sm, "broken")
     create_training_job(sm, "busy")
     create_training_job(sm, "idle")
@@ -58,9 +64,9 @@ async def test_util_reason_and_cost_at_80x24_and_wide(aws: Any, sm: Any) -> None
     seed(aws, sm)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_rows(pilot, app, 3)
+        await wait_for_rows(pilot, app, 4)
         table = jobs_table(app)
-        await wait_until(pilot, lambda: len(table.extras) == 3, what="the extras")
+        await wait_until(pilot, lambda: len(table.extras) == 4, what="the extras")
         assert list(table.columns) == ["type", "name", "status", "created", "duration", "util"]
         assert cell(app, "training:busy", "util") == "g88%"
         assert cell(app, "training:idle", "util") == "g2%!"  # idle for 10 minutes
@@ -88,11 +94,19 @@ async def test_util_reason_and_cost_at_80x24_and_wide(aws: Any, sm: Any) -> None
         await wait_until(pilot, lambda: table.shown_keys() == ["training:idle"], what="idle")
         await pilot.press("escape")
 
-        await pilot.resize_terminal(230, 30)  # the table 173 wide beside the preview
+        # 200x50: the table ~146 wide beside the preview. The Util cell stays compact
+        # (the preview has its long form), which leaves Reason room beside whole names.
+        await pilot.resize_terminal(200, 50)
         await wait_until(pilot, lambda: "reason" in table.columns, what="wide columns")
-        assert cell(app, "training:busy", "util") == "GPU 88%"
-        assert cell(app, "training:idle", "util") == "GPU 2% idle"
-        assert cell(app, "training:broken", "reason").startswith("AlgorithmError: CUDA out")
+        assert app.main_screen.query_one("#jobs-preview").display
+        assert cell(app, "training:busy", "util") == "g88%"
+        assert cell(app, "training:idle", "util") == "g2%!"
+        assert cell(app, "training:broken", "reason").startswith("AlgorithmError: CUDA")
+        widths = table.column_widths
+        assert widths["name"] >= len(LONG_NAME) and widths["reason"] >= REASON_MIN
+        row = table.get_row_index(f"training:{LONG_NAME}") + 1  # under the header
+        assert f" {LONG_NAME} " in table.render_line(row).text
+        assert " ClientError: Data" in table.render_line(row).text
         # moto has no Price List API: cost unknown, and the info line says why.
         assert cell(app, "training:busy", "cost") == "?"
         info = app.main_screen.query_one("#jobs-info", Static)
@@ -133,6 +147,9 @@ async def test_a_created_job_is_shown_at_once_even_before_it_is_listed(
         await create_from_form(pilot, app, "form-job")
         assert "training:form-job" in table.shown_keys()
         assert table.cursor_key == "training:form-job"
+        # Added here, not by an event: the info line does not say "(event)".
+        info = app.main_screen.query_one("#jobs-info", Static)
+        assert "updated" in static_text(info) and "(event)" not in static_text(info)
         # A poll whose listing lacks it keeps it shown.
         await pilot.press("r")
         await pilot.pause(0.5)

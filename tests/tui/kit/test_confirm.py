@@ -9,11 +9,13 @@ from types import SimpleNamespace
 import pytest
 from textual.app import App
 from textual.widgets import Button
+from textual.widgets._footer import FooterKey
 
 from console.audit import AuditLog
 from console.aws.session import AwsContext
 from console.gate import MutationGate
 from screens.kit.confirm import ConfirmDialog
+from screens.kit.footer import ConsoleFooter
 
 
 class DialogApp(App[None]):
@@ -151,6 +153,45 @@ async def test_comment_mode_cancel_forgets_the_comment() -> None:
         await pilot.pause()
     assert app.results == [False]
     assert dialog.comment == ""
+
+
+def footer_keys(app: App[None]) -> list[tuple[str, str]]:
+    """The (key, description) pairs of the footer on the dialog, in order."""
+    return [(key.key_display, key.description) for key in app.screen.query(FooterKey)]
+
+
+async def test_the_footer_shows_the_dialogs_own_keys() -> None:
+    """Under a dialog the footer said the keys of the screen below it (``l Logs``...)."""
+    app = DialogApp(plain())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert keys[:2] == [("y", "Confirm"), ("n/esc", "Cancel")]
+        footer = app.screen.query_one(ConsoleFooter)
+        assert footer.region.y == 23 and footer.screen is app.screen  # the dialog's own
+
+
+async def test_while_typing_the_footer_says_esc() -> None:
+    """In a field ``y`` and ``n`` are letters: the footer shows ``esc`` for cancel."""
+    app = DialogApp(ConfirmDialog("Delete?", "delete x", change=None, typed_name="x"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert ("esc", "Cancel") in keys and ("y", "Confirm") not in keys
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [False]
+    app = DialogApp(with_comment())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert ("esc", "Cancel") in keys and ("n/esc", "Cancel") not in keys
+        await pilot.press("n", "enter")  # a letter, then to the confirm button
+        await pilot.pause()
+        assert footer_keys(app)[:2] == [("y", "Confirm"), ("n/esc", "Cancel")]
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [False]
 
 
 class GatedApp(DialogApp):

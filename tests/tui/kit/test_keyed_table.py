@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 
-from screens.jobs.table import JobsTable
+from screens.jobs.table import REASON_MIN, JobsTable
 from screens.kit.formatting import fit_cell
 from screens.kit.keyed_table import BULK_ITEMS, KeyedTable, SortOrder, TableColumn
 from screens.kit.row_filter import RowFilter
@@ -330,9 +330,12 @@ async def test_jobs_columns_fit_the_width(width: int) -> None:
         )
         await pilot.pause()
         header = line(table, 0)
-        # Util after Duration; Cost and Reason only where the table is wide enough.
-        last = "Reason" if width >= 170 else ("Cost" if width >= 130 else "Util")
+        # Util after Duration; Cost only where the table is wide enough, Reason only
+        # where the whole names leave it room (its label here: no job has a reason).
+        last = "Reason" if width >= 180 else ("Cost" if width >= 130 else "Util")
         assert header.rstrip().endswith(last) and "Duration" in header
+        if "Reason" in header:
+            assert table.column_widths["name"] >= len(LONG)
         assert ("Secondary" in header) == (width >= table.COMPACT_WIDTH)
         assert table.compact == (width < table.COMPACT_WIDTH)
         content = table.scrollable_content_region.width
@@ -442,20 +445,28 @@ async def test_long_labels_are_cut_before_names(width: int, names_whole: bool) -
             assert all(f"-{n}" in header for n in range(3)), header
 
 
-async def test_a_long_reason_gives_way_before_the_names() -> None:
+async def test_a_long_reason_takes_what_the_whole_names_leave() -> None:
     """At 200 columns a 300-character failure reason took the width and left the names at
-    16 cells ("llama…e-gpu-demo"): the widest column gives way first, the names included."""
+    16 cells ("llama…e-gpu-demo"), and sharing it cut both: Reason takes only what the
+    other columns leave at their content's width, or is left out below its minimum."""
     table = JobsTable(now=lambda: NOW)
     app = TableApp(table)
     async with app.run_test(size=(200, 12)) as pilot:
         table.sync([job(LONG, "Failed", 300)])
         await pilot.pause()
-        table._measured.update(reason=300, util=24)  # what a poll's extras would measure
-        layout = table._fit(table.scrollable_content_region.width)
+        content = table.scrollable_content_region.width
+        table._measured.update(reason=300)  # what a poll's extras would measure
+        layout = table._fit(content)
         widths = dict(zip((c.key for c in layout.columns), layout.widths, strict=True))
-        # The two long columns share the width (names were left 16 cells before).
-        assert widths["name"] >= 40 and abs(widths["name"] - widths["reason"]) <= 1
-        assert sum(widths.values()) + 2 * len(widths) <= table.scrollable_content_region.width
+        assert widths["name"] == len(LONG)  # whole
+        assert REASON_MIN <= widths["reason"] < 300
+        assert sum(widths.values()) + 2 * len(widths) == content
+        # Narrower: less than REASON_MIN left beside the whole names: no Reason column.
+        narrow = table._fit(content - widths["reason"] + REASON_MIN - 1)
+        assert "reason" not in {c.key for c in narrow.columns}
+        assert dict(zip((c.key for c in narrow.columns), narrow.widths, strict=True))[
+            "name"
+        ] >= len(LONG)
 
 
 class NarrowPaneApp(App[None]):
