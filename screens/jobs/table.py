@@ -13,6 +13,7 @@ row is on the line under the table).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -79,8 +80,32 @@ def filter_fields(job: JobSummary, extras: JobExtras | None = None) -> dict[str,
     }
 
 
-def first_line(text: str, width: int = REASON_CELL) -> str:
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+# SageMaker's reason for a script that failed: the useful part is the quoted message.
+_ERROR_MESSAGE = re.compile(r'ErrorMessage\s+"([^"\n]*)')
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Failure|Interrupt)\b.*")
+
+
+def reason_headline(text: str, width: int = REASON_CELL) -> str:
+    """The part of a failure reason that says what went wrong, on one line, cut to ``width``.
+
+    SageMaker's reason for a failed script starts with a category and a wrapper
+    (``AlgorithmError: ExecuteUserScriptError:`` then ``ExitCode 1``), and the error is in
+    its ``ErrorMessage "…"`` or, for a traceback, on the traceback's last line: a cell
+    showing the first line read ``AlgorithmError: Exe…`` for every failed script. The
+    category is kept in front (``AlgorithmError: torch.OutOfMemoryError: CUDA out…``).
+    """
+    lines = [part.strip() for part in text.splitlines() if part.strip()]
+    if not lines:
+        return ""
+    line = lines[0]
+    category = line.split(":", 1)[0] if ":" in line else ""
+    quoted = _ERROR_MESSAGE.search(text)
+    if quoted and quoted.group(1).strip():
+        line = f"{category}: {quoted.group(1).strip()}" if category else quoted.group(1).strip()
+    elif any(part.startswith("Traceback (most recent call last)") for part in lines):
+        raised = [part for part in lines if _EXCEPTION_LINE.match(part)]
+        if raised:
+            line = f"{category}: {raised[-1]}" if category else raised[-1]
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
@@ -160,7 +185,7 @@ class JobsTable(KeyedTable["JobSummary"]):
             # Compact at every width (5 cells, not 22): the width goes to Reason.
             "util": usage_cell(extras.usage if extras else None, compact=True),
             "cost": cost_cell(extras),
-            "reason": first_line(extras.failure_reason) if extras else "",
+            "reason": reason_headline(extras.failure_reason) if extras else "",
         }
 
     def filter_fields(self, item: JobSummary) -> Mapping[str, str]:

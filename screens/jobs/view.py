@@ -34,8 +34,8 @@ from screens.jobs.table import (
     COLUMN_KEYS,
     JobsTable,
     cost_cell,
-    first_line,
     job_key,
+    reason_headline,
     usage_cell,
 )
 from screens.kit.confirm import ConfirmDialog, refused_read_only
@@ -121,7 +121,7 @@ class JobPreview(Static):
                     ("Duration", format_duration(elapsed_seconds(job.created, job.ended))),
                     ("Util", usage_cell(usage, compact=False)),
                     ("Cost", cost),
-                    ("Reason", first_line(extras.failure_reason, 400) if extras else ""),
+                    ("Reason", reason_headline(extras.failure_reason, 400) if extras else ""),
                     ("ARN", job.arn),
                     ("", Text("enter: describe   l: logs   ctrl+n: new   ctrl+k: stop")),
                 ]
@@ -546,7 +546,7 @@ class JobsView(Vertical):
         text = ""
         if job is not None and extras is not None:
             if extras.failure_reason:
-                text = f"{job.name}: {first_line(extras.failure_reason, 500)}"
+                text = f"{job.name}: {reason_headline(extras.failure_reason, 500)}"
             elif extras.usage is not None and extras.usage.flags:
                 text = "; ".join(f"{f.host}: {f.detail}" for f in extras.usage.flags)
         line = self.query_one("#jobs-reason", Static)
