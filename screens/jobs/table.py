@@ -85,27 +85,30 @@ _ERROR_MESSAGE = re.compile(r'ErrorMessage\s+"([^"\n]*)')
 _EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Failure|Interrupt)\b.*")
 
 
-def reason_headline(text: str, width: int = REASON_CELL) -> str:
+def reason_headline(text: str, width: int = REASON_CELL, *, category: bool = True) -> str:
     """The part of a failure reason that says what went wrong, on one line, cut to ``width``.
 
     SageMaker's reason for a failed script starts with a category and a wrapper
     (``AlgorithmError: ExecuteUserScriptError:`` then ``ExitCode 1``), and the error is in
     its ``ErrorMessage "…"`` or, for a traceback, on the traceback's last line: a cell
     showing the first line read ``AlgorithmError: Exe…`` for every failed script. The
-    category is kept in front (``AlgorithmError: torch.OutOfMemoryError: CUDA out…``).
+    category is kept in front (``AlgorithmError: torch.OutOfMemoryError: CUDA out…``)
+    unless ``category`` is False: the Reason cell is narrow (``KeyError: 'label'``).
     """
     lines = [part.strip() for part in text.splitlines() if part.strip()]
     if not lines:
         return ""
     line = lines[0]
-    category = line.split(":", 1)[0] if ":" in line else ""
+    kind = line.split(":", 1)[0] if ":" in line and category else ""
+    error = ""
     quoted = _ERROR_MESSAGE.search(text)
     if quoted and quoted.group(1).strip():
-        line = f"{category}: {quoted.group(1).strip()}" if category else quoted.group(1).strip()
+        error = quoted.group(1).strip()
     elif any(part.startswith("Traceback (most recent call last)") for part in lines):
         raised = [part for part in lines if _EXCEPTION_LINE.match(part)]
-        if raised:
-            line = f"{category}: {raised[-1]}" if category else raised[-1]
+        error = raised[-1] if raised else ""
+    if error:
+        line = f"{kind}: {error}" if kind else error
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
@@ -185,7 +188,7 @@ class JobsTable(KeyedTable["JobSummary"]):
             # Compact at every width (5 cells, not 22): the width goes to Reason.
             "util": usage_cell(extras.usage if extras else None, compact=True),
             "cost": cost_cell(extras),
-            "reason": reason_headline(extras.failure_reason) if extras else "",
+            "reason": reason_headline(extras.failure_reason, category=False) if extras else "",
         }
 
     def filter_fields(self, item: JobSummary) -> Mapping[str, str]:

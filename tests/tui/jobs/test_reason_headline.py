@@ -26,6 +26,13 @@ def test_a_scripts_error_comes_before_the_wrapper(key: str, headline: str) -> No
     assert reason_headline(FAILURES[key].reason, 200).startswith(headline)
 
 
+def test_the_cell_leaves_the_category_to_the_detail() -> None:
+    reason = FAILURES["keyerror"].reason
+    assert reason_headline(reason, category=False) == "KeyError: 'label'"
+    assert reason_headline(FAILURES["oom"].reason, 24, category=False) == "torch.OutOfMemoryError:…"
+    assert reason_headline("CapacityError: none left", category=False) == "CapacityError: none left"
+
+
 def test_a_plain_reason_is_its_first_line_cut_to_the_width() -> None:
     assert reason_headline("\n  ClientError: no such key\nmore") == "ClientError: no such key"
     assert reason_headline("x" * 50, 10) == "x" * 9 + "…"
