@@ -93,6 +93,10 @@ class Fault:
     outlasted the client's read timeout) carries the first attempt's
     ``amz-sdk-invocation-id`` and goes through like it, so the fault meets the call it was
     meant for. Requests without that header (MLflow's) count one each.
+
+    ``until``: with ``slow``, hold each answer until the test sets this event (``delay``
+    then only caps the wait): the test decides when the answer comes, not the clock, so
+    "before the answer" holds on a loaded machine too.
     """
 
     kind: str
@@ -101,6 +105,7 @@ class Fault:
     times: int | None = None
     delay: float = 0.0
     after: int = 0
+    until: threading.Event | None = field(default=None, compare=False)
     # The invocation ids of the calls ``after`` let through (their retries go through too).
     passed: set[str] = field(default_factory=set, repr=False, compare=False)
 
@@ -313,7 +318,10 @@ class FaultProxy:
             handler.close_connection = True
             return
         if kind == "slow":
-            time.sleep(fault.delay or 1.0)
+            if fault.until is not None:
+                fault.until.wait(fault.delay or 60.0)
+            else:
+                time.sleep(fault.delay or 1.0)
             handler._forward(body)
             return
         if kind == "truncate":
