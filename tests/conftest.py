@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.helpers import CliResult
 from tests.support.mlflow_seed import MlflowSeed
 from tests.support.mlflow_server import MlflowServer
 from tests.support.moto_server import MotoServer, start_moto_server
@@ -70,18 +70,6 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mo
     moto_server.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
     yield moto_server
-
-
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        import json
-
-        return json.loads(self.stdout)
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 """tf/ checked for real, offline: terraform fmt/validate/plan on a copy of it against the test
-moto server, checkov over it, and one full apply -> console -> destroy through smconsole.
+moto server, and checkov over it. The full apply -> console -> destroy through smconsole is
+in test_tf_apply.py (its all-on apply: one apply serves both); managed MLflow and the
+HyperPod CloudFormation stack are planned only (moto has neither).
 
 Where Terraform or its provider mirror is missing the terraform tests skip with the reason
-(fail when CI=true); see tests/support/terraform.py. The apply runs once, with every
-optional part moto can serve switched on (notebook, Studio domain, access logging); managed
-MLflow and the HyperPod CloudFormation stack are planned only (moto has neither).
+(fail when CI=true); see tests/support/terraform.py.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from tests.support.terraform import (
     inputs_table,
     make_workdir,
     outputs_table,
-    patch_moto_for_terraform,
     require_terraform,
     resources,
 )
@@ -920,181 +919,3 @@ def test_every_checkov_skip_has_a_reason() -> None:
         match = re.search(r"checkov:skip=(CKV2?_AWS_\d+):(.+)$", line)
         assert match, f"{name}: {line}"
         assert len(match.group(2).split()) >= 8, f"{name}: give a reason a reviewer accepts"
-
-
-# --- the real thing: apply, read with the console, destroy ------------------------------
-
-
-def _audit(home: Path) -> list[tuple[str, str, str]]:
-    """The outcome records (each mutation's ``intent`` record before it is left out)."""
-    path = home / ".local/state/smconsole/audit.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines()]
-    return [(r["action"], r["target"], r["outcome"]) for r in rows if r["outcome"] != "intent"]
-
-
-@pytest.mark.slow
-def test_apply_read_by_the_console_then_destroy(
-    aws: MotoServer,
-    run_cli: Any,
-    tmp_path: Path,
-    isolated_env: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    patch_moto_for_terraform(monkeypatch)
-    ec2 = aws.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
-    # No provider file: tf/ has no provider block, and the console adds one to its copy.
-    work = make_workdir(tmp_path / "tf", aws.url, provider_file=False)
-    assert not (work.directory / "smconsole_provider.tf").exists()
-    options = {
-        "create_notebook": True,
-        "create_domain": True,
-        "vpc_id": vpc,
-        "subnet_ids": [subnet],
-        "enable_access_logging": True,
-        "operator_manages_roles": True,
-        # The log bucket fills with moto's access logs, as it would on AWS.
-        "force_destroy_buckets": True,
-        "tags": {"team": "ml-platform"},
-    }
-    (work.directory / "terraform.tfvars").write_text(
-        "".join(f"{k} = {json.dumps(v)}\n" for k, v in options.items())
-    )
-    for name, value in work.env().items():
-        if name.startswith(("TF_", "CHECKPOINT")):
-            monkeypatch.setenv(name, value)
-    monkeypatch.setenv("SMCONSOLE_TERRAFORM_DIR", str(work.directory))
-
-    applied = run_cli("tf-apply", "demo", "--yes")
-    assert applied.exit_code == 0, applied.stdout[-3000:] + applied.stderr
-    assert "Apply complete!" in applied.stdout
-    assert (work.directory / "terraform.tfstate.d" / "demo" / "terraform.tfstate").is_file()
-    assert not (work.directory / "smconsole_provider.tf").exists()  # only in its copies
-
-    # --- the buckets, as AWS (moto) sees them -------------------------------------------
-    s3 = aws.client("s3")
-    logs_bucket = f"demo-use1-access-logs-{ACCOUNT}"
-    for purpose in ("input", "output", "models"):
-        bucket = f"demo-use1-{purpose}-{ACCOUNT}"
-        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
-        (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
-            "Rules"
-        ]
-        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-        assert block == dict.fromkeys(
-            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"),
-            True,
-        )
-        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-        (tls,) = [s for s in policy["Statement"] if s["Sid"] == "DenyInsecureTransport"]
-        assert tls["Effect"] == "Deny" and tls["Condition"]["Bool"]["aws:SecureTransport"] in (
-            "false",
-            ["false"],
-        )
-        rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-        assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
-        assert rules[0]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7
-        ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
-        assert ownership["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-        logging_to = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
-        assert logging_to == {"TargetBucket": logs_bucket, "TargetPrefix": f"{bucket}/"}
-        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
-        assert tags["smconsole:stack"] == "demo" and tags["team"] == "ml-platform"
-
-    # --- roles and policies -----------------------------------------------------------------
-    iam = aws.client("iam")
-    role_name = "demo-use1-sagemaker-execution"
-    role = iam.get_role(RoleName=role_name)["Role"]
-    attached = iam.list_attached_role_policies(RoleName=role_name)
-    assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == [role_name]
-    granted = {}
-    for name in ("read-only", "operator", "operator-roles"):
-        arn = f"arn:aws:iam::{ACCOUNT}:policy/demo-use1-smconsole-{name}"
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
-        granted[name] = {
-            a for actions, _ in _statement_resources(document["Document"]) for a in actions
-        }
-    from tests.core.test_tf_policies import OPERATOR, READ_ONLY, _actions, _statements
-
-    # What reached IAM is what the templates say (the test of the templates covers AWS).
-    assert granted["read-only"] == _actions(_statements(READ_ONLY))
-    assert granted["operator"] | granted["operator-roles"] == granted["read-only"] | _actions(
-        [s for name in OPERATOR for s in _statements(name)]
-    )
-    # Role management only in its own policy.
-    changes = granted["operator"] - granted["read-only"]
-    assert [a for a in changes if a.startswith("iam:")] == ["iam:PassRole"]
-    assert not [a for a in granted["operator"] if a.startswith("sagemaker-mlflow:")]  # no server
-
-    # --- SageMaker, through the console --------------------------------------------------------
-    notebook = run_cli("notebook-describe", "demo-notebook", "--json")
-    assert notebook.exit_code == 0, notebook.stderr
-    plain = aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="demo-notebook")
-    assert plain["RoleArn"] == role["Arn"]
-    assert plain["NotebookInstanceLifecycleConfigName"] == "demo-autostop"
-    assert plain["DirectInternetAccess"] == "Disabled" and plain["RootAccess"] == "Disabled"
-    assert notebook.json()["name"] == "demo-notebook"
-    (domain,) = aws.client("sagemaker").list_domains()["Domains"]
-    assert domain["DomainName"] == "demo-studio"
-
-    # --- the outputs, read by the console ----------------------------------------------------
-    shown = run_cli("tf-output", "demo", "--json")
-    assert shown.exit_code == 0, shown.stderr
-    outputs = shown.json()
-    assert outputs["execution_role_arn"] == role["Arn"]
-    assert outputs["models_bucket"] == f"demo-use1-models-{ACCOUNT}"
-    assert outputs["notebook_name"] == "demo-notebook"
-    assert outputs["domain_id"] == domain["DomainId"]
-    # Outputs of parts switched off are null, which terraform output leaves out.
-    assert "tracking_server_arn" not in outputs and "cluster_name" not in outputs
-
-    from console.config import load_config
-    from console.tf_defaults import apply_defaults, describe, load_defaults
-
-    config = load_config()
-    assert config.execution_role_arn == "" and config.buckets.output == ""
-    defaults = load_defaults(config, stack="demo")
-    assert defaults is not None and defaults.execution_role_arn == role["Arn"]
-    applied = apply_defaults(config, defaults)
-    assert config.execution_role_arn == role["Arn"]
-    assert (config.buckets.input, config.buckets.output, config.buckets.models) == tuple(
-        f"demo-use1-{p}-{ACCOUNT}" for p in ("input", "output", "models")
-    )
-    assert set(applied.applied) == {
-        "execution_role_arn",
-        "buckets.input",
-        "buckets.output",
-        "buckets.models",
-    }  # region came from the environment already; MLflow and HyperPod are off
-    assert describe(applied).startswith("from Terraform (demo): execution_role_arn")
-
-    # The same from a saved copy of the outputs (a machine without terraform or the state).
-    saved = tmp_path / "outputs.json"
-    saved.write_text(work.run("output", "-json", "-no-color").stdout)
-    # (the plain `terraform output` reads the selected workspace: the one tf-apply chose)
-    monkeypatch.setenv("SMCONSOLE_TERRAFORM_OUTPUTS_FILE", str(saved))
-    from_file = load_defaults(load_config())
-    assert from_file is not None and from_file.settings() == defaults.settings()
-
-    # --- destroy --------------------------------------------------------------------------------
-    destroyed = run_cli("tf-destroy", "demo", "--yes")
-    assert destroyed.exit_code == 0, destroyed.stdout[-3000:] + destroyed.stderr
-    # (a saved destroy plan reports as an apply)
-    assert re.search(
-        r"Apply complete! Resources: 0 added, 0 changed, \d+ destroyed", destroyed.stdout
-    )
-    assert not [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("demo-")]
-    assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("demo-")]
-    assert not [
-        p
-        for p in iam.list_policies(Scope="Local")["Policies"]
-        if p["PolicyName"].startswith("demo-")
-    ]
-    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
-    assert aws.client("sagemaker").list_domains()["Domains"] == []
-    assert not (work.directory / "terraform.tfstate.d" / "demo").exists()
-
-    assert _audit(isolated_env) == [("tf-apply", "demo", "ok"), ("tf-destroy", "demo", "ok")]

@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -86,9 +86,17 @@ _QUERY_CODES = {
 class Fault:
     """What to do to matching requests. ``times``: how many (None: until cleared).
 
-    ``after``: let the first ``after`` matching requests through untouched, then
-    misbehave (``Fault("500_after", "sagemaker", after=1)``: the call before the change
-    is answered, the change is applied and answered 500, and so is every read after it).
+    ``after``: let the first ``after`` matching calls through untouched, then misbehave
+    (``Fault("500_after", "sagemaker", after=1)``: the call before the change is answered,
+    the change is applied and answered 500, and so is every read after it). A call is
+    counted once however many attempts botocore makes of it: a retry (a slow answer that
+    outlasted the client's read timeout) carries the first attempt's
+    ``amz-sdk-invocation-id`` and goes through like it, so the fault meets the call it was
+    meant for. Requests without that header (MLflow's) count one each.
+
+    ``until``: with ``slow``, hold each answer until the test sets this event (``delay``
+    then only caps the wait): the test decides when the answer comes, not the clock, so
+    "before the answer" holds on a loaded machine too.
     """
 
     kind: str
@@ -97,6 +105,9 @@ class Fault:
     times: int | None = None
     delay: float = 0.0
     after: int = 0
+    until: threading.Event | None = field(default=None, compare=False)
+    # The invocation ids of the calls ``after`` let through (their retries go through too).
+    passed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -113,6 +124,7 @@ class Seen:
     fault: str  # "" when forwarded untouched
     body: bytes = b""  # the request as sent (to count a change delivered twice)
     forwarded: bool = True  # whether it reached the server behind the proxy
+    invocation: str = ""  # botocore's amz-sdk-invocation-id: the same on every attempt
 
 
 class FaultProxy:
@@ -173,12 +185,23 @@ class FaultProxy:
             )
         return sum(count - 1 for count in sent.values() if count > 1)
 
-    def _take(self, service: str, action: str, body: bytes = b"") -> Fault | None:
+    def attempts(self, action: str) -> dict[str, int]:
+        """Requests per call of ``action`` (by invocation id): more than 1 is a retry."""
+        with self._lock:
+            return dict(Counter(s.invocation for s in self.seen if s.action == action))
+
+    def _take(
+        self, service: str, action: str, body: bytes = b"", invocation: str = ""
+    ) -> Fault | None:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(service, action):
+                    if invocation and invocation in fault.passed:
+                        break  # another attempt of a call let through: the same call
                     if fault.after > 0:  # not yet: this one goes through untouched
                         fault.after -= 1
+                        if invocation:
+                            fault.passed.add(invocation)
                         break
                     if fault.times is not None:
                         fault.times -= 1
@@ -186,9 +209,9 @@ class FaultProxy:
                             self._faults.remove(fault)
                     self.injected[fault.kind] += 1
                     forwarded = fault.kind in _FORWARDED
-                    self.seen.append(Seen(service, action, fault.kind, body, forwarded))
+                    self.seen.append(Seen(service, action, fault.kind, body, forwarded, invocation))
                     return fault
-            self.seen.append(Seen(service, action, "", body))
+            self.seen.append(Seen(service, action, "", body, invocation=invocation))
             return None
 
     # --- server -------------------------------------------------------------------------
@@ -218,7 +241,8 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 service, action = identify(self.path, dict(self.headers), body, self.command)
-                fault = proxy._take(service, action, body)
+                invocation = self.headers.get("amz-sdk-invocation-id") or ""
+                fault = proxy._take(service, action, body, invocation)
                 if fault is None:
                     self._forward(body)
                     return
@@ -256,7 +280,11 @@ class FaultProxy:
 
         self._server = Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # stop() waits for the serve loop to look up: at the default 0.5 s that was half a
+        # second of every test's teardown.
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -290,7 +318,10 @@ class FaultProxy:
             handler.close_connection = True
             return
         if kind == "slow":
-            time.sleep(fault.delay or 1.0)
+            if fault.until is not None:
+                fault.until.wait(fault.delay or 60.0)
+            else:
+                time.sleep(fault.delay or 1.0)
             handler._forward(body)
             return
         if kind == "truncate":

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from console.config import load_config
 from console.context import ConsoleContext
+
+
+@dataclass
+class CliResult:
+    """What one ``smconsole`` command did: its exit code and output."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
 
 
 def context(**overrides: Any) -> ConsoleContext:

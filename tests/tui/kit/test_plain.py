@@ -50,6 +50,24 @@ CORPUS = (
     "osc \x1b]52;c;aGVsbG8=\x07 end",
     "rtl \u202egnp.exe",
 )
+# How long a toast stays in these tests: until the test ends.
+TOAST_SECONDS = 600.0
+
+
+@pytest.fixture(autouse=True)
+def lasting_toasts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every toast stays until the test ends, whatever timeout its caller gave.
+
+    These tests read what a toast shows, not how long it shows it; a 2 s toast ("no match
+    for ...") expired on a loaded machine before the test looked. Textual still makes,
+    renders and stacks each toast; only its lifetime changes (the app's own ``notify``
+    calls this one)."""
+    notify_for = App.notify
+
+    def lasting(self: App[Any], message: str, **options: Any) -> None:
+        notify_for(self, message, **(options | {"timeout": TOAST_SECONDS}))
+
+    monkeypatch.setattr(App, "notify", lasting)
 
 
 # --- the scan ------------------------------------------------------------------------------
@@ -229,6 +247,9 @@ async def test_an_error_echoing_markup_and_every_tabs_filter_echo_are_literal(sm
             if not isinstance(bar, FilterBar):
                 continue  # Status has no filter
             tried.append(tab)
+            # Toasts last (lasting_toasts): the one waited for below must be this tab's.
+            app.clear_notifications()
+            await wait_until(pilot, lambda: not toast_contents(app), what="no toast left")
             bar.value = "re:(?P<[/x]>a)"  # re's error echoes the group name
             await pilot.press("enter")
             await wait_until(
