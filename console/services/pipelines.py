@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from console import validate
@@ -20,6 +20,8 @@ from console.services.base import Service
 
 EXECUTION_STATUSES = ("Executing", "Stopping", "Stopped", "Failed", "Succeeded")
 STEP_STATUSES = ("Starting", "Executing", "Stopping", "Stopped", "Failed", "Succeeded")
+EXECUTION_RUNNING = frozenset({"Executing", "Stopping"})
+STEP_RUNNING = frozenset({"Starting", "Executing", "Stopping"})
 STOPPABLE = frozenset({"Executing"})
 RETRYABLE = frozenset({"Failed"})
 # Step metadata keys that carry the ARN of a job, and the job type the console calls it.
@@ -153,7 +155,9 @@ class ExecutionStep(Record):
 
     @property
     def duration_s(self) -> float | None:
-        return _seconds(self.started, self.ended)
+        """Wall time so far (running) or until it ended."""
+        running = self.status in STEP_RUNNING and self.ended is None
+        return _seconds(self.started, datetime.now(UTC) if running else self.ended)
 
     @classmethod
     def from_api(cls, d: Mapping[str, Any]) -> ExecutionStep:
@@ -201,8 +205,10 @@ class Execution(Record):
 
     @property
     def duration_s(self) -> float | None:
-        """Wall time so far (running) or until the last change (finished)."""
-        return _seconds(self.started, self.modified)
+        """Wall time so far (running) or until the last change (finished). While it runs
+        the last change is a step's start, not now: it read 0s, then froze."""
+        running = self.status in EXECUTION_RUNNING
+        return _seconds(self.started, datetime.now(UTC) if running else self.modified)
 
     @property
     def failed_step(self) -> ExecutionStep | None:

@@ -116,6 +116,41 @@ def test_describe_names_the_failed_step_and_its_job(extras: Any, run_cli: Any) -
     assert "14m00s" in text.stdout  # the Train step took 14 minutes
 
 
+def test_a_running_execution_and_step_count_their_time_to_now(extras: Any) -> None:
+    """While an execution runs its last change is a step's start: its duration read 0s
+    right after the start, then froze; a running step had none."""
+    from console.demo.moto_extras import set_pipeline_execution
+    from tests.support.helpers import context
+
+    make_pipeline(extras)
+    arn = start(extras)
+    started = utc_now() - timedelta(minutes=30)
+    step = {"StepName": "Train", "StepType": "Training", "StepStatus": "Executing"}
+    execution = moto_execution(arn)
+    set_pipeline_execution(execution, "Executing", [{**step, "StartTime": started}])
+    from console.demo.moto_state import patch
+
+    patch(
+        execution,
+        creation_time=started,
+        start_time=started,
+        last_modified_time=started + timedelta(minutes=1),
+    )
+    running = context().pipelines.describe_execution(arn)
+    assert running.duration_s is not None and running.duration_s >= 30 * 60
+    assert running.steps[0].duration_s is not None and running.steps[0].duration_s >= 30 * 60
+    fail_at_train(arn)
+    patch(
+        execution,
+        creation_time=started,
+        start_time=started,
+        last_modified_time=started + timedelta(minutes=20),
+    )
+    ended = context().pipelines.describe_execution(arn)
+    assert ended.duration_s == 20 * 60  # until its last change
+    assert ended.steps[1].duration_s == 14 * 60
+
+
 def test_start_with_parameters_checks_the_declared_ones(extras: Any, run_cli: Any) -> None:
     make_pipeline(extras)
     bad = run_cli("pipeline-execution-start", "churn-pipeline", "--param", "Epoch=5", "--yes")
