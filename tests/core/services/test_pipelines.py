@@ -120,33 +120,26 @@ def test_a_running_execution_and_step_count_their_time_to_now(extras: Any) -> No
     """While an execution runs its last change is a step's start: its duration read 0s
     right after the start, then froze; a running step had none."""
     from console.demo.moto_extras import set_pipeline_execution
+    from console.demo.moto_state import patch
     from tests.support.helpers import context
 
     make_pipeline(extras)
     arn = start(extras)
-    started = utc_now() - timedelta(minutes=30)
-    step = {"StepName": "Train", "StepType": "Training", "StepStatus": "Executing"}
     execution = moto_execution(arn)
-    set_pipeline_execution(execution, "Executing", [{**step, "StartTime": started}])
-    from console.demo.moto_state import patch
+    started = utc_now() - timedelta(minutes=30)
 
-    patch(
-        execution,
-        creation_time=started,
-        start_time=started,
-        last_modified_time=started + timedelta(minutes=1),
-    )
-    running = context().pipelines.describe_execution(arn)
+    def described(last_change_after: timedelta) -> Any:
+        modified = started + last_change_after
+        patch(execution, creation_time=started, start_time=started, last_modified_time=modified)
+        return context().pipelines.describe_execution(arn)
+
+    step = {"StepName": "Train", "StepType": "Training", "StepStatus": "Executing"}
+    set_pipeline_execution(execution, "Executing", [{**step, "StartTime": started}])
+    running = described(timedelta(minutes=1))
     assert running.duration_s is not None and running.duration_s >= 30 * 60
     assert running.steps[0].duration_s is not None and running.steps[0].duration_s >= 30 * 60
     fail_at_train(arn)
-    patch(
-        execution,
-        creation_time=started,
-        start_time=started,
-        last_modified_time=started + timedelta(minutes=20),
-    )
-    ended = context().pipelines.describe_execution(arn)
+    ended = described(timedelta(minutes=20))
     assert ended.duration_s == 20 * 60  # until its last change
     assert ended.steps[1].duration_s == 14 * 60
 
