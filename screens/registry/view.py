@@ -197,8 +197,8 @@ class RegistryView(TableView):
     @on(Listed)
     def _listed(self, message: Listed[RegistrySnapshot]) -> None:
         # Not stopped: the main screen shows the pending count in the tab title.
-        if message.generation != console_host(self).generation:
-            return
+        if message.generation != console_host(self).generation or being_removed(self):
+            return  # another context's; or the app quits, its children may be gone
         snapshot = message.snapshot
         wanted = self.feed.group if self.feed is not None else None
         if wanted is not None and snapshot.group != wanted:
