@@ -27,7 +27,7 @@ from screens.kit.footer import ConsoleFooter
 from screens.kit.header import ContextBar
 from screens.kit.host import console_host
 from screens.kit.keyed_table import KeyedTable
-from screens.kit.messages import Listed, PollHealthChanged, RowsPushed
+from screens.kit.messages import Listed, PollHealthChanged, RowsPushed, ViewsMounted
 from screens.kit.navigation import GoTo
 from screens.kit.palette import PaletteCommand, Resource, row_name
 from screens.kit.plain import notify, plain
@@ -155,6 +155,7 @@ class MainScreen(Screen[None]):
         async def settled() -> None:
             await self._mounts_done()
             self._views_settled = True
+            self.post_message(ViewsMounted())
             self._update_visibility()
             if self._focus_when_mounted:
                 self._focus_when_mounted = False

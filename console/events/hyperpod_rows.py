@@ -37,14 +37,26 @@ def node_row(context: ConsoleContext, change: ResourceChanged, cluster: str) -> 
 def joined_with(rows: Iterable[JoinedNode], node: ClusterNode) -> JoinedNode:
     """The nodes pane's row for ``node``: its joined row with the instance replaced (the
     address kept when the describe lacks it), or a row of its own for a new instance."""
-    for row in rows:
-        if row.instance is not None and row.instance.instance_id == node.instance_id:
-            old = row.instance
-            fresh = replace(
-                node,
-                hostname=node.hostname or old.hostname,
-                private_ip=node.private_ip or old.private_ip,
-            )
-            return replace(row, instance=fresh)
-    [alone] = join_nodes((), (node,))  # named as the join names an instance Slurm lacks
-    return alone
+    [row] = joined_all(rows, (node,))
+    return row
+
+
+def joined_all(rows: Iterable[JoinedNode], nodes: Iterable[ClusterNode]) -> list[JoinedNode]:
+    """:func:`joined_with` for a pushed batch of nodes: the rows are indexed once (a
+    burst of node events on a large cluster is not one pass over every row per node)."""
+    by_instance = {row.instance.instance_id: row for row in rows if row.instance is not None}
+    joined = []
+    for node in nodes:
+        row = by_instance.get(node.instance_id)
+        if row is None or row.instance is None:
+            [alone] = join_nodes((), (node,))  # named as the join names an instance Slurm lacks
+            joined.append(alone)
+            continue
+        old = row.instance
+        fresh = replace(
+            node,
+            hostname=node.hostname or old.hostname,
+            private_ip=node.private_ip or old.private_ip,
+        )
+        joined.append(replace(row, instance=fresh))
+    return joined

@@ -32,7 +32,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
-from console.events.hyperpod_rows import cluster_row, joined_with, node_row
+from console.events.hyperpod_rows import cluster_row, joined_all, node_row
 from console.remote.errors import HostKeyError
 from screens.hyperpod.detail import SlurmJobDetailScreen
 from screens.hyperpod.events import EventsPane
@@ -146,26 +146,32 @@ class HyperPodView(Vertical):
                 return None
             return node_row(context, change, state.cluster)  # the shown cluster's only
 
-        follow_changes(clusters, ("cluster",), cluster, self._cluster_changed, clusters.poller)
-        follow_changes(nodes, ("cluster-node",), node, self._node_changed)
+        follow_changes(clusters, ("cluster",), cluster, self._clusters_changed, clusters.poller)
+        follow_changes(nodes, ("cluster-node",), node, self._nodes_changed)
 
-    def _cluster_changed(self, cluster: Cluster) -> None:
+    # A pushed batch (one item per resource) in one call: one table update for all of it.
+    def _clusters_changed(self, changed: list[Cluster]) -> None:
         assert self.state is not None
         pane = self.query_one(ClustersPane)
-        pane.table.upsert(cluster)
-        self.state.clusters[cluster.name] = cluster
+        pane.table.upsert_many(changed)
+        for cluster in changed:
+            self.state.clusters[cluster.name] = cluster
         pane.show_preview()
         self.show_head()
 
-    def _node_changed(self, node: ClusterNode) -> None:
-        assert self.state is not None
-        if node.cluster != self.state.cluster:
-            return  # the operator chose another cluster meanwhile
+    def _nodes_changed(self, changed: list[ClusterNode]) -> None:
+        state = self.state
+        assert state is not None
+        # Nodes of another cluster: the operator chose another one meanwhile.
+        shown = [node for node in changed if node.cluster == state.cluster]
+        if not shown:
+            return
         table = self.query_one(NodesPane).table
-        row = joined_with(table.items.values(), node)
-        table.upsert(row)
-        if row.instance is not None:
-            self.state.hostnames[node.instance_id] = row.instance.hostname or row.name
+        rows = joined_all(table.items.values(), shown)
+        table.upsert_many(rows)
+        for row in rows:
+            if row.instance is not None:
+                state.hostnames[row.instance.instance_id] = row.instance.hostname or row.name
 
     @property
     def session(self) -> SlurmSession:

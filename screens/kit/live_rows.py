@@ -6,8 +6,9 @@ its table (or a function updating its rows) and poller. A batch of changes (alre
 coalesced: one per resource) is described on the consumer's thread, one describe per
 resource, and its rows are replaced on the UI thread in one hop and one table update
 (``call_from_thread``: the events are deleted from the queue only after the rows
-changed). A burst of thousands of events therefore costs the event loop a few table
-updates, not one redraw per event queued ahead of the operator's keys.
+changed), whether the target is a table or a view's function (it gets the whole batch).
+A burst of thousands of events therefore costs the event loop one table update per
+batch, not one redraw per event (or per slice) queued ahead of the operator's keys.
 The poller is marked as pushed: it slows to the safety net while events flow.
 :func:`refresh_on` is the other hook: changes of other kinds make a view list again.
 """
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Items a function target applies per hop to the UI thread: each item may cost that view
-# a pass over its rows, so a big batch is handed over in slices and the keys pressed
-# meanwhile are served between them. A table takes a whole batch at once (one update).
-UI_CHUNK = 50
 # Describes of one batch run this many at a time: they wait on the network, and a batch
 # of 500 jobs (a tuning job starting) described one by one at ~0.1 s each would outlast
 # the queue's 30 s visibility timeout. Few, to stay well under SageMaker's describe rate.
@@ -43,17 +40,18 @@ def follow_changes(
     view: Widget,
     kinds: Iterable[str],
     describe: Callable[[ConsoleContext, ResourceChanged], T | None],
-    target: KeyedTable[T] | Callable[[T], None],
+    target: KeyedTable[T] | Callable[[list[T]], None],
     poller: Poller[Any] | None = None,
     *,
     applied: Callable[[], None] | None = None,
 ) -> None:
     """Keep the rows of ``kinds`` current from the app's events link (if any).
 
-    ``target`` is the table whose row is replaced in place (``upsert``), or a function
-    doing it for a view whose rows are not simply what ``describe`` returns (a version
-    in a group shown pending-only, a cloud node joined with its Slurm node); either runs
-    on the UI thread. ``applied`` runs after it (a view's info line, preview).
+    ``target`` is the table whose rows are replaced in place (``upsert_many``), or a
+    function doing it for a view whose rows are not simply what ``describe`` returns (a
+    version in a group shown pending-only, a cloud node joined with its Slurm node): it
+    gets the batch's items in one call and updates its table once. Either runs on the UI
+    thread. ``applied`` runs after it (a view's info line, preview).
     ``poller`` is left out when its listing reads more than the pushed kinds cover (the
     HyperPod nodes pane also lists Slurm's view of the nodes): it then keeps its pace.
     """
@@ -78,8 +76,7 @@ def follow_changes(
         if not items or generation != host.generation or not view.is_attached:
             return
         if callable(target):
-            for item in items:
-                target(item)
+            target(items)
         else:
             target.upsert_many(items)
         if applied is not None:
@@ -90,9 +87,8 @@ def follow_changes(
         generation = host.generation
         items = _describe_all(context, changes, safe_describe)
         fresh = [item for item in items if item is not None]
-        step = UI_CHUNK if callable(target) else max(1, len(fresh))
-        for start in range(0, len(fresh), step):
-            view.app.call_from_thread(apply, fresh[start : start + step], generation)
+        if fresh:  # one hop, one update: never a slice per hop (keys wait behind each)
+            view.app.call_from_thread(apply, fresh, generation)
         return items
 
     _while_attached(view, link, kinds, changed)

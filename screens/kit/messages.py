@@ -67,3 +67,9 @@ class JobStopFinished(Message):
     kind: str
     name: str
     error: SmError | None = None
+
+
+@dataclass
+class ViewsMounted(Message):
+    """Every tab's view is mounted (just after the first data, or when a tab was asked
+    for first): what the session keeps for its life is built (the app freezes it)."""

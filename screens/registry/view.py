@@ -149,7 +149,7 @@ class RegistryView(TableView):
             self,
             ("model-package",),
             self._package_change,
-            self._package_changed,
+            self._packages_changed,
             self.poller,
         )
         # An endpoint changed: which version it serves may have (the evidence says).
@@ -164,16 +164,24 @@ class RegistryView(TableView):
             return None
         return package_change(context, change, self.group)
 
-    def _package_changed(self, changed: PackageChanged) -> None:
-        """A pushed change (live rows): folded into the snapshot like a poll's answer,
-        rows updated in place, the tab's pending count with them."""
+    def _packages_changed(self, changes: list[PackageChanged]) -> None:
+        """A pushed batch (live rows): every change folded into the snapshot like a poll's
+        answer, in one message (one update of the rows, the tab's pending count with
+        them; each change folded onto the one before, none lost to the next)."""
         snapshot = self.snapshot
-        if snapshot is None or (changed.package is not None and changed.group != self.group):
-            return  # nothing listed yet, or the operator opened another group meanwhile
-        if changed.package is not None and self.feed is not None:
-            self.feed.remember(changed.package)
+        if snapshot is None:
+            return  # nothing listed yet
+        folded = snapshot
+        for changed in changes:
+            if changed.package is not None and changed.group != self.group:
+                continue  # the operator opened another group meanwhile
+            if changed.package is not None and self.feed is not None:
+                self.feed.remember(changed.package)
+            folded = registry_with(folded, changed)
+        if folded is snapshot:
+            return
         generation = console_host(self).generation
-        message = Listed(self.poller.resource, generation, registry_with(snapshot, changed))
+        message = Listed(self.poller.resource, generation, folded)
         # Sent as the poller's, the way its listings are: the main screen counts it too.
         message.set_sender(self.poller)
         self.poller.post_message(message)
@@ -189,8 +197,8 @@ class RegistryView(TableView):
     @on(Listed)
     def _listed(self, message: Listed[RegistrySnapshot]) -> None:
         # Not stopped: the main screen shows the pending count in the tab title.
-        if message.generation != console_host(self).generation:
-            return
+        if message.generation != console_host(self).generation or being_removed(self):
+            return  # another context's; or the app quits, its children may be gone
         snapshot = message.snapshot
         wanted = self.feed.group if self.feed is not None else None
         if wanted is not None and snapshot.group != wanted:

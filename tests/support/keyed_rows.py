@@ -51,3 +51,18 @@ class RowsTable(KeyedTable[Row]):
         if column == "status":
             return (item.status, item.name)
         return (item.name,)
+
+
+def count_batch_updates(table: KeyedTable[Any]) -> list[int]:
+    """Wrap ``table.upsert_many``: the returned list gets each pushed batch's size (one
+    entry per table update), and the batch is still applied."""
+    updates: list[int] = []
+    upsert_many = table.upsert_many
+
+    def counting(items: Any) -> None:
+        items = list(items)
+        updates.append(len(items))
+        upsert_many(items)
+
+    table.upsert_many = counting  # type: ignore[method-assign]
+    return updates

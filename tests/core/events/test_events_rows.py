@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from console.events.hyperpod_rows import joined_with
+from console.events.hyperpod_rows import joined_all, joined_with
 from console.events.records import ResourceChanged
 from console.events.registry_rows import PackageChanged, group_of, registry_with
 from console.services.hyperpod import ClusterNode
@@ -108,3 +108,21 @@ def test_a_new_instance_gets_a_row_of_its_own() -> None:
     fresh = joined_with([], _node("i-02", "Pending", "ip-10-0-0-2.ec2.internal"))
     assert (fresh.name, fresh.slurm) == ("ip-10-0-0-2", None)
     assert joined_with([], _node("i-03", "Pending")).name == "i-03"
+
+
+def test_a_batch_of_nodes_is_joined_in_order_known_and_new_alike() -> None:
+    rows = join_nodes(
+        [_slurm("ip-10-0-0-1"), _slurm("ip-10-0-0-4")],
+        [
+            _node("i-01", "Running", "ip-10-0-0-1.ec2.internal", "10.0.0.1"),
+            _node("i-04", "Running", "ip-10-0-0-4.ec2.internal", "10.0.0.4"),
+        ],
+    )
+    batch = [_node("i-04", "SystemUpdating"), _node("i-05", "Pending"), _node("i-01", "Failed")]
+    fresh = joined_all(rows, batch)
+    assert [(r.name, r.instance.status if r.instance else "") for r in fresh] == [
+        ("ip-10-0-0-4", "SystemUpdating"),
+        ("i-05", "Pending"),
+        ("ip-10-0-0-1", "Failed"),
+    ]
+    assert fresh == [joined_with(rows, node) for node in batch]

@@ -19,7 +19,8 @@ import pytest
 from textual.events import Key
 
 from screens.kit.events_link import EventsLink
-from tests.support.events import EventsStack, fast_moto_receive, job_detail, sagemaker_event
+from tests.support.events import EventsStack, fast_moto_sqs, job_detail, sagemaker_event
+from tests.support.keyed_rows import count_batch_updates
 from tests.support.moto_server import MotoServer
 from tests.tui.conftest import (
     create_training_job,
@@ -59,7 +60,7 @@ async def test_keys_are_served_while_a_burst_drains_in_coalesced_batches(
 ) -> None:
     # moto's receive scans the queue per message handed out (a second per receive with
     # a few hundred queued); SQS does not: patched, so the console is what is exercised.
-    fast_moto_receive(monkeypatch)
+    fast_moto_sqs(monkeypatch)
     stack = EventsStack.create(aws, "smconsole-burst-test")
     names = [f"burst-{i:02d}" for i in range(JOBS)]
     for name in names:
@@ -85,15 +86,7 @@ async def test_keys_are_served_while_a_burst_drains_in_coalesced_batches(
             handler(changes)
 
         consumer._handler = recording
-        updates: list[int] = []
-        upsert_many = table.upsert_many
-
-        def counting(items: Any) -> None:
-            items = list(items)
-            updates.append(len(items))
-            upsert_many(items)
-
-        table.upsert_many = counting  # type: ignore[method-assign]
+        updates = count_batch_updates(table)
 
         sent = threading.Event()
         drained: list[float] = []

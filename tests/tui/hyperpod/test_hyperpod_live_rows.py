@@ -74,6 +74,8 @@ async def test_node_health_event_refreshes_its_joined_row(
         assert before.instance is not None and before.instance.status == "Running"
         instance = before.instance.instance_id
         node_reads.clear()
+        row_by_row: list[Any] = []
+        table.upsert = row_by_row.append  # type: ignore[method-assign]
         _moto_cluster(cluster).nodes[instance].status = "SystemUpdating"
         # A node of another cluster: not shown, never described.
         stack.put(*node_detail("hp-elsewhere", "i-0ffffffffffffff0", "Unschedulable"), when=T0)
@@ -91,6 +93,7 @@ async def test_node_health_event_refreshes_its_joined_row(
             what="node row updated",
         )
         after = table.items[key]
+        assert row_by_row == []  # a pushed batch is one table update, never row by row
         assert after.slurm == before.slurm  # Slurm's half kept
         assert after.instance is not None
         assert after.instance.hostname == before.instance.hostname  # address kept
