@@ -22,7 +22,16 @@ the tabs are shown, and it settles again. Plain moto pages oldest first (it igno
 ``SortBy``), so each poll of the TUI reads all 100,000 jobs again: harsher than AWS,
 where a poll reads one page. ``--sorted-lists`` lists newest first as AWS does (the
 demo's moto extras, as ``bench/listing_cost.py``), but they sort the whole account for
-every page: the first listing of 100,000 jobs then takes many minutes.
+every page: the first listing of 100,000 jobs then takes many minutes. Then, still in
+that process, the Jobs tab is shown and sorted by its next column (``s``): its figure is
+``tui_jobs_sorted_rss_mb`` (the new column's sort values, the filter lists rebuilt in the
+new order).
+
+With ``--polls N`` a last run, ``tui_polls``, polls the Jobs tab of the large account
+every ``--poll-interval`` seconds (each poll ends when its listing is drawn: ~1 min at
+100,000 jobs on plain moto, which reads every page) and reads the resident set after
+each poll (``BENCH_SMCONSOLE_POLLS_FILE``): after poll 1, 10 and N, and the slope in KB
+per poll (least squares from poll 2): flat when nothing is kept per poll.
 
 Targets (issue 21): the TUI with MLflow configured <= 120 MB (it was 276 MB while full
 ``mlflow`` was imported: pandas, pyarrow, scipy); with 100,000 jobs <= 250 MB (it was
