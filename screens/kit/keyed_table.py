@@ -928,12 +928,13 @@ def _bulk(count: int) -> Iterator[_Bulk]:
     objects already held, and brings nothing worth keeping out of the walks. Frozen, a
     dead reference cycle is never freed, and some of what is alive at a freeze is dead
     a moment later (the poll's finished worker, which its thread keeps until it runs
-    another; lines Textual drew): frozen at every poll of 100,000 jobs that was
-    ~10 kB per poll, and ~0.8 MB more while workers kept their snapshots (a worker
-    keeps nothing big once it has run now: ``screens.kit.work`` lets go of its call,
-    ``screens.kit.poller.Answer`` of a poll's value). Collecting first instead cost the
-    walk of every object not frozen yet, the new snapshot's included: ~100 ms of CPU to
-    open a table of 100,000 rows (bench/table_scale.py, issue 21).
+    another; lines Textual drew). With a freeze at every poll of 100,000 jobs the
+    console grew ~2 MB per poll, a collection before each freeze notwithstanding
+    (``bench/memory.py --polls``); the collection itself cost the walk of every object
+    not frozen yet, the new snapshot's included: ~60 ms more CPU to open a table of
+    100,000 rows (bench/table_scale.py, issue 21). A worker keeps nothing big once it
+    has run either: ``screens.kit.work`` lets go of its call, ``screens.kit.poller.Answer``
+    of a poll's value.
     """
     bulk = _Bulk()
     if count < BULK_ITEMS:
