@@ -14,7 +14,7 @@ How it is measured (headless, the real app):
   Endpoints and Notebooks pollers and the Status tab's budget timer are switched back on
   after the log screen opened, so all of them poll (threads, boto3 to moto) and post
   their results to the UI thread while the log streams.
-- Every 0.1 s a key (``t``, the timestamps toggle) is posted to the app; the time from the
+- Every 0.1 s a key (``T``, the timestamps toggle) is posted to the app; the time from the
   key event to the first frame of the log view drawn after the toggle took effect is one
   sample (Pilot's ``press`` waits for idle, which never comes while a log streams, so the
   key is posted directly; the clock stops in ``render_lines``). The UI thread's CPU time

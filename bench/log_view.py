@@ -106,7 +106,8 @@ class PoolSource:
 
 
 async def key_to_frame(app: Any, view: Any) -> float:
-    """Milliseconds from a key event (``t``) to the first frame drawn after it took effect.
+    """Milliseconds from a key event (``T``, the timestamps toggle) to the first frame
+    drawn after it took effect.
 
     Measured directly (key posted to the app, frames seen through ``render_lines``):
     Textual's Pilot waits for every message queue to drain, which never happens while a
@@ -117,7 +118,7 @@ async def key_to_frame(app: Any, view: Any) -> float:
     before = view.show_time
     frames = view.frames_rendered
     pressed = time.perf_counter()
-    app.post_message(events.Key("t", "t"))
+    app.post_message(events.Key("T", "T"))
     while view.show_time == before:
         await asyncio.sleep(0.001)
     while view.frames_rendered == frames or view.last_frame_at < pressed:

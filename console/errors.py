@@ -59,6 +59,7 @@ __all__ = [
     "UnreadableAnswerError",
     "ValidationError",
     "translate",
+    "translate_detached",
 ]
 
 # Said by long-running parts (TUI pollers, log followers) that do retry; a one-shot CLI
@@ -194,6 +195,26 @@ def translate(
     if isinstance(exc, OSError):
         return SmError(_clean(f"{exc.strerror or exc}"))
     return SmError(_clean(f"{type(exc).__name__}: {exc}"))
+
+
+def translate_detached(exc: BaseException) -> SmError:
+    """:func:`translate`, cut loose from the frames that raised it (its tracebacks, and
+    those of the errors it was raised from, are dropped: one line is all that is shown).
+
+    For work run off the UI thread: a finished worker keeps its error, and a worker
+    freed only by a collection may be frozen out of collections for good (see
+    ``screens.kit.keyed_table._bulk``): a traceback would keep every local of the
+    listing it stopped, such as the jobs read so far (issue 21).
+    """
+    error = translate(exc)
+    seen: set[int] = set()
+    for start in (error, exc):
+        link: BaseException | None = start
+        while link is not None and id(link) not in seen:
+            seen.add(id(link))
+            link.__traceback__ = None
+            link = link.__cause__ or link.__context__
+    return error
 
 
 def _translate_client_error(exc: Any, *, profile: str | None, local_endpoint: bool) -> SmError:

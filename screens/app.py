@@ -59,6 +59,9 @@ BENCH_READY_ENV = "BENCH_SMCONSOLE_READY_FILE"
 BENCH_COMPLETE_ENV = "BENCH_SMCONSOLE_COMPLETE_FILE"
 # bench/memory.py: with the complete file, the app stays (its memory is read after).
 BENCH_STAY_ENV = "BENCH_SMCONSOLE_STAY"
+# bench/memory.py --polls: a line per complete jobs listing drawn (a poll's end, seen
+# from outside: its resident set is read after each).
+BENCH_POLLS_ENV = "BENCH_SMCONSOLE_POLLS_FILE"
 # Seconds after which start-up counts as over even if no jobs came (see _freeze_startup).
 STARTUP_GC_DEADLINE = 10.0
 
@@ -95,6 +98,7 @@ class SmConsoleApp(App[None]):
         self.theme = theme
         self._bench_ready = os.environ.get(BENCH_READY_ENV)
         self._bench_complete = os.environ.get(BENCH_COMPLETE_ENV)
+        self._bench_polls = os.environ.get(BENCH_POLLS_ENV)
         self._startup_frozen = False
         # The push channel (issue 18): one events runner per context, for the app's life.
         self.events = EventsLink(self)
@@ -256,6 +260,8 @@ class SmConsoleApp(App[None]):
         if self._bench_complete and message.complete and message.snapshot.items:
             path, self._bench_complete = self._bench_complete, None
             self.call_after_refresh(self._bench_all_data_drawn, path)
+        if self._bench_polls and message.complete:
+            self.call_after_refresh(self._bench_poll_drawn, self._bench_polls)
         if not self._startup_frozen:
             self.call_after_refresh(self._freeze_startup)
 
@@ -309,6 +315,10 @@ class SmConsoleApp(App[None]):
         Path(path).write_text(f"{time.time():.6f}\n", encoding="utf-8")
         if not os.environ.get(BENCH_COMPLETE_ENV):  # else: exits once all is drawn
             self.exit()
+
+    def _bench_poll_drawn(self, path: str) -> None:
+        with Path(path).open("a", encoding="utf-8") as out:
+            out.write(f"{time.time():.6f}\n")
 
     def _bench_all_data_drawn(self, path: str) -> None:
         calls = self.context.sessions.metrics.calls_total("sagemaker")

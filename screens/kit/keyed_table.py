@@ -55,7 +55,8 @@ MEASURE_ROWS = 200
 WARM_CHUNK = 10_000
 # Rendered lines kept; a screenful of each row kind is a few dozen.
 STRIP_CACHE_LIMIT = 2000
-# From this many items, a sync pauses the cyclic GC (see _bulk).
+# From this many items, a sync pauses the cyclic GC; once this many new items have come
+# in large syncs, the heap is frozen (see _bulk).
 BULK_ITEMS = 10_000
 
 
@@ -467,9 +468,9 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         changed = True
         if items is not None and not isinstance(items, Sized):
             items = tuple(items)
-        with _bulk(max(len(self._items), len(items) if items is not None else 0)):
+        with _bulk(max(len(self._items), len(items) if items is not None else 0)) as bulk:
             if items is not None:
-                changed = self._take(items)
+                changed, bulk.adopted = self._take(items)
             if changed:
                 self._resort()
         self._generation += 1  # the clock moved: durations of running rows change
@@ -507,8 +508,9 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         self._generation += 1
         self._update_view(keep)
 
-    def _take(self, items: Iterable[T]) -> bool:
-        """Adopt a snapshot; False if it holds the same items as before.
+    def _take(self, items: Iterable[T]) -> tuple[bool, int]:
+        """Adopt a snapshot: whether it changed anything, and how many of its items the
+        table did not hold before (new objects it keeps from now on).
 
         An item equal to the one already held keeps the old object, so the per-key
         caches (sort value, filter text, rendered line) stay valid for it.
@@ -521,6 +523,7 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         # the same place keeps its key object. No new key string per row per sync, and
         # the per-key caches hold the same one (issue 21: a second copy of 100,000 keys).
         before = iter(old.items())
+        adopted = 0
         for given in items:
             held = next(before, None)
             if held is not None and held[1] is given:
@@ -534,6 +537,9 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
                     item = previous
                 else:
                     stale.append(key)
+                    adopted += 1
+            elif previous is None:
+                adopted += 1
             fresh[key] = item
         self._items = fresh
         # Changed items and items that left lose their cached sort value and filter
@@ -541,7 +547,7 @@ class KeyedTable(ScrollView, Generic[T], can_focus=True):
         gone = [key for key in old if key not in fresh]
         for key in (*stale, *gone):
             self._forget(key)
-        return bool(stale) or bool(gone) or len(fresh) != len(old)
+        return bool(stale) or bool(gone) or len(fresh) != len(old), adopted
 
     def _forget(self, key: str) -> None:
         self._sortval.pop(key, None)
@@ -937,33 +943,55 @@ def _fit_leftover(
     )
 
 
+@dataclass
+class _Bulk:
+    """What one large sync adopted (see :func:`_bulk`)."""
+
+    adopted: int = 0
+
+
+# New items adopted by large syncs since the heap was last frozen (see _bulk).
+_unfrozen = _Bulk()
+
+
 @contextmanager
-def _bulk(count: int) -> Iterator[None]:
-    """Pause the cyclic GC while a large snapshot is adopted, then freeze what survived.
+def _bulk(count: int) -> Iterator[_Bulk]:
+    """Pause the cyclic GC while a large snapshot is adopted; freeze the heap once
+    large syncs have brought many new objects.
 
     A snapshot of 100,000 jobs is a few hundred thousand long-lived objects; each full
     collection walks all of them (30-130 ms here), which lands on keystrokes. Records
     hold no reference cycles, so refcounting frees them when they go; frozen objects are
     simply left out of later collections.
 
-    Garbage is collected before the freeze (only what is not frozen yet is walked: what
-    came since the last freeze). Frozen, a dead cycle is never freed: every finished
-    worker is one (worker, task, context), and the Jobs extras worker's holds a tuple of
-    every job: without the collection each poll of 100,000 jobs kept another 0.8 MB
-    (issue 21).
+    The heap is frozen only once :data:`BULK_ITEMS` new items have come (a first
+    listing, a burst of changes): a poll that repeats the last snapshot keeps the
+    objects already held, and brings nothing worth keeping out of the walks. Frozen, a
+    dead reference cycle is never freed, and some of what is alive at a freeze is dead
+    a moment later (the poll's finished worker, which its thread keeps until it runs
+    another; lines Textual drew). With a freeze at every poll of 100,000 jobs the
+    console grew ~2 MB per poll, a collection before each freeze notwithstanding
+    (``bench/memory.py --polls``); the collection itself cost the walk of every object
+    not frozen yet, the new snapshot's included: ~60 ms more CPU to open a table of
+    100,000 rows (bench/table_scale.py, issue 21). A worker keeps nothing big once it
+    has run either: ``screens.kit.work`` lets go of its call, ``screens.kit.poller.Answer``
+    of a poll's value.
     """
+    bulk = _Bulk()
     if count < BULK_ITEMS:
-        yield
+        yield bulk
         return
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        yield bulk
     finally:
         if enabled:
             gc.enable()
-        gc.collect()
-        gc.freeze()
+        _unfrozen.adopted += bulk.adopted
+        if _unfrozen.adopted >= BULK_ITEMS:
+            _unfrozen.adopted = 0
+            gc.freeze()
 
 
 def _narrows(previous: RowFilter, current: RowFilter) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from textual.content import Content
 from textual.message import Message
@@ -25,7 +25,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from console.config import PollIntervals
-from console.errors import SmError, translate
+from console.errors import SmError, translate, translate_detached
 from screens.kit.host import ConsoleHost, console_host
 from screens.kit.messages import Listed, PollFailed, PollHealthChanged
 from screens.kit.poll_schedule import PollSchedule
@@ -49,6 +49,27 @@ class PollRun:
     def current(self) -> bool:
         """Whether this poll's answer is still wanted (same context, poller mounted)."""
         return self.host.generation == self.generation and self.poller.is_attached
+
+
+class Answer(Generic[T]):
+    """A poll's value, handed from its worker to the UI thread once.
+
+    A finished worker outlives its work: the thread that ran it keeps it as its current
+    worker, and it is a reference cycle (worker, task, context) that only a collection
+    frees. A large table sync freezes the heap out of the collector's walks (see
+    ``screens.kit.keyed_table._bulk``): a dead worker frozen there is kept for good,
+    with its result. Taken, the answer leaves the worker holding nothing: a poll of
+    100,000 jobs kept its snapshot per poll before (issue 21).
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, value: T) -> None:
+        self._values = [value]
+
+    def take(self) -> T | None:
+        """The value the first time; None after."""
+        return self._values.pop() if self._values else None
 
 
 CURRENT_POLL: ContextVar[PollRun] = ContextVar("current_poll")
@@ -100,7 +121,7 @@ class Poller(Static, Generic[T]):
         self._shown = False
         self._timer: Timer | None = None
         self._countdown: Timer | None = None
-        self._inflight: tuple[Worker[T], int] | None = None
+        self._inflight: tuple[Worker[Answer[T]], int] | None = None
         self._primed_unseen = False
         # Set by screens.kit.live_rows: pushed changes keep these rows current, so while
         # events flow the poll is only the slow safety net.
@@ -204,10 +225,18 @@ class Poller(Static, Generic[T]):
         )
         self._inflight = (worker, generation)
 
-    def _poll_once(self, context: ConsoleContext, run: PollRun) -> T:
-        """The fetch, in the worker thread, knowing which poll it is."""
+    def _poll_once(self, context: ConsoleContext, run: PollRun) -> Answer[T]:
+        """The fetch, in the worker thread, knowing which poll it is.
+
+        Its value is handed over in an :class:`Answer` and its error without tracebacks:
+        the finished worker keeps both, and may be frozen out of collections for good
+        (see :class:`Answer`)."""
         CURRENT_POLL.set(run)
-        return self._fetch(context)
+        try:
+            return Answer(self._fetch(context))
+        except Exception as exc:
+            error = translate_detached(exc)
+        raise error  # outside the handler: not chained to (and holding) ``exc``
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         inflight = self._inflight
@@ -217,11 +246,14 @@ class Poller(Static, Generic[T]):
             return
         self._inflight = None
         worker, generation = inflight
+        answer = worker.result
+        value = answer.take() if answer is not None else None
         if event.state is WorkerState.CANCELLED or generation != console_host(self).generation:
             # A result for a context the operator left: drop it, poll the new one.
             delay = self.schedule.abandoned()
         elif event.state is WorkerState.SUCCESS:
-            value: T = worker.result  # type: ignore[assignment]
+            assert answer is not None
+            value = cast("T", value)
             recovered = self.schedule.degraded is not None
             delay = self._pushed_delay(
                 self.schedule.succeeded(transitional=self._transitional(value))

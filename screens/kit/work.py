@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from console.errors import SmError, translate
+from console.errors import SmError, translate_detached
 from screens.kit.host import console_host
 from screens.kit.messages import Listed
 from screens.kit.poller import CURRENT_POLL, PollRun
@@ -48,9 +48,16 @@ def run_for_context(
     (or ``node`` was unmounted) meanwhile: then the answer is dropped.
 
     ``exclusive`` (the default) cancels the previous work of the same ``group``.
+
+    ``call`` is let go of once it has run: a finished worker outlives its work (the
+    thread that ran it keeps it as its current worker, and it is a reference cycle, so
+    only a collection frees it), and a large table sync freezes the heap out of the
+    collector's walks (see ``screens.kit.keyed_table._bulk``): what a frozen dead worker
+    still held would be kept for good. The Jobs extras' call holds every job (issue 21).
     """
     host = console_host(node)
     generation, context = host.generation, host.context
+    pending = [call]
 
     def deliver(outcome: Callable[[Any], object], value: Any) -> object:
         # What ``outcome`` returns is returned: Textual awaits it if it is a coroutine.
@@ -60,9 +67,9 @@ def run_for_context(
 
     def work() -> None:
         try:
-            value = call(context)
+            value = pending.pop()(context)
         except Exception as exc:  # every failure is shown as one line, never raised
-            node.call_later(deliver, failed, translate(exc))
+            node.call_later(deliver, failed, translate_detached(exc))
         else:
             node.call_later(deliver, done, value)
 

@@ -168,3 +168,35 @@ def test_not_implemented_on_moto_is_not_supported(aws) -> None:
     aws.client("sagemaker")  # warm
     with pytest.raises(errors.NotSupportedError, match="StopTrainingJob"):
         context.jobs.stop_training_job("some-job")
+
+
+def test_a_detached_error_keeps_none_of_the_frames_that_raised_it() -> None:
+    """Errors of work run off the UI thread are kept by the finished worker, which a
+    large table sync may freeze out of collections: its tracebacks (its own and those
+    of the errors it was raised from) would keep every local of the listing it stopped
+    (issue 21). The line shown is the same as :func:`errors.translate`'s."""
+    import gc
+    import weakref
+
+    class Pages:
+        """What a listing held when it failed (weakly referable)."""
+
+    def listing(pages: Pages) -> None:
+        try:
+            raise ConnectionResetError("connection reset by peer")
+        except ConnectionResetError as exc:
+            raise errors.ThrottledError("Rate exceeded", "try later") from exc
+
+    pages = Pages()
+    held = weakref.ref(pages)
+    try:
+        listing(pages)
+    except Exception as exc:
+        error = errors.translate_detached(exc)
+    del pages
+    gc.collect()
+    assert held() is None, "the error's tracebacks kept the failed listing's frames"
+    assert isinstance(error, errors.ThrottledError)
+    assert error.one_line() == "Rate exceeded (try later)"
+    cause = error.__cause__
+    assert error.__traceback__ is None and cause is not None and cause.__traceback__ is None

@@ -8,10 +8,12 @@ the same widget against the moto server.
 from __future__ import annotations
 
 import gc
+import tracemalloc
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -20,8 +22,13 @@ from textual.app import App, ComposeResult
 from screens.jobs.table import REASON_MIN, JobsTable
 from screens.kit.formatting import fit_cell
 from screens.kit.keyed_table import BULK_ITEMS, KeyedTable, SortOrder, TableColumn
+from screens.kit.messages import Listed
+from screens.kit.poll_schedule import PollSchedule
+from screens.kit.poller import Poller
 from screens.kit.row_filter import RowFilter
+from screens.kit.work import run_for_context
 from tests.support.keyed_rows import NOW, STATES, Row, RowsTable
+from tests.tui.conftest import wait_until
 from themes import STYLESHEETS
 
 
@@ -218,27 +225,123 @@ async def test_filter_caches_are_compact() -> None:
         assert all(names[row.name] is row.name for row in items)
 
 
-async def test_a_large_sync_freezes_no_garbage() -> None:
-    """A large sync freezes the heap out of the GC's walks: dead cycles are collected
-    first, or they are kept for good (a finished worker and the 100,000 jobs its
-    closure held, once per poll: issue 21)."""
+class Snapshot:
+    """A poll's value (a class: weakly referable, so a test can tell it was freed)."""
 
-    class Cycle:
+    def __init__(self, items: tuple[Row, ...]) -> None:
+        self.items = items
+
+
+class PolledTableApp(App[None]):
+    """A table fed by the real poller, as a tab's view does (a ConsoleHost, no AWS)."""
+
+    CSS_PATH = list(STYLESHEETS)
+
+    def __init__(self, items: tuple[Row, ...], *, interval: float) -> None:
+        super().__init__()
+        self.context: Any = object()
+        self.generation = 0
+        self.jobs_snapshot = None
+        self.items = items
+        self.polled: list[weakref.ref[Snapshot]] = []
+        self.synced = 0
+        self.interval = interval
+
+    def fetch(self, _context: Any) -> Snapshot:
+        snapshot = Snapshot(tuple(self.items))  # a listing's own tuple, as each poll's
+        self.polled.append(weakref.ref(snapshot))
+        return snapshot
+
+    def compose(self) -> ComposeResult:
+        yield RowsTable()
+        yield Poller[Snapshot](
+            "rows",
+            self.fetch,
+            transitional=lambda _snapshot: False,
+            schedule=partial(PollSchedule, self.interval),
+        )
+
+    def on_mount(self) -> None:
+        self.query_one(Poller).set_shown(True)
+
+    def on_listed(self, message: Listed[Snapshot]) -> None:
+        self.query_one(RowsTable).sync(message.snapshot.items)
+        self.synced += 1
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """The heap frozen by a large sync is handed back after the test (the app's
+    ``on_unmount`` does so for its own start-up freeze)."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+async def test_a_large_sync_freezes_no_finished_work(unfrozen: None) -> None:
+    """A large sync freezes the heap out of the GC's walks (no collection first: it
+    cost ~100 ms to open 100,000 rows), so a finished worker, a dead reference cycle
+    freed only by a collection, must hold nothing big by then: frozen, it is kept for
+    good. A poll's value and a lookup's call (the Jobs extras' holds every job) were
+    kept once per poll (issue 21)."""
+
+    class Given:
         def __init__(self) -> None:
-            self.me = self
             self.payload = list(range(1000))
 
-    table = RowsTable()
-    app = TableApp(table)
-    async with app.run_test(size=(80, 24)):
-        items = rows(BULK_ITEMS)
-        garbage = Cycle()
-        dead = weakref.ref(garbage)
-        del garbage
-        table.sync(items)
+    app = PolledTableApp(tuple(rows(BULK_ITEMS)), interval=3600.0)
+    got: list[int] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(RowsTable)
+        await wait_until(pilot, lambda: app.synced == 1, what="the first poll synced")
+        given = Given()
+        lent = weakref.ref(given)
+        run_for_context(
+            table,
+            partial(lambda lent, _context: len(lent.payload), given),  # holds it
+            done=got.append,
+            failed=lambda error: None,
+            name="extras",
+        )
+        del given
+        await wait_until(pilot, lambda: got == [1000], what="the lookup's answer")
+        frozen = gc.get_freeze_count()
+        others = [Row(f"other-{i:05d}", "Completed", i) for i in range(BULK_ITEMS)]
+        table.sync([*rows(BULK_ITEMS), *others])  # as many new: the heap is frozen again
+        assert gc.get_freeze_count() > frozen + BULK_ITEMS
         gc.collect()
-        assert dead() is None
-        assert table.total_count == BULK_ITEMS
+        assert lent() is None, "a finished run_for_context worker kept its call"
+        assert app.polled[0]() is None, "a finished poll worker kept its value"
+        assert table.total_count == 2 * BULK_ITEMS
+
+
+async def test_polls_of_a_large_table_keep_nothing_per_poll(unfrozen: None) -> None:
+    """Polls of the same 10,000 rows (a new tuple each, as a listing's) leave nothing
+    behind: no poll's value is still held, nothing more is frozen, and memory after
+    poll 13 is about that after poll 3 (the lines drawn meanwhile are cached, bounded).
+    Each dead poll worker frozen with its value kept the tuple (80 kB) per poll; a
+    freeze per poll froze ~150 more objects each time, dead soon after (issue 21)."""
+    polls = 10
+    app = PolledTableApp(tuple(rows(BULK_ITEMS)), interval=0.02)
+    tracemalloc.start()  # before the app: what the polls free counts too
+    try:
+        async with app.run_test(size=(40, 4)) as pilot:
+            await wait_until(pilot, lambda: app.synced >= 3, what="3 polls synced")
+            synced, frozen = app.synced, gc.get_freeze_count()
+            before = tracemalloc.get_traced_memory()[0]
+            await wait_until(pilot, lambda: app.synced >= synced + polls, what="10 polls")
+            grown = tracemalloc.get_traced_memory()[0] - before
+            more_frozen = gc.get_freeze_count() - frozen
+            done = app.synced - synced
+            gc.collect()
+            kept = sum(1 for snapshot in app.polled[:-2] if snapshot() is not None)
+    finally:
+        tracemalloc.stop()
+    assert kept == 0, f"{kept} of {len(app.polled)} polls' values still held"
+    assert more_frozen < 20 * polls, f"{more_frozen} more objects frozen in {done} polls"
+    # A tuple of 10,000 rows is 80 kB: ten kept would be 800 kB; cached lines ~100 kB.
+    assert grown < 300_000, f"{grown} bytes more after {done} more polls"
 
 
 async def test_a_repeated_snapshot_keeps_its_key_objects() -> None:
