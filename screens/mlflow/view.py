@@ -123,7 +123,8 @@ class ExperimentsView(TableView):
             return [NO_MLFLOW_HINT]
         if snapshot is None:
             return []
-        return [snapshot.target, f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}"]
+        # The tracking URI last: it is long, and what does not fit is cut at the end.
+        return [f"updated {snapshot.fetched_at.astimezone():%H:%M:%S}", snapshot.target]
 
     # --- navigation ----------------------------------------------------------------------
     def open_item(self, key: str) -> None:

@@ -423,3 +423,25 @@ async def test_first_page_of_a_big_listing_is_shown_before_the_rest(
             assert "m:loss" in header(runs)  # columns derived from the whole listing
     finally:
         proxy.stop()
+
+
+async def test_the_info_line_fits_one_line_at_80_columns(env: MlflowSeed) -> None:
+    """The info line's parts that do not fit end in "…" on its one line: they wrapped onto
+    a second line nothing showed, and at 80 columns the tracking URI pushed "updated
+    HH:MM:SS" there."""
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        table = experiments(app)
+        await wait_until(pilot, lambda: env.experiment_id in table.items, what="experiments")
+        view = app.main_screen.query_one(ExperimentsView)
+        info = view.query_one(".view-info", Static)
+        await wait_until(pilot, lambda: "updated" in static_text(info), what="info line")
+        await pilot.pause()
+        line = info.render_line(0).text
+        assert "updated" in line, line
+        assert info.size.height == 1
+        if len(static_text(info)) > info.size.width - 2:
+            assert line.rstrip().endswith("…"), line
